@@ -1,0 +1,37 @@
+/**
+ * The actions of `./run.sh --action NAME`. Each is loaded only when chosen, so `--help`
+ * and `validate` never load what `sync-accounts` needs (the AWS SDK among it).
+ */
+import type { Io } from '../io.js';
+import type { CliOptions, Flag, Format } from '../options.js';
+import type { ExitCode } from '../../errors.js';
+
+export interface ActionModule {
+  run(options: CliOptions, io: Io): Promise<ExitCode>;
+}
+
+export interface ActionSpec {
+  summary: string;
+  /** Flags this action accepts besides --action; any other is a usage error. */
+  flags: Flag[];
+  formats: Format[];
+  /** Flags that must be given. */
+  required?: Flag[];
+  load(): Promise<ActionModule>;
+}
+
+export const ACTIONS: Record<string, ActionSpec> = {
+  validate: {
+    summary: 'check accounts.yml offline; exit 65 with every problem when it is invalid',
+    flags: ['config', 'format'],
+    formats: ['text', 'json'],
+    load: () => import('./validate.js'),
+  },
+  explain: {
+    summary: "show every effective setting of an account and the layer it came from (--account NAME)",
+    flags: ['config', 'account', 'format'],
+    formats: ['text', 'json'],
+    required: ['account'],
+    load: () => import('./explain.js'),
+  },
+};

@@ -1,0 +1,108 @@
+/**
+ * Commander wiring: parse the command line, check the flags against the chosen action,
+ * run it, and turn every kind of failure into its message and exit code.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { didYouMean } from '../config/suggest.js';
+import { ExitCode, InputError, UsageError } from '../errors.js';
+import { diagnosticsJson, renderDiagnostics } from '../views/diagnostics.js';
+import { style } from '../views/style.js';
+import { ACTIONS } from './actions/index.js';
+import { wantsColor, type Io } from './io.js';
+import type { CliOptions, Flag } from './options.js';
+
+const FLAG_NAMES: Record<Flag, string> = {
+  config: '--config',
+  account: '--account',
+  format: '--format',
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function actionsHelp(): string {
+  const width = Math.max(...Object.keys(ACTIONS).map((n) => n.length));
+  const rows = Object.entries(ACTIONS).map(([name, spec]) => `  ${name.padEnd(width)}  ${spec.summary}`);
+  return `\nActions:\n${rows.join('\n')}\n\nExit codes: 0 done, 1 failure, 2 changes pending (--detailed-exitcode), 64 bad command line, 65 invalid input.\n`;
+}
+
+function buildProgram(io: Io): Command {
+  return new Command('./run.sh')
+    .usage('--action NAME [flags]')
+    .description('orgvend: GitOps account vending for AWS Organizations')
+    .addOption(new Option('--action <name>', `what to do: ${Object.keys(ACTIONS).join(', ')}`))
+    .addOption(new Option('--config <file>', 'the DSL file').default('accounts.yml'))
+    .addOption(new Option('--account <name>', 'the DSL name of one account'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']))
+    .helpOption('-h, --help', 'show this help')
+    .version(version(), '--version', 'show the version')
+    .addHelpText('after', actionsHelp())
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+}
+
+function checkFlags(program: Command, options: CliOptions): void {
+  if (!options.action) throw new UsageError('missing --action NAME');
+  const spec = ACTIONS[options.action];
+  if (!spec) {
+    const hint = didYouMean(options.action, Object.keys(ACTIONS));
+    throw new UsageError(`unknown action "${options.action}"${hint ? `; ${hint}` : ''}`);
+  }
+  for (const flag of Object.keys(FLAG_NAMES) as Flag[]) {
+    if (program.getOptionValueSource(flag) === 'cli' && !spec.flags.includes(flag)) {
+      throw new UsageError(`${FLAG_NAMES[flag]} does not apply to --action ${options.action}`);
+    }
+  }
+  for (const flag of spec.required ?? []) {
+    if (options[flag] === undefined) throw new UsageError(`--action ${options.action} needs ${FLAG_NAMES[flag]}`);
+  }
+  if (options.format && !spec.formats.includes(options.format)) {
+    throw new UsageError(`--action ${options.action} supports --format ${spec.formats.join('|')}, not ${options.format}`);
+  }
+}
+
+export async function runCli(argv: readonly string[], io: Io): Promise<ExitCode> {
+  const program = buildProgram(io);
+  const usageHint = `Run ./run.sh --help for usage.\n`;
+  let options: CliOptions;
+  try {
+    program.parse([...argv], { from: 'user' });
+    options = program.opts<CliOptions>();
+    checkFlags(program, options);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
+      io.stderr.write(usageHint); // commander has printed the error itself
+      return ExitCode.usage;
+    }
+    if (error instanceof UsageError) {
+      io.stderr.write(`error: ${error.message}\n${usageHint}`);
+      return ExitCode.usage;
+    }
+    throw error;
+  }
+
+  try {
+    const action = await ACTIONS[options.action]!.load();
+    return await action.run(options, io);
+  } catch (error) {
+    if (error instanceof InputError) {
+      if (options.format === 'json') io.stdout.write(`${JSON.stringify({ ok: false, diagnostics: diagnosticsJson(error.diagnostics) }, null, 2)}\n`);
+      io.stderr.write(renderDiagnostics(error.diagnostics, style(wantsColor(io.stderr, io.env))));
+      return ExitCode.invalidInput;
+    }
+    if (error instanceof UsageError) {
+      io.stderr.write(`error: ${error.message}\n${usageHint}`);
+      return ExitCode.usage;
+    }
+    io.stderr.write(`error: ${(error as Error).message ?? String(error)}\n`);
+    return ExitCode.failure;
+  }
+}

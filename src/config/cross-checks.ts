@@ -1,0 +1,170 @@
+/**
+ * Checks that need more than one entry at a time: references between sections, values
+ * that must be unique across accounts, OU paths against the organization's roots.
+ */
+import type { Problem } from './diagnostics.js';
+import type { DesiredAccount, DslParts } from './resolve.js';
+import { unknownPlaceholders, PLACEHOLDERS } from './patterns.js';
+import { didYouMean } from './suggest.js';
+
+export function isUnderRoot(path: string, roots: readonly string[]): boolean {
+  return roots.some((root) => path === root || path.startsWith(`${root}/`));
+}
+
+export function checkOrganization(parts: DslParts): Problem[] {
+  const org = parts.organization;
+  const problems: Problem[] = [];
+
+  for (const key of ['account_name_pattern', 'account_email_pattern'] as const) {
+    for (const placeholder of unknownPlaceholders(org[key])) {
+      problems.push({
+        code: 'pattern-placeholder',
+        path: ['organization', key],
+        message: `unknown placeholder {${placeholder}} in organization.${key}`,
+        expected: PLACEHOLDERS.map((p) => `{${p}}`).join(', '),
+        found: `{${placeholder}}`,
+        hint: didYouMean(placeholder, PLACEHOLDERS),
+      });
+    }
+  }
+
+  // The CI runner must never hold the management account's powers.
+  const ids: [string, string | undefined][] = [
+    ['management_account_id', org.management_account_id],
+    ['cicd_account_id', org.cicd_account_id],
+    ['audit_account_id', org.audit_account_id],
+    ['delegated_admin_account_id', org.delegated_admin_account_id],
+  ];
+  const seen = new Map<string, string>();
+  for (const [key, id] of ids) {
+    if (id === undefined) continue;
+    const other = seen.get(id);
+    if (other) {
+      problems.push({
+        code: 'duplicate-account-id',
+        path: ['organization', key],
+        message: `organization.${key} is the same account as organization.${other} (${id})`,
+        hint: 'the management, CICD, audit and delegated-administrator accounts must be different accounts',
+      });
+    } else {
+      seen.set(id, key);
+    }
+  }
+
+  if (org.scp_test_ou !== undefined && !isUnderRoot(org.scp_test_ou, org.ou_roots)) {
+    problems.push(ouOutsideRoots(['organization', 'scp_test_ou'], org.scp_test_ou, org.ou_roots));
+  }
+  if (isUnderRoot(org.morgue_ou, org.ou_roots)) {
+    problems.push({
+      code: 'ou-outside-roots',
+      path: ['organization', 'morgue_ou'],
+      message: `the morgue OU ${org.morgue_ou} is inside ${org.ou_roots.join(', ')}, where orgvend places active accounts`,
+      hint: 'keep retired accounts out of the roots, e.g. morgue_ou: Morgue',
+    });
+  }
+
+  for (const key of ['dns_account', 'logs_account', 'identity_account'] as const) {
+    const name = org[key];
+    if (name !== undefined && !(name in parts.accounts)) {
+      problems.push({
+        code: 'unknown-account',
+        path: ['organization', key],
+        message: `organization.${key} names account "${name}", which is not in accounts`,
+        hint: didYouMean(name, Object.keys(parts.accounts)),
+      });
+    }
+  }
+  return problems;
+}
+
+/** Every place an organization_unit is written must be under one of the roots. */
+export function checkOuPaths(parts: DslParts): Problem[] {
+  const roots = parts.organization.ou_roots;
+  const problems: Problem[] = [];
+  const check = (path: (string | number)[], ou: string | undefined) => {
+    if (ou !== undefined && !isUnderRoot(ou, roots)) problems.push(ouOutsideRoots([...path, 'organization_unit'], ou, roots));
+  };
+  check(['defaults'], parts.defaults.organization_unit);
+  for (const [name, scope] of Object.entries(parts.scopes)) check(['scopes', name], scope.organization_unit);
+  for (const [name, account] of Object.entries(parts.accounts)) check(['accounts', name], account.organization_unit);
+  return problems;
+}
+
+function ouOutsideRoots(path: (string | number)[], ou: string, roots: readonly string[]): Problem {
+  return {
+    code: 'ou-outside-roots',
+    path,
+    message: `OU path ${ou} is not under a known root`,
+    expected: `a path under ${roots.map((r) => `${r}/`).join(' or ')} (organization.ou_roots)`,
+    found: ou,
+    hint: `add its first segment to organization.ou_roots, or write it as ${roots[0]}/${ou}`,
+  };
+}
+
+export function checkScopes(accounts: DslParts['accounts'], knownScopes: readonly string[]): Problem[] {
+  return Object.entries(accounts)
+    .filter(([, account]) => !knownScopes.includes(account.scope))
+    .map(([name, account]) => ({
+      code: 'unknown-scope',
+      path: ['accounts', name, 'scope'],
+      message: `account ${name} is in scope "${account.scope}", which is not defined under scopes`,
+      expected: `one of: ${knownScopes.join(', ')}`,
+      found: account.scope,
+      hint: didYouMean(account.scope, knownScopes),
+    }));
+}
+
+/** AWS names and emails identify accounts too: two entries may not resolve to the same one. */
+export function checkUniqueness(accounts: readonly DesiredAccount[], overrides: DslParts['accounts']): Problem[] {
+  const problems: Problem[] = [];
+  for (const [field, label, code] of [
+    ['awsName', 'AWS account name', 'duplicate-aws-name'],
+    ['email', 'email', 'duplicate-email'],
+  ] as const) {
+    const seen = new Map<string, string>();
+    for (const account of accounts) {
+      const value = account[field].toLowerCase();
+      const first = seen.get(value);
+      if (first === undefined) {
+        seen.set(value, account.name);
+        continue;
+      }
+      const overridden = field === 'awsName' ? overrides[account.name]?.aws_name : overrides[account.name]?.email;
+      problems.push({
+        code,
+        path: overridden ? ['accounts', account.name, field === 'awsName' ? 'aws_name' : 'email'] : ['accounts', account.name],
+        message: `account ${account.name} resolves to ${label} "${account[field]}", which account ${first} already has`,
+        hint: overridden ? undefined : `make the pattern tell them apart (e.g. add {name}) or set ${field === 'awsName' ? 'aws_name' : 'email'} on one of them`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** An ECR pull grant that matches no account is probably a typo; warn, do not fail. */
+export function checkEcrGrants(parts: DslParts, accounts: readonly DesiredAccount[]): Problem[] {
+  const services = new Set(accounts.map((a) => a.service));
+  const environments = new Set(accounts.flatMap((a) => (a.settings.environment ? [a.settings.environment] : [])));
+  const problems: Problem[] = [];
+  parts.ecrRepositories.forEach((repo, i) => {
+    repo.pull.forEach((grant, j) => {
+      for (const [key, known] of [
+        ['services', services],
+        ['environments', environments],
+      ] as const) {
+        (grant[key] ?? []).forEach((value, k) => {
+          if (!known.has(value)) {
+            problems.push({
+              code: 'unused-ecr-grant',
+              severity: 'warning',
+              path: ['ecr_repositories', i, 'pull', j, key, k],
+              message: `no account has ${key === 'services' ? 'service' : 'environment'} "${value}": this grant gives no account access`,
+              hint: didYouMean(value, known),
+            });
+          }
+        });
+      }
+    });
+  });
+  return problems;
+}

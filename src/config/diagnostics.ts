@@ -1,0 +1,74 @@
+/**
+ * Problems found in the input. A `Problem` names a key path (`accounts.foo.scope`); the
+ * loader turns it into a `Diagnostic` with file, line, column and the source line, so
+ * checks never need to know about YAML.
+ */
+export type DiagnosticCode =
+  | 'yaml-syntax'
+  | 'duplicate-key'
+  | 'unknown-key'
+  | 'missing-key'
+  | 'invalid-type'
+  | 'invalid-value'
+  | 'invalid-key'
+  | 'unknown-scope'
+  | 'unknown-account'
+  | 'duplicate-aws-name'
+  | 'duplicate-email'
+  | 'duplicate-account-id'
+  | 'ou-outside-roots'
+  | 'region-not-allowed'
+  | 'pattern-placeholder'
+  | 'pattern-missing-value'
+  | 'invalid-aws-name'
+  | 'invalid-email'
+  | 'reserved-tag'
+  | 'too-many-tags'
+  | 'unused-ecr-grant';
+
+export type Severity = 'error' | 'warning';
+
+export type KeyPath = readonly (string | number)[];
+
+export interface Problem {
+  code: DiagnosticCode;
+  severity?: Severity;
+  /** Where the problem is: a key path into the file. */
+  path: KeyPath;
+  /** Point at the key itself rather than its value (unknown keys, duplicates). */
+  at?: 'key' | 'value';
+  message: string;
+  expected?: string;
+  found?: string;
+  hint?: string;
+}
+
+export interface Diagnostic {
+  code: DiagnosticCode;
+  severity: Severity;
+  file: string;
+  line: number;
+  column: number;
+  /** Columns underlined on `line`, at least 1. */
+  length: number;
+  /** Dotted key path, e.g. `accounts.foo.scope`; empty for the whole file. */
+  path: string;
+  message: string;
+  expected?: string;
+  found?: string;
+  hint?: string;
+  /** The source line, for rendering. */
+  snippet?: string;
+}
+
+export function formatPath(path: KeyPath): string {
+  return path.map((seg) => (typeof seg === 'number' ? `[${seg}]` : seg)).join('.').replace(/\.\[/g, '[');
+}
+
+export function byPosition(a: Diagnostic, b: Diagnostic): number {
+  return a.line - b.line || a.column - b.column || a.message.localeCompare(b.message);
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error');
+}

@@ -1,0 +1,38 @@
+/**
+ * The tags that identify a managed account. Matching a live account to its DSL entry by
+ * `orgvend:name` (not by AWS name) is what lets an account be renamed safely.
+ */
+export const MANAGED_BY = { key: 'managed-by', value: 'orgvend' } as const;
+
+export const IDENTITY_TAG_KEYS = {
+  name: 'orgvend:name',
+  scope: 'orgvend:scope',
+  service: 'orgvend:service',
+  environment: 'orgvend:environment',
+  region: 'orgvend:region',
+} as const;
+
+const RESERVED = new Set<string>([MANAGED_BY.key, ...Object.values(IDENTITY_TAG_KEYS)]);
+
+/** Tag keys orgvend writes itself; the DSL may not set them. */
+export function isReservedTagKey(key: string): boolean {
+  return RESERVED.has(key) || key.startsWith('orgvend:');
+}
+
+export function identityTags(account: {
+  name: string;
+  scope: string;
+  service: string;
+  environment?: string | undefined;
+  region: string;
+}): Record<string, string> {
+  const tags: Record<string, string> = {
+    [MANAGED_BY.key]: MANAGED_BY.value,
+    [IDENTITY_TAG_KEYS.name]: account.name,
+    [IDENTITY_TAG_KEYS.scope]: account.scope,
+    [IDENTITY_TAG_KEYS.service]: account.service,
+    [IDENTITY_TAG_KEYS.region]: account.region,
+  };
+  if (account.environment !== undefined) tags[IDENTITY_TAG_KEYS.environment] = account.environment;
+  return tags;
+}

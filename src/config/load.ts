@@ -1,0 +1,116 @@
+/**
+ * accounts.yml → Desired, or every problem in the file at once.
+ *
+ * Order: YAML syntax, then the schema (each section on its own, so one broken account does
+ * not hide problems elsewhere), then layering and cross-checks on the entries that parsed.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { byPosition, hasErrors, type Diagnostic, type Problem } from './diagnostics.js';
+import { checkEcrGrants, checkOrganization, checkOuPaths, checkScopes, checkUniqueness } from './cross-checks.js';
+import { collectOus, resolveAccount, type Desired, type DesiredAccount, type DslParts } from './resolve.js';
+import { Account, Dsl, EcrRepository, Organization, Scope, Settings } from './schema.js';
+import { expectationFor, schemaProblems } from './schema-problems.js';
+import { YamlSource } from './yaml-source.js';
+
+export interface ConfigResult {
+  /** Present only when there is no error. */
+  desired?: Desired;
+  /** Errors and warnings, sorted by position. */
+  diagnostics: Diagnostic[];
+}
+
+const PARSE_OPTIONS = { error: expectationFor, reportInput: true } as const;
+
+function parsed<T>(schema: { safeParse(v: unknown, o: typeof PARSE_OPTIONS): { success: boolean; data?: T } }, value: unknown): T | undefined {
+  const result = schema.safeParse(value, PARSE_OPTIONS);
+  return result.success ? result.data : undefined;
+}
+
+/** The entries of a section that are valid on their own; broken ones are already reported. */
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function validEntries<T>(schema: Parameters<typeof parsed<T>>[0], section: unknown): Record<string, T> {
+  if (!isMap(section)) return {};
+  const out: Record<string, T> = {};
+  for (const [key, value] of Object.entries(section)) {
+    const entry = parsed<T>(schema, value);
+    if (entry !== undefined) out[key] = entry;
+  }
+  return out;
+}
+
+export function parseConfig(file: string, text: string): ConfigResult {
+  const source = new YamlSource(file, text);
+  const diagnostics = source.syntaxDiagnostics();
+  if (diagnostics.some((d) => d.code === 'yaml-syntax')) return { diagnostics: diagnostics.sort(byPosition) };
+
+  const raw = source.toJS();
+  const problems: Problem[] = [];
+  const whole = Dsl.safeParse(raw, PARSE_OPTIONS);
+  if (!whole.success) problems.push(...schemaProblems(Dsl, whole.error.issues, (path) => source.describeValue(path)));
+
+  const rawSections = isMap(raw) ? raw : {};
+  const organization = whole.success ? whole.data.organization : parsed(Organization, rawSections.organization);
+  const defaults = whole.success ? whole.data.defaults : parsed(Settings, rawSections.defaults ?? {});
+
+  const scopes = whole.success ? whole.data.scopes : validEntries<Scope>(Scope, rawSections.scopes);
+  const accountEntries = whole.success ? whole.data.accounts : validEntries<Account>(Account, rawSections.accounts);
+  // A scope that is in the file but failed to parse is reported already; do not call it unknown.
+  const scopeNames = Object.keys(isMap(rawSections.scopes) ? rawSections.scopes : {});
+  problems.push(...checkScopes(accountEntries, scopeNames));
+
+  const accounts: DesiredAccount[] = [];
+  if (organization && defaults) {
+    const parts: DslParts = {
+      organization,
+      defaults,
+      scopes,
+      accounts: accountEntries,
+      ecrRepositories: whole.success ? whole.data.ecr_repositories : Object.values(validEntries<EcrRepository>(EcrRepository, rawSections.ecr_repositories)),
+    };
+    problems.push(...checkOrganization(parts), ...checkOuPaths(parts));
+    for (const [name, account] of Object.entries(parts.accounts)) {
+      const result = resolveAccount(name, account, parts);
+      problems.push(...result.problems);
+      if (result.account) accounts.push(result.account);
+    }
+    problems.push(...checkUniqueness(accounts, parts.accounts), ...checkEcrGrants(parts, accounts));
+
+    if (whole.success && !problems.some((p) => (p.severity ?? 'error') === 'error') && !hasErrors(diagnostics)) {
+      return {
+        desired: { file, organization, scopes, accounts, ous: collectOus(organization, accounts), ecrRepositories: parts.ecrRepositories },
+        diagnostics: [...diagnostics, ...problems.map((p) => source.locate(p))].sort(byPosition),
+      };
+    }
+  }
+  return { diagnostics: dedupe([...diagnostics, ...problems.map((p) => source.locate(p))]).sort(byPosition) };
+}
+
+function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.line}:${d.column}:${d.code}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Read and check a DSL file; `file` is reported as given, read relative to `cwd`. */
+export async function readConfig(file: string, cwd = '.'): Promise<ConfigResult> {
+  let text: string;
+  try {
+    text = await readFile(resolve(cwd, file), 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    return {
+      diagnostics: [
+        { code: 'yaml-syntax', severity: 'error', file, line: 1, column: 1, length: 1, path: '', message: `cannot read ${file}: ${reason}`, hint: 'pass the DSL file with --config FILE' },
+      ],
+    };
+  }
+  return parseConfig(file, text);
+}

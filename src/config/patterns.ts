@@ -1,0 +1,26 @@
+/** Account name and email patterns: `{name}-{environment}-{region}`, `aws+{name}@example.com`. */
+
+export const PLACEHOLDERS = ['name', 'environment', 'region', 'service', 'scope'] as const;
+export type Placeholder = (typeof PLACEHOLDERS)[number];
+export type PatternValues = Record<Placeholder, string | undefined>;
+
+const PLACEHOLDER_RE = /\{([^{}]*)\}/g;
+
+export function placeholdersIn(pattern: string): string[] {
+  return [...pattern.matchAll(PLACEHOLDER_RE)].map((m) => m[1]!);
+}
+
+export function unknownPlaceholders(pattern: string): string[] {
+  return placeholdersIn(pattern).filter((p) => !(PLACEHOLDERS as readonly string[]).includes(p));
+}
+
+export type Expansion = { ok: true; value: string } | { ok: false; missing: Placeholder[] };
+
+/** Fill a pattern; reports the placeholders that have no value rather than writing "undefined". */
+export function expandPattern(pattern: string, values: PatternValues): Expansion {
+  const missing = placeholdersIn(pattern).filter(
+    (p): p is Placeholder => (PLACEHOLDERS as readonly string[]).includes(p) && values[p as Placeholder] === undefined,
+  );
+  if (missing.length) return { ok: false, missing: [...new Set(missing)] };
+  return { ok: true, value: pattern.replace(PLACEHOLDER_RE, (whole, p: string) => values[p as Placeholder] ?? whole) };
+}

@@ -1,0 +1,229 @@
+/**
+ * Resolve each account entry through defaults → scope → account into its effective
+ * settings, AWS name, email and tags. Pure: takes validated DSL parts, returns values and
+ * path-based problems.
+ */
+import type { Problem } from './diagnostics.js';
+import { identityTags, isReservedTagKey } from './identity-tags.js';
+import { layerPath, mergeLayers, originOf, type Layer, type Origin, type Setting } from './layers.js';
+import { expandPattern } from './patterns.js';
+import {
+  Email,
+  ResolvedSettings,
+  SETTING_KEYS,
+  type Account,
+  type EcrRepository,
+  type Organization,
+  type Scope,
+  type Settings,
+} from './schema.js';
+
+/** Values orgvend uses when no layer sets them; shown as `builtin` by explain. */
+const BUILTIN: Record<string, unknown> = {
+  lifecycle: 'active',
+  global_region: 'us-east-1',
+  disabled_regions: [],
+  create_vpc: false,
+  nat_gateway_count: 1,
+  use_cfr: false,
+  allowed_dns_domains: [],
+  access: {},
+  contacts: {},
+  tags: {},
+};
+
+const MAX_TAGS = 50;
+
+export interface DslParts {
+  organization: Organization;
+  defaults: Settings;
+  scopes: Record<string, Scope>;
+  accounts: Record<string, Account>;
+  ecrRepositories: EcrRepository[];
+}
+
+export interface DesiredAccount {
+  /** The DSL key: the stable identity of the account. */
+  name: string;
+  awsName: string;
+  email: string;
+  scope: string;
+  service: string;
+  lifecycle: 'active' | 'closed';
+  settings: ResolvedSettings;
+  /** Every tag the account should carry: the DSL's tags plus the identifying tags. */
+  tags: Record<string, string>;
+  /** Every effective setting with the layer it came from, for explain. */
+  explained: Setting[];
+}
+
+export interface Desired {
+  file: string;
+  organization: Organization;
+  scopes: Record<string, Scope>;
+  accounts: DesiredAccount[];
+  /** Every OU path orgvend manages, parents before children. */
+  ous: string[];
+  ecrRepositories: EcrRepository[];
+}
+
+const SETTING_ORDER = ['scope', 'service', 'lifecycle', 'environment', ...SETTING_KEYS];
+
+/** Identity first, then settings in schema order, so every view lists them the same way. */
+function bySettingOrder(a: Setting, b: Setting): number {
+  const rank = (s: Setting) => SETTING_ORDER.indexOf(s.key.split('.')[0]!);
+  return rank(a) - rank(b) || a.key.localeCompare(b.key);
+}
+
+function pickSettings(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(SETTING_KEYS.filter((k) => values[k] !== undefined).map((k) => [k, values[k]]));
+}
+
+function describeOrigin(from: Origin | undefined): string {
+  if (from === undefined) return 'not set';
+  if (from === 'builtin') return "orgvend's default";
+  return from.startsWith('scope:') ? `set in scopes.${from.slice(6)}` : `set in ${from === 'account' ? 'the account' : from}`;
+}
+
+/** Where to report a problem with an account's `key`: where it is written, if in the account; else the account. */
+function problemPath(name: string, from: Origin | undefined, key: string): (string | number)[] {
+  return from === 'account' ? ['accounts', name, ...key.split('.')] : ['accounts', name];
+}
+
+export function resolveAccount(name: string, account: Account, parts: DslParts): { account?: DesiredAccount; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const scope = parts.scopes[account.scope];
+  if (!scope) return { problems };
+
+  const layers: Layer[] = [
+    { from: 'builtin', values: { ...BUILTIN, service: name } },
+    { from: 'defaults', values: pickSettings(parts.defaults) },
+    { from: `scope:${account.scope}`, values: pickSettings(scope) },
+    { from: 'account', values: { scope: account.scope, service: account.service, lifecycle: account.lifecycle, ...pickSettings(account) } },
+  ];
+  const { value, settings: merged } = mergeLayers(layers);
+  const explained = merged.sort(bySettingOrder);
+  const resolved = ResolvedSettings.safeParse(pickSettings(value));
+  if (!resolved.success) {
+    for (const issue of resolved.error.issues) {
+      const key = issue.path.join('.');
+      problems.push({
+        code: 'missing-key',
+        path: ['accounts', name],
+        message: `${key} is not set for account ${name} (neither in defaults, scopes.${account.scope} nor the account)`,
+        hint: `set ${key} in one of those layers`,
+      });
+    }
+    return { problems };
+  }
+  const settings = resolved.data;
+  const service = value.service as string;
+  const lifecycle = value.lifecycle as DesiredAccount['lifecycle'];
+  const from = (key: string) => originOf(explained, key);
+
+  // The account's own regions must cover its primary and global regions.
+  for (const key of ['region', 'global_region'] as const) {
+    if (!settings.regions.includes(settings[key])) {
+      problems.push({
+        code: 'region-not-allowed',
+        path: problemPath(name, from(key), key),
+        message: `${key} ${settings[key]} of account ${name} (${describeOrigin(from(key))}) is not in its regions: ${settings.regions.join(', ')} (${describeOrigin(from('regions'))})`,
+        hint: `add ${settings[key]} to regions, or choose one of them`,
+      });
+    }
+  }
+  for (const region of settings.disabled_regions.filter((r) => settings.regions.includes(r))) {
+    problems.push({
+      code: 'region-not-allowed',
+      path: problemPath(name, from('disabled_regions'), 'disabled_regions'),
+      message: `region ${region} of account ${name} is both in regions and in disabled_regions`,
+      hint: 'a region is either used or disabled: remove it from one of the lists',
+    });
+  }
+
+  // Identifying tags are orgvend's; the DSL may not set them.
+  for (const key of Object.keys(settings.tags).filter(isReservedTagKey)) {
+    const origin = from(`tags.${key}`) ?? 'account';
+    problems.push({
+      code: 'reserved-tag',
+      path: [...layerPath(origin, name), 'tags', key],
+      at: 'key',
+      message: `tag key "${key}" is reserved: orgvend sets it to identify the account`,
+      hint: 'rename the tag; managed-by and keys starting with orgvend: are written by orgvend',
+    });
+  }
+
+  const patternValues = { name, environment: settings.environment, region: settings.region, service, scope: account.scope };
+  const awsName = expandField(name, 'aws_name', account.aws_name, parts.organization.account_name_pattern, patternValues, problems);
+  const email = expandField(name, 'email', account.email, parts.organization.account_email_pattern, patternValues, problems);
+
+  if (awsName !== undefined && !/^[\x20-\x7e]{1,50}$/.test(awsName)) {
+    problems.push({
+      code: 'invalid-aws-name',
+      path: account.aws_name ? ['accounts', name, 'aws_name'] : ['accounts', name],
+      message: `AWS account name "${awsName}" of account ${name} is not valid`,
+      expected: '1–50 printable ASCII characters',
+      found: `${awsName.length} characters`,
+      hint: account.aws_name ? undefined : 'shorten organization.account_name_pattern or set aws_name on the account',
+    });
+  }
+  if (email !== undefined && !account.email && !Email.safeParse(email).success) {
+    problems.push({
+      code: 'invalid-email',
+      path: ['accounts', name],
+      message: `email "${email}" made from organization.account_email_pattern for account ${name} is not a valid account email`,
+      expected: 'an email address of at most 64 characters',
+      hint: 'change the pattern, or set email on the account',
+    });
+  }
+
+  const tags = { ...settings.tags, ...identityTags({ name, scope: account.scope, service, environment: settings.environment, region: settings.region }) };
+  if (Object.keys(tags).length > MAX_TAGS) {
+    problems.push({
+      code: 'too-many-tags',
+      path: ['accounts', name],
+      message: `account ${name} would carry ${Object.keys(tags).length} tags; AWS allows ${MAX_TAGS} per account, ${Object.keys(tags).length - Object.keys(settings.tags).length} of them orgvend's own`,
+    });
+  }
+
+  if (problems.length || awsName === undefined || email === undefined) return { problems };
+  return {
+    account: { name, awsName, email, scope: account.scope, service, lifecycle, settings, tags, explained },
+    problems,
+  };
+}
+
+function expandField(
+  name: string,
+  field: 'aws_name' | 'email',
+  override: string | undefined,
+  pattern: string,
+  values: Parameters<typeof expandPattern>[1],
+  problems: Problem[],
+): string | undefined {
+  if (override !== undefined) return override;
+  const expansion = expandPattern(pattern, values);
+  if (expansion.ok) return expansion.value;
+  const patternKey = field === 'aws_name' ? 'account_name_pattern' : 'account_email_pattern';
+  problems.push({
+    code: 'pattern-missing-value',
+    path: ['accounts', name],
+    message: `organization.${patternKey} "${pattern}" needs ${expansion.missing.map((m) => `{${m}}`).join(', ')}, which account ${name} does not set`,
+    hint: `set ${expansion.missing.join(', ')} in defaults, the account's scope or the account, or set ${field} on the account`,
+  });
+  return undefined;
+}
+
+/** Every OU path in use, with its ancestors, parents first. */
+export function collectOus(organization: Organization, accounts: readonly DesiredAccount[]): string[] {
+  const paths = new Set<string>();
+  const add = (path: string) => {
+    const segments = path.split('/');
+    for (let i = 1; i <= segments.length; i++) paths.add(segments.slice(0, i).join('/'));
+  };
+  for (const root of organization.ou_roots) add(root);
+  add(organization.morgue_ou);
+  if (organization.scp_test_ou) add(organization.scp_test_ou);
+  for (const account of accounts) add(account.settings.organization_unit);
+  return [...paths].sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
+}

@@ -1,0 +1,222 @@
+/**
+ * The accounts.yml DSL as one zod schema. Every type used elsewhere is inferred from it.
+ *
+ * Error texts given here complete the sentence "expected …": the diagnostics layer adds
+ * what was found and where. Keep transforms out of the schema so it converts to JSON Schema.
+ */
+import { z } from 'zod';
+import { REGION_NAMES } from './regions.js';
+
+// ── scalar types ────────────────────────────────────────────────────────────
+
+export const AccountId = z
+  .string({ error: 'a 12-digit AWS account id in quotes, e.g. "123456789012"' })
+  .regex(/^\d{12}$/, { error: 'a 12-digit AWS account id, e.g. "123456789012"' });
+
+export const Region = z.enum(REGION_NAMES, { error: 'a known AWS region name, e.g. ap-southeast-2' });
+
+/** Names used as DSL keys and in tags: lowercase, digits and dashes. */
+export const Slug = z
+  .string({ error: 'a name of lowercase letters, digits and dashes' })
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$/, {
+    error: 'a name of 1–50 lowercase letters, digits and dashes, not starting or ending with a dash',
+  });
+
+export const Email = z
+  .string({ error: 'an email address' })
+  .max(64, { error: 'an email address of at most 64 characters (the AWS account email limit)' })
+  .regex(/^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/, {
+    error: 'an email address, e.g. aws+foo@example.com',
+  });
+
+/** An OU path below Root, segments separated by "/": `Internal/Workloads/Dev`. */
+export const OuPath = z
+  .string({ error: 'an OU path such as Internal/Dev' })
+  .regex(/^[^/\s](?:[^/]{0,126}[^/\s])?(?:\/[^/\s](?:[^/]{0,126}[^/\s])?)*$/, {
+    error: 'an OU path below Root such as Internal/Dev: names of 1–128 characters separated by "/", no leading or trailing "/" or spaces',
+  });
+
+const TAG_CHARS = String.raw`\p{L}\p{Z}\p{N}_.:/=+\-@`;
+
+export const TagKey = z
+  .string({ error: 'a tag key' })
+  .regex(new RegExp(`^(?!aws:)[${TAG_CHARS}]{1,128}$`, 'u'), {
+    error: 'a tag key of 1–128 letters, digits, spaces or _.:/=+-@, not starting with "aws:"',
+  });
+
+export const TagValue = z
+  .string({ error: 'a tag value (quote numbers and booleans)' })
+  .regex(new RegExp(`^[${TAG_CHARS}]{0,256}$`, 'u'), {
+    error: 'a tag value of at most 256 letters, digits, spaces or _.:/=+-@',
+  });
+
+export const DomainName = z
+  .string({ error: 'a DNS domain name' })
+  .max(253)
+  .regex(/^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+    error: 'a lowercase DNS domain name such as foo.example.com',
+  });
+
+/** E.164-ish: a leading +, country code, then digits with optional spaces, dashes or parentheses. */
+export const PhoneNumber = z
+  .string({ error: 'a phone number in international form, e.g. "+61 2 9999 9999"' })
+  .regex(/^\+[1-9](?:[ ()-]{0,2}[0-9]){6,14}$/, {
+    error: 'a phone number in international form: "+", country code, 7–15 digits in all, e.g. "+61 2 9999 9999"',
+  });
+
+export const IamRoleName = z
+  .string({ error: 'an IAM role name' })
+  .regex(/^[\w+=,.@-]{1,64}$/, { error: 'an IAM role name of 1–64 letters, digits or +=,.@_-' });
+
+const PositiveInt = z.int({ error: 'a positive whole number' }).positive({ error: 'a positive whole number' });
+
+// ── settings: the keys that layer defaults → scope → account ────────────────
+
+export const CONTACT_TYPES = ['billing', 'operations', 'security'] as const;
+export type ContactType = (typeof CONTACT_TYPES)[number];
+
+const ContactFields = {
+  name: z.string({ error: 'a contact name' }).min(1).max(64, { error: 'a name of at most 64 characters' }),
+  title: z.string({ error: 'a contact title' }).min(1).max(50, { error: 'a title of at most 50 characters' }),
+  email: Email,
+  phone: PhoneNumber,
+};
+
+/** In a layer a contact may be partial (a scope overrides only the email); `null` deletes it. */
+const LayerContact = z.strictObject(ContactFields).partial().nullable();
+export const Contact = z.strictObject(ContactFields);
+
+const AccessLevels = z.record(
+  z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, { error: 'an access level name such as all, rw or ro' }),
+  z.array(IamRoleName, { error: 'a list of IAM role names' }),
+  { error: 'a map of access level to role names, e.g. { all: [Admin], rw: [PowerUser] }' },
+);
+
+const regionList = z.array(Region, { error: 'a list of AWS region names' });
+
+export const settingsShape = {
+  organization_unit: OuPath.describe('OU path below Root where the account lives'),
+  region: Region.describe('primary region of the account'),
+  global_region: Region.describe('region for global resources (CloudFront, IAM)'),
+  regions: regionList.min(1, { error: 'at least one region' }).describe('regions the account may use; opt-in regions here are enabled'),
+  disabled_regions: regionList.describe('opt-in regions to disable explicitly'),
+  environment: Slug.describe('environment name, e.g. prod or nonprod'),
+  create_vpc: z.boolean({ error: 'true or false' }).describe('deploy the VPC stack into the account'),
+  nat_gateway_count: z.int({ error: 'a whole number from 0 to 6' }).min(0).max(6, { error: 'a whole number from 0 to 6' }).describe('NAT gateways in the VPC'),
+  use_cfr: z.boolean({ error: 'true or false' }).describe('send CloudFront/WAF logs to the logs account'),
+  allowed_dns_domains: z.array(DomainName, { error: 'a list of domain names' }).describe('domains the account may create records in'),
+  access: AccessLevels.describe('IAM mapping: access level → roles assumable from the identity account'),
+  contacts: z
+    .strictObject({ billing: LayerContact, operations: LayerContact, security: LayerContact })
+    .partial()
+    .describe('alternate contacts; null deletes a contact'),
+  tags: z.record(TagKey, TagValue, { error: 'a map of tag keys to string values' }).describe('tags for the account'),
+} as const;
+
+export const SETTING_KEYS = Object.keys(settingsShape) as (keyof typeof settingsShape)[];
+
+export const Settings = z.strictObject(settingsShape).partial();
+export type Settings = z.infer<typeof Settings>;
+
+// ── the sections ────────────────────────────────────────────────────────────
+
+export const Limits = z.strictObject({
+  max_new_accounts: PositiveInt.default(10).describe('accounts created in one run'),
+  max_moves: PositiveInt.default(20).describe('accounts moved between OUs in one run'),
+  max_retirements: PositiveInt.default(3).describe('accounts retired to the morgue OU in one run'),
+  max_closures: PositiveInt.default(1).describe('accounts closed in one run'),
+  max_creations_in_flight: PositiveInt.max(5, { error: 'at most 5 (the AWS limit of CreateAccount requests in progress)' })
+    .default(3)
+    .describe('CreateAccount requests in progress at once'),
+  scp_max_characters: PositiveInt.default(10240).describe('size limit of one SCP, in characters of the minified document'),
+  scp_max_per_target: PositiveInt.default(10).describe('SCPs attached to one root, OU or account, FullAWSAccess included'),
+});
+
+const PLACEHOLDER_HINT = 'placeholders: {name}, {environment}, {region}, {service}, {scope}';
+
+export const Organization = z.strictObject({
+  management_account_id: AccountId.describe('the management account: never moved, retired or closed'),
+  cicd_account_id: AccountId.describe('the only account allowed to send requests'),
+  audit_account_id: AccountId.describe('receives a copy of every event'),
+  delegated_admin_account_id: AccountId.optional().describe('delegated administrator for the Account Management API'),
+  home_region: Region.describe('region of the event buses, queues and handlers'),
+  event_bus: z.string().regex(/^[A-Za-z0-9._-]{1,256}$/, { error: 'an event bus name of letters, digits and ._-' }),
+  event_source: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,200}$/, { error: 'an event source such as app.infra' }).default('app.infra'),
+  reply_queue: z.string().regex(/^[A-Za-z0-9_-]{1,75}$/, { error: 'an SQS queue name of letters, digits, _ and - (at most 75)' }),
+  account_name_pattern: z.string({ error: `an account name pattern; ${PLACEHOLDER_HINT}` }).min(1),
+  account_email_pattern: z.string({ error: `an account email pattern; ${PLACEHOLDER_HINT}` }).min(1),
+  ou_roots: z.array(OuPath, { error: 'a list of OU paths' }).min(1, { error: 'at least one OU path' })
+    .describe('OU paths under which orgvend places accounts'),
+  morgue_ou: OuPath.describe('OU that retired accounts are moved to'),
+  scp_test_ou: OuPath.optional().describe('OU where changed SCPs are staged first'),
+  dns_account: Slug.optional().describe('DSL name of the account holding the DNS zones'),
+  logs_account: Slug.optional().describe('DSL name of the account holding the log buckets'),
+  identity_account: Slug.optional().describe('DSL name of the account users sign in to'),
+  artifact_buckets: z.partialRecord(Region, z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'an S3 bucket name' }))
+    .default({})
+    .describe('artifact bucket per region for rendered templates'),
+  limits: Limits.default(Limits.parse({})).describe('blast-radius and quota limits'),
+});
+export type Organization = z.infer<typeof Organization>;
+
+export const Scope = z.strictObject({
+  description: z.string().optional(),
+  ...Settings.shape,
+});
+export type Scope = z.infer<typeof Scope>;
+
+export const Account = z.strictObject({
+  scope: Slug.describe('the scope this account belongs to'),
+  service: Slug.optional().describe('the service running in the account (defaults to the account name)'),
+  description: z.string().optional(),
+  lifecycle: z.enum(['active', 'closed'], { error: 'active or closed' }).optional()
+    .describe('closed: close the account (it is never closed otherwise)'),
+  aws_name: z.string().optional().describe('AWS account name, instead of organization.account_name_pattern'),
+  email: Email.optional().describe('root email, instead of organization.account_email_pattern'),
+  ...Settings.shape,
+});
+export type Account = z.infer<typeof Account>;
+
+const LifecycleRule = z.strictObject({
+  description: z.string().optional(),
+  tag_status: z.enum(['tagged', 'untagged', 'any'], { error: 'tagged, untagged or any' }),
+  tag_prefixes: z.array(z.string().min(1)).min(1).optional().describe('required when tag_status is tagged'),
+  expire_after_days: PositiveInt.optional(),
+  keep_count: PositiveInt.optional(),
+});
+
+export const EcrRepository = z.strictObject({
+  name: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, {
+    error: 'an ECR repository name: lowercase letters, digits and ._-/',
+  }),
+  description: z.string().optional(),
+  lifecycle: z.array(LifecycleRule).default([]),
+  pull: z.array(z.strictObject({
+    environments: z.array(Slug).min(1).optional(),
+    services: z.array(Slug).min(1).optional(),
+  })).default([]).describe('accounts running these services in these environments may pull'),
+});
+export type EcrRepository = z.infer<typeof EcrRepository>;
+
+export const Dsl = z.strictObject({
+  organization: Organization,
+  defaults: Settings.default({}),
+  scopes: z.record(Slug, Scope, { error: 'a map of scope name to scope settings' }),
+  accounts: z.record(Slug, Account, { error: 'a map of account name to account settings' }),
+  ecr_repositories: z.array(EcrRepository).default([]),
+});
+export type Dsl = z.infer<typeof Dsl>;
+
+// ── resolved values (after layering) ────────────────────────────────────────
+
+/** What an account's settings must add up to once defaults, scope and account are merged. */
+export const ResolvedSettings = z.strictObject({
+  ...settingsShape,
+  environment: settingsShape.environment.optional(),
+  contacts: z.strictObject({
+    billing: Contact.nullable().optional(),
+    operations: Contact.nullable().optional(),
+    security: Contact.nullable().optional(),
+  }),
+});
+export type ResolvedSettings = z.infer<typeof ResolvedSettings>;

@@ -1,0 +1,113 @@
+/**
+ * A parsed YAML file that remembers where every key and value came from, so that a
+ * problem found anywhere (schema, layering, cross-checks) can point at file:line:column.
+ */
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { formatPath, type Diagnostic, type KeyPath, type Problem } from './diagnostics.js';
+
+interface Located {
+  /** The value node at the end of the path, if the whole path exists. */
+  value: Node | null | undefined;
+  /** The key node of the last map entry walked through. */
+  key: Node | undefined;
+  /** How many path segments were found. */
+  depth: number;
+}
+
+export class YamlSource {
+  readonly doc: Document.Parsed;
+  private readonly lines: LineCounter;
+  private readonly textLines: string[];
+
+  constructor(
+    readonly file: string,
+    readonly text: string,
+  ) {
+    this.lines = new LineCounter();
+    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true, version: '1.2' });
+    this.textLines = text.split(/\r?\n/);
+  }
+
+  /** Syntax errors and duplicate keys, in the same shape as every other diagnostic. */
+  syntaxDiagnostics(): Diagnostic[] {
+    return this.doc.errors.map((error) => {
+      const duplicate = error.code === 'DUPLICATE_KEY';
+      const [start, end] = error.pos;
+      const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      return {
+        ...this.position(start, end),
+        code: duplicate ? 'duplicate-key' : 'yaml-syntax',
+        severity: 'error',
+        file: this.file,
+        path: '',
+        message: duplicate ? 'duplicate key: a key may appear only once in a map' : `YAML syntax error: ${message}`,
+        hint: duplicate ? 'merge the two entries into one, or rename one of them' : undefined,
+      } satisfies Diagnostic;
+    });
+  }
+
+  toJS(): unknown {
+    return this.doc.toJS({ maxAliasCount: 1000 });
+  }
+
+  private walk(path: KeyPath): Located {
+    let value: Node | null | undefined = this.doc.contents;
+    let key: Node | undefined;
+    let depth = 0;
+    for (const segment of path) {
+      if (isMap(value)) {
+        const pair = value.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+        if (!pair) break;
+        key = pair.key as Node;
+        value = pair.value as Node | null;
+      } else if (isSeq(value) && typeof segment === 'number' && segment < value.items.length) {
+        value = value.items[segment] as Node | null;
+        key = undefined;
+      } else {
+        break;
+      }
+      depth += 1;
+    }
+    return { value: depth === path.length ? value : undefined, key, depth };
+  }
+
+  /** The source text of the value at `path`, as the user wrote it, or a word for its shape. */
+  describeValue(path: KeyPath): string {
+    const { value, depth } = this.walk(path);
+    if (depth < path.length || value === undefined) return 'nothing (the key is missing)';
+    if (value === null || (isScalar(value) && value.value === null)) return 'an empty value';
+    if (isMap(value)) return 'a map';
+    if (isSeq(value)) return 'a list';
+    const [start, end] = value.range ?? [0, 0];
+    const source = this.text.slice(start, end).trim();
+    return source.length > 60 ? `${source.slice(0, 57)}...` : source;
+  }
+
+  /** Turn a path-based problem into a positioned diagnostic. */
+  locate(problem: Problem): Diagnostic {
+    const { value, key, depth } = this.walk(problem.path);
+    // Point at the value when asked and present; else at the key of the deepest entry found,
+    // so a missing key is reported on its parent's line.
+    const node = problem.at !== 'key' && depth === problem.path.length && value ? value : key ?? value ?? this.doc.contents;
+    const [start, end] = node?.range ?? [0, 0];
+    return {
+      ...this.position(start, end),
+      code: problem.code,
+      severity: problem.severity ?? 'error',
+      file: this.file,
+      path: formatPath(problem.path),
+      message: problem.message,
+      expected: problem.expected,
+      found: problem.found,
+      hint: problem.hint,
+    };
+  }
+
+  private position(start: number, end: number) {
+    const { line, col } = this.lines.linePos(start);
+    const snippet = this.textLines[line - 1] ?? '';
+    const endPos = this.lines.linePos(Math.max(start, end));
+    const length = endPos.line === line ? Math.max(1, endPos.col - col) : Math.max(1, snippet.length - col + 1);
+    return { line, column: col, length, snippet };
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * The few kinds of failure orgvend knows. They are values; `cli/` alone turns them into
+ * messages and exit codes.
+ */
+import type { Diagnostic } from './config/diagnostics.js';
+
+/** Exit codes, as documented in the README. */
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  changesPending: 2,
+  usage: 64,
+  invalidInput: 65,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** The command line is wrong: unknown action or flag, missing argument. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** The input (DSL, SCP, template) is invalid; nothing was sent anywhere. */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(`${diagnostics.filter((d) => d.severity === 'error').length} error(s) in the input`);
+  }
+}
