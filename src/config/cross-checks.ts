@@ -11,7 +11,8 @@ export function isUnderRoot(path: string, roots: readonly string[]): boolean {
   return roots.some((root) => path === root || path.startsWith(`${root}/`));
 }
 
-export function checkOrganization(parts: DslParts): Problem[] {
+/** `accountNames`: every account key in the file, including entries that failed to parse. */
+export function checkOrganization(parts: DslParts, accountNames: readonly string[]): Problem[] {
   const org = parts.organization;
   const problems: Problem[] = [];
 
@@ -65,12 +66,12 @@ export function checkOrganization(parts: DslParts): Problem[] {
 
   for (const key of ['dns_account', 'logs_account', 'identity_account'] as const) {
     const name = org[key];
-    if (name !== undefined && !(name in parts.accounts)) {
+    if (name !== undefined && !accountNames.includes(name)) {
       problems.push({
         code: 'unknown-account',
         path: ['organization', key],
         message: `organization.${key} names account "${name}", which is not in accounts`,
-        hint: didYouMean(name, Object.keys(parts.accounts)),
+        hint: didYouMean(name, accountNames),
       });
     }
   }

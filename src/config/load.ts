@@ -60,6 +60,7 @@ export function parseConfig(file: string, text: string): ConfigResult {
   const accountEntries = whole.success ? whole.data.accounts : validEntries<Account>(Account, rawSections.accounts);
   // A scope that is in the file but failed to parse is reported already; do not call it unknown.
   const scopeNames = Object.keys(isMap(rawSections.scopes) ? rawSections.scopes : {});
+  const accountNames = Object.keys(isMap(rawSections.accounts) ? rawSections.accounts : {});
   problems.push(...checkScopes(accountEntries, scopeNames));
 
   const accounts: DesiredAccount[] = [];
@@ -71,13 +72,15 @@ export function parseConfig(file: string, text: string): ConfigResult {
       accounts: accountEntries,
       ecrRepositories: whole.success ? whole.data.ecr_repositories : Object.values(validEntries<EcrRepository>(EcrRepository, rawSections.ecr_repositories)),
     };
-    problems.push(...checkOrganization(parts), ...checkOuPaths(parts));
+    problems.push(...checkOrganization(parts, accountNames), ...checkOuPaths(parts));
     for (const [name, account] of Object.entries(parts.accounts)) {
       const result = resolveAccount(name, account, parts);
       problems.push(...result.problems);
       if (result.account) accounts.push(result.account);
     }
-    problems.push(...checkUniqueness(accounts, parts.accounts), ...checkEcrGrants(parts, accounts));
+    problems.push(...checkUniqueness(accounts, parts.accounts));
+    // Grants are checked against the accounts' services, which are known only when all resolved.
+    if (accounts.length === accountNames.length) problems.push(...checkEcrGrants(parts, accounts));
 
     if (whole.success && !problems.some((p) => (p.severity ?? 'error') === 'error') && !hasErrors(diagnostics)) {
       return {

@@ -67,12 +67,13 @@ export interface Desired {
   ecrRepositories: EcrRepository[];
 }
 
-const SETTING_ORDER = ['scope', 'service', 'lifecycle', 'environment', ...SETTING_KEYS];
+const SETTING_RANK = new Map(['scope', 'service', 'lifecycle', 'environment', ...SETTING_KEYS].map((key, i) => [key, i]));
 
 /** Identity first, then settings in schema order, so every view lists them the same way. */
-function bySettingOrder(a: Setting, b: Setting): number {
-  const rank = (s: Setting) => SETTING_ORDER.indexOf(s.key.split('.')[0]!);
-  return rank(a) - rank(b) || a.key.localeCompare(b.key);
+function inSettingOrder(settings: Setting[]): Setting[] {
+  const ranked = settings.map((s) => ({ s, rank: SETTING_RANK.get(s.key.split('.', 1)[0]!) ?? SETTING_RANK.size }));
+  ranked.sort((a, b) => a.rank - b.rank || (a.s.key < b.s.key ? -1 : a.s.key > b.s.key ? 1 : 0));
+  return ranked.map((r) => r.s);
 }
 
 function pickSettings(values: Record<string, unknown>): Record<string, unknown> {
@@ -102,7 +103,7 @@ export function resolveAccount(name: string, account: Account, parts: DslParts):
     { from: 'account', values: { scope: account.scope, service: account.service, lifecycle: account.lifecycle, ...pickSettings(account) } },
   ];
   const { value, settings: merged } = mergeLayers(layers);
-  const explained = merged.sort(bySettingOrder);
+  const explained = inSettingOrder(merged);
   const resolved = ResolvedSettings.safeParse(pickSettings(value));
   if (!resolved.success) {
     for (const issue of resolved.error.issues) {

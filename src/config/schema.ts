@@ -11,9 +11,10 @@ import { REGION_NAMES } from './regions.js';
 
 export const AccountId = z
   .string({ error: 'a 12-digit AWS account id in quotes, e.g. "123456789012"' })
-  .regex(/^\d{12}$/, { error: 'a 12-digit AWS account id, e.g. "123456789012"' });
+  .regex(/^\d{12}$/, { error: 'a 12-digit AWS account id, e.g. "123456789012"' })
+  .meta({ id: 'AccountId' });
 
-export const Region = z.enum(REGION_NAMES, { error: 'a known AWS region name, e.g. ap-southeast-2' });
+export const Region = z.enum(REGION_NAMES, { error: 'a known AWS region name, e.g. ap-southeast-2' }).meta({ id: 'Region' });
 
 /** Names used as DSL keys and in tags: lowercase, digits and dashes. */
 export const Slug = z
@@ -34,7 +35,8 @@ export const OuPath = z
   .string({ error: 'an OU path such as Internal/Dev' })
   .regex(/^[^/\s](?:[^/]{0,126}[^/\s])?(?:\/[^/\s](?:[^/]{0,126}[^/\s])?)*$/, {
     error: 'an OU path below Root such as Internal/Dev: names of 1–128 characters separated by "/", no leading or trailing "/" or spaces',
-  });
+  })
+  .meta({ id: 'OuPath' });
 
 const TAG_CHARS = String.raw`\p{L}\p{Z}\p{N}_.:/=+\-@`;
 
@@ -83,7 +85,7 @@ const ContactFields = {
 };
 
 /** In a layer a contact may be partial (a scope overrides only the email); `null` deletes it. */
-const LayerContact = z.strictObject(ContactFields).partial().nullable();
+const LayerContact = z.strictObject(ContactFields).partial().nullable().meta({ id: 'Contact' });
 export const Contact = z.strictObject(ContactFields);
 
 const AccessLevels = z.record(

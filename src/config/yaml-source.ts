@@ -2,7 +2,7 @@
  * A parsed YAML file that remembers where every key and value came from, so that a
  * problem found anywhere (schema, layering, cross-checks) can point at file:line:column.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { formatPath, type Diagnostic, type KeyPath, type Problem } from './diagnostics.js';
 
 interface Located {
@@ -24,26 +24,55 @@ export class YamlSource {
     readonly text: string,
   ) {
     this.lines = new LineCounter();
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true, version: '1.2' });
+    // yaml's own duplicate-key check is quadratic in the size of a map; ours is linear.
+    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: false, version: '1.2' });
     this.textLines = text.split(/\r?\n/);
   }
 
   /** Syntax errors and duplicate keys, in the same shape as every other diagnostic. */
   syntaxDiagnostics(): Diagnostic[] {
-    return this.doc.errors.map((error) => {
-      const duplicate = error.code === 'DUPLICATE_KEY';
-      const [start, end] = error.pos;
+    // The parser often reports one mistake several ways at the same spot: keep the first.
+    const seen = new Set<number>();
+    const errors = this.doc.errors.filter((e) => !seen.has(e.pos[0]) && seen.add(e.pos[0]));
+    const syntax = errors.map((error): Diagnostic => {
       const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
       return {
-        ...this.position(start, end),
-        code: duplicate ? 'duplicate-key' : 'yaml-syntax',
+        ...this.position(error.pos[0], error.pos[1]),
+        code: 'yaml-syntax',
         severity: 'error',
         file: this.file,
         path: '',
-        message: duplicate ? 'duplicate key: a key may appear only once in a map' : `YAML syntax error: ${message}`,
-        hint: duplicate ? 'merge the two entries into one, or rename one of them' : undefined,
-      } satisfies Diagnostic;
+        message: `YAML syntax error: ${message}`,
+        hint: 'check the indentation of this line and the lines around it',
+      };
     });
+    return [...syntax, ...this.duplicateKeys()];
+  }
+
+  private duplicateKeys(): Diagnostic[] {
+    const found: Diagnostic[] = [];
+    visit(this.doc, {
+      Map: (_, map) => {
+        const keys = new Set<unknown>();
+        for (const pair of map.items) {
+          if (!isScalar(pair.key)) continue;
+          if (keys.has(pair.key.value)) {
+            const [start, end] = pair.key.range ?? [0, 0];
+            found.push({
+              ...this.position(start, end),
+              code: 'duplicate-key',
+              severity: 'error',
+              file: this.file,
+              path: '',
+              message: `duplicate key "${String(pair.key.value)}": a key may appear only once in a map`,
+              hint: 'merge the two entries into one, or rename one of them',
+            });
+          }
+          keys.add(pair.key.value);
+        }
+      },
+    });
+    return found;
   }
 
   toJS(): unknown {
@@ -88,7 +117,10 @@ export class YamlSource {
     const { value, key, depth } = this.walk(problem.path);
     // Point at the value when asked and present; else at the key of the deepest entry found,
     // so a missing key is reported on its parent's line.
-    const node = problem.at !== 'key' && depth === problem.path.length && value ? value : key ?? value ?? this.doc.contents;
+    // A block map or list spans many lines: its key's line is the one to show.
+    const isBlock = (isMap(value) || isSeq(value)) && !value.flow;
+    const wantValue = problem.at !== 'key' && depth === problem.path.length && value && !(isBlock && key);
+    const node = wantValue ? value : key ?? value ?? this.doc.contents;
     const [start, end] = node?.range ?? [0, 0];
     return {
       ...this.position(start, end),

@@ -1,0 +1,22 @@
+/**
+ * `npm run bench`: every benchmark in its own process (so peak memory is its own), then a
+ * table of the figures. Benchmarks measure; they never pass or fail.
+ */
+import { execFileSync } from 'node:child_process';
+
+// Compiled by `npm run bench` (tsconfig.bench.json) so the product runs as it does in use.
+const BENCHES = ['validate.js'];
+
+const rows: Record<string, unknown>[] = [];
+for (const bench of BENCHES) {
+  const out = execFileSync(process.execPath, [new URL(bench, import.meta.url).pathname], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  for (const line of out.split('\n').filter((l) => l.startsWith('{'))) rows.push(JSON.parse(line));
+}
+for (const row of rows) {
+  const { bench, ...figures } = row;
+  console.log(`${String(bench).padEnd(24)} ${Object.entries(figures).map(([k, v]) => `${k}=${v}`).join('  ')}`);
+}
+console.log(`\nnode ${process.version}, ${process.platform}/${process.arch}`);

@@ -1,0 +1,33 @@
+// Lint: TypeScript's recommended rules, plus the import boundaries of STYLE.md:
+// plan/ and views/ are pure (no AWS SDK, no file system, no process), config/ sends nothing.
+import tseslint from 'typescript-eslint';
+
+const pure = {
+  patterns: [
+    { group: ['@aws-sdk/*', '@smithy/*'], message: 'pure modules do not talk to AWS' },
+    { group: ['node:fs', 'node:fs/*', 'fs', 'fs/*', 'node:child_process'], message: 'pure modules do no I/O' },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'build/', '.orgvend/', '.scratch/'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/plan/**/*.ts', 'src/views/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', pure],
+      'no-restricted-globals': ['error', { name: 'process', message: 'pass what you need in; pure modules do not read process' }],
+    },
+  },
+  {
+    files: ['src/config/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [pure.patterns[0]] }],
+    },
+  },
+);

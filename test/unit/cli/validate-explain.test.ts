@@ -1,0 +1,135 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../../src/cli/run.js';
+import { dslText, exampleText } from '../../helpers/dsl.js';
+import { captureIo } from '../../helpers/io.js';
+
+function tempDsl(text: string): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'orgvend-'));
+  writeFileSync(join(dir, 'accounts.yml'), text);
+  return { dir, file: 'accounts.yml' };
+}
+
+describe('--action validate', () => {
+  it('prints a one-line summary and exits 0 for the example', async () => {
+    const io = captureIo();
+    expect(await runCli(['--action', 'validate'], io)).toBe(0);
+    expect(io.out()).toBe('accounts.yml is valid: 12 accounts, 7 scopes, 9 OUs\n');
+    expect(io.err()).toBe('');
+  });
+
+  it('prints every error with file, line and column and exits 65', async () => {
+    const broken = exampleText().replace('    scope: cde\n', '    scope: cdee\n').replace('  home_region: ap-southeast-2', '  home_region: ap-southeast-22');
+    const { dir } = tempDsl(broken);
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['--action', 'validate'], io)).toBe(65);
+    expect(io.out()).toBe('');
+    expect(io.err()).toMatch(/error\[invalid-value\] accounts\.yml:12:16: organization\.home_region: expected a known AWS region name/);
+    expect(io.err()).toMatch(/error\[unknown-scope\] accounts\.yml:\d+:12: accounts\.payments\.scope: .*"cdee"/);
+    expect(io.err()).toContain('hint: did you mean "cde"?');
+    expect(io.err()).toContain('2 errors in accounts.yml');
+  });
+
+  it('reports errors as JSON on stdout with --format json', async () => {
+    const { dir } = tempDsl(dslText([[['accounts', 'foo', 'scope'], 'nope']]));
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['--action', 'validate', '--format', 'json'], io)).toBe(65);
+    const json = JSON.parse(io.out());
+    expect(json.ok).toBe(false);
+    expect(json.diagnostics).toEqual([
+      expect.objectContaining({ code: 'unknown-scope', file: 'accounts.yml', path: 'accounts.foo.scope', severity: 'error' }),
+    ]);
+    expect(json.diagnostics[0].line).toBeGreaterThan(1);
+  });
+
+  it('reads the file given with --config', async () => {
+    const { dir } = tempDsl(dslText());
+    const io = captureIo();
+    expect(await runCli(['--action', 'validate', '--config', join(dir, 'accounts.yml')], io)).toBe(0);
+    expect(io.out()).toContain('is valid: 2 accounts, 2 scopes');
+  });
+
+  it('exits 65 naming the file when it does not exist', async () => {
+    const io = captureIo();
+    expect(await runCli(['--action', 'validate', '--config', 'missing.yml'], io)).toBe(65);
+    expect(io.err()).toContain('cannot read missing.yml: no such file');
+  });
+
+  it('prints warnings but stays valid', async () => {
+    const { dir } = tempDsl(dslText([[['ecr_repositories', 0, 'pull', 0, 'services'], ['fooo']]]));
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['--action', 'validate'], io)).toBe(0);
+    expect(io.err()).toContain('warning[unused-ecr-grant]');
+    expect(io.err()).toContain('did you mean "foo"?');
+  });
+});
+
+describe('--action explain', () => {
+  it('shows every setting of an account with its origin as JSON', async () => {
+    const io = captureIo();
+    expect(await runCli(['--action', 'explain', '--account', 'foo', '--format', 'json'], io)).toBe(0);
+    const json = JSON.parse(io.out());
+    expect(json.account).toBe('foo');
+    expect(json.aws_name).toBe('foo-nonprod-us-east-1');
+    expect(json.email).toBe('aws+foo@example.com');
+    expect(json.settings.region).toEqual({ value: 'us-east-1', from: 'account' });
+    expect(json.settings.create_vpc).toEqual({ value: false, from: 'account' });
+    expect(json.settings.nat_gateway_count).toEqual({ value: 1, from: 'scope:dev' });
+    expect(json.settings['contacts.billing.email']).toEqual({ value: 'aws-billing@example.com', from: 'defaults' });
+    expect(json.settings.regions).toEqual({ value: ['ap-southeast-2', 'us-east-1', 'us-west-1', 'us-west-2'], from: 'defaults' });
+    expect(json.tags['orgvend:name']).toBe('foo');
+  });
+
+  it('shows a table for people', async () => {
+    const io = captureIo();
+    expect(await runCli(['--action', 'explain', '--account', 'payments'], io)).toBe(0);
+    expect(io.out()).toMatch(/contacts\.security\.email\s+pci-security@example\.com\s+scope:cde/);
+    expect(io.out()).not.toContain('\u001b[');
+  });
+
+  it('colours only a terminal, and not when NO_COLOR is set', async () => {
+    const tty = captureIo({ tty: true });
+    await runCli(['--action', 'explain', '--account', 'foo'], tty);
+    expect(tty.out()).toContain('\u001b[');
+    const noColor = captureIo({ tty: true, env: { NO_COLOR: '1' } });
+    await runCli(['--action', 'explain', '--account', 'foo'], noColor);
+    expect(noColor.out()).not.toContain('\u001b[');
+  });
+
+  it('exits 64 for an account that is not in the DSL, with a hint', async () => {
+    const io = captureIo();
+    expect(await runCli(['--action', 'explain', '--account', 'fooo'], io)).toBe(64);
+    expect(io.err()).toContain('no account "fooo"');
+    expect(io.err()).toContain('did you mean "foo"?');
+  });
+});
+
+describe('the command line', () => {
+  it.each([
+    [['--action', 'nope'], 'unknown action "nope"'],
+    [['--action', 'validat'], 'did you mean "validate"?'],
+    [['--action', 'validate', '--bogus'], "unknown option '--bogus'"],
+    [[], 'missing --action'],
+    [['--action', 'explain'], '--action explain needs --account'],
+    [['--action', 'validate', '--account', 'foo'], '--account does not apply to --action validate'],
+    [['--action', 'validate', '--format', 'markdown'], 'supports --format text|json'],
+    [['--action', 'validate', '--format', 'yaml'], 'argument \'yaml\' is invalid'],
+    [['--action', 'validate', 'extra'], 'too many arguments'],
+  ])('rejects %j with a usage message and exit 64', async (argv, message) => {
+    const io = captureIo();
+    expect(await runCli(argv, io)).toBe(64);
+    expect(io.err()).toContain(message);
+    expect(io.err()).toContain('./run.sh --help');
+    expect(io.out()).toBe('');
+  });
+
+  it('prints help listing the actions and exits 0', async () => {
+    const io = captureIo();
+    expect(await runCli(['--help'], io)).toBe(0);
+    expect(io.out()).toContain('--action NAME');
+    expect(io.out()).toMatch(/validate\s+check accounts\.yml/);
+    expect(io.out()).toContain('64 bad command line');
+  });
+});
