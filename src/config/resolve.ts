@@ -67,7 +67,7 @@ export interface Desired {
   ecrRepositories: EcrRepository[];
 }
 
-const SETTING_RANK = new Map(['scope', 'service', 'lifecycle', 'environment', ...SETTING_KEYS].map((key, i) => [key, i]));
+const SETTING_RANK = new Map([...new Set(['scope', 'service', 'lifecycle', 'environment', ...SETTING_KEYS])].map((key, i) => [key, i]));
 
 /** Identity first, then settings in schema order, so every view lists them the same way. */
 function inSettingOrder(settings: Setting[]): Setting[] {
