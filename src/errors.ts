@@ -26,3 +26,31 @@ export class InputError extends Error {
     super(`${diagnostics.filter((d) => d.severity === 'error').length} error(s) in the input`);
   }
 }
+
+/** A handler answered that it could not do what was asked, or refused it. */
+export class RequestError extends Error {
+  override readonly name = 'RequestError';
+  constructor(
+    readonly type: string,
+    readonly nonce: string,
+    readonly code: string,
+    detail: string,
+    readonly responder?: string,
+    readonly awsError?: string,
+  ) {
+    super(`${type} (nonce ${nonce}) ${code === 'rejected' ? 'was refused' : 'failed'}${responder ? ` in account ${responder}` : ''}: ${detail}${awsError ? ` [${awsError}]` : ''}`);
+  }
+}
+
+/** No (complete) reply came in time. Says where to look. */
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+  constructor(
+    readonly type: string,
+    readonly nonce: string,
+    readonly seconds: number,
+    whereToLook: string,
+  ) {
+    super(`${type} (nonce ${nonce}) got no complete reply within ${seconds}s. Look at ${whereToLook}`);
+  }
+}

@@ -6,6 +6,10 @@ export interface CliOptions {
   config: string;
   account?: string;
   format?: Format;
+  /** Run against the local sandbox organization instead of AWS. */
+  sandbox?: boolean;
+  /** Turn the dry run into a real one. */
+  execute?: boolean;
 }
 
 export type Flag = Exclude<keyof CliOptions, 'action'>;

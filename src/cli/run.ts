@@ -16,6 +16,8 @@ const FLAG_NAMES: Record<Flag, string> = {
   config: '--config',
   account: '--account',
   format: '--format',
+  sandbox: '--sandbox',
+  execute: '--execute',
 };
 
 function version(): string {
@@ -37,6 +39,8 @@ function buildProgram(io: Io): Command {
     .addOption(new Option('--config <file>', 'the DSL file').default('accounts.yml'))
     .addOption(new Option('--account <name>', 'the DSL name of one account'))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']))
+    .addOption(new Option('--sandbox', 'run against the local sandbox organization (moto) instead of AWS'))
+    .addOption(new Option('--execute', 'make the changes; without it nothing is changed'))
     .helpOption('-h, --help', 'show this help')
     .version(version(), '--version', 'show the version')
     .addHelpText('after', actionsHelp())

@@ -64,6 +64,27 @@ export function checkOrganization(parts: DslParts, accountNames: readonly string
     });
   }
 
+  const pinned = new Map<string, string>();
+  for (const [name, account] of Object.entries(parts.accounts)) {
+    const id = account.account_id;
+    if (id === undefined) continue;
+    if (id === org.management_account_id) {
+      problems.push({
+        code: 'duplicate-account-id',
+        path: ['accounts', name, 'account_id'],
+        message: `account ${name} pins the management account (${id}), which orgvend never manages`,
+        hint: 'remove the entry: the management account is never moved, tagged, retired or closed',
+      });
+    } else if (pinned.has(id)) {
+      problems.push({
+        code: 'duplicate-account-id',
+        path: ['accounts', name, 'account_id'],
+        message: `account ${name} pins account ${id}, which account ${pinned.get(id)} pins already`,
+      });
+    }
+    pinned.set(id, name);
+  }
+
   for (const key of ['dns_account', 'logs_account', 'identity_account'] as const) {
     const name = org[key];
     if (name !== undefined && !accountNames.includes(name)) {

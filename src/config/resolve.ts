@@ -45,6 +45,8 @@ export interface DslParts {
 export interface DesiredAccount {
   /** The DSL key: the stable identity of the account. */
   name: string;
+  /** The existing account this entry adopts, when the DSL pins one. */
+  accountId?: string;
   awsName: string;
   email: string;
   scope: string;
@@ -189,7 +191,7 @@ export function resolveAccount(name: string, account: Account, parts: DslParts):
 
   if (problems.length || awsName === undefined || email === undefined) return { problems };
   return {
-    account: { name, awsName, email, scope: account.scope, service, lifecycle, settings, tags, explained },
+    account: { name, accountId: account.account_id, awsName, email, scope: account.scope, service, lifecycle, settings, tags, explained },
     problems,
   };
 }

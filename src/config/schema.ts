@@ -169,6 +169,7 @@ export type Scope = z.infer<typeof Scope>;
 
 export const Account = z.strictObject({
   scope: Slug.describe('the scope this account belongs to'),
+  account_id: AccountId.optional().describe('the existing account this entry adopts (matched before tags and email)'),
   service: Slug.optional().describe('the service running in the account (defaults to the account name)'),
   description: z.string().optional(),
   lifecycle: z.enum(['active', 'closed'], { error: 'active or closed' }).optional()

@@ -34,4 +34,22 @@ export const ACTIONS: Record<string, ActionSpec> = {
     required: ['account'],
     load: () => import('./explain.js'),
   },
+  bootstrap: {
+    summary: "render and deploy orgvend's stack (buses, queues, rules, handler) in the management, CICD and audit accounts",
+    flags: ['config', 'format', 'sandbox', 'execute'],
+    formats: ['text', 'markdown', 'json'],
+    load: () => import('./bootstrap.js'),
+  },
+  ping: {
+    summary: 'ask every bootstrapped account who it is, through the bus: checks the whole request-reply path',
+    flags: ['config', 'format', 'sandbox'],
+    formats: ['text', 'json'],
+    load: () => import('./ping.js'),
+  },
+  'sandbox-stop': {
+    summary: 'stop the local sandbox organization started by --sandbox',
+    flags: [],
+    formats: ['text'],
+    load: () => import('./sandbox-stop.js'),
+  },
 };

@@ -1,0 +1,140 @@
+/**
+ * The one place AWS clients are made: endpoint (AWS or the local emulator), credentials
+ * (ambient, or a role assumed into another account), retries and pacing, and an observer
+ * that sees every command sent. Client modules are imported on first use, so actions
+ * that never talk to AWS never load the SDK.
+ */
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { STSClient } from '@aws-sdk/client-sts';
+import { markRetryable, observeCalls } from './middleware.js';
+
+export interface ServiceClients {
+  cloudformation: CloudFormationClient;
+  events: EventBridgeClient;
+  logs: CloudWatchLogsClient;
+  organizations: OrganizationsClient;
+  s3: S3Client;
+  sqs: SQSClient;
+  sts: STSClient;
+}
+export type ServiceName = keyof ServiceClients;
+
+type ClientConstructor = new (config: Record<string, unknown>) => ServiceClients[ServiceName];
+
+const LOADERS: Record<ServiceName, () => Promise<ClientConstructor>> = {
+  cloudformation: async () => (await import('@aws-sdk/client-cloudformation')).CloudFormationClient as ClientConstructor,
+  events: async () => (await import('@aws-sdk/client-eventbridge')).EventBridgeClient as ClientConstructor,
+  logs: async () => (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient as ClientConstructor,
+  organizations: async () => (await import('@aws-sdk/client-organizations')).OrganizationsClient as ClientConstructor,
+  s3: async () => (await import('@aws-sdk/client-s3')).S3Client as ClientConstructor,
+  sqs: async () => (await import('@aws-sdk/client-sqs')).SQSClient as ClientConstructor,
+  sts: async () => (await import('@aws-sdk/client-sts')).STSClient as ClientConstructor,
+};
+
+/** One command on its way to AWS, as the observer sees it. */
+export interface AwsCall {
+  service: string;
+  operation: string;
+  /** The account whose credentials sign the call; `ambient` for the caller's own. */
+  account: string;
+  region: string;
+  input: unknown;
+}
+
+export interface AwsOptions {
+  region: string;
+  /** The local emulator's URL; absent for AWS. */
+  endpoint?: string;
+  /** Static credentials (the emulator); absent to use the SDK's default chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Role assumed to act in another account. */
+  roleName?: string;
+  maxAttempts?: number;
+  onCall?: (call: AwsCall) => void;
+  /** Replaces HTTP (tests that inject faults below the retry layer). */
+  requestHandler?: unknown;
+}
+
+export const DEFAULT_ROLE_NAME = 'OrganizationAccountAccessRole';
+const AMBIENT = 'ambient';
+
+export class ClientFactory {
+  private readonly clients = new Map<string, Promise<unknown>>();
+
+  constructor(readonly options: AwsOptions) {}
+
+  /** True when talking to a local emulator rather than AWS. */
+  get isEmulator(): boolean {
+    return this.options.endpoint !== undefined;
+  }
+
+  /** A client for `service`, signed as `account` (assuming a role into it), or as the caller. */
+  client<S extends ServiceName>(service: S, account?: string, region = this.options.region): Promise<ServiceClients[S]> {
+    const key = `${service}/${account ?? AMBIENT}/${region}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      client = this.create(service, account, region);
+      this.clients.set(key, client);
+    }
+    return client as Promise<ServiceClients[S]>;
+  }
+
+  /** The same factory seen from one account: what handlers and the CLI are given. */
+  forAccount(account: string | undefined): AccountClients {
+    return new AccountClients(this, account);
+  }
+
+  private async create(service: ServiceName, account: string | undefined, region: string): Promise<unknown> {
+    const Client = await LOADERS[service]();
+    const client = new Client({
+      region,
+      endpoint: this.options.endpoint,
+      // The emulator serves buckets by path, not by host name.
+      ...(service === 's3' && this.options.endpoint ? { forcePathStyle: true } : {}),
+      credentials: account ? this.assumedCredentials(account) : this.options.credentials,
+      maxAttempts: this.options.maxAttempts ?? 8,
+      retryMode: 'adaptive',
+      ...(this.options.requestHandler ? { requestHandler: this.options.requestHandler } : {}),
+    });
+    markRetryable(client);
+    const onCall = this.options.onCall;
+    if (onCall) observeCalls(client, (operation, input) => onCall({ service, operation, account: account ?? AMBIENT, region, input }));
+    return client;
+  }
+
+  /** Credentials for `account`: a role assumed with the caller's credentials, refreshed before they expire. */
+  private assumedCredentials(account: string) {
+    const roleArn = `arn:aws:iam::${account}:role/${this.options.roleName ?? DEFAULT_ROLE_NAME}`;
+    return async () => {
+      const [{ AssumeRoleCommand }, sts] = await Promise.all([import('@aws-sdk/client-sts'), this.client('sts')]);
+      const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'orgvend' }));
+      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
+      return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+    };
+  }
+}
+
+/** Clients signed as one account. */
+export class AccountClients {
+  constructor(
+    private readonly factory: ClientFactory,
+    readonly account: string | undefined,
+  ) {}
+
+  get isEmulator(): boolean {
+    return this.factory.isEmulator;
+  }
+
+  get region(): string {
+    return this.factory.options.region;
+  }
+
+  client<S extends ServiceName>(service: S, region?: string): Promise<ServiceClients[S]> {
+    return this.factory.client(service, this.account, region);
+  }
+}

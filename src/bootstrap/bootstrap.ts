@@ -1,0 +1,88 @@
+/**
+ * `bootstrap`: render orgvend's stack for each account that carries it, compare with what
+ * runs there, and (with --execute) deploy the difference. Unlike every other action this
+ * one is run by an administrator with direct credentials, once and when the topology
+ * changes; everything after it travels over the bus.
+ */
+import { createHash } from 'node:crypto';
+import { DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
+import type { AccountClients } from '../aws/clients.js';
+import type { Organization } from '../config/schema.js';
+import { makePlan, type Change, type Plan } from '../plan/plan.js';
+import { NAMES } from '../protocol/names.js';
+import { renderBootstrap, type LambdaCode } from './render.js';
+import { deployStack, stackAction, stackState } from './stack.js';
+import { coreAccounts, memberAccount, type BootstrapAccount } from './topology.js';
+
+export interface BootstrapEnv {
+  organization: Organization;
+  templatesDir: string;
+  /** Clients signed as `account` (the caller's own, or a role assumed into it). */
+  clientsFor(account: string): Promise<AccountClients>;
+  /** The handler's code; absent where a local worker stands in for the Lambda. */
+  lambda?: LambdaCode;
+  /** Member accounts that carry the stack besides the core ones. */
+  members?: readonly string[];
+  progress?(line: string): void;
+}
+
+export interface BootstrapPlan {
+  plan: Plan;
+  /** Rendered template per account id. */
+  templates: Record<string, string>;
+  /** Accounts whose stack is missing or differs. */
+  pending: string[];
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export async function organizationId(env: BootstrapEnv): Promise<string> {
+  const organizations = await (await env.clientsFor(env.organization.management_account_id)).client('organizations');
+  const { Organization: org } = await organizations.send(new DescribeOrganizationCommand({}));
+  if (!org?.Id) throw new Error(`account ${env.organization.management_account_id} is not the management account of an organization`);
+  return org.Id;
+}
+
+export function bootstrapAccounts(env: Pick<BootstrapEnv, 'organization' | 'members'>): BootstrapAccount[] {
+  const core = coreAccounts(env.organization);
+  const coreIds = new Set(core.map((a) => a.id));
+  return [...core, ...(env.members ?? []).filter((id) => !coreIds.has(id)).map(memberAccount)];
+}
+
+export async function planBootstrap(env: BootstrapEnv): Promise<BootstrapPlan> {
+  const orgId = await organizationId(env);
+  const accounts = bootstrapAccounts(env);
+  const targets = accounts.map((a) => a.id);
+  const templates: Record<string, string> = {};
+  const changes: Change[] = [];
+  const pending: string[] = [];
+  for (const account of accounts) {
+    const template = renderBootstrap({ templatesDir: env.templatesDir, organization: env.organization, organizationId: orgId, account, targets, lambda: env.lambda });
+    templates[account.id] = template;
+    const cfn = await (await env.clientsFor(account.id)).client('cloudformation');
+    const state = await stackState(cfn, NAMES.stack);
+    const action = stackAction(state, template);
+    if (action === 'none') continue;
+    pending.push(account.id);
+    changes.push({
+      type: 'stack.deploy',
+      target: `${NAMES.stack} in ${account.id} (${account.isCicd ? 'cicd' : account.isAudit ? 'audit' : account.roles.join(', ')})`,
+      reason: action === 'create' ? 'missing-in-account' : 'template-changed',
+      before: state.template ? { status: state.status, template_sha256: sha256(state.template).slice(0, 12) } : null,
+      after: { template_sha256: sha256(template).slice(0, 12) },
+    });
+  }
+  const basis = sha256(JSON.stringify({ orgId, templates }));
+  const notes = env.lambda ? [] : ['the handler Lambda is left out: a local worker serves the request queues'];
+  return { plan: makePlan('bootstrap', basis, changes, notes), templates, pending };
+}
+
+export async function applyBootstrap(env: BootstrapEnv, planned: BootstrapPlan): Promise<Record<string, string>> {
+  const results: Record<string, string> = {};
+  for (const account of planned.pending) {
+    const cfn = await (await env.clientsFor(account)).client('cloudformation');
+    results[account] = await deployStack(cfn, NAMES.stack, planned.templates[account]!, env.progress);
+    env.progress?.(`${NAMES.stack} in ${account}: ${results[account]}`);
+  }
+  return results;
+}

@@ -1,0 +1,64 @@
+/** Render the bootstrap template for one account with nunjucks (undefined variables are errors). */
+import nunjucks from 'nunjucks';
+import type { Organization } from '../config/schema.js';
+import { NAMES, replyDlqName } from '../protocol/names.js';
+import { replySource } from '../protocol/envelope.js';
+import { forwardRoutes, served, type BootstrapAccount } from './topology.js';
+
+export const BOOTSTRAP_TEMPLATE = 'bootstrap.yml.njk';
+
+export interface LambdaCode {
+  bucket: string;
+  key: string;
+  version: string;
+}
+
+export interface RenderInput {
+  templatesDir: string;
+  organization: Organization;
+  organizationId: string;
+  account: BootstrapAccount;
+  /** Accounts the CICD bus forwards requests to by target (the CICD account's stack only). */
+  targets: readonly string[];
+  /** The handler Lambda's code; absent in the sandbox, where the worker stands in for it. */
+  lambda?: LambdaCode;
+  partition?: string;
+}
+
+export function renderBootstrap(input: RenderInput): string {
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(input.templatesDir, { noCache: true }), {
+    autoescape: false,
+    throwOnUndefined: true,
+  });
+  const org = input.organization;
+  const { byType, byTarget, permissions } = served(input.account, org);
+  return env.render(BOOTSTRAP_TEMPLATE, {
+    partition: input.partition ?? 'aws',
+    names: NAMES,
+    org: {
+      event_bus: org.event_bus,
+      audit_bus: `${org.event_bus}-audit`,
+      event_source: org.event_source,
+      reply_source: replySource(org.event_source),
+      reply_queue: org.reply_queue,
+      reply_dlq: replyDlqName(org.reply_queue),
+      cicd_account_id: org.cicd_account_id,
+      audit_account_id: org.audit_account_id,
+      management_account_id: org.management_account_id,
+      home_region: org.home_region,
+      organization_id: input.organizationId,
+      has_delegated_admin: org.delegated_admin_account_id !== undefined,
+    },
+    account: {
+      id: input.account.id,
+      roles: input.account.roles,
+      is_cicd: input.account.isCicd,
+      is_audit: input.account.isAudit,
+      types_by_type: byType,
+      types_by_target: byTarget,
+      permissions,
+    },
+    forward: forwardRoutes(org, input.targets),
+    lambda: input.lambda ?? false,
+  });
+}

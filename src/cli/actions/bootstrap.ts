@@ -1,0 +1,44 @@
+import { join } from 'node:path';
+import { applyBootstrap, planBootstrap, type BootstrapEnv } from '../../bootstrap/bootstrap.js';
+import { ExitCode } from '../../errors.js';
+import { renderPlanMarkdown, planJson, renderPlanText } from '../../views/plan.js';
+import { style } from '../../views/style.js';
+import { wantsColor, type Io } from '../io.js';
+import type { CliOptions } from '../options.js';
+import { openRuntime } from '../runtime.js';
+
+export async function run(options: CliOptions, io: Io): Promise<ExitCode> {
+  const runtime = await openRuntime(options, io);
+  try {
+    const { desired, factory, sandbox } = runtime;
+    // An administrator runs bootstrap with direct credentials: in their own account as
+    // they are, in the others through the role Organizations creates in every account.
+    const caller = sandbox ? undefined : await callerAccount(runtime.factory);
+    const env: BootstrapEnv = {
+      organization: desired.organization,
+      templatesDir: join(runtime.repoDir, 'templates'),
+      clientsFor: async (id) => factory.forAccount(id === caller ? undefined : id),
+      members: sandbox?.accounts.map((a) => a.id),
+      progress: runtime.log,
+    };
+    if (!sandbox) {
+      const { handlerCode } = await import('../../bootstrap/lambda-package.js');
+      env.lambda = await handlerCode(desired.organization, factory, Boolean(options.execute), runtime.log);
+    }
+    const planned = await planBootstrap(env);
+    const s = style(wantsColor(io.stdout, io.env));
+    io.stdout.write(options.format === 'json' ? planJson(planned.plan) : options.format === 'markdown' ? renderPlanMarkdown(planned.plan) : renderPlanText(planned.plan, s));
+    if (!options.execute || !planned.pending.length) return ExitCode.ok;
+    const results = await applyBootstrap(env, planned);
+    runtime.log(`bootstrap: ${Object.entries(results).map(([a, r]) => `${a} ${r}`).join(', ')}`);
+    return ExitCode.ok;
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function callerAccount(factory: import('../../aws/clients.js').ClientFactory): Promise<string> {
+  const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+  const { Account } = await (await factory.client('sts')).send(new GetCallerIdentityCommand({}));
+  return Account!;
+}

@@ -1,0 +1,85 @@
+/**
+ * What an action that talks to AWS needs, assembled once: the DSL (with the sandbox's
+ * account ids in sandbox mode), the client factory, the transport to the acting accounts
+ * and the run's audit record.
+ */
+import { join, dirname, resolve } from 'node:path';
+import { FileRecorder } from '../audit/recorder.js';
+import { ClientFactory, type AwsCall } from '../aws/clients.js';
+import type { Desired } from '../config/resolve.js';
+import type { SandboxState } from '../sandbox/sandbox.js';
+import { EventBridgeTransport } from '../transport/eventbridge.js';
+import type { Transport } from '../transport/transport.js';
+import type { Io } from './io.js';
+import { loadDesired } from './load-desired.js';
+import type { CliOptions } from './options.js';
+
+export interface Runtime {
+  desired: Desired;
+  factory: ClientFactory;
+  /** Where templates/ and scps/ are: next to the DSL file. */
+  repoDir: string;
+  sandbox?: SandboxState;
+  recorder: FileRecorder;
+  /** The bus to the acting accounts, signed as the CICD account. */
+  transport(): Transport;
+  log(line: string): void;
+  close(): Promise<void>;
+}
+
+export interface RuntimeHooks {
+  /** Sees every AWS command (tests). */
+  onCall?: (call: AwsCall) => void;
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-');
+}
+
+export async function openRuntime(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<Runtime> {
+  const configured = await loadDesired(options, io);
+  const repoDir = dirname(resolve(io.cwd, options.config));
+  const log = (line: string) => io.stderr.write(`${line}\n`);
+  let desired = configured;
+  let factory: ClientFactory;
+  let sandbox: SandboxState | undefined;
+  if (options.sandbox) {
+    const { ensureSandbox, sandboxFactory } = await import('../sandbox/sandbox.js');
+    const started = await ensureSandbox(configured, { cwd: io.cwd, templatesDir: join(repoDir, 'templates'), log });
+    ({ desired, state: sandbox } = started);
+    factory = sandboxFactory(sandbox.endpoint, sandbox.region, hooks.onCall);
+  } else {
+    factory = new ClientFactory({ region: configured.organization.home_region, onCall: hooks.onCall });
+  }
+  const recorder = new FileRecorder(join(io.cwd, '.orgvend', 'runs', `${timestamp()}-${options.action}.jsonl`));
+  let transport: Transport | undefined;
+  const org = desired.organization;
+  return {
+    desired,
+    factory,
+    repoDir,
+    sandbox,
+    recorder,
+    log,
+    transport() {
+      if (!transport) {
+        // The CLI runs in the CICD account: its own credentials in AWS, that account's in the sandbox.
+        const clients = factory.forAccount(sandbox ? org.cicd_account_id : undefined);
+        const topology = {
+          eventBus: org.event_bus,
+          eventSource: org.event_source,
+          replyQueue: org.reply_queue,
+          cicdAccountId: org.cicd_account_id,
+          managementAccountId: org.management_account_id,
+          delegatedAdminAccountId: org.delegated_admin_account_id,
+        };
+        transport = new EventBridgeTransport(clients, topology, Boolean(options.execute), recorder, { log });
+      }
+      return transport;
+    },
+    async close() {
+      await transport?.close();
+    },
+  };
+}
+

@@ -1,0 +1,47 @@
+/** What a handler knows about where it runs, and what it is given for one request. */
+import type { AccountClients } from '../aws/clients.js';
+import type { AccountRole } from '../protocol/requests.js';
+
+export interface HandlerConfig {
+  /** The account this handler runs in. */
+  accountId: string;
+  roles: AccountRole[];
+  /** The only account allowed to send requests. */
+  cicdAccountId: string;
+  eventSource: string;
+  /** This account's bus, where replies are put. */
+  eventBus: string;
+  hasDelegatedAdmin: boolean;
+  /**
+   * `strict` (Lambda, always): an event must carry EventBridge's `account` field, and it
+   * must be the CICD account. `emulator`: moto omits the field, so an event without it is
+   * judged by the sender it claims; an event that has it is still checked strictly.
+   * See docs/SECURITY.md.
+   */
+  senderCheck: 'strict' | 'emulator';
+  handlerVersion: string;
+}
+
+export interface HandlerContext {
+  config: HandlerConfig;
+  /** Clients signed as this account. */
+  clients: AccountClients;
+  /** When true, compute and report; change nothing. */
+  dryrun: boolean;
+  /** Epoch ms by which the handler must have replied. */
+  deadline: number;
+  now(): Date;
+}
+
+export type Handler<P, R> = (payload: P, context: HandlerContext) => Promise<R>;
+
+/** An error a handler raises on purpose, with the reply code to use. */
+export class HandlerError extends Error {
+  constructor(
+    readonly code: 'failed' | 'timeout' | 'unsupported',
+    message: string,
+    readonly awsError?: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The handler Lambda: fed by the request queue (SQS event source, batch item failures
+ * reported). Its configuration comes from the environment the bootstrap stack sets; the
+ * sender check is always strict here.
+ */
+import { stdoutRecorder } from '../audit/recorder.js';
+import { ClientFactory } from '../aws/clients.js';
+import type { AccountRole } from '../protocol/requests.js';
+import type { HandlerConfig } from './context.js';
+import { handleEvent } from './dispatch.js';
+import { eventBridgeReplies } from './replies.js';
+import { processBatch } from './sqs-batch.js';
+
+interface SqsEvent {
+  Records: { messageId: string; body: string }[];
+}
+interface LambdaContext {
+  getRemainingTimeInMillis(): number;
+}
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set`);
+  return value;
+}
+
+export function configFromEnvironment(): HandlerConfig {
+  return {
+    accountId: required('ORGVEND_ACCOUNT_ID'),
+    roles: required('ORGVEND_ROLES').split(',') as AccountRole[],
+    cicdAccountId: required('ORGVEND_CICD_ACCOUNT_ID'),
+    eventSource: required('ORGVEND_EVENT_SOURCE'),
+    eventBus: required('ORGVEND_EVENT_BUS'),
+    hasDelegatedAdmin: process.env.ORGVEND_HAS_DELEGATED_ADMIN === 'true',
+    senderCheck: 'strict',
+    handlerVersion: process.env.ORGVEND_VERSION ?? 'unknown',
+  };
+}
+
+let factory: ClientFactory | undefined;
+
+export async function handler(event: SqsEvent, context: LambdaContext): Promise<{ batchItemFailures: { itemIdentifier: string }[] }> {
+  const config = configFromEnvironment();
+  factory ??= new ClientFactory({ region: required('AWS_REGION') });
+  const clients = factory.forAccount(undefined);
+  const runtime = {
+    context: { config, clients, now: () => new Date() },
+    // Leave time to send the reply before Lambda stops the function.
+    budgetMs: Math.max(1000, context.getRemainingTimeInMillis() - 15_000),
+    replies: eventBridgeReplies(clients, config.eventBus, config.eventSource),
+    recorder: stdoutRecorder,
+  };
+  const messages = event.Records.map((r) => ({ id: r.messageId, body: r.body }));
+  const failed = await processBatch(messages, (e) => handleEvent(e, runtime));
+  return { batchItemFailures: failed.map((id) => ({ itemIdentifier: id })) };
+}

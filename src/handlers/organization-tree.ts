@@ -1,0 +1,93 @@
+/**
+ * Read the organization: its root, the OU tree and the accounts in each OU with their
+ * tags. Walks the tree rather than asking each account for its parent, so the number of
+ * calls grows with the OUs, not the accounts; tags are read with bounded concurrency and
+ * the client's adaptive retry paces them under throttling.
+ */
+import {
+  DescribeOrganizationCommand,
+  ListRootsCommand,
+  ListTagsForResourceCommand,
+  paginateListAccountsForParent,
+  paginateListOrganizationalUnitsForParent,
+  type OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import pLimit from 'p-limit';
+import type { OrgAccount, OrgUnit } from '../protocol/requests.js';
+
+/** ListTagsForResource calls in flight; Organizations allows a few per second per account. */
+const TAG_READS_IN_FLIGHT = 5;
+const PARENTS_IN_FLIGHT = 4;
+
+export interface OrganizationTree {
+  organizationId: string;
+  managementAccountId: string;
+  rootId: string;
+  ous: OrgUnit[];
+  accounts: Omit<OrgAccount, 'tags'>[];
+}
+
+export async function readTree(client: OrganizationsClient, { withAccounts }: { withAccounts: boolean }): Promise<OrganizationTree> {
+  const [{ Organization: org }, { Roots: roots }] = await Promise.all([
+    client.send(new DescribeOrganizationCommand({})),
+    client.send(new ListRootsCommand({})),
+  ]);
+  const rootId = roots?.[0]?.Id;
+  if (!org?.Id || !org.MasterAccountId || !rootId) throw new Error('the organization has no root');
+
+  const ous: OrgUnit[] = [];
+  const accounts: OrganizationTree['accounts'] = [];
+  const limit = pLimit(PARENTS_IN_FLIGHT);
+
+  const visit = async (parentId: string, path: string): Promise<void> => {
+    const children: OrgUnit[] = [];
+    for await (const page of paginateListOrganizationalUnitsForParent({ client }, { ParentId: parentId })) {
+      for (const ou of page.OrganizationalUnits ?? []) {
+        const unit = { id: ou.Id!, name: ou.Name!, path: path ? `${path}/${ou.Name}` : ou.Name!, parent_id: parentId };
+        children.push(unit);
+      }
+    }
+    ous.push(...children);
+    if (withAccounts) {
+      for await (const page of paginateListAccountsForParent({ client }, { ParentId: parentId })) {
+        for (const a of page.Accounts ?? []) {
+          accounts.push({
+            id: a.Id!,
+            arn: a.Arn!,
+            name: a.Name ?? '',
+            email: a.Email ?? '',
+            status: a.State ?? a.Status ?? 'UNKNOWN',
+            joined_method: a.JoinedMethod,
+            joined_at: a.JoinedTimestamp?.toISOString(),
+            parent_id: parentId,
+          });
+        }
+      }
+    }
+    await Promise.all(children.map((child) => limit(() => visit(child.id, child.path))));
+  };
+  await visit(rootId, '');
+
+  ous.sort((a, b) => a.path.localeCompare(b.path));
+  accounts.sort((a, b) => a.id.localeCompare(b.id));
+  return { organizationId: org.Id, managementAccountId: org.MasterAccountId, rootId, ous, accounts };
+}
+
+export async function readTags(client: OrganizationsClient, resourceIds: readonly string[]): Promise<Map<string, Record<string, string>>> {
+  const limit = pLimit(TAG_READS_IN_FLIGHT);
+  const entries = await Promise.all(
+    resourceIds.map((id) =>
+      limit(async () => {
+        const tags: Record<string, string> = {};
+        let token: string | undefined;
+        do {
+          const page = await client.send(new ListTagsForResourceCommand({ ResourceId: id, NextToken: token }));
+          for (const tag of page.Tags ?? []) if (tag.Key) tags[tag.Key] = tag.Value ?? '';
+          token = page.NextToken;
+        } while (token);
+        return [id, tags] as const;
+      }),
+    ),
+  );
+  return new Map(entries);
+}

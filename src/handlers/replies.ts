@@ -1,0 +1,19 @@
+/** Replies go on this account's own bus; its reply rule forwards them to the CICD bus. */
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { AccountClients } from '../aws/clients.js';
+import { replySource } from '../protocol/envelope.js';
+import type { ReplySender } from './dispatch.js';
+
+export function eventBridgeReplies(clients: AccountClients, eventBus: string, eventSource: string): ReplySender {
+  return {
+    async put(detailType, detail) {
+      const events = await clients.client('events');
+      const { FailedEntryCount, Entries } = await events.send(
+        new PutEventsCommand({
+          Entries: [{ EventBusName: eventBus, Source: replySource(eventSource), DetailType: detailType, Detail: JSON.stringify(detail) }],
+        }),
+      );
+      if (FailedEntryCount) throw new Error(`could not put reply: ${Entries?.[0]?.ErrorCode} ${Entries?.[0]?.ErrorMessage}`);
+    },
+  };
+}

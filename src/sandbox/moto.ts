@@ -1,0 +1,93 @@
+/**
+ * moto's server: a real HTTP emulator of the AWS APIs, started on 127.0.0.1. Used by the
+ * integration tests (one server per test run) and by the sandbox (one in the background).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+export const MOTO_INSTALL_HINT = `moto's server is not installed: run  python3 -m pip install 'moto[server]'`;
+
+export interface MotoServer {
+  endpoint: string;
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Fails with one line saying how to install moto when it is missing. */
+export function assertMotoInstalled(python = 'python3'): void {
+  const probe = spawnSync(python, ['-c', 'import moto.server'], { stdio: 'ignore' });
+  if (probe.error || probe.status !== 0) throw new Error(MOTO_INSTALL_HINT);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Resolves when moto answers on `endpoint`, rejects after `timeoutMs`. */
+export async function waitForMoto(endpoint: string, timeoutMs = 20_000, exited?: () => string | undefined): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const why = exited?.();
+    if (why) throw new Error(`moto's server exited before it answered: ${why}`);
+    try {
+      const response = await fetch(`${endpoint}/moto-api/data.json`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`moto's server did not answer on ${endpoint} within ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface StartOptions {
+  port?: number;
+  /** Where moto's request log goes; discarded when absent. */
+  logFile?: string;
+  /** Keep running after this process exits (the sandbox). */
+  detached?: boolean;
+}
+
+export async function startMoto(options: StartOptions = {}): Promise<MotoServer> {
+  assertMotoInstalled();
+  const port = options.port ?? (await freePort());
+  const endpoint = `http://127.0.0.1:${port}`;
+  const out = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
+  const child: ChildProcess = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', out, out],
+    detached: options.detached ?? false,
+    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false' },
+  });
+  let exit: string | undefined;
+  child.on('exit', (code, signal) => (exit = `exit code ${code ?? signal}`));
+  child.on('error', (error) => (exit = error.message));
+  if (options.detached) child.unref();
+  await waitForMoto(endpoint, 20_000, () => exit);
+  return {
+    endpoint,
+    port,
+    pid: child.pid!,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exit !== undefined) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Forget every resource in every account. */
+export async function resetMoto(endpoint: string): Promise<void> {
+  const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+  if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);
+}

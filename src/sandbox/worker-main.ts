@@ -1,0 +1,48 @@
+/**
+ * The sandbox's worker process: serves the request queues of every sandbox account with
+ * the handler code, as the Lambda does in AWS. Started by the sandbox; `node
+ * worker-main.js STATE_FILE`. Picks up accounts bootstrapped later from the state file.
+ */
+import { readFileSync } from 'node:fs';
+import type { AuditEntry } from '../audit/recorder.js';
+import { startWorker } from '../handlers/worker.js';
+import { sandboxFactory, sandboxHandlerConfig, type SandboxState } from './sandbox.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const path = process.argv[2];
+if (!path) {
+  console.error('usage: worker-main STATE_FILE');
+  process.exit(64);
+}
+const read = () => JSON.parse(readFileSync(path, 'utf8')) as SandboxState;
+const state = read();
+// The lenient sender check is for the emulator only: refuse to run it against anything else.
+if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(state.endpoint)) {
+  console.error(`refusing to serve ${state.endpoint}: the sandbox worker runs only against a local emulator`);
+  process.exit(1);
+}
+
+const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+const worker = startWorker({
+  factory: sandboxFactory(state.endpoint, state.region),
+  recorder: { record: (entry: AuditEntry) => console.log(JSON.stringify(entry)) },
+  log,
+});
+const serveAll = () => {
+  try {
+    const current = read();
+    for (const account of current.accounts) worker.add(sandboxHandlerConfig(current, account));
+  } catch (error) {
+    log(`cannot read ${path}: ${(error as Error).message}`);
+  }
+};
+serveAll();
+const timer = setInterval(serveAll, 5000);
+
+const stop = async () => {
+  clearInterval(timer);
+  await worker.stop();
+  process.exit(0);
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

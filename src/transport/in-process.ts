@@ -1,0 +1,76 @@
+/**
+ * Calls the handlers directly, in this process, with events shaped as EventBridge
+ * delivers them. For unit tests, and for a direct mode run from inside the acting account.
+ * The reply goes through the same part splitting and joining as on the bus.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Recorder } from '../audit/recorder.js';
+import type { AccountClients } from '../aws/clients.js';
+import type { HandlerConfig } from '../handlers/context.js';
+import { dispatch } from '../handlers/dispatch.js';
+import { fromParts, toParts, type ReplyBody } from '../protocol/parts.js';
+import { REQUESTS, type PayloadOf, type RequestType, type ResultOf } from '../protocol/requests.js';
+import { destinationOf, resultOf, type BusTopology } from './eventbridge.js';
+import type { Reply } from './reply-collector.js';
+import type { RequestOptions, Transport } from './transport.js';
+
+export interface Handlers {
+  /** Configuration and clients of the handler in `account`. */
+  configFor(account: string): HandlerConfig;
+  clientsFor(account: string): AccountClients;
+}
+
+export class InProcessTransport implements Transport {
+  constructor(
+    private readonly topology: BusTopology,
+    private readonly handlers: Handlers,
+    readonly execute: boolean,
+    private readonly recorder: Recorder,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async request<T extends RequestType>(type: T, payload: PayloadOf<T>, options: RequestOptions = {}): Promise<ResultOf<T>> {
+    const spec = REQUESTS[type];
+    const destination = destinationOf(type, this.topology, options.targetAccount);
+    const nonce = randomUUID();
+    const event = {
+      source: this.topology.eventSource,
+      'detail-type': type,
+      account: this.topology.cicdAccountId,
+      detail: JSON.parse(
+        JSON.stringify({
+          nonce,
+          dryrun: !this.execute,
+          sent_at: this.now().toISOString(),
+          sender: this.topology.cicdAccountId,
+          target_account: spec.route === 'target' ? destination : undefined,
+          payload: spec.payload.parse(payload),
+        }),
+      ),
+    };
+    const started = this.now().getTime();
+    this.recorder.record({ at: new Date(started).toISOString(), event: 'request', type, nonce, account: destination, dryrun: !this.execute });
+    const config = this.handlers.configFor(destination);
+    const outcome = await dispatch(event, { config, clients: this.handlers.clientsFor(destination), now: this.now }, (options.timeoutSeconds ?? spec.timeoutSeconds) * 1000);
+    let reply: Reply;
+    if (outcome.status === 'ok') {
+      // Through JSON and parts, exactly as the bus would carry it.
+      const parts: ReplyBody[] = JSON.parse(JSON.stringify(toParts(outcome.result)));
+      reply = { ok: true, responder: config.accountId, result: fromParts(new Map(parts.map((p, i) => [i + 1, p])), parts.length) };
+    } else {
+      reply = { ok: false, responder: config.accountId, error: outcome.error };
+    }
+    this.recorder.record({
+      at: this.now().toISOString(),
+      event: 'reply',
+      type,
+      nonce,
+      account: config.accountId,
+      duration_ms: this.now().getTime() - started,
+      outcome: reply.ok ? 'ok' : reply.error.code,
+    });
+    return resultOf(type, nonce, reply);
+  }
+
+  async close(): Promise<void> {}
+}

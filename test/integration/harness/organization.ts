@@ -1,0 +1,107 @@
+/**
+ * A local organization for integration tests, built by the same code as the sandbox:
+ * the organization from accounts.yml, the bootstrap stack in each core account deployed
+ * through CloudFormation, and the handler worker running in this process.
+ */
+import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { inject } from 'vitest';
+import { MemoryRecorder } from '../../../src/audit/recorder.js';
+import type { AwsCall, ClientFactory } from '../../../src/aws/clients.js';
+import { applyBootstrap, bootstrapAccounts, planBootstrap, type BootstrapEnv } from '../../../src/bootstrap/bootstrap.js';
+import { parseConfig } from '../../../src/config/load.js';
+import type { Desired } from '../../../src/config/resolve.js';
+import type { HandlerConfig } from '../../../src/handlers/context.js';
+import { startWorker, type Worker } from '../../../src/handlers/worker.js';
+import { createSandboxOrganization, withSandboxIds } from '../../../src/sandbox/organization.js';
+import { sandboxFactory } from '../../../src/sandbox/sandbox.js';
+import { EventBridgeTransport, type BusTopology } from '../../../src/transport/eventbridge.js';
+import type { CollectorOptions } from '../../../src/transport/reply-collector.js';
+import { exampleText } from '../../helpers/dsl.js';
+
+const TEMPLATES = new URL('../../../templates', import.meta.url).pathname;
+
+export interface TestOrganization {
+  endpoint: string;
+  desired: Desired;
+  organizationId: string;
+  /** Every AWS command sent through `factory`, in order. */
+  calls: AwsCall[];
+  factory: ClientFactory;
+  topology: BusTopology;
+  bootstrapEnv: BootstrapEnv;
+  /** The handler configuration of a bootstrapped account, as the sandbox worker uses it. */
+  handlerConfig(account: string, overrides?: Partial<HandlerConfig>): HandlerConfig;
+  startWorker(options?: { senderCheck?: HandlerConfig['senderCheck']; factory?: ClientFactory; recorder?: MemoryRecorder }): Worker;
+  transport(options?: { execute?: boolean; collector?: CollectorOptions; recorder?: MemoryRecorder }): EventBridgeTransport;
+  queueUrl(account: string, queue: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function createTestOrganization(dsl = exampleText()): Promise<TestOrganization> {
+  const endpoint = inject('motoEndpoint');
+  const configured = parseConfig('accounts.yml', dsl);
+  if (!configured.desired) throw new Error(`test DSL is invalid: ${JSON.stringify(configured.diagnostics)}`);
+  const calls: AwsCall[] = [];
+  const factory = sandboxFactory(endpoint, configured.desired.organization.home_region, (call) => calls.push(call));
+  const { organizationId, ids } = await createSandboxOrganization(factory, configured.desired);
+  const desired = withSandboxIds(configured.desired, ids);
+  const org = desired.organization;
+  const bootstrapEnv: BootstrapEnv = { organization: org, templatesDir: TEMPLATES, clientsFor: async (id) => factory.forAccount(id) };
+  await applyBootstrap(bootstrapEnv, await planBootstrap(bootstrapEnv));
+  const accounts = bootstrapAccounts(bootstrapEnv);
+
+  const workers: Worker[] = [];
+  const transports: EventBridgeTransport[] = [];
+  const topology: BusTopology = {
+    eventBus: org.event_bus,
+    eventSource: org.event_source,
+    replyQueue: org.reply_queue,
+    cicdAccountId: org.cicd_account_id,
+    managementAccountId: org.management_account_id,
+    delegatedAdminAccountId: org.delegated_admin_account_id,
+  };
+  const handlerConfig = (account: string, overrides: Partial<HandlerConfig> = {}): HandlerConfig => {
+    const bootstrapped = accounts.find((a) => a.id === account);
+    if (!bootstrapped) throw new Error(`account ${account} carries no bootstrap stack`);
+    return {
+      accountId: account,
+      roles: bootstrapped.roles,
+      cicdAccountId: org.cicd_account_id,
+      eventSource: org.event_source,
+      eventBus: org.event_bus,
+      hasDelegatedAdmin: org.delegated_admin_account_id !== undefined,
+      senderCheck: 'emulator',
+      handlerVersion: 'test',
+      ...overrides,
+    };
+  };
+
+  return {
+    endpoint,
+    desired,
+    organizationId,
+    calls,
+    factory,
+    topology,
+    bootstrapEnv,
+    handlerConfig,
+    startWorker(options = {}) {
+      const worker = startWorker({ factory: options.factory ?? factory, recorder: options.recorder ?? new MemoryRecorder(), waitSeconds: 1 });
+      for (const account of accounts) worker.add(handlerConfig(account.id, { senderCheck: options.senderCheck ?? 'emulator' }));
+      workers.push(worker);
+      return worker;
+    },
+    transport(options = {}) {
+      const transport = new EventBridgeTransport(factory.forAccount(org.cicd_account_id), topology, options.execute ?? false, options.recorder ?? new MemoryRecorder(), options.collector);
+      transports.push(transport);
+      return transport;
+    },
+    async queueUrl(account, queue) {
+      const sqs = await factory.forAccount(account).client('sqs');
+      return (await sqs.send(new GetQueueUrlCommand({ QueueName: queue }))).QueueUrl!;
+    },
+    async close() {
+      await Promise.all([...transports.map((t) => t.close()), ...workers.map((w) => w.stop())]);
+    },
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * The handler runtime on its own, without a bus: events shaped as EventBridge delivers
+ * them go to `dispatch`. Organizations is mocked (aws-sdk-client-mock) with a paging fake.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryRecorder } from '../../../src/audit/recorder.js';
+import { ClientFactory } from '../../../src/aws/clients.js';
+import type { HandlerConfig } from '../../../src/handlers/context.js';
+import { dispatch, handleEvent } from '../../../src/handlers/dispatch.js';
+import { InProcessTransport } from '../../../src/transport/in-process.js';
+import { fakeOrganizations } from '../../helpers/fake-organizations.js';
+
+const MANAGEMENT = '111111111111';
+const CICD = '222222222222';
+const MEMBER = '444444444444';
+
+const factory = new ClientFactory({ region: 'ap-southeast-2', credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' } });
+
+function config(overrides: Partial<HandlerConfig> = {}): HandlerConfig {
+  return {
+    accountId: MANAGEMENT,
+    roles: ['management'],
+    cicdAccountId: CICD,
+    eventSource: 'app.infra',
+    eventBus: 'orgvend-infra',
+    hasDelegatedAdmin: false,
+    senderCheck: 'strict',
+    handlerVersion: 'unit',
+    ...overrides,
+  };
+}
+
+const context = (c = config()) => ({ config: c, clients: factory.forAccount(undefined), now: () => new Date('2026-11-23T00:00:00Z') });
+
+function event(type: string, detail: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+  return {
+    source: 'app.infra',
+    'detail-type': type,
+    account: CICD,
+    detail: { nonce: '6f1c1a52-3c38-4d8e-9a55-0d1c4a1b2c3d', dryrun: true, sent_at: '2026-11-23T00:00:00.000Z', sender: CICD, payload: {}, ...detail },
+    ...extra,
+  };
+}
+
+const tree = {
+  ous: [
+    { id: 'ou-int', name: 'Internal', parent: 'r-root' },
+    { id: 'ou-dev', name: 'Dev', parent: 'ou-int' },
+    { id: 'ou-std', name: 'Standard', parent: 'ou-int' },
+    { id: 'ou-cde', name: 'CDE', parent: 'ou-int' },
+    { id: 'ou-morgue', name: 'Morgue', parent: 'r-root' },
+  ],
+  accounts: [
+    { id: MANAGEMENT, name: 'management', email: 'root@example.com', parent: 'r-root' },
+    { id: '500000000001', name: 'foo', email: 'aws+foo@example.com', parent: 'ou-dev', tags: { 'managed-by': 'orgvend', 'orgvend:name': 'foo', a: '1', b: '2', c: '3' } },
+    { id: '500000000002', name: 'bar', email: 'aws+bar@example.com', parent: 'ou-dev' },
+    { id: '500000000003', name: 'baz', email: 'aws+baz@example.com', parent: 'ou-dev' },
+    { id: '500000000004', name: 'old', email: 'aws+old@example.com', parent: 'ou-morgue' },
+  ],
+};
+
+let mock: ReturnType<typeof fakeOrganizations> | undefined;
+afterEach(() => mock?.restore());
+
+describe('dispatch', () => {
+  it('answers PING with the account it runs in', async () => {
+    expect(await dispatch(event('PING', { target_account: MANAGEMENT }), context(), 60_000)).toEqual({
+      status: 'ok',
+      type: 'PING',
+      nonce: '6f1c1a52-3c38-4d8e-9a55-0d1c4a1b2c3d',
+      result: { account_id: MANAGEMENT, handler_version: 'unit' },
+    });
+  });
+
+  it.each([
+    ['a wrong source', event('PING', { target_account: MANAGEMENT }, { source: 'app.other' }), 'source "app.other" is not app.infra'],
+    ['no sender account in strict mode', event('PING', { target_account: MANAGEMENT }, { account: undefined }), 'carries no sender account'],
+    ['a sender that is not the CICD account', event('PING', { target_account: MANAGEMENT }, { account: MEMBER }), `sender account ${MEMBER} is not the CICD account`],
+    ['a claimed sender that differs from the real one', event('PING', { target_account: MANAGEMENT, sender: MEMBER }), `sender ${MEMBER} is not the CICD account`],
+    ['an unknown type', event('CLOSE_EVERYTHING'), 'unknown request type CLOSE_EVERYTHING'],
+    ['a request for another account', event('PING', { target_account: MEMBER }), `targets account ${MEMBER}, not ${MANAGEMENT}`],
+    ['a by-type request with a target', event('LIST_OUS', { target_account: MANAGEMENT }), 'routed by type and takes no target_account'],
+    ['a payload with extra keys', event('LIST_OUS', { payload: { all: true } }), 'invalid payload'],
+    ['a nonce that is not a UUID', event('LIST_OUS', { nonce: 'x' }), 'malformed request: nonce'],
+    ['something that is not an event', 'hello', 'not an EventBridge event'],
+  ])('refuses %s', async (_name, raw, message) => {
+    mock = fakeOrganizations(tree);
+    const outcome = await dispatch(raw, context(), 60_000);
+    expect(outcome).toMatchObject({ status: 'error', error: { code: 'rejected', message: expect.stringContaining(message) } });
+    expect(mock.calls()).toHaveLength(0);
+  });
+
+  it('refuses a management request in a member account', async () => {
+    mock = fakeOrganizations(tree);
+    const outcome = await dispatch(event('LIST_ACCOUNTS'), context(config({ accountId: MEMBER, roles: ['member'] })), 60_000);
+    expect(outcome).toMatchObject({ status: 'error', error: { code: 'rejected', message: `LIST_ACCOUNTS is not handled in account ${MEMBER}` } });
+    expect(mock.calls()).toHaveLength(0);
+  });
+
+  it('tolerates a missing sender account only in emulator mode, then checks the claimed sender', async () => {
+    const lenient = context(config({ senderCheck: 'emulator' }));
+    expect(await dispatch(event('PING', { target_account: MANAGEMENT }, { account: undefined }), lenient, 60_000)).toMatchObject({ status: 'ok' });
+    expect(await dispatch(event('PING', { target_account: MANAGEMENT, sender: MEMBER }, { account: undefined }), lenient, 60_000)).toMatchObject({
+      status: 'error',
+      error: { code: 'rejected' },
+    });
+    // A present but wrong account is refused in emulator mode too.
+    expect(await dispatch(event('PING', { target_account: MANAGEMENT }, { account: MEMBER }), lenient, 60_000)).toMatchObject({ status: 'error' });
+  });
+
+  it('turns an AWS error into a failed reply naming the AWS error', async () => {
+    mock = fakeOrganizations(tree);
+    mock.on((await import('@aws-sdk/client-organizations')).ListRootsCommand).rejects(Object.assign(new Error('You are not in an organization'), { name: 'AWSOrganizationsNotInUseException' }));
+    const outcome = await dispatch(event('LIST_OUS'), context(), 60_000);
+    expect(outcome).toMatchObject({ status: 'error', error: { code: 'failed', aws_error: 'AWSOrganizationsNotInUseException' } });
+  });
+
+  it('answers a refused request too, and records it', async () => {
+    const puts: object[] = [];
+    const recorder = new MemoryRecorder();
+    await handleEvent(event('NOPE'), { context: context(), budgetMs: 1000, replies: { put: async (type, detail) => void puts.push({ type, detail }) }, recorder });
+    expect(puts).toEqual([{ type: 'UNKNOWN_RESULT', detail: expect.objectContaining({ ok: false, part: 1, parts: 1, responder: MANAGEMENT, error: expect.objectContaining({ code: 'rejected' }) }) }]);
+    expect(recorder.entries).toEqual([expect.objectContaining({ event: 'rejected', type: 'NOPE', outcome: 'rejected' })]);
+  });
+});
+
+describe('reading the organization (through the in-process transport)', () => {
+  const transport = () =>
+    new InProcessTransport(
+      { eventBus: 'orgvend-infra', eventSource: 'app.infra', replyQueue: 'orgvend-replies', cicdAccountId: CICD, managementAccountId: MANAGEMENT },
+      { configFor: (account) => config({ accountId: account, roles: account === MANAGEMENT ? ['management'] : ['member'] }), clientsFor: () => factory.forAccount(undefined) },
+      false,
+      new MemoryRecorder(),
+    );
+
+  it('walks the OU tree page by page and gives every OU its path', async () => {
+    mock = fakeOrganizations(tree);
+    const result = await transport().request('LIST_OUS', {});
+    expect(result.root_id).toBe('r-root');
+    expect(result.ous.map((o) => [o.path, o.id, o.parent_id])).toEqual([
+      ['Internal', 'ou-int', 'r-root'],
+      ['Internal/CDE', 'ou-cde', 'ou-int'],
+      ['Internal/Dev', 'ou-dev', 'ou-int'],
+      ['Internal/Standard', 'ou-std', 'ou-int'],
+      ['Morgue', 'ou-morgue', 'r-root'],
+    ]);
+  });
+
+  it('lists every account with its parent and all its tags, across pages', async () => {
+    mock = fakeOrganizations(tree);
+    const { accounts } = await transport().request('LIST_ACCOUNTS', {});
+    expect(accounts.map((a) => [a.id, a.parent_id])).toEqual([
+      [MANAGEMENT, 'r-root'],
+      ['500000000001', 'ou-dev'],
+      ['500000000002', 'ou-dev'],
+      ['500000000003', 'ou-dev'],
+      ['500000000004', 'ou-morgue'],
+    ]);
+    expect(accounts[1]!.tags).toEqual({ 'managed-by': 'orgvend', 'orgvend:name': 'foo', a: '1', b: '2', c: '3' });
+    expect(accounts[1]).toMatchObject({ name: 'foo', email: 'aws+foo@example.com', status: 'ACTIVE' });
+  });
+});

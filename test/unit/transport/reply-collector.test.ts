@@ -1,0 +1,118 @@
+/**
+ * The reply collector with a scripted SQS (aws-sdk-client-mock) and fake timers: long
+ * polls take their 20 s of fake time, so timeouts are tested without sleeping.
+ */
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+} from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { TimeoutError } from '../../../src/errors.js';
+import { toParts } from '../../../src/protocol/parts.js';
+import { ReplyCollector } from '../../../src/transport/reply-collector.js';
+
+const NONCE = 'aaaaaaaa-0000-4000-8000-000000000001';
+const OTHER = 'bbbbbbbb-0000-4000-8000-000000000002';
+
+let receipt = 0;
+function message(detail: object): Message {
+  receipt += 1;
+  return { MessageId: `m${receipt}`, ReceiptHandle: `r${receipt}`, Body: JSON.stringify({ source: 'app.infra.reply', 'detail-type': 'X_RESULT', detail }) };
+}
+const reply = (nonce: string, body: object, part = 1, parts = 1) => message({ nonce, responder: '111111111111', ok: true, part, parts, ...body });
+
+let sqs: ReturnType<typeof mockClient>;
+let batches: Message[][];
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  batches = [];
+  sqs = mockClient(SQSClient);
+  sqs.onAnyCommand().rejects(new Error('unexpected SQS command'));
+  // Each receive returns the next scripted batch at once, or waits out its long poll.
+  sqs.on(ReceiveMessageCommand).callsFake(() => {
+    const next = batches.shift();
+    return next ? { Messages: next } : new Promise((resolve) => setTimeout(() => resolve({}), 20_000));
+  });
+  sqs.on(DeleteMessageBatchCommand).resolves({});
+  sqs.on(ChangeMessageVisibilityBatchCommand).resolves({});
+});
+
+afterEach(() => {
+  sqs.restore();
+  vi.useRealTimers();
+});
+
+const collector = () => new ReplyCollector(async () => new SQSClient({ region: 'ap-southeast-2' }), async () => 'https://sqs/replies', { foreignPauseMs: 1000 });
+
+describe('the reply collector', () => {
+  it('long-polls for 20 seconds at a time', async () => {
+    batches.push([reply(NONCE, { result: 1 })]);
+    await collector().expect('X', NONCE, 60, 'here');
+    expect(sqs.commandCalls(ReceiveMessageCommand)[0]!.args[0].input).toMatchObject({ WaitTimeSeconds: 20, MaxNumberOfMessages: 10 });
+  });
+
+  it('takes the reply with its nonce and deletes it', async () => {
+    batches.push([reply(NONCE, { result: { answer: 42 } })]);
+    await expect(collector().expect('X', NONCE, 60, 'here')).resolves.toEqual({ ok: true, result: { answer: 42 }, responder: '111111111111' });
+    expect(sqs.commandCalls(DeleteMessageBatchCommand)[0]!.args[0].input.Entries).toEqual([{ Id: '0', ReceiptHandle: `r${receipt}` }]);
+  });
+
+  it('makes other runs\' replies visible again at once and pauses before polling again', async () => {
+    batches.push([reply(OTHER, { result: 1 })], [reply(NONCE, { result: 2 })]);
+    const done = collector().expect('X', NONCE, 60, 'here');
+    await vi.advanceTimersByTimeAsync(1000);
+    await expect(done).resolves.toMatchObject({ result: 2 });
+    const released = sqs.commandCalls(ChangeMessageVisibilityBatchCommand)[0]!.args[0].input.Entries;
+    expect(released).toEqual([{ Id: '0', ReceiptHandle: 'r' + (receipt - 1), VisibilityTimeout: 0 }]);
+  });
+
+  it('joins a reply sent in parts, whatever order they arrive in', async () => {
+    const result = { accounts: Array.from({ length: 2000 }, (_, i) => ({ id: i, email: `aws+${i}@example.com`, name: `account-${i}` })) };
+    const parts = toParts(result, 20_000).map((body, i, all) => reply(NONCE, body, i + 1, all.length));
+    expect(parts.length).toBeGreaterThan(3);
+    batches.push(parts.slice(2).reverse(), parts.slice(0, 2));
+    await expect(collector().expect('X', NONCE, 60, 'here')).resolves.toMatchObject({ ok: true, result });
+    expect(sqs.commandCalls(DeleteMessageBatchCommand).flatMap((c) => c.args[0].input.Entries ?? [])).toHaveLength(parts.length);
+  });
+
+  it('deletes a late duplicate of a reply it already has', async () => {
+    const c = collector();
+    batches.push([reply(NONCE, { result: 1 })]);
+    await c.expect('X', NONCE, 60, 'here');
+    batches.push([reply(NONCE, { result: 1 }), reply(OTHER, { result: 9 })]);
+    const second = c.expect('Y', OTHER, 60, 'here');
+    await expect(second).resolves.toMatchObject({ result: 9 });
+    expect(sqs.commandCalls(ChangeMessageVisibilityBatchCommand)).toHaveLength(0);
+    expect(sqs.commandCalls(DeleteMessageBatchCommand).flatMap((call) => call.args[0].input.Entries ?? [])).toHaveLength(3);
+  });
+
+  it('gives an error reply to the caller as it is', async () => {
+    batches.push([message({ nonce: NONCE, responder: '111111111111', ok: false, part: 1, parts: 1, error: { code: 'rejected', message: 'no' } })]);
+    await expect(collector().expect('X', NONCE, 60, 'here')).resolves.toEqual({ ok: false, responder: '111111111111', error: { code: 'rejected', message: 'no' } });
+  });
+
+  it('times out naming the request, the nonce, where to look and the parts that came', async () => {
+    const parts = toParts({ big: 'x'.repeat(50_000) }, 20_000).map((body, i, all) => reply(NONCE, body, i + 1, all.length));
+    batches.push(parts.slice(0, 1));
+    const waiting = collector().expect('LIST_ACCOUNTS', NONCE, 300, 'the DLQs');
+    const assertion = expect(waiting).rejects.toThrow(
+      new TimeoutError('LIST_ACCOUNTS', NONCE, 300, `the DLQs (1 of ${parts.length} parts arrived)`),
+    );
+    await vi.advanceTimersByTimeAsync(300_000);
+    await assertion;
+    // It polled the whole time, 20 s at a time: no busy loop.
+    expect(sqs.commandCalls(ReceiveMessageCommand).length).toBeLessThanOrEqual(300 / 20 + 2);
+  });
+
+  it('fails at once when the reply queue cannot be found', async () => {
+    const c = new ReplyCollector(async () => new SQSClient({ region: 'ap-southeast-2' }), async () => {
+      throw new Error('The specified queue does not exist');
+    });
+    await expect(c.expect('X', NONCE, 60, 'here')).rejects.toThrow('cannot read the reply queue: The specified queue does not exist');
+  });
+});
