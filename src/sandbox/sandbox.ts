@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ClientFactory, type AwsCall } from '../aws/clients.js';
 import { applyBootstrap, bootstrapAccounts, planBootstrap } from '../bootstrap/bootstrap.js';
 import type { Desired } from '../config/resolve.js';
@@ -81,11 +82,22 @@ const topologyHash = (desired: Desired) => createHash('sha256').update(JSON.stri
 function spawnWorker(cwd: string): number {
   const dir = sandboxDir(cwd);
   const log = openSync(join(dir, 'worker.log'), 'a');
-  const entry = new URL('./worker-main.js', import.meta.url).pathname.replace(/\.ts$/, '.js');
-  const script = existsSync(entry) ? entry : entry.replace(/\.js$/, '.ts');
-  const child = spawn(process.execPath, [...process.execArgv, script, statePath(cwd)], { detached: true, stdio: ['ignore', log, log], cwd });
+  // Compiled (dist/) in use; from source (via tsx) in development and tests.
+  const compiled = fileURLToPath(new URL('./worker-main.js', import.meta.url));
+  const args = existsSync(compiled) ? [compiled] : ['--import', 'tsx', compiled.replace(/\.js$/, '.ts')];
+  // Run from orgvend's own folder, where tsx is found; the state file path is absolute.
+  const home = fileURLToPath(new URL('../../', import.meta.url));
+  const child = spawn(process.execPath, [...args, statePath(cwd)], { detached: true, stdio: ['ignore', log, log], cwd: home });
   child.unref();
   return child.pid!;
+}
+
+/** A worker that dies at once (a broken install, say) is reported with its log, not found out by a timeout. */
+async function checkWorker(cwd: string, pid: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, 700));
+  if (alive(pid)) return;
+  const log = readFileSync(join(sandboxDir(cwd), 'worker.log'), 'utf8').trim().split('\n').slice(-15).join('\n');
+  throw new Error(`the sandbox worker stopped as soon as it started; the end of ${join(sandboxDir(cwd), 'worker.log')}:\n${log}`);
 }
 
 export interface Sandbox {
@@ -103,6 +115,7 @@ export async function ensureSandbox(desired: Desired, options: { cwd: string; te
     if (!alive(state.workerPid)) {
       state.workerPid = spawnWorker(cwd);
       writeState(cwd, state);
+      await checkWorker(cwd, state.workerPid);
       log(`sandbox: restarted the worker (pid ${state.workerPid})`);
     }
     return { state, desired: withSandboxIds(desired, state.ids) };
@@ -138,6 +151,7 @@ export async function ensureSandbox(desired: Desired, options: { cwd: string; te
   writeState(cwd, state);
   state.workerPid = spawnWorker(cwd);
   writeState(cwd, state);
+  await checkWorker(cwd, state.workerPid);
   log(`sandbox: ready (moto ${moto.endpoint}, worker pid ${state.workerPid}); stop it with ./run.sh --action sandbox-stop`);
   return { state, desired: effective };
 }

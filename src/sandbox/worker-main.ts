@@ -39,9 +39,11 @@ const serveAll = () => {
 serveAll();
 const timer = setInterval(serveAll, 5000);
 
+// sandbox-stop ends moto at the same time, so polls in progress fail and retry: give the
+// handlers a moment to finish what they are doing, then go.
 const stop = async () => {
   clearInterval(timer);
-  await worker.stop();
+  await Promise.race([worker.stop(), new Promise((resolve) => setTimeout(resolve, 2000))]);
   process.exit(0);
 };
 process.on('SIGTERM', stop);

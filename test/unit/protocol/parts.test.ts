@@ -8,12 +8,19 @@ describe('reply parts', () => {
   });
 
   it('splits a large result into chunks no larger than the limit and joins them in order', () => {
-    const result = { accounts: Array.from({ length: 3000 }, (_, i) => ({ id: String(i).padStart(12, '0'), name: `account ${i} — ünïcode ✓` })) };
+    const result = { accounts: Array.from({ length: 8000 }, (_, i) => ({ id: String(i).padStart(12, '0'), name: `account ${i} — ünïcode ✓` })) };
     const parts = toParts(result);
     expect(parts.length).toBeGreaterThan(1);
-    for (const part of parts) expect(Buffer.byteLength((part as { chunk: string }).chunk)).toBeLessThanOrEqual(MAX_CHUNK_BYTES);
+    for (const part of parts) expect(Buffer.byteLength(JSON.stringify((part as { chunk: string }).chunk))).toBeLessThanOrEqual(MAX_CHUNK_BYTES);
     const shuffled = new Map(parts.map((p, i) => [i + 1, p] as const).reverse());
     expect(fromParts(shuffled, parts.length)).toEqual(result);
+  });
+
+  it('keeps every chunk under the limit once escaped, even where the text is all quotes', () => {
+    const result = { quotes: '"'.repeat(300_000), plain: 'x'.repeat(300_000) };
+    const parts = toParts(result) as { chunk: string }[];
+    for (const part of parts) expect(Buffer.byteLength(JSON.stringify(part.chunk))).toBeLessThanOrEqual(MAX_CHUNK_BYTES);
+    expect(fromParts(new Map(parts.map((p, i) => [i + 1, p] as const)), parts.length)).toEqual(result);
   });
 
   it('never cuts a multi-byte character in two', () => {
@@ -27,7 +34,7 @@ describe('reply parts', () => {
   });
 
   it('refuses to join a reply with a part missing, naming it', () => {
-    const parts = toParts({ big: 'x'.repeat(250_000) });
+    const parts = toParts({ big: 'x'.repeat(450_000) });
     const incomplete = new Map(parts.map((p, i) => [i + 1, p] as const));
     incomplete.delete(2);
     expect(() => fromParts(incomplete, parts.length)).toThrow(`missing part(s) 2 of ${parts.length}`);

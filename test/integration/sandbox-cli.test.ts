@@ -1,0 +1,80 @@
+/**
+ * The newcomer's path: `--sandbox` starts a local organization in the background the first
+ * time, reuses it after, and `sandbox-stop` ends it. Runs the real CLI entry in-process,
+ * in a scratch folder holding a copy of accounts.yml and templates/.
+ */
+import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/run.js';
+import { readSandboxState, stopSandbox } from '../../src/sandbox/sandbox.js';
+import { captureIo } from '../helpers/io.js';
+
+let cwd: string;
+
+beforeAll(() => {
+  cwd = mkdtempSync(join(tmpdir(), 'orgvend-sandbox-'));
+  const root = new URL('../../', import.meta.url).pathname;
+  cpSync(join(root, 'accounts.yml'), join(cwd, 'accounts.yml'));
+  cpSync(join(root, 'templates'), join(cwd, 'templates'), { recursive: true });
+});
+
+afterAll(() => {
+  stopSandbox(cwd);
+});
+
+function alive(pid: number | undefined): boolean {
+  try {
+    process.kill(pid!, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the sandbox, from the command line', () => {
+  it('starts on first use and answers through the bus', async () => {
+    const io = captureIo({ cwd });
+    expect(await runCli(['--sandbox', '--action', 'ping'], io)).toBe(0);
+    const state = readSandboxState(cwd)!;
+    expect(io.err()).toContain('sandbox: ready');
+    expect(io.out().trim().split('\n')).toEqual(state.accounts.map((a) => expect.stringMatching(new RegExp(`^ok +${a.id} `))));
+    expect(alive(state.motoPid) && alive(state.workerPid)).toBe(true);
+    // The CICD and audit accounts exist in the organization, under ids the emulator chose.
+    expect(Object.keys(state.ids).sort()).toEqual(['222222222222', '333333333333']);
+  });
+
+  it('is reused by the next run, and bootstrap finds nothing to change', async () => {
+    const before = readSandboxState(cwd)!;
+    const io = captureIo({ cwd });
+    expect(await runCli(['--sandbox', '--action', 'bootstrap'], io)).toBe(0);
+    expect(readSandboxState(cwd)!.motoPid).toBe(before.motoPid);
+    expect(io.err()).not.toContain('sandbox: starting');
+    expect(io.out()).toContain('No changes.');
+  });
+
+  it('writes an audit record of every request and reply of a run', async () => {
+    const io = captureIo({ cwd });
+    expect(await runCli(['--sandbox', '--action', 'ping', '--format', 'json'], io)).toBe(0);
+    const runs = join(cwd, '.orgvend', 'runs');
+    const { readdirSync } = await import('node:fs');
+    const latest = readdirSync(runs).filter((f) => f.endsWith('-ping.jsonl')).sort().at(-1)!;
+    const entries = readFileSync(join(runs, latest), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(entries.filter((e) => e.event === 'request')).toHaveLength(3);
+    expect(entries.filter((e) => e.event === 'reply' && e.outcome === 'ok')).toHaveLength(3);
+    for (const entry of entries) expect(entry.nonce).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('stops with sandbox-stop', async () => {
+    const state = readSandboxState(cwd)!;
+    const io = captureIo({ cwd });
+    expect(await runCli(['--action', 'sandbox-stop'], io)).toBe(0);
+    expect(io.out()).toBe('sandbox stopped\n');
+    expect(existsSync(join(cwd, '.orgvend', 'sandbox', 'state.json'))).toBe(false);
+    const deadline = Date.now() + 10_000;
+    while ((alive(state.motoPid) || alive(state.workerPid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(alive(state.motoPid)).toBe(false);
+    expect(alive(state.workerPid)).toBe(false);
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * The bootstrap template as rendered for every kind of account: valid CloudFormation
+ * (cfn-lint, no errors or warnings), and IAM that allows only what each account needs.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { renderBootstrap } from '../../../src/bootstrap/render.js';
+import { coreAccounts, memberAccount, type BootstrapAccount } from '../../../src/bootstrap/topology.js';
+import { parseConfig } from '../../../src/config/load.js';
+import { dslText, exampleText } from '../../helpers/dsl.js';
+
+const templatesDir = new URL('../../../templates', import.meta.url).pathname;
+const lambda = { bucket: 'example-orgvend-artifacts', key: 'orgvend/handler-0123456789abcdef.zip', version: '0.1.0' };
+
+function organization(text = exampleText()) {
+  return parseConfig('accounts.yml', text).desired!.organization;
+}
+
+function render(account: BootstrapAccount, org = organization(), withLambda = true) {
+  const targets = [...coreAccounts(org).map((a) => a.id), '555555555555'];
+  return renderBootstrap({ templatesDir, organization: org, organizationId: 'o-abc123def4', account, targets, lambda: withLambda ? lambda : undefined });
+}
+
+type Template = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+const resources = (text: string) => (parse(text, { customTags: [{ tag: '!GetAtt', resolve: (v: string) => ({ GetAtt: v }) }, { tag: '!Ref', resolve: (v: string) => ({ Ref: v }) }, { tag: '!Sub', resolve: (v: string) => ({ Sub: v }) }] }) as Template).Resources;
+
+function handlerActions(text: string): string[] {
+  const role = resources(text).HandlerRole!;
+  const statements = (role.Properties.Policies as { PolicyDocument: { Statement: { Action: string | string[] }[] } }[])[0]!.PolicyDocument.Statement;
+  return statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+}
+
+const org = organization();
+const [management, cicd, audit] = coreAccounts(org);
+const delegatedOrg = organization(dslText([[['organization', 'delegated_admin_account_id'], '444444444444']], exampleText()));
+const variants: [string, string][] = [
+  ['management', render(management!)],
+  ['cicd', render(cicd!)],
+  ['audit', render(audit!)],
+  ['member', render(memberAccount('555555555555'))],
+  ['delegated administrator', render(coreAccounts(delegatedOrg)[3]!, delegatedOrg)],
+  ['sandbox management (no Lambda)', render(management!, org, false)],
+];
+
+describe('the bootstrap template', () => {
+  it('passes cfn-lint without errors or warnings for every kind of account', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orgvend-cfn-'));
+    const files = variants.map(([name, text], i) => {
+      const file = join(dir, `${i}-${name.replace(/\W+/g, '-')}.yml`);
+      writeFileSync(file, text);
+      return file;
+    });
+    // cfn-lint exits non-zero and prints every finding on failure.
+    expect(() => execFileSync('cfn-lint', files, { encoding: 'utf8', stdio: 'pipe' })).not.toThrow();
+  });
+
+  it('renders the same bytes twice', () => {
+    expect(render(cicd!)).toBe(render(cicd!));
+  });
+
+  it('lets only the CICD account put requests on a bus, and only with the orgvend source', () => {
+    const policy = resources(render(management!)).CicdMayPutEvents!.Properties;
+    expect(policy.Statement).toMatchObject({
+      Principal: { AWS: `arn:aws:iam::${org.cicd_account_id}:root` },
+      Action: 'events:PutEvents',
+      Condition: { StringEquals: { 'events:source': 'app.infra' } },
+    });
+    expect(resources(render(management!)).OrganizationMayPutReplies).toBeUndefined();
+    expect(resources(render(cicd!)).OrganizationMayPutReplies!.Properties.Statement).toMatchObject({
+      Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123def4', 'events:source': 'app.infra.reply' } },
+    });
+  });
+
+  it('gives the management handler exactly the Organizations actions its requests need', () => {
+    const actions = handlerActions(render(management!));
+    expect(actions.filter((a) => a.startsWith('organizations:'))).toEqual([
+      'organizations:DescribeOrganization',
+      'organizations:ListAccountsForParent',
+      'organizations:ListOrganizationalUnitsForParent',
+      'organizations:ListRoots',
+      'organizations:ListTagsForResource',
+    ]);
+  });
+
+  it('gives a member account\'s handler nothing beyond its queue, its bus and its log', () => {
+    for (const account of [cicd!, audit!, memberAccount('555555555555')]) {
+      expect(handlerActions(render(account))).toEqual([
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:ChangeMessageVisibility',
+        'sqs:GetQueueAttributes',
+        'events:PutEvents',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+      ]);
+    }
+  });
+
+  it('never grants a wildcard action', () => {
+    for (const [, text] of variants.filter(([name]) => !name.startsWith('sandbox'))) {
+      expect(handlerActions(text).filter((a) => a.includes('*'))).toEqual([]);
+    }
+  });
+
+  it('routes management requests by type and every other account\'s by target on the CICD bus', () => {
+    const r = resources(render(cicd!));
+    expect(r.ForwardToManagementRule!.Properties.EventPattern).toEqual({ source: ['app.infra'], 'detail-type': ['LIST_OUS', 'LIST_ACCOUNTS'] });
+    expect(Object.keys(r).filter((k) => k.startsWith('ForwardToAccount')).sort()).toEqual(
+      [management!.id, audit!.id, '555555555555'].sort().map((id) => `ForwardToAccount${id}`),
+    );
+    // The CICD account answers requests addressed to it from its own bus, not by forwarding.
+    expect(r[`ForwardToAccount${cicd!.id}`]).toBeUndefined();
+  });
+
+  it('sends a delegated administrator its own request types when there is one', () => {
+    const r = resources(render(coreAccounts(delegatedOrg)[1]!, delegatedOrg));
+    expect(r.ForwardToManagementRule).toBeDefined();
+    // No request type is routed to the delegated administrator yet, so no rule is made for it.
+    expect(r.ForwardToDelegatedAdminRule).toBeUndefined();
+  });
+
+  it('keeps audit copies on a bus of their own in the audit account', () => {
+    const r = resources(render(audit!));
+    expect(r.AuditBus!.Properties.Name).toBe('orgvend-infra-audit');
+    expect(r.AuditToLogGroupRule!.Properties.EventBusName).toBe('orgvend-infra-audit');
+    expect(resources(render(management!)).AuditBus).toBeUndefined();
+  });
+
+  it('leaves the Lambda out for the sandbox, where the worker stands in for it', () => {
+    const r = resources(render(management!, org, false));
+    expect(Object.values(r).map((x) => x.Type)).not.toContain('AWS::Lambda::Function');
+    expect(Object.values(r).map((x) => x.Type)).not.toContain('AWS::IAM::Role');
+    expect(r.RequestQueue).toBeDefined();
+  });
+});

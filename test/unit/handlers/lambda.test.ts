@@ -1,0 +1,74 @@
+/**
+ * The Lambda adapter: an SQS batch in, batch item failures out. EventBridge is mocked
+ * (aws-sdk-client-mock) to make a reply fail; moto is not needed for that.
+ */
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { configFromEnvironment, handler } from '../../../src/handlers/lambda.js';
+
+const ENV = {
+  AWS_REGION: 'ap-southeast-2',
+  AWS_ACCESS_KEY_ID: 'unit',
+  AWS_SECRET_ACCESS_KEY: 'unit',
+  ORGVEND_ACCOUNT_ID: '111111111111',
+  ORGVEND_ROLES: 'management',
+  ORGVEND_CICD_ACCOUNT_ID: '222222222222',
+  ORGVEND_EVENT_SOURCE: 'app.infra',
+  ORGVEND_EVENT_BUS: 'orgvend-infra',
+  ORGVEND_VERSION: '0.1.0',
+};
+
+const ping = (nonce: string, account?: string) =>
+  JSON.stringify({
+    source: 'app.infra',
+    'detail-type': 'PING',
+    ...(account ? { account } : {}),
+    detail: { nonce, dryrun: false, sent_at: '2026-11-23T00:00:00Z', sender: '222222222222', target_account: '111111111111', payload: {} },
+  });
+
+const context = { getRemainingTimeInMillis: () => 900_000 };
+let events: ReturnType<typeof mockClient>;
+
+beforeEach(() => {
+  for (const [k, v] of Object.entries(ENV)) vi.stubEnv(k, v);
+  events = mockClient(EventBridgeClient);
+  events.onAnyCommand().rejects(new Error('unexpected EventBridge command'));
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  vi.spyOn(console, 'error').mockImplementation(() => {});
+});
+
+afterEach(() => {
+  events.restore();
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+});
+
+describe('the handler Lambda', () => {
+  it('always checks the sender strictly, whatever the environment says', () => {
+    vi.stubEnv('ORGVEND_SENDER_CHECK', 'emulator');
+    expect(configFromEnvironment().senderCheck).toBe('strict');
+  });
+
+  it('answers each message and reports as failed only those whose reply could not be sent', async () => {
+    const a = '6f1c1a52-3c38-4d8e-9a55-0d1c4a1b2c3d';
+    const b = '7f1c1a52-3c38-4d8e-9a55-0d1c4a1b2c3d';
+    events.on(PutEventsCommand).callsFake(({ Entries }) => {
+      const detail = JSON.parse(Entries[0].Detail);
+      if (detail.nonce === b) throw Object.assign(new Error('service unavailable'), { name: 'InternalException' });
+      return { FailedEntryCount: 0, Entries: [{ EventId: '1' }] };
+    });
+    const result = await handler({ Records: [{ messageId: 'ma', body: ping(a, '222222222222') }, { messageId: 'mb', body: ping(b, '222222222222') }] }, context);
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'mb' }] });
+    const replies = events.commandCalls(PutEventsCommand).map((c) => JSON.parse(c.args[0].input.Entries![0]!.Detail!));
+    expect(replies.find((r) => r.nonce === a)).toMatchObject({ ok: true, result: { account_id: '111111111111' } });
+  });
+
+  it('refuses an event without a sender account and counts that as done, not failed', async () => {
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+    const result = await handler({ Records: [{ messageId: 'm1', body: ping('6f1c1a52-3c38-4d8e-9a55-0d1c4a1b2c3d') }] }, context);
+    expect(result.batchItemFailures).toEqual([]);
+    const reply = JSON.parse(events.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!.Detail!);
+    expect(reply).toMatchObject({ ok: false, error: { code: 'rejected', message: expect.stringContaining('no sender account') } });
+  });
+});
