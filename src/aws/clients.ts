@@ -10,6 +10,7 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { markRetryable, observeCalls } from './middleware.js';
 
@@ -20,6 +21,7 @@ export interface ServiceClients {
   organizations: OrganizationsClient;
   s3: S3Client;
   sqs: SQSClient;
+  ssm: SSMClient;
   sts: STSClient;
 }
 export type ServiceName = keyof ServiceClients;
@@ -33,6 +35,7 @@ const LOADERS: Record<ServiceName, () => Promise<ClientConstructor>> = {
   organizations: async () => (await import('@aws-sdk/client-organizations')).OrganizationsClient as ClientConstructor,
   s3: async () => (await import('@aws-sdk/client-s3')).S3Client as ClientConstructor,
   sqs: async () => (await import('@aws-sdk/client-sqs')).SQSClient as ClientConstructor,
+  ssm: async () => (await import('@aws-sdk/client-ssm')).SSMClient as ClientConstructor,
   sts: async () => (await import('@aws-sdk/client-sts')).STSClient as ClientConstructor,
 };
 

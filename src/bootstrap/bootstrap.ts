@@ -72,9 +72,9 @@ export async function planBootstrap(env: BootstrapEnv): Promise<BootstrapPlan> {
       after: { template_sha256: sha256(template).slice(0, 12) },
     });
   }
-  const basis = sha256(JSON.stringify({ orgId, templates }));
+  const basis = { config: sha256(JSON.stringify(templates)).slice(0, 32), live: sha256(orgId).slice(0, 32) };
   const notes = env.lambda ? [] : ['the handler Lambda is left out: a local worker serves the request queues'];
-  return { plan: makePlan('bootstrap', basis, changes, notes), templates, pending };
+  return { plan: makePlan('bootstrap', basis, changes, { notes }), templates, pending };
 }
 
 export async function applyBootstrap(env: BootstrapEnv, planned: BootstrapPlan): Promise<Record<string, string>> {

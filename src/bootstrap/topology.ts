@@ -30,7 +30,7 @@ export function memberAccount(id: string): BootstrapAccount {
   return { id, roles: ['member'], isCicd: false, isAudit: false };
 }
 
-export function served(account: BootstrapAccount, org: Organization): { byType: RequestType[]; byTarget: RequestType[]; permissions: string[] } {
+export function served(account: BootstrapAccount, org: Organization): { byType: RequestType[]; byTarget: RequestType[]; permissions: ReturnType<typeof permissionsFor> } {
   const types = servedTypes(account.roles, org.delegated_admin_account_id !== undefined);
   return {
     byType: types.filter((t) => REQUESTS[t].route !== 'target'),

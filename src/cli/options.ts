@@ -10,6 +10,12 @@ export interface CliOptions {
   sandbox?: boolean;
   /** Turn the dry run into a real one. */
   execute?: boolean;
+  /** Save the plan as JSON. */
+  out?: string;
+  /** Apply (or show) a plan saved with --out instead of making one. */
+  plan?: string;
+  /** Exit 2 when the plan has changes. */
+  detailedExitcode?: boolean;
 }
 
 export type Flag = Exclude<keyof CliOptions, 'action'>;

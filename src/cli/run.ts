@@ -18,6 +18,9 @@ const FLAG_NAMES: Record<Flag, string> = {
   format: '--format',
   sandbox: '--sandbox',
   execute: '--execute',
+  out: '--out',
+  plan: '--plan',
+  detailedExitcode: '--detailed-exitcode',
 };
 
 function version(): string {
@@ -41,6 +44,9 @@ function buildProgram(io: Io): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']))
     .addOption(new Option('--sandbox', 'run against the local sandbox organization (moto) instead of AWS'))
     .addOption(new Option('--execute', 'make the changes; without it nothing is changed'))
+    .addOption(new Option('--out <file>', 'save the plan as JSON, to apply later with --plan'))
+    .addOption(new Option('--plan <file>', 'use a plan saved with --out; with --execute, apply it if the organization has not changed since'))
+    .addOption(new Option('--detailed-exitcode', 'exit 2 when there are changes (for CI gates)'))
     .helpOption('-h, --help', 'show this help')
     .version(version(), '--version', 'show the version')
     .addHelpText('after', actionsHelp())

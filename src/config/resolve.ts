@@ -55,6 +55,8 @@ export interface DesiredAccount {
   settings: ResolvedSettings;
   /** Every tag the account should carry: the DSL's tags plus the identifying tags. */
   tags: Record<string, string>;
+  /** Tag keys the DSL sets to null: removed from the account if present. */
+  removedTags: string[];
   /** Every effective setting with the layer it came from, for explain. */
   explained: Setting[];
 }
@@ -180,18 +182,20 @@ export function resolveAccount(name: string, account: Account, parts: DslParts):
     });
   }
 
-  const tags = { ...settings.tags, ...identityTags({ name, scope: account.scope, service, environment: settings.environment, region: settings.region }) };
+  const dslTags = Object.fromEntries(Object.entries(settings.tags).filter((entry): entry is [string, string] => entry[1] !== null));
+  const removedTags = Object.keys(settings.tags).filter((key) => settings.tags[key] === null);
+  const tags = { ...dslTags, ...identityTags({ name, scope: account.scope, service, environment: settings.environment, region: settings.region }) };
   if (Object.keys(tags).length > MAX_TAGS) {
     problems.push({
       code: 'too-many-tags',
       path: ['accounts', name],
-      message: `account ${name} would carry ${Object.keys(tags).length} tags; AWS allows ${MAX_TAGS} per account, ${Object.keys(tags).length - Object.keys(settings.tags).length} of them orgvend's own`,
+      message: `account ${name} would carry ${Object.keys(tags).length} tags; AWS allows ${MAX_TAGS} per account, ${Object.keys(tags).length - Object.keys(dslTags).length} of them orgvend's own`,
     });
   }
 
   if (problems.length || awsName === undefined || email === undefined) return { problems };
   return {
-    account: { name, accountId: account.account_id, awsName, email, scope: account.scope, service, lifecycle, settings, tags, explained },
+    account: { name, accountId: account.account_id, awsName, email, scope: account.scope, service, lifecycle, settings, tags, removedTags, explained },
     problems,
   };
 }

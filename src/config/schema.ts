@@ -112,7 +112,9 @@ export const settingsShape = {
     .strictObject({ billing: LayerContact, operations: LayerContact, security: LayerContact })
     .partial()
     .describe('alternate contacts; null deletes a contact'),
-  tags: z.record(TagKey, TagValue, { error: 'a map of tag keys to string values' }).describe('tags for the account'),
+  tags: z
+    .record(TagKey, TagValue.nullable(), { error: 'a map of tag keys to string values' })
+    .describe('tags for the account; null removes a tag orgvend set before'),
 } as const;
 
 export const SETTING_KEYS = Object.keys(settingsShape) as (keyof typeof settingsShape)[];

@@ -38,7 +38,7 @@ export type Handler<P, R> = (payload: P, context: HandlerContext) => Promise<R>;
 /** An error a handler raises on purpose, with the reply code to use. */
 export class HandlerError extends Error {
   constructor(
-    readonly code: 'failed' | 'timeout' | 'unsupported',
+    readonly code: 'rejected' | 'failed' | 'timeout' | 'unsupported',
     message: string,
     readonly awsError?: string,
   ) {

@@ -1,11 +1,20 @@
 /** Every request type's handler. The type makes a missing handler a compile error. */
 import type { PayloadOf, RequestType, ResultOf } from '../protocol/requests.js';
 import type { Handler } from './context.js';
+import { closeAccount, moveAccount, retireAccount, tagAccount } from './account-changes.js';
+import { createAccount } from './create-account.js';
 import { listAccounts, listOus } from './list-organization.js';
+import { createOu } from './organization-units.js';
 import { ping } from './ping.js';
 
 export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> } = {
   PING: ping,
   LIST_OUS: listOus,
   LIST_ACCOUNTS: listAccounts,
+  CREATE_OU: createOu,
+  CREATE_ACCOUNT: createAccount,
+  MOVE_ACCOUNT: moveAccount,
+  TAG_ACCOUNT: tagAccount,
+  RETIRE_ACCOUNT: retireAccount,
+  CLOSE_ACCOUNT: closeAccount,
 };

@@ -2,6 +2,7 @@
  * A plan is a value: what an action would change, computed once, printed by views,
  * saved to a file, applied later. Plain JSON; no functions, no I/O.
  */
+import { z } from 'zod';
 export const PLAN_VERSION = 1;
 
 /** Every kind of change, with the symbol the views show (Terraform's + ~ -). */
@@ -39,20 +40,50 @@ export interface Change {
   after: unknown;
 }
 
+/** A live account orgvend does not manage: listed, never touched. */
+export interface UnmanagedAccount {
+  id: string;
+  name: string;
+  email: string;
+  ou: string;
+}
+
 export interface Plan {
   version: typeof PLAN_VERSION;
   action: string;
-  /** Hash of the config and the live state the plan was computed from: apply refuses if either changed. */
-  basis: string;
+  /**
+   * Digests of the configuration and of the live state the plan was computed from. A saved
+   * plan is applied only while the live state still has the same digest.
+   */
+  basis: { config: string; live: string };
   changes: Change[];
   /** Count of changes per type. */
   summary: Partial<Record<ChangeType, number>>;
-  /** Things worth knowing that are not changes (unmanaged accounts, skipped steps). */
+  unmanaged: UnmanagedAccount[];
+  /** Things worth knowing that are not changes: conflicts, accounts closed outside orgvend. */
   notes: string[];
 }
 
-export function makePlan(action: string, basis: string, changes: Change[], notes: string[] = []): Plan {
+export function makePlan(
+  action: string,
+  basis: Plan['basis'],
+  changes: Change[],
+  extra: { notes?: string[]; unmanaged?: UnmanagedAccount[] } = {},
+): Plan {
   const summary: Partial<Record<ChangeType, number>> = {};
   for (const change of changes) summary[change.type] = (summary[change.type] ?? 0) + 1;
-  return { version: PLAN_VERSION, action, basis, changes, summary, notes };
+  return { version: PLAN_VERSION, action, basis, changes, summary, unmanaged: extra.unmanaged ?? [], notes: extra.notes ?? [] };
 }
+
+const ChangeTypeSchema = z.enum(Object.keys(CHANGE_KINDS) as [ChangeType, ...ChangeType[]]);
+
+/** A saved plan file, checked when it is read back. */
+export const PlanFile = z.object({
+  version: z.literal(PLAN_VERSION, { error: `a plan made by this version of orgvend (format ${PLAN_VERSION})` }),
+  action: z.string(),
+  basis: z.object({ config: z.string(), live: z.string() }),
+  changes: z.array(z.object({ type: ChangeTypeSchema, target: z.string(), reason: z.string(), before: z.unknown(), after: z.unknown() })),
+  summary: z.record(z.string(), z.number()),
+  unmanaged: z.array(z.object({ id: z.string(), name: z.string(), email: z.string(), ou: z.string() })),
+  notes: z.array(z.string()),
+});

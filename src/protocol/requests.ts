@@ -12,6 +12,16 @@ import { AccountIdString } from './envelope.js';
  */
 export type Route = 'management' | 'delegated-admin' | 'target';
 
+/**
+ * An IAM action on every resource (`"organizations:ListRoots"`), or on the resources of
+ * an ARN pattern, written as CloudFormation's Fn::Sub would take it.
+ */
+export type Permission = string | { action: string; resource: string };
+
+/** The create-account ledger: SSM parameters under one prefix in the management account. */
+export const LEDGER_PREFIX = '/orgvend/create-account/';
+const LEDGER_ARN = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/orgvend/create-account/*';
+
 export interface RequestSpec<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
   route: Route;
   /** Changes the world when not a dry run. Without --execute these are sent with dryrun: true or not at all. */
@@ -19,7 +29,7 @@ export interface RequestSpec<P extends z.ZodType = z.ZodType, R extends z.ZodTyp
   /** How long the CLI waits for the whole reply. */
   timeoutSeconds: number;
   /** IAM actions the handler needs for this request: the handler role is the union over the types it serves. */
-  permissions: string[];
+  permissions: Permission[];
   payload: P;
   result: R;
 }
@@ -27,6 +37,9 @@ export interface RequestSpec<P extends z.ZodType = z.ZodType, R extends z.ZodTyp
 const spec = <P extends z.ZodType, R extends z.ZodType>(s: RequestSpec<P, R>) => s;
 
 const Tags = z.record(z.string(), z.string());
+const TagKeyString = z.string().min(1).max(128).regex(/^(?!aws:)/, 'tag keys starting with aws: are reserved by AWS');
+const TagMap = z.record(TagKeyString, z.string().max(256));
+const OuPathString = z.string().min(1).max(2048).regex(/^[^/]+(\/[^/]+)*$/, 'an OU path below Root');
 
 export const OrgAccount = z.object({
   id: AccountIdString,
@@ -83,6 +96,85 @@ export const REQUESTS = {
     payload: z.strictObject({}),
     result: z.object({ accounts: z.array(OrgAccount) }),
   }),
+  CREATE_OU: spec({
+    route: 'management',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: ['organizations:ListRoots', 'organizations:ListOrganizationalUnitsForParent', 'organizations:CreateOrganizationalUnit'],
+    payload: z.strictObject({ path: OuPathString }),
+    result: z.object({ path: z.string(), id: z.string().nullable(), outcome: z.enum(['created', 'exists', 'would-create']) }),
+  }),
+  CREATE_ACCOUNT: spec({
+    route: 'management',
+    mutating: true,
+    // The handler waits for the creation within Lambda's 15 minutes; past that it says
+    // "still in progress" and a second request waits again rather than creating twice.
+    timeoutSeconds: 900,
+    permissions: [
+      'organizations:CreateAccount',
+      'organizations:DescribeCreateAccountStatus',
+      'organizations:ListCreateAccountStatus',
+      'organizations:ListRoots',
+      'organizations:ListOrganizationalUnitsForParent',
+      'organizations:ListParents',
+      'organizations:MoveAccount',
+      'organizations:TagResource',
+      { action: 'ssm:GetParameter', resource: LEDGER_ARN },
+      { action: 'ssm:PutParameter', resource: LEDGER_ARN },
+      { action: 'ssm:DeleteParameter', resource: LEDGER_ARN },
+    ],
+    payload: z.strictObject({
+      /** The DSL name, for messages and the ledger. */
+      name: z.string().min(1),
+      aws_name: z.string().min(1).max(50),
+      email: z.email().max(64),
+      ou_path: OuPathString,
+      tags: TagMap,
+    }),
+    result: z.object({
+      account_id: AccountIdString.nullable(),
+      outcome: z.enum(['created', 'awaited', 'already-created', 'would-create']),
+      request_id: z.string().optional(),
+    }),
+  }),
+  MOVE_ACCOUNT: spec({
+    route: 'management',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: ['organizations:ListRoots', 'organizations:ListOrganizationalUnitsForParent', 'organizations:ListParents', 'organizations:MoveAccount'],
+    payload: z.strictObject({ account_id: AccountIdString, name: z.string(), ou_path: OuPathString }),
+    result: z.object({ from: z.string(), to: z.string().nullable(), outcome: z.enum(['moved', 'already-there', 'would-move']) }),
+  }),
+  TAG_ACCOUNT: spec({
+    route: 'management',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: ['organizations:ListTagsForResource', 'organizations:TagResource', 'organizations:UntagResource'],
+    payload: z.strictObject({ account_id: AccountIdString, name: z.string(), set: TagMap, remove: z.array(TagKeyString) }),
+    result: z.object({ set: z.array(z.string()), removed: z.array(z.string()), outcome: z.enum(['tagged', 'unchanged', 'would-tag']) }),
+  }),
+  RETIRE_ACCOUNT: spec({
+    route: 'management',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: [
+      'organizations:ListRoots',
+      'organizations:ListOrganizationalUnitsForParent',
+      'organizations:ListParents',
+      'organizations:MoveAccount',
+      'organizations:TagResource',
+    ],
+    payload: z.strictObject({ account_id: AccountIdString, name: z.string(), morgue_path: OuPathString, tags: TagMap }),
+    result: z.object({ outcome: z.enum(['retired', 'already-retired', 'would-retire']) }),
+  }),
+  CLOSE_ACCOUNT: spec({
+    route: 'management',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: ['organizations:DescribeAccount', 'organizations:CloseAccount'],
+    payload: z.strictObject({ account_id: AccountIdString, name: z.string() }),
+    result: z.object({ outcome: z.enum(['closed', 'already-closed', 'would-close']) }),
+  }),
 } as const;
 
 export type RequestType = keyof typeof REQUESTS;
@@ -108,7 +200,14 @@ export function servedTypes(roles: readonly AccountRole[], hasDelegatedAdmin: bo
   });
 }
 
-/** The IAM actions a handler serving these types needs, sorted and without repeats. */
-export function permissionsFor(types: readonly RequestType[]): string[] {
-  return [...new Set(types.flatMap((type) => REQUESTS[type].permissions))].sort();
+/** The IAM actions a handler serving these types needs, grouped by resource (`*` for all), sorted. */
+export function permissionsFor(types: readonly RequestType[]): { resource: string; actions: string[] }[] {
+  const byResource = new Map<string, Set<string>>();
+  for (const permission of types.flatMap((type) => REQUESTS[type].permissions)) {
+    const { action, resource } = typeof permission === 'string' ? { action: permission, resource: '*' } : permission;
+    byResource.set(resource, (byResource.get(resource) ?? new Set()).add(action));
+  }
+  return [...byResource]
+    .map(([resource, actions]) => ({ resource, actions: [...actions].sort() }))
+    .sort((a, b) => (a.resource === '*' ? -1 : b.resource === '*' ? 1 : a.resource.localeCompare(b.resource)));
 }

@@ -34,6 +34,19 @@ export const ACTIONS: Record<string, ActionSpec> = {
     required: ['account'],
     load: () => import('./explain.js'),
   },
+  'sync-accounts': {
+    summary: 'plan the organization against accounts.yml (OUs, new accounts, moves, tags, retirements); --execute carries it out',
+    flags: ['config', 'format', 'sandbox', 'execute', 'out', 'plan', 'detailedExitcode'],
+    formats: ['text', 'markdown', 'json'],
+    load: () => import('./sync-accounts.js'),
+  },
+  'create-account': {
+    summary: 'the same for one account (--account NAME): its OU, creation, move and tags',
+    flags: ['config', 'account', 'format', 'sandbox', 'execute', 'out', 'plan', 'detailedExitcode'],
+    formats: ['text', 'markdown', 'json'],
+    required: ['account'],
+    load: () => import('./create-account.js'),
+  },
   bootstrap: {
     summary: "render and deploy orgvend's stack (buses, queues, rules, handler) in the management, CICD and audit accounts",
     flags: ['config', 'format', 'sandbox', 'execute'],

@@ -1,0 +1,100 @@
+/**
+ * Carry out a sync-accounts plan: each change becomes one request to the management
+ * account, ordered by the step graph (OUs before what goes in them), with account
+ * creations limited to what AWS allows in flight.
+ */
+import type { Organization } from '../config/schema.js';
+import { RequestError, TimeoutError } from '../errors.js';
+import type { Change, Plan } from '../plan/plan.js';
+import type { PayloadOf, RequestType } from '../protocol/requests.js';
+import type { Transport } from '../transport/transport.js';
+import { runGraph, type Step, type StepResult } from './graph.js';
+
+export type ChangeStep = Step<Change>;
+
+const stepId = (change: Pick<Change, 'type' | 'target'>) => `${change.type} ${change.target}`;
+const parentPath = (path: string) => (path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : undefined);
+
+type Before = { account_id: string };
+type After = Record<string, unknown>;
+
+export function stepsFor(plan: Plan, org: Organization): ChangeStep[] {
+  const ouStep = (path: string | undefined) => (path ? [stepId({ type: 'ou.create', target: path })] : []);
+  return plan.changes.map((change) => {
+    const after = (change.after ?? {}) as After;
+    const dependsOn =
+      change.type === 'ou.create'
+        ? ouStep(parentPath(change.target))
+        : change.type === 'account.create' || change.type === 'account.move'
+          ? ouStep(after.ou as string)
+          : change.type === 'account.retire'
+            ? ouStep(org.morgue_ou)
+            : [];
+    return { id: stepId(change), kind: change.type, dependsOn, data: change };
+  });
+}
+
+/** The request that carries out a change. */
+export function requestFor(change: Change, org: Organization): { [T in RequestType]: { type: T; payload: PayloadOf<T> } }[RequestType] {
+  const after = (change.after ?? {}) as After;
+  const accountId = (change.before as Before | null)?.account_id ?? '';
+  switch (change.type) {
+    case 'ou.create':
+      return { type: 'CREATE_OU', payload: { path: change.target } };
+    case 'account.create':
+      return {
+        type: 'CREATE_ACCOUNT',
+        payload: { name: change.target, aws_name: after.aws_name as string, email: after.email as string, ou_path: after.ou as string, tags: after.tags as Record<string, string> },
+      };
+    case 'account.move':
+      return { type: 'MOVE_ACCOUNT', payload: { account_id: accountId, name: change.target, ou_path: after.ou as string } };
+    case 'account.tag': {
+      const tags = after.tags as Record<string, string | null>;
+      return {
+        type: 'TAG_ACCOUNT',
+        payload: {
+          account_id: accountId,
+          name: change.target,
+          set: Object.fromEntries(Object.entries(tags).filter((e): e is [string, string] => e[1] !== null)),
+          remove: Object.keys(tags).filter((k) => tags[k] === null),
+        },
+      };
+    }
+    case 'account.retire':
+      return { type: 'RETIRE_ACCOUNT', payload: { account_id: accountId, name: change.target, morgue_path: org.morgue_ou, tags: after.tags as Record<string, string> } };
+    case 'account.close':
+      return { type: 'CLOSE_ACCOUNT', payload: { account_id: accountId, name: change.target } };
+    default:
+      throw new Error(`sync-accounts cannot carry out ${change.type}`);
+  }
+}
+
+export interface ExecutionHooks {
+  onStart?(change: Change): void;
+  onEnd?(change: Change, result: StepResult): void;
+}
+
+/** Requests in flight per kind of change; Organizations throttles, the client paces the rest. */
+const DEFAULT_CONCURRENCY = 4;
+/** A creation the handler reports as still running is asked for again this many times (it waits, it does not create again). */
+const CREATE_ATTEMPTS = 4;
+
+export async function executeAccountPlan(plan: Plan, org: Organization, transport: Transport, hooks: ExecutionHooks = {}): Promise<Map<string, StepResult>> {
+  const steps = stepsFor(plan, org);
+  return runGraph(steps, {
+    concurrency: (kind) => (kind === 'account.create' ? org.limits.max_creations_in_flight : kind === 'ou.create' ? 1 : DEFAULT_CONCURRENCY),
+    onStart: (step) => hooks.onStart?.(step.data),
+    onEnd: (step, result) => hooks.onEnd?.(step.data, result),
+    run: async (step) => {
+      const { type, payload } = requestFor(step.data, org);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await transport.request(type, payload as never);
+        } catch (error) {
+          const stillRunning = (error instanceof RequestError && error.code === 'timeout') || error instanceof TimeoutError;
+          if (type !== 'CREATE_ACCOUNT' || !stillRunning || attempt >= CREATE_ATTEMPTS) throw error;
+        }
+      }
+    },
+  });
+}

@@ -1,0 +1,76 @@
+/**
+ * Run steps in dependency order, as many at once as each kind allows. A step whose
+ * dependency failed is skipped, saying which; independent steps carry on.
+ */
+export interface Step<T> {
+  id: string;
+  kind: string;
+  dependsOn: string[];
+  data: T;
+}
+
+export type StepResult =
+  | { status: 'done'; value: unknown; ms: number }
+  | { status: 'failed'; error: Error; ms: number }
+  | { status: 'skipped'; reason: string };
+
+export interface GraphOptions<T> {
+  /** Steps of this kind allowed in flight at once. */
+  concurrency(kind: string): number;
+  run(step: Step<T>): Promise<unknown>;
+  onStart?(step: Step<T>): void;
+  onEnd?(step: Step<T>, result: StepResult): void;
+  now?(): number;
+}
+
+export async function runGraph<T>(steps: readonly Step<T>[], options: GraphOptions<T>): Promise<Map<string, StepResult>> {
+  const now = options.now ?? Date.now;
+  const results = new Map<string, StepResult>();
+  const ids = new Set(steps.map((s) => s.id));
+  const pending = new Map(steps.map((s) => [s.id, { ...s, dependsOn: s.dependsOn.filter((d) => ids.has(d)) }]));
+  const inFlight = new Map<string, Promise<void>>();
+  const busy = new Map<string, number>();
+
+  const finish = (step: Step<T>, result: StepResult) => {
+    results.set(step.id, result);
+    options.onEnd?.(step, result);
+  };
+
+  while (pending.size || inFlight.size) {
+    // Skip whatever depends on a step that did not succeed.
+    for (const step of pending.values()) {
+      const blocker = step.dependsOn.find((d) => results.has(d) && results.get(d)!.status !== 'done');
+      if (blocker) {
+        pending.delete(step.id);
+        finish(step, { status: 'skipped', reason: `${blocker} did not complete` });
+      }
+    }
+    for (const step of [...pending.values()]) {
+      const ready = step.dependsOn.every((d) => results.get(d)?.status === 'done');
+      const slots = options.concurrency(step.kind) - (busy.get(step.kind) ?? 0);
+      if (!ready || slots <= 0) continue;
+      pending.delete(step.id);
+      busy.set(step.kind, (busy.get(step.kind) ?? 0) + 1);
+      options.onStart?.(step);
+      const started = now();
+      inFlight.set(
+        step.id,
+        options.run(step).then(
+          (value) => finish(step, { status: 'done', value, ms: now() - started }),
+          (error: unknown) => finish(step, { status: 'failed', error: error instanceof Error ? error : new Error(String(error)), ms: now() - started }),
+        ).finally(() => {
+          busy.set(step.kind, busy.get(step.kind)! - 1);
+          inFlight.delete(step.id);
+        }),
+      );
+    }
+    if (inFlight.size) {
+      await Promise.race(inFlight.values());
+    } else if (pending.size) {
+      // Nothing runs and nothing can start: the rest wait on each other.
+      for (const step of pending.values()) finish(step, { status: 'skipped', reason: 'its dependencies form a cycle' });
+      pending.clear();
+    }
+  }
+  return results;
+}

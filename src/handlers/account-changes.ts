@@ -1,0 +1,81 @@
+/** MOVE_ACCOUNT, TAG_ACCOUNT, RETIRE_ACCOUNT, CLOSE_ACCOUNT: each idempotent, each refusing the management account. */
+import {
+  CloseAccountCommand,
+  DescribeAccountCommand,
+  ListTagsForResourceCommand,
+  MoveAccountCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  type OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import type { PayloadOf, ResultOf } from '../protocol/requests.js';
+import type { Handler } from './context.js';
+import { parentOf, refuseManagementAccount, requireOu } from './organization-units.js';
+
+async function currentTags(client: OrganizationsClient, accountId: string): Promise<Record<string, string>> {
+  const tags: Record<string, string> = {};
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListTagsForResourceCommand({ ResourceId: accountId, NextToken: token }));
+    for (const tag of page.Tags ?? []) if (tag.Key) tags[tag.Key] = tag.Value ?? '';
+    token = page.NextToken;
+  } while (token);
+  return tags;
+}
+
+async function moveTo(client: OrganizationsClient, accountId: string, path: string, dryrun: boolean) {
+  const [from, to] = await Promise.all([parentOf(client, accountId), requireOu(client, path)]);
+  if (from === to) return { from, to, outcome: 'already-there' as const };
+  if (dryrun) return { from, to, outcome: 'would-move' as const };
+  await client.send(new MoveAccountCommand({ AccountId: accountId, SourceParentId: from, DestinationParentId: to }));
+  return { from, to, outcome: 'moved' as const };
+}
+
+async function setTags(client: OrganizationsClient, accountId: string, set: Record<string, string>, remove: readonly string[], dryrun: boolean) {
+  const live = await currentTags(client, accountId);
+  const toSet = Object.keys(set).filter((k) => live[k] !== set[k]).sort();
+  const toRemove = remove.filter((k) => k in live).sort();
+  if (!dryrun && toSet.length) {
+    await client.send(new TagResourceCommand({ ResourceId: accountId, Tags: toSet.map((Key) => ({ Key, Value: set[Key]! })) }));
+  }
+  if (!dryrun && toRemove.length) await client.send(new UntagResourceCommand({ ResourceId: accountId, TagKeys: toRemove }));
+  return { set: toSet, removed: toRemove };
+}
+
+export const moveAccount: Handler<PayloadOf<'MOVE_ACCOUNT'>, ResultOf<'MOVE_ACCOUNT'>> = async (payload, context) => {
+  refuseManagementAccount(context, payload.account_id);
+  return moveTo(await context.clients.client('organizations'), payload.account_id, payload.ou_path, context.dryrun);
+};
+
+export const tagAccount: Handler<PayloadOf<'TAG_ACCOUNT'>, ResultOf<'TAG_ACCOUNT'>> = async (payload, context) => {
+  refuseManagementAccount(context, payload.account_id);
+  const client = await context.clients.client('organizations');
+  const { set, removed } = await setTags(client, payload.account_id, payload.set, payload.remove, context.dryrun);
+  const changed = set.length + removed.length > 0;
+  return { set, removed, outcome: !changed ? 'unchanged' : context.dryrun ? 'would-tag' : 'tagged' };
+};
+
+export const retireAccount: Handler<PayloadOf<'RETIRE_ACCOUNT'>, ResultOf<'RETIRE_ACCOUNT'>> = async (payload, context) => {
+  refuseManagementAccount(context, payload.account_id);
+  const client = await context.clients.client('organizations');
+  const moved = await moveTo(client, payload.account_id, payload.morgue_path, context.dryrun);
+  const tagged = await setTags(client, payload.account_id, payload.tags, [], context.dryrun);
+  if (moved.outcome === 'already-there' && !tagged.set.length) return { outcome: 'already-retired' };
+  return { outcome: context.dryrun ? 'would-retire' : 'retired' };
+};
+
+export const closeAccount: Handler<PayloadOf<'CLOSE_ACCOUNT'>, ResultOf<'CLOSE_ACCOUNT'>> = async (payload, context) => {
+  refuseManagementAccount(context, payload.account_id);
+  const client = await context.clients.client('organizations');
+  const { Account } = await client.send(new DescribeAccountCommand({ AccountId: payload.account_id }));
+  const state = Account?.State ?? Account?.Status;
+  if (state && state !== 'ACTIVE') return { outcome: 'already-closed' };
+  if (context.dryrun) return { outcome: 'would-close' };
+  try {
+    await client.send(new CloseAccountCommand({ AccountId: payload.account_id }));
+  } catch (error) {
+    if ((error as Error).name === 'AccountAlreadyClosedException') return { outcome: 'already-closed' };
+    throw error;
+  }
+  return { outcome: 'closed' };
+};

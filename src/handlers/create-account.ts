@@ -1,0 +1,191 @@
+/**
+ * CREATE_ACCOUNT, idempotent by email. A ledger entry per email (an SSM parameter created
+ * only if absent) is both the lock and the memory: the first request to write it creates
+ * the account and records the creation's request id, then the account id; a duplicate or
+ * racing request finds the entry and waits for that creation instead of starting one.
+ * A creation whose entry was lost is still found by name in Organizations' own list of
+ * creation requests. The account is then tagged and moved into its OU, and its id returned.
+ */
+import { createHash } from 'node:crypto';
+import {
+  CreateAccountCommand,
+  DescribeCreateAccountStatusCommand,
+  MoveAccountCommand,
+  TagResourceCommand,
+  paginateListCreateAccountStatus,
+  type CreateAccountStatus,
+  type OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { LEDGER_PREFIX, type PayloadOf, type ResultOf } from '../protocol/requests.js';
+import { HandlerError, type Handler, type HandlerContext } from './context.js';
+import { parentOf, requireOu } from './organization-units.js';
+
+type Payload = PayloadOf<'CREATE_ACCOUNT'>;
+
+interface LedgerEntry {
+  email: string;
+  name: string;
+  state: 'creating' | 'created';
+  at: string;
+  request_id?: string;
+  account_id?: string;
+}
+
+/** A creation lock older than this, with no request id, was left by a handler that died. */
+const STALE_LOCK_MS = 10 * 60_000;
+const POLL_MS = 5_000;
+
+export const ledgerKey = (email: string) => `${LEDGER_PREFIX}${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 40)}`;
+
+async function readEntry(ssm: SSMClient, key: string): Promise<LedgerEntry | undefined> {
+  try {
+    const { Parameter } = await ssm.send(new GetParameterCommand({ Name: key }));
+    return Parameter?.Value ? (JSON.parse(Parameter.Value) as LedgerEntry) : undefined;
+  } catch (error) {
+    if ((error as Error).name === 'ParameterNotFound') return undefined;
+    throw error;
+  }
+}
+
+async function writeEntry(ssm: SSMClient, key: string, entry: LedgerEntry, overwrite: boolean): Promise<boolean> {
+  try {
+    await ssm.send(new PutParameterCommand({ Name: key, Value: JSON.stringify(entry), Type: 'String', Overwrite: overwrite }));
+    return true;
+  } catch (error) {
+    if (!overwrite && (error as Error).name === 'ParameterAlreadyExists') return false;
+    throw error;
+  }
+}
+
+/** What AWS's failure reasons mean for the person reading the plan's result. */
+export function failureMessage(reason: string | undefined, payload: Payload): string {
+  switch (reason) {
+    case 'EMAIL_ALREADY_EXISTS':
+      return `an AWS account with the email ${payload.email} exists already, outside this organization or closed; give ${payload.name} another email, or invite that account into the organization and run the plan again to adopt it`;
+    case 'ACCOUNT_LIMIT_EXCEEDED':
+      return 'the organization has as many accounts as its quota allows; ask AWS Support to raise it';
+    case 'ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED':
+      return 'AWS limits how many accounts an organization may create in a day (new organizations very few); run again tomorrow or ask AWS Support to raise the limit';
+    case 'INVALID_EMAIL':
+    case 'INVALID_ADDRESS':
+    case 'INVALID_IDENTITY_FOR_BUSINESS_VALIDATION':
+      return `AWS refused the account's details (${reason}); check the email ${payload.email}`;
+    case 'CONCURRENT_ACCOUNT_MODIFICATION':
+    case 'INTERNAL_FAILURE':
+      return `AWS could not create the account this time (${reason}); run the plan again`;
+    default:
+      return `AWS could not create the account (${reason ?? 'no reason given'})`;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Wait for a creation to finish, until the handler's deadline. */
+async function awaitCreation(client: OrganizationsClient, requestId: string, payload: Payload, context: HandlerContext): Promise<CreateAccountStatus> {
+  for (;;) {
+    const { CreateAccountStatus: status } = await client.send(new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: requestId }));
+    if (status?.State === 'SUCCEEDED') return status;
+    if (status?.State === 'FAILED') throw new HandlerError('failed', failureMessage(status.FailureReason, payload), status.FailureReason);
+    if (context.now().getTime() + POLL_MS > context.deadline) {
+      throw new HandlerError(
+        'timeout',
+        `the creation of ${payload.name} is still in progress (request ${requestId}); run again and orgvend will wait for it rather than create it twice`,
+      );
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+/** A creation request for this account name that Organizations knows of: in progress, or done. */
+async function findCreation(client: OrganizationsClient, awsName: string): Promise<CreateAccountStatus | undefined> {
+  for await (const page of paginateListCreateAccountStatus({ client }, { States: ['IN_PROGRESS', 'SUCCEEDED'] })) {
+    const match = page.CreateAccountStatuses?.find((s) => s.AccountName === awsName);
+    if (match) return match;
+  }
+  return undefined;
+}
+
+async function startCreation(client: OrganizationsClient, payload: Payload): Promise<string> {
+  try {
+    const { CreateAccountStatus: status } = await client.send(
+      new CreateAccountCommand({ Email: payload.email, AccountName: payload.aws_name, Tags: Object.entries(payload.tags).map(([Key, Value]) => ({ Key, Value })) }),
+    );
+    if (!status?.Id) throw new HandlerError('failed', 'CreateAccount returned no request id');
+    return status.Id;
+  } catch (error) {
+    const reason = (error as { Reason?: string }).Reason;
+    if ((error as Error).name === 'ConstraintViolationException' && reason) {
+      const mapped = reason === 'ACCOUNT_NUMBER_LIMIT_EXCEEDED' ? 'ACCOUNT_LIMIT_EXCEEDED' : reason;
+      throw new HandlerError('failed', failureMessage(mapped, payload), `ConstraintViolationException: ${reason}`);
+    }
+    throw error;
+  }
+}
+
+/** Put a new account where it belongs, with its tags. Safe to repeat. */
+async function settle(client: OrganizationsClient, accountId: string, payload: Payload): Promise<void> {
+  const [from, to] = await Promise.all([parentOf(client, accountId), requireOu(client, payload.ou_path)]);
+  const tags = Object.entries(payload.tags).map(([Key, Value]) => ({ Key, Value }));
+  if (tags.length) await client.send(new TagResourceCommand({ ResourceId: accountId, Tags: tags }));
+  if (from !== to) await client.send(new MoveAccountCommand({ AccountId: accountId, SourceParentId: from, DestinationParentId: to }));
+}
+
+export const createAccount: Handler<Payload, ResultOf<'CREATE_ACCOUNT'>> = async (payload, context) => {
+  const [client, ssm] = await Promise.all([context.clients.client('organizations'), context.clients.client('ssm')]);
+  const key = ledgerKey(payload.email);
+
+  if (context.dryrun) {
+    const entry = await readEntry(ssm, key);
+    if (entry?.account_id) return { account_id: entry.account_id, outcome: 'already-created' };
+    await requireOu(client, payload.ou_path);
+    return { account_id: null, outcome: 'would-create', request_id: entry?.request_id };
+  }
+
+  for (;;) {
+    const entry = await readEntry(ssm, key);
+    if (entry?.account_id) {
+      await settle(client, entry.account_id, payload);
+      return { account_id: entry.account_id, outcome: 'already-created' };
+    }
+    if (entry?.request_id) {
+      const status = await awaitCreation(client, entry.request_id, payload, context);
+      await writeEntry(ssm, key, { ...entry, state: 'created', account_id: status.AccountId }, true);
+      await settle(client, status.AccountId!, payload);
+      return { account_id: status.AccountId!, outcome: 'awaited', request_id: entry.request_id };
+    }
+    const stale = entry !== undefined && context.now().getTime() - Date.parse(entry.at) > STALE_LOCK_MS;
+    if (entry && !stale) {
+      // Another handler holds the lock and has not asked AWS yet: wait for it.
+      if (context.now().getTime() + POLL_MS > context.deadline) {
+        throw new HandlerError('timeout', `another request is creating ${payload.name}; run again to wait for it`);
+      }
+      await sleep(POLL_MS);
+      continue;
+    }
+    const lock: LedgerEntry = { email: payload.email.toLowerCase(), name: payload.name, state: 'creating', at: context.now().toISOString() };
+    if (!(await writeEntry(ssm, key, lock, stale))) continue; // lost the race: read what the winner wrote
+
+    let created = false;
+    try {
+      // A creation started by a handler that died before recording it is still to be found.
+      const known = await findCreation(client, payload.aws_name);
+      const requestId = known?.Id ?? (await startCreation(client, payload));
+      await writeEntry(ssm, key, { ...lock, request_id: requestId }, true);
+      const status = await awaitCreation(client, requestId, payload, context);
+      await writeEntry(ssm, key, { ...lock, request_id: requestId, state: 'created', account_id: status.AccountId }, true);
+      created = true;
+      await settle(client, status.AccountId!, payload);
+      return { account_id: status.AccountId!, outcome: known ? 'awaited' : 'created', request_id: requestId };
+    } catch (error) {
+      // A creation that failed, rather than one still running or one done, leaves no
+      // lock behind, so that it can be tried again.
+      if (!created && !(error instanceof HandlerError && error.code === 'timeout')) {
+        await ssm.send(new DeleteParameterCommand({ Name: key })).catch(() => {});
+      }
+      throw error;
+    }
+  }
+};

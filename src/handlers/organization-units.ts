@@ -1,0 +1,82 @@
+/** OU paths to ids, creating what is missing (CREATE_OU), and the refusal every account change shares. */
+import {
+  CreateOrganizationalUnitCommand,
+  ListParentsCommand,
+  ListRootsCommand,
+  paginateListOrganizationalUnitsForParent,
+  type OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import type { PayloadOf, ResultOf } from '../protocol/requests.js';
+import { HandlerError, type Handler, type HandlerContext } from './context.js';
+
+export async function rootId(client: OrganizationsClient): Promise<string> {
+  const { Roots } = await client.send(new ListRootsCommand({}));
+  const id = Roots?.[0]?.Id;
+  if (!id) throw new HandlerError('failed', 'the organization has no root');
+  return id;
+}
+
+async function childNamed(client: OrganizationsClient, parentId: string, name: string): Promise<string | undefined> {
+  for await (const page of paginateListOrganizationalUnitsForParent({ client }, { ParentId: parentId })) {
+    const match = page.OrganizationalUnits?.find((ou) => ou.Name === name);
+    if (match?.Id) return match.Id;
+  }
+  return undefined;
+}
+
+/**
+ * The id of the OU at `path` (below Root), or undefined if it does not exist. With
+ * `create`, missing OUs along the path are created; one created meanwhile by someone else
+ * is found rather than duplicated.
+ */
+export async function ouAt(client: OrganizationsClient, path: string, create = false): Promise<{ id?: string; created: boolean }> {
+  let parent = await rootId(client);
+  let created = false;
+  for (const name of path.split('/')) {
+    let id = await childNamed(client, parent, name);
+    if (!id && create) {
+      try {
+        const { OrganizationalUnit } = await client.send(new CreateOrganizationalUnitCommand({ ParentId: parent, Name: name }));
+        id = OrganizationalUnit?.Id;
+        created = true;
+      } catch (error) {
+        if ((error as Error).name !== 'DuplicateOrganizationalUnitException') throw error;
+        id = await childNamed(client, parent, name);
+      }
+    }
+    if (!id) return { created };
+    parent = id;
+  }
+  return { id: parent, created };
+}
+
+/** An OU that must exist for a change to go ahead. */
+export async function requireOu(client: OrganizationsClient, path: string): Promise<string> {
+  const { id } = await ouAt(client, path);
+  if (!id) throw new HandlerError('failed', `OU ${path} does not exist; it is created before the accounts that go into it, so run the plan again`);
+  return id;
+}
+
+export async function parentOf(client: OrganizationsClient, accountId: string): Promise<string> {
+  const { Parents } = await client.send(new ListParentsCommand({ ChildId: accountId }));
+  const id = Parents?.[0]?.Id;
+  if (!id) throw new HandlerError('failed', `account ${accountId} has no parent: is it in this organization?`);
+  return id;
+}
+
+/** orgvend never moves, tags, retires or closes the management account. */
+export function refuseManagementAccount(context: HandlerContext, accountId: string): void {
+  if (context.config.roles.includes('management') && accountId === context.config.accountId) {
+    throw new HandlerError('rejected', `account ${accountId} is the management account; orgvend never moves, tags, retires or closes it`);
+  }
+}
+
+export const createOu: Handler<PayloadOf<'CREATE_OU'>, ResultOf<'CREATE_OU'>> = async ({ path }, { clients, dryrun }) => {
+  const client = await clients.client('organizations');
+  if (dryrun) {
+    const { id } = await ouAt(client, path);
+    return { path, id: id ?? null, outcome: id ? 'exists' : 'would-create' };
+  }
+  const { id, created } = await ouAt(client, path, true);
+  return { path, id: id ?? null, outcome: created ? 'created' : 'exists' };
+};

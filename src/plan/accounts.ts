@@ -1,0 +1,126 @@
+/**
+ * sync-accounts' plan: (Desired, Live) → Plan. Pure: no I/O, and the clock comes in as
+ * `now`. Each change carries everything needed to carry it out, so a saved plan can be
+ * applied without the DSL.
+ */
+import { IDENTITY_TAG_KEYS } from '../config/identity-tags.js';
+import type { Desired, DesiredAccount } from '../config/resolve.js';
+import type { Live, LiveAccount } from '../state/live.js';
+import { digest } from './digest.js';
+import { matchAccounts } from './match.js';
+import { makePlan, type Change, type Plan } from './plan.js';
+
+/** Tags orgvend puts on an account it retires; removed again if the entry comes back. */
+export const RETIRED_TAGS = { lifecycle: 'orgvend:lifecycle', on: 'orgvend:retired-on' } as const;
+
+export interface PlanOptions {
+  now: Date;
+  /** Plan for one account only (create-account): its changes and the OUs it needs. */
+  only?: string;
+  action?: string;
+}
+
+const CLOSED = new Set(['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED']);
+
+/** Everything about the live state that a plan depends on. */
+export function liveDigest(live: Live): string {
+  return digest({
+    ous: live.ous.map((o) => [o.id, o.path]),
+    accounts: live.accounts.map((a) => [a.id, a.status, a.parent_id, a.email, a.name, a.tags]),
+  });
+}
+
+export function configDigest(desired: Desired): string {
+  return digest({ organization: desired.organization, accounts: desired.accounts.map(({ explained: _e, ...a }) => a) });
+}
+
+const ancestors = (path: string) => path.split('/').map((_, i, all) => all.slice(0, i + 1).join('/'));
+
+function tagChange(desired: DesiredAccount, live: LiveAccount): Change | undefined {
+  const set = Object.keys(desired.tags).filter((k) => live.tags[k] !== desired.tags[k]);
+  // The DSL's nulls, and orgvend's own tags it no longer sets (those of a retirement).
+  const remove = Object.keys(live.tags).filter(
+    (k) => desired.removedTags.includes(k) || (k.startsWith('orgvend:') && !(k in desired.tags)),
+  );
+  if (!set.length && !remove.length) return undefined;
+  const keys = [...set, ...remove].sort();
+  return {
+    type: 'account.tag',
+    target: desired.name,
+    reason: 'tags-changed',
+    before: { account_id: live.id, tags: Object.fromEntries(keys.map((k) => [k, live.tags[k] ?? null])) },
+    after: { tags: Object.fromEntries(keys.map((k) => [k, desired.tags[k] ?? null])) },
+  };
+}
+
+export function planAccounts(desired: Desired, live: Live, options: PlanOptions): Plan {
+  const org = desired.organization;
+  const entries = options.only ? desired.accounts.filter((a) => a.name === options.only) : desired.accounts;
+  const matching = matchAccounts(entries, live);
+  const notes = matching.conflicts.map((c) => `${c.name}: left alone because ${c.reason}`);
+  const accountChanges: Change[] = [];
+  const neededOus = new Set<string>(options.only ? [] : desired.ous);
+
+  for (const { desired: entry, live: account } of matching.matches) {
+    const ou = entry.settings.organization_unit;
+    if (entry.lifecycle === 'closed') {
+      if (account && !CLOSED.has(account.status)) {
+        accountChanges.push({ type: 'account.close', target: entry.name, reason: 'lifecycle-closed', before: { account_id: account.id, status: account.status }, after: { status: 'CLOSED' } });
+      }
+      continue;
+    }
+    if (!account) {
+      for (const path of ancestors(ou)) neededOus.add(path);
+      accountChanges.push({
+        type: 'account.create',
+        target: entry.name,
+        reason: 'missing-in-org',
+        before: null,
+        after: { aws_name: entry.awsName, email: entry.email, ou, tags: entry.tags },
+      });
+      continue;
+    }
+    if (CLOSED.has(account.status)) {
+      notes.push(`${entry.name}: account ${account.id} is ${account.status} in AWS but active in accounts.yml; it cannot be reopened by orgvend`);
+      continue;
+    }
+    if (account.ou !== ou) {
+      for (const path of ancestors(ou)) neededOus.add(path);
+      accountChanges.push({ type: 'account.move', target: entry.name, reason: 'ou-changed', before: { account_id: account.id, ou: account.ou || 'Root' }, after: { ou } });
+    }
+    const tags = tagChange(entry, account);
+    if (tags) accountChanges.push(tags);
+    if (account.name !== entry.awsName) {
+      notes.push(`${entry.name}: its AWS name is "${account.name}", accounts.yml says "${entry.awsName}"; sync-accounts does not rename accounts`);
+    }
+  }
+
+  if (!options.only) {
+    for (const account of matching.orphans) {
+      if (CLOSED.has(account.status)) continue;
+      const retired = account.ou === org.morgue_ou && account.tags[RETIRED_TAGS.lifecycle] === 'retired';
+      if (retired) continue;
+      neededOus.add(org.morgue_ou);
+      accountChanges.push({
+        type: 'account.retire',
+        target: account.tags[IDENTITY_TAG_KEYS.name]!,
+        reason: 'removed-from-config',
+        before: { account_id: account.id, ou: account.ou || 'Root' },
+        after: { ou: org.morgue_ou, tags: { [RETIRED_TAGS.lifecycle]: 'retired', [RETIRED_TAGS.on]: options.now.toISOString().slice(0, 10) } },
+      });
+    }
+  }
+
+  // OUs first, parents before children, so the changes read in the order they are made.
+  const liveOus = new Set(live.ous.map((o) => o.path));
+  const ouChanges: Change[] = [...neededOus]
+    .filter((path) => !liveOus.has(path))
+    .sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b))
+    .map((path) => ({ type: 'ou.create', target: path, reason: 'missing-in-org', before: null, after: { parent: path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : 'Root' } }));
+
+  const unmanaged = matching.unmanaged.map((a) => ({ id: a.id, name: a.name, email: a.email, ou: a.ou || 'Root' }));
+  return makePlan(options.action ?? 'sync-accounts', { config: configDigest(desired), live: liveDigest(live) }, [...ouChanges, ...accountChanges], {
+    notes,
+    unmanaged: options.only ? [] : unmanaged,
+  });
+}
