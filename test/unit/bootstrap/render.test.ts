@@ -77,12 +77,37 @@ describe('the bootstrap template', () => {
 
   it('gives the management handler exactly the Organizations actions its requests need', () => {
     const actions = handlerActions(render(management!));
+    // Reviewed by hand: a new request type that needs more shows up in this list's diff.
     expect(actions.filter((a) => a.startsWith('organizations:'))).toEqual([
+      'organizations:CloseAccount',
+      'organizations:CreateAccount',
+      'organizations:CreateOrganizationalUnit',
+      'organizations:DescribeAccount',
+      'organizations:DescribeCreateAccountStatus',
       'organizations:DescribeOrganization',
       'organizations:ListAccountsForParent',
+      'organizations:ListCreateAccountStatus',
       'organizations:ListOrganizationalUnitsForParent',
+      'organizations:ListParents',
       'organizations:ListRoots',
       'organizations:ListTagsForResource',
+      'organizations:MoveAccount',
+      'organizations:TagResource',
+      'organizations:UntagResource',
+    ]);
+  });
+
+  it('lets the management handler use SSM only for its create-account ledger', () => {
+    const role = resources(render(management!)).HandlerRole!;
+    const statements = (role.Properties.Policies as { PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] } }[])[0]!.PolicyDocument.Statement;
+    const ssm = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('ssm:')));
+    expect(ssm).toEqual([
+      {
+        Sid: expect.any(String),
+        Effect: 'Allow',
+        Action: ['ssm:DeleteParameter', 'ssm:GetParameter', 'ssm:PutParameter'],
+        Resource: { Sub: 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/orgvend/create-account/*' },
+      },
     ]);
   });
 
@@ -108,7 +133,10 @@ describe('the bootstrap template', () => {
 
   it('routes management requests by type and every other account\'s by target on the CICD bus', () => {
     const r = resources(render(cicd!));
-    expect(r.ForwardToManagementRule!.Properties.EventPattern).toEqual({ source: ['app.infra'], 'detail-type': ['LIST_OUS', 'LIST_ACCOUNTS'] });
+    expect(r.ForwardToManagementRule!.Properties.EventPattern).toEqual({
+      source: ['app.infra'],
+      'detail-type': ['LIST_OUS', 'LIST_ACCOUNTS', 'CREATE_OU', 'CREATE_ACCOUNT', 'MOVE_ACCOUNT', 'TAG_ACCOUNT', 'RETIRE_ACCOUNT', 'CLOSE_ACCOUNT'],
+    });
     expect(Object.keys(r).filter((k) => k.startsWith('ForwardToAccount')).sort()).toEqual(
       [management!.id, audit!.id, '555555555555'].sort().map((id) => `ForwardToAccount${id}`),
     );
