@@ -2,7 +2,7 @@
 import type { Reporter, TestModule } from 'vitest/node';
 
 export default class SummaryReporter implements Reporter {
-  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>, errors: ReadonlyArray<unknown>): void {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
@@ -16,6 +16,7 @@ export default class SummaryReporter implements Reporter {
       // A file that failed to load has no tests but must not pass silently.
       if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed += 1;
     }
-    process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+    const extra = [skipped ? `${skipped} skipped` : '', errors.length ? `${errors.length} unhandled error(s)` : ''].filter(Boolean);
+    process.stdout.write(`\n${passed} passed, ${failed} failed${extra.map((e) => `, ${e}`).join('')}\n`);
   }
 }

@@ -11,6 +11,7 @@ import { style } from '../views/style.js';
 import { ACTIONS } from './actions/index.js';
 import { wantsColor, type Io } from './io.js';
 import type { CliOptions, Flag } from './options.js';
+import type { RuntimeHooks } from './runtime.js';
 
 const FLAG_NAMES: Record<Flag, string> = {
   config: '--config',
@@ -78,7 +79,7 @@ function checkFlags(program: Command, options: CliOptions): void {
   }
 }
 
-export async function runCli(argv: readonly string[], io: Io): Promise<ExitCode> {
+export async function runCli(argv: readonly string[], io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
   const program = buildProgram(io);
   const usageHint = `Run ./run.sh --help for usage.\n`;
   let options: CliOptions;
@@ -101,7 +102,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<ExitCode>
 
   try {
     const action = await ACTIONS[options.action]!.load();
-    return await action.run(options, io);
+    return await action.run(options, io, hooks);
   } catch (error) {
     if (error instanceof InputError) {
       if (options.format === 'json') io.stdout.write(`${JSON.stringify({ ok: false, diagnostics: diagnosticsJson(error.diagnostics) }, null, 2)}\n`);

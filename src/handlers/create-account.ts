@@ -183,7 +183,11 @@ export const createAccount: Handler<Payload, ResultOf<'CREATE_ACCOUNT'>> = async
       // A creation that failed, rather than one still running or one done, leaves no
       // lock behind, so that it can be tried again.
       if (!created && !(error instanceof HandlerError && error.code === 'timeout')) {
-        await ssm.send(new DeleteParameterCommand({ Name: key })).catch(() => {});
+        try {
+          await ssm.send(new DeleteParameterCommand({ Name: key }));
+        } catch {
+          // The lock goes stale and is taken over after STALE_LOCK_MS.
+        }
       }
       throw error;
     }

@@ -79,7 +79,8 @@ export function matchAccounts(desired: readonly DesiredAccount[], live: Live): M
 
   const rest = candidates.filter((a) => !taken.has(a.id));
   const names = new Set(desired.map((d) => d.name));
-  for (const account of rest.filter((a) => isManaged(a) && names.has(a.tags[IDENTITY_TAG_KEYS.name]!))) {
+  const matched = new Set(matches.filter((m) => m.live).map((m) => m.desired.name));
+  for (const account of rest.filter((a) => isManaged(a) && matched.has(a.tags[IDENTITY_TAG_KEYS.name]!))) {
     // Tagged for an entry that is another account (say the one it pins): leave both alone.
     const name = account.tags[IDENTITY_TAG_KEYS.name]!;
     conflicts.push({ name, reason: `account ${account.id} is tagged orgvend:name=${name} too; untag it or close it` });

@@ -88,6 +88,8 @@ export class EventBridgeTransport implements Transport {
 
     const timeoutSeconds = options.timeoutSeconds ?? spec.timeoutSeconds;
     const reply = this.collector.expect(type, nonce, timeoutSeconds, whereToLook(destination, this.topology));
+    // Awaited below, once the request is sent; until then a rejection (close, timeout) must not go unhandled.
+    reply.catch(() => {});
     const started = Date.now();
     try {
       const events = await this.clients.client('events');
@@ -96,7 +98,6 @@ export class EventBridgeTransport implements Transport {
       );
       if (FailedEntryCount) throw new Error(`EventBridge refused ${type}: ${Entries?.[0]?.ErrorCode} ${Entries?.[0]?.ErrorMessage}`);
     } catch (error) {
-      reply.catch(() => {});
       this.collector.cancel(nonce);
       throw error;
     }

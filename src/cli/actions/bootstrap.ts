@@ -5,10 +5,10 @@ import { renderPlanMarkdown, planJson, renderPlanText } from '../../views/plan.j
 import { style } from '../../views/style.js';
 import { wantsColor, type Io } from '../io.js';
 import type { CliOptions } from '../options.js';
-import { openRuntime } from '../runtime.js';
+import { openRuntime, type RuntimeHooks } from '../runtime.js';
 
-export async function run(options: CliOptions, io: Io): Promise<ExitCode> {
-  const runtime = await openRuntime(options, io);
+export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
+  const runtime = await openRuntime(options, io, hooks);
   try {
     const { desired, factory, sandbox } = runtime;
     // An administrator runs bootstrap with direct credentials: in their own account as

@@ -5,9 +5,10 @@
 import type { Io } from '../io.js';
 import type { CliOptions, Flag, Format } from '../options.js';
 import type { ExitCode } from '../../errors.js';
+import type { RuntimeHooks } from '../runtime.js';
 
 export interface ActionModule {
-  run(options: CliOptions, io: Io): Promise<ExitCode>;
+  run(options: CliOptions, io: Io, hooks?: RuntimeHooks): Promise<ExitCode>;
 }
 
 export interface ActionSpec {

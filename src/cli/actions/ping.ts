@@ -3,10 +3,10 @@ import { ExitCode } from '../../errors.js';
 import { coreAccounts } from '../../bootstrap/topology.js';
 import type { Io } from '../io.js';
 import type { CliOptions } from '../options.js';
-import { openRuntime } from '../runtime.js';
+import { openRuntime, type RuntimeHooks } from '../runtime.js';
 
-export async function run(options: CliOptions, io: Io): Promise<ExitCode> {
-  const runtime = await openRuntime(options, io);
+export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
+  const runtime = await openRuntime(options, io, hooks);
   try {
     const targets = runtime.sandbox?.accounts.map((a) => a.id) ?? coreAccounts(runtime.desired.organization).map((a) => a.id);
     const results = await Promise.allSettled(

@@ -18,7 +18,7 @@ import { style } from '../../views/style.js';
 import { wantsColor, type Io } from '../io.js';
 import type { CliOptions } from '../options.js';
 import { progress } from '../progress.js';
-import { openRuntime } from '../runtime.js';
+import { openRuntime, type RuntimeHooks } from '../runtime.js';
 
 function readPlanFile(path: string): Plan {
   let raw: unknown;
@@ -32,12 +32,12 @@ function readPlanFile(path: string): Plan {
   return parsed.data as Plan;
 }
 
-export async function run(options: CliOptions, io: Io): Promise<ExitCode> {
-  return syncAccounts(options, io);
+export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
+  return syncAccounts(options, io, hooks);
 }
 
-export async function syncAccounts(options: CliOptions, io: Io, only?: string): Promise<ExitCode> {
-  const runtime = await openRuntime(options, io);
+export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHooks, only?: string): Promise<ExitCode> {
+  const runtime = await openRuntime(options, io, hooks);
   const out = style(wantsColor(io.stdout, io.env));
   const err = style(wantsColor(io.stderr, io.env));
   try {

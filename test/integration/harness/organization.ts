@@ -24,6 +24,8 @@ export interface TestOrganization {
   endpoint: string;
   desired: Desired;
   organizationId: string;
+  /** DSL account id → emulator account id. */
+  ids: Record<string, string>;
   /** Every AWS command sent through `factory`, in order. */
   calls: AwsCall[];
   factory: ClientFactory;
@@ -80,6 +82,7 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
     endpoint,
     desired,
     organizationId,
+    ids,
     calls,
     factory,
     topology,
@@ -104,4 +107,41 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
       await Promise.all([...transports.map((t) => t.close()), ...workers.map((w) => w.stop())]);
     },
   };
+}
+
+/**
+ * Run the CLI as CI does in AWS, against this organization: in the CICD account, with
+ * that account's credentials in the environment, the SDK pointed at moto by
+ * AWS_ENDPOINT_URL. Writes `dsl` (with the organization's emulator ids) and templates/
+ * into a scratch folder and returns it with the environment to use.
+ */
+export async function cliWorkspace(org: TestOrganization, dsl: string): Promise<{ cwd: string; env: Record<string, string>; write(text: string): void }> {
+  const { mkdtempSync, writeFileSync, cpSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { AssumeRoleCommand } = await import('@aws-sdk/client-sts');
+  const cwd = mkdtempSync(join(tmpdir(), 'orgvend-cli-'));
+  cpSync(TEMPLATES, join(cwd, 'templates'), { recursive: true });
+  const write = (text: string) => writeFileSync(join(cwd, 'accounts.yml'), withIds(org, text));
+  write(dsl);
+  const sts = await org.factory.client('sts');
+  const { Credentials: c } = await sts.send(
+    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${org.desired.organization.cicd_account_id}:role/orgvend-ci`, RoleSessionName: 'ci' }),
+  );
+  return {
+    cwd,
+    write,
+    env: {
+      AWS_ENDPOINT_URL: org.endpoint,
+      AWS_REGION: org.desired.organization.home_region,
+      AWS_ACCESS_KEY_ID: c!.AccessKeyId!,
+      AWS_SECRET_ACCESS_KEY: c!.SecretAccessKey!,
+      AWS_SESSION_TOKEN: c!.SessionToken!,
+    },
+  };
+}
+
+/** A DSL text with the pre-existing accounts' ids replaced by the ids they have in the emulator. */
+export function withIds(org: TestOrganization, text: string): string {
+  return Object.entries(org.ids).reduce((t, [dslId, emulatorId]) => t.replaceAll(`"${dslId}"`, `"${emulatorId}"`), text);
 }

@@ -1,0 +1,256 @@
+/**
+ * sync-accounts end to end on moto: the CLI as CI runs it (CICD account credentials,
+ * AWS_ENDPOINT_URL pointing at moto), the handlers in the in-process worker, the real bus
+ * in between. Tests run in order and build on each other's organization.
+ */
+import { CreateAccountCommand, ListParentsCommand, ListTagsForResourceCommand, TagResourceCommand } from '@aws-sdk/client-organizations';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { AwsCall } from '../../src/aws/clients.js';
+import { runCli } from '../../src/cli/run.js';
+import { readTags, readTree } from '../../src/handlers/organization-tree.js';
+import { dslText } from '../helpers/dsl.js';
+import { captureIo } from '../helpers/io.js';
+import { isMutating } from '../helpers/mutating.js';
+import type { Worker } from '../../src/handlers/worker.js';
+import { cliWorkspace, createTestOrganization, type TestOrganization } from './harness/organization.js';
+
+let org: TestOrganization;
+let worker: Worker;
+let workspace: Awaited<ReturnType<typeof cliWorkspace>>;
+let unmanagedId: string;
+const cliCalls: AwsCall[] = [];
+
+const BASE = dslText();
+
+beforeAll(async () => {
+  org = await createTestOrganization(BASE);
+  worker = org.startWorker();
+  workspace = await cliWorkspace(org, BASE);
+  for (const [key, value] of Object.entries(workspace.env)) vi.stubEnv(key, value);
+  // An account orgvend does not manage, there before it.
+  const organizations = await org.factory.forAccount(org.desired.organization.management_account_id).client('organizations');
+  unmanagedId = (await organizations.send(new CreateAccountCommand({ AccountName: 'legacy', Email: 'legacy@example.com' }))).CreateAccountStatus!.AccountId!;
+  await organizations.send(new TagResourceCommand({ ResourceId: unmanagedId, Tags: [{ Key: 'team', Value: 'legacy' }] }));
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await worker.stop();
+  await org.close();
+});
+
+async function cli(...argv: string[]) {
+  const io = captureIo({ cwd: workspace.cwd });
+  const code = await runCli(argv, io, { onCall: (call) => cliCalls.push(call) });
+  return { code, out: io.out(), err: io.err() };
+}
+
+/** The organization as it is, read straight from moto. */
+async function organization() {
+  const client = await org.factory.forAccount(org.desired.organization.management_account_id).client('organizations');
+  const tree = await readTree(client, { withAccounts: true });
+  const tags = await readTags(client, tree.accounts.map((a) => a.id));
+  const pathOf = new Map(tree.ous.map((o) => [o.id, o.path]));
+  return {
+    ous: tree.ous.map((o) => o.path),
+    accounts: tree.accounts.map((a) => ({ ...a, ou: pathOf.get(a.parent_id) ?? 'Root', tags: tags.get(a.id)! })),
+  };
+}
+
+const byName = async (name: string) => (await organization()).accounts.filter((a) => a.tags['orgvend:name'] === name);
+
+describe('sync-accounts', () => {
+  it('plans every OU and account of an empty organization, and without --execute changes nothing', async () => {
+    const before = await organization();
+    const handlerCallsBefore = org.calls.length;
+    const { code, out } = await cli('--action', 'sync-accounts', '--detailed-exitcode');
+    expect(code).toBe(2);
+    for (const line of ['+ ou.create       Internal ', '+ ou.create       Morgue ', '+ ou.create       Internal/Dev ', '+ ou.create       Internal/Infra ']) {
+      expect(out).toContain(line);
+    }
+    expect(out).toMatch(/\+ account\.create +foo +foo-nonprod <aws\+foo@example\.com> in Internal\/Dev/);
+    expect(out).toMatch(/\+ account\.create +dns +dns-prod <aws\+dns@example\.com> in Internal\/Infra/);
+    expect(out).toContain(`${unmanagedId}  legacy <legacy@example.com> in Root`);
+    expect(out).toContain('Plan: 6 changes: 4 ou.create, 2 account.create.');
+
+    // Not one call that changes anything, from the CLI or from any handler.
+    expect(cliCalls.filter((c) => isMutating(c.operation))).toEqual([]);
+    expect(org.calls.slice(handlerCallsBefore).filter((c) => isMutating(c.operation))).toEqual([]);
+    expect(await organization()).toEqual(before);
+  });
+
+  it('creates them with --execute, says the organization converged, and the next plan is empty', async () => {
+    const { code, out, err } = await cli('--action', 'sync-accounts', '--execute');
+    expect(err).toMatch(/✓ account\.create foo/);
+    expect(out).toContain('Applied 6 of 6 changes');
+    expect(out).toContain('Converged: the organization matches accounts.yml.');
+    expect(code).toBe(0);
+    expect(err).toMatch(/audit record: .*\.orgvend\/runs\/.*-sync-accounts\.jsonl/);
+
+    const now = await organization();
+    expect(now.ous).toEqual(expect.arrayContaining(['Internal', 'Morgue', 'Internal/Dev', 'Internal/Infra']));
+    const foo = now.accounts.find((a) => a.tags['orgvend:name'] === 'foo')!;
+    expect(foo).toMatchObject({ name: 'foo-nonprod', email: 'aws+foo@example.com', ou: 'Internal/Dev' });
+    expect(foo.tags).toMatchObject({ 'managed-by': 'orgvend', 'orgvend:scope': 'dev', 'orgvend:environment': 'nonprod', 'cost-center': 'platform' });
+
+    const again = await cli('--action', 'sync-accounts', '--detailed-exitcode');
+    expect(again.code).toBe(0);
+    expect(again.out).toContain('No changes.');
+  });
+
+  it('leaves the unmanaged account exactly as it was', async () => {
+    const legacy = (await organization()).accounts.find((a) => a.id === unmanagedId)!;
+    expect(legacy).toMatchObject({ ou: 'Root', tags: { team: 'legacy' } });
+  });
+
+  it('moves the accounts of a scope whose OU is edited', async () => {
+    workspace.write(BASE.replace('organization_unit: Internal/Dev', 'organization_unit: Internal/Workloads/Dev'));
+    const { code, out } = await cli('--action', 'sync-accounts', '--execute');
+    expect(out).toMatch(/~ account\.move +foo \(\d{12}\) +Internal\/Dev → Internal\/Workloads\/Dev/);
+    expect(code).toBe(0);
+    expect((await byName('foo'))[0]!.ou).toBe('Internal/Workloads/Dev');
+  });
+
+  it('retires an entry removed from the DSL: into the morgue, tagged, never closed', async () => {
+    workspace.write(
+      BASE.replace('organization_unit: Internal/Dev', 'organization_unit: Internal/Workloads/Dev')
+        .replace('  dns_account: dns\n', '')
+        .replace('  dns:\n    scope: infra\n', ''),
+    );
+    const { code, out } = await cli('--action', 'sync-accounts', '--execute');
+    expect(out).toMatch(/- account\.retire +dns \(\d{12}\) +Internal\/Infra → Morgue, tagged retired/);
+    expect(code).toBe(0);
+    const [dns] = await byName('dns');
+    expect(dns).toMatchObject({ ou: 'Morgue', status: 'ACTIVE', tags: { 'orgvend:lifecycle': 'retired' } });
+    expect((await cli('--action', 'sync-accounts')).out).toContain('No changes.');
+  });
+
+  it('brings the entry back into the DSL and the same account back to life', async () => {
+    workspace.write(BASE.replace('organization_unit: Internal/Dev', 'organization_unit: Internal/Workloads/Dev'));
+    const [before] = await byName('dns');
+    const { code } = await cli('--action', 'sync-accounts', '--execute');
+    expect(code).toBe(0);
+    const after = await byName('dns');
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatchObject({ id: before!.id, ou: 'Internal/Infra' });
+    expect(after[0]!.tags['orgvend:lifecycle']).toBeUndefined();
+  });
+
+  it('refuses to apply a saved plan once the organization has changed', async () => {
+    workspace.write(BASE.replace('organization_unit: Internal/Dev', 'organization_unit: Internal/Sandbox'));
+    const saved = await cli('--action', 'sync-accounts', '--out', 'plan.json');
+    expect(saved.code).toBe(0);
+    // Someone changes a tag between plan and apply.
+    const organizations = await org.factory.forAccount(org.desired.organization.management_account_id).client('organizations');
+    await organizations.send(new TagResourceCommand({ ResourceId: unmanagedId, Tags: [{ Key: 'team', Value: 'changed' }] }));
+    const applied = await cli('--action', 'sync-accounts', '--plan', 'plan.json', '--execute');
+    expect(applied.code).toBe(1);
+    expect(applied.err).toContain('the organization has changed since the plan in plan.json was made');
+    expect((await byName('foo'))[0]!.ou).toBe('Internal/Workloads/Dev');
+
+    // A fresh plan, saved and applied at once, goes through.
+    expect((await cli('--action', 'sync-accounts', '--out', 'plan.json')).code).toBe(0);
+    const fresh = await cli('--action', 'sync-accounts', '--plan', 'plan.json', '--execute');
+    expect(fresh.code).toBe(0);
+    expect((await byName('foo'))[0]!.ou).toBe('Internal/Sandbox');
+  });
+
+  const TWO_MOVES_ONE_NEW = BASE.replace('organization_unit: Internal/Dev', 'organization_unit: Internal/Platform')
+    .replace('    organization_unit: Internal/Infra\n', '    organization_unit: Internal/Platform\n')
+    .replace('    max_new_accounts: 5\n', '    max_new_accounts: 5\n    max_moves: 1\n')
+    .replace('  dns:\n    scope: infra\n', '  dns:\n    scope: infra\n  extra:\n    scope: dev\n    organization_unit: Internal/Extra\n');
+
+  it('stops before sending anything when a plan exceeds a blast-radius limit', async () => {
+    workspace.write(TWO_MOVES_ONE_NEW);
+    const before = await organization();
+    const mutatingBefore = org.calls.filter((c) => isMutating(c.operation)).length;
+    const { code, out, err } = await cli('--action', 'sync-accounts', '--execute');
+    expect(out).toContain('2 account.move');
+    expect(code).toBe(1);
+    expect(err).toContain('the plan has 2 moves, over organization.limits.max_moves (1)');
+    expect(err).toContain('Nothing was changed.');
+    expect(org.calls.filter((c) => isMutating(c.operation)).length).toBe(mutatingBefore);
+    expect(await organization()).toEqual(before);
+  });
+
+  it('creates one account with create-account, and nothing else', async () => {
+    const { code, out } = await cli('--action', 'create-account', '--account', 'extra', '--execute');
+    expect(out).toMatch(/\+ ou\.create +Internal\/Extra/);
+    expect(out).toMatch(/\+ account\.create +extra/);
+    expect(out).not.toContain('account.move');
+    expect(code).toBe(0);
+    expect(await byName('extra')).toHaveLength(1);
+    expect((await byName('foo'))[0]!.ou).toBe('Internal/Sandbox');
+  });
+});
+
+describe('a run that dies half-way', () => {
+  it('is finished by the next run without anything done twice', async () => {
+    workspace.write(
+      BASE.replace('organization_unit: Internal/Dev', 'organization_unit: Internal/Sandbox').replace(
+        '  dns:\n    scope: infra\n',
+        '  dns:\n    scope: infra\n  extra:\n    scope: dev\n    organization_unit: Internal/Extra\n  half-a:\n    scope: dev\n  half-b:\n    scope: dev\n',
+      ),
+    );
+    // The first run sends CREATE_ACCOUNT for half-a and is killed before the reply comes.
+    const dying = org.transport({ execute: true });
+    const lost = dying.request('CREATE_ACCOUNT', {
+      name: 'half-a',
+      aws_name: 'half-a-nonprod',
+      email: 'aws+half-a@example.com',
+      ou_path: 'Internal/Sandbox',
+      tags: { 'managed-by': 'orgvend', 'orgvend:name': 'half-a' },
+    });
+    lost.catch(() => {});
+    await new Promise((r) => setTimeout(r, 200));
+    await dying.close();
+
+    const { code, out } = await cli('--action', 'sync-accounts', '--execute');
+    expect(out).toContain('Converged');
+    expect(code).toBe(0);
+    const accounts = (await organization()).accounts;
+    expect(accounts.filter((a) => a.email === 'aws+half-a@example.com')).toHaveLength(1);
+    expect(accounts.filter((a) => a.email === 'aws+half-b@example.com')).toHaveLength(1);
+    expect((await cli('--action', 'sync-accounts')).out).toContain('No changes.');
+  });
+});
+
+describe('CREATE_ACCOUNT delivered more than once', () => {
+  const payload = (name: string) => ({ name, aws_name: `${name}-nonprod`, email: `aws+${name}@example.com`, ou_path: 'Internal/Sandbox', tags: { 'managed-by': 'orgvend', 'orgvend:name': name } });
+
+  it('leaves one account when the same request arrives twice', async () => {
+    const transport = org.transport({ execute: true });
+    const first = await transport.request('CREATE_ACCOUNT', payload('twice'));
+    const second = await transport.request('CREATE_ACCOUNT', payload('twice'));
+    expect(second.account_id).toBe(first.account_id);
+    expect([first.outcome, second.outcome]).toEqual(['created', 'already-created']);
+    expect((await organization()).accounts.filter((a) => a.email === 'aws+twice@example.com')).toHaveLength(1);
+  });
+
+  it('leaves one account when two requests race', async () => {
+    const transport = org.transport({ execute: true });
+    const results = await Promise.all([transport.request('CREATE_ACCOUNT', payload('racing')), transport.request('CREATE_ACCOUNT', payload('racing'))]);
+    expect(results[0].account_id).toBe(results[1].account_id);
+    expect((await organization()).accounts.filter((a) => a.email === 'aws+racing@example.com')).toHaveLength(1);
+  });
+});
+
+describe('the management account', () => {
+  it('is never moved, tagged, retired or closed, whatever a request says', async () => {
+    const management = org.desired.organization.management_account_id;
+    const transport = org.transport({ execute: true });
+    const requests = [
+      transport.request('MOVE_ACCOUNT', { account_id: management, name: 'x', ou_path: 'Morgue' }),
+      transport.request('TAG_ACCOUNT', { account_id: management, name: 'x', set: { a: 'b' }, remove: [] }),
+      transport.request('RETIRE_ACCOUNT', { account_id: management, name: 'x', morgue_path: 'Morgue', tags: {} }),
+      transport.request('CLOSE_ACCOUNT', { account_id: management, name: 'x' }),
+    ];
+    for (const outcome of await Promise.allSettled(requests)) {
+      expect(outcome.status).toBe('rejected');
+      expect(((outcome as PromiseRejectedResult).reason as Error).message).toContain('is the management account; orgvend never moves, tags, retires or closes it');
+    }
+    const organizations = await org.factory.forAccount(management).client('organizations');
+    expect((await organizations.send(new ListParentsCommand({ ChildId: management }))).Parents![0]!.Type).toBe('ROOT');
+    expect((await organizations.send(new ListTagsForResourceCommand({ ResourceId: management }))).Tags).toEqual([]);
+  });
+});

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../src/config/load.js';
+import { RequestError } from '../../../src/errors.js';
+import { executeAccountPlan, requestFor, stepsFor } from '../../../src/execute/accounts.js';
+import { planAccounts } from '../../../src/plan/accounts.js';
+import type { PayloadOf, RequestType, ResultOf } from '../../../src/protocol/requests.js';
+import type { Transport } from '../../../src/transport/transport.js';
+import { dslText } from '../../helpers/dsl.js';
+import { liveOrg } from '../../helpers/live.js';
+
+const desired = parseConfig('accounts.yml', dslText()).desired!;
+const org = desired.organization;
+const plan = planAccounts(desired, liveOrg([]), { now: new Date('2026-11-23T00:00:00Z') });
+
+/** A transport that answers from a script and records what it was asked. */
+function scripted(answer: (type: RequestType, payload: unknown) => unknown): Transport & { sent: { type: string; payload: unknown }[] } {
+  const sent: { type: string; payload: unknown }[] = [];
+  return {
+    execute: true,
+    sent,
+    async request<T extends RequestType>(type: T, payload: PayloadOf<T>): Promise<ResultOf<T>> {
+      sent.push({ type, payload });
+      return answer(type, payload) as ResultOf<T>;
+    },
+    async close() {},
+  };
+}
+
+describe('carrying out a sync-accounts plan', () => {
+  it('orders OUs before the accounts that go in them', () => {
+    const steps = stepsFor(plan, org);
+    expect(steps.find((s) => s.id === 'account.create foo')!.dependsOn).toEqual(['ou.create Internal/Dev']);
+    expect(steps.find((s) => s.id === 'ou.create Internal/Dev')!.dependsOn).toEqual(['ou.create Internal']);
+    expect(steps.find((s) => s.id === 'ou.create Internal')!.dependsOn).toEqual([]);
+  });
+
+  it('turns each change into the request that makes it', () => {
+    const create = plan.changes.find((c) => c.type === 'account.create' && c.target === 'foo')!;
+    expect(requestFor(create, org)).toEqual({
+      type: 'CREATE_ACCOUNT',
+      payload: { name: 'foo', aws_name: 'foo-nonprod', email: 'aws+foo@example.com', ou_path: 'Internal/Dev', tags: expect.objectContaining({ 'orgvend:name': 'foo' }) },
+    });
+    expect(
+      requestFor({ type: 'account.tag', target: 'foo', reason: 'tags-changed', before: { account_id: '500000000001', tags: {} }, after: { tags: { a: '1', b: null } } }, org),
+    ).toEqual({ type: 'TAG_ACCOUNT', payload: { account_id: '500000000001', name: 'foo', set: { a: '1' }, remove: ['b'] } });
+    expect(
+      requestFor({ type: 'account.retire', target: 'old', reason: 'removed-from-config', before: { account_id: '500000000009', ou: 'Internal/Dev' }, after: { ou: 'Morgue', tags: { 'orgvend:lifecycle': 'retired' } } }, org),
+    ).toEqual({ type: 'RETIRE_ACCOUNT', payload: { account_id: '500000000009', name: 'old', morgue_path: 'Morgue', tags: { 'orgvend:lifecycle': 'retired' } } });
+  });
+
+  it('asks again for a creation the handler reports as still running, and only for that', async () => {
+    let attempts = 0;
+    const transport = scripted((type) => {
+      if (type === 'CREATE_ACCOUNT' && ++attempts < 3) throw new RequestError(type, 'n', 'timeout', 'still in progress');
+      return {};
+    });
+    const results = await executeAccountPlan({ ...plan, changes: plan.changes.filter((c) => c.target === 'foo') }, org, transport);
+    expect(results.get('account.create foo')).toMatchObject({ status: 'done' });
+    expect(transport.sent.filter((s) => s.type === 'CREATE_ACCOUNT')).toHaveLength(3);
+  });
+
+  it('does not ask again when a creation failed for good', async () => {
+    const transport = scripted((type) => {
+      if (type === 'CREATE_ACCOUNT') throw new RequestError(type, 'n', 'failed', 'EMAIL_ALREADY_EXISTS');
+      return {};
+    });
+    const results = await executeAccountPlan(plan, org, transport);
+    expect(transport.sent.filter((s) => s.type === 'CREATE_ACCOUNT')).toHaveLength(2);
+    expect(results.get('account.create foo')).toMatchObject({ status: 'failed' });
+    expect(results.get('ou.create Internal')).toMatchObject({ status: 'done' });
+  });
+
+  it('sends nothing for an account whose OU could not be made', async () => {
+    const transport = scripted((type, payload) => {
+      if (type === 'CREATE_OU' && (payload as { path: string }).path === 'Internal/Dev') throw new RequestError(type, 'n', 'failed', 'no');
+      return {};
+    });
+    const results = await executeAccountPlan(plan, org, transport);
+    expect(results.get('account.create foo')).toEqual({ status: 'skipped', reason: 'ou.create Internal/Dev did not complete' });
+    expect(transport.sent.map((s) => s.type === 'CREATE_ACCOUNT' && (s.payload as { name: string }).name)).not.toContain('foo');
+    expect(results.get('account.create dns')).toMatchObject({ status: 'done' });
+  });
+});

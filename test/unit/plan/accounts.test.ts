@@ -1,0 +1,228 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../src/config/load.js';
+import type { Desired } from '../../../src/config/resolve.js';
+import { liveDigest, planAccounts } from '../../../src/plan/accounts.js';
+import { limitViolations } from '../../../src/plan/limits.js';
+import type { Change } from '../../../src/plan/plan.js';
+import { dslText } from '../../helpers/dsl.js';
+import { liveAccountFor, liveOrg, MANAGEMENT } from '../../helpers/live.js';
+
+const NOW = new Date('2026-11-23T10:00:00Z');
+
+function desired(changes: Parameters<typeof dslText>[0] = []): Desired {
+  const result = parseConfig('accounts.yml', dslText(changes));
+  if (!result.desired) throw new Error(JSON.stringify(result.diagnostics));
+  return result.desired;
+}
+
+const brief = (changes: Change[]) => changes.map((c) => `${c.type} ${c.target}`);
+const entry = (d: Desired, name: string) => d.accounts.find((a) => a.name === name)!;
+
+/** The live organization exactly as the minimal DSL describes it. */
+function converged(d: Desired) {
+  return liveOrg(['Internal', 'Morgue', 'Internal/Dev', 'Internal/Infra'], [liveAccountFor(entry(d, 'foo'), '500000000001'), liveAccountFor(entry(d, 'dns'), '500000000002')]);
+}
+
+describe('planning sync-accounts', () => {
+  it('creates every OU, parents first, and every account of an empty organization', () => {
+    const plan = planAccounts(desired(), liveOrg([]), { now: NOW });
+    expect(brief(plan.changes)).toEqual([
+      'ou.create Internal',
+      'ou.create Morgue',
+      'ou.create Internal/Dev',
+      'ou.create Internal/Infra',
+      'account.create foo',
+      'account.create dns',
+    ]);
+    expect(plan.changes[4]).toEqual({
+      type: 'account.create',
+      target: 'foo',
+      reason: 'missing-in-org',
+      before: null,
+      after: {
+        aws_name: 'foo-nonprod',
+        email: 'aws+foo@example.com',
+        ou: 'Internal/Dev',
+        tags: expect.objectContaining({ 'managed-by': 'orgvend', 'orgvend:name': 'foo', 'cost-center': 'platform' }),
+      },
+    });
+    expect(plan.summary).toEqual({ 'ou.create': 4, 'account.create': 2 });
+  });
+
+  it('plans nothing when the organization matches', () => {
+    const d = desired();
+    const plan = planAccounts(d, converged(d), { now: NOW });
+    expect(plan.changes).toEqual([]);
+    expect(plan.unmanaged).toEqual([]);
+    expect(plan.notes).toEqual([]);
+  });
+
+  it('moves the accounts of a scope whose OU changed, creating the new OU first', () => {
+    const before = desired();
+    const after = desired([[['scopes', 'dev', 'organization_unit'], 'Internal/Workloads/Dev']]);
+    const plan = planAccounts(after, converged(before), { now: NOW });
+    expect(brief(plan.changes)).toEqual(['ou.create Internal/Workloads', 'ou.create Internal/Workloads/Dev', 'account.move foo']);
+    expect(plan.changes[2]).toMatchObject({ reason: 'ou-changed', before: { account_id: '500000000001', ou: 'Internal/Dev' }, after: { ou: 'Internal/Workloads/Dev' } });
+  });
+
+  it('retires an account removed from the DSL: to the morgue OU, tagged with the day', () => {
+    const d = desired();
+    const live = converged(d);
+    const plan = planAccounts(desired([[['accounts', 'dns'], undefined], [['organization', 'dns_account'], undefined]]), live, { now: NOW });
+    expect(plan.changes).toEqual([
+      {
+        type: 'account.retire',
+        target: 'dns',
+        reason: 'removed-from-config',
+        before: { account_id: '500000000002', ou: 'Internal/Infra' },
+        after: { ou: 'Morgue', tags: { 'orgvend:lifecycle': 'retired', 'orgvend:retired-on': '2026-11-23' } },
+      },
+    ]);
+  });
+
+  it('leaves a retired account in the morgue alone', () => {
+    const d = desired([[['accounts', 'dns'], undefined], [['organization', 'dns_account'], undefined]]);
+    const live = converged(desired());
+    const dns = live.accounts.find((a) => a.id === '500000000002')!;
+    Object.assign(dns, { ou: 'Morgue', tags: { ...dns.tags, 'orgvend:lifecycle': 'retired', 'orgvend:retired-on': '2026-01-01' } });
+    expect(planAccounts(d, live, { now: NOW }).changes).toEqual([]);
+  });
+
+  it('brings a retired account back when its entry returns, removing the retirement tags', () => {
+    const d = desired();
+    const live = converged(d);
+    const dns = live.accounts.find((a) => a.id === '500000000002')!;
+    Object.assign(dns, { ou: 'Morgue', tags: { ...dns.tags, 'orgvend:lifecycle': 'retired', 'orgvend:retired-on': '2026-01-01' } });
+    const plan = planAccounts(d, live, { now: NOW });
+    expect(brief(plan.changes)).toEqual(['account.move dns', 'account.tag dns']);
+    expect(plan.changes[1]!.after).toEqual({ tags: { 'orgvend:lifecycle': null, 'orgvend:retired-on': null } });
+  });
+
+  it('lists accounts it does not manage and never touches them', () => {
+    const d = desired();
+    const live = converged(d);
+    live.accounts.push(...liveOrg([], [{ id: '700000000001', name: 'legacy', email: 'legacy@example.com', tags: { team: 'x' } }]).accounts.slice(1));
+    const plan = planAccounts(d, live, { now: NOW });
+    expect(plan.changes).toEqual([]);
+    expect(plan.unmanaged).toEqual([{ id: '700000000001', name: 'legacy', email: 'legacy@example.com', ou: 'Root' }]);
+  });
+
+  it('adopts an account that has the entry\'s email: moves and tags it, creates nothing', () => {
+    const d = desired();
+    const live = liveOrg(['Internal', 'Morgue', 'Internal/Dev', 'Internal/Infra'], [
+      { id: '500000000001', name: 'foo-nonprod', email: 'AWS+Foo@example.com', ou: '', tags: { team: 'legacy' } },
+      liveAccountFor(entry(d, 'dns'), '500000000002'),
+    ]);
+    const plan = planAccounts(d, live, { now: NOW });
+    expect(brief(plan.changes)).toEqual(['account.move foo', 'account.tag foo']);
+    // The account's own tag stays: orgvend changes only the tags it owns.
+    expect(Object.keys((plan.changes[1]!.after as { tags: object }).tags)).not.toContain('team');
+  });
+
+  it('prefers the orgvend:name tag over the email, so a changed email does not create a second account', () => {
+    const before = desired();
+    const after = desired([[['accounts', 'foo', 'email'], 'new-foo@example.com']]);
+    const plan = planAccounts(after, converged(before), { now: NOW });
+    expect(brief(plan.changes)).toEqual([]);
+    expect(plan.notes).toEqual([]);
+  });
+
+  it('matches an entry that pins an account id to that account before anything else', () => {
+    const d = desired([[['accounts', 'dns', 'account_id'], '600000000009']]);
+    const live = converged(desired());
+    live.accounts.push(...liveOrg(['Internal', 'Morgue', 'Internal/Dev', 'Internal/Infra'], [{ id: '600000000009', name: 'old-dns', email: 'dns-root@example.com', ou: 'Internal/Infra' }]).accounts.slice(1));
+    const plan = planAccounts(d, live, { now: NOW });
+    expect(brief(plan.changes)).toEqual(['account.tag dns']);
+    expect(plan.changes[0]!.before).toMatchObject({ account_id: '600000000009' });
+    expect(plan.notes).toEqual(expect.arrayContaining([expect.stringContaining('account 500000000002 is tagged orgvend:name=dns too')]));
+  });
+
+  it('changes only the tags it owns: sets changed values, removes those the DSL nulls, keeps foreign ones', () => {
+    const d = desired([
+      [['accounts', 'foo', 'tags'], { 'cost-center': 'payments', legacy: null }],
+    ]);
+    const live = converged(desired());
+    const foo = live.accounts.find((a) => a.id === '500000000001')!;
+    foo.tags = { ...foo.tags, legacy: 'yes', owner: 'someone' };
+    const plan = planAccounts(d, live, { now: NOW });
+    expect(plan.changes).toEqual([
+      {
+        type: 'account.tag',
+        target: 'foo',
+        reason: 'tags-changed',
+        before: { account_id: '500000000001', tags: { 'cost-center': 'platform', legacy: 'yes' } },
+        after: { tags: { 'cost-center': 'payments', legacy: null } },
+      },
+    ]);
+  });
+
+  it('never targets the management account, even when an entry has its email', () => {
+    const d = desired([[['accounts', 'dns', 'email'], 'root@example.com']]);
+    const live = converged(desired());
+    live.accounts.find((a) => a.id === MANAGEMENT)!.tags = { 'managed-by': 'orgvend', 'orgvend:name': 'gone' };
+    const plan = planAccounts(d, live, { now: NOW });
+    expect(plan.changes.filter((c) => JSON.stringify(c).includes(MANAGEMENT))).toEqual([]);
+    expect(plan.notes).toEqual(expect.arrayContaining([expect.stringContaining("dns: left alone because its email root@example.com is the management account's")]));
+    expect(plan.unmanaged.map((a) => a.id)).not.toContain(MANAGEMENT);
+  });
+
+  it('closes an account only when its entry says lifecycle: closed', () => {
+    const d = desired([[['accounts', 'dns', 'lifecycle'], 'closed']]);
+    const plan = planAccounts(d, converged(desired()), { now: NOW });
+    expect(plan.changes).toEqual([{ type: 'account.close', target: 'dns', reason: 'lifecycle-closed', before: { account_id: '500000000002', status: 'ACTIVE' }, after: { status: 'CLOSED' } }]);
+    const closed = converged(desired());
+    closed.accounts.find((a) => a.id === '500000000002')!.status = 'SUSPENDED';
+    expect(planAccounts(d, closed, { now: NOW }).changes).toEqual([]);
+  });
+
+  it('does not create an entry marked closed that was never created', () => {
+    const d = desired([[['accounts', 'dns', 'lifecycle'], 'closed']]);
+    expect(brief(planAccounts(d, liveOrg([]), { now: NOW }).changes)).not.toContain('account.create dns');
+  });
+
+  it('leaves alone an entry two live accounts claim by tag, and says so', () => {
+    const d = desired();
+    const live = converged(d);
+    live.accounts.push(...liveOrg([], [{ id: '600000000001', email: 'other@example.com', tags: { 'managed-by': 'orgvend', 'orgvend:name': 'foo' } }]).accounts.slice(1));
+    const plan = planAccounts(d, live, { now: NOW });
+    expect(plan.changes).toEqual([]);
+    expect(plan.notes).toEqual([expect.stringContaining('foo: left alone because accounts 500000000001 and 600000000001 are both tagged orgvend:name=foo')]);
+  });
+
+  it('plans one account with create-account: its OUs and itself, nothing retired', () => {
+    const plan = planAccounts(desired(), liveOrg([]), { now: NOW, only: 'foo', action: 'create-account' });
+    expect(plan.action).toBe('create-account');
+    expect(brief(plan.changes)).toEqual(['ou.create Internal', 'ou.create Internal/Dev', 'account.create foo']);
+  });
+
+  it('notes, but does not make, a rename', () => {
+    const d = desired([[['accounts', 'foo', 'aws_name'], 'foo-renamed']]);
+    const plan = planAccounts(d, converged(desired()), { now: NOW });
+    expect(plan.changes).toEqual([]);
+    expect(plan.notes).toEqual([expect.stringContaining('its AWS name is "foo-nonprod", accounts.yml says "foo-renamed"')]);
+  });
+
+  it('says which blast-radius limit a plan exceeds', () => {
+    const d = desired([[['organization', 'limits', 'max_new_accounts'], 1]]);
+    const plan = planAccounts(d, liveOrg([]), { now: NOW });
+    expect(limitViolations(plan, d.organization.limits)).toEqual([
+      'the plan has 2 new accounts, over organization.limits.max_new_accounts (1); split the change, or raise the limit in accounts.yml',
+    ]);
+    expect(limitViolations(planAccounts(desired(), liveOrg([]), { now: NOW }), desired().organization.limits)).toEqual([]);
+  });
+
+  it('records what it was computed from, so a saved plan can tell when the organization changed', () => {
+    const d = desired();
+    const live = converged(d);
+    const plan = planAccounts(d, live, { now: NOW });
+    expect(plan.basis.live).toBe(liveDigest(live));
+    expect(plan.basis).toEqual(planAccounts(d, structuredClone(live), { now: NOW }).basis);
+    live.accounts[1]!.tags = { ...live.accounts[1]!.tags, extra: 'x' };
+    expect(liveDigest(live)).not.toBe(plan.basis.live);
+  });
+
+  it('survives a JSON round trip unchanged (a plan is plain data)', () => {
+    const plan = planAccounts(desired(), liveOrg([]), { now: NOW });
+    expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
+  });
+});
