@@ -1,0 +1,86 @@
+/**
+ * A dry-run sync-accounts through the sandbox's real bus, against an organization of
+ * 1,000 live accounts: wall time, messages on the bus and AWS calls. Starts its own moto.
+ */
+import { performance } from 'node:perf_hooks';
+import { CreateAccountCommand, CreateOrganizationalUnitCommand, ListRootsCommand, MoveAccountCommand } from '@aws-sdk/client-organizations';
+import { MemoryRecorder } from '../src/audit/recorder.js';
+import type { AwsCall } from '../src/aws/clients.js';
+import { applyBootstrap, bootstrapAccounts, planBootstrap } from '../src/bootstrap/bootstrap.js';
+import { parseConfig } from '../src/config/load.js';
+import { startWorker } from '../src/handlers/worker.js';
+import { planAccounts } from '../src/plan/accounts.js';
+import { startMoto } from '../src/sandbox/moto.js';
+import { createSandboxOrganization, withSandboxIds } from '../src/sandbox/organization.js';
+import { sandboxFactory, sandboxHandlerConfig } from '../src/sandbox/sandbox.js';
+import { readLive } from '../src/state/live.js';
+import { EventBridgeTransport } from '../src/transport/eventbridge.js';
+import { generateDsl } from './generate-dsl.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const ACCOUNTS = Number(process.env.BENCH_LIVE_ACCOUNTS ?? 1000);
+
+const moto = await startMoto();
+try {
+  const configured = parseConfig('accounts.yml', generateDsl(ACCOUNTS)).desired!;
+  const setupCalls: AwsCall[] = [];
+  const factory = sandboxFactory(moto.endpoint, configured.organization.home_region, (c) => setupCalls.push(c));
+  const { organizationId, ids } = await createSandboxOrganization(factory, configured);
+  const desired = withSandboxIds(configured, ids);
+  const env = { organization: desired.organization, templatesDir: 'templates', clientsFor: async (id: string) => factory.forAccount(id) };
+  await applyBootstrap(env, await planBootstrap(env));
+
+  // The organization as a previous sync would have left it.
+  const organizations = await factory.forAccount(desired.organization.management_account_id).client('organizations');
+  const root = (await organizations.send(new ListRootsCommand({}))).Roots![0]!.Id!;
+  const ouIds = new Map<string, string>();
+  for (const path of desired.ous) {
+    const parent = path.includes('/') ? ouIds.get(path.slice(0, path.lastIndexOf('/')))! : root;
+    const { OrganizationalUnit } = await organizations.send(new CreateOrganizationalUnitCommand({ ParentId: parent, Name: path.split('/').at(-1)! }));
+    ouIds.set(path, OrganizationalUnit!.Id!);
+  }
+  for (const account of desired.accounts.filter((a) => !a.accountId).slice(0, ACCOUNTS)) {
+    const { CreateAccountStatus } = await organizations.send(
+      new CreateAccountCommand({ AccountName: account.awsName, Email: account.email, Tags: Object.entries(account.tags).map(([Key, Value]) => ({ Key, Value })) }),
+    );
+    await organizations.send(new MoveAccountCommand({ AccountId: CreateAccountStatus!.AccountId!, SourceParentId: root, DestinationParentId: ouIds.get(account.settings.organization_unit)! }));
+  }
+
+  const handlerCalls: AwsCall[] = [];
+  const workerFactory = sandboxFactory(moto.endpoint, desired.organization.home_region, (c) => handlerCalls.push(c));
+  const worker = startWorker({ factory: workerFactory, recorder: new MemoryRecorder(), waitSeconds: 20 });
+  const state = { handler: { cicdAccountId: desired.organization.cicd_account_id, eventSource: desired.organization.event_source, eventBus: desired.organization.event_bus, hasDelegatedAdmin: false } };
+  for (const account of bootstrapAccounts(env)) worker.add(sandboxHandlerConfig(state as never, { id: account.id, roles: account.roles }));
+
+  const cliCalls: AwsCall[] = [];
+  const cliFactory = sandboxFactory(moto.endpoint, desired.organization.home_region, (c) => cliCalls.push(c));
+  const org = desired.organization;
+  const transport = new EventBridgeTransport(
+    cliFactory.forAccount(org.cicd_account_id),
+    { eventBus: org.event_bus, eventSource: org.event_source, replyQueue: org.reply_queue, cicdAccountId: org.cicd_account_id, managementAccountId: org.management_account_id },
+    false,
+    new MemoryRecorder(),
+  );
+
+  const start = performance.now();
+  const live = await readLive(transport);
+  const plan = planAccounts(desired, live, { now: new Date() });
+  const wall = performance.now() - start;
+  await transport.close();
+  await worker.stop();
+
+  const puts = [...cliCalls, ...handlerCalls].filter((c) => c.operation === 'PutEvents').length;
+  console.log(JSON.stringify({
+    bench: 'dry-run sync (sandbox)',
+    organization: organizationId,
+    live_accounts: live.accounts.length,
+    changes: plan.changes.length,
+    wall_ms: Math.round(wall),
+    bus_messages: puts,
+    aws_calls_cli: cliCalls.length,
+    aws_calls_handlers: handlerCalls.length,
+    tag_reads: handlerCalls.filter((c) => c.operation === 'ListTagsForResource').length,
+  }));
+} finally {
+  await moto.stop();
+}
