@@ -68,6 +68,7 @@ const AMBIENT = 'ambient';
 
 export class ClientFactory {
   private readonly clients = new Map<string, Promise<unknown>>();
+  private caller: Promise<string> | undefined;
 
   constructor(readonly options: AwsOptions) {}
 
@@ -92,14 +93,24 @@ export class ClientFactory {
     return new AccountClients(this, account);
   }
 
+  /** The account the caller's own credentials belong to (asked once). */
+  callerAccount(): Promise<string> {
+    return (this.caller ??= Promise.all([import('@aws-sdk/client-sts'), this.client('sts')]).then(async ([{ GetCallerIdentityCommand }, sts]) => {
+      const { Account } = await sts.send(new GetCallerIdentityCommand({}));
+      return Account!;
+    }));
+  }
+
   private async create(service: ServiceName, account: string | undefined, region: string): Promise<unknown> {
     const Client = await LOADERS[service]();
+    // Acting in the caller's own account needs no role; any other account, the role into it.
+    const own = account === undefined || (!this.isEmulator && account === (await this.callerAccount()));
     const client = new Client({
       region,
       endpoint: this.options.endpoint,
       // The emulator serves buckets by path, not by host name.
       ...(service === 's3' && this.options.endpoint ? { forcePathStyle: true } : {}),
-      credentials: account ? this.assumedCredentials(account) : this.options.credentials,
+      credentials: own ? this.options.credentials : this.assumedCredentials(account!),
       maxAttempts: this.options.maxAttempts ?? 8,
       retryMode: 'adaptive',
       ...(this.options.requestHandler ? { requestHandler: this.options.requestHandler } : {}),

@@ -8,6 +8,8 @@ export interface CliOptions {
   format?: Format;
   /** Run against the local sandbox organization instead of AWS. */
   sandbox?: boolean;
+  /** Run the handlers in this process with the caller's credentials instead of over the bus. */
+  direct?: boolean;
   /** Turn the dry run into a real one. */
   execute?: boolean;
   /** Save the plan as JSON. */

@@ -18,6 +18,7 @@ const FLAG_NAMES: Record<Flag, string> = {
   account: '--account',
   format: '--format',
   sandbox: '--sandbox',
+  direct: '--direct',
   execute: '--execute',
   out: '--out',
   plan: '--plan',
@@ -43,7 +44,8 @@ function buildProgram(io: Io): Command {
     .addOption(new Option('--config <file>', 'the DSL file').default('accounts.yml'))
     .addOption(new Option('--account <name>', 'the DSL name of one account'))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']))
-    .addOption(new Option('--sandbox', 'run against the local sandbox organization (moto) instead of AWS'))
+    .addOption(new Option('--sandbox', 'run against the local sandbox organization (moto) instead of AWS').conflicts('direct'))
+    .addOption(new Option('--direct', 'run the handlers here, with your own credentials in the management account, instead of over the bus'))
     .addOption(new Option('--execute', 'make the changes; without it nothing is changed'))
     .addOption(new Option('--out <file>', 'save the plan as JSON, to apply later with --plan'))
     .addOption(new Option('--plan <file>', 'use a plan saved with --out; with --execute, apply it if the organization has not changed since'))

@@ -8,7 +8,9 @@ import { FileRecorder } from '../audit/recorder.js';
 import { ClientFactory, type AwsCall } from '../aws/clients.js';
 import type { Desired } from '../config/resolve.js';
 import type { SandboxState } from '../sandbox/sandbox.js';
-import { EventBridgeTransport } from '../transport/eventbridge.js';
+import type { Organization } from '../config/schema.js';
+import { EventBridgeTransport, type BusTopology } from '../transport/eventbridge.js';
+import { InProcessTransport } from '../transport/in-process.js';
 import type { Transport } from '../transport/transport.js';
 import type { Io } from './io.js';
 import { loadDesired } from './load-desired.js';
@@ -62,18 +64,13 @@ export async function openRuntime(options: CliOptions, io: Io, hooks: RuntimeHoo
     recorder,
     log,
     transport() {
+      if (!transport && options.direct) {
+        transport = directTransport(factory, org, Boolean(options.execute), recorder);
+      }
       if (!transport) {
         // The CLI runs in the CICD account: its own credentials in AWS, that account's in the sandbox.
         const clients = factory.forAccount(sandbox ? org.cicd_account_id : undefined);
-        const topology = {
-          eventBus: org.event_bus,
-          eventSource: org.event_source,
-          replyQueue: org.reply_queue,
-          cicdAccountId: org.cicd_account_id,
-          managementAccountId: org.management_account_id,
-          delegatedAdminAccountId: org.delegated_admin_account_id,
-        };
-        transport = new EventBridgeTransport(clients, topology, Boolean(options.execute), recorder, { log });
+        transport = new EventBridgeTransport(clients, topologyOf(org), Boolean(options.execute), recorder, { log });
       }
       return transport;
     },
@@ -83,3 +80,40 @@ export async function openRuntime(options: CliOptions, io: Io, hooks: RuntimeHoo
   };
 }
 
+
+function topologyOf(org: Organization): BusTopology {
+  return {
+    eventBus: org.event_bus,
+    eventSource: org.event_source,
+    replyQueue: org.reply_queue,
+    cicdAccountId: org.cicd_account_id,
+    managementAccountId: org.management_account_id,
+    delegatedAdminAccountId: org.delegated_admin_account_id,
+  };
+}
+
+/**
+ * --direct: the handlers run in this process, signed with the caller's credentials in
+ * the account they act in (a role assumed into any other). For an administrator working
+ * from the management account, before or without the bus. The handlers' checks still run.
+ */
+function directTransport(factory: ClientFactory, org: Organization, execute: boolean, recorder: FileRecorder): InProcessTransport {
+  return new InProcessTransport(
+    topologyOf(org),
+    {
+      configFor: (account) => ({
+        accountId: account,
+        roles: account === org.management_account_id ? ['management'] : account === org.delegated_admin_account_id ? ['delegated-admin', 'member'] : ['member'],
+        cicdAccountId: org.cicd_account_id,
+        eventSource: org.event_source,
+        eventBus: org.event_bus,
+        hasDelegatedAdmin: org.delegated_admin_account_id !== undefined,
+        senderCheck: 'strict',
+        handlerVersion: 'direct',
+      }),
+      clientsFor: (account) => factory.forAccount(account),
+    },
+    execute,
+    recorder,
+  );
+}

@@ -13,11 +13,10 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
     const { desired, factory, sandbox } = runtime;
     // An administrator runs bootstrap with direct credentials: in their own account as
     // they are, in the others through the role Organizations creates in every account.
-    const caller = sandbox ? undefined : await callerAccount(runtime.factory);
     const env: BootstrapEnv = {
       organization: desired.organization,
       templatesDir: join(runtime.repoDir, 'templates'),
-      clientsFor: async (id) => factory.forAccount(id === caller ? undefined : id),
+      clientsFor: async (id) => factory.forAccount(id),
       members: sandbox?.accounts.map((a) => a.id),
       progress: runtime.log,
     };
@@ -35,10 +34,4 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
   } finally {
     await runtime.close();
   }
-}
-
-async function callerAccount(factory: import('../../aws/clients.js').ClientFactory): Promise<string> {
-  const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
-  const { Account } = await (await factory.client('sts')).send(new GetCallerIdentityCommand({}));
-  return Account!;
 }

@@ -37,13 +37,13 @@ export const ACTIONS: Record<string, ActionSpec> = {
   },
   'sync-accounts': {
     summary: 'plan the organization against accounts.yml (OUs, new accounts, moves, tags, retirements); --execute carries it out',
-    flags: ['config', 'format', 'sandbox', 'execute', 'out', 'plan', 'detailedExitcode'],
+    flags: ['config', 'format', 'sandbox', 'direct', 'execute', 'out', 'plan', 'detailedExitcode'],
     formats: ['text', 'markdown', 'json'],
     load: () => import('./sync-accounts.js'),
   },
   'create-account': {
     summary: 'the same for one account (--account NAME): its OU, creation, move and tags',
-    flags: ['config', 'account', 'format', 'sandbox', 'execute', 'out', 'plan', 'detailedExitcode'],
+    flags: ['config', 'account', 'format', 'sandbox', 'direct', 'execute', 'out', 'plan', 'detailedExitcode'],
     formats: ['text', 'markdown', 'json'],
     required: ['account'],
     load: () => import('./create-account.js'),

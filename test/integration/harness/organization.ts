@@ -110,12 +110,16 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
 }
 
 /**
- * Run the CLI as CI does in AWS, against this organization: in the CICD account, with
- * that account's credentials in the environment, the SDK pointed at moto by
+ * Run the CLI as CI does in AWS, against this organization: in the CICD account (or
+ * `as` another), with that account's credentials in the environment, the SDK pointed at moto by
  * AWS_ENDPOINT_URL. Writes `dsl` (with the organization's emulator ids) and templates/
  * into a scratch folder and returns it with the environment to use.
  */
-export async function cliWorkspace(org: TestOrganization, dsl: string): Promise<{ cwd: string; env: Record<string, string>; write(text: string): void }> {
+export async function cliWorkspace(
+  org: TestOrganization,
+  dsl: string,
+  as = org.desired.organization.cicd_account_id,
+): Promise<{ cwd: string; env: Record<string, string>; write(text: string): void }> {
   const { mkdtempSync, writeFileSync, cpSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
@@ -126,7 +130,7 @@ export async function cliWorkspace(org: TestOrganization, dsl: string): Promise<
   write(dsl);
   const sts = await org.factory.client('sts');
   const { Credentials: c } = await sts.send(
-    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${org.desired.organization.cicd_account_id}:role/orgvend-ci`, RoleSessionName: 'ci' }),
+    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${as}:role/orgvend-ci`, RoleSessionName: 'ci' }),
   );
   return {
     cwd,
