@@ -24,7 +24,20 @@ export type DiagnosticCode =
   | 'invalid-email'
   | 'reserved-tag'
   | 'too-many-tags'
-  | 'unused-ecr-grant';
+  | 'unused-ecr-grant'
+  | 'scp-syntax'
+  | 'scp-version'
+  | 'scp-statement'
+  | 'scp-action'
+  | 'scp-resource'
+  | 'scp-condition'
+  | 'scp-principal'
+  | 'scp-too-large'
+  | 'scp-too-many'
+  | 'scp-no-allow'
+  | 'scp-duplicate-name'
+  | 'scp-unknown-target'
+  | 'template-render';
 
 export type Severity = 'error' | 'warning';
 
