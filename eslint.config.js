@@ -18,7 +18,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/plan/**/*.ts', 'src/views/**/*.ts'],
+    files: ['src/plan/**/*.ts', 'src/views/**/*.ts', 'src/scp/evaluate.ts', 'src/scp/validate.ts', 'src/scp/model.ts'],
     rules: {
       'no-restricted-imports': ['error', pure],
       'no-restricted-globals': ['error', { name: 'process', message: 'pass what you need in; pure modules do not read process' }],

@@ -1,4 +1,7 @@
+import { dirname, resolve } from 'node:path';
 import { readConfig } from '../config/load.js';
+import { loadScps } from '../scp/load.js';
+import type { DesiredScps } from '../scp/model.js';
 import type { Desired } from '../config/resolve.js';
 import { InputError } from '../errors.js';
 import { renderDiagnostics } from '../views/diagnostics.js';
@@ -12,4 +15,15 @@ export async function loadDesired(options: CliOptions, io: Io): Promise<Desired>
   if (!desired) throw new InputError(diagnostics);
   if (diagnostics.length) io.stderr.write(renderDiagnostics(diagnostics, style(wantsColor(io.stderr, io.env))));
   return desired;
+}
+
+/** The DSL and the policies under scps/, both checked; an InputError carries every problem of both. */
+export async function loadDesiredWithScps(options: CliOptions, io: Io): Promise<{ desired: Desired; scps: DesiredScps }> {
+  const { desired, diagnostics, source } = await readConfig(options.config, io.cwd);
+  if (!desired) throw new InputError(diagnostics);
+  const loaded = await loadScps(desired, dirname(resolve(io.cwd, options.config)), source);
+  const all = [...diagnostics, ...loaded.diagnostics];
+  if (!loaded.scps) throw new InputError(all);
+  if (all.length) io.stderr.write(renderDiagnostics(all, style(wantsColor(io.stderr, io.env))));
+  return { desired, scps: loaded.scps };
 }

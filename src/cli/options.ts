@@ -18,6 +18,8 @@ export interface CliOptions {
   plan?: string;
   /** Exit 2 when the plan has changes. */
   detailedExitcode?: boolean;
+  /** sync-scps: `test` stages changed policies in the test OU only. */
+  stage?: 'test' | 'all';
 }
 
 export type Flag = Exclude<keyof CliOptions, 'action'>;

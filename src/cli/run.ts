@@ -23,6 +23,7 @@ const FLAG_NAMES: Record<Flag, string> = {
   out: '--out',
   plan: '--plan',
   detailedExitcode: '--detailed-exitcode',
+  stage: '--stage',
 };
 
 function version(): string {
@@ -50,6 +51,7 @@ function buildProgram(io: Io): Command {
     .addOption(new Option('--out <file>', 'save the plan as JSON, to apply later with --plan'))
     .addOption(new Option('--plan <file>', 'use a plan saved with --out; with --execute, apply it if the organization has not changed since'))
     .addOption(new Option('--detailed-exitcode', 'exit 2 when there are changes (for CI gates)'))
+    .addOption(new Option('--stage <stage>', 'sync-scps: test stages changed policies in organization.scp_test_ou first; all (default) applies everything').choices(['test', 'all']))
     .helpOption('-h, --help', 'show this help')
     .version(version(), '--version', 'show the version')
     .addHelpText('after', actionsHelp())

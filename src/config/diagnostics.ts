@@ -37,6 +37,7 @@ export type DiagnosticCode =
   | 'scp-no-allow'
   | 'scp-duplicate-name'
   | 'scp-unknown-target'
+  | 'scp-unknown-policy'
   | 'template-render';
 
 export type Severity = 'error' | 'warning';

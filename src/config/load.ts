@@ -18,6 +18,8 @@ export interface ConfigResult {
   desired?: Desired;
   /** Errors and warnings, sorted by position. */
   diagnostics: Diagnostic[];
+  /** The parsed file, to place later problems (those of scps/, say) in it. */
+  source?: YamlSource;
 }
 
 const PARSE_OPTIONS = { error: expectationFor, reportInput: true } as const;
@@ -86,6 +88,7 @@ export function parseConfig(file: string, text: string): ConfigResult {
       return {
         desired: { file, organization, scopes, accounts, ous: collectOus(organization, accounts), ecrRepositories: parts.ecrRepositories },
         diagnostics: [...diagnostics, ...problems.map((p) => source.locate(p))].sort(byPosition),
+        source,
       };
     }
   }

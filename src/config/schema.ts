@@ -136,6 +136,39 @@ export const Limits = z.strictObject({
   scp_max_per_target: PositiveInt.default(10).describe('SCPs attached to one root, OU or account, FullAWSAccess included'),
 });
 
+export const PolicyName = z
+  .string({ error: 'a policy name' })
+  .regex(/^[A-Za-z0-9_+=,.@-]{1,128}$/, { error: 'a policy name of 1–128 letters, digits or _+=,.@-' });
+
+/** Where an SCP is attached: `Root`, or an OU path. */
+const ScpTarget = OuPath;
+
+export const ScpSettings = z.strictObject({
+  attachments: z
+    .record(PolicyName, z.array(ScpTarget, { error: 'a list of OU paths or Root' }).min(1))
+    .default({})
+    .describe('more places to attach a policy, besides the folder of its file (scps/_library/ policies are attached only here)'),
+  full_aws_access: z
+    .array(ScpTarget)
+    .optional()
+    .describe('where AWS\'s FullAWSAccess stays attached; default: the root and every OU (as AWS does)'),
+  parameters: z
+    .record(z.string().regex(/^[a-z_][a-z0-9_]*$/, { error: 'a parameter name of lowercase letters, digits and _' }), z.union([z.string(), z.array(z.string())]))
+    .default({})
+    .describe('values the .json.njk policies use, e.g. protected_role_prefix'),
+  samples: z
+    .array(
+      z.strictObject({
+        action: z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9]+$/, { error: 'an action such as ec2:RunInstances' }),
+        region: Region.optional(),
+        principal: z.string().optional().describe('a role name such as role/Admin, or a full principal ARN'),
+        resource: z.string().optional(),
+      }),
+    )
+    .default([])
+    .describe('requests whose outcome the sync-scps plan previews for every account'),
+});
+
 const PLACEHOLDER_HINT = 'placeholders: {name}, {environment}, {region}, {service}, {scope}';
 
 export const Organization = z.strictObject({
@@ -160,6 +193,7 @@ export const Organization = z.strictObject({
     .default({})
     .describe('artifact bucket per region for rendered templates'),
   limits: Limits.default(Limits.parse({})).describe('blast-radius and quota limits'),
+  scps: ScpSettings.default(ScpSettings.parse({})).describe('service control policies: attachments, parameters, previewed samples'),
 });
 export type Organization = z.infer<typeof Organization>;
 

@@ -6,6 +6,7 @@ import { createAccount } from './create-account.js';
 import { listAccounts, listOus } from './list-organization.js';
 import { createOu } from './organization-units.js';
 import { ping } from './ping.js';
+import { attachPolicy, deletePolicy, detachPolicy, enablePolicyType, listPolicies, putPolicy } from './policies.js';
 
 export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> } = {
   PING: ping,
@@ -17,4 +18,10 @@ export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> 
   TAG_ACCOUNT: tagAccount,
   RETIRE_ACCOUNT: retireAccount,
   CLOSE_ACCOUNT: closeAccount,
+  LIST_POLICIES: listPolicies,
+  ENABLE_POLICY_TYPE: enablePolicyType,
+  PUT_POLICY: putPolicy,
+  ATTACH_POLICY: attachPolicy,
+  DETACH_POLICY: detachPolicy,
+  DELETE_POLICY: deletePolicy,
 };

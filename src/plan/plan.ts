@@ -14,6 +14,7 @@ export const CHANGE_KINDS = {
   'account.rename': '~',
   'account.retire': '-',
   'account.close': '-',
+  'scp.enable': '+',
   'scp.create': '+',
   'scp.update': '~',
   'scp.attach': '+',
@@ -38,6 +39,8 @@ export interface Change {
   reason: string;
   before: unknown;
   after: unknown;
+  /** DSL names of the accounts whose effective policies the change alters (sync-scps). */
+  affects?: string[];
 }
 
 /** A live account orgvend does not manage: listed, never touched. */
@@ -62,17 +65,30 @@ export interface Plan {
   unmanaged: UnmanagedAccount[];
   /** Things worth knowing that are not changes: conflicts, accounts closed outside orgvend. */
   notes: string[];
+  /** sync-scps: the sample requests whose outcome the plan changes, account by account. */
+  preview?: SamplePreview[];
+}
+
+export interface SamplePreview {
+  action: string;
+  region?: string;
+  principal?: string;
+  resource?: string;
+  /** Accounts whose outcome changes; outcomes are allowed, denied or unknown. */
+  transitions: { account: string; before: string; after: string; reason: string }[];
 }
 
 export function makePlan(
   action: string,
   basis: Plan['basis'],
   changes: Change[],
-  extra: { notes?: string[]; unmanaged?: UnmanagedAccount[] } = {},
+  extra: { notes?: string[]; unmanaged?: UnmanagedAccount[]; preview?: SamplePreview[] } = {},
 ): Plan {
   const summary: Partial<Record<ChangeType, number>> = {};
   for (const change of changes) summary[change.type] = (summary[change.type] ?? 0) + 1;
-  return { version: PLAN_VERSION, action, basis, changes, summary, unmanaged: extra.unmanaged ?? [], notes: extra.notes ?? [] };
+  const plan: Plan = { version: PLAN_VERSION, action, basis, changes, summary, unmanaged: extra.unmanaged ?? [], notes: extra.notes ?? [] };
+  if (extra.preview) plan.preview = extra.preview;
+  return plan;
 }
 
 const ChangeTypeSchema = z.enum(Object.keys(CHANGE_KINDS) as [ChangeType, ...ChangeType[]]);
@@ -82,8 +98,21 @@ export const PlanFile = z.object({
   version: z.literal(PLAN_VERSION, { error: `a plan made by this version of orgvend (format ${PLAN_VERSION})` }),
   action: z.string(),
   basis: z.object({ config: z.string(), live: z.string() }),
-  changes: z.array(z.object({ type: ChangeTypeSchema, target: z.string(), reason: z.string(), before: z.unknown(), after: z.unknown() })),
+  changes: z.array(
+    z.object({ type: ChangeTypeSchema, target: z.string(), reason: z.string(), before: z.unknown(), after: z.unknown(), affects: z.array(z.string()).optional() }),
+  ),
   summary: z.record(z.string(), z.number()),
   unmanaged: z.array(z.object({ id: z.string(), name: z.string(), email: z.string(), ou: z.string() })),
   notes: z.array(z.string()),
+  preview: z
+    .array(
+      z.object({
+        action: z.string(),
+        region: z.string().optional(),
+        principal: z.string().optional(),
+        resource: z.string().optional(),
+        transitions: z.array(z.object({ account: z.string(), before: z.string(), after: z.string(), reason: z.string() })),
+      }),
+    )
+    .optional(),
 });

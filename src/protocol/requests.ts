@@ -64,6 +64,21 @@ export const OrgUnit = z.object({
 });
 export type OrgUnit = z.infer<typeof OrgUnit>;
 
+const PolicyNameString = z.string().regex(/^[A-Za-z0-9_+=,.@-]{1,128}$/, 'a policy name');
+
+export const OrgPolicy = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  aws_managed: z.boolean(),
+  /** The document as AWS returns it. */
+  content: z.string(),
+  tags: Tags,
+  /** Ids of the roots, OUs and accounts it is attached to. */
+  targets: z.array(z.string()),
+});
+export type OrgPolicy = z.infer<typeof OrgPolicy>;
+
 export const REQUESTS = {
   /** Which account answers, and that the whole path works. */
   PING: spec({
@@ -174,6 +189,60 @@ export const REQUESTS = {
     permissions: ['organizations:DescribeAccount', 'organizations:CloseAccount'],
     payload: z.strictObject({ account_id: AccountIdString, name: z.string() }),
     result: z.object({ outcome: z.enum(['closed', 'already-closed', 'would-close']) }),
+  }),
+  LIST_POLICIES: spec({
+    route: 'management',
+    mutating: false,
+    timeoutSeconds: 300,
+    permissions: [
+      'organizations:ListRoots',
+      'organizations:ListPolicies',
+      'organizations:DescribePolicy',
+      'organizations:ListTargetsForPolicy',
+      'organizations:ListTagsForResource',
+    ],
+    payload: z.strictObject({}),
+    result: z.object({ enabled: z.boolean(), root_id: z.string(), policies: z.array(OrgPolicy) }),
+  }),
+  ENABLE_POLICY_TYPE: spec({
+    route: 'management',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: ['organizations:ListRoots', 'organizations:EnablePolicyType'],
+    payload: z.strictObject({}),
+    result: z.object({ outcome: z.enum(['enabled', 'already-enabled', 'would-enable']) }),
+  }),
+  PUT_POLICY: spec({
+    route: 'management',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: ['organizations:ListPolicies', 'organizations:DescribePolicy', 'organizations:ListTagsForResource', 'organizations:CreatePolicy', 'organizations:UpdatePolicy', 'organizations:TagResource'],
+    payload: z.strictObject({ name: PolicyNameString, description: z.string().max(512), content: z.string().min(1), tags: TagMap }),
+    result: z.object({ policy_id: z.string().nullable(), outcome: z.enum(['created', 'updated', 'unchanged', 'would-create', 'would-update']) }),
+  }),
+  ATTACH_POLICY: spec({
+    route: 'management',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: ['organizations:ListPolicies', 'organizations:ListRoots', 'organizations:ListOrganizationalUnitsForParent', 'organizations:AttachPolicy'],
+    payload: z.strictObject({ name: PolicyNameString, target: OuPathString }),
+    result: z.object({ outcome: z.enum(['attached', 'already-attached', 'would-attach']) }),
+  }),
+  DETACH_POLICY: spec({
+    route: 'management',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: ['organizations:ListPolicies', 'organizations:ListRoots', 'organizations:ListOrganizationalUnitsForParent', 'organizations:DetachPolicy'],
+    payload: z.strictObject({ name: PolicyNameString, target: OuPathString }),
+    result: z.object({ outcome: z.enum(['detached', 'not-attached', 'would-detach']) }),
+  }),
+  DELETE_POLICY: spec({
+    route: 'management',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: ['organizations:ListPolicies', 'organizations:ListTagsForResource', 'organizations:DeletePolicy'],
+    payload: z.strictObject({ name: PolicyNameString }),
+    result: z.object({ outcome: z.enum(['deleted', 'absent', 'would-delete']) }),
   }),
 } as const;
 

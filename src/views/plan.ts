@@ -2,7 +2,8 @@
  * Views of a plan. Text and Markdown are rendered from the plan's JSON form, so no two
  * formats can disagree.
  */
-import { CHANGE_KINDS, type Change, type Plan } from '../plan/plan.js';
+import { CHANGE_KINDS, type Change, type Plan, type SamplePreview } from '../plan/plan.js';
+import { statementDiff } from './statement-diff.js';
 import type { Style } from './style.js';
 
 export function planJson(plan: Plan): string {
@@ -39,6 +40,21 @@ export function describeChange(change: Change): string {
       return `${before.ou} → ${after.ou}, tagged retired`;
     case 'account.close':
       return 'close the account (AWS keeps it suspended for 90 days)';
+    case 'scp.enable':
+      return 'enable service control policies on the root';
+    case 'scp.create':
+      return `${after.characters} characters, from ${after.file}`;
+    case 'scp.update': {
+      const diff = statementDiff(before.document, after.document);
+      const symbol = { added: '+', removed: '-', changed: '~' } as const;
+      return `${diff.map((d) => `${symbol[d.kind]}${d.sid}`).join(' ') || 'description'}, ${after.characters} characters`;
+    }
+    case 'scp.attach':
+      return `attach to ${after.target}`;
+    case 'scp.detach':
+      return `detach from ${before.target}`;
+    case 'scp.delete':
+      return 'delete the policy';
     case 'stack.deploy':
       return before.template_sha256 ? `template ${before.template_sha256} → ${after.template_sha256}` : `create with template ${after.template_sha256}`;
     default:
@@ -60,18 +76,47 @@ export function summaryLine(plan: Plan): string {
 
 const colourOf = (symbol: string, s: Style) => (symbol === '+' ? s.green : symbol === '-' ? s.red : s.yellow);
 
+/** `foo, bar, baz and 4 more` */
+export function accountList(names: readonly string[], max = 6): string {
+  if (names.length <= max) return names.join(', ');
+  return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
+
+/** Sample outcomes that change, grouped: `ec2:RunInstances in eu-west-1: allowed → denied for foo, bar`. */
+export function previewLines(preview: readonly SamplePreview[]): string[] {
+  return preview.map((sample) => {
+    const what = [sample.action, sample.region && `in ${sample.region}`, sample.principal && `by ${sample.principal}`, sample.resource && `on ${sample.resource}`]
+      .filter(Boolean)
+      .join(' ');
+    if (!sample.transitions.length) return `${what}: no account's outcome changes`;
+    const groups = new Map<string, string[]>();
+    for (const t of sample.transitions) groups.set(`${t.before} → ${t.after}`, [...(groups.get(`${t.before} → ${t.after}`) ?? []), t.account]);
+    return `${what}: ${[...groups].map(([move, accounts]) => `${move} for ${accountList(accounts)}`).join('; ')}`;
+  });
+}
+
 export function renderPlanText(plan: Plan, s: Style): string {
   const rows = plan.changes.map((c) => [CHANGE_KINDS[c.type], c.type, targetLabel(c), describeChange(c), c.reason] as const);
   const typeWidth = Math.max(0, ...rows.map((r) => r[1].length));
   const targetWidth = Math.min(48, Math.max(0, ...rows.map((r) => r[2].length)));
-  const lines: string[] = rows.map(
-    ([symbol, type, target, detail, reason]) =>
-      `${colourOf(symbol, s)(`${symbol} ${type.padEnd(typeWidth)}`)}  ${s.bold(target.padEnd(targetWidth))}  ${detail}  ${s.dim(`(${reason})`)}`,
-  );
+  const lines: string[] = rows.flatMap(([symbol, type, target, detail, reason], i) => {
+    const change = plan.changes[i]!;
+    const head = `${colourOf(symbol, s)(`${symbol} ${type.padEnd(typeWidth)}`)}  ${s.bold(target.padEnd(targetWidth))}  ${detail}  ${s.dim(`(${reason})`)}`;
+    const body: string[] = [];
+    if (change.type === 'scp.update') {
+      const { before, after } = change as { before: { document: unknown }; after: { document: unknown } };
+      for (const d of statementDiff(before.document, after.document)) {
+        body.push(`      ${d.kind} ${d.sid}:`, ...d.lines.map((l) => `        ${l.startsWith('+') ? s.green(l) : s.red(l)}`));
+      }
+    }
+    if (change.affects?.length) body.push(s.dim(`      affects ${accountList(change.affects)}`));
+    return [head, ...body];
+  });
   if (plan.unmanaged.length) {
     lines.push('', `Unmanaged accounts, left alone (${plan.unmanaged.length}):`);
     for (const a of plan.unmanaged) lines.push(s.dim(`  ${a.id}  ${a.name} <${a.email}> in ${a.ou}`));
   }
+  if (plan.preview?.length) lines.push('', 'Preview of the samples in organization.scps.samples:', ...previewLines(plan.preview).map((l) => `  ${l}`));
   if (plan.notes.length) lines.push('', ...plan.notes.map((n) => `${s.yellow('note:')} ${n}`));
   lines.push('', s.bold(summaryLine(plan)));
   return `${lines.join('\n').replace(/^\n/, '')}\n`;
@@ -84,7 +129,8 @@ export function renderPlanMarkdown(plan: Plan): string {
   if (plan.changes.length) {
     lines.push('| | change | target | what | why |', '|---|---|---|---|---|');
     for (const c of plan.changes) {
-      lines.push(`| \`${CHANGE_KINDS[c.type]}\` | ${c.type} | \`${cell(targetLabel(c))}\` | ${cell(describeChange(c))} | ${c.reason} |`);
+      const affects = c.affects?.length ? ` (affects ${cell(accountList(c.affects))})` : '';
+      lines.push(`| \`${CHANGE_KINDS[c.type]}\` | ${c.type} | \`${cell(targetLabel(c))}\` | ${cell(describeChange(c))}${affects} | ${c.reason} |`);
     }
     lines.push('');
   }
@@ -93,6 +139,14 @@ export function renderPlanMarkdown(plan: Plan): string {
     for (const a of plan.unmanaged) lines.push(`- \`${a.id}\` ${cell(a.name)} in ${a.ou}`);
     lines.push('', '</details>', '');
   }
+  const updates = plan.changes.filter((c) => c.type === 'scp.update');
+  for (const change of updates) {
+    const { before, after } = change as { before: { document: unknown }; after: { document: unknown } };
+    lines.push(`<details><summary>${cell(change.target)}: what changes</summary>`, '', '```diff');
+    for (const d of statementDiff(before.document, after.document)) lines.push(`# ${d.kind} ${d.sid}`, ...d.lines);
+    lines.push('```', '', '</details>', '');
+  }
+  if (plan.preview?.length) lines.push('**Preview**', '', ...previewLines(plan.preview).map((l) => `- ${cell(l)}`), '');
   for (const note of plan.notes) lines.push(`> **note:** ${note}`, '');
   lines.push(`**${summaryLine(plan)}**`, '');
   return lines.join('\n');

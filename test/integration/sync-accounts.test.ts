@@ -83,7 +83,7 @@ describe('sync-accounts', () => {
     const { code, out, err } = await cli('--action', 'sync-accounts', '--execute');
     expect(err).toMatch(/✓ account\.create foo/);
     expect(out).toContain('Applied 6 of 6 changes');
-    expect(out).toContain('Converged: the organization matches accounts.yml.');
+    expect(out).toContain('Converged: the organization matches the repository.');
     expect(code).toBe(0);
     expect(err).toMatch(/audit record: .*\.orgvend\/runs\/.*-sync-accounts\.jsonl/);
 

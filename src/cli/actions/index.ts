@@ -48,6 +48,12 @@ export const ACTIONS: Record<string, ActionSpec> = {
     required: ['account'],
     load: () => import('./create-account.js'),
   },
+  'sync-scps': {
+    summary: 'plan the service control policies under scps/ against the organization, with a preview of their effect; --execute applies them',
+    flags: ['config', 'format', 'sandbox', 'direct', 'execute', 'out', 'plan', 'detailedExitcode', 'stage'],
+    formats: ['text', 'markdown', 'json'],
+    load: () => import('./sync-scps.js'),
+  },
   bootstrap: {
     summary: "render and deploy orgvend's stack (buses, queues, rules, handler) in the management, CICD and audit accounts",
     flags: ['config', 'format', 'sandbox', 'execute'],

@@ -79,21 +79,30 @@ describe('the bootstrap template', () => {
     const actions = handlerActions(render(management!));
     // Reviewed by hand: a new request type that needs more shows up in this list's diff.
     expect(actions.filter((a) => a.startsWith('organizations:'))).toEqual([
+      'organizations:AttachPolicy',
       'organizations:CloseAccount',
       'organizations:CreateAccount',
       'organizations:CreateOrganizationalUnit',
+      'organizations:CreatePolicy',
+      'organizations:DeletePolicy',
       'organizations:DescribeAccount',
       'organizations:DescribeCreateAccountStatus',
       'organizations:DescribeOrganization',
+      'organizations:DescribePolicy',
+      'organizations:DetachPolicy',
+      'organizations:EnablePolicyType',
       'organizations:ListAccountsForParent',
       'organizations:ListCreateAccountStatus',
       'organizations:ListOrganizationalUnitsForParent',
       'organizations:ListParents',
+      'organizations:ListPolicies',
       'organizations:ListRoots',
       'organizations:ListTagsForResource',
+      'organizations:ListTargetsForPolicy',
       'organizations:MoveAccount',
       'organizations:TagResource',
       'organizations:UntagResource',
+      'organizations:UpdatePolicy',
     ]);
   });
 
@@ -135,7 +144,22 @@ describe('the bootstrap template', () => {
     const r = resources(render(cicd!));
     expect(r.ForwardToManagementRule!.Properties.EventPattern).toEqual({
       source: ['app.infra'],
-      'detail-type': ['LIST_OUS', 'LIST_ACCOUNTS', 'CREATE_OU', 'CREATE_ACCOUNT', 'MOVE_ACCOUNT', 'TAG_ACCOUNT', 'RETIRE_ACCOUNT', 'CLOSE_ACCOUNT'],
+      'detail-type': [
+        'LIST_OUS',
+        'LIST_ACCOUNTS',
+        'CREATE_OU',
+        'CREATE_ACCOUNT',
+        'MOVE_ACCOUNT',
+        'TAG_ACCOUNT',
+        'RETIRE_ACCOUNT',
+        'CLOSE_ACCOUNT',
+        'LIST_POLICIES',
+        'ENABLE_POLICY_TYPE',
+        'PUT_POLICY',
+        'ATTACH_POLICY',
+        'DETACH_POLICY',
+        'DELETE_POLICY',
+      ],
     });
     expect(Object.keys(r).filter((k) => k.startsWith('ForwardToAccount')).sort()).toEqual(
       [management!.id, audit!.id, '555555555555'].sort().map((id) => `ForwardToAccount${id}`),

@@ -1,0 +1,96 @@
+/**
+ * What every planning action does around its own plan: read the live state, plan (or
+ * read a saved plan and check it still applies), show it, stop on a blast-radius limit,
+ * and with --execute carry it out, then read again and say whether it converged.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ExitCode, UsageError } from '../errors.js';
+import type { StepResult } from '../execute/graph.js';
+import { PlanFile, type Plan } from '../plan/plan.js';
+import type { Transport } from '../transport/transport.js';
+import { renderExecution, type ExecutedChange } from '../views/execution.js';
+import { planJson, renderPlanMarkdown, renderPlanText } from '../views/plan.js';
+import { style } from '../views/style.js';
+import { wantsColor, type Io } from './io.js';
+import type { CliOptions } from './options.js';
+import { progress, type Progress } from './progress.js';
+import type { Runtime } from './runtime.js';
+
+export interface PlanActionSpec<L> {
+  /** Read what the plan is computed from. */
+  readLive(transport: Transport): Promise<L>;
+  /** The digest a saved plan must match to be applied. */
+  liveDigest(live: L): string;
+  plan(live: L): Plan;
+  /** Sentences for each limit the plan exceeds; the run stops if there is any. */
+  violations(plan: Plan): string[];
+  execute(plan: Plan, transport: Transport, hooks: Progress): Promise<Map<string, StepResult>>;
+}
+
+function readPlanFile(path: string): Plan {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`cannot read the plan ${path}: ${(error as Error).message}`);
+  }
+  const parsed = PlanFile.safeParse(raw);
+  if (!parsed.success) throw new UsageError(`${path} is not an orgvend plan: ${parsed.error.issues[0]?.message}`);
+  return parsed.data as Plan;
+}
+
+export async function runPlanAction<L>(options: CliOptions, io: Io, runtime: Runtime, spec: PlanActionSpec<L>): Promise<ExitCode> {
+  const out = style(wantsColor(io.stdout, io.env));
+  const err = style(wantsColor(io.stderr, io.env));
+  const transport = runtime.transport();
+  const live = await spec.readLive(transport);
+
+  let plan: Plan;
+  if (options.plan) {
+    plan = readPlanFile(resolve(io.cwd, options.plan));
+    if (plan.action !== options.action) throw new UsageError(`${options.plan} is a plan for ${plan.action}, not ${options.action}`);
+    if (plan.basis.live !== spec.liveDigest(live)) {
+      io.stderr.write(`error: the organization has changed since the plan in ${options.plan} was made; make a new plan\n`);
+      return ExitCode.failure;
+    }
+  } else {
+    plan = spec.plan(live);
+  }
+
+  io.stdout.write(options.format === 'json' ? planJson(plan) : options.format === 'markdown' ? renderPlanMarkdown(plan) : renderPlanText(plan, out));
+  if (options.out) writeFileSync(resolve(io.cwd, options.out), planJson(plan));
+
+  const violations = spec.violations(plan);
+  if (violations.length) {
+    for (const violation of violations) io.stderr.write(`${err.red('error:')} ${violation}\n`);
+    io.stderr.write('Nothing was changed.\n');
+    return ExitCode.failure;
+  }
+  if (!options.execute || !plan.changes.length) {
+    return options.detailedExitcode && plan.changes.length ? ExitCode.changesPending : ExitCode.ok;
+  }
+
+  const started = Date.now();
+  const hooks = progress(io, err);
+  let results: Map<string, StepResult>;
+  try {
+    results = await spec.execute(plan, transport, hooks);
+  } finally {
+    hooks.stop();
+  }
+  const executed: ExecutedChange[] = plan.changes.map((change) => ({ change, result: results.get(`${change.type} ${change.target}`)! }));
+  io.stdout.write(`\n${renderExecution(executed, Date.now() - started, out)}`);
+
+  // Read again: success is the organization matching the repository, not the requests answered.
+  const after = spec.plan(await spec.readLive(transport));
+  const converged = after.changes.length === 0;
+  io.stdout.write(
+    converged
+      ? `${out.green('Converged:')} the organization matches the repository.\n`
+      : `${out.red('Not converged:')} ${after.changes.length} change(s) remain; run again to finish them.\n`,
+  );
+  io.stderr.write(`audit record: ${runtime.recorder.path}\n`);
+  const failed = executed.some((e) => e.result.status !== 'done');
+  return failed || !converged ? ExitCode.failure : ExitCode.ok;
+}

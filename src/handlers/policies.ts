@@ -1,0 +1,176 @@
+/**
+ * Service control policies: list them with content, tags and targets; create or update one
+ * by name; attach and detach by name and OU path; delete one. Each is idempotent. orgvend
+ * deletes only the policies it made (tagged managed-by=orgvend), never FullAWSAccess or a
+ * policy someone else made.
+ */
+import {
+  AttachPolicyCommand,
+  CreatePolicyCommand,
+  DeletePolicyCommand,
+  DescribePolicyCommand,
+  DetachPolicyCommand,
+  EnablePolicyTypeCommand,
+  ListRootsCommand,
+  ListTagsForResourceCommand,
+  UpdatePolicyCommand,
+  paginateListPolicies,
+  paginateListTargetsForPolicy,
+  type OrganizationsClient,
+  type PolicySummary,
+} from '@aws-sdk/client-organizations';
+import pLimit from 'p-limit';
+import { MANAGED_BY } from '../config/identity-tags.js';
+import type { PayloadOf, ResultOf } from '../protocol/requests.js';
+import { HandlerError, type Handler } from './context.js';
+import { ouAt, rootId } from './organization-units.js';
+
+const SCP = 'SERVICE_CONTROL_POLICY';
+
+async function allPolicies(client: OrganizationsClient): Promise<PolicySummary[]> {
+  const policies: PolicySummary[] = [];
+  for await (const page of paginateListPolicies({ client }, { Filter: SCP })) policies.push(...(page.Policies ?? []));
+  return policies;
+}
+
+async function policyNamed(client: OrganizationsClient, name: string): Promise<PolicySummary | undefined> {
+  return (await allPolicies(client)).find((p) => p.Name === name);
+}
+
+async function tagsOf(client: OrganizationsClient, id: string): Promise<Record<string, string>> {
+  const tags: Record<string, string> = {};
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListTagsForResourceCommand({ ResourceId: id, NextToken: token }));
+    for (const tag of page.Tags ?? []) if (tag.Key) tags[tag.Key] = tag.Value ?? '';
+    token = page.NextToken;
+  } while (token);
+  return tags;
+}
+
+/** The id of `Root` or of the OU at a path. */
+async function targetId(client: OrganizationsClient, target: string): Promise<string> {
+  if (target === 'Root') return rootId(client);
+  const { id } = await ouAt(client, target);
+  if (!id) throw new HandlerError('failed', `OU ${target} does not exist; run sync-accounts first`);
+  return id;
+}
+
+async function requirePolicy(client: OrganizationsClient, name: string): Promise<PolicySummary> {
+  const policy = await policyNamed(client, name);
+  if (!policy?.Id) throw new HandlerError('failed', `there is no service control policy named ${name}`);
+  return policy;
+}
+
+/** Documents equal as JSON, whatever the whitespace AWS kept. */
+const sameDocument = (a: string | undefined, b: string) => {
+  try {
+    return JSON.stringify(JSON.parse(a ?? '')) === JSON.stringify(JSON.parse(b));
+  } catch {
+    return false;
+  }
+};
+
+export const listPolicies: Handler<PayloadOf<'LIST_POLICIES'>, ResultOf<'LIST_POLICIES'>> = async (_payload, { clients }) => {
+  const client = await clients.client('organizations');
+  const { Roots } = await client.send(new ListRootsCommand({}));
+  const root = Roots?.[0];
+  if (!root?.Id) throw new HandlerError('failed', 'the organization has no root');
+  const enabled = (root.PolicyTypes ?? []).some((t) => t.Type === SCP && t.Status === 'ENABLED');
+  const limit = pLimit(4);
+  const policies = await Promise.all(
+    (await allPolicies(client)).map((summary) =>
+      limit(async () => {
+        const id = summary.Id!;
+        const [{ Policy }, tags, targets] = await Promise.all([
+          client.send(new DescribePolicyCommand({ PolicyId: id })),
+          summary.AwsManaged ? Promise.resolve({}) : tagsOf(client, id),
+          (async () => {
+            const ids: string[] = [];
+            for await (const page of paginateListTargetsForPolicy({ client }, { PolicyId: id })) ids.push(...(page.Targets ?? []).map((t) => t.TargetId!));
+            return ids.sort();
+          })(),
+        ]);
+        return { id, name: summary.Name ?? id, description: summary.Description ?? '', aws_managed: summary.AwsManaged ?? false, content: Policy?.Content ?? '', tags, targets };
+      }),
+    ),
+  );
+  return { enabled, root_id: root.Id, policies: policies.sort((a, b) => a.name.localeCompare(b.name)) };
+};
+
+export const enablePolicyType: Handler<PayloadOf<'ENABLE_POLICY_TYPE'>, ResultOf<'ENABLE_POLICY_TYPE'>> = async (_payload, { clients, dryrun }) => {
+  const client = await clients.client('organizations');
+  const { Roots } = await client.send(new ListRootsCommand({}));
+  const root = Roots?.[0];
+  if ((root?.PolicyTypes ?? []).some((t) => t.Type === SCP && t.Status === 'ENABLED')) return { outcome: 'already-enabled' };
+  if (dryrun) return { outcome: 'would-enable' };
+  try {
+    await client.send(new EnablePolicyTypeCommand({ RootId: root!.Id!, PolicyType: SCP }));
+  } catch (error) {
+    if ((error as Error).name !== 'PolicyTypeAlreadyEnabledException') throw error;
+    return { outcome: 'already-enabled' };
+  }
+  return { outcome: 'enabled' };
+};
+
+export const putPolicy: Handler<PayloadOf<'PUT_POLICY'>, ResultOf<'PUT_POLICY'>> = async (payload, { clients, dryrun }) => {
+  const client = await clients.client('organizations');
+  const existing = await policyNamed(client, payload.name);
+  if (existing?.Id) {
+    if (existing.AwsManaged) throw new HandlerError('rejected', `${payload.name} is a policy managed by AWS; orgvend does not change it`);
+    const tags = await tagsOf(client, existing.Id);
+    if (tags[MANAGED_BY.key] !== MANAGED_BY.value) {
+      throw new HandlerError('rejected', `a policy named ${payload.name} exists that orgvend did not make; rename one of them`);
+    }
+    const { Policy } = await client.send(new DescribePolicyCommand({ PolicyId: existing.Id }));
+    if (sameDocument(Policy?.Content, payload.content) && (Policy?.PolicySummary?.Description ?? '') === payload.description) {
+      return { policy_id: existing.Id, outcome: 'unchanged' };
+    }
+    if (dryrun) return { policy_id: existing.Id, outcome: 'would-update' };
+    await client.send(new UpdatePolicyCommand({ PolicyId: existing.Id, Content: payload.content, Description: payload.description }));
+    return { policy_id: existing.Id, outcome: 'updated' };
+  }
+  if (dryrun) return { policy_id: null, outcome: 'would-create' };
+  const tags = Object.entries(payload.tags).map(([Key, Value]) => ({ Key, Value }));
+  const { Policy } = await client.send(
+    new CreatePolicyCommand({ Name: payload.name, Description: payload.description, Content: payload.content, Type: SCP, Tags: tags }),
+  );
+  return { policy_id: Policy?.PolicySummary?.Id ?? null, outcome: 'created' };
+};
+
+export const attachPolicy: Handler<PayloadOf<'ATTACH_POLICY'>, ResultOf<'ATTACH_POLICY'>> = async ({ name, target }, { clients, dryrun }) => {
+  const client = await clients.client('organizations');
+  const [policy, id] = await Promise.all([requirePolicy(client, name), targetId(client, target)]);
+  if (dryrun) return { outcome: 'would-attach' };
+  try {
+    await client.send(new AttachPolicyCommand({ PolicyId: policy.Id!, TargetId: id }));
+  } catch (error) {
+    if ((error as Error).name === 'DuplicatePolicyAttachmentException') return { outcome: 'already-attached' };
+    throw error;
+  }
+  return { outcome: 'attached' };
+};
+
+export const detachPolicy: Handler<PayloadOf<'DETACH_POLICY'>, ResultOf<'DETACH_POLICY'>> = async ({ name, target }, { clients, dryrun }) => {
+  const client = await clients.client('organizations');
+  const [policy, id] = await Promise.all([requirePolicy(client, name), targetId(client, target)]);
+  if (dryrun) return { outcome: 'would-detach' };
+  try {
+    await client.send(new DetachPolicyCommand({ PolicyId: policy.Id!, TargetId: id }));
+  } catch (error) {
+    if ((error as Error).name === 'PolicyNotAttachedException') return { outcome: 'not-attached' };
+    throw error;
+  }
+  return { outcome: 'detached' };
+};
+
+export const deletePolicy: Handler<PayloadOf<'DELETE_POLICY'>, ResultOf<'DELETE_POLICY'>> = async ({ name }, { clients, dryrun }) => {
+  const client = await clients.client('organizations');
+  const policy = await policyNamed(client, name);
+  if (!policy?.Id) return { outcome: 'absent' };
+  const managed = !policy.AwsManaged && (await tagsOf(client, policy.Id))[MANAGED_BY.key] === MANAGED_BY.value;
+  if (!managed) throw new HandlerError('rejected', `${name} was not made by orgvend; orgvend deletes only its own policies`);
+  if (dryrun) return { outcome: 'would-delete' };
+  await client.send(new DeletePolicyCommand({ PolicyId: policy.Id }));
+  return { outcome: 'deleted' };
+};

@@ -1,0 +1,206 @@
+/**
+ * sync-scps' plan: the policies and attachments the repository wants against those the
+ * organization has, with a preview of the effect on every account. Pure.
+ *
+ * Order: enable SCPs, create and update policies, attach, then detach, then delete, so a
+ * target is never left without an Allow while the plan runs.
+ */
+import type { Desired } from '../config/resolve.js';
+import { evaluate, type Level, type NamedPolicy, type PolicyDocument } from '../scp/evaluate.js';
+import { FULL_AWS_ACCESS, STAGED_SUFFIX, parseContent, type DesiredPolicy, type DesiredScps, type LiveScps } from '../scp/model.js';
+import type { Live } from '../state/live.js';
+import { digest } from './digest.js';
+import { matchAccounts } from './match.js';
+import { makePlan, type Change, type Plan, type SamplePreview } from './plan.js';
+
+export interface ScpPlanOptions {
+  /** `test`: changed policies go, as `<name>.staged`, to the test OU only. */
+  stage: 'all' | 'test';
+}
+
+type Attachments = Map<string, Map<string, PolicyDocument | undefined>>;
+
+const sameDocument = (a: unknown, b: unknown) => digest(a) === digest(b);
+const ancestors = (path: string) => path.split('/').map((_, i, all) => all.slice(0, i + 1).join('/'));
+const isUnder = (path: string, target: string) => target === 'Root' || path === target || path.startsWith(`${target}/`);
+
+export function liveScpDigest(live: Live, scps: LiveScps): string {
+  return digest({ enabled: scps.enabled, policies: scps.policies.map((p) => [p.id, p.name, p.content, p.targets, p.tags]), ous: live.ous.map((o) => [o.id, o.path]) });
+}
+
+/** The policies to plan for: all of them, or the staged copies of those that differ. */
+function wantedPolicies(scps: DesiredScps, live: LiveScps, testOu: string | undefined, stage: ScpPlanOptions['stage']): DesiredPolicy[] {
+  if (stage === 'all') return scps.policies;
+  if (!testOu) throw new Error('--stage test needs organization.scp_test_ou');
+  const byName = new Map(live.policies.map((p) => [p.name, p]));
+  return scps.policies
+    .filter((p) => {
+      const current = byName.get(p.name);
+      return !current || !sameDocument(parseContent(current.content), p.document);
+    })
+    .map((p) => ({ ...p, name: `${p.name}${STAGED_SUFFIX}`, targets: [testOu] }));
+}
+
+export interface ScpPlanResult {
+  plan: Plan;
+  /** Limits the organization would break: the run stops if there is any. */
+  violations: string[];
+}
+
+export function planScps(desired: Desired, scps: DesiredScps, live: Live, liveScps: LiveScps, options: ScpPlanOptions): ScpPlanResult {
+  const org = desired.organization;
+  const managedTargets = new Set(scps.managedTargets);
+  const isOurs = (name: string) => {
+    const policy = liveScps.policies.find((p) => p.name === name);
+    return policy !== undefined && !policy.aws_managed && policy.tags['managed-by'] === 'orgvend';
+  };
+  const byName = new Map(liveScps.policies.map((p) => [p.name, p]));
+  const wanted = wantedPolicies(scps, liveScps, org.scp_test_ou, options.stage);
+  const notes: string[] = [];
+  const puts: Change[] = [];
+  const attaches: Change[] = [];
+  const detaches: Change[] = [];
+  const deletes: Change[] = [];
+
+  // An OU that does not exist yet is created by sync-accounts; its attachments wait for it.
+  const existing = new Set(['Root', ...live.ous.map((o) => o.path)]);
+  const waiting = new Set<string>();
+  const attachments = (name: string, want: readonly string[], have: readonly string[], mayDetach: boolean) => {
+    for (const target of want.filter((t) => !existing.has(t))) waiting.add(target);
+    for (const target of want.filter((t) => existing.has(t) && !have.includes(t))) {
+      attaches.push({ type: 'scp.attach', target: `${name} @ ${target}`, reason: 'attachment-missing', before: null, after: { policy: name, target } });
+    }
+    if (!mayDetach) return;
+    for (const target of have.filter((t) => managedTargets.has(t) && !want.includes(t))) {
+      detaches.push({ type: 'scp.detach', target: `${name} @ ${target}`, reason: 'attachment-removed', before: { policy: name, target }, after: null });
+    }
+  };
+
+  for (const policy of wanted) {
+    const current = byName.get(policy.name);
+    if (current && !isOurs(policy.name)) {
+      notes.push(`${policy.name}: a policy of that name exists that orgvend did not make; left alone, rename one of them`);
+      continue;
+    }
+    const after = { description: policy.description, document: policy.document, characters: policy.content.length, file: policy.file };
+    if (!current) {
+      puts.push({ type: 'scp.create', target: policy.name, reason: 'missing-in-org', before: null, after });
+    } else if (!sameDocument(parseContent(current.content), policy.document) || current.description !== policy.description) {
+      puts.push({ type: 'scp.update', target: policy.name, reason: 'content-changed', before: { policy_id: current.id, document: parseContent(current.content) ?? current.content }, after });
+    }
+    attachments(policy.name, policy.targets, current?.targetPaths ?? [], true);
+  }
+
+  if (options.stage === 'all') {
+    const full = liveScps.policies.find((p) => p.aws_managed && p.name === FULL_AWS_ACCESS);
+    if (full) attachments(FULL_AWS_ACCESS, scps.fullAwsAccess, full.targetPaths, scps.fullAwsAccessExplicit);
+    const wantedNames = new Set(wanted.map((p) => p.name));
+    for (const policy of liveScps.policies.filter((p) => isOurs(p.name) && !wantedNames.has(p.name))) {
+      for (const target of policy.targetPaths) {
+        detaches.push({ type: 'scp.detach', target: `${policy.name} @ ${target}`, reason: 'policy-removed', before: { policy: policy.name, target }, after: null });
+      }
+      deletes.push({ type: 'scp.delete', target: policy.name, reason: policy.name.endsWith(STAGED_SUFFIX) ? 'staging-done' : 'removed-from-repository', before: { policy_id: policy.id }, after: null });
+    }
+  }
+
+  const changes: Change[] = [
+    ...(liveScps.enabled ? [] : [{ type: 'scp.enable' as const, target: 'Root', reason: 'scps-disabled', before: { enabled: false }, after: { enabled: true } }]),
+    ...puts,
+    ...attaches,
+    ...detaches,
+    ...deletes,
+  ];
+
+  const before = liveAttachments(liveScps);
+  const after = applyChanges(before, changes);
+  const preview = previewEffect(desired, live, before, after, changes);
+  const violations = checkTargets(after, org.limits.scp_max_per_target, managedTargets);
+  const basis = { config: digest(wanted.map((p) => [p.name, p.content, p.targets])), live: liveScpDigest(live, liveScps) };
+  if (waiting.size) notes.push(`not attached yet, because these OUs do not exist: ${[...waiting].sort().join(', ')}; run sync-accounts first`);
+  if (options.stage === 'test') notes.push(`staged: changed policies go to ${org.scp_test_ou} only, as <name>${STAGED_SUFFIX}; run without --stage test to apply them everywhere`);
+  return { plan: makePlan('sync-scps', basis, changes, { notes, preview }), violations };
+}
+
+function liveAttachments(scps: LiveScps): Attachments {
+  const attachments: Attachments = new Map();
+  for (const policy of scps.policies) {
+    for (const target of policy.targetPaths) {
+      if (!attachments.has(target)) attachments.set(target, new Map());
+      attachments.get(target)!.set(policy.name, parseContent(policy.content));
+    }
+  }
+  return attachments;
+}
+
+/** What the attachments will be once the changes are made. */
+function applyChanges(before: Attachments, changes: readonly Change[]): Attachments {
+  const after: Attachments = new Map([...before].map(([t, m]) => [t, new Map(m)]));
+  const documents = new Map<string, PolicyDocument>();
+  for (const change of changes) {
+    const fields = (change.after ?? change.before ?? {}) as { policy?: string; target?: string; document?: PolicyDocument };
+    if (change.type === 'scp.create' || change.type === 'scp.update') {
+      documents.set(change.target, fields.document!);
+      for (const policies of after.values()) if (policies.has(change.target)) policies.set(change.target, fields.document);
+    } else if (change.type === 'scp.attach') {
+      if (!after.has(fields.target!)) after.set(fields.target!, new Map());
+      const existing = [...before.values()].find((m) => m.has(fields.policy!))?.get(fields.policy!);
+      after.get(fields.target!)!.set(fields.policy!, documents.get(fields.policy!) ?? existing);
+    } else if (change.type === 'scp.detach') {
+      after.get(fields.target!)?.delete(fields.policy!);
+    } else if (change.type === 'scp.delete') {
+      for (const policies of after.values()) policies.delete(change.target);
+    }
+  }
+  return after;
+}
+
+/** Each target orgvend manages keeps within the count limit and keeps an Allow. */
+function checkTargets(after: Attachments, limit: number, managed: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  for (const target of [...managed].sort()) {
+    const policies = after.get(target) ?? new Map<string, PolicyDocument | undefined>();
+    if (policies.size > limit) {
+      problems.push(`${target} would carry ${policies.size} policies (${[...policies.keys()].join(', ')}), over organization.limits.scp_max_per_target (${limit})`);
+    }
+    const allows = [...policies.values()].some((d) => d === undefined || [d.Statement].flat().some((s) => s.Effect === 'Allow'));
+    if (!allows) problems.push(`${target} would be left with no policy that allows anything: nothing would work in its accounts`);
+  }
+  return problems;
+}
+
+function levelsFor(attachments: Attachments, ou: string, accountId: string): Level[] {
+  const targets = ['Root', ...(ou ? ancestors(ou) : []), `account:${accountId}`];
+  return targets.map((target) => ({
+    target,
+    policies: [...(attachments.get(target) ?? new Map())]
+      .filter((entry): entry is [string, PolicyDocument] => entry[1] !== undefined)
+      .map(([name, document]): NamedPolicy => ({ name, document })),
+  }));
+}
+
+function previewEffect(desired: Desired, live: Live, before: Attachments, after: Attachments, changes: Change[]): SamplePreview[] {
+  // The accounts that exist, where they are: policies act on them, not on plans for them.
+  const accounts = matchAccounts(desired.accounts, live)
+    .matches.filter((m) => m.live && m.desired.lifecycle === 'active')
+    .map((m) => ({ name: m.desired.name, ou: m.live!.ou, id: m.live!.id }));
+  const effective = (attachments: Attachments, a: (typeof accounts)[number]) => digest(levelsFor(attachments, a.ou, a.id));
+  const changed = new Set(accounts.filter((a) => effective(before, a) !== effective(after, a)).map((a) => a.name));
+
+  const targetsOf = (name: string) => [...new Set([...before, ...after].filter(([, m]) => m.has(name)).map(([t]) => t))];
+  for (const change of changes) {
+    const fields = (change.after ?? change.before ?? {}) as { target?: string };
+    const targets = change.type === 'scp.attach' || change.type === 'scp.detach' ? [fields.target!] : change.type === 'scp.enable' ? ['Root'] : targetsOf(change.target);
+    change.affects = accounts.filter((a) => changed.has(a.name) && targets.some((t) => isUnder(a.ou, t) || t === `account:${a.id}`)).map((a) => a.name);
+  }
+
+  return desired.organization.scps.samples.map((sample) => ({
+    ...sample,
+    transitions: accounts.flatMap((a) => {
+      const principalArn = sample.principal?.startsWith('arn:') ? sample.principal : sample.principal ? `arn:aws:iam::${a.id}:${sample.principal}` : undefined;
+      const request = { action: sample.action, region: sample.region, resource: sample.resource, principalArn };
+      const was = evaluate(levelsFor(before, a.ou, a.id), request);
+      const will = evaluate(levelsFor(after, a.ou, a.id), request);
+      return was.decision === will.decision ? [] : [{ account: a.name, before: was.decision, after: will.decision, reason: will.reason }];
+    }),
+  }));
+}

@@ -1,0 +1,176 @@
+/**
+ * The service control policies of the repository: every `<name>.json` or `<name>.json.njk`
+ * file under scps/, rendered with nunjucks against accounts.yml, checked, and attached
+ * where its folder says (`scps/Root/`, `scps/<OU path>/`) and where
+ * `organization.scps.attachments` adds; `scps/_library/` policies only the latter.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import nunjucks from 'nunjucks';
+import type { Diagnostic, Problem } from '../config/diagnostics.js';
+import type { Desired } from '../config/resolve.js';
+import { didYouMean } from '../config/suggest.js';
+import { YamlSource } from '../config/yaml-source.js';
+import type { PolicyDocument } from './evaluate.js';
+import { FULL_AWS_ACCESS, type DesiredPolicy, type DesiredScps } from './model.js';
+import { minify, validatePolicyDocument } from './validate.js';
+
+export const SCP_DIR = 'scps';
+export const LIBRARY = '_library';
+const POLICY_FILE = /^(.+)\.json(\.njk)?$/;
+const POLICY_NAME = /^[A-Za-z0-9_+=,.@-]{1,128}$/;
+
+export interface ScpLoadResult {
+  scps?: DesiredScps;
+  diagnostics: Diagnostic[];
+}
+
+async function policyFiles(dir: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return entries
+    .filter((e) => e.isFile() && POLICY_FILE.test(e.name))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+/** The first nunjucks comment is the policy's description (its "why"). */
+function description(text: string, file: string): string {
+  const comment = text.match(/\{#([\s\S]*?)#\}/)?.[1]?.replace(/\s+/g, ' ').trim();
+  return (comment || `Managed by orgvend from ${file}`).slice(0, 512);
+}
+
+/** Comments become blank lines, so the rendered JSON keeps the template's line numbers. */
+const blankComments = (text: string) => text.replace(/\{#[\s\S]*?#\}/g, (c) => '\n'.repeat(c.split('\n').length - 1));
+
+function templateContext(desired: Desired): Record<string, unknown> {
+  const org = desired.organization;
+  const regions = new Set(desired.accounts.flatMap((a) => [...a.settings.regions, a.settings.global_region]));
+  const params = org.scps.parameters;
+  const context: Record<string, unknown> = { organization: org, params, approved_regions: [...regions].sort() };
+  if (typeof params.account_admin_role === 'string') {
+    context.account_admin_role_arn = `arn:aws:iam::${org.delegated_admin_account_id ?? org.management_account_id}:role/${params.account_admin_role}`;
+  }
+  return context;
+}
+
+function position(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length, column: before.at(-1)!.length + 1 };
+}
+
+function fileDiagnostic(file: string, text: string, code: Diagnostic['code'], message: string, at = { line: 1, column: 1 }, hint?: string): Diagnostic {
+  return { code, severity: 'error', file, ...at, length: 1, path: '', message, hint, snippet: text.split('\n')[at.line - 1] };
+}
+
+export async function loadScps(desired: Desired, repoDir: string, config: YamlSource | undefined): Promise<ScpLoadResult> {
+  const root = join(repoDir, SCP_DIR);
+  const org = desired.organization;
+  const diagnostics: Diagnostic[] = [];
+  const configProblem = (problem: Problem) => config && diagnostics.push(config.locate(problem));
+  const managedTargets = ['Root', ...desired.ous];
+  const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
+  const context = templateContext(desired);
+  const policies: DesiredPolicy[] = [];
+
+  for (const path of await policyFiles(root)) {
+    const file = relative(repoDir, path).split(sep).join('/');
+    const folder = relative(root, path).split(sep).slice(0, -1).join('/');
+    const [, name, template] = path.split(sep).at(-1)!.match(POLICY_FILE)!;
+    const source = await readFile(path, 'utf8');
+
+    let text = source;
+    if (template) {
+      try {
+        text = env.renderString(blankComments(source), context);
+      } catch (error) {
+        const message = (error as Error).message.replace(/^\(unknown path\)\s*/, '');
+        const at = message.match(/\[Line (\d+), Column (\d+)\]/);
+        diagnostics.push(
+          fileDiagnostic(file, source, 'template-render', `cannot render the policy: ${message.replace(/\[Line \d+, Column \d+\]\s*/, '').trim()}`, at ? { line: Number(at[1]), column: Number(at[2]) } : undefined, 'the variables are organization, params (organization.scps.parameters), approved_regions and account_admin_role_arn'),
+        );
+        continue;
+      }
+    }
+    let document: PolicyDocument;
+    try {
+      document = JSON.parse(text) as PolicyDocument;
+    } catch (error) {
+      const offset = Number((error as Error).message.match(/position (\d+)/)?.[1] ?? 0);
+      diagnostics.push(fileDiagnostic(file, text, 'scp-syntax', `not valid JSON: ${(error as Error).message}`, position(text, offset)));
+      continue;
+    }
+    const located = new YamlSource(file, text);
+    diagnostics.push(...validatePolicyDocument(document, { maxCharacters: org.limits.scp_max_characters }).map((p) => located.locate(p)));
+    if (!POLICY_NAME.test(name!)) {
+      diagnostics.push(fileDiagnostic(file, text, 'invalid-value', `"${name}" is not a valid policy name`, undefined, 'name the file with 1–128 letters, digits or _+=,.@-'));
+    }
+    if (!folder) {
+      diagnostics.push(fileDiagnostic(file, text, 'scp-unknown-target', 'a policy directly in scps/ is attached nowhere', undefined, 'move it to scps/Root/, an OU\'s folder, or scps/_library/'));
+      continue;
+    }
+    const own = folder === LIBRARY ? [] : [folder];
+    for (const target of own.filter((t) => !managedTargets.includes(t))) {
+      diagnostics.push(fileDiagnostic(file, text, 'scp-unknown-target', `its folder names OU ${target}, which accounts.yml does not use`, undefined, didYouMean(target, managedTargets)));
+    }
+    const duplicate = policies.find((p) => p.name === name);
+    if (duplicate || name === FULL_AWS_ACCESS) {
+      diagnostics.push(fileDiagnostic(file, text, 'scp-duplicate-name', `policy ${name} is defined twice${duplicate ? `: also in ${duplicate.file}` : ' (FullAWSAccess is AWS\'s)'}`, undefined, 'a policy attached in several places is one file plus organization.scps.attachments'));
+      continue;
+    }
+    policies.push({ name: name!, file, description: description(source, file), document, content: minify(document), targets: own });
+  }
+
+  // Attachments the DSL adds.
+  for (const [name, targets] of Object.entries(org.scps.attachments)) {
+    const policy = policies.find((p) => p.name === name);
+    if (!policy) {
+      configProblem({ code: 'scp-unknown-policy', path: ['organization', 'scps', 'attachments', name], at: 'key', message: `no policy file named ${name} under scps/`, hint: didYouMean(name, policies.map((p) => p.name)) });
+      continue;
+    }
+    targets.forEach((target, i) => {
+      if (managedTargets.includes(target)) policy.targets.push(target);
+      else configProblem({ code: 'scp-unknown-target', path: ['organization', 'scps', 'attachments', name, i], message: `${target} is neither Root nor an OU accounts.yml uses`, hint: didYouMean(target, managedTargets) });
+    });
+  }
+  (org.scps.full_aws_access ?? []).forEach((target, i) => {
+    if (!managedTargets.includes(target)) {
+      configProblem({ code: 'scp-unknown-target', path: ['organization', 'scps', 'full_aws_access', i], message: `${target} is neither Root nor an OU accounts.yml uses`, hint: didYouMean(target, managedTargets) });
+    }
+  });
+  for (const policy of policies) policy.targets = [...new Set(policy.targets)].sort();
+
+  const fullAwsAccess = org.scps.full_aws_access ?? managedTargets;
+  for (const target of managedTargets) {
+    const attached = policies.filter((p) => p.targets.includes(target));
+    const count = attached.length + (fullAwsAccess.includes(target) ? 1 : 0);
+    if (count > org.limits.scp_max_per_target) {
+      configProblem({
+        code: 'scp-too-many',
+        path: ['organization', 'scps'],
+        at: 'key',
+        message: `${target} would carry ${count} policies, FullAWSAccess included (${attached.map((p) => p.name).join(', ')}); the limit (organization.limits.scp_max_per_target) is ${org.limits.scp_max_per_target}`,
+        hint: 'merge policies: one policy may hold many statements',
+      });
+    }
+    const allows = fullAwsAccess.includes(target) || attached.some((p) => [p.document.Statement].flat().some((s) => s.Effect === 'Allow'));
+    if (!allows) {
+      configProblem({
+        code: 'scp-no-allow',
+        path: ['organization', 'scps', 'full_aws_access'],
+        at: 'key',
+        message: `nothing is allowed at ${target}: FullAWSAccess is not attached there and no policy attached there has an Allow`,
+        hint: `add ${target} to organization.scps.full_aws_access, or attach a policy that allows what its accounts need`,
+      });
+    }
+  }
+
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  return { scps: { policies, fullAwsAccess, fullAwsAccessExplicit: org.scps.full_aws_access !== undefined, managedTargets }, diagnostics };
+}
+

@@ -1,0 +1,54 @@
+/** Service control policies as the repository wants them, and as the organization has them. */
+import type { OrgPolicy } from '../protocol/requests.js';
+import type { PolicyDocument } from './evaluate.js';
+
+/** AWS's own policy that allows everything; attached to the root and every OU unless the DSL says otherwise. */
+export const FULL_AWS_ACCESS = 'FullAWSAccess';
+/** A policy staged in organization.scp_test_ou before it reaches everyone: `<name>.staged`. */
+export const STAGED_SUFFIX = '.staged';
+
+export interface DesiredPolicy {
+  name: string;
+  /** Where it comes from: `scps/_library/deny-root-user.json.njk`. */
+  file: string;
+  description: string;
+  document: PolicyDocument;
+  /** The minified document, as sent to AWS. */
+  content: string;
+  /** `Root` or OU paths, sorted. */
+  targets: string[];
+}
+
+export interface DesiredScps {
+  policies: DesiredPolicy[];
+  /** Where FullAWSAccess must be attached. */
+  fullAwsAccess: string[];
+  /** True when the DSL lists full_aws_access: only then does orgvend detach it anywhere. */
+  fullAwsAccessExplicit: boolean;
+  /** `Root` and every OU orgvend manages: attachments elsewhere are left alone. */
+  managedTargets: string[];
+}
+
+export interface LivePolicy extends OrgPolicy {
+  /** Targets as paths: `Root`, OU paths, `account:<id>`. */
+  targetPaths: string[];
+}
+
+export interface LiveScps {
+  /** Whether SCPs are enabled on the root. */
+  enabled: boolean;
+  policies: LivePolicy[];
+}
+
+export function policyTags(policy: Pick<DesiredPolicy, 'name' | 'file'>): Record<string, string> {
+  return { 'managed-by': 'orgvend', 'orgvend:policy': policy.name, 'orgvend:file': policy.file };
+}
+
+/** The document, parsed; content AWS returns may carry whitespace. */
+export function parseContent(content: string): PolicyDocument | undefined {
+  try {
+    return JSON.parse(content) as PolicyDocument;
+  } catch {
+    return undefined;
+  }
+}
