@@ -17,10 +17,13 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          // One moto server for the run, reset before each file: files take turns.
+          // moto servers started once for the run (as many as files at once), each file
+          // leasing one and resetting it first.
           globalSetup: ['test/integration/harness/global-moto.ts'],
           setupFiles: ['test/integration/harness/reset-moto.ts'],
-          fileParallelism: false,
+          maxWorkers: 2,
+          // After the unit tests, as a group of its own with its own worker count.
+          sequence: { groupOrder: 1 },
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

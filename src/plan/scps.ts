@@ -47,8 +47,13 @@ export interface ScpPlanResult {
   violations: string[];
 }
 
-export function planScps(desired: Desired, scps: DesiredScps, live: Live, liveScps: LiveScps, options: ScpPlanOptions): ScpPlanResult {
+export function planScps(desired: Desired, scps: DesiredScps, live: Live, current: LiveScps, options: ScpPlanOptions): ScpPlanResult {
   const org = desired.organization;
+  // Enabling SCPs attaches FullAWSAccess to the root, every OU and every account: plan from there.
+  const everywhere = ['Root', ...live.ous.map((o) => o.path), ...live.accounts.map((a) => `account:${a.id}`)];
+  const liveScps: LiveScps = current.enabled
+    ? current
+    : { ...current, policies: current.policies.map((p) => (p.aws_managed && p.name === FULL_AWS_ACCESS ? { ...p, targetPaths: everywhere } : p)) };
   const managedTargets = new Set(scps.managedTargets);
   const isOurs = (name: string) => {
     const policy = liveScps.policies.find((p) => p.name === name);
@@ -115,7 +120,7 @@ export function planScps(desired: Desired, scps: DesiredScps, live: Live, liveSc
   const after = applyChanges(before, changes);
   const preview = previewEffect(desired, live, before, after, changes);
   const violations = checkTargets(after, org.limits.scp_max_per_target, managedTargets);
-  const basis = { config: digest(wanted.map((p) => [p.name, p.content, p.targets])), live: liveScpDigest(live, liveScps) };
+  const basis = { config: digest(wanted.map((p) => [p.name, p.content, p.targets])), live: liveScpDigest(live, current) };
   if (waiting.size) notes.push(`not attached yet, because these OUs do not exist: ${[...waiting].sort().join(', ')}; run sync-accounts first`);
   if (options.stage === 'test') notes.push(`staged: changed policies go to ${org.scp_test_ou} only, as <name>${STAGED_SUFFIX}; run without --stage test to apply them everywhere`);
   return { plan: makePlan('sync-scps', basis, changes, { notes, preview }), violations };

@@ -4,7 +4,6 @@
  * through CloudFormation, and the handler worker running in this process.
  */
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
-import { inject } from 'vitest';
 import { MemoryRecorder } from '../../../src/audit/recorder.js';
 import type { AwsCall, ClientFactory } from '../../../src/aws/clients.js';
 import { applyBootstrap, bootstrapAccounts, planBootstrap, type BootstrapEnv } from '../../../src/bootstrap/bootstrap.js';
@@ -17,6 +16,7 @@ import { sandboxFactory } from '../../../src/sandbox/sandbox.js';
 import { EventBridgeTransport, type BusTopology } from '../../../src/transport/eventbridge.js';
 import type { CollectorOptions } from '../../../src/transport/reply-collector.js';
 import { exampleText } from '../../helpers/dsl.js';
+import { motoEndpoint } from './moto-endpoint.js';
 
 const TEMPLATES = new URL('../../../templates', import.meta.url).pathname;
 
@@ -40,7 +40,7 @@ export interface TestOrganization {
 }
 
 export async function createTestOrganization(dsl = exampleText()): Promise<TestOrganization> {
-  const endpoint = inject('motoEndpoint');
+  const endpoint = motoEndpoint();
   const configured = parseConfig('accounts.yml', dsl);
   if (!configured.desired) throw new Error(`test DSL is invalid: ${JSON.stringify(configured.diagnostics)}`);
   const calls: AwsCall[] = [];
@@ -119,8 +119,9 @@ export async function cliWorkspace(
   org: TestOrganization,
   dsl: string,
   as = org.desired.organization.cicd_account_id,
-): Promise<{ cwd: string; env: Record<string, string>; write(text: string): void }> {
-  const { mkdtempSync, writeFileSync, cpSync } = await import('node:fs');
+): Promise<{ cwd: string; env: Record<string, string>; write(text: string): void; file(path: string, text?: string): void }> {
+  const { mkdtempSync, writeFileSync, cpSync, mkdirSync, rmSync } = await import('node:fs');
+  const { dirname } = await import('node:path');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const { AssumeRoleCommand } = await import('@aws-sdk/client-sts');
@@ -135,6 +136,13 @@ export async function cliWorkspace(
   return {
     cwd,
     write,
+    /** Write a file of the repository, or remove it when `text` is absent. */
+    file(path, text) {
+      const full = join(cwd, path);
+      if (text === undefined) return rmSync(full, { force: true });
+      mkdirSync(dirname(full), { recursive: true });
+      writeFileSync(full, text);
+    },
     env: {
       AWS_ENDPOINT_URL: org.endpoint,
       AWS_REGION: org.desired.organization.home_region,

@@ -1,7 +1,12 @@
-/** Every test file starts from an empty emulator. */
-import { beforeAll, inject } from 'vitest';
+/** Every test file takes a moto server of its own for its run, starting from an empty one. */
+import { afterAll, beforeAll } from 'vitest';
 import { resetMoto } from '../../../src/sandbox/moto.js';
+import { leaseMoto, releaseMoto } from './moto-endpoint.js';
 
 beforeAll(async () => {
-  await resetMoto(inject('motoEndpoint'));
+  await resetMoto(await leaseMoto());
+});
+
+afterAll(() => {
+  releaseMoto();
 });

@@ -1,0 +1,155 @@
+/**
+ * sync-scps end to end on moto, as CI runs it (the CLI in the CICD account, handlers in
+ * the worker, the real bus between). Tests run in order on one organization.
+ */
+import { DescribePolicyCommand, ListPoliciesCommand, ListTagsForResourceCommand, ListTargetsForPolicyCommand } from '@aws-sdk/client-organizations';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { AwsCall } from '../../src/aws/clients.js';
+import { runCli } from '../../src/cli/run.js';
+import type { Worker } from '../../src/handlers/worker.js';
+import { dslText } from '../helpers/dsl.js';
+import { captureIo } from '../helpers/io.js';
+import { isMutating } from '../helpers/mutating.js';
+import { denyLeave, policy } from '../helpers/repo.js';
+import { cliWorkspace, createTestOrganization, type TestOrganization } from './harness/organization.js';
+
+let org: TestOrganization;
+let worker: Worker;
+let workspace: Awaited<ReturnType<typeof cliWorkspace>>;
+const cliCalls: AwsCall[] = [];
+
+const DSL = dslText([
+  [['organization', 'scp_test_ou'], 'Internal/Dev'],
+  [['organization', 'scps', 'attachments'], { 'deny-leave': ['Root'] }],
+  [['organization', 'scps', 'samples'], [{ action: 'ec2:RunInstances', region: 'us-east-1' }, { action: 'organizations:LeaveOrganization' }]],
+]);
+const denyRegion = (region: string) =>
+  policy([{ Sid: 'DenyRegion', Effect: 'Deny', Action: 'ec2:*', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': region } } }]);
+
+beforeAll(async () => {
+  org = await createTestOrganization(DSL);
+  worker = org.startWorker();
+  workspace = await cliWorkspace(org, DSL);
+  for (const [key, value] of Object.entries(workspace.env)) vi.stubEnv(key, value);
+  workspace.file('scps/_library/deny-leave.json', denyLeave);
+  workspace.file('scps/Internal/Dev/deny-region.json', denyRegion('us-west-2'));
+  expect((await cli('--action', 'sync-accounts', '--execute')).code).toBe(0);
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await worker.stop();
+  await org.close();
+});
+
+async function cli(...argv: string[]) {
+  const io = captureIo({ cwd: workspace.cwd });
+  const code = await runCli(argv, io, { onCall: (call) => cliCalls.push(call) });
+  return { code, out: io.out(), err: io.err() };
+}
+
+/** Every SCP in moto: name → { id, content, targets as paths, tags }. */
+async function policies() {
+  const client = await org.factory.forAccount(org.desired.organization.management_account_id).client('organizations');
+  const { readTree } = await import('../../src/handlers/organization-tree.js');
+  const tree = await readTree(client, { withAccounts: false });
+  const pathOf = new Map([[tree.rootId, 'Root'], ...tree.ous.map((o) => [o.id, o.path] as const)]);
+  const list = (await client.send(new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY' }))).Policies ?? [];
+  const out: Record<string, { id: string; content: unknown; targets: string[]; tags: Record<string, string> }> = {};
+  for (const p of list) {
+    const targets = ((await client.send(new ListTargetsForPolicyCommand({ PolicyId: p.Id! }))).Targets ?? []).map((t) => pathOf.get(t.TargetId!) ?? 'account');
+    const content = JSON.parse((await client.send(new DescribePolicyCommand({ PolicyId: p.Id! }))).Policy!.Content!);
+    const tags = p.AwsManaged ? {} : Object.fromEntries(((await client.send(new ListTagsForResourceCommand({ ResourceId: p.Id! }))).Tags ?? []).map((t) => [t.Key!, t.Value!]));
+    out[p.Name!] = { id: p.Id!, content, targets: [...new Set(targets)].filter((t) => t !== 'account').sort(), tags };
+  }
+  return out;
+}
+
+describe('sync-scps', () => {
+  it('plans the policies with a preview, and without --execute changes nothing', async () => {
+    const before = await policies();
+    const mutating = org.calls.filter((c) => isMutating(c.operation)).length;
+    const { code, out } = await cli('--action', 'sync-scps', '--detailed-exitcode');
+    expect(code).toBe(2);
+    expect(out).toMatch(/\+ scp\.create +deny-leave +\d+ characters, from scps\/_library\/deny-leave\.json/);
+    expect(out).toMatch(/\+ scp\.attach +deny-region @ Internal\/Dev +attach to Internal\/Dev/);
+    expect(out).toContain('affects foo');
+    expect(out).toContain('ec2:RunInstances in us-east-1: no account\'s outcome changes');
+    expect(out).toContain('organizations:LeaveOrganization: allowed → denied for foo, dns');
+    expect(cliCalls.filter((c) => isMutating(c.operation))).toEqual([]);
+    expect(org.calls.filter((c) => isMutating(c.operation)).length).toBe(mutating);
+    expect(await policies()).toEqual(before);
+  });
+
+  it('creates and attaches them with --execute, tagged as orgvend\'s; the next plan is empty', async () => {
+    const { code, out } = await cli('--action', 'sync-scps', '--execute');
+    expect(out).toContain('Converged');
+    expect(code).toBe(0);
+    const now = await policies();
+    expect(now['deny-leave']).toMatchObject({ targets: ['Root'], tags: { 'managed-by': 'orgvend', 'orgvend:policy': 'deny-leave', 'orgvend:file': 'scps/_library/deny-leave.json' } });
+    expect(now['deny-region']!.targets).toEqual(['Internal/Dev']);
+    expect(now.FullAWSAccess).toBeDefined();
+    expect((await cli('--action', 'sync-scps', '--detailed-exitcode')).code).toBe(0);
+  });
+
+  it('updates an edited policy in place, showing the statement that changed', async () => {
+    const id = (await policies())['deny-region']!.id;
+    workspace.file('scps/Internal/Dev/deny-region.json', denyRegion('eu-west-1'));
+    const { code, out } = await cli('--action', 'sync-scps', '--execute');
+    expect(out).toMatch(/~ scp\.update +deny-region +~DenyRegion/);
+    expect(out).toContain('- "aws:RequestedRegion": "us-west-2"');
+    expect(out).toContain('+ "aws:RequestedRegion": "eu-west-1"');
+    expect(code).toBe(0);
+    const now = (await policies())['deny-region']!;
+    expect(now.id).toBe(id);
+    expect(JSON.stringify(now.content)).toContain('eu-west-1');
+  });
+
+  it('attaches a policy whose file moved to another OU there, and detaches it here', async () => {
+    workspace.file('scps/Internal/Dev/deny-region.json');
+    workspace.file('scps/Internal/Infra/deny-region.json', denyRegion('eu-west-1'));
+    const { code, out } = await cli('--action', 'sync-scps', '--execute');
+    const attach = out.indexOf('scp.attach  deny-region @ Internal/Infra');
+    const detach = out.indexOf('scp.detach  deny-region @ Internal/Dev');
+    expect(attach).toBeGreaterThan(-1);
+    expect(detach).toBeGreaterThan(attach);
+    expect(code).toBe(0);
+    expect((await policies())['deny-region']!.targets).toEqual(['Internal/Infra']);
+  });
+
+  it('stages a change in the test OU first, then applies it everywhere and removes the staged copy', async () => {
+    workspace.file('scps/Internal/Infra/deny-region.json', denyRegion('ap-south-1'));
+    const staged = await cli('--action', 'sync-scps', '--stage', 'test', '--execute');
+    expect(staged.out).toMatch(/\+ scp\.create +deny-region\.staged/);
+    expect(staged.code).toBe(0);
+    let now = await policies();
+    expect(now['deny-region.staged']!.targets).toEqual(['Internal/Dev']);
+    expect(JSON.stringify(now['deny-region']!.content)).toContain('eu-west-1');
+
+    const applied = await cli('--action', 'sync-scps', '--execute');
+    expect(applied.code).toBe(0);
+    now = await policies();
+    expect(now['deny-region.staged']).toBeUndefined();
+    expect(JSON.stringify(now['deny-region']!.content)).toContain('ap-south-1');
+  });
+
+  it('detaches and deletes a policy whose file is gone, and never FullAWSAccess', async () => {
+    workspace.file('scps/Internal/Infra/deny-region.json');
+    const { code, out } = await cli('--action', 'sync-scps', '--execute');
+    expect(out).toMatch(/- scp\.delete +deny-region/);
+    expect(code).toBe(0);
+    const now = await policies();
+    expect(now['deny-region']).toBeUndefined();
+    expect(now.FullAWSAccess!.targets).toEqual(expect.arrayContaining(['Root', 'Internal', 'Internal/Dev']));
+  });
+
+  it('refuses an invalid policy before asking anything of AWS', async () => {
+    workspace.file('scps/Root/broken.json', policy([{ Effect: 'Deny', Principal: '*', Action: 'ec2:RunInstances', Resource: '*' }]));
+    const calls = cliCalls.length;
+    const { code, err } = await cli('--action', 'sync-scps');
+    expect(code).toBe(65);
+    expect(err).toMatch(/error\[scp-principal\] scps\/Root\/broken\.json:\d+:\d+/);
+    expect(cliCalls.length).toBe(calls);
+    workspace.file('scps/Root/broken.json');
+  });
+});

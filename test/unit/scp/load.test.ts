@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '../../../src/config/load.js';
+import { loadScps } from '../../../src/scp/load.js';
+import { dslText } from '../../helpers/dsl.js';
+import { denyLeave, policy, scratchRepo } from '../../helpers/repo.js';
+
+const ROOT = new URL('../../../', import.meta.url).pathname;
+
+async function load(files: Record<string, string>, dsl = dslText()) {
+  const dir = scratchRepo({ 'accounts.yml': dsl, ...files });
+  const config = await readConfig('accounts.yml', dir);
+  if (!config.desired) throw new Error(JSON.stringify(config.diagnostics));
+  return loadScps(config.desired, dir, config.source);
+}
+
+const errors = (result: Awaited<ReturnType<typeof load>>) => result.diagnostics.map((d) => `${d.code} ${d.file}:${d.line} ${d.message}`);
+
+describe('loading scps/', () => {
+  it('loads the example repository: ten policies, attached by folder and by accounts.yml', async () => {
+    const config = await readConfig('accounts.yml', ROOT);
+    const { scps, diagnostics } = await loadScps(config.desired!, ROOT, config.source);
+    expect(diagnostics).toEqual([]);
+    expect(scps!.policies.map((p) => [p.name, p.targets])).toEqual([
+      ['deny-large-instances', ['Internal/Dev']],
+      ['account-settings-from-delegated-admin', ['Internal']],
+      ['approved-regions-only', ['Internal']],
+      ['deny-iam-users-with-login-profiles', ['Internal/CDE', 'Internal/Standard']],
+      ['deny-leave-organization', ['Root']],
+      ['deny-root-user', ['Internal']],
+      ['protect-cloudtrail', ['Internal']],
+      ['protect-s3-block-public-access', ['Internal/CDE', 'Internal/Standard']],
+      ['protect-security-roles', ['Internal']],
+      ['require-imdsv2', ['Internal']],
+    ]);
+    const regions = scps!.policies.find((p) => p.name === 'approved-regions-only')!;
+    expect(regions.description).toMatch(/^Work happens only in the regions accounts\.yml lists/);
+    expect(JSON.stringify(regions.document)).toContain('"aws:RequestedRegion":["ap-southeast-2","us-east-1","us-west-1","us-west-2"]');
+    expect(scps!.fullAwsAccess).toContain('Internal/Dev');
+    expect(scps!.fullAwsAccessExplicit).toBe(false);
+  });
+
+  it('sends the minified document and counts its characters', async () => {
+    const { scps } = await load({ 'scps/Root/deny-leave.json': denyLeave });
+    expect(scps!.policies[0]!.content).toBe('{"Version":"2012-10-17","Statement":[{"Sid":"DenyLeave","Effect":"Deny","Action":"organizations:LeaveOrganization","Resource":"*"}]}');
+  });
+
+  it('reports JSON that does not parse, with its line', async () => {
+    const result = await load({ 'scps/Root/broken.json': '{\n  "Version": "2012-10-17",\n  "Statement": [\n    { "Effect": "Deny", }\n  ]\n}\n' });
+    expect(result.scps).toBeUndefined();
+    expect(errors(result)).toEqual([expect.stringMatching(/^scp-syntax scps\/Root\/broken\.json:4 not valid JSON/)]);
+  });
+
+  it('reports a rule broken inside a policy at the line of the offending key', async () => {
+    const text = policy([{ Effect: 'Deny', Principal: '*', Action: 'ec2:RunInstances', Resource: '*' }]);
+    const result = await load({ 'scps/Root/with-principal.json': text });
+    const line = text.split('\n').findIndex((l) => l.includes('"Principal"')) + 1;
+    expect(errors(result)).toEqual([expect.stringContaining(`scp-principal scps/Root/with-principal.json:${line} `)]);
+  });
+
+  it('reports a policy over the size limit by how much', async () => {
+    const result = await load(
+      { 'scps/Root/big.json': policy([{ Effect: 'Deny', Action: Array.from({ length: 40 }, (_, i) => `ec2:Action${i}`), Resource: '*' }]) },
+      dslText([[['organization', 'limits', 'scp_max_characters'], 500]]),
+    );
+    expect(errors(result)).toEqual([expect.stringMatching(/^scp-too-large scps\/Root\/big\.json:1 the policy is [\d,]+ characters once minified; the limit \(organization\.limits\.scp_max_characters\) is 500: [\d,]+ over/)]);
+  });
+
+  it('keeps a template\'s line numbers when its comments are removed', async () => {
+    const text = '{# why:\n   three lines\n   of reasons #}\n{\n  "Version": "2012-10-17",\n  "Statement": [{ "Effect": "Maybe", "Action": "*", "Resource": "*" }]\n}\n';
+    const result = await load({ 'scps/Root/maybe.json.njk': text });
+    expect(errors(result)).toEqual([expect.stringContaining('scp-statement scps/Root/maybe.json.njk:6 ')]);
+  });
+
+  it('reports a template that uses a variable it is not given, with the template line', async () => {
+    const text = '{\n  "Version": "2012-10-17",\n  "Statement": [{ "Effect": "Deny", "Action": "*", "Resource": "{{ params.nothing }}" }]\n}\n';
+    const result = await load({ 'scps/Root/undefined.json.njk': text });
+    expect(errors(result)).toEqual([expect.stringMatching(/^template-render scps\/Root\/undefined\.json\.njk:3 cannot render the policy: .*undefined/)]);
+  });
+
+  it('takes the first comment of a template as the policy\'s description', async () => {
+    const { scps } = await load({ 'scps/Root/deny-leave.json.njk': `{# Keep accounts in.   #}\n${denyLeave}` });
+    expect(scps!.policies[0]!.description).toBe('Keep accounts in.');
+  });
+
+  it('refuses a policy attached nowhere, in a folder that is no OU, or named twice', async () => {
+    const result = await load({
+      'scps/loose.json': denyLeave,
+      'scps/Internal/Nowhere/lost.json': denyLeave,
+      'scps/Root/twice.json': denyLeave,
+      'scps/_library/twice.json': denyLeave,
+    });
+    expect(errors(result).sort()).toEqual([
+      expect.stringMatching(/^scp-duplicate-name scps\/_library\/twice\.json:1 policy twice is defined twice: also in scps\/Root\/twice\.json/),
+      expect.stringMatching(/^scp-unknown-target scps\/Internal\/Nowhere\/lost\.json:1 its folder names OU Internal\/Nowhere, which accounts\.yml does not use/),
+      expect.stringMatching(/^scp-unknown-target scps\/loose\.json:1 a policy directly in scps\/ is attached nowhere/),
+    ]);
+  });
+
+  it('reports, in accounts.yml, attachments to unknown policies or targets', async () => {
+    const result = await load(
+      { 'scps/_library/deny-leave.json': denyLeave },
+      dslText([[['organization', 'scps', 'attachments'], { 'deny-leav': ['Root'], 'deny-leave': ['Internal/Devv'] }]]),
+    );
+    expect(result.diagnostics.map((d) => [d.code, d.file, d.path, d.hint])).toEqual(
+      expect.arrayContaining([
+        ['scp-unknown-policy', 'accounts.yml', 'organization.scps.attachments.deny-leav', 'did you mean "deny-leave"?'],
+        ['scp-unknown-target', 'accounts.yml', 'organization.scps.attachments.deny-leave[0]', 'did you mean "Internal/Dev"?'],
+      ]),
+    );
+  });
+
+  it('counts FullAWSAccess among a target\'s policies', async () => {
+    const files = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`scps/Internal/deny-${i}.json`, denyLeave]));
+    const result = await load(files);
+    expect(result.diagnostics.map((d) => d.message)).toEqual([
+      expect.stringContaining('Internal would carry 11 policies, FullAWSAccess included'),
+    ]);
+  });
+
+  it('refuses to leave a target with nothing allowed', async () => {
+    const result = await load(
+      { 'scps/Internal/deny-leave.json': denyLeave },
+      dslText([[['organization', 'scps', 'full_aws_access'], ['Root', 'Morgue', 'Internal/Dev', 'Internal/Infra']]]),
+    );
+    expect(result.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ['scp-no-allow', 'nothing is allowed at Internal: FullAWSAccess is not attached there and no policy attached there has an Allow'],
+    ]);
+  });
+});
