@@ -3,6 +3,7 @@
  * the worker, the real bus between). Tests run in order on one organization.
  */
 import { DescribePolicyCommand, ListPoliciesCommand, ListTagsForResourceCommand, ListTargetsForPolicyCommand } from '@aws-sdk/client-organizations';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AwsCall } from '../../src/aws/clients.js';
 import { runCli } from '../../src/cli/run.js';
@@ -10,7 +11,7 @@ import type { Worker } from '../../src/handlers/worker.js';
 import { dslText } from '../helpers/dsl.js';
 import { captureIo } from '../helpers/io.js';
 import { isMutating } from '../helpers/mutating.js';
-import { denyLeave, policy } from '../helpers/repo.js';
+import { policy } from '../helpers/repo.js';
 import { cliWorkspace, createTestOrganization, type TestOrganization } from './harness/organization.js';
 
 let org: TestOrganization;
@@ -18,9 +19,14 @@ let worker: Worker;
 let workspace: Awaited<ReturnType<typeof cliWorkspace>>;
 const cliCalls: AwsCall[] = [];
 
+const LIBRARY = readdirSync(new URL('../../scps/_library/', import.meta.url)).filter((f) => f.endsWith('.json.njk'));
 const DSL = dslText([
   [['organization', 'scp_test_ou'], 'Internal/Dev'],
-  [['organization', 'scps', 'attachments'], { 'deny-leave': ['Root'] }],
+  [
+    ['organization', 'scps', 'attachments'],
+    Object.fromEntries(LIBRARY.map((f) => [f.replace('.json.njk', ''), [f.startsWith('deny-leave') ? 'Root' : 'Internal']])),
+  ],
+  [['organization', 'scps', 'parameters'], { protected_role_prefix: 'InfoSec', cloudtrail_name: 'organization-trail', account_admin_role: 'OrgvendAccountAdmin' }],
   [['organization', 'scps', 'samples'], [{ action: 'ec2:RunInstances', region: 'us-east-1' }, { action: 'organizations:LeaveOrganization' }]],
 ]);
 const denyRegion = (region: string) =>
@@ -31,7 +37,7 @@ beforeAll(async () => {
   worker = org.startWorker();
   workspace = await cliWorkspace(org, DSL);
   for (const [key, value] of Object.entries(workspace.env)) vi.stubEnv(key, value);
-  workspace.file('scps/_library/deny-leave.json', denyLeave);
+  for (const file of LIBRARY) workspace.file(`scps/_library/${file}`, readFileSync(new URL(`../../scps/_library/${file}`, import.meta.url), 'utf8'));
   workspace.file('scps/Internal/Dev/deny-region.json', denyRegion('us-west-2'));
   expect((await cli('--action', 'sync-accounts', '--execute')).code).toBe(0);
 });
@@ -71,22 +77,28 @@ describe('sync-scps', () => {
     const mutating = org.calls.filter((c) => isMutating(c.operation)).length;
     const { code, out } = await cli('--action', 'sync-scps', '--detailed-exitcode');
     expect(code).toBe(2);
-    expect(out).toMatch(/\+ scp\.create +deny-leave +\d+ characters, from scps\/_library\/deny-leave\.json/);
+    for (const file of LIBRARY) expect(out).toMatch(new RegExp(`\\+ scp\\.create +${file.replace('.json.njk', '')} +\\d+ characters, from scps/_library/${file}`));
     expect(out).toMatch(/\+ scp\.attach +deny-region @ Internal\/Dev +attach to Internal\/Dev/);
     expect(out).toContain('affects foo');
-    expect(out).toContain('ec2:RunInstances in us-east-1: no account\'s outcome changes');
+    expect(out).toContain('ec2:RunInstances in us-east-1: allowed → unknown for foo, dns');
     expect(out).toContain('organizations:LeaveOrganization: allowed → denied for foo, dns');
     expect(cliCalls.filter((c) => isMutating(c.operation))).toEqual([]);
     expect(org.calls.filter((c) => isMutating(c.operation)).length).toBe(mutating);
     expect(await policies()).toEqual(before);
   });
 
-  it('creates and attaches them with --execute, tagged as orgvend\'s; the next plan is empty', async () => {
+  it('creates and attaches the library with --execute, tagged as orgvend\'s; the next plan is empty', async () => {
     const { code, out } = await cli('--action', 'sync-scps', '--execute');
     expect(out).toContain('Converged');
     expect(code).toBe(0);
     const now = await policies();
-    expect(now['deny-leave']).toMatchObject({ targets: ['Root'], tags: { 'managed-by': 'orgvend', 'orgvend:policy': 'deny-leave', 'orgvend:file': 'scps/_library/deny-leave.json' } });
+    for (const file of LIBRARY) expect(now[file.replace('.json.njk', '')], file).toBeDefined();
+    expect(now['deny-leave-organization']).toMatchObject({
+      targets: ['Root'],
+      tags: { 'managed-by': 'orgvend', 'orgvend:policy': 'deny-leave-organization', 'orgvend:file': 'scps/_library/deny-leave-organization.json.njk' },
+    });
+    expect(now['deny-root-user']!.targets).toEqual(['Internal']);
+    expect(JSON.stringify(now['protect-security-roles']!.content)).toContain('arn:aws:iam::*:role/InfoSec*');
     expect(now['deny-region']!.targets).toEqual(['Internal/Dev']);
     expect(now.FullAWSAccess).toBeDefined();
     expect((await cli('--action', 'sync-scps', '--detailed-exitcode')).code).toBe(0);
