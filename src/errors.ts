@@ -34,7 +34,7 @@ export class RequestError extends Error {
     readonly type: string,
     readonly nonce: string,
     readonly code: string,
-    detail: string,
+    readonly detail: string,
     readonly responder?: string,
     readonly awsError?: string,
   ) {

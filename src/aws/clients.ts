@@ -4,6 +4,7 @@
  * that sees every command sent. Client modules are imported on first use, so actions
  * that never talk to AWS never load the SDK.
  */
+import type { AccountClient } from '@aws-sdk/client-account';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -15,6 +16,7 @@ import type { STSClient } from '@aws-sdk/client-sts';
 import { markRetryable, observeCalls } from './middleware.js';
 
 export interface ServiceClients {
+  account: AccountClient;
   cloudformation: CloudFormationClient;
   events: EventBridgeClient;
   logs: CloudWatchLogsClient;
@@ -29,6 +31,7 @@ export type ServiceName = keyof ServiceClients;
 type ClientConstructor = new (config: Record<string, unknown>) => ServiceClients[ServiceName];
 
 const LOADERS: Record<ServiceName, () => Promise<ClientConstructor>> = {
+  account: async () => (await import('@aws-sdk/client-account')).AccountClient as ClientConstructor,
   cloudformation: async () => (await import('@aws-sdk/client-cloudformation')).CloudFormationClient as ClientConstructor,
   events: async () => (await import('@aws-sdk/client-eventbridge')).EventBridgeClient as ClientConstructor,
   logs: async () => (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient as ClientConstructor,

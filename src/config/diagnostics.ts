@@ -38,6 +38,7 @@ export type DiagnosticCode =
   | 'scp-duplicate-name'
   | 'scp-unknown-target'
   | 'scp-unknown-policy'
+  | 'region-denied-by-scp'
   | 'template-render';
 
 export type Severity = 'error' | 'warning';

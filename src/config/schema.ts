@@ -132,6 +132,7 @@ export const Limits = z.strictObject({
   max_creations_in_flight: PositiveInt.max(5, { error: 'at most 5 (the AWS limit of CreateAccount requests in progress)' })
     .default(3)
     .describe('CreateAccount requests in progress at once'),
+  region_opt_in_timeout_seconds: PositiveInt.default(3600).describe('how long enable-region waits for a region to become ENABLED (or DISABLED)'),
   scp_max_characters: PositiveInt.default(10240).describe('size limit of one SCP, in characters of the minified document'),
   scp_max_per_target: PositiveInt.default(10).describe('SCPs attached to one root, OU or account, FullAWSAccess included'),
 });

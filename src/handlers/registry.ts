@@ -2,7 +2,9 @@
 import type { PayloadOf, RequestType, ResultOf } from '../protocol/requests.js';
 import type { Handler } from './context.js';
 import { closeAccount, moveAccount, retireAccount, tagAccount } from './account-changes.js';
+import { disableRegion, enableRegion, getContacts, getRegions, putContacts } from './account-settings.js';
 import { createAccount } from './create-account.js';
+import { registerDelegatedAdminHandler } from './delegated-admin.js';
 import { listAccounts, listOus } from './list-organization.js';
 import { createOu } from './organization-units.js';
 import { ping } from './ping.js';
@@ -24,4 +26,10 @@ export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> 
   ATTACH_POLICY: attachPolicy,
   DETACH_POLICY: detachPolicy,
   DELETE_POLICY: deletePolicy,
+  GET_CONTACTS: getContacts,
+  PUT_CONTACTS: putContacts,
+  GET_REGIONS: getRegions,
+  ENABLE_REGION: enableRegion,
+  DISABLE_REGION: disableRegion,
+  REGISTER_DELEGATED_ADMIN: registerDelegatedAdminHandler,
 };

@@ -91,6 +91,12 @@ export function makePlan(
   return plan;
 }
 
+/** `foo, bar, baz and 4 more` */
+export function accountList(names: readonly string[], max = 6): string {
+  if (names.length <= max) return names.join(', ');
+  return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
+
 const ChangeTypeSchema = z.enum(Object.keys(CHANGE_KINDS) as [ChangeType, ...ChangeType[]]);
 
 /** A saved plan file, checked when it is read back. */

@@ -79,6 +79,25 @@ export const OrgPolicy = z.object({
 });
 export type OrgPolicy = z.infer<typeof OrgPolicy>;
 
+export const CONTACT_TYPE_NAMES = ['billing', 'operations', 'security'] as const;
+const ContactTypeString = z.enum(CONTACT_TYPE_NAMES);
+/** An alternate contact as the Account Management API holds it. */
+export const AlternateContact = z.object({
+  name: z.string().min(1).max(64),
+  title: z.string().min(1).max(50),
+  email: z.string().min(1).max(254),
+  phone: z.string().min(1).max(25),
+});
+export type AlternateContact = z.infer<typeof AlternateContact>;
+const LiveContacts = z.object({ billing: AlternateContact.nullable(), operations: AlternateContact.nullable(), security: AlternateContact.nullable() });
+export type LiveContacts = z.infer<typeof LiveContacts>;
+
+export const REGION_STATUSES = ['ENABLED', 'ENABLING', 'DISABLING', 'DISABLED', 'ENABLED_BY_DEFAULT'] as const;
+const RegionStatus = z.enum(REGION_STATUSES);
+export type RegionStatus = z.infer<typeof RegionStatus>;
+const RegionChange = z.strictObject({ account_id: AccountIdString, name: z.string(), region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region name') });
+const RegionChangeResult = z.object({ status: RegionStatus, outcome: z.enum(['requested', 'in-progress', 'already-done', 'would-request']) });
+
 export const REQUESTS = {
   /** Which account answers, and that the whole path works. */
   PING: spec({
@@ -243,6 +262,71 @@ export const REQUESTS = {
     permissions: ['organizations:ListPolicies', 'organizations:ListTagsForResource', 'organizations:DeletePolicy'],
     payload: z.strictObject({ name: PolicyNameString }),
     result: z.object({ outcome: z.enum(['deleted', 'absent', 'would-delete']) }),
+  }),
+  /** Alternate contacts of member accounts, read from the delegated administrator. */
+  GET_CONTACTS: spec({
+    route: 'delegated-admin',
+    mutating: false,
+    timeoutSeconds: 600,
+    permissions: ['account:GetAlternateContact'],
+    payload: z.strictObject({ account_ids: z.array(AccountIdString).min(1).max(5000) }),
+    result: z.object({ accounts: z.array(z.object({ account_id: AccountIdString, contacts: LiveContacts })) }),
+  }),
+  PUT_CONTACTS: spec({
+    route: 'delegated-admin',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: ['account:GetAlternateContact', 'account:PutAlternateContact', 'account:DeleteAlternateContact'],
+    payload: z.strictObject({
+      account_id: AccountIdString,
+      name: z.string(),
+      put: z.strictObject({ billing: AlternateContact.optional(), operations: AlternateContact.optional(), security: AlternateContact.optional() }),
+      delete: z.array(ContactTypeString),
+    }),
+    result: z.object({ put: z.array(ContactTypeString), deleted: z.array(ContactTypeString), outcome: z.enum(['updated', 'unchanged', 'would-update']) }),
+  }),
+  /** The opt status of every region of member accounts. */
+  GET_REGIONS: spec({
+    route: 'delegated-admin',
+    mutating: false,
+    timeoutSeconds: 600,
+    permissions: ['account:ListRegions'],
+    payload: z.strictObject({ account_ids: z.array(AccountIdString).min(1).max(5000) }),
+    result: z.object({ accounts: z.array(z.object({ account_id: AccountIdString, regions: z.record(z.string(), RegionStatus) })) }),
+  }),
+  /** Asks for a region once: a region already ENABLING is waited for, not asked for again. */
+  ENABLE_REGION: spec({
+    route: 'delegated-admin',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: ['account:GetRegionOptStatus', 'account:EnableRegion'],
+    payload: RegionChange,
+    result: RegionChangeResult,
+  }),
+  DISABLE_REGION: spec({
+    route: 'delegated-admin',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: ['account:GetRegionOptStatus', 'account:DisableRegion'],
+    payload: RegionChange,
+    result: RegionChangeResult,
+  }),
+  /** Trusted access for a service, then its delegated administrator (bootstrap). */
+  REGISTER_DELEGATED_ADMIN: spec({
+    route: 'management',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: [
+      'organizations:ListAWSServiceAccessForOrganization',
+      'organizations:EnableAWSServiceAccess',
+      'organizations:ListDelegatedAdministrators',
+      'organizations:RegisterDelegatedAdministrator',
+    ],
+    payload: z.strictObject({ account_id: AccountIdString, service_principal: z.enum(['account.amazonaws.com']) }),
+    result: z.object({
+      trusted_access: z.enum(['enabled', 'already-enabled', 'would-enable']),
+      outcome: z.enum(['registered', 'already-registered', 'would-register']),
+    }),
   }),
 } as const;
 

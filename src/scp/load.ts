@@ -8,6 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import nunjucks from 'nunjucks';
 import type { Diagnostic, Problem } from '../config/diagnostics.js';
+import { regionsDeniedByScps } from './regions-check.js';
 import type { Desired } from '../config/resolve.js';
 import { didYouMean } from '../config/suggest.js';
 import { YamlSource } from '../config/yaml-source.js';
@@ -171,6 +172,9 @@ export async function loadScps(desired: Desired, repoDir: string, config: YamlSo
   }
 
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
-  return { scps: { policies, fullAwsAccess, fullAwsAccessExplicit: org.scps.full_aws_access !== undefined, managedTargets }, diagnostics };
+  const scps: DesiredScps = { policies, fullAwsAccess, fullAwsAccessExplicit: org.scps.full_aws_access !== undefined, managedTargets };
+  for (const problem of regionsDeniedByScps(desired, scps)) configProblem(problem);
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  return { scps, diagnostics };
 }
 

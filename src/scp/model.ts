@@ -4,6 +4,7 @@ import type { PolicyDocument } from './evaluate.js';
 
 /** AWS's own policy that allows everything; attached to the root and every OU unless the DSL says otherwise. */
 export const FULL_AWS_ACCESS = 'FullAWSAccess';
+export const FULL_AWS_ACCESS_DOCUMENT: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 /** A policy staged in organization.scp_test_ou before it reaches everyone: `<name>.staged`. */
 export const STAGED_SUFFIX = '.staged';
 

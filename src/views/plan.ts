@@ -2,7 +2,7 @@
  * Views of a plan. Text and Markdown are rendered from the plan's JSON form, so no two
  * formats can disagree.
  */
-import { CHANGE_KINDS, type Change, type Plan, type SamplePreview } from '../plan/plan.js';
+import { CHANGE_KINDS, accountList, type Change, type Plan, type SamplePreview } from '../plan/plan.js';
 import { statementDiff } from './statement-diff.js';
 import type { Style } from './style.js';
 
@@ -55,11 +55,35 @@ export function describeChange(change: Change): string {
       return `detach from ${before.target}`;
     case 'scp.delete':
       return 'delete the policy';
+    case 'contacts.put':
+    case 'contacts.delete':
+      return Object.keys(after.contacts as Fields).join(', ');
+    case 'region.enable':
+    case 'region.disable':
+      return before.status === (change.type === 'region.enable' ? 'ENABLING' : 'DISABLING')
+        ? `${before.status}: wait until ${after.status}`
+        : `${before.status} → ${after.status}`;
+    case 'delegated-admin.register': {
+      const admins = (before.delegated_admins ?? []) as string[];
+      const register = `register ${after.delegated_admin} as delegated administrator`;
+      if (before.trusted_access) return register;
+      return admins.includes(after.delegated_admin as string) ? `enable trusted access (${after.delegated_admin} is registered already)` : `enable trusted access, then ${register}`;
+    }
     case 'stack.deploy':
       return before.template_sha256 ? `template ${before.template_sha256} → ${after.template_sha256}` : `create with template ${after.template_sha256}`;
     default:
       return JSON.stringify(after);
   }
+}
+
+type Contact = { name: string; title: string; email: string; phone: string } | null;
+const showContact = (c: Contact) => (c ? `${c.name} (${c.title}) <${c.email}> ${c.phone}` : 'none');
+
+/** Per contact type, what it is and what it becomes: `billing: Ann (CFO) <a@x> +61… → Bob …`. */
+export function contactLines(change: Change): string[] {
+  const before = ((change.before as Fields | null)?.contacts ?? {}) as Record<string, Contact>;
+  const after = ((change.after as Fields | null)?.contacts ?? {}) as Record<string, Contact>;
+  return Object.keys(after).map((type) => `${type}: ${showContact(before[type] ?? null)} → ${showContact(after[type] ?? null)}`);
 }
 
 /** The target as people know it: the DSL name, and the account id when there is one. */
@@ -76,11 +100,6 @@ export function summaryLine(plan: Plan): string {
 
 const colourOf = (symbol: string, s: Style) => (symbol === '+' ? s.green : symbol === '-' ? s.red : s.yellow);
 
-/** `foo, bar, baz and 4 more` */
-export function accountList(names: readonly string[], max = 6): string {
-  if (names.length <= max) return names.join(', ');
-  return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
-}
 
 /** Sample outcomes that change, grouped: `ec2:RunInstances in eu-west-1: allowed → denied for foo, bar`. */
 export function previewLines(preview: readonly SamplePreview[]): string[] {
@@ -109,6 +128,7 @@ export function renderPlanText(plan: Plan, s: Style): string {
         body.push(`      ${d.kind} ${d.sid}:`, ...d.lines.map((l) => `        ${l.startsWith('+') ? s.green(l) : s.red(l)}`));
       }
     }
+    if (change.type === 'contacts.put' || change.type === 'contacts.delete') body.push(...contactLines(change).map((l) => `      ${l}`));
     if (change.affects?.length) body.push(s.dim(`      affects ${accountList(change.affects)}`));
     return [head, ...body];
   });
@@ -130,7 +150,8 @@ export function renderPlanMarkdown(plan: Plan): string {
     lines.push('| | change | target | what | why |', '|---|---|---|---|---|');
     for (const c of plan.changes) {
       const affects = c.affects?.length ? ` (affects ${cell(accountList(c.affects))})` : '';
-      lines.push(`| \`${CHANGE_KINDS[c.type]}\` | ${c.type} | \`${cell(targetLabel(c))}\` | ${cell(describeChange(c))}${affects} | ${c.reason} |`);
+      const what = c.type === 'contacts.put' || c.type === 'contacts.delete' ? contactLines(c).map(cell).join('<br>') : cell(describeChange(c));
+      lines.push(`| \`${CHANGE_KINDS[c.type]}\` | ${c.type} | \`${cell(targetLabel(c))}\` | ${what}${affects} | ${c.reason} |`);
     }
     lines.push('');
   }

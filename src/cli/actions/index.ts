@@ -54,6 +54,18 @@ export const ACTIONS: Record<string, ActionSpec> = {
     formats: ['text', 'markdown', 'json'],
     load: () => import('./sync-scps.js'),
   },
+  'put-contacts': {
+    summary: 'plan the alternate contacts (billing, operations, security) of every account against accounts.yml; --execute puts them',
+    flags: ['config', 'account', 'format', 'sandbox', 'direct', 'execute', 'out', 'plan', 'detailedExitcode'],
+    formats: ['text', 'markdown', 'json'],
+    load: () => import('./put-contacts.js'),
+  },
+  'enable-region': {
+    summary: 'plan the opt-in regions of every account against accounts.yml; --execute enables (or disables) them and waits until done',
+    flags: ['config', 'account', 'format', 'sandbox', 'direct', 'execute', 'out', 'plan', 'detailedExitcode'],
+    formats: ['text', 'markdown', 'json'],
+    load: () => import('./enable-region.js'),
+  },
   bootstrap: {
     summary: "render and deploy orgvend's stack (buses, queues, rules, handler) in the management, CICD and audit accounts",
     flags: ['config', 'format', 'sandbox', 'execute'],

@@ -1,0 +1,87 @@
+/**
+ * put-contacts and enable-region: the Account Management API from the delegated
+ * administrator. Both read the accounts, then only the settings of the accounts the DSL
+ * says something about, plan, and with --execute apply.
+ */
+import { didYouMean } from '../../config/suggest.js';
+import type { Desired, DesiredAccount } from '../../config/resolve.js';
+import { ExitCode, RequestError, UsageError } from '../../errors.js';
+import { executeContactsPlan, executeRegionPlan } from '../../execute/account-settings.js';
+import {
+  contactsDigest,
+  planContacts,
+  planRegions,
+  regionsDigest,
+  settingsTargets,
+  wantsContacts,
+  wantsRegions,
+} from '../../plan/account-settings.js';
+import { readContacts, readRegions } from '../../state/account-settings.js';
+import { readLive, type Live } from '../../state/live.js';
+import { liveDigest } from '../../plan/accounts.js';
+import { digest } from '../../plan/digest.js';
+import type { Transport } from '../../transport/transport.js';
+import type { Io } from '../io.js';
+import type { CliOptions } from '../options.js';
+import { runPlanAction, type PlanActionSpec } from '../plan-action.js';
+import { openRuntime, type RuntimeHooks } from '../runtime.js';
+
+function checkAccount(desired: Desired, options: CliOptions): void {
+  const only = options.account;
+  if (only && !desired.accounts.some((a) => a.name === only)) {
+    const hint = didYouMean(only, desired.accounts.map((a) => a.name));
+    throw new UsageError(`no account "${only}" in ${options.config}${hint ? `; ${hint}` : ''}`);
+  }
+}
+
+/** The organization, then the settings of the accounts that `wants` picks. */
+async function readSettings<S>(
+  transport: Transport,
+  desired: Desired,
+  options: CliOptions,
+  wants: (entry: DesiredAccount) => boolean,
+  read: (transport: Transport, ids: string[]) => Promise<S>,
+): Promise<{ live: Live; settings: S }> {
+  const live = await readLive(transport);
+  const ids = settingsTargets(desired, live, wants, { only: options.account }).targets.map((t) => t.account.id);
+  return { live, settings: await read(transport, ids) };
+}
+
+async function runSettingsAction<S>(options: CliOptions, io: Io, hooks: RuntimeHooks, spec: (desired: Desired) => PlanActionSpec<{ live: Live; settings: S }>) {
+  const runtime = await openRuntime(options, io, hooks);
+  try {
+    checkAccount(runtime.desired, options);
+    return await runPlanAction(options, io, runtime, spec(runtime.desired));
+  } catch (error) {
+    // The local emulator lacks some of the Account Management API: say so in one line.
+    if (error instanceof RequestError && error.code === 'unsupported') {
+      io.stderr.write(`${options.action}: ${error.detail}. Nothing was changed.\n`);
+      return ExitCode.failure;
+    }
+    throw error;
+  } finally {
+    await runtime.close();
+  }
+}
+
+const noLimits = () => [];
+
+export function putContacts(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
+  return runSettingsAction(options, io, hooks, (desired) => ({
+    readLive: (transport) => readSettings(transport, desired, options, wantsContacts, (t, ids) => (ids.length ? readContacts(t, ids) : Promise.resolve(new Map()))),
+    liveDigest: ({ live, settings }) => digest([liveDigest(live), contactsDigest(settings)]),
+    plan: ({ live, settings }) => planContacts(desired, live, settings, { only: options.account }),
+    violations: noLimits,
+    execute: (plan, transport, progress) => executeContactsPlan(plan, transport, progress),
+  }));
+}
+
+export function enableRegion(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
+  return runSettingsAction(options, io, hooks, (desired) => ({
+    readLive: (transport) => readSettings(transport, desired, options, wantsRegions, (t, ids) => (ids.length ? readRegions(t, ids) : Promise.resolve(new Map()))),
+    liveDigest: ({ live, settings }) => digest([liveDigest(live), regionsDigest(settings)]),
+    plan: ({ live, settings }) => planRegions(desired, live, settings, { only: options.account }),
+    violations: noLimits,
+    execute: (plan, transport, progress) => executeRegionPlan(plan, desired.organization, transport, progress),
+  }));
+}

@@ -1,0 +1,137 @@
+/**
+ * The Account Management API, run in the delegated administrator (or the management
+ * account when there is none) on member accounts: alternate contacts and region opt-in.
+ * An account acting on itself leaves AccountId out, as the API requires.
+ */
+import {
+  DeleteAlternateContactCommand,
+  DisableRegionCommand,
+  EnableRegionCommand,
+  GetAlternateContactCommand,
+  GetRegionOptStatusCommand,
+  PutAlternateContactCommand,
+  paginateListRegions,
+  type AccountClient,
+  type AlternateContactType,
+} from '@aws-sdk/client-account';
+import pLimit from 'p-limit';
+import { CONTACT_TYPE_NAMES, type AlternateContact, type LiveContacts, type PayloadOf, type RegionStatus, type ResultOf } from '../protocol/requests.js';
+import { HandlerError, type Handler, type HandlerContext } from './context.js';
+
+type ContactType = (typeof CONTACT_TYPE_NAMES)[number];
+
+/** Accounts read at once; the API allows about 10 reads a second and the client paces the rest. */
+const READS_IN_FLIGHT = 8;
+
+const apiType = (type: ContactType) => type.toUpperCase() as AlternateContactType;
+const accountParam = (context: HandlerContext, accountId: string) => (accountId === context.config.accountId ? {} : { AccountId: accountId });
+
+async function readContact(client: AccountClient, context: HandlerContext, accountId: string, type: ContactType): Promise<AlternateContact | null> {
+  try {
+    const { AlternateContact: c } = await client.send(new GetAlternateContactCommand({ ...accountParam(context, accountId), AlternateContactType: apiType(type) }));
+    return c ? { name: c.Name ?? '', title: c.Title ?? '', email: c.EmailAddress ?? '', phone: c.PhoneNumber ?? '' } : null;
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return null;
+    throw error;
+  }
+}
+
+async function readContacts(client: AccountClient, context: HandlerContext, accountId: string): Promise<LiveContacts> {
+  const [billing, operations, security] = await Promise.all(CONTACT_TYPE_NAMES.map((type) => readContact(client, context, accountId, type)));
+  return { billing: billing!, operations: operations!, security: security! };
+}
+
+const sameContact = (a: AlternateContact | null, b: AlternateContact) =>
+  a !== null && a.name === b.name && a.title === b.title && a.email.toLowerCase() === b.email.toLowerCase() && a.phone === b.phone;
+
+export const getContacts: Handler<PayloadOf<'GET_CONTACTS'>, ResultOf<'GET_CONTACTS'>> = async ({ account_ids }, context) => {
+  const client = await context.clients.client('account');
+  const limit = pLimit(READS_IN_FLIGHT);
+  const accounts = await Promise.all(account_ids.map((id) => limit(async () => ({ account_id: id, contacts: await readContacts(client, context, id) }))));
+  return { accounts };
+};
+
+export const putContacts: Handler<PayloadOf<'PUT_CONTACTS'>, ResultOf<'PUT_CONTACTS'>> = async (payload, context) => {
+  const client = await context.clients.client('account');
+  const live = await readContacts(client, context, payload.account_id);
+  const put = CONTACT_TYPE_NAMES.filter((type) => payload.put[type] && !sameContact(live[type], payload.put[type]));
+  const deleted = payload.delete.filter((type) => live[type] !== null);
+  if (!put.length && !deleted.length) return { put, deleted, outcome: 'unchanged' };
+  if (context.dryrun) return { put, deleted, outcome: 'would-update' };
+  const account = accountParam(context, payload.account_id);
+  for (const type of put) {
+    const c = payload.put[type]!;
+    await client.send(new PutAlternateContactCommand({ ...account, AlternateContactType: apiType(type), Name: c.name, Title: c.title, EmailAddress: c.email, PhoneNumber: c.phone }));
+  }
+  for (const type of deleted) {
+    try {
+      await client.send(new DeleteAlternateContactCommand({ ...account, AlternateContactType: apiType(type) }));
+    } catch (error) {
+      // Deleted meanwhile (a duplicate delivery): the outcome is the one asked for.
+      if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+    }
+  }
+  return { put, deleted, outcome: 'updated' };
+};
+
+/**
+ * moto has no region opt-in API: it answers 404 with a web page, which the SDK cannot
+ * parse. Said plainly instead of as a deserialization error.
+ */
+async function regionApi<T>(context: HandlerContext, operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (context.clients.isEmulator && status === 404) {
+      throw new HandlerError('unsupported', `region opt-in is not supported by the local emulator: moto has no account:${operation}`);
+    }
+    throw error;
+  }
+}
+
+export const getRegions: Handler<PayloadOf<'GET_REGIONS'>, ResultOf<'GET_REGIONS'>> = async ({ account_ids }, context) => {
+  const client = await context.clients.client('account');
+  const limit = pLimit(READS_IN_FLIGHT);
+  const accounts = await Promise.all(
+    account_ids.map((id) =>
+      limit(async () => {
+        const regions: Record<string, RegionStatus> = {};
+        await regionApi(context, 'ListRegions', async () => {
+          for await (const page of paginateListRegions({ client }, accountParam(context, id))) {
+            for (const r of page.Regions ?? []) if (r.RegionName && r.RegionOptStatus) regions[r.RegionName] = r.RegionOptStatus;
+          }
+        });
+        return { account_id: id, regions };
+      }),
+    ),
+  );
+  return { accounts };
+};
+
+function regionChange(direction: 'enable' | 'disable'): Handler<PayloadOf<'ENABLE_REGION'>, ResultOf<'ENABLE_REGION'>> {
+  const [done, inProgress] = direction === 'enable' ? (['ENABLED', 'ENABLING'] as const) : (['DISABLED', 'DISABLING'] as const);
+  return async (payload, context) => {
+    const client = await context.clients.client('account');
+    const account = accountParam(context, payload.account_id);
+    const { RegionOptStatus: status } = await regionApi(context, 'GetRegionOptStatus', () =>
+      client.send(new GetRegionOptStatusCommand({ ...account, RegionName: payload.region })),
+    );
+    if (!status) throw new HandlerError('failed', `AWS reported no opt status for ${payload.region} in ${payload.account_id}`);
+    if (status === done || (direction === 'enable' && status === 'ENABLED_BY_DEFAULT')) return { status, outcome: 'already-done' };
+    if (status === 'ENABLED_BY_DEFAULT') throw new HandlerError('rejected', `${payload.region} is enabled by default and cannot be disabled`);
+    // Asked already (by an earlier run or a duplicate delivery): wait, do not ask again.
+    if (status === inProgress) return { status, outcome: 'in-progress' };
+    if (status !== (direction === 'enable' ? 'DISABLED' : 'ENABLED')) {
+      // The opposite change is still running; AWS refuses a new request until it ends.
+      return { status, outcome: 'in-progress' };
+    }
+    if (context.dryrun) return { status, outcome: 'would-request' };
+    const Command = direction === 'enable' ? EnableRegionCommand : DisableRegionCommand;
+    await client.send(new Command({ ...account, RegionName: payload.region }));
+    return { status: inProgress, outcome: 'requested' };
+  };
+}
+
+export const enableRegion = regionChange('enable');
+export const disableRegion = regionChange('disable');

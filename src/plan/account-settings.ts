@@ -1,0 +1,131 @@
+/**
+ * put-contacts and enable-region plans: alternate contacts and opt-in regions of the
+ * accounts that exist, against the DSL. Pure. Only what the DSL says is changed: a contact
+ * is deleted only when the DSL sets it to null, a region is disabled only when
+ * disabled_regions lists it; nothing is removed by omission.
+ */
+import { isOptInRegion } from '../config/regions.js';
+import type { Desired, DesiredAccount } from '../config/resolve.js';
+import { CONTACT_TYPE_NAMES, type AlternateContact, type LiveContacts, type RegionStatus } from '../protocol/requests.js';
+import type { Live, LiveAccount } from '../state/live.js';
+import { digest } from './digest.js';
+import { matchAccounts } from './match.js';
+import { accountList, makePlan, type Change, type Plan } from './plan.js';
+
+const CLOSED = new Set(['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED']);
+
+export interface SettingsScope {
+  /** Plan for one account only (--account). */
+  only?: string;
+}
+
+interface Target {
+  entry: DesiredAccount;
+  account: LiveAccount;
+}
+
+/**
+ * The live accounts of the entries that want something (`wants`), with notes for the
+ * entries that cannot be acted on yet.
+ */
+export function settingsTargets(desired: Desired, live: Live, wants: (entry: DesiredAccount) => boolean, { only }: SettingsScope) {
+  const entries = desired.accounts.filter((a) => a.lifecycle === 'active' && (!only || a.name === only) && wants(a));
+  const matching = matchAccounts(entries, live);
+  const notes = matching.conflicts.map((c) => `${c.name}: left alone because ${c.reason}`);
+  const missing = matching.matches.filter((m) => !m.live).map((m) => m.desired.name);
+  if (missing.length) notes.push(`${accountList(missing)}: not in the organization yet; run sync-accounts first`);
+  const targets: Target[] = matching.matches
+    .filter((m): m is typeof m & { live: LiveAccount } => m.live !== undefined && !CLOSED.has(m.live.status))
+    .map((m) => ({ entry: m.desired, account: m.live }));
+  return { targets, notes };
+}
+
+// ── contacts ────────────────────────────────────────────────────────────────
+
+export const wantsContacts = (entry: DesiredAccount) => Object.keys(entry.settings.contacts).length > 0;
+
+const sameContact = (a: AlternateContact | null, b: AlternateContact) =>
+  a !== null && a.name === b.name && a.title === b.title && a.email.toLowerCase() === b.email.toLowerCase() && a.phone === b.phone;
+
+export function contactsDigest(contacts: ReadonlyMap<string, LiveContacts>): string {
+  return digest([...contacts].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+export function planContacts(desired: Desired, live: Live, contacts: ReadonlyMap<string, LiveContacts>, scope: SettingsScope = {}): Plan {
+  const { targets, notes } = settingsTargets(desired, live, wantsContacts, scope);
+  const changes: Change[] = [];
+  for (const { entry, account } of targets) {
+    const have = contacts.get(account.id);
+    if (!have) continue;
+    const want = entry.settings.contacts;
+    const put = CONTACT_TYPE_NAMES.filter((type) => want[type] && !sameContact(have[type], want[type]));
+    const remove = CONTACT_TYPE_NAMES.filter((type) => want[type] === null && have[type] !== null);
+    if (put.length) {
+      changes.push({
+        type: 'contacts.put',
+        target: entry.name,
+        reason: put.every((type) => have[type] === null) ? 'missing-in-account' : 'contact-changed',
+        before: { account_id: account.id, contacts: Object.fromEntries(put.map((type) => [type, have[type]])) },
+        after: { contacts: Object.fromEntries(put.map((type) => [type, want[type]])) },
+      });
+    }
+    if (remove.length) {
+      changes.push({
+        type: 'contacts.delete',
+        target: entry.name,
+        reason: 'null-in-config',
+        before: { account_id: account.id, contacts: Object.fromEntries(remove.map((type) => [type, have[type]])) },
+        after: { contacts: Object.fromEntries(remove.map((type) => [type, null])) },
+      });
+    }
+  }
+  const basis = { config: digest(targets.map((t) => [t.entry.name, t.entry.settings.contacts])), live: contactsDigest(contacts) };
+  return makePlan('put-contacts', basis, changes, { notes });
+}
+
+// ── regions ─────────────────────────────────────────────────────────────────
+
+export const wantsRegions = (entry: DesiredAccount) => entry.settings.regions.some(isOptInRegion) || entry.settings.disabled_regions.length > 0;
+
+export function regionsDigest(regions: ReadonlyMap<string, Record<string, RegionStatus>>): string {
+  return digest([...regions].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Step target of one region of one account: `foo/ap-east-1`. */
+export const regionTarget = (name: string, region: string) => `${name}/${region}`;
+
+export function planRegions(desired: Desired, live: Live, regions: ReadonlyMap<string, Record<string, RegionStatus>>, scope: SettingsScope = {}): Plan {
+  const { targets, notes } = settingsTargets(desired, live, wantsRegions, scope);
+  const changes: Change[] = [];
+  const unlisted: string[] = [];
+  for (const { entry, account } of targets) {
+    const have = regions.get(account.id);
+    if (!have) continue;
+    const change = (type: 'region.enable' | 'region.disable', region: string, status: RegionStatus | undefined, reason: string): Change => ({
+      type,
+      target: regionTarget(entry.name, region),
+      reason,
+      before: { account_id: account.id, region, status: status ?? 'UNKNOWN' },
+      after: { region, status: type === 'region.enable' ? 'ENABLED' : 'DISABLED' },
+    });
+    for (const region of entry.settings.regions.filter(isOptInRegion)) {
+      const status = have[region];
+      if (status === 'ENABLED' || status === 'ENABLED_BY_DEFAULT') continue;
+      if (status === undefined) notes.push(`${entry.name}: AWS does not list region ${region} for account ${account.id}; it is left alone`);
+      else changes.push(change('region.enable', region, status, status === 'ENABLING' ? 'enabling' : 'not-enabled'));
+    }
+    for (const region of entry.settings.disabled_regions) {
+      const status = have[region];
+      if (status === 'ENABLED' || status === 'ENABLING') changes.push(change('region.disable', region, status, 'listed-in-disabled-regions'));
+      else if (status === 'DISABLING') changes.push(change('region.disable', region, status, 'disabling'));
+    }
+    const listed = new Set<string>([...entry.settings.regions, ...entry.settings.disabled_regions]);
+    const extra = Object.keys(have).filter((r) => (have[r] === 'ENABLED' || have[r] === 'ENABLING') && !listed.has(r));
+    if (extra.length) unlisted.push(`${entry.name} (${extra.sort().join(', ')})`);
+  }
+  if (unlisted.length) {
+    notes.push(`opt-in regions enabled but in neither regions nor disabled_regions, left alone: ${accountList(unlisted)}`);
+  }
+  const basis = { config: digest(targets.map((t) => [t.entry.name, t.entry.settings.regions, t.entry.settings.disabled_regions])), live: regionsDigest(regions) };
+  return makePlan('enable-region', basis, changes, { notes });
+}

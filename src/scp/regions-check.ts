@@ -1,0 +1,65 @@
+/**
+ * An opt-in region the DSL enables for an account must be usable there: if the policies
+ * under scps/ deny every request in it, enabling it is a mistake in the repository, caught
+ * offline with the line that lists the region.
+ */
+import type { KeyPath, Problem } from '../config/diagnostics.js';
+import { originOf } from '../config/layers.js';
+import { isOptInRegion } from '../config/regions.js';
+import type { Desired, DesiredAccount } from '../config/resolve.js';
+import { evaluate, type Level } from './evaluate.js';
+import { FULL_AWS_ACCESS_DOCUMENT, type DesiredScps } from './model.js';
+
+/** Regional requests that any workload makes; a region where all are denied is unusable. */
+const PROBES = ['ec2:DescribeInstances', 'cloudformation:ListStacks', 'lambda:ListFunctions'];
+
+const ancestors = (path: string) => path.split('/').map((_, i, all) => all.slice(0, i + 1).join('/'));
+
+/** The policies an account in `ou` will be under once sync-scps has run: Root, then each OU down. */
+export function desiredLevels(scps: DesiredScps, ou: string): Level[] {
+  return ['Root', ...(ou ? ancestors(ou) : [])].map((target) => ({
+    target,
+    policies: [
+      ...(scps.fullAwsAccess.includes(target) ? [{ name: 'FullAWSAccess', document: FULL_AWS_ACCESS_DOCUMENT }] : []),
+      ...scps.policies.filter((p) => p.targets.includes(target)).map((p) => ({ name: p.name, document: p.document })),
+    ],
+  }));
+}
+
+/** Why every probe is denied in `region`, or undefined when something may work there. */
+export function regionDenial(levels: readonly Level[], region: string): string | undefined {
+  const results = PROBES.map((action) => evaluate(levels, { action, region }));
+  return results.every((r) => r.decision === 'denied') ? results[0]!.reason : undefined;
+}
+
+/** Where an account's `regions` is written: the account, its scope or defaults. */
+function regionsPath(account: DesiredAccount): KeyPath {
+  const from = originOf(account.explained, 'regions');
+  if (from === 'account') return ['accounts', account.name, 'regions'];
+  if (from?.startsWith('scope:')) return ['scopes', from.slice(6), 'regions'];
+  return ['defaults', 'regions'];
+}
+
+export function regionsDeniedByScps(desired: Desired, scps: DesiredScps): Problem[] {
+  const found = new Map<string, { path: KeyPath; region: string; accounts: string[]; reason: string }>();
+  for (const account of desired.accounts.filter((a) => a.lifecycle === 'active')) {
+    const optIn = account.settings.regions.filter(isOptInRegion);
+    if (!optIn.length) continue;
+    const levels = desiredLevels(scps, account.settings.organization_unit);
+    for (const region of optIn) {
+      const reason = regionDenial(levels, region);
+      if (!reason) continue;
+      const path = [...regionsPath(account), account.settings.regions.indexOf(region)];
+      const key = path.join('.');
+      const entry = found.get(key) ?? { path, region, accounts: [], reason };
+      entry.accounts.push(account.name);
+      found.set(key, entry);
+    }
+  }
+  return [...found.values()].map(({ path, region, accounts, reason }) => ({
+    code: 'region-denied-by-scp',
+    path,
+    message: `opt-in region ${region} is enabled for ${accounts.join(', ')}, but their service control policies deny every request there (${reason})`,
+    hint: `remove ${region} from regions, or change the policy that denies it`,
+  }));
+}

@@ -1,0 +1,30 @@
+/**
+ * Alternate contacts and region opt status of member accounts, read through the bus from
+ * the delegated administrator, in batches small enough for one handler run.
+ */
+import pLimit from 'p-limit';
+import type { LiveContacts, RegionStatus } from '../protocol/requests.js';
+import type { Transport } from '../transport/transport.js';
+
+const BATCH = 100;
+const BATCHES_IN_FLIGHT = 2;
+
+async function inBatches<R>(ids: readonly string[], read: (batch: string[]) => Promise<{ account_id: string; value: R }[]>): Promise<Map<string, R>> {
+  const limit = pLimit(BATCHES_IN_FLIGHT);
+  const batches: string[][] = [];
+  for (let i = 0; i < ids.length; i += BATCH) batches.push(ids.slice(i, i + BATCH));
+  const results = await Promise.all(batches.map((batch) => limit(() => read(batch))));
+  return new Map(results.flat().map((r) => [r.account_id, r.value]));
+}
+
+export function readContacts(transport: Transport, accountIds: readonly string[]): Promise<Map<string, LiveContacts>> {
+  return inBatches(accountIds, async (account_ids) =>
+    (await transport.request('GET_CONTACTS', { account_ids })).accounts.map((a) => ({ account_id: a.account_id, value: a.contacts })),
+  );
+}
+
+export function readRegions(transport: Transport, accountIds: readonly string[]): Promise<Map<string, Record<string, RegionStatus>>> {
+  return inBatches(accountIds, async (account_ids) =>
+    (await transport.request('GET_REGIONS', { account_ids })).accounts.map((a) => ({ account_id: a.account_id, value: a.regions })),
+  );
+}
