@@ -2,6 +2,7 @@
  * moto's server: a real HTTP emulator of the AWS APIs, started on 127.0.0.1. Used by the
  * integration tests (one server per test run) and by the sandbox (one in the background).
  */
+import { fileURLToPath } from 'node:url';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -58,12 +59,15 @@ export interface StartOptions {
   detached?: boolean;
 }
 
+/** moto's server with one pure parse function memoised: see the file for why. */
+const LAUNCHER = fileURLToPath(new URL('../../tools/moto-server.py', import.meta.url));
+
 export async function startMoto(options: StartOptions = {}): Promise<MotoServer> {
   assertMotoInstalled();
   const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
   const out = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
-  const child: ChildProcess = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+  const child: ChildProcess = spawn('python3', [LAUNCHER, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', out, out],
     detached: options.detached ?? false,
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false' },
