@@ -127,3 +127,31 @@ describe('loading scps/', () => {
     ]);
   });
 });
+
+describe('opt-in regions the policies deny', () => {
+  const denyIn = (region: string) =>
+    policy([{ Sid: 'NotThere', Effect: 'Deny', Action: '*', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': region } } }]);
+
+  it('refuses an opt-in region every request to which is denied, at the line that lists it', async () => {
+    const dsl = dslText([[['accounts', 'foo', 'regions'], ['ap-southeast-2', 'us-east-1', 'ap-east-1']]]);
+    const result = await load({ 'scps/Internal/Dev/no-hong-kong.json': denyIn('ap-east-1') }, dsl);
+    expect(result.scps).toBeUndefined();
+    const line = dsl.split('\n').findIndex((l) => l.includes('ap-east-1')) + 1;
+    expect(errors(result)).toEqual([
+      `region-denied-by-scp accounts.yml:${line} opt-in region ap-east-1 is enabled for foo, but their service control policies deny every request there (denied by no-hong-kong (NotThere) at Internal/Dev)`,
+    ]);
+  });
+
+  it('reports a region set in defaults once, for every account it reaches', async () => {
+    const dsl = dslText([[['defaults', 'regions'], ['ap-southeast-2', 'us-east-1', 'ap-east-1']]]);
+    const result = await load({ 'scps/Internal/no-hong-kong.json': denyIn('ap-east-1') }, dsl);
+    expect(errors(result)).toEqual([expect.stringContaining('opt-in region ap-east-1 is enabled for foo, dns, but')]);
+  });
+
+  it('accepts a region denied only in another OU, or only for some requests', async () => {
+    const dsl = dslText([[['accounts', 'foo', 'regions'], ['ap-southeast-2', 'us-east-1', 'ap-east-1']]]);
+    expect((await load({ 'scps/Internal/Infra/no-hong-kong.json': denyIn('ap-east-1') }, dsl)).diagnostics).toEqual([]);
+    const someDenied = policy([{ Effect: 'Deny', Action: 'ec2:*', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'ap-east-1' } } }]);
+    expect((await load({ 'scps/Internal/Dev/no-ec2.json': someDenied }, dsl)).diagnostics).toEqual([]);
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * put-contacts end to end on moto (which implements alternate contacts), as CI runs it:
+ * the CLI in the CICD account, the handler in the account that answers GET_CONTACTS and
+ * PUT_CONTACTS (the management account: this DSL names no delegated administrator).
+ * Tests run in order on one organization.
+ */
+import { GetAlternateContactCommand, PutAlternateContactCommand } from '@aws-sdk/client-account';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { AwsCall } from '../../src/aws/clients.js';
+import { runCli } from '../../src/cli/run.js';
+import type { Worker } from '../../src/handlers/worker.js';
+import { dslText } from '../helpers/dsl.js';
+import { captureIo } from '../helpers/io.js';
+import { isMutating } from '../helpers/mutating.js';
+import { cliWorkspace, createTestOrganization, type TestOrganization } from './harness/organization.js';
+
+let org: TestOrganization;
+let worker: Worker;
+let workspace: Awaited<ReturnType<typeof cliWorkspace>>;
+let ids: Record<string, string>;
+const cliCalls: AwsCall[] = [];
+
+const OPERATIONS = { name: 'SRE', title: 'On call', email: 'sre@example.com', phone: '+61 2 9000 0002' };
+const NOC: [string[], unknown] = [['accounts', 'dns', 'contacts'], { operations: { email: 'noc@example.com' } }];
+const DSL = dslText([[['defaults', 'contacts', 'operations'], OPERATIONS]]);
+
+beforeAll(async () => {
+  org = await createTestOrganization(DSL);
+  worker = org.startWorker();
+  workspace = await cliWorkspace(org, DSL);
+  for (const [key, value] of Object.entries(workspace.env)) vi.stubEnv(key, value);
+  expect((await cli('--action', 'sync-accounts', '--execute')).code).toBe(0);
+  const { accounts } = await org.transport().request('LIST_ACCOUNTS', {});
+  ids = Object.fromEntries(accounts.filter((a) => a.tags['orgvend:name']).map((a) => [a.tags['orgvend:name']!, a.id]));
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await worker.stop();
+  await org.close();
+});
+
+async function cli(...argv: string[]) {
+  const io = captureIo({ cwd: workspace.cwd });
+  const code = await runCli(argv, io, { onCall: (call) => cliCalls.push(call) });
+  return { code, out: io.out(), err: io.err() };
+}
+
+const account = () => org.factory.forAccount(org.desired.organization.management_account_id).client('account');
+
+/** The contact of one type of a member account, as moto holds it; null when there is none. */
+async function contact(name: string, type: 'BILLING' | 'OPERATIONS' | 'SECURITY') {
+  try {
+    const { AlternateContact: c } = await (await account()).send(new GetAlternateContactCommand({ AccountId: ids[name], AlternateContactType: type }));
+    return { name: c!.Name, title: c!.Title, email: c!.EmailAddress, phone: c!.PhoneNumber };
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return null;
+    throw error;
+  }
+}
+
+describe('put-contacts', () => {
+  it('plans the missing contacts and, without --execute, changes nothing', async () => {
+    const mutating = org.calls.filter((c) => isMutating(c.operation)).length;
+    const { code, out } = await cli('--action', 'put-contacts', '--detailed-exitcode');
+    expect(code).toBe(2);
+    expect(out).toMatch(/~ contacts\.put +foo \(\d{12}\) +billing, operations +\(missing-in-account\)/);
+    expect(out).toContain('operations: none → SRE (On call) <sre@example.com> +61 2 9000 0002');
+    expect(out).toContain('Plan: 2 changes: 2 contacts.put.');
+    expect(cliCalls.filter((c) => isMutating(c.operation))).toEqual([]);
+    expect(org.calls.filter((c) => isMutating(c.operation)).length).toBe(mutating);
+    expect(await contact('foo', 'OPERATIONS')).toBeNull();
+  });
+
+  it('puts them with --execute; the next plan is empty', async () => {
+    const { code, out } = await cli('--action', 'put-contacts', '--execute');
+    expect(out).toContain('Converged');
+    expect(code).toBe(0);
+    expect(await contact('foo', 'OPERATIONS')).toEqual(OPERATIONS);
+    expect(await contact('dns', 'BILLING')).toMatchObject({ email: 'billing@example.com' });
+    expect((await cli('--action', 'put-contacts', '--detailed-exitcode')).code).toBe(0);
+  });
+
+  it('updates a contact the DSL changed, in one account with --account, showing before and after', async () => {
+    workspace.write(dslText([[['defaults', 'contacts', 'operations'], OPERATIONS], NOC]));
+    const { code, out } = await cli('--action', 'put-contacts', '--account', 'dns', '--execute');
+    expect(out).toContain('operations: SRE (On call) <sre@example.com> +61 2 9000 0002 → SRE (On call) <noc@example.com> +61 2 9000 0002');
+    expect(out).not.toContain('foo');
+    expect(code).toBe(0);
+    expect(await contact('dns', 'OPERATIONS')).toMatchObject({ email: 'noc@example.com' });
+    expect(await contact('foo', 'OPERATIONS')).toMatchObject({ email: 'sre@example.com' });
+  });
+
+  it('leaves a contact the DSL does not mention alone, and deletes it once the DSL says null', async () => {
+    const security = { AccountId: ids.foo, AlternateContactType: 'SECURITY' as const, Name: 'Sec', Title: 'Security', EmailAddress: 'sec@example.com', PhoneNumber: '+1 555 0100' };
+    await (await account()).send(new PutAlternateContactCommand(security));
+    workspace.write(dslText([[['defaults', 'contacts', 'operations'], OPERATIONS], NOC]));
+    expect((await cli('--action', 'put-contacts', '--detailed-exitcode')).code).toBe(0);
+
+    workspace.write(dslText([[['defaults', 'contacts', 'operations'], OPERATIONS], NOC, [['accounts', 'foo', 'contacts'], { security: null }]]));
+    const { code, out } = await cli('--action', 'put-contacts', '--execute');
+    expect(out).toMatch(/- contacts\.delete +foo \(\d{12}\) +security +\(null-in-config\)/);
+    expect(out).toContain('security: Sec (Security) <sec@example.com> +1 555 0100 → none');
+    expect(code).toBe(0);
+    expect(await contact('foo', 'SECURITY')).toBeNull();
+    expect(await contact('foo', 'OPERATIONS')).toEqual(OPERATIONS);
+  });
+});
