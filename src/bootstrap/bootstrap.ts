@@ -1,8 +1,9 @@
 /**
  * `bootstrap`: render orgvend's stack for each account that carries it, compare with what
- * runs there, and (with --execute) deploy the difference. Unlike every other action this
- * one is run by an administrator with direct credentials, once and when the topology
- * changes; everything after it travels over the bus.
+ * runs there, and (with --execute) deploy the difference; register the delegated
+ * administrator for the Account Management API when the DSL names one. Unlike every other
+ * action this one is run by an administrator with direct credentials, once and when the
+ * topology changes; everything after it travels over the bus.
  */
 import { createHash } from 'node:crypto';
 import { DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
@@ -10,6 +11,7 @@ import type { AccountClients } from '../aws/clients.js';
 import type { Organization } from '../config/schema.js';
 import { makePlan, type Change, type Plan } from '../plan/plan.js';
 import { NAMES } from '../protocol/names.js';
+import { ACCOUNT_SERVICE_PRINCIPAL, applyDelegatedAdmin, planDelegatedAdmin, type DelegatedAdminRegistration } from './delegated-admin.js';
 import { renderBootstrap, type LambdaCode } from './render.js';
 import { deployStack, stackAction, stackState } from './stack.js';
 import { coreAccounts, memberAccount, type BootstrapAccount } from './topology.js';
@@ -32,12 +34,16 @@ export interface BootstrapPlan {
   templates: Record<string, string>;
   /** Accounts whose stack is missing or differs. */
   pending: string[];
+  /** The delegated administrator to register (and trusted access to enable), when not done yet. */
+  delegatedAdmin?: DelegatedAdminRegistration;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+const managementOrganizations = async (env: BootstrapEnv) => (await env.clientsFor(env.organization.management_account_id)).client('organizations');
+
 export async function organizationId(env: BootstrapEnv): Promise<string> {
-  const organizations = await (await env.clientsFor(env.organization.management_account_id)).client('organizations');
+  const organizations = await managementOrganizations(env);
   const { Organization: org } = await organizations.send(new DescribeOrganizationCommand({}));
   if (!org?.Id) throw new Error(`account ${env.organization.management_account_id} is not the management account of an organization`);
   return org.Id;
@@ -56,6 +62,8 @@ export async function planBootstrap(env: BootstrapEnv): Promise<BootstrapPlan> {
   const templates: Record<string, string> = {};
   const changes: Change[] = [];
   const pending: string[] = [];
+  const delegated = await planDelegatedAdmin(await env.clientsFor(env.organization.management_account_id), env.organization);
+  if (delegated?.change) changes.push(delegated.change);
   for (const account of accounts) {
     const template = renderBootstrap({ templatesDir: env.templatesDir, organization: env.organization, organizationId: orgId, account, targets, lambda: env.lambda });
     templates[account.id] = template;
@@ -72,13 +80,22 @@ export async function planBootstrap(env: BootstrapEnv): Promise<BootstrapPlan> {
       after: { template_sha256: sha256(template).slice(0, 12) },
     });
   }
-  const basis = { config: sha256(JSON.stringify(templates)).slice(0, 32), live: sha256(orgId).slice(0, 32) };
-  const notes = env.lambda ? [] : ['the handler Lambda is left out: a local worker serves the request queues'];
-  return { plan: makePlan('bootstrap', basis, changes, { notes }), templates, pending };
+  const live = delegated?.live ? `${orgId} ${JSON.stringify(delegated.live)}` : orgId;
+  const basis = { config: sha256(JSON.stringify(templates)).slice(0, 32), live: sha256(live).slice(0, 32) };
+  const notes = [...(delegated?.notes ?? []), ...(env.lambda ? [] : ['the handler Lambda is left out: a local worker serves the request queues'])];
+  const planned: BootstrapPlan = { plan: makePlan('bootstrap', basis, changes, { notes }), templates, pending };
+  if (delegated?.registration) planned.delegatedAdmin = delegated.registration;
+  return planned;
 }
 
+/** Results keyed by account id, and by service principal for the delegated administrator. */
 export async function applyBootstrap(env: BootstrapEnv, planned: BootstrapPlan): Promise<Record<string, string>> {
   const results: Record<string, string> = {};
+  if (planned.delegatedAdmin) {
+    const { trusted_access, outcome } = await applyDelegatedAdmin(await managementOrganizations(env), planned.delegatedAdmin);
+    results[ACCOUNT_SERVICE_PRINCIPAL] = `trusted access ${trusted_access}, ${planned.delegatedAdmin.account_id} ${outcome}`;
+    env.progress?.(`delegated administrator for ${ACCOUNT_SERVICE_PRINCIPAL}: ${results[ACCOUNT_SERVICE_PRINCIPAL]}`);
+  }
   for (const account of planned.pending) {
     const cfn = await (await env.clientsFor(account)).client('cloudformation');
     results[account] = await deployStack(cfn, NAMES.stack, planned.templates[account]!, env.progress);

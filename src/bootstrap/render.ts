@@ -3,7 +3,7 @@ import nunjucks from 'nunjucks';
 import type { Organization } from '../config/schema.js';
 import { NAMES, replyDlqName } from '../protocol/names.js';
 import { replySource } from '../protocol/envelope.js';
-import { forwardRoutes, served, type BootstrapAccount } from './topology.js';
+import { ACCOUNT_EVENTS, accountApiCaller, forwardRoutes, served, type BootstrapAccount } from './topology.js';
 
 export const BOOTSTRAP_TEMPLATE = 'bootstrap.yml.njk';
 
@@ -54,10 +54,12 @@ export function renderBootstrap(input: RenderInput): string {
       roles: input.account.roles,
       is_cicd: input.account.isCicd,
       is_audit: input.account.isAudit,
+      forwards_account_events: input.account.id === accountApiCaller(org),
       types_by_type: byType,
       types_by_target: byTarget,
       permissions,
     },
+    account_events: { forward_rule: ACCOUNT_EVENTS.forwardRule, log_group: ACCOUNT_EVENTS.logGroup, topic: ACCOUNT_EVENTS.topic },
     forward: forwardRoutes(org, input.targets),
     lambda: input.lambda ?? false,
   });

@@ -27,7 +27,7 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
     const planned = await planBootstrap(env);
     const s = style(wantsColor(io.stdout, io.env));
     io.stdout.write(options.format === 'json' ? planJson(planned.plan) : options.format === 'markdown' ? renderPlanMarkdown(planned.plan) : renderPlanText(planned.plan, s));
-    if (!options.execute || !planned.pending.length) return ExitCode.ok;
+    if (!options.execute || !planned.plan.changes.length) return ExitCode.ok;
     const results = await applyBootstrap(env, planned);
     runtime.log(`bootstrap: ${Object.entries(results).map(([a, r]) => `${a} ${r}`).join(', ')}`);
     return ExitCode.ok;

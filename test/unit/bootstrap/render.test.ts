@@ -37,14 +37,20 @@ function handlerActions(text: string): string[] {
 const org = organization();
 const [management, cicd, audit] = coreAccounts(org);
 const delegatedOrg = organization(dslText([[['organization', 'delegated_admin_account_id'], '444444444444']], exampleText()));
+const delegatedAdmin = coreAccounts(delegatedOrg)[3]!;
 const variants: [string, string][] = [
   ['management', render(management!)],
   ['cicd', render(cicd!)],
   ['audit', render(audit!)],
   ['member', render(memberAccount('555555555555'))],
-  ['delegated administrator', render(coreAccounts(delegatedOrg)[3]!, delegatedOrg)],
+  ['delegated administrator', render(delegatedAdmin, delegatedOrg)],
+  ['management beside a delegated administrator', render(management!, delegatedOrg)],
   ['sandbox management (no Lambda)', render(management!, org, false)],
 ];
+
+/** The logical ids of the Account Management monitoring resources in a template. */
+const accountEventResources = (text: string) => Object.keys(resources(text)).filter((id) => id.startsWith('AccountEvents')).sort();
+const auditBusArn = `arn:aws:events:ap-southeast-2:${org.audit_account_id}:event-bus/orgvend-infra-audit`;
 
 describe('the bootstrap template', () => {
   it('passes cfn-lint without errors or warnings for every kind of account', () => {
@@ -90,9 +96,12 @@ describe('the bootstrap template', () => {
       'organizations:DescribeOrganization',
       'organizations:DescribePolicy',
       'organizations:DetachPolicy',
+      'organizations:EnableAWSServiceAccess',
       'organizations:EnablePolicyType',
+      'organizations:ListAWSServiceAccessForOrganization',
       'organizations:ListAccountsForParent',
       'organizations:ListCreateAccountStatus',
+      'organizations:ListDelegatedAdministrators',
       'organizations:ListOrganizationalUnitsForParent',
       'organizations:ListParents',
       'organizations:ListPolicies',
@@ -100,6 +109,7 @@ describe('the bootstrap template', () => {
       'organizations:ListTagsForResource',
       'organizations:ListTargetsForPolicy',
       'organizations:MoveAccount',
+      'organizations:RegisterDelegatedAdministrator',
       'organizations:TagResource',
       'organizations:UntagResource',
       'organizations:UpdatePolicy',
@@ -159,6 +169,13 @@ describe('the bootstrap template', () => {
         'ATTACH_POLICY',
         'DETACH_POLICY',
         'DELETE_POLICY',
+        'REGISTER_DELEGATED_ADMIN',
+        // Without a delegated administrator, the management account serves its types too.
+        'GET_CONTACTS',
+        'PUT_CONTACTS',
+        'GET_REGIONS',
+        'ENABLE_REGION',
+        'DISABLE_REGION',
       ],
     });
     expect(Object.keys(r).filter((k) => k.startsWith('ForwardToAccount')).sort()).toEqual(
@@ -170,9 +187,14 @@ describe('the bootstrap template', () => {
 
   it('sends a delegated administrator its own request types when there is one', () => {
     const r = resources(render(coreAccounts(delegatedOrg)[1]!, delegatedOrg));
-    expect(r.ForwardToManagementRule).toBeDefined();
-    // No request type is routed to the delegated administrator yet, so no rule is made for it.
-    expect(r.ForwardToDelegatedAdminRule).toBeUndefined();
+    expect((r.ForwardToManagementRule!.Properties.EventPattern as { 'detail-type': string[] })['detail-type']).not.toContain('PUT_CONTACTS');
+    expect(r.ForwardToDelegatedAdminRule!.Properties.EventPattern).toEqual({
+      source: ['app.infra'],
+      'detail-type': ['GET_CONTACTS', 'PUT_CONTACTS', 'GET_REGIONS', 'ENABLE_REGION', 'DISABLE_REGION'],
+    });
+    expect(r.ForwardToDelegatedAdminRule!.Properties.Targets).toEqual([
+      { Arn: 'arn:aws:events:ap-southeast-2:444444444444:event-bus/orgvend-infra', Id: 'delegated-admin-bus' },
+    ]);
   });
 
   it('keeps audit copies on a bus of their own in the audit account', () => {
@@ -185,7 +207,96 @@ describe('the bootstrap template', () => {
   it('leaves the Lambda out for the sandbox, where the worker stands in for it', () => {
     const r = resources(render(management!, org, false));
     expect(Object.values(r).map((x) => x.Type)).not.toContain('AWS::Lambda::Function');
-    expect(Object.values(r).map((x) => x.Type)).not.toContain('AWS::IAM::Role');
+    expect(r.HandlerRole).toBeUndefined();
+    // The one role left is EventBridge's, for forwarding Account Management events.
+    expect(Object.entries(r).filter(([, x]) => x.Type === 'AWS::IAM::Role').map(([id]) => id)).toEqual(['AccountEventsForwardRole']);
     expect(r.RequestQueue).toBeDefined();
+  });
+});
+
+describe('Account Management monitoring in the bootstrap template', () => {
+  it('forwards aws.account events from the default bus of the account that calls the API, and from no other', () => {
+    const forwarding = ['AccountEventsForwardRole', 'AccountEventsForwardRule'];
+    expect(accountEventResources(render(management!))).toEqual(forwarding);
+    expect(accountEventResources(render(delegatedAdmin, delegatedOrg))).toEqual(forwarding);
+    // With a delegated administrator, the management account no longer calls the API.
+    expect(accountEventResources(render(management!, delegatedOrg))).toEqual([]);
+    for (const account of [cicd!, memberAccount('555555555555')]) expect(accountEventResources(render(account))).toEqual([]);
+
+    const rule = resources(render(management!)).AccountEventsForwardRule!.Properties;
+    expect(rule).toMatchObject({ Name: 'orgvend-account-events', EventBusName: 'default', EventPattern: { source: ['aws.account'] } });
+    expect(rule.Targets).toEqual([{ Arn: auditBusArn, Id: 'audit-bus', RoleArn: { GetAtt: 'AccountEventsForwardRole.Arn' } }]);
+  });
+
+  it('lets the forwarding role put events on the audit bus only, and only EventBridge assume it for that rule', () => {
+    const role = resources(render(management!)).AccountEventsForwardRole!.Properties;
+    expect(role.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: {
+            StringEquals: {
+              'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+              'aws:SourceArn': { Sub: 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/orgvend-account-events' },
+            },
+          },
+        },
+      ],
+    });
+    const policies = role.Policies as { PolicyDocument: { Statement: unknown[] } }[];
+    expect(policies.map((p) => p.PolicyDocument.Statement)).toEqual([[{ Sid: 'PutOnAuditBus', Effect: 'Allow', Action: 'events:PutEvents', Resource: auditBusArn }]]);
+  });
+
+  it('logs and announces the events in the audit account, and nowhere else', () => {
+    const r = resources(render(audit!));
+    expect(accountEventResources(render(audit!))).toEqual(['AccountEventsLogGroup', 'AccountEventsToTargetsRule', 'AccountEventsTopic', 'AccountEventsTopicPolicy']);
+    for (const [name, text] of variants.filter(([n]) => n !== 'audit')) {
+      expect(Object.values(resources(text)).map((x) => x.Type), name).not.toContain('AWS::SNS::Topic');
+      expect(resources(text).AccountEventsLogGroup, name).toBeUndefined();
+    }
+
+    expect(r.AccountEventsToTargetsRule!.Properties).toMatchObject({ EventBusName: 'orgvend-infra-audit', EventPattern: { source: ['aws.account'] } });
+    expect(r.AccountEventsToTargetsRule!.Properties.Targets).toEqual([
+      { Arn: { GetAtt: 'AccountEventsLogGroup.Arn' }, Id: 'account-events-log-group' },
+      { Arn: { Ref: 'AccountEventsTopic' }, Id: 'account-events-topic' },
+    ]);
+    expect(r.AccountEventsLogGroup!.Properties).toEqual({ LogGroupName: '/orgvend/account-events', RetentionInDays: 400 });
+    expect(r.AccountEventsTopic!.Properties.TopicName).toBe('orgvend-account-events');
+  });
+
+  it('lets only EventBridge publish to the topic, and only for the audit bus rule', () => {
+    const policy = resources(render(audit!)).AccountEventsTopicPolicy!.Properties;
+    expect(policy.Topics).toEqual([{ Ref: 'AccountEventsTopic' }]);
+    expect(policy.PolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'AccountEventsRulePublishes',
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: { Ref: 'AccountEventsTopic' },
+          Condition: { ArnEquals: { 'aws:SourceArn': { GetAtt: 'AccountEventsToTargetsRule.Arn' } } },
+        },
+      ],
+    });
+  });
+
+  it('covers both audit log groups with the one log resource policy', () => {
+    const r = resources(render(audit!));
+    expect(Object.values(r).filter((x) => x.Type === 'AWS::Logs::ResourcePolicy')).toHaveLength(1);
+    const document = JSON.parse((r.AuditLogGroupPolicy!.Properties.PolicyDocument as { Sub: string }).Sub) as { Statement: Record<string, unknown>[] };
+    expect(document.Statement).toEqual([
+      {
+        Sid: 'EventBridgeWrites',
+        Effect: 'Allow',
+        Principal: { Service: ['events.amazonaws.com', 'delivery.logs.amazonaws.com'] },
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: ['${AuditLogGroup.Arn}', '${AccountEventsLogGroup.Arn}'],
+      },
+    ]);
   });
 });
