@@ -3,7 +3,7 @@ import nunjucks from 'nunjucks';
 import type { Organization } from '../config/schema.js';
 import { NAMES, replyDlqName } from '../protocol/names.js';
 import { replySource } from '../protocol/envelope.js';
-import { ACCOUNT_EVENTS, accountApiCaller, forwardRoutes, served, type BootstrapAccount } from './topology.js';
+import { ACCOUNT_EVENTS, accountApiCaller, auditBusName, forwardedBuses, forwardRoutes, served, type BootstrapAccount } from './topology.js';
 
 export const BOOTSTRAP_TEMPLATE = 'bootstrap.yml.njk';
 
@@ -31,13 +31,17 @@ export function renderBootstrap(input: RenderInput): string {
     throwOnUndefined: true,
   });
   const org = input.organization;
+  const partition = input.partition ?? 'aws';
+  // One spelling of a bus ARN for the rules' targets and the role that lets them put events there.
+  const busArn = (account: string, bus: string) => `arn:${partition}:events:${org.home_region}:${account}:event-bus/${bus}`;
+  env.addGlobal('bus_arn', busArn);
   const { byType, byTarget, permissions } = served(input.account, org);
   return env.render(BOOTSTRAP_TEMPLATE, {
-    partition: input.partition ?? 'aws',
+    partition,
     names: NAMES,
     org: {
       event_bus: org.event_bus,
-      audit_bus: `${org.event_bus}-audit`,
+      audit_bus: auditBusName(org),
       event_source: org.event_source,
       reply_source: replySource(org.event_source),
       reply_queue: org.reply_queue,
@@ -61,6 +65,7 @@ export function renderBootstrap(input: RenderInput): string {
     },
     account_events: { forward_rule: ACCOUNT_EVENTS.forwardRule, log_group: ACCOUNT_EVENTS.logGroup, topic: ACCOUNT_EVENTS.topic },
     forward: forwardRoutes(org, input.targets),
+    forwarded_buses: forwardedBuses(input.account, org, input.targets).map((b) => busArn(b.account, b.bus)),
     lambda: input.lambda ?? false,
   });
 }

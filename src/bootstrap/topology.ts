@@ -45,6 +45,11 @@ export const ACCOUNT_EVENTS = {
   topic: 'orgvend-account-events',
 } as const;
 
+/** The audit account's bus, which keeps a copy of every orgvend event and the Account Management events. */
+export function auditBusName(org: Organization): string {
+  return `${org.event_bus}-audit`;
+}
+
 /** A member account's bootstrap: no role but answering requests addressed to it. */
 export function memberAccount(id: string): BootstrapAccount {
   return { id, roles: ['member'], isCicd: false, isAudit: false };
@@ -78,4 +83,31 @@ export function forwardRoutes(org: Organization, targets: readonly string[]): { 
     by_type.push({ logical_id: 'ForwardToManagementRule', role: 'management', account: org.management_account_id, types: [...typesOf('management'), ...typesOf('delegated-admin')] });
   }
   return { by_type, by_target: [...new Set(targets)].filter((id) => id !== org.cicd_account_id).sort() };
+}
+
+/** An event bus, by account and name. */
+export interface BusRef {
+  account: string;
+  bus: string;
+}
+
+/**
+ * The event buses this account's rules put events on, other than the bus each rule
+ * listens to: the CICD bus for replies, the audit bus for copies and Account Management
+ * events, and from the CICD account every bus it forwards requests to. EventBridge needs a
+ * role for such a target (always for a bus the sender reaches through the organization, as
+ * the CICD and audit buses are), and the template's one forwarding role may put events on
+ * exactly these buses. Sorted, without repeats, so the policy renders the same each time.
+ */
+export function forwardedBuses(account: BootstrapAccount, org: Organization, targets: readonly string[]): BusRef[] {
+  const buses: BusRef[] = [{ account: org.audit_account_id, bus: auditBusName(org) }];
+  if (account.isCicd) {
+    const { by_type, by_target } = forwardRoutes(org, targets);
+    for (const id of [...by_type.map((r) => r.account), ...by_target]) buses.push({ account: id, bus: org.event_bus });
+  } else {
+    buses.push({ account: org.cicd_account_id, bus: org.event_bus });
+  }
+  const key = (b: BusRef) => `${b.account}/${b.bus}`;
+  const unique = new Map(buses.filter((b) => !(b.account === account.id && b.bus === org.event_bus)).map((b) => [key(b), b]));
+  return [...unique.values()].sort((a, b) => key(a).localeCompare(key(b)));
 }

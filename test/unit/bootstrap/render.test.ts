@@ -25,8 +25,16 @@ function render(account: BootstrapAccount, org = organization(), withLambda = tr
   return renderBootstrap({ templatesDir, organization: org, organizationId: 'o-abc123def4', account, targets, lambda: withLambda ? lambda : undefined });
 }
 
-type Template = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type Template = { Resources: Record<string, Resource> };
 const resources = (text: string) => (parse(text, { customTags: [{ tag: '!GetAtt', resolve: (v: string) => ({ GetAtt: v }) }, { tag: '!Ref', resolve: (v: string) => ({ Ref: v }) }, { tag: '!Sub', resolve: (v: string) => ({ Sub: v }) }] }) as Template).Resources;
+
+type Statement = { Sid?: string; Effect: string; Principal?: unknown; Action: string | string[]; Resource?: unknown; Condition?: Record<string, Record<string, unknown>> };
+/** The statements of every inline policy of every IAM role in a template. */
+const roleStatements = (text: string) =>
+  Object.values(resources(text))
+    .filter((r) => r.Type === 'AWS::IAM::Role')
+    .flatMap((r) => ((r.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement));
 
 function handlerActions(text: string): string[] {
   const role = resources(text).HandlerRole!;
@@ -38,14 +46,17 @@ const org = organization();
 const [management, cicd, audit] = coreAccounts(org);
 const delegatedOrg = organization(dslText([[['organization', 'delegated_admin_account_id'], '444444444444']], exampleText()));
 const delegatedAdmin = coreAccounts(delegatedOrg)[3]!;
-const variants: [string, string][] = [
-  ['management', render(management!)],
-  ['cicd', render(cicd!)],
-  ['audit', render(audit!)],
-  ['member', render(memberAccount('555555555555'))],
-  ['delegated administrator', render(delegatedAdmin, delegatedOrg)],
-  ['management beside a delegated administrator', render(management!, delegatedOrg)],
-  ['sandbox management (no Lambda)', render(management!, org, false)],
+const cicdBeside = coreAccounts(delegatedOrg)[1]!;
+/** Each kind of account's template: its name, the text, the account and the organization it was rendered for. */
+const variants: [string, string, BootstrapAccount, typeof org][] = [
+  ['management', render(management!), management!, org],
+  ['cicd', render(cicd!), cicd!, org],
+  ['audit', render(audit!), audit!, org],
+  ['member', render(memberAccount('555555555555')), memberAccount('555555555555'), org],
+  ['delegated administrator', render(delegatedAdmin, delegatedOrg), delegatedAdmin, delegatedOrg],
+  ['management beside a delegated administrator', render(management!, delegatedOrg), management!, delegatedOrg],
+  ['cicd beside a delegated administrator', render(cicdBeside, delegatedOrg), cicdBeside, delegatedOrg],
+  ['sandbox management (no Lambda)', render(management!, org, false), management!, org],
 ];
 
 /** The logical ids of the Account Management monitoring resources in a template. */
@@ -144,9 +155,9 @@ describe('the bootstrap template', () => {
     }
   });
 
-  it('never grants a wildcard action', () => {
-    for (const [, text] of variants.filter(([name]) => !name.startsWith('sandbox'))) {
-      expect(handlerActions(text).filter((a) => a.includes('*'))).toEqual([]);
+  it('never grants a wildcard action, in any role', () => {
+    for (const [name, text] of variants) {
+      expect(roleStatements(text).flatMap((s) => [s.Action].flat()).filter((a) => a.includes('*')), name).toEqual([]);
     }
   });
 
@@ -193,7 +204,7 @@ describe('the bootstrap template', () => {
       'detail-type': ['GET_CONTACTS', 'PUT_CONTACTS', 'GET_REGIONS', 'ENABLE_REGION', 'DISABLE_REGION'],
     });
     expect(r.ForwardToDelegatedAdminRule!.Properties.Targets).toEqual([
-      { Arn: 'arn:aws:events:ap-southeast-2:444444444444:event-bus/orgvend-infra', Id: 'delegated-admin-bus' },
+      { Arn: 'arn:aws:events:ap-southeast-2:444444444444:event-bus/orgvend-infra', Id: 'delegated-admin-bus', RoleArn: { GetAtt: 'EventForwarderRole.Arn' } },
     ]);
   });
 
@@ -208,15 +219,15 @@ describe('the bootstrap template', () => {
     const r = resources(render(management!, org, false));
     expect(Object.values(r).map((x) => x.Type)).not.toContain('AWS::Lambda::Function');
     expect(r.HandlerRole).toBeUndefined();
-    // The one role left is EventBridge's, for forwarding Account Management events.
-    expect(Object.entries(r).filter(([, x]) => x.Type === 'AWS::IAM::Role').map(([id]) => id)).toEqual(['AccountEventsForwardRole']);
+    // The one role left is EventBridge's, for the rules that forward to other buses.
+    expect(Object.entries(r).filter(([, x]) => x.Type === 'AWS::IAM::Role').map(([id]) => id)).toEqual(['EventForwarderRole']);
     expect(r.RequestQueue).toBeDefined();
   });
 });
 
 describe('Account Management monitoring in the bootstrap template', () => {
   it('forwards aws.account events from the default bus of the account that calls the API, and from no other', () => {
-    const forwarding = ['AccountEventsForwardRole', 'AccountEventsForwardRule'];
+    const forwarding = ['AccountEventsForwardRule'];
     expect(accountEventResources(render(management!))).toEqual(forwarding);
     expect(accountEventResources(render(delegatedAdmin, delegatedOrg))).toEqual(forwarding);
     // With a delegated administrator, the management account no longer calls the API.
@@ -225,29 +236,19 @@ describe('Account Management monitoring in the bootstrap template', () => {
 
     const rule = resources(render(management!)).AccountEventsForwardRule!.Properties;
     expect(rule).toMatchObject({ Name: 'orgvend-account-events', EventBusName: 'default', EventPattern: { source: ['aws.account'] } });
-    expect(rule.Targets).toEqual([{ Arn: auditBusArn, Id: 'audit-bus', RoleArn: { GetAtt: 'AccountEventsForwardRole.Arn' } }]);
+    expect(rule.Targets).toEqual([{ Arn: auditBusArn, Id: 'audit-bus', RoleArn: { GetAtt: 'EventForwarderRole.Arn' } }]);
   });
 
-  it('lets the forwarding role put events on the audit bus only, and only EventBridge assume it for that rule', () => {
-    const role = resources(render(management!)).AccountEventsForwardRole!.Properties;
-    expect(role.AssumeRolePolicyDocument).toEqual({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Service: 'events.amazonaws.com' },
-          Action: 'sts:AssumeRole',
-          Condition: {
-            StringEquals: {
-              'aws:SourceAccount': { Ref: 'AWS::AccountId' },
-              'aws:SourceArn': { Sub: 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/orgvend-account-events' },
-            },
-          },
-        },
-      ],
+  it('lets EventBridge use the forwarding role for that default-bus rule only where the account calls the API', () => {
+    const trust = (text: string) => (resources(text).EventForwarderRole!.Properties.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement[0]!.Condition!;
+    const busRules = { Sub: 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/orgvend-infra/*' };
+    const defaultBusRule = { Sub: 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/orgvend-account-events' };
+    expect(trust(render(management!))).toEqual({
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: { 'aws:SourceArn': [busRules, defaultBusRule] },
     });
-    const policies = role.Policies as { PolicyDocument: { Statement: unknown[] } }[];
-    expect(policies.map((p) => p.PolicyDocument.Statement)).toEqual([[{ Sid: 'PutOnAuditBus', Effect: 'Allow', Action: 'events:PutEvents', Resource: auditBusArn }]]);
+    expect(trust(render(delegatedAdmin, delegatedOrg)).ArnLike).toEqual({ 'aws:SourceArn': [busRules, defaultBusRule] });
+    expect(trust(render(management!, delegatedOrg)).ArnLike).toEqual({ 'aws:SourceArn': [busRules] });
   });
 
   it('logs and announces the events in the audit account, and nowhere else', () => {
@@ -298,5 +299,80 @@ describe('Account Management monitoring in the bootstrap template', () => {
         Resource: ['${AuditLogGroup.Arn}', '${AccountEventsLogGroup.Arn}'],
       },
     ]);
+  });
+});
+
+/** Every rule target in a template that is an event bus: the rule, the bus it listens to, its sources, the target. */
+function busTargets(text: string) {
+  return Object.entries(resources(text))
+    .filter(([, r]) => r.Type === 'AWS::Events::Rule')
+    .flatMap(([id, r]) =>
+      (r.Properties.Targets as { Arn: unknown; Id: string; RoleArn?: unknown }[])
+        .filter((t) => typeof t.Arn === 'string' && /:event-bus\//.test(t.Arn))
+        .map((t) => {
+          const [, account, bus] = /^arn:aws:events:[^:]+:(\d{12}):event-bus\/(.+)$/.exec(t.Arn as string)!;
+          return { rule: id, from: r.Properties.EventBusName, sources: (r.Properties.EventPattern as { source: string[] }).source, account: account!, bus: bus!, target: t };
+        }),
+    );
+}
+
+const forwarderStatements = (text: string) =>
+  ((resources(text).EventForwarderRole!.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement));
+
+describe('rules that forward to another event bus', () => {
+  it('send every event bus target through the forwarding role, including every bus in another account', () => {
+    for (const [name, text, account] of variants) {
+      const targets = busTargets(text);
+      // Not vacuous: every account sends something to another account's bus.
+      expect(targets.filter((t) => t.account !== account.id).length, name).toBeGreaterThan(0);
+      for (const t of targets) expect(t.target.RoleArn, `${name}: ${t.rule}`).toEqual({ GetAtt: 'EventForwarderRole.Arn' });
+    }
+  });
+
+  it('let the forwarding role put events on exactly the buses its account\'s rules target, and do nothing else', () => {
+    for (const [name, text] of variants) {
+      const targeted = [...new Set(busTargets(text).map((t) => t.target.Arn as string))].sort();
+      expect(forwarderStatements(text), name).toEqual([{ Sid: 'PutOnTargetBuses', Effect: 'Allow', Action: 'events:PutEvents', Resource: targeted }]);
+    }
+    // The CICD account forwards to every account that answers requests, and copies to the audit bus.
+    expect(forwarderStatements(render(cicd!))[0]!.Resource).toEqual(
+      [`arn:aws:events:ap-southeast-2:${management!.id}:event-bus/orgvend-infra`, `arn:aws:events:ap-southeast-2:${audit!.id}:event-bus/orgvend-infra`, auditBusArn, 'arn:aws:events:ap-southeast-2:555555555555:event-bus/orgvend-infra'].sort(),
+    );
+  });
+
+  it('let only EventBridge assume the forwarding role, for rules of its own account', () => {
+    for (const [name, text] of variants) {
+      const [statement, ...rest] = (resources(text).EventForwarderRole!.Properties.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement;
+      expect(rest, name).toEqual([]);
+      expect(statement, name).toMatchObject({
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: { 'aws:SourceArn': expect.arrayContaining([{ Sub: 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/orgvend-infra/*' }]) },
+        },
+      });
+    }
+  });
+
+  it('target buses whose policy admits the forwarding account, for the sources the rule sends', () => {
+    const templateOf = (id: string, o: typeof org) => render(coreAccounts(o).find((a) => a.id === id) ?? memberAccount(id), o);
+    for (const [name, text, account, o] of variants) {
+      for (const t of busTargets(text)) {
+        // A bus in the sender's own account (the audit account's copies) needs only the role's own policy.
+        if (t.account === account.id) continue;
+        const policies = Object.values(resources(templateOf(t.account, o)))
+          .filter((r) => r.Type === 'AWS::Events::EventBusPolicy' && r.Properties.EventBusName === t.bus)
+          .map((r) => r.Properties.Statement as Statement);
+        const admits = policies.some((s) => {
+          const condition = s.Condition?.StringEquals ?? {};
+          const principal = s.Principal === '*' ? condition['aws:PrincipalOrgID'] === 'o-abc123def4' : (s.Principal as { AWS?: string }).AWS === `arn:aws:iam::${account.id}:root`;
+          const source = condition['events:source'];
+          return s.Effect === 'Allow' && s.Action === 'events:PutEvents' && principal && (source === undefined || t.sources.every((x) => x === source));
+        });
+        expect(admits, `${name}: ${t.rule} to ${t.account}/${t.bus}`).toBe(true);
+      }
+    }
   });
 });
