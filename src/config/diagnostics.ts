@@ -39,7 +39,9 @@ export type DiagnosticCode =
   | 'scp-unknown-target'
   | 'scp-unknown-policy'
   | 'region-denied-by-scp'
-  | 'template-render';
+  | 'template-render'
+  | 'template-lint'
+  | 'template-invalid';
 
 export type Severity = 'error' | 'warning';
 

@@ -41,7 +41,24 @@ export async function createSandboxOrganization(factory: ClientFactory, desired:
     if (!status?.AccountId) throw new Error(`the emulator did not create the ${role} account`);
     ids[id] = status.AccountId;
   }
+  await createArtifactBuckets(factory, ids[org.cicd_account_id] ?? org.cicd_account_id, desired);
   return { organizationId: created!.Id!, ids };
+}
+
+/**
+ * The artifact buckets, which an administrator creates by hand in AWS before anything
+ * else: in the sandbox the CICD account gets them, one per region.
+ */
+async function createArtifactBuckets(factory: ClientFactory, cicd: string, desired: Desired): Promise<void> {
+  const { CreateBucketCommand } = await import('@aws-sdk/client-s3');
+  for (const [region, bucket] of Object.entries(desired.organization.artifact_buckets)) {
+    const s3 = await factory.client('s3', cicd, region);
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as never } }) }));
+    } catch (error) {
+      if ((error as Error).name !== 'BucketAlreadyOwnedByYou') throw error;
+    }
+  }
 }
 
 /** The DSL as the sandbox sees it: the pre-existing accounts under their emulator ids. */

@@ -69,6 +69,8 @@ export function describeChange(change: Change): string {
       if (before.trusted_access) return register;
       return admins.includes(after.delegated_admin as string) ? `enable trusted access (${after.delegated_admin} is registered already)` : `enable trusted access, then ${register}`;
     }
+    case 'template.upload':
+      return `${after.output} (${after.bytes} bytes) to ${after.region}`;
     case 'stack.deploy':
       return before.template_sha256 ? `template ${before.template_sha256} → ${after.template_sha256}` : `create with template ${after.template_sha256}`;
     default:

@@ -66,6 +66,12 @@ export const ACTIONS: Record<string, ActionSpec> = {
     formats: ['text', 'markdown', 'json'],
     load: () => import('./enable-region.js'),
   },
+  'render-templates': {
+    summary: 'render templates/*.njk into build/templates/, check them (cfn-lint, ValidateTemplate); --execute uploads them to the artifact buckets',
+    flags: ['config', 'format', 'sandbox', 'direct', 'execute', 'out', 'plan', 'detailedExitcode'],
+    formats: ['text', 'markdown', 'json'],
+    load: () => import('./render-templates.js'),
+  },
   bootstrap: {
     summary: "render and deploy orgvend's stack (buses, queues, rules, handler) in the management, CICD and audit accounts",
     flags: ['config', 'format', 'sandbox', 'execute'],

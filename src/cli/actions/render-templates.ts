@@ -1,0 +1,98 @@
+/**
+ * render-templates: templates/*.njk (and templates/account/*.njk, per account) rendered
+ * against accounts.yml and the ids of the accounts that exist, written to
+ * build/templates/, checked (it parses, cfn-lint finds nothing, CloudFormation's
+ * ValidateTemplate accepts it), and with --execute uploaded to each artifact bucket under
+ * a content-addressed key. A problem in any of them stops the run with exit 65 before
+ * anything is uploaded.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { Diagnostic } from '../../config/diagnostics.js';
+import { InputError, type ExitCode } from '../../errors.js';
+import { matchAccounts } from '../../plan/match.js';
+import { templateContext } from '../../render/context.js';
+import { cfnLint } from '../../render/lint.js';
+import { executeUploads, planUploads, readPublished, validateWithCloudFormation, type Published } from '../../render/publish.js';
+import { OUTPUT_DIR, renderTemplates, type RenderedTemplate } from '../../render/render.js';
+import { readLive } from '../../state/live.js';
+import type { Transport } from '../../transport/transport.js';
+import type { Io } from '../io.js';
+import type { CliOptions } from '../options.js';
+import { runPlanAction } from '../plan-action.js';
+import { openRuntime, type Runtime, type RuntimeHooks } from '../runtime.js';
+
+/** Short tags such as !Sub and !GetAtt are CloudFormation's; the parser only has to accept them. */
+const CLOUDFORMATION_TAGS = ['Ref', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'GetAZs', 'If', 'Equals', 'Not', 'And', 'Or', 'FindInMap', 'ImportValue', 'Base64', 'Cidr', 'Condition'].flatMap(
+  (name) => (['scalar', 'seq', 'map'] as const).map((collection) => ({ tag: `!${name}`, collection, resolve: (value: unknown) => value }) as never),
+);
+
+function parseProblems(file: string, t: RenderedTemplate): Diagnostic[] {
+  const doc = parseDocument(t.text, { customTags: CLOUDFORMATION_TAGS, prettyErrors: true });
+  return doc.errors.map((e) => ({
+    code: 'template-invalid',
+    severity: 'error',
+    file,
+    line: e.linePos?.[0]?.line ?? 1,
+    column: e.linePos?.[0]?.col ?? 1,
+    length: 1,
+    path: '',
+    message: `the rendered template is not valid YAML: ${e.message.split('\n')[0]}`,
+    snippet: t.text.split('\n')[(e.linePos?.[0]?.line ?? 1) - 1],
+  }));
+}
+
+/** Render, write and check every template; the notes say what could not be checked. */
+async function renderAndCheck(runtime: Runtime, io: Io, transport: Transport): Promise<{ templates: RenderedTemplate[]; notes: string[] }> {
+  const { desired } = runtime;
+  const live = await readLive(transport);
+  const ids = new Map(matchAccounts(desired.accounts, live).matches.flatMap((m) => (m.live ? [[m.desired.name, m.live.id] as const] : [])));
+  const context = templateContext(desired, ids);
+  const { templates, diagnostics } = await renderTemplates(runtime.repoDir, context);
+  if (diagnostics.length) throw new InputError(diagnostics);
+
+  const out = join(runtime.repoDir, OUTPUT_DIR);
+  await rm(out, { recursive: true, force: true });
+  const pathOf = (t: RenderedTemplate) => join(out, t.output);
+  for (const t of templates) {
+    await mkdir(dirname(pathOf(t)), { recursive: true });
+    await writeFile(pathOf(t), t.text);
+  }
+  const shown = (file: string) => relative(io.cwd, file);
+  const problems = templates.flatMap((t) => parseProblems(shown(pathOf(t)), t));
+  if (problems.length) throw new InputError(problems);
+  const linted = await cfnLint(templates.map(pathOf), shown);
+  if (linted.length) throw new InputError(linted);
+  const cicd = runtime.factory.forAccount(runtime.sandbox ? desired.organization.cicd_account_id : undefined);
+  const validated = await validateWithCloudFormation(cicd, templates, (t) => shown(pathOf(t)));
+  if (validated.diagnostics.length) throw new InputError(validated.diagnostics);
+
+  const uncreated = context.accounts.filter((a) => a.id === null).map((a) => a.name);
+  const notes = [...validated.notes];
+  if (uncreated.length) notes.push(`not in the organization yet, so left out of what needs an account id: ${uncreated.join(', ')}`);
+  io.stderr.write(`rendered ${templates.length} template(s) into ${shown(out)}/\n`);
+  return { templates, notes };
+}
+
+export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
+  const runtime = await openRuntime(options, io, hooks);
+  try {
+    const org = runtime.desired.organization;
+    const cicd = runtime.factory.forAccount(runtime.sandbox ? org.cicd_account_id : undefined);
+    let rendered: Awaited<ReturnType<typeof renderAndCheck>> | undefined;
+    return await runPlanAction<{ templates: RenderedTemplate[]; notes: string[]; published: Published }>(options, io, runtime, {
+      readLive: async (transport) => {
+        // Rendered and checked once; reading again (after uploading) asks only what the buckets hold.
+        rendered ??= await renderAndCheck(runtime, io, transport);
+        return { ...rendered, published: await readPublished(cicd, org, rendered.templates) };
+      },
+      liveDigest: ({ templates, published }) => planUploads(org, templates, published, []).basis.live,
+      plan: ({ templates, published, notes }) => planUploads(org, templates, published, [...notes]),
+      violations: () => [],
+      execute: (plan, _transport, progress) => executeUploads(plan, cicd, rendered!.templates, progress),
+    });
+  } finally {
+    await runtime.close();
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * What templates/*.njk see: the resolved DSL, with the ids of the accounts that exist.
+ * Pure and ordered (accounts by name, ids sorted), so rendering twice gives the same bytes.
+ */
+import type { Desired, DesiredAccount } from '../config/resolve.js';
+import type { EcrRepository } from '../config/schema.js';
+
+export interface TemplateAccount {
+  name: string;
+  /** The account's id; null until sync-accounts has created it. */
+  id: string | null;
+  aws_name: string;
+  email: string;
+  scope: string;
+  service: string;
+  environment: string | null;
+  region: string;
+  global_region: string;
+  regions: string[];
+  create_vpc: boolean;
+  nat_gateway_count: number;
+  use_cfr: boolean;
+  allowed_dns_domains: string[];
+  /** Access level → IAM role names, e.g. { all: [Admin], rw: [PowerUser, Developer] }. */
+  access: Record<string, string[]>;
+  tags: Record<string, string>;
+}
+
+export interface TemplateRepository extends Omit<EcrRepository, 'pull'> {
+  /** Ids of the existing accounts that run the named services in the named environments. */
+  pull_account_ids: string[];
+  /** DSL names of those accounts, created or not. */
+  pull_accounts: string[];
+}
+
+export interface TemplateContext {
+  partition: string;
+  organization: Desired['organization'];
+  /** Every active account, by name. */
+  accounts: TemplateAccount[];
+  /** The accounts that exist (have an id). */
+  created_accounts: TemplateAccount[];
+  /** The accounts named by organization.identity_account, logs_account, dns_account (null when not named). */
+  identity_account: TemplateAccount | null;
+  logs_account: TemplateAccount | null;
+  dns_account: TemplateAccount | null;
+  ecr_repositories: TemplateRepository[];
+  /** Per-account templates (templates/account/) only: the account rendered for. */
+  account?: TemplateAccount;
+}
+
+function templateAccount(entry: DesiredAccount, id: string | undefined): TemplateAccount {
+  const s = entry.settings;
+  return {
+    name: entry.name,
+    id: id ?? entry.accountId ?? null,
+    aws_name: entry.awsName,
+    email: entry.email,
+    scope: entry.scope,
+    service: entry.service,
+    environment: s.environment ?? null,
+    region: s.region,
+    global_region: s.global_region,
+    regions: [...s.regions],
+    create_vpc: s.create_vpc,
+    nat_gateway_count: s.nat_gateway_count,
+    use_cfr: s.use_cfr,
+    allowed_dns_domains: [...s.allowed_dns_domains].sort(),
+    access: Object.fromEntries(Object.entries(s.access).sort(([a], [b]) => a.localeCompare(b))),
+    tags: Object.fromEntries(Object.entries(entry.tags).sort(([a], [b]) => a.localeCompare(b))),
+  };
+}
+
+/** Accounts a pull rule names: every one of its keys must match (an absent key matches all). */
+function pullers(repo: EcrRepository, accounts: readonly TemplateAccount[]): TemplateAccount[] {
+  return accounts.filter((a) =>
+    repo.pull.some((rule) => (!rule.services || rule.services.includes(a.service)) && (!rule.environments || (a.environment !== null && rule.environments.includes(a.environment)))),
+  );
+}
+
+/** `ids`: DSL name → live account id, for the accounts that exist. */
+export function templateContext(desired: Desired, ids: ReadonlyMap<string, string>): TemplateContext {
+  const accounts = desired.accounts
+    .filter((a) => a.lifecycle === 'active')
+    .map((a) => templateAccount(a, ids.get(a.name)))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const byName = new Map(accounts.map((a) => [a.name, a]));
+  const org = desired.organization;
+  const named = (name: string | undefined) => (name ? (byName.get(name) ?? null) : null);
+  return {
+    partition: 'aws',
+    organization: org,
+    accounts,
+    created_accounts: accounts.filter((a) => a.id !== null),
+    identity_account: named(org.identity_account),
+    logs_account: named(org.logs_account),
+    dns_account: named(org.dns_account),
+    ecr_repositories: desired.ecrRepositories.map(({ pull: _pull, ...repo }) => {
+      const pulling = pullers({ ...repo, pull: _pull }, accounts);
+      return {
+        ...repo,
+        pull_accounts: pulling.map((a) => a.name),
+        pull_account_ids: [...new Set(pulling.flatMap((a) => (a.id ? [a.id] : [])))].sort(),
+      };
+    }),
+  };
+}

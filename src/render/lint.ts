@@ -1,0 +1,43 @@
+/**
+ * cfn-lint over rendered templates, in one process: every error and warning becomes a
+ * diagnostic on the rendered file, with the rule and its line.
+ */
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import type { Diagnostic } from '../config/diagnostics.js';
+
+export const CFN_LINT_HINT = "cfn-lint is not installed: run  python3 -m pip install cfn-lint";
+
+/** `file:line:column:endLine:endColumn:rule:message`, as `--format parseable` prints. */
+const FINDING = /^(.+?):(\d+):(\d+):\d+:\d+:([EWI]\d+):(.*)$/;
+
+export async function cfnLint(files: readonly string[], display: (file: string) => string = (f) => f): Promise<Diagnostic[]> {
+  if (!files.length) return [];
+  const output = await new Promise<string>((resolve, reject) => {
+    execFile('cfn-lint', ['--format', 'parseable', '--', ...files], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') return reject(new Error(CFN_LINT_HINT));
+      // cfn-lint exits non-zero when it finds something; a crash prints no findings.
+      if (error && !FINDING.test(stdout.split('\n')[0] ?? '')) return reject(new Error(`cfn-lint failed: ${stderr.trim() || error.message}`));
+      resolve(stdout);
+    });
+  });
+  const texts = new Map<string, string[]>();
+  const diagnostics: Diagnostic[] = [];
+  for (const finding of output.split('\n').map((l) => FINDING.exec(l)).filter((m) => m !== null)) {
+    const [, file, line, column, rule, message] = finding;
+    if (rule!.startsWith('I')) continue;
+    if (!texts.has(file!)) texts.set(file!, (await readFile(file!, 'utf8')).split('\n'));
+    diagnostics.push({
+      code: 'template-lint',
+      severity: 'error',
+      file: display(file!),
+      line: Number(line),
+      column: Number(column),
+      length: 1,
+      path: '',
+      message: `cfn-lint ${rule}: ${message!.trim()}`,
+      snippet: texts.get(file!)![Number(line) - 1],
+    });
+  }
+  return diagnostics;
+}

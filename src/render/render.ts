@@ -1,0 +1,149 @@
+/**
+ * templates/*.njk → CloudFormation under build/templates/: once with the whole
+ * organization, and templates/account/*.njk once per account (an account for which a
+ * template renders to nothing, a VPC where create_vpc is false, gets no file). nunjucks,
+ * autoescape off, and strict: a name the context does not have is an error naming the
+ * template, the line and the name, never an empty string in a template.
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import nunjucks from 'nunjucks';
+import type { Diagnostic } from '../config/diagnostics.js';
+import { didYouMean } from '../config/suggest.js';
+import type { TemplateContext } from './context.js';
+
+export const TEMPLATES_DIR = 'templates';
+export const PER_ACCOUNT_DIR = 'account';
+export const OUTPUT_DIR = join('build', 'templates');
+/** Rendered by `bootstrap` for each core account, not here. */
+const BOOTSTRAP = 'bootstrap.yml.njk';
+
+export interface RenderedTemplate {
+  /** The template, relative to the repository: `templates/account/vpc.yml.njk`. */
+  source: string;
+  /** Where it is written, relative to build/templates/: `vpc/foo.yml`. */
+  output: string;
+  /** The DSL name of the account it was rendered for (per-account templates). */
+  account?: string;
+  text: string;
+  sha256: string;
+}
+
+export interface RenderResult {
+  templates: RenderedTemplate[];
+  diagnostics: Diagnostic[];
+}
+
+class Undefined extends Error {
+  constructor(readonly path: string, readonly available: string[]) {
+    super(`${path} is undefined`);
+  }
+}
+
+/** Keys engines probe on any object (JSON.stringify, promises, nunjucks' keyword arguments). */
+const PROBED = new Set(['toJSON', 'then', '__keywords']);
+
+/**
+ * The context, where reading a key an object lacks throws instead of giving undefined.
+ * nunjucks keeps only the message of what a template throws, so `seen` keeps the error.
+ */
+function strict(value: unknown, path: string, seen: { missing?: Undefined }): unknown {
+  if (Array.isArray(value)) return value.map((item, i) => strict(item, `${path}[${i}]`, seen));
+  if (value === null || typeof value !== 'object') return value;
+  const inner = Object.fromEntries(Object.entries(value).map(([key, v]) => [key, strict(v, path ? `${path}.${key}` : key, seen)]));
+  return new Proxy(inner, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && !(key in target) && !PROBED.has(key)) throw (seen.missing = new Undefined(path ? `${path}.${key}` : key, Object.keys(target)));
+      return Reflect.get(target, key, receiver);
+    },
+  });
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+async function templateFiles(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && e.name.endsWith('.njk')).map((e) => e.name).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+/** Where the error is and what is missing, from nunjucks' message and the template's text. */
+function renderDiagnostic(file: string, text: string, error: unknown, context: TemplateContext, missing: Undefined | undefined): Diagnostic {
+  const lines = text.split('\n');
+  const message = (error as Error).message ?? String(error);
+  const at = /\[Line (\d+), Column (\d+)\]/.exec(message);
+  let line = at ? Number(at[1]) : 1;
+  let column = at ? Number(at[2]) : 1;
+  let what = message.replace(/^\(unknown path\)\s*(\[Line \d+, Column \d+\])?\s*/, '').replace(/^Error: /, '').trim();
+  let hint: string | undefined;
+  if (missing && message.includes(missing.message)) {
+    // nunjucks loses the line of errors thrown while reading a member: find the first use of the key.
+    const key = missing.path.split(/[.[\]]/).filter(Boolean).at(-1)!;
+    const use = lines.findIndex((l) => new RegExp(`\\.${key}\\b`).test(l));
+    if (use >= 0) [line, column] = [use + 1, lines[use]!.search(new RegExp(`\\.${key}\\b`)) + 2];
+    what = `${missing.path} is undefined`;
+    hint = didYouMean(key, missing.available);
+  } else if (what.startsWith('attempted to output null or undefined value')) {
+    // An undefined top-level name, or a null value printed as is.
+    const expression = /^\{\{-?\s*([^}|]+?)\s*(\|[^}]*)?-?\}\}/.exec(lines[line - 1]?.slice(column - 1) ?? '')?.[1];
+    const name = expression?.split(/[.[]/)[0];
+    what = expression && name && !(name in context) ? `${name} is undefined` : `${expression ?? 'the value'} is null or undefined and cannot be printed`;
+    hint = name && !(name in context) ? didYouMean(name, Object.keys(context)) : 'guard it with {% if … %} or give it a default: {{ x | default("") }}';
+  }
+  return {
+    code: 'template-render',
+    severity: 'error',
+    file,
+    line,
+    column,
+    length: 1,
+    path: '',
+    message: `cannot render the template: ${what}`,
+    hint: hint ?? `the variables are ${Object.keys(context).join(', ')}`,
+    snippet: lines[line - 1],
+  };
+}
+
+export async function renderTemplates(repoDir: string, context: TemplateContext): Promise<RenderResult> {
+  const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
+  const root = join(repoDir, TEMPLATES_DIR);
+  const jobs: { source: string; output: string; account?: TemplateContext['accounts'][number] }[] = [];
+  for (const name of (await templateFiles(root)).filter((n) => n !== BOOTSTRAP)) {
+    jobs.push({ source: `${TEMPLATES_DIR}/${name}`, output: name.replace(/\.njk$/, '') });
+  }
+  for (const name of await templateFiles(join(root, PER_ACCOUNT_DIR))) {
+    const base = name.replace(/\.njk$/, '');
+    const stem = base.slice(0, base.indexOf('.'));
+    for (const account of context.accounts) {
+      jobs.push({ source: `${TEMPLATES_DIR}/${PER_ACCOUNT_DIR}/${name}`, output: `${stem}/${account.name}${base.slice(stem.length)}`, account });
+    }
+  }
+
+  const sources = new Map<string, string>();
+  const templates: RenderedTemplate[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const failed = new Set<string>();
+  for (const job of jobs) {
+    if (failed.has(job.source)) continue;
+    let text = sources.get(job.source);
+    if (text === undefined) sources.set(job.source, (text = await readFile(join(repoDir, job.source), 'utf8')));
+    const values: TemplateContext = job.account ? { ...context, account: job.account } : context;
+    const seen: { missing?: Undefined } = {};
+    let rendered: string;
+    try {
+      rendered = env.renderString(text, strict(values, '', seen) as object);
+    } catch (error) {
+      diagnostics.push(renderDiagnostic(job.source, text, error, values, seen.missing));
+      failed.add(job.source);
+      continue;
+    }
+    if (!rendered.trim()) continue;
+    const body = `${rendered.trimEnd()}\n`;
+    templates.push({ source: job.source, output: job.output, ...(job.account ? { account: job.account.name } : {}), text: body, sha256: sha256(body) });
+  }
+  return { templates, diagnostics };
+}
