@@ -21,10 +21,10 @@ import type { RenderedTemplate } from './render.js';
 const MAX_TEMPLATE_BODY = 51_200;
 const CALLS_IN_FLIGHT = 8;
 
-/** `templates/vpc/foo/<sha256>.yml` */
+/** `templates/vpc/foo/<first 16 hex digits of the sha256>.yml` */
 export function objectKey(template: Pick<RenderedTemplate, 'output' | 'sha256'>): string {
   const dot = template.output.lastIndexOf('.');
-  return `templates/${template.output.slice(0, dot)}/${template.sha256}${template.output.slice(dot)}`;
+  return `templates/${template.output.slice(0, dot)}/${template.sha256.slice(0, 16)}${template.output.slice(dot)}`;
 }
 
 export async function validateWithCloudFormation(clients: AccountClients, templates: readonly RenderedTemplate[], display: (t: RenderedTemplate) => string): Promise<{ diagnostics: Diagnostic[]; notes: string[] }> {
@@ -86,7 +86,7 @@ export function planUploads(org: Organization, templates: readonly RenderedTempl
       if (published.present.has(`${bucket}/${key}`)) continue;
       changes.push({
         type: 'template.upload',
-        target: `${bucket}/${key}`,
+        target: `${t.output} @ ${region}`,
         reason: 'missing-in-bucket',
         before: null,
         after: { region, bucket, key, source: t.source, output: t.output, bytes: Buffer.byteLength(t.text), sha256: t.sha256 },

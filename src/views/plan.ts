@@ -70,7 +70,7 @@ export function describeChange(change: Change): string {
       return admins.includes(after.delegated_admin as string) ? `enable trusted access (${after.delegated_admin} is registered already)` : `enable trusted access, then ${register}`;
     }
     case 'template.upload':
-      return `${after.output} (${after.bytes} bytes) to ${after.region}`;
+      return `s3://${after.bucket}/${after.key} (${after.bytes} bytes)`;
     case 'stack.deploy':
       return before.template_sha256 ? `template ${before.template_sha256} → ${after.template_sha256}` : `create with template ${after.template_sha256}`;
     default:

@@ -70,7 +70,7 @@ async function renderAndCheck(runtime: Runtime, io: Io, transport: Transport): P
 
   const uncreated = context.accounts.filter((a) => a.id === null).map((a) => a.name);
   const notes = [...validated.notes];
-  if (uncreated.length) notes.push(`not in the organization yet, so left out of what needs an account id: ${uncreated.join(', ')}`);
+  if (uncreated.length) notes.push(`not in the organization yet, so the templates see no account id for: ${uncreated.join(', ')}`);
   io.stderr.write(`rendered ${templates.length} template(s) into ${shown(out)}/\n`);
   return { templates, notes };
 }
