@@ -1,0 +1,114 @@
+/**
+ * render-templates end to end on moto, as CI runs it (the CLI in the CICD account, the
+ * organization read through the bus): rendered with the ids of the accounts that exist,
+ * checked by cfn-lint and CloudFormation's ValidateTemplate, uploaded once per content.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { AwsCall } from '../../src/aws/clients.js';
+import { runCli } from '../../src/cli/run.js';
+import type { Worker } from '../../src/handlers/worker.js';
+import { dslText } from '../helpers/dsl.js';
+import { captureIo } from '../helpers/io.js';
+import { cliWorkspace, createTestOrganization, type TestOrganization } from './harness/organization.js';
+
+const BUCKETS = { 'ap-southeast-2': 'artifacts-apse2', 'us-east-1': 'artifacts-use1' };
+const DSL = dslText([[['organization', 'artifact_buckets'], BUCKETS]]);
+const PARAMS = `{% if account.id %}AWSTemplateFormatVersion: "2010-09-09"
+Description: settings of {{ account.name }}
+Resources:
+  Service:
+    Type: AWS::SSM::Parameter
+    Properties:
+      Name: /orgvend/service
+      Type: String
+      Value: {{ account.service }}
+{% endif %}`;
+
+let org: TestOrganization;
+let worker: Worker;
+let workspace: Awaited<ReturnType<typeof cliWorkspace>>;
+const cliCalls: AwsCall[] = [];
+
+beforeAll(async () => {
+  org = await createTestOrganization(DSL);
+  worker = org.startWorker();
+  workspace = await cliWorkspace(org, DSL);
+  for (const [key, value] of Object.entries(workspace.env)) vi.stubEnv(key, value);
+  // Only this test's template besides bootstrap: the repository's own are covered by the golden test.
+  for (const name of readdirSync(join(workspace.cwd, 'templates'), { recursive: true }) as string[]) {
+    if (name.endsWith('.njk') && name !== 'bootstrap.yml.njk') workspace.file(join('templates', name));
+  }
+  workspace.file('templates/account/params.yml.njk', PARAMS);
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await worker.stop();
+  await org.close();
+});
+
+async function cli(...argv: string[]) {
+  const io = captureIo({ cwd: workspace.cwd });
+  const code = await runCli(argv, io, { onCall: (call) => cliCalls.push(call) });
+  return { code, out: io.out(), err: io.err() };
+}
+
+async function objects(bucket: string): Promise<string[]> {
+  const s3 = await org.factory.forAccount(org.desired.organization.cicd_account_id).client('s3');
+  return ((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!).sort();
+}
+
+describe('render-templates', () => {
+  it('renders for the accounts that exist and plans their upload; without --execute nothing is uploaded', async () => {
+    const { code, out, err } = await cli('--action', 'render-templates', '--detailed-exitcode');
+    expect(code).toBe(0);
+    expect(err).toContain('rendered 0 template(s) into build/templates/');
+    expect(out).toContain('No changes');
+    expect(out).toContain('not in the organization yet, so the templates see no account id for: dns, foo');
+
+    expect((await cli('--action', 'sync-accounts', '--execute')).code).toBe(0);
+    const planned = await cli('--action', 'render-templates', '--detailed-exitcode');
+    expect(planned.code).toBe(2);
+    expect(planned.out).toMatch(/\+ template\.upload +params\/foo\.yml @ ap-southeast-2 +s3:\/\/artifacts-apse2\/templates\/params\/foo\/[0-9a-f]{16}\.yml/);
+    expect(planned.out).toContain('Plan: 4 changes: 4 template.upload.');
+    expect(readFileSync(join(workspace.cwd, 'build/templates/params/dns.yml'), 'utf8')).toContain('Value: dns');
+    expect(cliCalls.filter((c) => c.operation === 'PutObject')).toEqual([]);
+    expect(await objects('artifacts-apse2')).toEqual([]);
+  });
+
+  it('uploads each file to every artifact bucket once: the next run has nothing to do', async () => {
+    const { code, out } = await cli('--action', 'render-templates', '--execute');
+    expect(out).toContain('Converged');
+    expect(code).toBe(0);
+    for (const bucket of Object.values(BUCKETS)) {
+      expect(await objects(bucket)).toEqual([expect.stringMatching(/^templates\/params\/dns\/[0-9a-f]{16}\.yml$/), expect.stringMatching(/^templates\/params\/foo\//)]);
+    }
+    const puts = cliCalls.filter((c) => c.operation === 'PutObject').length;
+    expect((await cli('--action', 'render-templates', '--execute')).code).toBe(0);
+    expect(cliCalls.filter((c) => c.operation === 'PutObject').length).toBe(puts);
+  });
+
+  it('uploads a changed template under a new key, keeping the old one for stacks that use it', async () => {
+    workspace.file('templates/account/params.yml.njk', PARAMS.replace('settings of', 'the settings of'));
+    expect((await cli('--action', 'render-templates', '--execute')).code).toBe(0);
+    expect((await objects('artifacts-use1')).filter((k) => k.startsWith('templates/params/foo/'))).toHaveLength(2);
+  });
+
+  it('stops with exit 65 and uploads nothing when a template does not render or does not lint', async () => {
+    const puts = cliCalls.filter((c) => c.operation === 'PutObject').length;
+    workspace.file('templates/broken.yml.njk', 'Resources:\n  X:\n    Type: AWS::SSM::Parameter\n    Properties:\n      Name: {{ organization.event_buss }}\n');
+    const undefinedKey = await cli('--action', 'render-templates', '--execute');
+    expect(undefinedKey.code).toBe(65);
+    expect(undefinedKey.err).toContain('templates/broken.yml.njk:5:29: cannot render the template: organization.event_buss is undefined');
+
+    workspace.file('templates/broken.yml.njk', 'Resources:\n  X:\n    Type: AWS::SSM::Parameterr\n');
+    const lint = await cli('--action', 'render-templates', '--execute');
+    expect(lint.code).toBe(65);
+    expect(lint.err).toContain("build/templates/broken.yml:3:5: cfn-lint E3006: Resource type 'AWS::SSM::Parameterr' does not exist");
+    expect(cliCalls.filter((c) => c.operation === 'PutObject').length).toBe(puts);
+    workspace.file('templates/broken.yml.njk');
+  });
+});
