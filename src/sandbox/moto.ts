@@ -2,7 +2,6 @@
  * moto's server: a real HTTP emulator of the AWS APIs, started on 127.0.0.1. Used by the
  * integration tests (one server per test run) and by the sandbox (one in the background).
  */
-import { fileURLToPath } from 'node:url';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -59,15 +58,27 @@ export interface StartOptions {
   detached?: boolean;
 }
 
-/** moto's server with one pure parse function memoised: see the file for why. */
-const LAUNCHER = fileURLToPath(new URL('../../tools/moto-server.py', import.meta.url));
+/**
+ * `python3 -m moto.server` with jsonpath_ng's parse memoised. parse() builds a fresh PLY
+ * parser, tables and all, on every call (~13 ms of CPU under the GIL), and moto's
+ * EventBridge calls it 8 times for every rule target an event reaches: one bus round trip
+ * cost 1.5–2 s, and concurrent requests queued behind each other; memoised, ~40 ms. A parsed
+ * path is an immutable expression tree, so caching it by its text changes only the time.
+ */
+const LAUNCHER = [
+  'import functools, sys',
+  'import jsonpath_ng.ext',
+  'jsonpath_ng.ext.parse = functools.lru_cache(maxsize=1024)(jsonpath_ng.ext.parse)',
+  'from moto.server import main',
+  'main(sys.argv[1:])',
+].join('\n');
 
 export async function startMoto(options: StartOptions = {}): Promise<MotoServer> {
   assertMotoInstalled();
   const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
   const out = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
-  const child: ChildProcess = spawn('python3', [LAUNCHER, '-H', '127.0.0.1', '-p', String(port)], {
+  const child: ChildProcess = spawn('python3', ['-c', LAUNCHER, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', out, out],
     detached: options.detached ?? false,
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false' },
