@@ -217,20 +217,43 @@ export const Account = z.strictObject({
 });
 export type Account = z.infer<typeof Account>;
 
-const LifecycleRule = z.strictObject({
-  description: z.string().optional(),
-  tag_status: z.enum(['tagged', 'untagged', 'any'], { error: 'tagged, untagged or any' }),
-  tag_prefixes: z.array(z.string().min(1)).min(1).optional().describe('required when tag_status is tagged'),
-  expire_after_days: PositiveInt.optional(),
-  keep_count: PositiveInt.optional(),
-});
+const LifecycleRule = z
+  .strictObject({
+    description: z.string().optional(),
+    tag_status: z.enum(['tagged', 'untagged', 'any'], { error: 'tagged, untagged or any' }),
+    tag_prefixes: z.array(z.string().min(1)).min(1).optional().describe('required when tag_status is tagged, and only then'),
+    expire_after_days: PositiveInt.optional().describe('expire images pushed this many days ago (or keep_count, not both)'),
+    keep_count: PositiveInt.optional().describe('keep this many images, expire the older ones (or expire_after_days, not both)'),
+  })
+  .superRefine((rule, ctx) => {
+    if ((rule.expire_after_days === undefined) === (rule.keep_count === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'exactly one of expire_after_days and keep_count' });
+    }
+    if ((rule.tag_status === 'tagged') !== (rule.tag_prefixes !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: rule.tag_prefixes ? ['tag_prefixes'] : [],
+        message: rule.tag_prefixes ? 'tag_prefixes only with tag_status: tagged' : 'tag_prefixes, which tag_status: tagged requires',
+      });
+    }
+  });
 
 export const EcrRepository = z.strictObject({
   name: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, {
     error: 'an ECR repository name: lowercase letters, digits and ._-/',
   }),
   description: z.string().optional(),
-  lifecycle: z.array(LifecycleRule).default([]),
+  lifecycle: z
+    .array(LifecycleRule)
+    .default([])
+    .superRefine((rules, ctx) => {
+      // ECR evaluates rules by priority and requires a tag_status: any rule to come last.
+      rules.forEach((rule, i) => {
+        if (rule.tag_status === 'any' && i !== rules.length - 1) {
+          ctx.addIssue({ code: 'custom', path: [i, 'tag_status'], message: 'the tag_status: any rule last (ECR applies it after every other rule)' });
+        }
+      });
+    }),
   pull: z.array(z.strictObject({
     environments: z.array(Slug).min(1).optional(),
     services: z.array(Slug).min(1).optional(),

@@ -1,0 +1,176 @@
+/**
+ * The identity account's IAM mapping and the logs account's bucket, as rendered for the
+ * fixture (the repository's accounts.yml, every account created but scp-test): who may
+ * assume what, which accounts may deliver logs, and who may change the bucket. Expectations
+ * are computed from the template context in plain TypeScript, not read back from the output.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readConfig } from '../../../src/config/load.js';
+import type { Desired } from '../../../src/config/resolve.js';
+import { templateContext, type TemplateContext } from '../../../src/render/context.js';
+import { renderTemplates, type RenderedTemplate } from '../../../src/render/render.js';
+import { NOT_CREATED, REPO, renderFixture } from '../../helpers/render-fixture.js';
+
+const MAPPING = 'identity-iam-mapping.yml';
+const LOGS = 'log-buckets.yml';
+
+type Statement = { Sid?: string; Effect: string; Principal?: unknown; Action: string | string[]; Resource: string | string[]; Condition?: Record<string, Record<string, string | string[]>> };
+type Resource = {
+  Type: string;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+  Properties: { ManagedPolicyName?: string; PolicyDocument?: { Statement: Statement[] }; [property: string]: unknown };
+};
+type Template = { Resources: Record<string, Resource> };
+
+const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+
+let desired: Desired;
+/** The fixture's context: the ids render-fixture.ts makes up, for every account but scp-test. */
+let context: TemplateContext;
+let rendered: RenderedTemplate[];
+
+beforeAll(async () => {
+  desired = (await readConfig('accounts.yml', REPO)).desired!;
+  const names = desired.accounts.map((a) => a.name).sort();
+  context = templateContext(desired, new Map(names.filter((n) => n !== NOT_CREATED).map((name, i) => [name, String(100000000000 + (i + 1) * 1111)])));
+  const { templates, diagnostics } = await renderFixture();
+  expect(diagnostics.filter((d) => [MAPPING, LOGS].some((t) => d.file.includes(t)))).toEqual([]);
+  rendered = templates.filter((t) => t.output === MAPPING || t.output === LOGS);
+});
+
+const template = (output: string) => parse(rendered.find((t) => t.output === output)!.text) as Template;
+const idOf = (name: string) => context.accounts.find((a) => a.name === name)!.id!;
+
+/** Only these two templates, against a context of the test's making. */
+async function renderOnly(ctx: TemplateContext): Promise<RenderedTemplate[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'orgvend-identity-logs-'));
+  mkdirSync(join(dir, 'templates'));
+  for (const t of [MAPPING, LOGS]) copyFileSync(join(REPO, 'templates', `${t}.njk`), join(dir, 'templates', `${t}.njk`));
+  const { templates, diagnostics } = await renderTemplates(dir, ctx);
+  expect(diagnostics).toEqual([]);
+  return templates;
+}
+const outputs = async (ctx: TemplateContext) => (await renderOnly(ctx)).map((t) => t.output);
+
+describe('the identity account IAM mapping', () => {
+  const policies = () => Object.entries(template(MAPPING).Resources);
+
+  it('grants, for each created account and access level, sts:AssumeRole on exactly that level’s roles there', () => {
+    const expected: Record<string, string[]> = {};
+    for (const account of context.created_accounts) {
+      for (const [level, roles] of Object.entries(account.access)) {
+        expected[`orgvend-assume-${account.name}.${level}`] = roles.map((role) => `arn:aws:iam::${account.id}:role/${role}`).sort();
+      }
+    }
+    const actual = Object.fromEntries(policies().map(([, r]) => [r.Properties.ManagedPolicyName, r.Properties.PolicyDocument!.Statement.flatMap((s) => list(s.Resource))]));
+    expect(actual).toEqual(expected);
+    expect(actual['orgvend-assume-foo.rw']).toEqual([`arn:aws:iam::${idOf('foo')}:role/Developer`, `arn:aws:iam::${idOf('foo')}:role/PowerUser`]);
+    expect(actual['orgvend-assume-foo-prod.ro']).toEqual([`arn:aws:iam::${idOf('foo-prod')}:role/Developer`, `arn:aws:iam::${idOf('foo-prod')}:role/ReadOnly`]);
+    expect(actual).not.toHaveProperty('orgvend-assume-payments.rw');
+  });
+
+  it('has nothing for scp-test, which has no id yet', () => {
+    const text = rendered.find((t) => t.output === MAPPING)!.text;
+    expect(context.accounts.find((a) => a.name === NOT_CREATED)?.id).toBeNull();
+    expect(text).not.toContain(NOT_CREATED);
+    expect(text).not.toContain('iam::null:');
+  });
+
+  it('allows only sts:AssumeRole, on role ARNs without wildcards', () => {
+    for (const [, r] of policies()) {
+      expect(r.Type).toBe('AWS::IAM::ManagedPolicy');
+      for (const s of r.Properties.PolicyDocument!.Statement) {
+        expect(s.Effect).toBe('Allow');
+        expect(list(s.Action)).toEqual(['sts:AssumeRole']);
+        for (const arn of list(s.Resource)) expect(arn).toMatch(/^arn:aws:iam::\d{12}:role\/[\w+=,.@-]+$/);
+      }
+    }
+  });
+
+  it('names each policy for its account and level, with a PascalCase logical id of both', () => {
+    const byId = Object.fromEntries(policies().map(([id, r]) => [id, r.Properties.ManagedPolicyName ?? '']));
+    expect(byId.AssumeFooProdRw).toBe('orgvend-assume-foo-prod.rw');
+    expect(byId.AssumeBarAll).toBe('orgvend-assume-bar.all');
+    for (const [id, name] of Object.entries(byId)) {
+      expect(id).toMatch(/^[A-Za-z0-9]{1,255}$/);
+      expect(name.length).toBeLessThanOrEqual(128);
+    }
+  });
+
+  it('renders nothing when no identity account is named', async () => {
+    const ids = new Map(context.created_accounts.map((a) => [a.name, a.id!]));
+    expect(await outputs(templateContext({ ...desired, organization: { ...desired.organization, identity_account: undefined } }, ids))).toEqual([LOGS]);
+  });
+});
+
+describe('the log bucket in the logs account', () => {
+  const resources = () => template(LOGS).Resources;
+  const statements = () => resources().LogBucketPolicy!.Properties.PolicyDocument!.Statement;
+  const cfrIds = () => context.created_accounts.filter((a) => a.use_cfr).map((a) => a.id!).sort();
+  const bucket = () => `aws-waf-logs-orgvend-${idOf('logs')}-us-east-1`;
+
+  it('admits log delivery from the accounts with use_cfr, and from no other', () => {
+    expect(cfrIds()).toEqual([idOf('foo'), idOf('foo-prod')].sort());
+    const allows = statements().filter((s) => s.Effect === 'Allow');
+    expect(allows.map((s) => s.Sid)).toEqual(['LogDeliveryWrite', 'LogDeliveryCheck']);
+    for (const s of allows) {
+      expect(s.Principal).toEqual({ Service: 'delivery.logs.amazonaws.com' });
+      expect(s.Condition!.StringEquals!['aws:SourceAccount']).toEqual(cfrIds());
+      expect(s.Condition!.ArnLike!['aws:SourceArn']).toEqual(cfrIds().map((id) => `arn:aws:logs:us-east-1:${id}:*`));
+    }
+    const write = allows[0]!;
+    expect(list(write.Action)).toEqual(['s3:PutObject']);
+    expect(list(write.Resource)).toEqual(cfrIds().map((id) => `arn:aws:s3:::${bucket()}/AWSLogs/${id}/*`));
+    expect(write.Condition!.StringEquals!['s3:x-amz-acl']).toBe('bucket-owner-full-control');
+  });
+
+  it('allows no wildcard action', () => {
+    for (const s of statements().filter((s) => s.Effect === 'Allow')) for (const action of list(s.Action)) expect(action).not.toContain('*');
+  });
+
+  it('denies changing the policy or the bucket and deleting logs to every principal but the updater role', () => {
+    const deny = statements().find((s) => s.Sid === 'DenyChangesExceptUpdater')!;
+    expect(deny).toMatchObject({ Effect: 'Deny', Principal: '*' });
+    expect(list(deny.Action)).toEqual(expect.arrayContaining(['s3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutLifecycleConfiguration', 's3:DeleteBucket']));
+    expect(list(deny.Resource)).toEqual([`arn:aws:s3:::${bucket()}`, `arn:aws:s3:::${bucket()}/*`]);
+    expect(deny.Condition).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': `arn:aws:iam::${idOf('logs')}:role/orgvend-log-bucket-updater` } });
+  });
+
+  it('refuses every request without TLS', () => {
+    const tls = statements().find((s) => s.Sid === 'DenyInsecureTransport')!;
+    expect(tls).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    expect(list(tls.Resource)).toEqual([`arn:aws:s3:::${bucket()}`, `arn:aws:s3:::${bucket()}/*`]);
+  });
+
+  it('creates the bucket it protects: private, ACLs disabled, encrypted, versioned, kept when the stack goes', () => {
+    const b = resources().LogBucket!;
+    expect(b).toMatchObject({ Type: 'AWS::S3::Bucket', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(b.Properties).toMatchObject({
+      BucketName: bucket(),
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+    expect(resources().LogBucketPolicy!.Properties.Bucket).toEqual({ Ref: 'LogBucket' });
+  });
+
+  it('admits a use_cfr account only once it has an id', async () => {
+    const ids = new Map(context.created_accounts.filter((a) => a.name !== 'foo').map((a) => [a.name, a.id!]));
+    const logs = (await renderOnly(templateContext(desired, ids))).find((t) => t.output === LOGS)!;
+    const write = (parse(logs.text) as Template).Resources.LogBucketPolicy!.Properties.PolicyDocument!.Statement[0]!;
+    expect(write.Condition!.StringEquals!['aws:SourceAccount']).toEqual([idOf('foo-prod')]);
+  });
+
+  it('renders nothing when no account has use_cfr, no logs account is named, or the logs account has no id yet', async () => {
+    const ids = new Map(context.created_accounts.map((a) => [a.name, a.id!]));
+    const noCfr = { ...desired, accounts: desired.accounts.map((a) => ({ ...a, settings: { ...a.settings, use_cfr: false } })) };
+    expect(await outputs(templateContext(noCfr, ids))).toEqual([MAPPING]);
+    expect(await outputs(templateContext({ ...desired, organization: { ...desired.organization, logs_account: undefined } }, ids))).toEqual([MAPPING]);
+    expect(await outputs(templateContext(desired, new Map([...ids].filter(([name]) => name !== 'logs'))))).toEqual([MAPPING]);
+  });
+});
