@@ -1,10 +1,13 @@
 /**
- * cfn-lint over rendered templates, in one process: every error and warning becomes a
- * diagnostic on the rendered file, with the rule and its line.
+ * Checks of rendered templates: that each parses as YAML (CloudFormation's short tags
+ * accepted), and cfn-lint over all of them in one process, every error and warning a
+ * diagnostic on the rendered file with the rule and its line.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
 import type { Diagnostic } from '../config/diagnostics.js';
+import type { RenderedTemplate } from './render.js';
 
 export const CFN_LINT_HINT = "cfn-lint is not installed: run  python3 -m pip install cfn-lint";
 
@@ -41,3 +44,24 @@ export async function cfnLint(files: readonly string[], display: (file: string) 
   }
   return diagnostics;
 }
+
+/** Short tags such as !Sub and !GetAtt are CloudFormation's; the parser only has to accept them. */
+const CLOUDFORMATION_TAGS = ['Ref', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'GetAZs', 'If', 'Equals', 'Not', 'And', 'Or', 'FindInMap', 'ImportValue', 'Base64', 'Cidr', 'Condition'].flatMap(
+  (name) => (['scalar', 'seq', 'map'] as const).map((collection) => ({ tag: `!${name}`, collection, resolve: (value: unknown) => value }) as never),
+);
+
+export function parseProblems(file: string, t: RenderedTemplate): Diagnostic[] {
+  const doc = parseDocument(t.text, { customTags: CLOUDFORMATION_TAGS, prettyErrors: true });
+  return doc.errors.map((e) => ({
+    code: 'template-invalid',
+    severity: 'error',
+    file,
+    line: e.linePos?.[0]?.line ?? 1,
+    column: e.linePos?.[0]?.col ?? 1,
+    length: 1,
+    path: '',
+    message: `the rendered template is not valid YAML: ${e.message.split('\n')[0]}`,
+    snippet: t.text.split('\n')[(e.linePos?.[0]?.line ?? 1) - 1],
+  }));
+}
+

@@ -31,6 +31,8 @@ export interface RenderedTemplate {
 }
 
 export interface RenderResult {
+  /** Every template file rendered, whether it gave files or not. */
+  sources: string[];
   templates: RenderedTemplate[];
   diagnostics: Diagnostic[];
 }
@@ -145,5 +147,5 @@ export async function renderTemplates(repoDir: string, context: TemplateContext)
     const body = `${rendered.trimEnd()}\n`;
     templates.push({ source: job.source, output: job.output, ...(job.account ? { account: job.account.name } : {}), text: body, sha256: sha256(body) });
   }
-  return { templates, diagnostics };
+  return { sources: [...sources.keys()], templates, diagnostics };
 }

@@ -8,12 +8,10 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { parseDocument } from 'yaml';
-import type { Diagnostic } from '../../config/diagnostics.js';
 import { InputError, type ExitCode } from '../../errors.js';
 import { matchAccounts } from '../../plan/match.js';
 import { templateContext } from '../../render/context.js';
-import { cfnLint } from '../../render/lint.js';
+import { cfnLint, parseProblems } from '../../render/lint.js';
 import { executeUploads, planUploads, readPublished, validateWithCloudFormation, type Published } from '../../render/publish.js';
 import { OUTPUT_DIR, renderTemplates, type RenderedTemplate } from '../../render/render.js';
 import { readLive } from '../../state/live.js';
@@ -22,26 +20,6 @@ import type { Io } from '../io.js';
 import type { CliOptions } from '../options.js';
 import { runPlanAction } from '../plan-action.js';
 import { openRuntime, type Runtime, type RuntimeHooks } from '../runtime.js';
-
-/** Short tags such as !Sub and !GetAtt are CloudFormation's; the parser only has to accept them. */
-const CLOUDFORMATION_TAGS = ['Ref', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'GetAZs', 'If', 'Equals', 'Not', 'And', 'Or', 'FindInMap', 'ImportValue', 'Base64', 'Cidr', 'Condition'].flatMap(
-  (name) => (['scalar', 'seq', 'map'] as const).map((collection) => ({ tag: `!${name}`, collection, resolve: (value: unknown) => value }) as never),
-);
-
-function parseProblems(file: string, t: RenderedTemplate): Diagnostic[] {
-  const doc = parseDocument(t.text, { customTags: CLOUDFORMATION_TAGS, prettyErrors: true });
-  return doc.errors.map((e) => ({
-    code: 'template-invalid',
-    severity: 'error',
-    file,
-    line: e.linePos?.[0]?.line ?? 1,
-    column: e.linePos?.[0]?.col ?? 1,
-    length: 1,
-    path: '',
-    message: `the rendered template is not valid YAML: ${e.message.split('\n')[0]}`,
-    snippet: t.text.split('\n')[(e.linePos?.[0]?.line ?? 1) - 1],
-  }));
-}
 
 /** Render, write and check every template; the notes say what could not be checked. */
 async function renderAndCheck(runtime: Runtime, io: Io, transport: Transport): Promise<{ templates: RenderedTemplate[]; notes: string[] }> {

@@ -1,27 +1,44 @@
 import { dirname, resolve } from 'node:path';
 import { readConfig } from '../../config/load.js';
-import { ExitCode } from '../../errors.js';
+import type { Desired } from '../../config/resolve.js';
+import { ExitCode, InputError } from '../../errors.js';
+import { templateContext } from '../../render/context.js';
+import { parseProblems } from '../../render/lint.js';
+import { renderTemplates } from '../../render/render.js';
 import { loadScps } from '../../scp/load.js';
 import { diagnosticsJson } from '../../views/diagnostics.js';
 import type { Io } from '../io.js';
 import { loadDesiredWithScps } from '../load-desired.js';
 import type { CliOptions } from '../options.js';
 
-/** Everything the repository holds, checked offline: accounts.yml and the policies under scps/. */
+/**
+ * templates/ rendered with the ids accounts.yml knows (pinned ones): what renders and
+ * parses here renders later; cfn-lint and ValidateTemplate run in render-templates.
+ */
+async function renderOffline(desired: Desired, repoDir: string) {
+  const { sources, templates, diagnostics } = await renderTemplates(repoDir, templateContext(desired, new Map()));
+  return { count: sources.length, diagnostics: [...diagnostics, ...templates.flatMap((t) => parseProblems(`${t.output} (rendered from ${t.source})`, t))] };
+}
+
+/** Everything the repository holds, checked offline: accounts.yml, the policies under scps/, the templates. */
 export async function run(options: CliOptions, io: Io): Promise<ExitCode> {
+  const repoDir = dirname(resolve(io.cwd, options.config));
   if (options.format === 'json') {
     const { desired, diagnostics, source } = await readConfig(options.config, io.cwd);
-    const scps = desired && (await loadScps(desired, dirname(resolve(io.cwd, options.config)), source));
-    const all = [...diagnostics, ...(scps?.diagnostics ?? [])];
-    const ok = Boolean(scps?.scps);
-    const summary = ok && { accounts: desired!.accounts.length, scopes: Object.keys(desired!.scopes).length, ous: desired!.ous.length, scps: scps!.scps!.policies.length };
+    const scps = desired && (await loadScps(desired, repoDir, source));
+    const templates = scps?.scps && (await renderOffline(desired!, repoDir));
+    const all = [...diagnostics, ...(scps?.diagnostics ?? []), ...(templates?.diagnostics ?? [])];
+    const ok = Boolean(templates) && !templates!.diagnostics.length;
+    const summary = ok && { accounts: desired!.accounts.length, scopes: Object.keys(desired!.scopes).length, ous: desired!.ous.length, scps: scps!.scps!.policies.length, templates: templates!.count };
     io.stdout.write(`${JSON.stringify({ ok, file: options.config, ...summary, diagnostics: diagnosticsJson(all) }, null, 2)}\n`);
     return ok ? ExitCode.ok : ExitCode.invalidInput;
   }
   const { desired, scps } = await loadDesiredWithScps(options, io);
+  const templates = await renderOffline(desired, repoDir);
+  if (templates.diagnostics.length) throw new InputError(templates.diagnostics);
   const scopes = Object.keys(desired.scopes).length;
   io.stdout.write(
-    `${options.config} is valid: ${desired.accounts.length} accounts, ${scopes} scopes, ${desired.ous.length} OUs, ${scps.policies.length} service control policies\n`,
+    `${options.config} is valid: ${desired.accounts.length} accounts, ${scopes} scopes, ${desired.ous.length} OUs, ${scps.policies.length} service control policies, ${templates.count} templates\n`,
   );
   return ExitCode.ok;
 }

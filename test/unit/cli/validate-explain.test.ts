@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ describe('--action validate', () => {
   it('prints a one-line summary and exits 0 for the example', async () => {
     const io = captureIo();
     expect(await runCli(['--action', 'validate'], io)).toBe(0);
-    expect(io.out()).toBe('accounts.yml is valid: 12 accounts, 7 scopes, 9 OUs, 10 service control policies\n');
+    expect(io.out()).toBe('accounts.yml is valid: 12 accounts, 7 scopes, 9 OUs, 10 service control policies, 4 templates\n');
     expect(io.err()).toBe('');
   });
 
@@ -55,6 +55,20 @@ describe('--action validate', () => {
     const io = captureIo();
     expect(await runCli(['--action', 'validate', '--config', 'missing.yml'], io)).toBe(65);
     expect(io.err()).toContain('cannot read missing.yml: no such file');
+  });
+
+  it('renders templates/ offline: a key the context lacks is an error with the template and line', async () => {
+    const { dir } = tempDsl(dslText());
+    mkdirSync(join(dir, 'templates', 'account'), { recursive: true });
+    writeFileSync(join(dir, 'templates', 'account', 'vpc.yml.njk'), '{% if account.create_vpc %}\nCidr: {{ account.cidr }}\n{% endif %}\n');
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['--action', 'validate'], io)).toBe(65);
+    expect(io.err()).toContain('error[template-render] templates/account/vpc.yml.njk:2:18: cannot render the template: account.cidr is undefined');
+
+    writeFileSync(join(dir, 'templates', 'account', 'vpc.yml.njk'), '{% if account.create_vpc %}\nCidr: [10.0.0.0/16\n{% endif %}\n');
+    const parse = captureIo({ cwd: dir });
+    expect(await runCli(['--action', 'validate'], parse)).toBe(65);
+    expect(parse.err()).toContain('error[template-invalid] vpc/foo.yml (rendered from templates/account/vpc.yml.njk)');
   });
 
   it('prints warnings but stays valid', async () => {
