@@ -58,7 +58,15 @@ export class ReplyCollector {
         reject(new TimeoutError(type, nonce, timeoutSeconds, `${whereToLook}${got}`));
       }, timeoutSeconds * 1000);
       this.waiters.set(nonce, { type, parts: new Map(), resolve, reject, timer });
-      this.loop ??= this.run().finally(() => (this.loop = undefined));
+      this.startPolling();
+    });
+  }
+
+  private startPolling(): void {
+    this.loop ??= this.run().finally(() => {
+      this.loop = undefined;
+      // A waiter registered while the loop was ending would otherwise wait for nothing.
+      if (this.waiters.size > 0 && !this.abort.signal.aborted) this.startPolling();
     });
   }
 
@@ -115,14 +123,17 @@ export class ReplyCollector {
       }
       const done: Message[] = [];
       const foreign: Message[] = [];
-      for (const message of messages) (this.take(message) ? done : foreign).push(message);
+      // Waiters hear their replies once the batch is settled: by then what is not theirs is visible again.
+      const answers: (() => void)[] = [];
+      for (const message of messages) (this.take(message, answers) ? done : foreign).push(message);
       await this.settle(url, done, foreign);
+      for (const answer of answers) answer();
       if (foreign.length && !done.length) await this.pause(this.options.foreignPauseMs ?? 1000);
     }
   }
 
   /** True when the message is ours (now or earlier) and may be deleted. */
-  private take(message: Message): boolean {
+  private take(message: Message, answers: (() => void)[]): boolean {
     let detail: ReplyDetail;
     try {
       const event = DeliveredEvent.parse(JSON.parse(message.Body ?? ''));
@@ -132,25 +143,25 @@ export class ReplyCollector {
     }
     const waiter = this.waiters.get(detail.nonce);
     if (!waiter) return this.finished.has(detail.nonce);
-    if (!detail.ok) return this.finish(detail.nonce, waiter, { ok: false, error: detail.error, responder: detail.responder });
+    if (!detail.ok) return this.finish(detail.nonce, waiter, { ok: false, error: detail.error, responder: detail.responder }, answers);
     waiter.total = detail.parts;
     waiter.parts.set(detail.part, 'chunk' in detail ? { chunk: detail.chunk } : { result: detail.result });
     if (waiter.parts.size < detail.parts) return true;
     try {
-      return this.finish(detail.nonce, waiter, { ok: true, result: fromParts(waiter.parts, detail.parts), responder: detail.responder });
+      return this.finish(detail.nonce, waiter, { ok: true, result: fromParts(waiter.parts, detail.parts), responder: detail.responder }, answers);
     } catch (error) {
       clearTimeout(waiter.timer);
       this.waiters.delete(detail.nonce);
-      waiter.reject(error as Error);
+      answers.push(() => waiter.reject(error as Error));
       return true;
     }
   }
 
-  private finish(nonce: string, waiter: Waiter, reply: Reply): true {
+  private finish(nonce: string, waiter: Waiter, reply: Reply, answers: (() => void)[]): true {
     clearTimeout(waiter.timer);
     this.waiters.delete(nonce);
     this.finished.add(nonce);
-    waiter.resolve(reply);
+    answers.push(() => waiter.resolve(reply));
     return true;
   }
 
