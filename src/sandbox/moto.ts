@@ -67,8 +67,11 @@ export interface StartOptions {
  */
 const LAUNCHER = [
   'import functools, sys',
-  'import jsonpath_ng.ext',
-  'jsonpath_ng.ext.parse = functools.lru_cache(maxsize=1024)(jsonpath_ng.ext.parse)',
+  'try:',
+  '    import jsonpath_ng.ext',
+  '    jsonpath_ng.ext.parse = functools.lru_cache(maxsize=1024)(jsonpath_ng.ext.parse)',
+  'except ImportError:',
+  '    pass  # moto without EventBridge support: nothing to speed up',
   'from moto.server import main',
   'main(sys.argv[1:])',
 ].join('\n');
