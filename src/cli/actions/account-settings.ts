@@ -68,7 +68,7 @@ const noLimits = () => [];
 
 export function putContacts(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
   return runSettingsAction(options, io, hooks, (desired) => ({
-    readLive: (transport) => readSettings(transport, desired, options, wantsContacts, (t, ids) => (ids.length ? readContacts(t, ids) : Promise.resolve(new Map()))),
+    readLive: (transport) => readSettings(transport, desired, options, wantsContacts, readContacts),
     liveDigest: ({ live, settings }) => digest([liveDigest(live), contactsDigest(settings)]),
     plan: ({ live, settings }) => planContacts(desired, live, settings, { only: options.account }),
     violations: noLimits,
@@ -78,7 +78,7 @@ export function putContacts(options: CliOptions, io: Io, hooks: RuntimeHooks = {
 
 export function enableRegion(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
   return runSettingsAction(options, io, hooks, (desired) => ({
-    readLive: (transport) => readSettings(transport, desired, options, wantsRegions, (t, ids) => (ids.length ? readRegions(t, ids) : Promise.resolve(new Map()))),
+    readLive: (transport) => readSettings(transport, desired, options, wantsRegions, readRegions),
     liveDigest: ({ live, settings }) => digest([liveDigest(live), regionsDigest(settings)]),
     plan: ({ live, settings }) => planRegions(desired, live, settings, { only: options.account }),
     violations: noLimits,
