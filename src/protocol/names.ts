@@ -7,6 +7,8 @@ export const NAMES = {
   requestQueue: 'orgvend-requests',
   requestDlq: 'orgvend-requests-dlq',
   handlerFunction: 'orgvend-handler',
+  /** Named, so that a service control policy can exempt the handler of the delegated administrator. */
+  handlerRole: 'orgvend-handler',
   handlerLogGroup: '/aws/lambda/orgvend-handler',
   auditLogGroup: '/orgvend/audit',
 } as const;

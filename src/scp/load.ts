@@ -8,6 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import nunjucks from 'nunjucks';
 import type { Diagnostic, Problem } from '../config/diagnostics.js';
+import { NAMES } from '../protocol/names.js';
 import { regionsDeniedByScps } from './regions-check.js';
 import type { Desired } from '../config/resolve.js';
 import { didYouMean } from '../config/suggest.js';
@@ -54,8 +55,11 @@ function templateContext(desired: Desired): Record<string, unknown> {
   const regions = new Set(desired.accounts.flatMap((a) => [...a.settings.regions, a.settings.global_region]));
   const params = org.scps.parameters;
   const context: Record<string, unknown> = { organization: org, params, approved_regions: [...regions].sort() };
+  const accountApiCaller = org.delegated_admin_account_id ?? org.management_account_id;
+  // orgvend's handler there calls the Account Management API for put-contacts and enable-region.
+  context.handler_role_arn = `arn:aws:iam::${accountApiCaller}:role/${NAMES.handlerRole}`;
   if (typeof params.account_admin_role === 'string') {
-    context.account_admin_role_arn = `arn:aws:iam::${org.delegated_admin_account_id ?? org.management_account_id}:role/${params.account_admin_role}`;
+    context.account_admin_role_arn = `arn:aws:iam::${accountApiCaller}:role/${params.account_admin_role}`;
   }
   return context;
 }
@@ -93,7 +97,7 @@ export async function loadScps(desired: Desired, repoDir: string, config: YamlSo
         const message = (error as Error).message.replace(/^\(unknown path\)\s*/, '');
         const at = message.match(/\[Line (\d+), Column (\d+)\]/);
         diagnostics.push(
-          fileDiagnostic(file, source, 'template-render', `cannot render the policy: ${message.replace(/\[Line \d+, Column \d+\]\s*/, '').trim()}`, at ? { line: Number(at[1]), column: Number(at[2]) } : undefined, 'the variables are organization, params (organization.scps.parameters), approved_regions and account_admin_role_arn'),
+          fileDiagnostic(file, source, 'template-render', `cannot render the policy: ${message.replace(/\[Line \d+, Column \d+\]\s*/, '').trim()}`, at ? { line: Number(at[1]), column: Number(at[2]) } : undefined, 'the variables are organization, params (organization.scps.parameters), approved_regions, handler_role_arn and account_admin_role_arn'),
         );
         continue;
       }

@@ -35,6 +35,10 @@ describe('loading scps/', () => {
     const regions = scps!.policies.find((p) => p.name === 'approved-regions-only')!;
     expect(regions.description).toMatch(/^Work happens only in the regions accounts\.yml lists/);
     expect(JSON.stringify(regions.document)).toContain('"aws:RequestedRegion":["ap-southeast-2","us-east-1","us-west-1","us-west-2"]');
+    // orgvend's own handler (in the management account: the example names no delegated
+    // administrator) must stay able to put contacts and enable regions.
+    const settings = scps!.policies.find((p) => p.name === 'account-settings-from-delegated-admin')!;
+    expect(JSON.stringify(settings.document)).toContain('"aws:PrincipalArn":["arn:aws:iam::111111111111:role/orgvend-handler","arn:aws:iam::111111111111:role/OrgvendAccountAdmin"]');
     expect(scps!.fullAwsAccess).toContain('Internal/Dev');
     expect(scps!.fullAwsAccessExplicit).toBe(false);
   });
