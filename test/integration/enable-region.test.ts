@@ -25,21 +25,16 @@ import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AwsCall } from '../../src/aws/clients.js';
-import { runCli } from '../../src/cli/run.js';
 import { isOptInRegion, REGION_NAMES } from '../../src/config/regions.js';
 import { OPT_INS_PER_ACCOUNT } from '../../src/execute/account-settings.js';
 import { dslText } from '../helpers/dsl.js';
-import { captureIo } from '../helpers/io.js';
 import { policy } from '../helpers/repo.js';
-import { cliWorkspace, createTestOrganization, type TestOrganization } from './harness/organization.js';
-
-type Workspace = Awaited<ReturnType<typeof cliWorkspace>>;
+import { ciCli, createTestOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
 
 let org: TestOrganization;
 let management: string;
 let foo: string;
-let direct: Workspace;
+let direct: CiCli;
 
 /** ListRegions pages this small, so every reader goes through NextToken. */
 const PAGE_SIZE = 5;
@@ -125,14 +120,6 @@ const dsl = (fooRegions: string[], options: { disabled?: string[]; timeoutSecond
     ...(options.disabled ? [[['accounts', 'foo', 'disabled_regions'], options.disabled] as [string[], string[]]] : []),
   ]);
 
-async function cli(workspace: Workspace, ...argv: string[]) {
-  for (const [key, value] of Object.entries(workspace.env)) vi.stubEnv(key, value);
-  const calls: AwsCall[] = [];
-  const io = captureIo({ cwd: workspace.cwd });
-  const code = await runCli(argv, io, { onCall: (call) => calls.push(call) });
-  return { code, out: io.out(), err: io.err(), calls };
-}
-
 const sent = (command: typeof EnableRegionCommand | typeof DisableRegionCommand) =>
   account
     .commandCalls(command)
@@ -142,8 +129,8 @@ const sent = (command: typeof EnableRegionCommand | typeof DisableRegionCommand)
 beforeAll(async () => {
   org = await createTestOrganization(dslText());
   management = org.desired.organization.management_account_id;
-  direct = await cliWorkspace(org, dslText(), management);
-  expect((await cli(direct, '--direct', '--action', 'sync-accounts', '--execute')).code).toBe(0);
+  direct = await ciCli(org, dslText(), management);
+  expect((await direct.cli('--direct', '--action', 'sync-accounts', '--execute')).code).toBe(0);
   const organizations = await org.factory.forAccount(management).client('organizations');
   foo = (await organizations.send(new ListAccountsCommand({}))).Accounts!.find((a) => a.Name === 'foo-nonprod')!.Id!;
 });
@@ -164,8 +151,8 @@ describe('enable-region, the Account API mocked', () => {
   });
 
   it('without --execute plans the opt-in region and asks AWS for nothing', async () => {
-    direct.write(dsl(['ap-east-1']));
-    const { code, out } = await cli(direct, '--direct', '--action', 'enable-region', '--detailed-exitcode');
+    direct.workspace.write(dsl(['ap-east-1']));
+    const { code, out } = await direct.cli('--direct', '--action', 'enable-region', '--detailed-exitcode');
     expect(code).toBe(2);
     expect(out).toMatch(new RegExp(`\\+ region\\.enable +foo/ap-east-1 \\(${foo}\\) +DISABLED → ENABLED +\\(not-enabled\\)`));
     expect(out).toContain('Plan: 1 change');
@@ -174,8 +161,8 @@ describe('enable-region, the Account API mocked', () => {
   });
 
   it('with --execute asks once per region, waits until they are ENABLED, and converges', async () => {
-    direct.write(dsl(['ap-east-1', 'me-south-1']));
-    const { code, out } = await cli(direct, '--direct', '--action', 'enable-region', '--execute');
+    direct.workspace.write(dsl(['ap-east-1', 'me-south-1']));
+    const { code, out } = await direct.cli('--direct', '--action', 'enable-region', '--execute');
     expect(code).toBe(0);
     expect(sent(EnableRegionCommand)).toEqual([`${foo}/ap-east-1`, `${foo}/me-south-1`]);
     expect(out).toContain('Applied 2 of 2 changes');
@@ -183,17 +170,17 @@ describe('enable-region, the Account API mocked', () => {
     expect(out).toContain('Converged: the organization matches the repository.');
     expect([regions.status(foo, 'ap-east-1'), regions.status(foo, 'me-south-1')]).toEqual(['ENABLED', 'ENABLED']);
 
-    const again = await cli(direct, '--direct', '--action', 'enable-region', '--detailed-exitcode');
+    const again = await direct.cli('--direct', '--action', 'enable-region', '--detailed-exitcode');
     expect(again.code).toBe(0);
     expect(again.out).toContain('No changes.');
     expect(account.commandCalls(EnableRegionCommand)).toHaveLength(2);
   });
 
   it('waits for a region an earlier run left ENABLING, without asking again', async () => {
-    direct.write(dsl(['ap-east-1']));
+    direct.workspace.write(dsl(['ap-east-1']));
     // Still ENABLING when this run reads it (plan, then ENABLE_REGION's own read), ENABLED only after polls.
     regions.seed(foo, 'ap-east-1', 'ENABLING', 4);
-    const { code, out } = await cli(direct, '--direct', '--action', 'enable-region', '--execute');
+    const { code, out } = await direct.cli('--direct', '--action', 'enable-region', '--execute');
     expect(out).toMatch(new RegExp(`\\+ region\\.enable +foo/ap-east-1 \\(${foo}\\) +ENABLING: wait until ENABLED +\\(enabling\\)`));
     expect(code).toBe(0);
     expect(out).toContain('Converged');
@@ -202,9 +189,9 @@ describe('enable-region, the Account API mocked', () => {
   });
 
   it('fails when the region is still ENABLING after region_opt_in_timeout_seconds, and the next run waits instead of asking again', async () => {
-    direct.write(dsl(['ap-east-1'], { timeoutSeconds: 1 }));
+    direct.workspace.write(dsl(['ap-east-1'], { timeoutSeconds: 1 }));
     regions.seed(foo, 'ap-east-1', 'DISABLED', Infinity);
-    const first = await cli(direct, '--direct', '--action', 'enable-region', '--execute');
+    const first = await direct.cli('--direct', '--action', 'enable-region', '--execute');
     expect(first.code).toBe(1);
     const failure = first.out.split('\n').find((line) => line.includes('✗'));
     expect(failure).toContain(`ap-east-1 in foo/ap-east-1 (${foo}) is still ENABLING after 1s (organization.limits.region_opt_in_timeout_seconds)`);
@@ -212,18 +199,18 @@ describe('enable-region, the Account API mocked', () => {
     expect(sent(EnableRegionCommand)).toEqual([`${foo}/ap-east-1`]);
 
     regions.seed(foo, 'ap-east-1', 'ENABLING', 4);
-    direct.write(dsl(['ap-east-1']));
-    const second = await cli(direct, '--direct', '--action', 'enable-region', '--execute');
+    direct.workspace.write(dsl(['ap-east-1']));
+    const second = await direct.cli('--direct', '--action', 'enable-region', '--execute');
     expect(second.code).toBe(0);
     expect(second.out).toContain('Converged');
     expect(account.commandCalls(EnableRegionCommand)).toHaveLength(1);
   });
 
   it('disables only the regions disabled_regions lists, and leaves an unlisted enabled region alone', async () => {
-    direct.write(dsl([], { disabled: ['me-south-1'] }));
+    direct.workspace.write(dsl([], { disabled: ['me-south-1'] }));
     regions.seed(foo, 'me-south-1', 'ENABLED');
     regions.seed(foo, 'ap-east-1', 'ENABLED');
-    const { code, out } = await cli(direct, '--direct', '--action', 'enable-region', '--execute');
+    const { code, out } = await direct.cli('--direct', '--action', 'enable-region', '--execute');
     expect(out).toMatch(new RegExp(`- region\\.disable +foo/me-south-1 \\(${foo}\\) +ENABLED → DISABLED +\\(listed-in-disabled-regions\\)`));
     expect(out).toContain('note: opt-in regions enabled but in neither regions nor disabled_regions, left alone: foo (ap-east-1)');
     expect(code).toBe(0);
@@ -234,8 +221,8 @@ describe('enable-region, the Account API mocked', () => {
 
   it(`keeps at most ${OPT_INS_PER_ACCOUNT} opt-ins in flight for one account`, async () => {
     const eight = ['ap-east-1', 'me-south-1', 'af-south-1', 'eu-south-1', 'ap-south-2', 'il-central-1', 'me-central-1', 'ap-southeast-3'];
-    direct.write(dsl(eight));
-    const { code, out } = await cli(direct, '--direct', '--action', 'enable-region', '--execute');
+    direct.workspace.write(dsl(eight));
+    const { code, out } = await direct.cli('--direct', '--action', 'enable-region', '--execute');
     // The model refuses a seventh in flight, so a run that sent one would have failed.
     expect(code).toBe(0);
     expect(out).toContain('Converged');
@@ -244,22 +231,22 @@ describe('enable-region, the Account API mocked', () => {
   });
 
   it('refuses a region the SCPs deny, pointing at the regions entry, before any AWS call', async () => {
-    direct.write(dsl(['ap-east-1']));
-    direct.file(
+    direct.workspace.write(dsl(['ap-east-1']));
+    direct.workspace.file(
       'scps/Internal/Dev/deny-ap-east-1.json',
       policy([{ Sid: 'DenyHongKong', Effect: 'Deny', Action: '*', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'ap-east-1' } } }]),
     );
     try {
-      const { code, err, calls } = await cli(direct, '--direct', '--action', 'enable-region', '--execute');
+      const { code, err, calls } = await direct.cli('--direct', '--action', 'enable-region', '--execute');
       expect(code).toBe(65);
-      const lines = readFileSync(join(direct.cwd, 'accounts.yml'), 'utf8').split('\n');
+      const lines = readFileSync(join(direct.workspace.cwd, 'accounts.yml'), 'utf8').split('\n');
       const line = lines.findIndex((l, i) => /^\s*- ap-east-1\s*$/.test(l) && lines.slice(0, i).some((p) => /^\s+regions:/.test(p))) + 1;
       expect(line).toBeGreaterThan(0);
       expect(err).toMatch(new RegExp(`error\\[region-denied-by-scp\\] accounts\\.yml:${line}:\\d+: .*opt-in region ap-east-1 is enabled for foo`));
       expect(calls).toEqual([]);
       expect(account.calls()).toEqual([]);
     } finally {
-      direct.file('scps/Internal/Dev/deny-ap-east-1.json');
+      direct.workspace.file('scps/Internal/Dev/deny-ap-east-1.json');
     }
   });
 });
@@ -269,8 +256,8 @@ describe('enable-region on the local emulator', () => {
     // As CI runs it: the CLI in the CICD account, the handlers in the sandbox worker, the bus between.
     const worker = org.startWorker();
     try {
-      const ci = await cliWorkspace(org, dsl(['ap-east-1']));
-      const { code, out, err, calls } = await cli(ci, '--action', 'enable-region', '--execute');
+      const ci = await ciCli(org, dsl(['ap-east-1']));
+      const { code, out, err, calls } = await ci.cli('--action', 'enable-region', '--execute');
       expect(code).toBe(1);
       expect(err).toBe('enable-region: region opt-in is not supported by the local emulator: moto has no account:ListRegions. Nothing was changed.\n');
       expect(out).toBe('');

@@ -6,19 +6,15 @@
  */
 import { GetAlternateContactCommand, PutAlternateContactCommand } from '@aws-sdk/client-account';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AwsCall } from '../../src/aws/clients.js';
-import { runCli } from '../../src/cli/run.js';
-import type { Worker } from '../../src/handlers/worker.js';
 import { dslText } from '../helpers/dsl.js';
-import { captureIo } from '../helpers/io.js';
 import { isMutating } from '../helpers/mutating.js';
-import { cliWorkspace, createTestOrganization, type TestOrganization } from './harness/organization.js';
+import { ciCli, createTestOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
 
 let org: TestOrganization;
-let worker: Worker;
-let workspace: Awaited<ReturnType<typeof cliWorkspace>>;
+let workspace: CiCli['workspace'];
+let cli: CiCli['cli'];
 let ids: Record<string, string>;
-const cliCalls: AwsCall[] = [];
+let cliCalls: CiCli['calls'];
 
 const OPERATIONS = { name: 'SRE', title: 'On call', email: 'sre@example.com', phone: '+61 2 9000 0002' };
 const NOC: [string[], unknown] = [['accounts', 'dns', 'contacts'], { operations: { email: 'noc@example.com' } }];
@@ -26,9 +22,8 @@ const DSL = dslText([[['defaults', 'contacts', 'operations'], OPERATIONS]]);
 
 beforeAll(async () => {
   org = await createTestOrganization(DSL);
-  worker = org.startWorker();
-  workspace = await cliWorkspace(org, DSL);
-  for (const [key, value] of Object.entries(workspace.env)) vi.stubEnv(key, value);
+  org.startWorker();
+  ({ workspace, calls: cliCalls, cli } = await ciCli(org, DSL));
   expect((await cli('--action', 'sync-accounts', '--execute')).code).toBe(0);
   const { accounts } = await org.transport().request('LIST_ACCOUNTS', {});
   ids = Object.fromEntries(accounts.filter((a) => a.tags['orgvend:name']).map((a) => [a.tags['orgvend:name']!, a.id]));
@@ -36,15 +31,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   vi.unstubAllEnvs();
-  await worker.stop();
   await org.close();
 });
-
-async function cli(...argv: string[]) {
-  const io = captureIo({ cwd: workspace.cwd });
-  const code = await runCli(argv, io, { onCall: (call) => cliCalls.push(call) });
-  return { code, out: io.out(), err: io.err() };
-}
 
 const account = () => org.factory.forAccount(org.desired.organization.management_account_id).client('account');
 

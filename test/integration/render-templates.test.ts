@@ -7,12 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AwsCall } from '../../src/aws/clients.js';
-import { runCli } from '../../src/cli/run.js';
-import type { Worker } from '../../src/handlers/worker.js';
 import { dslText } from '../helpers/dsl.js';
-import { captureIo } from '../helpers/io.js';
-import { cliWorkspace, createTestOrganization, type TestOrganization } from './harness/organization.js';
+import { ciCli, createTestOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
 
 const BUCKETS = { 'ap-southeast-2': 'artifacts-apse2', 'us-east-1': 'artifacts-use1' };
 const DSL = dslText([[['organization', 'artifact_buckets'], BUCKETS]]);
@@ -28,15 +24,14 @@ Resources:
 {% endif %}`;
 
 let org: TestOrganization;
-let worker: Worker;
-let workspace: Awaited<ReturnType<typeof cliWorkspace>>;
-const cliCalls: AwsCall[] = [];
+let workspace: CiCli['workspace'];
+let cli: CiCli['cli'];
+let cliCalls: CiCli['calls'];
 
 beforeAll(async () => {
   org = await createTestOrganization(DSL);
-  worker = org.startWorker();
-  workspace = await cliWorkspace(org, DSL);
-  for (const [key, value] of Object.entries(workspace.env)) vi.stubEnv(key, value);
+  org.startWorker();
+  ({ workspace, calls: cliCalls, cli } = await ciCli(org, DSL));
   // Only this test's template besides bootstrap: the repository's own are covered by the golden test.
   for (const name of readdirSync(join(workspace.cwd, 'templates'), { recursive: true }) as string[]) {
     if (name.endsWith('.njk') && name !== 'bootstrap.yml.njk') workspace.file(join('templates', name));
@@ -46,15 +41,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   vi.unstubAllEnvs();
-  await worker.stop();
   await org.close();
 });
-
-async function cli(...argv: string[]) {
-  const io = captureIo({ cwd: workspace.cwd });
-  const code = await runCli(argv, io, { onCall: (call) => cliCalls.push(call) });
-  return { code, out: io.out(), err: io.err() };
-}
 
 async function objects(bucket: string): Promise<string[]> {
   const s3 = await org.factory.forAccount(org.desired.organization.cicd_account_id).client('s3');

@@ -5,28 +5,23 @@
  */
 import { CreateAccountCommand, ListParentsCommand, ListTagsForResourceCommand, TagResourceCommand } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AwsCall } from '../../src/aws/clients.js';
-import { runCli } from '../../src/cli/run.js';
 import { readTags, readTree } from '../../src/handlers/organization-tree.js';
 import { dslText } from '../helpers/dsl.js';
-import { captureIo } from '../helpers/io.js';
 import { isMutating } from '../helpers/mutating.js';
-import type { Worker } from '../../src/handlers/worker.js';
-import { cliWorkspace, createTestOrganization, type TestOrganization } from './harness/organization.js';
+import { ciCli, createTestOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
 
 let org: TestOrganization;
-let worker: Worker;
-let workspace: Awaited<ReturnType<typeof cliWorkspace>>;
+let workspace: CiCli['workspace'];
+let cli: CiCli['cli'];
 let unmanagedId: string;
-const cliCalls: AwsCall[] = [];
+let cliCalls: CiCli['calls'];
 
 const BASE = dslText();
 
 beforeAll(async () => {
   org = await createTestOrganization(BASE);
-  worker = org.startWorker();
-  workspace = await cliWorkspace(org, BASE);
-  for (const [key, value] of Object.entries(workspace.env)) vi.stubEnv(key, value);
+  org.startWorker();
+  ({ workspace, calls: cliCalls, cli } = await ciCli(org, BASE));
   // An account orgvend does not manage, there before it.
   const organizations = await org.factory.forAccount(org.desired.organization.management_account_id).client('organizations');
   unmanagedId = (await organizations.send(new CreateAccountCommand({ AccountName: 'legacy', Email: 'legacy@example.com' }))).CreateAccountStatus!.AccountId!;
@@ -35,15 +30,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   vi.unstubAllEnvs();
-  await worker.stop();
   await org.close();
 });
-
-async function cli(...argv: string[]) {
-  const io = captureIo({ cwd: workspace.cwd });
-  const code = await runCli(argv, io, { onCall: (call) => cliCalls.push(call) });
-  return { code, out: io.out(), err: io.err() };
-}
 
 /** The organization as it is, read straight from moto. */
 async function organization() {

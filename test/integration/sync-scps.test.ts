@@ -5,19 +5,15 @@
 import { DescribePolicyCommand, ListPoliciesCommand, ListTagsForResourceCommand, ListTargetsForPolicyCommand } from '@aws-sdk/client-organizations';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AwsCall } from '../../src/aws/clients.js';
-import { runCli } from '../../src/cli/run.js';
-import type { Worker } from '../../src/handlers/worker.js';
 import { dslText } from '../helpers/dsl.js';
-import { captureIo } from '../helpers/io.js';
 import { isMutating } from '../helpers/mutating.js';
 import { policy } from '../helpers/repo.js';
-import { cliWorkspace, createTestOrganization, type TestOrganization } from './harness/organization.js';
+import { ciCli, createTestOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
 
 let org: TestOrganization;
-let worker: Worker;
-let workspace: Awaited<ReturnType<typeof cliWorkspace>>;
-const cliCalls: AwsCall[] = [];
+let workspace: CiCli['workspace'];
+let cli: CiCli['cli'];
+let cliCalls: CiCli['calls'];
 
 const LIBRARY = readdirSync(new URL('../../scps/_library/', import.meta.url)).filter((f) => f.endsWith('.json.njk'));
 const DSL = dslText([
@@ -34,9 +30,8 @@ const denyRegion = (region: string) =>
 
 beforeAll(async () => {
   org = await createTestOrganization(DSL);
-  worker = org.startWorker();
-  workspace = await cliWorkspace(org, DSL);
-  for (const [key, value] of Object.entries(workspace.env)) vi.stubEnv(key, value);
+  org.startWorker();
+  ({ workspace, calls: cliCalls, cli } = await ciCli(org, DSL));
   for (const file of LIBRARY) workspace.file(`scps/_library/${file}`, readFileSync(new URL(`../../scps/_library/${file}`, import.meta.url), 'utf8'));
   workspace.file('scps/Internal/Dev/deny-region.json', denyRegion('us-west-2'));
   expect((await cli('--action', 'sync-accounts', '--execute')).code).toBe(0);
@@ -44,15 +39,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   vi.unstubAllEnvs();
-  await worker.stop();
   await org.close();
 });
-
-async function cli(...argv: string[]) {
-  const io = captureIo({ cwd: workspace.cwd });
-  const code = await runCli(argv, io, { onCall: (call) => cliCalls.push(call) });
-  return { code, out: io.out(), err: io.err() };
-}
 
 /** Every SCP in moto: name → { id, content, targets as paths, tags }. */
 async function policies() {

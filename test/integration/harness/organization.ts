@@ -4,9 +4,11 @@
  * through CloudFormation, and the handler worker running in this process.
  */
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { vi } from 'vitest';
 import { MemoryRecorder } from '../../../src/audit/recorder.js';
 import type { AwsCall, ClientFactory } from '../../../src/aws/clients.js';
 import { applyBootstrap, bootstrapAccounts, planBootstrap, type BootstrapEnv } from '../../../src/bootstrap/bootstrap.js';
+import { runCli } from '../../../src/cli/run.js';
 import { parseConfig } from '../../../src/config/load.js';
 import type { Desired } from '../../../src/config/resolve.js';
 import type { HandlerConfig } from '../../../src/handlers/context.js';
@@ -16,6 +18,7 @@ import { sandboxFactory } from '../../../src/sandbox/sandbox.js';
 import { EventBridgeTransport, type BusTopology } from '../../../src/transport/eventbridge.js';
 import type { CollectorOptions } from '../../../src/transport/reply-collector.js';
 import { exampleText } from '../../helpers/dsl.js';
+import { captureIo } from '../../helpers/io.js';
 import { motoEndpoint } from './moto-endpoint.js';
 
 const TEMPLATES = new URL('../../../templates', import.meta.url).pathname;
@@ -149,6 +152,41 @@ export async function cliWorkspace(
       AWS_ACCESS_KEY_ID: c!.AccessKeyId!,
       AWS_SECRET_ACCESS_KEY: c!.SecretAccessKey!,
       AWS_SESSION_TOKEN: c!.SessionToken!,
+    },
+  };
+}
+
+export type CliWorkspace = Awaited<ReturnType<typeof cliWorkspace>>;
+
+export interface CiCli {
+  workspace: CliWorkspace;
+  /** Every AWS call the CLI has sent, over all runs, in order. */
+  calls: AwsCall[];
+  /** Run the CLI in `workspace`; `calls` are the AWS calls of this run alone. */
+  cli(...argv: string[]): Promise<{ code: number; out: string; err: string; calls: AwsCall[] }>;
+}
+
+/**
+ * The CLI as CI runs it against `org` (see cliWorkspace), in the CICD account or `as` another:
+ * the workspace's environment stubbed with vi.stubEnv from here on (the caller's afterAll calls
+ * vi.unstubAllEnvs()), every AWS call the CLI sends recorded in `calls`.
+ */
+export async function ciCli(org: TestOrganization, dsl: string, as?: string): Promise<CiCli> {
+  const workspace = await cliWorkspace(org, dsl, as);
+  for (const [key, value] of Object.entries(workspace.env)) vi.stubEnv(key, value);
+  const calls: AwsCall[] = [];
+  return {
+    workspace,
+    calls,
+    async cli(...argv) {
+      const run: AwsCall[] = [];
+      const io = captureIo({ cwd: workspace.cwd });
+      const code = await runCli(argv, io, { onCall: (call) => {
+          run.push(call);
+          calls.push(call);
+        },
+      });
+      return { code, out: io.out(), err: io.err(), calls: run };
     },
   };
 }
