@@ -50,3 +50,11 @@ describe('render-templates', () => {
     expect(await problems({ 'templates/account/a.yml.njk': '{{ account.nope }}' })).toHaveLength(1);
   });
 });
+
+describe('render-templates syntax', () => {
+  it('reports a template that does not parse with its line, once', async () => {
+    expect(await problems({ 'templates/account/a.yml.njk': 'A: 1\n{% if account.create_vpc %}\nB: 2\n' })).toEqual([
+      expect.stringMatching(/^templates\/account\/a\.yml\.njk:\d+:\d+ cannot render the template: .*(endif|end of file)/i),
+    ]);
+  });
+});

@@ -1,0 +1,40 @@
+/**
+ * render-templates' rendering for 5,000 accounts, every one with an id: the repository's
+ * templates (IAM mapping, log bucket, ECR, a VPC per create_vpc account), strict context
+ * and all. Wall time, files and bytes written, memory. cfn-lint is not timed here.
+ */
+import { performance } from 'node:perf_hooks';
+import { parseConfig } from '../src/config/load.js';
+import { templateContext } from '../src/render/context.js';
+import { renderTemplates } from '../src/render/render.js';
+import { generateDsl } from './generate-dsl.js';
+
+const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 5000);
+const RUNS = 3;
+const REPO = new URL('../../../', import.meta.url).pathname;
+
+const desired = parseConfig('accounts.yml', generateDsl(ACCOUNTS)).desired!;
+const ids = new Map(desired.accounts.map((a, i) => [a.name, String(600000000000 + i)]));
+const context = templateContext(desired, ids);
+
+const times: number[] = [];
+let files = 0;
+let bytes = 0;
+for (let i = 0; i < RUNS; i++) {
+  const start = performance.now();
+  const { templates, diagnostics } = await renderTemplates(REPO, context);
+  times.push(performance.now() - start);
+  if (diagnostics.length) throw new Error(diagnostics.map((d) => `${d.file}:${d.line}: ${d.message}`).join('\n'));
+  files = templates.length;
+  bytes = templates.reduce((sum, t) => sum + t.text.length, 0);
+}
+times.sort((a, b) => a - b);
+console.log(JSON.stringify({
+  bench: 'render-templates',
+  accounts: desired.accounts.length,
+  files,
+  output_mib: (bytes / 1024 / 1024).toFixed(1),
+  median_ms: Math.round(times[Math.floor(RUNS / 2)]!),
+  min_ms: Math.round(times[0]!),
+  peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
+}));
