@@ -6,7 +6,9 @@
  * topology changes; everything after it travels over the bus.
  */
 import { createHash } from 'node:crypto';
-import { DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
+import { DescribeOrganizationCommand, paginateListAccounts, paginateListTagsForResource } from '@aws-sdk/client-organizations';
+import pLimit from 'p-limit';
+import { IDENTITY_TAG_KEYS, MANAGED_BY } from '../config/identity-tags.js';
 import type { AccountClients } from '../aws/clients.js';
 import type { Organization } from '../config/schema.js';
 import { makePlan, type Change, type Plan } from '../plan/plan.js';
@@ -23,7 +25,7 @@ export interface BootstrapEnv {
   clientsFor(account: string): Promise<AccountClients>;
   /** The handler's code; absent where a local worker stands in for the Lambda. */
   lambda?: LambdaCode;
-  /** Member accounts that carry the stack besides the core ones. */
+  /** Member accounts that carry the stack besides the core ones; absent: every active account orgvend manages. */
   members?: readonly string[];
   progress?(line: string): void;
 }
@@ -34,6 +36,8 @@ export interface BootstrapPlan {
   templates: Record<string, string>;
   /** Accounts whose stack is missing or differs. */
   pending: string[];
+  /** Every account that carries the stack once the plan is applied. */
+  accounts: BootstrapAccount[];
   /** The delegated administrator to register (and trusted access to enable), when not done yet. */
   delegatedAdmin?: DelegatedAdminRegistration;
 }
@@ -55,9 +59,32 @@ export function bootstrapAccounts(env: Pick<BootstrapEnv, 'organization' | 'memb
   return [...core, ...(env.members ?? []).filter((id) => !coreIds.has(id)).map(memberAccount)];
 }
 
+/**
+ * The active accounts orgvend manages (tagged managed-by=orgvend and orgvend:name): each
+ * gets the stack, so requests can reach it by target and it can answer.
+ */
+export async function managedMembers(env: BootstrapEnv): Promise<string[]> {
+  const organizations = await managementOrganizations(env);
+  const active: string[] = [];
+  for await (const page of paginateListAccounts({ client: organizations }, {})) {
+    for (const a of page.Accounts ?? []) if ((a.State ?? a.Status) === 'ACTIVE' && a.Id !== env.organization.management_account_id) active.push(a.Id!);
+  }
+  const limit = pLimit(4);
+  const managed = await Promise.all(
+    active.map((id) =>
+      limit(async () => {
+        const tags = new Map<string, string>();
+        for await (const page of paginateListTagsForResource({ client: organizations }, { ResourceId: id })) for (const t of page.Tags ?? []) tags.set(t.Key!, t.Value ?? '');
+        return tags.get(MANAGED_BY.key) === MANAGED_BY.value && tags.has(IDENTITY_TAG_KEYS.name) ? id : undefined;
+      }),
+    ),
+  );
+  return managed.filter((id): id is string => id !== undefined).sort();
+}
+
 export async function planBootstrap(env: BootstrapEnv): Promise<BootstrapPlan> {
   const orgId = await organizationId(env);
-  const accounts = bootstrapAccounts(env);
+  const accounts = bootstrapAccounts({ ...env, members: env.members ?? (await managedMembers(env)) });
   const targets = accounts.map((a) => a.id);
   const templates: Record<string, string> = {};
   const changes: Change[] = [];
@@ -83,7 +110,7 @@ export async function planBootstrap(env: BootstrapEnv): Promise<BootstrapPlan> {
   const live = delegated?.live ? `${orgId} ${JSON.stringify(delegated.live)}` : orgId;
   const basis = { config: sha256(JSON.stringify(templates)).slice(0, 32), live: sha256(live).slice(0, 32) };
   const notes = [...(delegated?.notes ?? []), ...(env.lambda ? [] : ['the handler Lambda is left out: a local worker serves the request queues'])];
-  const planned: BootstrapPlan = { plan: makePlan('bootstrap', basis, changes, { notes }), templates, pending };
+  const planned: BootstrapPlan = { plan: makePlan('bootstrap', basis, changes, { notes }), templates, pending, accounts };
   if (delegated?.registration) planned.delegatedAdmin = delegated.registration;
   return planned;
 }

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClientFactory, type AwsCall } from '../aws/clients.js';
-import { applyBootstrap, bootstrapAccounts, planBootstrap } from '../bootstrap/bootstrap.js';
+import { applyBootstrap, planBootstrap } from '../bootstrap/bootstrap.js';
 import type { Desired } from '../config/resolve.js';
 import type { HandlerConfig } from '../handlers/context.js';
 import type { AccountRole } from '../protocol/requests.js';
@@ -136,7 +136,8 @@ export async function ensureSandbox(desired: Desired, options: { cwd: string; te
   log(`sandbox: organization ${organizationId} with management ${org.management_account_id}, CICD ${org.cicd_account_id}, audit ${org.audit_account_id}`);
 
   const env = { organization: org, templatesDir: options.templatesDir, clientsFor: async (id: string) => factory.forAccount(id), progress: log };
-  await applyBootstrap(env, await planBootstrap(env));
+  const planned = await planBootstrap(env);
+  await applyBootstrap(env, planned);
   state = {
     version: 1,
     endpoint: moto.endpoint,
@@ -145,7 +146,7 @@ export async function ensureSandbox(desired: Desired, options: { cwd: string; te
     topology,
     organizationId,
     ids,
-    accounts: bootstrapAccounts(env).map((a) => ({ id: a.id, roles: a.roles })),
+    accounts: planned.accounts.map((a) => ({ id: a.id, roles: a.roles })),
     handler: { cicdAccountId: org.cicd_account_id, eventSource: org.event_source, eventBus: org.event_bus, hasDelegatedAdmin: org.delegated_admin_account_id !== undefined },
   };
   writeState(cwd, state);
@@ -154,6 +155,13 @@ export async function ensureSandbox(desired: Desired, options: { cwd: string; te
   await checkWorker(cwd, state.workerPid);
   log(`sandbox: ready (moto ${moto.endpoint}, worker pid ${state.workerPid}); stop it with ./run.sh --action sandbox-stop`);
   return { state, desired: effective };
+}
+
+/** After `bootstrap --sandbox`: the worker serves every account that carries the stack now (it rereads the state). */
+export function recordBootstrapped(cwd: string, accounts: readonly { id: string; roles: AccountRole[] }[]): void {
+  const state = readSandboxState(cwd);
+  if (!state) return;
+  writeState(cwd, { ...state, accounts: accounts.map((a) => ({ id: a.id, roles: a.roles })) });
 }
 
 /** Stop the worker and moto and forget the sandbox. Returns false when none was running. */

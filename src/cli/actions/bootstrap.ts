@@ -17,7 +17,6 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
       organization: desired.organization,
       templatesDir: join(runtime.repoDir, 'templates'),
       clientsFor: async (id) => factory.forAccount(id),
-      members: sandbox?.accounts.map((a) => a.id),
       progress: runtime.log,
     };
     if (!sandbox) {
@@ -30,6 +29,10 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
     if (!options.execute || !planned.plan.changes.length) return ExitCode.ok;
     const results = await applyBootstrap(env, planned);
     runtime.log(`bootstrap: ${Object.entries(results).map(([a, r]) => `${a} ${r}`).join(', ')}`);
+    if (sandbox) {
+      const { recordBootstrapped } = await import('../../sandbox/sandbox.js');
+      recordBootstrapped(io.cwd, planned.accounts);
+    }
     return ExitCode.ok;
   } finally {
     await runtime.close();

@@ -7,7 +7,7 @@ import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { vi } from 'vitest';
 import { MemoryRecorder } from '../../../src/audit/recorder.js';
 import type { AwsCall, ClientFactory } from '../../../src/aws/clients.js';
-import { applyBootstrap, bootstrapAccounts, planBootstrap, type BootstrapEnv } from '../../../src/bootstrap/bootstrap.js';
+import { applyBootstrap, planBootstrap, type BootstrapEnv, type BootstrapPlan } from '../../../src/bootstrap/bootstrap.js';
 import { runCli } from '../../../src/cli/run.js';
 import { parseConfig } from '../../../src/config/load.js';
 import type { Desired } from '../../../src/config/resolve.js';
@@ -37,6 +37,8 @@ export interface TestOrganization {
   /** The handler configuration of a bootstrapped account, as the sandbox worker uses it. */
   handlerConfig(account: string, overrides?: Partial<HandlerConfig>): HandlerConfig;
   startWorker(options?: { senderCheck?: HandlerConfig['senderCheck']; factory?: ClientFactory; recorder?: MemoryRecorder }): Worker;
+  /** bootstrap again, as an administrator does after accounts are created: every managed account gets the stack, and running workers serve it. */
+  bootstrap(): Promise<BootstrapPlan>;
   transport(options?: { execute?: boolean; collector?: CollectorOptions; recorder?: MemoryRecorder }): EventBridgeTransport;
   queueUrl(account: string, queue: string): Promise<string>;
   close(): Promise<void>;
@@ -52,10 +54,11 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
   const desired = withSandboxIds(configured.desired, ids);
   const org = desired.organization;
   const bootstrapEnv: BootstrapEnv = { organization: org, templatesDir: TEMPLATES, clientsFor: async (id) => factory.forAccount(id) };
-  await applyBootstrap(bootstrapEnv, await planBootstrap(bootstrapEnv));
-  const accounts = bootstrapAccounts(bootstrapEnv);
+  const planned = await planBootstrap(bootstrapEnv);
+  await applyBootstrap(bootstrapEnv, planned);
+  let accounts = planned.accounts;
 
-  const workers: Worker[] = [];
+  const workers: { worker: Worker; senderCheck: HandlerConfig['senderCheck'] }[] = [];
   const transports: EventBridgeTransport[] = [];
   const topology: BusTopology = {
     eventBus: org.event_bus,
@@ -93,9 +96,17 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
     handlerConfig,
     startWorker(options = {}) {
       const worker = startWorker({ factory: options.factory ?? factory, recorder: options.recorder ?? new MemoryRecorder(), waitSeconds: 1 });
-      for (const account of accounts) worker.add(handlerConfig(account.id, { senderCheck: options.senderCheck ?? 'emulator' }));
-      workers.push(worker);
+      const senderCheck = options.senderCheck ?? 'emulator';
+      for (const account of accounts) worker.add(handlerConfig(account.id, { senderCheck }));
+      workers.push({ worker, senderCheck });
       return worker;
+    },
+    async bootstrap() {
+      const again = await planBootstrap(bootstrapEnv);
+      await applyBootstrap(bootstrapEnv, again);
+      accounts = again.accounts;
+      for (const { worker, senderCheck } of workers) for (const account of accounts) worker.add(handlerConfig(account.id, { senderCheck }));
+      return again;
     },
     transport(options = {}) {
       const transport = new EventBridgeTransport(factory.forAccount(org.cicd_account_id), topology, options.execute ?? false, options.recorder ?? new MemoryRecorder(), options.collector);
@@ -107,7 +118,7 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
       return (await sqs.send(new GetQueueUrlCommand({ QueueName: queue }))).QueueUrl!;
     },
     async close() {
-      await Promise.all([...transports.map((t) => t.close()), ...workers.map((w) => w.stop())]);
+      await Promise.all([...transports.map((t) => t.close()), ...workers.map(({ worker }) => worker.stop())]);
     },
   };
 }
