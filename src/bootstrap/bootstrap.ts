@@ -6,9 +6,9 @@
  * topology changes; everything after it travels over the bus.
  */
 import { createHash } from 'node:crypto';
-import { DescribeOrganizationCommand, paginateListAccounts, paginateListTagsForResource } from '@aws-sdk/client-organizations';
+import { DescribeOrganizationCommand, TagResourceCommand, paginateListAccounts, paginateListTagsForResource, type OrganizationsClient } from '@aws-sdk/client-organizations';
 import pLimit from 'p-limit';
-import { IDENTITY_TAG_KEYS, MANAGED_BY } from '../config/identity-tags.js';
+import { BOOTSTRAP_TAG, IDENTITY_TAG_KEYS, MANAGED_BY } from '../config/identity-tags.js';
 import type { AccountClients } from '../aws/clients.js';
 import type { Organization } from '../config/schema.js';
 import { makePlan, type Change, type Plan } from '../plan/plan.js';
@@ -38,6 +38,8 @@ export interface BootstrapPlan {
   pending: string[];
   /** Every account that carries the stack once the plan is applied. */
   accounts: BootstrapAccount[];
+  /** Accounts to tag BOOTSTRAP_TAG = their template's hash, once their stack is deployed. */
+  tags: Record<string, string>;
   /** The delegated administrator to register (and trusted access to enable), when not done yet. */
   delegatedAdmin?: DelegatedAdminRegistration;
 }
@@ -59,6 +61,12 @@ export function bootstrapAccounts(env: Pick<BootstrapEnv, 'organization' | 'memb
   return [...core, ...(env.members ?? []).filter((id) => !coreIds.has(id)).map(memberAccount)];
 }
 
+async function accountTags(organizations: OrganizationsClient, id: string): Promise<Map<string, string>> {
+  const tags = new Map<string, string>();
+  for await (const page of paginateListTagsForResource({ client: organizations }, { ResourceId: id })) for (const t of page.Tags ?? []) tags.set(t.Key!, t.Value ?? '');
+  return tags;
+}
+
 /**
  * The active accounts orgvend manages (tagged managed-by=orgvend and orgvend:name): each
  * gets the stack, so requests can reach it by target and it can answer.
@@ -73,8 +81,7 @@ export async function managedMembers(env: BootstrapEnv): Promise<string[]> {
   const managed = await Promise.all(
     active.map((id) =>
       limit(async () => {
-        const tags = new Map<string, string>();
-        for await (const page of paginateListTagsForResource({ client: organizations }, { ResourceId: id })) for (const t of page.Tags ?? []) tags.set(t.Key!, t.Value ?? '');
+        const tags = await accountTags(organizations, id);
         return tags.get(MANAGED_BY.key) === MANAGED_BY.value && tags.has(IDENTITY_TAG_KEYS.name) ? id : undefined;
       }),
     ),
@@ -91,12 +98,24 @@ export async function planBootstrap(env: BootstrapEnv): Promise<BootstrapPlan> {
   const pending: string[] = [];
   const delegated = await planDelegatedAdmin(await env.clientsFor(env.organization.management_account_id), env.organization);
   if (delegated?.change) changes.push(delegated.change);
+  const tags: Record<string, string> = {};
+  const organizations = await managementOrganizations(env);
   for (const account of accounts) {
     const template = renderBootstrap({ templatesDir: env.templatesDir, organization: env.organization, organizationId: orgId, account, targets, lambda: env.lambda });
     templates[account.id] = template;
     const cfn = await (await env.clientsFor(account.id)).client('cloudformation');
     const state = await stackState(cfn, NAMES.stack);
     const action = stackAction(state, template);
+    const tag = sha256(template).slice(0, 12);
+    if (account.id !== env.organization.management_account_id) {
+      const current = (await accountTags(organizations, account.id)).get(BOOTSTRAP_TAG) ?? null;
+      if (current !== tag) {
+        tags[account.id] = tag;
+        if (action === 'none') {
+          changes.push({ type: 'account.tag', target: account.id, reason: 'bootstrap-tag', before: { account_id: account.id, tags: { [BOOTSTRAP_TAG]: current } }, after: { tags: { [BOOTSTRAP_TAG]: tag } } });
+        }
+      }
+    }
     if (action === 'none') continue;
     pending.push(account.id);
     changes.push({
@@ -110,7 +129,7 @@ export async function planBootstrap(env: BootstrapEnv): Promise<BootstrapPlan> {
   const live = delegated?.live ? `${orgId} ${JSON.stringify(delegated.live)}` : orgId;
   const basis = { config: sha256(JSON.stringify(templates)).slice(0, 32), live: sha256(live).slice(0, 32) };
   const notes = [...(delegated?.notes ?? []), ...(env.lambda ? [] : ['the handler Lambda is left out: a local worker serves the request queues'])];
-  const planned: BootstrapPlan = { plan: makePlan('bootstrap', basis, changes, { notes }), templates, pending, accounts };
+  const planned: BootstrapPlan = { plan: makePlan('bootstrap', basis, changes, { notes }), templates, pending, accounts, tags };
   if (delegated?.registration) planned.delegatedAdmin = delegated.registration;
   return planned;
 }
@@ -127,6 +146,11 @@ export async function applyBootstrap(env: BootstrapEnv, planned: BootstrapPlan):
     const cfn = await (await env.clientsFor(account)).client('cloudformation');
     results[account] = await deployStack(cfn, NAMES.stack, planned.templates[account]!, env.progress);
     env.progress?.(`${NAMES.stack} in ${account}: ${results[account]}`);
+  }
+  // Only once its stack is in place: the tag tells sync-accounts that requests can reach the account.
+  const organizations = await managementOrganizations(env);
+  for (const [account, tag] of Object.entries(planned.tags)) {
+    await organizations.send(new TagResourceCommand({ ResourceId: account, Tags: [{ Key: BOOTSTRAP_TAG, Value: tag }] }));
   }
   return results;
 }

@@ -12,6 +12,13 @@ export const IDENTITY_TAG_KEYS = {
   region: 'orgvend:region',
 } as const;
 
+/**
+ * Set by bootstrap on every account that carries orgvend's stack (its value: the stack
+ * template's hash). sync-accounts reads it to know which accounts requests can reach, and
+ * never removes it.
+ */
+export const BOOTSTRAP_TAG = 'orgvend:bootstrap';
+
 const RESERVED = new Set<string>([MANAGED_BY.key, ...Object.values(IDENTITY_TAG_KEYS)]);
 
 /** Tag keys orgvend writes itself; the DSL may not set them. */

@@ -35,7 +35,7 @@ export function stepsFor(plan: Plan, org: Organization): ChangeStep[] {
 }
 
 /** The request that carries out a change. */
-export function requestFor(change: Change, org: Organization): { [T in RequestType]: { type: T; payload: PayloadOf<T> } }[RequestType] {
+export function requestFor(change: Change, org: Organization): { [T in RequestType]: { type: T; payload: PayloadOf<T>; targetAccount?: string } }[RequestType] {
   const after = (change.after ?? {}) as After;
   const accountId = (change.before as Before | null)?.account_id ?? '';
   switch (change.type) {
@@ -64,6 +64,9 @@ export function requestFor(change: Change, org: Organization): { [T in RequestTy
       return { type: 'RETIRE_ACCOUNT', payload: { account_id: accountId, name: change.target, morgue_path: org.morgue_ou, tags: after.tags as Record<string, string> } };
     case 'account.close':
       return { type: 'CLOSE_ACCOUNT', payload: { account_id: accountId, name: change.target } };
+    case 'parameters.put':
+      // To the account itself, through its own bus (bootstrap gave it one).
+      return { type: 'PUT_PARAMETERS', payload: { name: change.target, parameters: after.parameters as Record<string, string> }, targetAccount: accountId };
     default:
       throw new Error(`sync-accounts cannot carry out ${change.type}`);
   }
@@ -86,10 +89,10 @@ export async function executeAccountPlan(plan: Plan, org: Organization, transpor
     onStart: (step) => hooks.onStart?.(step.data),
     onEnd: (step, result) => hooks.onEnd?.(step.data, result),
     run: async (step) => {
-      const { type, payload } = requestFor(step.data, org);
+      const { type, payload, targetAccount } = requestFor(step.data, org);
       for (let attempt = 1; ; attempt++) {
         try {
-          return await transport.request(type, payload as never);
+          return await transport.request(type, payload as never, targetAccount ? { targetAccount } : {});
         } catch (error) {
           const stillRunning = (error instanceof RequestError && error.code === 'timeout') || error instanceof TimeoutError;
           if (type !== 'CREATE_ACCOUNT' || !stillRunning || attempt >= CREATE_ATTEMPTS) throw error;

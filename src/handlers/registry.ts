@@ -7,6 +7,7 @@ import { createAccount } from './create-account.js';
 import { registerDelegatedAdminHandler } from './delegated-admin.js';
 import { listAccounts, listOus } from './list-organization.js';
 import { createOu } from './organization-units.js';
+import { getParameters, putParameters } from './parameters.js';
 import { ping } from './ping.js';
 import { attachPolicy, deletePolicy, detachPolicy, enablePolicyType, listPolicies, putPolicy } from './policies.js';
 
@@ -32,4 +33,6 @@ export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> 
   ENABLE_REGION: enableRegion,
   DISABLE_REGION: disableRegion,
   REGISTER_DELEGATED_ADMIN: registerDelegatedAdminHandler,
+  GET_PARAMETERS: getParameters,
+  PUT_PARAMETERS: putParameters,
 };

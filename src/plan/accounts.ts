@@ -3,11 +3,12 @@
  * `now`. Each change carries everything needed to carry it out, so a saved plan can be
  * applied without the DSL.
  */
-import { IDENTITY_TAG_KEYS } from '../config/identity-tags.js';
+import { BOOTSTRAP_TAG, IDENTITY_TAG_KEYS } from '../config/identity-tags.js';
 import type { Desired, DesiredAccount } from '../config/resolve.js';
 import type { Live, LiveAccount } from '../state/live.js';
 import { digest } from './digest.js';
 import { matchAccounts } from './match.js';
+import { desiredParameters, parameterChange } from './parameters.js';
 import { makePlan, type Change, type Plan } from './plan.js';
 
 /** Tags orgvend puts on an account it retires; removed again if the entry comes back. */
@@ -27,6 +28,7 @@ export function liveDigest(live: Live): string {
   return digest({
     ous: live.ous.map((o) => [o.id, o.path]),
     accounts: live.accounts.map((a) => [a.id, a.status, a.parent_id, a.email, a.name, a.tags]),
+    parameters: live.parameters ? [...live.parameters].sort(([a], [b]) => a.localeCompare(b)) : null,
   });
 }
 
@@ -40,7 +42,7 @@ function tagChange(desired: DesiredAccount, live: LiveAccount): Change | undefin
   const set = Object.keys(desired.tags).filter((k) => live.tags[k] !== desired.tags[k]);
   // The DSL's nulls, and orgvend's own tags it no longer sets (those of a retirement).
   const remove = Object.keys(live.tags).filter(
-    (k) => desired.removedTags.includes(k) || (k.startsWith('orgvend:') && !(k in desired.tags)),
+    (k) => desired.removedTags.includes(k) || (k.startsWith('orgvend:') && k !== BOOTSTRAP_TAG && !(k in desired.tags)),
   );
   if (!set.length && !remove.length) return undefined;
   const keys = [...set, ...remove].sort();
@@ -90,6 +92,9 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
     }
     const tags = tagChange(entry, account);
     if (tags) accountChanges.push(tags);
+    const parameters = live.parameters?.get(account.id);
+    const parameterUpdate = parameters && parameterChange(entry.name, account.id, desiredParameters(entry, org), parameters);
+    if (parameterUpdate) accountChanges.push(parameterUpdate);
     if (account.name !== entry.awsName) {
       notes.push(`${entry.name}: its AWS name is "${account.name}", accounts.yml says "${entry.awsName}"; sync-accounts does not rename accounts`);
     }
@@ -118,6 +123,10 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
     .sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b))
     .map((path) => ({ type: 'ou.create', target: path, reason: 'missing-in-org', before: null, after: { parent: path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : 'Root' } }));
 
+  const created = accountChanges.filter((c) => c.type === 'account.create').map((c) => c.target);
+  if (created.length) {
+    notes.push(`${created.length === 1 ? 'the new account gets' : 'new accounts get'} orgvend's stack from bootstrap (run by an administrator); ${created.length === 1 ? 'its' : 'their'} parameters follow on the next sync-accounts`);
+  }
   const unmanaged = matching.unmanaged.map((a) => ({ id: a.id, name: a.name, email: a.email, ou: a.ou || 'Root' }));
   return makePlan(options.action ?? 'sync-accounts', { config: configDigest(desired), live: liveDigest(live) }, [...ouChanges, ...accountChanges], {
     notes,

@@ -79,6 +79,12 @@ export const OrgPolicy = z.object({
 });
 export type OrgPolicy = z.infer<typeof OrgPolicy>;
 
+/** Every orgvend parameter of an account lives below this path (SSM, the home region). */
+export const PARAMETER_PREFIX = '/orgvend/account/';
+const PARAMETERS_PATH_ARN = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/orgvend/account';
+const PARAMETERS_ARN = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/orgvend/account/*';
+const ParameterName = z.string().regex(/^\/orgvend\/account\/[A-Za-z0-9_.\-/]{1,900}$/, 'a parameter name under /orgvend/account/');
+
 export const CONTACT_TYPE_NAMES = ['billing', 'operations', 'security'] as const;
 const ContactTypeString = z.enum(CONTACT_TYPE_NAMES);
 /** An alternate contact as the Account Management API holds it. */
@@ -327,6 +333,28 @@ export const REQUESTS = {
       trusted_access: z.enum(['enabled', 'already-enabled', 'would-enable']),
       outcome: z.enum(['registered', 'already-registered', 'would-register']),
     }),
+  }),
+  /** The account's orgvend parameters (SSM, under PARAMETER_PREFIX), as they are. */
+  GET_PARAMETERS: spec({
+    route: 'target',
+    mutating: false,
+    timeoutSeconds: 60,
+    permissions: [{ action: 'ssm:GetParametersByPath', resource: PARAMETERS_PATH_ARN }],
+    payload: z.strictObject({}),
+    result: z.object({ parameters: z.record(ParameterName, z.string()) }),
+  }),
+  /** Makes the account's orgvend parameters exactly these: puts what differs, deletes what is no longer wanted. */
+  PUT_PARAMETERS: spec({
+    route: 'target',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: [
+      { action: 'ssm:GetParametersByPath', resource: PARAMETERS_PATH_ARN },
+      { action: 'ssm:PutParameter', resource: PARAMETERS_ARN },
+      { action: 'ssm:DeleteParameters', resource: PARAMETERS_ARN },
+    ],
+    payload: z.strictObject({ name: z.string(), parameters: z.record(ParameterName, z.string().min(1).max(4096)) }),
+    result: z.object({ put: z.array(z.string()), deleted: z.array(z.string()), outcome: z.enum(['updated', 'unchanged', 'would-update']) }),
   }),
 } as const;
 

@@ -1,5 +1,7 @@
 /** The live organization, read through the bus: OU tree and accounts with parent and tags. */
 import type { OrgAccount, OrgUnit } from '../protocol/requests.js';
+import pLimit from 'p-limit';
+import { BOOTSTRAP_TAG } from '../config/identity-tags.js';
 import type { Transport } from '../transport/transport.js';
 
 export interface LiveAccount extends OrgAccount {
@@ -13,6 +15,8 @@ export interface Live {
   managementAccountId: string;
   ous: OrgUnit[];
   accounts: LiveAccount[];
+  /** Account id → its orgvend parameters, for the accounts that carry orgvend's stack (when read). */
+  parameters?: Map<string, Record<string, string>>;
 }
 
 export async function readLive(transport: Transport): Promise<Live> {
@@ -25,4 +29,21 @@ export async function readLive(transport: Transport): Promise<Live> {
     ous: tree.ous,
     accounts: accounts.map((a) => ({ ...a, ou: pathOf.get(a.parent_id) ?? '' })),
   };
+}
+
+/** How many accounts are asked for their parameters at once. */
+const PARAMETER_READS_IN_FLIGHT = 8;
+
+/**
+ * readLive, plus the parameters of every account bootstrap has given orgvend's stack
+ * (tagged BOOTSTRAP_TAG): only those can be reached by a request addressed to them.
+ */
+export async function readLiveWithParameters(transport: Transport): Promise<Live> {
+  const live = await readLive(transport);
+  const reachable = live.accounts.filter((a) => a.tags[BOOTSTRAP_TAG] !== undefined && a.status === 'ACTIVE' && a.id !== live.managementAccountId);
+  const limit = pLimit(PARAMETER_READS_IN_FLIGHT);
+  const read = await Promise.all(
+    reachable.map((a) => limit(async () => [a.id, (await transport.request('GET_PARAMETERS', {}, { targetAccount: a.id })).parameters] as const)),
+  );
+  return { ...live, parameters: new Map(read) };
 }

@@ -3,6 +3,7 @@
  * formats can disagree.
  */
 import { CHANGE_KINDS, accountList, type Change, type Plan, type SamplePreview } from '../plan/plan.js';
+import { PARAMETER_PREFIX } from '../protocol/requests.js';
 import { statementDiff } from './statement-diff.js';
 import type { Style } from './style.js';
 
@@ -71,6 +72,13 @@ export function describeChange(change: Change): string {
     }
     case 'template.upload':
       return `s3://${after.bucket}/${after.key} (${after.bytes} bytes)`;
+    case 'parameters.put': {
+      const wanted = (after.parameters ?? {}) as Record<string, string>;
+      const had = before.parameters as Record<string, string | null>;
+      if (change.reason === 'missing-in-account') return `${Object.keys(wanted).length} parameters under ${PARAMETER_PREFIX}`;
+      const short = (values: Record<string, string | null>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k.slice(PARAMETER_PREFIX.length), v]));
+      return tagDiff(short(had), short(Object.fromEntries(Object.keys(had).map((k) => [k, wanted[k] ?? null]))));
+    }
     case 'stack.deploy':
       return before.template_sha256 ? `template ${before.template_sha256} → ${after.template_sha256}` : `create with template ${after.template_sha256}`;
     default:

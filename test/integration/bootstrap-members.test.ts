@@ -2,9 +2,12 @@
  * Every account orgvend manages carries the bootstrap stack once an administrator runs
  * bootstrap again after sync-accounts has created accounts: the new accounts get their
  * bus, queue and rules, the CICD bus forwards requests addressed to them, and a request
- * reaches each one and is answered by it. Unmanaged accounts get nothing.
+ * reaches each one and is answered by it. Unmanaged accounts get nothing. From then on
+ * sync-accounts keeps each one's parameters (SSM, /orgvend/account/) as accounts.yml says,
+ * through its own bus, and repairs drift. Tests run in order on one organization.
  */
 import { CreateAccountCommand } from '@aws-sdk/client-organizations';
+import { DeleteParameterCommand, PutParameterCommand, paginateGetParametersByPath } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { NAMES } from '../../src/protocol/names.js';
 import { dslText } from '../helpers/dsl.js';
@@ -15,11 +18,12 @@ const DSL = dslText();
 let org: TestOrganization;
 let ids: Record<string, string>;
 let unmanaged: string;
+let cli: Awaited<ReturnType<typeof ciCli>>['cli'];
 
 beforeAll(async () => {
   org = await createTestOrganization(DSL);
   org.startWorker();
-  const { cli } = await ciCli(org, DSL);
+  ({ cli } = await ciCli(org, DSL));
   expect((await cli('--action', 'sync-accounts', '--execute')).code).toBe(0);
   const { accounts } = await org.transport().request('LIST_ACCOUNTS', {});
   ids = Object.fromEntries(accounts.filter((a) => a.tags['orgvend:name']).map((a) => [a.tags['orgvend:name']!, a.id]));
@@ -55,4 +59,64 @@ describe('bootstrap of the managed accounts', () => {
     const { planBootstrap } = await import('../../src/bootstrap/bootstrap.js');
     expect((await planBootstrap(org.bootstrapEnv)).plan.changes).toEqual([]);
   });
+
+  it('tags each account that carries the stack, so sync-accounts knows which it can reach', async () => {
+    const { accounts } = await org.transport().request('LIST_ACCOUNTS', {});
+    const tagged = accounts.filter((a) => a.tags['orgvend:bootstrap']).map((a) => a.id);
+    expect(tagged).toEqual(expect.arrayContaining([ids.foo, ids.dns, org.desired.organization.cicd_account_id]));
+    expect(tagged).not.toContain(unmanaged);
+  });
 });
+
+async function parameters(account: string): Promise<Record<string, string>> {
+  const ssm = await org.factory.forAccount(account).client('ssm');
+  const found: Record<string, string> = {};
+  for await (const page of paginateGetParametersByPath({ client: ssm }, { Path: '/orgvend/account/', Recursive: true })) {
+    for (const p of page.Parameters ?? []) found[p.Name!] = p.Value!;
+  }
+  return found;
+}
+
+describe('parameters of the bootstrapped accounts', () => {
+  it('plans them for every account that carries the stack; without --execute nothing is written', async () => {
+    const { code, out } = await cli('--action', 'sync-accounts', '--detailed-exitcode');
+    expect(code).toBe(2);
+    expect(out).toMatch(/~ parameters\.put +foo \(\d{12}\) +\d+ parameters under \/orgvend\/account\/ +\(missing-in-account\)/);
+    expect(out).toMatch(/~ parameters\.put +dns /);
+    expect(await parameters(ids.foo!)).toEqual({});
+  });
+
+  it('writes them into each account through its own bus; the next plan is empty', async () => {
+    const { code, out } = await cli('--action', 'sync-accounts', '--execute');
+    expect(out).toContain('Converged');
+    expect(code).toBe(0);
+    expect(await parameters(ids.foo!)).toMatchObject({
+      '/orgvend/account/name': 'foo',
+      '/orgvend/account/service': 'foo',
+      '/orgvend/account/environment': 'nonprod',
+      '/orgvend/account/region': 'us-east-1',
+      '/orgvend/account/organization/home_region': 'ap-southeast-2',
+      '/orgvend/account/tags/orgvend/scope': 'dev',
+      '/orgvend/account/tags/cost-center': 'platform',
+    });
+    // Written by foo's own handler: the management account wrote no parameter anywhere.
+    const writers = org.calls.filter((c) => c.operation === 'PutParameter' && String((c.input as { Name: string }).Name).startsWith('/orgvend/account/'));
+    expect(new Set(writers.filter((c) => (c.input as { Name: string }).Name === '/orgvend/account/name').map((c) => c.account))).toContain(ids.foo);
+    expect(writers.some((c) => c.account === org.desired.organization.management_account_id)).toBe(false);
+    expect((await cli('--action', 'sync-accounts', '--detailed-exitcode')).code).toBe(0);
+  });
+
+  it('repairs drift: a changed value, a deleted one and one that should not be there', async () => {
+    const ssm = await org.factory.forAccount(ids.dns!).client('ssm');
+    await ssm.send(new PutParameterCommand({ Name: '/orgvend/account/service', Value: 'hacked', Type: 'String', Overwrite: true }));
+    await ssm.send(new DeleteParameterCommand({ Name: '/orgvend/account/scope' }));
+    await ssm.send(new PutParameterCommand({ Name: '/orgvend/account/stale', Value: 'x', Type: 'String' }));
+    const { code, out } = await cli('--action', 'sync-accounts', '--execute');
+    expect(out).toMatch(/~ parameters\.put +dns \(\d{12}\) +\+scope=infra, service: hacked → dns, -stale +\(parameters-changed\)/);
+    expect(code).toBe(0);
+    const now = await parameters(ids.dns!);
+    expect(now).toMatchObject({ '/orgvend/account/service': 'dns', '/orgvend/account/scope': 'infra' });
+    expect(now).not.toHaveProperty('/orgvend/account/stale');
+  });
+});
+

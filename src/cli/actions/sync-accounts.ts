@@ -7,7 +7,7 @@ import { type ExitCode, UsageError } from '../../errors.js';
 import { executeAccountPlan } from '../../execute/accounts.js';
 import { liveDigest, planAccounts } from '../../plan/accounts.js';
 import { limitViolations } from '../../plan/limits.js';
-import { readLive } from '../../state/live.js';
+import { readLiveWithParameters } from '../../state/live.js';
 import type { Io } from '../io.js';
 import type { CliOptions } from '../options.js';
 import { runPlanAction } from '../plan-action.js';
@@ -26,7 +26,7 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
       throw new UsageError(`no account "${only}" in ${options.config}${hint ? `; ${hint}` : ''}`);
     }
     return await runPlanAction(options, io, runtime, {
-      readLive,
+      readLive: readLiveWithParameters,
       liveDigest,
       plan: (live) => planAccounts(desired, live, { now: new Date(), only, action: options.action }),
       violations: (plan) => limitViolations(plan, desired.organization.limits),

@@ -63,6 +63,12 @@ const variants: [string, string, BootstrapAccount, typeof org][] = [
 const accountEventResources = (text: string) => Object.keys(resources(text)).filter((id) => id.startsWith('AccountEvents')).sort();
 const auditBusArn = `arn:aws:events:ap-southeast-2:${org.audit_account_id}:event-bus/orgvend-infra-audit`;
 
+/** Every handler may read and write its account's orgvend parameters (PUT_PARAMETERS), and no other. */
+const PARAMETER_STATEMENTS = [
+  { Sid: expect.any(String), Effect: 'Allow', Action: ['ssm:GetParametersByPath'], Resource: { Sub: 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/orgvend/account' } },
+  { Sid: expect.any(String), Effect: 'Allow', Action: ['ssm:DeleteParameters', 'ssm:PutParameter'], Resource: { Sub: 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/orgvend/account/*' } },
+];
+
 describe('the bootstrap template', () => {
   it('passes cfn-lint without errors or warnings for every kind of account', () => {
     const dir = mkdtempSync(join(tmpdir(), 'orgvend-cfn-'));
@@ -127,11 +133,12 @@ describe('the bootstrap template', () => {
     ]);
   });
 
-  it('lets the management handler use SSM only for its create-account ledger', () => {
+  it('lets the management handler use SSM only for its create-account ledger and its orgvend parameters', () => {
     const role = resources(render(management!)).HandlerRole!;
     const statements = (role.Properties.Policies as { PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] } }[])[0]!.PolicyDocument.Statement;
     const ssm = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('ssm:')));
     expect(ssm).toEqual([
+      ...PARAMETER_STATEMENTS,
       {
         Sid: expect.any(String),
         Effect: 'Allow',
@@ -151,7 +158,12 @@ describe('the bootstrap template', () => {
         'events:PutEvents',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
+        'ssm:GetParametersByPath',
+        'ssm:DeleteParameters',
+        'ssm:PutParameter',
       ]);
+      const ssm = roleStatements(render(account)).filter((st) => [st.Action].flat().some((a) => a.startsWith('ssm:')));
+      expect(ssm.map(({ Action, Resource }) => ({ Action, Resource }))).toEqual(PARAMETER_STATEMENTS.map(({ Action, Resource }) => ({ Action, Resource })));
     }
   });
 

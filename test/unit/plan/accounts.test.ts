@@ -3,6 +3,8 @@ import { parseConfig } from '../../../src/config/load.js';
 import type { Desired } from '../../../src/config/resolve.js';
 import { liveDigest, planAccounts } from '../../../src/plan/accounts.js';
 import { limitViolations } from '../../../src/plan/limits.js';
+import { desiredParameters } from '../../../src/plan/parameters.js';
+import { describeChange } from '../../../src/views/plan.js';
 import type { Change } from '../../../src/plan/plan.js';
 import { dslText } from '../../helpers/dsl.js';
 import { liveAccountFor, liveOrg, MANAGEMENT } from '../../helpers/live.js';
@@ -224,5 +226,45 @@ describe('planning sync-accounts', () => {
   it('survives a JSON round trip unchanged (a plan is plain data)', () => {
     const plan = planAccounts(desired(), liveOrg([]), { now: NOW });
     expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
+  });
+});
+
+describe('planning the parameters of bootstrapped accounts', () => {
+  const d = desired();
+  const FOO = '500000000001';
+  const withParameters = (parameters: Record<string, string> | undefined) => {
+    const live = converged(d);
+    const foo = live.accounts.find((a) => a.id === FOO)!;
+    foo.tags['orgvend:bootstrap'] = 'abc123';
+    return { ...live, parameters: new Map(parameters ? [[FOO, parameters]] : []) };
+  };
+
+  it('puts the whole set in an account that has none, and leaves the bootstrap tag alone', () => {
+    const plan = planAccounts(d, withParameters({}), { now: NOW });
+    expect(brief(plan.changes)).toEqual(['parameters.put foo']);
+    const wanted = desiredParameters(entry(d, 'foo'), d.organization);
+    expect(plan.changes[0]).toMatchObject({ reason: 'missing-in-account', before: { account_id: FOO }, after: { parameters: wanted } });
+    expect(wanted).toMatchObject({ '/orgvend/account/name': 'foo', '/orgvend/account/tags/orgvend/name': 'foo', '/orgvend/account/organization/event_bus': 'orgvend-infra' });
+  });
+
+  it('plans nothing when they match, and nothing for an account whose parameters were not read', () => {
+    expect(planAccounts(d, withParameters(desiredParameters(entry(d, 'foo'), d.organization)), { now: NOW }).changes).toEqual([]);
+    expect(planAccounts(d, withParameters(undefined), { now: NOW }).changes).toEqual([]);
+  });
+
+  it('shows only what differs: a changed value, a missing one, one too many', () => {
+    const wanted = desiredParameters(entry(d, 'foo'), d.organization);
+    const { '/orgvend/account/scope': _scope, ...rest } = wanted;
+    const plan = planAccounts(d, withParameters({ ...rest, '/orgvend/account/service': 'bar', '/orgvend/account/extra': 'x' }), { now: NOW });
+    expect(plan.changes[0]).toMatchObject({
+      reason: 'parameters-changed',
+      before: { parameters: { '/orgvend/account/extra': 'x', '/orgvend/account/scope': null, '/orgvend/account/service': 'bar' } },
+    });
+    expect(describeChange(plan.changes[0]!)).toBe('-extra, +scope=dev, service: bar → foo');
+  });
+
+  it('says that new accounts need bootstrap before their parameters', () => {
+    const plan = planAccounts(d, liveOrg(['Internal', 'Morgue', 'Internal/Dev', 'Internal/Infra']), { now: NOW });
+    expect(plan.notes).toContain("new accounts get orgvend's stack from bootstrap (run by an administrator); their parameters follow on the next sync-accounts");
   });
 });

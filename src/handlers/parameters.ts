@@ -1,0 +1,39 @@
+/**
+ * GET_PARAMETERS and PUT_PARAMETERS: the account's orgvend parameters in SSM, all below
+ * PARAMETER_PREFIX. A put makes them exactly what was asked: it writes only what differs
+ * and deletes what is no longer wanted, so a repeated request changes nothing.
+ */
+import { DeleteParametersCommand, PutParameterCommand, paginateGetParametersByPath, type SSMClient } from '@aws-sdk/client-ssm';
+import { PARAMETER_PREFIX, type PayloadOf, type ResultOf } from '../protocol/requests.js';
+import type { Handler } from './context.js';
+
+/** DeleteParameters takes at most 10 names. */
+const DELETE_BATCH = 10;
+
+async function current(ssm: SSMClient): Promise<Record<string, string>> {
+  const parameters: Record<string, string> = {};
+  for await (const page of paginateGetParametersByPath({ client: ssm }, { Path: PARAMETER_PREFIX, Recursive: true })) {
+    for (const p of page.Parameters ?? []) if (p.Name) parameters[p.Name] = p.Value ?? '';
+  }
+  return parameters;
+}
+
+export const getParameters: Handler<PayloadOf<'GET_PARAMETERS'>, ResultOf<'GET_PARAMETERS'>> = async (_payload, { clients }) => ({
+  parameters: await current(await clients.client('ssm')),
+});
+
+export const putParameters: Handler<PayloadOf<'PUT_PARAMETERS'>, ResultOf<'PUT_PARAMETERS'>> = async (payload, { clients, dryrun }) => {
+  const ssm = await clients.client('ssm');
+  const live = await current(ssm);
+  const put = Object.keys(payload.parameters).filter((name) => live[name] !== payload.parameters[name]).sort();
+  const deleted = Object.keys(live).filter((name) => !(name in payload.parameters)).sort();
+  if (!put.length && !deleted.length) return { put, deleted, outcome: 'unchanged' };
+  if (dryrun) return { put, deleted, outcome: 'would-update' };
+  for (const name of put) {
+    await ssm.send(new PutParameterCommand({ Name: name, Value: payload.parameters[name], Type: 'String', Overwrite: true }));
+  }
+  for (let i = 0; i < deleted.length; i += DELETE_BATCH) {
+    await ssm.send(new DeleteParametersCommand({ Names: deleted.slice(i, i + DELETE_BATCH) }));
+  }
+  return { put, deleted, outcome: 'updated' };
+};

@@ -1,0 +1,51 @@
+/**
+ * The SSM parameters orgvend keeps in every account that carries its stack, under
+ * /orgvend/account/: who the account is (its DSL settings and tags) and the organization's
+ * settings that every account's tooling needs. Pure.
+ */
+import type { DesiredAccount } from '../config/resolve.js';
+import type { Organization } from '../config/schema.js';
+import { PARAMETER_PREFIX } from '../protocol/requests.js';
+
+/** SSM names allow letters, digits and _.-/ only: a tag key's other characters become `/`. */
+const parameterKey = (key: string) => key.replace(/[^A-Za-z0-9_.\-/]/g, '/');
+
+export function desiredParameters(entry: DesiredAccount, org: Organization): Record<string, string> {
+  const s = entry.settings;
+  const values: Record<string, string | undefined> = {
+    name: entry.name,
+    scope: entry.scope,
+    service: entry.service,
+    environment: s.environment,
+    region: s.region,
+    global_region: s.global_region,
+    regions: s.regions.join(','),
+    'organization/management_account_id': org.management_account_id,
+    'organization/cicd_account_id': org.cicd_account_id,
+    'organization/audit_account_id': org.audit_account_id,
+    'organization/home_region': org.home_region,
+    'organization/event_bus': org.event_bus,
+    'organization/event_source': org.event_source,
+  };
+  for (const [key, value] of Object.entries(entry.tags)) values[`tags/${parameterKey(key)}`] = value;
+  return Object.fromEntries(
+    Object.entries(values)
+      .filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '')
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, value]) => [`${PARAMETER_PREFIX}${key}`, value]),
+  );
+}
+
+/** The parameters.put change that makes `live` what `wanted` says, or undefined when they match. */
+export function parameterChange(name: string, accountId: string, wanted: Record<string, string>, live: Record<string, string>) {
+  const keys = [...new Set([...Object.keys(wanted), ...Object.keys(live)])].filter((k) => wanted[k] !== live[k]).sort();
+  if (!keys.length) return undefined;
+  return {
+    type: 'parameters.put' as const,
+    target: name,
+    reason: Object.keys(live).length ? 'parameters-changed' : 'missing-in-account',
+    before: { account_id: accountId, parameters: Object.fromEntries(keys.map((k) => [k, live[k] ?? null])) },
+    // The whole set: PUT_PARAMETERS makes the account's parameters exactly these.
+    after: { parameters: wanted },
+  };
+}
