@@ -58,6 +58,12 @@ describe('bootstrap of the managed accounts', () => {
     }
     const { planBootstrap } = await import('../../src/bootstrap/bootstrap.js');
     expect((await planBootstrap(org.bootstrapEnv)).plan.changes).toEqual([]);
+    // ping finds them by the tag bootstrap left, and names them.
+    const ping = await cli('--action', 'ping');
+    expect(ping.code).toBe(0);
+    expect(ping.out).toMatch(new RegExp(`^ok +${ids.foo} +foo +\\d+ ms$`, 'm'));
+    expect(ping.out).toMatch(new RegExp(`^ok +${ids.dns} +dns +\\d+ ms$`, 'm'));
+    expect(ping.out).not.toContain(unmanaged);
   });
 
   it('tags each account that carries the stack, so sync-accounts knows which it can reach', async () => {

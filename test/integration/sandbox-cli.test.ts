@@ -39,7 +39,7 @@ describe('the sandbox, from the command line', () => {
     expect(await runCli(['--sandbox', '--action', 'ping'], io)).toBe(0);
     const state = readSandboxState(cwd)!;
     expect(io.err()).toContain('sandbox: ready');
-    expect(io.out().trim().split('\n')).toEqual(state.accounts.map((a) => expect.stringMatching(new RegExp(`^ok +${a.id} `))));
+    expect(io.out().trim().split('\n')).toEqual(state.accounts.map((a) => expect.stringMatching(new RegExp(`^ok +${a.id} +(management|cicd|audit) +\\d+ ms$`))));
     expect(alive(state.motoPid) && alive(state.workerPid)).toBe(true);
     // The CICD and audit accounts exist in the organization, under ids the emulator chose.
     expect(Object.keys(state.ids).sort()).toEqual(['222222222222', '333333333333']);
@@ -61,8 +61,9 @@ describe('the sandbox, from the command line', () => {
     const { readdirSync } = await import('node:fs');
     const latest = readdirSync(runs).filter((f) => f.endsWith('-ping.jsonl')).sort().at(-1)!;
     const entries = readFileSync(join(runs, latest), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(entries.filter((e) => e.event === 'request')).toHaveLength(3);
-    expect(entries.filter((e) => e.event === 'reply' && e.outcome === 'ok')).toHaveLength(3);
+    // LIST_ACCOUNTS to find the accounts that carry the stack, then a PING to each of the three.
+    expect(entries.filter((e) => e.event === 'request').map((e) => e.type).sort()).toEqual(['LIST_ACCOUNTS', 'PING', 'PING', 'PING']);
+    expect(entries.filter((e) => e.event === 'reply' && e.outcome === 'ok')).toHaveLength(4);
     for (const entry of entries) expect(entry.nonce).toMatch(/^[0-9a-f-]{36}$/);
   });
 
