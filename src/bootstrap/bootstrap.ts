@@ -6,11 +6,12 @@
  * topology changes; everything after it travels over the bus.
  */
 import { createHash } from 'node:crypto';
-import { DescribeOrganizationCommand, TagResourceCommand, paginateListAccounts, paginateListTagsForResource, type OrganizationsClient } from '@aws-sdk/client-organizations';
-import pLimit from 'p-limit';
-import { BOOTSTRAP_TAG, IDENTITY_TAG_KEYS, MANAGED_BY } from '../config/identity-tags.js';
+import { DescribeOrganizationCommand, TagResourceCommand, paginateListAccounts } from '@aws-sdk/client-organizations';
+import { BOOTSTRAP_TAG } from '../config/identity-tags.js';
 import type { AccountClients } from '../aws/clients.js';
 import type { Organization } from '../config/schema.js';
+import { readTags, tagsOf } from '../handlers/organization-tree.js';
+import { isManaged } from '../plan/match.js';
 import { makePlan, type Change, type Plan } from '../plan/plan.js';
 import { NAMES } from '../protocol/names.js';
 import { ACCOUNT_SERVICE_PRINCIPAL, applyDelegatedAdmin, planDelegatedAdmin, type DelegatedAdminRegistration } from './delegated-admin.js';
@@ -61,12 +62,6 @@ export function bootstrapAccounts(env: Pick<BootstrapEnv, 'organization' | 'memb
   return [...core, ...(env.members ?? []).filter((id) => !coreIds.has(id)).map(memberAccount)];
 }
 
-async function accountTags(organizations: OrganizationsClient, id: string): Promise<Map<string, string>> {
-  const tags = new Map<string, string>();
-  for await (const page of paginateListTagsForResource({ client: organizations }, { ResourceId: id })) for (const t of page.Tags ?? []) tags.set(t.Key!, t.Value ?? '');
-  return tags;
-}
-
 /**
  * The active accounts orgvend manages (tagged managed-by=orgvend and orgvend:name): each
  * gets the stack, so requests can reach it by target and it can answer.
@@ -77,16 +72,8 @@ export async function managedMembers(env: BootstrapEnv): Promise<string[]> {
   for await (const page of paginateListAccounts({ client: organizations }, {})) {
     for (const a of page.Accounts ?? []) if ((a.State ?? a.Status) === 'ACTIVE' && a.Id !== env.organization.management_account_id) active.push(a.Id!);
   }
-  const limit = pLimit(4);
-  const managed = await Promise.all(
-    active.map((id) =>
-      limit(async () => {
-        const tags = await accountTags(organizations, id);
-        return tags.get(MANAGED_BY.key) === MANAGED_BY.value && tags.has(IDENTITY_TAG_KEYS.name) ? id : undefined;
-      }),
-    ),
-  );
-  return managed.filter((id): id is string => id !== undefined).sort();
+  const tags = await readTags(organizations, active);
+  return active.filter((id) => isManaged({ tags: tags.get(id)! })).sort();
 }
 
 export async function planBootstrap(env: BootstrapEnv): Promise<BootstrapPlan> {
@@ -108,7 +95,7 @@ export async function planBootstrap(env: BootstrapEnv): Promise<BootstrapPlan> {
     const action = stackAction(state, template);
     const tag = sha256(template).slice(0, 12);
     if (account.id !== env.organization.management_account_id) {
-      const current = (await accountTags(organizations, account.id)).get(BOOTSTRAP_TAG) ?? null;
+      const current = (await tagsOf(organizations, account.id))[BOOTSTRAP_TAG] ?? null;
       if (current !== tag) {
         tags[account.id] = tag;
         if (action === 'none') {

@@ -2,7 +2,6 @@
 import {
   CloseAccountCommand,
   DescribeAccountCommand,
-  ListTagsForResourceCommand,
   MoveAccountCommand,
   TagResourceCommand,
   UntagResourceCommand,
@@ -10,18 +9,8 @@ import {
 } from '@aws-sdk/client-organizations';
 import type { PayloadOf, ResultOf } from '../protocol/requests.js';
 import type { Handler } from './context.js';
+import { tagsOf } from './organization-tree.js';
 import { parentOf, refuseManagementAccount, requireOu } from './organization-units.js';
-
-async function currentTags(client: OrganizationsClient, accountId: string): Promise<Record<string, string>> {
-  const tags: Record<string, string> = {};
-  let token: string | undefined;
-  do {
-    const page = await client.send(new ListTagsForResourceCommand({ ResourceId: accountId, NextToken: token }));
-    for (const tag of page.Tags ?? []) if (tag.Key) tags[tag.Key] = tag.Value ?? '';
-    token = page.NextToken;
-  } while (token);
-  return tags;
-}
 
 async function moveTo(client: OrganizationsClient, accountId: string, path: string, dryrun: boolean) {
   const [from, to] = await Promise.all([parentOf(client, accountId), requireOu(client, path)]);
@@ -32,7 +21,7 @@ async function moveTo(client: OrganizationsClient, accountId: string, path: stri
 }
 
 async function setTags(client: OrganizationsClient, accountId: string, set: Record<string, string>, remove: readonly string[], dryrun: boolean) {
-  const live = await currentTags(client, accountId);
+  const live = await tagsOf(client, accountId);
   const toSet = Object.keys(set).filter((k) => live[k] !== set[k]).sort();
   const toRemove = remove.filter((k) => k in live).sort();
   if (!dryrun && toSet.length) {

@@ -7,9 +7,9 @@
 import {
   DescribeOrganizationCommand,
   ListRootsCommand,
-  ListTagsForResourceCommand,
   paginateListAccountsForParent,
   paginateListOrganizationalUnitsForParent,
+  paginateListTagsForResource,
   type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import pLimit from 'p-limit';
@@ -73,21 +73,16 @@ export async function readTree(client: OrganizationsClient, { withAccounts }: { 
   return { organizationId: org.Id, managementAccountId: org.MasterAccountId, rootId, ous, accounts };
 }
 
+/** Every tag of an Organizations resource (account, OU, policy), all pages. */
+export async function tagsOf(client: OrganizationsClient, resourceId: string): Promise<Record<string, string>> {
+  const tags: Record<string, string> = {};
+  for await (const page of paginateListTagsForResource({ client }, { ResourceId: resourceId })) {
+    for (const tag of page.Tags ?? []) if (tag.Key) tags[tag.Key] = tag.Value ?? '';
+  }
+  return tags;
+}
+
 export async function readTags(client: OrganizationsClient, resourceIds: readonly string[]): Promise<Map<string, Record<string, string>>> {
   const limit = pLimit(TAG_READS_IN_FLIGHT);
-  const entries = await Promise.all(
-    resourceIds.map((id) =>
-      limit(async () => {
-        const tags: Record<string, string> = {};
-        let token: string | undefined;
-        do {
-          const page = await client.send(new ListTagsForResourceCommand({ ResourceId: id, NextToken: token }));
-          for (const tag of page.Tags ?? []) if (tag.Key) tags[tag.Key] = tag.Value ?? '';
-          token = page.NextToken;
-        } while (token);
-        return [id, tags] as const;
-      }),
-    ),
-  );
-  return new Map(entries);
+  return new Map(await Promise.all(resourceIds.map((id) => limit(async () => [id, await tagsOf(client, id)] as const))));
 }

@@ -12,7 +12,6 @@ import {
   DetachPolicyCommand,
   EnablePolicyTypeCommand,
   ListRootsCommand,
-  ListTagsForResourceCommand,
   UpdatePolicyCommand,
   paginateListPolicies,
   paginateListTargetsForPolicy,
@@ -23,6 +22,7 @@ import pLimit from 'p-limit';
 import { MANAGED_BY } from '../config/identity-tags.js';
 import type { PayloadOf, ResultOf } from '../protocol/requests.js';
 import { HandlerError, type Handler } from './context.js';
+import { tagsOf } from './organization-tree.js';
 import { ouAt, rootId } from './organization-units.js';
 
 const SCP = 'SERVICE_CONTROL_POLICY';
@@ -35,17 +35,6 @@ async function allPolicies(client: OrganizationsClient): Promise<PolicySummary[]
 
 async function policyNamed(client: OrganizationsClient, name: string): Promise<PolicySummary | undefined> {
   return (await allPolicies(client)).find((p) => p.Name === name);
-}
-
-async function tagsOf(client: OrganizationsClient, id: string): Promise<Record<string, string>> {
-  const tags: Record<string, string> = {};
-  let token: string | undefined;
-  do {
-    const page = await client.send(new ListTagsForResourceCommand({ ResourceId: id, NextToken: token }));
-    for (const tag of page.Tags ?? []) if (tag.Key) tags[tag.Key] = tag.Value ?? '';
-    token = page.NextToken;
-  } while (token);
-  return tags;
 }
 
 /** The id of `Root` or of the OU at a path. */

@@ -24,7 +24,7 @@ export interface Matching {
   conflicts: { name: string; reason: string }[];
 }
 
-export const isManaged = (account: LiveAccount) =>
+export const isManaged = (account: Pick<LiveAccount, 'tags'>) =>
   account.tags[MANAGED_BY.key] === MANAGED_BY.value && account.tags[IDENTITY_TAG_KEYS.name] !== undefined;
 
 export function matchAccounts(desired: readonly DesiredAccount[], live: Live): Matching {
