@@ -9,7 +9,7 @@ import { ClientFactory, type AwsCall } from '../aws/clients.js';
 import type { Desired } from '../config/resolve.js';
 import type { SandboxState } from '../sandbox/sandbox.js';
 import type { Organization } from '../config/schema.js';
-import { EventBridgeTransport, type BusTopology } from '../transport/eventbridge.js';
+import { EventBridgeTransport, busTopology } from '../transport/eventbridge.js';
 import { InProcessTransport } from '../transport/in-process.js';
 import type { Transport } from '../transport/transport.js';
 import type { Io } from './io.js';
@@ -70,7 +70,7 @@ export async function openRuntime(options: CliOptions, io: Io, hooks: RuntimeHoo
       if (!transport) {
         // The CLI runs in the CICD account: its own credentials in AWS, that account's in the sandbox.
         const clients = factory.forAccount(sandbox ? org.cicd_account_id : undefined);
-        transport = new EventBridgeTransport(clients, topologyOf(org), Boolean(options.execute), recorder, { log });
+        transport = new EventBridgeTransport(clients, busTopology(org), Boolean(options.execute), recorder, { log });
       }
       return transport;
     },
@@ -81,17 +81,6 @@ export async function openRuntime(options: CliOptions, io: Io, hooks: RuntimeHoo
 }
 
 
-function topologyOf(org: Organization): BusTopology {
-  return {
-    eventBus: org.event_bus,
-    eventSource: org.event_source,
-    replyQueue: org.reply_queue,
-    cicdAccountId: org.cicd_account_id,
-    managementAccountId: org.management_account_id,
-    delegatedAdminAccountId: org.delegated_admin_account_id,
-  };
-}
-
 /**
  * --direct: the handlers run in this process, signed with the caller's credentials in
  * the account they act in (a role assumed into any other). For an administrator working
@@ -99,7 +88,7 @@ function topologyOf(org: Organization): BusTopology {
  */
 function directTransport(factory: ClientFactory, org: Organization, execute: boolean, recorder: FileRecorder): InProcessTransport {
   return new InProcessTransport(
-    topologyOf(org),
+    busTopology(org),
     {
       configFor: (account) => ({
         accountId: account,

@@ -7,6 +7,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import type { Recorder } from '../audit/recorder.js';
 import type { AccountClients } from '../aws/clients.js';
+import type { Organization } from '../config/schema.js';
 import { RequestError } from '../errors.js';
 import type { RequestDetail } from '../protocol/envelope.js';
 import { NAMES, replyDlqName } from '../protocol/names.js';
@@ -22,6 +23,18 @@ export interface BusTopology {
   cicdAccountId: string;
   managementAccountId: string;
   delegatedAdminAccountId?: string;
+}
+
+/** The topology as accounts.yml's organization section gives it. */
+export function busTopology(org: Organization): BusTopology {
+  return {
+    eventBus: org.event_bus,
+    eventSource: org.event_source,
+    replyQueue: org.reply_queue,
+    cicdAccountId: org.cicd_account_id,
+    managementAccountId: org.management_account_id,
+    delegatedAdminAccountId: org.delegated_admin_account_id,
+  };
 }
 
 /** The account a request reaches, for messages. */

@@ -15,7 +15,7 @@ import type { HandlerConfig } from '../../../src/handlers/context.js';
 import { startWorker, type Worker } from '../../../src/handlers/worker.js';
 import { createSandboxOrganization, withSandboxIds } from '../../../src/sandbox/organization.js';
 import { sandboxFactory } from '../../../src/sandbox/sandbox.js';
-import { EventBridgeTransport, type BusTopology } from '../../../src/transport/eventbridge.js';
+import { EventBridgeTransport, busTopology, type BusTopology } from '../../../src/transport/eventbridge.js';
 import type { CollectorOptions } from '../../../src/transport/reply-collector.js';
 import { exampleText } from '../../helpers/dsl.js';
 import { captureIo } from '../../helpers/io.js';
@@ -60,14 +60,7 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
 
   const workers: { worker: Worker; senderCheck: HandlerConfig['senderCheck'] }[] = [];
   const transports: EventBridgeTransport[] = [];
-  const topology: BusTopology = {
-    eventBus: org.event_bus,
-    eventSource: org.event_source,
-    replyQueue: org.reply_queue,
-    cicdAccountId: org.cicd_account_id,
-    managementAccountId: org.management_account_id,
-    delegatedAdminAccountId: org.delegated_admin_account_id,
-  };
+  const topology = busTopology(org);
   const handlerConfig = (account: string, overrides: Partial<HandlerConfig> = {}): HandlerConfig => {
     const bootstrapped = accounts.find((a) => a.id === account);
     if (!bootstrapped) throw new Error(`account ${account} carries no bootstrap stack`);
