@@ -221,13 +221,13 @@ function expandField(
   return undefined;
 }
 
+/** `Internal/Dev/Team` → `Internal`, `Internal/Dev`, `Internal/Dev/Team`. */
+export const ouAncestors = (path: string): string[] => path.split('/').map((_, i, all) => all.slice(0, i + 1).join('/'));
+
 /** Every OU path in use, with its ancestors, parents first. */
 export function collectOus(organization: Organization, accounts: readonly DesiredAccount[]): string[] {
   const paths = new Set<string>();
-  const add = (path: string) => {
-    const segments = path.split('/');
-    for (let i = 1; i <= segments.length; i++) paths.add(segments.slice(0, i).join('/'));
-  };
+  const add = (path: string) => ouAncestors(path).forEach((p) => paths.add(p));
   for (const root of organization.ou_roots) add(root);
   add(organization.morgue_ou);
   if (organization.scp_test_ou) add(organization.scp_test_ou);

@@ -9,10 +9,9 @@ import type { Desired, DesiredAccount } from '../config/resolve.js';
 import { CONTACT_TYPE_NAMES, type AlternateContact, type LiveContacts, type RegionStatus } from '../protocol/requests.js';
 import type { Live, LiveAccount } from '../state/live.js';
 import { digest } from './digest.js';
-import { matchAccounts } from './match.js';
+import { isClosed, matchAccounts } from './match.js';
 import { accountList, makePlan, type Change, type Plan } from './plan.js';
 
-const CLOSED = new Set(['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED']);
 
 export interface SettingsScope {
   /** Plan for one account only (--account). */
@@ -35,7 +34,7 @@ export function settingsTargets(desired: Desired, live: Live, wants: (entry: Des
   const missing = matching.matches.filter((m) => !m.live).map((m) => m.desired.name);
   if (missing.length) notes.push(`${accountList(missing)}: not in the organization yet; run sync-accounts first`);
   const targets: Target[] = matching.matches
-    .filter((m): m is typeof m & { live: LiveAccount } => m.live !== undefined && !CLOSED.has(m.live.status))
+    .filter((m): m is typeof m & { live: LiveAccount } => m.live !== undefined && !isClosed(m.live))
     .map((m) => ({ entry: m.desired, account: m.live }));
   return { targets, notes };
 }

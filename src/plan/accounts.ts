@@ -4,10 +4,10 @@
  * applied without the DSL.
  */
 import { BOOTSTRAP_TAG, IDENTITY_TAG_KEYS } from '../config/identity-tags.js';
-import type { Desired, DesiredAccount } from '../config/resolve.js';
+import { ouAncestors, type Desired, type DesiredAccount } from '../config/resolve.js';
 import type { Live, LiveAccount } from '../state/live.js';
 import { digest } from './digest.js';
-import { matchAccounts } from './match.js';
+import { isClosed, matchAccounts } from './match.js';
 import { desiredParameters, parameterChange } from './parameters.js';
 import { makePlan, type Change, type Plan } from './plan.js';
 
@@ -21,7 +21,6 @@ export interface PlanOptions {
   action?: string;
 }
 
-const CLOSED = new Set(['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED']);
 
 /** Everything about the live state that a plan depends on. */
 export function liveDigest(live: Live): string {
@@ -36,7 +35,6 @@ export function configDigest(desired: Desired): string {
   return digest({ organization: desired.organization, accounts: desired.accounts.map(({ explained: _e, ...a }) => a) });
 }
 
-const ancestors = (path: string) => path.split('/').map((_, i, all) => all.slice(0, i + 1).join('/'));
 
 function tagChange(desired: DesiredAccount, live: LiveAccount): Change | undefined {
   const set = Object.keys(desired.tags).filter((k) => live.tags[k] !== desired.tags[k]);
@@ -66,13 +64,13 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
   for (const { desired: entry, live: account } of matching.matches) {
     const ou = entry.settings.organization_unit;
     if (entry.lifecycle === 'closed') {
-      if (account && !CLOSED.has(account.status)) {
+      if (account && !isClosed(account)) {
         accountChanges.push({ type: 'account.close', target: entry.name, reason: 'lifecycle-closed', before: { account_id: account.id, status: account.status }, after: { status: 'CLOSED' } });
       }
       continue;
     }
     if (!account) {
-      for (const path of ancestors(ou)) neededOus.add(path);
+      for (const path of ouAncestors(ou)) neededOus.add(path);
       accountChanges.push({
         type: 'account.create',
         target: entry.name,
@@ -82,12 +80,12 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
       });
       continue;
     }
-    if (CLOSED.has(account.status)) {
+    if (isClosed(account)) {
       notes.push(`${entry.name}: account ${account.id} is ${account.status} in AWS but active in accounts.yml; it cannot be reopened by orgvend`);
       continue;
     }
     if (account.ou !== ou) {
-      for (const path of ancestors(ou)) neededOus.add(path);
+      for (const path of ouAncestors(ou)) neededOus.add(path);
       accountChanges.push({ type: 'account.move', target: entry.name, reason: 'ou-changed', before: { account_id: account.id, ou: account.ou || 'Root' }, after: { ou } });
     }
     const tags = tagChange(entry, account);
@@ -102,7 +100,7 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
 
   if (!options.only) {
     for (const account of matching.orphans) {
-      if (CLOSED.has(account.status)) continue;
+      if (isClosed(account)) continue;
       const retired = account.ou === org.morgue_ou && account.tags[RETIRED_TAGS.lifecycle] === 'retired';
       if (retired) continue;
       neededOus.add(org.morgue_ou);

@@ -24,6 +24,9 @@ export interface Matching {
   conflicts: { name: string; reason: string }[];
 }
 
+/** Closed, or on its way: nothing is done to such an account any more. */
+export const isClosed = (account: Pick<LiveAccount, 'status'>) => ['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED'].includes(account.status);
+
 export const isManaged = (account: Pick<LiveAccount, 'tags'>) =>
   account.tags[MANAGED_BY.key] === MANAGED_BY.value && account.tags[IDENTITY_TAG_KEYS.name] !== undefined;
 

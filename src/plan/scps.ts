@@ -5,7 +5,7 @@
  * Order: enable SCPs, create and update policies, attach, then detach, then delete, so a
  * target is never left without an Allow while the plan runs.
  */
-import type { Desired } from '../config/resolve.js';
+import { ouAncestors, type Desired } from '../config/resolve.js';
 import { evaluate, type Level, type NamedPolicy, type PolicyDocument } from '../scp/evaluate.js';
 import { FULL_AWS_ACCESS, STAGED_SUFFIX, parseContent, type DesiredPolicy, type DesiredScps, type LiveScps } from '../scp/model.js';
 import type { Live } from '../state/live.js';
@@ -21,7 +21,6 @@ export interface ScpPlanOptions {
 type Attachments = Map<string, Map<string, PolicyDocument | undefined>>;
 
 const sameDocument = (a: unknown, b: unknown) => digest(a) === digest(b);
-const ancestors = (path: string) => path.split('/').map((_, i, all) => all.slice(0, i + 1).join('/'));
 const isUnder = (path: string, target: string) => target === 'Root' || path === target || path.startsWith(`${target}/`);
 
 export function liveScpDigest(live: Live, scps: LiveScps): string {
@@ -174,7 +173,7 @@ function checkTargets(after: Attachments, limit: number, managed: ReadonlySet<st
 }
 
 function levelsFor(attachments: Attachments, ou: string, accountId: string): Level[] {
-  const targets = ['Root', ...(ou ? ancestors(ou) : []), `account:${accountId}`];
+  const targets = ['Root', ...(ou ? ouAncestors(ou) : []), `account:${accountId}`];
   return targets.map((target) => ({
     target,
     policies: [...(attachments.get(target) ?? new Map())]

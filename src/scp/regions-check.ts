@@ -6,18 +6,17 @@
 import type { KeyPath, Problem } from '../config/diagnostics.js';
 import { originOf } from '../config/layers.js';
 import { isOptInRegion } from '../config/regions.js';
-import type { Desired, DesiredAccount } from '../config/resolve.js';
+import { ouAncestors, type Desired, type DesiredAccount } from '../config/resolve.js';
 import { evaluate, type Level } from './evaluate.js';
 import { FULL_AWS_ACCESS_DOCUMENT, type DesiredScps } from './model.js';
 
 /** Regional requests that any workload makes; a region where all are denied is unusable. */
 const PROBES = ['ec2:DescribeInstances', 'cloudformation:ListStacks', 'lambda:ListFunctions'];
 
-const ancestors = (path: string) => path.split('/').map((_, i, all) => all.slice(0, i + 1).join('/'));
 
 /** The policies an account in `ou` will be under once sync-scps has run: Root, then each OU down. */
 export function desiredLevels(scps: DesiredScps, ou: string): Level[] {
-  return ['Root', ...(ou ? ancestors(ou) : [])].map((target) => ({
+  return ['Root', ...(ou ? ouAncestors(ou) : [])].map((target) => ({
     target,
     policies: [
       ...(scps.fullAwsAccess.includes(target) ? [{ name: 'FullAWSAccess', document: FULL_AWS_ACCESS_DOCUMENT }] : []),
