@@ -68,12 +68,20 @@ function all(answers: readonly Applies[]): Applies {
 const listOf = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 const statementsOf = (document: PolicyDocument) => listOf(document.Statement);
 
+/** Compiled patterns: the same few hundred are matched for every account and sample. */
+const compiled = new Map<string, RegExp>();
+
 /** IAM wildcards: `*` is any run of characters (none included), `?` exactly one. */
 export function matchesPattern(pattern: string, value: string, caseSensitive: boolean): boolean {
-  const source = [...pattern]
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${source}$`, caseSensitive ? 's' : 'is').test(value);
+  const key = `${caseSensitive ? 's' : 'i'}${pattern}`;
+  let regex = compiled.get(key);
+  if (!regex) {
+    const source = [...pattern]
+      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+      .join('');
+    compiled.set(key, (regex = new RegExp(`^${source}$`, caseSensitive ? 's' : 'is')));
+  }
+  return regex.test(value);
 }
 
 /** `${aws:username}` and the like are filled in by AWS per request; matching them literally would mislead. */

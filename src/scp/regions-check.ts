@@ -4,51 +4,47 @@
  * offline with the line that lists the region.
  */
 import type { KeyPath, Problem } from '../config/diagnostics.js';
-import { originOf } from '../config/layers.js';
+import { layerPath, originOf } from '../config/layers.js';
 import { isOptInRegion } from '../config/regions.js';
-import { ouAncestors, type Desired, type DesiredAccount } from '../config/resolve.js';
+import { ouAncestors, type Desired } from '../config/resolve.js';
 import { evaluate, type Level } from './evaluate.js';
-import { FULL_AWS_ACCESS_DOCUMENT, type DesiredScps } from './model.js';
+import { FULL_AWS_ACCESS, FULL_AWS_ACCESS_DOCUMENT, type DesiredScps } from './model.js';
 
 /** Regional requests that any workload makes; a region where all are denied is unusable. */
 const PROBES = ['ec2:DescribeInstances', 'cloudformation:ListStacks', 'lambda:ListFunctions'];
 
-
 /** The policies an account in `ou` will be under once sync-scps has run: Root, then each OU down. */
-export function desiredLevels(scps: DesiredScps, ou: string): Level[] {
+function desiredLevels(scps: DesiredScps, ou: string): Level[] {
   return ['Root', ...(ou ? ouAncestors(ou) : [])].map((target) => ({
     target,
     policies: [
-      ...(scps.fullAwsAccess.includes(target) ? [{ name: 'FullAWSAccess', document: FULL_AWS_ACCESS_DOCUMENT }] : []),
+      ...(scps.fullAwsAccess.includes(target) ? [{ name: FULL_AWS_ACCESS, document: FULL_AWS_ACCESS_DOCUMENT }] : []),
       ...scps.policies.filter((p) => p.targets.includes(target)).map((p) => ({ name: p.name, document: p.document })),
     ],
   }));
 }
 
 /** Why every probe is denied in `region`, or undefined when something may work there. */
-export function regionDenial(levels: readonly Level[], region: string): string | undefined {
+function regionDenial(levels: readonly Level[], region: string): string | undefined {
   const results = PROBES.map((action) => evaluate(levels, { action, region }));
   return results.every((r) => r.decision === 'denied') ? results[0]!.reason : undefined;
 }
 
-/** Where an account's `regions` is written: the account, its scope or defaults. */
-function regionsPath(account: DesiredAccount): KeyPath {
-  const from = originOf(account.explained, 'regions');
-  if (from === 'account') return ['accounts', account.name, 'regions'];
-  if (from?.startsWith('scope:')) return ['scopes', from.slice(6), 'regions'];
-  return ['defaults', 'regions'];
-}
-
 export function regionsDeniedByScps(desired: Desired, scps: DesiredScps): Problem[] {
   const found = new Map<string, { path: KeyPath; region: string; accounts: string[]; reason: string }>();
+  // The answer depends only on the OU and the region: evaluated once per pair, not per account.
+  const denials = new Map<string, string | undefined>();
+  const denial = (ou: string, region: string) => {
+    const key = `${ou}\0${region}`;
+    if (!denials.has(key)) denials.set(key, regionDenial(desiredLevels(scps, ou), region));
+    return denials.get(key);
+  };
   for (const account of desired.accounts.filter((a) => a.lifecycle === 'active')) {
-    const optIn = account.settings.regions.filter(isOptInRegion);
-    if (!optIn.length) continue;
-    const levels = desiredLevels(scps, account.settings.organization_unit);
-    for (const region of optIn) {
-      const reason = regionDenial(levels, region);
+    for (const region of account.settings.regions.filter(isOptInRegion)) {
+      const reason = denial(account.settings.organization_unit, region);
       if (!reason) continue;
-      const path = [...regionsPath(account), account.settings.regions.indexOf(region)];
+      // regions is required and has no builtin value: it is set in defaults, a scope or the account.
+      const path = [...layerPath(originOf(account.explained, 'regions')!, account.name), 'regions', account.settings.regions.indexOf(region)];
       const key = path.join('.');
       const entry = found.get(key) ?? { path, region, accounts: [], reason };
       entry.accounts.push(account.name);
