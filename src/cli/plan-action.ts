@@ -20,8 +20,7 @@ import type { Runtime } from './runtime.js';
 export interface PlanActionSpec<L> {
   /** Read what the plan is computed from. */
   readLive(transport: Transport): Promise<L>;
-  /** The digest a saved plan must match to be applied. */
-  liveDigest(live: L): string;
+  /** Pure. A saved plan is applied only while this gives the same `basis.live`. */
   plan(live: L): Plan;
   /** Sentences for each limit the plan exceeds; the run stops if there is any. */
   violations(plan: Plan): string[];
@@ -50,7 +49,7 @@ export async function runPlanAction<L>(options: CliOptions, io: Io, runtime: Run
   if (options.plan) {
     plan = readPlanFile(resolve(io.cwd, options.plan));
     if (plan.action !== options.action) throw new UsageError(`${options.plan} is a plan for ${plan.action}, not ${options.action}`);
-    if (plan.basis.live !== spec.liveDigest(live)) {
+    if (plan.basis.live !== spec.plan(live).basis.live) {
       io.stderr.write(`error: the organization has changed since the plan in ${options.plan} was made; make a new plan\n`);
       return ExitCode.failure;
     }

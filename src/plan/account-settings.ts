@@ -8,6 +8,7 @@ import { isOptInRegion } from '../config/regions.js';
 import type { Desired, DesiredAccount } from '../config/resolve.js';
 import { CONTACT_TYPE_NAMES, type AlternateContact, type LiveContacts, type RegionStatus } from '../protocol/requests.js';
 import type { Live, LiveAccount } from '../state/live.js';
+import { liveDigest } from './accounts.js';
 import { digest } from './digest.js';
 import { isClosed, matchAccounts } from './match.js';
 import { accountList, makePlan, type Change, type Plan } from './plan.js';
@@ -46,7 +47,7 @@ export const wantsContacts = (entry: DesiredAccount) => Object.keys(entry.settin
 const sameContact = (a: AlternateContact | null, b: AlternateContact) =>
   a !== null && a.name === b.name && a.title === b.title && a.email.toLowerCase() === b.email.toLowerCase() && a.phone === b.phone;
 
-export function contactsDigest(contacts: ReadonlyMap<string, LiveContacts>): string {
+function contactsDigest(contacts: ReadonlyMap<string, LiveContacts>): string {
   return digest([...contacts].sort(([a], [b]) => a.localeCompare(b)));
 }
 
@@ -78,7 +79,7 @@ export function planContacts(desired: Desired, live: Live, contacts: ReadonlyMap
       });
     }
   }
-  const basis = { config: digest(targets.map((t) => [t.entry.name, t.entry.settings.contacts])), live: contactsDigest(contacts) };
+  const basis = { config: digest(targets.map((t) => [t.entry.name, t.entry.settings.contacts])), live: digest([liveDigest(live), contactsDigest(contacts)]) };
   return makePlan('put-contacts', basis, changes, { notes });
 }
 
@@ -86,7 +87,7 @@ export function planContacts(desired: Desired, live: Live, contacts: ReadonlyMap
 
 export const wantsRegions = (entry: DesiredAccount) => entry.settings.regions.some(isOptInRegion) || entry.settings.disabled_regions.length > 0;
 
-export function regionsDigest(regions: ReadonlyMap<string, Record<string, RegionStatus>>): string {
+function regionsDigest(regions: ReadonlyMap<string, Record<string, RegionStatus>>): string {
   return digest([...regions].sort(([a], [b]) => a.localeCompare(b)));
 }
 
@@ -125,6 +126,6 @@ export function planRegions(desired: Desired, live: Live, regions: ReadonlyMap<s
   if (unlisted.length) {
     notes.push(`opt-in regions enabled but in neither regions nor disabled_regions, left alone: ${accountList(unlisted)}`);
   }
-  const basis = { config: digest(targets.map((t) => [t.entry.name, t.entry.settings.regions, t.entry.settings.disabled_regions])), live: regionsDigest(regions) };
+  const basis = { config: digest(targets.map((t) => [t.entry.name, t.entry.settings.regions, t.entry.settings.disabled_regions])), live: digest([liveDigest(live), regionsDigest(regions)]) };
   return makePlan('enable-region', basis, changes, { notes });
 }

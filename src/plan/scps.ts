@@ -23,7 +23,7 @@ type Attachments = Map<string, Map<string, PolicyDocument | undefined>>;
 const sameDocument = (a: unknown, b: unknown) => digest(a) === digest(b);
 const isUnder = (path: string, target: string) => target === 'Root' || path === target || path.startsWith(`${target}/`);
 
-export function liveScpDigest(live: Live, scps: LiveScps): string {
+function liveScpDigest(live: Live, scps: LiveScps): string {
   return digest({ enabled: scps.enabled, policies: scps.policies.map((p) => [p.id, p.name, p.content, p.targets, p.tags]), ous: live.ous.map((o) => [o.id, o.path]) });
 }
 

@@ -8,18 +8,14 @@ import type { Desired, DesiredAccount } from '../../config/resolve.js';
 import { ExitCode, RequestError, UsageError } from '../../errors.js';
 import { executeContactsPlan, executeRegionPlan } from '../../execute/account-settings.js';
 import {
-  contactsDigest,
   planContacts,
   planRegions,
-  regionsDigest,
   settingsTargets,
   wantsContacts,
   wantsRegions,
 } from '../../plan/account-settings.js';
 import { readContacts, readRegions } from '../../state/account-settings.js';
 import { readLive, type Live } from '../../state/live.js';
-import { liveDigest } from '../../plan/accounts.js';
-import { digest } from '../../plan/digest.js';
 import type { Transport } from '../../transport/transport.js';
 import type { Io } from '../io.js';
 import type { CliOptions } from '../options.js';
@@ -69,7 +65,6 @@ const noLimits = () => [];
 export function putContacts(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
   return runSettingsAction(options, io, hooks, (desired) => ({
     readLive: (transport) => readSettings(transport, desired, options, wantsContacts, readContacts),
-    liveDigest: ({ live, settings }) => digest([liveDigest(live), contactsDigest(settings)]),
     plan: ({ live, settings }) => planContacts(desired, live, settings, { only: options.account }),
     violations: noLimits,
     execute: (plan, transport, progress) => executeContactsPlan(plan, transport, progress),
@@ -79,7 +74,6 @@ export function putContacts(options: CliOptions, io: Io, hooks: RuntimeHooks = {
 export function enableRegion(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
   return runSettingsAction(options, io, hooks, (desired) => ({
     readLive: (transport) => readSettings(transport, desired, options, wantsRegions, readRegions),
-    liveDigest: ({ live, settings }) => digest([liveDigest(live), regionsDigest(settings)]),
     plan: ({ live, settings }) => planRegions(desired, live, settings, { only: options.account }),
     violations: noLimits,
     execute: (plan, transport, progress) => executeRegionPlan(plan, desired.organization, transport, progress),

@@ -65,7 +65,6 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
         rendered ??= await renderAndCheck(runtime, io, transport);
         return { ...rendered, published: await readPublished(cicd, org, rendered.templates) };
       },
-      liveDigest: ({ templates, published }) => planUploads(org, templates, published, []).basis.live,
       plan: ({ templates, published, notes }) => planUploads(org, templates, published, [...notes]),
       violations: () => [],
       execute: (plan, _transport, progress) => executeUploads(plan, cicd, rendered!.templates, progress),

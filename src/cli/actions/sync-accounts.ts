@@ -5,7 +5,7 @@
 import { didYouMean } from '../../config/suggest.js';
 import { type ExitCode, UsageError } from '../../errors.js';
 import { executeAccountPlan } from '../../execute/accounts.js';
-import { liveDigest, planAccounts } from '../../plan/accounts.js';
+import { planAccounts } from '../../plan/accounts.js';
 import { limitViolations } from '../../plan/limits.js';
 import { readLiveWithParameters } from '../../state/live.js';
 import type { Io } from '../io.js';
@@ -27,7 +27,6 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
     }
     return await runPlanAction(options, io, runtime, {
       readLive: readLiveWithParameters,
-      liveDigest,
       plan: (live) => planAccounts(desired, live, { now: new Date(), only, action: options.action }),
       violations: (plan) => limitViolations(plan, desired.organization.limits),
       execute: (plan, transport, progress) => executeAccountPlan(plan, desired.organization, transport, progress),

@@ -5,7 +5,7 @@
  */
 import { ExitCode, UsageError } from '../../errors.js';
 import { executeScpPlan } from '../../execute/scps.js';
-import { liveScpDigest, planScps } from '../../plan/scps.js';
+import { planScps } from '../../plan/scps.js';
 import { readLive, type Live } from '../../state/live.js';
 import { readLiveScps } from '../../state/live-scps.js';
 import type { LiveScps } from '../../scp/model.js';
@@ -30,7 +30,6 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
         const live = await readLive(transport);
         return { live, scps: await readLiveScps(transport, live) };
       },
-      liveDigest: ({ live, scps: liveScps }) => liveScpDigest(live, liveScps),
       plan: ({ live, scps: liveScps }) => {
         const result = planScps(desired, scps, live, liveScps, { stage });
         violations = result.violations;
