@@ -38,8 +38,9 @@ function timestamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-');
 }
 
-export async function openRuntime(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<Runtime> {
-  const configured = await loadDesired(options, io);
+/** `loaded`: accounts.yml when the action has read it already (with scps/, say), so it is not read twice. */
+export async function openRuntime(options: CliOptions, io: Io, hooks: RuntimeHooks = {}, loaded?: Desired): Promise<Runtime> {
+  const configured = loaded ?? (await loadDesired(options, io));
   const repoDir = dirname(resolve(io.cwd, options.config));
   const log = (line: string) => io.stderr.write(`${line}\n`);
   let desired = configured;

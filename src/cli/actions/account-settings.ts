@@ -43,8 +43,14 @@ async function readSettings<S>(
   return { live, settings: await read(transport, ids) };
 }
 
-async function runSettingsAction<S>(options: CliOptions, io: Io, hooks: RuntimeHooks, spec: (desired: Desired) => PlanActionSpec<{ live: Live; settings: S }>) {
-  const runtime = await openRuntime(options, io, hooks);
+async function runSettingsAction<S>(
+  options: CliOptions,
+  io: Io,
+  hooks: RuntimeHooks,
+  loaded: Desired | undefined,
+  spec: (desired: Desired) => PlanActionSpec<{ live: Live; settings: S }>,
+) {
+  const runtime = await openRuntime(options, io, hooks, loaded);
   try {
     checkAccount(runtime.desired, options);
     return await runPlanAction(options, io, runtime, spec(runtime.desired));
@@ -63,7 +69,7 @@ async function runSettingsAction<S>(options: CliOptions, io: Io, hooks: RuntimeH
 const noLimits = () => [];
 
 export function putContacts(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
-  return runSettingsAction(options, io, hooks, (desired) => ({
+  return runSettingsAction(options, io, hooks, undefined, (desired) => ({
     readLive: (transport) => readSettings(transport, desired, options, wantsContacts, readContacts),
     plan: ({ live, settings }) => planContacts(desired, live, settings, { only: options.account }),
     violations: noLimits,
@@ -71,8 +77,9 @@ export function putContacts(options: CliOptions, io: Io, hooks: RuntimeHooks = {
   }));
 }
 
-export function enableRegion(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
-  return runSettingsAction(options, io, hooks, (desired) => ({
+/** `loaded`: accounts.yml as enable-region read it, with the policies it checks regions against. */
+export function enableRegion(options: CliOptions, io: Io, hooks: RuntimeHooks, loaded: Desired): Promise<ExitCode> {
+  return runSettingsAction(options, io, hooks, loaded, (desired) => ({
     readLive: (transport) => readSettings(transport, desired, options, wantsRegions, readRegions),
     plan: ({ live, settings }) => planRegions(desired, live, settings, { only: options.account }),
     violations: noLimits,

@@ -11,6 +11,6 @@ import type { RuntimeHooks } from '../runtime.js';
 import { enableRegion } from './account-settings.js';
 
 export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
-  await loadDesiredWithScps(options, io);
-  return enableRegion(options, io, hooks);
+  const { desired } = await loadDesiredWithScps(options, io);
+  return enableRegion(options, io, hooks, desired);
 }

@@ -16,9 +16,9 @@ import { runPlanAction } from '../plan-action.js';
 import { openRuntime, type RuntimeHooks } from '../runtime.js';
 
 export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
-  const { scps } = await loadDesiredWithScps(options, io);
+  const { desired: loaded, scps } = await loadDesiredWithScps(options, io);
   const stage = options.stage ?? 'all';
-  const runtime = await openRuntime(options, io, hooks);
+  const runtime = await openRuntime(options, io, hooks, loaded);
   try {
     const { desired } = runtime;
     if (stage === 'test' && !desired.organization.scp_test_ou) {
