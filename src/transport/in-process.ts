@@ -7,12 +7,10 @@ import { randomUUID } from 'node:crypto';
 import type { Recorder } from '../audit/recorder.js';
 import type { AccountClients } from '../aws/clients.js';
 import type { HandlerConfig } from '../handlers/context.js';
-import { dispatch } from '../handlers/dispatch.js';
 import { fromParts, toParts, type ReplyBody } from '../protocol/parts.js';
 import { REQUESTS, type PayloadOf, type RequestType, type ResultOf } from '../protocol/requests.js';
-import { destinationOf, resultOf, type BusTopology } from './eventbridge.js';
 import type { Reply } from './reply-collector.js';
-import type { RequestOptions, Transport } from './transport.js';
+import { destinationOf, resultOf, type BusTopology, type RequestOptions, type Transport } from './transport.js';
 
 export interface Handlers {
   /** Configuration and clients of the handler in `account`. */
@@ -51,6 +49,8 @@ export class InProcessTransport implements Transport {
     const started = this.now().getTime();
     this.recorder.record({ at: new Date(started).toISOString(), event: 'request', type, nonce, account: destination, dryrun: !this.execute });
     const config = this.handlers.configFor(destination);
+    // Loaded here, not at start-up: a run over the bus never needs the handlers or their SDK clients.
+    const { dispatch } = await import('../handlers/dispatch.js');
     const outcome = await dispatch(event, { config, clients: this.handlers.clientsFor(destination), now: this.now }, (options.timeoutSeconds ?? spec.timeoutSeconds) * 1000);
     let reply: Reply;
     if (outcome.status === 'ok') {

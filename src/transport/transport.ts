@@ -1,5 +1,12 @@
-/** How the CLI asks an account to act: one typed request, one typed result. */
-import type { PayloadOf, RequestType, ResultOf } from '../protocol/requests.js';
+/**
+ * How the CLI asks an account to act: one typed request, one typed result, whatever
+ * carries it (the bus, or the handlers in this process). No AWS SDK here.
+ */
+import type { Organization } from '../config/schema.js';
+import { RequestError } from '../errors.js';
+import { NAMES, replyDlqName } from '../protocol/names.js';
+import { REQUESTS, type PayloadOf, type RequestType, type ResultOf } from '../protocol/requests.js';
+import type { Reply } from './reply-collector.js';
 
 export interface RequestOptions {
   /** For requests routed to one account (`route: 'target'`). */
@@ -13,4 +20,53 @@ export interface Transport {
   readonly execute: boolean;
   request<T extends RequestType>(type: T, payload: PayloadOf<T>, options?: RequestOptions): Promise<ResultOf<T>>;
   close(): Promise<void>;
+}
+
+export interface BusTopology {
+  eventBus: string;
+  eventSource: string;
+  replyQueue: string;
+  cicdAccountId: string;
+  managementAccountId: string;
+  delegatedAdminAccountId?: string;
+}
+
+/** The topology as accounts.yml's organization section gives it. */
+export function busTopology(org: Organization): BusTopology {
+  return {
+    eventBus: org.event_bus,
+    eventSource: org.event_source,
+    replyQueue: org.reply_queue,
+    cicdAccountId: org.cicd_account_id,
+    managementAccountId: org.management_account_id,
+    delegatedAdminAccountId: org.delegated_admin_account_id,
+  };
+}
+
+/** The account a request reaches, for messages. */
+export function destinationOf(type: RequestType, topology: BusTopology, targetAccount?: string): string {
+  const { route } = REQUESTS[type];
+  if (route === 'target') {
+    if (!targetAccount) throw new Error(`${type} needs a target account`);
+    return targetAccount;
+  }
+  if (targetAccount) throw new Error(`${type} is routed by type and takes no target account`);
+  return route === 'delegated-admin' ? (topology.delegatedAdminAccountId ?? topology.managementAccountId) : topology.managementAccountId;
+}
+
+export function whereToLook(destination: string, topology: BusTopology): string {
+  return (
+    `the DLQ ${NAMES.requestDlq} and the handler log ${NAMES.handlerLogGroup} in account ${destination}, ` +
+    `and the DLQ ${replyDlqName(topology.replyQueue)} in the CICD account ${topology.cicdAccountId}`
+  );
+}
+
+/** A reply turned into the typed result, or the error it carries. */
+export function resultOf<T extends RequestType>(type: T, nonce: string, reply: Reply): ResultOf<T> {
+  if (!reply.ok) throw new RequestError(type, nonce, reply.error.code, reply.error.message, reply.responder, reply.error.aws_error);
+  const parsed = REQUESTS[type].result.safeParse(reply.result);
+  if (!parsed.success) {
+    throw new RequestError(type, nonce, 'failed', 'the handler answered in a shape this CLI does not understand: are both the same version?', reply.responder);
+  }
+  return parsed.data as ResultOf<T>;
 }
