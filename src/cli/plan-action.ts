@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ExitCode, UsageError } from '../errors.js';
-import type { StepResult } from '../execute/graph.js';
+import { changeStepId, type StepResult } from '../execute/graph.js';
 import { PlanFile, type Plan } from '../plan/plan.js';
 import type { Transport } from '../transport/transport.js';
 import { renderExecution, type ExecutedChange } from '../views/execution.js';
@@ -78,7 +78,7 @@ export async function runPlanAction<L>(options: CliOptions, io: Io, runtime: Run
   } finally {
     hooks.stop();
   }
-  const executed: ExecutedChange[] = plan.changes.map((change) => ({ change, result: results.get(`${change.type} ${change.target}`)! }));
+  const executed: ExecutedChange[] = plan.changes.map((change) => ({ change, result: results.get(changeStepId(change))! }));
   io.stdout.write(`\n${renderExecution(executed, Date.now() - started, out)}`);
 
   // Read again: success is the organization matching the repository, not the requests answered.

@@ -3,7 +3,7 @@
  * line showing what is still being waited for; elsewhere (CI), timestamped lines, with a
  * reminder every 30 s of what is still running.
  */
-import type { ExecutionHooks } from '../execute/accounts.js';
+import type { ExecutionHooks } from '../execute/graph.js';
 import type { Change } from '../plan/plan.js';
 import { duration } from '../views/execution.js';
 import { targetLabel } from '../views/plan.js';

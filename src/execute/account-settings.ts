@@ -11,15 +11,13 @@ import type { Organization } from '../config/schema.js';
 import type { Change, Plan } from '../plan/plan.js';
 import type { RegionStatus, ResultOf } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
-import type { ExecutionHooks } from './accounts.js';
-import { runGraph, type StepResult } from './graph.js';
+import { independentSteps, runChanges, type ExecutionHooks, type StepResult } from './graph.js';
 
 type Contacts = Record<string, { name: string; title: string; email: string; phone: string } | null>;
 type Fields = { account_id: string; region: string; contacts: Contacts };
 
 const before = (change: Change) => change.before as Fields;
 const after = (change: Change) => change.after as Fields;
-const stepId = (change: Change) => `${change.type} ${change.target}`;
 
 /** PutAlternateContact allows 5 calls a second; each request makes up to three. */
 const CONTACT_REQUESTS_IN_FLIGHT = 2;
@@ -27,13 +25,11 @@ export const OPT_INS_PER_ACCOUNT = 6;
 export const OPT_INS_PER_ORGANIZATION = 50;
 
 export function executeContactsPlan(plan: Plan, transport: Transport, hooks: ExecutionHooks = {}): Promise<Map<string, StepResult>> {
-  return runGraph(
-    plan.changes.map((change) => ({ id: stepId(change), kind: 'contacts', dependsOn: [], data: change })),
+  return runChanges(
+    independentSteps(plan.changes, 'contacts'),
     {
       concurrency: () => CONTACT_REQUESTS_IN_FLIGHT,
-      onStart: (step) => hooks.onStart?.(step.data),
-      onEnd: (step, result) => hooks.onEnd?.(step.data, result),
-      run: ({ data: change }) => {
+      run: (change) => {
         const contacts = after(change).contacts;
         return transport.request('PUT_CONTACTS', {
           account_id: before(change).account_id,
@@ -43,6 +39,7 @@ export function executeContactsPlan(plan: Plan, transport: Transport, hooks: Exe
         });
       },
     },
+    hooks,
   );
 }
 
@@ -141,13 +138,9 @@ export function executeRegionPlan(plan: Plan, org: Organization, transport: Tran
     }
   }
 
-  return runGraph(
-    plan.changes.map((change) => ({ id: stepId(change), kind: 'region', dependsOn: [], data: change })),
-    {
-      concurrency: () => OPT_INS_PER_ORGANIZATION,
-      onStart: (step) => hooks.onStart?.(step.data),
-      onEnd: (step, result) => hooks.onEnd?.(step.data, result),
-      run: ({ data: change }) => slot(before(change).account_id)(() => settle(change)),
-    },
+  return runChanges(
+    independentSteps(plan.changes, 'region'),
+    { concurrency: () => OPT_INS_PER_ORGANIZATION, run: (change) => slot(before(change).account_id)(() => settle(change)) },
+    hooks,
   );
 }

@@ -8,18 +8,17 @@ import { RequestError, TimeoutError } from '../errors.js';
 import type { Change, Plan } from '../plan/plan.js';
 import type { PayloadOf, RequestType } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
-import { runGraph, type Step, type StepResult } from './graph.js';
+import { changeStepId, runChanges, type ExecutionHooks, type Step, type StepResult } from './graph.js';
 
 export type ChangeStep = Step<Change>;
 
-const stepId = (change: Pick<Change, 'type' | 'target'>) => `${change.type} ${change.target}`;
 const parentPath = (path: string) => (path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : undefined);
 
 type Before = { account_id: string };
 type After = Record<string, unknown>;
 
 export function stepsFor(plan: Plan, org: Organization): ChangeStep[] {
-  const ouStep = (path: string | undefined) => (path ? [stepId({ type: 'ou.create', target: path })] : []);
+  const ouStep = (path: string | undefined) => (path ? [changeStepId({ type: 'ou.create', target: path })] : []);
   return plan.changes.map((change) => {
     const after = (change.after ?? {}) as After;
     const dependsOn =
@@ -30,7 +29,7 @@ export function stepsFor(plan: Plan, org: Organization): ChangeStep[] {
           : change.type === 'account.retire'
             ? ouStep(org.morgue_ou)
             : [];
-    return { id: stepId(change), kind: change.type, dependsOn, data: change };
+    return { id: changeStepId(change), kind: change.type, dependsOn, data: change };
   });
 }
 
@@ -72,11 +71,6 @@ export function requestFor(change: Change, org: Organization): { [T in RequestTy
   }
 }
 
-export interface ExecutionHooks {
-  onStart?(change: Change): void;
-  onEnd?(change: Change, result: StepResult): void;
-}
-
 /** Requests in flight per kind of change; Organizations throttles, the client paces the rest. */
 const DEFAULT_CONCURRENCY = 4;
 /** A creation the handler reports as still running is asked for again this many times (it waits, it does not create again). */
@@ -84,12 +78,10 @@ const CREATE_ATTEMPTS = 4;
 
 export async function executeAccountPlan(plan: Plan, org: Organization, transport: Transport, hooks: ExecutionHooks = {}): Promise<Map<string, StepResult>> {
   const steps = stepsFor(plan, org);
-  return runGraph(steps, {
+  return runChanges(steps, {
     concurrency: (kind) => (kind === 'account.create' ? org.limits.max_creations_in_flight : kind === 'ou.create' ? 1 : DEFAULT_CONCURRENCY),
-    onStart: (step) => hooks.onStart?.(step.data),
-    onEnd: (step, result) => hooks.onEnd?.(step.data, result),
-    run: async (step) => {
-      const { type, payload, targetAccount } = requestFor(step.data, org);
+    run: async (change) => {
+      const { type, payload, targetAccount } = requestFor(change, org);
       for (let attempt = 1; ; attempt++) {
         try {
           return await transport.request(type, payload as never, targetAccount ? { targetAccount } : {});
@@ -99,5 +91,5 @@ export async function executeAccountPlan(plan: Plan, org: Organization, transpor
         }
       }
     },
-  });
+  }, hooks);
 }

@@ -1,3 +1,5 @@
+import type { Change } from '../plan/plan.js';
+
 /**
  * Run steps in dependency order, as many at once as each kind allows. A step whose
  * dependency failed is skipped, saying which; independent steps carry on.
@@ -73,4 +75,31 @@ export async function runGraph<T>(steps: readonly Step<T>[], options: GraphOptio
     }
   }
   return results;
+}
+
+/** The id of the step that carries out a change; execution results are keyed by it. */
+export const changeStepId = (change: Pick<Change, 'type' | 'target'>) => `${change.type} ${change.target}`;
+
+/** What a run reports as each change starts and ends (progress lines). */
+export interface ExecutionHooks {
+  onStart?(change: Change): void;
+  onEnd?(change: Change, result: StepResult): void;
+}
+
+/** Changes that depend on nothing, all of one kind (one concurrency limit). */
+export const independentSteps = (changes: readonly Change[], kind: string): Step<Change>[] =>
+  changes.map((change) => ({ id: changeStepId(change), kind, dependsOn: [], data: change }));
+
+/** A plan's changes as a step graph: `run` carries out one change; the hooks hear of each. */
+export function runChanges(
+  steps: readonly Step<Change>[],
+  options: { concurrency(kind: string): number; run(change: Change): Promise<unknown> },
+  hooks: ExecutionHooks = {},
+): Promise<Map<string, StepResult>> {
+  return runGraph(steps, {
+    concurrency: options.concurrency,
+    run: (step) => options.run(step.data),
+    onStart: (step) => hooks.onStart?.(step.data),
+    onEnd: (step, result) => hooks.onEnd?.(step.data, result),
+  });
 }

@@ -8,12 +8,11 @@ import { minify } from '../scp/validate.js';
 import { policyTags, type DesiredPolicy } from '../scp/model.js';
 import type { PayloadOf, RequestType } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
-import type { ExecutionHooks } from './accounts.js';
-import { runGraph, type Step, type StepResult } from './graph.js';
+import { changeStepId, runChanges, type ExecutionHooks, type Step, type StepResult } from './graph.js';
 
 type Fields = { policy?: string; target?: string; description?: string; document?: unknown; file?: string };
 const fields = (change: Change) => (change.after ?? change.before ?? {}) as Fields;
-const id = (change: Change) => `${change.type} ${change.target}`;
+const id = changeStepId;
 
 export function scpSteps(plan: Plan): Step<Change>[] {
   const changes = plan.changes;
@@ -53,14 +52,16 @@ export function scpRequest(change: Change): { [T in RequestType]: { type: T; pay
 }
 
 export function executeScpPlan(plan: Plan, transport: Transport, hooks: ExecutionHooks = {}): Promise<Map<string, StepResult>> {
-  return runGraph(scpSteps(plan), {
-    // Organizations rejects concurrent changes to one policy or target; the client retries, but fewer is kinder.
-    concurrency: () => 2,
-    onStart: (step) => hooks.onStart?.(step.data),
-    onEnd: (step, result) => hooks.onEnd?.(step.data, result),
-    run: async (step) => {
-      const { type, payload } = scpRequest(step.data);
-      return transport.request(type, payload as never);
+  return runChanges(
+    scpSteps(plan),
+    {
+      // Organizations rejects concurrent changes to one policy or target; the client retries, but fewer is kinder.
+      concurrency: () => 2,
+      run: (change) => {
+        const { type, payload } = scpRequest(change);
+        return transport.request(type, payload as never);
+      },
     },
-  });
+    hooks,
+  );
 }

@@ -10,9 +10,7 @@ import pLimit from 'p-limit';
 import type { AccountClients } from '../aws/clients.js';
 import type { Diagnostic } from '../config/diagnostics.js';
 import type { Organization } from '../config/schema.js';
-import type { StepResult } from '../execute/graph.js';
-import { runGraph } from '../execute/graph.js';
-import type { ExecutionHooks } from '../execute/accounts.js';
+import { independentSteps, runChanges, type ExecutionHooks, type StepResult } from '../execute/graph.js';
 import { digest } from '../plan/digest.js';
 import { makePlan, type Change, type Plan } from '../plan/plan.js';
 import type { RenderedTemplate } from './render.js';
@@ -100,13 +98,11 @@ export function planUploads(org: Organization, templates: readonly RenderedTempl
 
 export function executeUploads(plan: Plan, clients: AccountClients, templates: readonly RenderedTemplate[], hooks: ExecutionHooks = {}): Promise<Map<string, StepResult>> {
   const text = new Map(templates.map((t) => [t.sha256, t.text]));
-  return runGraph(
-    plan.changes.map((change) => ({ id: `${change.type} ${change.target}`, kind: 'upload', dependsOn: [], data: change })),
+  return runChanges(
+    independentSteps(plan.changes, 'upload'),
     {
       concurrency: () => CALLS_IN_FLIGHT,
-      onStart: (step) => hooks.onStart?.(step.data),
-      onEnd: (step, result) => hooks.onEnd?.(step.data, result),
-      run: async ({ data }) => {
+      run: async (data) => {
         const { region, bucket, key, sha256 } = data.after as { region: string; bucket: string; key: string; sha256: string };
         const body = text.get(sha256);
         if (body === undefined) throw new Error(`${key} is not among the rendered templates: the templates changed since the plan was made`);
@@ -115,5 +111,6 @@ export function executeUploads(plan: Plan, clients: AccountClients, templates: r
         return { bucket, key };
       },
     },
+    hooks,
   );
 }
