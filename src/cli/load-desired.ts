@@ -2,8 +2,9 @@ import { dirname, resolve } from 'node:path';
 import { readConfig } from '../config/load.js';
 import { loadScps } from '../scp/load.js';
 import type { DesiredScps } from '../scp/model.js';
-import type { Desired } from '../config/resolve.js';
-import { InputError } from '../errors.js';
+import type { Desired, DesiredAccount } from '../config/resolve.js';
+import { didYouMean } from '../config/suggest.js';
+import { InputError, UsageError } from '../errors.js';
 import { renderDiagnostics } from '../views/diagnostics.js';
 import { style } from '../views/style.js';
 import { wantsColor, type Io } from './io.js';
@@ -26,4 +27,12 @@ export async function loadDesiredWithScps(options: CliOptions, io: Io): Promise<
   if (!loaded.scps) throw new InputError(all);
   if (all.length) io.stderr.write(renderDiagnostics(all, style(wantsColor(io.stderr, io.env))));
   return { desired, scps: loaded.scps };
+}
+
+/** The entry `name` of accounts.yml, or a usage error with a "did you mean". */
+export function accountNamed(desired: Desired, name: string, configPath: string): DesiredAccount {
+  const account = desired.accounts.find((a) => a.name === name);
+  if (account) return account;
+  const hint = didYouMean(name, desired.accounts.map((a) => a.name));
+  throw new UsageError(`no account "${name}" in ${configPath}${hint ? `; ${hint}` : ''}`);
 }

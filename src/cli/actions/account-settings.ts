@@ -3,9 +3,8 @@
  * administrator. Both read the accounts, then only the settings of the accounts the DSL
  * says something about, plan, and with --execute apply.
  */
-import { didYouMean } from '../../config/suggest.js';
 import type { Desired, DesiredAccount } from '../../config/resolve.js';
-import { ExitCode, RequestError, UsageError } from '../../errors.js';
+import { ExitCode, RequestError } from '../../errors.js';
 import { executeContactsPlan, executeRegionPlan } from '../../execute/account-settings.js';
 import {
   planContacts,
@@ -18,17 +17,10 @@ import { readContacts, readRegions } from '../../state/account-settings.js';
 import { readLive, type Live } from '../../state/live.js';
 import type { Transport } from '../../transport/transport.js';
 import type { Io } from '../io.js';
+import { accountNamed } from '../load-desired.js';
 import type { CliOptions } from '../options.js';
 import { runPlanAction, type PlanActionSpec } from '../plan-action.js';
 import { openRuntime, type RuntimeHooks } from '../runtime.js';
-
-function checkAccount(desired: Desired, options: CliOptions): void {
-  const only = options.account;
-  if (only && !desired.accounts.some((a) => a.name === only)) {
-    const hint = didYouMean(only, desired.accounts.map((a) => a.name));
-    throw new UsageError(`no account "${only}" in ${options.config}${hint ? `; ${hint}` : ''}`);
-  }
-}
 
 /** The organization, then the settings of the accounts that `wants` picks. */
 async function readSettings<S>(
@@ -52,7 +44,7 @@ async function runSettingsAction<S>(
 ) {
   const runtime = await openRuntime(options, io, hooks, loaded);
   try {
-    checkAccount(runtime.desired, options);
+    if (options.account) accountNamed(runtime.desired, options.account, options.config);
     return await runPlanAction(options, io, runtime, spec(runtime.desired));
   } catch (error) {
     // The local emulator lacks some of the Account Management API: say so in one line.

@@ -1,18 +1,13 @@
-import { didYouMean } from '../../config/suggest.js';
-import { ExitCode, UsageError } from '../../errors.js';
+import { ExitCode } from '../../errors.js';
 import { explainJson, renderExplain } from '../../views/explain.js';
 import { style } from '../../views/style.js';
 import { wantsColor, type Io } from '../io.js';
-import { loadDesired } from '../load-desired.js';
+import { accountNamed, loadDesired } from '../load-desired.js';
 import type { CliOptions } from '../options.js';
 
 export async function run(options: CliOptions, io: Io): Promise<ExitCode> {
   const desired = await loadDesired(options, io);
-  const account = desired.accounts.find((a) => a.name === options.account);
-  if (!account) {
-    const hint = didYouMean(options.account ?? '', desired.accounts.map((a) => a.name));
-    throw new UsageError(`no account "${options.account}" in ${options.config}${hint ? `; ${hint}` : ''}`);
-  }
+  const account = accountNamed(desired, options.account ?? '', options.config);
   const json = explainJson(account);
   io.stdout.write(options.format === 'json' ? `${JSON.stringify(json, null, 2)}\n` : renderExplain(json, style(wantsColor(io.stdout, io.env))));
   return ExitCode.ok;

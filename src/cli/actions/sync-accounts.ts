@@ -2,13 +2,13 @@
  * sync-accounts (and create-account, for one entry): plan the organization's OUs and
  * accounts against accounts.yml; with --execute, carry the plan out.
  */
-import { didYouMean } from '../../config/suggest.js';
-import { type ExitCode, UsageError } from '../../errors.js';
+import type { ExitCode } from '../../errors.js';
 import { executeAccountPlan } from '../../execute/accounts.js';
 import { planAccounts } from '../../plan/accounts.js';
 import { limitViolations } from '../../plan/limits.js';
 import { readLiveWithParameters } from '../../state/live.js';
 import type { Io } from '../io.js';
+import { accountNamed } from '../load-desired.js';
 import type { CliOptions } from '../options.js';
 import { runPlanAction } from '../plan-action.js';
 import { openRuntime, type RuntimeHooks } from '../runtime.js';
@@ -21,10 +21,7 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
   const runtime = await openRuntime(options, io, hooks);
   try {
     const { desired } = runtime;
-    if (only && !desired.accounts.some((a) => a.name === only)) {
-      const hint = didYouMean(only, desired.accounts.map((a) => a.name));
-      throw new UsageError(`no account "${only}" in ${options.config}${hint ? `; ${hint}` : ''}`);
-    }
+    if (only) accountNamed(desired, only, options.config);
     return await runPlanAction(options, io, runtime, {
       readLive: readLiveWithParameters,
       plan: (live) => planAccounts(desired, live, { now: new Date(), only, action: options.action }),
