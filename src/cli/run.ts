@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { didYouMean } from '../config/suggest.js';
-import { ExitCode, InputError, UsageError } from '../errors.js';
+import { ExitCode, InputError, RequestError, UsageError } from '../errors.js';
 import { diagnosticsJson, renderDiagnostics } from '../views/diagnostics.js';
 import { style } from '../views/style.js';
 import { ACTIONS } from './actions/index.js';
@@ -116,6 +116,11 @@ export async function runCli(argv: readonly string[], io: Io, hooks: RuntimeHook
     if (error instanceof UsageError) {
       io.stderr.write(`error: ${error.message}\n${usageHint}`);
       return ExitCode.usage;
+    }
+    // What a handler cannot do where it runs (the local emulator lacks an API): one line, no nonce.
+    if (error instanceof RequestError && error.code === 'unsupported') {
+      io.stderr.write(`${options.action}: ${error.detail}. Nothing was changed.\n`);
+      return ExitCode.failure;
     }
     io.stderr.write(`error: ${(error as Error).message ?? String(error)}\n`);
     return ExitCode.failure;

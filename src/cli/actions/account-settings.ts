@@ -4,7 +4,7 @@
  * says something about, plan, and with --execute apply.
  */
 import type { Desired, DesiredAccount } from '../../config/resolve.js';
-import { ExitCode, RequestError } from '../../errors.js';
+import type { ExitCode } from '../../errors.js';
 import { executeContactsPlan, executeRegionPlan } from '../../execute/account-settings.js';
 import {
   planContacts,
@@ -46,13 +46,6 @@ async function runSettingsAction<S>(
   try {
     if (options.account) accountNamed(runtime.desired, options.account, options.config);
     return await runPlanAction(options, io, runtime, spec(runtime.desired));
-  } catch (error) {
-    // The local emulator lacks some of the Account Management API: say so in one line.
-    if (error instanceof RequestError && error.code === 'unsupported') {
-      io.stderr.write(`${options.action}: ${error.detail}. Nothing was changed.\n`);
-      return ExitCode.failure;
-    }
-    throw error;
   } finally {
     await runtime.close();
   }
