@@ -7,13 +7,13 @@
  * organization; a slot is held until the region has settled.
  */
 import pLimit, { type LimitFunction } from 'p-limit';
-import type { Organization } from '../config/schema.js';
+import { CONTACT_TYPES, type ContactType, type Organization } from '../config/schema.js';
 import type { Change, Plan } from '../plan/plan.js';
-import type { RegionStatus, ResultOf } from '../protocol/requests.js';
+import type { AlternateContact, RegionStatus, ResultOf } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
 import { independentSteps, runChanges, type ExecutionHooks, type StepResult } from './graph.js';
 
-type Contacts = Record<string, { name: string; title: string; email: string; phone: string } | null>;
+type Contacts = Partial<Record<ContactType, AlternateContact | null>>;
 type Fields = { account_id: string; region: string; contacts: Contacts };
 
 const before = (change: Change) => change.before as Fields;
@@ -35,7 +35,7 @@ export function executeContactsPlan(plan: Plan, transport: Transport, hooks: Exe
           account_id: before(change).account_id,
           name: change.target,
           put: Object.fromEntries(Object.entries(contacts).filter(([, c]) => c !== null)),
-          delete: Object.keys(contacts).filter((type) => contacts[type] === null) as ('billing' | 'operations' | 'security')[],
+          delete: CONTACT_TYPES.filter((type) => contacts[type] === null),
         });
       },
     },

@@ -15,10 +15,10 @@ import {
   type AlternateContactType,
 } from '@aws-sdk/client-account';
 import pLimit from 'p-limit';
-import { CONTACT_TYPE_NAMES, type AlternateContact, type LiveContacts, type PayloadOf, type RegionStatus, type ResultOf } from '../protocol/requests.js';
+import { CONTACT_TYPES, type ContactType } from '../config/schema.js';
+import { sameContact, type AlternateContact, type LiveContacts, type PayloadOf, type RegionStatus, type ResultOf } from '../protocol/requests.js';
 import { HandlerError, type Handler, type HandlerContext } from './context.js';
 
-type ContactType = (typeof CONTACT_TYPE_NAMES)[number];
 
 /** Accounts read at once; the API allows about 10 reads a second and the client paces the rest. */
 const READS_IN_FLIGHT = 8;
@@ -37,12 +37,9 @@ async function readContact(client: AccountClient, context: HandlerContext, accou
 }
 
 async function readContacts(client: AccountClient, context: HandlerContext, accountId: string): Promise<LiveContacts> {
-  const [billing, operations, security] = await Promise.all(CONTACT_TYPE_NAMES.map((type) => readContact(client, context, accountId, type)));
+  const [billing, operations, security] = await Promise.all(CONTACT_TYPES.map((type) => readContact(client, context, accountId, type)));
   return { billing: billing!, operations: operations!, security: security! };
 }
-
-const sameContact = (a: AlternateContact | null, b: AlternateContact) =>
-  a !== null && a.name === b.name && a.title === b.title && a.email.toLowerCase() === b.email.toLowerCase() && a.phone === b.phone;
 
 export const getContacts: Handler<PayloadOf<'GET_CONTACTS'>, ResultOf<'GET_CONTACTS'>> = async ({ account_ids }, context) => {
   const client = await context.clients.client('account');
@@ -54,7 +51,7 @@ export const getContacts: Handler<PayloadOf<'GET_CONTACTS'>, ResultOf<'GET_CONTA
 export const putContacts: Handler<PayloadOf<'PUT_CONTACTS'>, ResultOf<'PUT_CONTACTS'>> = async (payload, context) => {
   const client = await context.clients.client('account');
   const live = await readContacts(client, context, payload.account_id);
-  const put = CONTACT_TYPE_NAMES.filter((type) => payload.put[type] && !sameContact(live[type], payload.put[type]));
+  const put = CONTACT_TYPES.filter((type) => payload.put[type] && !sameContact(live[type], payload.put[type]));
   const deleted = payload.delete.filter((type) => live[type] !== null);
   if (!put.length && !deleted.length) return { put, deleted, outcome: 'unchanged' };
   if (context.dryrun) return { put, deleted, outcome: 'would-update' };

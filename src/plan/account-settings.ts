@@ -6,7 +6,8 @@
  */
 import { isOptInRegion } from '../config/regions.js';
 import type { Desired, DesiredAccount } from '../config/resolve.js';
-import { CONTACT_TYPE_NAMES, type AlternateContact, type LiveContacts, type RegionStatus } from '../protocol/requests.js';
+import { CONTACT_TYPES } from '../config/schema.js';
+import { sameContact, type LiveContacts, type RegionStatus } from '../protocol/requests.js';
 import type { Live, LiveAccount } from '../state/live.js';
 import { liveDigest } from './accounts.js';
 import { digest } from './digest.js';
@@ -44,9 +45,6 @@ export function settingsTargets(desired: Desired, live: Live, wants: (entry: Des
 
 export const wantsContacts = (entry: DesiredAccount) => Object.keys(entry.settings.contacts).length > 0;
 
-const sameContact = (a: AlternateContact | null, b: AlternateContact) =>
-  a !== null && a.name === b.name && a.title === b.title && a.email.toLowerCase() === b.email.toLowerCase() && a.phone === b.phone;
-
 function contactsDigest(contacts: ReadonlyMap<string, LiveContacts>): string {
   return digest([...contacts].sort(([a], [b]) => a.localeCompare(b)));
 }
@@ -58,8 +56,8 @@ export function planContacts(desired: Desired, live: Live, contacts: ReadonlyMap
     const have = contacts.get(account.id);
     if (!have) continue;
     const want = entry.settings.contacts;
-    const put = CONTACT_TYPE_NAMES.filter((type) => want[type] && !sameContact(have[type], want[type]));
-    const remove = CONTACT_TYPE_NAMES.filter((type) => want[type] === null && have[type] !== null);
+    const put = CONTACT_TYPES.filter((type) => want[type] && !sameContact(have[type], want[type]));
+    const remove = CONTACT_TYPES.filter((type) => want[type] === null && have[type] !== null);
     if (put.length) {
       changes.push({
         type: 'contacts.put',

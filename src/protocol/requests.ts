@@ -4,6 +4,7 @@
  * defines a request.
  */
 import { z } from 'zod';
+import { CONTACT_TYPES } from '../config/schema.js';
 import { AccountIdString } from './envelope.js';
 
 /**
@@ -85,8 +86,7 @@ const PARAMETERS_PATH_ARN = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::Acc
 const PARAMETERS_ARN = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/orgvend/account/*';
 const ParameterName = z.string().regex(/^\/orgvend\/account\/[A-Za-z0-9_.\-/]{1,900}$/, 'a parameter name under /orgvend/account/');
 
-export const CONTACT_TYPE_NAMES = ['billing', 'operations', 'security'] as const;
-const ContactTypeString = z.enum(CONTACT_TYPE_NAMES);
+const ContactTypeString = z.enum(CONTACT_TYPES);
 /** An alternate contact as the Account Management API holds it. */
 export const AlternateContact = z.object({
   name: z.string().min(1).max(64),
@@ -95,6 +95,10 @@ export const AlternateContact = z.object({
   phone: z.string().min(1).max(25),
 });
 export type AlternateContact = z.infer<typeof AlternateContact>;
+
+/** The same contact, as the API keeps it: emails compare without case. */
+export const sameContact = (a: AlternateContact | null, b: AlternateContact) =>
+  a !== null && a.name === b.name && a.title === b.title && a.email.toLowerCase() === b.email.toLowerCase() && a.phone === b.phone;
 const LiveContacts = z.object({ billing: AlternateContact.nullable(), operations: AlternateContact.nullable(), security: AlternateContact.nullable() });
 export type LiveContacts = z.infer<typeof LiveContacts>;
 
