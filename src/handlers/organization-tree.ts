@@ -6,7 +6,6 @@
  */
 import {
   DescribeOrganizationCommand,
-  ListRootsCommand,
   paginateListAccountsForParent,
   paginateListOrganizationalUnitsForParent,
   paginateListTagsForResource,
@@ -14,6 +13,7 @@ import {
 } from '@aws-sdk/client-organizations';
 import pLimit from 'p-limit';
 import type { OrgAccount, OrgUnit } from '../protocol/requests.js';
+import { rootId as rootOf } from './organization-units.js';
 
 /** ListTagsForResource calls in flight; Organizations allows a few per second per account. */
 const TAG_READS_IN_FLIGHT = 5;
@@ -28,12 +28,8 @@ export interface OrganizationTree {
 }
 
 export async function readTree(client: OrganizationsClient, { withAccounts }: { withAccounts: boolean }): Promise<OrganizationTree> {
-  const [{ Organization: org }, { Roots: roots }] = await Promise.all([
-    client.send(new DescribeOrganizationCommand({})),
-    client.send(new ListRootsCommand({})),
-  ]);
-  const rootId = roots?.[0]?.Id;
-  if (!org?.Id || !org.MasterAccountId || !rootId) throw new Error('the organization has no root');
+  const [{ Organization: org }, rootId] = await Promise.all([client.send(new DescribeOrganizationCommand({})), rootOf(client)]);
+  if (!org?.Id || !org.MasterAccountId) throw new Error('the organization has no root');
 
   const ous: OrgUnit[] = [];
   const accounts: OrganizationTree['accounts'] = [];

@@ -5,15 +5,21 @@ import {
   ListRootsCommand,
   paginateListOrganizationalUnitsForParent,
   type OrganizationsClient,
+  type Root,
 } from '@aws-sdk/client-organizations';
 import type { PayloadOf, ResultOf } from '../protocol/requests.js';
 import { HandlerError, type Handler, type HandlerContext } from './context.js';
 
-export async function rootId(client: OrganizationsClient): Promise<string> {
+/** The organization's root, with the policy types enabled on it. */
+export async function readRoot(client: OrganizationsClient): Promise<Root & { Id: string }> {
   const { Roots } = await client.send(new ListRootsCommand({}));
-  const id = Roots?.[0]?.Id;
-  if (!id) throw new HandlerError('failed', 'the organization has no root');
-  return id;
+  const root = Roots?.[0];
+  if (!root?.Id) throw new HandlerError('failed', 'the organization has no root');
+  return root as Root & { Id: string };
+}
+
+export async function rootId(client: OrganizationsClient): Promise<string> {
+  return (await readRoot(client)).Id;
 }
 
 async function childNamed(client: OrganizationsClient, parentId: string, name: string): Promise<string | undefined> {

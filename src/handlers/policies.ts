@@ -11,19 +11,19 @@ import {
   DescribePolicyCommand,
   DetachPolicyCommand,
   EnablePolicyTypeCommand,
-  ListRootsCommand,
   UpdatePolicyCommand,
   paginateListPolicies,
   paginateListTargetsForPolicy,
   type OrganizationsClient,
   type PolicySummary,
+  type Root,
 } from '@aws-sdk/client-organizations';
 import pLimit from 'p-limit';
 import { MANAGED_BY } from '../config/identity-tags.js';
 import type { PayloadOf, ResultOf } from '../protocol/requests.js';
 import { HandlerError, type Handler } from './context.js';
 import { tagsOf } from './organization-tree.js';
-import { ouAt, rootId } from './organization-units.js';
+import { ouAt, readRoot, rootId } from './organization-units.js';
 
 const SCP = 'SERVICE_CONTROL_POLICY';
 
@@ -36,6 +36,8 @@ async function allPolicies(client: OrganizationsClient): Promise<PolicySummary[]
 async function policyNamed(client: OrganizationsClient, name: string): Promise<PolicySummary | undefined> {
   return (await allPolicies(client)).find((p) => p.Name === name);
 }
+
+const scpEnabled = (root: Root) => (root.PolicyTypes ?? []).some((t) => t.Type === SCP && t.Status === 'ENABLED');
 
 /** The id of `Root` or of the OU at a path. */
 async function targetId(client: OrganizationsClient, target: string): Promise<string> {
@@ -62,10 +64,8 @@ const sameDocument = (a: string | undefined, b: string) => {
 
 export const listPolicies: Handler<PayloadOf<'LIST_POLICIES'>, ResultOf<'LIST_POLICIES'>> = async (_payload, { clients }) => {
   const client = await clients.client('organizations');
-  const { Roots } = await client.send(new ListRootsCommand({}));
-  const root = Roots?.[0];
-  if (!root?.Id) throw new HandlerError('failed', 'the organization has no root');
-  const enabled = (root.PolicyTypes ?? []).some((t) => t.Type === SCP && t.Status === 'ENABLED');
+  const root = await readRoot(client);
+  const enabled = scpEnabled(root);
   const limit = pLimit(4);
   const policies = await Promise.all(
     (await allPolicies(client)).map((summary) =>
@@ -89,12 +89,11 @@ export const listPolicies: Handler<PayloadOf<'LIST_POLICIES'>, ResultOf<'LIST_PO
 
 export const enablePolicyType: Handler<PayloadOf<'ENABLE_POLICY_TYPE'>, ResultOf<'ENABLE_POLICY_TYPE'>> = async (_payload, { clients, dryrun }) => {
   const client = await clients.client('organizations');
-  const { Roots } = await client.send(new ListRootsCommand({}));
-  const root = Roots?.[0];
-  if ((root?.PolicyTypes ?? []).some((t) => t.Type === SCP && t.Status === 'ENABLED')) return { outcome: 'already-enabled' };
+  const root = await readRoot(client);
+  if (scpEnabled(root)) return { outcome: 'already-enabled' };
   if (dryrun) return { outcome: 'would-enable' };
   try {
-    await client.send(new EnablePolicyTypeCommand({ RootId: root!.Id!, PolicyType: SCP }));
+    await client.send(new EnablePolicyTypeCommand({ RootId: root.Id, PolicyType: SCP }));
   } catch (error) {
     if ((error as Error).name !== 'PolicyTypeAlreadyEnabledException') throw error;
     return { outcome: 'already-enabled' };
