@@ -60,13 +60,14 @@ export interface AwsOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** Role assumed to act in another account. */
   roleName?: string;
-  maxAttempts?: number;
   onCall?: (call: AwsCall) => void;
   /** Replaces HTTP (tests that inject faults below the retry layer). */
   requestHandler?: unknown;
 }
 
-export const DEFAULT_ROLE_NAME = 'OrganizationAccountAccessRole';
+/** Attempts per call, with the adaptive retry strategy's backoff between them. */
+const MAX_ATTEMPTS = 8;
+const DEFAULT_ROLE_NAME = 'OrganizationAccountAccessRole';
 const AMBIENT = 'ambient';
 
 export class ClientFactory {
@@ -114,7 +115,7 @@ export class ClientFactory {
       // The emulator serves buckets by path, not by host name.
       ...(service === 's3' && this.options.endpoint ? { forcePathStyle: true } : {}),
       credentials: own ? this.options.credentials : this.assumedCredentials(account!),
-      maxAttempts: this.options.maxAttempts ?? 8,
+      maxAttempts: MAX_ATTEMPTS,
       retryMode: 'adaptive',
       ...(this.options.requestHandler ? { requestHandler: this.options.requestHandler } : {}),
     });
@@ -145,10 +146,6 @@ export class AccountClients {
 
   get isEmulator(): boolean {
     return this.factory.isEmulator;
-  }
-
-  get region(): string {
-    return this.factory.options.region;
   }
 
   client<S extends ServiceName>(service: S, region?: string): Promise<ServiceClients[S]> {

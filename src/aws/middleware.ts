@@ -6,7 +6,7 @@
  */
 
 /** AWS errors that mean "not now": retried with backoff like throttling. */
-export const BUSY_ERRORS = new Set([
+const BUSY_ERRORS = new Set([
   'ConcurrentModificationException',
   'TooManyRequestsException',
   'ThrottlingException',

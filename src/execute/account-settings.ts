@@ -22,7 +22,7 @@ const after = (change: Change) => change.after as Fields;
 /** PutAlternateContact allows 5 calls a second; each request makes up to three. */
 const CONTACT_REQUESTS_IN_FLIGHT = 2;
 export const OPT_INS_PER_ACCOUNT = 6;
-export const OPT_INS_PER_ORGANIZATION = 50;
+const OPT_INS_PER_ORGANIZATION = 50;
 
 export function executeContactsPlan(plan: Plan, transport: Transport, hooks: ExecutionHooks = {}): Promise<Map<string, StepResult>> {
   return runChanges(

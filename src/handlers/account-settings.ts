@@ -117,12 +117,9 @@ function regionChange(direction: 'enable' | 'disable'): Handler<PayloadOf<'ENABL
     if (!status) throw new HandlerError('failed', `AWS reported no opt status for ${payload.region} in ${payload.account_id}`);
     if (status === done || (direction === 'enable' && status === 'ENABLED_BY_DEFAULT')) return { status, outcome: 'already-done' };
     if (status === 'ENABLED_BY_DEFAULT') throw new HandlerError('rejected', `${payload.region} is enabled by default and cannot be disabled`);
-    // Asked already (by an earlier run or a duplicate delivery): wait, do not ask again.
-    if (status === inProgress) return { status, outcome: 'in-progress' };
-    if (status !== (direction === 'enable' ? 'DISABLED' : 'ENABLED')) {
-      // The opposite change is still running; AWS refuses a new request until it ends.
-      return { status, outcome: 'in-progress' };
-    }
+    // ENABLING or DISABLING: asked already (by an earlier run or a duplicate delivery), or the
+    // opposite change is still running, which AWS refuses a new request during. Wait, do not ask.
+    if (status !== (direction === 'enable' ? 'DISABLED' : 'ENABLED')) return { status, outcome: 'in-progress' };
     if (context.dryrun) return { status, outcome: 'would-request' };
     const Command = direction === 'enable' ? EnableRegionCommand : DisableRegionCommand;
     await client.send(new Command({ ...account, RegionName: payload.region }));

@@ -59,7 +59,7 @@ async function writeEntry(ssm: SSMClient, key: string, entry: LedgerEntry, overw
 }
 
 /** What AWS's failure reasons mean for the person reading the plan's result. */
-export function failureMessage(reason: string | undefined, payload: Payload): string {
+function failureMessage(reason: string | undefined, payload: Payload): string {
   switch (reason) {
     case 'EMAIL_ALREADY_EXISTS':
       return `an AWS account with the email ${payload.email} exists already, outside this organization or closed; give ${payload.name} another email, or invite that account into the organization and run the plan again to adopt it`;

@@ -11,7 +11,6 @@ export const CHANGE_KINDS = {
   'account.create': '+',
   'account.move': '~',
   'account.tag': '~',
-  'account.rename': '~',
   'account.retire': '-',
   'account.close': '-',
   'scp.enable': '+',

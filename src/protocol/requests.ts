@@ -102,7 +102,7 @@ export const sameContact = (a: AlternateContact | null, b: AlternateContact) =>
 const LiveContacts = z.object({ billing: AlternateContact.nullable(), operations: AlternateContact.nullable(), security: AlternateContact.nullable() });
 export type LiveContacts = z.infer<typeof LiveContacts>;
 
-export const REGION_STATUSES = ['ENABLED', 'ENABLING', 'DISABLING', 'DISABLED', 'ENABLED_BY_DEFAULT'] as const;
+const REGION_STATUSES = ['ENABLED', 'ENABLING', 'DISABLING', 'DISABLED', 'ENABLED_BY_DEFAULT'] as const;
 const RegionStatus = z.enum(REGION_STATUSES);
 export type RegionStatus = z.infer<typeof RegionStatus>;
 const RegionChange = z.strictObject({ account_id: AccountIdString, name: z.string(), region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region name') });

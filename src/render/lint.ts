@@ -9,7 +9,7 @@ import { parseDocument } from 'yaml';
 import type { Diagnostic } from '../config/diagnostics.js';
 import type { RenderedTemplate } from './render.js';
 
-export const CFN_LINT_HINT = "cfn-lint is not installed: run  python3 -m pip install cfn-lint";
+const CFN_LINT_HINT = "cfn-lint is not installed: run  python3 -m pip install cfn-lint";
 
 /** `file:line:column:endLine:endColumn:rule:message`, as `--format parseable` prints. */
 const FINDING = /^(.+?):(\d+):(\d+):\d+:\d+:([EWI]\d+):(.*)$/;

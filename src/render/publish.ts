@@ -20,7 +20,7 @@ const MAX_TEMPLATE_BODY = 51_200;
 const CALLS_IN_FLIGHT = 8;
 
 /** `templates/vpc/foo/<first 16 hex digits of the sha256>.yml` */
-export function objectKey(template: Pick<RenderedTemplate, 'output' | 'sha256'>): string {
+function objectKey(template: Pick<RenderedTemplate, 'output' | 'sha256'>): string {
   const dot = template.output.lastIndexOf('.');
   return `templates/${template.output.slice(0, dot)}/${template.sha256.slice(0, 16)}${template.output.slice(dot)}`;
 }

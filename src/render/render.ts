@@ -11,13 +11,12 @@ import { join } from 'node:path';
 import nunjucks from 'nunjucks';
 import type { Diagnostic } from '../config/diagnostics.js';
 import { didYouMean } from '../config/suggest.js';
+import { BOOTSTRAP_TEMPLATE } from '../bootstrap/render.js';
 import type { TemplateContext } from './context.js';
 
-export const TEMPLATES_DIR = 'templates';
-export const PER_ACCOUNT_DIR = 'account';
+const TEMPLATES_DIR = 'templates';
+const PER_ACCOUNT_DIR = 'account';
 export const OUTPUT_DIR = join('build', 'templates');
-/** Rendered by `bootstrap` for each core account, not here. */
-const BOOTSTRAP = 'bootstrap.yml.njk';
 
 export interface RenderedTemplate {
   /** The template, relative to the repository: `templates/account/vpc.yml.njk`. */
@@ -114,7 +113,8 @@ export async function renderTemplates(repoDir: string, context: TemplateContext)
   const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
   const root = join(repoDir, TEMPLATES_DIR);
   const jobs: { source: string; output: string; account?: TemplateContext['accounts'][number] }[] = [];
-  for (const name of (await templateFiles(root)).filter((n) => n !== BOOTSTRAP)) {
+  // bootstrap.yml.njk is bootstrap's, rendered by it for each account that carries the stack.
+  for (const name of (await templateFiles(root)).filter((n) => n !== BOOTSTRAP_TEMPLATE)) {
     jobs.push({ source: `${TEMPLATES_DIR}/${name}`, output: name.replace(/\.njk$/, '') });
   }
   for (const name of await templateFiles(join(root, PER_ACCOUNT_DIR))) {

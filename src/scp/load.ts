@@ -7,20 +7,21 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import nunjucks from 'nunjucks';
-import type { Diagnostic, Problem } from '../config/diagnostics.js';
-import { NAMES } from '../protocol/names.js';
-import { regionsDeniedByScps } from './regions-check.js';
+import { accountApiCaller } from '../bootstrap/topology.js';
+import { hasErrors, type Diagnostic, type Problem } from '../config/diagnostics.js';
 import type { Desired } from '../config/resolve.js';
+import { PolicyName } from '../config/schema.js';
 import { didYouMean } from '../config/suggest.js';
 import { YamlSource } from '../config/yaml-source.js';
+import { NAMES } from '../protocol/names.js';
+import { regionsDeniedByScps } from './regions-check.js';
 import type { PolicyDocument } from './evaluate.js';
 import { FULL_AWS_ACCESS, type DesiredPolicy, type DesiredScps } from './model.js';
 import { minify, validatePolicyDocument } from './validate.js';
 
-export const SCP_DIR = 'scps';
+const SCP_DIR = 'scps';
 export const LIBRARY = '_library';
 const POLICY_FILE = /^(.+)\.json(\.njk)?$/;
-const POLICY_NAME = /^[A-Za-z0-9_+=,.@-]{1,128}$/;
 
 export interface ScpLoadResult {
   scps?: DesiredScps;
@@ -55,11 +56,11 @@ function templateContext(desired: Desired): Record<string, unknown> {
   const regions = new Set(desired.accounts.flatMap((a) => [...a.settings.regions, a.settings.global_region]));
   const params = org.scps.parameters;
   const context: Record<string, unknown> = { organization: org, params, approved_regions: [...regions].sort() };
-  const accountApiCaller = org.delegated_admin_account_id ?? org.management_account_id;
+  const caller = accountApiCaller(org);
   // orgvend's handler there calls the Account Management API for put-contacts and enable-region.
-  context.handler_role_arn = `arn:aws:iam::${accountApiCaller}:role/${NAMES.handlerRole}`;
+  context.handler_role_arn = `arn:aws:iam::${caller}:role/${NAMES.handlerRole}`;
   if (typeof params.account_admin_role === 'string') {
-    context.account_admin_role_arn = `arn:aws:iam::${accountApiCaller}:role/${params.account_admin_role}`;
+    context.account_admin_role_arn = `arn:aws:iam::${caller}:role/${params.account_admin_role}`;
   }
   return context;
 }
@@ -112,7 +113,7 @@ export async function loadScps(desired: Desired, repoDir: string, config: YamlSo
     }
     const located = new YamlSource(file, text);
     diagnostics.push(...validatePolicyDocument(document, { maxCharacters: org.limits.scp_max_characters }).map((p) => located.locate(p)));
-    if (!POLICY_NAME.test(name!)) {
+    if (!PolicyName.safeParse(name).success) {
       diagnostics.push(fileDiagnostic(file, text, 'invalid-value', `"${name}" is not a valid policy name`, undefined, 'name the file with 1–128 letters, digits or _+=,.@-'));
     }
     if (!folder) {
@@ -175,10 +176,10 @@ export async function loadScps(desired: Desired, repoDir: string, config: YamlSo
     }
   }
 
-  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  if (hasErrors(diagnostics)) return { diagnostics };
   const scps: DesiredScps = { policies, fullAwsAccess, fullAwsAccessExplicit: org.scps.full_aws_access !== undefined, managedTargets };
   for (const problem of regionsDeniedByScps(desired, scps)) configProblem(problem);
-  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  if (hasErrors(diagnostics)) return { diagnostics };
   return { scps, diagnostics };
 }
 

@@ -1,4 +1,5 @@
 /** Service control policies as the repository wants them, and as the organization has them. */
+import { MANAGED_BY } from '../config/identity-tags.js';
 import type { OrgPolicy } from '../protocol/requests.js';
 import type { PolicyDocument } from './evaluate.js';
 
@@ -42,7 +43,7 @@ export interface LiveScps {
 }
 
 export function policyTags(policy: Pick<DesiredPolicy, 'name' | 'file'>): Record<string, string> {
-  return { 'managed-by': 'orgvend', 'orgvend:policy': policy.name, 'orgvend:file': policy.file };
+  return { [MANAGED_BY.key]: MANAGED_BY.value, 'orgvend:policy': policy.name, 'orgvend:file': policy.file };
 }
 
 /** The document, parsed; content AWS returns may carry whitespace. */

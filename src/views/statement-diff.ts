@@ -11,7 +11,7 @@ const key = (s: Statement, i: number) => s.Sid || `Statement[${i}]`;
 const lines = (value: unknown) => JSON.stringify(value, null, 2).split('\n');
 
 /** Lines of `a` and `b` with +/- for what differs: a longest-common-subsequence line diff. */
-export function lineDiff(a: string[], b: string[]): string[] {
+function lineDiff(a: string[], b: string[]): string[] {
   const n = a.length;
   const m = b.length;
   const lcs = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
