@@ -5,6 +5,7 @@
  * Order: enable SCPs, create and update policies, attach, then detach, then delete, so a
  * target is never left without an Allow while the plan runs.
  */
+import { MANAGED_BY } from '../config/identity-tags.js';
 import { ouAncestors, type Desired } from '../config/resolve.js';
 import { evaluate, type Level, type NamedPolicy, type PolicyDocument } from '../scp/evaluate.js';
 import { FULL_AWS_ACCESS, STAGED_SUFFIX, parseContent, type DesiredPolicy, type DesiredScps, type LiveScps } from '../scp/model.js';
@@ -54,11 +55,11 @@ export function planScps(desired: Desired, scps: DesiredScps, live: Live, curren
     ? current
     : { ...current, policies: current.policies.map((p) => (p.aws_managed && p.name === FULL_AWS_ACCESS ? { ...p, targetPaths: everywhere } : p)) };
   const managedTargets = new Set(scps.managedTargets);
-  const isOurs = (name: string) => {
-    const policy = liveScps.policies.find((p) => p.name === name);
-    return policy !== undefined && !policy.aws_managed && policy.tags['managed-by'] === 'orgvend';
-  };
   const byName = new Map(liveScps.policies.map((p) => [p.name, p]));
+  const isOurs = (name: string) => {
+    const policy = byName.get(name);
+    return policy !== undefined && !policy.aws_managed && policy.tags[MANAGED_BY.key] === MANAGED_BY.value;
+  };
   const wanted = wantedPolicies(scps, liveScps, org.scp_test_ou, options.stage);
   const notes: string[] = [];
   const puts: Change[] = [];

@@ -119,7 +119,10 @@ export function previewLines(preview: readonly SamplePreview[]): string[] {
       .join(' ');
     if (!sample.transitions.length) return `${what}: no account's outcome changes`;
     const groups = new Map<string, string[]>();
-    for (const t of sample.transitions) groups.set(`${t.before} → ${t.after}`, [...(groups.get(`${t.before} → ${t.after}`) ?? []), t.account]);
+    for (const t of sample.transitions) {
+      const move = `${t.before} → ${t.after}`;
+      groups.set(move, groups.get(move) ?? []).get(move)!.push(t.account);
+    }
     return `${what}: ${[...groups].map(([move, accounts]) => `${move} for ${accountList(accounts)}`).join('; ')}`;
   });
 }
