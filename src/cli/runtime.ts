@@ -7,7 +7,7 @@ import { join, dirname, resolve } from 'node:path';
 import { FileRecorder } from '../audit/recorder.js';
 import { ClientFactory, type AwsCall } from '../aws/clients.js';
 import type { Desired } from '../config/resolve.js';
-import type { SandboxState } from '../sandbox/sandbox.js';
+import type { SandboxState } from '../sandbox/state.js';
 import type { Organization } from '../config/schema.js';
 import { EventBridgeTransport } from '../transport/eventbridge.js';
 import { busTopology } from '../transport/transport.js';

@@ -7,38 +7,19 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClientFactory, type AwsCall } from '../aws/clients.js';
 import { applyBootstrap, planBootstrap } from '../bootstrap/bootstrap.js';
 import type { Desired } from '../config/resolve.js';
 import type { HandlerConfig } from '../handlers/context.js';
-import type { AccountRole } from '../protocol/requests.js';
 import { startMoto, waitForMoto } from './moto.js';
 import { createSandboxOrganization, withSandboxIds } from './organization.js';
-
-export interface SandboxState {
-  version: 1;
-  endpoint: string;
-  region: string;
-  motoPid: number;
-  workerPid?: number;
-  /** Hash of accounts.yml's organization section the sandbox was built from. */
-  topology: string;
-  organizationId: string;
-  /** DSL account id → emulator account id (moto cannot choose the ids of new accounts). */
-  ids: Record<string, string>;
-  /** Accounts carrying the bootstrap stack, whose request queues the worker serves. */
-  accounts: { id: string; roles: AccountRole[] }[];
-  handler: Pick<HandlerConfig, 'cicdAccountId' | 'eventSource' | 'eventBus' | 'hasDelegatedAdmin'>;
-}
+import { alive, readSandboxState, sandboxDir, statePath, stopSandbox, writeState, type SandboxState } from './state.js';
 
 export const SANDBOX_CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } as const;
 export const SANDBOX_ROLE = 'orgvend-sandbox';
-
-export const sandboxDir = (cwd: string) => join(cwd, '.orgvend', 'sandbox');
-const statePath = (cwd: string) => join(sandboxDir(cwd), 'state.json');
 
 export function sandboxFactory(endpoint: string, region: string, onCall?: (call: AwsCall) => void): ClientFactory {
   return new ClientFactory({ region, endpoint, credentials: SANDBOX_CREDENTIALS, roleName: SANDBOX_ROLE, onCall });
@@ -47,25 +28,6 @@ export function sandboxFactory(endpoint: string, region: string, onCall?: (call:
 /** The worker's view of one sandbox account. The emulator omits `account` from events; see docs/SECURITY.md. */
 export function sandboxHandlerConfig(state: SandboxState, account: SandboxState['accounts'][number]): HandlerConfig {
   return { ...state.handler, accountId: account.id, roles: account.roles, senderCheck: 'emulator', handlerVersion: 'sandbox' };
-}
-
-export function readSandboxState(cwd: string): SandboxState | undefined {
-  const path = statePath(cwd);
-  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as SandboxState) : undefined;
-}
-
-function writeState(cwd: string, state: SandboxState): void {
-  writeFileSync(statePath(cwd), `${JSON.stringify(state, null, 2)}\n`);
-}
-
-function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function answers(endpoint: string): Promise<boolean> {
@@ -155,27 +117,4 @@ export async function ensureSandbox(desired: Desired, options: { cwd: string; te
   await checkWorker(cwd, state.workerPid);
   log(`sandbox: ready (moto ${moto.endpoint}, worker pid ${state.workerPid}); stop it with ./run.sh --action sandbox-stop`);
   return { state, desired: effective };
-}
-
-/** After `bootstrap --sandbox`: the worker serves every account that carries the stack now (it rereads the state). */
-export function recordBootstrapped(cwd: string, accounts: readonly { id: string; roles: AccountRole[] }[]): void {
-  const state = readSandboxState(cwd);
-  if (!state) return;
-  writeState(cwd, { ...state, accounts: accounts.map((a) => ({ id: a.id, roles: a.roles })) });
-}
-
-/** Stop the worker and moto and forget the sandbox. Returns false when none was running. */
-export function stopSandbox(cwd: string): boolean {
-  const state = readSandboxState(cwd);
-  if (!state) return false;
-  for (const pid of [state.workerPid, state.motoPid]) {
-    if (!alive(pid)) continue;
-    try {
-      process.kill(-pid!, 'SIGTERM'); // the process group: moto's server and what it started
-    } catch {
-      process.kill(pid!, 'SIGTERM');
-    }
-  }
-  rmSync(statePath(cwd), { force: true });
-  return true;
 }

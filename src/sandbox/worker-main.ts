@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import type { AuditEntry } from '../audit/recorder.js';
 import { startWorker } from '../handlers/worker.js';
-import { sandboxFactory, sandboxHandlerConfig, type SandboxState } from './sandbox.js';
+import { sandboxFactory, sandboxHandlerConfig } from './sandbox.js';
+import type { SandboxState } from './state.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const path = process.argv[2];

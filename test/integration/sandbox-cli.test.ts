@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
-import { readSandboxState, stopSandbox } from '../../src/sandbox/sandbox.js';
+import { readSandboxState, stopSandbox } from '../../src/sandbox/state.js';
 import { captureIo } from '../helpers/io.js';
 
 let cwd: string;

@@ -30,7 +30,7 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
     const results = await applyBootstrap(env, planned);
     runtime.log(`bootstrap: ${Object.entries(results).map(([a, r]) => `${a} ${r}`).join(', ')}`);
     if (sandbox) {
-      const { recordBootstrapped } = await import('../../sandbox/sandbox.js');
+      const { recordBootstrapped } = await import('../../sandbox/state.js');
       recordBootstrapped(io.cwd, planned.accounts);
     }
     return ExitCode.ok;

@@ -1,5 +1,5 @@
 import { ExitCode } from '../../errors.js';
-import { stopSandbox } from '../../sandbox/sandbox.js';
+import { stopSandbox } from '../../sandbox/state.js';
 import type { Io } from '../io.js';
 import type { CliOptions } from '../options.js';
 

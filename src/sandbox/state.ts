@@ -1,0 +1,69 @@
+/**
+ * The sandbox's state file (.orgvend/sandbox/state.json) and what needs only it: reading,
+ * recording the accounts the worker serves, stopping. No AWS SDK here, so sandbox-stop is quick.
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HandlerConfig } from '../handlers/context.js';
+import type { AccountRole } from '../protocol/requests.js';
+
+export interface SandboxState {
+  version: 1;
+  endpoint: string;
+  region: string;
+  motoPid: number;
+  workerPid?: number;
+  /** Hash of accounts.yml's organization section the sandbox was built from. */
+  topology: string;
+  organizationId: string;
+  /** DSL account id → emulator account id (moto cannot choose the ids of new accounts). */
+  ids: Record<string, string>;
+  /** Accounts carrying the bootstrap stack, whose request queues the worker serves. */
+  accounts: { id: string; roles: AccountRole[] }[];
+  handler: Pick<HandlerConfig, 'cicdAccountId' | 'eventSource' | 'eventBus' | 'hasDelegatedAdmin'>;
+}
+
+export const sandboxDir = (cwd: string) => join(cwd, '.orgvend', 'sandbox');
+export const statePath = (cwd: string) => join(sandboxDir(cwd), 'state.json');
+
+export function readSandboxState(cwd: string): SandboxState | undefined {
+  const path = statePath(cwd);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as SandboxState) : undefined;
+}
+
+export function writeState(cwd: string, state: SandboxState): void {
+  writeFileSync(statePath(cwd), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+export function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** After `bootstrap --sandbox`: the worker serves every account that carries the stack now (it rereads the state). */
+export function recordBootstrapped(cwd: string, accounts: readonly { id: string; roles: AccountRole[] }[]): void {
+  const state = readSandboxState(cwd);
+  if (!state) return;
+  writeState(cwd, { ...state, accounts: accounts.map((a) => ({ id: a.id, roles: a.roles })) });
+}
+
+/** Stop the worker and moto and forget the sandbox. Returns false when none was running. */
+export function stopSandbox(cwd: string): boolean {
+  const state = readSandboxState(cwd);
+  if (!state) return false;
+  for (const pid of [state.workerPid, state.motoPid]) {
+    if (!alive(pid)) continue;
+    try {
+      process.kill(-pid!, 'SIGTERM'); // the process group: moto's server and what it started
+    } catch {
+      process.kill(pid!, 'SIGTERM');
+    }
+  }
+  rmSync(statePath(cwd), { force: true });
+  return true;
+}
