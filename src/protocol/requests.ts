@@ -65,6 +65,9 @@ export const OrgUnit = z.object({
 });
 export type OrgUnit = z.infer<typeof OrgUnit>;
 
+/** The root, the OU tree and the management account, as LIST_OUS and LIST_ACCOUNTS give them. */
+const OrganizationShape = z.object({ root_id: z.string(), organization_id: z.string(), management_account_id: AccountIdString, ous: z.array(OrgUnit) });
+
 const PolicyNameString = z.string().regex(/^[A-Za-z0-9_+=,.@-]{1,128}$/, 'a policy name');
 
 export const OrgPolicy = z.object({
@@ -124,7 +127,7 @@ export const REQUESTS = {
     timeoutSeconds: 300,
     permissions: ['organizations:DescribeOrganization', 'organizations:ListRoots', 'organizations:ListOrganizationalUnitsForParent'],
     payload: z.strictObject({}),
-    result: z.object({ root_id: z.string(), organization_id: z.string(), management_account_id: AccountIdString, ous: z.array(OrgUnit) }),
+    result: OrganizationShape,
   }),
   LIST_ACCOUNTS: spec({
     route: 'management',
@@ -138,7 +141,8 @@ export const REQUESTS = {
       'organizations:ListTagsForResource',
     ],
     payload: z.strictObject({}),
-    result: z.object({ accounts: z.array(OrgAccount) }),
+    // The tree it walks to find the accounts comes along, so the live state is one read.
+    result: OrganizationShape.extend({ accounts: z.array(OrgAccount) }),
   }),
   CREATE_OU: spec({
     route: 'management',

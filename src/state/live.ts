@@ -20,7 +20,7 @@ export interface Live {
 }
 
 export async function readLive(transport: Transport): Promise<Live> {
-  const [tree, { accounts }] = await Promise.all([transport.request('LIST_OUS', {}), transport.request('LIST_ACCOUNTS', {})]);
+  const { accounts, ...tree } = await transport.request('LIST_ACCOUNTS', {});
   const pathOf = new Map(tree.ous.map((ou) => [ou.id, ou.path]));
   return {
     organizationId: tree.organization_id,
