@@ -22,8 +22,8 @@ export interface PlanActionSpec<L> {
   readLive(transport: Transport): Promise<L>;
   /** Pure. A saved plan is applied only while this gives the same `basis.live`. */
   plan(live: L): Plan;
-  /** Sentences for each limit the plan exceeds; the run stops if there is any. */
-  violations(plan: Plan): string[];
+  /** Sentences for each limit the plan exceeds; the run stops if there is any. Absent: none. */
+  violations?(plan: Plan, live: L): string[];
   execute(plan: Plan, transport: Transport, hooks: Progress): Promise<Map<string, StepResult>>;
 }
 
@@ -60,7 +60,7 @@ export async function runPlanAction<L>(options: CliOptions, io: Io, runtime: Run
   io.stdout.write(options.format === 'json' ? planJson(plan) : options.format === 'markdown' ? renderPlanMarkdown(plan) : renderPlanText(plan, out));
   if (options.out) writeFileSync(resolve(io.cwd, options.out), planJson(plan));
 
-  const violations = spec.violations(plan);
+  const violations = spec.violations?.(plan, live) ?? [];
   if (violations.length) {
     for (const violation of violations) io.stderr.write(`${err.red('error:')} ${violation}\n`);
     io.stderr.write('Nothing was changed.\n');

@@ -51,13 +51,10 @@ async function runSettingsAction<S>(
   }
 }
 
-const noLimits = () => [];
-
 export function putContacts(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
   return runSettingsAction(options, io, hooks, undefined, (desired) => ({
     readLive: (transport) => readSettings(transport, desired, options, wantsContacts, readContacts),
     plan: ({ live, settings }) => planContacts(desired, live, settings, { only: options.account }),
-    violations: noLimits,
     execute: (plan, transport, progress) => executeContactsPlan(plan, transport, progress),
   }));
 }
@@ -67,7 +64,6 @@ export function enableRegion(options: CliOptions, io: Io, hooks: RuntimeHooks, l
   return runSettingsAction(options, io, hooks, loaded, (desired) => ({
     readLive: (transport) => readSettings(transport, desired, options, wantsRegions, readRegions),
     plan: ({ live, settings }) => planRegions(desired, live, settings, { only: options.account }),
-    violations: noLimits,
     execute: (plan, transport, progress) => executeRegionPlan(plan, desired.organization, transport, progress),
   }));
 }

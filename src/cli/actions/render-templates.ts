@@ -66,7 +66,6 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
         return { ...rendered, published: await readPublished(cicd, org, rendered.templates) };
       },
       plan: ({ templates, published, notes }) => planUploads(org, templates, published, [...notes]),
-      violations: () => [],
       execute: (plan, _transport, progress) => executeUploads(plan, cicd, rendered!.templates, progress),
     });
   } finally {
