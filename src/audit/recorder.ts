@@ -5,6 +5,7 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { ErrorCode } from '../protocol/envelope.js';
 
 export interface AuditEntry {
   at: string;
@@ -15,7 +16,7 @@ export interface AuditEntry {
   account?: string;
   dryrun?: boolean;
   duration_ms?: number;
-  outcome?: 'ok' | 'failed' | 'rejected' | 'timeout' | 'unsupported';
+  outcome?: 'ok' | ErrorCode;
   message?: string;
 }
 

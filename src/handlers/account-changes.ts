@@ -2,7 +2,6 @@
 import {
   CloseAccountCommand,
   DescribeAccountCommand,
-  MoveAccountCommand,
   TagResourceCommand,
   UntagResourceCommand,
   type OrganizationsClient,
@@ -10,15 +9,7 @@ import {
 import type { PayloadOf, ResultOf } from '../protocol/requests.js';
 import type { Handler } from './context.js';
 import { tagsOf } from './organization-tree.js';
-import { parentOf, refuseManagementAccount, requireOu } from './organization-units.js';
-
-async function moveTo(client: OrganizationsClient, accountId: string, path: string, dryrun: boolean) {
-  const [from, to] = await Promise.all([parentOf(client, accountId), requireOu(client, path)]);
-  if (from === to) return { from, to, outcome: 'already-there' as const };
-  if (dryrun) return { from, to, outcome: 'would-move' as const };
-  await client.send(new MoveAccountCommand({ AccountId: accountId, SourceParentId: from, DestinationParentId: to }));
-  return { from, to, outcome: 'moved' as const };
-}
+import { moveTo, refuseManagementAccount } from './organization-units.js';
 
 async function setTags(client: OrganizationsClient, accountId: string, set: Record<string, string>, remove: readonly string[], dryrun: boolean) {
   const live = await tagsOf(client, accountId);

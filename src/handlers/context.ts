@@ -1,5 +1,6 @@
 /** What a handler knows about where it runs, and what it is given for one request. */
 import type { AccountClients } from '../aws/clients.js';
+import type { ErrorCode } from '../protocol/envelope.js';
 import type { AccountRole } from '../protocol/requests.js';
 
 export interface HandlerConfig {
@@ -38,7 +39,7 @@ export type Handler<P, R> = (payload: P, context: HandlerContext) => Promise<R>;
 /** An error a handler raises on purpose, with the reply code to use. */
 export class HandlerError extends Error {
   constructor(
-    readonly code: 'rejected' | 'failed' | 'timeout' | 'unsupported',
+    readonly code: ErrorCode,
     message: string,
     readonly awsError?: string,
   ) {

@@ -10,7 +10,6 @@ import { createHash } from 'node:crypto';
 import {
   CreateAccountCommand,
   DescribeCreateAccountStatusCommand,
-  MoveAccountCommand,
   TagResourceCommand,
   paginateListCreateAccountStatus,
   type CreateAccountStatus,
@@ -19,7 +18,7 @@ import {
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { LEDGER_PREFIX, type PayloadOf, type ResultOf } from '../protocol/requests.js';
 import { HandlerError, type Handler, type HandlerContext } from './context.js';
-import { parentOf, requireOu } from './organization-units.js';
+import { moveTo, requireOu } from './organization-units.js';
 
 type Payload = PayloadOf<'CREATE_ACCOUNT'>;
 
@@ -64,6 +63,7 @@ function failureMessage(reason: string | undefined, payload: Payload): string {
     case 'EMAIL_ALREADY_EXISTS':
       return `an AWS account with the email ${payload.email} exists already, outside this organization or closed; give ${payload.name} another email, or invite that account into the organization and run the plan again to adopt it`;
     case 'ACCOUNT_LIMIT_EXCEEDED':
+    case 'ACCOUNT_NUMBER_LIMIT_EXCEEDED':
       return 'the organization has as many accounts as its quota allows; ask AWS Support to raise it';
     case 'ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED':
       return 'AWS limits how many accounts an organization may create in a day (new organizations very few); run again tomorrow or ask AWS Support to raise the limit';
@@ -118,8 +118,7 @@ async function startCreation(client: OrganizationsClient, payload: Payload): Pro
   } catch (error) {
     const reason = (error as { Reason?: string }).Reason;
     if ((error as Error).name === 'ConstraintViolationException' && reason) {
-      const mapped = reason === 'ACCOUNT_NUMBER_LIMIT_EXCEEDED' ? 'ACCOUNT_LIMIT_EXCEEDED' : reason;
-      throw new HandlerError('failed', failureMessage(mapped, payload), `ConstraintViolationException: ${reason}`);
+      throw new HandlerError('failed', failureMessage(reason, payload), `ConstraintViolationException: ${reason}`);
     }
     throw error;
   }
@@ -127,10 +126,9 @@ async function startCreation(client: OrganizationsClient, payload: Payload): Pro
 
 /** Put a new account where it belongs, with its tags. Safe to repeat. */
 async function settle(client: OrganizationsClient, accountId: string, payload: Payload): Promise<void> {
-  const [from, to] = await Promise.all([parentOf(client, accountId), requireOu(client, payload.ou_path)]);
   const tags = Object.entries(payload.tags).map(([Key, Value]) => ({ Key, Value }));
   if (tags.length) await client.send(new TagResourceCommand({ ResourceId: accountId, Tags: tags }));
-  if (from !== to) await client.send(new MoveAccountCommand({ AccountId: accountId, SourceParentId: from, DestinationParentId: to }));
+  await moveTo(client, accountId, payload.ou_path, false);
 }
 
 export const createAccount: Handler<Payload, ResultOf<'CREATE_ACCOUNT'>> = async (payload, context) => {

@@ -2,6 +2,7 @@
 import {
   CreateOrganizationalUnitCommand,
   ListParentsCommand,
+  MoveAccountCommand,
   ListRootsCommand,
   paginateListOrganizationalUnitsForParent,
   type OrganizationsClient,
@@ -68,6 +69,15 @@ export async function parentOf(client: OrganizationsClient, accountId: string): 
   const id = Parents?.[0]?.Id;
   if (!id) throw new HandlerError('failed', `account ${accountId} has no parent: is it in this organization?`);
   return id;
+}
+
+/** Into the OU at `path`, from wherever it is; nothing when it is there already. */
+export async function moveTo(client: OrganizationsClient, accountId: string, path: string, dryrun: boolean) {
+  const [from, to] = await Promise.all([parentOf(client, accountId), requireOu(client, path)]);
+  if (from === to) return { from, to, outcome: 'already-there' as const };
+  if (dryrun) return { from, to, outcome: 'would-move' as const };
+  await client.send(new MoveAccountCommand({ AccountId: accountId, SourceParentId: from, DestinationParentId: to }));
+  return { from, to, outcome: 'moved' as const };
 }
 
 /** orgvend never moves, tags, retires or closes the management account. */
