@@ -12,7 +12,9 @@ import { startWorker } from '../src/handlers/worker.js';
 import { planAccounts } from '../src/plan/accounts.js';
 import { startMoto } from '../src/sandbox/moto.js';
 import { createSandboxOrganization, withSandboxIds } from '../src/sandbox/organization.js';
-import { sandboxFactory, sandboxHandlerConfig } from '../src/sandbox/sandbox.js';
+import { handlerConfig } from '../src/handlers/context.js';
+import { sandboxFactory } from '../src/sandbox/sandbox.js';
+import { busTopology } from '../src/transport/transport.js';
 import { readLive } from '../src/state/live.js';
 import { EventBridgeTransport } from '../src/transport/eventbridge.js';
 import { generateDsl } from './generate-dsl.js';
@@ -49,15 +51,14 @@ try {
   const handlerCalls: AwsCall[] = [];
   const workerFactory = sandboxFactory(moto.endpoint, desired.organization.home_region, (c) => handlerCalls.push(c));
   const worker = startWorker({ factory: workerFactory, recorder: new MemoryRecorder(), waitSeconds: 20 });
-  const state = { handler: { cicdAccountId: desired.organization.cicd_account_id, eventSource: desired.organization.event_source, eventBus: desired.organization.event_bus, hasDelegatedAdmin: false } };
-  for (const account of bootstrapAccounts(env)) worker.add(sandboxHandlerConfig(state as never, { id: account.id, roles: account.roles }));
+  for (const account of bootstrapAccounts(env)) worker.add(handlerConfig(desired.organization, account.id, account.roles, { senderCheck: 'emulator', handlerVersion: 'bench' }));
 
   const cliCalls: AwsCall[] = [];
   const cliFactory = sandboxFactory(moto.endpoint, desired.organization.home_region, (c) => cliCalls.push(c));
   const org = desired.organization;
   const transport = new EventBridgeTransport(
     cliFactory.forAccount(org.cicd_account_id),
-    { eventBus: org.event_bus, eventSource: org.event_source, replyQueue: org.reply_queue, cicdAccountId: org.cicd_account_id, managementAccountId: org.management_account_id },
+    busTopology(org),
     false,
     new MemoryRecorder(),
   );

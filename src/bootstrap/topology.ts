@@ -50,6 +50,11 @@ export function auditBusName(org: Organization): string {
   return `${org.event_bus}-audit`;
 }
 
+/** The roles an account plays: a core account's, else a member's. */
+export function rolesOf(org: Organization, account: string): AccountRole[] {
+  return coreAccounts(org).find((a) => a.id === account)?.roles ?? ['member'];
+}
+
 /** A member account's bootstrap: no role but answering requests addressed to it. */
 export function memberAccount(id: string): BootstrapAccount {
   return { id, roles: ['member'], isCicd: false, isAudit: false };

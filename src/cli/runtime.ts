@@ -6,7 +6,9 @@
 import { join, dirname, resolve } from 'node:path';
 import { FileRecorder } from '../audit/recorder.js';
 import { ClientFactory, type AwsCall } from '../aws/clients.js';
+import { rolesOf } from '../bootstrap/topology.js';
 import type { Desired } from '../config/resolve.js';
+import { handlerConfig } from '../handlers/context.js';
 import type { SandboxState } from '../sandbox/state.js';
 import type { Organization } from '../config/schema.js';
 import { EventBridgeTransport } from '../transport/eventbridge.js';
@@ -92,16 +94,7 @@ function directTransport(factory: ClientFactory, org: Organization, execute: boo
   return new InProcessTransport(
     busTopology(org),
     {
-      configFor: (account) => ({
-        accountId: account,
-        roles: account === org.management_account_id ? ['management'] : account === org.delegated_admin_account_id ? ['delegated-admin', 'member'] : ['member'],
-        cicdAccountId: org.cicd_account_id,
-        eventSource: org.event_source,
-        eventBus: org.event_bus,
-        hasDelegatedAdmin: org.delegated_admin_account_id !== undefined,
-        senderCheck: 'strict',
-        handlerVersion: 'direct',
-      }),
+      configFor: (account) => handlerConfig(org, account, rolesOf(org, account), { senderCheck: 'strict', handlerVersion: 'direct' }),
       clientsFor: (account) => factory.forAccount(account),
     },
     execute,

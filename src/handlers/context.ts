@@ -1,5 +1,6 @@
 /** What a handler knows about where it runs, and what it is given for one request. */
 import type { AccountClients } from '../aws/clients.js';
+import type { Organization } from '../config/schema.js';
 import type { ErrorCode } from '../protocol/envelope.js';
 import type { AccountRole } from '../protocol/requests.js';
 
@@ -21,6 +22,19 @@ export interface HandlerConfig {
    */
   senderCheck: 'strict' | 'emulator';
   handlerVersion: string;
+}
+
+/** The configuration of the handler in `account` of this organization. */
+export function handlerConfig(org: Organization, account: string, roles: AccountRole[], how: Pick<HandlerConfig, 'senderCheck' | 'handlerVersion'>): HandlerConfig {
+  return {
+    accountId: account,
+    roles,
+    cicdAccountId: org.cicd_account_id,
+    eventSource: org.event_source,
+    eventBus: org.event_bus,
+    hasDelegatedAdmin: org.delegated_admin_account_id !== undefined,
+    ...how,
+  };
 }
 
 export interface HandlerContext {

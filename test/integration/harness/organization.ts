@@ -11,7 +11,7 @@ import { applyBootstrap, planBootstrap, type BootstrapEnv, type BootstrapPlan } 
 import { runCli } from '../../../src/cli/run.js';
 import { parseConfig } from '../../../src/config/load.js';
 import type { Desired } from '../../../src/config/resolve.js';
-import type { HandlerConfig } from '../../../src/handlers/context.js';
+import { handlerConfig as buildHandlerConfig, type HandlerConfig } from '../../../src/handlers/context.js';
 import { startWorker, type Worker } from '../../../src/handlers/worker.js';
 import { createSandboxOrganization, withSandboxIds } from '../../../src/sandbox/organization.js';
 import { sandboxFactory } from '../../../src/sandbox/sandbox.js';
@@ -65,17 +65,7 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
   const handlerConfig = (account: string, overrides: Partial<HandlerConfig> = {}): HandlerConfig => {
     const bootstrapped = accounts.find((a) => a.id === account);
     if (!bootstrapped) throw new Error(`account ${account} carries no bootstrap stack`);
-    return {
-      accountId: account,
-      roles: bootstrapped.roles,
-      cicdAccountId: org.cicd_account_id,
-      eventSource: org.event_source,
-      eventBus: org.event_bus,
-      hasDelegatedAdmin: org.delegated_admin_account_id !== undefined,
-      senderCheck: 'emulator',
-      handlerVersion: 'test',
-      ...overrides,
-    };
+    return { ...buildHandlerConfig(org, account, bootstrapped.roles, { senderCheck: 'emulator', handlerVersion: 'test' }), ...overrides };
   };
 
   return {
