@@ -39,6 +39,12 @@ function readPlanFile(path: string): Plan {
   return parsed.data as Plan;
 }
 
+/** The plan on stdout, in the format asked for. */
+export function writePlan(io: Io, options: CliOptions, plan: Plan): void {
+  const text = () => renderPlanText(plan, style(wantsColor(io.stdout, io.env)));
+  io.stdout.write(options.format === 'json' ? planJson(plan) : options.format === 'markdown' ? renderPlanMarkdown(plan) : text());
+}
+
 export async function runPlanAction<L>(options: CliOptions, io: Io, runtime: Runtime, spec: PlanActionSpec<L>): Promise<ExitCode> {
   const out = style(wantsColor(io.stdout, io.env));
   const err = style(wantsColor(io.stderr, io.env));
@@ -57,7 +63,7 @@ export async function runPlanAction<L>(options: CliOptions, io: Io, runtime: Run
     plan = spec.plan(live);
   }
 
-  io.stdout.write(options.format === 'json' ? planJson(plan) : options.format === 'markdown' ? renderPlanMarkdown(plan) : renderPlanText(plan, out));
+  writePlan(io, options, plan);
   if (options.out) writeFileSync(resolve(io.cwd, options.out), planJson(plan));
 
   const violations = spec.violations?.(plan, live) ?? [];

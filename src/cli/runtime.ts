@@ -5,7 +5,7 @@
  */
 import { join, dirname, resolve } from 'node:path';
 import { FileRecorder } from '../audit/recorder.js';
-import { ClientFactory, type AwsCall } from '../aws/clients.js';
+import { ClientFactory, type AccountClients, type AwsCall } from '../aws/clients.js';
 import { rolesOf } from '../bootstrap/topology.js';
 import type { Desired } from '../config/resolve.js';
 import { handlerConfig } from '../handlers/context.js';
@@ -26,6 +26,8 @@ export interface Runtime {
   repoDir: string;
   sandbox?: SandboxState;
   recorder: FileRecorder;
+  /** Clients of the account the CLI runs in, the CICD account: its own credentials in AWS, that account's in the sandbox. */
+  cicd: AccountClients;
   /** The bus to the acting accounts, signed as the CICD account. */
   transport(): Transport;
   log(line: string): void;
@@ -60,21 +62,21 @@ export async function openRuntime(options: CliOptions, io: Io, hooks: RuntimeHoo
   const recorder = new FileRecorder(join(io.cwd, '.orgvend', 'runs', `${timestamp()}-${options.action}.jsonl`));
   let transport: Transport | undefined;
   const org = desired.organization;
+  const cicd = factory.forAccount(sandbox ? org.cicd_account_id : undefined);
   return {
     desired,
     factory,
     repoDir,
     sandbox,
     recorder,
+    cicd,
     log,
     transport() {
       if (!transport && options.direct) {
         transport = directTransport(factory, org, Boolean(options.execute), recorder);
       }
       if (!transport) {
-        // The CLI runs in the CICD account: its own credentials in AWS, that account's in the sandbox.
-        const clients = factory.forAccount(sandbox ? org.cicd_account_id : undefined);
-        transport = new EventBridgeTransport(clients, busTopology(org), Boolean(options.execute), recorder, { log });
+        transport = new EventBridgeTransport(cicd, busTopology(org), Boolean(options.execute), recorder, { log });
       }
       return transport;
     },

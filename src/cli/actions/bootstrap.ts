@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import { applyBootstrap, planBootstrap, type BootstrapEnv } from '../../bootstrap/bootstrap.js';
 import { ExitCode } from '../../errors.js';
-import { renderPlanMarkdown, planJson, renderPlanText } from '../../views/plan.js';
-import { style } from '../../views/style.js';
-import { wantsColor, type Io } from '../io.js';
+import type { Io } from '../io.js';
 import type { CliOptions } from '../options.js';
+import { writePlan } from '../plan-action.js';
 import { openRuntime, type RuntimeHooks } from '../runtime.js';
 
 export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
@@ -24,8 +23,7 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
       env.lambda = await handlerCode(desired.organization, factory, Boolean(options.execute), runtime.log);
     }
     const planned = await planBootstrap(env);
-    const s = style(wantsColor(io.stdout, io.env));
-    io.stdout.write(options.format === 'json' ? planJson(planned.plan) : options.format === 'markdown' ? renderPlanMarkdown(planned.plan) : renderPlanText(planned.plan, s));
+    writePlan(io, options, planned.plan);
     if (!options.execute || !planned.plan.changes.length) return ExitCode.ok;
     const results = await applyBootstrap(env, planned);
     runtime.log(`bootstrap: ${Object.entries(results).map(([a, r]) => `${a} ${r}`).join(', ')}`);

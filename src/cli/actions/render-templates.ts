@@ -42,8 +42,7 @@ async function renderAndCheck(runtime: Runtime, io: Io, transport: Transport): P
   if (problems.length) throw new InputError(problems);
   const linted = await cfnLint(templates.map(pathOf), shown);
   if (linted.length) throw new InputError(linted);
-  const cicd = runtime.factory.forAccount(runtime.sandbox ? desired.organization.cicd_account_id : undefined);
-  const validated = await validateWithCloudFormation(cicd, templates, (t) => shown(pathOf(t)));
+  const validated = await validateWithCloudFormation(runtime.cicd, templates, (t) => shown(pathOf(t)));
   if (validated.diagnostics.length) throw new InputError(validated.diagnostics);
 
   const uncreated = context.accounts.filter((a) => a.id === null).map((a) => a.name);
@@ -57,7 +56,7 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
   const runtime = await openRuntime(options, io, hooks);
   try {
     const org = runtime.desired.organization;
-    const cicd = runtime.factory.forAccount(runtime.sandbox ? org.cicd_account_id : undefined);
+    const { cicd } = runtime;
     let rendered: Awaited<ReturnType<typeof renderAndCheck>> | undefined;
     return await runPlanAction<{ templates: RenderedTemplate[]; notes: string[]; published: Published }>(options, io, runtime, {
       readLive: async (transport) => {
