@@ -7,7 +7,7 @@
  */
 import { MANAGED_BY } from '../config/identity-tags.js';
 import { ouAncestors, type Desired } from '../config/resolve.js';
-import { evaluate, type Level, type NamedPolicy, type PolicyDocument } from '../scp/evaluate.js';
+import { evaluate, hasAllow, type Level, type NamedPolicy, type PolicyDocument } from '../scp/evaluate.js';
 import { FULL_AWS_ACCESS, STAGED_SUFFIX, parseContent, type DesiredPolicy, type DesiredScps, type LiveScps } from '../scp/model.js';
 import type { Live } from '../state/live.js';
 import { digest } from './digest.js';
@@ -167,7 +167,7 @@ function checkTargets(after: Attachments, limit: number, managed: ReadonlySet<st
     if (policies.size > limit) {
       problems.push(`${target} would carry ${policies.size} policies (${[...policies.keys()].join(', ')}), over organization.limits.scp_max_per_target (${limit})`);
     }
-    const allows = [...policies.values()].some((d) => d === undefined || [d.Statement].flat().some((s) => s.Effect === 'Allow'));
+    const allows = [...policies.values()].some((d) => d === undefined || hasAllow(d));
     if (!allows) problems.push(`${target} would be left with no policy that allows anything: nothing would work in its accounts`);
   }
   return problems;

@@ -68,6 +68,9 @@ function all(answers: readonly Applies[]): Applies {
 const listOf = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 const statementsOf = (document: PolicyDocument) => listOf(document.Statement);
 
+/** Whether a policy allows anything at all: a target with no such policy allows nothing. */
+export const hasAllow = (document: PolicyDocument) => statementsOf(document).some((s) => s.Effect === 'Allow');
+
 /** Compiled patterns: the same few hundred are matched for every account and sample. */
 const compiled = new Map<string, RegExp>();
 

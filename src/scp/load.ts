@@ -15,7 +15,7 @@ import { didYouMean } from '../config/suggest.js';
 import { YamlSource } from '../config/yaml-source.js';
 import { NAMES } from '../protocol/names.js';
 import { regionsDeniedByScps } from './regions-check.js';
-import type { PolicyDocument } from './evaluate.js';
+import { hasAllow, type PolicyDocument } from './evaluate.js';
 import { FULL_AWS_ACCESS, type DesiredPolicy, type DesiredScps } from './model.js';
 import { minify, validatePolicyDocument } from './validate.js';
 
@@ -164,7 +164,7 @@ export async function loadScps(desired: Desired, repoDir: string, config: YamlSo
         hint: 'merge policies: one policy may hold many statements',
       });
     }
-    const allows = fullAwsAccess.includes(target) || attached.some((p) => [p.document.Statement].flat().some((s) => s.Effect === 'Allow'));
+    const allows = fullAwsAccess.includes(target) || attached.some((p) => hasAllow(p.document));
     if (!allows) {
       configProblem({
         code: 'scp-no-allow',

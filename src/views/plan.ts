@@ -24,6 +24,16 @@ function tagDiff(before: Record<string, string | null>, after: Record<string, st
     .join(', ');
 }
 
+const diffs = new WeakMap<Change, ReturnType<typeof statementDiff>>();
+/** An scp.update's statement diff, computed once for the line and the body that show it. */
+function changeDiff(change: Change): ReturnType<typeof statementDiff> {
+  if (!diffs.has(change)) {
+    const { before, after } = change as { before: { document: unknown }; after: { document: unknown } };
+    diffs.set(change, statementDiff(before.document, after.document));
+  }
+  return diffs.get(change)!;
+}
+
 /** What the change does, in a few words. */
 export function describeChange(change: Change): string {
   const before = (change.before ?? {}) as Fields;
@@ -46,7 +56,7 @@ export function describeChange(change: Change): string {
     case 'scp.create':
       return `${after.characters} characters, from ${after.file}`;
     case 'scp.update': {
-      const diff = statementDiff(before.document, after.document);
+      const diff = changeDiff(change);
       const symbol = { added: '+', removed: '-', changed: '~' } as const;
       return `${diff.map((d) => `${symbol[d.kind]}${d.sid}`).join(' ') || 'description'}, ${after.characters} characters`;
     }
@@ -136,8 +146,7 @@ export function renderPlanText(plan: Plan, s: Style): string {
     const head = `${colourOf(symbol, s)(`${symbol} ${type.padEnd(typeWidth)}`)}  ${s.bold(target.padEnd(targetWidth))}  ${detail}  ${s.dim(`(${reason})`)}`;
     const body: string[] = [];
     if (change.type === 'scp.update') {
-      const { before, after } = change as { before: { document: unknown }; after: { document: unknown } };
-      for (const d of statementDiff(before.document, after.document)) {
+      for (const d of changeDiff(change)) {
         body.push(`      ${d.kind} ${d.sid}:`, ...d.lines.map((l) => `        ${l.startsWith('+') ? s.green(l) : s.red(l)}`));
       }
     }
@@ -175,9 +184,8 @@ export function renderPlanMarkdown(plan: Plan): string {
   }
   const updates = plan.changes.filter((c) => c.type === 'scp.update');
   for (const change of updates) {
-    const { before, after } = change as { before: { document: unknown }; after: { document: unknown } };
     lines.push(`<details><summary>${cell(change.target)}: what changes</summary>`, '', '```diff');
-    for (const d of statementDiff(before.document, after.document)) lines.push(`# ${d.kind} ${d.sid}`, ...d.lines);
+    for (const d of changeDiff(change)) lines.push(`# ${d.kind} ${d.sid}`, ...d.lines);
     lines.push('```', '', '</details>', '');
   }
   if (plan.preview?.length) lines.push('**Preview**', '', ...previewLines(plan.preview).map((l) => `- ${cell(l)}`), '');
