@@ -31,6 +31,8 @@ export interface TemplateRepository extends Omit<EcrRepository, 'pull'> {
   pull_account_ids: string[];
   /** DSL names of those accounts, created or not. */
   pull_accounts: string[];
+  /** The existing ones as principals: id and DSL name, by id. */
+  pull_principals: { id: string; name: string }[];
 }
 
 export interface TemplateContext {
@@ -72,9 +74,9 @@ function templateAccount(entry: DesiredAccount, id: string | undefined): Templat
 }
 
 /** Accounts a pull rule names: every one of its keys must match (an absent key matches all). */
-function pullers(repo: EcrRepository, accounts: readonly TemplateAccount[]): TemplateAccount[] {
+function pullers(pull: EcrRepository['pull'], accounts: readonly TemplateAccount[]): TemplateAccount[] {
   return accounts.filter((a) =>
-    repo.pull.some((rule) => (!rule.services || rule.services.includes(a.service)) && (!rule.environments || (a.environment !== null && rule.environments.includes(a.environment)))),
+    pull.some((rule) => (!rule.services || rule.services.includes(a.service)) && (!rule.environments || (a.environment !== null && rule.environments.includes(a.environment)))),
   );
 }
 
@@ -95,13 +97,10 @@ export function templateContext(desired: Desired, ids: ReadonlyMap<string, strin
     identity_account: named(org.identity_account),
     logs_account: named(org.logs_account),
     dns_account: named(org.dns_account),
-    ecr_repositories: desired.ecrRepositories.map(({ pull: _pull, ...repo }) => {
-      const pulling = pullers({ ...repo, pull: _pull }, accounts);
-      return {
-        ...repo,
-        pull_accounts: pulling.map((a) => a.name),
-        pull_account_ids: [...new Set(pulling.flatMap((a) => (a.id ? [a.id] : [])))].sort(),
-      };
+    ecr_repositories: desired.ecrRepositories.map(({ pull, ...repo }) => {
+      const pulling = pullers(pull, accounts);
+      const principals = pulling.filter((a) => a.id !== null).map((a) => ({ id: a.id!, name: a.name })).sort((a, b) => a.id.localeCompare(b.id));
+      return { ...repo, pull_accounts: pulling.map((a) => a.name), pull_account_ids: principals.map((p) => p.id), pull_principals: principals };
     }),
   };
 }
