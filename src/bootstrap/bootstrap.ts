@@ -110,7 +110,7 @@ export async function planBootstrap(env: BootstrapEnv): Promise<BootstrapPlan> {
       target: `${NAMES.stack} in ${account.id} (${account.isCicd ? 'cicd' : account.isAudit ? 'audit' : account.roles.join(', ')})`,
       reason: action === 'create' ? 'missing-in-account' : 'template-changed',
       before: state.template ? { status: state.status, template_sha256: sha256(state.template).slice(0, 12) } : null,
-      after: { template_sha256: sha256(template).slice(0, 12) },
+      after: { template_sha256: tag },
     });
   }
   const live = delegated?.live ? `${orgId} ${JSON.stringify(delegated.live)}` : orgId;
