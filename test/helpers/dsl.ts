@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { parseConfig, type ConfigResult } from '../../src/config/load.js';
+import type { Desired } from '../../src/config/resolve.js';
 
 export const MINIMAL_PATH = new URL('../fixtures/valid/minimal.yml', import.meta.url);
 export const EXAMPLE_PATH = new URL('../../accounts.yml', import.meta.url);
@@ -21,6 +22,13 @@ export function dslText(changes: [path: (string | number)[], value: unknown][] =
 
 export function parse(changes: Parameters<typeof dslText>[0] = [], base?: string): ConfigResult {
   return parseConfig('accounts.yml', dslText(changes, base));
+}
+
+/** The resolved DSL of `dslText(changes, base)`; throws when that is invalid. */
+export function desiredOf(changes: Parameters<typeof dslText>[0] = [], base?: string): Desired {
+  const result = parse(changes, base);
+  if (!result.desired) throw new Error(JSON.stringify(result.diagnostics));
+  return result.desired;
 }
 
 export function errorsOf(result: ConfigResult) {

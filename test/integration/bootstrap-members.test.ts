@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { NAMES } from '../../src/protocol/names.js';
 import { dslText } from '../helpers/dsl.js';
 import { isMutating } from '../helpers/mutating.js';
-import { ciCli, createTestOrganization, type TestOrganization } from './harness/organization.js';
+import { ciCli, createTestOrganization, managedIds, type TestOrganization } from './harness/organization.js';
 
 const DSL = dslText();
 let org: TestOrganization;
@@ -25,8 +25,7 @@ beforeAll(async () => {
   org.startWorker();
   ({ cli } = await ciCli(org, DSL));
   expect((await cli('--action', 'sync-accounts', '--execute')).code).toBe(0);
-  const { accounts } = await org.transport().request('LIST_ACCOUNTS', {});
-  ids = Object.fromEntries(accounts.filter((a) => a.tags['orgvend:name']).map((a) => [a.tags['orgvend:name']!, a.id]));
+  ids = await managedIds(org);
   const organizations = await org.factory.forAccount(org.desired.organization.management_account_id).client('organizations');
   unmanaged = (await organizations.send(new CreateAccountCommand({ AccountName: 'legacy', Email: 'legacy@example.com' }))).CreateAccountStatus!.AccountId!;
 });

@@ -8,7 +8,7 @@ import { GetAlternateContactCommand, PutAlternateContactCommand } from '@aws-sdk
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dslText } from '../helpers/dsl.js';
 import { isMutating } from '../helpers/mutating.js';
-import { ciCli, createTestOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
+import { ciCli, createTestOrganization, managedIds, type CiCli, type TestOrganization } from './harness/organization.js';
 
 let org: TestOrganization;
 let workspace: CiCli['workspace'];
@@ -25,8 +25,7 @@ beforeAll(async () => {
   org.startWorker();
   ({ workspace, calls: cliCalls, cli } = await ciCli(org, DSL));
   expect((await cli('--action', 'sync-accounts', '--execute')).code).toBe(0);
-  const { accounts } = await org.transport().request('LIST_ACCOUNTS', {});
-  ids = Object.fromEntries(accounts.filter((a) => a.tags['orgvend:name']).map((a) => [a.tags['orgvend:name']!, a.id]));
+  ids = await managedIds(org);
 });
 
 afterAll(async () => {

@@ -107,6 +107,12 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
   };
 }
 
+/** DSL name → account id of every account orgvend has tagged, as LIST_ACCOUNTS reads them through the bus. */
+export async function managedIds(org: TestOrganization): Promise<Record<string, string>> {
+  const { accounts } = await org.transport().request('LIST_ACCOUNTS', {});
+  return Object.fromEntries(accounts.filter((a) => a.tags['orgvend:name']).map((a) => [a.tags['orgvend:name']!, a.id]));
+}
+
 /**
  * Run the CLI as CI does in AWS, against this organization: in the CICD account (or
  * `as` another), with that account's credentials in the environment, the SDK pointed at moto by

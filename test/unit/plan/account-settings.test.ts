@@ -1,22 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/config/load.js';
 import type { Desired } from '../../../src/config/resolve.js';
 import { planContacts, planRegions } from '../../../src/plan/account-settings.js';
 import type { Change } from '../../../src/plan/plan.js';
 import type { AlternateContact, LiveContacts, RegionStatus } from '../../../src/protocol/requests.js';
 import { renderPlanMarkdown, renderPlanText } from '../../../src/views/plan.js';
 import { style } from '../../../src/views/style.js';
-import { dslText } from '../../helpers/dsl.js';
+import { desiredOf } from '../../helpers/dsl.js';
 import { liveAccountFor, liveOrg } from '../../helpers/live.js';
 
 const FOO = '500000000001';
 const DNS = '500000000002';
 
-function desired(changes: Parameters<typeof dslText>[0] = []): Desired {
-  const result = parseConfig('accounts.yml', dslText(changes));
-  if (!result.desired) throw new Error(JSON.stringify(result.diagnostics));
-  return result.desired;
-}
+const desired = desiredOf;
 const liveFor = (d: Desired, names = ['foo', 'dns']) =>
   liveOrg(
     ['Internal', 'Morgue', 'Internal/Dev', 'Internal/Infra'],

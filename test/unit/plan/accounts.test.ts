@@ -1,21 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/config/load.js';
 import type { Desired } from '../../../src/config/resolve.js';
 import { liveDigest, planAccounts } from '../../../src/plan/accounts.js';
 import { limitViolations } from '../../../src/plan/limits.js';
 import { desiredParameters } from '../../../src/plan/parameters.js';
 import { describeChange } from '../../../src/views/plan.js';
 import type { Change } from '../../../src/plan/plan.js';
-import { dslText } from '../../helpers/dsl.js';
+import { desiredOf } from '../../helpers/dsl.js';
 import { liveAccountFor, liveOrg, MANAGEMENT } from '../../helpers/live.js';
 
 const NOW = new Date('2026-11-23T10:00:00Z');
 
-function desired(changes: Parameters<typeof dslText>[0] = []): Desired {
-  const result = parseConfig('accounts.yml', dslText(changes));
-  if (!result.desired) throw new Error(JSON.stringify(result.diagnostics));
-  return result.desired;
-}
+const desired = desiredOf;
 
 const brief = (changes: Change[]) => changes.map((c) => `${c.type} ${c.target}`);
 const entry = (d: Desired, name: string) => d.accounts.find((a) => a.name === name)!;
