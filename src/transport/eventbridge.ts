@@ -8,11 +8,10 @@ import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import type { Recorder } from '../audit/recorder.js';
 import type { AccountClients } from '../aws/clients.js';
 import { RequestError } from '../errors.js';
-import type { RequestDetail } from '../protocol/envelope.js';
 import { MAX_EVENT_BYTES } from '../protocol/parts.js';
 import { REQUESTS, type PayloadOf, type RequestType, type ResultOf } from '../protocol/requests.js';
 import { ReplyCollector, type CollectorOptions } from './reply-collector.js';
-import { destinationOf, resultOf, whereToLook, type BusTopology, type RequestOptions, type Transport } from './transport.js';
+import { destinationOf, replyEntry, requestDetail, resultOf, whereToLook, type BusTopology, type RequestOptions, type Transport } from './transport.js';
 
 export class EventBridgeTransport implements Transport {
   private readonly collector: ReplyCollector;
@@ -37,14 +36,7 @@ export class EventBridgeTransport implements Transport {
     const spec = REQUESTS[type];
     const destination = destinationOf(type, this.topology, options.targetAccount);
     const nonce = randomUUID();
-    const detail: RequestDetail = {
-      nonce,
-      dryrun: !this.execute,
-      sent_at: new Date().toISOString(),
-      sender: this.topology.cicdAccountId,
-      target_account: spec.route === 'target' ? destination : undefined,
-      payload: spec.payload.parse(payload),
-    };
+    const detail = requestDetail(type, payload, nonce, destination, this.topology, this.execute, new Date());
     const body = JSON.stringify(detail);
     if (Buffer.byteLength(body) > MAX_EVENT_BYTES - 4096) throw new Error(`${type} request is too large for one event (${Buffer.byteLength(body)} bytes)`);
 
@@ -66,16 +58,7 @@ export class EventBridgeTransport implements Transport {
     this.recorder.record({ at: new Date(started).toISOString(), event: 'request', type, nonce, account: destination, dryrun: detail.dryrun });
     try {
       const answer = await reply;
-      this.recorder.record({
-        at: new Date().toISOString(),
-        event: 'reply',
-        type,
-        nonce,
-        account: answer.responder,
-        duration_ms: Date.now() - started,
-        outcome: answer.ok ? 'ok' : answer.error.code,
-        message: answer.ok ? undefined : answer.error.message,
-      });
+      this.recorder.record(replyEntry(type, nonce, answer, started, new Date()));
       return resultOf(type, nonce, answer);
     } catch (error) {
       if (!(error instanceof RequestError)) {

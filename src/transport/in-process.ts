@@ -10,7 +10,7 @@ import type { HandlerConfig } from '../handlers/context.js';
 import { fromParts, toParts, type ReplyBody } from '../protocol/parts.js';
 import { REQUESTS, type PayloadOf, type RequestType, type ResultOf } from '../protocol/requests.js';
 import type { Reply } from './reply-collector.js';
-import { destinationOf, resultOf, type BusTopology, type RequestOptions, type Transport } from './transport.js';
+import { destinationOf, replyEntry, requestDetail, resultOf, type BusTopology, type RequestOptions, type Transport } from './transport.js';
 
 export interface Handlers {
   /** Configuration and clients of the handler in `account`. */
@@ -35,16 +35,8 @@ export class InProcessTransport implements Transport {
       source: this.topology.eventSource,
       'detail-type': type,
       account: this.topology.cicdAccountId,
-      detail: JSON.parse(
-        JSON.stringify({
-          nonce,
-          dryrun: !this.execute,
-          sent_at: this.now().toISOString(),
-          sender: this.topology.cicdAccountId,
-          target_account: spec.route === 'target' ? destination : undefined,
-          payload: spec.payload.parse(payload),
-        }),
-      ),
+      // Through JSON, as the bus carries it.
+      detail: JSON.parse(JSON.stringify(requestDetail(type, payload, nonce, destination, this.topology, this.execute, this.now()))),
     };
     const started = this.now().getTime();
     this.recorder.record({ at: new Date(started).toISOString(), event: 'request', type, nonce, account: destination, dryrun: !this.execute });
@@ -60,15 +52,7 @@ export class InProcessTransport implements Transport {
     } else {
       reply = { ok: false, responder: config.accountId, error: outcome.error };
     }
-    this.recorder.record({
-      at: this.now().toISOString(),
-      event: 'reply',
-      type,
-      nonce,
-      account: config.accountId,
-      duration_ms: this.now().getTime() - started,
-      outcome: reply.ok ? 'ok' : reply.error.code,
-    });
+    this.recorder.record(replyEntry(type, nonce, reply, started, this.now()));
     return resultOf(type, nonce, reply);
   }
 

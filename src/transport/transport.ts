@@ -2,7 +2,9 @@
  * How the CLI asks an account to act: one typed request, one typed result, whatever
  * carries it (the bus, or the handlers in this process). No AWS SDK here.
  */
+import type { AuditEntry } from '../audit/recorder.js';
 import type { Organization } from '../config/schema.js';
+import type { RequestDetail } from '../protocol/envelope.js';
 import { RequestError } from '../errors.js';
 import { NAMES, replyDlqName } from '../protocol/names.js';
 import { REQUESTS, type PayloadOf, type RequestType, type ResultOf } from '../protocol/requests.js';
@@ -69,4 +71,31 @@ export function resultOf<T extends RequestType>(type: T, nonce: string, reply: R
     throw new RequestError(type, nonce, 'failed', 'the handler answered in a shape this CLI does not understand: are both the same version?', reply.responder);
   }
   return parsed.data as ResultOf<T>;
+}
+
+/** The detail of a request event, as both transports send it: the payload checked against its schema. */
+export function requestDetail<T extends RequestType>(type: T, payload: PayloadOf<T>, nonce: string, destination: string, topology: BusTopology, execute: boolean, sentAt: Date): RequestDetail {
+  const spec = REQUESTS[type];
+  return {
+    nonce,
+    dryrun: !execute,
+    sent_at: sentAt.toISOString(),
+    sender: topology.cicdAccountId,
+    target_account: spec.route === 'target' ? destination : undefined,
+    payload: spec.payload.parse(payload),
+  };
+}
+
+/** The audit entry of a reply: who answered, how long it took, and what went wrong if anything did. */
+export function replyEntry(type: RequestType, nonce: string, reply: Reply, startedMs: number, now: Date): AuditEntry {
+  return {
+    at: now.toISOString(),
+    event: 'reply',
+    type,
+    nonce,
+    account: reply.responder,
+    duration_ms: now.getTime() - startedMs,
+    outcome: reply.ok ? 'ok' : reply.error.code,
+    message: reply.ok ? undefined : reply.error.message,
+  };
 }
