@@ -91,11 +91,16 @@ export interface ReplySender {
   put(detailType: string, detail: object): Promise<void>;
 }
 
+/** What serving requests in one account takes: its clients, a time budget, where replies go, the record. */
+export interface HandlerRuntime {
+  context: Omit<HandlerContext, 'dryrun' | 'deadline'>;
+  budgetMs: number;
+  replies: ReplySender;
+  recorder: Recorder;
+}
+
 /** Dispatch, answer, record. Throws only when the answer could not be sent (so the message is retried). */
-export async function handleEvent(
-  raw: unknown,
-  runtime: { context: Omit<HandlerContext, 'dryrun' | 'deadline'>; budgetMs: number; replies: ReplySender; recorder: Recorder },
-): Promise<Outcome> {
+export async function handleEvent(raw: unknown, runtime: HandlerRuntime): Promise<Outcome> {
   const started = runtime.context.now().getTime();
   const outcome = await dispatch(raw, runtime.context, runtime.budgetMs);
   const { config } = runtime.context;

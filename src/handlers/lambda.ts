@@ -8,7 +8,7 @@ import { ClientFactory } from '../aws/clients.js';
 import type { AccountRole } from '../protocol/requests.js';
 import type { HandlerConfig } from './context.js';
 import { handleEvent } from './dispatch.js';
-import { eventBridgeReplies } from './replies.js';
+import { handlerRuntime } from './replies.js';
 import { processBatch } from './sqs-batch.js';
 
 interface SqsEvent {
@@ -43,13 +43,8 @@ export async function handler(event: SqsEvent, context: LambdaContext): Promise<
   const config = configFromEnvironment();
   factory ??= new ClientFactory({ region: required('AWS_REGION') });
   const clients = factory.forAccount(undefined);
-  const runtime = {
-    context: { config, clients, now: () => new Date() },
-    // Leave time to send the reply before Lambda stops the function.
-    budgetMs: Math.max(1000, context.getRemainingTimeInMillis() - 15_000),
-    replies: eventBridgeReplies(clients, config.eventBus, config.eventSource),
-    recorder: stdoutRecorder,
-  };
+  // Leave time to send the reply before Lambda stops the function.
+  const runtime = handlerRuntime(config, clients, Math.max(1000, context.getRemainingTimeInMillis() - 15_000), stdoutRecorder);
   const messages = event.Records.map((r) => ({ id: r.messageId, body: r.body }));
   const failed = await processBatch(messages, (e) => handleEvent(e, runtime));
   return { batchItemFailures: failed.map((id) => ({ itemIdentifier: id })) };

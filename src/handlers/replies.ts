@@ -2,7 +2,9 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { AccountClients } from '../aws/clients.js';
 import { replySource } from '../protocol/envelope.js';
-import type { ReplySender } from './dispatch.js';
+import type { Recorder } from '../audit/recorder.js';
+import type { HandlerConfig } from './context.js';
+import type { HandlerRuntime, ReplySender } from './dispatch.js';
 
 export function eventBridgeReplies(clients: AccountClients, eventBus: string, eventSource: string): ReplySender {
   return {
@@ -16,4 +18,9 @@ export function eventBridgeReplies(clients: AccountClients, eventBus: string, ev
       if (FailedEntryCount) throw new Error(`could not put reply: ${Entries?.[0]?.ErrorCode} ${Entries?.[0]?.ErrorMessage}`);
     },
   };
+}
+
+/** The runtime of the Lambda and of the local worker alike: replies on this account's bus. */
+export function handlerRuntime(config: HandlerConfig, clients: AccountClients, budgetMs: number, recorder: Recorder): HandlerRuntime {
+  return { context: { config, clients, now: () => new Date() }, budgetMs, replies: eventBridgeReplies(clients, config.eventBus, config.eventSource), recorder };
 }

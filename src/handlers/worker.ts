@@ -8,7 +8,7 @@ import type { ClientFactory } from '../aws/clients.js';
 import { NAMES } from '../protocol/names.js';
 import type { HandlerConfig } from './context.js';
 import { handleEvent } from './dispatch.js';
-import { eventBridgeReplies } from './replies.js';
+import { handlerRuntime } from './replies.js';
 import { processBatch } from './sqs-batch.js';
 
 export interface WorkerOptions {
@@ -40,12 +40,7 @@ export function startWorker(options: WorkerOptions): Worker {
   async function serve(config: HandlerConfig): Promise<void> {
     const clients = options.factory.forAccount(config.accountId);
     const sqs = await clients.client('sqs');
-    const runtime = {
-      context: { config, clients, now: () => new Date() },
-      budgetMs: options.budgetMs ?? LAMBDA_TIMEOUT_MS,
-      replies: eventBridgeReplies(clients, config.eventBus, config.eventSource),
-      recorder: options.recorder,
-    };
+    const runtime = handlerRuntime(config, clients, options.budgetMs ?? LAMBDA_TIMEOUT_MS, options.recorder);
     let queueUrl: string | undefined;
     while (!stopping) {
       try {

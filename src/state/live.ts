@@ -31,6 +31,9 @@ export async function readLive(transport: Transport): Promise<Live> {
   };
 }
 
+/** An active account bootstrap has given orgvend's stack: a request addressed to it is answered. */
+export const carriesStack = (account: Pick<OrgAccount, 'tags' | 'status'>) => account.tags[BOOTSTRAP_TAG] !== undefined && account.status === 'ACTIVE';
+
 /** How many accounts are asked for their parameters at once. */
 const PARAMETER_READS_IN_FLIGHT = 8;
 
@@ -40,7 +43,7 @@ const PARAMETER_READS_IN_FLIGHT = 8;
  */
 export async function readLiveWithParameters(transport: Transport): Promise<Live> {
   const live = await readLive(transport);
-  const reachable = live.accounts.filter((a) => a.tags[BOOTSTRAP_TAG] !== undefined && a.status === 'ACTIVE' && a.id !== live.managementAccountId);
+  const reachable = live.accounts.filter((a) => carriesStack(a) && a.id !== live.managementAccountId);
   const limit = pLimit(PARAMETER_READS_IN_FLIGHT);
   const read = await Promise.all(
     reachable.map((a) => limit(async () => [a.id, (await transport.request('GET_PARAMETERS', {}, { targetAccount: a.id })).parameters] as const)),

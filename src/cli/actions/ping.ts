@@ -4,7 +4,8 @@
  * administrator) and every account bootstrap has tagged as carrying the stack.
  */
 import { coreAccounts } from '../../bootstrap/topology.js';
-import { BOOTSTRAP_TAG, IDENTITY_TAG_KEYS } from '../../config/identity-tags.js';
+import { IDENTITY_TAG_KEYS } from '../../config/identity-tags.js';
+import { carriesStack } from '../../state/live.js';
 import { ExitCode } from '../../errors.js';
 import type { Io } from '../io.js';
 import type { CliOptions } from '../options.js';
@@ -19,7 +20,7 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
       coreAccounts(org).map((a) => [a.id, a.isCicd ? 'cicd' : a.isAudit ? 'audit' : a.roles.includes('delegated-admin') ? 'delegated-admin' : 'management']),
     );
     const { accounts } = await transport.request('LIST_ACCOUNTS', {});
-    for (const a of accounts.filter((a) => a.tags[BOOTSTRAP_TAG] !== undefined && a.status === 'ACTIVE')) {
+    for (const a of accounts.filter(carriesStack)) {
       labels.set(a.id, a.tags[IDENTITY_TAG_KEYS.name] ?? labels.get(a.id) ?? a.name);
     }
     const targets = [...labels.keys()];
