@@ -7,6 +7,8 @@
  * names the statement and the key, so the reader knows what to check.
  */
 
+import { parseOperator } from './validate.js';
+
 export type Decision = 'allowed' | 'denied' | 'unknown';
 
 type ConditionValue = string | number | boolean;
@@ -149,9 +151,9 @@ const KNOWN_KEYS = new Map<string, (request: SampleRequest) => string | undefine
 ]);
 
 function conditionHolds(operator: string, key: string, listed: readonly string[], request: SampleRequest): Applies {
-  if (/^For(AllValues|AnyValue):/.test(operator)) return unknown(`uses ${operator}, a multi-valued operator the evaluator does not support`);
-  const ifExists = operator.endsWith('IfExists');
-  const judge = OPERATORS.get(ifExists ? operator.slice(0, -'IfExists'.length) : operator);
+  const { prefix, base, ifExists } = parseOperator(operator);
+  if (prefix) return unknown(`uses ${operator}, a multi-valued operator the evaluator does not support`);
+  const judge = OPERATORS.get(base);
   if (!judge) return unknown(`uses the operator ${operator}, which the evaluator does not support`);
   const read = KNOWN_KEYS.get(key.toLowerCase());
   if (!read) return unknown(`depends on ${key}, which cannot be known offline`);

@@ -243,10 +243,15 @@ function checkCondition(condition: unknown, path: KeyPath, report: Report): void
   }
 }
 
-function checkOperator(operator: string, path: KeyPath, report: Report): void {
+/** `ForAnyValue:StringLikeIfExists` → set prefix `ForAnyValue:`, base `StringLike`, IfExists. */
+export function parseOperator(operator: string): { prefix: string; base: string; ifExists: boolean } {
   const prefix = SET_PREFIXES.find((p) => operator.startsWith(p)) ?? '';
   const ifExists = operator.endsWith(IF_EXISTS);
-  const base = operator.slice(prefix.length, ifExists ? -IF_EXISTS.length : undefined);
+  return { prefix, base: operator.slice(prefix.length, ifExists ? -IF_EXISTS.length : undefined), ifExists };
+}
+
+function checkOperator(operator: string, path: KeyPath, report: Report): void {
+  const { prefix, base, ifExists } = parseOperator(operator);
   if (!CONDITION_OPERATORS.includes(base)) {
     report('scp-condition', path, `unknown condition operator "${operator}"`, {
       at: 'key',
