@@ -131,7 +131,7 @@ export async function applyBootstrap(env: BootstrapEnv, planned: BootstrapPlan):
   }
   for (const account of planned.pending) {
     const cfn = await (await env.clientsFor(account)).client('cloudformation');
-    results[account] = await deployStack(cfn, NAMES.stack, planned.templates[account]!, env.progress);
+    results[account] = (await deployStack(cfn, NAMES.stack, planned.templates[account]!, env.progress ? { progress: env.progress } : {})).outcome;
     env.progress?.(`${NAMES.stack} in ${account}: ${results[account]}`);
   }
   // Only once its stack is in place: the tag tells sync-accounts that requests can reach the account.

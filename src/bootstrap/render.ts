@@ -1,7 +1,7 @@
 /** Render the bootstrap template for one account with nunjucks (undefined variables are errors). */
 import nunjucks from 'nunjucks';
 import type { Organization } from '../config/schema.js';
-import { NAMES, replyDlqName } from '../protocol/names.js';
+import { DEPLOYED_STACKS, NAMES, replyDlqName } from '../protocol/names.js';
 import { replySource } from '../protocol/envelope.js';
 import { ACCOUNT_EVENTS, accountApiCaller, auditBusName, forwardedBuses, forwardRoutes, served, type BootstrapAccount } from './topology.js';
 
@@ -39,6 +39,7 @@ export function renderBootstrap(input: RenderInput): string {
   return env.render(BOOTSTRAP_TEMPLATE, {
     partition,
     names: NAMES,
+    stacks: DEPLOYED_STACKS,
     org: {
       event_bus: org.event_bus,
       audit_bus: auditBusName(org),

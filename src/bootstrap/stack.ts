@@ -1,6 +1,8 @@
 /**
  * Deploy one CloudFormation stack through a change set: create or update, "no changes" is
- * success, a stack left in ROLLBACK_COMPLETE by a failed first create is replaced. Reading
+ * success, a stack left in ROLLBACK_COMPLETE by a failed first create is replaced. Used by
+ * bootstrap (orgvend's own stack) and by the DEPLOY_STACK handler (the stacks rendered from
+ * templates/). Reading
  * (`stackState`) sends nothing that changes anything, so dry runs use only that.
  */
 import {
@@ -8,6 +10,7 @@ import {
   DeleteChangeSetCommand,
   DeleteStackCommand,
   DescribeChangeSetCommand,
+  DescribeStackEventsCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
   GetTemplateCommand,
@@ -17,6 +20,7 @@ import {
   waitUntilStackUpdateComplete,
   type CloudFormationClient,
 } from '@aws-sdk/client-cloudformation';
+import type { ResourceChange } from '../protocol/requests.js';
 
 export interface StackState {
   status?: string;
@@ -47,17 +51,53 @@ export function stackAction(state: StackState, template: string): StackAction {
 
 const MAX_WAIT_SECONDS = 1800;
 
-export async function deployStack(
-  client: CloudFormationClient,
-  stackName: string,
-  template: string,
-  progress: (line: string) => void = () => {},
-): Promise<'created' | 'updated' | 'unchanged'> {
-  let state = await stackState(client, stackName);
+export interface DeployOptions {
+  /** CloudFormation's service role; absent: the caller's own permissions. */
+  roleArn?: string;
+  /** Epoch ms after which a deployment still running is left to run and reported in-progress. */
+  deadline?: number;
+  progress?(line: string): void;
+}
+
+export interface DeployResult {
+  outcome: 'created' | 'updated' | 'unchanged' | 'in-progress';
+  status: string | null;
+  /** The change set's changes, as CloudFormation summarised them. */
+  changes: ResourceChange[];
+}
+
+const secondsLeft = (deadline: number | undefined) => Math.max(1, Math.floor(((deadline ?? Date.now() + MAX_WAIT_SECONDS * 1000) - Date.now()) / 1000));
+const settled = (status: string | undefined) => !status?.endsWith('_IN_PROGRESS');
+
+/** The first reason CloudFormation gives for a failed resource, newest first as it lists them. */
+async function failureReason(client: CloudFormationClient, stackName: string): Promise<string | undefined> {
+  const { StackEvents } = await client.send(new DescribeStackEventsCommand({ StackName: stackName }));
+  return StackEvents?.filter((e) => e.ResourceStatus?.endsWith('_FAILED') && e.ResourceStatusReason).at(-1)?.ResourceStatusReason;
+}
+
+/** Wait (until the deadline) for a stack to leave its *_IN_PROGRESS state; its state at the end. */
+async function waitSettled(client: CloudFormationClient, stackName: string, state: StackState, deadline: number | undefined): Promise<StackState> {
+  while (!settled(state.status)) {
+    if (Date.now() + 5000 > (deadline ?? Infinity)) return state;
+    await new Promise((r) => setTimeout(r, 5000));
+    state = await stackState(client, stackName);
+  }
+  return state;
+}
+
+/**
+ * Deploy `template` as `stackName`: once, whatever the state the stack is found in. A stack
+ * still deploying (an earlier request's) is waited for first; one left in ROLLBACK_COMPLETE
+ * by a failed first create is deleted and created again.
+ */
+export async function deployStack(client: CloudFormationClient, stackName: string, template: string, options: DeployOptions = {}): Promise<DeployResult> {
+  const { deadline, progress = () => {} } = options;
+  let state = await waitSettled(client, stackName, await stackState(client, stackName), deadline);
+  if (!settled(state.status)) return { outcome: 'in-progress', status: state.status ?? null, changes: [] };
   if (state.status === 'ROLLBACK_COMPLETE') {
     progress(`${stackName}: replacing the stack left by a failed create`);
     await client.send(new DeleteStackCommand({ StackName: stackName }));
-    await waitUntilStackDeleteComplete({ client, maxWaitTime: MAX_WAIT_SECONDS }, { StackName: stackName });
+    await waitUntilStackDeleteComplete({ client, maxWaitTime: secondsLeft(deadline) }, { StackName: stackName });
     state = {};
   }
   const create = !state.template;
@@ -70,21 +110,34 @@ export async function deployStack(
       TemplateBody: template,
       Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
       Tags: [{ Key: 'managed-by', Value: 'orgvend' }],
+      ...(options.roleArn ? { RoleARN: options.roleArn } : {}),
     }),
   );
+  const ref = { StackName: stackName, ChangeSetName: changeSetName };
   try {
-    await waitUntilChangeSetCreateComplete({ client, maxWaitTime: MAX_WAIT_SECONDS }, { StackName: stackName, ChangeSetName: changeSetName });
+    await waitUntilChangeSetCreateComplete({ client, maxWaitTime: secondsLeft(deadline) }, ref);
   } catch (error) {
-    const described = await client.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
+    const described = await client.send(new DescribeChangeSetCommand(ref));
     if (described.Status === 'FAILED' && /didn't contain changes|No updates are to be performed/i.test(described.StatusReason ?? '')) {
-      await client.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
-      return 'unchanged';
+      await client.send(new DeleteChangeSetCommand(ref));
+      return { outcome: 'unchanged', status: state.status ?? null, changes: [] };
     }
     throw new Error(`change set for ${stackName} failed: ${described.StatusReason ?? (error as Error).message}`);
   }
+  const described = await client.send(new DescribeChangeSetCommand(ref));
+  const changes = (described.Changes ?? []).flatMap(({ ResourceChange: c }) =>
+    c ? [{ action: c.Action ?? '', logical_id: c.LogicalResourceId ?? '', type: c.ResourceType ?? '', ...(c.Replacement ? { replacement: c.Replacement } : {}) }] : [],
+  );
   progress(`${stackName}: executing change set ${changeSetName}`);
-  await client.send(new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
+  await client.send(new ExecuteChangeSetCommand(ref));
   const wait = create ? waitUntilStackCreateComplete : waitUntilStackUpdateComplete;
-  await wait({ client, maxWaitTime: MAX_WAIT_SECONDS }, { StackName: stackName });
-  return create ? 'created' : 'updated';
+  try {
+    await wait({ client, maxWaitTime: secondsLeft(deadline) }, { StackName: stackName });
+  } catch (error) {
+    const now = await stackState(client, stackName);
+    if (!settled(now.status)) return { outcome: 'in-progress', status: now.status ?? null, changes };
+    const reason = await failureReason(client, stackName);
+    throw new Error(`${stackName} is ${now.status ?? 'gone'}${reason ? `: ${reason}` : ''} (${(error as Error).message.split('\n')[0]})`);
+  }
+  return { outcome: create ? 'created' : 'updated', status: create ? 'CREATE_COMPLETE' : 'UPDATE_COMPLETE', changes };
 }

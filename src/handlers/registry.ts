@@ -9,6 +9,7 @@ import { listAccounts, listOus } from './list-organization.js';
 import { createOu } from './organization-units.js';
 import { getParameters, putParameters } from './parameters.js';
 import { ping } from './ping.js';
+import { deployStackHandler, getStacks } from './stacks.js';
 import { attachPolicy, deletePolicy, detachPolicy, enablePolicyType, listPolicies, putPolicy } from './policies.js';
 
 export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> } = {
@@ -35,4 +36,6 @@ export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> 
   REGISTER_DELEGATED_ADMIN: registerDelegatedAdminHandler,
   GET_PARAMETERS: getParameters,
   PUT_PARAMETERS: putParameters,
+  GET_STACKS: getStacks,
+  DEPLOY_STACK: deployStackHandler,
 };

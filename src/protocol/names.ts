@@ -11,6 +11,24 @@ export const NAMES = {
   handlerRole: 'orgvend-handler',
   handlerLogGroup: '/aws/lambda/orgvend-handler',
   auditLogGroup: '/orgvend/audit',
+  /**
+   * CloudFormation's service role for the stacks DEPLOY_STACK deploys: the handler may only
+   * pass it, so what those stacks can create is what this role allows. In the logs account
+   * it is also the one principal the log bucket lets change the bucket.
+   */
+  deployerRole: 'orgvend-deployer',
 } as const;
+
+/**
+ * The stacks DEPLOY_STACK deploys, by the template they come from (its file name up to the
+ * first dot). The handler deploys no other stack, so a request cannot reach orgvend's own.
+ */
+export const DEPLOYED_STACKS = {
+  vpc: 'orgvend-vpc',
+  'identity-iam-mapping': 'orgvend-identity-iam-mapping',
+  'log-buckets': 'orgvend-log-buckets',
+  'ecr-repositories': 'orgvend-ecr-repositories',
+} as const;
+export type DeployedStack = (typeof DEPLOYED_STACKS)[keyof typeof DEPLOYED_STACKS];
 
 export const replyDlqName = (replyQueue: string) => `${replyQueue}-dlq`;

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CONTACT_TYPES } from '../config/schema.js';
 import { AccountIdString } from './envelope.js';
+import { DEPLOYED_STACKS, NAMES, type DeployedStack } from './names.js';
 
 /**
  * Where the CICD bus sends a request: by detail-type to the management account or the
@@ -89,6 +90,18 @@ const PARAMETERS_PATH_ARN = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::Acc
 const PARAMETERS_ARN = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/orgvend/account/*';
 const ParameterName = z.string().regex(/^\/orgvend\/account\/[A-Za-z0-9_.\-/]{1,900}$/, 'a parameter name under /orgvend/account/');
 
+const StackName = z.enum(Object.values(DEPLOYED_STACKS) as [DeployedStack, ...DeployedStack[]], { error: 'one of the stacks orgvend deploys' });
+const RegionString = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region name');
+const StackRef = z.strictObject({ stack: StackName, region: RegionString });
+/** Each deployed stack, in any region of the account; nothing else of CloudFormation's. */
+const stackPermissions = (actions: string[]): Permission[] =>
+  Object.values(DEPLOYED_STACKS).flatMap((stack) => actions.map((action) => ({ action, resource: `arn:\${AWS::Partition}:cloudformation:*:\${AWS::AccountId}:stack/${stack}/*` })));
+/** The largest TemplateBody CloudFormation takes. */
+export const MAX_TEMPLATE_BODY = 51_200;
+/** One change of a change set, as DescribeChangeSet gives it. */
+const ResourceChange = z.object({ action: z.string(), logical_id: z.string(), type: z.string(), replacement: z.string().optional() });
+export type ResourceChange = z.infer<typeof ResourceChange>;
+
 const ContactTypeString = z.enum(CONTACT_TYPES);
 /** An alternate contact as the Account Management API holds it. */
 export const AlternateContact = z.object({
@@ -108,7 +121,7 @@ export type LiveContacts = z.infer<typeof LiveContacts>;
 const REGION_STATUSES = ['ENABLED', 'ENABLING', 'DISABLING', 'DISABLED', 'ENABLED_BY_DEFAULT'] as const;
 const RegionStatus = z.enum(REGION_STATUSES);
 export type RegionStatus = z.infer<typeof RegionStatus>;
-const RegionChange = z.strictObject({ account_id: AccountIdString, name: z.string(), region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region name') });
+const RegionChange = z.strictObject({ account_id: AccountIdString, name: z.string(), region: RegionString });
 const RegionChangeResult = z.object({ status: RegionStatus, outcome: z.enum(['requested', 'in-progress', 'already-done', 'would-request']) });
 
 export const REQUESTS = {
@@ -364,6 +377,45 @@ export const REQUESTS = {
     payload: z.strictObject({ name: z.string(), parameters: z.record(ParameterName, z.string().min(1).max(4096)) }),
     result: z.object({ put: z.array(z.string()), deleted: z.array(z.string()), outcome: z.enum(['updated', 'unchanged', 'would-update']) }),
   }),
+  /** The status and template of orgvend's deployed stacks in the account (null when there is none). */
+  GET_STACKS: spec({
+    route: 'target',
+    mutating: false,
+    timeoutSeconds: 60,
+    permissions: stackPermissions(['cloudformation:DescribeStacks', 'cloudformation:GetTemplate']),
+    payload: z.strictObject({ stacks: z.array(StackRef).min(1).max(20) }),
+    result: z.object({ stacks: z.array(StackRef.extend({ status: z.string().nullable(), template: z.string().nullable() })) }),
+  }),
+  /**
+   * Creates or updates one stack through a change set, with NAMES.deployerRole as its
+   * service role; "no changes" is success. A deployment still running at the handler's
+   * deadline is reported in-progress, and the same request again waits for it rather than
+   * starting another.
+   */
+  DEPLOY_STACK: spec({
+    route: 'target',
+    mutating: true,
+    timeoutSeconds: 900,
+    permissions: [
+      ...stackPermissions([
+        'cloudformation:CreateChangeSet',
+        'cloudformation:DeleteChangeSet',
+        'cloudformation:DeleteStack',
+        'cloudformation:DescribeChangeSet',
+        'cloudformation:DescribeStackEvents',
+        'cloudformation:DescribeStacks',
+        'cloudformation:ExecuteChangeSet',
+        'cloudformation:GetTemplate',
+      ]),
+      { action: 'iam:PassRole', resource: `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${NAMES.deployerRole}` },
+    ],
+    payload: StackRef.extend({ name: z.string(), template: z.string().min(1).max(MAX_TEMPLATE_BODY) }),
+    result: z.object({
+      outcome: z.enum(['created', 'updated', 'unchanged', 'in-progress', 'would-deploy']),
+      status: z.string().nullable(),
+      changes: z.array(ResourceChange),
+    }),
+  }),
 } as const;
 
 export type RequestType = keyof typeof REQUESTS;
@@ -389,14 +441,23 @@ export function servedTypes(roles: readonly AccountRole[], hasDelegatedAdmin: bo
   });
 }
 
-/** The IAM actions a handler serving these types needs, grouped by resource (`*` for all), sorted. */
-export function permissionsFor(types: readonly RequestType[]): { resource: string; actions: string[] }[] {
+/**
+ * The IAM actions a handler serving these types needs, as statements: resources that need
+ * the same actions share one (`*` alone, for all), sorted.
+ */
+export function permissionsFor(types: readonly RequestType[]): { resources: string[]; actions: string[] }[] {
   const byResource = new Map<string, Set<string>>();
   for (const permission of types.flatMap((type) => REQUESTS[type].permissions)) {
     const { action, resource } = typeof permission === 'string' ? { action: permission, resource: '*' } : permission;
     byResource.set(resource, (byResource.get(resource) ?? new Set()).add(action));
   }
-  return [...byResource]
-    .map(([resource, actions]) => ({ resource, actions: [...actions].sort() }))
-    .sort((a, b) => (a.resource === '*' ? -1 : b.resource === '*' ? 1 : a.resource.localeCompare(b.resource)));
+  const byActions = new Map<string, { resources: string[]; actions: string[] }>();
+  for (const [resource, set] of byResource) {
+    const actions = [...set].sort();
+    const key = resource === '*' ? '*' : actions.join(' ');
+    if (byActions.has(key)) byActions.get(key)!.resources.push(resource);
+    else byActions.set(key, { resources: [resource], actions });
+  }
+  const first = (g: { resources: string[] }) => g.resources.sort()[0]!;
+  return [...byActions.values()].sort((a, b) => (first(a) === '*' ? -1 : first(b) === '*' ? 1 : first(a).localeCompare(first(b))));
 }

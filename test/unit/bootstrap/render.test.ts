@@ -10,6 +10,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { renderBootstrap } from '../../../src/bootstrap/render.js';
 import { coreAccounts, memberAccount, type BootstrapAccount } from '../../../src/bootstrap/topology.js';
+import { DEPLOYED_STACKS } from '../../../src/protocol/names.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { dslText, exampleText } from '../../helpers/dsl.js';
 
@@ -148,7 +149,7 @@ describe('the bootstrap template', () => {
     ]);
   });
 
-  it('gives a member account\'s handler nothing beyond its queue, its bus and its log', () => {
+  it('gives a member account\'s handler nothing beyond its queue, its bus, its log, its parameters and orgvend\'s deployed stacks', () => {
     for (const account of [cicd!, audit!, memberAccount('555555555555')]) {
       expect(handlerActions(render(account))).toEqual([
         'sqs:ReceiveMessage',
@@ -158,9 +159,27 @@ describe('the bootstrap template', () => {
         'events:PutEvents',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
+        'cloudformation:CreateChangeSet',
+        'cloudformation:DeleteChangeSet',
+        'cloudformation:DeleteStack',
+        'cloudformation:DescribeChangeSet',
+        'cloudformation:DescribeStackEvents',
+        'cloudformation:DescribeStacks',
+        'cloudformation:ExecuteChangeSet',
+        'cloudformation:GetTemplate',
+        'iam:PassRole',
         'ssm:GetParametersByPath',
         'ssm:DeleteParameters',
         'ssm:PutParameter',
+      ]);
+      const statements = roleStatements(render(account));
+      const cfn = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('cloudformation:')));
+      expect(cfn.map((st) => st.Resource)).toEqual([Object.values(DEPLOYED_STACKS).sort().map((stack) => ({ Sub: `arn:\${AWS::Partition}:cloudformation:*:\${AWS::AccountId}:stack/${stack}/*` }))]);
+      // The handler may pass only the deployer role, and the deployer only the flow log role, only to flow logs.
+      const passed = statements.filter((st) => [st.Action].flat().includes('iam:PassRole')).map((st) => [(st.Resource as { Sub: string }).Sub, st.Condition ?? null]);
+      expect(passed).toEqual([
+        ['arn:${AWS::Partition}:iam::${AWS::AccountId}:role/orgvend-vpc-*', { StringEquals: { 'iam:PassedToService': 'vpc-flow-logs.amazonaws.com' } }],
+        ['arn:${AWS::Partition}:iam::${AWS::AccountId}:role/orgvend-deployer', null],
       ]);
       const ssm = roleStatements(render(account)).filter((st) => [st.Action].flat().some((a) => a.startsWith('ssm:')));
       expect(ssm.map(({ Action, Resource }) => ({ Action, Resource }))).toEqual(PARAMETER_STATEMENTS.map(({ Action, Resource }) => ({ Action, Resource })));

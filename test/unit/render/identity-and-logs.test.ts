@@ -138,7 +138,7 @@ describe('the log bucket in the logs account', () => {
     expect(deny).toMatchObject({ Effect: 'Deny', Principal: '*' });
     expect(list(deny.Action)).toEqual(expect.arrayContaining(['s3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutLifecycleConfiguration', 's3:DeleteBucket']));
     expect(list(deny.Resource)).toEqual([`arn:aws:s3:::${bucket()}`, `arn:aws:s3:::${bucket()}/*`]);
-    expect(deny.Condition).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': `arn:aws:iam::${idOf('logs')}:role/orgvend-log-bucket-updater` } });
+    expect(deny.Condition).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': `arn:aws:iam::${idOf('logs')}:role/orgvend-deployer` } });
   });
 
   it('refuses every request without TLS', () => {
