@@ -25,6 +25,12 @@ export interface PlanActionSpec<L> {
   /** Sentences for each limit the plan exceeds; the run stops if there is any. Absent: none. */
   violations?(plan: Plan, live: L): string[];
   execute(plan: Plan, transport: Transport, hooks: Progress): Promise<Map<string, StepResult>>;
+  /**
+   * Changes that could be planned only once the executed ones were made (what names an
+   * account that did not exist): given the plan executed and the plan of the state read
+   * after it, the changes to carry out in the same run. Absent or undefined: none.
+   */
+  followUp?(executed: Plan, after: Plan): Plan | undefined;
 }
 
 function readPlanFile(path: string): Plan {
@@ -76,19 +82,16 @@ export async function runPlanAction<L>(options: CliOptions, io: Io, runtime: Run
     return options.detailedExitcode && plan.changes.length ? ExitCode.changesPending : ExitCode.ok;
   }
 
-  const started = Date.now();
-  const hooks = progress(io, err);
-  let results: Map<string, StepResult>;
-  try {
-    results = await spec.execute(plan, transport, hooks);
-  } finally {
-    hooks.stop();
-  }
-  const executed: ExecutedChange[] = plan.changes.map((change) => ({ change, result: results.get(changeStepId(change))! }));
-  io.stdout.write(`\n${renderExecution(executed, Date.now() - started, out)}`);
-
+  const executed = await executeAndShow(plan, spec, transport, io);
   // Read again: success is the organization matching the repository, not the requests answered.
-  const after = spec.plan(await spec.readLive(transport));
+  let after = spec.plan(await spec.readLive(transport));
+  const followUp = spec.followUp?.(plan, after);
+  if (followUp?.changes.length) {
+    io.stdout.write('\nFollow-up, planned from what the changes above made:\n');
+    writePlan(io, options, followUp);
+    executed.push(...(await executeAndShow(followUp, spec, transport, io)));
+    after = spec.plan(await spec.readLive(transport));
+  }
   const converged = after.changes.length === 0;
   io.stdout.write(
     converged
@@ -98,4 +101,19 @@ export async function runPlanAction<L>(options: CliOptions, io: Io, runtime: Run
   io.stderr.write(`audit record: ${runtime.recorder.path}\n`);
   const failed = executed.some((e) => e.result.status !== 'done');
   return failed || !converged ? ExitCode.failure : ExitCode.ok;
+}
+
+/** Carry out the plan, with progress on stderr, and say on stdout what was done. */
+async function executeAndShow<L>(plan: Plan, spec: PlanActionSpec<L>, transport: Transport, io: Io): Promise<ExecutedChange[]> {
+  const started = Date.now();
+  const hooks = progress(io, style(wantsColor(io.stderr, io.env)));
+  let results: Map<string, StepResult>;
+  try {
+    results = await spec.execute(plan, transport, hooks);
+  } finally {
+    hooks.stop();
+  }
+  const executed: ExecutedChange[] = plan.changes.map((change) => ({ change, result: results.get(changeStepId(change))! }));
+  io.stdout.write(`\n${renderExecution(executed, Date.now() - started, style(wantsColor(io.stdout, io.env)))}`);
+  return executed;
 }

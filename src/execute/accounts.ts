@@ -6,6 +6,7 @@
 import type { Organization } from '../config/schema.js';
 import { RequestError, TimeoutError } from '../errors.js';
 import type { Change, Plan } from '../plan/plan.js';
+import type { DeployedStack } from '../protocol/names.js';
 import type { PayloadOf, RequestType } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
 import { changeStepId, runChanges, type ExecutionHooks, type Step, type StepResult } from './graph.js';
@@ -66,6 +67,12 @@ export function requestFor(change: Change, org: Organization): { [T in RequestTy
     case 'parameters.put':
       // To the account itself, through its own bus (bootstrap gave it one).
       return { type: 'PUT_PARAMETERS', payload: { name: change.target, parameters: after.parameters as Record<string, string> }, targetAccount: accountId };
+    case 'stack.deploy':
+      return {
+        type: 'DEPLOY_STACK',
+        payload: { name: change.target, stack: after.stack as DeployedStack, region: after.region as string, template: after.template as string },
+        targetAccount: accountId,
+      };
     default:
       throw new Error(`sync-accounts cannot carry out ${change.type}`);
   }
@@ -73,8 +80,11 @@ export function requestFor(change: Change, org: Organization): { [T in RequestTy
 
 /** Requests in flight per kind of change; Organizations throttles, the client paces the rest. */
 const DEFAULT_CONCURRENCY = 4;
-/** A creation the handler reports as still running is asked for again this many times (it waits, it does not create again). */
-const CREATE_ATTEMPTS = 4;
+/**
+ * A creation or deployment still running when the handler had to reply is asked for again
+ * this many times in all: the handler then waits for it, it does not start it again.
+ */
+const ATTEMPTS = 4;
 
 export async function executeAccountPlan(plan: Plan, org: Organization, transport: Transport, hooks: ExecutionHooks = {}): Promise<Map<string, StepResult>> {
   const steps = stepsFor(plan, org);
@@ -83,12 +93,17 @@ export async function executeAccountPlan(plan: Plan, org: Organization, transpor
     run: async (change) => {
       const { type, payload, targetAccount } = requestFor(change, org);
       for (let attempt = 1; ; attempt++) {
+        let result: unknown;
         try {
-          return await transport.request(type, payload as never, targetAccount ? { targetAccount } : {});
+          result = await transport.request(type, payload as never, targetAccount ? { targetAccount } : {});
         } catch (error) {
           const stillRunning = (error instanceof RequestError && error.code === 'timeout') || error instanceof TimeoutError;
-          if (type !== 'CREATE_ACCOUNT' || !stillRunning || attempt >= CREATE_ATTEMPTS) throw error;
+          if (type !== 'CREATE_ACCOUNT' || !stillRunning || attempt >= ATTEMPTS) throw error;
+          continue;
         }
+        const deploying = type === 'DEPLOY_STACK' && (result as { outcome: string }).outcome === 'in-progress';
+        if (!deploying) return result;
+        if (attempt >= ATTEMPTS) throw new Error(`${change.target} is still deploying (${(result as { status: string }).status}); run again to wait for it`);
       }
     },
   }, hooks);

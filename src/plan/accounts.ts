@@ -5,11 +5,13 @@
  */
 import { BOOTSTRAP_TAG, IDENTITY_TAG_KEYS } from '../config/identity-tags.js';
 import { ouAncestors, type Desired, type DesiredAccount } from '../config/resolve.js';
-import type { Live, LiveAccount } from '../state/live.js';
+import { DEPLOYED_STACKS } from '../protocol/names.js';
+import { carriesStack, type Live, type LiveAccount } from '../state/live.js';
 import { digest } from './digest.js';
 import { isClosed, matchAccounts } from './match.js';
 import { desiredParameters, parameterChange } from './parameters.js';
 import { makePlan, type Change, type Plan } from './plan.js';
+import { stackChange, type Deployment } from './stacks.js';
 
 /** Tags orgvend puts on an account it retires; removed again if the entry comes back. */
 export const RETIRED_TAGS = { lifecycle: 'orgvend:lifecycle', on: 'orgvend:retired-on' } as const;
@@ -19,7 +21,12 @@ export interface PlanOptions {
   /** Plan for one account only (create-account): its changes and the OUs it needs. */
   only?: string;
   action?: string;
+  /** The rendered templates' stacks, and what rendering noted (absent: no stacks planned). */
+  deployments?: { deployments: Deployment[]; notes: string[] };
 }
+
+/** The changes that carry out what an account.create makes possible: planned again once it exists. */
+export const FOLLOW_UP_TYPES = new Set<Change['type']>(['parameters.put', 'stack.deploy']);
 
 
 /** Everything about the live state that a plan depends on. */
@@ -28,6 +35,9 @@ export function liveDigest(live: Live): string {
     ous: live.ous.map((o) => [o.id, o.path]),
     accounts: live.accounts.map((a) => [a.id, a.status, a.parent_id, a.email, a.name, a.tags]),
     parameters: live.parameters ? [...live.parameters].sort(([a], [b]) => a.localeCompare(b)) : null,
+    stacks: live.stacks
+      ? [...live.stacks].sort(([a], [b]) => a.localeCompare(b)).map(([id, stacks]) => [id, stacks.map((st) => [st.stack, st.region, st.status, st.template && digest(st.template)])])
+      : null,
   });
 }
 
@@ -123,11 +133,41 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
 
   const created = accountChanges.filter((c) => c.type === 'account.create').map((c) => c.target);
   if (created.length) {
-    notes.push(`${created.length === 1 ? 'the new account gets' : 'new accounts get'} orgvend's stack from bootstrap (run by an administrator); ${created.length === 1 ? 'its' : 'their'} parameters follow on the next sync-accounts`);
+    notes.push(
+      `once ${created.length === 1 ? 'the new account exists' : 'the new accounts exist'}, the stacks that name accounts (the IAM mapping, the log bucket, the ECR repositories) are rendered again and deployed in the same run; ` +
+        `${created.length === 1 ? 'its' : 'their'} own parameters and VPC follow once bootstrap (run by an administrator) has given ${created.length === 1 ? 'it' : 'them'} orgvend's stack`,
+    );
   }
+  const stackChanges = planStacks(live, options);
+  notes.push(...stackChanges.notes);
+  accountChanges.push(...stackChanges.changes);
   const unmanaged = matching.unmanaged.map((a) => ({ id: a.id, name: a.name, email: a.email, ou: a.ou || 'Root' }));
   return makePlan(options.action ?? 'sync-accounts', { config: configDigest(desired), live: liveDigest(live) }, [...ouChanges, ...accountChanges], {
     notes,
     unmanaged: options.only ? [] : unmanaged,
   });
+}
+
+/** stack.deploy for every deployment to an account that exists and carries orgvend's stack. */
+function planStacks(live: Live, options: PlanOptions): { changes: Change[]; notes: string[] } {
+  if (!options.deployments) return { changes: [], notes: [] };
+  const byId = new Map(live.accounts.map((a) => [a.id, a]));
+  const changes: Change[] = [];
+  const waiting: string[] = [];
+  for (const d of options.deployments.deployments) {
+    // create-account plans the organization's stacks and its own account's, no other account's VPC.
+    if (options.only && d.stack === DEPLOYED_STACKS.vpc && d.account !== options.only) continue;
+    // An account created by this run gets its stacks in the run's follow-up round.
+    if (!d.accountId) continue;
+    const account = byId.get(d.accountId);
+    if (!account || !carriesStack(account)) {
+      waiting.push(`${d.account}/${d.stack}`);
+      continue;
+    }
+    const change = stackChange({ ...d, accountId: d.accountId }, live.stacks?.get(d.accountId)?.find((st) => st.stack === d.stack && st.region === d.region));
+    if (change) changes.push(change);
+  }
+  const notes = [...options.deployments.notes];
+  if (waiting.length) notes.push(`not deployed until bootstrap (run by an administrator) has given the account orgvend's stack: ${waiting.join(', ')}`);
+  return { changes, notes };
 }

@@ -4,6 +4,8 @@
  */
 import type { Desired, DesiredAccount } from '../config/resolve.js';
 import type { EcrRepository } from '../config/schema.js';
+import { matchAccounts } from '../plan/match.js';
+import type { Live } from '../state/live.js';
 
 export interface TemplateAccount {
   name: string;
@@ -103,4 +105,9 @@ export function templateContext(desired: Desired, ids: ReadonlyMap<string, strin
       return { ...repo, pull_accounts: pulling.map((a) => a.name), pull_account_ids: principals.map((p) => p.id), pull_principals: principals };
     }),
   };
+}
+
+/** DSL name → id of every account of the DSL that exists in `live`. */
+export function liveIds(desired: Desired, live: Live): Map<string, string> {
+  return new Map(matchAccounts(desired.accounts, live).matches.flatMap((m) => (m.live ? [[m.desired.name, m.live.id] as const] : [])));
 }

@@ -45,10 +45,15 @@ export async function cfnLint(files: readonly string[], display: (file: string) 
   return diagnostics;
 }
 
-/** Short tags such as !Sub and !GetAtt are CloudFormation's; the parser only has to accept them. */
+/** CloudFormation's short tags, read as the long forms they stand for: `!Sub x` is `{ "Fn::Sub": x }`. */
 const CLOUDFORMATION_TAGS = ['Ref', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'GetAZs', 'If', 'Equals', 'Not', 'And', 'Or', 'FindInMap', 'ImportValue', 'Base64', 'Cidr', 'Condition'].flatMap(
-  (name) => (['scalar', 'seq', 'map'] as const).map((collection) => ({ tag: `!${name}`, collection, resolve: (value: unknown) => value }) as never),
+  (name) => (['scalar', 'seq', 'map'] as const).map((collection) => ({ tag: `!${name}`, collection, resolve: (value: unknown) => ({ [name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`]: value }) }) as never),
 );
+
+/** A rendered CloudFormation template as data (it has parsed before: parseProblems found nothing). */
+export function parseTemplate(text: string): { Resources?: Record<string, { Type?: string }> } {
+  return (parseDocument(text, { customTags: CLOUDFORMATION_TAGS }).toJS() ?? {}) as { Resources?: Record<string, { Type?: string }> };
+}
 
 export function parseProblems(file: string, t: RenderedTemplate): Diagnostic[] {
   const doc = parseDocument(t.text, { customTags: CLOUDFORMATION_TAGS, prettyErrors: true });

@@ -2,6 +2,8 @@
 import type { OrgAccount, OrgUnit } from '../protocol/requests.js';
 import pLimit from 'p-limit';
 import { BOOTSTRAP_TAG } from '../config/identity-tags.js';
+import type { LiveStack } from '../plan/stacks.js';
+import type { DeployedStack } from '../protocol/names.js';
 import type { Transport } from '../transport/transport.js';
 
 export interface LiveAccount extends OrgAccount {
@@ -17,6 +19,8 @@ export interface Live {
   accounts: LiveAccount[];
   /** Account id → its orgvend parameters, for the accounts that carry orgvend's stack (when read). */
   parameters?: Map<string, Record<string, string>>;
+  /** Account id → the deployed stacks read there (when read). */
+  stacks?: Map<string, LiveStack[]>;
 }
 
 export async function readLive(transport: Transport): Promise<Live> {
@@ -34,19 +38,26 @@ export async function readLive(transport: Transport): Promise<Live> {
 /** An active account bootstrap has given orgvend's stack: a request addressed to it is answered. */
 export const carriesStack = (account: Pick<OrgAccount, 'tags' | 'status'>) => account.tags[BOOTSTRAP_TAG] !== undefined && account.status === 'ACTIVE';
 
-/** How many accounts are asked for their parameters at once. */
-const PARAMETER_READS_IN_FLIGHT = 8;
+/** How many requests to single accounts are in flight at once. */
+const ACCOUNT_READS_IN_FLIGHT = 8;
 
 /**
- * readLive, plus the parameters of every account bootstrap has given orgvend's stack
- * (tagged BOOTSTRAP_TAG): only those can be reached by a request addressed to them.
+ * readLive, plus what the accounts that carry orgvend's stack (tagged BOOTSTRAP_TAG: only
+ * a request addressed to those is answered) hold: each one's parameters, and in the
+ * accounts `stacks` names, those stacks.
  */
-export async function readLiveWithParameters(transport: Transport): Promise<Live> {
+export async function readLiveWithAccounts(transport: Transport, stacks: (live: Live) => Promise<ReadonlyMap<string, { stack: DeployedStack; region: string }[]>>): Promise<Live> {
   const live = await readLive(transport);
   const reachable = live.accounts.filter((a) => carriesStack(a) && a.id !== live.managementAccountId);
-  const limit = pLimit(PARAMETER_READS_IN_FLIGHT);
-  const read = await Promise.all(
-    reachable.map((a) => limit(async () => [a.id, (await transport.request('GET_PARAMETERS', {}, { targetAccount: a.id })).parameters] as const)),
-  );
-  return { ...live, parameters: new Map(read) };
+  const wanted = await stacks(live);
+  const limit = pLimit(ACCOUNT_READS_IN_FLIGHT);
+  const [parameters, stackStates] = await Promise.all([
+    Promise.all(reachable.map((a) => limit(async () => [a.id, (await transport.request('GET_PARAMETERS', {}, { targetAccount: a.id })).parameters] as const))),
+    Promise.all(
+      reachable
+        .filter((a) => wanted.has(a.id))
+        .map((a) => limit(async () => [a.id, (await transport.request('GET_STACKS', { stacks: wanted.get(a.id)! }, { targetAccount: a.id })).stacks] as const)),
+    ),
+  ]);
+  return { ...live, parameters: new Map(parameters), stacks: new Map(stackStates) };
 }

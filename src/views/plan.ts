@@ -89,8 +89,12 @@ export function describeChange(change: Change): string {
       const short = (values: Record<string, string | null>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k.slice(PARAMETER_PREFIX.length), v]));
       return tagDiff(short(had), short(Object.fromEntries(Object.keys(had).map((k) => [k, wanted[k] ?? null]))));
     }
-    case 'stack.deploy':
-      return before.template_sha256 ? `template ${before.template_sha256} → ${after.template_sha256}` : `create with template ${after.template_sha256}`;
+    case 'stack.deploy': {
+      const template = before.template_sha256 ? `template ${before.template_sha256} → ${after.template_sha256}` : `create with template ${after.template_sha256}`;
+      if (!after.resources) return template;
+      const count = (symbol: string) => (after.resources as string[]).filter((r) => r.startsWith(symbol)).length;
+      return `${template} in ${after.region}: ${count('+')} to add, ${count('~')} to change, ${count('-')} to remove`;
+    }
     default:
       return JSON.stringify(after);
   }
@@ -105,6 +109,9 @@ export function contactLines(change: Change): string[] {
   const after = ((change.after as Fields | null)?.contacts ?? {}) as Record<string, Contact>;
   return Object.keys(after).map((type) => `${type}: ${showContact(before[type] ?? null)} → ${showContact(after[type] ?? null)}`);
 }
+
+/** A stack.deploy's resources, by logical id: `+Vpc AWS::EC2::VPC`. */
+const resourceLines = (change: Change) => ((change.after as Fields | null)?.resources ?? []) as string[];
 
 /** The target as people know it: the DSL name, and the account id when there is one. */
 export function targetLabel(change: Change): string {
@@ -151,6 +158,7 @@ export function renderPlanText(plan: Plan, s: Style): string {
       }
     }
     if (change.type === 'contacts.put' || change.type === 'contacts.delete') body.push(...contactLines(change).map((l) => `      ${l}`));
+    if (change.type === 'stack.deploy') body.push(...resourceLines(change).map((l) => `      ${colourOf(l[0]!, s)(l)}`));
     if (change.affects?.length) body.push(s.dim(`      affects ${accountList(change.affects)}`));
     return [head, ...body];
   });
@@ -181,6 +189,9 @@ export function renderPlanMarkdown(plan: Plan): string {
     lines.push(`<details><summary>${plan.unmanaged.length} unmanaged account(s), left alone</summary>`, '');
     for (const a of plan.unmanaged) lines.push(`- \`${a.id}\` ${cell(a.name)} in ${a.ou}`);
     lines.push('', '</details>', '');
+  }
+  for (const change of plan.changes.filter((c) => c.type === 'stack.deploy' && resourceLines(c).length)) {
+    lines.push(`<details><summary>${cell(change.target)}: resources</summary>`, '', '```diff', ...resourceLines(change), '```', '', '</details>', '');
   }
   const updates = plan.changes.filter((c) => c.type === 'scp.update');
   for (const change of updates) {

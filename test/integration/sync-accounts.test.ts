@@ -4,6 +4,7 @@
  * in between. Tests run in order and build on each other's organization.
  */
 import { CreateAccountCommand, ListParentsCommand, ListTagsForResourceCommand, TagResourceCommand } from '@aws-sdk/client-organizations';
+import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readTags, readTree } from '../../src/handlers/organization-tree.js';
 import { dslText } from '../helpers/dsl.js';
@@ -59,7 +60,9 @@ describe('sync-accounts', () => {
     expect(out).toMatch(/\+ account\.create +foo +foo-nonprod <aws\+foo@example\.com> in Internal\/Dev/);
     expect(out).toMatch(/\+ account\.create +dns +dns-prod <aws\+dns@example\.com> in Internal\/Infra/);
     expect(out).toContain(`${unmanagedId}  legacy <legacy@example.com> in Root`);
-    expect(out).toContain('Plan: 6 changes: 4 ou.create, 2 account.create.');
+    // The CICD account carries orgvend's stack, so the ECR repositories are deployed there.
+    expect(out).toMatch(/~ stack\.deploy +cicd\/orgvend-ecr-repositories \(\d{12}\) +create with template \w{12} in ap-southeast-2: 1 to add, 0 to change, 0 to remove/);
+    expect(out).toContain('Plan: 7 changes: 4 ou.create, 2 account.create, 1 stack.deploy.');
 
     // Not one call that changes anything, from the CLI or from any handler.
     expect(cliCalls.filter((c) => isMutating(c.operation))).toEqual([]);
@@ -70,7 +73,10 @@ describe('sync-accounts', () => {
   it('creates them with --execute, says the organization converged, and the next plan is empty', async () => {
     const { code, out, err } = await cli('--action', 'sync-accounts', '--execute');
     expect(err).toMatch(/✓ account\.create foo/);
-    expect(out).toContain('Applied 6 of 6 changes');
+    expect(out).toContain('Applied 7 of 7 changes');
+    // foo exists now, so the repository it pulls from admits it: rendered again and deployed in the same run.
+    expect(out).toMatch(/Follow-up, planned from what the changes above made:\n~ stack\.deploy +cicd\/orgvend-ecr-repositories .*0 to add, 1 to change, 0 to remove/);
+    expect(out).toContain('Applied 1 of 1 change');
     expect(out).toContain('Converged: the organization matches the repository.');
     expect(code).toBe(0);
     expect(err).toMatch(/audit record: .*\.orgvend\/runs\/.*-sync-accounts\.jsonl/);
@@ -80,6 +86,9 @@ describe('sync-accounts', () => {
     const foo = now.accounts.find((a) => a.tags['orgvend:name'] === 'foo')!;
     expect(foo).toMatchObject({ name: 'foo-nonprod', email: 'aws+foo@example.com', ou: 'Internal/Dev' });
     expect(foo.tags).toMatchObject({ 'managed-by': 'orgvend', 'orgvend:scope': 'dev', 'orgvend:environment': 'nonprod', 'cost-center': 'platform' });
+    const cfn = await org.factory.forAccount(org.desired.organization.cicd_account_id).client('cloudformation');
+    const { TemplateBody } = await cfn.send(new GetTemplateCommand({ StackName: 'orgvend-ecr-repositories' }));
+    expect(TemplateBody).toContain(`arn:aws:iam::${foo.id}:root`);
 
     const again = await cli('--action', 'sync-accounts', '--detailed-exitcode');
     expect(again.code).toBe(0);

@@ -9,8 +9,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { InputError, type ExitCode } from '../../errors.js';
-import { matchAccounts } from '../../plan/match.js';
-import { templateContext } from '../../render/context.js';
+import { liveIds, templateContext } from '../../render/context.js';
 import { cfnLint, parseProblems } from '../../render/lint.js';
 import { executeUploads, planUploads, readPublished, validateWithCloudFormation, type Published } from '../../render/publish.js';
 import { OUTPUT_DIR, renderTemplates, type RenderedTemplate } from '../../render/render.js';
@@ -25,8 +24,7 @@ import { openRuntime, type Runtime, type RuntimeHooks } from '../runtime.js';
 async function renderAndCheck(runtime: Runtime, io: Io, transport: Transport): Promise<{ templates: RenderedTemplate[]; notes: string[] }> {
   const { desired } = runtime;
   const live = await readLive(transport);
-  const ids = new Map(matchAccounts(desired.accounts, live).matches.flatMap((m) => (m.live ? [[m.desired.name, m.live.id] as const] : [])));
-  const context = templateContext(desired, ids);
+  const context = templateContext(desired, liveIds(desired, live));
   const { templates, diagnostics } = await renderTemplates(runtime.repoDir, context);
   if (diagnostics.length) throw new InputError(diagnostics);
 

@@ -6,7 +6,13 @@ import type { ExitCode } from '../../errors.js';
 import { executeAccountPlan } from '../../execute/accounts.js';
 import { planAccounts } from '../../plan/accounts.js';
 import { limitViolations } from '../../plan/limits.js';
-import { readLiveWithParameters } from '../../state/live.js';
+import { FOLLOW_UP_TYPES } from '../../plan/accounts.js';
+import { makePlan } from '../../plan/plan.js';
+import { deploymentsOf, stacksToRead, type Deployment } from '../../plan/stacks.js';
+import { liveIds, templateContext } from '../../render/context.js';
+import { renderTemplates } from '../../render/render.js';
+import { InputError } from '../../errors.js';
+import { readLiveWithAccounts, type Live } from '../../state/live.js';
 import type { Io } from '../io.js';
 import { accountNamed } from '../load-desired.js';
 import type { CliOptions } from '../options.js';
@@ -22,11 +28,29 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
   try {
     const { desired } = runtime;
     if (only) accountNamed(desired, only, options.config);
-    return await runPlanAction(options, io, runtime, {
-      readLive: readLiveWithParameters,
-      plan: (live) => planAccounts(desired, live, { now: new Date(), only, action: options.action }),
+    type State = { live: Live; deployments: { deployments: Deployment[]; notes: string[] } };
+    return await runPlanAction<State>(options, io, runtime, {
+      readLive: async (transport) => {
+        // The templates are rendered with the ids of the accounts that exist now, so an
+        // account created by this run is in them when the state is read again.
+        let deployments: State['deployments'] = { deployments: [], notes: [] };
+        const live = await readLiveWithAccounts(transport, async (tree) => {
+          const context = templateContext(desired, liveIds(desired, tree));
+          const { templates, diagnostics } = await renderTemplates(runtime.repoDir, context);
+          if (diagnostics.length) throw new InputError(diagnostics);
+          deployments = deploymentsOf(templates, context);
+          return stacksToRead(deployments.deployments);
+        });
+        return { live, deployments };
+      },
+      plan: ({ live, deployments }) => planAccounts(desired, live, { now: new Date(), only, action: options.action, deployments }),
       violations: (plan) => limitViolations(plan, desired.organization.limits),
       execute: (plan, transport, progress) => executeAccountPlan(plan, desired.organization, transport, progress),
+      // Once accounts exist, what names them (their parameters, the stacks rendered with their ids) is planned again.
+      followUp: (executed, after) =>
+        executed.changes.some((c) => c.type === 'account.create')
+          ? makePlan(after.action, after.basis, after.changes.filter((c) => FOLLOW_UP_TYPES.has(c.type)), { notes: [] })
+          : undefined,
     });
   } finally {
     await runtime.close();

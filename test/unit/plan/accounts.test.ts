@@ -260,6 +260,8 @@ describe('planning the parameters of bootstrapped accounts', () => {
 
   it('says that new accounts need bootstrap before their parameters', () => {
     const plan = planAccounts(d, liveOrg(['Internal', 'Morgue', 'Internal/Dev', 'Internal/Infra']), { now: NOW });
-    expect(plan.notes).toContain("new accounts get orgvend's stack from bootstrap (run by an administrator); their parameters follow on the next sync-accounts");
+    expect(plan.notes).toContain(
+      "once the new accounts exist, the stacks that name accounts (the IAM mapping, the log bucket, the ECR repositories) are rendered again and deployed in the same run; their own parameters and VPC follow once bootstrap (run by an administrator) has given them orgvend's stack",
+    );
   });
 });

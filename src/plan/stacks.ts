@@ -1,0 +1,116 @@
+/**
+ * Where each rendered template is deployed, and the stack.deploy changes that make the
+ * stacks there what the templates say. Pure.
+ *
+ * - `vpc/<account>.yml`: in that account, in its region;
+ * - `identity-iam-mapping.yml`: in organization.identity_account, in the home region (IAM is global);
+ * - `log-buckets.yml`: in organization.logs_account, in its global_region (where CloudFront and WAF log);
+ * - `ecr-repositories.yml`: in the CICD account, which builds and pushes the images, in the home region.
+ */
+import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import type { TemplateAccount, TemplateContext } from '../render/context.js';
+import { parseTemplate } from '../render/lint.js';
+import type { RenderedTemplate } from '../render/render.js';
+import { DEPLOYED_STACKS, type DeployedStack } from '../protocol/names.js';
+import { MAX_TEMPLATE_BODY } from '../protocol/requests.js';
+import type { Change } from './plan.js';
+
+const sha12 = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
+
+export interface Deployment {
+  stack: DeployedStack;
+  /** The DSL name of the account it goes to. */
+  account: string;
+  /** null until the account exists. */
+  accountId: string | null;
+  region: string;
+  source: string;
+  template: string;
+  sha256: string;
+}
+
+/** A stack as GET_STACKS reads it. */
+export interface LiveStack {
+  stack: string;
+  region: string;
+  status: string | null;
+  template: string | null;
+}
+
+const stemOf = (output: string) => output.split(/[./]/)[0]!;
+
+function targetOf(stem: string, t: RenderedTemplate, context: TemplateContext): { account: Pick<TemplateAccount, 'name' | 'id'>; region: string } | undefined {
+  const org = context.organization;
+  switch (stem) {
+    case 'vpc': {
+      const account = context.accounts.find((a) => a.name === t.account)!;
+      return { account, region: account.region };
+    }
+    case 'identity-iam-mapping':
+      return context.identity_account ? { account: context.identity_account, region: org.home_region } : undefined;
+    case 'log-buckets':
+      return context.logs_account ? { account: context.logs_account, region: context.logs_account.global_region } : undefined;
+    case 'ecr-repositories':
+      return { account: context.accounts.find((a) => a.id === org.cicd_account_id) ?? { name: 'cicd', id: org.cicd_account_id }, region: org.home_region };
+    default:
+      return undefined;
+  }
+}
+
+export function deploymentsOf(templates: readonly RenderedTemplate[], context: TemplateContext): { deployments: Deployment[]; notes: string[] } {
+  const deployments: Deployment[] = [];
+  const notes = new Set<string>();
+  for (const t of templates) {
+    const stem = stemOf(t.output);
+    const stack = (DEPLOYED_STACKS as Record<string, DeployedStack>)[stem];
+    const target = stack && targetOf(stem, t, context);
+    if (!stack || !target) {
+      notes.add(`${t.source} is rendered, not deployed: orgvend deploys ${Object.keys(DEPLOYED_STACKS).join(', ')}`);
+      continue;
+    }
+    if (Buffer.byteLength(t.text) > MAX_TEMPLATE_BODY) {
+      notes.add(`${t.output} is over ${MAX_TEMPLATE_BODY} bytes, CloudFormation's limit for a template sent with the request: not deployed (deploying from the artifact bucket is not supported yet)`);
+      continue;
+    }
+    deployments.push({ stack, account: target.account.name, accountId: target.account.id, region: target.region, source: t.source, template: t.text, sha256: t.sha256 });
+  }
+  return { deployments, notes: [...notes] };
+}
+
+/** The stacks to read in each account: account id → the deployments' stacks there. */
+export function stacksToRead(deployments: readonly Deployment[]): Map<string, { stack: DeployedStack; region: string }[]> {
+  const byAccount = new Map<string, { stack: DeployedStack; region: string }[]>();
+  for (const d of deployments) {
+    if (d.accountId) byAccount.set(d.accountId, [...(byAccount.get(d.accountId) ?? []), { stack: d.stack, region: d.region }]);
+  }
+  return byAccount;
+}
+
+/** `+Vpc AWS::EC2::VPC`, `~Policy AWS::IAM::ManagedPolicy`, `-Old AWS::S3::Bucket`: what deploying changes, by logical id. */
+export function resourceDiff(before: string | null, after: string): string[] {
+  const was = before ? (parseTemplate(before).Resources ?? {}) : {};
+  const will = parseTemplate(after).Resources ?? {};
+  const lines: string[] = [];
+  for (const id of [...new Set([...Object.keys(was), ...Object.keys(will)])].sort()) {
+    const [a, b] = [was[id], will[id]];
+    if (!a) lines.push(`+${id} ${b!.Type}`);
+    else if (!b) lines.push(`-${id} ${a.Type}`);
+    else if (!isDeepStrictEqual(a, b)) lines.push(`~${id} ${b.Type}`);
+  }
+  return lines;
+}
+
+/** The stack.deploy change that makes `live` what the deployment says, or undefined when they match. */
+export function stackChange(d: Deployment & { accountId: string }, live: LiveStack | undefined): Change | undefined {
+  const current = live?.status === 'ROLLBACK_COMPLETE' ? null : (live?.template ?? null);
+  if (current !== null && current.trim() === d.template.trim()) return undefined;
+  return {
+    type: 'stack.deploy',
+    target: `${d.account}/${d.stack}`,
+    reason: current === null ? 'missing-in-account' : 'template-changed',
+    before: { account_id: d.accountId, status: live?.status ?? null, ...(current !== null ? { template_sha256: sha12(current) } : {}) },
+    after: { stack: d.stack, region: d.region, source: d.source, template_sha256: d.sha256.slice(0, 12), resources: resourceDiff(current, d.template), template: d.template },
+  };
+}
+
