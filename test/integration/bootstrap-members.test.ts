@@ -4,9 +4,11 @@
  * bus, queue and rules, the CICD bus forwards requests addressed to them, and a request
  * reaches each one and is answered by it. Unmanaged accounts get nothing. From then on
  * sync-accounts keeps each one's parameters (SSM, /orgvend/account/) as accounts.yml says,
- * through its own bus, and repairs drift. Tests run in order on one organization.
+ * through its own bus, and repairs drift, and deploys the stacks rendered from templates/
+ * where each goes. Tests run in order on one organization.
  */
 import { CreateAccountCommand } from '@aws-sdk/client-organizations';
+import { GetTemplateCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DeleteParameterCommand, PutParameterCommand, paginateGetParametersByPath } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { NAMES } from '../../src/protocol/names.js';
@@ -19,11 +21,12 @@ let org: TestOrganization;
 let ids: Record<string, string>;
 let unmanaged: string;
 let cli: Awaited<ReturnType<typeof ciCli>>['cli'];
+let workspace: Awaited<ReturnType<typeof ciCli>>['workspace'];
 
 beforeAll(async () => {
   org = await createTestOrganization(DSL);
   org.startWorker();
-  ({ cli } = await ciCli(org, DSL));
+  ({ cli, workspace } = await ciCli(org, DSL));
   expect((await cli('--action', 'sync-accounts', '--execute')).code).toBe(0);
   ids = await managedIds(org);
   const organizations = await org.factory.forAccount(org.desired.organization.management_account_id).client('organizations');
@@ -125,3 +128,79 @@ describe('parameters of the bootstrapped accounts', () => {
   });
 });
 
+
+/** The stack's status and template in `account` and `region`, or null when there is none. */
+async function stack(account: string, region: string, name: string): Promise<{ status: string; template: string } | null> {
+  const cfn = await org.factory.forAccount(account).client('cloudformation', region);
+  try {
+    const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: name }));
+    const { TemplateBody } = await cfn.send(new GetTemplateCommand({ StackName: name }));
+    return { status: Stacks![0]!.StackStatus!, template: TemplateBody! };
+  } catch {
+    return null;
+  }
+}
+
+const WITH_IDENTITY_AND_LOGS = dslText([
+  [['accounts', 'foo', 'nat_gateway_count'], 2],
+  [['organization', 'identity_account'], 'identity'],
+  [['organization', 'logs_account'], 'logs'],
+  [['scopes', 'dev', 'access'], { all: ['Admin'], ro: ['ReadOnly'] }],
+  [['accounts', 'foo', 'use_cfr'], true],
+  [['accounts', 'identity'], { scope: 'infra' }],
+  [['accounts', 'logs'], { scope: 'infra' }],
+]);
+
+describe('stacks of the bootstrapped accounts', () => {
+  it('deployed the VPC into foo, in its region, and the ECR repositories into the CICD account, each through its deployer role', async () => {
+    const cicd = org.desired.organization.cicd_account_id;
+    expect(await stack(ids.foo!, 'us-east-1', 'orgvend-vpc')).toMatchObject({ status: 'CREATE_COMPLETE' });
+    expect(await stack(ids.foo!, 'ap-southeast-2', 'orgvend-vpc')).toBeNull();
+    expect(await stack(ids.dns!, 'ap-southeast-2', 'orgvend-vpc')).toBeNull();
+    expect((await stack(cicd, 'ap-southeast-2', 'orgvend-ecr-repositories'))!.template).toContain(`arn:aws:iam::${ids.foo}:root`);
+    const changeSets = org.calls.filter((c) => c.operation === 'CreateChangeSet' && String((c.input as { StackName: string }).StackName) === 'orgvend-vpc');
+    expect(changeSets.map((c) => [c.account, c.region, (c.input as { RoleARN: string }).RoleARN])).toEqual([[ids.foo, 'us-east-1', `arn:aws:iam::${ids.foo}:role/orgvend-deployer`]]);
+  });
+
+  it('plans a changed template as the resources it adds and changes, without sending anything that changes a stack', async () => {
+    workspace.write(dslText([[['accounts', 'foo', 'nat_gateway_count'], 2]]));
+    const before = org.calls.length;
+    const { code, out } = await cli('--action', 'sync-accounts', '--detailed-exitcode');
+    expect(code).toBe(2);
+    expect(out).toMatch(/~ stack\.deploy +foo\/orgvend-vpc \(\d{12}\) +template \w{12} → \w{12} in us-east-1: 2 to add, 1 to change, 0 to remove +\(template-changed\)/);
+    expect(out).toContain('      +NatGateway2 AWS::EC2::NatGateway');
+    expect(out).toContain('      ~PrivateDefaultRoute2 AWS::EC2::Route');
+    expect(out).not.toContain('~PrivateSubnet');
+    expect(org.calls.slice(before).filter((c) => isMutating(c.operation))).toEqual([]);
+  });
+
+  it('updates it through a change set; the next plan is empty', async () => {
+    const { code, out } = await cli('--action', 'sync-accounts', '--execute');
+    expect(out).toContain('Converged');
+    expect(code).toBe(0);
+    expect((await stack(ids.foo!, 'us-east-1', 'orgvend-vpc'))!).toMatchObject({ status: 'UPDATE_COMPLETE', template: expect.stringContaining('NatGateway2:') });
+    expect((await cli('--action', 'sync-accounts', '--detailed-exitcode')).code).toBe(0);
+  });
+
+  it('deploys the IAM mapping into the identity account and the log bucket into the logs account once they carry the stack', async () => {
+    workspace.write(WITH_IDENTITY_AND_LOGS);
+    const created = await cli('--action', 'sync-accounts', '--execute');
+    expect(created.code).toBe(0);
+    const waiting = await cli('--action', 'sync-accounts', '--detailed-exitcode');
+    expect(waiting.code).toBe(0);
+    expect(waiting.out).toContain("not deployed until bootstrap (run by an administrator) has given the account orgvend's stack: identity/orgvend-identity-iam-mapping, logs/orgvend-log-buckets");
+    ids = await managedIds(org);
+    await org.bootstrap();
+
+    const { code, out } = await cli('--action', 'sync-accounts', '--execute');
+    expect(out).toMatch(/~ stack\.deploy +identity\/orgvend-identity-iam-mapping \(\d{12}\) +create with template \w{12} in ap-southeast-2/);
+    expect(out).toMatch(/~ stack\.deploy +logs\/orgvend-log-buckets \(\d{12}\) +create with template \w{12} in us-east-1/);
+    expect(code).toBe(0);
+    const mapping = (await stack(ids.identity!, 'ap-southeast-2', 'orgvend-identity-iam-mapping'))!.template;
+    expect(mapping).toContain(`arn:aws:iam::${ids.foo}:role/ReadOnly`);
+    const bucket = (await stack(ids.logs!, 'us-east-1', 'orgvend-log-buckets'))!.template;
+    expect(bucket).toContain(`AWSLogs/${ids.foo}/*`);
+    expect(bucket).toContain(`arn:aws:iam::${ids.logs}:role/orgvend-deployer`);
+    expect((await cli('--action', 'sync-accounts', '--detailed-exitcode')).code).toBe(0);
+  });
+});

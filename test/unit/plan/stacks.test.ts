@@ -1,0 +1,99 @@
+/** Where each rendered template is deployed, and the stack.deploy changes planned for it. */
+import { describe, expect, it } from 'vitest';
+import { deploymentsOf, resourceDiff, stackChange, stacksToRead, type Deployment } from '../../../src/plan/stacks.js';
+import { templateContext } from '../../../src/render/context.js';
+import { renderTemplates } from '../../../src/render/render.js';
+import { describeChange } from '../../../src/views/plan.js';
+import { desiredOf, exampleText } from '../../helpers/dsl.js';
+import { REPO, renderFixture } from '../../helpers/render-fixture.js';
+
+describe('deploymentsOf', () => {
+  it('sends each template to its account and region', async () => {
+    const desired = desiredOf([], exampleText());
+    const ids = new Map(desired.accounts.map((a, i) => [a.name, a.accountId ?? String(100000000000 + i)]));
+    const context = templateContext(desired, ids);
+    const { templates } = await renderTemplates(REPO, context);
+    const { deployments, notes } = deploymentsOf(templates, context);
+    const where = Object.fromEntries(deployments.map((d) => [`${d.account}/${d.stack}`, [d.accountId, d.region]]));
+    const org = desired.organization;
+    expect(where).toEqual({
+      'bar/orgvend-vpc': [ids.get('bar'), 'ap-southeast-2'],
+      'bar-prod/orgvend-vpc': [ids.get('bar-prod'), 'ap-southeast-2'],
+      // foo-prod runs in us-east-1; foo has create_vpc: false and no VPC.
+      'foo-prod/orgvend-vpc': [ids.get('foo-prod'), 'us-east-1'],
+      'payments/orgvend-vpc': [ids.get('payments'), 'ap-southeast-2'],
+      'identity/orgvend-identity-iam-mapping': [ids.get('identity'), org.home_region],
+      // CloudFront and WAF log from the logs account's global region.
+      'logs/orgvend-log-buckets': [ids.get('logs'), 'us-east-1'],
+      'cicd/orgvend-ecr-repositories': [org.cicd_account_id, org.home_region],
+    });
+    expect(notes).toEqual([]);
+    expect(stacksToRead(deployments).get(ids.get('payments')!)).toEqual([{ stack: 'orgvend-vpc', region: 'ap-southeast-2' }]);
+  });
+
+  it('names an account that does not exist yet by its DSL name, without an id, and says which templates it does not deploy', async () => {
+    const { templates } = await renderFixture();
+    const desired = desiredOf([], exampleText());
+    const context = templateContext(desired, new Map());
+    const extra = { ...templates[0]!, source: 'templates/dashboards.yml.njk', output: 'dashboards.yml' };
+    const { deployments, notes } = deploymentsOf([...templates.filter((t) => t.output.startsWith('identity')), extra], context);
+    expect(deployments.map((d) => [d.account, d.accountId])).toEqual([['identity', null]]);
+    expect(notes).toEqual(['templates/dashboards.yml.njk is rendered, not deployed: orgvend deploys vpc, identity-iam-mapping, log-buckets, ecr-repositories']);
+  });
+});
+
+const TEMPLATE = `Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties:
+      CidrBlock: 10.0.0.0/16
+  Subnet:
+    Type: AWS::EC2::Subnet
+    Properties:
+      VpcId: !Ref Vpc
+      AvailabilityZone: !Select [0, !GetAZs ""]
+`;
+
+describe('resourceDiff', () => {
+  it('lists what is added, changed and removed, by logical id', () => {
+    const after = TEMPLATE.replace('10.0.0.0/16', '10.1.0.0/16').replace(/  Subnet:[\s\S]*/, '  Gateway:\n    Type: AWS::EC2::InternetGateway\n');
+    expect(resourceDiff(TEMPLATE, after)).toEqual(['+Gateway AWS::EC2::InternetGateway', '-Subnet AWS::EC2::Subnet', '~Vpc AWS::EC2::VPC']);
+    expect(resourceDiff(null, TEMPLATE)).toEqual(['+Subnet AWS::EC2::Subnet', '+Vpc AWS::EC2::VPC']);
+  });
+
+  it('compares what the template says, not where it says it: lines moved by others are not changes', () => {
+    const moved = `# a comment that moves every line\n\n${TEMPLATE.replace('Resources:\n', 'Resources:\n  Gateway:\n    Type: AWS::EC2::InternetGateway\n')}`;
+    expect(resourceDiff(TEMPLATE, moved)).toEqual(['+Gateway AWS::EC2::InternetGateway']);
+  });
+
+  it('tells a short tag from the plain value it wraps', () => {
+    expect(resourceDiff(TEMPLATE, TEMPLATE.replace('VpcId: !Ref Vpc', 'VpcId: Vpc'))).toEqual(['~Subnet AWS::EC2::Subnet']);
+    expect(resourceDiff(TEMPLATE, TEMPLATE.replace('!GetAZs ""', '""'))).toEqual(['~Subnet AWS::EC2::Subnet']);
+  });
+});
+
+describe('stackChange', () => {
+  const deployment: Deployment & { accountId: string } = {
+    stack: 'orgvend-vpc', account: 'foo', accountId: '123456789012', region: 'us-east-1', source: 'templates/account/vpc.yml.njk', template: TEMPLATE, sha256: 'a'.repeat(64),
+  };
+  const live = (status: string, template: string | null) => ({ stack: 'orgvend-vpc', region: 'us-east-1', status, template });
+
+  it('plans nothing when the stack runs the template', () => {
+    expect(stackChange(deployment, live('UPDATE_COMPLETE', TEMPLATE))).toBeUndefined();
+  });
+
+  it('creates a missing stack, and one a failed first create left in ROLLBACK_COMPLETE', () => {
+    for (const state of [undefined, live('ROLLBACK_COMPLETE', TEMPLATE)]) {
+      const change = stackChange(deployment, state)!;
+      expect(change).toMatchObject({ type: 'stack.deploy', target: 'foo/orgvend-vpc', reason: 'missing-in-account', before: { account_id: '123456789012' } });
+      expect(describeChange(change)).toBe('create with template aaaaaaaaaaaa in us-east-1: 2 to add, 0 to change, 0 to remove');
+    }
+  });
+
+  it('updates a stack whose template differs, carrying the whole template so a saved plan can be applied', () => {
+    const change = stackChange(deployment, live('CREATE_COMPLETE', TEMPLATE.replace('10.0.0.0/16', '10.9.0.0/16')))!;
+    expect(change.reason).toBe('template-changed');
+    expect(change.after).toMatchObject({ stack: 'orgvend-vpc', region: 'us-east-1', template: TEMPLATE, resources: ['~Vpc AWS::EC2::VPC'] });
+    expect(describeChange(change)).toMatch(/^template \w{12} → aaaaaaaaaaaa in us-east-1: 0 to add, 1 to change, 0 to remove$/);
+  });
+});
