@@ -59,6 +59,18 @@ describe('carrying out a sync-accounts plan', () => {
     expect(transport.sent.filter((s) => s.type === 'CREATE_ACCOUNT')).toHaveLength(3);
   });
 
+  it('asks again for a stack still deploying, which waits for it, and gives up after four answers saying so', async () => {
+    const deploy = { type: 'stack.deploy' as const, target: 'foo/orgvend-vpc', reason: 'template-changed', before: { account_id: '500000000001' }, after: { stack: 'orgvend-vpc', region: 'us-east-1', template: 'Resources: {}' } };
+    for (const [running, status] of [[2, 'done'], [4, 'failed']] as const) {
+      let answers = 0;
+      const transport = scripted(() => (++answers <= running ? { outcome: 'in-progress', status: 'UPDATE_IN_PROGRESS', changes: [] } : { outcome: 'updated', status: 'UPDATE_COMPLETE', changes: [] }));
+      const results = await executeAccountPlan({ ...plan, changes: [deploy] }, org, transport);
+      expect(results.get('stack.deploy foo/orgvend-vpc')).toMatchObject({ status });
+      expect(transport.sent).toHaveLength(Math.min(running + 1, 4));
+      expect(transport.sent[0]).toEqual({ type: 'DEPLOY_STACK', payload: { name: 'foo/orgvend-vpc', stack: 'orgvend-vpc', region: 'us-east-1', template: 'Resources: {}' } });
+    }
+  });
+
   it('does not ask again when a creation failed for good', async () => {
     const transport = scripted((type) => {
       if (type === 'CREATE_ACCOUNT') throw new RequestError(type, 'n', 'failed', 'EMAIL_ALREADY_EXISTS');

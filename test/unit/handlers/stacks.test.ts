@@ -1,0 +1,78 @@
+/**
+ * DEPLOY_STACK in the states moto never shows: moto's CloudFormation finishes every
+ * operation before it answers, so a stack is never seen *_IN_PROGRESS and a failed update
+ * cannot be staged. The CloudFormationClient is mocked with aws-sdk-client-mock for those;
+ * creating, updating and "no changes" run on moto (test/integration/bootstrap-members.test.ts).
+ */
+import {
+  CloudFormationClient,
+  CreateChangeSetCommand,
+  DescribeChangeSetCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  ExecuteChangeSetCommand,
+  GetTemplateCommand,
+} from '@aws-sdk/client-cloudformation';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ClientFactory } from '../../../src/aws/clients.js';
+import type { HandlerContext } from '../../../src/handlers/context.js';
+import { deployStackHandler } from '../../../src/handlers/stacks.js';
+
+const SELF = '444455556666';
+let cfn: AwsClientStub<CloudFormationClient>;
+
+function context(overrides: Partial<HandlerContext> = {}): HandlerContext {
+  const factory = new ClientFactory({ region: 'ap-southeast-2', credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' } });
+  return {
+    config: { accountId: SELF, roles: ['member'], cicdAccountId: '222222222222', eventSource: 'app.infra', eventBus: 'b', hasDelegatedAdmin: false, senderCheck: 'strict', handlerVersion: 'unit' },
+    clients: factory.forAccount(undefined),
+    dryrun: false,
+    deadline: Date.now() + 60_000,
+    now: () => new Date(),
+    ...overrides,
+  };
+}
+
+const TEMPLATE = 'Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n';
+const payload = { name: 'foo/orgvend-vpc', stack: 'orgvend-vpc' as const, region: 'us-east-1', template: TEMPLATE };
+const stackIs = (StackStatus: string) => cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'orgvend-vpc', StackStatus, CreationTime: new Date() }] });
+const sent = (command: Parameters<typeof cfn.commandCalls>[0]) => cfn.commandCalls(command).length;
+
+beforeEach(() => {
+  cfn = mockClient(CloudFormationClient);
+  cfn.on(GetTemplateCommand).resolves({ TemplateBody: 'Resources: {}\n' });
+});
+afterEach(() => cfn.restore());
+
+describe('DEPLOY_STACK', () => {
+  it('in a dry run reads the stack and creates no change set', async () => {
+    stackIs('CREATE_COMPLETE');
+    expect(await deployStackHandler(payload, context({ dryrun: true }))).toEqual({ outcome: 'would-deploy', status: 'CREATE_COMPLETE', changes: [] });
+    expect(sent(CreateChangeSetCommand)).toBe(0);
+  });
+
+  it('finds an earlier request\'s deployment still running at its deadline: says in-progress and starts nothing', async () => {
+    stackIs('UPDATE_IN_PROGRESS');
+    // Less than the handler's reply margin left: it must answer now.
+    const result = await deployStackHandler(payload, context({ deadline: Date.now() + 12_000 }));
+    expect(result).toEqual({ outcome: 'in-progress', status: 'UPDATE_IN_PROGRESS', changes: [] });
+    expect(sent(CreateChangeSetCommand)).toBe(0);
+  });
+
+  it('sends the change set through the deployer role, and reports a failed update with CloudFormation\'s reason', async () => {
+    stackIs('CREATE_COMPLETE');
+    cfn.on(CreateChangeSetCommand).resolves({});
+    cfn.on(DescribeChangeSetCommand).resolves({ Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE', Changes: [{ Type: 'Resource', ResourceChange: { Action: 'Modify', LogicalResourceId: 'Vpc', ResourceType: 'AWS::EC2::VPC', Replacement: 'True' } }] });
+    cfn.on(ExecuteChangeSetCommand).resolves({});
+    cfn.on(DescribeStacksCommand).resolvesOnce({ Stacks: [{ StackName: 'orgvend-vpc', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }] }).resolves({ Stacks: [{ StackName: 'orgvend-vpc', StackStatus: 'UPDATE_ROLLBACK_COMPLETE', CreationTime: new Date() }] });
+    cfn.on(DescribeStackEventsCommand).resolves({
+      StackEvents: [
+        { StackId: 's', EventId: '2', StackName: 'orgvend-vpc', Timestamp: new Date(), ResourceStatus: 'UPDATE_ROLLBACK_COMPLETE' },
+        { StackId: 's', EventId: '1', StackName: 'orgvend-vpc', Timestamp: new Date(), LogicalResourceId: 'Vpc', ResourceStatus: 'UPDATE_FAILED', ResourceStatusReason: 'not authorized to perform ec2:CreateVpc' },
+      ],
+    });
+    await expect(deployStackHandler(payload, context())).rejects.toThrow(/orgvend-vpc is UPDATE_ROLLBACK_COMPLETE: not authorized to perform ec2:CreateVpc/);
+    expect(cfn.commandCalls(CreateChangeSetCommand)[0]!.args[0].input).toMatchObject({ ChangeSetType: 'UPDATE', RoleARN: `arn:aws:iam::${SELF}:role/orgvend-deployer`, TemplateBody: TEMPLATE });
+  });
+});
