@@ -9,6 +9,7 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
@@ -21,6 +22,7 @@ export interface ServiceClients {
   events: EventBridgeClient;
   logs: CloudWatchLogsClient;
   organizations: OrganizationsClient;
+  route53: Route53Client;
   s3: S3Client;
   sqs: SQSClient;
   ssm: SSMClient;
@@ -36,6 +38,7 @@ const LOADERS: Record<ServiceName, () => Promise<ClientConstructor>> = {
   events: async () => (await import('@aws-sdk/client-eventbridge')).EventBridgeClient as ClientConstructor,
   logs: async () => (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient as ClientConstructor,
   organizations: async () => (await import('@aws-sdk/client-organizations')).OrganizationsClient as ClientConstructor,
+  route53: async () => (await import('@aws-sdk/client-route-53')).Route53Client as ClientConstructor,
   s3: async () => (await import('@aws-sdk/client-s3')).S3Client as ClientConstructor,
   sqs: async () => (await import('@aws-sdk/client-sqs')).SQSClient as ClientConstructor,
   ssm: async () => (await import('@aws-sdk/client-ssm')).SSMClient as ClientConstructor,

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DescribeOrganizationCommand, TagResourceCommand, paginateListAccounts } from '@aws-sdk/client-organizations';
-import { BOOTSTRAP_TAG } from '../config/identity-tags.js';
+import { BOOTSTRAP_TAG, IDENTITY_TAG_KEYS } from '../config/identity-tags.js';
 import type { AccountClients } from '../aws/clients.js';
 import type { Organization } from '../config/schema.js';
 import { readTags, tagsOf } from '../handlers/organization-tree.js';
@@ -26,8 +26,11 @@ export interface BootstrapEnv {
   clientsFor(account: string): Promise<AccountClients>;
   /** The handler's code; absent where a local worker stands in for the Lambda. */
   lambda?: LambdaCode;
-  /** Member accounts that carry the stack besides the core ones; absent: every active account orgvend manages. */
-  members?: readonly string[];
+  /**
+   * Member accounts that carry the stack besides the core ones, by id, with their DSL
+   * names; absent: every active account orgvend manages.
+   */
+  members?: ReadonlyMap<string, string>;
   progress?(line: string): void;
 }
 
@@ -59,21 +62,23 @@ export async function organizationId(env: BootstrapEnv): Promise<string> {
 export function bootstrapAccounts(env: Pick<BootstrapEnv, 'organization' | 'members'>): BootstrapAccount[] {
   const core = coreAccounts(env.organization);
   const coreIds = new Set(core.map((a) => a.id));
-  return [...core, ...(env.members ?? []).filter((id) => !coreIds.has(id)).map(memberAccount)];
+  const members = [...(env.members ?? new Map<string, string>())].filter(([id]) => !coreIds.has(id)).sort(([a], [b]) => a.localeCompare(b));
+  // The DNS account serves the record requests, and only it gets Route 53 permissions for them.
+  return [...core, ...members.map(([id, name]) => memberAccount(id, name === env.organization.dns_account ? ['member', 'dns'] : ['member']))];
 }
 
 /**
- * The active accounts orgvend manages (tagged managed-by=orgvend and orgvend:name): each
- * gets the stack, so requests can reach it by target and it can answer.
+ * The active accounts orgvend manages (tagged managed-by=orgvend and orgvend:name), id →
+ * DSL name: each gets the stack, so requests can reach it by target and it can answer.
  */
-export async function managedMembers(env: BootstrapEnv): Promise<string[]> {
+export async function managedMembers(env: BootstrapEnv): Promise<Map<string, string>> {
   const organizations = await managementOrganizations(env);
   const active: string[] = [];
   for await (const page of paginateListAccounts({ client: organizations }, {})) {
     for (const a of page.Accounts ?? []) if ((a.State ?? a.Status) === 'ACTIVE' && a.Id !== env.organization.management_account_id) active.push(a.Id!);
   }
   const tags = await readTags(organizations, active);
-  return active.filter((id) => isManaged({ tags: tags.get(id)! })).sort();
+  return new Map(active.filter((id) => isManaged({ tags: tags.get(id)! })).map((id) => [id, tags.get(id)![IDENTITY_TAG_KEYS.name]!]));
 }
 
 export async function planBootstrap(env: BootstrapEnv): Promise<BootstrapPlan> {

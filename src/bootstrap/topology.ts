@@ -55,9 +55,9 @@ export function rolesOf(org: Organization, account: string): AccountRole[] {
   return coreAccounts(org).find((a) => a.id === account)?.roles ?? ['member'];
 }
 
-/** A member account's bootstrap: no role but answering requests addressed to it. */
-export function memberAccount(id: string): BootstrapAccount {
-  return { id, roles: ['member'], isCicd: false, isAudit: false };
+/** A member account's bootstrap: answering requests addressed to it (and, for the DNS account, the record requests). */
+export function memberAccount(id: string, roles: AccountRole[] = ['member']): BootstrapAccount {
+  return { id, roles, isCicd: false, isAudit: false };
 }
 
 export function served(account: BootstrapAccount, org: Organization): { byType: RequestType[]; byTarget: RequestType[]; permissions: ReturnType<typeof permissionsFor> } {

@@ -20,6 +20,11 @@ export interface CliOptions {
   detailedExitcode?: boolean;
   /** sync-scps: `test` stages changed policies in the test OU only. */
   stage?: 'test' | 'all';
+  /** create-record: the record's name, type, values and TTL. */
+  record?: string;
+  type?: string;
+  value?: string[];
+  ttl?: number;
 }
 
 export type Flag = Exclude<keyof CliOptions, 'action'>;

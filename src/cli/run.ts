@@ -3,7 +3,7 @@
  * run it, and turn every kind of failure into its message and exit code.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { didYouMean } from '../config/suggest.js';
 import { ExitCode, InputError, RequestError, UsageError } from '../errors.js';
 import { diagnosticsJson, renderDiagnostics } from '../views/diagnostics.js';
@@ -24,6 +24,10 @@ const FLAG_NAMES: Record<Flag, string> = {
   plan: '--plan',
   detailedExitcode: '--detailed-exitcode',
   stage: '--stage',
+  record: '--record',
+  type: '--type',
+  value: '--value',
+  ttl: '--ttl',
 };
 
 function version(): string {
@@ -52,6 +56,13 @@ function buildProgram(io: Io): Command {
     .addOption(new Option('--plan <file>', 'use a plan saved with --out; with --execute, apply it if the organization has not changed since'))
     .addOption(new Option('--detailed-exitcode', 'exit 2 when there are changes (for CI gates)'))
     .addOption(new Option('--stage <stage>', 'sync-scps: test stages changed policies in organization.scp_test_ou first; all (default) applies everything').choices(['test', 'all']))
+    .addOption(new Option('--record <name>', 'create-record: the record name, e.g. api.foo.example.com'))
+    .addOption(new Option('--type <type>', 'create-record: the record type').choices(['A', 'AAAA', 'CAA', 'CNAME', 'MX', 'SRV', 'TXT']))
+    .addOption(new Option('--value <value>', 'create-record: a value of the record (repeat for several)').argParser((value: string, previous?: string[]) => [...(previous ?? []), value]))
+    .addOption(new Option('--ttl <seconds>', 'create-record: time to live (default 300)').argParser((value: string) => {
+      if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a whole number of seconds');
+      return Number(value);
+    }))
     .helpOption('-h, --help', 'show this help')
     .version(version(), '--version', 'show the version')
     .addHelpText('after', actionsHelp())

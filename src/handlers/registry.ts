@@ -9,6 +9,7 @@ import { listAccounts, listOus } from './list-organization.js';
 import { createOu } from './organization-units.js';
 import { getParameters, putParameters } from './parameters.js';
 import { ping } from './ping.js';
+import { createRecord, getRecord } from './dns.js';
 import { deployStackHandler, getStacks } from './stacks.js';
 import { attachPolicy, deletePolicy, detachPolicy, enablePolicyType, listPolicies, putPolicy } from './policies.js';
 
@@ -38,4 +39,6 @@ export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> 
   PUT_PARAMETERS: putParameters,
   GET_STACKS: getStacks,
   DEPLOY_STACK: deployStackHandler,
+  GET_RECORD: getRecord,
+  CREATE_RECORD: createRecord,
 };

@@ -35,12 +35,14 @@ export function startWorker(options: WorkerOptions): Worker {
   // long poll stays open at the server and would take the next message out of sight.
   let stopping = false;
   const loops = new Map<string, Promise<void>>();
+  /** The latest configuration of each account: a bootstrap that changes an account's roles changes what it serves from the next batch. */
+  const configs = new Map<string, HandlerConfig>();
   const log = options.log ?? (() => {});
 
   async function serve(config: HandlerConfig): Promise<void> {
     const clients = options.factory.forAccount(config.accountId);
     const sqs = await clients.client('sqs');
-    const runtime = handlerRuntime(config, clients, options.budgetMs ?? LAMBDA_TIMEOUT_MS, options.recorder);
+    let runtime = handlerRuntime(config, clients, options.budgetMs ?? LAMBDA_TIMEOUT_MS, options.recorder);
     let queueUrl: string | undefined;
     while (!stopping) {
       try {
@@ -54,6 +56,10 @@ export function startWorker(options: WorkerOptions): Worker {
           }),
         );
         if (!messages.length) continue;
+        if (configs.get(config.accountId) !== config) {
+          config = configs.get(config.accountId)!;
+          runtime = handlerRuntime(config, clients, options.budgetMs ?? LAMBDA_TIMEOUT_MS, options.recorder);
+        }
         const batch = messages.map((m) => ({ id: m.MessageId!, body: m.Body ?? '', receipt: m.ReceiptHandle! }));
         if (stopping) {
           // Not ours to handle any more: let them be received again at once.
@@ -75,6 +81,9 @@ export function startWorker(options: WorkerOptions): Worker {
 
   return {
     add(config) {
+      const known = configs.get(config.accountId);
+      configs.set(config.accountId, config);
+      if (known && known.roles.join() !== config.roles.join()) log(`worker: account ${config.accountId} now serves as ${config.roles.join(', ')}`);
       if (loops.has(config.accountId)) return;
       log(`worker: serving account ${config.accountId} (${config.roles.join(', ')})`);
       loops.set(config.accountId, serve(config));

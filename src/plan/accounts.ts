@@ -9,7 +9,7 @@ import { DEPLOYED_STACKS } from '../protocol/names.js';
 import { carriesStack, type Live, type LiveAccount } from '../state/live.js';
 import { digest } from './digest.js';
 import { isClosed, matchAccounts } from './match.js';
-import { desiredParameters, parameterChange } from './parameters.js';
+import { desiredParameters, dnsAllowList, parameterChange } from './parameters.js';
 import { makePlan, type Change, type Plan } from './plan.js';
 import { stackChange, type Deployment } from './stacks.js';
 
@@ -71,6 +71,7 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
   const accountChanges: Change[] = [];
   const neededOus = new Set<string>(options.only ? [] : desired.ous);
 
+  const dnsAllowed = dnsAllowList(matching.matches.flatMap((m) => (m.live && !isClosed(m.live) ? [{ entry: m.desired, id: m.live.id }] : [])));
   for (const { desired: entry, live: account } of matching.matches) {
     const ou = entry.settings.organization_unit;
     if (entry.lifecycle === 'closed') {
@@ -101,7 +102,7 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
     const tags = tagChange(entry, account);
     if (tags) accountChanges.push(tags);
     const parameters = live.parameters?.get(account.id);
-    const parameterUpdate = parameters && parameterChange(entry.name, account.id, desiredParameters(entry, org), parameters);
+    const parameterUpdate = parameters && parameterChange(entry.name, account.id, desiredParameters(entry, org, entry.name === org.dns_account ? dnsAllowed : {}), parameters);
     if (parameterUpdate) accountChanges.push(parameterUpdate);
     if (account.name !== entry.awsName) {
       notes.push(`${entry.name}: its AWS name is "${account.name}", accounts.yml says "${entry.awsName}"; sync-accounts does not rename accounts`);

@@ -5,12 +5,16 @@
  */
 import type { DesiredAccount } from '../config/resolve.js';
 import type { Organization } from '../config/schema.js';
-import { PARAMETER_PREFIX } from '../protocol/requests.js';
+import { DNS_ALLOWED_KEY, PARAMETER_PREFIX } from '../protocol/requests.js';
 
 /** SSM names allow letters, digits and _.-/ only: a tag key's other characters become `/`. */
 const parameterKey = (key: string) => key.replace(/[^A-Za-z0-9_.\-/]/g, '/');
 
-export function desiredParameters(entry: DesiredAccount, org: Organization): Record<string, string> {
+/**
+ * `extra`: parameters only one account holds, by key below the prefix: the DNS account's
+ * allow list (`dns/allowed/<account id>`, see dnsAllowList).
+ */
+export function desiredParameters(entry: DesiredAccount, org: Organization, extra: Record<string, string> = {}): Record<string, string> {
   const s = entry.settings;
   const values: Record<string, string | undefined> = {
     name: entry.name,
@@ -28,6 +32,7 @@ export function desiredParameters(entry: DesiredAccount, org: Organization): Rec
     'organization/event_source': org.event_source,
   };
   for (const [key, value] of Object.entries(entry.tags)) values[`tags/${parameterKey(key)}`] = value;
+  Object.assign(values, extra);
   return Object.fromEntries(
     Object.entries(values)
       .filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '')
@@ -48,4 +53,16 @@ export function parameterChange(name: string, accountId: string, wanted: Record<
     // The whole set: PUT_PARAMETERS makes the account's parameters exactly these.
     after: { parameters: wanted },
   };
+}
+
+/**
+ * The DNS account's allow list: for every account that exists and has allowed_dns_domains,
+ * `dns/allowed/<its id>` = the domains, sorted, comma-separated. CREATE_RECORD reads it.
+ */
+export function dnsAllowList(accounts: readonly { entry: DesiredAccount; id: string }[]): Record<string, string> {
+  return Object.fromEntries(
+    accounts
+      .filter(({ entry }) => entry.lifecycle === 'active' && entry.settings.allowed_dns_domains.length)
+      .map(({ entry, id }) => [`${DNS_ALLOWED_KEY}${id}`, [...entry.settings.allowed_dns_domains].sort().join(',')]),
+  );
 }

@@ -26,6 +26,7 @@ export const CHANGE_KINDS = {
   'parameters.put': '~',
   'stack.deploy': '~',
   'template.upload': '+',
+  'record.upsert': '~',
   'delegated-admin.register': '+',
 } as const;
 export type ChangeType = keyof typeof CHANGE_KINDS;

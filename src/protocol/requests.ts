@@ -4,7 +4,7 @@
  * defines a request.
  */
 import { z } from 'zod';
-import { CONTACT_TYPES } from '../config/schema.js';
+import { CONTACT_TYPES, DomainName } from '../config/schema.js';
 import { AccountIdString } from './envelope.js';
 import { DEPLOYED_STACKS, NAMES, type DeployedStack } from './names.js';
 
@@ -26,6 +26,8 @@ const LEDGER_ARN = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:p
 
 export interface RequestSpec<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
   route: Route;
+  /** A `target` request only accounts with this role serve (and get the permissions for). */
+  servedBy?: AccountRole;
   /** Changes the world when not a dry run. Without --execute these are sent with dryrun: true or not at all. */
   mutating: boolean;
   /** How long the CLI waits for the whole reply. */
@@ -101,6 +103,30 @@ export const MAX_TEMPLATE_BODY = 51_200;
 /** One change of a change set, as DescribeChangeSet gives it. */
 const ResourceChange = z.object({ action: z.string(), logical_id: z.string(), type: z.string(), replacement: z.string().optional() });
 export type ResourceChange = z.infer<typeof ResourceChange>;
+
+/** Below this, in the DNS account: `<account id>` → the domains that account may have records in, comma-separated. */
+export const DNS_ALLOWED_KEY = 'dns/allowed/';
+/** `name` is `domain` or below it; `*.domain` admits only names below it. Both sides judge records by it. */
+export function withinDomain(name: string, domain: string): boolean {
+  const wildcard = domain.startsWith('*.');
+  const base = wildcard ? domain.slice(2) : domain;
+  return name.endsWith(`.${base}`) || (!wildcard && name === base);
+}
+const RECORD_TYPES = ['A', 'AAAA', 'CAA', 'CNAME', 'MX', 'SRV', 'TXT'] as const;
+const RecordRef = z.strictObject({
+  /** The account the record is for; the DNS account's allow list decides. */
+  account_id: AccountIdString,
+  /** Its DSL name, for messages. */
+  account: z.string(),
+  name: DomainName.refine((n) => !n.startsWith('*.'), 'a record name without a wildcard'),
+  type: z.enum(RECORD_TYPES),
+});
+const RecordValue = z.object({ ttl: z.number().int().min(0).max(172_800), values: z.array(z.string().min(1).max(4000)).min(1).max(100) });
+const ROUTE53_PERMISSIONS: Permission[] = [
+  'route53:ListHostedZones',
+  { action: 'route53:ListResourceRecordSets', resource: 'arn:${AWS::Partition}:route53:::hostedzone/*' },
+  { action: 'ssm:GetParameter', resource: PARAMETERS_ARN },
+];
 
 const ContactTypeString = z.enum(CONTACT_TYPES);
 /** An alternate contact as the Account Management API holds it. */
@@ -416,6 +442,29 @@ export const REQUESTS = {
       changes: z.array(ResourceChange),
     }),
   }),
+  /**
+   * The record as the DNS account's zones hold it, refused (as CREATE_RECORD would be) when
+   * the account may not have records under that name.
+   */
+  GET_RECORD: spec({
+    route: 'target',
+    servedBy: 'dns',
+    mutating: false,
+    timeoutSeconds: 60,
+    permissions: ROUTE53_PERMISSIONS,
+    payload: RecordRef,
+    result: z.object({ zone: z.string(), zone_id: z.string(), current: RecordValue.nullable() }),
+  }),
+  /** Creates or replaces one record (UPSERT), in the DNS account, under a domain the account is allowed. */
+  CREATE_RECORD: spec({
+    route: 'target',
+    servedBy: 'dns',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: [...ROUTE53_PERMISSIONS, { action: 'route53:ChangeResourceRecordSets', resource: 'arn:${AWS::Partition}:route53:::hostedzone/*' }],
+    payload: RecordRef.extend(RecordValue.shape),
+    result: z.object({ zone: z.string(), outcome: z.enum(['created', 'updated', 'unchanged', 'would-create', 'would-update']) }),
+  }),
 } as const;
 
 export type RequestType = keyof typeof REQUESTS;
@@ -429,13 +478,13 @@ export function isRequestType(type: string): type is RequestType {
 }
 
 /** The roles an account can play; they decide which requests it serves. */
-export type AccountRole = 'management' | 'delegated-admin' | 'member';
+export type AccountRole = 'management' | 'delegated-admin' | 'member' | 'dns';
 
 /** The request types an account with these roles handles. */
 export function servedTypes(roles: readonly AccountRole[], hasDelegatedAdmin: boolean): RequestType[] {
   return REQUEST_TYPES.filter((type) => {
-    const { route } = REQUESTS[type];
-    if (route === 'target') return true;
+    const { route, servedBy } = REQUESTS[type] as RequestSpec;
+    if (route === 'target') return !servedBy || roles.includes(servedBy);
     if (route === 'management') return roles.includes('management');
     return roles.includes('delegated-admin') || (!hasDelegatedAdmin && roles.includes('management'));
   });

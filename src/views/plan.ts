@@ -89,6 +89,10 @@ export function describeChange(change: Change): string {
       const short = (values: Record<string, string | null>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k.slice(PARAMETER_PREFIX.length), v]));
       return tagDiff(short(had), short(Object.fromEntries(Object.keys(had).map((k) => [k, wanted[k] ?? null]))));
     }
+    case 'record.upsert': {
+      const show = (r: Fields | null) => (r ? `${(r.values as string[]).join(' ')} (ttl ${r.ttl})` : 'none');
+      return `in ${after.zone}: ${show(change.before as Fields | null)} → ${show(after)}`;
+    }
     case 'stack.deploy': {
       const template = before.template_sha256 ? `template ${before.template_sha256} → ${after.template_sha256}` : `create with template ${after.template_sha256}`;
       if (!after.resources) return template;

@@ -45,7 +45,7 @@ describe('bootstrap of the managed accounts', () => {
     const planned = await planBootstrap(org.bootstrapEnv);
     const cicd = org.desired.organization.cicd_account_id;
     expect(planned.plan.changes.map((c) => c.target).sort()).toEqual(
-      [`${NAMES.stack} in ${cicd} (cicd)`, `${NAMES.stack} in ${ids.dns} (member)`, `${NAMES.stack} in ${ids.foo} (member)`].sort(),
+      [`${NAMES.stack} in ${cicd} (cicd)`, `${NAMES.stack} in ${ids.dns} (member, dns)`, `${NAMES.stack} in ${ids.foo} (member)`].sort(),
     );
     expect(planned.accounts.map((a) => a.id)).not.toContain(unmanaged);
     expect(planned.templates[cicd]).toContain(`ForwardToAccount${ids.foo}`);

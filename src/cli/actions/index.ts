@@ -72,6 +72,13 @@ export const ACTIONS: Record<string, ActionSpec> = {
     formats: ['text', 'markdown', 'json'],
     load: () => import('./render-templates.js'),
   },
+  'create-record': {
+    summary: 'plan one DNS record for an account (--account NAME --record NAME --type TYPE --value V), under its allowed_dns_domains, in the DNS account; --execute upserts it',
+    flags: ['config', 'account', 'record', 'type', 'value', 'ttl', 'format', 'sandbox', 'direct', 'execute', 'detailedExitcode'],
+    formats: ['text', 'markdown', 'json'],
+    required: ['account', 'record', 'type', 'value'],
+    load: () => import('./create-record.js'),
+  },
   bootstrap: {
     summary: "render and deploy orgvend's stack (buses, queues, rules, handler) in the management, CICD and audit accounts",
     flags: ['config', 'format', 'sandbox', 'execute'],

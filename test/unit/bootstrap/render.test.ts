@@ -186,6 +186,15 @@ describe('the bootstrap template', () => {
     }
   });
 
+  it('lets only the DNS account\'s handler read and write records, and routes record requests only to it', () => {
+    const member = render(memberAccount('555555555555'));
+    const dns = render(memberAccount('666666666666', ['member', 'dns']));
+    expect(handlerActions(member).filter((a) => a.startsWith('route53:'))).toEqual([]);
+    expect(handlerActions(dns).filter((a) => a.startsWith('route53:')).sort()).toEqual(['route53:ChangeResourceRecordSets', 'route53:ListHostedZones', 'route53:ListResourceRecordSets']);
+    expect(member).not.toContain('CREATE_RECORD');
+    expect(dns).toContain('CREATE_RECORD');
+  });
+
   it('never grants a wildcard action, in any role', () => {
     for (const [name, text] of variants) {
       expect(roleStatements(text).flatMap((s) => [s.Action].flat()).filter((a) => a.includes('*')), name).toEqual([]);

@@ -97,6 +97,13 @@ describe('dispatch', () => {
     expect(mock.calls()).toHaveLength(0);
   });
 
+  it('refuses a record request in an account that is not the DNS account, before reading anything', async () => {
+    mock = fakeOrganizations(tree);
+    const record = { account_id: MEMBER, account: 'foo', name: 'api.foo.example.com', type: 'CNAME', ttl: 60, values: ['x.example.net'] };
+    const outcome = await dispatch(event('CREATE_RECORD', { payload: record, target_account: MEMBER }), context(config({ accountId: MEMBER, roles: ['member'] })), 60_000);
+    expect(outcome).toMatchObject({ status: 'error', error: { code: 'rejected', message: `CREATE_RECORD is not handled in account ${MEMBER}` } });
+  });
+
   it('tolerates a missing sender account only in emulator mode, then checks the claimed sender', async () => {
     const lenient = context(config({ senderCheck: 'emulator' }));
     expect(await dispatch(event('PING', { target_account: MANAGEMENT }, { account: undefined }), lenient, 60_000)).toMatchObject({ status: 'ok' });

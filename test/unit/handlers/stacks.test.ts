@@ -12,6 +12,7 @@ import {
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
   GetTemplateCommand,
+  type StackStatus,
 } from '@aws-sdk/client-cloudformation';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -36,7 +37,7 @@ function context(overrides: Partial<HandlerContext> = {}): HandlerContext {
 
 const TEMPLATE = 'Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n';
 const payload = { name: 'foo/orgvend-vpc', stack: 'orgvend-vpc' as const, region: 'us-east-1', template: TEMPLATE };
-const stackIs = (StackStatus: string) => cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'orgvend-vpc', StackStatus, CreationTime: new Date() }] });
+const stackIs = (StackStatus: StackStatus) => cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'orgvend-vpc', StackStatus, CreationTime: new Date() }] });
 const sent = (command: Parameters<typeof cfn.commandCalls>[0]) => cfn.commandCalls(command).length;
 
 beforeEach(() => {
