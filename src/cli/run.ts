@@ -57,7 +57,7 @@ function buildProgram(io: Io): Command {
     .addOption(new Option('--detailed-exitcode', 'exit 2 when there are changes (for CI gates)'))
     .addOption(new Option('--stage <stage>', 'sync-scps: test stages changed policies in organization.scp_test_ou first; all (default) applies everything').choices(['test', 'all']))
     .addOption(new Option('--record <name>', 'create-record: the record name, e.g. api.foo.example.com'))
-    .addOption(new Option('--type <type>', 'create-record: the record type').choices(['A', 'AAAA', 'CAA', 'CNAME', 'MX', 'SRV', 'TXT']))
+    .addOption(new Option('--type <type>', 'create-record: the record type (A, AAAA, CAA, CNAME, MX, SRV, TXT)'))
     .addOption(new Option('--value <value>', 'create-record: a value of the record (repeat for several)').argParser((value: string, previous?: string[]) => [...(previous ?? []), value]))
     .addOption(new Option('--ttl <seconds>', 'create-record: time to live (default 300)').argParser((value: string) => {
       if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a whole number of seconds');

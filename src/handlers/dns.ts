@@ -12,7 +12,7 @@ import {
   type Route53Client,
 } from '@aws-sdk/client-route-53';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import { DNS_ALLOWED_KEY, PARAMETER_PREFIX, withinDomain, type PayloadOf, type ResultOf } from '../protocol/requests.js';
+import { DNS_ALLOWED_KEY, PARAMETER_PREFIX, sameRecord, withinDomain, type PayloadOf, type ResultOf } from '../protocol/requests.js';
 import { HandlerError, type Handler, type HandlerContext } from './context.js';
 
 type Ref = PayloadOf<'GET_RECORD'>;
@@ -68,8 +68,7 @@ export const getRecord: Handler<PayloadOf<'GET_RECORD'>, ResultOf<'GET_RECORD'>>
 export const createRecord: Handler<PayloadOf<'CREATE_RECORD'>, ResultOf<'CREATE_RECORD'>> = async (payload, context) => {
   const { route53, zone, zoneId } = await zoneFor(payload, context);
   const current = await currentRecord(route53, zoneId, payload);
-  const same = current && current.ttl === payload.ttl && [...current.values].sort().join('\n') === [...payload.values].sort().join('\n');
-  if (same) return { zone, outcome: 'unchanged' };
+  if (sameRecord(current, payload)) return { zone, outcome: 'unchanged' };
   if (context.dryrun) return { zone, outcome: current ? 'would-update' : 'would-create' };
   await route53.send(
     new ChangeResourceRecordSetsCommand({

@@ -112,7 +112,7 @@ export function withinDomain(name: string, domain: string): boolean {
   const base = wildcard ? domain.slice(2) : domain;
   return name.endsWith(`.${base}`) || (!wildcard && name === base);
 }
-const RECORD_TYPES = ['A', 'AAAA', 'CAA', 'CNAME', 'MX', 'SRV', 'TXT'] as const;
+export const RECORD_TYPES = ['A', 'AAAA', 'CAA', 'CNAME', 'MX', 'SRV', 'TXT'] as const;
 const RecordRef = z.strictObject({
   /** The account the record is for; the DNS account's allow list decides. */
   account_id: AccountIdString,
@@ -122,6 +122,9 @@ const RecordRef = z.strictObject({
   type: z.enum(RECORD_TYPES),
 });
 const RecordValue = z.object({ ttl: z.number().int().min(0).max(172_800), values: z.array(z.string().min(1).max(4000)).min(1).max(100) });
+type RecordValue = z.infer<typeof RecordValue>;
+/** The same record as Route 53 keeps it: the order of the values does not count. */
+export const sameRecord = (a: RecordValue | null, b: RecordValue) => a !== null && a.ttl === b.ttl && [...a.values].sort().join('\n') === [...b.values].sort().join('\n');
 const ROUTE53_PERMISSIONS: Permission[] = [
   'route53:ListHostedZones',
   { action: 'route53:ListResourceRecordSets', resource: 'arn:${AWS::Partition}:route53:::hostedzone/*' },

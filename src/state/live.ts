@@ -42,21 +42,19 @@ export const carriesStack = (account: Pick<OrgAccount, 'tags' | 'status'>) => ac
 const ACCOUNT_READS_IN_FLIGHT = 8;
 
 /**
- * readLive, plus what the accounts that carry orgvend's stack (tagged BOOTSTRAP_TAG: only
- * a request addressed to those is answered) hold: each one's parameters, and in the
+ * `live`, plus what the accounts that carry orgvend's stack (tagged BOOTSTRAP_TAG: only a
+ * request addressed to those is answered) hold: each one's parameters, and in the
  * accounts `stacks` names, those stacks.
  */
-export async function readLiveWithAccounts(transport: Transport, stacks: (live: Live) => Promise<ReadonlyMap<string, { stack: DeployedStack; region: string }[]>>): Promise<Live> {
-  const live = await readLive(transport);
+export async function withAccountState(transport: Transport, live: Live, stacks: ReadonlyMap<string, { stack: DeployedStack; region: string }[]>): Promise<Live> {
   const reachable = live.accounts.filter((a) => carriesStack(a) && a.id !== live.managementAccountId);
-  const wanted = await stacks(live);
   const limit = pLimit(ACCOUNT_READS_IN_FLIGHT);
   const [parameters, stackStates] = await Promise.all([
     Promise.all(reachable.map((a) => limit(async () => [a.id, (await transport.request('GET_PARAMETERS', {}, { targetAccount: a.id })).parameters] as const))),
     Promise.all(
       reachable
-        .filter((a) => wanted.has(a.id))
-        .map((a) => limit(async () => [a.id, (await transport.request('GET_STACKS', { stacks: wanted.get(a.id)! }, { targetAccount: a.id })).stacks] as const)),
+        .filter((a) => stacks.has(a.id))
+        .map((a) => limit(async () => [a.id, (await transport.request('GET_STACKS', { stacks: stacks.get(a.id)! }, { targetAccount: a.id })).stacks] as const)),
     ),
   ]);
   return { ...live, parameters: new Map(parameters), stacks: new Map(stackStates) };

@@ -11,7 +11,7 @@ import { UsageError } from '../../errors.js';
 import { independentSteps, runChanges } from '../../execute/graph.js';
 import { digest } from '../../plan/digest.js';
 import { makePlan, type Change } from '../../plan/plan.js';
-import { REQUESTS, withinDomain, type PayloadOf, type ResultOf } from '../../protocol/requests.js';
+import { REQUESTS, sameRecord, withinDomain, type PayloadOf, type ResultOf } from '../../protocol/requests.js';
 import { liveIds } from '../../render/context.js';
 import { carriesStack, readLive } from '../../state/live.js';
 import type { Io } from '../io.js';
@@ -63,8 +63,7 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
         return { accountId: accountId!, dnsId: dnsId!, found };
       },
       plan: ({ accountId, dnsId, found }) => {
-        const same = found.current && found.current.ttl === record.ttl && [...found.current.values].sort().join('\n') === [...record.values].sort().join('\n');
-        const changes: Change[] = same
+        const changes: Change[] = sameRecord(found.current, record)
           ? []
           : [{ type: 'record.upsert', target: `${record.name} ${record.type}`, reason: found.current ? 'record-changed' : 'missing-in-zone', before: found.current, after: { ...record, account_id: accountId, dns_account_id: dnsId, zone: found.zone } }];
         return makePlan('create-record', { config: digest(record), live: digest(found) }, changes);

@@ -2,7 +2,7 @@
  * sync-accounts (and create-account, for one entry): plan the organization's OUs and
  * accounts against accounts.yml; with --execute, carry the plan out.
  */
-import type { ExitCode } from '../../errors.js';
+import { InputError, type ExitCode } from '../../errors.js';
 import { executeAccountPlan } from '../../execute/accounts.js';
 import { planAccounts } from '../../plan/accounts.js';
 import { limitViolations } from '../../plan/limits.js';
@@ -11,8 +11,7 @@ import { makePlan } from '../../plan/plan.js';
 import { deploymentsOf, stacksToRead, type Deployment } from '../../plan/stacks.js';
 import { liveIds, templateContext } from '../../render/context.js';
 import { renderTemplates } from '../../render/render.js';
-import { InputError } from '../../errors.js';
-import { readLiveWithAccounts, type Live } from '../../state/live.js';
+import { readLive, withAccountState, type Live } from '../../state/live.js';
 import type { Io } from '../io.js';
 import { accountNamed } from '../load-desired.js';
 import type { CliOptions } from '../options.js';
@@ -31,17 +30,14 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
     type State = { live: Live; deployments: { deployments: Deployment[]; notes: string[] } };
     return await runPlanAction<State>(options, io, runtime, {
       readLive: async (transport) => {
-        // The templates are rendered with the ids of the accounts that exist now, so an
-        // account created by this run is in them when the state is read again.
-        let deployments: State['deployments'] = { deployments: [], notes: [] };
-        const live = await readLiveWithAccounts(transport, async (tree) => {
-          const context = templateContext(desired, liveIds(desired, tree));
-          const { templates, diagnostics } = await renderTemplates(runtime.repoDir, context);
-          if (diagnostics.length) throw new InputError(diagnostics);
-          deployments = deploymentsOf(templates, context);
-          return stacksToRead(deployments.deployments);
-        });
-        return { live, deployments };
+        const tree = await readLive(transport);
+        // Rendered with the ids of the accounts that exist now, so an account created by
+        // this run is in the templates when the state is read again.
+        const context = templateContext(desired, liveIds(desired, tree));
+        const { templates, diagnostics } = await renderTemplates(runtime.repoDir, context);
+        if (diagnostics.length) throw new InputError(diagnostics);
+        const deployments = deploymentsOf(templates, context);
+        return { live: await withAccountState(transport, tree, stacksToRead(deployments.deployments)), deployments };
       },
       plan: ({ live, deployments }) => planAccounts(desired, live, { now: new Date(), only, action: options.action, deployments }),
       violations: (plan) => limitViolations(plan, desired.organization.limits),
