@@ -18,30 +18,16 @@ import {
 } from '@aws-sdk/client-account';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ClientFactory } from '../../../src/aws/clients.js';
 import { disableRegion, enableRegion, getContacts, getRegions, putContacts } from '../../../src/handlers/account-settings.js';
 import { HandlerError, type HandlerContext } from '../../../src/handlers/context.js';
+import { handlerContext } from '../../helpers/handler-context.js';
 
 const SELF = '111111111111';
 const MEMBER = '444455556666';
 
 let account: AwsClientStub<AccountClient>;
 
-function context(overrides: Partial<HandlerContext> = {}, options: { emulator?: boolean } = {}): HandlerContext {
-  const factory = new ClientFactory({
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' },
-    ...(options.emulator ? { endpoint: 'http://127.0.0.1:1' } : {}),
-  });
-  return {
-    config: { accountId: SELF, roles: ['management'], cicdAccountId: '222222222222', eventSource: 'app.infra', eventBus: 'b', hasDelegatedAdmin: false, senderCheck: 'strict', handlerVersion: 'unit' },
-    clients: factory.forAccount(undefined),
-    dryrun: false,
-    deadline: Date.now() + 60_000,
-    now: () => new Date(),
-    ...overrides,
-  };
-}
+const context = (overrides: Partial<HandlerContext> = {}, options: { emulator?: boolean } = {}) => handlerContext({ accountId: SELF, roles: ['management'] }, overrides, options);
 
 const change = (region = 'ap-east-1', account_id = MEMBER) => ({ account_id, name: 'foo', region });
 const optStatus = (status: RegionOptStatus) => account.on(GetRegionOptStatusCommand).resolves({ RegionName: 'ap-east-1', RegionOptStatus: status });

@@ -16,24 +16,14 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ClientFactory } from '../../../src/aws/clients.js';
 import type { HandlerContext } from '../../../src/handlers/context.js';
 import { deployStackHandler } from '../../../src/handlers/stacks.js';
+import { handlerContext } from '../../helpers/handler-context.js';
 
 const SELF = '444455556666';
 let cfn: AwsClientStub<CloudFormationClient>;
 
-function context(overrides: Partial<HandlerContext> = {}): HandlerContext {
-  const factory = new ClientFactory({ region: 'ap-southeast-2', credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' } });
-  return {
-    config: { accountId: SELF, roles: ['member'], cicdAccountId: '222222222222', eventSource: 'app.infra', eventBus: 'b', hasDelegatedAdmin: false, senderCheck: 'strict', handlerVersion: 'unit' },
-    clients: factory.forAccount(undefined),
-    dryrun: false,
-    deadline: Date.now() + 60_000,
-    now: () => new Date(),
-    ...overrides,
-  };
-}
+const context = (overrides: Partial<HandlerContext> = {}) => handlerContext({ accountId: SELF, roles: ['member'] }, overrides);
 
 const TEMPLATE = 'Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n';
 const payload = { name: 'foo/orgvend-vpc', stack: 'orgvend-vpc' as const, region: 'us-east-1', template: TEMPLATE };

@@ -1,0 +1,19 @@
+/** A handler's context for unit tests: clients for mocked SDKs (aws-sdk-client-mock), no time pressure. */
+import { ClientFactory } from '../../src/aws/clients.js';
+import type { HandlerConfig, HandlerContext } from '../../src/handlers/context.js';
+
+export function handlerContext(config: Pick<HandlerConfig, 'accountId' | 'roles'>, overrides: Partial<HandlerContext> = {}, options: { emulator?: boolean } = {}): HandlerContext {
+  const factory = new ClientFactory({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' },
+    ...(options.emulator ? { endpoint: 'http://127.0.0.1:1' } : {}),
+  });
+  return {
+    config: { ...config, cicdAccountId: '222222222222', eventSource: 'app.infra', eventBus: 'b', hasDelegatedAdmin: false, senderCheck: 'strict', handlerVersion: 'unit' },
+    clients: factory.forAccount(undefined),
+    dryrun: false,
+    deadline: Date.now() + 60_000,
+    now: () => new Date(),
+    ...overrides,
+  };
+}
