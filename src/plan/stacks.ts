@@ -87,16 +87,60 @@ export function stacksToRead(deployments: readonly Deployment[]): Map<string, { 
   return byAccount;
 }
 
+/**
+ * A template's resources as text, by logical id, when it is shaped as orgvend renders YAML
+ * (`Resources:` at the margin, each logical id indented two spaces): each resource's lines
+ * without comments and trailing blanks. Reading text is a hundred times faster than parsing
+ * YAML, which matters when a template change touches every account's stack. Undefined for
+ * any other shape (JSON, flow style), which is parsed instead.
+ */
+function resourceBlocks(text: string): Map<string, { type: string; body: string }> | undefined {
+  const lines = text.split('\n');
+  const start = lines.indexOf('Resources:');
+  if (start < 0) return undefined;
+  const blocks = new Map<string, { type: string; body: string }>();
+  let id: string | undefined;
+  let body: string[] = [];
+  const close = () => {
+    if (id === undefined) return;
+    const type = body.map((l) => /^ {4}Type: *(\S+)/.exec(l)?.[1]).find(Boolean);
+    if (!type) return;
+    blocks.set(id, { type, body: body.join('\n') });
+  };
+  for (const line of lines.slice(start + 1)) {
+    if (/^\s*(#.*)?$/.test(line)) continue;
+    if (!line.startsWith(' ')) break; // the next top-level key
+    const key = /^ {2}([A-Za-z0-9]+):\s*$/.exec(line);
+    if (key) {
+      close();
+      [id, body] = [key[1], []];
+    } else if (id === undefined || !line.startsWith('   ')) {
+      return undefined;
+    } else {
+      // A trailing comment goes too (conservatively: only when no quote follows its #).
+      body.push(line.replace(/\s+#[^"']*$/, '').trimEnd());
+    }
+  }
+  close();
+  return id === undefined || blocks.size ? blocks : undefined;
+}
+
+function parsedResources(text: string): Map<string, { type: string; body: unknown }> {
+  return new Map(Object.entries(parseTemplate(text).Resources ?? {}).map(([id, r]) => [id, { type: String(r.Type), body: r }]));
+}
+
 /** `+Vpc AWS::EC2::VPC`, `~Policy AWS::IAM::ManagedPolicy`, `-Old AWS::S3::Bucket`: what deploying changes, by logical id. */
 export function resourceDiff(before: string | null, after: string): string[] {
-  const was = before ? (parseTemplate(before).Resources ?? {}) : {};
-  const will = parseTemplate(after).Resources ?? {};
+  type Resources = Map<string, { type: string; body: unknown }>;
+  // Both read the same way: text compares with text, parsed with parsed.
+  const asText = [before === null ? new Map() : resourceBlocks(before), resourceBlocks(after)];
+  const [was, will] = (asText.every(Boolean) ? asText : [before === null ? new Map() : parsedResources(before), parsedResources(after)]) as [Resources, Resources];
   const lines: string[] = [];
-  for (const id of [...new Set([...Object.keys(was), ...Object.keys(will)])].sort()) {
-    const [a, b] = [was[id], will[id]];
-    if (!a) lines.push(`+${id} ${b!.Type}`);
-    else if (!b) lines.push(`-${id} ${a.Type}`);
-    else if (!isDeepStrictEqual(a, b)) lines.push(`~${id} ${b.Type}`);
+  for (const id of [...new Set([...was.keys(), ...will.keys()])].sort()) {
+    const [a, b] = [was.get(id), will.get(id)];
+    if (!a) lines.push(`+${id} ${b!.type}`);
+    else if (!b) lines.push(`-${id} ${a.type}`);
+    else if (!isDeepStrictEqual(a.body, b.body)) lines.push(`~${id} ${b.type}`);
   }
   return lines;
 }

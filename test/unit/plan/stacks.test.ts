@@ -66,6 +66,18 @@ describe('resourceDiff', () => {
     expect(resourceDiff(TEMPLATE, moved)).toEqual(['+Gateway AWS::EC2::InternetGateway']);
   });
 
+  it('does not count a comment or a blank line as a change', () => {
+    const commented = TEMPLATE.replace('  Subnet:\n', '  # the one subnet\n\n  Subnet:\n').replace('CidrBlock: 10.0.0.0/16', 'CidrBlock: 10.0.0.0/16  # the whole range');
+    expect(resourceDiff(TEMPLATE, commented)).toEqual([]);
+    expect(resourceDiff(TEMPLATE, TEMPLATE.replace('VpcId: !Ref Vpc', 'VpcId: !Ref Vpc # "quoted"'))).toEqual(['~Subnet AWS::EC2::Subnet']);
+  });
+
+  it('reads a template of another shape (JSON) by parsing it, on both sides', () => {
+    const json = JSON.stringify({ Resources: { Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.0.0.0/16' } }, Subnet: { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'Vpc' }, AvailabilityZone: { 'Fn::Select': [0, { 'Fn::GetAZs': '' }] } } } } });
+    expect(resourceDiff(TEMPLATE, json)).toEqual([]);
+    expect(resourceDiff(json, TEMPLATE.replace('10.0.0.0/16', '10.1.0.0/16'))).toEqual(['~Vpc AWS::EC2::VPC']);
+  });
+
   it('tells a short tag from the plain value it wraps', () => {
     expect(resourceDiff(TEMPLATE, TEMPLATE.replace('VpcId: !Ref Vpc', 'VpcId: Vpc'))).toEqual(['~Subnet AWS::EC2::Subnet']);
     expect(resourceDiff(TEMPLATE, TEMPLATE.replace('!GetAZs ""', '""'))).toEqual(['~Subnet AWS::EC2::Subnet']);
