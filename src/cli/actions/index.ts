@@ -74,7 +74,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
   },
   'create-record': {
     summary: 'plan one DNS record for an account (--account NAME --record NAME --type TYPE --value V), under its allowed_dns_domains, in the DNS account; --execute upserts it',
-    flags: ['config', 'account', 'record', 'type', 'value', 'ttl', 'format', 'sandbox', 'direct', 'execute', 'detailedExitcode'],
+    flags: ['config', 'account', 'record', 'type', 'value', 'ttl', 'format', 'sandbox', 'execute', 'detailedExitcode'],
     formats: ['text', 'markdown', 'json'],
     required: ['account', 'record', 'type', 'value'],
     load: () => import('./create-record.js'),
