@@ -66,8 +66,11 @@ export interface DeployResult {
   changes: ResourceChange[];
 }
 
-const secondsLeft = (deadline: number | undefined) => Math.max(1, Math.floor(((deadline ?? Date.now() + MAX_WAIT_SECONDS * 1000) - Date.now()) / 1000));
-const settled = (status: string | undefined) => !status?.endsWith('_IN_PROGRESS');
+/** The SDK's stack waiters poll every 30 s at the least and refuse a shorter wait; a Lambda's deadline leaves more than that spare. */
+const MIN_WAIT_SECONDS = 60;
+const secondsLeft = (deadline: number | undefined) => Math.max(MIN_WAIT_SECONDS, Math.floor(((deadline ?? Date.now() + MAX_WAIT_SECONDS * 1000) - Date.now()) / 1000));
+/** Not being changed: REVIEW_IN_PROGRESS is a new stack's change set never executed (a run that died), and stays so. */
+const settled = (status: string | undefined) => !status?.endsWith('_IN_PROGRESS') || status === 'REVIEW_IN_PROGRESS';
 
 /** The first reason CloudFormation gives for a failed resource, newest first as it lists them. */
 async function failureReason(client: CloudFormationClient, stackName: string): Promise<string | undefined> {

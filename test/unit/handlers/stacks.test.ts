@@ -51,6 +51,17 @@ describe('DEPLOY_STACK', () => {
     expect(sent(CreateChangeSetCommand)).toBe(0);
   });
 
+  it('creates a stack a run that died left in REVIEW_IN_PROGRESS (a change set never executed), without waiting for it', async () => {
+    stackIs('REVIEW_IN_PROGRESS');
+    cfn.on(CreateChangeSetCommand).resolves({});
+    cfn.on(DescribeChangeSetCommand).resolves({ Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE', Changes: [{ Type: 'Resource', ResourceChange: { Action: 'Add', LogicalResourceId: 'Vpc', ResourceType: 'AWS::EC2::VPC' } }] });
+    cfn.on(ExecuteChangeSetCommand).resolves({});
+    cfn.on(DescribeStacksCommand).resolvesOnce({ Stacks: [{ StackName: 'orgvend-vpc', StackStatus: 'REVIEW_IN_PROGRESS', CreationTime: new Date() }] }).resolves({ Stacks: [{ StackName: 'orgvend-vpc', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }] });
+    const result = await deployStackHandler(payload, context({ deadline: Date.now() + 12_000 }));
+    expect(result).toEqual({ outcome: 'created', status: 'CREATE_COMPLETE', changes: [{ action: 'Add', logical_id: 'Vpc', type: 'AWS::EC2::VPC' }] });
+    expect(cfn.commandCalls(CreateChangeSetCommand)[0]!.args[0].input).toMatchObject({ ChangeSetType: 'CREATE' });
+  });
+
   it('sends the change set through the deployer role, and reports a failed update with CloudFormation\'s reason', async () => {
     stackIs('CREATE_COMPLETE');
     cfn.on(CreateChangeSetCommand).resolves({});
