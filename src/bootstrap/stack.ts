@@ -132,7 +132,14 @@ export async function deployStack(client: CloudFormationClient, stackName: strin
     c ? [{ action: c.Action ?? '', logical_id: c.LogicalResourceId ?? '', type: c.ResourceType ?? '', ...(c.Replacement ? { replacement: c.Replacement } : {}) }] : [],
   );
   progress(`${stackName}: executing change set ${changeSetName}`);
-  await client.send(new ExecuteChangeSetCommand(ref));
+  try {
+    await client.send(new ExecuteChangeSetCommand(ref));
+  } catch (error) {
+    // The same request delivered twice: the other delivery's change set is running. Asked again, this waits for it.
+    const now = await stackState(client, stackName);
+    if (settled(now.status)) throw error;
+    return { outcome: 'in-progress', status: now.status ?? null, changes };
+  }
   const wait = create ? waitUntilStackCreateComplete : waitUntilStackUpdateComplete;
   try {
     await wait({ client, maxWaitTime: secondsLeft(deadline) }, { StackName: stackName });

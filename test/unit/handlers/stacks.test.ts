@@ -62,6 +62,14 @@ describe('DEPLOY_STACK', () => {
     expect(cfn.commandCalls(CreateChangeSetCommand)[0]!.args[0].input).toMatchObject({ ChangeSetType: 'CREATE' });
   });
 
+  it('says in-progress when the same request, delivered twice, is already executing its own change set', async () => {
+    cfn.on(CreateChangeSetCommand).resolves({});
+    cfn.on(DescribeChangeSetCommand).resolves({ Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE', Changes: [] });
+    cfn.on(ExecuteChangeSetCommand).rejects(Object.assign(new Error('Stack:orgvend-vpc is in UPDATE_IN_PROGRESS state and can not be updated.'), { name: 'ValidationError' }));
+    cfn.on(DescribeStacksCommand).resolvesOnce({ Stacks: [{ StackName: 'orgvend-vpc', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }] }).resolves({ Stacks: [{ StackName: 'orgvend-vpc', StackStatus: 'UPDATE_IN_PROGRESS', CreationTime: new Date() }] });
+    expect(await deployStackHandler(payload, context())).toEqual({ outcome: 'in-progress', status: 'UPDATE_IN_PROGRESS', changes: [] });
+  });
+
   it('sends the change set through the deployer role, and reports a failed update with CloudFormation\'s reason', async () => {
     stackIs('CREATE_COMPLETE');
     cfn.on(CreateChangeSetCommand).resolves({});
