@@ -71,7 +71,9 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
   const accountChanges: Change[] = [];
   const neededOus = new Set<string>(options.only ? [] : desired.ous);
 
-  const dnsAllowed = dnsAllowList(matching.matches.flatMap((m) => (m.live && !isClosed(m.live) ? [{ entry: m.desired, id: m.live.id }] : [])));
+  // Of every account, even when planning one (create-account): the DNS account's parameters are made exactly this list.
+  const everyMatch = options.only ? matchAccounts(desired.accounts, live) : matching;
+  const dnsAllowed = dnsAllowList(everyMatch.matches.flatMap((m) => (m.live && !isClosed(m.live) ? [{ entry: m.desired, id: m.live.id }] : [])));
   for (const { desired: entry, live: account } of matching.matches) {
     const ou = entry.settings.organization_unit;
     if (entry.lifecycle === 'closed') {

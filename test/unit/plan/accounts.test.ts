@@ -258,6 +258,18 @@ describe('planning the parameters of bootstrapped accounts', () => {
     expect(describeChange(plan.changes[0]!)).toBe('-extra, +scope=dev, service: bar → foo');
   });
 
+  it('keeps every account\'s allowed domains in the DNS account\'s parameters, also when planning the DNS account alone', () => {
+    const withDomains = desiredOf([[['accounts', 'foo', 'allowed_dns_domains'], ['foo.example.com']]]);
+    const live = converged(withDomains);
+    const dns = live.accounts.find((a) => a.id === '500000000002')!;
+    dns.tags['orgvend:bootstrap'] = 'abc123';
+    const wanted = { ...desiredParameters(entry(withDomains, 'dns'), withDomains.organization), '/orgvend/account/dns/allowed/500000000001': 'foo.example.com' };
+    for (const only of [undefined, 'dns']) {
+      const plan = planAccounts(withDomains, { ...live, parameters: new Map([['500000000002', {}]]) }, { now: NOW, ...(only ? { only } : {}) });
+      expect(plan.changes.find((c) => c.type === 'parameters.put')).toMatchObject({ target: 'dns', after: { parameters: wanted } });
+    }
+  });
+
   it('says that new accounts need bootstrap before their parameters', () => {
     const plan = planAccounts(d, liveOrg(['Internal', 'Morgue', 'Internal/Dev', 'Internal/Infra']), { now: NOW });
     expect(plan.notes).toContain(
