@@ -5,7 +5,6 @@
  */
 import { BOOTSTRAP_TAG, IDENTITY_TAG_KEYS } from '../config/identity-tags.js';
 import { ouAncestors, type Desired, type DesiredAccount } from '../config/resolve.js';
-import { DEPLOYED_STACKS } from '../protocol/names.js';
 import { carriesStack, type Live, type LiveAccount } from '../state/live.js';
 import { digest } from './digest.js';
 import { isClosed, matchAccounts } from './match.js';
@@ -158,8 +157,6 @@ function planStacks(live: Live, options: PlanOptions): { changes: Change[]; note
   const changes: Change[] = [];
   const waiting: string[] = [];
   for (const d of options.deployments.deployments) {
-    // create-account plans the organization's stacks and its own account's, no other account's VPC.
-    if (options.only && d.stack === DEPLOYED_STACKS.vpc && d.account !== options.only) continue;
     // An account created by this run gets its stacks in the run's follow-up round.
     if (!d.accountId) continue;
     const account = byId.get(d.accountId);

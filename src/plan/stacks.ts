@@ -58,11 +58,13 @@ function targetOf(stem: string, t: RenderedTemplate, context: TemplateContext): 
   }
 }
 
-export function deploymentsOf(templates: readonly RenderedTemplate[], context: TemplateContext): { deployments: Deployment[]; notes: string[] } {
+/** `only` (create-account): the organization's stacks and that account's own, no other account's VPC. */
+export function deploymentsOf(templates: readonly RenderedTemplate[], context: TemplateContext, only?: string): { deployments: Deployment[]; notes: string[] } {
   const deployments: Deployment[] = [];
   const notes = new Set<string>();
   for (const t of templates) {
     const stem = stemOf(t.output);
+    if (only && t.account !== undefined && t.account !== only) continue;
     const stack = (DEPLOYED_STACKS as Record<string, DeployedStack>)[stem];
     const target = stack && targetOf(stem, t, context);
     if (!stack || !target) {

@@ -43,14 +43,19 @@ const ACCOUNT_READS_IN_FLIGHT = 8;
 
 /**
  * `live`, plus what the accounts that carry orgvend's stack (tagged BOOTSTRAP_TAG: only a
- * request addressed to those is answered) hold: each one's parameters, and in the
- * accounts `stacks` names, those stacks.
+ * request addressed to those is answered) hold: the parameters of each one (of those in
+ * `parametersOf`, when given), and in the accounts `stacks` names, those stacks.
  */
-export async function withAccountState(transport: Transport, live: Live, stacks: ReadonlyMap<string, { stack: DeployedStack; region: string }[]>): Promise<Live> {
+export async function withAccountState(
+  transport: Transport,
+  live: Live,
+  stacks: ReadonlyMap<string, { stack: DeployedStack; region: string }[]>,
+  parametersOf?: ReadonlySet<string>,
+): Promise<Live> {
   const reachable = live.accounts.filter((a) => carriesStack(a) && a.id !== live.managementAccountId);
   const limit = pLimit(ACCOUNT_READS_IN_FLIGHT);
   const [parameters, stackStates] = await Promise.all([
-    Promise.all(reachable.map((a) => limit(async () => [a.id, (await transport.request('GET_PARAMETERS', {}, { targetAccount: a.id })).parameters] as const))),
+    Promise.all(reachable.filter((a) => !parametersOf || parametersOf.has(a.id)).map((a) => limit(async () => [a.id, (await transport.request('GET_PARAMETERS', {}, { targetAccount: a.id })).parameters] as const))),
     Promise.all(
       reachable
         .filter((a) => stacks.has(a.id))

@@ -33,11 +33,14 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
         const tree = await readLive(transport);
         // Rendered with the ids of the accounts that exist now, so an account created by
         // this run is in the templates when the state is read again.
-        const context = templateContext(desired, liveIds(desired, tree));
+        const ids = liveIds(desired, tree);
+        const context = templateContext(desired, ids);
         const { templates, diagnostics } = await renderTemplates(runtime.repoDir, context);
         if (diagnostics.length) throw new InputError(diagnostics);
-        const deployments = deploymentsOf(templates, context);
-        return { live: await withAccountState(transport, tree, stacksToRead(deployments.deployments)), deployments };
+        const deployments = deploymentsOf(templates, context, only);
+        // create-account plans the parameters of its one account only.
+        const parametersOf = only ? new Set(ids.has(only) ? [ids.get(only)!] : []) : undefined;
+        return { live: await withAccountState(transport, tree, stacksToRead(deployments.deployments), parametersOf), deployments };
       },
       plan: ({ live, deployments }) => planAccounts(desired, live, { now: new Date(), only, action: options.action, deployments }),
       violations: (plan) => limitViolations(plan, desired.organization.limits),
