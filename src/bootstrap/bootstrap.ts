@@ -5,18 +5,19 @@
  * action this one is run by an administrator with direct credentials, once and when the
  * topology changes; everything after it travels over the bus.
  */
-import { createHash } from 'node:crypto';
 import { DescribeOrganizationCommand, TagResourceCommand, paginateListAccounts } from '@aws-sdk/client-organizations';
 import { BOOTSTRAP_TAG, IDENTITY_TAG_KEYS } from '../config/identity-tags.js';
 import type { AccountClients } from '../aws/clients.js';
 import type { Organization } from '../config/schema.js';
 import { readTags, tagsOf } from '../handlers/organization-tree.js';
+import { sha256Hex } from '../plan/digest.js';
 import { isManaged } from '../plan/match.js';
 import { makePlan, type Change, type Plan } from '../plan/plan.js';
 import { NAMES } from '../protocol/names.js';
 import { ACCOUNT_SERVICE_PRINCIPAL, applyDelegatedAdmin, planDelegatedAdmin, type DelegatedAdminRegistration } from './delegated-admin.js';
 import { renderBootstrap, type LambdaCode } from './render.js';
-import { deployStack, stackAction, stackState } from './stack.js';
+import { stackAction } from '../plan/stacks.js';
+import { deployStack, stackState } from './stack.js';
 import { coreAccounts, memberAccount, type BootstrapAccount } from './topology.js';
 
 export interface BootstrapEnv {
@@ -48,7 +49,6 @@ export interface BootstrapPlan {
   delegatedAdmin?: DelegatedAdminRegistration;
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 const managementOrganizations = async (env: BootstrapEnv) => (await env.clientsFor(env.organization.management_account_id)).client('organizations');
 
@@ -98,7 +98,7 @@ export async function planBootstrap(env: BootstrapEnv): Promise<BootstrapPlan> {
     const cfn = await (await env.clientsFor(account.id)).client('cloudformation');
     const state = await stackState(cfn, NAMES.stack);
     const action = stackAction(state, template);
-    const tag = sha256(template).slice(0, 12);
+    const tag = sha256Hex(template).slice(0, 12);
     if (account.id !== env.organization.management_account_id) {
       const current = (await tagsOf(organizations, account.id))[BOOTSTRAP_TAG] ?? null;
       if (current !== tag) {
@@ -114,12 +114,12 @@ export async function planBootstrap(env: BootstrapEnv): Promise<BootstrapPlan> {
       type: 'stack.deploy',
       target: `${NAMES.stack} in ${account.id} (${account.isCicd ? 'cicd' : account.isAudit ? 'audit' : account.roles.join(', ')})`,
       reason: action === 'create' ? 'missing-in-account' : 'template-changed',
-      before: state.template ? { status: state.status, template_sha256: sha256(state.template).slice(0, 12) } : null,
+      before: state.template ? { status: state.status, template_sha256: sha256Hex(state.template).slice(0, 12) } : null,
       after: { template_sha256: tag },
     });
   }
   const live = delegated?.live ? `${orgId} ${JSON.stringify(delegated.live)}` : orgId;
-  const basis = { config: sha256(JSON.stringify(templates)).slice(0, 32), live: sha256(live).slice(0, 32) };
+  const basis = { config: sha256Hex(JSON.stringify(templates)).slice(0, 32), live: sha256Hex(live).slice(0, 32) };
   const notes = [...(delegated?.notes ?? []), ...(env.lambda ? [] : ['the handler Lambda is left out: a local worker serves the request queues'])];
   const planned: BootstrapPlan = { plan: makePlan('bootstrap', basis, changes, { notes }), templates, pending, accounts, tags };
   if (delegated?.registration) planned.delegatedAdmin = delegated.registration;

@@ -3,11 +3,11 @@
  * zipped deterministically, stored in the home region's artifact bucket under a key made
  * of its content hash, so an unchanged handler is neither uploaded nor redeployed.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ClientFactory } from '../aws/clients.js';
 import type { Organization } from '../config/schema.js';
+import { sha256Hex } from '../plan/digest.js';
 import type { LambdaCode } from './render.js';
 
 /** Fixed so the same code gives the same zip, byte for byte. */
@@ -39,7 +39,7 @@ export async function packageHandler(): Promise<{ zip: Uint8Array; sha256: strin
   });
   const code = result.outputFiles[0]!.contents;
   const zip = zipSync({ 'index.mjs': [code, { mtime: ZIP_TIME }] }, { level: 9 });
-  return { zip, sha256: createHash('sha256').update(code).digest('hex') };
+  return { zip, sha256: sha256Hex(code) };
 }
 
 export async function handlerCode(org: Organization, factory: ClientFactory, upload: boolean, log: (line: string) => void): Promise<LambdaCode> {

@@ -41,14 +41,6 @@ export async function stackState(client: CloudFormationClient, stackName: string
   }
 }
 
-export type StackAction = 'create' | 'update' | 'none';
-
-/** What deploying `template` would do, judged by comparing it with the template in place. */
-export function stackAction(state: StackState, template: string): StackAction {
-  if (!state.template || state.status === 'ROLLBACK_COMPLETE') return 'create';
-  return state.template.trim() === template.trim() ? 'none' : 'update';
-}
-
 const MAX_WAIT_SECONDS = 1800;
 
 export interface DeployOptions {

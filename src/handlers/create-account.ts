@@ -6,7 +6,6 @@
  * A creation whose entry was lost is still found by name in Organizations' own list of
  * creation requests. The account is then tagged and moved into its OU, and its id returned.
  */
-import { createHash } from 'node:crypto';
 import {
   CreateAccountCommand,
   DescribeCreateAccountStatusCommand,
@@ -16,6 +15,7 @@ import {
   type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { sha256Hex } from '../plan/digest.js';
 import { LEDGER_PREFIX, type PayloadOf, type ResultOf } from '../protocol/requests.js';
 import { HandlerError, type Handler, type HandlerContext } from './context.js';
 import { moveTo, requireOu } from './organization-units.js';
@@ -35,7 +35,7 @@ interface LedgerEntry {
 const STALE_LOCK_MS = 10 * 60_000;
 const POLL_MS = 5_000;
 
-export const ledgerKey = (email: string) => `${LEDGER_PREFIX}${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 40)}`;
+export const ledgerKey = (email: string) => `${LEDGER_PREFIX}${sha256Hex(email.toLowerCase()).slice(0, 40)}`;
 
 async function readEntry(ssm: SSMClient, key: string): Promise<LedgerEntry | undefined> {
   try {

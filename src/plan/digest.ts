@@ -9,6 +9,9 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
+/** The SHA-256 of a text or bytes, in hex. */
+export const sha256Hex = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+
 export function digest(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(canonical(value))).digest('hex').slice(0, 32);
 }

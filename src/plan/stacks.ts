@@ -7,16 +7,14 @@
  * - `log-buckets.yml`: in organization.logs_account, in its global_region (where CloudFront and WAF log);
  * - `ecr-repositories.yml`: in the CICD account, which builds and pushes the images, in the home region.
  */
-import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { TemplateAccount, TemplateContext } from '../render/context.js';
 import { parseTemplate } from '../render/lint.js';
 import type { RenderedTemplate } from '../render/render.js';
 import { DEPLOYED_STACKS, type DeployedStack } from '../protocol/names.js';
-import { MAX_TEMPLATE_BODY } from '../protocol/requests.js';
+import { MAX_TEMPLATE_BODY, type ResultOf } from '../protocol/requests.js';
+import { sha256Hex } from './digest.js';
 import type { Change } from './plan.js';
-
-const sha12 = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
 
 export interface Deployment {
   stack: DeployedStack;
@@ -31,12 +29,7 @@ export interface Deployment {
 }
 
 /** A stack as GET_STACKS reads it. */
-export interface LiveStack {
-  stack: string;
-  region: string;
-  status: string | null;
-  template: string | null;
-}
+export type LiveStack = ResultOf<'GET_STACKS'>['stacks'][number];
 
 const stemOf = (output: string) => output.split(/[./]/)[0]!;
 
@@ -147,15 +140,22 @@ export function resourceDiff(before: string | null, after: string): string[] {
   return lines;
 }
 
+/** What deploying `template` would do, judged by comparing it with the template in place (bootstrap's stack too). */
+export function stackAction(state: { status?: string | null; template?: string | null }, template: string): 'create' | 'update' | 'none' {
+  if (!state.template || state.status === 'ROLLBACK_COMPLETE') return 'create';
+  return state.template.trim() === template.trim() ? 'none' : 'update';
+}
+
 /** The stack.deploy change that makes `live` what the deployment says, or undefined when they match. */
 export function stackChange(d: Deployment & { accountId: string }, live: LiveStack | undefined): Change | undefined {
-  const current = live?.status === 'ROLLBACK_COMPLETE' ? null : (live?.template ?? null);
-  if (current !== null && current.trim() === d.template.trim()) return undefined;
+  const action = stackAction(live ?? {}, d.template);
+  if (action === 'none') return undefined;
+  const current = action === 'update' ? live!.template! : null;
   return {
     type: 'stack.deploy',
     target: `${d.account}/${d.stack}`,
     reason: current === null ? 'missing-in-account' : 'template-changed',
-    before: { account_id: d.accountId, status: live?.status ?? null, ...(current !== null ? { template_sha256: sha12(current) } : {}) },
+    before: { account_id: d.accountId, status: live?.status ?? null, ...(current !== null ? { template_sha256: sha256Hex(current).slice(0, 12) } : {}) },
     after: { stack: d.stack, region: d.region, source: d.source, template_sha256: d.sha256.slice(0, 12), resources: resourceDiff(current, d.template), template: d.template },
   };
 }

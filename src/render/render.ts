@@ -5,13 +5,13 @@
  * autoescape off, and strict: a name the context does not have is an error naming the
  * template, the line and the name, never an empty string in a template.
  */
-import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nunjucks from 'nunjucks';
 import type { Diagnostic } from '../config/diagnostics.js';
 import { didYouMean } from '../config/suggest.js';
 import { BOOTSTRAP_TEMPLATE } from '../bootstrap/render.js';
+import { sha256Hex } from '../plan/digest.js';
 import type { TemplateContext } from './context.js';
 
 const TEMPLATES_DIR = 'templates';
@@ -61,7 +61,6 @@ function strict(value: unknown, path: string, seen: { missing?: Undefined }): un
   });
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 async function templateFiles(dir: string): Promise<string[]> {
   try {
@@ -153,7 +152,7 @@ export async function renderTemplates(repoDir: string, context: TemplateContext)
     }
     if (!rendered.trim()) continue;
     const body = `${rendered.trimEnd()}\n`;
-    templates.push({ source: job.source, output: job.output, ...(job.account ? { account: job.account.name } : {}), text: body, sha256: sha256(body) });
+    templates.push({ source: job.source, output: job.output, ...(job.account ? { account: job.account.name } : {}), text: body, sha256: sha256Hex(body) });
   }
   return { sources: [...sources.keys()], templates, diagnostics };
 }

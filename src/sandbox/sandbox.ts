@@ -6,13 +6,13 @@
  * `--action sandbox-stop` ends it. State lives in .orgvend/sandbox/.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClientFactory, type AwsCall } from '../aws/clients.js';
 import { applyBootstrap, planBootstrap } from '../bootstrap/bootstrap.js';
 import type { Desired } from '../config/resolve.js';
+import { sha256Hex } from '../plan/digest.js';
 import type { HandlerConfig } from '../handlers/context.js';
 import { startMoto, waitForMoto } from './moto.js';
 import { createSandboxOrganization, withSandboxIds } from './organization.js';
@@ -39,7 +39,7 @@ async function answers(endpoint: string): Promise<boolean> {
   }
 }
 
-const topologyHash = (desired: Desired) => createHash('sha256').update(JSON.stringify(desired.organization)).digest('hex').slice(0, 16);
+const topologyHash = (desired: Desired) => sha256Hex(JSON.stringify(desired.organization)).slice(0, 16);
 
 function spawnWorker(cwd: string): number {
   const dir = sandboxDir(cwd);

@@ -88,7 +88,7 @@ describe('stackChange', () => {
   const deployment: Deployment & { accountId: string } = {
     stack: 'orgvend-vpc', account: 'foo', accountId: '123456789012', region: 'us-east-1', source: 'templates/account/vpc.yml.njk', template: TEMPLATE, sha256: 'a'.repeat(64),
   };
-  const live = (status: string, template: string | null) => ({ stack: 'orgvend-vpc', region: 'us-east-1', status, template });
+  const live = (status: string, template: string | null) => ({ stack: 'orgvend-vpc' as const, region: 'us-east-1', status, template });
 
   it('plans nothing when the stack runs the template', () => {
     expect(stackChange(deployment, live('UPDATE_COMPLETE', TEMPLATE))).toBeUndefined();
