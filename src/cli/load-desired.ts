@@ -1,6 +1,5 @@
 import { dirname, resolve } from 'node:path';
 import { readConfig } from '../config/load.js';
-import { loadScps } from '../scp/load.js';
 import type { DesiredScps } from '../scp/model.js';
 import type { Desired, DesiredAccount } from '../config/resolve.js';
 import { didYouMean } from '../config/suggest.js';
@@ -22,6 +21,8 @@ export async function loadDesired(options: CliOptions, io: Io): Promise<Desired>
 export async function loadDesiredWithScps(options: CliOptions, io: Io): Promise<{ desired: Desired; scps: DesiredScps }> {
   const { desired, diagnostics, source } = await readConfig(options.config, io.cwd);
   if (!desired) throw new InputError(diagnostics);
+  // Loaded here, not at the top: nunjucks and the policy evaluator are for the actions that read scps/.
+  const { loadScps } = await import('../scp/load.js');
   const loaded = await loadScps(desired, dirname(resolve(io.cwd, options.config)), source);
   const all = [...diagnostics, ...loaded.diagnostics];
   if (!loaded.scps) throw new InputError(all);

@@ -11,7 +11,6 @@ import type { Desired } from '../config/resolve.js';
 import { handlerConfig } from '../handlers/context.js';
 import type { SandboxState } from '../sandbox/state.js';
 import type { Organization } from '../config/schema.js';
-import { EventBridgeTransport } from '../transport/eventbridge.js';
 import { busTopology } from '../transport/transport.js';
 import { InProcessTransport } from '../transport/in-process.js';
 import type { Transport } from '../transport/transport.js';
@@ -59,6 +58,8 @@ export async function openRuntime(options: CliOptions, io: Io, hooks: RuntimeHoo
   } else {
     factory = new ClientFactory({ region: configured.organization.home_region, onCall: hooks.onCall });
   }
+  // The bus's SDK clients (EventBridge, SQS) are loaded only by runs that use the bus.
+  const bus = options.direct ? undefined : await import('../transport/eventbridge.js');
   const recorder = new FileRecorder(join(io.cwd, '.orgvend', 'runs', `${timestamp()}-${options.action}.jsonl`));
   let transport: Transport | undefined;
   const org = desired.organization;
@@ -72,12 +73,9 @@ export async function openRuntime(options: CliOptions, io: Io, hooks: RuntimeHoo
     cicd,
     log,
     transport() {
-      if (!transport && options.direct) {
-        transport = directTransport(factory, org, Boolean(options.execute), recorder);
-      }
-      if (!transport) {
-        transport = new EventBridgeTransport(cicd, busTopology(org), Boolean(options.execute), recorder, { log });
-      }
+      transport ??= bus
+        ? new bus.EventBridgeTransport(cicd, busTopology(org), Boolean(options.execute), recorder, { log })
+        : directTransport(factory, org, Boolean(options.execute), recorder);
       return transport;
     },
     async close() {
