@@ -51,7 +51,7 @@ try {
   const handlerCalls: AwsCall[] = [];
   const workerFactory = sandboxFactory(moto.endpoint, desired.organization.home_region, (c) => handlerCalls.push(c));
   const worker = startWorker({ factory: workerFactory, recorder: new MemoryRecorder(), waitSeconds: 20 });
-  for (const account of bootstrapAccounts(env)) worker.add(handlerConfig(desired.organization, account.id, account.roles, { senderCheck: 'emulator', handlerVersion: 'bench' }));
+  for (const account of bootstrapAccounts(env.organization)) worker.add(handlerConfig(desired.organization, account.id, account.roles, { senderCheck: 'emulator', handlerVersion: 'bench' }));
 
   const cliCalls: AwsCall[] = [];
   const cliFactory = sandboxFactory(moto.endpoint, desired.organization.home_region, (c) => cliCalls.push(c));

@@ -15,7 +15,7 @@ import { isManaged } from '../plan/match.js';
 import { makePlan, type Change, type Plan } from '../plan/plan.js';
 import { NAMES } from '../protocol/names.js';
 import { ACCOUNT_SERVICE_PRINCIPAL, applyDelegatedAdmin, planDelegatedAdmin, type DelegatedAdminRegistration } from './delegated-admin.js';
-import { renderBootstrap, type LambdaCode } from './render.js';
+import { bootstrapRenderer, type LambdaCode } from './render.js';
 import { stackAction } from '../plan/stacks.js';
 import { deployStack, stackState } from './stack.js';
 import { coreAccounts, memberAccount, type BootstrapAccount } from './topology.js';
@@ -27,11 +27,6 @@ export interface BootstrapEnv {
   clientsFor(account: string): Promise<AccountClients>;
   /** The handler's code; absent where a local worker stands in for the Lambda. */
   lambda?: LambdaCode;
-  /**
-   * Member accounts that carry the stack besides the core ones, by id, with their DSL
-   * names; absent: every active account orgvend manages.
-   */
-  members?: ReadonlyMap<string, string>;
   progress?(line: string): void;
 }
 
@@ -59,31 +54,34 @@ export async function organizationId(env: BootstrapEnv): Promise<string> {
   return org.Id;
 }
 
-export function bootstrapAccounts(env: Pick<BootstrapEnv, 'organization' | 'members'>): BootstrapAccount[] {
-  const core = coreAccounts(env.organization);
+/** The core accounts, then `members` (id → DSL name) that are not core ones. */
+export function bootstrapAccounts(org: Organization, members: ReadonlyMap<string, string> = new Map()): BootstrapAccount[] {
+  const core = coreAccounts(org);
   const coreIds = new Set(core.map((a) => a.id));
-  const members = [...(env.members ?? new Map<string, string>())].filter(([id]) => !coreIds.has(id)).sort(([a], [b]) => a.localeCompare(b));
+  const others = [...members].filter(([id]) => !coreIds.has(id)).sort(([a], [b]) => a.localeCompare(b));
   // The DNS account serves the record requests, and only it gets Route 53 permissions for them.
-  return [...core, ...members.map(([id, name]) => memberAccount(id, name === env.organization.dns_account ? ['member', 'dns'] : ['member']))];
+  return [...core, ...others.map(([id, name]) => memberAccount(id, name === org.dns_account ? ['member', 'dns'] : ['member']))];
 }
 
 /**
  * The active accounts orgvend manages (tagged managed-by=orgvend and orgvend:name), id →
  * DSL name: each gets the stack, so requests can reach it by target and it can answer.
+ * With the tags of every active account, read once for both.
  */
-export async function managedMembers(env: BootstrapEnv): Promise<Map<string, string>> {
+async function managedMembers(env: BootstrapEnv): Promise<{ members: Map<string, string>; tags: Map<string, Record<string, string>> }> {
   const organizations = await managementOrganizations(env);
   const active: string[] = [];
   for await (const page of paginateListAccounts({ client: organizations }, {})) {
     for (const a of page.Accounts ?? []) if ((a.State ?? a.Status) === 'ACTIVE' && a.Id !== env.organization.management_account_id) active.push(a.Id!);
   }
   const tags = await readTags(organizations, active);
-  return new Map(active.filter((id) => isManaged({ tags: tags.get(id)! })).map((id) => [id, tags.get(id)![IDENTITY_TAG_KEYS.name]!]));
+  return { members: new Map(active.filter((id) => isManaged({ tags: tags.get(id)! })).map((id) => [id, tags.get(id)![IDENTITY_TAG_KEYS.name]!])), tags };
 }
 
 export async function planBootstrap(env: BootstrapEnv): Promise<BootstrapPlan> {
   const orgId = await organizationId(env);
-  const accounts = bootstrapAccounts({ ...env, members: env.members ?? (await managedMembers(env)) });
+  const managed = await managedMembers(env);
+  const accounts = bootstrapAccounts(env.organization, managed.members);
   const targets = accounts.map((a) => a.id);
   const templates: Record<string, string> = {};
   const changes: Change[] = [];
@@ -92,15 +90,17 @@ export async function planBootstrap(env: BootstrapEnv): Promise<BootstrapPlan> {
   if (delegated?.change) changes.push(delegated.change);
   const tags: Record<string, string> = {};
   const organizations = await managementOrganizations(env);
+  const render = bootstrapRenderer({ templatesDir: env.templatesDir, organization: env.organization });
   for (const account of accounts) {
-    const template = renderBootstrap({ templatesDir: env.templatesDir, organization: env.organization, organizationId: orgId, account, targets, lambda: env.lambda });
+    const template = render({ organizationId: orgId, account, targets, lambda: env.lambda });
     templates[account.id] = template;
     const cfn = await (await env.clientsFor(account.id)).client('cloudformation');
     const state = await stackState(cfn, NAMES.stack);
     const action = stackAction(state, template);
     const tag = sha256Hex(template).slice(0, 12);
     if (account.id !== env.organization.management_account_id) {
-      const current = (await tagsOf(organizations, account.id))[BOOTSTRAP_TAG] ?? null;
+      // A core account not yet active is not among the tags read.
+      const current = (managed.tags.get(account.id) ?? (await tagsOf(organizations, account.id)))[BOOTSTRAP_TAG] ?? null;
       if (current !== tag) {
         tags[account.id] = tag;
         if (action === 'none') {

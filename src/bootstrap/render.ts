@@ -26,47 +26,58 @@ export interface RenderInput {
 }
 
 export function renderBootstrap(input: RenderInput): string {
-  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(input.templatesDir, { noCache: true }), {
+  return bootstrapRenderer(input)(input);
+}
+
+/**
+ * The bootstrap template read and compiled once, for rendering it for many accounts of one
+ * organization (the per-account parts of `input` come with each call).
+ */
+export function bootstrapRenderer(setup: Pick<RenderInput, 'templatesDir' | 'organization' | 'partition'>): (input: Omit<RenderInput, 'templatesDir' | 'organization' | 'partition'>) => string {
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(setup.templatesDir, { noCache: true }), {
     autoescape: false,
     throwOnUndefined: true,
   });
-  const org = input.organization;
-  const partition = input.partition ?? 'aws';
+  const org = setup.organization;
+  const partition = setup.partition ?? 'aws';
   // One spelling of a bus ARN for the rules' targets and the role that lets them put events there.
   const busArn = (account: string, bus: string) => `arn:${partition}:events:${org.home_region}:${account}:event-bus/${bus}`;
   env.addGlobal('bus_arn', busArn);
-  const { byType, byTarget, permissions } = served(input.account, org);
-  return env.render(BOOTSTRAP_TEMPLATE, {
-    partition,
-    names: NAMES,
-    stacks: DEPLOYED_STACKS,
-    org: {
-      event_bus: org.event_bus,
-      audit_bus: auditBusName(org),
-      event_source: org.event_source,
-      reply_source: replySource(org.event_source),
-      reply_queue: org.reply_queue,
-      reply_dlq: replyDlqName(org.reply_queue),
-      cicd_account_id: org.cicd_account_id,
-      audit_account_id: org.audit_account_id,
-      management_account_id: org.management_account_id,
-      home_region: org.home_region,
-      organization_id: input.organizationId,
-      has_delegated_admin: org.delegated_admin_account_id !== undefined,
-    },
-    account: {
-      id: input.account.id,
-      roles: input.account.roles,
-      is_cicd: input.account.isCicd,
-      is_audit: input.account.isAudit,
-      forwards_account_events: input.account.id === accountApiCaller(org),
-      types_by_type: byType,
-      types_by_target: byTarget,
-      permissions,
-    },
-    account_events: { forward_rule: ACCOUNT_EVENTS.forwardRule, log_group: ACCOUNT_EVENTS.logGroup, topic: ACCOUNT_EVENTS.topic },
-    forward: forwardRoutes(org, input.targets),
-    forwarded_buses: forwardedBuses(input.account, org, input.targets).map((b) => busArn(b.account, b.bus)),
-    lambda: input.lambda ?? false,
-  });
+  const template = env.getTemplate(BOOTSTRAP_TEMPLATE, true);
+  return (input) => {
+    const { byType, byTarget, permissions } = served(input.account, org);
+    return template.render({
+      partition,
+      names: NAMES,
+      stacks: DEPLOYED_STACKS,
+      org: {
+        event_bus: org.event_bus,
+        audit_bus: auditBusName(org),
+        event_source: org.event_source,
+        reply_source: replySource(org.event_source),
+        reply_queue: org.reply_queue,
+        reply_dlq: replyDlqName(org.reply_queue),
+        cicd_account_id: org.cicd_account_id,
+        audit_account_id: org.audit_account_id,
+        management_account_id: org.management_account_id,
+        home_region: org.home_region,
+        organization_id: input.organizationId,
+        has_delegated_admin: org.delegated_admin_account_id !== undefined,
+      },
+      account: {
+        id: input.account.id,
+        roles: input.account.roles,
+        is_cicd: input.account.isCicd,
+        is_audit: input.account.isAudit,
+        forwards_account_events: input.account.id === accountApiCaller(org),
+        types_by_type: byType,
+        types_by_target: byTarget,
+        permissions,
+      },
+      account_events: { forward_rule: ACCOUNT_EVENTS.forwardRule, log_group: ACCOUNT_EVENTS.logGroup, topic: ACCOUNT_EVENTS.topic },
+      forward: forwardRoutes(org, input.targets),
+      forwarded_buses: forwardedBuses(input.account, org, input.targets).map((b) => busArn(b.account, b.bus)),
+      lambda: input.lambda ?? false,
+    });
+  };
 }
