@@ -17,12 +17,24 @@ import type { CliOptions } from './options.js';
 import { progress, type Progress } from './progress.js';
 import type { Runtime } from './runtime.js';
 
+/** A plan with the sentences for each limit it exceeds. */
+export interface Planned {
+  plan: Plan;
+  violations: string[];
+}
+
+const planOf = (result: Plan | Planned): Plan => ('plan' in result ? result.plan : result);
+
 export interface PlanActionSpec<L> {
   /** Read what the plan is computed from. */
   readLive(transport: Transport): Promise<L>;
-  /** Pure. A saved plan is applied only while this gives the same `basis.live`. */
-  plan(live: L): Plan;
-  /** Sentences for each limit the plan exceeds; the run stops if there is any. Absent: none. */
+  /**
+   * Pure. A saved plan is applied only while this gives the same `basis.live`. A planner
+   * that finds the violations in the same computation returns them with the plan; they are
+   * then the ones checked, for a saved plan too.
+   */
+  plan(live: L): Plan | Planned;
+  /** Sentences for each limit the plan (the saved one, with --plan) exceeds; the run stops if there is any. Absent: none. */
   violations?(plan: Plan, live: L): string[];
   execute(plan: Plan, transport: Transport, hooks: Progress): Promise<Map<string, StepResult>>;
   /**
@@ -57,22 +69,21 @@ export async function runPlanAction<L>(options: CliOptions, io: Io, runtime: Run
   const transport = runtime.transport();
   const live = await spec.readLive(transport);
 
-  let plan: Plan;
+  const fresh = spec.plan(live);
+  let plan = planOf(fresh);
   if (options.plan) {
     plan = readPlanFile(resolve(io.cwd, options.plan));
     if (plan.action !== options.action) throw new UsageError(`${options.plan} is a plan for ${plan.action}, not ${options.action}`);
-    if (plan.basis.live !== spec.plan(live).basis.live) {
+    if (plan.basis.live !== planOf(fresh).basis.live) {
       io.stderr.write(`error: the organization has changed since the plan in ${options.plan} was made; make a new plan\n`);
       return ExitCode.failure;
     }
-  } else {
-    plan = spec.plan(live);
   }
 
   writePlan(io, options, plan);
   if (options.out) writeFileSync(resolve(io.cwd, options.out), planJson(plan));
 
-  const violations = spec.violations?.(plan, live) ?? [];
+  const violations = 'plan' in fresh ? fresh.violations : (spec.violations?.(plan, live) ?? []);
   if (violations.length) {
     for (const violation of violations) io.stderr.write(`${err.red('error:')} ${violation}\n`);
     io.stderr.write('Nothing was changed.\n');
@@ -84,13 +95,13 @@ export async function runPlanAction<L>(options: CliOptions, io: Io, runtime: Run
 
   const executed = await executeAndShow(plan, spec, transport, io);
   // Read again: success is the organization matching the repository, not the requests answered.
-  let after = spec.plan(await spec.readLive(transport));
+  let after = planOf(spec.plan(await spec.readLive(transport)));
   const followUp = spec.followUp?.(plan, after);
   if (followUp?.changes.length) {
     io.stdout.write('\nFollow-up, planned from what the changes above made:\n');
     writePlan(io, options, followUp);
     executed.push(...(await executeAndShow(followUp, spec, transport, io)));
-    after = spec.plan(await spec.readLive(transport));
+    after = planOf(spec.plan(await spec.readLive(transport)));
   }
   const converged = after.changes.length === 0;
   io.stdout.write(

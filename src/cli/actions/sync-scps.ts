@@ -24,20 +24,13 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
     if (stage === 'test' && !desired.organization.scp_test_ou) {
       throw new UsageError('--stage test needs organization.scp_test_ou in accounts.yml: the OU where policies are tried first');
     }
-    // The plan and its violations come from one computation, made once per live state read.
-    const planned = new WeakMap<object, ReturnType<typeof planScps>>();
-    const planFor = (state: { live: Live; scps: LiveScps }) => {
-      if (!planned.has(state)) planned.set(state, planScps(desired, scps, state.live, state.scps, { stage }));
-      return planned.get(state)!;
-    };
     return await runPlanAction<{ live: Live; scps: LiveScps }>(options, io, runtime, {
       readLive: async (transport) => {
         const live = await readLive(transport);
         return { live, scps: await readLiveScps(transport, live) };
       },
-      plan: (state) => planFor(state).plan,
-      // Checked for a saved plan too: the organization it would be applied to is this one.
-      violations: (_plan, state) => planFor(state).violations,
+      // The plan and its violations, from one computation.
+      plan: (state) => planScps(desired, scps, state.live, state.scps, { stage }),
       execute: (plan, transport, progress) => executeScpPlan(plan, transport, progress),
     });
   } finally {
