@@ -38,11 +38,11 @@ export function startWorker(options: WorkerOptions): Worker {
   /** The latest configuration of each account: a bootstrap that changes an account's roles changes what it serves from the next batch. */
   const configs = new Map<string, HandlerConfig>();
   const log = options.log ?? (() => {});
+  const budgetMs = options.budgetMs ?? LAMBDA_TIMEOUT_MS;
 
-  async function serve(config: HandlerConfig): Promise<void> {
-    const clients = options.factory.forAccount(config.accountId);
+  async function serve(accountId: string): Promise<void> {
+    const clients = options.factory.forAccount(accountId);
     const sqs = await clients.client('sqs');
-    let runtime = handlerRuntime(config, clients, options.budgetMs ?? LAMBDA_TIMEOUT_MS, options.recorder);
     let queueUrl: string | undefined;
     while (!stopping) {
       try {
@@ -52,14 +52,11 @@ export function startWorker(options: WorkerOptions): Worker {
             QueueUrl: queueUrl,
             WaitTimeSeconds: options.waitSeconds ?? 20,
             MaxNumberOfMessages: 10,
-            VisibilityTimeout: Math.ceil(runtime.budgetMs / 1000) + 60,
+            VisibilityTimeout: Math.ceil(budgetMs / 1000) + 60,
           }),
         );
         if (!messages.length) continue;
-        if (configs.get(config.accountId) !== config) {
-          config = configs.get(config.accountId)!;
-          runtime = handlerRuntime(config, clients, options.budgetMs ?? LAMBDA_TIMEOUT_MS, options.recorder);
-        }
+        const runtime = handlerRuntime(configs.get(accountId)!, clients, budgetMs, options.recorder);
         const batch = messages.map((m) => ({ id: m.MessageId!, body: m.Body ?? '', receipt: m.ReceiptHandle! }));
         if (stopping) {
           // Not ours to handle any more: let them be received again at once.
@@ -73,7 +70,7 @@ export function startWorker(options: WorkerOptions): Worker {
         }
       } catch (error) {
         if (stopping) break;
-        log(`worker ${config.accountId}: ${(error as Error).message}; retrying in 1s`);
+        log(`worker ${accountId}: ${(error as Error).message}; retrying in 1s`);
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
@@ -86,7 +83,7 @@ export function startWorker(options: WorkerOptions): Worker {
       if (known && known.roles.join() !== config.roles.join()) log(`worker: account ${config.accountId} now serves as ${config.roles.join(', ')}`);
       if (loops.has(config.accountId)) return;
       log(`worker: serving account ${config.accountId} (${config.roles.join(', ')})`);
-      loops.set(config.accountId, serve(config));
+      loops.set(config.accountId, serve(config.accountId));
     },
     accounts: () => [...loops.keys()],
     async stop() {
