@@ -14,11 +14,12 @@ import {
   type CreateAccountStatus,
   type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
-import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { sha256Hex } from '../plan/digest.js';
 import { LEDGER_PREFIX, type PayloadOf, type ResultOf } from '../protocol/requests.js';
 import { HandlerError, type Handler, type HandlerContext } from './context.js';
 import { moveTo, requireOu } from './organization-units.js';
+import { parameterValue } from './parameters.js';
 
 type Payload = PayloadOf<'CREATE_ACCOUNT'>;
 
@@ -38,13 +39,8 @@ const POLL_MS = 5_000;
 export const ledgerKey = (email: string) => `${LEDGER_PREFIX}${sha256Hex(email.toLowerCase()).slice(0, 40)}`;
 
 async function readEntry(ssm: SSMClient, key: string): Promise<LedgerEntry | undefined> {
-  try {
-    const { Parameter } = await ssm.send(new GetParameterCommand({ Name: key }));
-    return Parameter?.Value ? (JSON.parse(Parameter.Value) as LedgerEntry) : undefined;
-  } catch (error) {
-    if ((error as Error).name === 'ParameterNotFound') return undefined;
-    throw error;
-  }
+  const value = await parameterValue(ssm, key);
+  return value ? (JSON.parse(value) as LedgerEntry) : undefined;
 }
 
 async function writeEntry(ssm: SSMClient, key: string, entry: LedgerEntry, overwrite: boolean): Promise<boolean> {

@@ -11,21 +11,15 @@ import {
   paginateListHostedZones,
   type Route53Client,
 } from '@aws-sdk/client-route-53';
-import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { DNS_ALLOWED_KEY, PARAMETER_PREFIX, sameRecord, withinDomain, type PayloadOf, type ResultOf } from '../protocol/requests.js';
 import { HandlerError, type Handler, type HandlerContext } from './context.js';
+import { parameterValue } from './parameters.js';
 
 type Ref = PayloadOf<'GET_RECORD'>;
 
 async function allowedDomains(ref: Ref, context: HandlerContext): Promise<string[]> {
-  const ssm = await context.clients.client('ssm');
-  try {
-    const { Parameter } = await ssm.send(new GetParameterCommand({ Name: `${PARAMETER_PREFIX}${DNS_ALLOWED_KEY}${ref.account_id}` }));
-    return (Parameter?.Value ?? '').split(',').filter(Boolean);
-  } catch (error) {
-    if ((error as Error).name === 'ParameterNotFound') return [];
-    throw error;
-  }
+  const list = await parameterValue(await context.clients.client('ssm'), `${PARAMETER_PREFIX}${DNS_ALLOWED_KEY}${ref.account_id}`);
+  return (list ?? '').split(',').filter(Boolean);
 }
 
 /** The zone the record goes in, once the allow list admits it: the longest public zone the name is in. */

@@ -3,9 +3,19 @@
  * PARAMETER_PREFIX. A put makes them exactly what was asked: it writes only what differs
  * and deletes what is no longer wanted, so a repeated request changes nothing.
  */
-import { DeleteParametersCommand, PutParameterCommand, paginateGetParametersByPath, type SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteParametersCommand, GetParameterCommand, PutParameterCommand, paginateGetParametersByPath, type SSMClient } from '@aws-sdk/client-ssm';
 import { PARAMETER_PREFIX, type PayloadOf, type ResultOf } from '../protocol/requests.js';
 import type { Handler } from './context.js';
+
+/** One parameter's value, or undefined when there is no such parameter. */
+export async function parameterValue(ssm: SSMClient, name: string): Promise<string | undefined> {
+  try {
+    return (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
+  } catch (error) {
+    if ((error as Error).name === 'ParameterNotFound') return undefined;
+    throw error;
+  }
+}
 
 /** DeleteParameters takes at most 10 names. */
 const DELETE_BATCH = 10;

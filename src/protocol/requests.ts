@@ -4,7 +4,7 @@
  * defines a request.
  */
 import { z } from 'zod';
-import { CONTACT_TYPES, DomainName } from '../config/schema.js';
+import { CONTACT_TYPES, DomainName, PolicyName } from '../config/schema.js';
 import { AccountIdString } from './envelope.js';
 import { DEPLOYED_STACKS, NAMES, type DeployedStack } from './names.js';
 
@@ -20,9 +20,12 @@ export type Route = 'management' | 'delegated-admin' | 'target';
  */
 export type Permission = string | { action: string; resource: string };
 
+/** An SSM parameter path of the handler's own account and region, as a Permission's resource. */
+const ssmParameterArn = (path: string) => `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${path}`;
+
 /** The create-account ledger: SSM parameters under one prefix in the management account. */
 export const LEDGER_PREFIX = '/orgvend/create-account/';
-const LEDGER_ARN = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/orgvend/create-account/*';
+const LEDGER_ARN = ssmParameterArn(`${LEDGER_PREFIX}*`);
 
 export interface RequestSpec<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
   route: Route;
@@ -71,8 +74,6 @@ export type OrgUnit = z.infer<typeof OrgUnit>;
 /** The root, the OU tree and the management account, as LIST_OUS and LIST_ACCOUNTS give them. */
 const OrganizationShape = z.object({ root_id: z.string(), organization_id: z.string(), management_account_id: AccountIdString, ous: z.array(OrgUnit) });
 
-const PolicyNameString = z.string().regex(/^[A-Za-z0-9_+=,.@-]{1,128}$/, 'a policy name');
-
 export const OrgPolicy = z.object({
   id: z.string(),
   name: z.string(),
@@ -88,8 +89,8 @@ export type OrgPolicy = z.infer<typeof OrgPolicy>;
 
 /** Every orgvend parameter of an account lives below this path (SSM, the home region). */
 export const PARAMETER_PREFIX = '/orgvend/account/';
-const PARAMETERS_PATH_ARN = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/orgvend/account';
-const PARAMETERS_ARN = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/orgvend/account/*';
+const PARAMETERS_PATH_ARN = ssmParameterArn(PARAMETER_PREFIX.slice(0, -1));
+const PARAMETERS_ARN = ssmParameterArn(`${PARAMETER_PREFIX}*`);
 const ParameterName = z.string().regex(/^\/orgvend\/account\/[A-Za-z0-9_.\-/]{1,900}$/, 'a parameter name under /orgvend/account/');
 
 const StackName = z.enum(Object.values(DEPLOYED_STACKS) as [DeployedStack, ...DeployedStack[]], { error: 'one of the stacks orgvend deploys' });
@@ -125,9 +126,10 @@ const RecordValue = z.object({ ttl: z.number().int().min(0).max(172_800), values
 type RecordValue = z.infer<typeof RecordValue>;
 /** The same record as Route 53 keeps it: the order of the values does not count. */
 export const sameRecord = (a: RecordValue | null, b: RecordValue) => a !== null && a.ttl === b.ttl && [...a.values].sort().join('\n') === [...b.values].sort().join('\n');
+const HOSTED_ZONES_ARN = 'arn:${AWS::Partition}:route53:::hostedzone/*';
 const ROUTE53_PERMISSIONS: Permission[] = [
   'route53:ListHostedZones',
-  { action: 'route53:ListResourceRecordSets', resource: 'arn:${AWS::Partition}:route53:::hostedzone/*' },
+  { action: 'route53:ListResourceRecordSets', resource: HOSTED_ZONES_ARN },
   { action: 'ssm:GetParameter', resource: PARAMETERS_ARN },
 ];
 
@@ -292,7 +294,7 @@ export const REQUESTS = {
     mutating: true,
     timeoutSeconds: 120,
     permissions: ['organizations:ListPolicies', 'organizations:DescribePolicy', 'organizations:ListTagsForResource', 'organizations:CreatePolicy', 'organizations:UpdatePolicy', 'organizations:TagResource'],
-    payload: z.strictObject({ name: PolicyNameString, description: z.string().max(512), content: z.string().min(1), tags: TagMap }),
+    payload: z.strictObject({ name: PolicyName, description: z.string().max(512), content: z.string().min(1), tags: TagMap }),
     result: z.object({ policy_id: z.string().nullable(), outcome: z.enum(['created', 'updated', 'unchanged', 'would-create', 'would-update']) }),
   }),
   ATTACH_POLICY: spec({
@@ -300,7 +302,7 @@ export const REQUESTS = {
     mutating: true,
     timeoutSeconds: 120,
     permissions: ['organizations:ListPolicies', 'organizations:ListRoots', 'organizations:ListOrganizationalUnitsForParent', 'organizations:AttachPolicy'],
-    payload: z.strictObject({ name: PolicyNameString, target: OuPathString }),
+    payload: z.strictObject({ name: PolicyName, target: OuPathString }),
     result: z.object({ outcome: z.enum(['attached', 'already-attached', 'would-attach']) }),
   }),
   DETACH_POLICY: spec({
@@ -308,7 +310,7 @@ export const REQUESTS = {
     mutating: true,
     timeoutSeconds: 120,
     permissions: ['organizations:ListPolicies', 'organizations:ListRoots', 'organizations:ListOrganizationalUnitsForParent', 'organizations:DetachPolicy'],
-    payload: z.strictObject({ name: PolicyNameString, target: OuPathString }),
+    payload: z.strictObject({ name: PolicyName, target: OuPathString }),
     result: z.object({ outcome: z.enum(['detached', 'not-attached', 'would-detach']) }),
   }),
   DELETE_POLICY: spec({
@@ -316,7 +318,7 @@ export const REQUESTS = {
     mutating: true,
     timeoutSeconds: 120,
     permissions: ['organizations:ListPolicies', 'organizations:ListTagsForResource', 'organizations:DeletePolicy'],
-    payload: z.strictObject({ name: PolicyNameString }),
+    payload: z.strictObject({ name: PolicyName }),
     result: z.object({ outcome: z.enum(['deleted', 'absent', 'would-delete']) }),
   }),
   /** Alternate contacts of member accounts, read from the delegated administrator. */
@@ -464,7 +466,7 @@ export const REQUESTS = {
     servedBy: 'dns',
     mutating: true,
     timeoutSeconds: 120,
-    permissions: [...ROUTE53_PERMISSIONS, { action: 'route53:ChangeResourceRecordSets', resource: 'arn:${AWS::Partition}:route53:::hostedzone/*' }],
+    permissions: [...ROUTE53_PERMISSIONS, { action: 'route53:ChangeResourceRecordSets', resource: HOSTED_ZONES_ARN }],
     payload: RecordRef.extend(RecordValue.shape),
     result: z.object({ zone: z.string(), outcome: z.enum(['created', 'updated', 'unchanged', 'would-create', 'would-update']) }),
   }),
