@@ -101,7 +101,7 @@ export class ClientFactory {
   }
 
   /** The account the caller's own credentials belong to (asked once). */
-  callerAccount(): Promise<string> {
+  private callerAccount(): Promise<string> {
     return (this.caller ??= Promise.all([import('@aws-sdk/client-sts'), this.client('sts')]).then(async ([{ GetCallerIdentityCommand }, sts]) => {
       const { Account } = await sts.send(new GetCallerIdentityCommand({}));
       return Account!;

@@ -14,7 +14,8 @@ import { sha256Hex } from '../plan/digest.js';
 import { isManaged } from '../plan/match.js';
 import { makePlan, type Change, type Plan } from '../plan/plan.js';
 import { NAMES } from '../protocol/names.js';
-import { ACCOUNT_SERVICE_PRINCIPAL, applyDelegatedAdmin, planDelegatedAdmin, type DelegatedAdminRegistration } from './delegated-admin.js';
+import { registerDelegatedAdmin } from '../handlers/delegated-admin.js';
+import { ACCOUNT_SERVICE_PRINCIPAL, planDelegatedAdmin, type DelegatedAdminRegistration } from './delegated-admin.js';
 import { bootstrapRenderer, type LambdaCode } from './render.js';
 import { stackAction } from '../plan/stacks.js';
 import { deployStack, stackState } from './stack.js';
@@ -130,7 +131,7 @@ export async function planBootstrap(env: BootstrapEnv): Promise<BootstrapPlan> {
 export async function applyBootstrap(env: BootstrapEnv, planned: BootstrapPlan): Promise<Record<string, string>> {
   const results: Record<string, string> = {};
   if (planned.delegatedAdmin) {
-    const { trusted_access, outcome } = await applyDelegatedAdmin(await managementOrganizations(env), planned.delegatedAdmin);
+    const { trusted_access, outcome } = await registerDelegatedAdmin(await managementOrganizations(env), planned.delegatedAdmin, false);
     results[ACCOUNT_SERVICE_PRINCIPAL] = `trusted access ${trusted_access}, ${planned.delegatedAdmin.account_id} ${outcome}`;
     env.progress?.(`delegated administrator for ${ACCOUNT_SERVICE_PRINCIPAL}: ${results[ACCOUNT_SERVICE_PRINCIPAL]}`);
   }

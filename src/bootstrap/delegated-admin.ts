@@ -5,21 +5,20 @@
  * management account's credentials, so it calls the REGISTER_DELEGATED_ADMIN handler's
  * functions directly rather than over the bus, which it is busy building.
  */
-import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { AccountClients } from '../aws/clients.js';
 import type { Organization } from '../config/schema.js';
-import { delegatedAdminState, registerDelegatedAdmin } from '../handlers/delegated-admin.js';
+import { delegatedAdminState } from '../handlers/delegated-admin.js';
 import type { Change } from '../plan/plan.js';
-import type { PayloadOf, ResultOf } from '../protocol/requests.js';
+import type { PayloadOf } from '../protocol/requests.js';
 
 export const ACCOUNT_SERVICE_PRINCIPAL = 'account.amazonaws.com';
 
 export type DelegatedAdminRegistration = PayloadOf<'REGISTER_DELEGATED_ADMIN'>;
 
-export interface DelegatedAdminPlan {
+interface DelegatedAdminPlan {
   /** What registering changes; absent when trusted access is on and the account registered. */
   change?: Change;
-  /** What `applyDelegatedAdmin` is to send; present exactly when `change` is. */
+  /** What REGISTER_DELEGATED_ADMIN's registerDelegatedAdmin is to send; present exactly when `change` is. */
   registration?: DelegatedAdminRegistration;
   notes: string[];
   /** The live state read, for the plan's basis; absent where it cannot be read (the emulator). */
@@ -67,7 +66,3 @@ export async function planDelegatedAdmin(management: AccountClients, org: Organi
   return { change, registration, notes, live };
 }
 
-/** Sends EnableAWSServiceAccess and RegisterDelegatedAdministrator, each only when still needed. */
-export async function applyDelegatedAdmin(organizations: OrganizationsClient, registration: DelegatedAdminRegistration): Promise<ResultOf<'REGISTER_DELEGATED_ADMIN'>> {
-  return registerDelegatedAdmin(organizations, registration, false);
-}

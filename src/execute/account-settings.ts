@@ -96,12 +96,12 @@ class RegionWatcher {
   }
 }
 
-export class RegionTimeoutError extends Error {
+class RegionTimeoutError extends Error {
   override readonly name = 'RegionTimeoutError';
 }
 
 /** Polls often enough to notice within a twentieth of the timeout, at most every 15 s. */
-export const pollInterval = (timeoutSeconds: number) => Math.min(15_000, Math.max(250, (timeoutSeconds * 1000) / 20));
+const pollInterval = (timeoutSeconds: number) => Math.min(15_000, Math.max(250, (timeoutSeconds * 1000) / 20));
 
 export function executeRegionPlan(plan: Plan, org: Organization, transport: Transport, hooks: ExecutionHooks = {}): Promise<Map<string, StepResult>> {
   const timeoutSeconds = org.limits.region_opt_in_timeout_seconds;

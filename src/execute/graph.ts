@@ -22,11 +22,9 @@ export interface GraphOptions<T> {
   run(step: Step<T>): Promise<unknown>;
   onStart?(step: Step<T>): void;
   onEnd?(step: Step<T>, result: StepResult): void;
-  now?(): number;
 }
 
 export async function runGraph<T>(steps: readonly Step<T>[], options: GraphOptions<T>): Promise<Map<string, StepResult>> {
-  const now = options.now ?? Date.now;
   const results = new Map<string, StepResult>();
   const ids = new Set(steps.map((s) => s.id));
   const pending = new Map(steps.map((s) => [s.id, { ...s, dependsOn: s.dependsOn.filter((d) => ids.has(d)) }]));
@@ -54,12 +52,12 @@ export async function runGraph<T>(steps: readonly Step<T>[], options: GraphOptio
       pending.delete(step.id);
       busy.set(step.kind, (busy.get(step.kind) ?? 0) + 1);
       options.onStart?.(step);
-      const started = now();
+      const started = Date.now();
       inFlight.set(
         step.id,
         options.run(step).then(
-          (value) => finish(step, { status: 'done', value, ms: now() - started }),
-          (error: unknown) => finish(step, { status: 'failed', error: error instanceof Error ? error : new Error(String(error)), ms: now() - started }),
+          (value) => finish(step, { status: 'done', value, ms: Date.now() - started }),
+          (error: unknown) => finish(step, { status: 'failed', error: error instanceof Error ? error : new Error(String(error)), ms: Date.now() - started }),
         ).finally(() => {
           busy.set(step.kind, busy.get(step.kind)! - 1);
           inFlight.delete(step.id);

@@ -14,7 +14,7 @@ type Fields = { policy?: string; target?: string; description?: string; document
 const fields = (change: Change) => (change.after ?? change.before ?? {}) as Fields;
 const id = changeStepId;
 
-export function scpSteps(plan: Plan): Step<Change>[] {
+function scpSteps(plan: Plan): Step<Change>[] {
   const changes = plan.changes;
   const enable = changes.filter((c) => c.type === 'scp.enable').map(id);
   return changes.map((change) => {
@@ -30,7 +30,7 @@ export function scpSteps(plan: Plan): Step<Change>[] {
   });
 }
 
-export function scpRequest(change: Change): { [T in RequestType]: { type: T; payload: PayloadOf<T> } }[RequestType] {
+function scpRequest(change: Change): { [T in RequestType]: { type: T; payload: PayloadOf<T> } }[RequestType] {
   const f = fields(change);
   switch (change.type) {
     case 'scp.enable':

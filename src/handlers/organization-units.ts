@@ -64,7 +64,7 @@ export async function requireOu(client: OrganizationsClient, path: string): Prom
   return id;
 }
 
-export async function parentOf(client: OrganizationsClient, accountId: string): Promise<string> {
+async function parentOf(client: OrganizationsClient, accountId: string): Promise<string> {
   const { Parents } = await client.send(new ListParentsCommand({ ChildId: accountId }));
   const id = Parents?.[0]?.Id;
   if (!id) throw new HandlerError('failed', `account ${accountId} has no parent: is it in this organization?`);

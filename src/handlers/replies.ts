@@ -6,7 +6,7 @@ import type { Recorder } from '../audit/recorder.js';
 import type { HandlerConfig } from './context.js';
 import type { HandlerRuntime, ReplySender } from './dispatch.js';
 
-export function eventBridgeReplies(clients: AccountClients, eventBus: string, eventSource: string): ReplySender {
+function eventBridgeReplies(clients: AccountClients, eventBus: string, eventSource: string): ReplySender {
   return {
     async put(detailType, detail) {
       const events = await clients.client('events');

@@ -90,7 +90,7 @@ function regionsDigest(regions: ReadonlyMap<string, Record<string, RegionStatus>
 }
 
 /** Step target of one region of one account: `foo/ap-east-1`. */
-export const regionTarget = (name: string, region: string) => `${name}/${region}`;
+const regionTarget = (name: string, region: string) => `${name}/${region}`;
 
 export function planRegions(desired: Desired, live: Live, regions: ReadonlyMap<string, Record<string, RegionStatus>>, scope: SettingsScope = {}): Plan {
   const { targets, notes } = settingsTargets(desired, live, wantsRegions, scope);

@@ -13,7 +13,7 @@ import { makePlan, type Change, type Plan } from './plan.js';
 import { stackChange, type Deployment } from './stacks.js';
 
 /** Tags orgvend puts on an account it retires; removed again if the entry comes back. */
-export const RETIRED_TAGS = { lifecycle: 'orgvend:lifecycle', on: 'orgvend:retired-on' } as const;
+const RETIRED_TAGS = { lifecycle: 'orgvend:lifecycle', on: 'orgvend:retired-on' } as const;
 
 export interface PlanOptions {
   now: Date;
@@ -40,7 +40,7 @@ export function liveDigest(live: Live): string {
   });
 }
 
-export function configDigest(desired: Desired): string {
+function configDigest(desired: Desired): string {
   return digest({ organization: desired.organization, accounts: desired.accounts.map(({ explained: _e, ...a }) => a) });
 }
 

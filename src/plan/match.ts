@@ -7,12 +7,9 @@ import { IDENTITY_TAG_KEYS, MANAGED_BY } from '../config/identity-tags.js';
 import type { DesiredAccount } from '../config/resolve.js';
 import type { Live, LiveAccount } from '../state/live.js';
 
-export type MatchedBy = 'account-id' | 'tag' | 'email';
-
 export interface Match {
   desired: DesiredAccount;
   live?: LiveAccount;
-  by?: MatchedBy;
 }
 
 export interface Matching {
@@ -41,8 +38,10 @@ export function matchAccounts(desired: readonly DesiredAccount[], live: Live): M
   const byTag = new Map<string, LiveAccount[]>();
   const byEmail = new Map<string, LiveAccount[]>();
   for (const account of candidates) {
-    const name = account.tags[IDENTITY_TAG_KEYS.name];
-    if (name !== undefined && account.tags[MANAGED_BY.key] === MANAGED_BY.value) byTag.set(name, [...(byTag.get(name) ?? []), account]);
+    if (isManaged(account)) {
+      const name = account.tags[IDENTITY_TAG_KEYS.name]!;
+      byTag.set(name, [...(byTag.get(name) ?? []), account]);
+    }
     const email = account.email.toLowerCase();
     byEmail.set(email, [...(byEmail.get(email) ?? []), account]);
   }
@@ -59,7 +58,7 @@ export function matchAccounts(desired: readonly DesiredAccount[], live: Live): M
         conflicts.push({ name: entry.name, reason: `it pins account ${entry.accountId}, which is not in the organization` });
         continue;
       }
-      match = { desired: entry, live: pinned, by: 'account-id' };
+      match = { desired: entry, live: pinned };
     } else {
       const tagged = byTag.get(entry.name) ?? [];
       if (tagged.length > 1) {
@@ -67,8 +66,8 @@ export function matchAccounts(desired: readonly DesiredAccount[], live: Live): M
         continue;
       }
       const emailed = (byEmail.get(entry.email.toLowerCase()) ?? []).filter((a) => !taken.has(a.id));
-      if (tagged[0]) match = { desired: entry, live: tagged[0], by: 'tag' };
-      else if (emailed[0]) match = { desired: entry, live: emailed[0], by: 'email' };
+      if (tagged[0]) match = { desired: entry, live: tagged[0] };
+      else if (emailed[0]) match = { desired: entry, live: emailed[0] };
     }
     if (match.live) {
       if (taken.has(match.live.id)) {

@@ -18,7 +18,7 @@ export type Route = 'management' | 'delegated-admin' | 'target';
  * An IAM action on every resource (`"organizations:ListRoots"`), or on the resources of
  * an ARN pattern, written as CloudFormation's Fn::Sub would take it.
  */
-export type Permission = string | { action: string; resource: string };
+type Permission = string | { action: string; resource: string };
 
 /** An SSM parameter path of the handler's own account and region, as a Permission's resource. */
 const ssmParameterArn = (path: string) => `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${path}`;
@@ -113,7 +113,7 @@ export function withinDomain(name: string, domain: string): boolean {
   const base = wildcard ? domain.slice(2) : domain;
   return name.endsWith(`.${base}`) || (!wildcard && name === base);
 }
-export const RECORD_TYPES = ['A', 'AAAA', 'CAA', 'CNAME', 'MX', 'SRV', 'TXT'] as const;
+const RECORD_TYPES = ['A', 'AAAA', 'CAA', 'CNAME', 'MX', 'SRV', 'TXT'] as const;
 const RecordRef = z.strictObject({
   /** The account the record is for; the DNS account's allow list decides. */
   account_id: AccountIdString,

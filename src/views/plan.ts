@@ -108,7 +108,7 @@ type Contact = { name: string; title: string; email: string; phone: string } | n
 const showContact = (c: Contact) => (c ? `${c.name} (${c.title}) <${c.email}> ${c.phone}` : 'none');
 
 /** Per contact type, what it is and what it becomes: `billing: Ann (CFO) <a@x> +61… → Bob …`. */
-export function contactLines(change: Change): string[] {
+function contactLines(change: Change): string[] {
   const before = ((change.before as Fields | null)?.contacts ?? {}) as Record<string, Contact>;
   const after = ((change.after as Fields | null)?.contacts ?? {}) as Record<string, Contact>;
   return Object.keys(after).map((type) => `${type}: ${showContact(before[type] ?? null)} → ${showContact(after[type] ?? null)}`);
@@ -133,7 +133,7 @@ const colourOf = (symbol: string, s: Style) => (symbol === '+' ? s.green : symbo
 
 
 /** Sample outcomes that change, grouped: `ec2:RunInstances in eu-west-1: allowed → denied for foo, bar`. */
-export function previewLines(preview: readonly SamplePreview[]): string[] {
+function previewLines(preview: readonly SamplePreview[]): string[] {
   return preview.map((sample) => {
     const what = [sample.action, sample.region && `in ${sample.region}`, sample.principal && `by ${sample.principal}`, sample.resource && `on ${sample.resource}`]
       .filter(Boolean)
