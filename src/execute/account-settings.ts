@@ -9,7 +9,7 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import { CONTACT_TYPES, type ContactType, type Organization } from '../config/schema.js';
 import type { Change, Plan } from '../plan/plan.js';
-import type { AlternateContact, RegionStatus, ResultOf } from '../protocol/requests.js';
+import { regionIs, type AlternateContact, type RegionStatus, type ResultOf } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
 import { independentSteps, runChanges, type ExecutionHooks, type StepResult } from './graph.js';
 
@@ -133,7 +133,7 @@ export function executeRegionPlan(plan: Plan, org: Organization, transport: Tran
           }, Math.max(0, remaining));
         }),
       ]).finally(() => clearTimeout(timer));
-      if (status === want || (want === 'ENABLED' && status === 'ENABLED_BY_DEFAULT')) return { status, outcome: result.outcome };
+      if (regionIs(status, want)) return { status, outcome: result.outcome };
       // It settled the other way (an opposite change was still running): ask again.
     }
   }

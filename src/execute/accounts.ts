@@ -13,8 +13,6 @@ import { changeStepId, runChanges, type ExecutionHooks, type Step, type StepResu
 
 export type ChangeStep = Step<Change>;
 
-const parentPath = (path: string) => (path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : undefined);
-
 type Before = { account_id: string };
 type After = Record<string, unknown>;
 
@@ -24,7 +22,7 @@ export function stepsFor(plan: Plan, org: Organization): ChangeStep[] {
     const after = (change.after ?? {}) as After;
     const dependsOn =
       change.type === 'ou.create'
-        ? ouStep(parentPath(change.target))
+        ? ouStep(after.parent === 'Root' ? undefined : (after.parent as string))
         : change.type === 'account.create' || change.type === 'account.move'
           ? ouStep(after.ou as string)
           : change.type === 'account.retire'

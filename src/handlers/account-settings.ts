@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-account';
 import pLimit from 'p-limit';
 import { CONTACT_TYPES, type ContactType } from '../config/schema.js';
-import { sameContact, type AlternateContact, type LiveContacts, type PayloadOf, type RegionStatus, type ResultOf } from '../protocol/requests.js';
+import { regionIs, sameContact, type AlternateContact, type LiveContacts, type PayloadOf, type RegionStatus, type ResultOf } from '../protocol/requests.js';
 import { HandlerError, type Handler, type HandlerContext } from './context.js';
 
 
@@ -115,7 +115,7 @@ function regionChange(direction: 'enable' | 'disable'): Handler<PayloadOf<'ENABL
       client.send(new GetRegionOptStatusCommand({ ...account, RegionName: payload.region })),
     );
     if (!status) throw new HandlerError('failed', `AWS reported no opt status for ${payload.region} in ${payload.account_id}`);
-    if (status === done || (direction === 'enable' && status === 'ENABLED_BY_DEFAULT')) return { status, outcome: 'already-done' };
+    if (regionIs(status, done)) return { status, outcome: 'already-done' };
     if (status === 'ENABLED_BY_DEFAULT') throw new HandlerError('rejected', `${payload.region} is enabled by default and cannot be disabled`);
     // ENABLING or DISABLING: asked already (by an earlier run or a duplicate delivery), or the
     // opposite change is still running, which AWS refuses a new request during. Wait, do not ask.

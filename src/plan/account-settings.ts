@@ -7,7 +7,7 @@
 import { isOptInRegion } from '../config/regions.js';
 import type { Desired, DesiredAccount } from '../config/resolve.js';
 import { CONTACT_TYPES } from '../config/schema.js';
-import { sameContact, type LiveContacts, type RegionStatus } from '../protocol/requests.js';
+import { regionIs, sameContact, type LiveContacts, type RegionStatus } from '../protocol/requests.js';
 import type { Live, LiveAccount } from '../state/live.js';
 import { liveDigest } from './accounts.js';
 import { digest } from './digest.js';
@@ -108,7 +108,7 @@ export function planRegions(desired: Desired, live: Live, regions: ReadonlyMap<s
     });
     for (const region of entry.settings.regions.filter(isOptInRegion)) {
       const status = have[region];
-      if (status === 'ENABLED' || status === 'ENABLED_BY_DEFAULT') continue;
+      if (regionIs(status, 'ENABLED')) continue;
       if (status === undefined) notes.push(`${entry.name}: AWS does not list region ${region} for account ${account.id}; it is left alone`);
       else changes.push(change('region.enable', region, status, status === 'ENABLING' ? 'enabling' : 'not-enabled'));
     }

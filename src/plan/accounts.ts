@@ -131,7 +131,7 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
   const ouChanges: Change[] = [...neededOus]
     .filter((path) => !liveOus.has(path))
     .sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b))
-    .map((path) => ({ type: 'ou.create', target: path, reason: 'missing-in-org', before: null, after: { parent: path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : 'Root' } }));
+    .map((path) => ({ type: 'ou.create', target: path, reason: 'missing-in-org', before: null, after: { parent: ouAncestors(path).at(-2) ?? 'Root' } }));
 
   const created = accountChanges.filter((c) => c.type === 'account.create').map((c) => c.target);
   if (created.length) {

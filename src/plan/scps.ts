@@ -6,6 +6,7 @@
  * target is never left without an Allow while the plan runs.
  */
 import { MANAGED_BY } from '../config/identity-tags.js';
+import { isUnderRoot } from '../config/cross-checks.js';
 import { ouAncestors, type Desired } from '../config/resolve.js';
 import { evaluate, hasAllow, type Level, type NamedPolicy, type PolicyDocument } from '../scp/evaluate.js';
 import { FULL_AWS_ACCESS, STAGED_SUFFIX, parseContent, type DesiredPolicy, type DesiredScps, type LiveScps } from '../scp/model.js';
@@ -22,7 +23,7 @@ export interface ScpPlanOptions {
 type Attachments = Map<string, Map<string, PolicyDocument | undefined>>;
 
 const sameDocument = (a: unknown, b: unknown) => digest(a) === digest(b);
-const isUnder = (path: string, target: string) => target === 'Root' || path === target || path.startsWith(`${target}/`);
+const isUnder = (path: string, target: string) => target === 'Root' || isUnderRoot(path, [target]);
 
 function liveScpDigest(live: Live, scps: LiveScps): string {
   return digest({ enabled: scps.enabled, policies: scps.policies.map((p) => [p.id, p.name, p.content, p.targets, p.tags]), ous: live.ous.map((o) => [o.id, o.path]) });

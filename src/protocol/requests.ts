@@ -152,6 +152,8 @@ export type LiveContacts = z.infer<typeof LiveContacts>;
 const REGION_STATUSES = ['ENABLED', 'ENABLING', 'DISABLING', 'DISABLED', 'ENABLED_BY_DEFAULT'] as const;
 const RegionStatus = z.enum(REGION_STATUSES);
 export type RegionStatus = z.infer<typeof RegionStatus>;
+/** The region is as wanted: ENABLED_BY_DEFAULT counts as ENABLED. */
+export const regionIs = (status: RegionStatus | undefined, want: 'ENABLED' | 'DISABLED') => status === want || (want === 'ENABLED' && status === 'ENABLED_BY_DEFAULT');
 const RegionChange = z.strictObject({ account_id: AccountIdString, name: z.string(), region: RegionString });
 const RegionChangeResult = z.object({ status: RegionStatus, outcome: z.enum(['requested', 'in-progress', 'already-done', 'would-request']) });
 
