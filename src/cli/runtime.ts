@@ -15,7 +15,7 @@ import { busTopology } from '../transport/transport.js';
 import { InProcessTransport } from '../transport/in-process.js';
 import type { Transport } from '../transport/transport.js';
 import type { Io } from './io.js';
-import { loadDesired } from './load-desired.js';
+import { accountNamed, loadDesired } from './load-desired.js';
 import type { CliOptions } from './options.js';
 
 export interface Runtime {
@@ -45,6 +45,8 @@ function timestamp(): string {
 /** `loaded`: accounts.yml when the action has read it already (with scps/, say), so it is not read twice. */
 export async function openRuntime(options: CliOptions, io: Io, hooks: RuntimeHooks = {}, loaded?: Desired): Promise<Runtime> {
   const configured = loaded ?? (await loadDesired(options, io));
+  // A misspelt --account fails here, before the sandbox starts or anything is sent.
+  if (options.account) accountNamed(configured, options.account, options.config);
   const repoDir = dirname(resolve(io.cwd, options.config));
   const log = (line: string) => io.stderr.write(`${line}\n`);
   let desired = configured;

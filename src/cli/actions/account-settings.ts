@@ -17,7 +17,6 @@ import { readContacts, readRegions } from '../../state/account-settings.js';
 import { readLive, type Live } from '../../state/live.js';
 import type { Transport } from '../../transport/transport.js';
 import type { Io } from '../io.js';
-import { accountNamed } from '../load-desired.js';
 import type { CliOptions } from '../options.js';
 import { runPlanAction, type PlanActionSpec } from '../plan-action.js';
 import { openRuntime, type RuntimeHooks } from '../runtime.js';
@@ -44,7 +43,6 @@ async function runSettingsAction<S>(
 ) {
   const runtime = await openRuntime(options, io, hooks, loaded);
   try {
-    if (options.account) accountNamed(runtime.desired, options.account, options.config);
     return await runPlanAction(options, io, runtime, spec(runtime.desired));
   } finally {
     await runtime.close();

@@ -15,7 +15,7 @@ import { REQUESTS, sameRecord, withinDomain, type PayloadOf, type ResultOf } fro
 import { liveIds } from '../../render/context.js';
 import { carriesStack, readLive } from '../../state/live.js';
 import type { Io } from '../io.js';
-import { accountNamed } from '../load-desired.js';
+import { accountNamed, loadDesired } from '../load-desired.js';
 import type { CliOptions } from '../options.js';
 import { runPlanAction } from '../plan-action.js';
 import { openRuntime, type RuntimeHooks } from '../runtime.js';
@@ -33,19 +33,21 @@ function recordOf(options: CliOptions, account: string): Omit<PayloadOf<'CREATE_
 }
 
 export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
-  const runtime = await openRuntime(options, io, hooks);
+  // Everything accounts.yml can answer is checked before the sandbox starts or anything is sent.
+  const loaded = await loadDesired(options, io);
+  const entry = accountNamed(loaded, options.account!, options.config);
+  const record = recordOf(options, entry.name);
+  const allowed = entry.settings.allowed_dns_domains;
+  if (!allowed.some((domain) => withinDomain(record.name, domain))) {
+    throw new UsageError(
+      `${entry.name} may have records only under its allowed_dns_domains in ${options.config}${allowed.length ? ` (${allowed.join(', ')})` : ', which are none'}, not ${record.name}`,
+    );
+  }
+  const dnsAccount = loaded.organization.dns_account;
+  if (!dnsAccount) throw new UsageError(`organization.dns_account in ${options.config} names no DNS account to create records in`);
+  const runtime = await openRuntime(options, io, hooks, loaded);
   try {
     const { desired } = runtime;
-    const entry = accountNamed(desired, options.account!, options.config);
-    const record = recordOf(options, entry.name);
-    const allowed = entry.settings.allowed_dns_domains;
-    if (!allowed.some((domain) => withinDomain(record.name, domain))) {
-      throw new UsageError(
-        `${entry.name} may have records only under its allowed_dns_domains in ${options.config}${allowed.length ? ` (${allowed.join(', ')})` : ', which are none'}, not ${record.name}`,
-      );
-    }
-    const dnsAccount = desired.organization.dns_account;
-    if (!dnsAccount) throw new UsageError(`organization.dns_account in ${options.config} names no DNS account to create records in`);
 
     type State = { accountId: string; dnsId: string; found: ResultOf<'GET_RECORD'> };
     return await runPlanAction<State>(options, io, runtime, {

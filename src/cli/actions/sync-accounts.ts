@@ -13,7 +13,6 @@ import { liveIds, templateContext } from '../../render/context.js';
 import { renderTemplates } from '../../render/render.js';
 import { readLive, withAccountState, type Live } from '../../state/live.js';
 import type { Io } from '../io.js';
-import { accountNamed } from '../load-desired.js';
 import type { CliOptions } from '../options.js';
 import { runPlanAction } from '../plan-action.js';
 import { openRuntime, type RuntimeHooks } from '../runtime.js';
@@ -26,7 +25,6 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
   const runtime = await openRuntime(options, io, hooks);
   try {
     const { desired } = runtime;
-    if (only) accountNamed(desired, only, options.config);
     type State = { live: Live; deployments: { deployments: Deployment[]; notes: string[] } };
     return await runPlanAction<State>(options, io, runtime, {
       readLive: async (transport) => {
