@@ -21,6 +21,10 @@ export interface ActionSpec {
   load(): Promise<ActionModule>;
 }
 
+/** What every planning action takes (runPlanAction reads them): the plan's formats, where it runs, --execute, saved plans. */
+const PLAN_FLAGS: Flag[] = ['config', 'format', 'sandbox', 'direct', 'execute', 'out', 'plan', 'detailedExitcode'];
+const PLAN_FORMATS: Format[] = ['text', 'markdown', 'json'];
+
 export const ACTIONS: Record<string, ActionSpec> = {
   validate: {
     summary: 'check accounts.yml offline; exit 65 with every problem when it is invalid',
@@ -37,52 +41,52 @@ export const ACTIONS: Record<string, ActionSpec> = {
   },
   'sync-accounts': {
     summary: 'plan the organization against accounts.yml (OUs, new accounts, moves, tags, retirements); --execute carries it out',
-    flags: ['config', 'format', 'sandbox', 'direct', 'execute', 'out', 'plan', 'detailedExitcode'],
-    formats: ['text', 'markdown', 'json'],
+    flags: PLAN_FLAGS,
+    formats: PLAN_FORMATS,
     load: () => import('./sync-accounts.js'),
   },
   'create-account': {
     summary: 'the same for one account (--account NAME): its OU, creation, move and tags',
-    flags: ['config', 'account', 'format', 'sandbox', 'direct', 'execute', 'out', 'plan', 'detailedExitcode'],
-    formats: ['text', 'markdown', 'json'],
+    flags: [...PLAN_FLAGS, 'account'],
+    formats: PLAN_FORMATS,
     required: ['account'],
     load: () => import('./create-account.js'),
   },
   'sync-scps': {
     summary: 'plan the service control policies under scps/ against the organization, with a preview of their effect; --execute applies them',
-    flags: ['config', 'format', 'sandbox', 'direct', 'execute', 'out', 'plan', 'detailedExitcode', 'stage'],
-    formats: ['text', 'markdown', 'json'],
+    flags: [...PLAN_FLAGS, 'stage'],
+    formats: PLAN_FORMATS,
     load: () => import('./sync-scps.js'),
   },
   'put-contacts': {
     summary: 'plan the alternate contacts (billing, operations, security) of every account against accounts.yml; --execute puts them',
-    flags: ['config', 'account', 'format', 'sandbox', 'direct', 'execute', 'out', 'plan', 'detailedExitcode'],
-    formats: ['text', 'markdown', 'json'],
+    flags: [...PLAN_FLAGS, 'account'],
+    formats: PLAN_FORMATS,
     load: () => import('./put-contacts.js'),
   },
   'enable-region': {
     summary: 'plan the opt-in regions of every account against accounts.yml; --execute enables (or disables) them and waits until done',
-    flags: ['config', 'account', 'format', 'sandbox', 'direct', 'execute', 'out', 'plan', 'detailedExitcode'],
-    formats: ['text', 'markdown', 'json'],
+    flags: [...PLAN_FLAGS, 'account'],
+    formats: PLAN_FORMATS,
     load: () => import('./enable-region.js'),
   },
   'render-templates': {
     summary: 'render templates/*.njk into build/templates/, check them (cfn-lint, ValidateTemplate); --execute uploads them to the artifact buckets',
-    flags: ['config', 'format', 'sandbox', 'direct', 'execute', 'out', 'plan', 'detailedExitcode'],
-    formats: ['text', 'markdown', 'json'],
+    flags: PLAN_FLAGS,
+    formats: PLAN_FORMATS,
     load: () => import('./render-templates.js'),
   },
   'create-record': {
     summary: 'plan one DNS record for an account (--account NAME --record NAME --type TYPE --value V), under its allowed_dns_domains, in the DNS account; --execute upserts it',
     flags: ['config', 'account', 'record', 'type', 'value', 'ttl', 'format', 'sandbox', 'execute', 'detailedExitcode'],
-    formats: ['text', 'markdown', 'json'],
+    formats: PLAN_FORMATS,
     required: ['account', 'record', 'type', 'value'],
     load: () => import('./create-record.js'),
   },
   bootstrap: {
     summary: "render and deploy orgvend's stack (buses, queues, rules, handler) in the management, CICD and audit accounts",
     flags: ['config', 'format', 'sandbox', 'execute'],
-    formats: ['text', 'markdown', 'json'],
+    formats: PLAN_FORMATS,
     load: () => import('./bootstrap.js'),
   },
   ping: {
