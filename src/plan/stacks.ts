@@ -33,11 +33,11 @@ export type LiveStack = ResultOf<'GET_STACKS'>['stacks'][number];
 
 const stemOf = (output: string) => output.split(/[./]/)[0]!;
 
-function targetOf(stem: string, t: RenderedTemplate, context: TemplateContext): { account: Pick<TemplateAccount, 'name' | 'id'>; region: string } | undefined {
+function targetOf(stem: string, t: RenderedTemplate, context: TemplateContext, byName: ReadonlyMap<string, TemplateAccount>): { account: Pick<TemplateAccount, 'name' | 'id'>; region: string } | undefined {
   const org = context.organization;
   switch (stem) {
     case 'vpc': {
-      const account = context.accounts.find((a) => a.name === t.account)!;
+      const account = byName.get(t.account!)!;
       return { account, region: account.region };
     }
     case 'identity-iam-mapping':
@@ -55,11 +55,12 @@ function targetOf(stem: string, t: RenderedTemplate, context: TemplateContext): 
 export function deploymentsOf(templates: readonly RenderedTemplate[], context: TemplateContext, only?: string): { deployments: Deployment[]; notes: string[] } {
   const deployments: Deployment[] = [];
   const notes = new Set<string>();
+  const byName = new Map(context.accounts.map((a) => [a.name, a]));
   for (const t of templates) {
     const stem = stemOf(t.output);
     if (only && t.account !== undefined && t.account !== only) continue;
     const stack = (DEPLOYED_STACKS as Record<string, DeployedStack>)[stem];
-    const target = stack && targetOf(stem, t, context);
+    const target = stack && targetOf(stem, t, context, byName);
     if (!stack || !target) {
       notes.add(`${t.source} is rendered, not deployed: orgvend deploys ${Object.keys(DEPLOYED_STACKS).join(', ')}`);
       continue;
