@@ -1,7 +1,9 @@
-/** planAccounts for 5,000 desired accounts against 5,000 live ones (pure): wall time and memory. */
+/** planAccounts, then planScps, for 5,000 desired accounts against 5,000 live ones (pure): wall time and memory. */
 import { performance } from 'node:perf_hooks';
 import { parseConfig } from '../src/config/load.js';
 import { planAccounts } from '../src/plan/accounts.js';
+import { planScps } from '../src/plan/scps.js';
+import { loadScps } from '../src/scp/load.js';
 import type { Live } from '../src/state/live.js';
 import { generateDsl } from './generate-dsl.js';
 
@@ -37,4 +39,34 @@ console.log(JSON.stringify({
   median_ms: Math.round(times[Math.floor(RUNS / 2)]!),
   min_ms: Math.round(times[0]!),
   peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
+}));
+
+// sync-scps' plan for the same organization: the repository's policies against one where
+// SCPs are enabled and only FullAWSAccess is attached, so every account's policies change
+// and the preview evaluates every sample for every account, before and after.
+const { scps } = await loadScps(desired, process.cwd(), undefined);
+const fullAwsAccess = {
+  id: 'p-FullAWSAccess', name: 'FullAWSAccess', description: '', aws_managed: true, tags: {}, targets: [],
+  content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+  targetPaths: ['Root', ...ous.map((o) => o.path), ...live.accounts.map((a) => `account:${a.id}`)],
+};
+const scpTimes: number[] = [];
+let scpChanges = 0;
+let transitions = 0;
+for (let i = 0; i < RUNS; i++) {
+  const start = performance.now();
+  const { plan } = planScps(desired, scps!, live, { enabled: true, policies: [fullAwsAccess] }, { stage: 'all' });
+  scpTimes.push(performance.now() - start);
+  scpChanges = plan.changes.length;
+  transitions = (plan.preview ?? []).reduce((n, s) => n + s.transitions.length, 0);
+}
+scpTimes.sort((a, b) => a - b);
+console.log(JSON.stringify({
+  bench: 'plan sync-scps',
+  accounts: live.accounts.length,
+  samples: desired.organization.scps.samples.length,
+  changes: scpChanges,
+  transitions,
+  median_ms: Math.round(scpTimes[Math.floor(RUNS / 2)]!),
+  min_ms: Math.round(scpTimes[0]!),
 }));

@@ -127,12 +127,14 @@ export function planScps(desired: Desired, scps: DesiredScps, live: Live, curren
   return { plan: makePlan('sync-scps', basis, changes, { notes, preview }), violations };
 }
 
+/** Each policy parsed once, and the one document shared by every target it is attached to. */
 function liveAttachments(scps: LiveScps): Attachments {
   const attachments: Attachments = new Map();
   for (const policy of scps.policies) {
+    const document = parseContent(policy.content);
     for (const target of policy.targetPaths) {
       if (!attachments.has(target)) attachments.set(target, new Map());
-      attachments.get(target)!.set(policy.name, parseContent(policy.content));
+      attachments.get(target)!.set(policy.name, document);
     }
   }
   return attachments;
@@ -141,7 +143,8 @@ function liveAttachments(scps: LiveScps): Attachments {
 /** What the attachments will be once the changes are made. */
 function applyChanges(before: Attachments, changes: readonly Change[]): Attachments {
   const after: Attachments = new Map([...before].map(([t, m]) => [t, new Map(m)]));
-  const documents = new Map<string, PolicyDocument>();
+  const documents = new Map<string, PolicyDocument | undefined>();
+  for (const policies of before.values()) for (const [name, document] of policies) if (!documents.has(name)) documents.set(name, document);
   for (const change of changes) {
     const fields = (change.after ?? change.before ?? {}) as { policy?: string; target?: string; document?: PolicyDocument };
     if (change.type === 'scp.create' || change.type === 'scp.update') {
@@ -149,8 +152,7 @@ function applyChanges(before: Attachments, changes: readonly Change[]): Attachme
       for (const policies of after.values()) if (policies.has(change.target)) policies.set(change.target, fields.document);
     } else if (change.type === 'scp.attach') {
       if (!after.has(fields.target!)) after.set(fields.target!, new Map());
-      const existing = [...before.values()].find((m) => m.has(fields.policy!))?.get(fields.policy!);
-      after.get(fields.target!)!.set(fields.policy!, documents.get(fields.policy!) ?? existing);
+      after.get(fields.target!)!.set(fields.policy!, documents.get(fields.policy!));
     } else if (change.type === 'scp.detach') {
       after.get(fields.target!)?.delete(fields.policy!);
     } else if (change.type === 'scp.delete') {
@@ -184,13 +186,24 @@ function levelsFor(attachments: Attachments, ou: string, accountId: string): Lev
   }));
 }
 
+/**
+ * The same policies at every level. Documents compare by identity: an unchanged policy keeps
+ * its one parsed document, and a changed one gets a new document only when its content differs.
+ */
+function sameLevels(a: readonly Level[], b: readonly Level[]): boolean {
+  return a.every((level, i) => {
+    const other = b[i]!.policies;
+    return level.policies.length === other.length && level.policies.every((p, j) => p.name === other[j]!.name && p.document === other[j]!.document);
+  });
+}
+
 function previewEffect(desired: Desired, live: Live, before: Attachments, after: Attachments, changes: Change[]): SamplePreview[] {
   // The accounts that exist, where they are: policies act on them, not on plans for them.
+  // Each account's levels before and after, built once for the comparison and every sample.
   const accounts = matchAccounts(desired.accounts, live)
     .matches.filter((m) => m.live && m.desired.lifecycle === 'active')
-    .map((m) => ({ name: m.desired.name, ou: m.live!.ou, id: m.live!.id }));
-  const effective = (attachments: Attachments, a: (typeof accounts)[number]) => digest(levelsFor(attachments, a.ou, a.id));
-  const changed = new Set(accounts.filter((a) => effective(before, a) !== effective(after, a)).map((a) => a.name));
+    .map((m) => ({ name: m.desired.name, ou: m.live!.ou, id: m.live!.id, before: levelsFor(before, m.live!.ou, m.live!.id), after: levelsFor(after, m.live!.ou, m.live!.id) }));
+  const changed = new Set(accounts.filter((a) => !sameLevels(a.before, a.after)).map((a) => a.name));
 
   const targetsOf = (name: string) => [...new Set([...before, ...after].filter(([, m]) => m.has(name)).map(([t]) => t))];
   for (const change of changes) {
@@ -201,11 +214,13 @@ function previewEffect(desired: Desired, live: Live, before: Attachments, after:
 
   return desired.organization.scps.samples.map((sample) => ({
     ...sample,
+    // An account whose policies do not change cannot change its decision.
     transitions: accounts.flatMap((a) => {
+      if (!changed.has(a.name)) return [];
       const principalArn = sample.principal?.startsWith('arn:') ? sample.principal : sample.principal ? `arn:aws:iam::${a.id}:${sample.principal}` : undefined;
       const request = { action: sample.action, region: sample.region, resource: sample.resource, principalArn };
-      const was = evaluate(levelsFor(before, a.ou, a.id), request);
-      const will = evaluate(levelsFor(after, a.ou, a.id), request);
+      const was = evaluate(a.before, request);
+      const will = evaluate(a.after, request);
       return was.decision === will.decision ? [] : [{ account: a.name, before: was.decision, after: will.decision, reason: will.reason }];
     }),
   }));
