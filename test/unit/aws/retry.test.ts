@@ -5,6 +5,7 @@
 import { DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ClientFactory, type AwsCall } from '../../../src/aws/clients.js';
+import { settle as settleFakeTime } from '../../helpers/fake-time.js';
 
 function busyThen(failures: number, errorType: string) {
   let calls = 0;
@@ -34,21 +35,7 @@ const factory = (handler: unknown, onCall?: (c: AwsCall) => void) =>
   new ClientFactory({ region: 'us-east-1', credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' }, requestHandler: handler, onCall });
 
 /** Send while letting fake time run, so the SDK's backoff costs no real seconds. */
-async function settle<T>(promise: Promise<T>): Promise<T> {
-  let done = false;
-  const outcome = promise.then(
-    (value) => ((done = true), { value }),
-    (error: unknown) => ((done = true), { error }),
-  );
-  // Loading modules and credentials is real I/O: let it run between steps of fake time.
-  for (let i = 0; i < 600 && !done; i++) {
-    await new Promise((resolve) => setImmediate(resolve));
-    await vi.advanceTimersByTimeAsync(100);
-  }
-  const result = await outcome;
-  if ('error' in result) throw result.error;
-  return result.value;
-}
+const settle = <T>(promise: Promise<T>) => settleFakeTime(promise, 100, 600);
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });

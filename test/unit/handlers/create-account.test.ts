@@ -18,9 +18,10 @@ import {
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ClientFactory } from '../../../src/aws/clients.js';
 import { HandlerError, type HandlerContext } from '../../../src/handlers/context.js';
 import { createAccount, ledgerKey } from '../../../src/handlers/create-account.js';
+import { settle } from '../../helpers/fake-time.js';
+import { handlerContext } from '../../helpers/handler-context.js';
 
 const payload = { name: 'foo', aws_name: 'foo-nonprod', email: 'aws+foo@example.com', ou_path: 'Internal/Dev', tags: { 'orgvend:name': 'foo' } };
 const KEY = ledgerKey(payload.email);
@@ -30,17 +31,7 @@ let ssm: ReturnType<typeof mockClient>;
 let parameters: Map<string, string>;
 let states: string[];
 
-function context(overrides: Partial<HandlerContext> = {}): HandlerContext {
-  const factory = new ClientFactory({ region: 'us-east-1', credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' } });
-  return {
-    config: { accountId: '111111111111', roles: ['management'], cicdAccountId: '222222222222', eventSource: 'app.infra', eventBus: 'b', hasDelegatedAdmin: false, senderCheck: 'strict', handlerVersion: 'unit' },
-    clients: factory.forAccount(undefined),
-    dryrun: false,
-    deadline: Date.now() + 14 * 60_000,
-    now: () => new Date(),
-    ...overrides,
-  };
-}
+const context = (overrides: Partial<HandlerContext> = {}) => handlerContext({ accountId: '111111111111', roles: ['management'] }, { deadline: Date.now() + 14 * 60_000, ...overrides });
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
@@ -82,20 +73,7 @@ afterEach(() => {
 });
 
 /** Let the handler run, advancing fake time through its polls. */
-async function run<T>(promise: Promise<T>): Promise<T> {
-  let done = false;
-  const outcome = promise.then(
-    (value) => ((done = true), { value }),
-    (error: unknown) => ((done = true), { error }),
-  );
-  for (let i = 0; i < 2000 && !done; i++) {
-    await new Promise((r) => setImmediate(r));
-    await vi.advanceTimersByTimeAsync(1000);
-  }
-  const result = await outcome;
-  if ('error' in result) throw result.error;
-  return result.value;
-}
+const run = <T>(promise: Promise<T>) => settle(promise, 1000, 2000);
 
 describe('CREATE_ACCOUNT', () => {
   it('creates the account, waits for it, then tags it and moves it into its OU', async () => {
