@@ -10,7 +10,7 @@
 import { CreateAccountCommand } from '@aws-sdk/client-organizations';
 import { GetTemplateCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DeleteParameterCommand, PutParameterCommand, paginateGetParametersByPath } from '@aws-sdk/client-ssm';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NAMES } from '../../src/protocol/names.js';
 import { dslText } from '../helpers/dsl.js';
 import { isMutating } from '../helpers/mutating.js';
@@ -33,10 +33,7 @@ beforeAll(async () => {
   unmanaged = (await organizations.send(new CreateAccountCommand({ AccountName: 'legacy', Email: 'legacy@example.com' }))).CreateAccountStatus!.AccountId!;
 });
 
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await org.close();
-});
+afterAll(() => org.close());
 
 describe('bootstrap of the managed accounts', () => {
   it('plans the stack in each new managed account and the CICD account\'s new forward rules; unmanaged accounts get nothing', async () => {

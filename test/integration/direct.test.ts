@@ -19,10 +19,7 @@ beforeAll(async () => {
   for (const [key, value] of Object.entries(workspace.env)) vi.stubEnv(key, value);
 });
 
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await org.close();
-});
+afterAll(() => org.close());
 
 describe('--direct', () => {
   it('plans and applies from the management account without the bus', async () => {

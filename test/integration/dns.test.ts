@@ -8,7 +8,7 @@
 import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NAMES } from '../../src/protocol/names.js';
 import { dslText } from '../helpers/dsl.js';
 import { isMutating } from '../helpers/mutating.js';
@@ -36,10 +36,7 @@ beforeAll(async () => {
   zoneId = zone.HostedZone!.Id!.replace('/hostedzone/', '');
 });
 
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await org.close();
-});
+afterAll(() => org.close());
 
 async function records(): Promise<Record<string, string[]>> {
   const route53 = await org.factory.forAccount(ids.dns!).client('route53');

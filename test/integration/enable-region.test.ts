@@ -24,7 +24,7 @@ import { ListAccountsCommand } from '@aws-sdk/client-organizations';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isOptInRegion, REGION_NAMES } from '../../src/config/regions.js';
 import { OPT_INS_PER_ACCOUNT } from '../../src/execute/account-settings.js';
 import { dslText } from '../helpers/dsl.js';
@@ -135,10 +135,7 @@ beforeAll(async () => {
   foo = (await organizations.send(new ListAccountsCommand({}))).Accounts!.find((a) => a.Name === 'foo-nonprod')!.Id!;
 });
 
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await org.close();
-});
+afterAll(() => org.close());
 
 describe('enable-region, the Account API mocked', () => {
   beforeEach(() => {

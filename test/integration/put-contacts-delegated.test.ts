@@ -3,7 +3,7 @@
  * handler there, acting on member accounts by AccountId; the management account's handler
  * takes no part. On moto, through the bus.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dslText } from '../helpers/dsl.js';
 import { ciCli, createTestOrganization, type TestOrganization } from './harness/organization.js';
 
@@ -18,10 +18,7 @@ beforeAll(async () => {
   expect((await cli('--action', 'sync-accounts', '--execute')).code).toBe(0);
 });
 
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await org.close();
-});
+afterAll(() => org.close());
 
 describe('put-contacts with a delegated administrator', () => {
   it('reads and puts the contacts from the delegated administrator only', async () => {

@@ -5,7 +5,7 @@
  * Tests run in order on one organization.
  */
 import { GetAlternateContactCommand, PutAlternateContactCommand } from '@aws-sdk/client-account';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dslText } from '../helpers/dsl.js';
 import { isMutating } from '../helpers/mutating.js';
 import { ciCli, createTestOrganization, managedIds, type CiCli, type TestOrganization } from './harness/organization.js';
@@ -28,10 +28,7 @@ beforeAll(async () => {
   ids = await managedIds(org);
 });
 
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await org.close();
-});
+afterAll(() => org.close());
 
 const account = () => org.factory.forAccount(org.desired.organization.management_account_id).client('account');
 

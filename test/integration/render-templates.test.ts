@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dslText } from '../helpers/dsl.js';
 import { ciCli, createTestOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
 
@@ -39,10 +39,7 @@ beforeAll(async () => {
   workspace.file('templates/account/params.yml.njk', PARAMS);
 });
 
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await org.close();
-});
+afterAll(() => org.close());
 
 async function objects(bucket: string): Promise<string[]> {
   const s3 = await org.factory.forAccount(org.desired.organization.cicd_account_id).client('s3');

@@ -5,7 +5,7 @@
  */
 import { CreateAccountCommand, ListParentsCommand, ListTagsForResourceCommand, TagResourceCommand } from '@aws-sdk/client-organizations';
 import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTags, readTree } from '../../src/handlers/organization-tree.js';
 import { dslText } from '../helpers/dsl.js';
 import { isMutating } from '../helpers/mutating.js';
@@ -29,10 +29,7 @@ beforeAll(async () => {
   await organizations.send(new TagResourceCommand({ ResourceId: unmanagedId, Tags: [{ Key: 'team', Value: 'legacy' }] }));
 });
 
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await org.close();
-});
+afterAll(() => org.close());
 
 /** The organization as it is, read straight from moto. */
 async function organization() {

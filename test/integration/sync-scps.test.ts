@@ -4,7 +4,7 @@
  */
 import { DescribePolicyCommand, ListPoliciesCommand, ListTagsForResourceCommand, ListTargetsForPolicyCommand } from '@aws-sdk/client-organizations';
 import { readdirSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dslText } from '../helpers/dsl.js';
 import { isMutating } from '../helpers/mutating.js';
 import { policy } from '../helpers/repo.js';
@@ -37,10 +37,7 @@ beforeAll(async () => {
   expect((await cli('--action', 'sync-accounts', '--execute')).code).toBe(0);
 });
 
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await org.close();
-});
+afterAll(() => org.close());
 
 /** Every SCP in moto: name → { id, content, targets as paths, tags }. */
 async function policies() {

@@ -101,7 +101,9 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
       const sqs = await factory.forAccount(account).client('sqs');
       return (await sqs.send(new GetQueueUrlCommand({ QueueName: queue }))).QueueUrl!;
     },
+    /** Stops workers and transports, and undoes the environment ciCli stubbed. */
     async close() {
+      vi.unstubAllEnvs();
       await Promise.all([...transports.map((t) => t.close()), ...workers.map(({ worker }) => worker.stop())]);
     },
   };
@@ -169,8 +171,7 @@ export interface CiCli {
 
 /**
  * The CLI as CI runs it against `org` (see cliWorkspace), in the CICD account or `as` another:
- * the workspace's environment stubbed with vi.stubEnv from here on (the caller's afterAll calls
- * vi.unstubAllEnvs()), every AWS call the CLI sends recorded in `calls`.
+ * the workspace's environment stubbed with vi.stubEnv from here on (until org.close()), every AWS call the CLI sends recorded in `calls`.
  */
 export async function ciCli(org: TestOrganization, dsl: string, as?: string): Promise<CiCli> {
   const workspace = await cliWorkspace(org, dsl, as);

@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/config/load.js';
 import { RequestError } from '../../../src/errors.js';
 import { executeAccountPlan, requestFor, stepsFor } from '../../../src/execute/accounts.js';
 import { planAccounts } from '../../../src/plan/accounts.js';
 import type { PayloadOf, RequestType, ResultOf } from '../../../src/protocol/requests.js';
 import type { Transport } from '../../../src/transport/transport.js';
-import { dslText } from '../../helpers/dsl.js';
+import { desiredOf } from '../../helpers/dsl.js';
 import { liveOrg } from '../../helpers/live.js';
 
-const desired = parseConfig('accounts.yml', dslText()).desired!;
+const desired = desiredOf();
 const org = desired.organization;
 const plan = planAccounts(desired, liveOrg([]), { now: new Date('2026-11-23T00:00:00Z') });
 

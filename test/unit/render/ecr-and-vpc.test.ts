@@ -8,11 +8,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/config/load.js';
 import { templateContext } from '../../../src/render/context.js';
 import { cfnLint } from '../../../src/render/lint.js';
 import { renderTemplates, type RenderedTemplate } from '../../../src/render/render.js';
-import { dslText, exampleText } from '../../helpers/dsl.js';
+import { desiredOf, exampleText } from '../../helpers/dsl.js';
 import { NOT_CREATED, REPO, renderFixture } from '../../helpers/render-fixture.js';
 
 const ECR = 'templates/ecr-repositories.yml.njk';
@@ -49,8 +48,7 @@ function madeUpIds(names: string[], notCreated: string[]) {
 
 /** accounts.yml with `changes`, rendered with the repository's templates; only ours are returned. */
 async function renderVariant(changes: Changes, notCreated: string[] = [NOT_CREATED]) {
-  const { desired, diagnostics } = parseConfig('accounts.yml', dslText(changes, exampleText()));
-  if (!desired) throw new Error(`the variant of accounts.yml is invalid: ${diagnostics.map((d) => d.message).join('; ')}`);
+  const desired = desiredOf(changes, exampleText());
   const ids = madeUpIds(desired.accounts.map((a) => a.name), notCreated);
   const result = await renderTemplates(REPO, templateContext(desired, ids));
   const ours = new Set([ECR, VPC]);
@@ -147,8 +145,7 @@ describe('vpc/<account>.yml', () => {
   it('exists only for the accounts with create_vpc', async () => {
     const { templates } = await renderFixture();
     const vpcs = templates.filter((t) => t.source === VPC);
-    const { desired } = parseConfig('accounts.yml', exampleText());
-    const wanted = desired!.accounts.filter((a) => a.lifecycle === 'active' && a.settings.create_vpc).map((a) => a.name);
+    const wanted = desiredOf([], exampleText()).accounts.filter((a) => a.lifecycle === 'active' && a.settings.create_vpc).map((a) => a.name);
     expect(vpcs.map((t) => t.account).sort()).toEqual(wanted.sort());
     expect(vpcs.map((t) => t.output)).not.toContain('vpc/foo.yml'); // foo turns its scope's create_vpc off
     expect(vpcs.length).toBeGreaterThan(0);

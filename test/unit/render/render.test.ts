@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/config/load.js';
 import { templateContext } from '../../../src/render/context.js';
 import { renderTemplates } from '../../../src/render/render.js';
-import { dslText } from '../../helpers/dsl.js';
+import { desiredOf } from '../../helpers/dsl.js';
 import { scratchRepo } from '../../helpers/repo.js';
 
-const desired = parseConfig('accounts.yml', dslText()).desired!;
+const desired = desiredOf();
 const context = templateContext(desired, new Map([['foo', '500000000001']]));
 const render = (files: Record<string, string>) => renderTemplates(scratchRepo(files), context);
 const problems = async (files: Record<string, string>) => (await render(files)).diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.message}${d.hint ? ` (${d.hint})` : ''}`);
