@@ -121,7 +121,7 @@ export async function managedIds(org: TestOrganization): Promise<Record<string, 
  * AWS_ENDPOINT_URL. Writes `dsl` (with the organization's emulator ids) and templates/
  * into a scratch folder and returns it with the environment to use.
  */
-export async function cliWorkspace(
+async function cliWorkspace(
   org: TestOrganization,
   dsl: string,
   as = org.desired.organization.cicd_account_id,
@@ -194,6 +194,6 @@ export async function ciCli(org: TestOrganization, dsl: string, as?: string): Pr
 }
 
 /** A DSL text with the pre-existing accounts' ids replaced by the ids they have in the emulator. */
-export function withIds(org: TestOrganization, text: string): string {
+function withIds(org: TestOrganization, text: string): string {
   return Object.entries(org.ids).reduce((t, [dslId, emulatorId]) => t.replaceAll(`"${dslId}"`, `"${emulatorId}"`), text);
 }
