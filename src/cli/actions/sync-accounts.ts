@@ -7,6 +7,7 @@ import { executeAccountPlan } from '../../execute/accounts.js';
 import { planAccounts } from '../../plan/accounts.js';
 import { limitViolations } from '../../plan/limits.js';
 import { FOLLOW_UP_TYPES } from '../../plan/accounts.js';
+import { digest } from '../../plan/digest.js';
 import { makePlan } from '../../plan/plan.js';
 import { deploymentsOf, stacksToRead, type Deployment } from '../../plan/stacks.js';
 import { liveIds, templateContext } from '../../render/context.js';
@@ -26,16 +27,21 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
   try {
     const { desired } = runtime;
     type State = { live: Live; deployments: { deployments: Deployment[]; notes: string[] } };
+    // The templates depend on accounts.yml and the ids of the accounts that exist: rendered
+    // again only when those ids change (an account this run created), not on every read.
+    let rendered: { ids: string; deployments: State['deployments'] } | undefined;
     return await runPlanAction<State>(options, io, runtime, {
       readLive: async (transport) => {
         const tree = await readLive(transport);
-        // Rendered with the ids of the accounts that exist now, so an account created by
-        // this run is in the templates when the state is read again.
         const ids = liveIds(desired, tree);
-        const context = templateContext(desired, ids);
-        const { templates, diagnostics } = await renderTemplates(runtime.repoDir, context);
-        if (diagnostics.length) throw new InputError(diagnostics);
-        const deployments = deploymentsOf(templates, context, only);
+        const key = digest([...ids]);
+        if (rendered?.ids !== key) {
+          const context = templateContext(desired, ids);
+          const { templates, diagnostics } = await renderTemplates(runtime.repoDir, context);
+          if (diagnostics.length) throw new InputError(diagnostics);
+          rendered = { ids: key, deployments: deploymentsOf(templates, context, only) };
+        }
+        const { deployments } = rendered;
         // create-account plans the parameters of its one account only.
         const parametersOf = only ? new Set(ids.has(only) ? [ids.get(only)!] : []) : undefined;
         return { live: await withAccountState(transport, tree, stacksToRead(deployments.deployments), parametersOf), deployments };
