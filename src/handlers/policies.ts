@@ -21,6 +21,7 @@ import {
 import pLimit from 'p-limit';
 import { MANAGED_BY } from '../config/identity-tags.js';
 import type { PayloadOf, ResultOf } from '../protocol/requests.js';
+import { parseContent, sameDocument } from '../scp/model.js';
 import { HandlerError, type Handler } from './context.js';
 import { tagsOf } from './organization-tree.js';
 import { ouAt, readRoot, rootId } from './organization-units.js';
@@ -52,15 +53,6 @@ async function requirePolicy(client: OrganizationsClient, name: string): Promise
   if (!policy?.Id) throw new HandlerError('failed', `there is no service control policy named ${name}`);
   return policy;
 }
-
-/** Documents equal as JSON, whatever the whitespace AWS kept. */
-const sameDocument = (a: string | undefined, b: string) => {
-  try {
-    return JSON.stringify(JSON.parse(a ?? '')) === JSON.stringify(JSON.parse(b));
-  } catch {
-    return false;
-  }
-};
 
 export const listPolicies: Handler<PayloadOf<'LIST_POLICIES'>, ResultOf<'LIST_POLICIES'>> = async (_payload, { clients }) => {
   const client = await clients.client('organizations');
@@ -111,7 +103,7 @@ export const putPolicy: Handler<PayloadOf<'PUT_POLICY'>, ResultOf<'PUT_POLICY'>>
       throw new HandlerError('rejected', `a policy named ${payload.name} exists that orgvend did not make; rename one of them`);
     }
     const { Policy } = await client.send(new DescribePolicyCommand({ PolicyId: existing.Id }));
-    if (sameDocument(Policy?.Content, payload.content) && (Policy?.PolicySummary?.Description ?? '') === payload.description) {
+    if (sameDocument(parseContent(Policy?.Content ?? ''), parseContent(payload.content)) && (Policy?.PolicySummary?.Description ?? '') === payload.description) {
       return { policy_id: existing.Id, outcome: 'unchanged' };
     }
     if (dryrun) return { policy_id: existing.Id, outcome: 'would-update' };

@@ -9,7 +9,7 @@ import { MANAGED_BY } from '../config/identity-tags.js';
 import { isUnderRoot } from '../config/cross-checks.js';
 import { ouAncestors, type Desired } from '../config/resolve.js';
 import { evaluate, hasAllow, type Level, type NamedPolicy, type PolicyDocument } from '../scp/evaluate.js';
-import { FULL_AWS_ACCESS, STAGED_SUFFIX, parseContent, type DesiredPolicy, type DesiredScps, type LiveScps } from '../scp/model.js';
+import { FULL_AWS_ACCESS, STAGED_SUFFIX, parseContent, sameDocument, type DesiredPolicy, type DesiredScps, type LiveScps } from '../scp/model.js';
 import type { Live } from '../state/live.js';
 import { digest } from './digest.js';
 import { matchAccounts } from './match.js';
@@ -22,7 +22,6 @@ export interface ScpPlanOptions {
 
 type Attachments = Map<string, Map<string, PolicyDocument | undefined>>;
 
-const sameDocument = (a: unknown, b: unknown) => digest(a) === digest(b);
 const isUnder = (path: string, target: string) => target === 'Root' || isUnderRoot(path, [target]);
 
 function liveScpDigest(live: Live, scps: LiveScps): string {

@@ -1,6 +1,7 @@
 /** Service control policies as the repository wants them, and as the organization has them. */
 import { MANAGED_BY } from '../config/identity-tags.js';
 import type { OrgPolicy } from '../protocol/requests.js';
+import { digest } from '../plan/digest.js';
 import type { PolicyDocument } from './evaluate.js';
 
 /** AWS's own policy that allows everything; attached to the root and every OU unless the DSL says otherwise. */
@@ -53,4 +54,9 @@ export function parseContent(content: string): PolicyDocument | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The same policy, however AWS spaced it or ordered its keys; an unparsable side is never the same. Planner and handler judge by it. */
+export function sameDocument(a: PolicyDocument | undefined, b: PolicyDocument | undefined): boolean {
+  return a !== undefined && b !== undefined && digest(a) === digest(b);
 }
