@@ -1,4 +1,5 @@
 import { dirname, resolve } from 'node:path';
+import type { Diagnostic } from '../config/diagnostics.js';
 import { readConfig } from '../config/load.js';
 import type { DesiredScps } from '../scp/model.js';
 import type { Desired, DesiredAccount } from '../config/resolve.js';
@@ -17,17 +18,25 @@ export async function loadDesired(options: CliOptions, io: Io): Promise<Desired>
   return desired;
 }
 
-/** The DSL and the policies under scps/, both checked; an InputError carries every problem of both. */
-export async function loadDesiredWithScps(options: CliOptions, io: Io): Promise<{ desired: Desired; scps: DesiredScps }> {
+/** The repository: the folder accounts.yml is in. scps/ and templates/ are beside it. */
+export const repoDirOf = (options: CliOptions, io: Io) => dirname(resolve(io.cwd, options.config));
+
+/** The DSL and the policies under scps/, as far as each can be read, with every problem of both. Prints and throws nothing. */
+export async function readDesiredWithScps(options: CliOptions, io: Io): Promise<{ desired?: Desired; scps?: DesiredScps; diagnostics: Diagnostic[] }> {
   const { desired, diagnostics, source } = await readConfig(options.config, io.cwd);
-  if (!desired) throw new InputError(diagnostics);
+  if (!desired) return { diagnostics };
   // Loaded here, not at the top: nunjucks and the policy evaluator are for the actions that read scps/.
   const { loadScps } = await import('../scp/load.js');
-  const loaded = await loadScps(desired, dirname(resolve(io.cwd, options.config)), source);
-  const all = [...diagnostics, ...loaded.diagnostics];
-  if (!loaded.scps) throw new InputError(all);
-  if (all.length) io.stderr.write(renderDiagnostics(all, style(wantsColor(io.stderr, io.env))));
-  return { desired, scps: loaded.scps };
+  const loaded = await loadScps(desired, repoDirOf(options, io), source);
+  return { desired, ...(loaded.scps ? { scps: loaded.scps } : {}), diagnostics: [...diagnostics, ...loaded.diagnostics] };
+}
+
+/** The DSL and the policies under scps/, both checked; an InputError carries every problem of both. */
+export async function loadDesiredWithScps(options: CliOptions, io: Io): Promise<{ desired: Desired; scps: DesiredScps }> {
+  const { desired, scps, diagnostics } = await readDesiredWithScps(options, io);
+  if (!desired || !scps) throw new InputError(diagnostics);
+  if (diagnostics.length) io.stderr.write(renderDiagnostics(diagnostics, style(wantsColor(io.stderr, io.env))));
+  return { desired, scps };
 }
 
 /** The entry `name` of accounts.yml, or a usage error with a "did you mean". */

@@ -3,7 +3,7 @@
  * account ids in sandbox mode), the client factory, the transport to the acting accounts
  * and the run's audit record.
  */
-import { join, dirname, resolve } from 'node:path';
+import { join } from 'node:path';
 import { FileRecorder } from '../audit/recorder.js';
 import { ClientFactory, type AccountClients, type AwsCall } from '../aws/clients.js';
 import { rolesOf } from '../bootstrap/topology.js';
@@ -15,7 +15,7 @@ import { busTopology } from '../transport/transport.js';
 import { InProcessTransport } from '../transport/in-process.js';
 import type { Transport } from '../transport/transport.js';
 import type { Io } from './io.js';
-import { accountNamed, loadDesired } from './load-desired.js';
+import { accountNamed, loadDesired, repoDirOf } from './load-desired.js';
 import type { CliOptions } from './options.js';
 
 export interface Runtime {
@@ -47,7 +47,7 @@ export async function openRuntime(options: CliOptions, io: Io, hooks: RuntimeHoo
   const configured = loaded ?? (await loadDesired(options, io));
   // A misspelt --account fails here, before the sandbox starts or anything is sent.
   if (options.account) accountNamed(configured, options.account, options.config);
-  const repoDir = dirname(resolve(io.cwd, options.config));
+  const repoDir = repoDirOf(options, io);
   const log = (line: string) => io.stderr.write(`${line}\n`);
   let desired = configured;
   let factory: ClientFactory;

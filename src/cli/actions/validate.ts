@@ -1,14 +1,11 @@
-import { dirname, resolve } from 'node:path';
-import { readConfig } from '../../config/load.js';
 import type { Desired } from '../../config/resolve.js';
 import { ExitCode, InputError } from '../../errors.js';
 import { templateContext } from '../../render/context.js';
 import { parseProblems } from '../../render/lint.js';
 import { renderTemplates } from '../../render/render.js';
-import { loadScps } from '../../scp/load.js';
 import { diagnosticsJson } from '../../views/diagnostics.js';
 import type { Io } from '../io.js';
-import { loadDesiredWithScps } from '../load-desired.js';
+import { loadDesiredWithScps, readDesiredWithScps, repoDirOf } from '../load-desired.js';
 import type { CliOptions } from '../options.js';
 
 /**
@@ -22,14 +19,13 @@ async function renderOffline(desired: Desired, repoDir: string) {
 
 /** Everything the repository holds, checked offline: accounts.yml, the policies under scps/, the templates. */
 export async function run(options: CliOptions, io: Io): Promise<ExitCode> {
-  const repoDir = dirname(resolve(io.cwd, options.config));
+  const repoDir = repoDirOf(options, io);
   if (options.format === 'json') {
-    const { desired, diagnostics, source } = await readConfig(options.config, io.cwd);
-    const scps = desired && (await loadScps(desired, repoDir, source));
-    const templates = scps?.scps && (await renderOffline(desired!, repoDir));
-    const all = [...diagnostics, ...(scps?.diagnostics ?? []), ...(templates?.diagnostics ?? [])];
+    const { desired, scps, diagnostics } = await readDesiredWithScps(options, io);
+    const templates = desired && scps && (await renderOffline(desired, repoDir));
+    const all = [...diagnostics, ...(templates?.diagnostics ?? [])];
     const ok = Boolean(templates) && !templates!.diagnostics.length;
-    const summary = ok && { accounts: desired!.accounts.length, scopes: Object.keys(desired!.scopes).length, ous: desired!.ous.length, scps: scps!.scps!.policies.length, templates: templates!.count };
+    const summary = ok && { accounts: desired!.accounts.length, scopes: Object.keys(desired!.scopes).length, ous: desired!.ous.length, scps: scps!.policies.length, templates: templates!.count };
     io.stdout.write(`${JSON.stringify({ ok, file: options.config, ...summary, diagnostics: diagnosticsJson(all) }, null, 2)}\n`);
     return ok ? ExitCode.ok : ExitCode.invalidInput;
   }
