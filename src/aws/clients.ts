@@ -14,6 +14,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
+import { NAMES } from '../protocol/names.js';
 import { markRetryable, observeCalls } from './middleware.js';
 
 export interface ServiceClients {
@@ -70,7 +71,6 @@ export interface AwsOptions {
 
 /** Attempts per call, with the adaptive retry strategy's backoff between them. */
 const MAX_ATTEMPTS = 8;
-const DEFAULT_ROLE_NAME = 'OrganizationAccountAccessRole';
 const AMBIENT = 'ambient';
 
 export class ClientFactory {
@@ -130,7 +130,7 @@ export class ClientFactory {
 
   /** Credentials for `account`: a role assumed with the caller's credentials, refreshed before they expire. */
   private assumedCredentials(account: string) {
-    const roleArn = `arn:aws:iam::${account}:role/${this.options.roleName ?? DEFAULT_ROLE_NAME}`;
+    const roleArn = `arn:aws:iam::${account}:role/${this.options.roleName ?? NAMES.memberAccessRole}`;
     return async () => {
       const [{ AssumeRoleCommand }, sts] = await Promise.all([import('@aws-sdk/client-sts'), this.client('sts')]);
       const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'orgvend' }));
@@ -153,5 +153,10 @@ export class AccountClients {
 
   client<S extends ServiceName>(service: S, region?: string): Promise<ServiceClients[S]> {
     return this.factory.client(service, this.account, region);
+  }
+
+  /** Clients signed as another account, through the role into it (NAMES.memberAccessRole in AWS). */
+  inAccount(account: string): AccountClients {
+    return this.factory.forAccount(account);
   }
 }

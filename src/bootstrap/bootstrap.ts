@@ -8,7 +8,6 @@
 import { DescribeOrganizationCommand, TagResourceCommand, paginateListAccounts } from '@aws-sdk/client-organizations';
 import { BOOTSTRAP_TAG, IDENTITY_TAG_KEYS } from '../config/identity-tags.js';
 import type { AccountClients } from '../aws/clients.js';
-import type { Organization } from '../config/schema.js';
 import { readTags, tagsOf } from '../handlers/organization-tree.js';
 import { sha256Hex } from '../plan/digest.js';
 import { isManaged } from '../plan/match.js';
@@ -19,15 +18,17 @@ import { ACCOUNT_SERVICE_PRINCIPAL, planDelegatedAdmin, type DelegatedAdminRegis
 import { bootstrapRenderer, type LambdaCode } from './render.js';
 import { stackAction } from '../plan/stacks.js';
 import { deployStack, stackState } from './stack.js';
-import { coreAccounts, memberAccount, type BootstrapAccount } from './topology.js';
+import { coreAccounts, memberAccount, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
 
 export interface BootstrapEnv {
-  organization: Organization;
+  organization: BootstrapOrganization;
   templatesDir: string;
   /** Clients signed as `account` (the caller's own, or a role assumed into it). */
   clientsFor(account: string): Promise<AccountClients>;
   /** The handler's code; absent where a local worker stands in for the Lambda. */
   lambda?: LambdaCode;
+  /** Epoch ms after which a deployment still running is left to run and reported in-progress (the handler's deadline). */
+  deadline?: number;
   progress?(line: string): void;
 }
 
@@ -56,7 +57,7 @@ export async function organizationId(env: BootstrapEnv): Promise<string> {
 }
 
 /** The core accounts, then `members` (id → DSL name) that are not core ones. */
-export function bootstrapAccounts(org: Organization, members: ReadonlyMap<string, string> = new Map()): BootstrapAccount[] {
+export function bootstrapAccounts(org: BootstrapOrganization, members: ReadonlyMap<string, string> = new Map()): BootstrapAccount[] {
   const core = coreAccounts(org);
   const coreIds = new Set(core.map((a) => a.id));
   const others = [...members].filter(([id]) => !coreIds.has(id)).sort(([a], [b]) => a.localeCompare(b));
@@ -79,7 +80,11 @@ async function managedMembers(env: BootstrapEnv): Promise<{ members: Map<string,
   return { members: new Map(active.filter((id) => isManaged({ tags: tags.get(id)! })).map((id) => [id, tags.get(id)![IDENTITY_TAG_KEYS.name]!])), tags };
 }
 
-export async function planBootstrap(env: BootstrapEnv): Promise<BootstrapPlan> {
+/**
+ * `only`: plan these accounts' stacks alone (BOOTSTRAP_ACCOUNT: the new account and the CICD
+ * account's forward rules), leaving the delegated administrator to the administrator's bootstrap.
+ */
+export async function planBootstrap(env: BootstrapEnv, only?: ReadonlySet<string>): Promise<BootstrapPlan> {
   const orgId = await organizationId(env);
   const managed = await managedMembers(env);
   const accounts = bootstrapAccounts(env.organization, managed.members);
@@ -87,12 +92,12 @@ export async function planBootstrap(env: BootstrapEnv): Promise<BootstrapPlan> {
   const templates: Record<string, string> = {};
   const changes: Change[] = [];
   const pending: string[] = [];
-  const delegated = await planDelegatedAdmin(await env.clientsFor(env.organization.management_account_id), env.organization);
+  const delegated = only ? undefined : await planDelegatedAdmin(await env.clientsFor(env.organization.management_account_id), env.organization);
   if (delegated?.change) changes.push(delegated.change);
   const tags: Record<string, string> = {};
   const organizations = await managementOrganizations(env);
   const render = bootstrapRenderer({ templatesDir: env.templatesDir, organization: env.organization });
-  for (const account of accounts) {
+  for (const account of only ? accounts.filter((a) => only.has(a.id)) : accounts) {
     const template = render({ organizationId: orgId, account, targets, lambda: env.lambda });
     templates[account.id] = template;
     const cfn = await (await env.clientsFor(account.id)).client('cloudformation');
@@ -109,12 +114,13 @@ export async function planBootstrap(env: BootstrapEnv): Promise<BootstrapPlan> {
         }
       }
     }
-    if (action === 'none') continue;
+    // A deployment still running (a BOOTSTRAP_ACCOUNT that met its deadline) is waited for, not taken as done.
+    if (action === 'none' && !state.status?.endsWith('_IN_PROGRESS')) continue;
     pending.push(account.id);
     changes.push({
       type: 'stack.deploy',
       target: `${NAMES.stack} in ${account.id} (${account.isCicd ? 'cicd' : account.isAudit ? 'audit' : account.roles.join(', ')})`,
-      reason: action === 'create' ? 'missing-in-account' : 'template-changed',
+      reason: action === 'create' ? 'missing-in-account' : action === 'update' ? 'template-changed' : 'in-progress',
       before: state.template ? { status: state.status, template_sha256: sha256Hex(state.template).slice(0, 12) } : null,
       after: { template_sha256: tag },
     });
@@ -135,14 +141,18 @@ export async function applyBootstrap(env: BootstrapEnv, planned: BootstrapPlan):
     results[ACCOUNT_SERVICE_PRINCIPAL] = `trusted access ${trusted_access}, ${planned.delegatedAdmin.account_id} ${outcome}`;
     env.progress?.(`delegated administrator for ${ACCOUNT_SERVICE_PRINCIPAL}: ${results[ACCOUNT_SERVICE_PRINCIPAL]}`);
   }
-  for (const account of planned.pending) {
+  // The CICD account last: its forward rule to an account follows that account's bus.
+  const cicd = env.organization.cicd_account_id;
+  for (const account of [...planned.pending.filter((a) => a !== cicd), ...planned.pending.filter((a) => a === cicd)]) {
     const cfn = await (await env.clientsFor(account)).client('cloudformation');
-    results[account] = (await deployStack(cfn, NAMES.stack, planned.templates[account]!, env.progress ? { progress: env.progress } : {})).outcome;
+    const options = { ...(env.progress ? { progress: env.progress } : {}), ...(env.deadline ? { deadline: env.deadline } : {}) };
+    results[account] = (await deployStack(cfn, NAMES.stack, planned.templates[account]!, options)).outcome;
     env.progress?.(`${NAMES.stack} in ${account}: ${results[account]}`);
   }
   // Only once its stack is in place: the tag tells sync-accounts that requests can reach the account.
   const organizations = await managementOrganizations(env);
   for (const [account, tag] of Object.entries(planned.tags)) {
+    if (results[account] === 'in-progress') continue;
     await organizations.send(new TagResourceCommand({ ResourceId: account, Tags: [{ Key: BOOTSTRAP_TAG, Value: tag }] }));
   }
   return results;

@@ -6,9 +6,9 @@
  * functions directly rather than over the bus, which it is busy building.
  */
 import type { AccountClients } from '../aws/clients.js';
-import type { Organization } from '../config/schema.js';
 import { delegatedAdminState } from '../handlers/delegated-admin.js';
 import type { Change } from '../plan/plan.js';
+import type { BootstrapOrganization } from './topology.js';
 import type { PayloadOf } from '../protocol/requests.js';
 
 export const ACCOUNT_SERVICE_PRINCIPAL = 'account.amazonaws.com';
@@ -42,7 +42,7 @@ function othersNote(others: string[], registering: string | undefined): string {
  * Reads only (ListAWSServiceAccessForOrganization, ListDelegatedAdministrators), with the
  * management account's clients.
  */
-export async function planDelegatedAdmin(management: AccountClients, org: Organization): Promise<DelegatedAdminPlan | undefined> {
+export async function planDelegatedAdmin(management: AccountClients, org: BootstrapOrganization): Promise<DelegatedAdminPlan | undefined> {
   const accountId = org.delegated_admin_account_id;
   if (!accountId) return undefined;
   const registration: DelegatedAdminRegistration = { account_id: accountId, service_principal: ACCOUNT_SERVICE_PRINCIPAL };

@@ -4,11 +4,12 @@
  * of its content hash, so an unchanged handler is neither uploaded nor redeployed.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClientFactory } from '../aws/clients.js';
 import type { Organization } from '../config/schema.js';
 import { sha256Hex } from '../plan/digest.js';
-import type { LambdaCode } from './render.js';
+import { BOOTSTRAP_TEMPLATE, type LambdaCode } from './render.js';
 
 /** Fixed so the same code gives the same zip, byte for byte. */
 const ZIP_TIME = new Date('2020-01-01T00:00:00Z');
@@ -23,7 +24,11 @@ function entryPoint(): string {
   return import.meta.url.endsWith('.ts') ? compiled.replace(/\.js$/, '.ts') : compiled;
 }
 
-export async function packageHandler(): Promise<{ zip: Uint8Array; sha256: string }> {
+/**
+ * The handler with the bootstrap template beside it: the management handler renders a new
+ * member's stack from it (BOOTSTRAP_ACCOUNT).
+ */
+export async function packageHandler(templatesDir: string): Promise<{ zip: Uint8Array; sha256: string }> {
   const [{ build }, { zipSync }] = await Promise.all([import('esbuild'), import('fflate')]);
   const result = await build({
     entryPoints: [entryPoint()],
@@ -38,16 +43,17 @@ export async function packageHandler(): Promise<{ zip: Uint8Array; sha256: strin
     banner: { js: "import { createRequire as orgvendRequire } from 'node:module'; const require = orgvendRequire(import.meta.url);" },
   });
   const code = result.outputFiles[0]!.contents;
-  const zip = zipSync({ 'index.mjs': [code, { mtime: ZIP_TIME }] }, { level: 9 });
-  return { zip, sha256: sha256Hex(code) };
+  const template = readFileSync(join(templatesDir, BOOTSTRAP_TEMPLATE));
+  const zip = zipSync({ 'index.mjs': [code, { mtime: ZIP_TIME }], [BOOTSTRAP_TEMPLATE]: [template, { mtime: ZIP_TIME }] }, { level: 9 });
+  return { zip, sha256: sha256Hex(Buffer.concat([code, template])) };
 }
 
-export async function handlerCode(org: Organization, factory: ClientFactory, upload: boolean, log: (line: string) => void): Promise<LambdaCode> {
+export async function handlerCode(org: Organization, templatesDir: string, factory: ClientFactory, upload: boolean, log: (line: string) => void): Promise<LambdaCode> {
   const bucket = org.artifact_buckets[org.home_region];
   if (!bucket) {
     throw new Error(`organization.artifact_buckets has no bucket for the home region ${org.home_region}: the handler's code is stored there`);
   }
-  const { zip, sha256 } = await packageHandler();
+  const { zip, sha256 } = await packageHandler(templatesDir);
   const key = `orgvend/handler-${sha256.slice(0, 16)}.zip`;
   if (upload) {
     const { HeadObjectCommand, PutObjectCommand } = await import('@aws-sdk/client-s3');

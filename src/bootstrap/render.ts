@@ -1,9 +1,8 @@
 /** Render the bootstrap template for one account with nunjucks (undefined variables are errors). */
 import nunjucks from 'nunjucks';
-import type { Organization } from '../config/schema.js';
 import { DEPLOYED_STACKS, NAMES, replyDlqName } from '../protocol/names.js';
 import { replySource } from '../protocol/envelope.js';
-import { ACCOUNT_EVENTS, accountApiCaller, auditBusName, forwardedBuses, forwardRoutes, served, type BootstrapAccount } from './topology.js';
+import { ACCOUNT_EVENTS, accountApiCaller, auditBusName, forwardedBuses, forwardRoutes, served, bootstrapOrganization, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
 
 export const BOOTSTRAP_TEMPLATE = 'bootstrap.yml.njk';
 
@@ -15,7 +14,7 @@ export interface LambdaCode {
 
 export interface RenderInput {
   templatesDir: string;
-  organization: Organization;
+  organization: BootstrapOrganization;
   organizationId: string;
   account: BootstrapAccount;
   /** Accounts the CICD bus forwards requests to by target (the CICD account's stack only). */
@@ -78,6 +77,8 @@ export function bootstrapRenderer(setup: Pick<RenderInput, 'templatesDir' | 'org
       forward: forwardRoutes(org, input.targets),
       forwarded_buses: forwardedBuses(input.account, org, input.targets).map((b) => busArn(b.account, b.bus)),
       lambda: input.lambda ?? false,
+      // The management handler bootstraps new members (BOOTSTRAP_ACCOUNT) from exactly this.
+      member_bootstrap: input.lambda && input.account.roles.includes('management') ? JSON.stringify({ organization: bootstrapOrganization(org), lambda: input.lambda }) : false,
     });
   };
 }

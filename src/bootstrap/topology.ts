@@ -2,8 +2,32 @@
  * Which accounts carry orgvend's infrastructure and what each one does, from the DSL's
  * organization section. Pure.
  */
-import type { Organization } from '../config/schema.js';
+import type { z } from 'zod';
+import { Organization } from '../config/schema.js';
 import { REQUEST_TYPES, REQUESTS, permissionsFor, servedTypes, type AccountRole, type RequestType } from '../protocol/requests.js';
+
+/**
+ * What of the organization section orgvend's own stacks are rendered from. The management
+ * handler is given exactly this (BOOTSTRAP_ACCOUNT renders a new member's stack with it).
+ */
+export const BootstrapOrganization = Organization.pick({
+  management_account_id: true,
+  cicd_account_id: true,
+  audit_account_id: true,
+  delegated_admin_account_id: true,
+  dns_account: true,
+  home_region: true,
+  event_bus: true,
+  event_source: true,
+  reply_queue: true,
+});
+export type BootstrapOrganization = z.infer<typeof BootstrapOrganization>;
+
+/** Those fields of `org` alone (the organization section has many more). */
+export function bootstrapOrganization(org: BootstrapOrganization): BootstrapOrganization {
+  const fields = Object.keys(BootstrapOrganization.shape) as (keyof BootstrapOrganization)[];
+  return Object.fromEntries(fields.filter((k) => org[k] !== undefined).map((k) => [k, org[k]])) as BootstrapOrganization;
+}
 
 export interface BootstrapAccount {
   id: string;
@@ -13,7 +37,7 @@ export interface BootstrapAccount {
 }
 
 /** The accounts bootstrapped before any other: management, CICD, audit, delegated administrator. */
-export function coreAccounts(org: Organization): BootstrapAccount[] {
+export function coreAccounts(org: BootstrapOrganization): BootstrapAccount[] {
   const accounts: BootstrapAccount[] = [
     { id: org.management_account_id, roles: ['management'], isCicd: false, isAudit: false },
     { id: org.cicd_account_id, roles: ['member'], isCicd: true, isAudit: false },
@@ -30,7 +54,7 @@ export function coreAccounts(org: Organization): BootstrapAccount[] {
  * organization, and so the one whose default bus receives its `aws.account` events: the
  * delegated administrator, or the management account when there is none.
  */
-export function accountApiCaller(org: Organization): string {
+export function accountApiCaller(org: BootstrapOrganization): string {
   return org.delegated_admin_account_id ?? org.management_account_id;
 }
 
@@ -46,12 +70,12 @@ export const ACCOUNT_EVENTS = {
 } as const;
 
 /** The audit account's bus, which keeps a copy of every orgvend event and the Account Management events. */
-export function auditBusName(org: Organization): string {
+export function auditBusName(org: BootstrapOrganization): string {
   return `${org.event_bus}-audit`;
 }
 
 /** The roles an account plays: a core account's, else a member's. */
-export function rolesOf(org: Organization, account: string): AccountRole[] {
+export function rolesOf(org: BootstrapOrganization, account: string): AccountRole[] {
   return coreAccounts(org).find((a) => a.id === account)?.roles ?? ['member'];
 }
 
@@ -60,7 +84,7 @@ export function memberAccount(id: string, roles: AccountRole[] = ['member']): Bo
   return { id, roles, isCicd: false, isAudit: false };
 }
 
-export function served(account: BootstrapAccount, org: Organization): { byType: RequestType[]; byTarget: RequestType[]; permissions: ReturnType<typeof permissionsFor> } {
+export function served(account: BootstrapAccount, org: BootstrapOrganization): { byType: RequestType[]; byTarget: RequestType[]; permissions: ReturnType<typeof permissionsFor> } {
   const types = servedTypes(account.roles, org.delegated_admin_account_id !== undefined);
   return {
     byType: types.filter((t) => REQUESTS[t].route !== 'target'),
@@ -77,7 +101,7 @@ export interface ForwardRoute {
 }
 
 /** The CICD bus's forwarding: by type to the management account and the delegated admin, by target to each account. */
-export function forwardRoutes(org: Organization, targets: readonly string[]): { by_type: ForwardRoute[]; by_target: string[] } {
+export function forwardRoutes(org: BootstrapOrganization, targets: readonly string[]): { by_type: ForwardRoute[]; by_target: string[] } {
   const typesOf = (route: 'management' | 'delegated-admin') => REQUEST_TYPES.filter((t) => REQUESTS[t].route === route);
   const by_type: ForwardRoute[] = [];
   if (org.delegated_admin_account_id) {
@@ -104,7 +128,7 @@ export interface BusRef {
  * the CICD and audit buses are), and the template's one forwarding role may put events on
  * exactly these buses. Sorted, without repeats, so the policy renders the same each time.
  */
-export function forwardedBuses(account: BootstrapAccount, org: Organization, targets: readonly string[]): BusRef[] {
+export function forwardedBuses(account: BootstrapAccount, org: BootstrapOrganization, targets: readonly string[]): BusRef[] {
   const buses: BusRef[] = [{ account: org.audit_account_id, bus: auditBusName(org) }];
   if (account.isCicd) {
     const { by_type, by_target } = forwardRoutes(org, targets);

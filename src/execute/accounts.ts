@@ -18,6 +18,12 @@ type After = Record<string, unknown>;
 
 export function stepsFor(plan: Plan, org: Organization): ChangeStep[] {
   const ouStep = (path: string | undefined) => (path ? [changeStepId({ type: 'ou.create', target: path })] : []);
+  // An account's own requests (its parameters, its stacks) wait for its bus: its bootstrap, when the plan has one.
+  const bootstraps = new Map(plan.changes.filter((c) => c.type === 'account.bootstrap').map((c) => [(c.before as Before).account_id, changeStepId(c)]));
+  const bootstrapStep = (change: Change) => {
+    const step = bootstraps.get((change.before as Before | null)?.account_id ?? '');
+    return step ? [step] : [];
+  };
   return plan.changes.map((change) => {
     const after = (change.after ?? {}) as After;
     const dependsOn =
@@ -27,7 +33,9 @@ export function stepsFor(plan: Plan, org: Organization): ChangeStep[] {
           ? ouStep(after.ou as string)
           : change.type === 'account.retire'
             ? ouStep(org.morgue_ou)
-            : [];
+            : change.type === 'parameters.put' || change.type === 'stack.deploy'
+              ? bootstrapStep(change)
+              : [];
     return { id: changeStepId(change), kind: change.type, dependsOn, data: change };
   });
 }
@@ -62,6 +70,8 @@ export function requestFor(change: Change, org: Organization): { [T in RequestTy
       return { type: 'RETIRE_ACCOUNT', payload: { account_id: accountId, name: change.target, morgue_path: org.morgue_ou, tags: after.tags as Record<string, string> } };
     case 'account.close':
       return { type: 'CLOSE_ACCOUNT', payload: { account_id: accountId, name: change.target } };
+    case 'account.bootstrap':
+      return { type: 'BOOTSTRAP_ACCOUNT', payload: { account_id: accountId, name: change.target } };
     case 'parameters.put':
       // To the account itself, through its own bus (bootstrap gave it one).
       return { type: 'PUT_PARAMETERS', payload: { name: change.target, parameters: after.parameters as Record<string, string> }, targetAccount: accountId };
@@ -79,7 +89,7 @@ export function requestFor(change: Change, org: Organization): { [T in RequestTy
 /** Requests in flight per kind of change; Organizations throttles, the client paces the rest. */
 const DEFAULT_CONCURRENCY = 4;
 /**
- * A creation or deployment still running when the handler had to reply is asked for again
+ * A creation, deployment or bootstrap still running when the handler had to reply is asked for again
  * this many times in all: the handler then waits for it, it does not start it again.
  */
 const ATTEMPTS = 4;
@@ -99,9 +109,12 @@ export async function executeAccountPlan(plan: Plan, org: Organization, transpor
           if (type !== 'CREATE_ACCOUNT' || !stillRunning || attempt >= ATTEMPTS) throw error;
           continue;
         }
-        const deploying = type === 'DEPLOY_STACK' && (result as { outcome: string }).outcome === 'in-progress';
+        const deploying = (type === 'DEPLOY_STACK' || type === 'BOOTSTRAP_ACCOUNT') && (result as { outcome: string }).outcome === 'in-progress';
         if (!deploying) return result;
-        if (attempt >= ATTEMPTS) throw new Error(`${change.target} is still deploying (${(result as { status: string }).status}); run again to wait for it`);
+        if (attempt >= ATTEMPTS) {
+          const state = type === 'DEPLOY_STACK' ? (result as { status: string }).status : JSON.stringify((result as { stacks: unknown }).stacks);
+          throw new Error(`${change.target} is still deploying (${state}); run again to wait for it`);
+        }
       }
     },
   }, hooks);

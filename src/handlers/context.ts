@@ -1,8 +1,23 @@
 /** What a handler knows about where it runs, and what it is given for one request. */
 import type { AccountClients } from '../aws/clients.js';
-import type { Organization } from '../config/schema.js';
 import type { ErrorCode } from '../protocol/envelope.js';
 import type { AccountRole } from '../protocol/requests.js';
+import type { LambdaCode } from '../bootstrap/render.js';
+import type { BootstrapAccount, BootstrapOrganization } from '../bootstrap/topology.js';
+
+/**
+ * What the management handler renders a new member's stack from (BOOTSTRAP_ACCOUNT): given
+ * by the administrator's bootstrap, never by a request.
+ */
+export interface MemberBootstrap {
+  organization: BootstrapOrganization;
+  /** The folder holding bootstrap.yml.njk: the Lambda's own, or the repository's templates/. */
+  templatesDir: string;
+  /** The handler's code for the member's Lambda; absent where a local worker stands in for it. */
+  lambda?: LambdaCode;
+  /** Told of each account given the stack: the local worker starts serving it. */
+  onBootstrapped?(account: BootstrapAccount): void;
+}
 
 export interface HandlerConfig {
   /** The account this handler runs in. */
@@ -22,10 +37,12 @@ export interface HandlerConfig {
    */
   senderCheck: 'strict' | 'emulator';
   handlerVersion: string;
+  /** The management account's only: how to bootstrap a new member. */
+  bootstrap?: MemberBootstrap;
 }
 
 /** The configuration of the handler in `account` of this organization. */
-export function handlerConfig(org: Organization, account: string, roles: AccountRole[], how: Pick<HandlerConfig, 'senderCheck' | 'handlerVersion'>): HandlerConfig {
+export function handlerConfig(org: BootstrapOrganization, account: string, roles: AccountRole[], how: Pick<HandlerConfig, 'senderCheck' | 'handlerVersion'>): HandlerConfig {
   return {
     accountId: account,
     roles,

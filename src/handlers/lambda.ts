@@ -6,7 +6,10 @@
 import { stdoutRecorder } from '../audit/recorder.js';
 import { ClientFactory } from '../aws/clients.js';
 import type { AccountRole } from '../protocol/requests.js';
-import type { HandlerConfig } from './context.js';
+import { fileURLToPath } from 'node:url';
+import type { LambdaCode } from '../bootstrap/render.js';
+import { BootstrapOrganization } from '../bootstrap/topology.js';
+import type { HandlerConfig, MemberBootstrap } from './context.js';
 import { handleEvent } from './dispatch.js';
 import { handlerRuntime } from './replies.js';
 import { processBatch } from './sqs-batch.js';
@@ -24,8 +27,22 @@ function required(name: string): string {
   return value;
 }
 
+/**
+ * The management handler's member bootstrap (BOOTSTRAP_ACCOUNT): the organization and the
+ * handler's code as the administrator's bootstrap set them in ORGVEND_BOOTSTRAP, and the
+ * bootstrap template packaged next to this file.
+ */
+function memberBootstrap(): MemberBootstrap | undefined {
+  const json = process.env.ORGVEND_BOOTSTRAP;
+  if (!json) return undefined;
+  const { organization, lambda } = JSON.parse(json) as { organization: unknown; lambda: LambdaCode };
+  return { organization: BootstrapOrganization.parse(organization), lambda, templatesDir: fileURLToPath(new URL('.', import.meta.url)) };
+}
+
 export function configFromEnvironment(): HandlerConfig {
+  const bootstrap = memberBootstrap();
   return {
+    ...(bootstrap ? { bootstrap } : {}),
     accountId: required('ORGVEND_ACCOUNT_ID'),
     roles: required('ORGVEND_ROLES').split(',') as AccountRole[],
     cicdAccountId: required('ORGVEND_CICD_ACCOUNT_ID'),

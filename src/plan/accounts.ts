@@ -10,6 +10,8 @@ import { digest } from './digest.js';
 import { isClosed, matchAccounts } from './match.js';
 import { desiredParameters, dnsAllowList, parameterChange } from './parameters.js';
 import { makePlan, type Change, type Plan } from './plan.js';
+import { coreAccounts } from '../bootstrap/topology.js';
+import { NAMES } from '../protocol/names.js';
 import { stackChange, type Deployment } from './stacks.js';
 
 /** Tags orgvend puts on an account it retires; removed again if the entry comes back. */
@@ -20,12 +22,17 @@ export interface PlanOptions {
   /** Plan for one account only (create-account): its changes and the OUs it needs. */
   only?: string;
   action?: string;
+  /**
+   * Plan account.bootstrap for each active managed member without orgvend's stack, and its
+   * parameters and stacks after it (sync-accounts, create-account).
+   */
+  bootstrap?: boolean;
   /** The rendered templates' stacks, and what rendering noted (absent: no stacks planned). */
   deployments?: { deployments: Deployment[]; notes: string[] };
 }
 
 /** The changes that carry out what an account.create makes possible: planned again once it exists. */
-export const FOLLOW_UP_TYPES = new Set<Change['type']>(['parameters.put', 'stack.deploy']);
+export const FOLLOW_UP_TYPES = new Set<Change['type']>(['account.bootstrap', 'parameters.put', 'stack.deploy']);
 
 
 /** Everything about the live state that a plan depends on. */
@@ -73,6 +80,9 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
   // Of every account, even when planning one (create-account): the DNS account's parameters are made exactly this list.
   const everyMatch = options.only ? matchAccounts(desired.accounts, live) : matching;
   const dnsAllowed = dnsAllowList(everyMatch.matches.flatMap((m) => (m.live && !isClosed(m.live) ? [{ entry: m.desired, id: m.live.id }] : [])));
+  const core = new Set(coreAccounts(org).map((a) => a.id));
+  /** The accounts this plan bootstraps. */
+  const bootstrapped = new Set<string>();
   for (const { desired: entry, live: account } of matching.matches) {
     const ou = entry.settings.organization_unit;
     if (entry.lifecycle === 'closed') {
@@ -102,7 +112,14 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
     }
     const tags = tagChange(entry, account);
     if (tags) accountChanges.push(tags);
-    const parameters = live.parameters?.get(account.id);
+    // The management handler gives a member orgvend's stack, which its own requests need; core accounts are the administrator's.
+    const bootstrapping = options.bootstrap === true && !carriesStack(account) && account.status === 'ACTIVE' && !core.has(account.id);
+    if (bootstrapping) {
+      accountChanges.push({ type: 'account.bootstrap', target: entry.name, reason: 'missing-stack', before: { account_id: account.id }, after: { stack: NAMES.stack } });
+      bootstrapped.add(account.id);
+    }
+    // An account about to be bootstrapped has no orgvend parameters yet.
+    const parameters = bootstrapping ? {} : live.parameters?.get(account.id);
     const parameterUpdate = parameters && parameterChange(entry.name, account.id, desiredParameters(entry, org, entry.name === org.dns_account ? dnsAllowed : {}), parameters);
     if (parameterUpdate) accountChanges.push(parameterUpdate);
     if (account.name !== entry.awsName) {
@@ -135,12 +152,13 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
 
   const created = accountChanges.filter((c) => c.type === 'account.create').map((c) => c.target);
   if (created.length) {
+    const [one, it] = [created.length === 1, created.length === 1 ? 'it' : 'them'];
     notes.push(
-      `once ${created.length === 1 ? 'the new account exists' : 'the new accounts exist'}, the stacks that name accounts (the IAM mapping, the log bucket, the ECR repositories) are rendered again and deployed in the same run; ` +
-        `${created.length === 1 ? 'its' : 'their'} own parameters and VPC follow once bootstrap (run by an administrator) has given ${created.length === 1 ? 'it' : 'them'} orgvend's stack`,
+      `once ${one ? 'the new account exists' : 'the new accounts exist'}, the same run ${options.bootstrap ? `bootstraps ${it} (orgvend's stack, and the CICD account's forward rule${one ? '' : 's'}), puts ${one ? 'its' : 'their'} parameters, deploys ${one ? 'its' : 'their'} VPC and ` : ''}` +
+        'renders again and deploys the stacks that name accounts (the IAM mapping, the log bucket, the ECR repositories)',
     );
   }
-  const stackChanges = planStacks(live, options);
+  const stackChanges = planStacks(live, options, bootstrapped);
   notes.push(...stackChanges.notes);
   accountChanges.push(...stackChanges.changes);
   const unmanaged = matching.unmanaged.map((a) => ({ id: a.id, name: a.name, email: a.email, ou: a.ou || 'Root' }));
@@ -150,8 +168,8 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
   });
 }
 
-/** stack.deploy for every deployment to an account that exists and carries orgvend's stack. */
-function planStacks(live: Live, options: PlanOptions): { changes: Change[]; notes: string[] } {
+/** stack.deploy for every deployment to an account that exists and carries orgvend's stack, or is about to (`bootstrapped`). */
+function planStacks(live: Live, options: PlanOptions, bootstrapped: ReadonlySet<string>): { changes: Change[]; notes: string[] } {
   if (!options.deployments) return { changes: [], notes: [] };
   const byId = new Map(live.accounts.map((a) => [a.id, a]));
   const changes: Change[] = [];
@@ -160,7 +178,7 @@ function planStacks(live: Live, options: PlanOptions): { changes: Change[]; note
     // An account created by this run gets its stacks in the run's follow-up round.
     if (!d.accountId) continue;
     const account = byId.get(d.accountId);
-    if (!account || !carriesStack(account)) {
+    if (!account || !(carriesStack(account) || bootstrapped.has(account.id))) {
       waiting.push(`${d.account}/${d.stack}`);
       continue;
     }
@@ -168,6 +186,6 @@ function planStacks(live: Live, options: PlanOptions): { changes: Change[]; note
     if (change) changes.push(change);
   }
   const notes = [...options.deployments.notes];
-  if (waiting.length) notes.push(`not deployed until bootstrap (run by an administrator) has given the account orgvend's stack: ${waiting.join(', ')}`);
+  if (waiting.length) notes.push(`not deployed until the administrator's bootstrap has given the account orgvend's stack: ${waiting.join(', ')}`);
   return { changes, notes };
 }

@@ -13,6 +13,7 @@ export const CHANGE_KINDS = {
   'account.tag': '~',
   'account.retire': '-',
   'account.close': '-',
+  'account.bootstrap': '+',
   'scp.enable': '+',
   'scp.create': '+',
   'scp.update': '~',

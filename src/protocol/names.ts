@@ -17,6 +17,11 @@ export const NAMES = {
    * it is also the one principal the log bucket lets change the bucket.
    */
   deployerRole: 'orgvend-deployer',
+  /**
+   * The role Organizations creates in every account it creates, trusting the management
+   * account: how bootstrap (and the management handler's BOOTSTRAP_ACCOUNT) reach a member.
+   */
+  memberAccessRole: 'OrganizationAccountAccessRole',
 } as const;
 
 /**

@@ -388,6 +388,33 @@ export const REQUESTS = {
       outcome: z.enum(['registered', 'already-registered', 'would-register']),
     }),
   }),
+  /**
+   * Gives a new managed member account orgvend's stack (its bus, queue, rules and handler),
+   * then the CICD account's stack the forward rule to it, and tags it BOOTSTRAP_TAG. The
+   * management handler renders the stack itself, from what the administrator's bootstrap
+   * gave it, and deploys it through the role Organizations made in the account: the request
+   * names the account and nothing else. Core accounts are refused: the administrator's
+   * bootstrap keeps them.
+   */
+  BOOTSTRAP_ACCOUNT: spec({
+    route: 'management',
+    mutating: true,
+    timeoutSeconds: 900,
+    permissions: [
+      'organizations:DescribeOrganization',
+      'organizations:DescribeAccount',
+      'organizations:ListAccounts',
+      'organizations:ListTagsForResource',
+      'organizations:TagResource',
+      { action: 'sts:AssumeRole', resource: `arn:\${AWS::Partition}:iam::*:role/${NAMES.memberAccessRole}` },
+    ],
+    payload: z.strictObject({ account_id: AccountIdString, name: z.string() }),
+    result: z.object({
+      outcome: z.enum(['bootstrapped', 'already-bootstrapped', 'in-progress', 'would-bootstrap']),
+      /** Account id → what deploying orgvend's stack there did: the account's, then the CICD account's. */
+      stacks: z.record(z.string(), z.string()),
+    }),
+  }),
   /** The account's orgvend parameters (SSM, under PARAMETER_PREFIX), as they are. */
   GET_PARAMETERS: spec({
     route: 'target',

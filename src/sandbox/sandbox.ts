@@ -13,7 +13,8 @@ import { ClientFactory, type AwsCall } from '../aws/clients.js';
 import { applyBootstrap, planBootstrap } from '../bootstrap/bootstrap.js';
 import type { Desired } from '../config/resolve.js';
 import { sha256Hex } from '../plan/digest.js';
-import type { HandlerConfig } from '../handlers/context.js';
+import { bootstrapOrganization } from '../bootstrap/topology.js';
+import { handlerConfig, type HandlerConfig, type MemberBootstrap } from '../handlers/context.js';
 import { startMoto, waitForMoto } from './moto.js';
 import { createSandboxOrganization, withSandboxIds } from './organization.js';
 import { alive, readSandboxState, sandboxDir, statePath, stopSandbox, writeState, type SandboxState } from './state.js';
@@ -25,9 +26,15 @@ export function sandboxFactory(endpoint: string, region: string, onCall?: (call:
   return new ClientFactory({ region, endpoint, credentials: SANDBOX_CREDENTIALS, roleName: SANDBOX_ROLE, onCall });
 }
 
-/** The worker's view of one sandbox account. The emulator omits `account` from events; see docs/SECURITY.md. */
-export function sandboxHandlerConfig(state: SandboxState, account: SandboxState['accounts'][number]): HandlerConfig {
-  return { ...state.handler, accountId: account.id, roles: account.roles, senderCheck: 'emulator', handlerVersion: 'sandbox' };
+/**
+ * The worker's view of one sandbox account. The emulator omits `account` from events; see
+ * docs/SECURITY.md. The management handler bootstraps new members from the repository's
+ * templates/, and tells `onBootstrapped`.
+ */
+export function sandboxHandlerConfig(state: SandboxState, account: SandboxState['accounts'][number], onBootstrapped?: MemberBootstrap['onBootstrapped']): HandlerConfig {
+  const config = handlerConfig(state.organization, account.id, account.roles, { senderCheck: 'emulator', handlerVersion: 'sandbox' });
+  if (account.roles.includes('management')) config.bootstrap = { organization: state.organization, templatesDir: state.templatesDir, ...(onBootstrapped ? { onBootstrapped } : {}) };
+  return config;
 }
 
 async function answers(endpoint: string): Promise<boolean> {
@@ -73,7 +80,7 @@ export async function ensureSandbox(desired: Desired, options: { cwd: string; te
   const { cwd, log } = options;
   const topology = topologyHash(desired);
   let state = readSandboxState(cwd);
-  if (state && state.topology === topology && alive(state.motoPid) && (await answers(state.endpoint))) {
+  if (state && state.version === 2 && state.topology === topology && alive(state.motoPid) && (await answers(state.endpoint))) {
     if (!alive(state.workerPid)) {
       state.workerPid = spawnWorker(cwd);
       writeState(cwd, state);
@@ -101,7 +108,7 @@ export async function ensureSandbox(desired: Desired, options: { cwd: string; te
   const planned = await planBootstrap(env);
   await applyBootstrap(env, planned);
   state = {
-    version: 1,
+    version: 2,
     endpoint: moto.endpoint,
     region,
     motoPid: moto.pid,
@@ -109,7 +116,8 @@ export async function ensureSandbox(desired: Desired, options: { cwd: string; te
     organizationId,
     ids,
     accounts: planned.accounts.map((a) => ({ id: a.id, roles: a.roles })),
-    handler: { cicdAccountId: org.cicd_account_id, eventSource: org.event_source, eventBus: org.event_bus, hasDelegatedAdmin: org.delegated_admin_account_id !== undefined },
+    organization: bootstrapOrganization(org),
+    templatesDir: options.templatesDir,
   };
   writeState(cwd, state);
   state.workerPid = spawnWorker(cwd);

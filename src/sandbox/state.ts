@@ -4,11 +4,11 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HandlerConfig } from '../handlers/context.js';
+import type { BootstrapOrganization } from '../bootstrap/topology.js';
 import type { AccountRole } from '../protocol/requests.js';
 
 export interface SandboxState {
-  version: 1;
+  version: 2;
   endpoint: string;
   region: string;
   motoPid: number;
@@ -20,7 +20,9 @@ export interface SandboxState {
   ids: Record<string, string>;
   /** Accounts carrying the bootstrap stack, whose request queues the worker serves. */
   accounts: { id: string; roles: AccountRole[] }[];
-  handler: Pick<HandlerConfig, 'cicdAccountId' | 'eventSource' | 'eventBus' | 'hasDelegatedAdmin'>;
+  /** What the handlers are configured from; the management handler renders new members' stacks from it and templatesDir. */
+  organization: BootstrapOrganization;
+  templatesDir: string;
 }
 
 export const sandboxDir = (cwd: string) => join(cwd, '.orgvend', 'sandbox');
@@ -50,6 +52,13 @@ export function recordBootstrapped(cwd: string, accounts: readonly { id: string;
   const state = readSandboxState(cwd);
   if (!state) return;
   writeState(cwd, { ...state, accounts: accounts.map((a) => ({ id: a.id, roles: a.roles })) });
+}
+
+/** After the management handler's BOOTSTRAP_ACCOUNT: one more account for the worker (which knows the state file by its path) to serve, also after a restart. */
+export function recordOneBootstrapped(path: string, account: { id: string; roles: AccountRole[] }): void {
+  const state = JSON.parse(readFileSync(path, 'utf8')) as SandboxState;
+  const accounts = [...state.accounts.filter((a) => a.id !== account.id), { id: account.id, roles: account.roles }];
+  writeFileSync(path, `${JSON.stringify({ ...state, accounts }, null, 2)}\n`);
 }
 
 /** Stop the worker and moto and forget the sandbox. Returns false when none was running. */

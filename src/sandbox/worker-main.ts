@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { AuditEntry } from '../audit/recorder.js';
 import { startWorker } from '../handlers/worker.js';
 import { sandboxFactory, sandboxHandlerConfig } from './sandbox.js';
-import type { SandboxState } from './state.js';
+import { recordOneBootstrapped, type SandboxState } from './state.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const path = process.argv[2];
@@ -29,10 +29,18 @@ const worker = startWorker({
   recorder: { record: (entry: AuditEntry) => console.log(JSON.stringify(entry)) },
   log,
 });
+// An account the management handler bootstraps is served at once, and kept in the state file for a restart.
+const serve = (current: SandboxState, account: SandboxState['accounts'][number]) =>
+  worker.add(
+    sandboxHandlerConfig(current, account, (added) => {
+      recordOneBootstrapped(path, added);
+      serve(current, added);
+    }),
+  );
 const serveAll = () => {
   try {
     const current = read();
-    for (const account of current.accounts) worker.add(sandboxHandlerConfig(current, account));
+    for (const account of current.accounts) serve(current, account);
   } catch (error) {
     log(`cannot read ${path}: ${(error as Error).message}`);
   }

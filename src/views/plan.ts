@@ -51,6 +51,8 @@ export function describeChange(change: Change): string {
       return `${before.ou} → ${after.ou}, tagged retired`;
     case 'account.close':
       return 'close the account (AWS keeps it suspended for 90 days)';
+    case 'account.bootstrap':
+      return `${after.stack} (its bus, queue, rules and handler), then the CICD account's forward rule to it`;
     case 'scp.enable':
       return 'enable service control policies on the root';
     case 'scp.create':

@@ -5,6 +5,7 @@
  */
 import { CreateAccountCommand, ListParentsCommand, ListTagsForResourceCommand, TagResourceCommand } from '@aws-sdk/client-organizations';
 import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTags, readTree } from '../../src/handlers/organization-tree.js';
 import { dslText } from '../helpers/dsl.js';
@@ -71,9 +72,18 @@ describe('sync-accounts', () => {
     const { code, out, err } = await cli('--action', 'sync-accounts', '--execute');
     expect(err).toMatch(/✓ account\.create foo/);
     expect(out).toContain('Applied 7 of 7 changes');
-    // foo exists now, so the repository it pulls from admits it: rendered again and deployed in the same run.
-    expect(out).toMatch(/Follow-up, planned from what the changes above made:\n~ stack\.deploy +cicd\/orgvend-ecr-repositories .*0 to add, 1 to change, 0 to remove/);
-    expect(out).toContain('Applied 1 of 1 change');
+    // In the same run, once they exist: each new account gets orgvend's stack from the
+    // management handler, then its parameters and VPC through its own bus; and the
+    // repository foo pulls from admits it.
+    const followUp = out.slice(out.indexOf('Follow-up, planned from what the changes above made:'));
+    for (const name of ['foo', 'dns']) {
+      expect(followUp).toMatch(new RegExp(`\\+ account\\.bootstrap +${name} \\(\\d{12}\\) +orgvend-bootstrap .*\\(missing-stack\\)`));
+      expect(followUp).toMatch(new RegExp(`~ parameters\\.put +${name} \\(\\d{12}\\) +\\d+ parameters under /orgvend/account/`));
+    }
+    expect(followUp).toMatch(/~ stack\.deploy +cicd\/orgvend-ecr-repositories .*0 to add, 1 to change, 0 to remove/);
+    expect(followUp).toMatch(/~ stack\.deploy +foo\/orgvend-vpc \(\d{12}\) +create with template \w{12} in us-east-1/);
+    expect(followUp).toContain('Plan: 6 changes: 2 account.bootstrap, 2 parameters.put, 2 stack.deploy.');
+    expect(out).toContain('Applied 6 of 6 changes');
     expect(out).toContain('Converged: the organization matches the repository.');
     expect(code).toBe(0);
     expect(err).toMatch(/audit record: .*\.orgvend\/runs\/.*-sync-accounts\.jsonl/);
@@ -83,9 +93,18 @@ describe('sync-accounts', () => {
     const foo = now.accounts.find((a) => a.tags['orgvend:name'] === 'foo')!;
     expect(foo).toMatchObject({ name: 'foo-nonprod', email: 'aws+foo@example.com', ou: 'Internal/Dev' });
     expect(foo.tags).toMatchObject({ 'managed-by': 'orgvend', 'orgvend:scope': 'dev', 'orgvend:environment': 'nonprod', 'cost-center': 'platform' });
-    const cfn = await org.factory.forAccount(org.desired.organization.cicd_account_id).client('cloudformation');
-    const { TemplateBody } = await cfn.send(new GetTemplateCommand({ StackName: 'orgvend-ecr-repositories' }));
-    expect(TemplateBody).toContain(`arn:aws:iam::${foo.id}:root`);
+    const template = async (account: string, stack: string, region?: string) =>
+      (await (await org.factory.forAccount(account).client('cloudformation', region)).send(new GetTemplateCommand({ StackName: stack }))).TemplateBody!;
+    const cicd = org.desired.organization.cicd_account_id;
+    expect(await template(cicd, 'orgvend-ecr-repositories')).toContain(`arn:aws:iam::${foo.id}:root`);
+    // foo's own stack, the CICD bus's rule to it, the tag that says it is reachable; then what reached it.
+    expect(await template(foo.id, 'orgvend-bootstrap')).toContain(`orgvend bootstrap for account ${foo.id} (member)`);
+    expect(await template(cicd, 'orgvend-bootstrap')).toContain(`ForwardToAccount${foo.id}`);
+    expect(foo.tags['orgvend:bootstrap']).toMatch(/^[0-9a-f]{12}$/);
+    expect(await template(foo.id, 'orgvend-vpc', 'us-east-1')).toContain('AWS::EC2::VPC');
+    const ssm = await org.factory.forAccount(foo.id).client('ssm');
+    expect((await ssm.send(new GetParameterCommand({ Name: '/orgvend/account/name' }))).Parameter?.Value).toBe('foo');
+    expect(await org.transport().request('PING', {}, { targetAccount: foo.id })).toMatchObject({ account_id: foo.id });
 
     const again = await cli('--action', 'sync-accounts', '--detailed-exitcode');
     expect(again.code).toBe(0);

@@ -20,7 +20,7 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
     };
     if (!sandbox) {
       const { handlerCode } = await import('../../bootstrap/lambda-package.js');
-      env.lambda = await handlerCode(desired.organization, factory, Boolean(options.execute), runtime.log);
+      env.lambda = await handlerCode(desired.organization, env.templatesDir, factory, Boolean(options.execute), runtime.log);
     }
     const planned = await planBootstrap(env);
     writePlan(io, options, planned.plan);

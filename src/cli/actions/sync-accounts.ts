@@ -46,10 +46,10 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
         const parametersOf = only ? new Set(ids.has(only) ? [ids.get(only)!] : []) : undefined;
         return { live: await withAccountState(transport, tree, stacksToRead(deployments.deployments), parametersOf), deployments };
       },
-      plan: ({ live, deployments }) => planAccounts(desired, live, { now: new Date(), only, action: options.action, deployments }),
+      plan: ({ live, deployments }) => planAccounts(desired, live, { now: new Date(), only, action: options.action, deployments, bootstrap: true }),
       violations: (plan) => limitViolations(plan, desired.organization.limits),
       execute: (plan, transport, progress) => executeAccountPlan(plan, desired.organization, transport, progress),
-      // Once accounts exist, what names them (their parameters, the stacks rendered with their ids) is planned again.
+      // Once accounts exist, what names them (their bootstrap, parameters, the stacks rendered with their ids) is planned again.
       followUp: (executed, after) =>
         executed.changes.some((c) => c.type === 'account.create')
           ? makePlan(after.action, after.basis, after.changes.filter((c) => FOLLOW_UP_TYPES.has(c.type)), { notes: [] })

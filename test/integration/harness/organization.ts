@@ -8,6 +8,7 @@ import { vi } from 'vitest';
 import { MemoryRecorder } from '../../../src/audit/recorder.js';
 import type { AwsCall, ClientFactory } from '../../../src/aws/clients.js';
 import { applyBootstrap, planBootstrap, type BootstrapEnv, type BootstrapPlan } from '../../../src/bootstrap/bootstrap.js';
+import type { BootstrapAccount } from '../../../src/bootstrap/topology.js';
 import { runCli } from '../../../src/cli/run.js';
 import { parseConfig } from '../../../src/config/load.js';
 import type { Desired } from '../../../src/config/resolve.js';
@@ -65,7 +66,14 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
   const handlerConfig = (account: string, overrides: Partial<HandlerConfig> = {}): HandlerConfig => {
     const bootstrapped = accounts.find((a) => a.id === account);
     if (!bootstrapped) throw new Error(`account ${account} carries no bootstrap stack`);
-    return { ...buildHandlerConfig(org, account, bootstrapped.roles, { senderCheck: 'emulator', handlerVersion: 'test' }), ...overrides };
+    const config = buildHandlerConfig(org, account, bootstrapped.roles, { senderCheck: 'emulator', handlerVersion: 'test' });
+    // As in the sandbox: an account the management handler bootstraps is served from then on.
+    if (bootstrapped.roles.includes('management')) config.bootstrap = { organization: org, templatesDir: TEMPLATES, onBootstrapped: serveAlso };
+    return { ...config, ...overrides };
+  };
+  const serveAlso = (account: BootstrapAccount) => {
+    accounts = [...accounts.filter((a) => a.id !== account.id), account];
+    for (const { worker, senderCheck } of workers) worker.add(handlerConfig(account.id, { senderCheck }));
   };
 
   return {

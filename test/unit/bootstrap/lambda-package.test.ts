@@ -5,18 +5,45 @@ import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { packageHandler } from '../../../src/bootstrap/lambda-package.js';
+import { BOOTSTRAP_TEMPLATE } from '../../../src/bootstrap/render.js';
+
+const TEMPLATES = new URL('../../../templates', import.meta.url).pathname;
+
+const BOOTSTRAP_ORG = {
+  management_account_id: '111111111111',
+  cicd_account_id: '222222222222',
+  audit_account_id: '333333333333',
+  home_region: 'ap-southeast-2',
+  event_bus: 'orgvend-infra',
+  event_source: 'app.infra',
+  reply_queue: 'orgvend-replies',
+};
 
 describe('the handler package', () => {
-  it('is a reproducible zip whose index.mjs exports the Lambda handler', async () => {
-    const first = await packageHandler();
-    const second = await packageHandler();
+  it('is a reproducible zip whose index.mjs exports the Lambda handler, with the bootstrap template beside it', async () => {
+    const first = await packageHandler(TEMPLATES);
+    const second = await packageHandler(TEMPLATES);
     expect(Buffer.from(second.zip).equals(Buffer.from(first.zip))).toBe(true);
 
     const files = unzipSync(first.zip);
-    expect(Object.keys(files)).toEqual(['index.mjs']);
+    expect(Object.keys(files).sort()).toEqual([BOOTSTRAP_TEMPLATE, 'index.mjs']);
     const dir = mkdtempSync(join(tmpdir(), 'orgvend-lambda-'));
-    writeFileSync(join(dir, 'index.mjs'), files['index.mjs']!);
-    const module = (await import(join(dir, 'index.mjs'))) as { handler: unknown };
+    for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
+    const module = (await import(join(dir, 'index.mjs'))) as { handler: unknown; configFromEnvironment(): { bootstrap?: { templatesDir: string } } };
     expect(typeof module.handler).toBe('function');
+    // The management handler finds the template in its own folder.
+    const env = { ORGVEND_ACCOUNT_ID: '111111111111', ORGVEND_ROLES: 'management', ORGVEND_CICD_ACCOUNT_ID: '222222222222', ORGVEND_EVENT_SOURCE: 'app.infra', ORGVEND_EVENT_BUS: 'orgvend-infra' };
+    Object.assign(process.env, env, { ORGVEND_BOOTSTRAP: JSON.stringify({ organization: BOOTSTRAP_ORG, lambda: { bucket: 'b', key: 'k', version: '1' } }) });
+    try {
+      expect(module.configFromEnvironment().bootstrap?.templatesDir.replace(/\/$/, '')).toBe(dir);
+    } finally {
+      for (const key of [...Object.keys(env), 'ORGVEND_BOOTSTRAP']) delete process.env[key];
+    }
+  }, 60_000);
+
+  it('changes when the bootstrap template changes, though the code does not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orgvend-templates-'));
+    writeFileSync(join(dir, BOOTSTRAP_TEMPLATE), 'Resources: {}\n');
+    expect((await packageHandler(dir)).sha256).not.toBe((await packageHandler(TEMPLATES)).sha256);
   }, 60_000);
 });

@@ -117,6 +117,7 @@ describe('the bootstrap template', () => {
       'organizations:EnableAWSServiceAccess',
       'organizations:EnablePolicyType',
       'organizations:ListAWSServiceAccessForOrganization',
+      'organizations:ListAccounts',
       'organizations:ListAccountsForParent',
       'organizations:ListCreateAccountStatus',
       'organizations:ListDelegatedAdministrators',
@@ -132,6 +133,24 @@ describe('the bootstrap template', () => {
       'organizations:UntagResource',
       'organizations:UpdatePolicy',
     ]);
+  });
+
+  it('lets the management handler assume only the role Organizations makes in member accounts, and no other handler assume any role', () => {
+    const assume = (text: string) => (resources(text).HandlerRole!.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[])[0]!.PolicyDocument.Statement.filter((s) => [s.Action].flat().includes('sts:AssumeRole'));
+    expect(assume(render(management!))).toEqual([
+      { Sid: expect.any(String), Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: { Sub: 'arn:${AWS::Partition}:iam::*:role/OrganizationAccountAccessRole' } },
+    ]);
+    for (const account of [cicd!, audit!, memberAccount('555555555555'), delegatedAdmin]) expect(assume(render(account, account === delegatedAdmin ? delegatedOrg : org))).toEqual([]);
+  });
+
+  it('gives the management handler what it bootstraps new members from, and no other handler', () => {
+    const environment = (text: string) => (resources(text).HandlerFunction!.Properties.Environment as { Variables: Record<string, string> }).Variables;
+    const given = JSON.parse(environment(render(management!)).ORGVEND_BOOTSTRAP!) as { organization: Record<string, unknown>; lambda: unknown };
+    expect(given.lambda).toEqual(lambda);
+    // The topology alone: not the SCP attachments, limits or account patterns of the organization section.
+    expect(Object.keys(given.organization).sort()).toEqual(['audit_account_id', 'cicd_account_id', 'dns_account', 'event_bus', 'event_source', 'home_region', 'management_account_id', 'reply_queue']);
+    expect(given.organization.cicd_account_id).toBe(org.cicd_account_id);
+    for (const account of [cicd!, audit!, memberAccount('555555555555')]) expect(environment(render(account)).ORGVEND_BOOTSTRAP).toBeUndefined();
   });
 
   it('lets the management handler use SSM only for its create-account ledger and its orgvend parameters', () => {
@@ -221,6 +240,7 @@ describe('the bootstrap template', () => {
         'DETACH_POLICY',
         'DELETE_POLICY',
         'REGISTER_DELEGATED_ADMIN',
+        'BOOTSTRAP_ACCOUNT',
         // Without a delegated administrator, the management account serves its types too.
         'GET_CONTACTS',
         'PUT_CONTACTS',

@@ -70,6 +70,22 @@ describe('carrying out a sync-accounts plan', () => {
     }
   });
 
+  it('bootstraps an account before anything addressed to it, and asks again while its stacks are still deploying', async () => {
+    const bootstrap = { type: 'account.bootstrap' as const, target: 'foo', reason: 'missing-stack', before: { account_id: '500000000001' }, after: { stack: 'orgvend-bootstrap' } };
+    const parameters = { type: 'parameters.put' as const, target: 'foo', reason: 'missing-in-account', before: { account_id: '500000000001', parameters: {} }, after: { parameters: { '/orgvend/account/name': 'foo' } } };
+    const deploy = { type: 'stack.deploy' as const, target: 'foo/orgvend-vpc', reason: 'missing-in-account', before: { account_id: '500000000001' }, after: { stack: 'orgvend-vpc', region: 'us-east-1', template: 'Resources: {}' } };
+    const other = { ...parameters, target: 'dns', before: { account_id: '500000000002', parameters: {} } };
+    const steps = stepsFor({ ...plan, changes: [bootstrap, parameters, deploy, other] }, org);
+    expect(steps.map((s) => s.dependsOn)).toEqual([[], ['account.bootstrap foo'], ['account.bootstrap foo'], []]);
+    expect(requestFor(bootstrap, org)).toEqual({ type: 'BOOTSTRAP_ACCOUNT', payload: { account_id: '500000000001', name: 'foo' } });
+
+    let answers = 0;
+    const transport = scripted((type) => (type !== 'BOOTSTRAP_ACCOUNT' ? {} : ++answers < 3 ? { outcome: 'in-progress', stacks: { '500000000001': 'in-progress' } } : { outcome: 'bootstrapped', stacks: {} }));
+    const results = await executeAccountPlan({ ...plan, changes: [bootstrap, parameters, deploy] }, org, transport);
+    expect(results.get('account.bootstrap foo')).toMatchObject({ status: 'done' });
+    expect(transport.sent.map((s) => s.type)).toEqual(['BOOTSTRAP_ACCOUNT', 'BOOTSTRAP_ACCOUNT', 'BOOTSTRAP_ACCOUNT', 'PUT_PARAMETERS', 'DEPLOY_STACK']);
+  });
+
   it('does not ask again when a creation failed for good', async () => {
     const transport = scripted((type) => {
       if (type === 'CREATE_ACCOUNT') throw new RequestError(type, 'n', 'failed', 'EMAIL_ALREADY_EXISTS');

@@ -270,10 +270,46 @@ describe('planning the parameters of bootstrapped accounts', () => {
     }
   });
 
-  it('says that new accounts need bootstrap before their parameters', () => {
-    const plan = planAccounts(d, liveOrg(['Internal', 'Morgue', 'Internal/Dev', 'Internal/Infra']), { now: NOW });
+  it('says what the same run does once new accounts exist', () => {
+    const plan = planAccounts(d, liveOrg(['Internal', 'Morgue', 'Internal/Dev', 'Internal/Infra']), { now: NOW, bootstrap: true });
     expect(plan.notes).toContain(
-      "once the new accounts exist, the stacks that name accounts (the IAM mapping, the log bucket, the ECR repositories) are rendered again and deployed in the same run; their own parameters and VPC follow once bootstrap (run by an administrator) has given them orgvend's stack",
+      "once the new accounts exist, the same run bootstraps them (orgvend's stack, and the CICD account's forward rules), puts their parameters, deploys their VPC and renders again and deploys the stacks that name accounts (the IAM mapping, the log bucket, the ECR repositories)",
     );
+  });
+});
+
+describe('planning the bootstrap of managed accounts without orgvend\'s stack', () => {
+  const d = desired();
+  const FOO = '500000000001';
+
+  it('bootstraps each one, then puts its whole set of parameters', () => {
+    const plan = planAccounts(d, { ...converged(d), parameters: new Map() }, { now: NOW, bootstrap: true });
+    expect(brief(plan.changes)).toEqual(['account.bootstrap foo', 'parameters.put foo', 'account.bootstrap dns', 'parameters.put dns']);
+    expect(plan.changes[0]).toEqual({ type: 'account.bootstrap', target: 'foo', reason: 'missing-stack', before: { account_id: FOO }, after: { stack: 'orgvend-bootstrap' } });
+    expect(plan.changes[1]).toMatchObject({ reason: 'missing-in-account', after: { parameters: desiredParameters(entry(d, 'foo'), d.organization) } });
+    expect(describeChange(plan.changes[0]!)).toBe("orgvend-bootstrap (its bus, queue, rules and handler), then the CICD account's forward rule to it");
+  });
+
+  it('leaves alone an account that carries the stack, a suspended one, and a core account, which only the administrator bootstraps', () => {
+    const live = liveOrg(['Internal', 'Morgue', 'Internal/Dev', 'Internal/Infra'], [
+      { ...liveAccountFor(entry(d, 'foo'), FOO), tags: { ...entry(d, 'foo').tags, 'orgvend:bootstrap': 'abc123' } },
+      liveAccountFor(entry(d, 'dns'), d.organization.audit_account_id),
+    ]);
+    const plan = planAccounts(d, { ...live, parameters: new Map([[FOO, desiredParameters(entry(d, 'foo'), d.organization)]]) }, { now: NOW, bootstrap: true });
+    expect(plan.changes).toEqual([]);
+    const suspended = converged(d);
+    for (const account of suspended.accounts) account.status = 'SUSPENDED';
+    expect(planAccounts(d, suspended, { now: NOW, bootstrap: true }).changes.filter((c) => c.type === 'account.bootstrap')).toEqual([]);
+  });
+
+  it('plans the account\'s stacks as new, after its bootstrap; and without the option, nothing', () => {
+    const deployment = { account: 'foo', accountId: FOO, stack: 'orgvend-vpc' as const, region: 'us-east-1', source: 'vpc.yml.njk', sha256: 'f'.repeat(64), template: 'Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n' };
+    const deployments = { deployments: [deployment], notes: [] };
+    const plan = planAccounts(d, { ...converged(d), parameters: new Map(), stacks: new Map() }, { now: NOW, bootstrap: true, deployments, only: 'foo' });
+    expect(brief(plan.changes)).toEqual(['account.bootstrap foo', 'parameters.put foo', 'stack.deploy foo/orgvend-vpc']);
+    expect(plan.changes[2]).toMatchObject({ reason: 'missing-in-account', before: { account_id: FOO }, after: { resources: ['+Vpc AWS::EC2::VPC'] } });
+    const without = planAccounts(d, { ...converged(d), parameters: new Map(), stacks: new Map() }, { now: NOW, deployments, only: 'foo' });
+    expect(without.changes).toEqual([]);
+    expect(without.notes).toContain("not deployed until the administrator's bootstrap has given the account orgvend's stack: foo/orgvend-vpc");
   });
 });
