@@ -1,16 +1,17 @@
 /**
- * Every account orgvend manages carries the bootstrap stack once an administrator runs
- * bootstrap again after sync-accounts has created accounts: the new accounts get their
- * bus, queue and rules, the CICD bus forwards requests addressed to them, and a request
- * reaches each one and is answered by it. Unmanaged accounts get nothing. From then on
- * sync-accounts keeps each one's parameters (SSM, /orgvend/account/) as accounts.yml says,
- * through its own bus, and repairs drift, and deploys the stacks rendered from templates/
- * where each goes. Tests run in order on one organization.
+ * Every account orgvend manages gets orgvend's stack in the sync-accounts run that creates
+ * it: the management handler (BOOTSTRAP_ACCOUNT) deploys the account's stack, then the
+ * CICD account's forward rule to it, so a request reaches the account and is answered by
+ * it, and the same run puts its parameters (SSM, /orgvend/account/) and deploys its VPC
+ * through its own bus. Unmanaged accounts get nothing, and core accounts are the
+ * administrator's. From then on sync-accounts keeps each one's parameters and stacks as
+ * accounts.yml says, and repairs drift. Tests run in order on one organization.
  */
-import { CreateAccountCommand } from '@aws-sdk/client-organizations';
+import { CreateAccountCommand, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-organizations';
 import { GetTemplateCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DeleteParameterCommand, PutParameterCommand, paginateGetParametersByPath } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RequestError } from '../../src/errors.js';
 import { NAMES } from '../../src/protocol/names.js';
 import { dslText } from '../helpers/dsl.js';
 import { isMutating } from '../helpers/mutating.js';
@@ -22,12 +23,14 @@ let ids: Record<string, string>;
 let unmanaged: string;
 let cli: Awaited<ReturnType<typeof ciCli>>['cli'];
 let workspace: Awaited<ReturnType<typeof ciCli>>['workspace'];
+let created: Awaited<ReturnType<typeof cli>>;
 
 beforeAll(async () => {
   org = await createTestOrganization(DSL);
   org.startWorker();
   ({ cli, workspace } = await ciCli(org, DSL));
-  expect((await cli('--action', 'sync-accounts', '--execute')).code).toBe(0);
+  created = await cli('--action', 'sync-accounts', '--execute');
+  expect(created.code).toBe(0);
   ids = await managedIds(org);
   const organizations = await org.factory.forAccount(org.desired.organization.management_account_id).client('organizations');
   unmanaged = (await organizations.send(new CreateAccountCommand({ AccountName: 'legacy', Email: 'legacy@example.com' }))).CreateAccountStatus!.AccountId!;
@@ -35,29 +38,21 @@ beforeAll(async () => {
 
 afterAll(() => org.close());
 
-describe('bootstrap of the managed accounts', () => {
-  it('plans the stack in each new managed account and the CICD account\'s new forward rules; unmanaged accounts get nothing', async () => {
-    const { planBootstrap } = await import('../../src/bootstrap/bootstrap.js');
-    const mutating = org.calls.filter((c) => isMutating(c.operation)).length;
-    const planned = await planBootstrap(org.bootstrapEnv);
-    const cicd = org.desired.organization.cicd_account_id;
-    expect(planned.plan.changes.map((c) => c.target).sort()).toEqual(
-      [`${NAMES.stack} in ${cicd} (cicd)`, `${NAMES.stack} in ${ids.dns} (member, dns)`, `${NAMES.stack} in ${ids.foo} (member)`].sort(),
-    );
-    expect(planned.accounts.map((a) => a.id)).not.toContain(unmanaged);
-    expect(planned.templates[cicd]).toContain(`ForwardToAccount${ids.foo}`);
-    expect(org.calls.filter((c) => isMutating(c.operation)).length).toBe(mutating);
-  });
+/** The accounts of the CreateChangeSet calls for orgvend's own stack, in order (the first three: the test organization's core accounts). */
+const bootstrapChangeSets = (calls = org.calls) => calls.filter((c) => c.operation === 'CreateChangeSet' && (c.input as { StackName: string }).StackName === NAMES.stack).map((c) => c.account);
 
-  it('deploys it; requests then reach the new accounts by target, and the next plan is empty', async () => {
-    await org.bootstrap();
+describe('bootstrap of new managed accounts, in the run that creates them', () => {
+  it('gives each new account its stack and the CICD account the forward rules to them; requests then reach them by target', async () => {
+    const cicd = org.desired.organization.cicd_account_id;
+    // The first bootstrap deploys its account's stack, then the CICD stack (with the rules to every managed account).
+    expect(bootstrapChangeSets().slice(3, 5)).toEqual([expect.not.stringMatching(cicd), cicd]);
+    const { TemplateBody } = await (await org.factory.forAccount(cicd).client('cloudformation')).send(new GetTemplateCommand({ StackName: NAMES.stack }));
+    for (const name of ['foo', 'dns']) expect(TemplateBody).toContain(`ForwardToAccount${ids[name]}`);
     const transport = org.transport();
     for (const name of ['foo', 'dns']) {
       expect(await transport.request('PING', {}, { targetAccount: ids[name] })).toMatchObject({ account_id: ids[name] });
     }
-    const { planBootstrap } = await import('../../src/bootstrap/bootstrap.js');
-    expect((await planBootstrap(org.bootstrapEnv)).plan.changes).toEqual([]);
-    // ping finds them by the tag bootstrap left, and names them.
+    // ping finds them by the tag the bootstrap left, and names them.
     const ping = await cli('--action', 'ping');
     expect(ping.code).toBe(0);
     expect(ping.out).toMatch(new RegExp(`^ok +${ids.foo} +foo +\\d+ ms$`, 'm'));
@@ -65,11 +60,50 @@ describe('bootstrap of the managed accounts', () => {
     expect(ping.out).not.toContain(unmanaged);
   });
 
-  it('tags each account that carries the stack, so sync-accounts knows which it can reach', async () => {
-    const { accounts } = await org.transport().request('LIST_ACCOUNTS', {});
-    const tagged = accounts.filter((a) => a.tags['orgvend:bootstrap']).map((a) => a.id);
-    expect(tagged).toEqual(expect.arrayContaining([ids.foo, ids.dns, org.desired.organization.cicd_account_id]));
-    expect(tagged).not.toContain(unmanaged);
+  it('renders exactly what the administrator\'s bootstrap would: its plan afterwards is empty, the DNS account\'s role included', async () => {
+    const { planBootstrap } = await import('../../src/bootstrap/bootstrap.js');
+    const planned = await planBootstrap(org.bootstrapEnv);
+    expect(planned.plan.changes).toEqual([]);
+    expect(planned.accounts.find((a) => a.id === ids.dns)!.roles).toEqual(['member', 'dns']);
+    expect(planned.accounts.map((a) => a.id)).not.toContain(unmanaged);
+  });
+
+  it('asked again for the same account, changes nothing', async () => {
+    const before = org.calls.length;
+    const again = await org.transport({ execute: true }).request('BOOTSTRAP_ACCOUNT', { account_id: ids.foo!, name: 'foo' });
+    expect(again).toEqual({ outcome: 'already-bootstrapped', stacks: {} });
+    expect(org.calls.slice(before).filter((c) => isMutating(c.operation))).toEqual([]);
+  });
+
+  it('refuses the management account, the core accounts and an account orgvend does not manage', async () => {
+    const o = org.desired.organization;
+    const transport = org.transport({ execute: true });
+    const before = org.calls.length;
+    for (const [account, reason] of [
+      [o.management_account_id, /management account/],
+      [o.cicd_account_id, /core accounts/],
+      [o.audit_account_id, /core accounts/],
+      [unmanaged, /not tagged as managed by orgvend/],
+    ] as const) {
+      const refused = await transport.request('BOOTSTRAP_ACCOUNT', { account_id: account, name: 'x' }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(RequestError);
+      expect(refused).toMatchObject({ code: 'rejected', message: expect.stringMatching(reason) });
+    }
+    expect(org.calls.slice(before).filter((c) => isMutating(c.operation))).toEqual([]);
+  });
+
+  it('as a dry run, says what it would deploy and deploys nothing', async () => {
+    const management = await org.factory.forAccount(org.desired.organization.management_account_id).client('organizations');
+    const tags = { 'managed-by': 'orgvend', 'orgvend:name': 'legacy' };
+    await management.send(new TagResourceCommand({ ResourceId: unmanaged, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
+    try {
+      const before = org.calls.length;
+      const result = await org.transport().request('BOOTSTRAP_ACCOUNT', { account_id: unmanaged, name: 'legacy' });
+      expect(result).toEqual({ outcome: 'would-bootstrap', stacks: { [unmanaged]: 'would-deploy', [org.desired.organization.cicd_account_id]: 'would-deploy' } });
+      expect(org.calls.slice(before).filter((c) => isMutating(c.operation))).toEqual([]);
+    } finally {
+      await management.send(new UntagResourceCommand({ ResourceId: unmanaged, TagKeys: Object.keys(tags) }));
+    }
   });
 });
 
@@ -83,18 +117,8 @@ async function parameters(account: string): Promise<Record<string, string>> {
 }
 
 describe('parameters of the bootstrapped accounts', () => {
-  it('plans them for every account that carries the stack; without --execute nothing is written', async () => {
-    const { code, out } = await cli('--action', 'sync-accounts', '--detailed-exitcode');
-    expect(code).toBe(2);
-    expect(out).toMatch(/~ parameters\.put +foo \(\d{12}\) +\d+ parameters under \/orgvend\/account\/ +\(missing-in-account\)/);
-    expect(out).toMatch(/~ parameters\.put +dns /);
-    expect(await parameters(ids.foo!)).toEqual({});
-  });
-
-  it('writes them into each account through its own bus; the next plan is empty', async () => {
-    const { code, out } = await cli('--action', 'sync-accounts', '--execute');
-    expect(out).toContain('Converged');
-    expect(code).toBe(0);
+  it('were written in the run that created them, into each account by its own handler; the next plan is empty', async () => {
+    expect(created.out).toMatch(/~ parameters\.put +foo \(\d{12}\) +\d+ parameters under \/orgvend\/account\/ +\(missing-in-account\)/);
     expect(await parameters(ids.foo!)).toMatchObject({
       '/orgvend/account/name': 'foo',
       '/orgvend/account/service': 'foo',
@@ -179,20 +203,15 @@ describe('stacks of the bootstrapped accounts', () => {
     expect((await cli('--action', 'sync-accounts', '--detailed-exitcode')).code).toBe(0);
   });
 
-  it('deploys the IAM mapping into the identity account and the log bucket into the logs account once they carry the stack', async () => {
+  it('deploys the IAM mapping into the identity account and the log bucket into the logs account in the run that creates them', async () => {
     workspace.write(WITH_IDENTITY_AND_LOGS);
-    const created = await cli('--action', 'sync-accounts', '--execute');
-    expect(created.code).toBe(0);
-    const waiting = await cli('--action', 'sync-accounts', '--detailed-exitcode');
-    expect(waiting.code).toBe(0);
-    expect(waiting.out).toContain("not deployed until bootstrap (run by an administrator) has given the account orgvend's stack: identity/orgvend-identity-iam-mapping, logs/orgvend-log-buckets");
-    ids = await managedIds(org);
-    await org.bootstrap();
-
     const { code, out } = await cli('--action', 'sync-accounts', '--execute');
-    expect(out).toMatch(/~ stack\.deploy +identity\/orgvend-identity-iam-mapping \(\d{12}\) +create with template \w{12} in ap-southeast-2/);
-    expect(out).toMatch(/~ stack\.deploy +logs\/orgvend-log-buckets \(\d{12}\) +create with template \w{12} in us-east-1/);
     expect(code).toBe(0);
+    const followUp = out.slice(out.indexOf('Follow-up'));
+    expect(followUp).toMatch(/\+ account\.bootstrap +identity /);
+    expect(followUp).toMatch(/~ stack\.deploy +identity\/orgvend-identity-iam-mapping \(\d{12}\) +create with template \w{12} in ap-southeast-2/);
+    expect(followUp).toMatch(/~ stack\.deploy +logs\/orgvend-log-buckets \(\d{12}\) +create with template \w{12} in us-east-1/);
+    ids = await managedIds(org);
     const mapping = (await stack(ids.identity!, 'ap-southeast-2', 'orgvend-identity-iam-mapping'))!.template;
     expect(mapping).toContain(`arn:aws:iam::${ids.foo}:role/ReadOnly`);
     const bucket = (await stack(ids.logs!, 'us-east-1', 'orgvend-log-buckets'))!.template;

@@ -7,7 +7,7 @@ import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { vi } from 'vitest';
 import { MemoryRecorder } from '../../../src/audit/recorder.js';
 import type { AwsCall, ClientFactory } from '../../../src/aws/clients.js';
-import { applyBootstrap, planBootstrap, type BootstrapEnv, type BootstrapPlan } from '../../../src/bootstrap/bootstrap.js';
+import { applyBootstrap, planBootstrap, type BootstrapEnv } from '../../../src/bootstrap/bootstrap.js';
 import type { BootstrapAccount } from '../../../src/bootstrap/topology.js';
 import { runCli } from '../../../src/cli/run.js';
 import { parseConfig } from '../../../src/config/load.js';
@@ -39,8 +39,6 @@ export interface TestOrganization {
   /** The handler configuration of a bootstrapped account, as the sandbox worker uses it. */
   handlerConfig(account: string, overrides?: Partial<HandlerConfig>): HandlerConfig;
   startWorker(options?: { senderCheck?: HandlerConfig['senderCheck']; factory?: ClientFactory; recorder?: MemoryRecorder }): Worker;
-  /** bootstrap again, as an administrator does after accounts are created: every managed account gets the stack, and running workers serve it. */
-  bootstrap(): Promise<BootstrapPlan>;
   transport(options?: { execute?: boolean; collector?: CollectorOptions; recorder?: MemoryRecorder }): EventBridgeTransport;
   queueUrl(account: string, queue: string): Promise<string>;
   close(): Promise<void>;
@@ -92,13 +90,6 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
       for (const account of accounts) worker.add(handlerConfig(account.id, { senderCheck }));
       workers.push({ worker, senderCheck });
       return worker;
-    },
-    async bootstrap() {
-      const again = await planBootstrap(bootstrapEnv);
-      await applyBootstrap(bootstrapEnv, again);
-      accounts = again.accounts;
-      for (const { worker, senderCheck } of workers) for (const account of accounts) worker.add(handlerConfig(account.id, { senderCheck }));
-      return again;
     },
     transport(options = {}) {
       const transport = new EventBridgeTransport(factory.forAccount(org.cicd_account_id), topology, options.execute ?? false, options.recorder ?? new MemoryRecorder(), options.collector);
