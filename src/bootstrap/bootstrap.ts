@@ -148,11 +148,14 @@ export async function applyBootstrap(env: BootstrapEnv, planned: BootstrapPlan):
     const options = { ...(env.progress ? { progress: env.progress } : {}), ...(env.deadline ? { deadline: env.deadline } : {}) };
     results[account] = (await deployStack(cfn, NAMES.stack, planned.templates[account]!, options)).outcome;
     env.progress?.(`${NAMES.stack} in ${account}: ${results[account]}`);
+    // The deadline has come: the rest is for the same request, asked again.
+    if (results[account] === 'in-progress') break;
   }
   // Only once its stack is in place: the tag tells sync-accounts that requests can reach the account.
   const organizations = await managementOrganizations(env);
+  const deployed = (account: string) => !planned.pending.includes(account) || (results[account] !== undefined && results[account] !== 'in-progress');
   for (const [account, tag] of Object.entries(planned.tags)) {
-    if (results[account] === 'in-progress') continue;
+    if (!deployed(account)) continue;
     await organizations.send(new TagResourceCommand({ ResourceId: account, Tags: [{ Key: BOOTSTRAP_TAG, Value: tag }] }));
   }
   return results;

@@ -1,0 +1,51 @@
+/**
+ * BOOTSTRAP_ACCOUNT when the member's stack is still being created at the handler's
+ * deadline, a state moto never shows (its CloudFormation finishes before it answers): the
+ * SDK clients are mocked with aws-sdk-client-mock. Deploying, refusing, asking twice and
+ * the dry run run on moto (test/integration/bootstrap-members.test.ts).
+ */
+import { CloudFormationClient, CreateChangeSetCommand, DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeAccountCommand, DescribeOrganizationCommand, ListAccountsCommand, ListTagsForResourceCommand, OrganizationsClient, TagResourceCommand } from '@aws-sdk/client-organizations';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bootstrapAccount } from '../../../src/handlers/bootstrap-account.js';
+import { handlerContext } from '../../helpers/handler-context.js';
+
+const [MANAGEMENT, CICD, AUDIT, MEMBER] = ['111111111111', '222222222222', '333333333333', '444455556666'];
+const ORGANIZATION = { management_account_id: MANAGEMENT, cicd_account_id: CICD, audit_account_id: AUDIT, home_region: 'us-east-1', event_bus: 'orgvend-infra', event_source: 'app.infra', reply_queue: 'orgvend-replies' };
+const TEMPLATES = new URL('../../../templates', import.meta.url).pathname;
+
+const mocks = () => ({ cfn: mockClient(CloudFormationClient), organizations: mockClient(OrganizationsClient), sts: mockClient(STSClient) });
+let m: ReturnType<typeof mocks>;
+
+beforeEach(() => {
+  m = mocks();
+  // Which account the handler itself is in: the others it reaches through a role.
+  m.sts.on(GetCallerIdentityCommand).resolves({ Account: MANAGEMENT });
+  m.organizations.on(DescribeOrganizationCommand).resolves({ Organization: { Id: 'o-abc123def4' } });
+  m.organizations.on(DescribeAccountCommand).resolves({ Account: { Id: MEMBER, State: 'ACTIVE' } });
+  m.organizations.on(ListAccountsCommand).resolves({ Accounts: [CICD, AUDIT, MEMBER].map((Id) => ({ Id, State: 'ACTIVE' })) });
+  m.organizations.on(ListTagsForResourceCommand).resolves({ Tags: [{ Key: 'managed-by', Value: 'orgvend' }, { Key: 'orgvend:name', Value: 'foo' }] });
+  m.cfn.on(GetTemplateCommand).resolves({ TemplateBody: 'Resources: {}\n' });
+});
+afterEach(() => Object.values(m).forEach((mock) => mock.restore()));
+
+describe('BOOTSTRAP_ACCOUNT', () => {
+  it('finds the member\'s stack still being created at its deadline: says in-progress, touches nothing else and does not tag the account', async () => {
+    m.cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'orgvend-bootstrap', StackStatus: 'CREATE_IN_PROGRESS', CreationTime: new Date() }] });
+    const context = handlerContext({ accountId: MANAGEMENT, roles: ['management'] }, { deadline: Date.now() + 12_000 });
+    context.config.bootstrap = { organization: ORGANIZATION, templatesDir: TEMPLATES };
+    const result = await bootstrapAccount({ account_id: MEMBER, name: 'foo' }, context);
+    expect(result).toEqual({ outcome: 'in-progress', stacks: { [MEMBER]: 'in-progress' } });
+    // Not the CICD stack's turn yet, and no tag saying the account can be reached.
+    expect(m.cfn.commandCalls(CreateChangeSetCommand)).toHaveLength(0);
+    expect(m.organizations.commandCalls(TagResourceCommand)).toHaveLength(0);
+  });
+
+  it('without the member bootstrap in its configuration (a stack from an older bootstrap), says so and does nothing', async () => {
+    const context = handlerContext({ accountId: MANAGEMENT, roles: ['management'] });
+    await expect(bootstrapAccount({ account_id: MEMBER, name: 'foo' }, context)).rejects.toMatchObject({ code: 'unsupported', message: expect.stringMatching(/administrator runs bootstrap/) });
+    expect(m.organizations.calls()).toHaveLength(0);
+  });
+});
