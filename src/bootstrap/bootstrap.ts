@@ -5,6 +5,7 @@
  * action this one is run by an administrator with direct credentials, once and when the
  * topology changes; everything after it travels over the bus.
  */
+import pLimit from 'p-limit';
 import { DescribeOrganizationCommand, TagResourceCommand, paginateListAccounts } from '@aws-sdk/client-organizations';
 import { BOOTSTRAP_TAG, IDENTITY_TAG_KEYS } from '../config/identity-tags.js';
 import type { AccountClients } from '../aws/clients.js';
@@ -47,6 +48,9 @@ export interface BootstrapPlan {
 }
 
 
+/** orgvend's stack deployed in this many accounts at once. */
+const STACKS_IN_FLIGHT = 4;
+
 const managementOrganizations = async (env: BootstrapEnv) => (await env.clientsFor(env.organization.management_account_id)).client('organizations');
 
 export async function organizationId(env: BootstrapEnv): Promise<string> {
@@ -81,7 +85,7 @@ async function managedMembers(env: BootstrapEnv): Promise<{ members: Map<string,
 }
 
 /**
- * `only`: plan these accounts' stacks alone (BOOTSTRAP_ACCOUNT: the new account and the CICD
+ * `only`: plan these accounts' stacks alone (BOOTSTRAP_ACCOUNTS: the new account and the CICD
  * account's forward rules), leaving the delegated administrator to the administrator's bootstrap.
  */
 export async function planBootstrap(env: BootstrapEnv, only?: ReadonlySet<string>): Promise<BootstrapPlan> {
@@ -114,7 +118,7 @@ export async function planBootstrap(env: BootstrapEnv, only?: ReadonlySet<string
         }
       }
     }
-    // A deployment still running (a BOOTSTRAP_ACCOUNT that met its deadline) is waited for, not taken as done.
+    // A deployment still running (a BOOTSTRAP_ACCOUNTS that met its deadline) is waited for, not taken as done.
     if (action === 'none' && !state.status?.endsWith('_IN_PROGRESS')) continue;
     pending.push(account.id);
     changes.push({
@@ -141,22 +145,32 @@ export async function applyBootstrap(env: BootstrapEnv, planned: BootstrapPlan):
     results[ACCOUNT_SERVICE_PRINCIPAL] = `trusted access ${trusted_access}, ${planned.delegatedAdmin.account_id} ${outcome}`;
     env.progress?.(`delegated administrator for ${ACCOUNT_SERVICE_PRINCIPAL}: ${results[ACCOUNT_SERVICE_PRINCIPAL]}`);
   }
-  // The CICD account last: its forward rule to an account follows that account's bus.
+  // A few accounts at a time, the CICD account last: its forward rules follow the buses they forward to.
   const cicd = env.organization.cicd_account_id;
-  for (const account of [...planned.pending.filter((a) => a !== cicd), ...planned.pending.filter((a) => a === cicd)]) {
-    const cfn = await (await env.clientsFor(account)).client('cloudformation');
-    const options = { ...(env.progress ? { progress: env.progress } : {}), ...(env.deadline ? { deadline: env.deadline } : {}) };
-    results[account] = (await deployStack(cfn, NAMES.stack, planned.templates[account]!, options)).outcome;
-    env.progress?.(`${NAMES.stack} in ${account}: ${results[account]}`);
-    // The deadline has come: the rest is for the same request, asked again.
-    if (results[account] === 'in-progress') break;
-  }
-  // Only once its stack is in place: the tag tells sync-accounts that requests can reach the account.
+  const options = { ...(env.progress ? { progress: env.progress } : {}), ...(env.deadline ? { deadline: env.deadline } : {}) };
+  const failures: string[] = [];
+  const deploy = async (account: string) => {
+    try {
+      const cfn = await (await env.clientsFor(account)).client('cloudformation');
+      results[account] = (await deployStack(cfn, NAMES.stack, planned.templates[account]!, options)).outcome;
+      env.progress?.(`${NAMES.stack} in ${account}: ${results[account]}`);
+    } catch (error) {
+      failures.push(`${account}: ${(error as Error).message}`);
+    }
+  };
+  const limit = pLimit(STACKS_IN_FLIGHT);
+  await Promise.all(planned.pending.filter((a) => a !== cicd).map((a) => limit(() => deploy(a))));
+  // A deployment still running at the deadline leaves the rest to the same request, asked again.
+  const stillRunning = Object.values(results).includes('in-progress');
+  if (planned.pending.includes(cicd) && !stillRunning && !failures.length) await deploy(cicd);
+  // Only once its stack and the CICD account's forward rule are in place: the tag tells
+  // sync-accounts that requests can reach the account.
   const organizations = await managementOrganizations(env);
-  const deployed = (account: string) => !planned.pending.includes(account) || (results[account] !== undefined && results[account] !== 'in-progress');
+  const deployed = (account: string) => !planned.pending.includes(account) || ['created', 'updated', 'unchanged'].includes(results[account] ?? '');
   for (const [account, tag] of Object.entries(planned.tags)) {
-    if (!deployed(account)) continue;
+    if (!deployed(account) || !deployed(cicd)) continue;
     await organizations.send(new TagResourceCommand({ ResourceId: account, Tags: [{ Key: BOOTSTRAP_TAG, Value: tag }] }));
   }
+  if (failures.length) throw new Error(`${NAMES.stack} could not be deployed in ${failures.join('; ')}`);
   return results;
 }

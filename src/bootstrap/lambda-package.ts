@@ -26,7 +26,7 @@ function entryPoint(): string {
 
 /**
  * The handler with the bootstrap template beside it: the management handler renders a new
- * member's stack from it (BOOTSTRAP_ACCOUNT).
+ * member's stack from it (BOOTSTRAP_ACCOUNTS).
  */
 export async function packageHandler(templatesDir: string): Promise<{ zip: Uint8Array; sha256: string }> {
   const [{ build }, { zipSync }] = await Promise.all([import('esbuild'), import('fflate')]);

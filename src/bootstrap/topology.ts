@@ -8,7 +8,7 @@ import { REQUEST_TYPES, REQUESTS, permissionsFor, servedTypes, type AccountRole,
 
 /**
  * What of the organization section orgvend's own stacks are rendered from. The management
- * handler is given exactly this (BOOTSTRAP_ACCOUNT renders a new member's stack with it).
+ * handler is given exactly this (BOOTSTRAP_ACCOUNTS renders a new member's stack with it).
  */
 export const BootstrapOrganization = Organization.pick({
   management_account_id: true,

@@ -7,7 +7,7 @@ import type { Organization } from '../config/schema.js';
 import { RequestError, TimeoutError } from '../errors.js';
 import type { Change, Plan } from '../plan/plan.js';
 import type { DeployedStack } from '../protocol/names.js';
-import type { PayloadOf, RequestType } from '../protocol/requests.js';
+import { MAX_BOOTSTRAPS, type PayloadOf, type RequestType, type ResultOf } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
 import { changeStepId, runChanges, type ExecutionHooks, type Step, type StepResult } from './graph.js';
 
@@ -71,7 +71,7 @@ export function requestFor(change: Change, org: Organization): { [T in RequestTy
     case 'account.close':
       return { type: 'CLOSE_ACCOUNT', payload: { account_id: accountId, name: change.target } };
     case 'account.bootstrap':
-      return { type: 'BOOTSTRAP_ACCOUNT', payload: { account_id: accountId, name: change.target } };
+      return { type: 'BOOTSTRAP_ACCOUNTS', payload: { accounts: [{ account_id: accountId, name: change.target }] } };
     case 'parameters.put':
       // To the account itself, through its own bus (bootstrap gave it one).
       return { type: 'PUT_PARAMETERS', payload: { name: change.target, parameters: after.parameters as Record<string, string> }, targetAccount: accountId };
@@ -96,26 +96,55 @@ const ATTEMPTS = 4;
 
 export async function executeAccountPlan(plan: Plan, org: Organization, transport: Transport, hooks: ExecutionHooks = {}): Promise<Map<string, StepResult>> {
   const steps = stepsFor(plan, org);
+  /** Sends a request; asks again for what the handler reports still running. */
+  const ask = async <T extends RequestType>(type: T, payload: PayloadOf<T>, target: string, targetAccount?: string): Promise<ResultOf<T>> => {
+    for (let attempt = 1; ; attempt++) {
+      let result: ResultOf<T>;
+      try {
+        result = await transport.request(type, payload, targetAccount ? { targetAccount } : {});
+      } catch (error) {
+        const stillRunning = (error instanceof RequestError && error.code === 'timeout') || error instanceof TimeoutError;
+        if (type !== 'CREATE_ACCOUNT' || !stillRunning || attempt >= ATTEMPTS) throw error;
+        continue;
+      }
+      const running = stillDeploying(type, result);
+      if (running === undefined) return result;
+      if (attempt >= ATTEMPTS) throw new Error(`${target} is still deploying (${running}); run again to wait for it`);
+    }
+  };
+  // A run's bootstraps go in as few requests as the handler takes: one look at the organization, one CICD update.
+  const bootstraps = plan.changes.filter((c) => c.type === 'account.bootstrap');
+  const batches = new Map<number, Promise<ResultOf<'BOOTSTRAP_ACCOUNTS'>>>();
+  const bootstrap = async (change: Change) => {
+    const i = Math.floor(bootstraps.indexOf(change) / MAX_BOOTSTRAPS);
+    if (!batches.has(i)) {
+      const batch = bootstraps.slice(i * MAX_BOOTSTRAPS, (i + 1) * MAX_BOOTSTRAPS);
+      const accounts = batch.flatMap((c) => (requestFor(c, org).payload as PayloadOf<'BOOTSTRAP_ACCOUNTS'>).accounts);
+      batches.set(i, ask('BOOTSTRAP_ACCOUNTS', { accounts }, batch.map((c) => c.target).join(', ')));
+    }
+    const result = await batches.get(i)!;
+    const id = (change.before as Before).account_id;
+    return { outcome: result.accounts[id], stack: result.stacks[id] ?? null };
+  };
   return runChanges(steps, {
     concurrency: (kind) => (kind === 'account.create' ? org.limits.max_creations_in_flight : kind === 'ou.create' ? 1 : DEFAULT_CONCURRENCY),
     run: async (change) => {
+      if (change.type === 'account.bootstrap') return bootstrap(change);
       const { type, payload, targetAccount } = requestFor(change, org);
-      for (let attempt = 1; ; attempt++) {
-        let result: unknown;
-        try {
-          result = await transport.request(type, payload as never, targetAccount ? { targetAccount } : {});
-        } catch (error) {
-          const stillRunning = (error instanceof RequestError && error.code === 'timeout') || error instanceof TimeoutError;
-          if (type !== 'CREATE_ACCOUNT' || !stillRunning || attempt >= ATTEMPTS) throw error;
-          continue;
-        }
-        const deploying = (type === 'DEPLOY_STACK' || type === 'BOOTSTRAP_ACCOUNT') && (result as { outcome: string }).outcome === 'in-progress';
-        if (!deploying) return result;
-        if (attempt >= ATTEMPTS) {
-          const state = type === 'DEPLOY_STACK' ? (result as { status: string }).status : JSON.stringify((result as { stacks: unknown }).stacks);
-          throw new Error(`${change.target} is still deploying (${state}); run again to wait for it`);
-        }
-      }
+      return ask(type, payload as never, change.target, targetAccount);
     },
   }, hooks);
+}
+
+/** What is still deploying, when the reply says so (a stack's status, or the accounts whose bootstrap is); else undefined. */
+function stillDeploying(type: RequestType, result: unknown): string | undefined {
+  if (type === 'DEPLOY_STACK') {
+    const { outcome, status } = result as ResultOf<'DEPLOY_STACK'>;
+    return outcome === 'in-progress' ? (status ?? 'in progress') : undefined;
+  }
+  if (type === 'BOOTSTRAP_ACCOUNTS') {
+    const { accounts, stacks } = result as ResultOf<'BOOTSTRAP_ACCOUNTS'>;
+    return Object.values(accounts).includes('in-progress') ? JSON.stringify(stacks) : undefined;
+  }
+  return undefined;
 }

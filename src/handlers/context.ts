@@ -6,7 +6,7 @@ import type { LambdaCode } from '../bootstrap/render.js';
 import type { BootstrapAccount, BootstrapOrganization } from '../bootstrap/topology.js';
 
 /**
- * What the management handler renders a new member's stack from (BOOTSTRAP_ACCOUNT): given
+ * What the management handler renders a new member's stack from (BOOTSTRAP_ACCOUNTS): given
  * by the administrator's bootstrap, never by a request.
  */
 export interface MemberBootstrap {

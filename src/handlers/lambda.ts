@@ -28,7 +28,7 @@ function required(name: string): string {
 }
 
 /**
- * The management handler's member bootstrap (BOOTSTRAP_ACCOUNT): the organization and the
+ * The management handler's member bootstrap (BOOTSTRAP_ACCOUNTS): the organization and the
  * handler's code as the administrator's bootstrap set them in ORGVEND_BOOTSTRAP, and the
  * bootstrap template packaged next to this file.
  */

@@ -1,7 +1,7 @@
 /** Every request type's handler. The type makes a missing handler a compile error. */
 import type { PayloadOf, RequestType, ResultOf } from '../protocol/requests.js';
 import type { Handler } from './context.js';
-import { bootstrapAccount } from './bootstrap-account.js';
+import { bootstrapAccounts } from './bootstrap-accounts.js';
 import { closeAccount, moveAccount, retireAccount, tagAccount } from './account-changes.js';
 import { disableRegion, enableRegion, getContacts, getRegions, putContacts } from './account-settings.js';
 import { createAccount } from './create-account.js';
@@ -36,7 +36,7 @@ export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> 
   ENABLE_REGION: enableRegion,
   DISABLE_REGION: disableRegion,
   REGISTER_DELEGATED_ADMIN: registerDelegatedAdminHandler,
-  BOOTSTRAP_ACCOUNT: bootstrapAccount,
+  BOOTSTRAP_ACCOUNTS: bootstrapAccounts,
   GET_PARAMETERS: getParameters,
   PUT_PARAMETERS: putParameters,
   GET_STACKS: getStacks,

@@ -19,7 +19,7 @@ export const NAMES = {
   deployerRole: 'orgvend-deployer',
   /**
    * The role Organizations creates in every account it creates, trusting the management
-   * account: how bootstrap (and the management handler's BOOTSTRAP_ACCOUNT) reach a member.
+   * account: how bootstrap (and the management handler's BOOTSTRAP_ACCOUNTS) reach a member.
    */
   memberAccessRole: 'OrganizationAccountAccessRole',
 } as const;

@@ -157,6 +157,10 @@ export const regionIs = (status: RegionStatus | undefined, want: 'ENABLED' | 'DI
 const RegionChange = z.strictObject({ account_id: AccountIdString, name: z.string(), region: RegionString });
 const RegionChangeResult = z.object({ status: RegionStatus, outcome: z.enum(['requested', 'in-progress', 'already-done', 'would-request']) });
 
+/** Accounts one BOOTSTRAP_ACCOUNTS takes: their stacks are deployed a few at a time within one handler's 15 minutes, asked again if need be. */
+export const MAX_BOOTSTRAPS = 20;
+const BootstrapOutcome = z.enum(['bootstrapped', 'already-bootstrapped', 'in-progress', 'would-bootstrap']);
+
 export const REQUESTS = {
   /** Which account answers, and that the whole path works. */
   PING: spec({
@@ -389,14 +393,15 @@ export const REQUESTS = {
     }),
   }),
   /**
-   * Gives a new managed member account orgvend's stack (its bus, queue, rules and handler),
-   * then the CICD account's stack the forward rule to it, and tags it BOOTSTRAP_TAG. The
-   * management handler renders the stack itself, from what the administrator's bootstrap
-   * gave it, and deploys it through the role Organizations made in the account: the request
-   * names the account and nothing else. Core accounts are refused: the administrator's
-   * bootstrap keeps them.
+   * Gives new managed member accounts orgvend's stack (bus, queue, rules, handler), then
+   * the CICD account's stack the forward rules to them, and tags each BOOTSTRAP_TAG. The
+   * management handler renders the stacks itself, from what the administrator's bootstrap
+   * gave it, and deploys them through the role Organizations made in each account: the
+   * request names accounts and nothing else. One request for a run's accounts: one look at
+   * the organization and one CICD update for all. Core accounts are refused: the
+   * administrator's bootstrap keeps them.
    */
-  BOOTSTRAP_ACCOUNT: spec({
+  BOOTSTRAP_ACCOUNTS: spec({
     route: 'management',
     mutating: true,
     timeoutSeconds: 900,
@@ -408,10 +413,17 @@ export const REQUESTS = {
       'organizations:TagResource',
       { action: 'sts:AssumeRole', resource: `arn:\${AWS::Partition}:iam::*:role/${NAMES.memberAccessRole}` },
     ],
-    payload: z.strictObject({ account_id: AccountIdString, name: z.string() }),
+    payload: z.strictObject({
+      accounts: z
+        .array(z.strictObject({ account_id: AccountIdString, name: z.string() }))
+        .min(1)
+        .max(MAX_BOOTSTRAPS)
+        .refine((a) => new Set(a.map((x) => x.account_id)).size === a.length, 'each account once'),
+    }),
     result: z.object({
-      outcome: z.enum(['bootstrapped', 'already-bootstrapped', 'in-progress', 'would-bootstrap']),
-      /** Account id → what deploying orgvend's stack there did: the account's, then the CICD account's. */
+      /** Account id → what was done for it. */
+      accounts: z.record(z.string(), BootstrapOutcome),
+      /** Account id → what deploying orgvend's stack there did (the CICD account's included). */
       stacks: z.record(z.string(), z.string()),
     }),
   }),

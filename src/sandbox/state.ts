@@ -54,7 +54,7 @@ export function recordBootstrapped(cwd: string, accounts: readonly { id: string;
   writeState(cwd, { ...state, accounts: accounts.map((a) => ({ id: a.id, roles: a.roles })) });
 }
 
-/** After the management handler's BOOTSTRAP_ACCOUNT: one more account for the worker (which knows the state file by its path) to serve, also after a restart. */
+/** After the management handler's BOOTSTRAP_ACCOUNTS: one more account for the worker (which knows the state file by its path) to serve, also after a restart. */
 export function recordOneBootstrapped(path: string, account: { id: string; roles: AccountRole[] }): void {
   const state = JSON.parse(readFileSync(path, 'utf8')) as SandboxState;
   const accounts = [...state.accounts.filter((a) => a.id !== account.id), { id: account.id, roles: account.roles }];

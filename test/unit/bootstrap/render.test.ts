@@ -240,7 +240,7 @@ describe('the bootstrap template', () => {
         'DETACH_POLICY',
         'DELETE_POLICY',
         'REGISTER_DELEGATED_ADMIN',
-        'BOOTSTRAP_ACCOUNT',
+        'BOOTSTRAP_ACCOUNTS',
         // Without a delegated administrator, the management account serves its types too.
         'GET_CONTACTS',
         'PUT_CONTACTS',

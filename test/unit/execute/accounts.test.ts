@@ -70,20 +70,44 @@ describe('carrying out a sync-accounts plan', () => {
     }
   });
 
-  it('bootstraps an account before anything addressed to it, and asks again while its stacks are still deploying', async () => {
-    const bootstrap = { type: 'account.bootstrap' as const, target: 'foo', reason: 'missing-stack', before: { account_id: '500000000001' }, after: { stack: 'orgvend-bootstrap' } };
+  it('bootstraps accounts before anything addressed to them, all in one request, asked again while their stacks are still deploying', async () => {
+    const bootstrap = (name: string, id: string) => ({ type: 'account.bootstrap' as const, target: name, reason: 'missing-stack', before: { account_id: id }, after: { stack: 'orgvend-bootstrap' } });
+    const [foo, dns] = [bootstrap('foo', '500000000001'), bootstrap('dns', '500000000002')];
     const parameters = { type: 'parameters.put' as const, target: 'foo', reason: 'missing-in-account', before: { account_id: '500000000001', parameters: {} }, after: { parameters: { '/orgvend/account/name': 'foo' } } };
     const deploy = { type: 'stack.deploy' as const, target: 'foo/orgvend-vpc', reason: 'missing-in-account', before: { account_id: '500000000001' }, after: { stack: 'orgvend-vpc', region: 'us-east-1', template: 'Resources: {}' } };
-    const other = { ...parameters, target: 'dns', before: { account_id: '500000000002', parameters: {} } };
-    const steps = stepsFor({ ...plan, changes: [bootstrap, parameters, deploy, other] }, org);
-    expect(steps.map((s) => s.dependsOn)).toEqual([[], ['account.bootstrap foo'], ['account.bootstrap foo'], []]);
-    expect(requestFor(bootstrap, org)).toEqual({ type: 'BOOTSTRAP_ACCOUNT', payload: { account_id: '500000000001', name: 'foo' } });
+    const other = { ...parameters, target: 'ecr', before: { account_id: '500000000009', parameters: {} } };
+    const changes = [foo, parameters, deploy, dns, other];
+    expect(stepsFor({ ...plan, changes }, org).map((s) => s.dependsOn)).toEqual([[], ['account.bootstrap foo'], ['account.bootstrap foo'], [], []]);
 
     let answers = 0;
-    const transport = scripted((type) => (type !== 'BOOTSTRAP_ACCOUNT' ? {} : ++answers < 3 ? { outcome: 'in-progress', stacks: { '500000000001': 'in-progress' } } : { outcome: 'bootstrapped', stacks: {} }));
-    const results = await executeAccountPlan({ ...plan, changes: [bootstrap, parameters, deploy] }, org, transport);
+    const transport = scripted((type) => {
+      if (type !== 'BOOTSTRAP_ACCOUNTS') return {};
+      const running = ++answers < 3;
+      return { accounts: { '500000000001': 'bootstrapped', '500000000002': running ? 'in-progress' : 'bootstrapped' }, stacks: { '500000000002': running ? 'in-progress' : 'created' } };
+    });
+    const results = await executeAccountPlan({ ...plan, changes }, org, transport);
     expect(results.get('account.bootstrap foo')).toMatchObject({ status: 'done' });
-    expect(transport.sent.map((s) => s.type)).toEqual(['BOOTSTRAP_ACCOUNT', 'BOOTSTRAP_ACCOUNT', 'BOOTSTRAP_ACCOUNT', 'PUT_PARAMETERS', 'DEPLOY_STACK']);
+    expect(results.get('account.bootstrap dns')).toMatchObject({ status: 'done' });
+    const bootstraps = transport.sent.filter((s) => s.type === 'BOOTSTRAP_ACCOUNTS');
+    expect(bootstraps).toHaveLength(3);
+    expect(bootstraps[0]!.payload).toEqual({ accounts: [{ account_id: '500000000001', name: 'foo' }, { account_id: '500000000002', name: 'dns' }] });
+    // foo's own requests only after its bootstrap; the other account's need not wait.
+    const order = transport.sent.map((s) => s.type);
+    expect(order.indexOf('DEPLOY_STACK')).toBeGreaterThan(order.lastIndexOf('BOOTSTRAP_ACCOUNTS'));
+    expect(order.filter((t) => t === 'PUT_PARAMETERS')).toHaveLength(2);
+  });
+
+  it('fails every bootstrap of a request the handler refused, and sends nothing to those accounts', async () => {
+    const foo = { type: 'account.bootstrap' as const, target: 'foo', reason: 'missing-stack', before: { account_id: '500000000001' }, after: { stack: 'orgvend-bootstrap' } };
+    const parameters = { type: 'parameters.put' as const, target: 'foo', reason: 'missing-in-account', before: { account_id: '500000000001', parameters: {} }, after: { parameters: {} } };
+    const transport = scripted((type) => {
+      if (type === 'BOOTSTRAP_ACCOUNTS') throw new RequestError(type, 'n', 'rejected', 'not tagged as managed by orgvend');
+      return {};
+    });
+    const results = await executeAccountPlan({ ...plan, changes: [foo, parameters] }, org, transport);
+    expect(results.get('account.bootstrap foo')).toMatchObject({ status: 'failed' });
+    expect(results.get('parameters.put foo')).toMatchObject({ status: 'skipped' });
+    expect(transport.sent.map((s) => s.type)).toEqual(['BOOTSTRAP_ACCOUNTS']);
   });
 
   it('does not ask again when a creation failed for good', async () => {

@@ -1,5 +1,5 @@
 /**
- * BOOTSTRAP_ACCOUNT when the member's stack is still being created at the handler's
+ * BOOTSTRAP_ACCOUNTS when the member's stack is still being created at the handler's
  * deadline, a state moto never shows (its CloudFormation finishes before it answers): the
  * SDK clients are mocked with aws-sdk-client-mock. Deploying, refusing, asking twice and
  * the dry run run on moto (test/integration/bootstrap-members.test.ts).
@@ -9,11 +9,11 @@ import { DescribeAccountCommand, DescribeOrganizationCommand, ListAccountsComman
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bootstrapAccount } from '../../../src/handlers/bootstrap-account.js';
+import { bootstrapAccounts } from '../../../src/handlers/bootstrap-accounts.js';
 import { handlerContext } from '../../helpers/handler-context.js';
 
 const [MANAGEMENT, CICD, AUDIT, MEMBER] = ['111111111111', '222222222222', '333333333333', '444455556666'];
-const ORGANIZATION = { management_account_id: MANAGEMENT, cicd_account_id: CICD, audit_account_id: AUDIT, home_region: 'us-east-1', event_bus: 'orgvend-infra', event_source: 'app.infra', reply_queue: 'orgvend-replies' };
+const ORGANIZATION = { management_account_id: MANAGEMENT, cicd_account_id: CICD, audit_account_id: AUDIT, home_region: 'us-east-1' as const, event_bus: 'orgvend-infra', event_source: 'app.infra', reply_queue: 'orgvend-replies' };
 const TEMPLATES = new URL('../../../templates', import.meta.url).pathname;
 
 const mocks = () => ({ cfn: mockClient(CloudFormationClient), organizations: mockClient(OrganizationsClient), sts: mockClient(STSClient) });
@@ -31,13 +31,13 @@ beforeEach(() => {
 });
 afterEach(() => Object.values(m).forEach((mock) => mock.restore()));
 
-describe('BOOTSTRAP_ACCOUNT', () => {
+describe('BOOTSTRAP_ACCOUNTS', () => {
   it('finds the member\'s stack still being created at its deadline: says in-progress, touches nothing else and does not tag the account', async () => {
     m.cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'orgvend-bootstrap', StackStatus: 'CREATE_IN_PROGRESS', CreationTime: new Date() }] });
     const context = handlerContext({ accountId: MANAGEMENT, roles: ['management'] }, { deadline: Date.now() + 12_000 });
     context.config.bootstrap = { organization: ORGANIZATION, templatesDir: TEMPLATES };
-    const result = await bootstrapAccount({ account_id: MEMBER, name: 'foo' }, context);
-    expect(result).toEqual({ outcome: 'in-progress', stacks: { [MEMBER]: 'in-progress' } });
+    const result = await bootstrapAccounts({ accounts: [{ account_id: MEMBER, name: 'foo' }] }, context);
+    expect(result).toEqual({ accounts: { [MEMBER]: 'in-progress' }, stacks: { [MEMBER]: 'in-progress' } });
     // Not the CICD stack's turn yet, and no tag saying the account can be reached.
     expect(m.cfn.commandCalls(CreateChangeSetCommand)).toHaveLength(0);
     expect(m.organizations.commandCalls(TagResourceCommand)).toHaveLength(0);
@@ -45,7 +45,7 @@ describe('BOOTSTRAP_ACCOUNT', () => {
 
   it('without the member bootstrap in its configuration (a stack from an older bootstrap), says so and does nothing', async () => {
     const context = handlerContext({ accountId: MANAGEMENT, roles: ['management'] });
-    await expect(bootstrapAccount({ account_id: MEMBER, name: 'foo' }, context)).rejects.toMatchObject({ code: 'unsupported', message: expect.stringMatching(/administrator runs bootstrap/) });
+    await expect(bootstrapAccounts({ accounts: [{ account_id: MEMBER, name: 'foo' }] }, context)).rejects.toMatchObject({ code: 'unsupported', message: expect.stringMatching(/administrator runs bootstrap/) });
     expect(m.organizations.calls()).toHaveLength(0);
   });
 });

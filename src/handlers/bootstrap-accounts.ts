@@ -1,0 +1,56 @@
+/**
+ * BOOTSTRAP_ACCOUNTS, in the management account: new managed member accounts get
+ * orgvend's stack, then the CICD account's stack the forward rules to them, then the
+ * BOOTSTRAP_TAG that tells sync-accounts requests can reach them. The same code as the
+ * administrator's bootstrap, for those two stacks only. The template is rendered here from
+ * what the administrator's bootstrap gave this handler (config.bootstrap), never taken from
+ * the request, which names accounts and nothing else: CI cannot use this to deploy
+ * anything of its own through the role Organizations made in the account.
+ */
+import { DescribeAccountCommand } from '@aws-sdk/client-organizations';
+import { applyBootstrap, planBootstrap, type BootstrapEnv } from '../bootstrap/bootstrap.js';
+import { coreAccounts } from '../bootstrap/topology.js';
+import { isManaged } from '../plan/match.js';
+import type { PayloadOf, ResultOf } from '../protocol/requests.js';
+import { HandlerError, type Handler } from './context.js';
+import { tagsOf } from './organization-tree.js';
+import { refuseManagementAccount } from './organization-units.js';
+
+export const bootstrapAccounts: Handler<PayloadOf<'BOOTSTRAP_ACCOUNTS'>, ResultOf<'BOOTSTRAP_ACCOUNTS'>> = async ({ accounts }, context) => {
+  const setup = context.config.bootstrap;
+  if (!setup) throw new HandlerError('unsupported', 'this handler was not given the member bootstrap (an older bootstrap deployed it): an administrator runs bootstrap');
+  const org = setup.organization;
+  const core = new Set(coreAccounts(org).map((a) => a.id));
+  const organizations = await context.clients.client('organizations');
+  // Every account is checked before anything is done for any.
+  for (const { account_id: id, name } of accounts) {
+    refuseManagementAccount(context, id);
+    if (core.has(id)) throw new HandlerError('rejected', `account ${id} (${name}) is one of orgvend's core accounts (CICD, audit, delegated administrator): only the administrator's bootstrap deploys its stack`);
+    const { Account: account } = await organizations.send(new DescribeAccountCommand({ AccountId: id }));
+    const state = account?.State ?? account?.Status;
+    if (state !== 'ACTIVE') throw new HandlerError('rejected', `account ${id} (${name}) is ${state ?? 'unknown'}, not ACTIVE: only an active account is bootstrapped`);
+    if (!isManaged({ tags: await tagsOf(organizations, id) })) throw new HandlerError('rejected', `account ${id} (${name}) is not tagged as managed by orgvend: it gets no stack`);
+  }
+
+  const env: BootstrapEnv = {
+    organization: org,
+    templatesDir: setup.templatesDir,
+    clientsFor: async (account) => (account === context.config.accountId ? context.clients : context.clients.inAccount(account)),
+    // Time left to reply: a deployment still running then is reported, and asked about again.
+    deadline: context.deadline - 10_000,
+  };
+  if (setup.lambda) env.lambda = setup.lambda;
+  const ids = accounts.map((a) => a.account_id);
+  const planned = await planBootstrap(env, new Set([...ids, org.cicd_account_id]));
+  const todo = (id: string) => planned.pending.includes(id) || id in planned.tags;
+  const outcomes = (outcome: (id: string) => ResultOf<'BOOTSTRAP_ACCOUNTS'>['accounts'][string]) => Object.fromEntries(ids.map((id) => [id, todo(id) ? outcome(id) : 'already-bootstrapped']));
+  if (context.dryrun) return { accounts: outcomes(() => 'would-bootstrap'), stacks: Object.fromEntries(planned.pending.map((a) => [a, 'would-deploy'])) };
+  if (!planned.pending.length && !Object.keys(planned.tags).length) return { accounts: outcomes(() => 'already-bootstrapped'), stacks: {} };
+  const stacks = await applyBootstrap(env, planned);
+  // Tagged: its stack and the CICD account's forward rule are in place (applyBootstrap tags nothing else).
+  const done = (id: string) => !planned.pending.includes(id) || ['created', 'updated', 'unchanged'].includes(stacks[id] ?? '');
+  const cicdDone = done(org.cicd_account_id);
+  const result = { accounts: outcomes((id) => (done(id) && cicdDone ? 'bootstrapped' : 'in-progress')), stacks };
+  for (const account of planned.accounts) if (ids.includes(account.id) && result.accounts[account.id] === 'bootstrapped') setup.onBootstrapped?.(account);
+  return result;
+};
