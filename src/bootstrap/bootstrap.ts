@@ -85,7 +85,7 @@ async function managedMembers(env: BootstrapEnv): Promise<{ members: Map<string,
 }
 
 /**
- * `only`: plan these accounts' stacks alone (BOOTSTRAP_ACCOUNTS: the new account and the CICD
+ * `only`: plan these accounts' stacks alone (BOOTSTRAP_ACCOUNTS: the new accounts and the CICD
  * account's forward rules), leaving the delegated administrator to the administrator's bootstrap.
  */
 export async function planBootstrap(env: BootstrapEnv, only?: ReadonlySet<string>): Promise<BootstrapPlan> {

@@ -24,6 +24,10 @@ export function stepsFor(plan: Plan, org: Organization): ChangeStep[] {
     const step = bootstraps.get((change.before as Before | null)?.account_id ?? '');
     return step ? [step] : [];
   };
+  // The handler bootstraps only an account tagged as managed, so an account matched by email
+  // is tagged first; and the bootstraps go in one request, so all of them wait for all such tags.
+  const bootstrapped = new Set(plan.changes.filter((c) => c.type === 'account.bootstrap').map((c) => c.target));
+  const tagSteps = plan.changes.filter((c) => c.type === 'account.tag' && bootstrapped.has(c.target)).map(changeStepId);
   return plan.changes.map((change) => {
     const after = (change.after ?? {}) as After;
     const dependsOn =
@@ -35,7 +39,9 @@ export function stepsFor(plan: Plan, org: Organization): ChangeStep[] {
             ? ouStep(org.morgue_ou)
             : change.type === 'parameters.put' || change.type === 'stack.deploy'
               ? bootstrapStep(change)
-              : [];
+              : change.type === 'account.bootstrap'
+                ? tagSteps
+                : [];
     return { id: changeStepId(change), kind: change.type, dependsOn, data: change };
   });
 }

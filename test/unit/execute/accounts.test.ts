@@ -78,6 +78,9 @@ describe('carrying out a sync-accounts plan', () => {
     const other = { ...parameters, target: 'ecr', before: { account_id: '500000000009', parameters: {} } };
     const changes = [foo, parameters, deploy, dns, other];
     expect(stepsFor({ ...plan, changes }, org).map((s) => s.dependsOn)).toEqual([[], ['account.bootstrap foo'], ['account.bootstrap foo'], [], []]);
+    // An account matched by email gets its managed-by tags first (the handler bootstraps only a managed account); the one request waits for it.
+    const tag = { type: 'account.tag' as const, target: 'dns', reason: 'tags-changed', before: { account_id: '500000000002', tags: {} }, after: { tags: { 'managed-by': 'orgvend' } } };
+    expect(stepsFor({ ...plan, changes: [tag, foo, dns] }, org).map((s) => s.dependsOn)).toEqual([[], ['account.tag dns'], ['account.tag dns']]);
 
     let answers = 0;
     const transport = scripted((type) => {
