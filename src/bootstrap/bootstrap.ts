@@ -137,6 +137,15 @@ export async function planBootstrap(env: BootstrapEnv, only?: ReadonlySet<string
   return planned;
 }
 
+/**
+ * After applyBootstrap gave `results`: `account`'s stack is in place (deployed now or
+ * before), and so is the CICD account's, which forwards requests to it.
+ */
+export function reachable(planned: Pick<BootstrapPlan, 'pending'>, results: Record<string, string>, account: string, cicd: string): boolean {
+  const inPlace = (id: string) => !planned.pending.includes(id) || ['created', 'updated', 'unchanged'].includes(results[id] ?? '');
+  return inPlace(account) && inPlace(cicd);
+}
+
 /** Results keyed by account id, and by service principal for the delegated administrator. */
 export async function applyBootstrap(env: BootstrapEnv, planned: BootstrapPlan): Promise<Record<string, string>> {
   const results: Record<string, string> = {};
@@ -166,9 +175,8 @@ export async function applyBootstrap(env: BootstrapEnv, planned: BootstrapPlan):
   // Only once its stack and the CICD account's forward rule are in place: the tag tells
   // sync-accounts that requests can reach the account.
   const organizations = await managementOrganizations(env);
-  const deployed = (account: string) => !planned.pending.includes(account) || ['created', 'updated', 'unchanged'].includes(results[account] ?? '');
   for (const [account, tag] of Object.entries(planned.tags)) {
-    if (!deployed(account) || !deployed(cicd)) continue;
+    if (!reachable(planned, results, account, cicd)) continue;
     await organizations.send(new TagResourceCommand({ ResourceId: account, Tags: [{ Key: BOOTSTRAP_TAG, Value: tag }] }));
   }
   if (failures.length) throw new Error(`${NAMES.stack} could not be deployed in ${failures.join('; ')}`);

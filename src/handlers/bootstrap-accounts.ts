@@ -8,7 +8,7 @@
  * anything of its own through the role Organizations made in the account.
  */
 import { DescribeAccountCommand } from '@aws-sdk/client-organizations';
-import { applyBootstrap, planBootstrap, type BootstrapEnv } from '../bootstrap/bootstrap.js';
+import { applyBootstrap, planBootstrap, reachable, type BootstrapEnv } from '../bootstrap/bootstrap.js';
 import { coreAccounts } from '../bootstrap/topology.js';
 import { isManaged } from '../plan/match.js';
 import type { PayloadOf, ResultOf } from '../protocol/requests.js';
@@ -47,10 +47,8 @@ export const bootstrapAccounts: Handler<PayloadOf<'BOOTSTRAP_ACCOUNTS'>, ResultO
   if (context.dryrun) return { accounts: outcomes(() => 'would-bootstrap'), stacks: Object.fromEntries(planned.pending.map((a) => [a, 'would-deploy'])) };
   if (!planned.pending.length && !Object.keys(planned.tags).length) return { accounts: outcomes(() => 'already-bootstrapped'), stacks: {} };
   const stacks = await applyBootstrap(env, planned);
-  // Tagged: its stack and the CICD account's forward rule are in place (applyBootstrap tags nothing else).
-  const done = (id: string) => !planned.pending.includes(id) || ['created', 'updated', 'unchanged'].includes(stacks[id] ?? '');
-  const cicdDone = done(org.cicd_account_id);
-  const result = { accounts: outcomes((id) => (done(id) && cicdDone ? 'bootstrapped' : 'in-progress')), stacks };
+  // As applyBootstrap tagged them: the account's stack and the CICD account's forward rule are in place.
+  const result = { accounts: outcomes((id) => (reachable(planned, stacks, id, org.cicd_account_id) ? 'bootstrapped' : 'in-progress')), stacks };
   for (const account of planned.accounts) if (ids.includes(account.id) && result.accounts[account.id] === 'bootstrapped') setup.onBootstrapped?.(account);
   return result;
 };
