@@ -20,6 +20,7 @@ export const BootstrapOrganization = Organization.pick({
   event_bus: true,
   event_source: true,
   reply_queue: true,
+  bootstrap_new_accounts: true,
 });
 export type BootstrapOrganization = z.infer<typeof BootstrapOrganization>;
 
@@ -85,7 +86,8 @@ export function memberAccount(id: string, roles: AccountRole[] = ['member']): Bo
 }
 
 export function served(account: BootstrapAccount, org: BootstrapOrganization): { byType: RequestType[]; byTarget: RequestType[]; permissions: ReturnType<typeof permissionsFor> } {
-  const types = servedTypes(account.roles, org.delegated_admin_account_id !== undefined);
+  // Without bootstrap_new_accounts the management handler is not given BOOTSTRAP_ACCOUNTS' permissions (sts:AssumeRole).
+  const types = servedTypes(account.roles, org.delegated_admin_account_id !== undefined).filter((t) => t !== 'BOOTSTRAP_ACCOUNTS' || org.bootstrap_new_accounts);
   return {
     byType: types.filter((t) => REQUESTS[t].route !== 'target'),
     byTarget: types.filter((t) => REQUESTS[t].route === 'target'),

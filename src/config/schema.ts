@@ -190,6 +190,10 @@ export const Organization = z.strictObject({
   dns_account: Slug.optional().describe('DSL name of the account holding the DNS zones'),
   logs_account: Slug.optional().describe('DSL name of the account holding the log buckets'),
   identity_account: Slug.optional().describe('DSL name of the account users sign in to'),
+  bootstrap_new_accounts: z
+    .boolean({ error: 'true or false' })
+    .default(true)
+    .describe("sync-accounts has the management handler give new managed accounts orgvend's stack (it may then assume OrganizationAccountAccessRole); false: an administrator runs bootstrap after accounts are created"),
   artifact_buckets: z.partialRecord(Region, z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'an S3 bucket name' }))
     .default({})
     .describe('artifact bucket per region for rendered templates'),

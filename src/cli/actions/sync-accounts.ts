@@ -27,7 +27,7 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
   try {
     const { desired } = runtime;
     type State = { live: Live; deployments: { deployments: Deployment[]; notes: string[] } };
-    // With --direct no handler Lambda is involved, so new accounts wait for the administrator's bootstrap.
+    // With --direct no handler Lambda is involved, so new accounts wait for the administrator's bootstrap (as when it is turned off).
     // The templates depend on accounts.yml and the ids of the accounts that exist: rendered
     // again only when those ids change (an account this run created), not on every read.
     let rendered: { ids: string; deployments: State['deployments'] } | undefined;
@@ -47,7 +47,7 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
         const parametersOf = only ? new Set(ids.has(only) ? [ids.get(only)!] : []) : undefined;
         return { live: await withAccountState(transport, tree, stacksToRead(deployments.deployments), parametersOf), deployments };
       },
-      plan: ({ live, deployments }) => planAccounts(desired, live, { now: new Date(), only, action: options.action, deployments, bootstrap: !options.direct }),
+      plan: ({ live, deployments }) => planAccounts(desired, live, { now: new Date(), only, action: options.action, deployments, bootstrap: !options.direct && desired.organization.bootstrap_new_accounts }),
       violations: (plan) => limitViolations(plan, desired.organization.limits),
       execute: (plan, transport, progress) => executeAccountPlan(plan, desired.organization, transport, progress),
       // Once accounts exist, what names them (their bootstrap, parameters, the stacks rendered with their ids) is planned again.

@@ -143,12 +143,22 @@ describe('the bootstrap template', () => {
     for (const account of [cicd!, audit!, memberAccount('555555555555'), delegatedAdmin]) expect(assume(render(account, account === delegatedAdmin ? delegatedOrg : org))).toEqual([]);
   });
 
+  it('gives the management handler neither AssumeRole nor the member bootstrap when bootstrap_new_accounts is false', () => {
+    const off = organization(dslText([[['organization', 'bootstrap_new_accounts'], false]], exampleText()));
+    const text = render(coreAccounts(off)[0]!, off);
+    expect(handlerActions(text)).not.toContain('sts:AssumeRole');
+    expect((resources(text).HandlerFunction!.Properties.Environment as { Variables: Record<string, string> }).Variables.ORGVEND_BOOTSTRAP).toBeUndefined();
+    // What only BOOTSTRAP_ACCOUNTS needs goes; everything else the management handler serves stays.
+    const onlyForBootstraps = ['sts:AssumeRole', 'organizations:ListAccounts'];
+    expect(handlerActions(text)).toEqual(handlerActions(render(management!)).filter((a) => !onlyForBootstraps.includes(a)));
+  });
+
   it('gives the management handler what it bootstraps new members from, and no other handler', () => {
     const environment = (text: string) => (resources(text).HandlerFunction!.Properties.Environment as { Variables: Record<string, string> }).Variables;
     const given = JSON.parse(environment(render(management!)).ORGVEND_BOOTSTRAP!) as { organization: Record<string, unknown>; lambda: unknown };
     expect(given.lambda).toEqual(lambda);
     // The topology alone: not the SCP attachments, limits or account patterns of the organization section.
-    expect(Object.keys(given.organization).sort()).toEqual(['audit_account_id', 'cicd_account_id', 'dns_account', 'event_bus', 'event_source', 'home_region', 'management_account_id', 'reply_queue']);
+    expect(Object.keys(given.organization).sort()).toEqual(['audit_account_id', 'bootstrap_new_accounts', 'cicd_account_id', 'dns_account', 'event_bus', 'event_source', 'home_region', 'management_account_id', 'reply_queue']);
     expect(given.organization.cicd_account_id).toBe(org.cicd_account_id);
     for (const account of [cicd!, audit!, memberAccount('555555555555')]) expect(environment(render(account)).ORGVEND_BOOTSTRAP).toBeUndefined();
   });

@@ -13,7 +13,7 @@ import { bootstrapAccounts } from '../../../src/handlers/bootstrap-accounts.js';
 import { handlerContext } from '../../helpers/handler-context.js';
 
 const [MANAGEMENT, CICD, AUDIT, MEMBER] = ['111111111111', '222222222222', '333333333333', '444455556666'];
-const ORGANIZATION = { management_account_id: MANAGEMENT, cicd_account_id: CICD, audit_account_id: AUDIT, home_region: 'us-east-1' as const, event_bus: 'orgvend-infra', event_source: 'app.infra', reply_queue: 'orgvend-replies' };
+const ORGANIZATION = { management_account_id: MANAGEMENT, cicd_account_id: CICD, audit_account_id: AUDIT, home_region: 'us-east-1' as const, event_bus: 'orgvend-infra', event_source: 'app.infra', reply_queue: 'orgvend-replies', bootstrap_new_accounts: true };
 const TEMPLATES = new URL('../../../templates', import.meta.url).pathname;
 
 const mocks = () => ({ cfn: mockClient(CloudFormationClient), organizations: mockClient(OrganizationsClient), sts: mockClient(STSClient) });
