@@ -128,9 +128,14 @@ export class ClientFactory {
     return client;
   }
 
+  /** The role assumed to act in `account`. */
+  roleArnIn(account: string): string {
+    return `arn:aws:iam::${account}:role/${this.options.roleName ?? NAMES.memberAccessRole}`;
+  }
+
   /** Credentials for `account`: a role assumed with the caller's credentials, refreshed before they expire. */
   private assumedCredentials(account: string) {
-    const roleArn = `arn:aws:iam::${account}:role/${this.options.roleName ?? NAMES.memberAccessRole}`;
+    const roleArn = this.roleArnIn(account);
     return async () => {
       const [{ AssumeRoleCommand }, sts] = await Promise.all([import('@aws-sdk/client-sts'), this.client('sts')]);
       const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'orgvend' }));
@@ -158,5 +163,10 @@ export class AccountClients {
   /** Clients signed as another account, through the role into it (NAMES.memberAccessRole in AWS). */
   inAccount(account: string): AccountClients {
     return this.factory.forAccount(account);
+  }
+
+  /** The role `inAccount(account)` assumes. */
+  roleArnIn(account: string): string {
+    return this.factory.roleArnIn(account);
   }
 }

@@ -8,11 +8,12 @@
  * anything of its own through the role Organizations made in the account.
  */
 import { DescribeAccountCommand } from '@aws-sdk/client-organizations';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { applyBootstrap, planBootstrap, reachable, type BootstrapEnv } from '../bootstrap/bootstrap.js';
 import { coreAccounts } from '../bootstrap/topology.js';
 import { isManaged } from '../plan/match.js';
 import type { PayloadOf, ResultOf } from '../protocol/requests.js';
-import { HandlerError, type Handler } from './context.js';
+import { HandlerError, type Handler, type HandlerContext } from './context.js';
 import { tagsOf } from './organization-tree.js';
 import { refuseManagementAccount } from './organization-units.js';
 
@@ -31,6 +32,10 @@ export const bootstrapAccounts: Handler<PayloadOf<'BOOTSTRAP_ACCOUNTS'>, ResultO
     if (state !== 'ACTIVE') throw new HandlerError('rejected', `account ${id} (${name}) is ${state ?? 'unknown'}, not ACTIVE: only an active account is bootstrapped`);
     if (!isManaged({ tags: await tagsOf(organizations, id) })) throw new HandlerError('rejected', `account ${id} (${name}) is not tagged as managed by orgvend: it gets no stack`);
   }
+
+  // A new account's role is assumable a little after the account exists (IAM is eventually consistent).
+  const waiting = await rolesNotReady(context, accounts.map((a) => a.account_id));
+  if (waiting.length) return { accounts: Object.fromEntries(accounts.map((a) => [a.account_id, 'in-progress'])), stacks: Object.fromEntries(waiting.map((id) => [id, 'role-not-assumable-yet'])) };
 
   const env: BootstrapEnv = {
     organization: org,
@@ -52,3 +57,33 @@ export const bootstrapAccounts: Handler<PayloadOf<'BOOTSTRAP_ACCOUNTS'>, ResultO
   for (const account of planned.accounts) if (ids.includes(account.id) && result.accounts[account.id] === 'bootstrapped') setup.onBootstrapped?.(account);
   return result;
 };
+
+/** How long to wait for a new account's role to become assumable, and between tries. */
+const ROLE_WAIT_MS = 120_000;
+const ROLE_RETRY_MS = 10_000;
+
+/**
+ * The accounts whose role into them (OrganizationAccountAccessRole) still refuses to be
+ * assumed after up to ROLE_WAIT_MS (or what the deadline leaves): AWS makes it assumable
+ * a little after CreateAccount says SUCCEEDED. Asked directly, not through the clients'
+ * cached credentials, so a refusal now does not stick to them.
+ */
+async function rolesNotReady(context: HandlerContext, accounts: readonly string[]): Promise<string[]> {
+  if (context.dryrun) return [];
+  const sts = await context.clients.client('sts');
+  const until = Math.min(context.now().getTime() + ROLE_WAIT_MS, context.deadline - 60_000);
+  let waiting = [...accounts];
+  for (;;) {
+    const refused = await Promise.all(
+      waiting.map((id) =>
+        sts.send(new AssumeRoleCommand({ RoleArn: context.clients.roleArnIn(id), RoleSessionName: 'orgvend-bootstrap-check', DurationSeconds: 900 })).then(
+          () => undefined,
+          (error: Error) => (error.name === 'AccessDenied' ? id : Promise.reject(error)),
+        ),
+      ),
+    );
+    waiting = refused.filter((id): id is string => id !== undefined);
+    if (!waiting.length || context.now().getTime() + ROLE_RETRY_MS > until) return waiting;
+    await new Promise((resolve) => setTimeout(resolve, ROLE_RETRY_MS));
+  }
+}
