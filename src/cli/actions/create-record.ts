@@ -59,7 +59,7 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
           if (!id) throw new UsageError(`${name} is not in the organization yet: run sync-accounts first`);
         }
         if (!live.accounts.some((a) => a.id === dnsId && carriesStack(a))) {
-          throw new UsageError(`the DNS account ${dnsAccount} (${dnsId}) does not carry orgvend's stack yet: an administrator runs bootstrap, then sync-accounts gives it the allow list`);
+          throw new UsageError(`the DNS account ${dnsAccount} (${dnsId}) does not carry orgvend's stack yet: sync-accounts --execute gives it the stack and the allow list (with bootstrap_new_accounts: false, an administrator's bootstrap gives it the stack)`);
         }
         const found = await transport.request('GET_RECORD', { account_id: accountId!, account: entry.name, name: record.name, type: record.type }, { targetAccount: dnsId! });
         return { accountId: accountId!, dnsId: dnsId!, found };
