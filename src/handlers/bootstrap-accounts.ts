@@ -19,7 +19,7 @@ import { refuseManagementAccount } from './organization-units.js';
 
 export const bootstrapAccounts: Handler<PayloadOf<'BOOTSTRAP_ACCOUNTS'>, ResultOf<'BOOTSTRAP_ACCOUNTS'>> = async ({ accounts }, context) => {
   const setup = context.config.bootstrap;
-  if (!setup) throw new HandlerError('unsupported', 'this handler was not given the member bootstrap (an older bootstrap deployed it): an administrator runs bootstrap');
+  if (!setup) throw new HandlerError('unsupported', 'this handler was not given the member bootstrap (organization.bootstrap_new_accounts is false, or an older bootstrap deployed it): an administrator runs bootstrap');
   const org = setup.organization;
   const core = new Set(coreAccounts(org).map((a) => a.id));
   const organizations = await context.clients.client('organizations');
