@@ -14,6 +14,7 @@ import {
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
   GetTemplateCommand,
+  paginateListStacks,
   waitUntilChangeSetCreateComplete,
   waitUntilStackCreateComplete,
   waitUntilStackDeleteComplete,
@@ -142,4 +143,37 @@ export async function deployStack(client: CloudFormationClient, stackName: strin
     throw new Error(`${stackName} is ${now.status ?? 'gone'}${reason ? `: ${reason}` : ''} (${(error as Error).message.split('\n')[0]})`);
   }
   return { outcome: create ? 'created' : 'updated', status: create ? 'CREATE_COMPLETE' : 'UPDATE_COMPLETE', changes };
+}
+
+/**
+ * Delete `stackName` (with `options.roleArn` as CloudFormation's service role): once, whatever
+ * the state it is found in. Gone already is success; a deletion still running at the
+ * deadline is reported in-progress, and asked again, waited for.
+ */
+export async function deleteStack(client: CloudFormationClient, stackName: string, options: Omit<DeployOptions, 'progress'> = {}): Promise<{ outcome: 'deleted' | 'already-deleted' | 'in-progress'; status: string | null }> {
+  const state = await waitSettled(client, stackName, await stackState(client, stackName), options.deadline);
+  if (!state.status) return { outcome: 'already-deleted', status: null };
+  if (!settled(state.status)) return { outcome: 'in-progress', status: state.status };
+  await client.send(new DeleteStackCommand({ StackName: stackName, ...(options.roleArn ? { RoleARN: options.roleArn } : {}) }));
+  try {
+    await waitUntilStackDeleteComplete({ client, maxWaitTime: secondsLeft(options.deadline) }, { StackName: stackName });
+  } catch (error) {
+    const now = await stackState(client, stackName);
+    if (!now.status) return { outcome: 'deleted', status: null };
+    if (!settled(now.status)) return { outcome: 'in-progress', status: now.status };
+    const reason = await failureReason(client, stackName);
+    throw new Error(`${stackName} is ${now.status}${reason ? `: ${reason}` : ''} (${(error as Error).message.split('\n')[0]})`);
+  }
+  return { outcome: 'deleted', status: null };
+}
+
+/** The names of the stacks there are (not deleted) that start with `prefix`. */
+export async function stacksNamed(client: CloudFormationClient, prefix: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const page of paginateListStacks({ client }, {})) {
+    for (const summary of page.StackSummaries ?? []) {
+      if (summary.StackName?.startsWith(prefix) && summary.StackStatus !== 'DELETE_COMPLETE') names.push(summary.StackName);
+    }
+  }
+  return [...new Set(names)].sort();
 }

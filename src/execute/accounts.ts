@@ -6,7 +6,6 @@
 import type { Organization } from '../config/schema.js';
 import { RequestError, TimeoutError } from '../errors.js';
 import type { Change, Plan } from '../plan/plan.js';
-import type { DeployedStack } from '../protocol/names.js';
 import { MAX_BOOTSTRAPS, type PayloadOf, type RequestType, type ResultOf } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
 import { changeStepId, runChanges, type ExecutionHooks, type Step, type StepResult } from './graph.js';
@@ -84,9 +83,11 @@ export function requestFor(change: Change, org: Organization): { [T in RequestTy
     case 'stack.deploy':
       return {
         type: 'DEPLOY_STACK',
-        payload: { name: change.target, stack: after.stack as DeployedStack, region: after.region as string, template: after.template as string },
+        payload: { name: change.target, stack: after.stack as string, region: after.region as string, template: after.template as string },
         targetAccount: accountId,
       };
+    case 'stack.delete':
+      return { type: 'DELETE_STACK', payload: { name: change.target, stack: after.stack as string, region: after.region as string }, targetAccount: accountId };
     default:
       throw new Error(`sync-accounts cannot carry out ${change.type}`);
   }
@@ -144,8 +145,8 @@ export async function executeAccountPlan(plan: Plan, org: Organization, transpor
 
 /** What is still deploying, when the reply says so (a stack's status, or the accounts whose bootstrap is); else undefined. */
 function stillDeploying(type: RequestType, result: unknown): string | undefined {
-  if (type === 'DEPLOY_STACK') {
-    const { outcome, status } = result as ResultOf<'DEPLOY_STACK'>;
+  if (type === 'DEPLOY_STACK' || type === 'DELETE_STACK') {
+    const { outcome, status } = result as ResultOf<'DEPLOY_STACK' | 'DELETE_STACK'>;
     return outcome === 'in-progress' ? (status ?? 'in progress') : undefined;
   }
   if (type === 'BOOTSTRAP_ACCOUNTS') {

@@ -11,7 +11,7 @@ import { createOu } from './organization-units.js';
 import { getParameters, putParameters } from './parameters.js';
 import { ping } from './ping.js';
 import { createRecord, getRecord } from './dns.js';
-import { deployStackHandler, getStacks } from './stacks.js';
+import { deleteStackHandler, deployStackHandler, getStacks } from './stacks.js';
 import { attachPolicy, deletePolicy, detachPolicy, enablePolicyType, listPolicies, putPolicy } from './policies.js';
 
 export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> } = {
@@ -41,6 +41,7 @@ export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> 
   PUT_PARAMETERS: putParameters,
   GET_STACKS: getStacks,
   DEPLOY_STACK: deployStackHandler,
+  DELETE_STACK: deleteStackHandler,
   GET_RECORD: getRecord,
   CREATE_RECORD: createRecord,
 };

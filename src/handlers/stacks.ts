@@ -1,21 +1,40 @@
 /**
- * GET_STACKS and DEPLOY_STACK: the stacks orgvend renders from templates/, in the account
- * the request is addressed to. Deployed through a change set with NAMES.deployerRole as
+ * GET_STACKS, DEPLOY_STACK and DELETE_STACK: the stacks orgvend renders from templates/, in
+ * the account the request is addressed to. Deployed through a change set with NAMES.deployerRole as
  * CloudFormation's service role, so the handler itself can create nothing but change sets.
  */
-import { deployStack, stackState } from '../bootstrap/stack.js';
-import { NAMES } from '../protocol/names.js';
+import pLimit from 'p-limit';
+import { deleteStack, deployStack, stackState, stacksNamed } from '../bootstrap/stack.js';
+import { NAMES, mappingStackPrefix } from '../protocol/names.js';
 import type { PayloadOf, ResultOf } from '../protocol/requests.js';
 import type { Handler } from './context.js';
 
-export const getStacks: Handler<PayloadOf<'GET_STACKS'>, ResultOf<'GET_STACKS'>> = async ({ stacks }, { clients }) => ({
-  stacks: await Promise.all(
-    stacks.map(async ({ stack, region }) => {
-      const state = await stackState(await clients.client('cloudformation', region), stack);
-      return { stack, region, status: state.status ?? null, template: state.template ?? null };
-    }),
-  ),
-});
+/** Stacks read at once: CloudFormation throttles the rest. */
+const READS_IN_FLIGHT = 8;
+
+export const getStacks: Handler<PayloadOf<'GET_STACKS'>, ResultOf<'GET_STACKS'>> = async ({ stacks, mappings }, { clients }) => {
+  const listed = mappings ? (await stacksNamed(await clients.client('cloudformation', mappings.region), mappingStackPrefix)).map((stack) => ({ stack, region: mappings.region })) : [];
+  const wanted = new Map([...stacks, ...listed].map((s) => [`${s.region}/${s.stack}`, s]));
+  const limit = pLimit(READS_IN_FLIGHT);
+  return {
+    stacks: await Promise.all(
+      [...wanted.values()].map(({ stack, region }) =>
+        limit(async () => {
+          const state = await stackState(await clients.client('cloudformation', region), stack);
+          return { stack, region, status: state.status ?? null, template: state.template ?? null };
+        }),
+      ),
+    ),
+  };
+};
+
+export const deleteStackHandler: Handler<PayloadOf<'DELETE_STACK'>, ResultOf<'DELETE_STACK'>> = async (payload, { clients, config, dryrun, deadline }) => {
+  const cfn = await clients.client('cloudformation', payload.region);
+  if (dryrun) return { outcome: 'would-delete', status: (await stackState(cfn, payload.stack)).status ?? null };
+  return deleteStack(cfn, payload.stack, { roleArn: deployerRoleArn(config.accountId), deadline: deadline - 10_000 });
+};
+
+const deployerRoleArn = (account: string) => `arn:aws:iam::${account}:role/${NAMES.deployerRole}`;
 
 export const deployStackHandler: Handler<PayloadOf<'DEPLOY_STACK'>, ResultOf<'DEPLOY_STACK'>> = async (payload, { clients, config, dryrun, deadline }) => {
   const cfn = await clients.client('cloudformation', payload.region);
@@ -25,7 +44,7 @@ export const deployStackHandler: Handler<PayloadOf<'DEPLOY_STACK'>, ResultOf<'DE
     return { outcome: 'would-deploy', status: state.status ?? null, changes: [] };
   }
   return deployStack(cfn, payload.stack, payload.template, {
-    roleArn: `arn:aws:iam::${config.accountId}:role/${NAMES.deployerRole}`,
+    roleArn: deployerRoleArn(config.accountId),
     // Time left to reply: a deployment still running then is reported, and asked about again.
     deadline: deadline - 10_000,
   });

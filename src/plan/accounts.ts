@@ -11,8 +11,8 @@ import { isClosed, matchAccounts } from './match.js';
 import { desiredParameters, dnsAllowList, parameterChange } from './parameters.js';
 import { makePlan, type Change, type Plan } from './plan.js';
 import { coreAccounts } from '../bootstrap/topology.js';
-import { NAMES } from '../protocol/names.js';
-import { stackChange, type Deployment } from './stacks.js';
+import { NAMES, isMappingStack } from '../protocol/names.js';
+import { stackChange, stackDeletion, type Deployments } from './stacks.js';
 
 /** Tags orgvend puts on an account it retires; removed again if the entry comes back. */
 const RETIRED_TAGS = { lifecycle: 'orgvend:lifecycle', on: 'orgvend:retired-on' } as const;
@@ -28,7 +28,7 @@ export interface PlanOptions {
    */
   bootstrap?: boolean;
   /** The rendered templates' stacks, and what rendering noted (absent: no stacks planned). */
-  deployments?: { deployments: Deployment[]; notes: string[] };
+  deployments?: Deployments;
 }
 
 /** The changes that carry out what an account.create makes possible: planned again once it exists. */
@@ -185,6 +185,16 @@ function planStacks(live: Live, options: PlanOptions, bootstrapped: ReadonlySet<
     }
     const change = stackChange({ ...d, accountId: d.accountId }, live.stacks?.get(d.accountId)?.find((st) => st.stack === d.stack && st.region === d.region));
     if (change) changes.push(change);
+  }
+  // The IAM mapping stacks of accounts no longer rendered (gone from accounts.yml, or without access levels): deleted.
+  // Not when planning one account (create-account), which renders that account's alone.
+  const mappings = options.deployments.mappings;
+  if (mappings && !options.only) {
+    const rendered = new Set(options.deployments.deployments.map((d) => `${d.accountId}/${d.region}/${d.stack}`));
+    for (const st of live.stacks?.get(mappings.accountId) ?? []) {
+      if (!isMappingStack(st.stack) || !st.status || rendered.has(`${mappings.accountId}/${st.region}/${st.stack}`)) continue;
+      changes.push(stackDeletion({ account: mappings.account, accountId: mappings.accountId }, st));
+    }
   }
   const notes = [...options.deployments.notes];
   if (waiting.length) notes.push(`not deployed until the administrator's bootstrap has given the account orgvend's stack: ${waiting.join(', ')}`);

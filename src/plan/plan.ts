@@ -26,6 +26,7 @@ export const CHANGE_KINDS = {
   'region.disable': '-',
   'parameters.put': '~',
   'stack.deploy': '~',
+  'stack.delete': '-',
   'template.upload': '+',
   'record.upsert': '~',
   'delegated-admin.register': '+',

@@ -3,7 +3,7 @@
  * stacks there what the templates say. Pure.
  *
  * - `vpc/<account>.yml`: in that account, in its region;
- * - `identity-iam-mapping.yml`: in organization.identity_account, in the home region (IAM is global);
+ * - `identity-iam-mapping/<account>.yml`: in organization.identity_account, in the home region (IAM is global), as the stack orgvend-identity-iam-mapping-<account>;
  * - `log-buckets.yml`: in organization.logs_account, in its global_region (where CloudFront and WAF log);
  * - `ecr-repositories.yml`: in the CICD account, which builds and pushes the images, in the home region.
  */
@@ -11,7 +11,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { TemplateAccount, TemplateContext } from '../render/context.js';
 import { parseTemplate } from '../render/lint.js';
 import type { RenderedTemplate } from '../render/render.js';
-import { DEPLOYED_STACKS, type DeployedStack } from '../protocol/names.js';
+import { DEPLOYED_STACKS, isMappingStack, mappingStack, type DeployedStack } from '../protocol/names.js';
 import { MAX_TEMPLATE_BODY, type ResultOf } from '../protocol/requests.js';
 import { sha256Hex } from './digest.js';
 import type { Change } from './plan.js';
@@ -33,7 +33,7 @@ export type LiveStack = ResultOf<'GET_STACKS'>['stacks'][number];
 
 const stemOf = (output: string) => output.split(/[./]/)[0]!;
 
-function targetOf(stem: string, t: RenderedTemplate, context: TemplateContext, byName: ReadonlyMap<string, TemplateAccount>): { account: Pick<TemplateAccount, 'name' | 'id'>; region: string } | undefined {
+function targetOf(stem: string, t: RenderedTemplate, context: TemplateContext, byName: ReadonlyMap<string, TemplateAccount>): { account: Pick<TemplateAccount, 'name' | 'id'>; region: string; stack?: string } | undefined {
   const org = context.organization;
   switch (stem) {
     case 'vpc': {
@@ -41,7 +41,7 @@ function targetOf(stem: string, t: RenderedTemplate, context: TemplateContext, b
       return { account, region: account.region };
     }
     case 'identity-iam-mapping':
-      return context.identity_account ? { account: context.identity_account, region: org.home_region } : undefined;
+      return context.identity_account ? { account: context.identity_account, region: org.home_region, stack: mappingStack(t.account!) } : undefined;
     case 'log-buckets':
       return context.logs_account ? { account: context.logs_account, region: context.logs_account.global_region } : undefined;
     case 'ecr-repositories':
@@ -51,8 +51,19 @@ function targetOf(stem: string, t: RenderedTemplate, context: TemplateContext, b
   }
 }
 
-/** `only` (create-account): the organization's stacks and that account's own, no other account's VPC. */
-export function deploymentsOf(templates: readonly RenderedTemplate[], context: TemplateContext, only?: string): { deployments: Deployment[]; notes: string[] } {
+/**
+ * Where the rendered templates go, and where the IAM mapping's stacks are (`mappings`: the
+ * identity account, once it exists, and the home region), so that those of accounts no
+ * longer rendered are found and deleted.
+ */
+export interface Deployments {
+  deployments: Deployment[];
+  notes: string[];
+  mappings?: { account: string; accountId: string; region: string };
+}
+
+/** `only` (create-account): the organization's stacks and that account's own, no other account's VPC or mapping. */
+export function deploymentsOf(templates: readonly RenderedTemplate[], context: TemplateContext, only?: string): Deployments {
   const deployments: Deployment[] = [];
   const notes = new Set<string>();
   const byName = new Map(context.accounts.map((a) => [a.name, a]));
@@ -69,16 +80,26 @@ export function deploymentsOf(templates: readonly RenderedTemplate[], context: T
       notes.add(`${t.output} is over ${MAX_TEMPLATE_BODY} bytes, CloudFormation's limit for a template sent with the request: not deployed (deploying from the artifact bucket is not supported yet)`);
       continue;
     }
-    deployments.push({ stack, account: target.account.name, accountId: target.account.id, region: target.region, source: t.source, template: t.text, sha256: t.sha256 });
+    deployments.push({ stack: target.stack ?? stack, account: target.account.name, accountId: target.account.id, region: target.region, source: t.source, template: t.text, sha256: t.sha256 });
   }
-  return { deployments, notes: [...notes] };
+  const identity = context.identity_account;
+  const mappings = identity?.id ? { account: identity.name, accountId: identity.id, region: context.organization.home_region } : undefined;
+  return { deployments, notes: [...notes], ...(mappings ? { mappings } : {}) };
 }
 
-/** The stacks to read in each account: account id → the deployments' stacks there. */
-export function stacksToRead(deployments: readonly Deployment[]): Map<string, { stack: DeployedStack; region: string }[]> {
-  const byAccount = new Map<string, { stack: DeployedStack; region: string }[]>();
+/** What to read in one account: stacks by name, and with `mappings`, every IAM mapping stack in that region. */
+export interface StackReads {
+  stacks: { stack: DeployedStack; region: string }[];
+  mappings?: { region: string };
+}
+
+/** The stacks to read in each account: account id → the deployments' stacks there (the IAM mapping's, by listing them). */
+export function stacksToRead({ deployments, mappings }: Pick<Deployments, 'deployments' | 'mappings'>): Map<string, StackReads> {
+  const byAccount = new Map<string, StackReads>();
+  const of = (id: string) => byAccount.get(id) ?? byAccount.set(id, { stacks: [] }).get(id)!;
+  if (mappings) of(mappings.accountId).mappings = { region: mappings.region };
   for (const d of deployments) {
-    if (d.accountId) byAccount.set(d.accountId, [...(byAccount.get(d.accountId) ?? []), { stack: d.stack, region: d.region }]);
+    if (d.accountId && !isMappingStack(d.stack)) of(d.accountId).stacks.push({ stack: d.stack, region: d.region });
   }
   return byAccount;
 }
@@ -161,3 +182,13 @@ export function stackChange(d: Deployment & { accountId: string }, live: LiveSta
   };
 }
 
+/** The stack.delete change that removes `live`, a stack no longer rendered, from the account. */
+export function stackDeletion(where: { account: string; accountId: string }, live: LiveStack): Change {
+  return {
+    type: 'stack.delete',
+    target: `${where.account}/${live.stack}`,
+    reason: 'no-longer-rendered',
+    before: { account_id: where.accountId, status: live.status, ...(live.template ? { template_sha256: sha256Hex(live.template).slice(0, 12) } : {}) },
+    after: { stack: live.stack, region: live.region, resources: live.template ? resourceDiff(live.template, 'Resources: {}\n') : [] },
+  };
+}

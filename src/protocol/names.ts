@@ -27,6 +27,7 @@ export const NAMES = {
 /**
  * The stacks DEPLOY_STACK deploys, by the template they come from (its file name up to the
  * first dot). The handler deploys no other stack, so a request cannot reach orgvend's own.
+ * The IAM mapping is one stack per account: this name, `-`, the account's DSL name.
  */
 export const DEPLOYED_STACKS = {
   vpc: 'orgvend-vpc',
@@ -34,6 +35,14 @@ export const DEPLOYED_STACKS = {
   'log-buckets': 'orgvend-log-buckets',
   'ecr-repositories': 'orgvend-ecr-repositories',
 } as const;
-export type DeployedStack = (typeof DEPLOYED_STACKS)[keyof typeof DEPLOYED_STACKS];
+/** The IAM mapping's stacks, one per account, in the identity account: this prefix and the account's DSL name. */
+export const mappingStackPrefix = `${DEPLOYED_STACKS['identity-iam-mapping']}-`;
+export const mappingStack = (account: string) => `${mappingStackPrefix}${account}`;
+/** A stack orgvend deploys from templates/: one of DEPLOYED_STACKS, or an account's IAM mapping. */
+export type DeployedStack = string;
+const FIXED = new Set<string>(Object.entries(DEPLOYED_STACKS).flatMap(([kind, name]) => (kind === 'identity-iam-mapping' ? [] : [name])));
+export const isDeployedStack = (name: string) => FIXED.has(name) || isMappingStack(name);
+const MAPPING_STACK = new RegExp(`^${mappingStackPrefix}[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`);
+export const isMappingStack = (name: string) => MAPPING_STACK.test(name);
 
 export const replyDlqName = (replyQueue: string) => `${replyQueue}-dlq`;

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { CONTACT_TYPES, DomainName, PolicyName } from '../config/schema.js';
 import { AccountIdString } from './envelope.js';
-import { DEPLOYED_STACKS, NAMES, type DeployedStack } from './names.js';
+import { DEPLOYED_STACKS, NAMES, isDeployedStack, isMappingStack, mappingStackPrefix } from './names.js';
 
 /**
  * Where the CICD bus sends a request: by detail-type to the management account or the
@@ -93,12 +93,15 @@ const PARAMETERS_PATH_ARN = ssmParameterArn(PARAMETER_PREFIX.slice(0, -1));
 const PARAMETERS_ARN = ssmParameterArn(`${PARAMETER_PREFIX}*`);
 const ParameterName = z.string().regex(/^\/orgvend\/account\/[A-Za-z0-9_.\-/]{1,900}$/, 'a parameter name under /orgvend/account/');
 
-const StackName = z.enum(Object.values(DEPLOYED_STACKS) as [DeployedStack, ...DeployedStack[]], { error: 'one of the stacks orgvend deploys' });
+const StackName = z.string().refine(isDeployedStack, 'one of the stacks orgvend deploys');
 const RegionString = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region name');
 const StackRef = z.strictObject({ stack: StackName, region: RegionString });
-/** Each deployed stack, in any region of the account; nothing else of CloudFormation's. */
+/** The stacks orgvend deploys (the IAM mapping's, one per account, by their prefix), in any region of the account; nothing else of CloudFormation's. */
+const DEPLOYED_STACK_NAMES = [...Object.values(DEPLOYED_STACKS).filter((name) => isDeployedStack(name)), `${mappingStackPrefix}*`];
 const stackPermissions = (actions: string[]): Permission[] =>
-  Object.values(DEPLOYED_STACKS).flatMap((stack) => actions.map((action) => ({ action, resource: `arn:\${AWS::Partition}:cloudformation:*:\${AWS::AccountId}:stack/${stack}/*` })));
+  DEPLOYED_STACK_NAMES.flatMap((stack) => actions.map((action) => ({ action, resource: `arn:\${AWS::Partition}:cloudformation:*:\${AWS::AccountId}:stack/${stack}/*` })));
+/** The most stacks one GET_STACKS reads by name. */
+export const MAX_STACKS_READ = 20;
 /** The largest TemplateBody CloudFormation takes. */
 export const MAX_TEMPLATE_BODY = 51_200;
 /** One change of a change set, as DescribeChangeSet gives it. */
@@ -449,13 +452,18 @@ export const REQUESTS = {
     payload: z.strictObject({ name: z.string(), parameters: z.record(ParameterName, z.string().min(1).max(4096)) }),
     result: z.object({ put: z.array(z.string()), deleted: z.array(z.string()), outcome: z.enum(['updated', 'unchanged', 'would-update']) }),
   }),
-  /** The status and template of orgvend's deployed stacks in the account (null when there is none). */
+  /**
+   * The status and template of orgvend's deployed stacks in the account (null when there is
+   * none): those named, and with `mappings`, every IAM mapping stack there is in that region.
+   */
   GET_STACKS: spec({
     route: 'target',
     mutating: false,
-    timeoutSeconds: 60,
-    permissions: stackPermissions(['cloudformation:DescribeStacks', 'cloudformation:GetTemplate']),
-    payload: z.strictObject({ stacks: z.array(StackRef).min(1).max(20) }),
+    timeoutSeconds: 300,
+    permissions: [...stackPermissions(['cloudformation:DescribeStacks', 'cloudformation:GetTemplate']), 'cloudformation:ListStacks'],
+    payload: z
+      .strictObject({ stacks: z.array(StackRef).max(MAX_STACKS_READ), mappings: z.strictObject({ region: RegionString }).optional() })
+      .refine((p) => p.stacks.length || p.mappings, 'stacks to read, or mappings'),
     result: z.object({ stacks: z.array(StackRef.extend({ status: z.string().nullable(), template: z.string().nullable() })) }),
   }),
   /**
@@ -487,6 +495,25 @@ export const REQUESTS = {
       status: z.string().nullable(),
       changes: z.array(ResourceChange),
     }),
+  }),
+  /**
+   * Deletes an account's IAM mapping stack (the account left accounts.yml, or has no access
+   * levels any more), with NAMES.deployerRole as CloudFormation's service role; a stack that
+   * is gone is success. No other stack: a VPC or a bucket is never deleted by a request.
+   */
+  DELETE_STACK: spec({
+    route: 'target',
+    mutating: true,
+    timeoutSeconds: 900,
+    permissions: [
+      ...['cloudformation:DeleteStack', 'cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'].map((action) => ({
+        action,
+        resource: `arn:\${AWS::Partition}:cloudformation:*:\${AWS::AccountId}:stack/${mappingStackPrefix}*/*`,
+      })),
+      { action: 'iam:PassRole', resource: `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${NAMES.deployerRole}` },
+    ],
+    payload: z.strictObject({ name: z.string(), stack: z.string().refine(isMappingStack, 'an IAM mapping stack'), region: RegionString }),
+    result: z.object({ outcome: z.enum(['deleted', 'already-deleted', 'in-progress', 'would-delete']), status: z.string().nullable() }),
   }),
   /**
    * The record as the DNS account's zones hold it, refused (as CREATE_RECORD would be) when

@@ -80,7 +80,7 @@ export async function ensureSandbox(desired: Desired, options: { cwd: string; te
   const { cwd, log } = options;
   const topology = topologyHash(desired);
   let state = readSandboxState(cwd);
-  if (state && state.version === 2 && state.topology === topology && alive(state.motoPid) && (await answers(state.endpoint))) {
+  if (state && state.version === 3 && state.topology === topology && alive(state.motoPid) && (await answers(state.endpoint))) {
     if (!alive(state.workerPid)) {
       state.workerPid = spawnWorker(cwd);
       writeState(cwd, state);
@@ -90,7 +90,13 @@ export async function ensureSandbox(desired: Desired, options: { cwd: string; te
     return { state, desired: withSandboxIds(desired, state.ids) };
   }
   if (state) {
-    log(state.topology === topology ? 'sandbox: the previous sandbox is gone; starting a new one' : "sandbox: accounts.yml's organization section changed; rebuilding the sandbox");
+    log(
+      state.version !== 3
+        ? 'sandbox: made by an earlier orgvend; rebuilding the sandbox'
+        : state.topology === topology
+          ? 'sandbox: the previous sandbox is gone; starting a new one'
+          : "sandbox: accounts.yml's organization section changed; rebuilding the sandbox",
+    );
     stopSandbox(cwd);
   }
 
@@ -108,7 +114,7 @@ export async function ensureSandbox(desired: Desired, options: { cwd: string; te
   const planned = await planBootstrap(env);
   await applyBootstrap(env, planned);
   state = {
-    version: 2,
+    version: 3,
     endpoint: moto.endpoint,
     region,
     motoPid: moto.pid,

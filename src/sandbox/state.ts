@@ -8,7 +8,8 @@ import type { BootstrapOrganization } from '../bootstrap/topology.js';
 import type { AccountRole } from '../protocol/requests.js';
 
 export interface SandboxState {
-  version: 2;
+  /** 3: the IAM mapping is a stack per account; a sandbox made before is rebuilt. */
+  version: 3;
   endpoint: string;
   region: string;
   motoPid: number;

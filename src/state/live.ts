@@ -2,8 +2,8 @@
 import type { OrgAccount, OrgUnit } from '../protocol/requests.js';
 import pLimit from 'p-limit';
 import { BOOTSTRAP_TAG } from '../config/identity-tags.js';
-import type { LiveStack } from '../plan/stacks.js';
-import type { DeployedStack } from '../protocol/names.js';
+import type { LiveStack, StackReads } from '../plan/stacks.js';
+import { MAX_STACKS_READ } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
 
 export interface LiveAccount extends OrgAccount {
@@ -46,21 +46,20 @@ const ACCOUNT_READS_IN_FLIGHT = 8;
  * request addressed to those is answered) hold: the parameters of each one (of those in
  * `parametersOf`, when given), and in the accounts `stacks` names, those stacks.
  */
-export async function withAccountState(
-  transport: Transport,
-  live: Live,
-  stacks: ReadonlyMap<string, { stack: DeployedStack; region: string }[]>,
-  parametersOf?: ReadonlySet<string>,
-): Promise<Live> {
+export async function withAccountState(transport: Transport, live: Live, stacks: ReadonlyMap<string, StackReads>, parametersOf?: ReadonlySet<string>): Promise<Live> {
   const reachable = live.accounts.filter((a) => carriesStack(a) && a.id !== live.managementAccountId);
   const limit = pLimit(ACCOUNT_READS_IN_FLIGHT);
+  // At most MAX_STACKS_READ stacks by name per request; the listing goes with the first.
+  const readStacks = async (account: string, { stacks: named, mappings }: StackReads) => {
+    const chunks = Array.from({ length: Math.max(1, Math.ceil(named.length / MAX_STACKS_READ)) }, (_, i) => named.slice(i * MAX_STACKS_READ, (i + 1) * MAX_STACKS_READ));
+    const replies = await Promise.all(
+      chunks.map((chunk, i) => limit(async () => (await transport.request('GET_STACKS', { stacks: chunk, ...(i === 0 && mappings ? { mappings } : {}) }, { targetAccount: account })).stacks)),
+    );
+    return [account, replies.flat()] as const;
+  };
   const [parameters, stackStates] = await Promise.all([
     Promise.all(reachable.filter((a) => !parametersOf || parametersOf.has(a.id)).map((a) => limit(async () => [a.id, (await transport.request('GET_PARAMETERS', {}, { targetAccount: a.id })).parameters] as const))),
-    Promise.all(
-      reachable
-        .filter((a) => stacks.has(a.id))
-        .map((a) => limit(async () => [a.id, (await transport.request('GET_STACKS', { stacks: stacks.get(a.id)! }, { targetAccount: a.id })).stacks] as const)),
-    ),
+    Promise.all(reachable.filter((a) => stacks.has(a.id)).map((a) => readStacks(a.id, stacks.get(a.id)!))),
   ]);
   return { ...live, parameters: new Map(parameters), stacks: new Map(stackStates) };
 }

@@ -95,6 +95,8 @@ export function describeChange(change: Change): string {
       const show = (r: Fields | null) => (r ? `${(r.values as string[]).join(' ')} (ttl ${r.ttl})` : 'none');
       return `in ${after.zone}: ${show(change.before as Fields | null)} → ${show(after)}`;
     }
+    case 'stack.delete':
+      return `delete the stack in ${after.region}: ${(after.resources as string[]).length} to remove`;
     case 'stack.deploy': {
       const template = before.template_sha256 ? `template ${before.template_sha256} → ${after.template_sha256}` : `create with template ${after.template_sha256}`;
       if (!after.resources) return template;
@@ -116,7 +118,7 @@ function contactLines(change: Change): string[] {
   return Object.keys(after).map((type) => `${type}: ${showContact(before[type] ?? null)} → ${showContact(after[type] ?? null)}`);
 }
 
-/** A stack.deploy's resources, by logical id: `+Vpc AWS::EC2::VPC`. */
+/** A stack.deploy's (or stack.delete's) resources, by logical id: `+Vpc AWS::EC2::VPC`. */
 const resourceLines = (change: Change) => ((change.after as Fields | null)?.resources ?? []) as string[];
 
 /** The target as people know it: the DSL name, and the account id when there is one. */
@@ -164,7 +166,7 @@ export function renderPlanText(plan: Plan, s: Style): string {
       }
     }
     if (change.type === 'contacts.put' || change.type === 'contacts.delete') body.push(...contactLines(change).map((l) => `      ${l}`));
-    if (change.type === 'stack.deploy') body.push(...resourceLines(change).map((l) => `      ${colourOf(l[0]!, s)(l)}`));
+    if (change.type === 'stack.deploy' || change.type === 'stack.delete') body.push(...resourceLines(change).map((l) => `      ${colourOf(l[0]!, s)(l)}`));
     if (change.affects?.length) body.push(s.dim(`      affects ${accountList(change.affects)}`));
     return [head, ...body];
   });
@@ -196,7 +198,7 @@ export function renderPlanMarkdown(plan: Plan): string {
     for (const a of plan.unmanaged) lines.push(`- \`${a.id}\` ${cell(a.name)} in ${a.ou}`);
     lines.push('', '</details>', '');
   }
-  for (const change of plan.changes.filter((c) => c.type === 'stack.deploy' && resourceLines(c).length)) {
+  for (const change of plan.changes.filter((c) => (c.type === 'stack.deploy' || c.type === 'stack.delete') && resourceLines(c).length)) {
     lines.push(`<details><summary>${cell(change.target)}: resources</summary>`, '', '```diff', ...resourceLines(change), '```', '', '</details>', '');
   }
   const updates = plan.changes.filter((c) => c.type === 'scp.update');

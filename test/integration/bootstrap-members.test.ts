@@ -168,15 +168,17 @@ async function stack(account: string, region: string, name: string): Promise<{ s
   }
 }
 
-const WITH_IDENTITY_AND_LOGS = dslText([
-  [['accounts', 'foo', 'nat_gateway_count'], 2],
-  [['organization', 'identity_account'], 'identity'],
-  [['organization', 'logs_account'], 'logs'],
-  [['scopes', 'dev', 'access'], { all: ['Admin'], ro: ['ReadOnly'] }],
-  [['accounts', 'foo', 'use_cfr'], true],
-  [['accounts', 'identity'], { scope: 'infra' }],
-  [['accounts', 'logs'], { scope: 'infra' }],
-]);
+const identityAndLogs = (access: Record<string, string[]>) =>
+  dslText([
+    [['accounts', 'foo', 'nat_gateway_count'], 2],
+    [['organization', 'identity_account'], 'identity'],
+    [['organization', 'logs_account'], 'logs'],
+    [['scopes', 'dev', 'access'], access],
+    [['accounts', 'foo', 'use_cfr'], true],
+    [['accounts', 'identity'], { scope: 'infra' }],
+    [['accounts', 'logs'], { scope: 'infra' }],
+  ]);
+const WITH_IDENTITY_AND_LOGS = identityAndLogs({ all: ['Admin'], ro: ['ReadOnly'] });
 
 describe('stacks of the bootstrapped accounts', () => {
   it('deployed the VPC into foo, in its region, and the ECR repositories into the CICD account, each through its deployer role', async () => {
@@ -215,14 +217,34 @@ describe('stacks of the bootstrapped accounts', () => {
     expect(code).toBe(0);
     const followUp = out.slice(out.indexOf('Follow-up'));
     expect(followUp).toMatch(/\+ account\.bootstrap +identity /);
-    expect(followUp).toMatch(/~ stack\.deploy +identity\/orgvend-identity-iam-mapping \(\d{12}\) +create with template \w{12} in ap-southeast-2/);
+    expect(followUp).toMatch(/~ stack\.deploy +identity\/orgvend-identity-iam-mapping-foo \(\d{12}\) +create with template \w{12} in ap-southeast-2/);
     expect(followUp).toMatch(/~ stack\.deploy +logs\/orgvend-log-buckets \(\d{12}\) +create with template \w{12} in us-east-1/);
     ids = await managedIds(org);
-    const mapping = (await stack(ids.identity!, 'ap-southeast-2', 'orgvend-identity-iam-mapping'))!.template;
+    const mapping = (await stack(ids.identity!, 'ap-southeast-2', 'orgvend-identity-iam-mapping-foo'))!.template;
     expect(mapping).toContain(`arn:aws:iam::${ids.foo}:role/ReadOnly`);
     const bucket = (await stack(ids.logs!, 'us-east-1', 'orgvend-log-buckets'))!.template;
     expect(bucket).toContain(`AWSLogs/${ids.foo}/*`);
     expect(bucket).toContain(`arn:aws:iam::${ids.logs}:role/orgvend-deployer`);
+    expect((await cli('--action', 'sync-accounts', '--detailed-exitcode')).code).toBe(0);
+  });
+
+  it('deletes an account\'s IAM mapping stack, and so its policies, once the account has no access levels; a dry run deletes nothing', async () => {
+    workspace.write(identityAndLogs({ all: [], ro: [] }));
+    const before = org.calls.length;
+    const planned = await cli('--action', 'sync-accounts', '--detailed-exitcode');
+    expect(planned.out).toMatch(/- stack\.delete +identity\/orgvend-identity-iam-mapping-foo \(\d{12}\) +delete the stack in ap-southeast-2: 2 to remove +\(no-longer-rendered\)/);
+    expect(planned.out).toContain('      -AssumeAll AWS::IAM::ManagedPolicy');
+    expect(planned.code).toBe(2);
+    expect(org.calls.slice(before).filter((c) => isMutating(c.operation))).toEqual([]);
+    expect(await stack(ids.identity!, 'ap-southeast-2', 'orgvend-identity-iam-mapping-foo')).not.toBeNull();
+
+    const { code, out } = await cli('--action', 'sync-accounts', '--execute');
+    expect(out).toContain('Converged');
+    expect(code).toBe(0);
+    expect(await stack(ids.identity!, 'ap-southeast-2', 'orgvend-identity-iam-mapping-foo')).toBeNull();
+    // Through the identity account's deployer role, as the stack was made.
+    const deletions = org.calls.filter((c) => c.operation === 'DeleteStack' && (c.input as { StackName: string }).StackName === 'orgvend-identity-iam-mapping-foo');
+    expect(deletions.map((c) => [c.account, (c.input as { RoleARN: string }).RoleARN])).toEqual([[ids.identity, `arn:aws:iam::${ids.identity}:role/orgvend-deployer`]]);
     expect((await cli('--action', 'sync-accounts', '--detailed-exitcode')).code).toBe(0);
   });
 });

@@ -9,7 +9,7 @@ import { limitViolations } from '../../plan/limits.js';
 import { FOLLOW_UP_TYPES } from '../../plan/accounts.js';
 import { digest } from '../../plan/digest.js';
 import { makePlan } from '../../plan/plan.js';
-import { deploymentsOf, stacksToRead, type Deployment } from '../../plan/stacks.js';
+import { deploymentsOf, stacksToRead, type Deployments } from '../../plan/stacks.js';
 import { liveIds, templateContext } from '../../render/context.js';
 import { renderTemplates } from '../../render/render.js';
 import { readLive, withAccountState, type Live } from '../../state/live.js';
@@ -26,7 +26,7 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
   const runtime = await openRuntime(options, io, hooks);
   try {
     const { desired } = runtime;
-    type State = { live: Live; deployments: { deployments: Deployment[]; notes: string[] } };
+    type State = { live: Live; deployments: Deployments };
     // With --direct no handler Lambda is involved, so new accounts wait for the administrator's bootstrap (as when it is turned off).
     // The templates depend on accounts.yml and the ids of the accounts that exist: rendered
     // again only when those ids change (an account this run created), not on every read.
@@ -45,7 +45,7 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
         const { deployments } = rendered;
         // create-account plans the parameters of its one account only.
         const parametersOf = only ? new Set(ids.has(only) ? [ids.get(only)!] : []) : undefined;
-        return { live: await withAccountState(transport, tree, stacksToRead(deployments.deployments), parametersOf), deployments };
+        return { live: await withAccountState(transport, tree, stacksToRead(deployments), parametersOf), deployments };
       },
       plan: ({ live, deployments }) => planAccounts(desired, live, { now: new Date(), only, action: options.action, deployments, bootstrap: !options.direct && desired.organization.bootstrap_new_accounts }),
       violations: (plan) => limitViolations(plan, desired.organization.limits),

@@ -13,7 +13,8 @@ describe('deploymentsOf', () => {
     const ids = new Map(desired.accounts.map((a, i) => [a.name, a.accountId ?? String(100000000000 + i)]));
     const context = templateContext(desired, ids);
     const { templates } = await renderTemplates(REPO, context);
-    const { deployments, notes } = deploymentsOf(templates, context);
+    const planned = deploymentsOf(templates, context);
+    const { deployments, notes } = planned;
     const where = Object.fromEntries(deployments.map((d) => [`${d.account}/${d.stack}`, [d.accountId, d.region]]));
     const org = desired.organization;
     expect(where).toEqual({
@@ -22,13 +23,18 @@ describe('deploymentsOf', () => {
       // foo-prod runs in us-east-1; foo has create_vpc: false and no VPC.
       'foo-prod/orgvend-vpc': [ids.get('foo-prod'), 'us-east-1'],
       'payments/orgvend-vpc': [ids.get('payments'), 'ap-southeast-2'],
-      'identity/orgvend-identity-iam-mapping': [ids.get('identity'), org.home_region],
+      // The IAM mapping: a stack per account with access levels, all in the identity account.
+      ...Object.fromEntries(
+        desired.accounts.filter((a) => Object.values(a.settings.access).some((roles) => roles.length)).map((a) => [`identity/orgvend-identity-iam-mapping-${a.name}`, [ids.get('identity'), org.home_region]]),
+      ),
       // CloudFront and WAF log from the logs account's global region.
       'logs/orgvend-log-buckets': [ids.get('logs'), 'us-east-1'],
       'cicd/orgvend-ecr-repositories': [org.cicd_account_id, org.home_region],
     });
     expect(notes).toEqual([]);
-    expect(stacksToRead(deployments).get(ids.get('payments')!)).toEqual([{ stack: 'orgvend-vpc', region: 'ap-southeast-2' }]);
+    expect(stacksToRead(planned).get(ids.get('payments')!)).toEqual({ stacks: [{ stack: 'orgvend-vpc', region: 'ap-southeast-2' }] });
+    // The IAM mapping's stacks are listed in the identity account, not read by name.
+    expect(stacksToRead(planned).get(ids.get('identity')!)).toEqual({ stacks: [], mappings: { region: org.home_region } });
   });
 
   it('names an account that does not exist yet by its DSL name, without an id, and says which templates it does not deploy', async () => {
@@ -37,7 +43,9 @@ describe('deploymentsOf', () => {
     const context = templateContext(desired, new Map());
     const extra = { ...templates[0]!, source: 'templates/dashboards.yml.njk', output: 'dashboards.yml' };
     const { deployments, notes } = deploymentsOf([...templates.filter((t) => t.output.startsWith('identity')), extra], context);
-    expect(deployments.map((d) => [d.account, d.accountId])).toEqual([['identity', null]]);
+    const mappings = templates.filter((t) => t.output.startsWith('identity'));
+    expect(mappings.length).toBeGreaterThan(5);
+    expect(deployments.map((d) => [d.account, d.accountId, d.stack])).toEqual(mappings.map((t) => ['identity', null, `orgvend-identity-iam-mapping-${t.account}`]));
     expect(notes).toEqual(['templates/dashboards.yml.njk is rendered, not deployed: orgvend deploys vpc, identity-iam-mapping, log-buckets, ecr-repositories']);
   });
 });

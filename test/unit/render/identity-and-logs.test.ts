@@ -15,7 +15,9 @@ import { templateContext, type TemplateContext } from '../../../src/render/conte
 import { renderTemplates, type RenderedTemplate } from '../../../src/render/render.js';
 import { NOT_CREATED, REPO, renderFixture } from '../../helpers/render-fixture.js';
 
-const MAPPING = 'identity-iam-mapping.yml';
+/** The IAM mapping: one file, and stack, per account (`identity-iam-mapping/<account>.yml`). */
+const MAPPING_SOURCE = 'account/identity-iam-mapping.yml';
+const isMapping = (output: string) => output.startsWith('identity-iam-mapping/');
 const LOGS = 'log-buckets.yml';
 
 type Statement = { Sid?: string; Effect: string; Principal?: unknown; Action: string | string[]; Resource: string | string[]; Condition?: Record<string, Record<string, string | string[]>> };
@@ -39,8 +41,8 @@ beforeAll(async () => {
   const names = desired.accounts.map((a) => a.name).sort();
   context = templateContext(desired, new Map(names.filter((n) => n !== NOT_CREATED).map((name, i) => [name, String(100000000000 + (i + 1) * 1111)])));
   const { templates, diagnostics } = await renderFixture();
-  expect(diagnostics.filter((d) => [MAPPING, LOGS].some((t) => d.file.includes(t)))).toEqual([]);
-  rendered = templates.filter((t) => t.output === MAPPING || t.output === LOGS);
+  expect(diagnostics.filter((d) => ['identity-iam-mapping', LOGS].some((t) => d.file.includes(t)))).toEqual([]);
+  rendered = templates.filter((t) => isMapping(t.output) || t.output === LOGS);
 });
 
 const template = (output: string) => parse(rendered.find((t) => t.output === output)!.text) as Template;
@@ -49,16 +51,20 @@ const idOf = (name: string) => context.accounts.find((a) => a.name === name)!.id
 /** Only these two templates, against a context of the test's making. */
 async function renderOnly(ctx: TemplateContext): Promise<RenderedTemplate[]> {
   const dir = mkdtempSync(join(tmpdir(), 'orgvend-identity-logs-'));
-  mkdirSync(join(dir, 'templates'));
-  for (const t of [MAPPING, LOGS]) copyFileSync(join(REPO, 'templates', `${t}.njk`), join(dir, 'templates', `${t}.njk`));
+  mkdirSync(join(dir, 'templates', 'account'), { recursive: true });
+  for (const t of [MAPPING_SOURCE, LOGS]) copyFileSync(join(REPO, 'templates', `${t}.njk`), join(dir, 'templates', `${t}.njk`));
   const { templates, diagnostics } = await renderTemplates(dir, ctx);
   expect(diagnostics).toEqual([]);
   return templates;
 }
-const outputs = async (ctx: TemplateContext) => (await renderOnly(ctx)).map((t) => t.output);
+const outputs = async (ctx: TemplateContext) => (await renderOnly(ctx)).map((t) => t.output).sort();
+/** The mapping files of every created account with access levels. */
+const mappingFiles = (ctx: TemplateContext) => ctx.created_accounts.filter((a) => Object.values(a.access).some((roles) => roles.length)).map((a) => `identity-iam-mapping/${a.name}.yml`);
 
 describe('the identity account IAM mapping', () => {
-  const policies = () => Object.entries(template(MAPPING).Resources);
+  /** Every policy of every account's mapping stack: [account, logical id, resource]. */
+  const policies = () =>
+    rendered.filter((t) => isMapping(t.output)).flatMap((t) => Object.entries(template(t.output).Resources).map(([id, r]) => [t.account!, id, r] as const));
 
   it('grants, for each created account and access level, sts:AssumeRole on exactly that level’s roles there', () => {
     const expected: Record<string, string[]> = {};
@@ -67,22 +73,24 @@ describe('the identity account IAM mapping', () => {
         expected[`orgvend-assume-${account.name}.${level}`] = roles.map((role) => `arn:aws:iam::${account.id}:role/${role}`).sort();
       }
     }
-    const actual = Object.fromEntries(policies().map(([, r]) => [r.Properties.ManagedPolicyName, r.Properties.PolicyDocument!.Statement.flatMap((s) => list(s.Resource))]));
+    const actual = Object.fromEntries(policies().map(([, , r]) => [r.Properties.ManagedPolicyName, r.Properties.PolicyDocument!.Statement.flatMap((s) => list(s.Resource))]));
     expect(actual).toEqual(expected);
     expect(actual['orgvend-assume-foo.rw']).toEqual([`arn:aws:iam::${idOf('foo')}:role/Developer`, `arn:aws:iam::${idOf('foo')}:role/PowerUser`]);
     expect(actual['orgvend-assume-foo-prod.ro']).toEqual([`arn:aws:iam::${idOf('foo-prod')}:role/Developer`, `arn:aws:iam::${idOf('foo-prod')}:role/ReadOnly`]);
     expect(actual).not.toHaveProperty('orgvend-assume-payments.rw');
   });
 
-  it('has nothing for scp-test, which has no id yet', () => {
-    const text = rendered.find((t) => t.output === MAPPING)!.text;
+  it('renders a file, and so a stack, for each created account with access levels: none for scp-test, which has no id yet', () => {
     expect(context.accounts.find((a) => a.name === NOT_CREATED)?.id).toBeNull();
-    expect(text).not.toContain(NOT_CREATED);
-    expect(text).not.toContain('iam::null:');
+    expect(rendered.map((t) => t.output).filter(isMapping).sort()).toEqual(mappingFiles(context).sort());
+    for (const t of rendered.filter((r) => isMapping(r.output))) {
+      expect(t.text).not.toContain(NOT_CREATED);
+      expect(t.text).not.toContain('iam::null:');
+    }
   });
 
   it('allows only sts:AssumeRole, on role ARNs without wildcards', () => {
-    for (const [, r] of policies()) {
+    for (const [, , r] of policies()) {
       expect(r.Type).toBe('AWS::IAM::ManagedPolicy');
       for (const s of r.Properties.PolicyDocument!.Statement) {
         expect(s.Effect).toBe('Allow');
@@ -92,12 +100,12 @@ describe('the identity account IAM mapping', () => {
     }
   });
 
-  it('names each policy for its account and level, with a PascalCase logical id of both', () => {
-    const byId = Object.fromEntries(policies().map(([id, r]) => [id, r.Properties.ManagedPolicyName ?? '']));
-    expect(byId.AssumeFooProdRw).toBe('orgvend-assume-foo-prod.rw');
-    expect(byId.AssumeBarAll).toBe('orgvend-assume-bar.all');
-    for (const [id, name] of Object.entries(byId)) {
-      expect(id).toMatch(/^[A-Za-z0-9]{1,255}$/);
+  it('names each policy for its account and level, with a PascalCase logical id of the level', () => {
+    const byId = Object.fromEntries(policies().map(([account, id, r]) => [`${account} ${id}`, r.Properties.ManagedPolicyName ?? '']));
+    expect(byId['foo-prod AssumeRw']).toBe('orgvend-assume-foo-prod.rw');
+    expect(byId['bar AssumeAll']).toBe('orgvend-assume-bar.all');
+    for (const [key, name] of Object.entries(byId)) {
+      expect(key.split(' ')[1]).toMatch(/^[A-Za-z0-9]{1,255}$/);
       expect(name.length).toBeLessThanOrEqual(128);
     }
   });
@@ -105,6 +113,7 @@ describe('the identity account IAM mapping', () => {
   it('renders nothing when no identity account is named', async () => {
     const ids = new Map(context.created_accounts.map((a) => [a.name, a.id!]));
     expect(await outputs(templateContext({ ...desired, organization: { ...desired.organization, identity_account: undefined } }, ids))).toEqual([LOGS]);
+    expect(mappingFiles(templateContext(desired, ids)).length).toBeGreaterThan(5);
   });
 });
 
@@ -169,8 +178,11 @@ describe('the log bucket in the logs account', () => {
   it('renders nothing when no account has use_cfr, no logs account is named, or the logs account has no id yet', async () => {
     const ids = new Map(context.created_accounts.map((a) => [a.name, a.id!]));
     const noCfr = { ...desired, accounts: desired.accounts.map((a) => ({ ...a, settings: { ...a.settings, use_cfr: false } })) };
-    expect(await outputs(templateContext(noCfr, ids))).toEqual([MAPPING]);
-    expect(await outputs(templateContext({ ...desired, organization: { ...desired.organization, logs_account: undefined } }, ids))).toEqual([MAPPING]);
-    expect(await outputs(templateContext(desired, new Map([...ids].filter(([name]) => name !== 'logs'))))).toEqual([MAPPING]);
+    const mappingsOnly = (ctx: TemplateContext) => mappingFiles(ctx).sort();
+    expect(await outputs(templateContext(noCfr, ids))).toEqual(mappingsOnly(templateContext(noCfr, ids)));
+    const noLogs = templateContext({ ...desired, organization: { ...desired.organization, logs_account: undefined } }, ids);
+    expect(await outputs(noLogs)).toEqual(mappingsOnly(noLogs));
+    const logsNotCreated = templateContext(desired, new Map([...ids].filter(([name]) => name !== 'logs')));
+    expect(await outputs(logsNotCreated)).toEqual(mappingsOnly(logsNotCreated));
   });
 });
