@@ -313,3 +313,38 @@ describe('planning the bootstrap of managed accounts without orgvend\'s stack', 
     expect(without.notes).toContain("not deployed until the administrator's bootstrap has given the account orgvend's stack: foo/orgvend-vpc");
   });
 });
+
+describe('planning the deletion of IAM mapping stacks no longer rendered', () => {
+  const d = desired();
+  // dns stands in for the identity account here: it carries the stack, and the mapping stacks are listed there.
+  const IDENTITY = '500000000002';
+  const mappingOf = (account: string, accountId: string | null = '500000000001') => ({
+    stack: `orgvend-identity-iam-mapping-${account}`,
+    account: 'dns',
+    accountId: IDENTITY,
+    region: 'ap-southeast-2',
+    source: 'templates/account/identity-iam-mapping.yml.njk',
+    template: `Resources:\n  AssumeAll:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      ManagedPolicyName: orgvend-assume-${account}.all # ${accountId}\n`,
+    sha256: 'a'.repeat(64),
+  });
+  const liveStack = (account: string, status: string | null = 'CREATE_COMPLETE') => ({ ...mappingOf(account), status, template: status ? mappingOf(account).template : null });
+  const live = (stacks: ReturnType<typeof liveStack>[]) => {
+    const org = converged(d);
+    for (const a of org.accounts) a.tags['orgvend:bootstrap'] = 'abc123';
+    return { ...org, parameters: new Map(org.accounts.map((a) => [a.id, a.id === '500000000001' ? desiredParameters(entry(d, 'foo'), d.organization) : desiredParameters(entry(d, 'dns'), d.organization)])), stacks: new Map([[IDENTITY, stacks.map(({ stack, region, status, template }) => ({ stack, region, status, template }))]]) };
+  };
+  const deployments = { deployments: [mappingOf('foo')], notes: [], mappings: { account: 'dns', accountId: IDENTITY, region: 'ap-southeast-2' } };
+
+  it('deletes the mapping stack of an account no longer rendered, and leaves the rendered ones and other stacks alone', () => {
+    const found = live([liveStack('foo'), liveStack('gone'), liveStack('deleted', null)]);
+    found.stacks.get(IDENTITY)!.push({ stack: 'orgvend-log-buckets', region: 'ap-southeast-2', status: 'CREATE_COMPLETE', template: 'Resources: {}\n' });
+    const plan = planAccounts(d, found, { now: NOW, deployments });
+    expect(brief(plan.changes)).toEqual(['stack.delete dns/orgvend-identity-iam-mapping-gone']);
+    expect(plan.changes[0]).toMatchObject({ reason: 'no-longer-rendered', before: { account_id: IDENTITY, status: 'CREATE_COMPLETE' }, after: { stack: 'orgvend-identity-iam-mapping-gone', region: 'ap-southeast-2', resources: ['-AssumeAll AWS::IAM::ManagedPolicy'] } });
+    expect(describeChange(plan.changes[0]!)).toBe('delete the stack in ap-southeast-2: 1 to remove');
+  });
+
+  it('deletes nothing when planning one account (create-account), which renders that account\'s alone', () => {
+    expect(planAccounts(d, live([liveStack('foo'), liveStack('gone')]), { now: NOW, deployments, only: 'foo' }).changes).toEqual([]);
+  });
+});
