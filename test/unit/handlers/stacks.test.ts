@@ -1,5 +1,5 @@
 /**
- * DEPLOY_STACK in the states moto never shows: moto's CloudFormation finishes every
+ * DEPLOY_STACK and DELETE_STACK in the states moto never shows: moto's CloudFormation finishes every
  * operation before it answers, so a stack is never seen *_IN_PROGRESS and a failed update
  * cannot be staged. The CloudFormationClient is mocked with aws-sdk-client-mock for those;
  * creating, updating and "no changes" run on moto (test/integration/bootstrap-members.test.ts).
@@ -8,6 +8,7 @@ import {
   CloudFormationClient,
   CreateChangeSetCommand,
   DescribeChangeSetCommand,
+  DeleteStackCommand,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
@@ -17,7 +18,7 @@ import {
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HandlerContext } from '../../../src/handlers/context.js';
-import { deployStackHandler } from '../../../src/handlers/stacks.js';
+import { deleteStackHandler, deployStackHandler } from '../../../src/handlers/stacks.js';
 import { handlerContext } from '../../helpers/handler-context.js';
 
 const SELF = '444455556666';
@@ -84,5 +85,28 @@ describe('DEPLOY_STACK', () => {
     });
     await expect(deployStackHandler(payload, context())).rejects.toThrow(/orgvend-vpc is UPDATE_ROLLBACK_COMPLETE: not authorized to perform ec2:CreateVpc/);
     expect(cfn.commandCalls(CreateChangeSetCommand)[0]!.args[0].input).toMatchObject({ ChangeSetType: 'UPDATE', RoleARN: `arn:aws:iam::${SELF}:role/orgvend-deployer`, TemplateBody: TEMPLATE });
+  });
+});
+
+describe('DELETE_STACK', () => {
+  const mapping = { name: 'identity/orgvend-identity-iam-mapping-foo', stack: 'orgvend-identity-iam-mapping-foo', region: 'us-east-1' };
+  const mappingIs = (StackStatus: StackStatus) => cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: mapping.stack, StackStatus, CreationTime: new Date() }] });
+
+  it('in a dry run only reads', async () => {
+    mappingIs('CREATE_COMPLETE');
+    expect(await deleteStackHandler(mapping, context({ dryrun: true }))).toEqual({ outcome: 'would-delete', status: 'CREATE_COMPLETE' });
+    expect(sent(DeleteStackCommand)).toBe(0);
+  });
+
+  it('finds the stack gone (the same request delivered twice): success, nothing sent', async () => {
+    cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error(`Stack with id ${mapping.stack} does not exist`), { name: 'ValidationError' }));
+    expect(await deleteStackHandler(mapping, context())).toEqual({ outcome: 'already-deleted', status: null });
+    expect(sent(DeleteStackCommand)).toBe(0);
+  });
+
+  it('finds a deletion still running at its deadline: in-progress, nothing sent again', async () => {
+    mappingIs('DELETE_IN_PROGRESS');
+    expect(await deleteStackHandler(mapping, context({ deadline: Date.now() + 12_000 }))).toEqual({ outcome: 'in-progress', status: 'DELETE_IN_PROGRESS' });
+    expect(sent(DeleteStackCommand)).toBe(0);
   });
 });
