@@ -18,7 +18,7 @@ import { registerDelegatedAdmin } from '../handlers/delegated-admin.js';
 import { ACCOUNT_SERVICE_PRINCIPAL, planDelegatedAdmin, type DelegatedAdminRegistration } from './delegated-admin.js';
 import { bootstrapRenderer, type LambdaCode } from './render.js';
 import { stackAction } from '../plan/stacks.js';
-import { deployStack, stackState } from './stack.js';
+import { deployStack, settled, stackState } from './stack.js';
 import { coreAccounts, memberAccount, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
 
 export interface BootstrapEnv {
@@ -119,7 +119,7 @@ export async function planBootstrap(env: BootstrapEnv, only?: ReadonlySet<string
       }
     }
     // A deployment still running (a BOOTSTRAP_ACCOUNTS that met its deadline) is waited for, not taken as done.
-    if (action === 'none' && !state.status?.endsWith('_IN_PROGRESS')) continue;
+    if (action === 'none' && settled(state.status)) continue;
     pending.push(account.id);
     changes.push({
       type: 'stack.deploy',

@@ -29,17 +29,22 @@ export interface StackState {
   template?: string;
 }
 
-export async function stackState(client: CloudFormationClient, stackName: string): Promise<StackState> {
+/** The stack's status alone (DescribeStacks, no template): undefined when there is none. */
+export async function stackStatus(client: CloudFormationClient, stackName: string): Promise<string | undefined> {
   try {
     const { Stacks } = await client.send(new DescribeStacksCommand({ StackName: stackName }));
-    const status = Stacks?.[0]?.StackStatus;
-    if (!status || status === 'REVIEW_IN_PROGRESS') return { status };
-    const { TemplateBody } = await client.send(new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' }));
-    return { status, template: TemplateBody };
+    return Stacks?.[0]?.StackStatus;
   } catch (error) {
-    if ((error as Error).name === 'ValidationError' && /does not exist/.test((error as Error).message)) return {};
+    if ((error as Error).name === 'ValidationError' && /does not exist/.test((error as Error).message)) return undefined;
     throw error;
   }
+}
+
+export async function stackState(client: CloudFormationClient, stackName: string): Promise<StackState> {
+  const status = await stackStatus(client, stackName);
+  if (!status || status === 'REVIEW_IN_PROGRESS') return status ? { status } : {};
+  const { TemplateBody } = await client.send(new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' }));
+  return { status, template: TemplateBody };
 }
 
 const MAX_WAIT_SECONDS = 1800;
@@ -63,7 +68,7 @@ export interface DeployResult {
 const MIN_WAIT_SECONDS = 60;
 const secondsLeft = (deadline: number | undefined) => Math.max(MIN_WAIT_SECONDS, Math.floor(((deadline ?? Date.now() + MAX_WAIT_SECONDS * 1000) - Date.now()) / 1000));
 /** Not being changed: REVIEW_IN_PROGRESS is a new stack's change set never executed (a run that died), and stays so. */
-const settled = (status: string | undefined) => !status?.endsWith('_IN_PROGRESS') || status === 'REVIEW_IN_PROGRESS';
+export const settled = (status: string | undefined) => !status?.endsWith('_IN_PROGRESS') || status === 'REVIEW_IN_PROGRESS';
 
 /** The first reason CloudFormation gives for a failed resource, newest first as it lists them. */
 async function failureReason(client: CloudFormationClient, stackName: string): Promise<string | undefined> {
@@ -71,14 +76,25 @@ async function failureReason(client: CloudFormationClient, stackName: string): P
   return StackEvents?.filter((e) => e.ResourceStatus?.endsWith('_FAILED') && e.ResourceStatusReason).at(-1)?.ResourceStatusReason;
 }
 
-/** Wait (until the deadline) for a stack to leave its *_IN_PROGRESS state; its state at the end. */
-async function waitSettled(client: CloudFormationClient, stackName: string, state: StackState, deadline: number | undefined): Promise<StackState> {
-  while (!settled(state.status)) {
-    if (Date.now() + 5000 > (deadline ?? Infinity)) return state;
+/** Wait (until the deadline) for a stack to leave its *_IN_PROGRESS state, reading its status alone; its status at the end. */
+async function waitSettled(client: CloudFormationClient, stackName: string, status: string | undefined, deadline: number | undefined): Promise<string | undefined> {
+  while (!settled(status)) {
+    if (Date.now() + 5000 > (deadline ?? Infinity)) return status;
     await new Promise((r) => setTimeout(r, 5000));
-    state = await stackState(client, stackName);
+    status = await stackStatus(client, stackName);
   }
-  return state;
+  return status;
+}
+
+/**
+ * After a waiter gave up: the stack's status when it is still being changed, or undefined
+ * when it is gone; any other status is a failure, thrown with CloudFormation's reason.
+ */
+async function unfinished(client: CloudFormationClient, stackName: string, error: unknown): Promise<string | undefined> {
+  const status = await stackStatus(client, stackName);
+  if (!status || !settled(status)) return status;
+  const reason = await failureReason(client, stackName);
+  throw new Error(`${stackName} is ${status}${reason ? `: ${reason}` : ''} (${(error as Error).message.split('\n')[0]})`);
 }
 
 /**
@@ -88,8 +104,12 @@ async function waitSettled(client: CloudFormationClient, stackName: string, stat
  */
 export async function deployStack(client: CloudFormationClient, stackName: string, template: string, options: DeployOptions = {}): Promise<DeployResult> {
   const { deadline, progress = () => {} } = options;
-  let state = await waitSettled(client, stackName, await stackState(client, stackName), deadline);
-  if (!settled(state.status)) return { outcome: 'in-progress', status: state.status ?? null, changes: [] };
+  let state = await stackState(client, stackName);
+  if (!settled(state.status)) {
+    const status = await waitSettled(client, stackName, state.status, deadline);
+    if (!settled(status)) return { outcome: 'in-progress', status: status ?? null, changes: [] };
+    state = await stackState(client, stackName);
+  }
   if (state.status === 'ROLLBACK_COMPLETE') {
     progress(`${stackName}: replacing the stack left by a failed create`);
     await client.send(new DeleteStackCommand({ StackName: stackName }));
@@ -129,18 +149,17 @@ export async function deployStack(client: CloudFormationClient, stackName: strin
     await client.send(new ExecuteChangeSetCommand(ref));
   } catch (error) {
     // The same request delivered twice: the other delivery's change set is running. Asked again, this waits for it.
-    const now = await stackState(client, stackName);
-    if (settled(now.status)) throw error;
-    return { outcome: 'in-progress', status: now.status ?? null, changes };
+    const now = await stackStatus(client, stackName);
+    if (settled(now)) throw error;
+    return { outcome: 'in-progress', status: now ?? null, changes };
   }
   const wait = create ? waitUntilStackCreateComplete : waitUntilStackUpdateComplete;
   try {
     await wait({ client, maxWaitTime: secondsLeft(deadline) }, { StackName: stackName });
   } catch (error) {
-    const now = await stackState(client, stackName);
-    if (!settled(now.status)) return { outcome: 'in-progress', status: now.status ?? null, changes };
-    const reason = await failureReason(client, stackName);
-    throw new Error(`${stackName} is ${now.status ?? 'gone'}${reason ? `: ${reason}` : ''} (${(error as Error).message.split('\n')[0]})`);
+    const now = await unfinished(client, stackName, error);
+    if (!now) throw new Error(`${stackName} is gone (${(error as Error).message.split('\n')[0]})`);
+    return { outcome: 'in-progress', status: now, changes };
   }
   return { outcome: create ? 'created' : 'updated', status: create ? 'CREATE_COMPLETE' : 'UPDATE_COMPLETE', changes };
 }
@@ -151,18 +170,15 @@ export async function deployStack(client: CloudFormationClient, stackName: strin
  * deadline is reported in-progress, and asked again, waited for.
  */
 export async function deleteStack(client: CloudFormationClient, stackName: string, options: Omit<DeployOptions, 'progress'> = {}): Promise<{ outcome: 'deleted' | 'already-deleted' | 'in-progress'; status: string | null }> {
-  const state = await waitSettled(client, stackName, await stackState(client, stackName), options.deadline);
-  if (!state.status) return { outcome: 'already-deleted', status: null };
-  if (!settled(state.status)) return { outcome: 'in-progress', status: state.status };
+  const status = await waitSettled(client, stackName, await stackStatus(client, stackName), options.deadline);
+  if (!status) return { outcome: 'already-deleted', status: null };
+  if (!settled(status)) return { outcome: 'in-progress', status };
   await client.send(new DeleteStackCommand({ StackName: stackName, ...(options.roleArn ? { RoleARN: options.roleArn } : {}) }));
   try {
     await waitUntilStackDeleteComplete({ client, maxWaitTime: secondsLeft(options.deadline) }, { StackName: stackName });
   } catch (error) {
-    const now = await stackState(client, stackName);
-    if (!now.status) return { outcome: 'deleted', status: null };
-    if (!settled(now.status)) return { outcome: 'in-progress', status: now.status };
-    const reason = await failureReason(client, stackName);
-    throw new Error(`${stackName} is ${now.status}${reason ? `: ${reason}` : ''} (${(error as Error).message.split('\n')[0]})`);
+    const now = await unfinished(client, stackName, error);
+    return now ? { outcome: 'in-progress', status: now } : { outcome: 'deleted', status: null };
   }
   return { outcome: 'deleted', status: null };
 }

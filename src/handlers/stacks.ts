@@ -4,7 +4,7 @@
  * CloudFormation's service role, so the handler itself can create nothing but change sets.
  */
 import pLimit from 'p-limit';
-import { deleteStack, deployStack, stackState, stacksNamed } from '../bootstrap/stack.js';
+import { deleteStack, deployStack, stackState, stackStatus, stacksNamed } from '../bootstrap/stack.js';
 import { NAMES, mappingStackPrefix } from '../protocol/names.js';
 import type { PayloadOf, ResultOf } from '../protocol/requests.js';
 import type { Handler } from './context.js';
@@ -30,7 +30,7 @@ export const getStacks: Handler<PayloadOf<'GET_STACKS'>, ResultOf<'GET_STACKS'>>
 
 export const deleteStackHandler: Handler<PayloadOf<'DELETE_STACK'>, ResultOf<'DELETE_STACK'>> = async (payload, { clients, config, dryrun, deadline }) => {
   const cfn = await clients.client('cloudformation', payload.region);
-  if (dryrun) return { outcome: 'would-delete', status: (await stackState(cfn, payload.stack)).status ?? null };
+  if (dryrun) return { outcome: 'would-delete', status: (await stackStatus(cfn, payload.stack)) ?? null };
   return deleteStack(cfn, payload.stack, { roleArn: deployerRoleArn(config.accountId), deadline: deadline - 10_000 });
 };
 
@@ -40,8 +40,7 @@ export const deployStackHandler: Handler<PayloadOf<'DEPLOY_STACK'>, ResultOf<'DE
   const cfn = await clients.client('cloudformation', payload.region);
   if (dryrun) {
     // A change set is a write (a new stack's is a stack in REVIEW_IN_PROGRESS), so a dry run only reads.
-    const state = await stackState(cfn, payload.stack);
-    return { outcome: 'would-deploy', status: state.status ?? null, changes: [] };
+    return { outcome: 'would-deploy', status: (await stackStatus(cfn, payload.stack)) ?? null, changes: [] };
   }
   return deployStack(cfn, payload.stack, payload.template, {
     roleArn: deployerRoleArn(config.accountId),
