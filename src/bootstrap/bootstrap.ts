@@ -17,7 +17,7 @@ import { NAMES } from '../protocol/names.js';
 import { registerDelegatedAdmin } from '../handlers/delegated-admin.js';
 import { ACCOUNT_SERVICE_PRINCIPAL, planDelegatedAdmin, type DelegatedAdminRegistration } from './delegated-admin.js';
 import { bootstrapRenderer, type LambdaCode } from './render.js';
-import { stackAction } from '../plan/stacks.js';
+import { stackAction } from '../plan/stack-action.js';
 import { deployStack, settled, stackState } from './stack.js';
 import { coreAccounts, memberAccount, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
 

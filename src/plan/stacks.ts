@@ -9,7 +9,8 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { TemplateAccount, TemplateContext } from '../render/context.js';
-import { parseTemplate } from '../render/lint.js';
+import { parseTemplate } from '../render/cfn-yaml.js';
+import { stackAction } from './stack-action.js';
 import type { RenderedTemplate } from '../render/render.js';
 import { DEPLOYED_STACKS, isMappingStack, mappingStack, type DeployedStack } from '../protocol/names.js';
 import { MAX_TEMPLATE_BODY, type ResultOf } from '../protocol/requests.js';
@@ -160,12 +161,6 @@ export function resourceDiff(before: string | null, after: string): string[] {
     else if (!isDeepStrictEqual(a.body, b.body)) lines.push(`~${id} ${b.type}`);
   }
   return lines;
-}
-
-/** What deploying `template` would do, judged by comparing it with the template in place (bootstrap's stack too). */
-export function stackAction(state: { status?: string | null; template?: string | null }, template: string): 'create' | 'update' | 'none' {
-  if (!state.template || state.status === 'ROLLBACK_COMPLETE') return 'create';
-  return state.template.trim() === template.trim() ? 'none' : 'update';
 }
 
 /** The stack.deploy change that makes `live` what the deployment says, or undefined when they match. */

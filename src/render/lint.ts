@@ -5,7 +5,8 @@
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
+import { parseDocument } from 'yaml';
+import { CLOUDFORMATION_TAGS } from './cfn-yaml.js';
 import type { Diagnostic } from '../config/diagnostics.js';
 import type { RenderedTemplate } from './render.js';
 
@@ -43,20 +44,6 @@ export async function cfnLint(files: readonly string[], display: (file: string) 
     });
   }
   return diagnostics;
-}
-
-/** CloudFormation's short tags, read as the long forms they stand for: `!Sub x` is `{ "Fn::Sub": x }`. */
-const CLOUDFORMATION_TAGS = ['Ref', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'GetAZs', 'If', 'Equals', 'Not', 'And', 'Or', 'FindInMap', 'ImportValue', 'Base64', 'Cidr', 'Condition'].flatMap((name) => {
-  const key = name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`;
-  return [
-    { tag: `!${name}`, resolve: (value: string) => ({ [key]: value }) },
-    ...(['seq', 'map'] as const).map((collection) => ({ tag: `!${name}`, collection, resolve: (value: YAMLMap | YAMLSeq) => ({ [key]: value.toJSON() }) })),
-  ] as never[];
-});
-
-/** A rendered CloudFormation template as data (it has parsed before: parseProblems found nothing). */
-export function parseTemplate(text: string): { Resources?: Record<string, { Type?: string }> } {
-  return (parseDocument(text, { customTags: CLOUDFORMATION_TAGS }).toJS() ?? {}) as { Resources?: Record<string, { Type?: string }> };
 }
 
 export function parseProblems(file: string, t: RenderedTemplate): Diagnostic[] {
