@@ -43,8 +43,8 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
           rendered = { ids: key, deployments: deploymentsOf(templates, context, only) };
         }
         const { deployments } = rendered;
-        // create-account plans the parameters of its one account only.
-        const parametersOf = only ? new Set(ids.has(only) ? [ids.get(only)!] : []) : undefined;
+        // Only the accounts accounts.yml names (a retired one keeps orgvend's stack), and for create-account its one.
+        const parametersOf = new Set(only ? (ids.has(only) ? [ids.get(only)!] : []) : ids.values());
         return { live: await withAccountState(transport, tree, stacksToRead(deployments), parametersOf), deployments };
       },
       plan: ({ live, deployments }) => planAccounts(desired, live, { now: new Date(), only, action: options.action, deployments, bootstrap: !options.direct && desired.organization.bootstrap_new_accounts }),
