@@ -101,16 +101,24 @@ export async function planBootstrap(env: BootstrapEnv, only?: ReadonlySet<string
   const tags: Record<string, string> = {};
   const organizations = await managementOrganizations(env);
   const render = bootstrapRenderer({ templatesDir: env.templatesDir, organization: env.organization });
-  for (const account of only ? accounts.filter((a) => only.has(a.id)) : accounts) {
+  // Each account's stack and tag read a few at a time; the plan is then built in the accounts' order.
+  const limit = pLimit(STACKS_IN_FLIGHT);
+  const found = await Promise.all(
+    (only ? accounts.filter((a) => only.has(a.id)) : accounts).map((account) =>
+      limit(async () => {
+        const state = await stackState(await (await env.clientsFor(account.id)).client('cloudformation'), NAMES.stack);
+        // The management account is never tagged; a core account not yet active is not among the tags read.
+        const current = account.id === env.organization.management_account_id ? undefined : ((managed.tags.get(account.id) ?? (await tagsOf(organizations, account.id)))[BOOTSTRAP_TAG] ?? null);
+        return { account, state, current };
+      }),
+    ),
+  );
+  for (const { account, state, current } of found) {
     const template = render({ organizationId: orgId, account, targets, lambda: env.lambda });
     templates[account.id] = template;
-    const cfn = await (await env.clientsFor(account.id)).client('cloudformation');
-    const state = await stackState(cfn, NAMES.stack);
     const action = stackAction(state, template);
     const tag = sha256Hex(template).slice(0, 12);
-    if (account.id !== env.organization.management_account_id) {
-      // A core account not yet active is not among the tags read.
-      const current = (managed.tags.get(account.id) ?? (await tagsOf(organizations, account.id)))[BOOTSTRAP_TAG] ?? null;
+    if (current !== undefined) {
       if (current !== tag) {
         tags[account.id] = tag;
         if (action === 'none') {
