@@ -10,17 +10,17 @@ import { CreateAccountCommand } from '@aws-sdk/client-organizations';
 import pLimit from 'p-limit';
 import { MemoryRecorder } from '../src/audit/recorder.js';
 import type { AwsCall } from '../src/aws/clients.js';
-import { applyBootstrap, bootstrapAccounts, planBootstrap } from '../src/bootstrap/bootstrap.js';
+import { applyBootstrap, planBootstrap } from '../src/bootstrap/bootstrap.js';
+import { coreAccounts, type BootstrapAccount } from '../src/bootstrap/topology.js';
 import { BOOTSTRAP_TAG, identityTags } from '../src/config/identity-tags.js';
-import { parseConfig } from '../src/config/load.js';
+import { readConfig } from '../src/config/load.js';
 import { executeAccountPlan } from '../src/execute/accounts.js';
-import { handlerConfig } from '../src/handlers/context.js';
 import { startWorker } from '../src/handlers/worker.js';
 import { makePlan, type Change } from '../src/plan/plan.js';
 import { NAMES } from '../src/protocol/names.js';
 import { startMoto } from '../src/sandbox/moto.js';
 import { createSandboxOrganization, withSandboxIds } from '../src/sandbox/organization.js';
-import { sandboxFactory } from '../src/sandbox/sandbox.js';
+import { sandboxFactory, sandboxHandlerConfig } from '../src/sandbox/sandbox.js';
 import { EventBridgeTransport } from '../src/transport/eventbridge.js';
 import { busTopology } from '../src/transport/transport.js';
 
@@ -30,7 +30,7 @@ const NEW = 10;
 
 const moto = await startMoto();
 try {
-  const configured = parseConfig('accounts.yml', (await import('node:fs')).readFileSync('accounts.yml', 'utf8')).desired!;
+  const configured = (await readConfig('accounts.yml')).desired!;
   const factory = sandboxFactory(moto.endpoint, configured.organization.home_region);
   const { ids } = await createSandboxOrganization(factory, configured);
   const org = withSandboxIds(configured, ids).organization;
@@ -50,12 +50,9 @@ try {
   const calls: AwsCall[] = [];
   const workerFactory = sandboxFactory(moto.endpoint, org.home_region, (c) => calls.push(c));
   const worker = startWorker({ factory: workerFactory, recorder: new MemoryRecorder(), waitSeconds: 20 });
-  const serve = (account: { id: string; roles: Parameters<typeof handlerConfig>[2] }) => {
-    const config = handlerConfig(org, account.id, account.roles, { senderCheck: 'emulator', handlerVersion: 'bench' });
-    if (account.roles.includes('management')) config.bootstrap = { organization: org, templatesDir: 'templates', onBootstrapped: serve };
-    worker.add(config);
-  };
-  for (const account of bootstrapAccounts(org)) serve(account);
+  // As the sandbox's worker does: an account the management handler bootstraps is served from then on.
+  const serve = (account: BootstrapAccount): void => worker.add(sandboxHandlerConfig({ organization: org, templatesDir: 'templates' }, account, serve));
+  for (const account of coreAccounts(org)) serve(account);
   const sent = new MemoryRecorder();
   const transport = new EventBridgeTransport(sandboxFactory(moto.endpoint, org.home_region).forAccount(org.cicd_account_id), busTopology(org), true, sent);
 

@@ -6,7 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { CreateAccountCommand, CreateOrganizationalUnitCommand, ListRootsCommand, MoveAccountCommand } from '@aws-sdk/client-organizations';
 import { MemoryRecorder } from '../src/audit/recorder.js';
 import type { AwsCall } from '../src/aws/clients.js';
-import { applyBootstrap, bootstrapAccounts, planBootstrap } from '../src/bootstrap/bootstrap.js';
+import { applyBootstrap, planBootstrap } from '../src/bootstrap/bootstrap.js';
+import { coreAccounts } from '../src/bootstrap/topology.js';
 import { parseConfig } from '../src/config/load.js';
 import { startWorker } from '../src/handlers/worker.js';
 import { planAccounts } from '../src/plan/accounts.js';
@@ -51,7 +52,7 @@ try {
   const handlerCalls: AwsCall[] = [];
   const workerFactory = sandboxFactory(moto.endpoint, desired.organization.home_region, (c) => handlerCalls.push(c));
   const worker = startWorker({ factory: workerFactory, recorder: new MemoryRecorder(), waitSeconds: 20 });
-  for (const account of bootstrapAccounts(env.organization)) worker.add(handlerConfig(desired.organization, account.id, account.roles, { senderCheck: 'emulator', handlerVersion: 'bench' }));
+  for (const account of coreAccounts(env.organization)) worker.add(handlerConfig(desired.organization, account.id, account.roles, { senderCheck: 'emulator', handlerVersion: 'bench' }));
 
   const cliCalls: AwsCall[] = [];
   const cliFactory = sandboxFactory(moto.endpoint, desired.organization.home_region, (c) => cliCalls.push(c));

@@ -53,7 +53,7 @@ const STACKS_IN_FLIGHT = 4;
 
 const managementOrganizations = async (env: BootstrapEnv) => (await env.clientsFor(env.organization.management_account_id)).client('organizations');
 
-export async function organizationId(env: BootstrapEnv): Promise<string> {
+async function organizationId(env: BootstrapEnv): Promise<string> {
   const organizations = await managementOrganizations(env);
   const { Organization: org } = await organizations.send(new DescribeOrganizationCommand({}));
   if (!org?.Id) throw new Error(`account ${env.organization.management_account_id} is not the management account of an organization`);
@@ -61,7 +61,7 @@ export async function organizationId(env: BootstrapEnv): Promise<string> {
 }
 
 /** The core accounts, then `members` (id → DSL name) that are not core ones. */
-export function bootstrapAccounts(org: BootstrapOrganization, members: ReadonlyMap<string, string> = new Map()): BootstrapAccount[] {
+function stackAccounts(org: BootstrapOrganization, members: ReadonlyMap<string, string>): BootstrapAccount[] {
   const core = coreAccounts(org);
   const coreIds = new Set(core.map((a) => a.id));
   const others = [...members].filter(([id]) => !coreIds.has(id)).sort(([a], [b]) => a.localeCompare(b));
@@ -91,7 +91,7 @@ async function managedMembers(env: BootstrapEnv): Promise<{ members: Map<string,
 export async function planBootstrap(env: BootstrapEnv, only?: ReadonlySet<string>): Promise<BootstrapPlan> {
   const orgId = await organizationId(env);
   const managed = await managedMembers(env);
-  const accounts = bootstrapAccounts(env.organization, managed.members);
+  const accounts = stackAccounts(env.organization, managed.members);
   const targets = accounts.map((a) => a.id);
   const templates: Record<string, string> = {};
   const changes: Change[] = [];

@@ -78,7 +78,7 @@ export function bootstrapRenderer(setup: Pick<RenderInput, 'templatesDir' | 'org
       forwarded_buses: forwardedBuses(input.account, org, input.targets).map((b) => busArn(b.account, b.bus)),
       lambda: input.lambda ?? false,
       // The management handler bootstraps new members (BOOTSTRAP_ACCOUNTS) from exactly this.
-      member_bootstrap: input.lambda && input.account.roles.includes('management') && org.bootstrap_new_accounts ? JSON.stringify({ organization: bootstrapOrganization(org), lambda: input.lambda }) : false,
+      member_bootstrap: input.lambda && byType.includes('BOOTSTRAP_ACCOUNTS') ? JSON.stringify({ organization: bootstrapOrganization(org), lambda: input.lambda }) : false,
     });
   };
 }

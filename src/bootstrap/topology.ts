@@ -86,8 +86,7 @@ export function memberAccount(id: string, roles: AccountRole[] = ['member']): Bo
 }
 
 export function served(account: BootstrapAccount, org: BootstrapOrganization): { byType: RequestType[]; byTarget: RequestType[]; permissions: ReturnType<typeof permissionsFor> } {
-  // Without bootstrap_new_accounts the management handler is not given BOOTSTRAP_ACCOUNTS' permissions (sts:AssumeRole).
-  const types = servedTypes(account.roles, org.delegated_admin_account_id !== undefined).filter((t) => t !== 'BOOTSTRAP_ACCOUNTS' || org.bootstrap_new_accounts);
+  const types = servedTypes(account.roles, org.delegated_admin_account_id !== undefined, org.bootstrap_new_accounts);
   return {
     byType: types.filter((t) => REQUESTS[t].route !== 'target'),
     byTarget: types.filter((t) => REQUESTS[t].route === 'target'),

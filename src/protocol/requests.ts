@@ -553,10 +553,14 @@ export function isRequestType(type: string): type is RequestType {
 /** The roles an account can play; they decide which requests it serves. */
 export type AccountRole = 'management' | 'delegated-admin' | 'member' | 'dns';
 
-/** The request types an account with these roles handles. */
-export function servedTypes(roles: readonly AccountRole[], hasDelegatedAdmin: boolean): RequestType[] {
+/**
+ * The request types an account with these roles handles. `bootstrapsMembers` false
+ * (organization.bootstrap_new_accounts) leaves BOOTSTRAP_ACCOUNTS, and so its permissions, out.
+ */
+export function servedTypes(roles: readonly AccountRole[], hasDelegatedAdmin: boolean, bootstrapsMembers = true): RequestType[] {
   return REQUEST_TYPES.filter((type) => {
     const { route, servedBy } = REQUESTS[type] as RequestSpec;
+    if (type === 'BOOTSTRAP_ACCOUNTS' && !bootstrapsMembers) return false;
     if (route === 'target') return !servedBy || roles.includes(servedBy);
     if (route === 'management') return roles.includes('management');
     return roles.includes('delegated-admin') || (!hasDelegatedAdmin && roles.includes('management'));

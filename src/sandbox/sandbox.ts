@@ -31,7 +31,11 @@ export function sandboxFactory(endpoint: string, region: string, onCall?: (call:
  * docs/SECURITY.md. The management handler bootstraps new members from the repository's
  * templates/, and tells `onBootstrapped`.
  */
-export function sandboxHandlerConfig(state: SandboxState, account: SandboxState['accounts'][number], onBootstrapped?: MemberBootstrap['onBootstrapped']): HandlerConfig {
+export function sandboxHandlerConfig(
+  state: Pick<SandboxState, 'organization' | 'templatesDir'>,
+  account: SandboxState['accounts'][number],
+  onBootstrapped?: MemberBootstrap['onBootstrapped'],
+): HandlerConfig {
   const config = handlerConfig(state.organization, account.id, account.roles, { senderCheck: 'emulator', handlerVersion: 'sandbox' });
   if (account.roles.includes('management')) config.bootstrap = { organization: state.organization, templatesDir: state.templatesDir, ...(onBootstrapped ? { onBootstrapped } : {}) };
   return config;
