@@ -56,13 +56,9 @@ export async function handlerCode(org: Organization, templatesDir: string, facto
   const { zip, sha256 } = await packageHandler(templatesDir);
   const key = `orgvend/handler-${sha256.slice(0, 16)}.zip`;
   if (upload) {
-    const { HeadObjectCommand, PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const [{ PutObjectCommand }, { objectExists }] = await Promise.all([import('@aws-sdk/client-s3'), import('../aws/s3.js')]);
     const s3 = await factory.client('s3');
-    const exists = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
-      () => true,
-      (error: Error) => (error.name === 'NotFound' ? false : Promise.reject(error)),
-    );
-    if (!exists) {
+    if (!(await objectExists(s3, bucket, key))) {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: zip, ContentType: 'application/zip' }));
       log(`bootstrap: uploaded the handler to s3://${bucket}/${key} (${Math.round(zip.length / 1024)} KiB)`);
     }

@@ -4,19 +4,19 @@
  * its content's hash, so a file is uploaded once and a stack can name the exact version.
  * CloudFormation's ValidateTemplate checks each one first.
  */
-import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ValidateTemplateCommand } from '@aws-sdk/client-cloudformation';
 import pLimit from 'p-limit';
 import type { AccountClients } from '../aws/clients.js';
+import { objectExists } from '../aws/s3.js';
 import type { Diagnostic } from '../config/diagnostics.js';
 import type { Organization } from '../config/schema.js';
 import { independentSteps, runChanges, type ExecutionHooks, type StepResult } from '../execute/graph.js';
 import { digest } from '../plan/digest.js';
 import { makePlan, type Change, type Plan } from '../plan/plan.js';
+import { MAX_TEMPLATE_BODY } from '../protocol/requests.js';
 import type { RenderedTemplate } from './render.js';
 
-/** The largest TemplateBody ValidateTemplate takes; larger ones are checked from S3 when deployed. */
-const MAX_TEMPLATE_BODY = 51_200;
 const CALLS_IN_FLIGHT = 8;
 
 /** `templates/vpc/foo/<first 16 hex digits of the sha256>.yml` */
@@ -62,13 +62,8 @@ export async function readPublished(clients: AccountClients, org: Organization, 
     Object.entries(org.artifact_buckets).flatMap(([region, bucket]) =>
       templates.map((t) =>
         limit(async () => {
-          const s3 = await clients.client('s3', region);
-          try {
-            await s3.send(new HeadObjectCommand({ Bucket: bucket!, Key: objectKey(t) }));
-            present.add(`${bucket}/${objectKey(t)}`);
-          } catch (error) {
-            if ((error as Error).name !== 'NotFound' && (error as Error).name !== 'NoSuchKey') throw error;
-          }
+          const key = objectKey(t);
+          if (await objectExists(await clients.client('s3', region), bucket!, key)) present.add(`${bucket}/${key}`);
         }),
       ),
     ),
