@@ -40,8 +40,9 @@ export const mappingStackPrefix = `${DEPLOYED_STACKS['identity-iam-mapping']}-`;
 export const mappingStack = (account: string) => `${mappingStackPrefix}${account}`;
 /** A stack orgvend deploys from templates/: one of DEPLOYED_STACKS, or an account's IAM mapping. */
 export type DeployedStack = string;
-const FIXED = new Set<string>(Object.entries(DEPLOYED_STACKS).flatMap(([kind, name]) => (kind === 'identity-iam-mapping' ? [] : [name])));
-export const isDeployedStack = (name: string) => FIXED.has(name) || isMappingStack(name);
+/** The stacks of one name in any account: all of DEPLOYED_STACKS but the IAM mapping's. */
+export const FIXED_STACKS: readonly string[] = Object.entries(DEPLOYED_STACKS).flatMap(([kind, name]) => (kind === 'identity-iam-mapping' ? [] : [name]));
+export const isDeployedStack = (name: string) => FIXED_STACKS.includes(name) || isMappingStack(name);
 const MAPPING_STACK = new RegExp(`^${mappingStackPrefix}[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`);
 export const isMappingStack = (name: string) => MAPPING_STACK.test(name);
 

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { CONTACT_TYPES, DomainName, PolicyName } from '../config/schema.js';
 import { AccountIdString } from './envelope.js';
-import { DEPLOYED_STACKS, NAMES, isDeployedStack, isMappingStack, mappingStackPrefix } from './names.js';
+import { FIXED_STACKS, NAMES, isDeployedStack, isMappingStack, mappingStackPrefix } from './names.js';
 
 /**
  * Where the CICD bus sends a request: by detail-type to the management account or the
@@ -91,15 +91,17 @@ export type OrgPolicy = z.infer<typeof OrgPolicy>;
 export const PARAMETER_PREFIX = '/orgvend/account/';
 const PARAMETERS_PATH_ARN = ssmParameterArn(PARAMETER_PREFIX.slice(0, -1));
 const PARAMETERS_ARN = ssmParameterArn(`${PARAMETER_PREFIX}*`);
-const ParameterName = z.string().regex(/^\/orgvend\/account\/[A-Za-z0-9_.\-/]{1,900}$/, 'a parameter name under /orgvend/account/');
+const ParameterName = z.string().regex(new RegExp(`^${PARAMETER_PREFIX}[A-Za-z0-9_.\\-/]{1,900}$`), `a parameter name under ${PARAMETER_PREFIX}`);
 
 const StackName = z.string().refine(isDeployedStack, 'one of the stacks orgvend deploys');
 const RegionString = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region name');
 const StackRef = z.strictObject({ stack: StackName, region: RegionString });
 /** The stacks orgvend deploys (the IAM mapping's, one per account, by their prefix), in any region of the account; nothing else of CloudFormation's. */
-const DEPLOYED_STACK_NAMES = [...Object.values(DEPLOYED_STACKS).filter((name) => isDeployedStack(name)), `${mappingStackPrefix}*`];
-const stackPermissions = (actions: string[]): Permission[] =>
-  DEPLOYED_STACK_NAMES.flatMap((stack) => actions.map((action) => ({ action, resource: `arn:\${AWS::Partition}:cloudformation:*:\${AWS::AccountId}:stack/${stack}/*` })));
+const MAPPING_STACKS = `${mappingStackPrefix}*`;
+const stackPermissions = (actions: string[], stacks: readonly string[] = [...FIXED_STACKS, MAPPING_STACKS]): Permission[] =>
+  stacks.flatMap((stack) => actions.map((action) => ({ action, resource: `arn:\${AWS::Partition}:cloudformation:*:\${AWS::AccountId}:stack/${stack}/*` })));
+/** DEPLOY_STACK and DELETE_STACK go through the deployer role, the only role the handler may pass. */
+const PASS_DEPLOYER_ROLE: Permission = { action: 'iam:PassRole', resource: `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${NAMES.deployerRole}` };
 /** The most stacks one GET_STACKS reads by name. */
 export const MAX_STACKS_READ = 20;
 /** The largest TemplateBody CloudFormation takes. */
@@ -487,7 +489,7 @@ export const REQUESTS = {
         'cloudformation:ExecuteChangeSet',
         'cloudformation:GetTemplate',
       ]),
-      { action: 'iam:PassRole', resource: `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${NAMES.deployerRole}` },
+      PASS_DEPLOYER_ROLE,
     ],
     payload: StackRef.extend({ name: z.string(), template: z.string().min(1).max(MAX_TEMPLATE_BODY) }),
     result: z.object({
@@ -506,11 +508,8 @@ export const REQUESTS = {
     mutating: true,
     timeoutSeconds: 900,
     permissions: [
-      ...['cloudformation:DeleteStack', 'cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'].map((action) => ({
-        action,
-        resource: `arn:\${AWS::Partition}:cloudformation:*:\${AWS::AccountId}:stack/${mappingStackPrefix}*/*`,
-      })),
-      { action: 'iam:PassRole', resource: `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${NAMES.deployerRole}` },
+      ...stackPermissions(['cloudformation:DeleteStack', 'cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'], [MAPPING_STACKS]),
+      PASS_DEPLOYER_ROLE,
     ],
     payload: z.strictObject({ name: z.string(), stack: z.string().refine(isMappingStack, 'an IAM mapping stack'), region: RegionString }),
     result: z.object({ outcome: z.enum(['deleted', 'already-deleted', 'in-progress', 'would-delete']), status: z.string().nullable() }),
@@ -584,6 +583,7 @@ export function permissionsFor(types: readonly RequestType[]): { resources: stri
     if (byActions.has(key)) byActions.get(key)!.resources.push(resource);
     else byActions.set(key, { resources: [resource], actions });
   }
-  const first = (g: { resources: string[] }) => g.resources.sort()[0]!;
-  return [...byActions.values()].sort((a, b) => (first(a) === '*' ? -1 : first(b) === '*' ? 1 : first(a).localeCompare(first(b))));
+  const groups = [...byActions.values()].map((g) => ({ ...g, resources: g.resources.sort() }));
+  const first = (g: { resources: string[] }) => g.resources[0]!;
+  return groups.sort((a, b) => (first(a) === '*' ? -1 : first(b) === '*' ? 1 : first(a).localeCompare(first(b))));
 }
