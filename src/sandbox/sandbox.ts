@@ -17,7 +17,7 @@ import { bootstrapOrganization } from '../bootstrap/topology.js';
 import { handlerConfig, type HandlerConfig, type MemberBootstrap } from '../handlers/context.js';
 import { startMoto, waitForMoto } from './moto.js';
 import { createSandboxOrganization, withSandboxIds } from './organization.js';
-import { alive, readSandboxState, sandboxDir, statePath, stopSandbox, writeState, type SandboxState } from './state.js';
+import { SANDBOX_STATE_VERSION, alive, readSandboxState, sandboxDir, statePath, stopSandbox, writeState, type SandboxState } from './state.js';
 
 export const SANDBOX_CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } as const;
 export const SANDBOX_ROLE = 'orgvend-sandbox';
@@ -84,7 +84,7 @@ export async function ensureSandbox(desired: Desired, options: { cwd: string; te
   const { cwd, log } = options;
   const topology = topologyHash(desired);
   let state = readSandboxState(cwd);
-  if (state && state.version === 3 && state.topology === topology && alive(state.motoPid) && (await answers(state.endpoint))) {
+  if (state && state.version === SANDBOX_STATE_VERSION && state.topology === topology && alive(state.motoPid) && (await answers(state.endpoint))) {
     if (!alive(state.workerPid)) {
       state.workerPid = spawnWorker(cwd);
       writeState(cwd, state);
@@ -95,7 +95,7 @@ export async function ensureSandbox(desired: Desired, options: { cwd: string; te
   }
   if (state) {
     log(
-      state.version !== 3
+      state.version !== SANDBOX_STATE_VERSION
         ? 'sandbox: made by an earlier orgvend; rebuilding the sandbox'
         : state.topology === topology
           ? 'sandbox: the previous sandbox is gone; starting a new one'
@@ -118,7 +118,7 @@ export async function ensureSandbox(desired: Desired, options: { cwd: string; te
   const planned = await planBootstrap(env);
   await applyBootstrap(env, planned);
   state = {
-    version: 3,
+    version: SANDBOX_STATE_VERSION,
     endpoint: moto.endpoint,
     region,
     motoPid: moto.pid,

@@ -7,9 +7,11 @@ import { join } from 'node:path';
 import type { BootstrapOrganization } from '../bootstrap/topology.js';
 import type { AccountRole } from '../protocol/requests.js';
 
+/** 3: the IAM mapping is a stack per account; a sandbox made before is rebuilt. */
+export const SANDBOX_STATE_VERSION = 3;
+
 export interface SandboxState {
-  /** 3: the IAM mapping is a stack per account; a sandbox made before is rebuilt. */
-  version: 3;
+  version: typeof SANDBOX_STATE_VERSION;
   endpoint: string;
   region: string;
   motoPid: number;
@@ -29,13 +31,17 @@ export interface SandboxState {
 export const sandboxDir = (cwd: string) => join(cwd, '.orgvend', 'sandbox');
 export const statePath = (cwd: string) => join(sandboxDir(cwd), 'state.json');
 
+/** The state file at `path` (the worker knows it by its path; the CLI by the folder it runs in). */
+export const readStateFile = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as SandboxState;
+const writeStateFile = (path: string, state: SandboxState) => writeFileSync(path, `${JSON.stringify(state, null, 2)}\n`);
+
 export function readSandboxState(cwd: string): SandboxState | undefined {
   const path = statePath(cwd);
-  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as SandboxState) : undefined;
+  return existsSync(path) ? readStateFile(path) : undefined;
 }
 
 export function writeState(cwd: string, state: SandboxState): void {
-  writeFileSync(statePath(cwd), `${JSON.stringify(state, null, 2)}\n`);
+  writeStateFile(statePath(cwd), state);
 }
 
 export function alive(pid: number | undefined): boolean {
@@ -57,9 +63,8 @@ export function recordBootstrapped(cwd: string, accounts: readonly { id: string;
 
 /** After the management handler's BOOTSTRAP_ACCOUNTS: one more account for the worker (which knows the state file by its path) to serve, also after a restart. */
 export function recordOneBootstrapped(path: string, account: { id: string; roles: AccountRole[] }): void {
-  const state = JSON.parse(readFileSync(path, 'utf8')) as SandboxState;
-  const accounts = [...state.accounts.filter((a) => a.id !== account.id), { id: account.id, roles: account.roles }];
-  writeFileSync(path, `${JSON.stringify({ ...state, accounts }, null, 2)}\n`);
+  const state = readStateFile(path);
+  writeStateFile(path, { ...state, accounts: [...state.accounts.filter((a) => a.id !== account.id), { id: account.id, roles: account.roles }] });
 }
 
 /** Stop the worker and moto and forget the sandbox. Returns false when none was running. */

@@ -3,11 +3,10 @@
  * the handler code, as the Lambda does in AWS. Started by the sandbox; `node
  * worker-main.js STATE_FILE`. Picks up accounts bootstrapped later from the state file.
  */
-import { readFileSync } from 'node:fs';
 import type { AuditEntry } from '../audit/recorder.js';
 import { startWorker } from '../handlers/worker.js';
 import { sandboxFactory, sandboxHandlerConfig } from './sandbox.js';
-import { recordOneBootstrapped, type SandboxState } from './state.js';
+import { readStateFile, recordOneBootstrapped, type SandboxState } from './state.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const path = process.argv[2];
@@ -15,7 +14,7 @@ if (!path) {
   console.error('usage: worker-main STATE_FILE');
   process.exit(64);
 }
-const read = () => JSON.parse(readFileSync(path, 'utf8')) as SandboxState;
+const read = () => readStateFile(path);
 const state = read();
 // The lenient sender check is for the emulator only: refuse to run it against anything else.
 if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(state.endpoint)) {
