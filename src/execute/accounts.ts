@@ -5,6 +5,7 @@
  */
 import type { Organization } from '../config/schema.js';
 import { RequestError, TimeoutError } from '../errors.js';
+import { chunks } from '../chunks.js';
 import type { Change, Plan } from '../plan/plan.js';
 import { MAX_BOOTSTRAPS, type PayloadOf, type RequestType, type ResultOf } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
@@ -18,14 +19,15 @@ type After = Record<string, unknown>;
 export function stepsFor(plan: Plan, org: Organization): ChangeStep[] {
   const ouStep = (path: string | undefined) => (path ? [changeStepId({ type: 'ou.create', target: path })] : []);
   // An account's own requests (its parameters, its stacks) wait for its bus: its bootstrap, when the plan has one.
-  const bootstraps = new Map(plan.changes.filter((c) => c.type === 'account.bootstrap').map((c) => [(c.before as Before).account_id, changeStepId(c)]));
+  const bootstrapChanges = plan.changes.filter((c) => c.type === 'account.bootstrap');
+  const bootstraps = new Map(bootstrapChanges.map((c) => [(c.before as Before).account_id, changeStepId(c)]));
   const bootstrapStep = (change: Change) => {
     const step = bootstraps.get((change.before as Before | null)?.account_id ?? '');
     return step ? [step] : [];
   };
   // The handler bootstraps only an account tagged as managed, so an account matched by email
   // is tagged first; and the bootstraps go in one request, so all of them wait for all such tags.
-  const bootstrapped = new Set(plan.changes.filter((c) => c.type === 'account.bootstrap').map((c) => c.target));
+  const bootstrapped = new Set(bootstrapChanges.map((c) => c.target));
   const tagSteps = plan.changes.filter((c) => c.type === 'account.tag' && bootstrapped.has(c.target)).map(changeStepId);
   return plan.changes.map((change) => {
     const after = (change.after ?? {}) as After;
@@ -119,17 +121,17 @@ export async function executeAccountPlan(plan: Plan, org: Organization, transpor
       if (attempt >= ATTEMPTS) throw new Error(`${target} is still deploying (${running}); run again to wait for it`);
     }
   };
-  // A run's bootstraps go in as few requests as the handler takes: one look at the organization, one CICD update.
-  const bootstraps = plan.changes.filter((c) => c.type === 'account.bootstrap');
-  const batches = new Map<number, Promise<ResultOf<'BOOTSTRAP_ACCOUNTS'>>>();
+  // A run's bootstraps go in as few requests as the handler takes: one look at the organization,
+  // one CICD update. Each batch's request is sent when the first of its changes runs.
+  const batchOf = new Map<Change, () => Promise<ResultOf<'BOOTSTRAP_ACCOUNTS'>>>();
+  for (const batch of chunks(plan.changes.filter((c) => c.type === 'account.bootstrap'), MAX_BOOTSTRAPS)) {
+    let sent: Promise<ResultOf<'BOOTSTRAP_ACCOUNTS'>> | undefined;
+    const accounts = batch.flatMap((c) => (requestFor(c, org).payload as PayloadOf<'BOOTSTRAP_ACCOUNTS'>).accounts);
+    const send = () => (sent ??= ask('BOOTSTRAP_ACCOUNTS', { accounts }, batch.map((c) => c.target).join(', ')));
+    for (const change of batch) batchOf.set(change, send);
+  }
   const bootstrap = async (change: Change) => {
-    const i = Math.floor(bootstraps.indexOf(change) / MAX_BOOTSTRAPS);
-    if (!batches.has(i)) {
-      const batch = bootstraps.slice(i * MAX_BOOTSTRAPS, (i + 1) * MAX_BOOTSTRAPS);
-      const accounts = batch.flatMap((c) => (requestFor(c, org).payload as PayloadOf<'BOOTSTRAP_ACCOUNTS'>).accounts);
-      batches.set(i, ask('BOOTSTRAP_ACCOUNTS', { accounts }, batch.map((c) => c.target).join(', ')));
-    }
-    const result = await batches.get(i)!;
+    const result = await batchOf.get(change)!();
     const id = (change.before as Before).account_id;
     return { outcome: result.accounts[id], stack: result.stacks[id] ?? null };
   };

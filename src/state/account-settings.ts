@@ -3,6 +3,7 @@
  * the delegated administrator, in batches small enough for one handler run.
  */
 import pLimit from 'p-limit';
+import { chunks } from '../chunks.js';
 import type { LiveContacts, RegionStatus } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
 
@@ -11,9 +12,7 @@ const BATCHES_IN_FLIGHT = 2;
 
 async function inBatches<R>(ids: readonly string[], read: (batch: string[]) => Promise<{ account_id: string; value: R }[]>): Promise<Map<string, R>> {
   const limit = pLimit(BATCHES_IN_FLIGHT);
-  const batches: string[][] = [];
-  for (let i = 0; i < ids.length; i += BATCH) batches.push(ids.slice(i, i + BATCH));
-  const results = await Promise.all(batches.map((batch) => limit(() => read(batch))));
+  const results = await Promise.all(chunks(ids, BATCH).map((batch) => limit(() => read(batch))));
   return new Map(results.flat().map((r) => [r.account_id, r.value]));
 }
 

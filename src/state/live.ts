@@ -1,6 +1,7 @@
 /** The live organization, read through the bus: OU tree and accounts with parent and tags. */
 import type { OrgAccount, OrgUnit } from '../protocol/requests.js';
 import pLimit from 'p-limit';
+import { chunks } from '../chunks.js';
 import { BOOTSTRAP_TAG } from '../config/identity-tags.js';
 import type { LiveStack, StackReads } from '../plan/stacks.js';
 import { MAX_STACKS_READ } from '../protocol/requests.js';
@@ -51,9 +52,9 @@ export async function withAccountState(transport: Transport, live: Live, stacks:
   const limit = pLimit(ACCOUNT_READS_IN_FLIGHT);
   // At most MAX_STACKS_READ stacks by name per request; the listing goes with the first.
   const readStacks = async (account: string, { stacks: named, mappings }: StackReads) => {
-    const chunks = Array.from({ length: Math.max(1, Math.ceil(named.length / MAX_STACKS_READ)) }, (_, i) => named.slice(i * MAX_STACKS_READ, (i + 1) * MAX_STACKS_READ));
+    const requests = named.length ? chunks(named, MAX_STACKS_READ) : [[]];
     const replies = await Promise.all(
-      chunks.map((chunk, i) => limit(async () => (await transport.request('GET_STACKS', { stacks: chunk, ...(i === 0 && mappings ? { mappings } : {}) }, { targetAccount: account })).stacks)),
+      requests.map((chunk, i) => limit(async () => (await transport.request('GET_STACKS', { stacks: chunk, ...(i === 0 && mappings ? { mappings } : {}) }, { targetAccount: account })).stacks)),
     );
     return [account, replies.flat()] as const;
   };
