@@ -11,6 +11,7 @@ import { CONTACT_TYPES, type ContactType, type Organization } from '../config/sc
 import type { Change, Plan } from '../plan/plan.js';
 import { regionIs, type AlternateContact, type RegionStatus, type ResultOf } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
+import { readRegions } from '../state/account-settings.js';
 import { independentSteps, runChanges, type ExecutionHooks, type StepResult } from './graph.js';
 
 type Contacts = Partial<Record<ContactType, AlternateContact | null>>;
@@ -71,8 +72,7 @@ class RegionWatcher {
       await new Promise((r) => setTimeout(r, this.pollMs));
       const waiting = [...this.waiters];
       try {
-        const { accounts } = await this.transport.request('GET_REGIONS', { account_ids: [...new Set(waiting.map((w) => w.account))] });
-        const statuses = new Map(accounts.map((a) => [a.account_id, a.regions]));
+        const statuses = await readRegions(this.transport, [...new Set(waiting.map((w) => w.account))]);
         for (const waiter of waiting) {
           const status = statuses.get(waiter.account)?.[waiter.region];
           if (status && SETTLED.has(status)) {
