@@ -11,7 +11,7 @@ import { RequestError } from '../errors.js';
 import { MAX_EVENT_BYTES } from '../protocol/parts.js';
 import { REQUESTS, type PayloadOf, type RequestType, type ResultOf } from '../protocol/requests.js';
 import { ReplyCollector, type CollectorOptions } from './reply-collector.js';
-import { destinationOf, replyEntry, requestDetail, resultOf, whereToLook, type BusTopology, type RequestOptions, type Transport } from './transport.js';
+import { destinationOf, replyEntry, requestEntry, requestDetail, resultOf, whereToLook, type BusTopology, type RequestOptions, type Transport } from './transport.js';
 
 export class EventBridgeTransport implements Transport {
   private readonly collector: ReplyCollector;
@@ -55,7 +55,7 @@ export class EventBridgeTransport implements Transport {
       this.collector.cancel(nonce);
       throw error;
     }
-    this.recorder.record({ at: new Date(started).toISOString(), event: 'request', type, nonce, account: destination, dryrun: detail.dryrun });
+    this.recorder.record(requestEntry(type, nonce, destination, detail.dryrun, started));
     try {
       const answer = await reply;
       this.recorder.record(replyEntry(type, nonce, answer, started, new Date()));

@@ -10,7 +10,7 @@ import type { HandlerConfig } from '../handlers/context.js';
 import { fromParts, toParts, type ReplyBody } from '../protocol/parts.js';
 import { REQUESTS, type PayloadOf, type RequestType, type ResultOf } from '../protocol/requests.js';
 import type { Reply } from './reply-collector.js';
-import { destinationOf, replyEntry, requestDetail, resultOf, type BusTopology, type RequestOptions, type Transport } from './transport.js';
+import { destinationOf, replyEntry, requestEntry, requestDetail, resultOf, type BusTopology, type RequestOptions, type Transport } from './transport.js';
 
 export interface Handlers {
   /** Configuration and clients of the handler in `account`. */
@@ -39,7 +39,7 @@ export class InProcessTransport implements Transport {
       detail: JSON.parse(JSON.stringify(requestDetail(type, payload, nonce, destination, this.topology, this.execute, this.now()))),
     };
     const started = this.now().getTime();
-    this.recorder.record({ at: new Date(started).toISOString(), event: 'request', type, nonce, account: destination, dryrun: !this.execute });
+    this.recorder.record(requestEntry(type, nonce, destination, !this.execute, started));
     const config = this.handlers.configFor(destination);
     // Loaded here, not at start-up: a run over the bus never needs the handlers or their SDK clients.
     const { dispatch } = await import('../handlers/dispatch.js');

@@ -86,6 +86,11 @@ export function requestDetail<T extends RequestType>(type: T, payload: PayloadOf
   };
 }
 
+/** The audit entry of a request sent: to whom, and whether as a dry run. */
+export function requestEntry(type: RequestType, nonce: string, destination: string, dryrun: boolean, startedMs: number): AuditEntry {
+  return { at: new Date(startedMs).toISOString(), event: 'request', type, nonce, account: destination, dryrun };
+}
+
 /** The audit entry of a reply: who answered, how long it took, and what went wrong if anything did. */
 export function replyEntry(type: RequestType, nonce: string, reply: Reply, startedMs: number, now: Date): AuditEntry {
   return {
