@@ -18,7 +18,7 @@ import { progress, type Progress } from './progress.js';
 import type { Runtime } from './runtime.js';
 
 /** A plan with the sentences for each limit it exceeds. */
-export interface Planned {
+interface Planned {
   plan: Plan;
   violations: string[];
 }
@@ -35,7 +35,7 @@ export interface PlanActionSpec<L> {
    */
   plan(live: L): Plan | Planned;
   /** Sentences for each limit the plan (the saved one, with --plan) exceeds; the run stops if there is any. Absent: none. */
-  violations?(plan: Plan, live: L): string[];
+  violations?(plan: Plan): string[];
   execute(plan: Plan, transport: Transport, hooks: Progress): Promise<Map<string, StepResult>>;
   /**
    * Changes that could be planned only once the executed ones were made (what names an
@@ -83,7 +83,7 @@ export async function runPlanAction<L>(options: CliOptions, io: Io, runtime: Run
   writePlan(io, options, plan);
   if (options.out) writeFileSync(resolve(io.cwd, options.out), planJson(plan));
 
-  const violations = 'plan' in fresh ? fresh.violations : (spec.violations?.(plan, live) ?? []);
+  const violations = 'plan' in fresh ? fresh.violations : (spec.violations?.(plan) ?? []);
   if (violations.length) {
     for (const violation of violations) io.stderr.write(`${err.red('error:')} ${violation}\n`);
     io.stderr.write('Nothing was changed.\n');

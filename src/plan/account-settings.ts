@@ -10,7 +10,7 @@ import { CONTACT_TYPES } from '../config/schema.js';
 import { regionIs, sameContact, type LiveContacts, type RegionStatus } from '../protocol/requests.js';
 import type { Live, LiveAccount } from '../state/live.js';
 import { liveDigest } from './accounts.js';
-import { digest } from './digest.js';
+import { digest, sortedEntries } from './digest.js';
 import { isClosed, matchAccounts } from './match.js';
 import { accountList, makePlan, type Change, type Plan } from './plan.js';
 
@@ -45,9 +45,6 @@ export function settingsTargets(desired: Desired, live: Live, wants: (entry: Des
 
 export const wantsContacts = (entry: DesiredAccount) => Object.keys(entry.settings.contacts).length > 0;
 
-function contactsDigest(contacts: ReadonlyMap<string, LiveContacts>): string {
-  return digest([...contacts].sort(([a], [b]) => a.localeCompare(b)));
-}
 
 export function planContacts(desired: Desired, live: Live, contacts: ReadonlyMap<string, LiveContacts>, scope: SettingsScope = {}): Plan {
   const { targets, notes } = settingsTargets(desired, live, wantsContacts, scope);
@@ -77,7 +74,7 @@ export function planContacts(desired: Desired, live: Live, contacts: ReadonlyMap
       });
     }
   }
-  const basis = { config: digest(targets.map((t) => [t.entry.name, t.entry.settings.contacts])), live: digest([liveDigest(live), contactsDigest(contacts)]) };
+  const basis = { config: digest(targets.map((t) => [t.entry.name, t.entry.settings.contacts])), live: digest([liveDigest(live), digest(sortedEntries(contacts))]) };
   return makePlan('put-contacts', basis, changes, { notes });
 }
 
@@ -85,9 +82,6 @@ export function planContacts(desired: Desired, live: Live, contacts: ReadonlyMap
 
 export const wantsRegions = (entry: DesiredAccount) => entry.settings.regions.some(isOptInRegion) || entry.settings.disabled_regions.length > 0;
 
-function regionsDigest(regions: ReadonlyMap<string, Record<string, RegionStatus>>): string {
-  return digest([...regions].sort(([a], [b]) => a.localeCompare(b)));
-}
 
 /** Step target of one region of one account: `foo/ap-east-1`. */
 const regionTarget = (name: string, region: string) => `${name}/${region}`;
@@ -124,6 +118,6 @@ export function planRegions(desired: Desired, live: Live, regions: ReadonlyMap<s
   if (unlisted.length) {
     notes.push(`opt-in regions enabled but in neither regions nor disabled_regions, left alone: ${accountList(unlisted)}`);
   }
-  const basis = { config: digest(targets.map((t) => [t.entry.name, t.entry.settings.regions, t.entry.settings.disabled_regions])), live: digest([liveDigest(live), regionsDigest(regions)]) };
+  const basis = { config: digest(targets.map((t) => [t.entry.name, t.entry.settings.regions, t.entry.settings.disabled_regions])), live: digest([liveDigest(live), digest(sortedEntries(regions))]) };
   return makePlan('enable-region', basis, changes, { notes });
 }

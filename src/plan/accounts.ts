@@ -6,7 +6,7 @@
 import { BOOTSTRAP_TAG, IDENTITY_TAG_KEYS } from '../config/identity-tags.js';
 import { ouAncestors, type Desired, type DesiredAccount } from '../config/resolve.js';
 import { carriesStack, type Live, type LiveAccount } from '../state/live.js';
-import { digest } from './digest.js';
+import { digest, sortedEntries } from './digest.js';
 import { isClosed, matchAccounts } from './match.js';
 import { desiredParameters, dnsAllowList, parameterChange } from './parameters.js';
 import { makePlan, type Change, type Plan } from './plan.js';
@@ -40,9 +40,9 @@ export function liveDigest(live: Live): string {
   return digest({
     ous: live.ous.map((o) => [o.id, o.path]),
     accounts: live.accounts.map((a) => [a.id, a.status, a.parent_id, a.email, a.name, a.tags]),
-    parameters: live.parameters ? [...live.parameters].sort(([a], [b]) => a.localeCompare(b)) : null,
+    parameters: live.parameters ? sortedEntries(live.parameters) : null,
     stacks: live.stacks
-      ? [...live.stacks].sort(([a], [b]) => a.localeCompare(b)).map(([id, stacks]) => [id, stacks.map((st) => [st.stack, st.region, st.status, st.template && digest(st.template)])])
+      ? sortedEntries(live.stacks).map(([id, stacks]) => [id, stacks.map((st) => [st.stack, st.region, st.status, st.template && digest(st.template)])])
       : null,
   });
 }

@@ -15,3 +15,6 @@ export const sha256Hex = (data: string | Uint8Array) => createHash('sha256').upd
 export function digest(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(canonical(value))).digest('hex').slice(0, 32);
 }
+
+/** A map's entries sorted by key, so that its digest does not depend on the order it was filled in. */
+export const sortedEntries = <V>(map: ReadonlyMap<string, V>): [string, V][] => [...map].sort(([a], [b]) => a.localeCompare(b));
