@@ -31,8 +31,6 @@ export interface TemplateAccount {
 export interface TemplateRepository extends Omit<EcrRepository, 'pull'> {
   /** Ids of the existing accounts that run the named services in the named environments. */
   pull_account_ids: string[];
-  /** DSL names of those accounts, created or not. */
-  pull_accounts: string[];
   /** The existing ones as principals: id and DSL name, by id. */
   pull_principals: { id: string; name: string }[];
 }
@@ -102,7 +100,7 @@ export function templateContext(desired: Desired, ids: ReadonlyMap<string, strin
     ecr_repositories: desired.ecrRepositories.map(({ pull, ...repo }) => {
       const pulling = pullers(pull, accounts);
       const principals = pulling.filter((a) => a.id !== null).map((a) => ({ id: a.id!, name: a.name })).sort((a, b) => a.id.localeCompare(b.id));
-      return { ...repo, pull_accounts: pulling.map((a) => a.name), pull_account_ids: principals.map((p) => p.id), pull_principals: principals };
+      return { ...repo, pull_account_ids: principals.map((p) => p.id), pull_principals: principals };
     }),
   };
 }

@@ -12,7 +12,9 @@ import type { Diagnostic } from '../config/diagnostics.js';
 import { didYouMean } from '../config/suggest.js';
 import { BOOTSTRAP_TEMPLATE } from '../bootstrap/render.js';
 import { sha256Hex } from '../plan/digest.js';
-import type { TemplateContext } from './context.js';
+import type { Desired } from '../config/resolve.js';
+import { InputError } from '../errors.js';
+import { templateContext, type TemplateContext } from './context.js';
 
 const TEMPLATES_DIR = 'templates';
 const PER_ACCOUNT_DIR = 'account';
@@ -155,4 +157,16 @@ export async function renderTemplates(repoDir: string, context: TemplateContext)
     templates.push({ source: job.source, output: job.output, ...(job.account ? { account: job.account.name } : {}), text: body, sha256: sha256Hex(body) });
   }
   return { sources: [...sources.keys()], templates, diagnostics };
+}
+
+/**
+ * templates/ rendered for `desired` with the ids of the accounts that exist (as the
+ * organization was read): a template that does not render stops the run with its
+ * diagnostics (exit 65). For render-templates and sync-accounts alike.
+ */
+export async function renderWithIds(repoDir: string, desired: Desired, ids: ReadonlyMap<string, string>): Promise<{ context: TemplateContext; templates: RenderedTemplate[] }> {
+  const context = templateContext(desired, ids);
+  const { templates, diagnostics } = await renderTemplates(repoDir, context);
+  if (diagnostics.length) throw new InputError(diagnostics);
+  return { context, templates };
 }

@@ -9,10 +9,10 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { InputError, type ExitCode } from '../../errors.js';
-import { liveIds, templateContext } from '../../render/context.js';
+import { liveIds } from '../../render/context.js';
 import { cfnLint, parseProblems } from '../../render/lint.js';
 import { executeUploads, planUploads, readPublished, validateWithCloudFormation, type Published } from '../../render/publish.js';
-import { OUTPUT_DIR, renderTemplates, type RenderedTemplate } from '../../render/render.js';
+import { OUTPUT_DIR, renderWithIds, type RenderedTemplate } from '../../render/render.js';
 import { readLive } from '../../state/live.js';
 import type { Transport } from '../../transport/transport.js';
 import type { Io } from '../io.js';
@@ -24,9 +24,7 @@ import { openRuntime, type Runtime, type RuntimeHooks } from '../runtime.js';
 async function renderAndCheck(runtime: Runtime, io: Io, transport: Transport): Promise<{ templates: RenderedTemplate[]; notes: string[] }> {
   const { desired } = runtime;
   const live = await readLive(transport);
-  const context = templateContext(desired, liveIds(desired, live));
-  const { templates, diagnostics } = await renderTemplates(runtime.repoDir, context);
-  if (diagnostics.length) throw new InputError(diagnostics);
+  const { context, templates } = await renderWithIds(runtime.repoDir, desired, liveIds(desired, live));
 
   const out = join(runtime.repoDir, OUTPUT_DIR);
   await rm(out, { recursive: true, force: true });

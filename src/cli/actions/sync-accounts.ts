@@ -2,7 +2,7 @@
  * sync-accounts (and create-account, for one entry): plan the organization's OUs and
  * accounts against accounts.yml; with --execute, carry the plan out.
  */
-import { InputError, type ExitCode } from '../../errors.js';
+import type { ExitCode } from '../../errors.js';
 import { executeAccountPlan } from '../../execute/accounts.js';
 import { planAccounts } from '../../plan/accounts.js';
 import { limitViolations } from '../../plan/limits.js';
@@ -10,8 +10,8 @@ import { FOLLOW_UP_TYPES } from '../../plan/accounts.js';
 import { digest } from '../../plan/digest.js';
 import { makePlan } from '../../plan/plan.js';
 import { deploymentsOf, stacksToRead, type Deployments } from '../../plan/stacks.js';
-import { liveIds, templateContext } from '../../render/context.js';
-import { renderTemplates } from '../../render/render.js';
+import { liveIds } from '../../render/context.js';
+import { renderWithIds } from '../../render/render.js';
 import { readLive, withAccountState, type Live } from '../../state/live.js';
 import type { Io } from '../io.js';
 import type { CliOptions } from '../options.js';
@@ -37,9 +37,7 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
         const ids = liveIds(desired, tree);
         const key = digest([...ids]);
         if (rendered?.ids !== key) {
-          const context = templateContext(desired, ids);
-          const { templates, diagnostics } = await renderTemplates(runtime.repoDir, context);
-          if (diagnostics.length) throw new InputError(diagnostics);
+          const { context, templates } = await renderWithIds(runtime.repoDir, desired, ids);
           rendered = { ids: key, deployments: deploymentsOf(templates, context, only) };
         }
         const { deployments } = rendered;
