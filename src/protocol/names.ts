@@ -22,6 +22,12 @@ export const NAMES = {
    * account: how bootstrap (and the management handler's BOOTSTRAP_ACCOUNTS) reach a member.
    */
   memberAccessRole: 'OrganizationAccountAccessRole',
+  /**
+   * What the templates under templates/ name their resources by, and so what the deployer
+   * role may create: the IAM mapping's policies and the log buckets (a prefix, then more).
+   */
+  mappingPolicyPrefix: 'orgvend-assume-',
+  logBucketPrefix: 'aws-waf-logs-orgvend-',
 } as const;
 
 /**
