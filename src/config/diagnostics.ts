@@ -89,3 +89,8 @@ export function byPosition(a: Diagnostic, b: Diagnostic): number {
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === 'error');
 }
+
+/** An error in a file that is not YAML orgvend reads by key (a policy, a template): at a line and column of `text`, with that line. */
+export function fileDiagnostic(file: string, text: string, code: DiagnosticCode, message: string, at = { line: 1, column: 1 }, hint?: string): Diagnostic {
+  return { code, severity: 'error', file, ...at, length: 1, path: '', message, hint, snippet: text.split('\n')[at.line - 1] };
+}

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { CLOUDFORMATION_TAGS } from './cfn-yaml.js';
-import type { Diagnostic } from '../config/diagnostics.js';
+import { fileDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import type { RenderedTemplate } from './render.js';
 
 const CFN_LINT_HINT = "cfn-lint is not installed: run  python3 -m pip install cfn-lint";
@@ -25,39 +25,21 @@ export async function cfnLint(files: readonly string[], display: (file: string) 
       resolve(stdout);
     });
   });
-  const texts = new Map<string, string[]>();
+  const texts = new Map<string, string>();
   const diagnostics: Diagnostic[] = [];
   for (const finding of output.split('\n').map((l) => FINDING.exec(l)).filter((m) => m !== null)) {
     const [, file, line, column, rule, message] = finding;
     if (rule!.startsWith('I')) continue;
-    if (!texts.has(file!)) texts.set(file!, (await readFile(file!, 'utf8')).split('\n'));
-    diagnostics.push({
-      code: 'template-lint',
-      severity: 'error',
-      file: display(file!),
-      line: Number(line),
-      column: Number(column),
-      length: 1,
-      path: '',
-      message: `cfn-lint ${rule}: ${message!.trim()}`,
-      snippet: texts.get(file!)![Number(line) - 1],
-    });
+    if (!texts.has(file!)) texts.set(file!, await readFile(file!, 'utf8'));
+    diagnostics.push(fileDiagnostic(display(file!), texts.get(file!)!, 'template-lint', `cfn-lint ${rule}: ${message!.trim()}`, { line: Number(line), column: Number(column) }));
   }
   return diagnostics;
 }
 
 export function parseProblems(file: string, t: RenderedTemplate): Diagnostic[] {
   const doc = parseDocument(t.text, { customTags: CLOUDFORMATION_TAGS, prettyErrors: true });
-  return doc.errors.map((e) => ({
-    code: 'template-invalid',
-    severity: 'error',
-    file,
-    line: e.linePos?.[0]?.line ?? 1,
-    column: e.linePos?.[0]?.col ?? 1,
-    length: 1,
-    path: '',
-    message: `the rendered template is not valid YAML: ${e.message.split('\n')[0]}`,
-    snippet: t.text.split('\n')[(e.linePos?.[0]?.line ?? 1) - 1],
-  }));
+  return doc.errors.map((e) =>
+    fileDiagnostic(file, t.text, 'template-invalid', `the rendered template is not valid YAML: ${e.message.split('\n')[0]}`, { line: e.linePos?.[0]?.line ?? 1, column: e.linePos?.[0]?.col ?? 1 }),
+  );
 }
 

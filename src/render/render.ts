@@ -8,7 +8,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nunjucks from 'nunjucks';
-import type { Diagnostic } from '../config/diagnostics.js';
+import { fileDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import { didYouMean } from '../config/suggest.js';
 import { BOOTSTRAP_TEMPLATE } from '../bootstrap/render.js';
 import { sha256Hex } from '../plan/digest.js';
@@ -96,18 +96,7 @@ function renderDiagnostic(file: string, text: string, error: unknown, context: T
     what = expression && name && !(name in context) ? `${name} is undefined` : `${expression ?? 'the value'} is null or undefined and cannot be printed`;
     hint = name && !(name in context) ? didYouMean(name, Object.keys(context)) : 'guard it with {% if … %} or give it a default: {{ x | default("") }}';
   }
-  return {
-    code: 'template-render',
-    severity: 'error',
-    file,
-    line,
-    column,
-    length: 1,
-    path: '',
-    message: `cannot render the template: ${what}`,
-    hint: hint ?? `the variables are ${Object.keys(context).join(', ')}`,
-    snippet: lines[line - 1],
-  };
+  return fileDiagnostic(file, text, 'template-render', `cannot render the template: ${what}`, { line, column }, hint ?? `the variables are ${Object.keys(context).join(', ')}`);
 }
 
 export async function renderTemplates(repoDir: string, context: TemplateContext): Promise<RenderResult> {

@@ -8,7 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import nunjucks from 'nunjucks';
 import { accountApiCaller } from '../bootstrap/topology.js';
-import { hasErrors, type Diagnostic, type Problem } from '../config/diagnostics.js';
+import { fileDiagnostic, hasErrors, type Diagnostic, type Problem } from '../config/diagnostics.js';
 import type { Desired } from '../config/resolve.js';
 import { PolicyName } from '../config/schema.js';
 import { didYouMean } from '../config/suggest.js';
@@ -68,10 +68,6 @@ function templateContext(desired: Desired): Record<string, unknown> {
 function position(text: string, offset: number): { line: number; column: number } {
   const before = text.slice(0, offset).split('\n');
   return { line: before.length, column: before.at(-1)!.length + 1 };
-}
-
-function fileDiagnostic(file: string, text: string, code: Diagnostic['code'], message: string, at = { line: 1, column: 1 }, hint?: string): Diagnostic {
-  return { code, severity: 'error', file, ...at, length: 1, path: '', message, hint, snippet: text.split('\n')[at.line - 1] };
 }
 
 export async function loadScps(desired: Desired, repoDir: string, config: YamlSource | undefined): Promise<ScpLoadResult> {
