@@ -1,11 +1,11 @@
 /** planAccounts, then planScps, for 5,000 desired accounts against 5,000 live ones (pure): wall time and memory. */
-import { performance } from 'node:perf_hooks';
 import { parseConfig } from '../src/config/load.js';
 import { planAccounts } from '../src/plan/accounts.js';
 import { planScps } from '../src/plan/scps.js';
 import { loadScps } from '../src/scp/load.js';
 import type { Live } from '../src/state/live.js';
 import { generateDsl } from './generate-dsl.js';
+import { timeRuns } from './timing.js';
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 5000);
 const RUNS = 5;
@@ -23,21 +23,14 @@ const live: Live = {
   }).filter((_, i) => i % 97 !== 0),
 };
 
-const times: number[] = [];
-let changes = 0;
-for (let i = 0; i < RUNS; i++) {
-  const start = performance.now();
-  changes = planAccounts(desired, live, { now: new Date('2026-11-23T00:00:00Z') }).changes.length;
-  times.push(performance.now() - start);
-}
-times.sort((a, b) => a - b);
+const pure = await timeRuns(RUNS, () => planAccounts(desired, live, { now: new Date('2026-11-23T00:00:00Z') }).changes.length);
 console.log(JSON.stringify({
   bench: 'plan (pure)',
   desired: desired.accounts.length,
   live: live.accounts.length,
-  changes,
-  median_ms: Math.round(times[Math.floor(RUNS / 2)]!),
-  min_ms: Math.round(times[0]!),
+  changes: pure.last,
+  median_ms: pure.median_ms,
+  min_ms: pure.min_ms,
   peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
 }));
 
@@ -50,23 +43,14 @@ const fullAwsAccess = {
   content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
   targetPaths: ['Root', ...ous.map((o) => o.path), ...live.accounts.map((a) => `account:${a.id}`)],
 };
-const scpTimes: number[] = [];
-let scpChanges = 0;
-let transitions = 0;
-for (let i = 0; i < RUNS; i++) {
-  const start = performance.now();
-  const { plan } = planScps(desired, scps!, live, { enabled: true, policies: [fullAwsAccess] }, { stage: 'all' });
-  scpTimes.push(performance.now() - start);
-  scpChanges = plan.changes.length;
-  transitions = (plan.preview ?? []).reduce((n, s) => n + s.transitions.length, 0);
-}
-scpTimes.sort((a, b) => a - b);
+const scp = await timeRuns(RUNS, () => planScps(desired, scps!, live, { enabled: true, policies: [fullAwsAccess] }, { stage: 'all' }).plan);
+const transitions = (scp.last.preview ?? []).reduce((n, s) => n + s.transitions.length, 0);
 console.log(JSON.stringify({
   bench: 'plan sync-scps',
   accounts: live.accounts.length,
   samples: desired.organization.scps.samples.length,
-  changes: scpChanges,
+  changes: scp.last.changes.length,
   transitions,
-  median_ms: Math.round(scpTimes[Math.floor(RUNS / 2)]!),
-  min_ms: Math.round(scpTimes[0]!),
+  median_ms: scp.median_ms,
+  min_ms: scp.min_ms,
 }));

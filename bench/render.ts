@@ -1,16 +1,16 @@
 /**
  * render-templates' rendering for 5,000 accounts, every one with an id: the repository's
- * templates (IAM mapping, log bucket, ECR, a VPC per create_vpc account), strict context
+ * templates (log bucket, ECR, an IAM mapping per account, a VPC per create_vpc account), strict context
  * and all. Wall time, files and bytes written, memory. cfn-lint is not timed here.
  * Then sync-accounts' stack planning over them: every stack found running an older
  * template (a changed retention), so every one gets a stack.deploy with its resource diff.
  */
-import { performance } from 'node:perf_hooks';
 import { parseConfig } from '../src/config/load.js';
 import { templateContext } from '../src/render/context.js';
 import { renderTemplates } from '../src/render/render.js';
 import { deploymentsOf, stackChange } from '../src/plan/stacks.js';
 import { generateDsl } from './generate-dsl.js';
+import { timeRuns } from './timing.js';
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 5000);
 const RUNS = 3;
@@ -20,44 +20,29 @@ const desired = parseConfig('accounts.yml', generateDsl(ACCOUNTS)).desired!;
 const ids = new Map(desired.accounts.map((a, i) => [a.name, String(600000000000 + i)]));
 const context = templateContext(desired, ids);
 
-const times: number[] = [];
-let files = 0;
-let bytes = 0;
-let rendered: Awaited<ReturnType<typeof renderTemplates>>['templates'] = [];
-for (let i = 0; i < RUNS; i++) {
-  const start = performance.now();
+const render = await timeRuns(RUNS, async () => {
   const { templates, diagnostics } = await renderTemplates(REPO, context);
-  times.push(performance.now() - start);
   if (diagnostics.length) throw new Error(diagnostics.map((d) => `${d.file}:${d.line}: ${d.message}`).join('\n'));
-  rendered = templates;
-  files = templates.length;
-  bytes = templates.reduce((sum, t) => sum + t.text.length, 0);
-}
-times.sort((a, b) => a - b);
+  return templates;
+});
+const rendered = render.last;
 console.log(JSON.stringify({
   bench: 'render-templates',
   accounts: desired.accounts.length,
-  files,
-  output_mib: (bytes / 1024 / 1024).toFixed(1),
-  median_ms: Math.round(times[Math.floor(RUNS / 2)]!),
-  min_ms: Math.round(times[0]!),
+  files: rendered.length,
+  output_mib: (rendered.reduce((sum, t) => sum + t.text.length, 0) / 1024 / 1024).toFixed(1),
+  median_ms: render.median_ms,
+  min_ms: render.min_ms,
   peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
 }));
 
 const { deployments } = deploymentsOf(rendered, context);
 const older = deployments.map((d) => ({ stack: d.stack, region: d.region, status: 'UPDATE_COMPLETE', template: d.template.replace(/RetentionInDays: \d+/g, 'RetentionInDays: 365').replace('Resources:', 'Resources:\n  Old:\n    Type: AWS::SNS::Topic') }));
-const planTimes: number[] = [];
-let planned = 0;
-for (let i = 0; i < RUNS; i++) {
-  const start = performance.now();
-  planned = deployments.filter((d, j) => stackChange({ ...d, accountId: d.accountId! }, older[j])).length;
-  planTimes.push(performance.now() - start);
-}
-planTimes.sort((a, b) => a - b);
+const plan = await timeRuns(RUNS, () => deployments.filter((d, j) => stackChange({ ...d, accountId: d.accountId! }, older[j])).length);
 console.log(JSON.stringify({
   bench: 'plan stack.deploy',
   stacks: deployments.length,
-  changes: planned,
-  median_ms: Math.round(planTimes[Math.floor(RUNS / 2)]!),
-  min_ms: Math.round(planTimes[0]!),
+  changes: plan.last,
+  median_ms: plan.median_ms,
+  min_ms: plan.min_ms,
 }));
