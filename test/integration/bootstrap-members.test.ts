@@ -7,7 +7,7 @@
  * administrator's. From then on sync-accounts keeps each one's parameters and stacks as
  * accounts.yml says, and repairs drift. Tests run in order on one organization.
  */
-import { CreateAccountCommand, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-organizations';
+import { TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-organizations';
 import { GetTemplateCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DeleteParameterCommand, PutParameterCommand, paginateGetParametersByPath } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,25 +15,22 @@ import { RequestError } from '../../src/errors.js';
 import { NAMES } from '../../src/protocol/names.js';
 import { dslText } from '../helpers/dsl.js';
 import { isMutating } from '../helpers/mutating.js';
-import { ciCli, createTestOrganization, managedIds, type TestOrganization } from './harness/organization.js';
+import { ciOrganization, managedIds, unmanagedAccount, type CiCli, type TestOrganization } from './harness/organization.js';
 
 const DSL = dslText();
 let org: TestOrganization;
 let ids: Record<string, string>;
 let unmanaged: string;
-let cli: Awaited<ReturnType<typeof ciCli>>['cli'];
-let workspace: Awaited<ReturnType<typeof ciCli>>['workspace'];
-let created: Awaited<ReturnType<typeof cli>>;
+let cli: CiCli['cli'];
+let workspace: CiCli['workspace'];
+let created: Awaited<ReturnType<CiCli['cli']>>;
 
 beforeAll(async () => {
-  org = await createTestOrganization(DSL);
-  org.startWorker();
-  ({ cli, workspace } = await ciCli(org, DSL));
+  ({ org, cli, workspace } = await ciOrganization(DSL));
   created = await cli('--action', 'sync-accounts', '--execute');
   expect(created.code).toBe(0);
   ids = await managedIds(org);
-  const organizations = await org.factory.forAccount(org.desired.organization.management_account_id).client('organizations');
-  unmanaged = (await organizations.send(new CreateAccountCommand({ AccountName: 'legacy', Email: 'legacy@example.com' }))).CreateAccountStatus!.AccountId!;
+  unmanaged = await unmanagedAccount(org, 'legacy');
 });
 
 afterAll(() => org.close());

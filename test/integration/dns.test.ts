@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NAMES } from '../../src/protocol/names.js';
 import { dslText } from '../helpers/dsl.js';
 import { isMutating } from '../helpers/mutating.js';
-import { ciCli, createTestOrganization, managedIds, type CiCli, type TestOrganization } from './harness/organization.js';
+import { ciOrganization, managedIds, type CiCli, type TestOrganization } from './harness/organization.js';
 
 const DSL = dslText([
   [['accounts', 'foo', 'allowed_dns_domains'], ['foo.example.com']],
@@ -26,9 +26,7 @@ let zoneId: string;
 let created: Awaited<ReturnType<CiCli['cli']>>;
 
 beforeAll(async () => {
-  org = await createTestOrganization(DSL);
-  org.startWorker();
-  ({ cli, workspace } = await ciCli(org, DSL));
+  ({ org, cli, workspace } = await ciOrganization(DSL));
   created = await cli('--action', 'sync-accounts', '--execute');
   expect(created.code).toBe(0);
   ids = await managedIds(org);

@@ -5,16 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dslText } from '../helpers/dsl.js';
-import { ciCli, createTestOrganization, type TestOrganization } from './harness/organization.js';
+import { ciOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
 
 const DSL = dslText([[['organization', 'delegated_admin_account_id'], '444444444444']]);
 let org: TestOrganization;
-let cli: Awaited<ReturnType<typeof ciCli>>['cli'];
+let cli: CiCli['cli'];
 
 beforeAll(async () => {
-  org = await createTestOrganization(DSL);
-  org.startWorker();
-  ({ cli } = await ciCli(org, DSL));
+  ({ org, cli } = await ciOrganization(DSL));
   expect((await cli('--action', 'sync-accounts', '--execute')).code).toBe(0);
 });
 

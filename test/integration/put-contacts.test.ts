@@ -8,7 +8,7 @@ import { GetAlternateContactCommand, PutAlternateContactCommand } from '@aws-sdk
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dslText } from '../helpers/dsl.js';
 import { isMutating } from '../helpers/mutating.js';
-import { ciCli, createTestOrganization, managedIds, type CiCli, type TestOrganization } from './harness/organization.js';
+import { ciOrganization, managedIds, type CiCli, type TestOrganization } from './harness/organization.js';
 
 let org: TestOrganization;
 let workspace: CiCli['workspace'];
@@ -21,9 +21,7 @@ const NOC: [string[], unknown] = [['accounts', 'dns', 'contacts'], { operations:
 const DSL = dslText([[['defaults', 'contacts', 'operations'], OPERATIONS]]);
 
 beforeAll(async () => {
-  org = await createTestOrganization(DSL);
-  org.startWorker();
-  ({ workspace, calls: cliCalls, cli } = await ciCli(org, DSL));
+  ({ org, workspace, calls: cliCalls, cli } = await ciOrganization(DSL));
   expect((await cli('--action', 'sync-accounts', '--execute')).code).toBe(0);
   ids = await managedIds(org);
 });

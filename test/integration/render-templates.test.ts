@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dslText } from '../helpers/dsl.js';
-import { ciCli, createTestOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
+import { ciOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
 
 const BUCKETS = { 'ap-southeast-2': 'artifacts-apse2', 'us-east-1': 'artifacts-use1' };
 const DSL = dslText([[['organization', 'artifact_buckets'], BUCKETS]]);
@@ -29,9 +29,7 @@ let cli: CiCli['cli'];
 let cliCalls: CiCli['calls'];
 
 beforeAll(async () => {
-  org = await createTestOrganization(DSL);
-  org.startWorker();
-  ({ workspace, calls: cliCalls, cli } = await ciCli(org, DSL));
+  ({ org, workspace, calls: cliCalls, cli } = await ciOrganization(DSL));
   // Only this test's template besides bootstrap: the repository's own are covered by the golden test.
   for (const name of readdirSync(join(workspace.cwd, 'templates'), { recursive: true }) as string[]) {
     if (name.endsWith('.njk') && name !== 'bootstrap.yml.njk') workspace.file(join('templates', name));

@@ -3,14 +3,14 @@
  * AWS_ENDPOINT_URL pointing at moto), the handlers in the in-process worker, the real bus
  * in between. Tests run in order and build on each other's organization.
  */
-import { CreateAccountCommand, ListParentsCommand, ListTagsForResourceCommand, TagResourceCommand } from '@aws-sdk/client-organizations';
+import { ListParentsCommand, ListTagsForResourceCommand, TagResourceCommand } from '@aws-sdk/client-organizations';
 import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTags, readTree } from '../../src/handlers/organization-tree.js';
 import { dslText } from '../helpers/dsl.js';
 import { isMutating } from '../helpers/mutating.js';
-import { ciCli, createTestOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
+import { ciOrganization, unmanagedAccount, type CiCli, type TestOrganization } from './harness/organization.js';
 
 let org: TestOrganization;
 let workspace: CiCli['workspace'];
@@ -21,12 +21,10 @@ let cliCalls: CiCli['calls'];
 const BASE = dslText();
 
 beforeAll(async () => {
-  org = await createTestOrganization(BASE);
-  org.startWorker();
-  ({ workspace, calls: cliCalls, cli } = await ciCli(org, BASE));
+  ({ org, workspace, calls: cliCalls, cli } = await ciOrganization(BASE));
   // An account orgvend does not manage, there before it.
+  unmanagedId = await unmanagedAccount(org, 'legacy');
   const organizations = await org.factory.forAccount(org.desired.organization.management_account_id).client('organizations');
-  unmanagedId = (await organizations.send(new CreateAccountCommand({ AccountName: 'legacy', Email: 'legacy@example.com' }))).CreateAccountStatus!.AccountId!;
   await organizations.send(new TagResourceCommand({ ResourceId: unmanagedId, Tags: [{ Key: 'team', Value: 'legacy' }] }));
 });
 

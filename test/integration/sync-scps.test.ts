@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dslText } from '../helpers/dsl.js';
 import { isMutating } from '../helpers/mutating.js';
 import { policy } from '../helpers/repo.js';
-import { ciCli, createTestOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
+import { ciOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
 
 let org: TestOrganization;
 let workspace: CiCli['workspace'];
@@ -29,9 +29,7 @@ const denyRegion = (region: string) =>
   policy([{ Sid: 'DenyRegion', Effect: 'Deny', Action: 'ec2:*', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': region } } }]);
 
 beforeAll(async () => {
-  org = await createTestOrganization(DSL);
-  org.startWorker();
-  ({ workspace, calls: cliCalls, cli } = await ciCli(org, DSL));
+  ({ org, workspace, calls: cliCalls, cli } = await ciOrganization(DSL));
   for (const file of LIBRARY) workspace.file(`scps/_library/${file}`, readFileSync(new URL(`../../scps/_library/${file}`, import.meta.url), 'utf8'));
   workspace.file('scps/Internal/Dev/deny-region.json', denyRegion('us-west-2'));
   expect((await cli('--action', 'sync-accounts', '--execute')).code).toBe(0);

@@ -3,6 +3,7 @@
  * the organization from accounts.yml, the bootstrap stack in each core account deployed
  * through CloudFormation, and the handler worker running in this process.
  */
+import { CreateAccountCommand } from '@aws-sdk/client-organizations';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { vi } from 'vitest';
 import { MemoryRecorder } from '../../../src/audit/recorder.js';
@@ -195,4 +196,18 @@ export async function ciCli(org: TestOrganization, dsl: string, as?: string): Pr
 /** A DSL text with the pre-existing accounts' ids replaced by the ids they have in the emulator. */
 function withIds(org: TestOrganization, text: string): string {
   return Object.entries(org.ids).reduce((t, [dslId, emulatorId]) => t.replaceAll(`"${dslId}"`, `"${emulatorId}"`), text);
+}
+
+/** A test organization with its handlers' worker running, and the CLI as CI runs it against it (see ciCli). */
+export async function ciOrganization(dsl: string): Promise<CiCli & { org: TestOrganization }> {
+  const org = await createTestOrganization(dsl);
+  org.startWorker();
+  return { org, ...(await ciCli(org, dsl)) };
+}
+
+/** An account orgvend does not manage, made straight in the organization (no tags): its id. */
+export async function unmanagedAccount(org: TestOrganization, name: string): Promise<string> {
+  const organizations = await org.factory.forAccount(org.desired.organization.management_account_id).client('organizations');
+  const { CreateAccountStatus } = await organizations.send(new CreateAccountCommand({ AccountName: name, Email: `${name}@example.com` }));
+  return CreateAccountStatus!.AccountId!;
 }
