@@ -8,7 +8,6 @@
  * accounts.yml says, and repairs drift. Tests run in order on one organization.
  */
 import { TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-organizations';
-import { GetTemplateCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DeleteParameterCommand, PutParameterCommand, paginateGetParametersByPath } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RequestError } from '../../src/errors.js';
@@ -45,7 +44,7 @@ describe('bootstrap of new managed accounts, in the run that creates them', () =
     const [first, second, ...rest] = bootstrapChangeSets().slice(3);
     expect([first, second].sort()).toEqual([ids.foo, ids.dns].sort());
     expect(rest).toEqual([cicd]);
-    const { TemplateBody } = await (await org.factory.forAccount(cicd).client('cloudformation')).send(new GetTemplateCommand({ StackName: NAMES.stack }));
+    const TemplateBody = (await org.stack(cicd, org.desired.organization.home_region, NAMES.stack))!.template;
     for (const name of ['foo', 'dns']) expect(TemplateBody).toContain(`ForwardToAccount${ids[name]}`);
     const transport = org.transport();
     for (const name of ['foo', 'dns']) {
@@ -153,18 +152,6 @@ describe('parameters of the bootstrapped accounts', () => {
 });
 
 
-/** The stack's status and template in `account` and `region`, or null when there is none. */
-async function stack(account: string, region: string, name: string): Promise<{ status: string; template: string } | null> {
-  const cfn = await org.factory.forAccount(account).client('cloudformation', region);
-  try {
-    const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: name }));
-    const { TemplateBody } = await cfn.send(new GetTemplateCommand({ StackName: name }));
-    return { status: Stacks![0]!.StackStatus!, template: TemplateBody! };
-  } catch {
-    return null;
-  }
-}
-
 const identityAndLogs = (access: Record<string, string[]>) =>
   dslText([
     [['accounts', 'foo', 'nat_gateway_count'], 2],
@@ -180,10 +167,10 @@ const WITH_IDENTITY_AND_LOGS = identityAndLogs({ all: ['Admin'], ro: ['ReadOnly'
 describe('stacks of the bootstrapped accounts', () => {
   it('deployed the VPC into foo, in its region, and the ECR repositories into the CICD account, each through its deployer role', async () => {
     const cicd = org.desired.organization.cicd_account_id;
-    expect(await stack(ids.foo!, 'us-east-1', 'orgvend-vpc')).toMatchObject({ status: 'CREATE_COMPLETE' });
-    expect(await stack(ids.foo!, 'ap-southeast-2', 'orgvend-vpc')).toBeNull();
-    expect(await stack(ids.dns!, 'ap-southeast-2', 'orgvend-vpc')).toBeNull();
-    expect((await stack(cicd, 'ap-southeast-2', 'orgvend-ecr-repositories'))!.template).toContain(`arn:aws:iam::${ids.foo}:root`);
+    expect(await org.stack(ids.foo!, 'us-east-1', 'orgvend-vpc')).toMatchObject({ status: 'CREATE_COMPLETE' });
+    expect(await org.stack(ids.foo!, 'ap-southeast-2', 'orgvend-vpc')).toBeNull();
+    expect(await org.stack(ids.dns!, 'ap-southeast-2', 'orgvend-vpc')).toBeNull();
+    expect((await org.stack(cicd, 'ap-southeast-2', 'orgvend-ecr-repositories'))!.template).toContain(`arn:aws:iam::${ids.foo}:root`);
     const changeSets = org.calls.filter((c) => c.operation === 'CreateChangeSet' && String((c.input as { StackName: string }).StackName) === 'orgvend-vpc');
     expect(changeSets.map((c) => [c.account, c.region, (c.input as { RoleARN: string }).RoleARN])).toEqual([[ids.foo, 'us-east-1', `arn:aws:iam::${ids.foo}:role/orgvend-deployer`]]);
   });
@@ -204,7 +191,7 @@ describe('stacks of the bootstrapped accounts', () => {
     const { code, out } = await cli('--action', 'sync-accounts', '--execute');
     expect(out).toContain('Converged');
     expect(code).toBe(0);
-    expect((await stack(ids.foo!, 'us-east-1', 'orgvend-vpc'))!).toMatchObject({ status: 'UPDATE_COMPLETE', template: expect.stringContaining('NatGateway2:') });
+    expect((await org.stack(ids.foo!, 'us-east-1', 'orgvend-vpc'))!).toMatchObject({ status: 'UPDATE_COMPLETE', template: expect.stringContaining('NatGateway2:') });
     expect((await cli('--action', 'sync-accounts', '--detailed-exitcode')).code).toBe(0);
   });
 
@@ -217,9 +204,9 @@ describe('stacks of the bootstrapped accounts', () => {
     expect(followUp).toMatch(/~ stack\.deploy +identity\/orgvend-identity-iam-mapping-foo \(\d{12}\) +create with template \w{12} in ap-southeast-2/);
     expect(followUp).toMatch(/~ stack\.deploy +logs\/orgvend-log-buckets \(\d{12}\) +create with template \w{12} in us-east-1/);
     ids = await managedIds(org);
-    const mapping = (await stack(ids.identity!, 'ap-southeast-2', 'orgvend-identity-iam-mapping-foo'))!.template;
+    const mapping = (await org.stack(ids.identity!, 'ap-southeast-2', 'orgvend-identity-iam-mapping-foo'))!.template;
     expect(mapping).toContain(`arn:aws:iam::${ids.foo}:role/ReadOnly`);
-    const bucket = (await stack(ids.logs!, 'us-east-1', 'orgvend-log-buckets'))!.template;
+    const bucket = (await org.stack(ids.logs!, 'us-east-1', 'orgvend-log-buckets'))!.template;
     expect(bucket).toContain(`AWSLogs/${ids.foo}/*`);
     expect(bucket).toContain(`arn:aws:iam::${ids.logs}:role/orgvend-deployer`);
     expect((await cli('--action', 'sync-accounts', '--detailed-exitcode')).code).toBe(0);
@@ -233,12 +220,12 @@ describe('stacks of the bootstrapped accounts', () => {
     expect(planned.out).toContain('      -AssumeAll AWS::IAM::ManagedPolicy');
     expect(planned.code).toBe(2);
     expect(org.calls.slice(before).filter((c) => isMutating(c.operation))).toEqual([]);
-    expect(await stack(ids.identity!, 'ap-southeast-2', 'orgvend-identity-iam-mapping-foo')).not.toBeNull();
+    expect(await org.stack(ids.identity!, 'ap-southeast-2', 'orgvend-identity-iam-mapping-foo')).not.toBeNull();
 
     const { code, out } = await cli('--action', 'sync-accounts', '--execute');
     expect(out).toContain('Converged');
     expect(code).toBe(0);
-    expect(await stack(ids.identity!, 'ap-southeast-2', 'orgvend-identity-iam-mapping-foo')).toBeNull();
+    expect(await org.stack(ids.identity!, 'ap-southeast-2', 'orgvend-identity-iam-mapping-foo')).toBeNull();
     // Through the identity account's deployer role, as the stack was made.
     const deletions = org.calls.filter((c) => c.operation === 'DeleteStack' && (c.input as { StackName: string }).StackName === 'orgvend-identity-iam-mapping-foo');
     expect(deletions.map((c) => [c.account, (c.input as { RoleARN: string }).RoleARN])).toEqual([[ids.identity, `arn:aws:iam::${ids.identity}:role/orgvend-deployer`]]);

@@ -5,7 +5,6 @@
  * request that edits allowed_dns_domains admits nothing until it is synced. Tests run in
  * order on one organization.
  */
-import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,10 +90,7 @@ describe('DNS records', () => {
 
   // The handler role's Route 53 permissions are rendered with the Lambda, which the worker stands in for here: test/unit/bootstrap/render.test.ts.
   it('is served by the DNS account alone: no other account routes it to its handler', async () => {
-    const template = async (account: string) => {
-      const cfn = await org.factory.forAccount(account).client('cloudformation');
-      return (await cfn.send(new GetTemplateCommand({ StackName: NAMES.stack }))).TemplateBody!;
-    };
+    const template = async (account: string) => (await org.stack(account, org.desired.organization.home_region, NAMES.stack))!.template;
     const [dns, foo] = [await template(ids.dns!), await template(ids.foo!)];
     for (const text of ['CREATE_RECORD', 'GET_RECORD']) {
       expect(dns).toContain(text);

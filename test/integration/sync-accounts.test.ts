@@ -4,7 +4,6 @@
  * in between. Tests run in order and build on each other's organization.
  */
 import { ListParentsCommand, ListTagsForResourceCommand, TagResourceCommand } from '@aws-sdk/client-organizations';
-import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTags, readTree } from '../../src/handlers/organization-tree.js';
@@ -91,8 +90,7 @@ describe('sync-accounts', () => {
     const foo = now.accounts.find((a) => a.tags['orgvend:name'] === 'foo')!;
     expect(foo).toMatchObject({ name: 'foo-nonprod', email: 'aws+foo@example.com', ou: 'Internal/Dev' });
     expect(foo.tags).toMatchObject({ 'managed-by': 'orgvend', 'orgvend:scope': 'dev', 'orgvend:environment': 'nonprod', 'cost-center': 'platform' });
-    const template = async (account: string, stack: string, region?: string) =>
-      (await (await org.factory.forAccount(account).client('cloudformation', region)).send(new GetTemplateCommand({ StackName: stack }))).TemplateBody!;
+    const template = async (account: string, stack: string, region = org.desired.organization.home_region) => (await org.stack(account, region, stack))!.template;
     const cicd = org.desired.organization.cicd_account_id;
     expect(await template(cicd, 'orgvend-ecr-repositories')).toContain(`arn:aws:iam::${foo.id}:root`);
     // foo's own stack, the CICD bus's rule to it, the tag that says it is reachable; then what reached it.

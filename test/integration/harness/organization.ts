@@ -3,6 +3,7 @@
  * the organization from accounts.yml, the bootstrap stack in each core account deployed
  * through CloudFormation, and the handler worker running in this process.
  */
+import { DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { CreateAccountCommand } from '@aws-sdk/client-organizations';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { vi } from 'vitest';
@@ -42,6 +43,8 @@ export interface TestOrganization {
   startWorker(options?: { senderCheck?: HandlerConfig['senderCheck']; factory?: ClientFactory; recorder?: MemoryRecorder }): Worker;
   transport(options?: { execute?: boolean; collector?: CollectorOptions; recorder?: MemoryRecorder }): EventBridgeTransport;
   queueUrl(account: string, queue: string): Promise<string>;
+  /** A stack's status and template in `account` and `region`, read straight from moto, or null when there is none. */
+  stack(account: string, region: string, name: string): Promise<{ status: string; template: string } | null>;
   close(): Promise<void>;
 }
 
@@ -100,6 +103,16 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
     async queueUrl(account, queue) {
       const sqs = await factory.forAccount(account).client('sqs');
       return (await sqs.send(new GetQueueUrlCommand({ QueueName: queue }))).QueueUrl!;
+    },
+    async stack(account, region, name) {
+      const cfn = await factory.forAccount(account).client('cloudformation', region);
+      try {
+        const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: name }));
+        const { TemplateBody } = await cfn.send(new GetTemplateCommand({ StackName: name }));
+        return { status: Stacks![0]!.StackStatus!, template: TemplateBody! };
+      } catch {
+        return null;
+      }
     },
     /** Stops workers and transports, and undoes the environment ciCli stubbed. */
     async close() {
