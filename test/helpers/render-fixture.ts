@@ -12,10 +12,16 @@ export const REPO = new URL('../../', import.meta.url).pathname;
 export const GOLDEN = new URL('../golden/templates/', import.meta.url).pathname;
 export const NOT_CREATED = 'scp-test';
 
+/** Ids as the golden fixture makes them up: by sorted name, every account but those not created. */
+export function fixtureIds(names: readonly string[], notCreated: readonly string[] = [NOT_CREATED]): Map<string, string> {
+  const skip = new Set(notCreated);
+  return new Map([...names].sort().filter((n) => !skip.has(n)).map((name, i) => [name, String(100000000000 + (i + 1) * 1111)]));
+}
+
+/** The fixture rendered, with the DSL and the context it was rendered from. */
 export async function renderFixture() {
   const { desired } = await readConfig('accounts.yml', REPO);
   if (!desired) throw new Error('accounts.yml is invalid');
-  const names = desired.accounts.map((a) => a.name).sort();
-  const ids = new Map(names.filter((n) => n !== NOT_CREATED).map((name, i) => [name, String(100000000000 + (i + 1) * 1111)]));
-  return renderTemplates(REPO, templateContext(desired, ids));
+  const context = templateContext(desired, fixtureIds(desired.accounts.map((a) => a.name)));
+  return { ...(await renderTemplates(REPO, context)), desired, context };
 }

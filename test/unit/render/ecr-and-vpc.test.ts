@@ -12,7 +12,7 @@ import { templateContext } from '../../../src/render/context.js';
 import { cfnLint } from '../../../src/render/lint.js';
 import { renderTemplates, type RenderedTemplate } from '../../../src/render/render.js';
 import { desiredOf, exampleText } from '../../helpers/dsl.js';
-import { NOT_CREATED, REPO, renderFixture } from '../../helpers/render-fixture.js';
+import { fixtureIds, NOT_CREATED, REPO, renderFixture } from '../../helpers/render-fixture.js';
 
 const ECR = 'templates/ecr-repositories.yml.njk';
 const VPC = 'templates/account/vpc.yml.njk';
@@ -40,16 +40,11 @@ const ofType = (tpl: Template, type: string) => Object.entries(tpl.Resources).fi
 
 type Changes = [path: (string | number)[], value: unknown][];
 
-/** Ids as the golden fixture makes them up: by sorted name, every account but those not created. */
-function madeUpIds(names: string[], notCreated: string[]) {
-  const skip = new Set(notCreated);
-  return new Map(names.sort().filter((n) => !skip.has(n)).map((name, i) => [name, String(100000000000 + (i + 1) * 1111)]));
-}
 
 /** accounts.yml with `changes`, rendered with the repository's templates; only ours are returned. */
 async function renderVariant(changes: Changes, notCreated: string[] = [NOT_CREATED]) {
   const desired = desiredOf(changes, exampleText());
-  const ids = madeUpIds(desired.accounts.map((a) => a.name), notCreated);
+  const ids = fixtureIds(desired.accounts.map((a) => a.name), notCreated);
   const result = await renderTemplates(REPO, templateContext(desired, ids));
   const ours = new Set([ECR, VPC]);
   expect(result.diagnostics.filter((d) => ours.has(d.file))).toEqual([]);

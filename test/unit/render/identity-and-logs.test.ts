@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readConfig } from '../../../src/config/load.js';
 import type { Desired } from '../../../src/config/resolve.js';
 import { templateContext, type TemplateContext } from '../../../src/render/context.js';
 import { renderTemplates, type RenderedTemplate } from '../../../src/render/render.js';
@@ -37,10 +36,9 @@ let context: TemplateContext;
 let rendered: RenderedTemplate[];
 
 beforeAll(async () => {
-  desired = (await readConfig('accounts.yml', REPO)).desired!;
-  const names = desired.accounts.map((a) => a.name).sort();
-  context = templateContext(desired, new Map(names.filter((n) => n !== NOT_CREATED).map((name, i) => [name, String(100000000000 + (i + 1) * 1111)])));
-  const { templates, diagnostics } = await renderFixture();
+  const fixture = await renderFixture();
+  ({ desired, context } = fixture);
+  const { templates, diagnostics } = fixture;
   expect(diagnostics.filter((d) => ['identity-iam-mapping', LOGS].some((t) => d.file.includes(t)))).toEqual([]);
   rendered = templates.filter((t) => isMapping(t.output) || t.output === LOGS);
 });
