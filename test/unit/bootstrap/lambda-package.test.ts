@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { packageHandler } from '../../../src/bootstrap/lambda-package.js';
 import { BOOTSTRAP_TEMPLATE } from '../../../src/bootstrap/render.js';
 
@@ -19,9 +19,15 @@ const BOOTSTRAP_ORG = {
   reply_queue: 'orgvend-replies',
 };
 
+/** The repository's handler, packaged once for both tests (esbuild takes a second or so). */
+let repository: ReturnType<typeof packageHandler>;
+beforeAll(() => {
+  repository = packageHandler(TEMPLATES);
+});
+
 describe('the handler package', () => {
   it('is a reproducible zip whose index.mjs exports the Lambda handler, with the bootstrap template beside it', async () => {
-    const first = await packageHandler(TEMPLATES);
+    const first = await repository;
     const second = await packageHandler(TEMPLATES);
     expect(Buffer.from(second.zip).equals(Buffer.from(first.zip))).toBe(true);
 
@@ -33,17 +39,17 @@ describe('the handler package', () => {
     expect(typeof module.handler).toBe('function');
     // The management handler finds the template in its own folder.
     const env = { ORGVEND_ACCOUNT_ID: '111111111111', ORGVEND_ROLES: 'management', ORGVEND_CICD_ACCOUNT_ID: '222222222222', ORGVEND_EVENT_SOURCE: 'app.infra', ORGVEND_EVENT_BUS: 'orgvend-infra' };
-    Object.assign(process.env, env, { ORGVEND_BOOTSTRAP: JSON.stringify({ organization: BOOTSTRAP_ORG, lambda: { bucket: 'b', key: 'k', version: '1' } }) });
+    for (const [key, value] of Object.entries({ ...env, ORGVEND_BOOTSTRAP: JSON.stringify({ organization: BOOTSTRAP_ORG, lambda: { bucket: 'b', key: 'k', version: '1' } }) })) vi.stubEnv(key, value);
     try {
       expect(module.configFromEnvironment().bootstrap?.templatesDir.replace(/\/$/, '')).toBe(dir);
     } finally {
-      for (const key of [...Object.keys(env), 'ORGVEND_BOOTSTRAP']) delete process.env[key];
+      vi.unstubAllEnvs();
     }
   }, 60_000);
 
   it('changes when the bootstrap template changes, though the code does not', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'orgvend-templates-'));
     writeFileSync(join(dir, BOOTSTRAP_TEMPLATE), 'Resources: {}\n');
-    expect((await packageHandler(dir)).sha256).not.toBe((await packageHandler(TEMPLATES)).sha256);
+    expect((await packageHandler(dir)).sha256).not.toBe((await repository).sha256);
   }, 60_000);
 });

@@ -20,9 +20,11 @@ function organization(text = exampleText()) {
   return parseConfig('accounts.yml', text).desired!.organization;
 }
 
-function render(account: BootstrapAccount, org = organization(), withLambda = true) {
-  const targets = [...coreAccounts(org).map((a) => a.id), '555555555555'];
-  return renderBootstrap({ templatesDir, organization: org, organizationId: 'o-abc123def4', account, targets, lambda: withLambda ? lambda : undefined });
+/** `account`'s template, for the repository's organization section unless another is given (read once, below). */
+function render(account: BootstrapAccount, section?: ReturnType<typeof organization>, withLambda = true) {
+  const given = section ?? org;
+  const targets = [...coreAccounts(given).map((a) => a.id), '555555555555'];
+  return renderBootstrap({ templatesDir, organization: given, organizationId: 'o-abc123def4', account, targets, lambda: withLambda ? lambda : undefined });
 }
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -179,7 +181,8 @@ describe('the bootstrap template', () => {
 
   it('gives a member account\'s handler nothing beyond its queue, its bus, its log, its parameters and orgvend\'s deployed stacks', () => {
     for (const account of [cicd!, audit!, memberAccount('555555555555')]) {
-      expect(handlerActions(render(account))).toEqual([
+      const text = render(account);
+      expect(handlerActions(text)).toEqual([
         'sqs:ReceiveMessage',
         'sqs:DeleteMessage',
         'sqs:ChangeMessageVisibility',
@@ -202,7 +205,7 @@ describe('the bootstrap template', () => {
         'ssm:DeleteParameters',
         'ssm:PutParameter',
       ]);
-      const statements = roleStatements(render(account));
+      const statements = roleStatements(text);
       const cfn = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('cloudformation:')));
       // The stacks rendered from templates/, the IAM mapping's by their prefix (never orgvend-bootstrap); listing only names.
       const deployed = ['orgvend-ecr-repositories', 'orgvend-identity-iam-mapping-*', 'orgvend-log-buckets', 'orgvend-vpc'];
@@ -216,7 +219,7 @@ describe('the bootstrap template', () => {
         ['arn:${AWS::Partition}:iam::${AWS::AccountId}:role/orgvend-vpc-*', { StringEquals: { 'iam:PassedToService': 'vpc-flow-logs.amazonaws.com' } }],
         ['arn:${AWS::Partition}:iam::${AWS::AccountId}:role/orgvend-deployer', null],
       ]);
-      const ssm = roleStatements(render(account)).filter((st) => [st.Action].flat().some((a) => a.startsWith('ssm:')));
+      const ssm = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('ssm:')));
       expect(ssm.map(({ Action, Resource }) => ({ Action, Resource }))).toEqual(PARAMETER_STATEMENTS.map(({ Action, Resource }) => ({ Action, Resource })));
     }
   });
