@@ -21,6 +21,13 @@ const TEMPLATES = new URL('../../../templates', import.meta.url).pathname;
 const CREDENTIALS = { AccessKeyId: 'a', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(Date.now() + 3_600_000) };
 const denied = () => Object.assign(new Error('not authorized to perform sts:AssumeRole'), { name: 'AccessDenied' });
 
+/** The management handler's context, given the member bootstrap, `ms` before its deadline (read from Date.now(): after any fake timers start). */
+function bootstrapping(ms: number) {
+  const context = handlerContext({ accountId: MANAGEMENT, roles: ['management'] }, { deadline: Date.now() + ms });
+  context.config.bootstrap = { organization: ORGANIZATION, templatesDir: TEMPLATES };
+  return context;
+}
+
 const mocks = () => ({ cfn: mockClient(CloudFormationClient), organizations: mockClient(OrganizationsClient), sts: mockClient(STSClient) });
 let m: ReturnType<typeof mocks>;
 
@@ -40,8 +47,7 @@ afterEach(() => Object.values(m).forEach((mock) => mock.restore()));
 describe('BOOTSTRAP_ACCOUNTS', () => {
   it('finds the member\'s stack still being created at its deadline: says in-progress, touches nothing else and does not tag the account', async () => {
     m.cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'orgvend-bootstrap', StackStatus: 'CREATE_IN_PROGRESS', CreationTime: new Date() }] });
-    const context = handlerContext({ accountId: MANAGEMENT, roles: ['management'] }, { deadline: Date.now() + 12_000 });
-    context.config.bootstrap = { organization: ORGANIZATION, templatesDir: TEMPLATES };
+    const context = bootstrapping(12_000);
     const result = await bootstrapAccounts({ accounts: [{ account_id: MEMBER, name: 'foo' }] }, context);
     expect(result).toEqual({ accounts: { [MEMBER]: 'in-progress' }, stacks: { [MEMBER]: 'in-progress' } });
     // Not the CICD stack's turn yet, and no tag saying the account can be reached.
@@ -54,8 +60,7 @@ describe('BOOTSTRAP_ACCOUNTS', () => {
     m.cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'orgvend-bootstrap', StackStatus: 'CREATE_IN_PROGRESS', CreationTime: new Date() }] });
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     try {
-      const context = handlerContext({ accountId: MANAGEMENT, roles: ['management'] }, { deadline: Date.now() + 85_000 });
-      context.config.bootstrap = { organization: ORGANIZATION, templatesDir: TEMPLATES };
+      const context = bootstrapping(85_000);
       const result = await settle(bootstrapAccounts({ accounts: [{ account_id: MEMBER, name: 'foo' }] }, context), 5_000, 50);
       expect(m.sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input.RoleArn)).toEqual(Array(3).fill(`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`));
       // It went on to the account's stack (still being created by then, in this script).
@@ -67,8 +72,7 @@ describe('BOOTSTRAP_ACCOUNTS', () => {
 
   it('says in-progress, and deploys nothing, while the role still refuses at the end of its wait', async () => {
     m.sts.on(AssumeRoleCommand).rejects(denied());
-    const context = handlerContext({ accountId: MANAGEMENT, roles: ['management'] }, { deadline: Date.now() + 12_000 });
-    context.config.bootstrap = { organization: ORGANIZATION, templatesDir: TEMPLATES };
+    const context = bootstrapping(12_000);
     const result = await bootstrapAccounts({ accounts: [{ account_id: MEMBER, name: 'foo' }] }, context);
     expect(result).toEqual({ accounts: { [MEMBER]: 'in-progress' }, stacks: { [MEMBER]: 'role-not-assumable-yet' } });
     expect(m.cfn.calls()).toHaveLength(0);
