@@ -40,3 +40,11 @@ export function liveAccountFor(entry: DesiredAccount, id: string): Partial<LiveA
 }
 
 export { identityTags };
+
+/** The ids of the minimal DSL's accounts in convergedLive. */
+export const MINIMAL_IDS: Readonly<Record<string, string>> = { foo: '500000000001', dns: '500000000002' };
+
+/** The live organization exactly as the minimal DSL (test/helpers/dsl.ts) describes it, with `names` of its accounts. */
+export function convergedLive(d: { accounts: readonly DesiredAccount[] }, names: readonly string[] = ['foo', 'dns']): Live {
+  return liveOrg(['Internal', 'Morgue', 'Internal/Dev', 'Internal/Infra'], names.map((name) => liveAccountFor(d.accounts.find((a) => a.name === name)!, MINIMAL_IDS[name]!)));
+}

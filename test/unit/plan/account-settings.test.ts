@@ -1,22 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import type { Desired } from '../../../src/config/resolve.js';
 import { planContacts, planRegions } from '../../../src/plan/account-settings.js';
 import type { Change } from '../../../src/plan/plan.js';
 import type { AlternateContact, LiveContacts, RegionStatus } from '../../../src/protocol/requests.js';
 import { renderPlanMarkdown, renderPlanText } from '../../../src/views/plan.js';
 import { style } from '../../../src/views/style.js';
 import { desiredOf } from '../../helpers/dsl.js';
-import { liveAccountFor, liveOrg } from '../../helpers/live.js';
+import { convergedLive, MINIMAL_IDS } from '../../helpers/live.js';
 
-const FOO = '500000000001';
-const DNS = '500000000002';
+const FOO = MINIMAL_IDS.foo!;
+const DNS = MINIMAL_IDS.dns!;
 
 const desired = desiredOf;
-const liveFor = (d: Desired, names = ['foo', 'dns']) =>
-  liveOrg(
-    ['Internal', 'Morgue', 'Internal/Dev', 'Internal/Infra'],
-    names.map((name) => liveAccountFor(d.accounts.find((a) => a.name === name)!, name === 'foo' ? FOO : DNS)),
-  );
+const liveFor = convergedLive;
 const brief = (changes: Change[]) => changes.map((c) => `${c.type} ${c.target}`);
 
 // The minimal DSL gives every account defaults.contacts.billing.

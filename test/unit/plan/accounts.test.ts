@@ -6,7 +6,7 @@ import { desiredParameters } from '../../../src/plan/parameters.js';
 import { describeChange } from '../../../src/views/plan.js';
 import type { Change } from '../../../src/plan/plan.js';
 import { desiredOf } from '../../helpers/dsl.js';
-import { liveAccountFor, liveOrg, MANAGEMENT } from '../../helpers/live.js';
+import { convergedLive, liveAccountFor, liveOrg, MANAGEMENT } from '../../helpers/live.js';
 
 const NOW = new Date('2026-11-23T10:00:00Z');
 
@@ -16,9 +16,7 @@ const brief = (changes: Change[]) => changes.map((c) => `${c.type} ${c.target}`)
 const entry = (d: Desired, name: string) => d.accounts.find((a) => a.name === name)!;
 
 /** The live organization exactly as the minimal DSL describes it. */
-function converged(d: Desired) {
-  return liveOrg(['Internal', 'Morgue', 'Internal/Dev', 'Internal/Infra'], [liveAccountFor(entry(d, 'foo'), '500000000001'), liveAccountFor(entry(d, 'dns'), '500000000002')]);
-}
+const converged = (d: Desired) => convergedLive(d);
 
 describe('planning sync-accounts', () => {
   it('creates every OU, parents first, and every account of an empty organization', () => {

@@ -5,14 +5,13 @@ import type { PolicyDocument } from '../../../src/scp/evaluate.js';
 import { FULL_AWS_ACCESS, type DesiredPolicy, type DesiredScps, type LivePolicy, type LiveScps } from '../../../src/scp/model.js';
 import { minify } from '../../../src/scp/validate.js';
 import { desiredOf } from '../../helpers/dsl.js';
-import { liveAccountFor, liveOrg } from '../../helpers/live.js';
+import { convergedLive } from '../../helpers/live.js';
 
 const desired: Desired = desiredOf([
   [['organization', 'scp_test_ou'], 'Internal/Infra'],
   [['organization', 'scps', 'samples'], [{ action: 'organizations:LeaveOrganization' }, { action: 'ec2:RunInstances', region: 'eu-west-1' }]],
 ]);
-const entry = (name: string) => desired.accounts.find((a) => a.name === name)!;
-const live = liveOrg(['Internal', 'Morgue', 'Internal/Dev', 'Internal/Infra'], [liveAccountFor(entry('foo'), '500000000001'), liveAccountFor(entry('dns'), '500000000002')]);
+const live = convergedLive(desired);
 const TARGETS = ['Root', 'Internal', 'Morgue', 'Internal/Dev', 'Internal/Infra'];
 
 const doc = (statements: object[]): PolicyDocument => ({ Version: '2012-10-17', Statement: statements as PolicyDocument['Statement'] });
