@@ -83,9 +83,13 @@ async function renderEcr(extra: Changes = [], notCreated: string[] = [NOT_CREATE
   return { ...variant, ecr, tpl: template(ecr) };
 }
 
+let plain: ReturnType<typeof renderEcr> | undefined;
+/** renderEcr() with no changes: rendered once for the tests that only read it. */
+const renderedEcr = () => (plain ??= renderEcr());
+
 describe('ecr-repositories.yml', () => {
   it('grants pull to exactly the existing accounts running the named services in the named environments', async () => {
-    const { ids, tpl } = await renderEcr();
+    const { ids, tpl } = await renderedEcr();
     // foo runs foo in nonprod; foo-prod runs foo in prod and is left out.
     expect(pullPrincipals(repository(tpl, 'foo-image')[1])).toEqual([root(ids.get('foo'))]);
     // No environment named: every account running the services, sorted by id.
@@ -104,12 +108,12 @@ describe('ecr-repositories.yml', () => {
   });
 
   it('leaves the repository policy out when no existing account may pull', async () => {
-    const { tpl } = await renderEcr();
+    const { tpl } = await renderedEcr();
     expect(repository(tpl, 'scp-probe')[1].Properties).not.toHaveProperty('RepositoryPolicyText');
   });
 
   it('writes the lifecycle rules as compact JSON, in order, numbered from 1', async () => {
-    const { tpl } = await renderEcr();
+    const { tpl } = await renderedEcr();
     const text = (repository(tpl, 'foo-image')[1].Properties.LifecyclePolicy as { LifecyclePolicyText: string }).LifecyclePolicyText;
     expect(text).toBe(JSON.stringify(JSON.parse(text)));
     expect(JSON.parse(text)).toEqual({
@@ -123,7 +127,7 @@ describe('ecr-repositories.yml', () => {
   });
 
   it('scans on push, keeps tags immutable and names each repository by an alphanumeric id from its name', async () => {
-    const { tpl } = await renderEcr();
+    const { tpl } = await renderedEcr();
     expect(Object.keys(tpl.Resources)).toEqual(['RepositoryFooImage', 'RepositoryTeamSharedBaseImage', 'RepositoryScpProbe']);
     for (const [, r] of ofType(tpl, 'AWS::ECR::Repository')) {
       expect(r.Properties).toMatchObject({ ImageScanningConfiguration: { ScanOnPush: true }, ImageTagMutability: 'IMMUTABLE' });
