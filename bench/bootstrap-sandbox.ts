@@ -21,7 +21,8 @@ import { NAMES } from '../src/protocol/names.js';
 import { startMoto } from '../src/sandbox/moto.js';
 import { createSandboxOrganization, withSandboxIds } from '../src/sandbox/organization.js';
 import { sandboxFactory, sandboxHandlerConfig } from '../src/sandbox/sandbox.js';
-import { EventBridgeTransport } from '../src/transport/eventbridge.js';
+import { EventBridgeTransport, kmsSigner } from '../src/transport/eventbridge.js';
+import { readRequestKey } from '../src/bootstrap/request-key.js';
 import { busTopology } from '../src/transport/transport.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -36,6 +37,8 @@ try {
   const org = withSandboxIds(configured, ids).organization;
   const env = { organization: org, templatesDir: 'templates', clientsFor: async (id: string) => factory.forAccount(id) };
   await applyBootstrap(env, await planBootstrap(env));
+  const cicd = factory.forAccount(org.cicd_account_id);
+  const requestKey = (await readRequestKey(cicd))!;
 
   // Managed accounts a previous run bootstrapped, and the new ones, not yet.
   const organizations = await factory.forAccount(org.management_account_id).client('organizations');
@@ -51,10 +54,10 @@ try {
   const workerFactory = sandboxFactory(moto.endpoint, org.home_region, (c) => calls.push(c));
   const worker = startWorker({ factory: workerFactory, recorder: new MemoryRecorder(), waitSeconds: 20 });
   // As the sandbox's worker does: an account the management handler bootstraps is served from then on.
-  const serve = (account: BootstrapAccount): void => worker.add(sandboxHandlerConfig({ organization: org, templatesDir: 'templates' }, account, serve));
+  const serve = (account: BootstrapAccount): void => worker.add(sandboxHandlerConfig({ organization: org, templatesDir: 'templates', requestKey }, account, serve));
   for (const account of coreAccounts(org)) serve(account);
   const sent = new MemoryRecorder();
-  const transport = new EventBridgeTransport(sandboxFactory(moto.endpoint, org.home_region).forAccount(org.cicd_account_id), busTopology(org), true, sent);
+  const transport = new EventBridgeTransport(cicd, busTopology(org), true, sent, kmsSigner(cicd, org.cicd_account_id, org.home_region));
 
   const measure = async (how: string, managed: number, run: () => Promise<unknown>) => {
     const [from, requestsFrom] = [calls.length, sent.entries.length];

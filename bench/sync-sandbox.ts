@@ -17,7 +17,8 @@ import { handlerConfig } from '../src/handlers/context.js';
 import { sandboxFactory } from '../src/sandbox/sandbox.js';
 import { busTopology } from '../src/transport/transport.js';
 import { readLive } from '../src/state/live.js';
-import { EventBridgeTransport } from '../src/transport/eventbridge.js';
+import { EventBridgeTransport, kmsSigner } from '../src/transport/eventbridge.js';
+import { readRequestKey } from '../src/bootstrap/request-key.js';
 import { generateDsl } from './generate-dsl.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -32,6 +33,7 @@ try {
   const desired = withSandboxIds(configured, ids);
   const env = { organization: desired.organization, templatesDir: 'templates', clientsFor: async (id: string) => factory.forAccount(id) };
   await applyBootstrap(env, await planBootstrap(env));
+  const requestKey = (await readRequestKey(factory.forAccount(desired.organization.cicd_account_id)))!;
 
   // The organization as a previous sync would have left it.
   const organizations = await factory.forAccount(desired.organization.management_account_id).client('organizations');
@@ -52,17 +54,13 @@ try {
   const handlerCalls: AwsCall[] = [];
   const workerFactory = sandboxFactory(moto.endpoint, desired.organization.home_region, (c) => handlerCalls.push(c));
   const worker = startWorker({ factory: workerFactory, recorder: new MemoryRecorder(), waitSeconds: 20 });
-  for (const account of coreAccounts(env.organization)) worker.add(handlerConfig(desired.organization, account.id, account.roles, { senderCheck: 'emulator', handlerVersion: 'bench' }));
+  for (const account of coreAccounts(env.organization)) worker.add(handlerConfig(desired.organization, account.id, account.roles, { requestKey, handlerVersion: 'bench' }));
 
   const cliCalls: AwsCall[] = [];
   const cliFactory = sandboxFactory(moto.endpoint, desired.organization.home_region, (c) => cliCalls.push(c));
   const org = desired.organization;
-  const transport = new EventBridgeTransport(
-    cliFactory.forAccount(org.cicd_account_id),
-    busTopology(org),
-    false,
-    new MemoryRecorder(),
-  );
+  const cli = cliFactory.forAccount(org.cicd_account_id);
+  const transport = new EventBridgeTransport(cli, busTopology(org), false, new MemoryRecorder(), kmsSigner(cli, org.cicd_account_id, org.home_region));
 
   const start = performance.now();
   const live = await readLive(transport);

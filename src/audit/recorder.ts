@@ -9,14 +9,15 @@ import type { ErrorCode } from '../protocol/envelope.js';
 
 export interface AuditEntry {
   at: string;
-  event: 'request' | 'reply' | 'timeout' | 'handled' | 'rejected';
+  /** `forged`: a reply carrying a nonce of ours from an account that was not asked, ignored. `duplicate`: a second delivery of a request being handled. */
+  event: 'request' | 'reply' | 'timeout' | 'handled' | 'rejected' | 'duplicate' | 'forged';
   type: string;
   nonce?: string;
   /** The account asked, or that answered. */
   account?: string;
   dryrun?: boolean;
   duration_ms?: number;
-  outcome?: 'ok' | ErrorCode;
+  outcome?: 'ok' | 'duplicate' | 'ignored' | ErrorCode;
   message?: string;
 }
 

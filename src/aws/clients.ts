@@ -7,7 +7,9 @@
 import type { AccountClient } from '@aws-sdk/client-account';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -20,7 +22,9 @@ import { markRetryable, observeCalls } from './middleware.js';
 export interface ServiceClients {
   account: AccountClient;
   cloudformation: CloudFormationClient;
+  dynamodb: DynamoDBClient;
   events: EventBridgeClient;
+  kms: KMSClient;
   logs: CloudWatchLogsClient;
   organizations: OrganizationsClient;
   route53: Route53Client;
@@ -36,7 +40,9 @@ type ClientConstructor = new (config: Record<string, unknown>) => ServiceClients
 const LOADERS: Record<ServiceName, () => Promise<ClientConstructor>> = {
   account: async () => (await import('@aws-sdk/client-account')).AccountClient as ClientConstructor,
   cloudformation: async () => (await import('@aws-sdk/client-cloudformation')).CloudFormationClient as ClientConstructor,
+  dynamodb: async () => (await import('@aws-sdk/client-dynamodb')).DynamoDBClient as ClientConstructor,
   events: async () => (await import('@aws-sdk/client-eventbridge')).EventBridgeClient as ClientConstructor,
+  kms: async () => (await import('@aws-sdk/client-kms')).KMSClient as ClientConstructor,
   logs: async () => (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient as ClientConstructor,
   organizations: async () => (await import('@aws-sdk/client-organizations')).OrganizationsClient as ClientConstructor,
   route53: async () => (await import('@aws-sdk/client-route-53')).Route53Client as ClientConstructor,

@@ -17,6 +17,8 @@ import { NAMES } from '../protocol/names.js';
 import { registerDelegatedAdmin } from '../handlers/delegated-admin.js';
 import { ACCOUNT_SERVICE_PRINCIPAL, planDelegatedAdmin, type DelegatedAdminRegistration } from './delegated-admin.js';
 import { bootstrapRenderer, type LambdaCode } from './render.js';
+import { createRequestKey, readRequestKey } from './request-key.js';
+import { REQUEST_KEY_ALIAS, REQUEST_KEY_SPEC } from '../protocol/signature.js';
 import { stackAction } from '../plan/stack-action.js';
 import { deployStack, settled, stackState } from './stack.js';
 import { coreAccounts, memberAccount, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
@@ -28,6 +30,8 @@ export interface BootstrapEnv {
   clientsFor(account: string): Promise<AccountClients>;
   /** The handler's code; absent where a local worker stands in for the Lambda. */
   lambda?: LambdaCode;
+  /** The request key's public key every handler verifies requests with; read from the CICD account when absent. */
+  requestKey?: string;
   /** Epoch ms after which a deployment still running is left to run and reported in-progress (the handler's deadline). */
   deadline?: number;
   progress?(line: string): void;
@@ -45,6 +49,8 @@ export interface BootstrapPlan {
   tags: Record<string, string>;
   /** The delegated administrator to register (and trusted access to enable), when not done yet. */
   delegatedAdmin?: DelegatedAdminRegistration;
+  /** The request key's public key, or undefined when bootstrap is to make the key first. */
+  requestKey: string | undefined;
 }
 
 
@@ -98,6 +104,11 @@ export async function planBootstrap(env: BootstrapEnv, only?: ReadonlySet<string
   const pending: string[] = [];
   const delegated = only ? undefined : await planDelegatedAdmin(await env.clientsFor(env.organization.management_account_id), env.organization);
   if (delegated?.change) changes.push(delegated.change);
+  const cicd = env.organization.cicd_account_id;
+  const requestKey = env.requestKey ?? (await readRequestKey(await env.clientsFor(cicd)));
+  if (!requestKey) {
+    changes.push({ type: 'request-key.create', target: `${REQUEST_KEY_ALIAS} in ${cicd}`, reason: 'missing-in-account', before: null, after: { key_spec: REQUEST_KEY_SPEC, usage: 'SIGN_VERIFY' } });
+  }
   const tags: Record<string, string> = {};
   const organizations = await managementOrganizations(env);
   const render = bootstrapRenderer({ templatesDir: env.templatesDir, organization: env.organization });
@@ -114,7 +125,8 @@ export async function planBootstrap(env: BootstrapEnv, only?: ReadonlySet<string
     ),
   );
   for (const { account, state, current } of found) {
-    const template = render({ organizationId: orgId, account, targets, lambda: env.lambda });
+    // Until the key exists the stacks are rendered without it: they all change once it does.
+    const template = render({ organizationId: orgId, account, targets, lambda: env.lambda, requestKey: requestKey ?? '' });
     templates[account.id] = template;
     const action = stackAction(state, template);
     const tag = sha256Hex(template).slice(0, 12);
@@ -140,7 +152,7 @@ export async function planBootstrap(env: BootstrapEnv, only?: ReadonlySet<string
   const live = delegated?.live ? `${orgId} ${JSON.stringify(delegated.live)}` : orgId;
   const basis = { config: sha256Hex(JSON.stringify(templates)).slice(0, 32), live: sha256Hex(live).slice(0, 32) };
   const notes = [...(delegated?.notes ?? []), ...(env.lambda ? [] : ['the handler Lambda is left out: a local worker serves the request queues'])];
-  const planned: BootstrapPlan = { plan: makePlan('bootstrap', basis, changes, { notes }), templates, pending, accounts, tags };
+  const planned: BootstrapPlan = { plan: makePlan('bootstrap', basis, changes, { notes }), templates, pending, accounts, tags, requestKey };
   if (delegated?.registration) planned.delegatedAdmin = delegated.registration;
   return planned;
 }
@@ -156,6 +168,12 @@ export function reachable(planned: Pick<BootstrapPlan, 'pending'>, results: Reco
 
 /** Results keyed by account id, and by service principal for the delegated administrator. */
 export async function applyBootstrap(env: BootstrapEnv, planned: BootstrapPlan): Promise<Record<string, string>> {
+  if (!planned.requestKey) {
+    // Every stack carries the key's public key: make it, then plan again with it.
+    const requestKey = await createRequestKey(await env.clientsFor(env.organization.cicd_account_id), env.organization.cicd_account_id);
+    env.progress?.(`${REQUEST_KEY_ALIAS} in ${env.organization.cicd_account_id}: created`);
+    return { [REQUEST_KEY_ALIAS]: 'created', ...(await applyBootstrap({ ...env, requestKey }, await planBootstrap({ ...env, requestKey }))) };
+  }
   const results: Record<string, string> = {};
   if (planned.delegatedAdmin) {
     const { trusted_access, outcome } = await registerDelegatedAdmin(await managementOrganizations(env), planned.delegatedAdmin, false);

@@ -2,7 +2,7 @@
 import nunjucks from 'nunjucks';
 import { DEPLOYED_STACKS, NAMES, replyDlqName } from '../protocol/names.js';
 import { replySource } from '../protocol/envelope.js';
-import { ACCOUNT_EVENTS, accountApiCaller, auditBusName, forwardedBuses, forwardRoutes, served, bootstrapOrganization, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
+import { ACCOUNT_EVENTS, accountApiCaller, answeringAccounts, auditBusName, coreAccounts, forwardedBuses, forwardRoutes, served, bootstrapOrganization, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
 
 export const BOOTSTRAP_TEMPLATE = 'bootstrap.yml.njk';
 
@@ -21,6 +21,8 @@ export interface RenderInput {
   targets: readonly string[];
   /** The handler Lambda's code; absent in the sandbox, where the worker stands in for it. */
   lambda?: LambdaCode;
+  /** The public key of the CICD account's request key (base64 DER): the handler serves only requests it verifies. */
+  requestKey: string;
   partition?: string;
 }
 
@@ -44,7 +46,7 @@ export function bootstrapRenderer(setup: Pick<RenderInput, 'templatesDir' | 'org
   env.addGlobal('bus_arn', busArn);
   const template = env.getTemplate(BOOTSTRAP_TEMPLATE, true);
   return (input) => {
-    const { byType, byTarget, permissions } = served(input.account, org);
+    const { byType, byTarget, permissions } = served(input.account, org, input.organizationId);
     return template.render({
       partition,
       names: NAMES,
@@ -75,8 +77,12 @@ export function bootstrapRenderer(setup: Pick<RenderInput, 'templatesDir' | 'org
       },
       account_events: { forward_rule: ACCOUNT_EVENTS.forwardRule, log_group: ACCOUNT_EVENTS.logGroup, topic: ACCOUNT_EVENTS.topic },
       forward: forwardRoutes(org, input.targets),
+      answering_accounts: answeringAccounts(org, input.targets),
+      // The management handler's role is denied moving or closing these, whatever it is asked.
+      core_accounts: input.account.roles.includes('management') ? coreAccounts(org).map((a) => a.id) : [],
       forwarded_buses: forwardedBuses(input.account, org, input.targets).map((b) => busArn(b.account, b.bus)),
       lambda: input.lambda ?? false,
+      request_key: input.requestKey,
       // The management handler bootstraps new members (BOOTSTRAP_ACCOUNTS) from exactly this.
       member_bootstrap: input.lambda && byType.includes('BOOTSTRAP_ACCOUNTS') ? JSON.stringify({ organization: bootstrapOrganization(org), lambda: input.lambda }) : false,
     });

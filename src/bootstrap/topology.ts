@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import { Organization } from '../config/schema.js';
-import { REQUEST_TYPES, REQUESTS, permissionsFor, servedTypes, type AccountRole, type RequestType } from '../protocol/requests.js';
+import { REQUEST_TYPES, REQUESTS, permissionsFor, servedTypes, type AccountRole, type PermissionGroup, type RequestType } from '../protocol/requests.js';
 
 /**
  * What of the organization section orgvend's own stacks are rendered from. The management
@@ -85,12 +85,12 @@ export function memberAccount(id: string, roles: AccountRole[] = ['member']): Bo
   return { id, roles, isCicd: false, isAudit: false };
 }
 
-export function served(account: BootstrapAccount, org: BootstrapOrganization): { byType: RequestType[]; byTarget: RequestType[]; permissions: ReturnType<typeof permissionsFor> } {
+export function served(account: BootstrapAccount, org: BootstrapOrganization, organizationId: string): { byType: RequestType[]; byTarget: RequestType[]; permissions: PermissionGroup[] } {
   const types = servedTypes(account.roles, org.delegated_admin_account_id !== undefined, org.bootstrap_new_accounts);
   return {
     byType: types.filter((t) => REQUESTS[t].route !== 'target'),
     byTarget: types.filter((t) => REQUESTS[t].route === 'target'),
-    permissions: permissionsFor(types),
+    permissions: permissionsFor(types, organizationId),
   };
 }
 
@@ -113,6 +113,12 @@ export function forwardRoutes(org: BootstrapOrganization, targets: readonly stri
     by_type.push({ logical_id: 'ForwardToManagementRule', role: 'management', account: org.management_account_id, types: [...typesOf('management'), ...typesOf('delegated-admin')] });
   }
   return { by_type, by_target: [...new Set(targets)].filter((id) => id !== org.cicd_account_id).sort() };
+}
+
+/** The accounts whose replies the CICD bus admits: every other account carrying orgvend's stack, sorted. */
+export function answeringAccounts(org: BootstrapOrganization, targets: readonly string[]): string[] {
+  const { by_type, by_target } = forwardRoutes(org, targets);
+  return [...new Set([...by_type.map((r) => r.account), ...by_target])].sort();
 }
 
 /** An event bus, by account and name. */

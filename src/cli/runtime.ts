@@ -76,7 +76,7 @@ export async function openRuntime(options: CliOptions, io: Io, hooks: RuntimeHoo
     log,
     transport() {
       transport ??= bus
-        ? new bus.EventBridgeTransport(cicd, busTopology(org), Boolean(options.execute), recorder, { log })
+        ? new bus.EventBridgeTransport(cicd, busTopology(org), Boolean(options.execute), recorder, bus.kmsSigner(cicd, org.cicd_account_id, org.home_region), { log })
         : directTransport(factory, org, Boolean(options.execute), recorder);
       return transport;
     },
@@ -96,7 +96,7 @@ function directTransport(factory: ClientFactory, org: Organization, execute: boo
   return new InProcessTransport(
     busTopology(org),
     {
-      configFor: (account) => handlerConfig(org, account, rolesOf(org, account), { senderCheck: 'strict', handlerVersion: 'direct' }),
+      configFor: (account) => handlerConfig(org, account, rolesOf(org, account), { handlerVersion: 'direct' }),
       clientsFor: (account) => factory.forAccount(account),
     },
     execute,

@@ -45,6 +45,8 @@ export const bootstrapAccounts: Handler<PayloadOf<'BOOTSTRAP_ACCOUNTS'>, ResultO
     deadline: context.deadline - 10_000,
   };
   if (setup.lambda) env.lambda = setup.lambda;
+  // New members verify requests with the key this handler verifies them with.
+  if (context.config.requestKey) env.requestKey = context.config.requestKey;
   const ids = accounts.map((a) => a.account_id);
   const planned = await planBootstrap(env, new Set([...ids, org.cicd_account_id]));
   const todo = (id: string) => planned.pending.includes(id) || id in planned.tags;

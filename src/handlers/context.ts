@@ -30,19 +30,18 @@ export interface HandlerConfig {
   eventBus: string;
   hasDelegatedAdmin: boolean;
   /**
-   * `strict` (Lambda, always): an event must carry EventBridge's `account` field, and it
-   * must be the CICD account. `emulator`: moto omits the field, so an event without it is
-   * judged by the sender it claims; an event that has it is still checked strictly.
-   * See docs/SECURITY.md.
+   * The public key of the CICD account's request key (base64 DER), given by the
+   * administrator's bootstrap: only a request signed with it is served. Absent where no
+   * request arrives by a queue (--direct runs the handlers in the caller's own process).
    */
-  senderCheck: 'strict' | 'emulator';
+  requestKey?: string;
   handlerVersion: string;
   /** The management account's only: how to bootstrap a new member. */
   bootstrap?: MemberBootstrap;
 }
 
 /** The configuration of the handler in `account` of this organization. */
-export function handlerConfig(org: BootstrapOrganization, account: string, roles: AccountRole[], how: Pick<HandlerConfig, 'senderCheck' | 'handlerVersion'>): HandlerConfig {
+export function handlerConfig(org: BootstrapOrganization, account: string, roles: AccountRole[], how: Pick<HandlerConfig, 'requestKey' | 'handlerVersion'>): HandlerConfig {
   return {
     accountId: account,
     roles,

@@ -1,21 +1,30 @@
 /**
- * The handler runtime: judge a delivered event before anything else (source, sender
- * account, detail-type, payload), act only on what passes, and answer every request that
- * has a nonce, refusals included, so the CLI never waits for nothing.
+ * The handler runtime: judge a delivered event before anything else (source, sending
+ * account, signature, detail-type, payload, age), act only on what passes and only once
+ * per nonce, and answer every request that has a nonce, refusals included, so the CLI
+ * never waits for nothing.
  */
 import type { Recorder } from '../audit/recorder.js';
-import { DeliveredEvent, RequestDetail, replyDetailType, type ReplyError } from '../protocol/envelope.js';
+import { DeliveredEvent, RequestDetail, UnsignedRequest, replyDetailType, type ReplyError } from '../protocol/envelope.js';
 import { toParts } from '../protocol/parts.js';
 import { REQUESTS, isRequestType, servedTypes, type RequestType } from '../protocol/requests.js';
+import { requestVerifier, signingDigest } from '../protocol/signature.js';
 import type { HandlerContext } from './context.js';
 import { HandlerError } from './context.js';
+import type { Claim, RequestLedger, StoredOutcome } from './ledger.js';
+import { NAMES } from '../protocol/names.js';
 import { HANDLERS } from './registry.js';
 
 export type Outcome =
   | { status: 'ok'; type: RequestType; nonce: string; result: unknown }
-  | { status: 'error'; type: string; nonce?: string; error: ReplyError };
+  | { status: 'error'; type: string; nonce?: string; error: ReplyError }
+  /** The same request is being handled by another delivery of it, which will answer: this one is dropped. */
+  | { status: 'duplicate'; type: RequestType; nonce: string };
 
-/** A refusal: the request is never acted on. */
+/** What serving a request needs besides the request: the handler's config, clients and clock, and the nonce ledger where there is a queue. */
+export type DispatchContext = Omit<HandlerContext, 'dryrun' | 'deadline'> & { ledger?: RequestLedger };
+
+/** A refusal: the request is never acted on. It is answered only when it proved its sender (a nonce to answer to). */
 function reject(type: string, nonce: string | undefined, message: string): Outcome {
   return { status: 'error', type, nonce, error: { code: 'rejected', message } };
 }
@@ -25,35 +34,60 @@ function nonceOf(detail: unknown): string | undefined {
   return typeof nonce === 'string' && /^[0-9a-f-]{36}$/i.test(nonce) ? nonce : undefined;
 }
 
-/** Check an event and, if it passes, run its handler. Never throws for a bad request. */
-export async function dispatch(raw: unknown, context: Omit<HandlerContext, 'dryrun' | 'deadline'>, budgetMs: number): Promise<Outcome> {
+const issues = (error: { issues: { path: PropertyKey[]; message: string }[] }, what: string) =>
+  error.issues.map((i) => `${i.path.map(String).join('.') || what}: ${i.message}`).join('; ');
+
+/** Verifiers by public key: building one parses the key, which a warm handler does once. */
+const verifiers = new Map<string, ReturnType<typeof requestVerifier>>();
+
+/**
+ * Check a delivered event and, if it passes, serve it. What an SQS message says is only
+ * what its sender wrote, so the sender is proven by the signature, which only the CICD
+ * account's request key makes; EventBridge's `account` must agree as well. Never throws for
+ * a bad request.
+ */
+export async function dispatch(raw: unknown, context: DispatchContext, budgetMs: number): Promise<Outcome> {
   const { config } = context;
   const envelope = DeliveredEvent.safeParse(raw);
   if (!envelope.success) return reject('UNKNOWN', undefined, 'not an EventBridge event');
   const event = envelope.data;
   const type = event['detail-type'].slice(0, 64);
-  const nonce = nonceOf(event.detail);
+  // Until the signature is checked nothing in the event is known to come from the CICD
+  // account: such a refusal is logged, never answered, so a forged message cannot make this
+  // handler put replies (to someone else's nonce) on the CICD bus.
+  const unanswered = (message: string) => reject(type, undefined, message);
 
-  if (event.source !== config.eventSource) {
-    return reject(type, nonce, `source "${event.source.slice(0, 64)}" is not ${config.eventSource}`);
+  if (event.source !== config.eventSource) return unanswered(`source "${event.source.slice(0, 64)}" is not ${config.eventSource}`);
+  if (event.account === undefined) return unanswered('the event carries no sender account; refusing (fail closed)');
+  if (event.account !== config.cicdAccountId) return unanswered(`sender account ${event.account.slice(0, 64)} is not the CICD account`);
+  const detail = RequestDetail.safeParse(event.detail);
+  if (!detail.success) return unanswered(`malformed request: ${issues(detail.error, 'detail')}`);
+  if (!config.requestKey) return unanswered('this handler was given no request key to verify requests with: an administrator runs bootstrap again');
+  let verify = verifiers.get(config.requestKey);
+  if (!verify) verifiers.set(config.requestKey, (verify = requestVerifier(config.requestKey)));
+  if (!verify(signingDigest(event.source, event['detail-type'], detail.data), detail.data.signature)) {
+    return unanswered("the request's signature was not made with the CICD account's request key: the CICD account did not send it");
   }
-  if (event.account === undefined) {
-    if (config.senderCheck === 'strict') return reject(type, nonce, 'the event carries no sender account; refusing (fail closed)');
-  } else if (event.account !== config.cicdAccountId) {
-    return reject(type, nonce, `sender account ${event.account} is not the CICD account`);
-  }
+  const { signature: _verified, ...request } = detail.data;
+  return serve(type, request, context, budgetMs);
+}
+
+/**
+ * Serve a request known to come from the CICD account: signed (dispatch), or made in this
+ * process by a caller who holds this handler's credentials (--direct). Checks what the
+ * request asks of this account, its age, and whether it was handled already.
+ */
+export async function serve(type: string, raw: UnsignedRequest, context: DispatchContext, budgetMs: number): Promise<Outcome> {
+  const { config } = context;
+  const detail = UnsignedRequest.safeParse(raw);
+  if (!detail.success) return reject(type, nonceOf(raw), `malformed request: ${issues(detail.error, 'detail')}`);
+  const request = detail.data;
+  const nonce = request.nonce;
   if (!isRequestType(type)) return reject(type, nonce, `unknown request type ${type}`);
   if (!servedTypes(config.roles, config.hasDelegatedAdmin).includes(type)) {
     return reject(type, nonce, `${type} is not handled in account ${config.accountId}`);
   }
-
-  const detail = RequestDetail.safeParse(event.detail);
-  if (!detail.success) return reject(type, nonce, `malformed request: ${detail.error.issues.map((i) => `${i.path.join('.') || 'detail'}: ${i.message}`).join('; ')}`);
-  const request = detail.data;
   if (request.sender !== config.cicdAccountId) return reject(type, nonce, `sender ${request.sender} is not the CICD account`);
-  if (event.account !== undefined && event.account !== request.sender) {
-    return reject(type, nonce, `claimed sender ${request.sender} differs from the sending account ${event.account}`);
-  }
   const spec = REQUESTS[type];
   if (spec.route === 'target' && request.target_account !== config.accountId) {
     return reject(type, nonce, `${type} targets account ${request.target_account ?? '(none)'}, not ${config.accountId}`);
@@ -62,28 +96,65 @@ export async function dispatch(raw: unknown, context: Omit<HandlerContext, 'dryr
     return reject(type, nonce, `${type} is routed by type and takes no target_account`);
   }
   const payload = spec.payload.safeParse(request.payload);
-  if (!payload.success) {
-    return reject(type, nonce, `invalid payload: ${payload.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ')}`);
-  }
+  if (!payload.success) return reject(type, nonce, `invalid payload: ${issues(payload.error, 'payload')}`);
 
+  // The CLI gives up on a request after its type's timeout: one older than that (a
+  // redelivery, a DLQ redrive, a replay) has nobody waiting and is never acted on.
+  const now = context.now().getTime();
+  const sent = Date.parse(request.sent_at);
+  const expires = sent + spec.timeoutSeconds * 1000;
+  if (now > expires) return reject(type, nonce, `sent at ${request.sent_at}, older than ${type}'s timeout of ${spec.timeoutSeconds}s: nobody waits for it any more (a redelivered or replayed request is never acted on)`);
+  if (sent - now > CLOCK_SKEW_MS) return reject(type, nonce, `sent at ${request.sent_at}, more than ${CLOCK_SKEW_MS / 60_000} minutes in the future: check the clock of the machine that runs the CLI`);
+
+  // A request that acts is acted on once per nonce: a second delivery gets the first one's answer.
+  const ledger = spec.mutating && !request.dryrun ? context.ledger : undefined;
+  if (ledger) {
+    let claim: Claim;
+    try {
+      claim = await ledger.claim(nonce, type, now);
+    } catch (error) {
+      return failed(type, nonce, error, `cannot record the request in ${NAMES.requestLedger}, so it is not acted on (is this account's ${NAMES.stack} stack up to date?)`);
+    }
+    if (claim.state === 'running') return { status: 'duplicate', type, nonce };
+    if (claim.state === 'done') return stored(type, nonce, claim.outcome);
+  }
+  // Answer before the CLI gives up waiting, and before the runtime (Lambda) stops us.
+  const deadline = Math.min(now + budgetMs, sent + spec.timeoutSeconds * 900);
+  const outcome = await run(type, payload.data, { ...context, dryrun: request.dryrun, deadline }, nonce);
+  if (ledger && outcome.status !== 'duplicate') {
+    // The request was acted on: its answer goes back even if it cannot be kept for a second delivery.
+    await ledger.finish(nonce, outcome.status === 'ok' ? { ok: true, result: outcome.result } : { ok: false, error: outcome.error }).catch((error: Error) => {
+      console.error(`${type} ${nonce}: the answer could not be kept in ${NAMES.requestLedger}: ${error.message}`);
+    });
+  }
+  return outcome;
+}
+
+/** How far ahead of this handler's clock the CLI's may be. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+function stored(type: RequestType, nonce: string, outcome: StoredOutcome): Outcome {
+  return outcome.ok ? { status: 'ok', type, nonce, result: outcome.result } : { status: 'error', type, nonce, error: outcome.error };
+}
+
+async function run(type: RequestType, payload: unknown, context: HandlerContext, nonce: string): Promise<Outcome> {
   try {
     const handler = HANDLERS[type] as (p: unknown, c: HandlerContext) => Promise<unknown>;
-    // Answer before the CLI gives up waiting, and before the runtime (Lambda) stops us.
-    const deadline = context.now().getTime() + Math.min(budgetMs, spec.timeoutSeconds * 900);
-    const result = await handler(payload.data, { ...context, dryrun: request.dryrun, deadline });
-    return { status: 'ok', type, nonce: request.nonce, result: spec.result.parse(result) };
+    const result = await handler(payload, context);
+    return { status: 'ok', type, nonce, result: REQUESTS[type].result.parse(result) };
   } catch (error) {
     if (error instanceof HandlerError) {
-      return { status: 'error', type, nonce: request.nonce, error: { code: error.code, message: error.message, aws_error: error.awsError } };
+      return { status: 'error', type, nonce, error: { code: error.code, message: error.message, aws_error: error.awsError } };
     }
-    const e = error as { name?: string; message?: string };
-    return {
-      status: 'error',
-      type,
-      nonce: request.nonce,
-      error: { code: 'failed', message: e.message ?? String(error), aws_error: e.name && e.name !== 'Error' ? e.name : undefined },
-    };
+    return failed(type, nonce, error);
   }
+}
+
+/** An error no handler meant: `failed`, with the AWS error's name when AWS said no. */
+function failed(type: string, nonce: string, error: unknown, context?: string): Outcome {
+  const e = error as { name?: string; message?: string };
+  const message = e.message ?? String(error);
+  return { status: 'error', type, nonce, error: { code: 'failed', message: context ? `${context}: ${message}` : message, aws_error: e.name && e.name !== 'Error' ? e.name : undefined } };
 }
 
 export interface ReplySender {
@@ -93,7 +164,7 @@ export interface ReplySender {
 
 /** What serving requests in one account takes: its clients, a time budget, where replies go, the record. */
 export interface HandlerRuntime {
-  context: Omit<HandlerContext, 'dryrun' | 'deadline'>;
+  context: DispatchContext;
   budgetMs: number;
   replies: ReplySender;
   recorder: Recorder;
@@ -104,7 +175,7 @@ export async function handleEvent(raw: unknown, runtime: HandlerRuntime): Promis
   const started = runtime.context.now().getTime();
   const outcome = await dispatch(raw, runtime.context, runtime.budgetMs);
   const { config } = runtime.context;
-  if (outcome.nonce) {
+  if (outcome.status !== 'duplicate' && outcome.nonce) {
     const bodies = outcome.status === 'ok' ? toParts(outcome.result) : [{ error: outcome.error }];
     const base = { nonce: outcome.nonce, responder: config.accountId, ok: outcome.status === 'ok', parts: bodies.length };
     const detailType = replyDetailType(isRequestType(outcome.type) ? outcome.type : 'UNKNOWN');
@@ -114,13 +185,14 @@ export async function handleEvent(raw: unknown, runtime: HandlerRuntime): Promis
   const rejected = outcome.status === 'error' && outcome.error.code === 'rejected';
   runtime.recorder.record({
     at: new Date(started).toISOString(),
-    event: rejected ? 'rejected' : 'handled',
+    event: outcome.status === 'duplicate' ? 'duplicate' : rejected ? 'rejected' : 'handled',
     type: outcome.type,
-    nonce: outcome.nonce,
+    // A refusal left unanswered is recorded with the nonce it claimed.
+    nonce: outcome.nonce ?? nonceOf((raw as { detail?: unknown } | null)?.detail),
     account: config.accountId,
     duration_ms: runtime.context.now().getTime() - started,
-    outcome: outcome.status === 'ok' ? 'ok' : outcome.error.code,
-    message: outcome.status === 'error' ? outcome.error.message : undefined,
+    outcome: outcome.status === 'error' ? outcome.error.code : outcome.status,
+    message: outcome.status === 'error' ? outcome.error.message : outcome.status === 'duplicate' ? 'handled by another delivery of the same request, which answers' : undefined,
   });
   return outcome;
 }

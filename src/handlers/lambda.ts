@@ -1,7 +1,7 @@
 /**
  * The handler Lambda: fed by the request queue (SQS event source, batch item failures
- * reported). Its configuration comes from the environment the bootstrap stack sets; the
- * sender check is always strict here.
+ * reported). Its configuration comes from the environment the bootstrap stack sets, the
+ * public key requests are verified with included.
  */
 import { stdoutRecorder } from '../audit/recorder.js';
 import { ClientFactory } from '../aws/clients.js';
@@ -49,7 +49,7 @@ export function configFromEnvironment(): HandlerConfig {
     eventSource: required('ORGVEND_EVENT_SOURCE'),
     eventBus: required('ORGVEND_EVENT_BUS'),
     hasDelegatedAdmin: process.env.ORGVEND_HAS_DELEGATED_ADMIN === 'true',
-    senderCheck: 'strict',
+    requestKey: required('ORGVEND_REQUEST_KEY'),
     handlerVersion: process.env.ORGVEND_VERSION ?? 'unknown',
   };
 }

@@ -4,6 +4,7 @@ import type { AccountClients } from '../aws/clients.js';
 import { replySource } from '../protocol/envelope.js';
 import type { Recorder } from '../audit/recorder.js';
 import type { HandlerConfig } from './context.js';
+import { dynamoLedger } from './ledger.js';
 import type { HandlerRuntime, ReplySender } from './dispatch.js';
 
 function eventBridgeReplies(clients: AccountClients, eventBus: string, eventSource: string): ReplySender {
@@ -20,7 +21,12 @@ function eventBridgeReplies(clients: AccountClients, eventBus: string, eventSour
   };
 }
 
-/** The runtime of the Lambda and of the local worker alike: replies on this account's bus. */
+/** The runtime of the Lambda and of the local worker alike: replies on this account's bus, handled nonces in its ledger table. */
 export function handlerRuntime(config: HandlerConfig, clients: AccountClients, budgetMs: number, recorder: Recorder): HandlerRuntime {
-  return { context: { config, clients, now: () => new Date() }, budgetMs, replies: eventBridgeReplies(clients, config.eventBus, config.eventSource), recorder };
+  return {
+    context: { config, clients, now: () => new Date(), ledger: dynamoLedger(clients) },
+    budgetMs,
+    replies: eventBridgeReplies(clients, config.eventBus, config.eventSource),
+    recorder,
+  };
 }

@@ -1,13 +1,6 @@
 /** A stable hash of a JSON value: the same data, whatever its key order, gives the same digest. */
 import { createHash } from 'node:crypto';
-
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
-  }
-  return value;
-}
+import { canonical } from '../protocol/signature.js';
 
 /** The SHA-256 of a text or bytes, in hex. */
 export const sha256Hex = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');

@@ -30,6 +30,7 @@ export const CHANGE_KINDS = {
   'template.upload': '+',
   'record.upsert': '~',
   'delegated-admin.register': '+',
+  'request-key.create': '+',
 } as const;
 export type ChangeType = keyof typeof CHANGE_KINDS;
 

@@ -8,15 +8,24 @@ import { z } from 'zod';
 
 export const AccountIdString = z.string().regex(/^\d{12}$/);
 
-export const RequestDetail = z.strictObject({
+/** What a request says; the CLI signs it (see signature.ts) before it goes on the bus. */
+export const UnsignedRequest = z.strictObject({
   nonce: z.uuid(),
   dryrun: z.boolean(),
+  /** When the CLI sent it: a handler refuses a request older than its type's timeout. */
   sent_at: z.iso.datetime({ offset: true }),
   /** The account that claims to send; checked against the event's `account`. */
   sender: AccountIdString,
   /** For requests routed to one member account. */
   target_account: AccountIdString.optional(),
   payload: z.unknown(),
+});
+export type UnsignedRequest = z.infer<typeof UnsignedRequest>;
+
+/** A request as the bus carries it: signed with the CICD account's request key. */
+export const RequestDetail = UnsignedRequest.extend({
+  /** The DER ECDSA signature of signingDigest(source, detail-type, the rest of the detail), base64. */
+  signature: z.base64().max(200),
 });
 export type RequestDetail = z.infer<typeof RequestDetail>;
 

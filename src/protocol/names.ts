@@ -10,7 +10,14 @@ export const NAMES = {
   /** Named, so that a service control policy can exempt the handler of the delegated administrator. */
   handlerRole: 'orgvend-handler',
   handlerLogGroup: '/aws/lambda/orgvend-handler',
+  /** The nonces of the requests a handler acted on, and its answers (DynamoDB): a request is acted on once. */
+  requestLedger: 'orgvend-handled-requests',
   auditLogGroup: '/orgvend/audit',
+  /**
+   * The role every orgvend rule forwards events to another bus with: named, so that the CICD
+   * bus (replies) and the audit bus (copies) admit what orgvend's rules forward and nothing else.
+   */
+  forwarderRole: 'orgvend-event-forwarder',
   /**
    * CloudFormation's service role for the stacks DEPLOY_STACK deploys: the handler may only
    * pass it, so what those stacks can create is what this role allows. In the logs account

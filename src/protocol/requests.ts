@@ -15,10 +15,60 @@ import { FIXED_STACKS, NAMES, isDeployedStack, isMappingStack, mappingStackPrefi
 export type Route = 'management' | 'delegated-admin' | 'target';
 
 /**
- * An IAM action on every resource (`"organizations:ListRoots"`), or on the resources of
- * an ARN pattern, written as CloudFormation's Fn::Sub would take it.
+ * An IAM action (`"organizations:ListRoots"`) on the resources ORGANIZATION_RESOURCES gives
+ * it (every resource, for an action that takes none), or on the resources of an ARN
+ * pattern, written as CloudFormation's Fn::Sub would take it, with `${OrganizationId}` for
+ * the organization's id; with a condition where IAM has one that narrows it further.
  */
-type Permission = string | { action: string; resource: string };
+type Permission = string | { action: string; resource: string; condition?: Condition };
+/** An IAM condition block: operator → key → value(s). `${OrganizationId}` is the organization's id. */
+type Condition = Record<string, Record<string, string | string[]>>;
+
+/** The organization's resources, as Organizations names them in the management account (its stack's AWS::AccountId). */
+const ORG = 'arn:${AWS::Partition}:organizations::${AWS::AccountId}';
+const ORG_ACCOUNTS = `${ORG}:account/\${OrganizationId}/*`;
+const ORG_OUS = `${ORG}:ou/\${OrganizationId}/ou-*`;
+const ORG_ROOTS = `${ORG}:root/\${OrganizationId}/r-*`;
+const ORG_POLICIES = `${ORG}:policy/\${OrganizationId}/service_control_policy/p-*`;
+/** AWS's own SCPs (FullAWSAccess), which orgvend attaches and detaches but never changes. */
+const AWS_POLICIES = 'arn:${AWS::Partition}:organizations::aws:policy/service_control_policy/p-*';
+/** The member accounts the Account Management API acts on, from the delegated administrator or the management account. */
+const MEMBER_ACCOUNTS = `arn:\${AWS::Partition}:account::*:account/\${OrganizationId}/*`;
+
+/**
+ * The resources of this organization each Organizations and Account Management action that
+ * takes a resource may act on (the Service Authorization Reference's resource types for it):
+ * never another organization's, never all of `*`. Actions not listed take no resource.
+ */
+const ORGANIZATION_RESOURCES: Record<string, string[]> = {
+  'organizations:AttachPolicy': [ORG_POLICIES, AWS_POLICIES, ORG_ACCOUNTS, ORG_OUS, ORG_ROOTS],
+  'organizations:CloseAccount': [ORG_ACCOUNTS],
+  'organizations:CreateOrganizationalUnit': [ORG_OUS, ORG_ROOTS],
+  'organizations:DeletePolicy': [ORG_POLICIES],
+  'organizations:DescribeAccount': [ORG_ACCOUNTS],
+  'organizations:DescribePolicy': [ORG_POLICIES, AWS_POLICIES],
+  'organizations:DetachPolicy': [ORG_POLICIES, AWS_POLICIES, ORG_ACCOUNTS, ORG_OUS, ORG_ROOTS],
+  'organizations:EnablePolicyType': [ORG_ROOTS],
+  'organizations:ListAccountsForParent': [ORG_OUS, ORG_ROOTS],
+  'organizations:ListOrganizationalUnitsForParent': [ORG_OUS, ORG_ROOTS],
+  'organizations:ListParents': [ORG_ACCOUNTS, ORG_OUS],
+  'organizations:ListTagsForResource': [ORG_ACCOUNTS, ORG_POLICIES],
+  'organizations:ListTargetsForPolicy': [ORG_POLICIES, AWS_POLICIES],
+  'organizations:MoveAccount': [ORG_ACCOUNTS, ORG_OUS, ORG_ROOTS],
+  'organizations:TagResource': [ORG_ACCOUNTS, ORG_POLICIES],
+  'organizations:UntagResource': [ORG_ACCOUNTS, ORG_POLICIES],
+  'organizations:UpdatePolicy': [ORG_POLICIES],
+  'organizations:RegisterDelegatedAdministrator': [ORG_ACCOUNTS],
+  'account:GetAlternateContact': [MEMBER_ACCOUNTS],
+  'account:PutAlternateContact': [MEMBER_ACCOUNTS],
+  'account:DeleteAlternateContact': [MEMBER_ACCOUNTS],
+  'account:ListRegions': [MEMBER_ACCOUNTS],
+  'account:GetRegionOptStatus': [MEMBER_ACCOUNTS],
+  'account:EnableRegion': [MEMBER_ACCOUNTS],
+  'account:DisableRegion': [MEMBER_ACCOUNTS],
+};
+/** Trusted access and delegated administration for the Account Management API only. */
+const ACCOUNT_SERVICE_ONLY: Condition = { StringEquals: { 'organizations:ServicePrincipal': 'account.amazonaws.com' } };
 
 /** An SSM parameter path of the handler's own account and region, as a Permission's resource. */
 const ssmParameterArn = (path: string) => `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${path}`;
@@ -29,7 +79,11 @@ const LEDGER_ARN = ssmParameterArn(`${LEDGER_PREFIX}*`);
 
 export interface RequestSpec<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
   route: Route;
-  /** A `target` request only accounts with this role serve (and get the permissions for). */
+  /**
+   * A `target` request only accounts with this role serve (and get the permissions for):
+   * `member` for what concerns orgvend's parameters and stacks, which the management account
+   * never has; `dns` for records. Absent: every account (PING).
+   */
   servedBy?: AccountRole;
   /** Changes the world when not a dry run. Without --execute these are sent with dryrun: true or not at all. */
   mutating: boolean;
@@ -387,9 +441,9 @@ export const REQUESTS = {
     timeoutSeconds: 120,
     permissions: [
       'organizations:ListAWSServiceAccessForOrganization',
-      'organizations:EnableAWSServiceAccess',
+      { action: 'organizations:EnableAWSServiceAccess', resource: '*', condition: ACCOUNT_SERVICE_ONLY },
       'organizations:ListDelegatedAdministrators',
-      'organizations:RegisterDelegatedAdministrator',
+      ...ORGANIZATION_RESOURCES['organizations:RegisterDelegatedAdministrator']!.map((resource) => ({ action: 'organizations:RegisterDelegatedAdministrator', resource, condition: ACCOUNT_SERVICE_ONLY })),
     ],
     payload: z.strictObject({ account_id: AccountIdString, service_principal: z.enum(['account.amazonaws.com']) }),
     result: z.object({
@@ -416,7 +470,8 @@ export const REQUESTS = {
       'organizations:ListAccounts',
       'organizations:ListTagsForResource',
       'organizations:TagResource',
-      { action: 'sts:AssumeRole', resource: `arn:\${AWS::Partition}:iam::*:role/${NAMES.memberAccessRole}` },
+      // The role in this organization's accounts only.
+      { action: 'sts:AssumeRole', resource: `arn:\${AWS::Partition}:iam::*:role/${NAMES.memberAccessRole}`, condition: { StringEquals: { 'aws:ResourceOrgID': '${OrganizationId}' } } },
     ],
     payload: z.strictObject({
       accounts: z
@@ -435,6 +490,7 @@ export const REQUESTS = {
   /** The account's orgvend parameters (SSM, under PARAMETER_PREFIX), as they are. */
   GET_PARAMETERS: spec({
     route: 'target',
+    servedBy: 'member',
     mutating: false,
     timeoutSeconds: 60,
     permissions: [{ action: 'ssm:GetParametersByPath', resource: PARAMETERS_PATH_ARN }],
@@ -444,6 +500,7 @@ export const REQUESTS = {
   /** Makes the account's orgvend parameters exactly these: puts what differs, deletes what is no longer wanted. */
   PUT_PARAMETERS: spec({
     route: 'target',
+    servedBy: 'member',
     mutating: true,
     timeoutSeconds: 120,
     permissions: [
@@ -460,6 +517,7 @@ export const REQUESTS = {
    */
   GET_STACKS: spec({
     route: 'target',
+    servedBy: 'member',
     mutating: false,
     timeoutSeconds: 300,
     permissions: [...stackPermissions(['cloudformation:DescribeStacks', 'cloudformation:GetTemplate']), 'cloudformation:ListStacks'],
@@ -476,6 +534,7 @@ export const REQUESTS = {
    */
   DEPLOY_STACK: spec({
     route: 'target',
+    servedBy: 'member',
     mutating: true,
     timeoutSeconds: 900,
     permissions: [
@@ -505,6 +564,7 @@ export const REQUESTS = {
    */
   DELETE_STACK: spec({
     route: 'target',
+    servedBy: 'member',
     mutating: true,
     timeoutSeconds: 900,
     permissions: [
@@ -566,24 +626,39 @@ export function servedTypes(roles: readonly AccountRole[], hasDelegatedAdmin: bo
   });
 }
 
+/** One statement of a handler's policy: actions on resources, under a condition or none. */
+export interface PermissionGroup {
+  resources: string[];
+  actions: string[];
+  condition?: Condition;
+}
+
 /**
  * The IAM actions a handler serving these types needs, as statements: resources that need
- * the same actions share one (`*` alone, for all), sorted.
+ * the same actions under the same condition share one (`*` alone, for all), sorted, with
+ * `${OrganizationId}` made `organizationId`.
  */
-export function permissionsFor(types: readonly RequestType[]): { resources: string[]; actions: string[] }[] {
-  const byResource = new Map<string, Set<string>>();
-  for (const permission of types.flatMap((type) => REQUESTS[type].permissions)) {
-    const { action, resource } = typeof permission === 'string' ? { action: permission, resource: '*' } : permission;
-    byResource.set(resource, (byResource.get(resource) ?? new Set()).add(action));
+export function permissionsFor(types: readonly RequestType[], organizationId: string): PermissionGroup[] {
+  const expanded = types.flatMap((type) =>
+    (REQUESTS[type].permissions as readonly Permission[]).flatMap((permission): Exclude<Permission, string>[] =>
+      typeof permission === 'string' ? (ORGANIZATION_RESOURCES[permission] ?? ['*']).map((resource) => ({ action: permission, resource })) : [permission],
+    ),
+  );
+  const orgId = (text: string) => text.replaceAll('${OrganizationId}', organizationId);
+  const byResource = new Map<string, { resource: string; condition?: Condition; actions: Set<string> }>();
+  for (const { action, resource, condition } of expanded) {
+    const key = JSON.stringify([resource, condition ?? null]);
+    if (!byResource.has(key)) byResource.set(key, { resource: orgId(resource), ...(condition ? { condition: JSON.parse(orgId(JSON.stringify(condition))) as Condition } : {}), actions: new Set() });
+    byResource.get(key)!.actions.add(action);
   }
-  const byActions = new Map<string, { resources: string[]; actions: string[] }>();
-  for (const [resource, set] of byResource) {
+  const byActions = new Map<string, PermissionGroup>();
+  for (const { resource, condition, actions: set } of byResource.values()) {
     const actions = [...set].sort();
-    const key = resource === '*' ? '*' : actions.join(' ');
+    const key = resource === '*' && !condition ? '*' : JSON.stringify([actions, condition ?? null]);
     if (byActions.has(key)) byActions.get(key)!.resources.push(resource);
-    else byActions.set(key, { resources: [resource], actions });
+    else byActions.set(key, { resources: [resource], actions, ...(condition ? { condition } : {}) });
   }
   const groups = [...byActions.values()].map((g) => ({ ...g, resources: g.resources.sort() }));
-  const first = (g: { resources: string[] }) => g.resources[0]!;
-  return groups.sort((a, b) => (first(a) === '*' ? -1 : first(b) === '*' ? 1 : first(a).localeCompare(first(b))));
+  const sortKey = (g: PermissionGroup) => (g.resources[0] === '*' && !g.condition ? '' : `${g.resources[0]} ${JSON.stringify(g.condition ?? null)}`);
+  return groups.sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
 }

@@ -59,22 +59,56 @@ export interface StartOptions {
 }
 
 /**
- * `python3 -m moto.server` with jsonpath_ng's parse memoised. parse() builds a fresh PLY
- * parser, tables and all, on every call (~13 ms of CPU under the GIL), and moto's
- * EventBridge calls it 8 times for every rule target an event reaches: one bus round trip
- * cost 1.5–2 s, and concurrent requests queued behind each other; memoised, ~40 ms. A parsed
- * path is an immutable expression tree, so caching it by its text changes only the time.
+ * `python3 -m moto.server` with two changes, each making moto behave as AWS does:
+ *
+ * - jsonpath_ng's parse memoised. parse() builds a fresh PLY parser, tables and all, on
+ *   every call (~13 ms of CPU under the GIL), and moto's EventBridge calls it 8 times for
+ *   every rule target an event reaches: one bus round trip cost 1.5–2 s, and concurrent
+ *   requests queued behind each other; memoised, ~40 ms. A parsed path is an immutable
+ *   expression tree, so caching it by its text changes only the time.
+ * - An event's `account` as EventBridge sets it. AWS delivers every event to its targets
+ *   with `account`, the account that put it, and keeps it when a rule forwards the event to
+ *   a bus in another account (so a receiving bus's rules can match on the sender). moto's
+ *   default target template leaves the field out, and a forwarded event is put again in the
+ *   receiving account, under that account's id. The handlers and the CLI judge who sent a
+ *   request or a reply by this field, so the emulator must carry it as AWS does: without
+ *   this change a handler would refuse every request, and the tests could not show a reply
+ *   from the wrong account being ignored. A moto whose code no longer has the shape this
+ *   change expects stops the server with a message, rather than running without it.
  */
-const LAUNCHER = [
-  'import functools, sys',
-  'try:',
-  '    import jsonpath_ng.ext',
-  '    jsonpath_ng.ext.parse = functools.lru_cache(maxsize=1024)(jsonpath_ng.ext.parse)',
-  'except ImportError:',
-  '    pass  # moto without EventBridge support: nothing to speed up',
-  'from moto.server import main',
-  'main(sys.argv[1:])',
-].join('\n');
+const LAUNCHER = `
+import functools, sys, threading
+try:
+    import jsonpath_ng.ext
+    jsonpath_ng.ext.parse = functools.lru_cache(maxsize=1024)(jsonpath_ng.ext.parse)
+except ImportError:
+    pass  # moto without EventBridge support: nothing to speed up
+try:
+    from moto.events import models as events, utils as event_utils
+except ImportError:
+    events = None
+if events is not None:
+    parser = event_utils.EventTemplateParser
+    if '"account"' not in parser.DEFAULT_EVENT_INPUT_TEMPLATE:
+        parser.DEFAULT_EVENT_INPUT_TEMPLATE = parser.DEFAULT_EVENT_INPUT_TEMPLATE.replace('"source": "<source>",', '"source": "<source>", "account": "<account>",', 1)
+    if '"account": "<account>"' not in parser.DEFAULT_EVENT_INPUT_TEMPLATE or parser.DEFAULT_EVENT_INPUT_PATHS_MAP.get("account") != "$.account":
+        sys.exit("orgvend: this moto version delivers events without their account; use moto 5.x (pip install 'moto[server]>=5,<6')")
+    sender = threading.local()
+    send_to_targets = events.Rule.send_to_targets
+    def send_keeping_sender(rule, event, *args, **kwargs):
+        # Inside another rule's delivery, the event was forwarded: it keeps its sender.
+        outer = getattr(sender, "account", None)
+        if outer is not None:
+            event = dict(event, account=outer)
+        sender.account = event.get("account")
+        try:
+            return send_to_targets(rule, event, *args, **kwargs)
+        finally:
+            sender.account = outer
+    events.Rule.send_to_targets = send_keeping_sender
+from moto.server import main
+main(sys.argv[1:])
+`;
 
 export async function startMoto(options: StartOptions = {}): Promise<MotoServer> {
   assertMotoInstalled();

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClientFactory, type AwsCall } from '../aws/clients.js';
 import { applyBootstrap, planBootstrap } from '../bootstrap/bootstrap.js';
+import { readRequestKey } from '../bootstrap/request-key.js';
 import type { Desired } from '../config/resolve.js';
 import { sha256Hex } from '../plan/digest.js';
 import { bootstrapOrganization } from '../bootstrap/topology.js';
@@ -27,16 +28,16 @@ export function sandboxFactory(endpoint: string, region: string, onCall?: (call:
 }
 
 /**
- * The worker's view of one sandbox account. The emulator omits `account` from events; see
- * docs/SECURITY.md. The management handler bootstraps new members from the repository's
- * templates/, and tells `onBootstrapped`.
+ * The worker's view of one sandbox account: as a Lambda's, with the request key the
+ * sandbox's bootstrap made. The management handler bootstraps new members from the
+ * repository's templates/, and tells `onBootstrapped`.
  */
 export function sandboxHandlerConfig(
-  state: Pick<SandboxState, 'organization' | 'templatesDir'>,
+  state: Pick<SandboxState, 'organization' | 'templatesDir' | 'requestKey'>,
   account: SandboxState['accounts'][number],
   onBootstrapped?: MemberBootstrap['onBootstrapped'],
 ): HandlerConfig {
-  const config = handlerConfig(state.organization, account.id, account.roles, { senderCheck: 'emulator', handlerVersion: 'sandbox' });
+  const config = handlerConfig(state.organization, account.id, account.roles, { requestKey: state.requestKey, handlerVersion: 'sandbox' });
   if (account.roles.includes('management')) config.bootstrap = { organization: state.organization, templatesDir: state.templatesDir, ...(onBootstrapped ? { onBootstrapped } : {}) };
   return config;
 }
@@ -117,6 +118,8 @@ export async function ensureSandbox(desired: Desired, options: { cwd: string; te
   const env = { organization: org, templatesDir: options.templatesDir, clientsFor: async (id: string) => factory.forAccount(id), progress: log };
   const planned = await planBootstrap(env);
   await applyBootstrap(env, planned);
+  const requestKey = await readRequestKey(factory.forAccount(org.cicd_account_id));
+  if (!requestKey) throw new Error(`the sandbox's bootstrap made no request key in the CICD account ${org.cicd_account_id}`);
   state = {
     version: SANDBOX_STATE_VERSION,
     endpoint: moto.endpoint,
@@ -128,6 +131,7 @@ export async function ensureSandbox(desired: Desired, options: { cwd: string; te
     accounts: planned.accounts.map((a) => ({ id: a.id, roles: a.roles })),
     organization: bootstrapOrganization(org),
     templatesDir: options.templatesDir,
+    requestKey,
   };
   writeState(cwd, state);
   state.workerPid = spawnWorker(cwd);

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import type { BootstrapOrganization } from '../bootstrap/topology.js';
 import type { AccountRole } from '../protocol/requests.js';
 
-/** 3: the IAM mapping is a stack per account; a sandbox made before is rebuilt. */
-export const SANDBOX_STATE_VERSION = 3;
+/** 4: requests are signed and handlers verify them with `requestKey`; a sandbox made before is rebuilt. */
+export const SANDBOX_STATE_VERSION = 4;
 
 export interface SandboxState {
   version: typeof SANDBOX_STATE_VERSION;
@@ -26,6 +26,8 @@ export interface SandboxState {
   /** What the handlers are configured from; the management handler renders new members' stacks from it and templatesDir. */
   organization: BootstrapOrganization;
   templatesDir: string;
+  /** The public key of the CICD account's request key (base64 DER), which the worker's handlers verify requests with. */
+  requestKey: string;
 }
 
 export const sandboxDir = (cwd: string) => join(cwd, '.orgvend', 'sandbox');

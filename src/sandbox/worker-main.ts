@@ -16,7 +16,7 @@ if (!path) {
 }
 const read = () => readStateFile(path);
 const state = read();
-// The lenient sender check is for the emulator only: refuse to run it against anything else.
+// The sandbox's credentials and state are for the local emulator only: refuse to run against anything else.
 if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(state.endpoint)) {
   console.error(`refusing to serve ${state.endpoint}: the sandbox worker runs only against a local emulator`);
   process.exit(1);

@@ -1,6 +1,7 @@
 /**
- * The CLI side of the bus: put a nonce-tagged request on the CICD account's bus and wait
- * for the reply on the reply queue. The CI runner needs nothing more than that.
+ * The CLI side of the bus: put a signed, nonce-tagged request on the CICD account's bus and
+ * wait for the reply of the account asked on the reply queue. The CI runner needs nothing
+ * more than that (and the request key's kms:Sign).
  */
 import { randomUUID } from 'node:crypto';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -8,7 +9,9 @@ import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import type { Recorder } from '../audit/recorder.js';
 import type { AccountClients } from '../aws/clients.js';
 import { RequestError } from '../errors.js';
+import type { RequestDetail } from '../protocol/envelope.js';
 import { MAX_EVENT_BYTES } from '../protocol/parts.js';
+import { signingDigest, type RequestSigner } from '../protocol/signature.js';
 import { REQUESTS, type PayloadOf, type RequestType, type ResultOf } from '../protocol/requests.js';
 import { ReplyCollector, type CollectorOptions } from './reply-collector.js';
 import { destinationOf, replyEntry, requestEntry, requestDetail, resultOf, whereToLook, type BusTopology, type RequestOptions, type Transport } from './transport.js';
@@ -21,6 +24,8 @@ export class EventBridgeTransport implements Transport {
     private readonly topology: BusTopology,
     readonly execute: boolean,
     private readonly recorder: Recorder,
+    /** Signs every request with the CICD account's request key: handlers serve nothing else. */
+    private readonly signer: RequestSigner,
     collectorOptions: CollectorOptions = {},
   ) {
     const sqs = () => clients.client('sqs');
@@ -29,19 +34,29 @@ export class EventBridgeTransport implements Transport {
       (url ??= sqs()
         .then((client) => client.send(new GetQueueUrlCommand({ QueueName: topology.replyQueue })))
         .then((r) => r.QueueUrl!));
-    this.collector = new ReplyCollector(sqs, queueUrl, collectorOptions);
+    this.collector = new ReplyCollector(sqs, queueUrl, {
+      ...collectorOptions,
+      onForged: (forged) => {
+        const by = forged.account ? `account ${forged.account}` : 'no account EventBridge vouches for';
+        const message = `ignored a reply to ${forged.type} (nonce ${forged.nonce}) put by ${by}, claiming ${forged.responder}: only ${forged.expected}, the account asked, may answer. It stays on the reply queue (then its DLQ) for inspection`;
+        collectorOptions.log?.(`warning: ${message}`);
+        recorder.record({ at: new Date().toISOString(), event: 'forged', type: forged.type, nonce: forged.nonce, account: forged.account, outcome: 'ignored', message });
+        collectorOptions.onForged?.(forged);
+      },
+    });
   }
 
   async request<T extends RequestType>(type: T, payload: PayloadOf<T>, options: RequestOptions = {}): Promise<ResultOf<T>> {
     const spec = REQUESTS[type];
     const destination = destinationOf(type, this.topology, options.targetAccount);
     const nonce = randomUUID();
-    const detail = requestDetail(type, payload, nonce, destination, this.topology, this.execute, new Date());
+    const unsigned = requestDetail(type, payload, nonce, destination, this.topology, this.execute, new Date());
+    const detail: RequestDetail = { ...unsigned, signature: await this.signer.sign(signingDigest(this.topology.eventSource, type, unsigned)) };
     const body = JSON.stringify(detail);
     if (Buffer.byteLength(body) > MAX_EVENT_BYTES - 4096) throw new Error(`${type} request is too large for one event (${Buffer.byteLength(body)} bytes)`);
 
     const timeoutSeconds = options.timeoutSeconds ?? spec.timeoutSeconds;
-    const reply = this.collector.expect(type, nonce, timeoutSeconds, whereToLook(destination, this.topology));
+    const reply = this.collector.expect(type, nonce, destination, timeoutSeconds, whereToLook(destination, this.topology));
     // Awaited below, once the request is sent; until then a rejection (close, timeout) must not go unhandled.
     reply.catch(() => {});
     const started = Date.now();
@@ -72,3 +87,5 @@ export class EventBridgeTransport implements Transport {
     return this.collector.close();
   }
 }
+
+export { kmsSigner } from './kms-signer.js';

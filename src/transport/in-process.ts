@@ -1,7 +1,8 @@
 /**
- * Calls the handlers directly, in this process, with events shaped as EventBridge
- * delivers them. For unit tests, and for a direct mode run from inside the acting account.
- * The reply goes through the same part splitting and joining as on the bus.
+ * Calls the handlers directly, in this process, with requests as the CLI sends them. For
+ * unit tests, and for a direct mode run with credentials in the acting accounts: no queue
+ * and no signature, since the caller holds the handler's credentials; every other check of
+ * the handler applies. The reply goes through the same part splitting and joining as on the bus.
  */
 import { randomUUID } from 'node:crypto';
 import type { Recorder } from '../audit/recorder.js';
@@ -31,26 +32,24 @@ export class InProcessTransport implements Transport {
     const spec = REQUESTS[type];
     const destination = destinationOf(type, this.topology, options.targetAccount);
     const nonce = randomUUID();
-    const event = {
-      source: this.topology.eventSource,
-      'detail-type': type,
-      account: this.topology.cicdAccountId,
-      // Through JSON, as the bus carries it.
-      detail: JSON.parse(JSON.stringify(requestDetail(type, payload, nonce, destination, this.topology, this.execute, this.now()))),
-    };
+    // Through JSON, as the bus carries it.
+    const detail = JSON.parse(JSON.stringify(requestDetail(type, payload, nonce, destination, this.topology, this.execute, this.now())));
     const started = this.now().getTime();
     this.recorder.record(requestEntry(type, nonce, destination, !this.execute, started));
     const config = this.handlers.configFor(destination);
     // Loaded here, not at start-up: a run over the bus never needs the handlers or their SDK clients.
-    const { dispatch } = await import('../handlers/dispatch.js');
-    const outcome = await dispatch(event, { config, clients: this.handlers.clientsFor(destination), now: this.now }, (options.timeoutSeconds ?? spec.timeoutSeconds) * 1000);
+    const { serve } = await import('../handlers/dispatch.js');
+    // No queue, no signature: the handler runs here, with credentials the caller holds. Every other check applies.
+    const outcome = await serve(type, detail, { config, clients: this.handlers.clientsFor(destination), now: this.now }, (options.timeoutSeconds ?? spec.timeoutSeconds) * 1000);
     let reply: Reply;
     if (outcome.status === 'ok') {
       // Through JSON and parts, exactly as the bus would carry it.
       const parts: ReplyBody[] = JSON.parse(JSON.stringify(toParts(outcome.result)));
       reply = { ok: true, responder: config.accountId, result: fromParts(new Map(parts.map((p, i) => [i + 1, p])), parts.length) };
-    } else {
+    } else if (outcome.status === 'error') {
       reply = { ok: false, responder: config.accountId, error: outcome.error };
+    } else {
+      throw new Error(`${type} (nonce ${nonce}) was taken for a second delivery of itself`);
     }
     this.recorder.record(replyEntry(type, nonce, reply, started, this.now()));
     return resultOf(type, nonce, reply);

@@ -19,6 +19,8 @@ export type Reply = { ok: true; result: unknown; responder: string } | { ok: fal
 
 interface Waiter {
   type: string;
+  /** The account asked: only its reply counts. */
+  from: string;
   parts: Map<number, ReplyBody>;
   total?: number;
   resolve(reply: Reply): void;
@@ -32,11 +34,27 @@ export interface CollectorOptions {
   /** Pause after a receive that brought only other runs' replies, so we do not spin on them. */
   foreignPauseMs?: number;
   log?: (line: string) => void;
+  /** Told of a reply that carries a nonce we wait for but does not come from the account asked: it is ignored. */
+  onForged?: (forged: ForgedReply) => void;
+}
+
+export interface ForgedReply {
+  type: string;
+  nonce: string;
+  /** The account asked. */
+  expected: string;
+  /** The account EventBridge says put the reply (absent: not delivered by EventBridge at all). */
+  account?: string;
+  /** The account the reply claims to come from. */
+  responder: string;
 }
 
 export class ReplyCollector {
   private readonly waiters = new Map<string, Waiter>();
-  private readonly finished = new Set<string>();
+  /** Nonces answered already → the account that answered: a late duplicate from it is deleted. */
+  private readonly finished = new Map<string, string>();
+  /** Forged replies already reported, by message id: each is reported once, however often it is received. */
+  private readonly forged = new Set<string>();
   private loop: Promise<void> | undefined;
   private readonly abort = new AbortController();
 
@@ -48,8 +66,8 @@ export class ReplyCollector {
     private readonly options: CollectorOptions = {},
   ) {}
 
-  /** Register interest in a nonce before the request is sent, so no reply can slip by. */
-  expect(type: string, nonce: string, timeoutSeconds: number, whereToLook: string): Promise<Reply> {
+  /** Register interest in a nonce before the request is sent, so no reply can slip by. Only `from`'s reply counts. */
+  expect(type: string, nonce: string, from: string, timeoutSeconds: number, whereToLook: string): Promise<Reply> {
     return new Promise<Reply>((resolve, reject) => {
       const timer = setTimeout(() => {
         const waiter = this.waiters.get(nonce);
@@ -57,7 +75,7 @@ export class ReplyCollector {
         const got = waiter?.total ? ` (${waiter.parts.size} of ${waiter.total} parts arrived)` : '';
         reject(new TimeoutError(type, nonce, timeoutSeconds, `${whereToLook}${got}`));
       }, timeoutSeconds * 1000);
-      this.waiters.set(nonce, { type, parts: new Map(), resolve, reject, timer });
+      this.waiters.set(nonce, { type, from, parts: new Map(), resolve, reject, timer });
       this.startPolling();
     });
   }
@@ -135,14 +153,29 @@ export class ReplyCollector {
   /** True when the message is ours (now or earlier) and may be deleted. */
   private take(message: Message, answers: (() => void)[]): boolean {
     let detail: ReplyDetail;
+    let account: string | undefined;
     try {
       const event = DeliveredEvent.parse(JSON.parse(message.Body ?? ''));
       detail = ReplyDetail.parse(event.detail);
+      account = event.account;
     } catch {
       return false;
     }
     const waiter = this.waiters.get(detail.nonce);
-    if (!waiter) return this.finished.has(detail.nonce);
+    if (!waiter) {
+      const from = this.finished.get(detail.nonce);
+      return from !== undefined && account === from && detail.responder === from;
+    }
+    // Anyone who learns a nonce (the audit account sees them all) can put a reply with it:
+    // a reply counts only when EventBridge says the account asked put it. Any other is
+    // reported and left alone, never deleted: it ends in the reply DLQ, for whoever looks.
+    if (account !== waiter.from || detail.responder !== waiter.from) {
+      if (!this.forged.has(message.MessageId ?? '')) {
+        this.forged.add(message.MessageId ?? '');
+        this.options.onForged?.({ type: waiter.type, nonce: detail.nonce, expected: waiter.from, account, responder: detail.responder });
+      }
+      return false;
+    }
     if (!detail.ok) return this.finish(detail.nonce, waiter, { ok: false, error: detail.error, responder: detail.responder }, answers);
     waiter.total = detail.parts;
     waiter.parts.set(detail.part, 'chunk' in detail ? { chunk: detail.chunk } : { result: detail.result });
@@ -160,7 +193,7 @@ export class ReplyCollector {
   private finish(nonce: string, waiter: Waiter, reply: Reply, answers: (() => void)[]): true {
     clearTimeout(waiter.timer);
     this.waiters.delete(nonce);
-    this.finished.add(nonce);
+    this.finished.set(nonce, waiter.from);
     answers.push(() => waiter.resolve(reply));
     return true;
   }

@@ -4,7 +4,7 @@
  */
 import type { AuditEntry } from '../audit/recorder.js';
 import type { Organization } from '../config/schema.js';
-import type { RequestDetail } from '../protocol/envelope.js';
+import type { UnsignedRequest } from '../protocol/envelope.js';
 import { RequestError } from '../errors.js';
 import { NAMES, replyDlqName } from '../protocol/names.js';
 import { REQUESTS, type PayloadOf, type RequestType, type ResultOf } from '../protocol/requests.js';
@@ -73,8 +73,8 @@ export function resultOf<T extends RequestType>(type: T, nonce: string, reply: R
   return parsed.data as ResultOf<T>;
 }
 
-/** The detail of a request event, as both transports send it: the payload checked against its schema. */
-export function requestDetail<T extends RequestType>(type: T, payload: PayloadOf<T>, nonce: string, destination: string, topology: BusTopology, execute: boolean, sentAt: Date): RequestDetail {
+/** The detail of a request event, as both transports send it (the bus's signed): the payload checked against its schema. */
+export function requestDetail<T extends RequestType>(type: T, payload: PayloadOf<T>, nonce: string, destination: string, topology: BusTopology, execute: boolean, sentAt: Date): UnsignedRequest {
   const spec = REQUESTS[type];
   return {
     nonce,

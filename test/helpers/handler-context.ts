@@ -1,6 +1,9 @@
 /** A handler's context for unit tests: clients for mocked SDKs (aws-sdk-client-mock), no time pressure. */
 import { ClientFactory } from '../../src/aws/clients.js';
 import type { HandlerConfig, HandlerContext } from '../../src/handlers/context.js';
+import { testRequestKey } from './request-key.js';
+
+const REQUEST_KEY = testRequestKey().publicKey;
 
 export function handlerContext(config: Pick<HandlerConfig, 'accountId' | 'roles'>, overrides: Partial<HandlerContext> = {}, options: { emulator?: boolean } = {}): HandlerContext {
   const factory = new ClientFactory({
@@ -9,7 +12,7 @@ export function handlerContext(config: Pick<HandlerConfig, 'accountId' | 'roles'
     ...(options.emulator ? { endpoint: 'http://127.0.0.1:1' } : {}),
   });
   return {
-    config: { ...config, cicdAccountId: '222222222222', eventSource: 'app.infra', eventBus: 'b', hasDelegatedAdmin: false, senderCheck: 'strict', handlerVersion: 'unit' },
+    config: { ...config, cicdAccountId: '222222222222', eventSource: 'app.infra', eventBus: 'b', hasDelegatedAdmin: false, handlerVersion: 'unit', requestKey: REQUEST_KEY },
     clients: factory.forAccount(undefined),
     dryrun: false,
     deadline: Date.now() + 60_000,

@@ -3,11 +3,14 @@
  * request queue → handler → reply → CICD bus → reply queue → CLI.
  */
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRecorder } from '../../src/audit/recorder.js';
 import { TimeoutError } from '../../src/errors.js';
 import { NAMES, replyDlqName } from '../../src/protocol/names.js';
+import { signingDigest } from '../../src/protocol/signature.js';
+import { kmsSigner } from '../../src/transport/eventbridge.js';
 import { createTestOrganization, type TestOrganization } from './harness/organization.js';
 
 let org: TestOrganization;
@@ -87,7 +90,7 @@ describe('the request–reply path', () => {
       const put = org.calls.slice(before).find((c) => c.operation === 'PutEvents' && c.account === cicd)!;
       const entry = (put.input as { Entries: { Detail: string; DetailType: string; Source: string }[] }).Entries[0]!;
       // The same event again, as at-least-once delivery may bring it.
-      await deliverToRequestQueue(management, { source: entry.Source, 'detail-type': entry.DetailType, detail: JSON.parse(entry.Detail) });
+      await deliverToRequestQueue(management, { source: entry.Source, 'detail-type': entry.DetailType, account: cicd, detail: JSON.parse(entry.Detail) });
       // The handler answers the duplicate too; the CLI sees that reply on its next poll.
       await waitFor(async () => (await queueDepth(cicd, 'orgvend-replies')) === 1);
       await transport.request('PING', {}, { targetAccount: management });
@@ -148,29 +151,25 @@ describe('the request–reply path', () => {
 });
 
 describe('refusing requests', () => {
-  type Spoof = (event: ReturnType<typeof valid>) => object;
-  const valid = () => ({
-    source: 'app.infra',
-    'detail-type': 'LIST_ACCOUNTS',
-    detail: { nonce: crypto.randomUUID(), dryrun: true, sent_at: new Date().toISOString(), sender: cicd, payload: {} },
-  });
+  /** A request as the CICD account sends it: signed with its request key (KMS, on moto). */
+  async function signed(type: string, detail: Record<string, unknown>, sentAt = new Date()) {
+    const unsigned = { nonce: crypto.randomUUID(), dryrun: true, sent_at: sentAt.toISOString(), sender: cicd, payload: {}, ...detail };
+    const signer = kmsSigner(org.factory.forAccount(cicd), cicd, org.desired.organization.home_region);
+    return { source: 'app.infra', 'detail-type': type, account: cicd, detail: { ...unsigned, signature: await signer.sign(signingDigest('app.infra', type, unsigned)) } };
+  }
 
   it.each([
-    ['a sender account that is not the CICD account', ((e) => ({ ...e, account: '999999999999' })) as Spoof, /sender account 999999999999 is not the CICD account/],
-    ['a claimed sender that is not the CICD account', ((e) => ({ ...e, detail: { ...e.detail, sender: '999999999999' } })) as Spoof, /sender 999999999999 is not the CICD account/],
-    ['an unknown request type', ((e) => ({ ...e, 'detail-type': 'DELETE_EVERYTHING' })) as Spoof, /unknown request type DELETE_EVERYTHING/],
-    ['another source', ((e) => ({ ...e, source: 'evil.infra' })) as Spoof, /source "evil.infra" is not app.infra/],
-    ['a payload with an unknown key', ((e) => ({ ...e, detail: { ...e.detail, payload: { all: true } } })) as Spoof, /invalid payload/],
-    ['a detail without sent_at', ((e) => ({ ...e, detail: { ...e.detail, sent_at: undefined } })) as Spoof, /malformed request: sent_at/],
-  ])('refuses %s with an error reply and never acts', async (_name, spoof, message) => {
+    ['a claimed sender that is not the CICD account', () => signed('LIST_ACCOUNTS', { sender: '999999999999' }), /sender 999999999999 is not the CICD account/],
+    ['an unknown request type', () => signed('DELETE_EVERYTHING', {}), /unknown request type DELETE_EVERYTHING/],
+    ['a payload with an unknown key', () => signed('LIST_ACCOUNTS', { payload: { all: true } }), /invalid payload/],
+    ['a request routed by type that names a target', () => signed('LIST_ACCOUNTS', { target_account: management }), /routed by type and takes no target_account/],
+  ])('refuses a signed request with %s, with an error reply, and never acts', async (_name, make, message) => {
     const worker = org.startWorker();
     try {
-      const original = valid();
-      const event = spoof(original);
-      const nonce = original.detail.nonce;
+      const event = await make();
       const before = org.calls.length;
       await deliverToRequestQueue(management, event);
-      const reply = await replyFor(nonce);
+      const reply = await replyFor(event.detail.nonce);
       expect(reply).toMatchObject({ ok: false, responder: management, error: { code: 'rejected' } });
       expect(reply.error.message).toMatch(message);
       // LIST_ACCOUNTS would have read the organization: nothing of the sort happened.
@@ -180,30 +179,73 @@ describe('refusing requests', () => {
     }
   });
 
-  it('refuses, in strict mode, an event that carries no sender account (fail closed)', async () => {
-    const worker = org.startWorker({ senderCheck: 'strict' });
-    try {
-      const event = valid();
-      const before = org.calls.length;
-      await deliverToRequestQueue(management, event);
-      const reply = await replyFor(event.detail.nonce);
-      expect(reply.error).toMatchObject({ code: 'rejected', message: expect.stringContaining('carries no sender account') });
-      expect(org.calls.slice(before).filter((c) => c.service === 'organizations')).toEqual([]);
-    } finally {
-      await worker.stop();
-    }
+  describe('a request written straight onto a request queue by someone in that account (a PowerUser with sqs:SendMessage)', () => {
+    const forged = (type: string, account: string, payload: object, extra: object = {}) => ({
+      source: 'app.infra',
+      'detail-type': type,
+      // Whatever the body says: it is the writer's, not EventBridge's.
+      account: cicd,
+      detail: { nonce: crypto.randomUUID(), dryrun: false, sent_at: new Date().toISOString(), sender: cicd, ...(account === management ? {} : { target_account: account }), payload, ...extra },
+    });
+
+    it.each([
+      ['CLOSE_ACCOUNT in the management account, unsigned', () => forged('CLOSE_ACCOUNT', management, { account_id: audit, name: 'audit' })],
+      ['CLOSE_ACCOUNT in the management account, with a signature of its own', () => forged('CLOSE_ACCOUNT', management, { account_id: audit, name: 'audit' }, { signature: Buffer.from('not the CICD key').toString('base64') })],
+      ['DEPLOY_STACK in a member account', () => forged('DEPLOY_STACK', audit, { name: 'audit', stack: 'orgvend-vpc', region: 'ap-southeast-2', template: 'Resources: {}' })],
+    ])('is refused: %s, unanswered, with nothing changed', async (_name, make) => {
+      const recorder = new MemoryRecorder();
+      const worker = org.startWorker({ recorder });
+      const event = make();
+      const target = event.detail.target_account ?? management;
+      try {
+        const before = org.calls.length;
+        await deliverToRequestQueue(target, event);
+        await waitFor(async () => recorder.entries.some((e) => e.nonce === event.detail.nonce));
+        expect(recorder.entries.find((e) => e.nonce === event.detail.nonce)).toMatchObject({ event: 'rejected', outcome: 'rejected' });
+        const handled = org.calls.slice(before).filter((c) => c.account === target && c.service !== 'sqs');
+        // Nothing read, nothing changed, nothing answered: not even a reply on the bus.
+        expect(handled).toEqual([]);
+        expect(await org.stack(audit, 'ap-southeast-2', 'orgvend-vpc')).toBeNull();
+      } finally {
+        await worker.stop();
+      }
+    });
   });
 
-  it('accepts, in strict mode, the same event when EventBridge says the CICD account sent it', async () => {
-    const worker = org.startWorker({ senderCheck: 'strict' });
-    try {
-      const event = { ...valid(), account: cicd };
-      await deliverToRequestQueue(management, event);
-      const reply = await replyFor(event.detail.nonce);
-      expect(reply).toMatchObject({ ok: true });
-    } finally {
-      await worker.stop();
-    }
+  describe('a genuine request that comes again', () => {
+    it('acts once when delivered twice (a redelivery, a DLQ redrive) and answers the second with the first answer', async () => {
+      const worker = org.startWorker();
+      try {
+        const transport = org.transport({ execute: true });
+        const before = org.calls.length;
+        expect(await transport.request('CREATE_OU', { path: 'Replayed' })).toMatchObject({ outcome: 'created' });
+        const put = org.calls.slice(before).find((c) => c.operation === 'PutEvents' && c.account === cicd)!;
+        const entry = (put.input as { Entries: { Detail: string; DetailType: string; Source: string }[] }).Entries[0]!;
+        const again = { source: entry.Source, 'detail-type': entry.DetailType, account: cicd, detail: JSON.parse(entry.Detail) };
+        const between = org.calls.length;
+        await deliverToRequestQueue(management, again);
+        const reply = await replyFor(again.detail.nonce);
+        // The first answer, not a second look ("exists") nor a second creation.
+        expect(reply).toMatchObject({ ok: true, responder: management, result: { path: 'Replayed', outcome: 'created' } });
+        expect(org.calls.slice(between).filter((c) => c.service === 'organizations')).toEqual([]);
+      } finally {
+        await worker.stop();
+      }
+    });
+
+    it('is refused once older than its timeout, as a DLQ redrive an hour later would bring it', async () => {
+      const worker = org.startWorker();
+      try {
+        const event = await signed('CREATE_OU', { dryrun: false, payload: { path: 'TooLate' } }, new Date(Date.now() - 3600_000));
+        const before = org.calls.length;
+        await deliverToRequestQueue(management, event);
+        const reply = await replyFor(event.detail.nonce);
+        expect(reply).toMatchObject({ ok: false, error: { code: 'rejected', message: expect.stringContaining("older than CREATE_OU's timeout") } });
+        expect(org.calls.slice(before).filter((c) => c.service === 'organizations')).toEqual([]);
+      } finally {
+        await worker.stop();
+      }
+    });
   });
 
   it('drops a message that is not even JSON without answering or retrying it', async () => {
@@ -217,18 +259,39 @@ describe('refusing requests', () => {
       await worker.stop();
     }
   });
+});
 
-  it('refuses a request whose reply would have to go through anything but the rules', async () => {
-    // A request for the management account's handler must arrive by type, never with a target.
+describe('a forged reply', () => {
+  it('from the audit account, which sees every nonce, is ignored: the run gets the real organization', async () => {
+    await drainReplies();
+    const recorder = new MemoryRecorder();
+    const transport = org.transport({ recorder, collector: { foreignPauseMs: 50 } });
+    // No worker yet: the request waits while the audit account reads its nonce from the audit log.
+    const listing = transport.request('LIST_ACCOUNTS', {});
+    const logs = await org.factory.forAccount(audit).client('logs');
+    let nonce: string | undefined;
+    await waitFor(async () => {
+      const { events = [] } = await logs.send(new FilterLogEventsCommand({ logGroupName: NAMES.auditLogGroup }));
+      nonce = events.map((e) => JSON.parse(e.message!)).find((e) => e['detail-type'] === 'LIST_ACCOUNTS' && !events.some((r) => JSON.parse(r.message!).detail.nonce === e.detail.nonce && JSON.parse(r.message!)['detail-type'] === 'LIST_ACCOUNTS_RESULT'))?.detail.nonce;
+      return nonce !== undefined;
+    });
+    // It answers first, claiming to be the management account, with the audit account missing from the list.
+    const events = await org.factory.forAccount(audit).client('events');
+    const lie = { nonce, responder: management, ok: true, part: 1, parts: 1, result: { root_id: 'r-x', organization_id: org.organizationId, management_account_id: management, ous: [], accounts: [] } };
+    await events.send(new PutEventsCommand({ Entries: [{ EventBusName: 'orgvend-infra', Source: 'app.infra.reply', DetailType: 'LIST_ACCOUNTS_RESULT', Detail: JSON.stringify(lie) }] }));
+    await waitFor(async () => recorder.entries.some((e) => e.event === 'forged'));
     const worker = org.startWorker();
     try {
-      const event = valid();
-      const spoofed = { ...event, detail: { ...event.detail, target_account: management } };
-      await deliverToRequestQueue(management, spoofed);
-      const reply = await replyFor(event.detail.nonce);
-      expect(reply.error.message).toContain('routed by type and takes no target_account');
+      const { accounts } = await listing;
+      expect(accounts.map((a) => a.id)).toEqual(expect.arrayContaining([management, cicd, audit]));
+      expect(recorder.entries.find((e) => e.event === 'forged')).toMatchObject({ type: 'LIST_ACCOUNTS', nonce, account: audit, outcome: 'ignored' });
+      // Left for whoever looks (then the reply DLQ), not deleted.
+      const sqs = await org.factory.forAccount(cicd).client('sqs');
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: await org.queueUrl(cicd, 'orgvend-replies'), WaitTimeSeconds: 1, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }));
+      expect(Messages.map((m) => JSON.parse(m.Body!)).filter((m) => m.detail.nonce === nonce)).toEqual([expect.objectContaining({ account: audit, detail: lie })]);
     } finally {
       await worker.stop();
+      await drainReplies();
     }
   });
 });
@@ -258,5 +321,16 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promi
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Empty the reply queue, so the next test starts with none. */
+async function drainReplies(): Promise<void> {
+  const sqs = await org.factory.forAccount(cicd).client('sqs');
+  const url = await org.queueUrl(cicd, 'orgvend-replies');
+  for (;;) {
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 0, MaxNumberOfMessages: 10 }));
+    if (!Messages.length) return;
+    for (const m of Messages) await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle! }));
   }
 }

@@ -18,7 +18,8 @@ import { handlerConfig as buildHandlerConfig, type HandlerConfig } from '../../.
 import { startWorker, type Worker } from '../../../src/handlers/worker.js';
 import { createSandboxOrganization, withSandboxIds } from '../../../src/sandbox/organization.js';
 import { sandboxFactory } from '../../../src/sandbox/sandbox.js';
-import { EventBridgeTransport } from '../../../src/transport/eventbridge.js';
+import { EventBridgeTransport, kmsSigner } from '../../../src/transport/eventbridge.js';
+import { readRequestKey } from '../../../src/bootstrap/request-key.js';
 import { busTopology, type BusTopology } from '../../../src/transport/transport.js';
 import type { CollectorOptions } from '../../../src/transport/reply-collector.js';
 import { exampleText } from '../../helpers/dsl.js';
@@ -40,7 +41,9 @@ export interface TestOrganization {
   bootstrapEnv: BootstrapEnv;
   /** The handler configuration of a bootstrapped account, as the sandbox worker uses it. */
   handlerConfig(account: string, overrides?: Partial<HandlerConfig>): HandlerConfig;
-  startWorker(options?: { senderCheck?: HandlerConfig['senderCheck']; factory?: ClientFactory; recorder?: MemoryRecorder }): Worker;
+  /** The public key of the CICD account's request key, which the handlers verify requests with. */
+  requestKey: string;
+  startWorker(options?: { config?: Partial<HandlerConfig>; factory?: ClientFactory; recorder?: MemoryRecorder }): Worker;
   transport(options?: { execute?: boolean; collector?: CollectorOptions; recorder?: MemoryRecorder }): EventBridgeTransport;
   queueUrl(account: string, queue: string): Promise<string>;
   /** A stack's status and template in `account` and `region`, read straight from moto, or null when there is none. */
@@ -61,21 +64,23 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
   const planned = await planBootstrap(bootstrapEnv);
   await applyBootstrap(bootstrapEnv, planned);
   let accounts = planned.accounts;
+  const cicdClients = factory.forAccount(org.cicd_account_id);
+  const requestKey = (await readRequestKey(cicdClients))!;
 
-  const workers: { worker: Worker; senderCheck: HandlerConfig['senderCheck'] }[] = [];
+  const workers: { worker: Worker; overrides: Partial<HandlerConfig> }[] = [];
   const transports: EventBridgeTransport[] = [];
   const topology = busTopology(org);
   const handlerConfig = (account: string, overrides: Partial<HandlerConfig> = {}): HandlerConfig => {
     const bootstrapped = accounts.find((a) => a.id === account);
     if (!bootstrapped) throw new Error(`account ${account} carries no bootstrap stack`);
-    const config = buildHandlerConfig(org, account, bootstrapped.roles, { senderCheck: 'emulator', handlerVersion: 'test' });
+    const config = buildHandlerConfig(org, account, bootstrapped.roles, { requestKey, handlerVersion: 'test' });
     // As in the sandbox: an account the management handler bootstraps is served from then on.
     if (bootstrapped.roles.includes('management')) config.bootstrap = { organization: org, templatesDir: TEMPLATES, onBootstrapped: serveAlso };
     return { ...config, ...overrides };
   };
   const serveAlso = (account: BootstrapAccount) => {
     accounts = [...accounts.filter((a) => a.id !== account.id), account];
-    for (const { worker, senderCheck } of workers) worker.add(handlerConfig(account.id, { senderCheck }));
+    for (const { worker, overrides } of workers) worker.add(handlerConfig(account.id, overrides));
   };
 
   return {
@@ -87,16 +92,18 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
     factory,
     topology,
     bootstrapEnv,
+    requestKey,
     handlerConfig,
     startWorker(options = {}) {
       const worker = startWorker({ factory: options.factory ?? factory, recorder: options.recorder ?? new MemoryRecorder(), waitSeconds: 1 });
-      const senderCheck = options.senderCheck ?? 'emulator';
-      for (const account of accounts) worker.add(handlerConfig(account.id, { senderCheck }));
-      workers.push({ worker, senderCheck });
+      const overrides = options.config ?? {};
+      for (const account of accounts) worker.add(handlerConfig(account.id, overrides));
+      workers.push({ worker, overrides });
       return worker;
     },
     transport(options = {}) {
-      const transport = new EventBridgeTransport(factory.forAccount(org.cicd_account_id), topology, options.execute ?? false, options.recorder ?? new MemoryRecorder(), options.collector);
+      const signer = kmsSigner(cicdClients, org.cicd_account_id, org.home_region);
+      const transport = new EventBridgeTransport(cicdClients, topology, options.execute ?? false, options.recorder ?? new MemoryRecorder(), signer, options.collector);
       transports.push(transport);
       return transport;
     },

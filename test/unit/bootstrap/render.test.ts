@@ -14,6 +14,8 @@ import { parseConfig } from '../../../src/config/load.js';
 import { dslText, exampleText } from '../../helpers/dsl.js';
 
 const templatesDir = new URL('../../../templates', import.meta.url).pathname;
+/** A public key as bootstrap reads it from KMS (base64 DER); the template only carries it. */
+const REQUEST_KEY = 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE';
 const lambda = { bucket: 'example-orgvend-artifacts', key: 'orgvend/handler-0123456789abcdef.zip', version: '0.1.0' };
 
 function organization(text = exampleText()) {
@@ -24,7 +26,7 @@ function organization(text = exampleText()) {
 function render(account: BootstrapAccount, section?: ReturnType<typeof organization>, withLambda = true) {
   const given = section ?? org;
   const targets = [...coreAccounts(given).map((a) => a.id), '555555555555'];
-  return renderBootstrap({ templatesDir, organization: given, organizationId: 'o-abc123def4', account, targets, lambda: withLambda ? lambda : undefined });
+  return renderBootstrap({ templatesDir, organization: given, organizationId: 'o-abc123def4', account, targets, lambda: withLambda ? lambda : undefined, requestKey: REQUEST_KEY });
 }
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -38,10 +40,12 @@ const roleStatements = (text: string) =>
     .filter((r) => r.Type === 'AWS::IAM::Role')
     .flatMap((r) => ((r.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement));
 
+/** The handler role's statements. */
+const handlerStatements = (text: string) => (resources(text).HandlerRole!.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[])[0]!.PolicyDocument.Statement;
+
+/** The actions the handler is allowed, each once, in the order the policy first names them. */
 function handlerActions(text: string): string[] {
-  const role = resources(text).HandlerRole!;
-  const statements = (role.Properties.Policies as { PolicyDocument: { Statement: { Action: string | string[] }[] } }[])[0]!.PolicyDocument.Statement;
-  return statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+  return [...new Set(handlerStatements(text).filter((s) => s.Effect === 'Allow').flatMap((s) => [s.Action].flat()))];
 }
 
 const org = organization();
@@ -94,16 +98,99 @@ describe('the bootstrap template', () => {
       Action: 'events:PutEvents',
       Condition: { StringEquals: { 'events:source': 'app.infra' } },
     });
-    expect(resources(render(management!)).OrganizationMayPutReplies).toBeUndefined();
-    expect(resources(render(cicd!)).OrganizationMayPutReplies!.Properties.Statement).toMatchObject({
-      Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123def4', 'events:source': 'app.infra.reply' } },
+  });
+
+  // moto does not evaluate resource policies: these assert the rendered statements, and
+  // test/integration/transport.test.ts performs what the emulator lets it.
+  it('admits replies on the CICD bus only from the accounts that answer, through orgvend\'s forwarding role', () => {
+    expect(resources(render(management!)).AnsweringAccountsMayPutReplies).toBeUndefined();
+    expect(resources(render(cicd!)).AnsweringAccountsMayPutReplies!.Properties.Statement).toEqual({
+      Effect: 'Allow',
+      Principal: { AWS: [management!.id, audit!.id, '555555555555'].sort().map((id) => `arn:aws:iam::${id}:root`) },
+      Action: 'events:PutEvents',
+      Resource: { GetAtt: 'EventBus.Arn' },
+      Condition: {
+        StringEquals: { 'events:source': 'app.infra.reply' },
+        ArnLike: { 'aws:PrincipalArn': { Sub: 'arn:${AWS::Partition}:iam::*:role/orgvend-event-forwarder' } },
+      },
     });
   });
 
-  it('gives the management handler exactly the Organizations actions its requests need', () => {
-    const actions = handlerActions(render(management!));
+  it('refuses replies on any orgvend bus from anyone but its handler (and, on the CICD bus, the forwarding role)', () => {
+    for (const [name, text, account] of variants) {
+      expect(resources(text).OnlyOrgvendPutsReplies!.Properties.Statement, name).toEqual({
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'events:PutEvents',
+        Resource: { GetAtt: 'EventBus.Arn' },
+        Condition: {
+          'ForAnyValue:StringEquals': { 'events:source': 'app.infra.reply' },
+          ArnNotLike: {
+            'aws:PrincipalArn': [
+              { Sub: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/orgvend-handler' },
+              ...(account.isCicd ? [{ Sub: 'arn:${AWS::Partition}:iam::*:role/orgvend-event-forwarder' }] : []),
+            ],
+          },
+        },
+      });
+    }
+  });
+
+  it('lets nothing but orgvend\'s rules put a message on the request and reply queues, with an explicit Deny for everyone else', () => {
+    for (const [name, text, account] of variants) {
+      const r = resources(text);
+      const queues: [string, unknown][] = [['RequestQueuePolicy', [...(r.RequestsByTypeRule ? [{ GetAtt: 'RequestsByTypeRule.Arn' }] : []), { GetAtt: 'RequestsForThisAccountRule.Arn' }]]];
+      if (account.isCicd) queues.push(['ReplyQueuePolicy', { GetAtt: 'RepliesToQueueRule.Arn' }]);
+      for (const [policy, rule] of queues) {
+        const statements = (r[policy]!.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+        expect(statements.find((st) => st.Effect === 'Deny'), `${name} ${policy}`).toEqual({
+          Sid: 'NothingElseDelivers',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'sqs:SendMessage',
+          Resource: statements[0]!.Resource,
+          Condition: { ArnNotEquals: { 'aws:SourceArn': rule } },
+        });
+      }
+    }
+  });
+
+  it('lets a bus\'s request rules take only what the CICD account put (EventBridge\'s account field)', () => {
+    for (const [name, text] of variants) {
+      const r = resources(text);
+      for (const id of ['RequestsByTypeRule', 'RequestsForThisAccountRule'].filter((id) => r[id])) {
+        expect((r[id]!.Properties.EventPattern as { account: string[] }).account, `${name} ${id}`).toEqual([org.cicd_account_id]);
+      }
+    }
+  });
+
+  it('gives the management handler exactly the Organizations actions its requests need, on this organization\'s resources', () => {
+    const text = render(management!);
+    // Each action that takes a resource has this organization's (or AWS's own policies), never "*".
+    const takesNoResource = [
+      'organizations:CreateAccount',
+      'organizations:CreatePolicy',
+      'organizations:DescribeCreateAccountStatus',
+      'organizations:DescribeOrganization',
+      'organizations:EnableAWSServiceAccess',
+      'organizations:ListAWSServiceAccessForOrganization',
+      'organizations:ListAccounts',
+      'organizations:ListCreateAccountStatus',
+      'organizations:ListDelegatedAdministrators',
+      'organizations:ListPolicies',
+      'organizations:ListRoots',
+    ];
+    for (const statement of handlerStatements(text).filter((s) => s.Effect === 'Allow' && [s.Action].flat().some((a) => a.startsWith('organizations:')))) {
+      const resources = [statement.Resource].flat().map((r) => (typeof r === 'string' ? r : (r as { Sub: string }).Sub));
+      if (resources.includes('*')) expect(takesNoResource, JSON.stringify(statement)).toEqual(expect.arrayContaining([statement.Action].flat()));
+      else for (const resource of resources) expect(resource).toMatch(/^arn:\$\{AWS::Partition\}:organizations::(\$\{AWS::AccountId\}:(account|ou|root|policy)\/o-abc123def4\/|aws:policy\/service_control_policy\/)/);
+    }
+    // Trusted access and delegated administration, for the Account Management API alone.
+    const registering = handlerStatements(text).filter((s) => [s.Action].flat().some((a) => ['organizations:EnableAWSServiceAccess', 'organizations:RegisterDelegatedAdministrator'].includes(a)));
+    expect(registering.map((s) => s.Condition)).toEqual(registering.map(() => ({ StringEquals: { 'organizations:ServicePrincipal': 'account.amazonaws.com' } })));
+    const actions = handlerActions(text);
     // Reviewed by hand: a new request type that needs more shows up in this list's diff.
-    expect(actions.filter((a) => a.startsWith('organizations:'))).toEqual([
+    expect(actions.filter((a) => a.startsWith('organizations:')).sort()).toEqual([
       'organizations:AttachPolicy',
       'organizations:CloseAccount',
       'organizations:CreateAccount',
@@ -139,7 +226,14 @@ describe('the bootstrap template', () => {
   it('lets the management handler assume only the role Organizations makes in member accounts, and no other handler assume any role', () => {
     const assume = (text: string) => (resources(text).HandlerRole!.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[])[0]!.PolicyDocument.Statement.filter((s) => [s.Action].flat().includes('sts:AssumeRole'));
     expect(assume(render(management!))).toEqual([
-      { Sid: expect.any(String), Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: { Sub: 'arn:${AWS::Partition}:iam::*:role/OrganizationAccountAccessRole' } },
+      {
+        Sid: expect.any(String),
+        Effect: 'Allow',
+        Action: ['sts:AssumeRole'],
+        Resource: { Sub: 'arn:${AWS::Partition}:iam::*:role/OrganizationAccountAccessRole' },
+        // In this organization's accounts only.
+        Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-abc123def4' } },
+      },
     ]);
     for (const account of [cicd!, audit!, memberAccount('555555555555'), delegatedAdmin]) expect(assume(render(account, account === delegatedAdmin ? delegatedOrg : org))).toEqual([]);
   });
@@ -164,12 +258,12 @@ describe('the bootstrap template', () => {
     for (const account of [cicd!, audit!, memberAccount('555555555555')]) expect(environment(render(account)).ORGVEND_BOOTSTRAP).toBeUndefined();
   });
 
-  it('lets the management handler use SSM only for its create-account ledger and its orgvend parameters', () => {
-    const role = resources(render(management!)).HandlerRole!;
-    const statements = (role.Properties.Policies as { PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] } }[])[0]!.PolicyDocument.Statement;
-    const ssm = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('ssm:')));
+  it('gives the management handler nothing for parameters or stacks, which it never has: SSM only for its create-account ledger', () => {
+    const text = render(management!);
+    expect(handlerActions(text).filter((a) => a.startsWith('cloudformation:') || a === 'iam:PassRole')).toEqual([]);
+    expect(text).not.toMatch(/DEPLOY_STACK|PUT_PARAMETERS/);
+    const ssm = handlerStatements(text).filter((s) => [s.Action].flat().some((a) => a.startsWith('ssm:')));
     expect(ssm).toEqual([
-      ...PARAMETER_STATEMENTS,
       {
         Sid: expect.any(String),
         Effect: 'Allow',
@@ -188,6 +282,10 @@ describe('the bootstrap template', () => {
         'sqs:ChangeMessageVisibility',
         'sqs:GetQueueAttributes',
         'events:PutEvents',
+        // The nonce ledger: a request acts once.
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         // GET_STACKS lists the IAM mapping's stacks (names and statuses): ListStacks takes no resource.
@@ -435,22 +533,38 @@ describe('rules that forward to another event bus', () => {
     }
   });
 
-  it('target buses whose policy admits the forwarding account, for the sources the rule sends', () => {
+  it('target buses whose policy admits the forwarding role of the sending account, for the sources the rule sends', () => {
     const templateOf = (id: string, o: typeof org) => render(coreAccounts(o).find((a) => a.id === id) ?? memberAccount(id), o);
+    const glob = (pattern: string, target: string) => new RegExp(`^${pattern.replace(/[.+?^$()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(target);
     for (const [name, text, account, o] of variants) {
       for (const t of busTargets(text)) {
         // A bus in the sender's own account (the audit account's copies) needs only the role's own policy.
         if (t.account === account.id) continue;
-        const policies = Object.values(resources(templateOf(t.account, o)))
+        const sender = `arn:aws:iam::${account.id}:role/orgvend-event-forwarder`;
+        const arn = (v: unknown) => (typeof v === 'string' ? v : (v as { Sub: string }).Sub).replace('${AWS::Partition}', 'aws').replace('${AWS::AccountId}', t.account);
+        const matches = (s: Statement) => {
+          const c = s.Condition ?? {};
+          const principal = s.Principal === '*' ? (c.StringEquals?.['aws:PrincipalOrgID'] ?? 'o-abc123def4') === 'o-abc123def4' : [(s.Principal as { AWS: string | string[] }).AWS].flat().includes(`arn:aws:iam::${account.id}:root`);
+          const sources = [c.StringEquals?.['events:source'] ?? c['ForAllValues:StringEquals']?.['events:source'] ?? c['ForAnyValue:StringEquals']?.['events:source'] ?? t.sources].flat();
+          const like = c.ArnLike?.['aws:PrincipalArn'];
+          const notLike = c.ArnNotLike?.['aws:PrincipalArn'];
+          return (
+            s.Action === 'events:PutEvents' &&
+            principal &&
+            (s.Effect === 'Allow' ? t.sources.every((x) => sources.includes(x)) : t.sources.some((x) => sources.includes(x))) &&
+            (like === undefined || [like].flat().some((p) => glob(arn(p), sender))) &&
+            (notLike === undefined || ![notLike].flat().some((p) => glob(arn(p), sender)))
+          );
+        };
+        const statements = Object.values(resources(templateOf(t.account, o)))
           .filter((r) => r.Type === 'AWS::Events::EventBusPolicy' && r.Properties.EventBusName === t.bus)
           .map((r) => r.Properties.Statement as Statement);
-        const admits = policies.some((s) => {
-          const condition = s.Condition?.StringEquals ?? {};
-          const principal = s.Principal === '*' ? condition['aws:PrincipalOrgID'] === 'o-abc123def4' : (s.Principal as { AWS?: string }).AWS === `arn:aws:iam::${account.id}:root`;
-          const source = condition['events:source'];
-          return s.Effect === 'Allow' && s.Action === 'events:PutEvents' && principal && (source === undefined || t.sources.every((x) => x === source));
-        });
-        expect(admits, `${name}: ${t.rule} to ${t.account}/${t.bus}`).toBe(true);
+        const admitted = statements.some((s) => s.Effect === 'Allow' && matches(s)) && !statements.some((s) => s.Effect === 'Deny' && matches(s));
+        expect(admitted, `${name}: ${t.rule} to ${t.account}/${t.bus}`).toBe(true);
+        // And the same events from any other role of that account are not.
+        const other = `arn:aws:iam::${account.id}:role/PowerUser`;
+        const admitsOther = statements.some((s) => s.Effect === 'Allow' && matches(s) && (s.Condition?.ArnLike === undefined || [s.Condition.ArnLike['aws:PrincipalArn']].flat().some((p) => glob(arn(p), other))));
+        if (t.sources.includes('app.infra.reply') || t.bus.endsWith('-audit')) expect(admitsOther, `${name}: ${t.rule} admits any role`).toBe(false);
       }
     }
   });

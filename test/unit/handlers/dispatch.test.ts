@@ -1,6 +1,8 @@
 /**
  * The handler runtime on its own, without a bus: events shaped as EventBridge delivers
- * them go to `dispatch`. Organizations is mocked (aws-sdk-client-mock) with a paging fake.
+ * them, signed with a test request key, go to `dispatch`. Organizations is mocked
+ * (aws-sdk-client-mock) with a paging fake; the nonce ledger is an in-memory one with the
+ * DynamoDB ledger's contract (the integration tests use the table on moto).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryRecorder } from '../../../src/audit/recorder.js';
@@ -8,7 +10,9 @@ import { ClientFactory } from '../../../src/aws/clients.js';
 import type { HandlerConfig } from '../../../src/handlers/context.js';
 import { dispatch, handleEvent } from '../../../src/handlers/dispatch.js';
 import { InProcessTransport } from '../../../src/transport/in-process.js';
+import type { RequestLedger, StoredOutcome } from '../../../src/handlers/ledger.js';
 import { fakeOrganizations } from '../../helpers/fake-organizations.js';
+import { testRequestKey } from '../../helpers/request-key.js';
 
 const MANAGEMENT = '111111111111';
 const CICD = '222222222222';
@@ -24,21 +28,45 @@ function config(overrides: Partial<HandlerConfig> = {}): HandlerConfig {
     eventSource: 'app.infra',
     eventBus: 'orgvend-infra',
     hasDelegatedAdmin: false,
-    senderCheck: 'strict',
+    requestKey: KEY.publicKey,
     handlerVersion: 'unit',
     ...overrides,
   };
 }
 
-const context = (c = config()) => ({ config: c, clients: factory.forAccount(undefined), now: () => new Date('2026-11-23T00:00:00Z') });
+const KEY = testRequestKey();
+const NOW = new Date('2026-11-23T00:00:00Z');
+const context = (c = config(), now = NOW, ledger?: RequestLedger) => ({ config: c, clients: factory.forAccount(undefined), now: () => now, ...(ledger ? { ledger } : {}) });
 
+/** An event as the CICD account sends it (signed), with `extra` changed after signing. */
 function event(type: string, detail: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
-  return {
+  const unsigned = {
     source: 'app.infra',
     'detail-type': type,
     account: CICD,
     detail: { nonce: '6f1c1a52-3c38-4d8e-9a55-0d1c4a1b2c3d', dryrun: true, sent_at: '2026-11-23T00:00:00.000Z', sender: CICD, payload: {}, ...detail },
-    ...extra,
+  };
+  return { ...KEY.signed(unsigned), ...extra };
+}
+
+/** The DynamoDB ledger's contract, in memory. */
+function memoryLedger(): RequestLedger & { claims: string[] } {
+  const entries = new Map<string, StoredOutcome | 'running'>();
+  const claims: string[] = [];
+  return {
+    claims,
+    async claim(nonce) {
+      claims.push(nonce);
+      const entry = entries.get(nonce);
+      if (entry === undefined) {
+        entries.set(nonce, 'running');
+        return { state: 'new' };
+      }
+      return entry === 'running' ? { state: 'running' } : { state: 'done', outcome: entry };
+    },
+    async finish(nonce, outcome) {
+      entries.set(nonce, outcome);
+    },
   };
 }
 
@@ -74,20 +102,102 @@ describe('dispatch', () => {
 
   it.each([
     ['a wrong source', event('PING', { target_account: MANAGEMENT }, { source: 'app.other' }), 'source "app.other" is not app.infra'],
-    ['no sender account in strict mode', event('PING', { target_account: MANAGEMENT }, { account: undefined }), 'carries no sender account'],
+    ['no sender account', event('PING', { target_account: MANAGEMENT }, { account: undefined }), 'carries no sender account'],
     ['a sender that is not the CICD account', event('PING', { target_account: MANAGEMENT }, { account: MEMBER }), `sender account ${MEMBER} is not the CICD account`],
-    ['a claimed sender that differs from the real one', event('PING', { target_account: MANAGEMENT, sender: MEMBER }), `sender ${MEMBER} is not the CICD account`],
+    ['a nonce that is not a UUID', event('LIST_OUS', { nonce: 'x' }), 'malformed request: nonce'],
+    ['something that is not an event', 'hello', 'not an EventBridge event'],
+  ])('refuses %s, and does not answer what it cannot tell the CICD account sent', async (_name, raw, message) => {
+    mock = fakeOrganizations(tree);
+    const outcome = await dispatch(raw, context(), 60_000);
+    expect(outcome).toMatchObject({ status: 'error', nonce: undefined, error: { code: 'rejected', message: expect.stringContaining(message) } });
+    expect(mock.calls()).toHaveLength(0);
+  });
+
+  it.each([
+    ['a claimed sender that is not the CICD account', event('PING', { target_account: MANAGEMENT, sender: MEMBER }), `sender ${MEMBER} is not the CICD account`],
     ['an unknown type', event('CLOSE_EVERYTHING'), 'unknown request type CLOSE_EVERYTHING'],
     ['a request for another account', event('PING', { target_account: MEMBER }), `targets account ${MEMBER}, not ${MANAGEMENT}`],
     ['a by-type request with a target', event('LIST_OUS', { target_account: MANAGEMENT }), 'routed by type and takes no target_account'],
     ['a payload with extra keys', event('LIST_OUS', { payload: { all: true } }), 'invalid payload'],
-    ['a nonce that is not a UUID', event('LIST_OUS', { nonce: 'x' }), 'malformed request: nonce'],
-    ['something that is not an event', 'hello', 'not an EventBridge event'],
-  ])('refuses %s', async (_name, raw, message) => {
+  ])('refuses %s, answering the signed request', async (_name, raw, message) => {
     mock = fakeOrganizations(tree);
     const outcome = await dispatch(raw, context(), 60_000);
-    expect(outcome).toMatchObject({ status: 'error', error: { code: 'rejected', message: expect.stringContaining(message) } });
+    expect(outcome).toMatchObject({ status: 'error', nonce: '6f1c1a52-3c38-4d8e-9a55-0d1c4a1b2c3d', error: { code: 'rejected', message: expect.stringContaining(message) } });
     expect(mock.calls()).toHaveLength(0);
+  });
+
+  describe('a request the CICD account did not sign (written straight onto the queue: docs/SECURITY.md)', () => {
+    const forged = (detail: Record<string, unknown>) => ({ source: 'app.infra', 'detail-type': 'CLOSE_ACCOUNT', account: CICD, detail });
+    const close = { nonce: '6f1c1a52-3c38-4d8e-9a55-0d1c4a1b2c3d', dryrun: false, sent_at: NOW.toISOString(), sender: CICD, payload: { account_id: '500000000001', name: 'foo' } };
+    const otherKey = testRequestKey();
+
+    it.each([
+      ['without a signature', forged(close), 'malformed request: signature'],
+      ['signed with another key', otherKey.signed(forged(close)), 'did not send it'],
+      ['whose payload was changed after signing', { ...event('CLOSE_ACCOUNT', close), detail: { ...event('CLOSE_ACCOUNT', close).detail, payload: { account_id: '500000000002', name: 'bar' } } }, 'did not send it'],
+      ['whose dryrun was turned off after signing', { ...event('CLOSE_ACCOUNT', { ...close, dryrun: true }), detail: { ...event('CLOSE_ACCOUNT', { ...close, dryrun: true }).detail, dryrun: false } }, 'did not send it'],
+      ['signed for another type', { ...event('PING', close), 'detail-type': 'CLOSE_ACCOUNT' }, 'did not send it'],
+    ])('is refused %s, unanswered, before anything is read', async (_name, raw, message) => {
+      mock = fakeOrganizations(tree);
+      const outcome = await dispatch(raw, context(), 60_000);
+      expect(outcome).toMatchObject({ status: 'error', nonce: undefined, error: { code: 'rejected', message: expect.stringContaining(message) } });
+      expect(mock.calls()).toHaveLength(0);
+    });
+
+    it('is refused by a handler that was given no request key (fail closed)', async () => {
+      const outcome = await dispatch(event('PING', { target_account: MANAGEMENT }), context(config({ requestKey: undefined })), 60_000);
+      expect(outcome).toMatchObject({ status: 'error', error: { code: 'rejected', message: expect.stringContaining('no request key') } });
+    });
+  });
+
+  describe('a request that comes again (a redelivery, a DLQ redrive, a replay)', () => {
+    const tag = (nonce: string) => ({ nonce, dryrun: false, sent_at: NOW.toISOString(), payload: { account_id: '500000000001', name: 'foo', set: { team: 'a' }, remove: [] } });
+
+    it('is refused once older than its type\'s timeout, and never acted on', async () => {
+      mock = fakeOrganizations(tree);
+      const later = new Date(NOW.getTime() + 121_000); // TAG_ACCOUNT waits 120 s
+      const outcome = await dispatch(event('TAG_ACCOUNT', tag('6f1c1a52-3c38-4d8e-9a55-0d1c4a1b2c3d')), context(config(), later, memoryLedger()), 60_000);
+      expect(outcome).toMatchObject({ status: 'error', error: { code: 'rejected', message: expect.stringContaining("older than TAG_ACCOUNT's timeout of 120s") } });
+      expect(mock.calls()).toHaveLength(0);
+    });
+
+    it('is refused when sent from further in the future than clocks drift', async () => {
+      const earlier = new Date(NOW.getTime() - 6 * 60_000);
+      const outcome = await dispatch(event('PING', { target_account: MANAGEMENT }), context(config(), earlier), 60_000);
+      expect(outcome).toMatchObject({ status: 'error', error: { code: 'rejected', message: expect.stringContaining('in the future') } });
+    });
+
+    it('gets the first answer again without acting twice', async () => {
+      mock = fakeOrganizations(tree);
+      const { TagResourceCommand } = await import('@aws-sdk/client-organizations');
+      mock.on(TagResourceCommand).resolves({});
+      const ledger = memoryLedger();
+      const request = event('TAG_ACCOUNT', tag('6f1c1a52-3c38-4d8e-9a55-0d1c4a1b2c3d'));
+      const first = await dispatch(request, context(config(), NOW, ledger), 60_000);
+      expect(first).toMatchObject({ status: 'ok', result: { outcome: 'tagged' } });
+      const writes = () => mock!.commandCalls(TagResourceCommand).length;
+      expect(writes()).toBe(1);
+      const second = await dispatch(request, context(config(), NOW, ledger), 60_000);
+      expect(second).toEqual(first);
+      expect(writes()).toBe(1);
+    });
+
+    it('is dropped unanswered while its first delivery is still being handled', async () => {
+      mock = fakeOrganizations(tree);
+      const ledger = memoryLedger();
+      await ledger.claim('6f1c1a52-3c38-4d8e-9a55-0d1c4a1b2c3d', 'TAG_ACCOUNT', NOW.getTime());
+      const outcome = await dispatch(event('TAG_ACCOUNT', tag('6f1c1a52-3c38-4d8e-9a55-0d1c4a1b2c3d')), context(config(), NOW, ledger), 60_000);
+      expect(outcome).toEqual({ status: 'duplicate', type: 'TAG_ACCOUNT', nonce: '6f1c1a52-3c38-4d8e-9a55-0d1c4a1b2c3d' });
+      expect(mock.calls()).toHaveLength(0);
+    });
+
+    it('is not recorded when it changes nothing (a read, a dry run)', async () => {
+      mock = fakeOrganizations(tree);
+      const ledger = memoryLedger();
+      await dispatch(event('LIST_OUS'), context(config(), NOW, ledger), 60_000);
+      await dispatch(event('TAG_ACCOUNT', { ...tag('6f1c1a52-3c38-4d8e-9a55-0d1c4a1b2c3d'), dryrun: true }), context(config(), NOW, ledger), 60_000);
+      expect(ledger.claims).toEqual([]);
+    });
   });
 
   it('refuses a management request in a member account', async () => {
@@ -102,17 +212,6 @@ describe('dispatch', () => {
     const record = { account_id: MEMBER, account: 'foo', name: 'api.foo.example.com', type: 'CNAME', ttl: 60, values: ['x.example.net'] };
     const outcome = await dispatch(event('CREATE_RECORD', { payload: record, target_account: MEMBER }), context(config({ accountId: MEMBER, roles: ['member'] })), 60_000);
     expect(outcome).toMatchObject({ status: 'error', error: { code: 'rejected', message: `CREATE_RECORD is not handled in account ${MEMBER}` } });
-  });
-
-  it('tolerates a missing sender account only in emulator mode, then checks the claimed sender', async () => {
-    const lenient = context(config({ senderCheck: 'emulator' }));
-    expect(await dispatch(event('PING', { target_account: MANAGEMENT }, { account: undefined }), lenient, 60_000)).toMatchObject({ status: 'ok' });
-    expect(await dispatch(event('PING', { target_account: MANAGEMENT, sender: MEMBER }, { account: undefined }), lenient, 60_000)).toMatchObject({
-      status: 'error',
-      error: { code: 'rejected' },
-    });
-    // A present but wrong account is refused in emulator mode too.
-    expect(await dispatch(event('PING', { target_account: MANAGEMENT }, { account: MEMBER }), lenient, 60_000)).toMatchObject({ status: 'error' });
   });
 
   it('turns an AWS error into a failed reply naming the AWS error', async () => {
