@@ -5,6 +5,8 @@
  */
 import { ListParentsCommand, ListTagsForResourceCommand, TagResourceCommand } from '@aws-sdk/client-organizations';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTags, readTree } from '../../src/handlers/organization-tree.js';
 import { dslText } from '../helpers/dsl.js';
@@ -162,6 +164,24 @@ describe('sync-accounts', () => {
     const fresh = await cli('--action', 'sync-accounts', '--plan', 'plan.json', '--execute');
     expect(fresh.code).toBe(0);
     expect((await byName('foo'))[0]!.ou).toBe('Internal/Sandbox');
+  });
+
+  it('refuses a saved plan edited to close an account, and sends nothing that changes anything', async () => {
+    const saved = await cli('--action', 'sync-accounts', '--out', 'plan.json');
+    expect(saved.out).toContain('No changes.');
+    const [foo] = await byName('foo');
+    const plan = JSON.parse(readFileSync(join(workspace.cwd, 'plan.json'), 'utf8'));
+    plan.changes.push({ type: 'account.close', target: 'foo', reason: 'lifecycle-closed', before: { account_id: foo!.id, status: 'ACTIVE' }, after: { status: 'CLOSED' } });
+    plan.summary = { 'account.close': 1 };
+    workspace.file('plan.json', JSON.stringify(plan));
+    const handlerCallsBefore = org.calls.length;
+
+    const { code, err, calls } = await cli('--action', 'sync-accounts', '--plan', 'plan.json', '--execute');
+    expect(code).toBe(1);
+    expect(err).toContain('error: the changes in plan.json are not what the repository plans: 1 added (account.close foo), 0 removed, 0 altered');
+    expect(calls.filter((c) => isMutating(c.operation))).toEqual([]);
+    expect(org.calls.slice(handlerCallsBefore).filter((c) => isMutating(c.operation))).toEqual([]);
+    expect((await byName('foo'))[0]).toMatchObject({ status: 'ACTIVE', ou: 'Internal/Sandbox' });
   });
 
   const TWO_MOVES_ONE_NEW = BASE.replace('organization_unit: Internal/Dev', 'organization_unit: Internal/Platform')
