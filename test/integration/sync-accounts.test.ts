@@ -283,3 +283,32 @@ describe('the management account', () => {
     expect((await organizations.send(new ListTagsForResourceCommand({ ResourceId: management }))).Tags).toEqual([]);
   });
 });
+
+describe("orgvend's core accounts and the accounts it does not manage", () => {
+  it('are never moved, retired or closed, and the core accounts never tagged, through the real handler and bus', async () => {
+    const { cicd_account_id: cicd, audit_account_id: audit } = org.desired.organization;
+    const before = await organization();
+    const mutatingBefore = org.calls.filter((c) => isMutating(c.operation)).length;
+    const transport = org.transport({ execute: true });
+    const core = "one of orgvend's core accounts";
+    const unmanaged = 'is not tagged as managed by orgvend';
+    const attacks: [string, string, Promise<unknown>][] = [
+      ...[cicd, audit, unmanagedId].flatMap((id): [string, string, Promise<unknown>][] => [
+        [id, id === unmanagedId ? unmanaged : core, transport.request('MOVE_ACCOUNT', { account_id: id, name: 'x', ou_path: 'Morgue' })],
+        [id, id === unmanagedId ? unmanaged : core, transport.request('RETIRE_ACCOUNT', { account_id: id, name: 'x', morgue_path: 'Morgue', tags: { 'orgvend:lifecycle': 'retired' } })],
+        [id, id === unmanagedId ? unmanaged : core, transport.request('CLOSE_ACCOUNT', { account_id: id, name: 'x' })],
+      ]),
+      // A core account is refused even the tags that adopt an account; an unmanaged account is tagged only to be adopted.
+      ...[cicd, audit].map((id): [string, string, Promise<unknown>] => [id, core, transport.request('TAG_ACCOUNT', { account_id: id, name: 'x', set: { 'managed-by': 'orgvend', 'orgvend:name': 'x' }, remove: [] })]),
+      [unmanagedId, 'is not managed by orgvend, and the request does not adopt it', transport.request('TAG_ACCOUNT', { account_id: unmanagedId, name: 'x', set: { team: 'mine' }, remove: [] })],
+    ];
+    const outcomes = await Promise.allSettled(attacks.map(([, , request]) => request));
+    outcomes.forEach((outcome, i) => {
+      const [id, says] = attacks[i]!;
+      expect(outcome.status).toBe('rejected');
+      expect((outcome as PromiseRejectedResult).reason).toMatchObject({ code: 'rejected', message: expect.stringContaining(`account ${id} ${says === core ? `is the ${id === cicd ? 'CICD' : 'audit'} account, ${core}` : says}`) });
+    });
+    expect(org.calls.filter((c) => isMutating(c.operation)).length).toBe(mutatingBefore);
+    expect(await organization()).toEqual(before);
+  });
+});
