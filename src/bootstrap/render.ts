@@ -64,6 +64,7 @@ export function bootstrapRenderer(setup: Pick<RenderInput, 'templatesDir' | 'org
         home_region: org.home_region,
         organization_id: input.organizationId,
         has_delegated_admin: org.delegated_admin_account_id !== undefined,
+        delegated_admin_account_id: org.delegated_admin_account_id ?? null,
       },
       account: {
         id: input.account.id,

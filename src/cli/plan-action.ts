@@ -7,7 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ExitCode, UsageError } from '../errors.js';
 import { changeStepId, type StepResult } from '../execute/graph.js';
-import { PlanFile, type Plan } from '../plan/plan.js';
+import { accountList, PlanFile, type Change, type Plan } from '../plan/plan.js';
+import { keyOf, savedPlanMismatch, type SavedPlanMismatch } from '../plan/saved-plan.js';
 import type { Transport } from '../transport/transport.js';
 import { renderExecution, type ExecutedChange } from '../views/execution.js';
 import { planJson, renderPlanMarkdown, renderPlanText } from '../views/plan.js';
@@ -29,12 +30,12 @@ export interface PlanActionSpec<L> {
   /** Read what the plan is computed from. */
   readLive(transport: Transport): Promise<L>;
   /**
-   * Pure. A saved plan is applied only while this gives the same `basis.live`. A planner
-   * that finds the violations in the same computation returns them with the plan; they are
-   * then the ones checked, for a saved plan too.
+   * Pure. A saved plan is applied only while this gives the same action, basis and changes;
+   * what is then shown, checked and carried out is this plan. A planner that finds the
+   * violations in the same computation returns them with the plan.
    */
   plan(live: L): Plan | Planned;
-  /** Sentences for each limit the plan (the saved one, with --plan) exceeds; the run stops if there is any. Absent: none. */
+  /** Sentences for each limit the plan exceeds, counted from its changes; the run stops if there is any. Absent: none. */
   violations?(plan: Plan): string[];
   execute(plan: Plan, transport: Transport, hooks: Progress): Promise<Map<string, StepResult>>;
   /**
@@ -57,6 +58,24 @@ function readPlanFile(path: string): Plan {
   return parsed.data as Plan;
 }
 
+/** One line saying why the plan in `file` is refused and what to do. */
+function describeMismatch(mismatch: SavedPlanMismatch, file: string): string {
+  const remake = 'make a new plan (--out), review it and apply that; nothing was changed';
+  switch (mismatch.kind) {
+    case 'action':
+      return `${file} is a plan for ${mismatch.saved}, not ${mismatch.wanted}; nothing was changed`;
+    case 'basis': {
+      const what = [mismatch.config && "the repository's configuration", mismatch.live && 'the organization'].filter(Boolean).join(' and ');
+      return `${what} ${mismatch.config && mismatch.live ? 'have' : 'has'} changed since the plan in ${file} was made; ${remake}`;
+    }
+    case 'changes': {
+      const count = (what: string, changes: Change[]) => `${changes.length} ${what}${changes.length ? ` (${accountList(changes.map(keyOf), 3)})` : ''}`;
+      const counts = [count('added', mismatch.added), count('removed', mismatch.removed), count('altered', mismatch.altered)].join(', ');
+      return `the changes in ${file} are not what the repository plans: ${counts}; ${remake}`;
+    }
+  }
+}
+
 /** The plan on stdout, in the format asked for. */
 export function writePlan(io: Io, options: CliOptions, plan: Plan): void {
   const text = () => renderPlanText(plan, style(wantsColor(io.stdout, io.env)));
@@ -66,16 +85,19 @@ export function writePlan(io: Io, options: CliOptions, plan: Plan): void {
 export async function runPlanAction<L>(options: CliOptions, io: Io, runtime: Runtime, spec: PlanActionSpec<L>): Promise<ExitCode> {
   const out = style(wantsColor(io.stdout, io.env));
   const err = style(wantsColor(io.stderr, io.env));
+  // A file that is not a plan is refused before the organization is read.
+  const saved = options.plan ? readPlanFile(resolve(io.cwd, options.plan)) : undefined;
   const transport = runtime.transport();
   const live = await spec.readLive(transport);
 
   const fresh = spec.plan(live);
-  let plan = planOf(fresh);
-  if (options.plan) {
-    plan = readPlanFile(resolve(io.cwd, options.plan));
-    if (plan.action !== options.action) throw new UsageError(`${options.plan} is a plan for ${plan.action}, not ${options.action}`);
-    if (plan.basis.live !== planOf(fresh).basis.live) {
-      io.stderr.write(`error: the organization has changed since the plan in ${options.plan} was made; make a new plan\n`);
+  // A saved plan is applied only if it is exactly what the repository plans now; the fresh
+  // plan is then the one shown, checked and carried out, so nothing else the file says is read.
+  const plan = planOf(fresh);
+  if (saved) {
+    const mismatch = savedPlanMismatch(saved, plan);
+    if (mismatch) {
+      io.stderr.write(`${err.red('error:')} ${describeMismatch(mismatch, options.plan!)}\n`);
       return ExitCode.failure;
     }
   }

@@ -29,20 +29,25 @@ export function stepsFor(plan: Plan, org: Organization): ChangeStep[] {
   // is tagged first; and the bootstraps go in one request, so all of them wait for all such tags.
   const bootstrapped = new Set(bootstrapChanges.map((c) => c.target));
   const tagSteps = plan.changes.filter((c) => c.type === 'account.tag' && bootstrapped.has(c.target)).map(changeStepId);
+  // The handler moves only an account tagged as managed, so an account being adopted (matched by id or email) is tagged first.
+  const tagged = new Set(plan.changes.filter((c) => c.type === 'account.tag').map((c) => c.target));
+  const tagStep = (change: Change) => (tagged.has(change.target) ? [changeStepId({ type: 'account.tag', target: change.target })] : []);
   return plan.changes.map((change) => {
     const after = (change.after ?? {}) as After;
     const dependsOn =
       change.type === 'ou.create'
         ? ouStep(after.parent === 'Root' ? undefined : (after.parent as string))
-        : change.type === 'account.create' || change.type === 'account.move'
+        : change.type === 'account.create'
           ? ouStep(after.ou as string)
-          : change.type === 'account.retire'
-            ? ouStep(org.morgue_ou)
-            : change.type === 'parameters.put' || change.type === 'stack.deploy'
-              ? bootstrapStep(change)
-              : change.type === 'account.bootstrap'
-                ? tagSteps
-                : [];
+          : change.type === 'account.move'
+            ? [...ouStep(after.ou as string), ...tagStep(change)]
+            : change.type === 'account.retire'
+              ? ouStep(org.morgue_ou)
+              : change.type === 'parameters.put' || change.type === 'stack.deploy'
+                ? bootstrapStep(change)
+                : change.type === 'account.bootstrap'
+                  ? tagSteps
+                  : [];
     return { id: changeStepId(change), kind: change.type, dependsOn, data: change };
   });
 }

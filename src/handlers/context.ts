@@ -25,6 +25,13 @@ export interface HandlerConfig {
   roles: AccountRole[];
   /** The only account allowed to send requests. */
   cicdAccountId: string;
+  /**
+   * The audit account and the delegated administrator (when there is one): with the CICD
+   * and management accounts, orgvend's core accounts, which the management handler never
+   * moves, tags, retires or closes.
+   */
+  auditAccountId: string;
+  delegatedAdminAccountId?: string;
   eventSource: string;
   /** This account's bus, where replies are put. */
   eventBus: string;
@@ -46,6 +53,8 @@ export function handlerConfig(org: BootstrapOrganization, account: string, roles
     accountId: account,
     roles,
     cicdAccountId: org.cicd_account_id,
+    auditAccountId: org.audit_account_id,
+    ...(org.delegated_admin_account_id !== undefined ? { delegatedAdminAccountId: org.delegated_admin_account_id } : {}),
     eventSource: org.event_source,
     eventBus: org.event_bus,
     hasDelegatedAdmin: org.delegated_admin_account_id !== undefined,

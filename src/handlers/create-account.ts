@@ -17,6 +17,7 @@ import {
 import { DeleteParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { sha256Hex } from '../plan/digest.js';
 import { LEDGER_PREFIX, type PayloadOf, type ResultOf } from '../protocol/requests.js';
+import { refuseCoreAccount } from './account-guards.js';
 import { HandlerError, type Handler, type HandlerContext } from './context.js';
 import { moveTo, requireOu } from './organization-units.js';
 import { parameterValue } from './parameters.js';
@@ -120,8 +121,13 @@ async function startCreation(client: OrganizationsClient, payload: Payload): Pro
   }
 }
 
-/** Put a new account where it belongs, with its tags. Safe to repeat. */
-async function settle(client: OrganizationsClient, accountId: string, payload: Payload): Promise<void> {
+/**
+ * Put a new account where it belongs, with its tags. Safe to repeat. The account comes from
+ * the ledger or from a creation found by the account's name, so it is checked again: a core
+ * account (say one created under the name the request gives) is never tagged or moved.
+ */
+async function settle(client: OrganizationsClient, accountId: string, payload: Payload, context: HandlerContext): Promise<void> {
+  refuseCoreAccount(context, accountId);
   const tags = Object.entries(payload.tags).map(([Key, Value]) => ({ Key, Value }));
   if (tags.length) await client.send(new TagResourceCommand({ ResourceId: accountId, Tags: tags }));
   await moveTo(client, accountId, payload.ou_path, false);
@@ -141,13 +147,13 @@ export const createAccount: Handler<Payload, ResultOf<'CREATE_ACCOUNT'>> = async
   for (;;) {
     const entry = await readEntry(ssm, key);
     if (entry?.account_id) {
-      await settle(client, entry.account_id, payload);
+      await settle(client, entry.account_id, payload, context);
       return { account_id: entry.account_id, outcome: 'already-created' };
     }
     if (entry?.request_id) {
       const status = await awaitCreation(client, entry.request_id, payload, context);
       await writeEntry(ssm, key, { ...entry, state: 'created', account_id: status.AccountId }, true);
-      await settle(client, status.AccountId!, payload);
+      await settle(client, status.AccountId!, payload, context);
       return { account_id: status.AccountId!, outcome: 'awaited', request_id: entry.request_id };
     }
     const stale = entry !== undefined && context.now().getTime() - Date.parse(entry.at) > STALE_LOCK_MS;
@@ -166,12 +172,13 @@ export const createAccount: Handler<Payload, ResultOf<'CREATE_ACCOUNT'>> = async
     try {
       // A creation started by a handler that died before recording it is still to be found.
       const known = await findCreation(client, payload.aws_name);
+      if (known?.AccountId) refuseCoreAccount(context, known.AccountId);
       const requestId = known?.Id ?? (await startCreation(client, payload));
       await writeEntry(ssm, key, { ...lock, request_id: requestId }, true);
       const status = await awaitCreation(client, requestId, payload, context);
       await writeEntry(ssm, key, { ...lock, request_id: requestId, state: 'created', account_id: status.AccountId }, true);
       created = true;
-      await settle(client, status.AccountId!, payload);
+      await settle(client, status.AccountId!, payload, context);
       return { account_id: status.AccountId!, outcome: known ? 'awaited' : 'created', request_id: requestId };
     } catch (error) {
       // A creation that failed, rather than one still running or one done, leaves no

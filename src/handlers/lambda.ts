@@ -41,14 +41,19 @@ function memberBootstrap(): MemberBootstrap | undefined {
 
 export function configFromEnvironment(): HandlerConfig {
   const bootstrap = memberBootstrap();
+  const hasDelegatedAdmin = process.env.ORGVEND_HAS_DELEGATED_ADMIN === 'true';
+  // The core accounts are what the management handler refuses to change: missing, it would refuse too little, so it does not start.
+  const delegatedAdminAccountId = hasDelegatedAdmin ? required('ORGVEND_DELEGATED_ADMIN_ACCOUNT_ID') : undefined;
   return {
     ...(bootstrap ? { bootstrap } : {}),
     accountId: required('ORGVEND_ACCOUNT_ID'),
     roles: required('ORGVEND_ROLES').split(',') as AccountRole[],
     cicdAccountId: required('ORGVEND_CICD_ACCOUNT_ID'),
+    auditAccountId: required('ORGVEND_AUDIT_ACCOUNT_ID'),
+    ...(delegatedAdminAccountId ? { delegatedAdminAccountId } : {}),
     eventSource: required('ORGVEND_EVENT_SOURCE'),
     eventBus: required('ORGVEND_EVENT_BUS'),
-    hasDelegatedAdmin: process.env.ORGVEND_HAS_DELEGATED_ADMIN === 'true',
+    hasDelegatedAdmin,
     requestKey: required('ORGVEND_REQUEST_KEY'),
     handlerVersion: process.env.ORGVEND_VERSION ?? 'unknown',
   };

@@ -1,8 +1,10 @@
 /**
  * Service control policies: list them with content, tags and targets; create or update one
  * by name; attach and detach by name and OU path; delete one. Each is idempotent. orgvend
- * deletes only the policies it made (tagged managed-by=orgvend), never FullAWSAccess or a
- * policy someone else made.
+ * changes, attaches, detaches and deletes only the policies it made (tagged
+ * managed-by=orgvend), and attaches and detaches AWS's FullAWSAccess (sync-scps manages
+ * where it is attached); any other policy, AWS's or someone else's, is refused, dry runs
+ * too.
  */
 import {
   AttachPolicyCommand,
@@ -21,7 +23,7 @@ import {
 import pLimit from 'p-limit';
 import { MANAGED_BY } from '../config/identity-tags.js';
 import type { PayloadOf, ResultOf } from '../protocol/requests.js';
-import { parseContent, sameDocument } from '../scp/model.js';
+import { FULL_AWS_ACCESS, parseContent, sameDocument } from '../scp/model.js';
 import { HandlerError, type Handler } from './context.js';
 import { tagsOf } from './organization-tree.js';
 import { ouAt, readRoot, rootId } from './organization-units.js';
@@ -52,6 +54,19 @@ async function requirePolicy(client: OrganizationsClient, name: string): Promise
   const policy = await policyNamed(client, name);
   if (!policy?.Id) throw new HandlerError('failed', `there is no service control policy named ${name}`);
   return policy;
+}
+
+/** Made by orgvend: its managed-by tag says so. */
+async function isOrgvendPolicy(client: OrganizationsClient, policy: PolicySummary): Promise<boolean> {
+  return !policy.AwsManaged && (await tagsOf(client, policy.Id!))[MANAGED_BY.key] === MANAGED_BY.value;
+}
+
+/** What ATTACH_POLICY and DETACH_POLICY may act on: orgvend's own policies, and AWS's FullAWSAccess. */
+async function refuseForeignPolicy(client: OrganizationsClient, policy: PolicySummary, verb: string): Promise<void> {
+  if (policy.AwsManaged && policy.Name === FULL_AWS_ACCESS) return;
+  if (await isOrgvendPolicy(client, policy)) return;
+  const whose = policy.AwsManaged ? 'is a policy managed by AWS' : `was not made by orgvend (no tag ${MANAGED_BY.key}=${MANAGED_BY.value})`;
+  throw new HandlerError('rejected', `${policy.Name} ${whose}; orgvend ${verb} only its own policies and ${FULL_AWS_ACCESS}`);
 }
 
 export const listPolicies: Handler<PayloadOf<'LIST_POLICIES'>, ResultOf<'LIST_POLICIES'>> = async (_payload, { clients }) => {
@@ -121,6 +136,7 @@ export const putPolicy: Handler<PayloadOf<'PUT_POLICY'>, ResultOf<'PUT_POLICY'>>
 export const attachPolicy: Handler<PayloadOf<'ATTACH_POLICY'>, ResultOf<'ATTACH_POLICY'>> = async ({ name, target }, { clients, dryrun }) => {
   const client = await clients.client('organizations');
   const [policy, id] = await Promise.all([requirePolicy(client, name), targetId(client, target)]);
+  await refuseForeignPolicy(client, policy, 'attaches');
   if (dryrun) return { outcome: 'would-attach' };
   try {
     await client.send(new AttachPolicyCommand({ PolicyId: policy.Id!, TargetId: id }));
@@ -134,6 +150,7 @@ export const attachPolicy: Handler<PayloadOf<'ATTACH_POLICY'>, ResultOf<'ATTACH_
 export const detachPolicy: Handler<PayloadOf<'DETACH_POLICY'>, ResultOf<'DETACH_POLICY'>> = async ({ name, target }, { clients, dryrun }) => {
   const client = await clients.client('organizations');
   const [policy, id] = await Promise.all([requirePolicy(client, name), targetId(client, target)]);
+  await refuseForeignPolicy(client, policy, 'detaches');
   if (dryrun) return { outcome: 'would-detach' };
   try {
     await client.send(new DetachPolicyCommand({ PolicyId: policy.Id!, TargetId: id }));
@@ -148,8 +165,7 @@ export const deletePolicy: Handler<PayloadOf<'DELETE_POLICY'>, ResultOf<'DELETE_
   const client = await clients.client('organizations');
   const policy = await policyNamed(client, name);
   if (!policy?.Id) return { outcome: 'absent' };
-  const managed = !policy.AwsManaged && (await tagsOf(client, policy.Id))[MANAGED_BY.key] === MANAGED_BY.value;
-  if (!managed) throw new HandlerError('rejected', `${name} was not made by orgvend; orgvend deletes only its own policies`);
+  if (!(await isOrgvendPolicy(client, policy))) throw new HandlerError('rejected', `${name} was not made by orgvend; orgvend deletes only its own policies`);
   if (dryrun) return { outcome: 'would-delete' };
   await client.send(new DeletePolicyCommand({ PolicyId: policy.Id }));
   return { outcome: 'deleted' };

@@ -7,7 +7,7 @@ import { BOOTSTRAP_TAG, IDENTITY_TAG_KEYS } from '../config/identity-tags.js';
 import { ouAncestors, type Desired, type DesiredAccount } from '../config/resolve.js';
 import { carriesStack, type Live, type LiveAccount } from '../state/live.js';
 import { digest, sortedEntries } from './digest.js';
-import { isClosed, matchAccounts } from './match.js';
+import { isClosed, isManaged, matchAccounts } from './match.js';
 import { desiredParameters, dnsAllowList, parameterChange } from './parameters.js';
 import { makePlan, type Change, type Plan } from './plan.js';
 import { coreAccounts } from '../bootstrap/topology.js';
@@ -87,7 +87,11 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
     const ou = entry.settings.organization_unit;
     if (entry.lifecycle === 'closed') {
       if (account && !isClosed(account)) {
-        accountChanges.push({ type: 'account.close', target: entry.name, reason: 'lifecycle-closed', before: { account_id: account.id, status: account.status }, after: { status: 'CLOSED' } });
+        // The management handler closes only an account orgvend manages, never a core account.
+        if (core.has(account.id)) notes.push(`${entry.name}: account ${account.id} is one of orgvend's core accounts (CICD, audit, delegated administrator); orgvend never closes it`);
+        else if (!isManaged(account)) {
+          notes.push(`${entry.name}: account ${account.id} is not tagged as managed by orgvend, and orgvend closes only the accounts it manages; make the entry active, adopt it with sync-accounts --execute, then close it`);
+        } else accountChanges.push({ type: 'account.close', target: entry.name, reason: 'lifecycle-closed', before: { account_id: account.id, status: account.status }, after: { status: 'CLOSED' } });
       }
       continue;
     }
@@ -106,12 +110,18 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
       notes.push(`${entry.name}: account ${account.id} is ${account.status} in AWS but active in accounts.yml; it cannot be reopened by orgvend`);
       continue;
     }
-    if (account.ou !== ou) {
-      for (const path of ouAncestors(ou)) neededOus.add(path);
-      accountChanges.push({ type: 'account.move', target: entry.name, reason: 'ou-changed', before: { account_id: account.id, ou: account.ou || 'Root' }, after: { ou } });
-    }
     const tags = tagChange(entry, account);
-    if (tags) accountChanges.push(tags);
+    if (core.has(account.id)) {
+      // The administrator's, like their stacks: the management handler refuses to move or tag them.
+      const left = [account.ou !== ou && `its OU (${account.ou || 'Root'}; accounts.yml says ${ou})`, tags && 'its tags'].filter(Boolean);
+      if (left.length) notes.push(`${entry.name}: account ${account.id} is one of orgvend's core accounts (CICD, audit, delegated administrator), which orgvend never moves or tags; ${left.join(' and ')} left as they are`);
+    } else {
+      if (account.ou !== ou) {
+        for (const path of ouAncestors(ou)) neededOus.add(path);
+        accountChanges.push({ type: 'account.move', target: entry.name, reason: 'ou-changed', before: { account_id: account.id, ou: account.ou || 'Root' }, after: { ou } });
+      }
+      if (tags) accountChanges.push(tags);
+    }
     // The management handler gives a member orgvend's stack, which its own requests need; core accounts are the administrator's.
     const bootstrapping = options.bootstrap === true && !carriesStack(account) && account.status === 'ACTIVE' && !core.has(account.id);
     if (bootstrapping) {
@@ -130,6 +140,10 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
   if (!options.only) {
     for (const account of matching.orphans) {
       if (isClosed(account)) continue;
+      if (core.has(account.id)) {
+        notes.push(`${account.tags[IDENTITY_TAG_KEYS.name]}: account ${account.id} is one of orgvend's core accounts (CICD, audit, delegated administrator); gone from accounts.yml, it is still never retired`);
+        continue;
+      }
       const retired = account.ou === org.morgue_ou && account.tags[RETIRED_TAGS.lifecycle] === 'retired';
       if (retired) continue;
       neededOus.add(org.morgue_ou);

@@ -11,10 +11,10 @@ const LIMITED: [ChangeType, keyof Limits, string][] = [
   ['account.close', 'max_closures', 'closures'],
 ];
 
-/** One sentence per limit the plan exceeds. */
-export function limitViolations(plan: Plan, limits: Limits): string[] {
+/** One sentence per limit the plan exceeds, counted from its changes (never from its summary, which a saved file could say anything in). */
+export function limitViolations(plan: Pick<Plan, 'changes'>, limits: Limits): string[] {
   return LIMITED.flatMap(([type, key, what]) => {
-    const count = plan.summary[type] ?? 0;
+    const count = plan.changes.filter((c) => c.type === type).length;
     return count > limits[key]
       ? [`the plan has ${count} ${what}, over organization.limits.${key} (${limits[key]}); split the change, or raise the limit in accounts.yml`]
       : [];

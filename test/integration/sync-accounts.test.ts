@@ -5,6 +5,8 @@
  */
 import { ListParentsCommand, ListTagsForResourceCommand, TagResourceCommand } from '@aws-sdk/client-organizations';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTags, readTree } from '../../src/handlers/organization-tree.js';
 import { dslText } from '../helpers/dsl.js';
@@ -164,6 +166,24 @@ describe('sync-accounts', () => {
     expect((await byName('foo'))[0]!.ou).toBe('Internal/Sandbox');
   });
 
+  it('refuses a saved plan edited to close an account, and sends nothing that changes anything', async () => {
+    const saved = await cli('--action', 'sync-accounts', '--out', 'plan.json');
+    expect(saved.out).toContain('No changes.');
+    const [foo] = await byName('foo');
+    const plan = JSON.parse(readFileSync(join(workspace.cwd, 'plan.json'), 'utf8'));
+    plan.changes.push({ type: 'account.close', target: 'foo', reason: 'lifecycle-closed', before: { account_id: foo!.id, status: 'ACTIVE' }, after: { status: 'CLOSED' } });
+    plan.summary = { 'account.close': 1 };
+    workspace.file('plan.json', JSON.stringify(plan));
+    const handlerCallsBefore = org.calls.length;
+
+    const { code, err, calls } = await cli('--action', 'sync-accounts', '--plan', 'plan.json', '--execute');
+    expect(code).toBe(1);
+    expect(err).toContain('error: the changes in plan.json are not what the repository plans: 1 added (account.close foo), 0 removed, 0 altered');
+    expect(calls.filter((c) => isMutating(c.operation))).toEqual([]);
+    expect(org.calls.slice(handlerCallsBefore).filter((c) => isMutating(c.operation))).toEqual([]);
+    expect((await byName('foo'))[0]).toMatchObject({ status: 'ACTIVE', ou: 'Internal/Sandbox' });
+  });
+
   const TWO_MOVES_ONE_NEW = BASE.replace('organization_unit: Internal/Dev', 'organization_unit: Internal/Platform')
     .replace('    organization_unit: Internal/Infra\n', '    organization_unit: Internal/Platform\n')
     .replace('    max_new_accounts: 5\n', '    max_new_accounts: 5\n    max_moves: 1\n')
@@ -261,5 +281,34 @@ describe('the management account', () => {
     const organizations = await org.factory.forAccount(management).client('organizations');
     expect((await organizations.send(new ListParentsCommand({ ChildId: management }))).Parents![0]!.Type).toBe('ROOT');
     expect((await organizations.send(new ListTagsForResourceCommand({ ResourceId: management }))).Tags).toEqual([]);
+  });
+});
+
+describe("orgvend's core accounts and the accounts it does not manage", () => {
+  it('are never moved, retired or closed, and the core accounts never tagged, through the real handler and bus', async () => {
+    const { cicd_account_id: cicd, audit_account_id: audit } = org.desired.organization;
+    const before = await organization();
+    const mutatingBefore = org.calls.filter((c) => isMutating(c.operation)).length;
+    const transport = org.transport({ execute: true });
+    const core = "one of orgvend's core accounts";
+    const unmanaged = 'is not tagged as managed by orgvend';
+    const attacks: [string, string, Promise<unknown>][] = [
+      ...[cicd, audit, unmanagedId].flatMap((id): [string, string, Promise<unknown>][] => [
+        [id, id === unmanagedId ? unmanaged : core, transport.request('MOVE_ACCOUNT', { account_id: id, name: 'x', ou_path: 'Morgue' })],
+        [id, id === unmanagedId ? unmanaged : core, transport.request('RETIRE_ACCOUNT', { account_id: id, name: 'x', morgue_path: 'Morgue', tags: { 'orgvend:lifecycle': 'retired' } })],
+        [id, id === unmanagedId ? unmanaged : core, transport.request('CLOSE_ACCOUNT', { account_id: id, name: 'x' })],
+      ]),
+      // A core account is refused even the tags that adopt an account; an unmanaged account is tagged only to be adopted.
+      ...[cicd, audit].map((id): [string, string, Promise<unknown>] => [id, core, transport.request('TAG_ACCOUNT', { account_id: id, name: 'x', set: { 'managed-by': 'orgvend', 'orgvend:name': 'x' }, remove: [] })]),
+      [unmanagedId, 'is not managed by orgvend, and the request does not adopt it', transport.request('TAG_ACCOUNT', { account_id: unmanagedId, name: 'x', set: { team: 'mine' }, remove: [] })],
+    ];
+    const outcomes = await Promise.allSettled(attacks.map(([, , request]) => request));
+    outcomes.forEach((outcome, i) => {
+      const [id, says] = attacks[i]!;
+      expect(outcome.status).toBe('rejected');
+      expect((outcome as PromiseRejectedResult).reason).toMatchObject({ code: 'rejected', message: expect.stringContaining(`account ${id} ${says === core ? `is the ${id === cicd ? 'CICD' : 'audit'} account, ${core}` : says}`) });
+    });
+    expect(org.calls.filter((c) => isMutating(c.operation)).length).toBe(mutatingBefore);
+    expect(await organization()).toEqual(before);
   });
 });

@@ -2,7 +2,7 @@
  * sync-scps end to end on moto, as CI runs it (the CLI in the CICD account, handlers in
  * the worker, the real bus between). Tests run in order on one organization.
  */
-import { DescribePolicyCommand, ListPoliciesCommand, ListTagsForResourceCommand, ListTargetsForPolicyCommand } from '@aws-sdk/client-organizations';
+import { AttachPolicyCommand, CreatePolicyCommand, DescribePolicyCommand, ListPoliciesCommand, ListTagsForResourceCommand, ListTargetsForPolicyCommand } from '@aws-sdk/client-organizations';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dslText } from '../helpers/dsl.js';
@@ -146,5 +146,33 @@ describe('sync-scps', () => {
     expect(err).toMatch(/error\[scp-principal\] scps\/Root\/broken\.json:\d+:\d+/);
     expect(cliCalls.length).toBe(calls);
     workspace.file('scps/Root/broken.json');
+  });
+});
+
+describe('a policy orgvend did not make', () => {
+  it('is never attached, detached or deleted, whatever a request says, through the real handler and bus', async () => {
+    const client = await org.factory.forAccount(org.desired.organization.management_account_id).client('organizations');
+    const { Policy } = await client.send(
+      new CreatePolicyCommand({ Name: 'security-team', Description: 'not orgvend\'s', Type: 'SERVICE_CONTROL_POLICY', Content: denyRegion('eu-west-1'), Tags: [{ Key: 'owner', Value: 'security' }] }),
+    );
+    const { readTree } = await import('../../src/handlers/organization-tree.js');
+    const internal = (await readTree(client, { withAccounts: false })).ous.find((o) => o.path === 'Internal')!.id;
+    await client.send(new AttachPolicyCommand({ PolicyId: Policy!.PolicySummary!.Id!, TargetId: internal }));
+    const before = await policies();
+    const mutatingBefore = org.calls.filter((c) => isMutating(c.operation)).length;
+
+    const transport = org.transport({ execute: true });
+    const attacks = [
+      transport.request('ATTACH_POLICY', { name: 'security-team', target: 'Root' }),
+      transport.request('DETACH_POLICY', { name: 'security-team', target: 'Internal' }),
+      transport.request('DELETE_POLICY', { name: 'security-team' }),
+    ];
+    for (const outcome of await Promise.allSettled(attacks)) {
+      expect(outcome.status).toBe('rejected');
+      expect((outcome as PromiseRejectedResult).reason).toMatchObject({ code: 'rejected', message: expect.stringContaining('security-team was not made by orgvend') });
+    }
+    expect(org.calls.filter((c) => isMutating(c.operation)).length).toBe(mutatingBefore);
+    expect(await policies()).toEqual(before);
+    expect(before['security-team']!.targets).toEqual(['Internal']);
   });
 });

@@ -248,6 +248,14 @@ describe('the bootstrap template', () => {
     expect(handlerActions(text)).toEqual(handlerActions(render(management!)).filter((a) => !onlyForBootstraps.includes(a)));
   });
 
+  it('tells every handler the core accounts it must never act on and the key it verifies requests with', () => {
+    const environment = (text: string) => (resources(text).HandlerFunction!.Properties.Environment as { Variables: Record<string, string> }).Variables;
+    for (const [name, text, , o] of variants.filter(([name]) => !name.includes('no Lambda'))) {
+      expect(environment(text), name).toMatchObject({ ORGVEND_CICD_ACCOUNT_ID: o.cicd_account_id, ORGVEND_AUDIT_ACCOUNT_ID: o.audit_account_id, ORGVEND_REQUEST_KEY: REQUEST_KEY });
+      expect(environment(text).ORGVEND_DELEGATED_ADMIN_ACCOUNT_ID, name).toBe(o.delegated_admin_account_id);
+    }
+  });
+
   it('gives the management handler what it bootstraps new members from, and no other handler', () => {
     const environment = (text: string) => (resources(text).HandlerFunction!.Properties.Environment as { Variables: Record<string, string> }).Variables;
     const given = JSON.parse(environment(render(management!)).ORGVEND_BOOTSTRAP!) as { organization: Record<string, unknown>; lambda: unknown };

@@ -33,6 +33,13 @@ describe('carrying out a sync-accounts plan', () => {
     expect(steps.find((s) => s.id === 'ou.create Internal')!.dependsOn).toEqual([]);
   });
 
+  it('tags an account it adopts before moving it, as the handler moves only an account tagged as managed', () => {
+    const adopting = planAccounts(desired, liveOrg(['Internal', 'Morgue', 'Internal/Dev', 'Internal/Infra'], [{ id: '500000000001', email: 'aws+foo@example.com', ou: '' }]), { now: new Date('2026-11-23T00:00:00Z') });
+    const steps = stepsFor(adopting, org);
+    expect(steps.find((s) => s.id === 'account.move foo')!.dependsOn).toContain('account.tag foo');
+    expect(steps.find((s) => s.id === 'account.tag foo')!.dependsOn).toEqual([]);
+  });
+
   it('turns each change into the request that makes it', () => {
     const create = plan.changes.find((c) => c.type === 'account.create' && c.target === 'foo')!;
     expect(requestFor(create, org)).toEqual({

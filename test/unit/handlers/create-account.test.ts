@@ -137,6 +137,19 @@ describe('CREATE_ACCOUNT', () => {
     expect(JSON.parse(parameters.get(KEY)!)).toMatchObject({ state: 'creating', request_id: 'car-1' });
   });
 
+  it('never tags or moves a core account that a creation found by name, or a ledger entry, turns out to be', async () => {
+    const organizationsChanges = () => [...organizations.commandCalls(TagResourceCommand), ...organizations.commandCalls(MoveAccountCommand), ...organizations.commandCalls(CreateAccountCommand)];
+    // A request naming the account as the CICD account was named when it was created.
+    organizations.on(ListCreateAccountStatusCommand).resolves({ CreateAccountStatuses: [{ Id: 'car-cicd', AccountName: 'foo-nonprod', State: 'SUCCEEDED', AccountId: '222222222222' }] });
+    const found = await run(createAccount(payload, context())).catch((e: unknown) => e);
+    expect(found).toMatchObject({ code: 'rejected', message: expect.stringContaining("account 222222222222 is the CICD account, one of orgvend's core accounts") });
+    // A ledger entry that names the audit account.
+    parameters.set(KEY, JSON.stringify({ email: payload.email, name: 'foo', state: 'created', at: '2026-01-01T00:00:00Z', account_id: '333333333333' }));
+    const ledgered = await run(createAccount(payload, context())).catch((e: unknown) => e);
+    expect(ledgered).toMatchObject({ code: 'rejected', message: expect.stringContaining("account 333333333333 is the audit account, one of orgvend's core accounts") });
+    expect(organizationsChanges()).toEqual([]);
+  });
+
   it('changes nothing in a dry run', async () => {
     expect(await run(createAccount(payload, context({ dryrun: true })))).toEqual({ account_id: null, outcome: 'would-create', request_id: undefined });
     expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);

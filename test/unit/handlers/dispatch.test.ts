@@ -25,6 +25,7 @@ function config(overrides: Partial<HandlerConfig> = {}): HandlerConfig {
     accountId: MANAGEMENT,
     roles: ['management'],
     cicdAccountId: CICD,
+    auditAccountId: '333333333333',
     eventSource: 'app.infra',
     eventBus: 'orgvend-infra',
     hasDelegatedAdmin: false,

@@ -17,6 +17,7 @@ const ENV = {
   ORGVEND_ACCOUNT_ID: '111111111111',
   ORGVEND_ROLES: 'management',
   ORGVEND_CICD_ACCOUNT_ID: '222222222222',
+  ORGVEND_AUDIT_ACCOUNT_ID: '333333333333',
   ORGVEND_EVENT_SOURCE: 'app.infra',
   ORGVEND_EVENT_BUS: 'orgvend-infra',
   ORGVEND_VERSION: '0.1.0',
@@ -55,6 +56,17 @@ describe('the handler Lambda', () => {
     expect(configFromEnvironment().requestKey).toBe(KEY.publicKey);
     vi.stubEnv('ORGVEND_REQUEST_KEY', '');
     expect(() => configFromEnvironment()).toThrow('ORGVEND_REQUEST_KEY is not set');
+  });
+
+  it('knows the core accounts it must never change from the environment, and does not start without them', () => {
+    expect(configFromEnvironment()).toMatchObject({ cicdAccountId: '222222222222', auditAccountId: '333333333333', hasDelegatedAdmin: false });
+    expect(configFromEnvironment().delegatedAdminAccountId).toBeUndefined();
+    vi.stubEnv('ORGVEND_HAS_DELEGATED_ADMIN', 'true');
+    expect(() => configFromEnvironment()).toThrow('environment variable ORGVEND_DELEGATED_ADMIN_ACCOUNT_ID is not set');
+    vi.stubEnv('ORGVEND_DELEGATED_ADMIN_ACCOUNT_ID', '444444444444');
+    expect(configFromEnvironment()).toMatchObject({ hasDelegatedAdmin: true, delegatedAdminAccountId: '444444444444' });
+    vi.stubEnv('ORGVEND_AUDIT_ACCOUNT_ID', '');
+    expect(() => configFromEnvironment()).toThrow('environment variable ORGVEND_AUDIT_ACCOUNT_ID is not set');
   });
 
   it('answers each message and reports as failed only those whose reply could not be sent', async () => {

@@ -170,6 +170,42 @@ describe('planning sync-accounts', () => {
     expect(planAccounts(d, closed, { now: NOW }).changes).toEqual([]);
   });
 
+  it('closes only an account orgvend manages: one it would first have to adopt is noted, not closed', () => {
+    const d = desired([[['accounts', 'dns', 'lifecycle'], 'closed']]);
+    const live = converged(desired());
+    live.accounts.find((a) => a.id === '500000000002')!.tags = { team: 'dns' };
+    live.accounts.find((a) => a.id === '500000000002')!.email = entry(d, 'dns').email;
+    const plan = planAccounts(d, live, { now: NOW });
+    expect(plan.changes).toEqual([]);
+    expect(plan.notes).toEqual([
+      'dns: account 500000000002 is not tagged as managed by orgvend, and orgvend closes only the accounts it manages; make the entry active, adopt it with sync-accounts --execute, then close it',
+    ]);
+  });
+
+  it("never moves, tags, retires or closes a core account (CICD, audit, delegated administrator), and says what it leaves alone", () => {
+    const d = desired([
+      [['organization', 'delegated_admin_account_id'], '444444444444'],
+      [['accounts', 'cicd'], { scope: 'infra', account_id: '222222222222' }],
+      [['accounts', 'audit'], { scope: 'dev', account_id: '333333333333', lifecycle: 'closed' }],
+    ]);
+    // Both in Root and untagged, as an organization's first accounts are; the delegated administrator tagged by an older orgvend, its entry gone.
+    const live = converged(d);
+    live.accounts.push(
+      ...liveOrg([], [
+        { id: '222222222222', name: 'cicd-prod', email: 'aws+cicd@example.com' },
+        { id: '333333333333', name: 'audit-nonprod', email: 'aws+audit@example.com' },
+        { id: '444444444444', name: 'admin', email: 'admin@example.com', tags: { 'managed-by': 'orgvend', 'orgvend:name': 'admin' } },
+      ]).accounts.slice(1),
+    );
+    const plan = planAccounts(d, live, { now: NOW });
+    expect(plan.changes).toEqual([]);
+    expect(plan.notes).toEqual([
+      "cicd: account 222222222222 is one of orgvend's core accounts (CICD, audit, delegated administrator), which orgvend never moves or tags; its OU (Root; accounts.yml says Internal/Infra) and its tags left as they are",
+      "audit: account 333333333333 is one of orgvend's core accounts (CICD, audit, delegated administrator); orgvend never closes it",
+      "admin: account 444444444444 is one of orgvend's core accounts (CICD, audit, delegated administrator); gone from accounts.yml, it is still never retired",
+    ]);
+  });
+
   it('does not create an entry marked closed that was never created', () => {
     const d = desired([[['accounts', 'dns', 'lifecycle'], 'closed']]);
     expect(brief(planAccounts(d, liveOrg([]), { now: NOW }).changes)).not.toContain('account.create dns');
