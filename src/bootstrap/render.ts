@@ -1,16 +1,25 @@
 /** Render the bootstrap template for one account with nunjucks (undefined variables are errors). */
 import nunjucks from 'nunjucks';
+import { z } from 'zod';
 import { DEPLOYED_STACKS, NAMES, replyDlqName } from '../protocol/names.js';
 import { replySource } from '../protocol/envelope.js';
 import { ACCOUNT_EVENTS, accountApiCaller, auditBusName, forwardedBuses, forwardRoutes, served, bootstrapOrganization, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
 
 export const BOOTSTRAP_TEMPLATE = 'bootstrap.yml.njk';
 
-export interface LambdaCode {
-  bucket: string;
-  key: string;
-  version: string;
-}
+/**
+ * Where the handler Lambda's code is, as every account's stack pins it: the object `key` in
+ * `bucket`, at `objectVersion` (S3's VersionId of the bytes bootstrap uploaded or checked),
+ * so a later write to the key changes no function. `version` is orgvend's, with the zip's
+ * hash (`0.1.0+<16 hex>`): the function's description and ORGVEND_VERSION say which code runs.
+ */
+export const LambdaCode = z.strictObject({
+  bucket: z.string().min(1),
+  key: z.string().min(1),
+  objectVersion: z.string().min(1),
+  version: z.string().min(1),
+});
+export type LambdaCode = z.infer<typeof LambdaCode>;
 
 export interface RenderInput {
   templatesDir: string;

@@ -14,7 +14,7 @@ import { parseConfig } from '../../../src/config/load.js';
 import { dslText, exampleText } from '../../helpers/dsl.js';
 
 const templatesDir = new URL('../../../templates', import.meta.url).pathname;
-const lambda = { bucket: 'example-orgvend-artifacts', key: 'orgvend/handler-0123456789abcdef.zip', version: '0.1.0' };
+const lambda = { bucket: 'example-orgvend-artifacts', key: 'orgvend/handler-0123456789abcdef.zip', objectVersion: 'Gr8mE9u.c0xQ_7hVpLq2bYzA1kWf3nTd', version: '0.1.0+0123456789abcdef' };
 
 function organization(text = exampleText()) {
   return parseConfig('accounts.yml', text).desired!.organization;
@@ -162,6 +162,15 @@ describe('the bootstrap template', () => {
     expect(Object.keys(given.organization).sort()).toEqual(['audit_account_id', 'bootstrap_new_accounts', 'cicd_account_id', 'dns_account', 'event_bus', 'event_source', 'home_region', 'management_account_id', 'reply_queue']);
     expect(given.organization.cicd_account_id).toBe(org.cicd_account_id);
     for (const account of [cicd!, audit!, memberAccount('555555555555')]) expect(environment(render(account)).ORGVEND_BOOTSTRAP).toBeUndefined();
+  });
+
+  it('pins every account\'s handler Lambda to the object version of its code bootstrap checked, and names the code\'s hash', () => {
+    for (const [name, text] of variants.filter(([n]) => !n.includes('no Lambda'))) {
+      const fn = resources(text).HandlerFunction!.Properties;
+      expect(fn.Code, name).toEqual({ S3Bucket: lambda.bucket, S3Key: lambda.key, S3ObjectVersion: lambda.objectVersion });
+      expect(fn.Description, name).toBe(`orgvend request handler ${lambda.version}`);
+      expect((fn.Environment as { Variables: Record<string, string> }).Variables.ORGVEND_VERSION, name).toBe(lambda.version);
+    }
   });
 
   it('lets the management handler use SSM only for its create-account ledger and its orgvend parameters', () => {
