@@ -223,10 +223,10 @@ describe('the bootstrap template', () => {
         [expect.arrayContaining(['cloudformation:CreateChangeSet', 'cloudformation:DeleteStack']), deployed.map((stack) => ({ Sub: `arn:\${AWS::Partition}:cloudformation:*:\${AWS::AccountId}:stack/${stack}/*` }))],
       ]);
       // The handler may pass only the deployer role, and the deployer only the flow log role, only to flow logs.
-      const passed = statements.filter((st) => [st.Action].flat().includes('iam:PassRole')).map((st) => [(st.Resource as { Sub: string }).Sub, st.Condition ?? null]);
+      const passed = statements.filter((st) => [st.Action].flat().includes('iam:PassRole')).map((st) => [st.Resource, st.Condition ?? null]);
       expect(passed).toEqual([
-        ['arn:${AWS::Partition}:iam::${AWS::AccountId}:role/orgvend-vpc-*', { StringEquals: { 'iam:PassedToService': 'vpc-flow-logs.amazonaws.com' } }],
-        ['arn:${AWS::Partition}:iam::${AWS::AccountId}:role/orgvend-deployer', null],
+        [{ GetAtt: 'FlowLogRole.Arn' }, { StringEquals: { 'iam:PassedToService': 'vpc-flow-logs.amazonaws.com' } }],
+        [{ Sub: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/orgvend-deployer' }, null],
       ]);
       const ssm = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('ssm:')));
       expect(ssm.map(({ Action, Resource }) => ({ Action, Resource }))).toEqual(PARAMETER_STATEMENTS.map(({ Action, Resource }) => ({ Action, Resource })));
@@ -310,6 +310,67 @@ describe('the bootstrap template', () => {
     // The one role left is EventBridge's, for the rules that forward to other buses.
     expect(Object.entries(r).filter(([, x]) => x.Type === 'AWS::IAM::Role').map(([id]) => id)).toEqual(['EventForwarderRole']);
     expect(r.RequestQueue).toBeDefined();
+  });
+});
+
+/**
+ * IAM actions that make a principal, or change what a role, user or group may do (its
+ * policies, its trust, its boundary, its tags, which conditions may read): a role holding
+ * any of them could make one stronger than itself.
+ */
+const GRANTING = /^(sts:.*|iam:(Create(Role|ServiceLinkedRole|User|Group|InstanceProfile|LoginProfile|AccessKey|ServiceSpecificCredential|OpenIDConnectProvider|SAMLProvider)|Put\w*(Policy|PermissionsBoundary)|Delete\w*PermissionsBoundary|Attach\w*Policy|Update(AssumeRolePolicy|Role|LoginProfile|AccessKey)|SetDefaultPolicyVersion|(Tag|Untag)(Role|User)|AddRoleToInstanceProfile|AddUserToGroup|.*\*.*))$/;
+
+/**
+ * moto evaluates no IAM policy, so no deployment on the emulator can show what a role may not
+ * do: these tests read the statements the rendered template gives it (and cfn-lint, above,
+ * checks the same templates are valid).
+ */
+describe('the deployer role, through which every DEPLOY_STACK template is deployed', () => {
+  const members = variants.filter(([, text]) => resources(text).DeployerRole);
+  const deployer = (text: string) => (resources(text).DeployerRole!.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+  const actions = (s: Statement) => [s.Action].flat();
+
+  it('is in every account but the management account, which deploys nothing from templates/', () => {
+    expect(members.map(([name]) => name)).toEqual(variants.map(([name]) => name).filter((n) => !n.startsWith('management') && !n.startsWith('sandbox management')));
+  });
+
+  it('can make no role, user or policy attachment and change what none may do: a template it deploys can hold no more than it does', () => {
+    for (const [name, text] of members) {
+      expect(deployer(text).flatMap(actions).filter((a) => GRANTING.test(a)), name).toEqual([]);
+      // Every action on a role: pass the bootstrap stack's flow log role to VPC flow logs, and
+      // delete the flow log roles VPC stacks made for themselves before (removing permissions only).
+      const onRoles = deployer(text).filter((s) => actions(s).some((a) => /^iam:\w*Role/.test(a)));
+      expect(onRoles.map((s) => [s.Action, s.Resource, s.Condition ?? null]), name).toEqual([
+        ['iam:PassRole', { GetAtt: 'FlowLogRole.Arn' }, { StringEquals: { 'iam:PassedToService': 'vpc-flow-logs.amazonaws.com' } }],
+        [['iam:DeleteRole', 'iam:DeleteRolePolicy', 'iam:GetRole', 'iam:ListAttachedRolePolicies', 'iam:ListRolePolicies'], { Sub: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/orgvend-vpc-FlowLogRole-*' }, null],
+      ]);
+      // Managed policies only under the IAM mapping's prefix, which it can attach to nothing.
+      const onPolicies = deployer(text).filter((s) => actions(s).some((a) => /^iam:\w*Polic(y|ies)/.test(a) && !/^iam:\w*RolePolic/.test(a)));
+      expect(onPolicies.map((s) => s.Resource), name).toEqual([{ Sub: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/orgvend-assume-*' }]);
+    }
+  });
+
+  it('gets a flow log role that only VPC flow logs of its account may assume, and that may only write to the VPC template\'s flow log group', () => {
+    for (const [name, text] of members) {
+      const role = resources(text).FlowLogRole!.Properties;
+      expect(role.RoleName, name).toBe('orgvend-vpc-flow-logs');
+      expect((role.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement, name).toEqual([
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'vpc-flow-logs.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            ArnLike: { 'aws:SourceArn': { Sub: 'arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:vpc-flow-log/*' } },
+          },
+        },
+      ]);
+      const statements = (role.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+      expect(statements.map((s) => [s.Action, s.Resource]), name).toEqual([
+        [['logs:CreateLogStream', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams', 'logs:PutLogEvents'], { Sub: 'arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:orgvend-vpc-flow-logs:*' }],
+      ]);
+      expect(role.ManagedPolicyArns ?? role.PermissionsBoundary ?? null, name).toBeNull();
+    }
   });
 });
 
