@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DEPLOYED_STACKS, replyDlqName } from '../protocol/names.js';
 import { TEMPLATE_NAMES } from '../render/names.js';
 import { replySource } from '../protocol/envelope.js';
-import { ACCOUNT_EVENTS, accountApiCaller, auditBusName, forwardedBuses, forwardRoutes, served, bootstrapOrganization, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
+import { ACCOUNT_EVENTS, accountApiCaller, auditBusName, deployedHere, forwardedBuses, forwardRoutes, served, bootstrapOrganization, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
 
 export const BOOTSTRAP_TEMPLATE = 'bootstrap.yml.njk';
 
@@ -82,6 +82,7 @@ export function bootstrapRenderer(setup: Pick<RenderInput, 'templatesDir' | 'org
         types_by_type: byType,
         types_by_target: byTarget,
         permissions,
+        deploys: deployedHere(input.account, org),
       },
       account_events: { forward_rule: ACCOUNT_EVENTS.forwardRule, log_group: ACCOUNT_EVENTS.logGroup, topic: ACCOUNT_EVENTS.topic },
       forward: forwardRoutes(org, input.targets),

@@ -43,6 +43,12 @@ export interface TestOrganization {
   startWorker(options?: { senderCheck?: HandlerConfig['senderCheck']; factory?: ClientFactory; recorder?: MemoryRecorder }): Worker;
   transport(options?: { execute?: boolean; collector?: CollectorOptions; recorder?: MemoryRecorder }): EventBridgeTransport;
   queueUrl(account: string, queue: string): Promise<string>;
+  /**
+   * The administrator's bootstrap after accounts.yml's organization section changed to `dsl`'s:
+   * the stacks of the accounts it reaches, and the organization the management handler
+   * bootstraps new members from (as ORGVEND_BOOTSTRAP would be in AWS).
+   */
+  rebootstrap(dsl: string): Promise<void>;
   /** A stack's status and template in `account` and `region`, read straight from moto, or null when there is none. */
   stack(account: string, region: string, name: string): Promise<{ status: string; template: string } | null>;
   close(): Promise<void>;
@@ -56,7 +62,7 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
   const factory = sandboxFactory(endpoint, configured.desired.organization.home_region, (call) => calls.push(call));
   const { organizationId, ids } = await createSandboxOrganization(factory, configured.desired);
   const desired = withSandboxIds(configured.desired, ids);
-  const org = desired.organization;
+  let org = desired.organization;
   const bootstrapEnv: BootstrapEnv = { organization: org, templatesDir: TEMPLATES, clientsFor: async (id) => factory.forAccount(id) };
   const planned = await planBootstrap(bootstrapEnv);
   await applyBootstrap(bootstrapEnv, planned);
@@ -99,6 +105,14 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
       const transport = new EventBridgeTransport(factory.forAccount(org.cicd_account_id), topology, options.execute ?? false, options.recorder ?? new MemoryRecorder(), options.collector);
       transports.push(transport);
       return transport;
+    },
+    async rebootstrap(dsl) {
+      const changed = parseConfig('accounts.yml', dsl);
+      if (!changed.desired) throw new Error(`test DSL is invalid: ${JSON.stringify(changed.diagnostics)}`);
+      org = withSandboxIds(changed.desired, ids).organization;
+      bootstrapEnv.organization = org;
+      await applyBootstrap(bootstrapEnv, await planBootstrap(bootstrapEnv));
+      for (const { worker, senderCheck } of workers) worker.add(handlerConfig(org.management_account_id, { senderCheck }));
     },
     async queueUrl(account, queue) {
       const sqs = await factory.forAccount(account).client('sqs');

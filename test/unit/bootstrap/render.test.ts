@@ -55,6 +55,8 @@ const variants: [string, string, BootstrapAccount, typeof org][] = [
   ['cicd', render(cicd!), cicd!, org],
   ['audit', render(audit!), audit!, org],
   ['member', render(memberAccount('555555555555')), memberAccount('555555555555'), org],
+  ['identity account (a member)', render(memberAccount('777777777777', ['member'], 'identity')), memberAccount('777777777777', ['member'], 'identity'), org],
+  ['logs account (a member)', render(memberAccount('888888888888', ['member'], 'logs')), memberAccount('888888888888', ['member'], 'logs'), org],
   ['delegated administrator', render(delegatedAdmin, delegatedOrg), delegatedAdmin, delegatedOrg],
   ['management beside a delegated administrator', render(management!, delegatedOrg), management!, delegatedOrg],
   ['cicd beside a delegated administrator', render(cicdBeside, delegatedOrg), cicdBeside, delegatedOrg],
@@ -159,7 +161,7 @@ describe('the bootstrap template', () => {
     const given = JSON.parse(environment(render(management!)).ORGVEND_BOOTSTRAP!) as { organization: Record<string, unknown>; lambda: unknown };
     expect(given.lambda).toEqual(lambda);
     // The topology alone: not the SCP attachments, limits or account patterns of the organization section.
-    expect(Object.keys(given.organization).sort()).toEqual(['audit_account_id', 'bootstrap_new_accounts', 'cicd_account_id', 'dns_account', 'event_bus', 'event_source', 'home_region', 'management_account_id', 'reply_queue']);
+    expect(Object.keys(given.organization).sort()).toEqual(['audit_account_id', 'bootstrap_new_accounts', 'cicd_account_id', 'dns_account', 'event_bus', 'event_source', 'home_region', 'identity_account', 'logs_account', 'management_account_id', 'reply_queue']);
     expect(given.organization.cicd_account_id).toBe(org.cicd_account_id);
     for (const account of [cicd!, audit!, memberAccount('555555555555')]) expect(environment(render(account)).ORGVEND_BOOTSTRAP).toBeUndefined();
   });
@@ -335,7 +337,7 @@ describe('the deployer role, through which every DEPLOY_STACK template is deploy
   });
 
   it('can make no role, user or policy attachment and change what none may do: a template it deploys can hold no more than it does', () => {
-    for (const [name, text] of members) {
+    for (const [name, text, account] of members) {
       expect(deployer(text).flatMap(actions).filter((a) => GRANTING.test(a)), name).toEqual([]);
       // Every action on a role: pass the bootstrap stack's flow log role to VPC flow logs, and
       // delete the flow log roles VPC stacks made for themselves before (removing permissions only).
@@ -344,10 +346,26 @@ describe('the deployer role, through which every DEPLOY_STACK template is deploy
         ['iam:PassRole', { GetAtt: 'FlowLogRole.Arn' }, { StringEquals: { 'iam:PassedToService': 'vpc-flow-logs.amazonaws.com' } }],
         [['iam:DeleteRole', 'iam:DeleteRolePolicy', 'iam:GetRole', 'iam:ListAttachedRolePolicies', 'iam:ListRolePolicies'], { Sub: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/orgvend-vpc-FlowLogRole-*' }, null],
       ]);
-      // Managed policies only under the IAM mapping's prefix, which it can attach to nothing.
+      // Managed policies only in the identity account, under the IAM mapping's prefix, and it can attach them to nothing.
       const onPolicies = deployer(text).filter((s) => actions(s).some((a) => /^iam:\w*Polic(y|ies)/.test(a) && !/^iam:\w*RolePolic/.test(a)));
-      expect(onPolicies.map((s) => s.Resource), name).toEqual([{ Sub: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/orgvend-assume-*' }]);
+      expect(onPolicies.map((s) => s.Resource), name).toEqual(account.name === 'identity' ? [{ Sub: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/orgvend-assume-*' }] : []);
     }
+  });
+
+  it('may make what a stack that goes to one account only makes in that account alone', () => {
+    const sids = (text: string) => deployer(text).map((s) => s.Sid);
+    const oneAccountOnly = ['IdentityMappingPolicies', 'LogBucket', 'EcrRepositories'];
+    expect(Object.fromEntries(members.map(([name, text]) => [name, sids(text).filter((sid) => oneAccountOnly.includes(sid!))]))).toEqual({
+      cicd: ['EcrRepositories'],
+      audit: [],
+      member: [],
+      'identity account (a member)': ['IdentityMappingPolicies'],
+      'logs account (a member)': ['LogBucket'],
+      'delegated administrator': [],
+      'cicd beside a delegated administrator': ['EcrRepositories'],
+    });
+    // A VPC may go to any account: every deployer role may make one.
+    for (const [name, text] of members) expect(sids(text), name).toEqual(expect.arrayContaining(['Vpc', 'FlowLogGroup', 'PassFlowLogRole']));
   });
 
   it('gets a flow log role that only VPC flow logs of its account may assume, and that may only write to the VPC template\'s flow log group', () => {
