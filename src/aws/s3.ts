@@ -1,5 +1,8 @@
 /** What more than one module asks S3. */
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetBucketVersioningCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { sha256Hex } from '../plan/digest.js';
+
+const isMissing = (error: unknown) => (error as Error).name === 'NotFound' || (error as Error).name === 'NoSuchKey';
 
 /** Whether `bucket` holds `key` (HeadObject: a missing object is NotFound, or NoSuchKey on some endpoints). */
 export async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
@@ -7,7 +10,30 @@ export async function objectExists(s3: S3Client, bucket: string, key: string): P
     await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     return true;
   } catch (error) {
-    if ((error as Error).name === 'NotFound' || (error as Error).name === 'NoSuchKey') return false;
+    if (isMissing(error)) return false;
+    throw error;
+  }
+}
+
+/** `bucket`'s versioning: `Enabled`, `Suspended`, or undefined when it was never enabled. */
+export async function bucketVersioning(s3: S3Client, bucket: string): Promise<string | undefined> {
+  return (await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status;
+}
+
+/**
+ * The current version of `key` and the SHA-256 (hex) of its bytes, read whole: what is
+ * hashed is what that version holds, whatever its writer claimed. The SDK also checks the
+ * bytes against the checksum S3 returns with them: when they differ (an object that claims
+ * another's checksum: AWS refuses such an upload, moto keeps it), `sha256` is undefined.
+ * Undefined when there is no such object (or its current version is a delete marker).
+ */
+export async function storedObject(s3: S3Client, bucket: string, key: string): Promise<{ versionId?: string; sha256?: string } | undefined> {
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return { versionId: object.VersionId, sha256: sha256Hex(await object.Body!.transformToByteArray()) };
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    if ((error as Error).message.startsWith('Checksum mismatch')) return {};
     throw error;
   }
 }

@@ -68,11 +68,12 @@ async function organizationId(env: BootstrapEnv): Promise<string> {
 
 /** The core accounts, then `members` (id → DSL name) that are not core ones. */
 function stackAccounts(org: BootstrapOrganization, members: ReadonlyMap<string, string>): BootstrapAccount[] {
-  const core = coreAccounts(org);
+  // A core account orgvend also manages (an entry of accounts.yml) has its name too: it may be the identity or logs account.
+  const core = coreAccounts(org).map((a) => (members.has(a.id) ? { ...a, name: members.get(a.id)! } : a));
   const coreIds = new Set(core.map((a) => a.id));
   const others = [...members].filter(([id]) => !coreIds.has(id)).sort(([a], [b]) => a.localeCompare(b));
   // The DNS account serves the record requests, and only it gets Route 53 permissions for them.
-  return [...core, ...others.map(([id, name]) => memberAccount(id, name === org.dns_account ? ['member', 'dns'] : ['member']))];
+  return [...core, ...others.map(([id, name]) => memberAccount(id, name === org.dns_account ? ['member', 'dns'] : ['member'], name))];
 }
 
 /**

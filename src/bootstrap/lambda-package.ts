@@ -1,7 +1,10 @@
 /**
  * The handler Lambda's code: the handler runtime bundled into one file with esbuild,
  * zipped deterministically, stored in the home region's artifact bucket under a key made
- * of its content hash, so an unchanged handler is neither uploaded nor redeployed.
+ * of the zip's hash, so an unchanged handler is neither uploaded nor redeployed. The key is
+ * predictable, so anyone who may write to the bucket could put something there first: an
+ * object found at the key is used only if its bytes are the zip built here, and every stack
+ * pins the object version bootstrap checked or uploaded.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,23 +48,54 @@ export async function packageHandler(templatesDir: string): Promise<{ zip: Uint8
   const code = result.outputFiles[0]!.contents;
   const template = readFileSync(join(templatesDir, BOOTSTRAP_TEMPLATE));
   const zip = zipSync({ 'index.mjs': [code, { mtime: ZIP_TIME }], [BOOTSTRAP_TEMPLATE]: [template, { mtime: ZIP_TIME }] }, { level: 9 });
-  return { zip, sha256: sha256Hex(Buffer.concat([code, template])) };
+  return { zip, sha256: sha256Hex(zip) };
 }
 
+/** Where the zip whose SHA-256 (hex) is `sha256` is stored in the artifact bucket. */
+export const handlerKey = (sha256: string) => `orgvend/handler-${sha256.slice(0, 16)}.zip`;
+
+/** What a plan without --execute renders for a zip not stored yet: its version is S3's to give. */
+export const NOT_UPLOADED = '(uploaded by bootstrap --execute)';
+
+/**
+ * The handler's code for every account's stack. The artifact bucket must keep versions. An
+ * object already at the key is read whole and hashed: the same bytes are used at their
+ * version, anything else is refused before anything is deployed. Otherwise, with `upload`,
+ * the zip is stored (S3 checks it against its SHA-256 on the way in) and the version S3
+ * gives it is pinned; without, the plan says it would be.
+ */
 export async function handlerCode(org: Organization, templatesDir: string, factory: ClientFactory, upload: boolean, log: (line: string) => void): Promise<LambdaCode> {
   const bucket = org.artifact_buckets[org.home_region];
   if (!bucket) {
     throw new Error(`organization.artifact_buckets has no bucket for the home region ${org.home_region}: the handler's code is stored there`);
   }
   const { zip, sha256 } = await packageHandler(templatesDir);
-  const key = `orgvend/handler-${sha256.slice(0, 16)}.zip`;
-  if (upload) {
-    const [{ PutObjectCommand }, { objectExists }] = await Promise.all([import('@aws-sdk/client-s3'), import('../aws/s3.js')]);
-    const s3 = await factory.client('s3');
-    if (!(await objectExists(s3, bucket, key))) {
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: zip, ContentType: 'application/zip' }));
-      log(`bootstrap: uploaded the handler to s3://${bucket}/${key} (${Math.round(zip.length / 1024)} KiB)`);
-    }
+  const key = handlerKey(sha256);
+  const code = (objectVersion: string): LambdaCode => ({ bucket, key, objectVersion, version: `${version()}+${sha256.slice(0, 16)}` });
+  const [{ PutObjectCommand }, { bucketVersioning, storedObject }] = await Promise.all([import('@aws-sdk/client-s3'), import('../aws/s3.js')]);
+  const s3 = await factory.client('s3');
+  const versioning = await bucketVersioning(s3, bucket);
+  if (versioning !== 'Enabled') {
+    throw new Error(
+      `the artifact bucket ${bucket} does not keep object versions (versioning ${versioning ?? 'never enabled'}): bootstrap pins the handler Lambda to the version of its code it checked; enable versioning on the bucket and run bootstrap again. Nothing was deployed.`,
+    );
   }
-  return { bucket, key, version: version() };
+  const stored = await storedObject(s3, bucket, key);
+  if (stored && stored.sha256 !== sha256) {
+    throw new Error(
+      `s3://${bucket}/${key} is not the handler bootstrap built (${stored.sha256 ? `its SHA-256 is ${stored.sha256}` : 'its bytes do not match the checksum stored with them'}; the handler's is ${sha256}): someone else wrote that key; delete the object and run bootstrap again. Nothing was deployed.`,
+    );
+  }
+  // An object written before the bucket kept versions has the version "null", which a later write may replace: stored again, it gets one of its own.
+  if (stored?.versionId && stored.versionId !== 'null') return code(stored.versionId);
+  if (!upload) {
+    log(`bootstrap: the handler is not in s3://${bucket}/${key} yet: --execute uploads it`);
+    return code(NOT_UPLOADED);
+  }
+  const put = await s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: key, Body: zip, ContentType: 'application/zip', ChecksumAlgorithm: 'SHA256', ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64') }),
+  );
+  if (!put.VersionId || put.VersionId === 'null') throw new Error(`S3 gave no version to the handler stored at s3://${bucket}/${key}, so the Lambda cannot be pinned to it: is versioning enabled on ${bucket}? Nothing was deployed.`);
+  log(`bootstrap: uploaded the handler to s3://${bucket}/${key}, version ${put.VersionId} (${Math.round(zip.length / 1024)} KiB)`);
+  return code(put.VersionId);
 }

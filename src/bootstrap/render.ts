@@ -1,16 +1,26 @@
 /** Render the bootstrap template for one account with nunjucks (undefined variables are errors). */
 import nunjucks from 'nunjucks';
-import { DEPLOYED_STACKS, NAMES, replyDlqName } from '../protocol/names.js';
+import { z } from 'zod';
+import { DEPLOYED_STACKS, replyDlqName } from '../protocol/names.js';
+import { TEMPLATE_NAMES } from '../render/names.js';
 import { replySource } from '../protocol/envelope.js';
-import { ACCOUNT_EVENTS, accountApiCaller, answeringAccounts, auditBusName, coreAccounts, forwardedBuses, forwardRoutes, served, bootstrapOrganization, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
+import { ACCOUNT_EVENTS, accountApiCaller, answeringAccounts, auditBusName, coreAccounts, deployedHere, forwardedBuses, forwardRoutes, served, bootstrapOrganization, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
 
 export const BOOTSTRAP_TEMPLATE = 'bootstrap.yml.njk';
 
-export interface LambdaCode {
-  bucket: string;
-  key: string;
-  version: string;
-}
+/**
+ * Where the handler Lambda's code is, as every account's stack pins it: the object `key` in
+ * `bucket`, at `objectVersion` (S3's VersionId of the bytes bootstrap uploaded or checked),
+ * so a later write to the key changes no function. `version` is orgvend's, with the zip's
+ * hash (`0.1.0+<16 hex>`): the function's description and ORGVEND_VERSION say which code runs.
+ */
+export const LambdaCode = z.strictObject({
+  bucket: z.string().min(1),
+  key: z.string().min(1),
+  objectVersion: z.string().min(1),
+  version: z.string().min(1),
+});
+export type LambdaCode = z.infer<typeof LambdaCode>;
 
 export interface RenderInput {
   templatesDir: string;
@@ -49,7 +59,7 @@ export function bootstrapRenderer(setup: Pick<RenderInput, 'templatesDir' | 'org
     const { byType, byTarget, permissions } = served(input.account, org, input.organizationId);
     return template.render({
       partition,
-      names: NAMES,
+      names: TEMPLATE_NAMES,
       stacks: DEPLOYED_STACKS,
       org: {
         event_bus: org.event_bus,
@@ -75,6 +85,7 @@ export function bootstrapRenderer(setup: Pick<RenderInput, 'templatesDir' | 'org
         types_by_type: byType,
         types_by_target: byTarget,
         permissions,
+        deploys: deployedHere(input.account, org),
       },
       account_events: { forward_rule: ACCOUNT_EVENTS.forwardRule, log_group: ACCOUNT_EVENTS.logGroup, topic: ACCOUNT_EVENTS.topic },
       forward: forwardRoutes(org, input.targets),

@@ -16,6 +16,8 @@ export const BootstrapOrganization = Organization.pick({
   audit_account_id: true,
   delegated_admin_account_id: true,
   dns_account: true,
+  identity_account: true,
+  logs_account: true,
   home_region: true,
   event_bus: true,
   event_source: true,
@@ -35,6 +37,11 @@ export interface BootstrapAccount {
   roles: AccountRole[];
   isCicd: boolean;
   isAudit: boolean;
+  /**
+   * Its name in accounts.yml (its orgvend:name tag), when orgvend manages it: whether it is
+   * the identity or the logs account, whose stacks its deployer role may then deploy.
+   */
+  name?: string;
 }
 
 /** The accounts bootstrapped before any other: management, CICD, audit, delegated administrator. */
@@ -81,8 +88,19 @@ export function rolesOf(org: BootstrapOrganization, account: string): AccountRol
 }
 
 /** A member account's bootstrap: answering requests addressed to it (and, for the DNS account, the record requests). */
-export function memberAccount(id: string, roles: AccountRole[] = ['member']): BootstrapAccount {
-  return { id, roles, isCicd: false, isAudit: false };
+export function memberAccount(id: string, roles: AccountRole[] = ['member'], name?: string): BootstrapAccount {
+  return { id, roles, isCicd: false, isAudit: false, ...(name === undefined ? {} : { name }) };
+}
+
+/**
+ * Which of the stacks rendered from templates/ that go to one account only are deployed in
+ * `account`, so its deployer role may make what they make there and nowhere else: the IAM
+ * mapping in the identity account, the log bucket in the logs account, the ECR
+ * repositories in the CICD account. (A VPC may go to any account.)
+ */
+export function deployedHere(account: BootstrapAccount, org: BootstrapOrganization): { identity_mapping: boolean; log_bucket: boolean; ecr_repositories: boolean } {
+  const named = (name: string | undefined) => name !== undefined && account.name === name;
+  return { identity_mapping: named(org.identity_account), log_bucket: named(org.logs_account), ecr_repositories: account.isCicd };
 }
 
 export function served(account: BootstrapAccount, org: BootstrapOrganization, organizationId: string): { byType: RequestType[]; byTarget: RequestType[]; permissions: PermissionGroup[] } {

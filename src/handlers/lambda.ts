@@ -7,7 +7,7 @@ import { stdoutRecorder } from '../audit/recorder.js';
 import { ClientFactory } from '../aws/clients.js';
 import type { AccountRole } from '../protocol/requests.js';
 import { fileURLToPath } from 'node:url';
-import type { LambdaCode } from '../bootstrap/render.js';
+import { LambdaCode } from '../bootstrap/render.js';
 import { BootstrapOrganization } from '../bootstrap/topology.js';
 import type { HandlerConfig, MemberBootstrap } from './context.js';
 import { handleEvent } from './dispatch.js';
@@ -35,8 +35,8 @@ function required(name: string): string {
 function memberBootstrap(): MemberBootstrap | undefined {
   const json = process.env.ORGVEND_BOOTSTRAP;
   if (!json) return undefined;
-  const { organization, lambda } = JSON.parse(json) as { organization: unknown; lambda: LambdaCode };
-  return { organization: BootstrapOrganization.parse(organization), lambda, templatesDir: fileURLToPath(new URL('.', import.meta.url)) };
+  const { organization, lambda } = JSON.parse(json) as { organization: unknown; lambda: unknown };
+  return { organization: BootstrapOrganization.parse(organization), lambda: LambdaCode.parse(lambda), templatesDir: fileURLToPath(new URL('.', import.meta.url)) };
 }
 
 export function configFromEnvironment(): HandlerConfig {

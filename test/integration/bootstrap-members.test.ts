@@ -197,6 +197,8 @@ describe('stacks of the bootstrapped accounts', () => {
 
   it('deploys the IAM mapping into the identity account and the log bucket into the logs account in the run that creates them', async () => {
     workspace.write(WITH_IDENTITY_AND_LOGS);
+    // The organization section names them now: the administrator runs bootstrap before the sync, as after every such change.
+    await org.rebootstrap(WITH_IDENTITY_AND_LOGS);
     const { code, out } = await cli('--action', 'sync-accounts', '--execute');
     expect(code).toBe(0);
     const followUp = out.slice(out.indexOf('Follow-up'));
@@ -209,6 +211,9 @@ describe('stacks of the bootstrapped accounts', () => {
     const bucket = (await org.stack(ids.logs!, 'us-east-1', 'orgvend-log-buckets'))!.template;
     expect(bucket).toContain(`AWSLogs/${ids.foo}/*`);
     expect(bucket).toContain(`arn:aws:iam::${ids.logs}:role/orgvend-deployer`);
+    // Their deployer roles, from the stacks the management handler gave them: each may make its own stack's resources, no other account's may.
+    const deployerMay = async (name: string) => [...(await org.stack(ids[name]!, 'ap-southeast-2', NAMES.stack))!.template.matchAll(/- Sid: (IdentityMappingPolicies|LogBucket|EcrRepositories)$/gm)].map((m) => m[1]);
+    expect({ identity: await deployerMay('identity'), logs: await deployerMay('logs'), foo: await deployerMay('foo') }).toEqual({ identity: ['IdentityMappingPolicies'], logs: ['LogBucket'], foo: [] });
     expect((await cli('--action', 'sync-accounts', '--detailed-exitcode')).code).toBe(0);
   });
 

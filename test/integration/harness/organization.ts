@@ -46,6 +46,12 @@ export interface TestOrganization {
   startWorker(options?: { config?: Partial<HandlerConfig>; factory?: ClientFactory; recorder?: MemoryRecorder }): Worker;
   transport(options?: { execute?: boolean; collector?: CollectorOptions; recorder?: MemoryRecorder }): EventBridgeTransport;
   queueUrl(account: string, queue: string): Promise<string>;
+  /**
+   * The administrator's bootstrap after accounts.yml's organization section changed to `dsl`'s:
+   * the stacks of the accounts it reaches, and the organization the management handler
+   * bootstraps new members from (as ORGVEND_BOOTSTRAP would be in AWS).
+   */
+  rebootstrap(dsl: string): Promise<void>;
   /** A stack's status and template in `account` and `region`, read straight from moto, or null when there is none. */
   stack(account: string, region: string, name: string): Promise<{ status: string; template: string } | null>;
   close(): Promise<void>;
@@ -59,7 +65,7 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
   const factory = sandboxFactory(endpoint, configured.desired.organization.home_region, (call) => calls.push(call));
   const { organizationId, ids } = await createSandboxOrganization(factory, configured.desired);
   const desired = withSandboxIds(configured.desired, ids);
-  const org = desired.organization;
+  let org = desired.organization;
   const bootstrapEnv: BootstrapEnv = { organization: org, templatesDir: TEMPLATES, clientsFor: async (id) => factory.forAccount(id) };
   const planned = await planBootstrap(bootstrapEnv);
   await applyBootstrap(bootstrapEnv, planned);
@@ -106,6 +112,14 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
       const transport = new EventBridgeTransport(cicdClients, topology, options.execute ?? false, options.recorder ?? new MemoryRecorder(), signer, options.collector);
       transports.push(transport);
       return transport;
+    },
+    async rebootstrap(dsl) {
+      const changed = parseConfig('accounts.yml', dsl);
+      if (!changed.desired) throw new Error(`test DSL is invalid: ${JSON.stringify(changed.diagnostics)}`);
+      org = withSandboxIds(changed.desired, ids).organization;
+      bootstrapEnv.organization = org;
+      await applyBootstrap(bootstrapEnv, await planBootstrap(bootstrapEnv));
+      for (const { worker, overrides } of workers) worker.add(handlerConfig(org.management_account_id, overrides));
     },
     async queueUrl(account, queue) {
       const sqs = await factory.forAccount(account).client('sqs');

@@ -39,7 +39,7 @@ describe('the handler package', () => {
     expect(typeof module.handler).toBe('function');
     // The management handler finds the template in its own folder.
     const env = { ORGVEND_ACCOUNT_ID: '111111111111', ORGVEND_ROLES: 'management', ORGVEND_CICD_ACCOUNT_ID: '222222222222', ORGVEND_AUDIT_ACCOUNT_ID: '333333333333', ORGVEND_EVENT_SOURCE: 'app.infra', ORGVEND_EVENT_BUS: 'orgvend-infra', ORGVEND_REQUEST_KEY: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE' };
-    for (const [key, value] of Object.entries({ ...env, ORGVEND_BOOTSTRAP: JSON.stringify({ organization: BOOTSTRAP_ORG, lambda: { bucket: 'b', key: 'k', version: '1' } }) })) vi.stubEnv(key, value);
+    for (const [key, value] of Object.entries({ ...env, ORGVEND_BOOTSTRAP: JSON.stringify({ organization: BOOTSTRAP_ORG, lambda: { bucket: 'b', key: 'k', objectVersion: 'v1', version: '1' } }) })) vi.stubEnv(key, value);
     try {
       expect(module.configFromEnvironment().bootstrap?.templatesDir.replace(/\/$/, '')).toBe(dir);
     } finally {

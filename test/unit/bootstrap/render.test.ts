@@ -16,16 +16,19 @@ import { dslText, exampleText } from '../../helpers/dsl.js';
 const templatesDir = new URL('../../../templates', import.meta.url).pathname;
 /** A public key as bootstrap reads it from KMS (base64 DER); the template only carries it. */
 const REQUEST_KEY = 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE';
-const lambda = { bucket: 'example-orgvend-artifacts', key: 'orgvend/handler-0123456789abcdef.zip', version: '0.1.0' };
+const lambda = { bucket: 'example-orgvend-artifacts', key: 'orgvend/handler-0123456789abcdef.zip', objectVersion: 'Gr8mE9u.c0xQ_7hVpLq2bYzA1kWf3nTd', version: '0.1.0+0123456789abcdef' };
 
 function organization(text = exampleText()) {
   return parseConfig('accounts.yml', text).desired!.organization;
 }
 
 /** `account`'s template, for the repository's organization section unless another is given (read once, below). */
+/** The member accounts that carry orgvend's stack besides the core ones: a plain member, the identity and the logs account. */
+const MEMBERS = ['555555555555', '777777777777', '888888888888'];
+
 function render(account: BootstrapAccount, section?: ReturnType<typeof organization>, withLambda = true) {
   const given = section ?? org;
-  const targets = [...coreAccounts(given).map((a) => a.id), '555555555555'];
+  const targets = [...coreAccounts(given).map((a) => a.id), ...MEMBERS];
   return renderBootstrap({ templatesDir, organization: given, organizationId: 'o-abc123def4', account, targets, lambda: withLambda ? lambda : undefined, requestKey: REQUEST_KEY });
 }
 
@@ -59,6 +62,8 @@ const variants: [string, string, BootstrapAccount, typeof org][] = [
   ['cicd', render(cicd!), cicd!, org],
   ['audit', render(audit!), audit!, org],
   ['member', render(memberAccount('555555555555')), memberAccount('555555555555'), org],
+  ['identity account (a member)', render(memberAccount('777777777777', ['member'], 'identity')), memberAccount('777777777777', ['member'], 'identity'), org],
+  ['logs account (a member)', render(memberAccount('888888888888', ['member'], 'logs')), memberAccount('888888888888', ['member'], 'logs'), org],
   ['delegated administrator', render(delegatedAdmin, delegatedOrg), delegatedAdmin, delegatedOrg],
   ['management beside a delegated administrator', render(management!, delegatedOrg), management!, delegatedOrg],
   ['cicd beside a delegated administrator', render(cicdBeside, delegatedOrg), cicdBeside, delegatedOrg],
@@ -106,7 +111,7 @@ describe('the bootstrap template', () => {
     expect(resources(render(management!)).AnsweringAccountsMayPutReplies).toBeUndefined();
     expect(resources(render(cicd!)).AnsweringAccountsMayPutReplies!.Properties.Statement).toEqual({
       Effect: 'Allow',
-      Principal: { AWS: [management!.id, audit!.id, '555555555555'].sort().map((id) => `arn:aws:iam::${id}:root`) },
+      Principal: { AWS: [management!.id, audit!.id, ...MEMBERS].sort().map((id) => `arn:aws:iam::${id}:root`) },
       Action: 'events:PutEvents',
       Resource: { GetAtt: 'EventBus.Arn' },
       Condition: {
@@ -261,9 +266,18 @@ describe('the bootstrap template', () => {
     const given = JSON.parse(environment(render(management!)).ORGVEND_BOOTSTRAP!) as { organization: Record<string, unknown>; lambda: unknown };
     expect(given.lambda).toEqual(lambda);
     // The topology alone: not the SCP attachments, limits or account patterns of the organization section.
-    expect(Object.keys(given.organization).sort()).toEqual(['audit_account_id', 'bootstrap_new_accounts', 'cicd_account_id', 'dns_account', 'event_bus', 'event_source', 'home_region', 'management_account_id', 'reply_queue']);
+    expect(Object.keys(given.organization).sort()).toEqual(['audit_account_id', 'bootstrap_new_accounts', 'cicd_account_id', 'dns_account', 'event_bus', 'event_source', 'home_region', 'identity_account', 'logs_account', 'management_account_id', 'reply_queue']);
     expect(given.organization.cicd_account_id).toBe(org.cicd_account_id);
     for (const account of [cicd!, audit!, memberAccount('555555555555')]) expect(environment(render(account)).ORGVEND_BOOTSTRAP).toBeUndefined();
+  });
+
+  it('pins every account\'s handler Lambda to the object version of its code bootstrap checked, and names the code\'s hash', () => {
+    for (const [name, text] of variants.filter(([n]) => !n.includes('no Lambda'))) {
+      const fn = resources(text).HandlerFunction!.Properties;
+      expect(fn.Code, name).toEqual({ S3Bucket: lambda.bucket, S3Key: lambda.key, S3ObjectVersion: lambda.objectVersion });
+      expect(fn.Description, name).toBe(`orgvend request handler ${lambda.version}`);
+      expect((fn.Environment as { Variables: Record<string, string> }).Variables.ORGVEND_VERSION, name).toBe(lambda.version);
+    }
   });
 
   it('gives the management handler nothing for parameters or stacks, which it never has: SSM only for its create-account ledger', () => {
@@ -320,10 +334,10 @@ describe('the bootstrap template', () => {
         [expect.arrayContaining(['cloudformation:CreateChangeSet', 'cloudformation:DeleteStack']), deployed.map((stack) => ({ Sub: `arn:\${AWS::Partition}:cloudformation:*:\${AWS::AccountId}:stack/${stack}/*` }))],
       ]);
       // The handler may pass only the deployer role, and the deployer only the flow log role, only to flow logs.
-      const passed = statements.filter((st) => [st.Action].flat().includes('iam:PassRole')).map((st) => [(st.Resource as { Sub: string }).Sub, st.Condition ?? null]);
+      const passed = statements.filter((st) => [st.Action].flat().includes('iam:PassRole')).map((st) => [st.Resource, st.Condition ?? null]);
       expect(passed).toEqual([
-        ['arn:${AWS::Partition}:iam::${AWS::AccountId}:role/orgvend-vpc-*', { StringEquals: { 'iam:PassedToService': 'vpc-flow-logs.amazonaws.com' } }],
-        ['arn:${AWS::Partition}:iam::${AWS::AccountId}:role/orgvend-deployer', null],
+        [{ GetAtt: 'FlowLogRole.Arn' }, { StringEquals: { 'iam:PassedToService': 'vpc-flow-logs.amazonaws.com' } }],
+        [{ Sub: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/orgvend-deployer' }, null],
       ]);
       const ssm = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('ssm:')));
       expect(ssm.map(({ Action, Resource }) => ({ Action, Resource }))).toEqual(PARAMETER_STATEMENTS.map(({ Action, Resource }) => ({ Action, Resource })));
@@ -375,7 +389,7 @@ describe('the bootstrap template', () => {
       ],
     });
     expect(Object.keys(r).filter((k) => k.startsWith('ForwardToAccount')).sort()).toEqual(
-      [management!.id, audit!.id, '555555555555'].sort().map((id) => `ForwardToAccount${id}`),
+      [management!.id, audit!.id, ...MEMBERS].sort().map((id) => `ForwardToAccount${id}`),
     );
     // The CICD account answers requests addressed to it from its own bus, not by forwarding.
     expect(r[`ForwardToAccount${cicd!.id}`]).toBeUndefined();
@@ -407,6 +421,83 @@ describe('the bootstrap template', () => {
     // The one role left is EventBridge's, for the rules that forward to other buses.
     expect(Object.entries(r).filter(([, x]) => x.Type === 'AWS::IAM::Role').map(([id]) => id)).toEqual(['EventForwarderRole']);
     expect(r.RequestQueue).toBeDefined();
+  });
+});
+
+/**
+ * IAM actions that make a principal, or change what a role, user or group may do (its
+ * policies, its trust, its boundary, its tags, which conditions may read): a role holding
+ * any of them could make one stronger than itself.
+ */
+const GRANTING = /^(sts:.*|iam:(Create(Role|ServiceLinkedRole|User|Group|InstanceProfile|LoginProfile|AccessKey|ServiceSpecificCredential|OpenIDConnectProvider|SAMLProvider)|Put\w*(Policy|PermissionsBoundary)|Delete\w*PermissionsBoundary|Attach\w*Policy|Update(AssumeRolePolicy|Role|LoginProfile|AccessKey)|SetDefaultPolicyVersion|(Tag|Untag)(Role|User)|AddRoleToInstanceProfile|AddUserToGroup|.*\*.*))$/;
+
+/**
+ * moto evaluates no IAM policy, so no deployment on the emulator can show what a role may not
+ * do: these tests read the statements the rendered template gives it (and cfn-lint, above,
+ * checks the same templates are valid).
+ */
+describe('the deployer role, through which every DEPLOY_STACK template is deployed', () => {
+  const members = variants.filter(([, text]) => resources(text).DeployerRole);
+  const deployer = (text: string) => (resources(text).DeployerRole!.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+  const actions = (s: Statement) => [s.Action].flat();
+
+  it('is in every account but the management account, which deploys nothing from templates/', () => {
+    expect(members.map(([name]) => name)).toEqual(variants.map(([name]) => name).filter((n) => !n.startsWith('management') && !n.startsWith('sandbox management')));
+  });
+
+  it('can make no role, user or policy attachment and change what none may do: a template it deploys can hold no more than it does', () => {
+    for (const [name, text, account] of members) {
+      expect(deployer(text).flatMap(actions).filter((a) => GRANTING.test(a)), name).toEqual([]);
+      // Every action on a role: pass the bootstrap stack's flow log role to VPC flow logs, and
+      // delete the flow log roles VPC stacks made for themselves before (removing permissions only).
+      const onRoles = deployer(text).filter((s) => actions(s).some((a) => /^iam:\w*Role/.test(a)));
+      expect(onRoles.map((s) => [s.Action, s.Resource, s.Condition ?? null]), name).toEqual([
+        ['iam:PassRole', { GetAtt: 'FlowLogRole.Arn' }, { StringEquals: { 'iam:PassedToService': 'vpc-flow-logs.amazonaws.com' } }],
+        [['iam:DeleteRole', 'iam:DeleteRolePolicy', 'iam:GetRole', 'iam:ListAttachedRolePolicies', 'iam:ListRolePolicies'], { Sub: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/orgvend-vpc-FlowLogRole-*' }, null],
+      ]);
+      // Managed policies only in the identity account, under the IAM mapping's prefix, and it can attach them to nothing.
+      const onPolicies = deployer(text).filter((s) => actions(s).some((a) => /^iam:\w*Polic(y|ies)/.test(a) && !/^iam:\w*RolePolic/.test(a)));
+      expect(onPolicies.map((s) => s.Resource), name).toEqual(account.name === 'identity' ? [{ Sub: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/orgvend-assume-*' }] : []);
+    }
+  });
+
+  it('may make what a stack that goes to one account only makes in that account alone', () => {
+    const sids = (text: string) => deployer(text).map((s) => s.Sid);
+    const oneAccountOnly = ['IdentityMappingPolicies', 'LogBucket', 'EcrRepositories'];
+    expect(Object.fromEntries(members.map(([name, text]) => [name, sids(text).filter((sid) => oneAccountOnly.includes(sid!))]))).toEqual({
+      cicd: ['EcrRepositories'],
+      audit: [],
+      member: [],
+      'identity account (a member)': ['IdentityMappingPolicies'],
+      'logs account (a member)': ['LogBucket'],
+      'delegated administrator': [],
+      'cicd beside a delegated administrator': ['EcrRepositories'],
+    });
+    // A VPC may go to any account: every deployer role may make one.
+    for (const [name, text] of members) expect(sids(text), name).toEqual(expect.arrayContaining(['Vpc', 'FlowLogGroup', 'PassFlowLogRole']));
+  });
+
+  it('gets a flow log role that only VPC flow logs of its account may assume, and that may only write to the VPC template\'s flow log group', () => {
+    for (const [name, text] of members) {
+      const role = resources(text).FlowLogRole!.Properties;
+      expect(role.RoleName, name).toBe('orgvend-vpc-flow-logs');
+      expect((role.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement, name).toEqual([
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'vpc-flow-logs.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            ArnLike: { 'aws:SourceArn': { Sub: 'arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:vpc-flow-log/*' } },
+          },
+        },
+      ]);
+      const statements = (role.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+      expect(statements.map((s) => [s.Action, s.Resource]), name).toEqual([
+        [['logs:CreateLogStream', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams', 'logs:PutLogEvents'], { Sub: 'arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:orgvend-vpc-flow-logs:*' }],
+      ]);
+      expect(role.ManagedPolicyArns ?? role.PermissionsBoundary ?? null, name).toBeNull();
+    }
   });
 });
 
@@ -521,7 +612,7 @@ describe('rules that forward to another event bus', () => {
     }
     // The CICD account forwards to every account that answers requests, and copies to the audit bus.
     expect(forwarderStatements(render(cicd!))[0]!.Resource).toEqual(
-      [`arn:aws:events:ap-southeast-2:${management!.id}:event-bus/orgvend-infra`, `arn:aws:events:ap-southeast-2:${audit!.id}:event-bus/orgvend-infra`, auditBusArn, 'arn:aws:events:ap-southeast-2:555555555555:event-bus/orgvend-infra'].sort(),
+      [`arn:aws:events:ap-southeast-2:${management!.id}:event-bus/orgvend-infra`, `arn:aws:events:ap-southeast-2:${audit!.id}:event-bus/orgvend-infra`, auditBusArn, ...MEMBERS.map((id) => `arn:aws:events:ap-southeast-2:${id}:event-bus/orgvend-infra`)].sort(),
     );
   });
 

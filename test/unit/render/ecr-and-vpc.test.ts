@@ -172,6 +172,27 @@ describe('vpc/<account>.yml', () => {
     }
   });
 
+  it('makes no IAM resource: its flow log delivers through the bootstrap stack\'s role, to the one log group that role may write to', async () => {
+    const { templates } = await renderFixture();
+    const tpl = template(templates.find((t) => t.output === 'vpc/payments.yml')!);
+    expect(Object.values(tpl.Resources).map((r) => r.Type).filter((t) => t.startsWith('AWS::IAM::'))).toEqual([]);
+    expect(tpl.Resources.FlowLogs!.Properties.LogGroupName).toBe('orgvend-vpc-flow-logs');
+    expect(tpl.Resources.FlowLog!.Properties).toMatchObject({
+      LogGroupName: { Ref: 'FlowLogs' },
+      DeliverLogsPermissionArn: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/orgvend-vpc-flow-logs' },
+    });
+  });
+
+  it('keeps the log group earlier stacks wrote their flow logs to, so updating one deletes no flow log', async () => {
+    const { templates } = await renderFixture();
+    const tpl = template(templates.find((t) => t.output === 'vpc/payments.yml')!);
+    // Same logical id and properties as before, and retained if it ever leaves the template.
+    expect(tpl.Resources.FlowLogGroup).toEqual({ Type: 'AWS::Logs::LogGroup', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: { RetentionInDays: 400 } });
+    // The flow log is replaced (its role changed) before the old one goes: into another group, as EC2
+    // refuses a second flow log of the VPC to the same group.
+    expect(tpl.Resources.FlowLog!.Properties.LogGroupName).not.toEqual({ Ref: 'FlowLogGroup' });
+  });
+
   it('exports its ids under names that start with the account name', async () => {
     const { templates } = await renderFixture();
     const tpl = template(templates.find((t) => t.output === 'vpc/payments.yml')!);
