@@ -280,6 +280,21 @@ describe('the bootstrap template', () => {
     }
   });
 
+  it('denies the management handler moving, closing or removing the management and core accounts, whatever a request asks', () => {
+    for (const [name, o] of [['without', org], ['with a delegated administrator', delegatedOrg]] as const) {
+      const deny = handlerStatements(render(management!, o)).filter((st) => st.Effect === 'Deny');
+      expect(deny, name).toEqual([
+        {
+          Sid: 'NeverTheCoreAccounts',
+          Effect: 'Deny',
+          Action: ['organizations:CloseAccount', 'organizations:MoveAccount', 'organizations:RemoveAccountFromOrganization'],
+          Resource: coreAccounts(o).map((a) => ({ Sub: `arn:\${AWS::Partition}:organizations::\${AWS::AccountId}:account/o-abc123def4/${a.id}` })),
+        },
+      ]);
+    }
+    for (const [name, text, account] of variants) if (!account.roles.includes('management')) expect(handlerStatements(text).filter((st) => st.Effect === 'Deny'), name).toEqual([]);
+  });
+
   it('gives the management handler nothing for parameters or stacks, which it never has: SSM only for its create-account ledger', () => {
     const text = render(management!);
     expect(handlerActions(text).filter((a) => a.startsWith('cloudformation:') || a === 'iam:PassRole')).toEqual([]);
