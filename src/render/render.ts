@@ -19,6 +19,7 @@ import type { Desired } from '../config/resolve.js';
 import { InputError } from '../errors.js';
 import { templateContext, type TemplateContext } from './context.js';
 import { compileEncoding, controlCharacterIn, encodingEnvironment } from './escaping.js';
+import { firstUse, strict, type Undefined } from './strict-context.js';
 
 const TEMPLATES_DIR = 'templates';
 const PER_ACCOUNT_DIR = 'account';
@@ -42,32 +43,6 @@ export interface RenderResult {
   diagnostics: Diagnostic[];
 }
 
-class Undefined extends Error {
-  constructor(readonly path: string, readonly available: string[]) {
-    super(`${path} is undefined`);
-  }
-}
-
-/** Keys engines probe on any object (JSON.stringify, promises, nunjucks' keyword arguments). */
-const PROBED = new Set(['toJSON', 'then', '__keywords']);
-
-/**
- * The context, where reading a key an object lacks throws instead of giving undefined.
- * nunjucks keeps only the message of what a template throws, so `seen` keeps the error.
- */
-function strict(value: unknown, path: string, seen: { missing?: Undefined }): unknown {
-  if (Array.isArray(value)) return value.map((item, i) => strict(item, `${path}[${i}]`, seen));
-  if (value === null || typeof value !== 'object') return value;
-  const inner = Object.fromEntries(Object.entries(value).map(([key, v]) => [key, strict(v, path ? `${path}.${key}` : key, seen)]));
-  return new Proxy(inner, {
-    get(target, key, receiver) {
-      if (typeof key === 'string' && !(key in target) && !PROBED.has(key)) throw (seen.missing = new Undefined(path ? `${path}.${key}` : key, Object.keys(target)));
-      return Reflect.get(target, key, receiver);
-    },
-  });
-}
-
-
 async function templateFiles(dir: string): Promise<string[]> {
   try {
     return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && e.name.endsWith('.njk')).map((e) => e.name).sort();
@@ -87,12 +62,10 @@ function renderDiagnostic(file: string, text: string, error: unknown, context: T
   let what = message.replace(/^\([^)]*\)\s*(\[Line \d+, Column \d+\])?\s*/, '').replace(/^Error: /, '').trim();
   let hint: string | undefined;
   if (missing && message.includes(missing.message)) {
-    // nunjucks loses the line of errors thrown while reading a member: find the first use of the key.
-    const key = missing.path.split(/[.[\]]/).filter(Boolean).at(-1)!;
-    const use = lines.findIndex((l) => new RegExp(`\\.${key}\\b`).test(l));
-    if (use >= 0) [line, column] = [use + 1, lines[use]!.search(new RegExp(`\\.${key}\\b`)) + 2];
+    const use = firstUse(text, missing);
+    if (use) ({ line, column } = use);
     what = `${missing.path} is undefined`;
-    hint = didYouMean(key, missing.available);
+    hint = didYouMean(missing.path.split(/[.[\]]/).filter(Boolean).at(-1)!, missing.available);
   } else if (what.startsWith('attempted to output null or undefined value')) {
     // An undefined top-level name, or a null value printed as is.
     const expression = /^\{\{-?\s*([^}|]+?)\s*(\|[^}]*)?-?\}\}/.exec(lines[line - 1]?.slice(column - 1) ?? '')?.[1];
