@@ -41,7 +41,8 @@ export type DiagnosticCode =
   | 'region-denied-by-scp'
   | 'template-render'
   | 'template-lint'
-  | 'template-invalid';
+  | 'template-invalid'
+  | 'template-control-character';
 
 export type Severity = 'error' | 'warning';
 

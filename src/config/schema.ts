@@ -5,6 +5,7 @@
  * what was found and where. Keep transforms out of the schema so it converts to JSON Schema.
  */
 import { z } from 'zod';
+import { SINGLE_LINE } from './control-characters.js';
 import { REGION_NAMES } from './regions.js';
 
 // ── scalar types ────────────────────────────────────────────────────────────
@@ -30,15 +31,31 @@ export const Email = z
     error: 'an email address, e.g. aws+foo@example.com',
   });
 
-/** An OU path below Root, segments separated by "/": `Internal/Workloads/Dev`. */
+/**
+ * One line of free text (a description, a contact's name): no line break and no control
+ * character of any kind (control-characters.ts lists them), so it cannot leave its line
+ * in a template, a policy, a plan or a terminal.
+ */
+export const singleLine = (what: string) =>
+  z.string({ error: what }).regex(SINGLE_LINE, {
+    error: `${what}: one line, without line breaks (LF, CR, NEL, U+2028, U+2029), tabs or other control characters`,
+  });
+
+/**
+ * An OU path below Root, segments separated by "/": `Internal/Workloads/Dev`. A segment
+ * is an OU name in AWS's character set for it (the ASCII range) without its control
+ * characters: printable ASCII, space to "~", but "/", which separates them.
+ */
+const OU_NAME = String.raw`[!-.0-~](?:[ -.0-~]{0,126}[!-.0-~])?`;
 export const OuPath = z
   .string({ error: 'an OU path such as Internal/Dev' })
-  .regex(/^[^/\s](?:[^/]{0,126}[^/\s])?(?:\/[^/\s](?:[^/]{0,126}[^/\s])?)*$/, {
-    error: 'an OU path below Root such as Internal/Dev: names of 1–128 characters separated by "/", no leading or trailing "/" or spaces',
+  .regex(new RegExp(`^${OU_NAME}(?:/${OU_NAME})*$`), {
+    error: 'an OU path below Root such as Internal/Dev: names of 1–128 printable ASCII characters separated by "/", no leading or trailing "/" or spaces',
   })
   .meta({ id: 'OuPath' });
 
-const TAG_CHARS = String.raw`\p{L}\p{Z}\p{N}_.:/=+\-@`;
+/** AWS's tag characters; of the separators (\p{Z}) only spaces (\p{Zs}): not U+2028 or U+2029, which end a line. */
+const TAG_CHARS = String.raw`\p{L}\p{Zs}\p{N}_.:/=+\-@`;
 
 export const TagKey = z
   .string({ error: 'a tag key' })
@@ -70,6 +87,16 @@ export const IamRoleName = z
   .string({ error: 'an IAM role name' })
   .regex(/^[\w+=,.@-]{1,64}$/, { error: 'an IAM role name of 1–64 letters, digits or +=,.@_-' });
 
+/** CloudTrail's rule for a trail name: 3–128 letters, digits and ._-, starting and ending with a letter or digit. */
+export const TrailName = z
+  .string({ error: 'a CloudTrail trail name' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$/, { error: 'a CloudTrail trail name of 3–128 letters, digits or ._-, starting and ending with a letter or digit' });
+
+/** The start of an image tag, in Docker's character set for tags. */
+const ImageTagPrefix = z
+  .string({ error: 'an image tag prefix' })
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: 'an image tag prefix of 1–128 letters, digits or _.-, not starting with . or -' });
+
 const PositiveInt = z.int({ error: 'a positive whole number' }).positive({ error: 'a positive whole number' });
 
 // ── settings: the keys that layer defaults → scope → account ────────────────
@@ -78,8 +105,8 @@ export const CONTACT_TYPES = ['billing', 'operations', 'security'] as const;
 export type ContactType = (typeof CONTACT_TYPES)[number];
 
 const ContactFields = {
-  name: z.string({ error: 'a contact name' }).min(1).max(64, { error: 'a name of at most 64 characters' }),
-  title: z.string({ error: 'a contact title' }).min(1).max(50, { error: 'a title of at most 50 characters' }),
+  name: singleLine('a contact name').min(1).max(64, { error: 'a name of at most 64 characters' }),
+  title: singleLine('a contact title').min(1).max(50, { error: 'a title of at most 50 characters' }),
   email: Email,
   phone: PhoneNumber,
 };
@@ -144,6 +171,27 @@ export const PolicyName = z
 /** Where an SCP is attached: `Root`, or an OU path. */
 const ScpTarget = OuPath;
 
+const PARAMETER_NAME = /^[a-z_][a-z0-9_]*$/;
+
+/**
+ * organization.scps.parameters. Those scps/_library/ reads are typed, so each is exactly
+ * the one name it stands for; any other is one line of text, or a list of them. Every
+ * value is JSON-encoded where a policy writes it (render/escaping.ts).
+ */
+export const ScpParameters = z
+  .object({
+    protected_role_prefix: IamRoleName.describe('protect-security-roles: the security roles\' names start with this (IAM role name characters)'),
+    account_admin_role: IamRoleName.describe('account-settings-from-delegated-admin: the administrators\' role, in the account that calls the Account Management API'),
+    cloudtrail_name: TrailName.describe("protect-cloudtrail: the organization's trail"),
+  })
+  .partial()
+  .catchall(z.union([singleLine('a parameter value'), z.array(singleLine('a parameter value'))], { error: 'a parameter value: one line of text, or a list of them' }))
+  .superRefine((parameters, ctx) => {
+    for (const name of Object.keys(parameters).filter((n) => !PARAMETER_NAME.test(n))) {
+      ctx.addIssue({ code: 'invalid_key', origin: 'record', path: [name], input: name, issues: [{ code: 'custom', message: 'a parameter name of lowercase letters, digits and _', path: [], input: name }] });
+    }
+  });
+
 export const ScpSettings = z.strictObject({
   attachments: z
     .record(PolicyName, z.array(ScpTarget, { error: 'a list of OU paths or Root' }).min(1))
@@ -153,17 +201,14 @@ export const ScpSettings = z.strictObject({
     .array(ScpTarget)
     .optional()
     .describe('where AWS\'s FullAWSAccess stays attached; default: the root and every OU (as AWS does)'),
-  parameters: z
-    .record(z.string().regex(/^[a-z_][a-z0-9_]*$/, { error: 'a parameter name of lowercase letters, digits and _' }), z.union([z.string(), z.array(z.string())]))
-    .default({})
-    .describe('values the .json.njk policies use, e.g. protected_role_prefix'),
+  parameters: ScpParameters.default({}).describe('values the .json.njk policies use, e.g. protected_role_prefix'),
   samples: z
     .array(
       z.strictObject({
         action: z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9]+$/, { error: 'an action such as ec2:RunInstances' }),
         region: Region.optional(),
-        principal: z.string().optional().describe('a role name such as role/Admin, or a full principal ARN'),
-        resource: z.string().optional(),
+        principal: singleLine('a principal').optional().describe('a role name such as role/Admin, or a full principal ARN'),
+        resource: singleLine('a resource ARN').optional(),
       }),
     )
     .default([])
@@ -181,8 +226,8 @@ export const Organization = z.strictObject({
   event_bus: z.string().regex(/^[A-Za-z0-9._-]{1,256}$/, { error: 'an event bus name of letters, digits and ._-' }),
   event_source: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,200}$/, { error: 'an event source such as app.infra' }).default('app.infra'),
   reply_queue: z.string().regex(/^[A-Za-z0-9_-]{1,75}$/, { error: 'an SQS queue name of letters, digits, _ and - (at most 75)' }),
-  account_name_pattern: z.string({ error: `an account name pattern; ${PLACEHOLDER_HINT}` }).min(1),
-  account_email_pattern: z.string({ error: `an account email pattern; ${PLACEHOLDER_HINT}` }).min(1),
+  account_name_pattern: singleLine(`an account name pattern; ${PLACEHOLDER_HINT}`).min(1),
+  account_email_pattern: singleLine(`an account email pattern; ${PLACEHOLDER_HINT}`).min(1),
   ou_roots: z.array(OuPath, { error: 'a list of OU paths' }).min(1, { error: 'at least one OU path' })
     .describe('OU paths under which orgvend places accounts'),
   morgue_ou: OuPath.describe('OU that retired accounts are moved to'),
@@ -203,7 +248,7 @@ export const Organization = z.strictObject({
 export type Organization = z.infer<typeof Organization>;
 
 export const Scope = z.strictObject({
-  description: z.string().optional(),
+  description: singleLine('a description').optional(),
   ...Settings.shape,
 });
 export type Scope = z.infer<typeof Scope>;
@@ -212,10 +257,10 @@ export const Account = z.strictObject({
   scope: Slug.describe('the scope this account belongs to'),
   account_id: AccountId.optional().describe('the existing account this entry adopts (matched before tags and email)'),
   service: Slug.optional().describe('the service running in the account (defaults to the account name)'),
-  description: z.string().optional(),
+  description: singleLine('a description').optional(),
   lifecycle: z.enum(['active', 'closed'], { error: 'active or closed' }).optional()
     .describe('closed: close the account (it is never closed otherwise)'),
-  aws_name: z.string().optional().describe('AWS account name, instead of organization.account_name_pattern'),
+  aws_name: singleLine('an AWS account name').optional().describe('AWS account name, instead of organization.account_name_pattern'),
   email: Email.optional().describe('root email, instead of organization.account_email_pattern'),
   ...Settings.shape,
 });
@@ -223,9 +268,9 @@ export type Account = z.infer<typeof Account>;
 
 const LifecycleRule = z
   .strictObject({
-    description: z.string().optional(),
+    description: singleLine('a description').optional(),
     tag_status: z.enum(['tagged', 'untagged', 'any'], { error: 'tagged, untagged or any' }),
-    tag_prefixes: z.array(z.string().min(1)).min(1).optional().describe('required when tag_status is tagged, and only then'),
+    tag_prefixes: z.array(ImageTagPrefix).min(1).optional().describe('required when tag_status is tagged, and only then'),
     expire_after_days: PositiveInt.optional().describe('expire images pushed this many days ago (or keep_count, not both)'),
     keep_count: PositiveInt.optional().describe('keep this many images, expire the older ones (or expire_after_days, not both)'),
   })
@@ -246,7 +291,7 @@ export const EcrRepository = z.strictObject({
   name: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, {
     error: 'an ECR repository name: lowercase letters, digits and ._-/',
   }),
-  description: z.string().optional(),
+  description: singleLine('a description').optional(),
   lifecycle: z
     .array(LifecycleRule)
     .default([])

@@ -10,6 +10,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { TemplateAccount, TemplateContext } from '../render/context.js';
 import { parseTemplate } from '../render/cfn-yaml.js';
+import { firstControlCharacter } from '../config/control-characters.js';
 import { stackAction } from './stack-action.js';
 import type { RenderedTemplate } from '../render/render.js';
 import { DEPLOYED_STACKS, isMappingStack, mappingStack, type DeployedStack } from '../protocol/names.js';
@@ -110,9 +111,12 @@ export function stacksToRead({ deployments, mappings }: Pick<Deployments, 'deplo
  * (`Resources:` at the margin, each logical id indented two spaces): each resource's lines
  * without comments and trailing blanks. Reading text is a hundred times faster than parsing
  * YAML, which matters when a template change touches every account's stack. Undefined for
- * any other shape (JSON, flow style), which is parsed instead.
+ * any other shape (JSON, flow style), and for a text holding a line break other than LF or
+ * another control character: that is parsed instead, as CloudFormation reads it (a CR ends
+ * a comment there, and whatever follows it is a resource).
  */
 function resourceBlocks(text: string): Map<string, { type: string; body: string }> | undefined {
+  if (firstControlCharacter(text, '\n\t')) return undefined;
   const lines = text.split('\n');
   const start = lines.indexOf('Resources:');
   if (start < 0) return undefined;

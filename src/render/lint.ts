@@ -1,12 +1,11 @@
 /**
- * Checks of rendered templates: that each parses as YAML (CloudFormation's short tags
- * accepted), and cfn-lint over all of them in one process, every error and warning a
+ * Checks of rendered templates: that each parses as YAML as CloudFormation reads it (1.1,
+ * its line breaks, its short tags), and cfn-lint over all of them in one process, every error and warning a
  * diagnostic on the rendered file with the rule and its line.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
-import { CLOUDFORMATION_TAGS } from './cfn-yaml.js';
+import { cloudFormationLines, parseCloudFormation } from './cfn-yaml.js';
 import { fileDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import type { RenderedTemplate } from './render.js';
 
@@ -37,9 +36,9 @@ export async function cfnLint(files: readonly string[], display: (file: string) 
 }
 
 export function parseProblems(file: string, t: RenderedTemplate): Diagnostic[] {
-  const doc = parseDocument(t.text, { customTags: CLOUDFORMATION_TAGS, prettyErrors: true });
+  const doc = parseCloudFormation(t.text, { prettyErrors: true });
   return doc.errors.map((e) =>
-    fileDiagnostic(file, t.text, 'template-invalid', `the rendered template is not valid YAML: ${e.message.split('\n')[0]}`, { line: e.linePos?.[0]?.line ?? 1, column: e.linePos?.[0]?.col ?? 1 }),
+    fileDiagnostic(file, cloudFormationLines(t.text), 'template-invalid', `the rendered template is not valid YAML: ${e.message.split('\n')[0]}`, { line: e.linePos?.[0]?.line ?? 1, column: e.linePos?.[0]?.col ?? 1 }),
   );
 }
 

@@ -2,12 +2,15 @@
  * templates/*.njk → CloudFormation under build/templates/: once with the whole
  * organization, and templates/account/*.njk once per account (an account for which a
  * template renders to nothing, a VPC where create_vpc is false, gets no file). nunjucks,
- * autoescape off, and strict: a name the context does not have is an error naming the
- * template, the line and the name, never an empty string in a template.
+ * every `{{ value }}` encoded as a quoted scalar (escaping.ts), and strict: a name the
+ * context does not have is an error naming the template, the line and the name, never an
+ * empty string in a template. A rendered template holding a line break other than LF, or
+ * another control character but TAB, is refused: CloudFormation's YAML 1.1 would not read
+ * its lines as orgvend's parser does.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import nunjucks from 'nunjucks';
+import type nunjucks from 'nunjucks';
 import { fileDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import { didYouMean } from '../config/suggest.js';
 import { BOOTSTRAP_TEMPLATE } from '../bootstrap/render.js';
@@ -15,6 +18,8 @@ import { sha256Hex } from '../plan/digest.js';
 import type { Desired } from '../config/resolve.js';
 import { InputError } from '../errors.js';
 import { templateContext, type TemplateContext } from './context.js';
+import { compileEncoding, controlCharacterIn, encodingEnvironment } from './escaping.js';
+import { firstUse, strict, type Undefined } from './strict-context.js';
 
 const TEMPLATES_DIR = 'templates';
 const PER_ACCOUNT_DIR = 'account';
@@ -38,32 +43,6 @@ export interface RenderResult {
   diagnostics: Diagnostic[];
 }
 
-class Undefined extends Error {
-  constructor(readonly path: string, readonly available: string[]) {
-    super(`${path} is undefined`);
-  }
-}
-
-/** Keys engines probe on any object (JSON.stringify, promises, nunjucks' keyword arguments). */
-const PROBED = new Set(['toJSON', 'then', '__keywords']);
-
-/**
- * The context, where reading a key an object lacks throws instead of giving undefined.
- * nunjucks keeps only the message of what a template throws, so `seen` keeps the error.
- */
-function strict(value: unknown, path: string, seen: { missing?: Undefined }): unknown {
-  if (Array.isArray(value)) return value.map((item, i) => strict(item, `${path}[${i}]`, seen));
-  if (value === null || typeof value !== 'object') return value;
-  const inner = Object.fromEntries(Object.entries(value).map(([key, v]) => [key, strict(v, path ? `${path}.${key}` : key, seen)]));
-  return new Proxy(inner, {
-    get(target, key, receiver) {
-      if (typeof key === 'string' && !(key in target) && !PROBED.has(key)) throw (seen.missing = new Undefined(path ? `${path}.${key}` : key, Object.keys(target)));
-      return Reflect.get(target, key, receiver);
-    },
-  });
-}
-
-
 async function templateFiles(dir: string): Promise<string[]> {
   try {
     return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && e.name.endsWith('.njk')).map((e) => e.name).sort();
@@ -83,12 +62,10 @@ function renderDiagnostic(file: string, text: string, error: unknown, context: T
   let what = message.replace(/^\([^)]*\)\s*(\[Line \d+, Column \d+\])?\s*/, '').replace(/^Error: /, '').trim();
   let hint: string | undefined;
   if (missing && message.includes(missing.message)) {
-    // nunjucks loses the line of errors thrown while reading a member: find the first use of the key.
-    const key = missing.path.split(/[.[\]]/).filter(Boolean).at(-1)!;
-    const use = lines.findIndex((l) => new RegExp(`\\.${key}\\b`).test(l));
-    if (use >= 0) [line, column] = [use + 1, lines[use]!.search(new RegExp(`\\.${key}\\b`)) + 2];
+    const use = firstUse(text, missing);
+    if (use) ({ line, column } = use);
     what = `${missing.path} is undefined`;
-    hint = didYouMean(key, missing.available);
+    hint = didYouMean(missing.path.split(/[.[\]]/).filter(Boolean).at(-1)!, missing.available);
   } else if (what.startsWith('attempted to output null or undefined value')) {
     // An undefined top-level name, or a null value printed as is.
     const expression = /^\{\{-?\s*([^}|]+?)\s*(\|[^}]*)?-?\}\}/.exec(lines[line - 1]?.slice(column - 1) ?? '')?.[1];
@@ -100,7 +77,7 @@ function renderDiagnostic(file: string, text: string, error: unknown, context: T
 }
 
 export async function renderTemplates(repoDir: string, context: TemplateContext): Promise<RenderResult> {
-  const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
+  const env = encodingEnvironment();
   const root = join(repoDir, TEMPLATES_DIR);
   const jobs: { source: string; output: string; account?: TemplateContext['accounts'][number] }[] = [];
   // bootstrap.yml.njk is bootstrap's, rendered by it for each account that carries the stack.
@@ -133,7 +110,7 @@ export async function renderTemplates(repoDir: string, context: TemplateContext)
     try {
       // Compiled once per file (eagerly, so a syntax error is reported like any other), rendered per account.
       let template = compiled.get(job.source);
-      if (!template) compiled.set(job.source, (template = new nunjucks.Template(text, env, job.source, true)));
+      if (!template) compiled.set(job.source, (template = compileEncoding(text, env, job.source)));
       // nunjucks copies the top level, so a name missing there is caught by throwOnUndefined instead.
       rendered = template.render(job.account ? { ...strictValues, account: strictAccounts.get(job.account.name) } : strictValues);
     } catch (error) {
@@ -143,6 +120,12 @@ export async function renderTemplates(repoDir: string, context: TemplateContext)
     }
     if (!rendered.trim()) continue;
     const body = `${rendered.trimEnd()}\n`;
+    const control = controlCharacterIn(body);
+    if (control) {
+      diagnostics.push(fileDiagnostic(`${job.output} (rendered from ${job.source})`, body, 'template-control-character', control.message, control, 'write values as {{ value }}, which encodes them; keep such characters out of the template itself'));
+      failed.add(job.source);
+      continue;
+    }
     templates.push({ source: job.source, output: job.output, ...(job.account ? { account: job.account.name } : {}), text: body, sha256: sha256Hex(body) });
   }
   return { sources: [...sources.keys()], templates, diagnostics };

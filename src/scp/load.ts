@@ -3,16 +3,20 @@
  * file under scps/, rendered with nunjucks against accounts.yml, checked, and attached
  * where its folder says (`scps/Root/`, `scps/<OU path>/`) and where
  * `organization.scps.attachments` adds; `scps/_library/` policies only the latter.
+ * A `.json.njk` writes every `{{ value }}` JSON-encoded (render/escaping.ts): a value is
+ * one JSON value where it lands, never text spliced into a string, and a name the
+ * context lacks (`params.nothing`) is an error.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import nunjucks from 'nunjucks';
 import { accountApiCaller } from '../bootstrap/topology.js';
 import { fileDiagnostic, hasErrors, type Diagnostic, type Problem } from '../config/diagnostics.js';
 import type { Desired } from '../config/resolve.js';
 import { PolicyName } from '../config/schema.js';
 import { didYouMean } from '../config/suggest.js';
 import { YamlSource } from '../config/yaml-source.js';
+import { compileEncoding, encodingEnvironment } from '../render/escaping.js';
+import { firstUse, strict, type Undefined } from '../render/strict-context.js';
 import { NAMES } from '../protocol/names.js';
 import { regionsDeniedByScps } from './regions-check.js';
 import { hasAllow, type PolicyDocument } from './evaluate.js';
@@ -76,8 +80,9 @@ export async function loadScps(desired: Desired, repoDir: string, config: YamlSo
   const diagnostics: Diagnostic[] = [];
   const configProblem = (problem: Problem) => config && diagnostics.push(config.locate(problem));
   const managedTargets = ['Root', ...desired.ous];
-  const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
-  const context = templateContext(desired);
+  const env = encodingEnvironment();
+  const seen: { missing?: Undefined } = {};
+  const context = Object.fromEntries(Object.entries(templateContext(desired)).map(([key, value]) => [key, strict(value, key, seen)]));
   const policies: DesiredPolicy[] = [];
 
   for (const path of await policyFiles(root)) {
@@ -88,14 +93,19 @@ export async function loadScps(desired: Desired, repoDir: string, config: YamlSo
 
     let text = source;
     if (template) {
+      seen.missing = undefined;
       try {
-        text = env.renderString(blankComments(source), context);
+        text = compileEncoding(blankComments(source), env, file).render(context);
       } catch (error) {
-        const message = (error as Error).message.replace(/^\(unknown path\)\s*/, '');
+        const message = (error as Error).message.replace(/^\([^)]*\)\s*/, '');
         const at = message.match(/\[Line (\d+), Column (\d+)\]/);
-        diagnostics.push(
-          fileDiagnostic(file, source, 'template-render', `cannot render the policy: ${message.replace(/\[Line \d+, Column \d+\]\s*/, '').trim()}`, at ? { line: Number(at[1]), column: Number(at[2]) } : undefined, 'the variables are organization, params (organization.scps.parameters), approved_regions, handler_role_arn and account_admin_role_arn'),
-        );
+        // The render sets it when a key is missing (TypeScript cannot see that through the call).
+        const thrown = seen.missing as Undefined | undefined;
+        const missing = thrown && message.includes(thrown.message) ? thrown : undefined;
+        const what = missing ? missing.message : message.replace(/\[Line \d+, Column \d+\]\s*/, '').replace(/^Error: /, '').trim();
+        const hint = (missing && didYouMean(missing.path.split('.').at(-1)!, missing.available)) ?? 'the variables are organization, params (organization.scps.parameters), approved_regions, handler_role_arn and account_admin_role_arn';
+        const where = (missing && firstUse(source, missing)) ?? (at ? { line: Number(at[1]), column: Number(at[2]) } : undefined);
+        diagnostics.push(fileDiagnostic(file, source, 'template-render', `cannot render the policy: ${what}`, where, hint));
         continue;
       }
     }

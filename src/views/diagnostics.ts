@@ -2,10 +2,14 @@
  * Diagnostics for people: compiler-style location, the offending line with a marker,
  * what was expected, what was found, and a hint.
  */
+import { escapeControlCharacters } from '../config/control-characters.js';
 import type { Diagnostic } from '../config/diagnostics.js';
 import type { Style } from './style.js';
 
-export function renderDiagnostic(d: Diagnostic, s: Style): string {
+/** A diagnostic quotes what it found: its control characters are written as escapes, so they cannot restyle the terminal or add lines. */
+export function renderDiagnostic(found: Diagnostic, s: Style): string {
+  const plain = (text: string | undefined) => (text === undefined ? undefined : escapeControlCharacters(text));
+  const d = { ...found, file: plain(found.file)!, path: plain(found.path)!, message: plain(found.message)!, expected: plain(found.expected), found: plain(found.found), hint: plain(found.hint), snippet: found.snippet === undefined ? undefined : escapeControlCharacters(found.snippet, '\t') };
   const label = d.severity === 'error' ? s.red(s.bold('error')) : s.yellow(s.bold('warning'));
   const where = d.path ? `${d.path}: ` : '';
   const lines = [`${label}${s.dim(`[${d.code}]`)} ${s.bold(`${d.file}:${d.line}:${d.column}`)}: ${where}${d.message}`];

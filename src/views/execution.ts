@@ -1,4 +1,5 @@
 /** What a run did: each change done, failed (and why) or skipped (and on what). */
+import { escapeControlCharacters } from '../config/control-characters.js';
 import type { StepResult } from '../execute/graph.js';
 import type { Change } from '../plan/plan.js';
 import { targetLabel } from './plan.js';
@@ -24,11 +25,11 @@ export function renderExecution(executed: readonly ExecutedChange[], totalMs: nu
   ];
   if (failed.length) {
     lines.push('', s.red(`Failed (${failed.length}):`));
-    for (const { change, result } of failed) lines.push(`  ${s.red('✗')} ${change.type} ${targetLabel(change)}: ${(result as { error: Error }).error.message}`);
+    for (const { change, result } of failed) lines.push(`  ${s.red('✗')} ${change.type} ${targetLabel(change)}: ${escapeControlCharacters((result as { error: Error }).error.message)}`);
   }
   if (skipped.length) {
     lines.push('', s.yellow(`Not attempted (${skipped.length}):`));
-    for (const { change, result } of skipped) lines.push(`  - ${change.type} ${targetLabel(change)}: ${(result as { reason: string }).reason}`);
+    for (const { change, result } of skipped) lines.push(`  - ${change.type} ${targetLabel(change)}: ${escapeControlCharacters((result as { reason: string }).reason)}`);
   }
   return `${lines.join('\n')}\n`;
 }

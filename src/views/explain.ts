@@ -1,4 +1,5 @@
 /** An account's effective settings and the layer each came from. */
+import { escapeControlCharacters } from '../config/control-characters.js';
 import type { DesiredAccount } from '../config/resolve.js';
 import type { Style } from './style.js';
 
@@ -21,11 +22,12 @@ export function explainJson(account: DesiredAccount): ExplainJson {
   };
 }
 
+/** A value on one line, its control characters as escapes. */
 function show(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((v) => show(v)).join(', ')}]`;
   if (value === null) return 'null (deleted)';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  if (typeof value === 'object') return escapeControlCharacters(JSON.stringify(value));
+  return escapeControlCharacters(String(value));
 }
 
 export function renderExplain(json: ExplainJson, s: Style): string {
@@ -33,13 +35,13 @@ export function renderExplain(json: ExplainJson, s: Style): string {
   const keyWidth = Math.max(...rows.map(([k]) => k.length), 3);
   const valueWidth = Math.min(60, Math.max(...rows.map(([, v]) => v.length), 5));
   const lines = [
-    `${s.bold(json.account)}: ${json.aws_name} <${json.email}>`,
+    `${s.bold(show(json.account))}: ${show(json.aws_name)} <${show(json.email)}>`,
     '',
     s.dim(`  ${'key'.padEnd(keyWidth)}  ${'value'.padEnd(valueWidth)}  from`),
     ...rows.map(([key, value, from]) => `  ${key.padEnd(keyWidth)}  ${value.padEnd(valueWidth)}  ${s.dim(from)}`),
     '',
     s.dim('  tags (identifying tags are set by orgvend)'),
-    ...Object.entries(json.tags).map(([k, v]) => `  ${k} = ${v}`),
+    ...Object.entries(json.tags).map(([k, v]) => `  ${show(k)} = ${show(v)}`),
   ];
   return `${lines.join('\n')}\n`;
 }

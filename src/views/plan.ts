@@ -1,9 +1,18 @@
 /**
  * Views of a plan. Text and Markdown are rendered from the plan's JSON form, so no two
  * formats can disagree.
+ *
+ * Every value is written for where it lands, whoever wrote it (accounts.yml, the live
+ * organization, a saved plan): in the text view line breaks and control characters (ANSI
+ * escape sequences among them) are written as escapes (`\n`, `\u001b`), so a value cannot
+ * add a line or restyle the terminal; in Markdown, besides, nothing in a value is markup
+ * (markdown.ts), so it cannot end the table, add a line such as "No changes" or open an
+ * HTML comment that hides what follows.
  */
+import { escapeControlCharacters } from '../config/control-characters.js';
 import { CHANGE_KINDS, accountList, type Change, type Plan, type SamplePreview } from '../plan/plan.js';
 import { PARAMETER_PREFIX } from '../protocol/requests.js';
+import { code, html, inline } from './markdown.js';
 import { statementDiff } from './statement-diff.js';
 import type { Style } from './style.js';
 
@@ -121,10 +130,10 @@ function contactLines(change: Change): string[] {
 /** A stack.deploy's (or stack.delete's) resources, by logical id: `+Vpc AWS::EC2::VPC`. */
 const resourceLines = (change: Change) => ((change.after as Fields | null)?.resources ?? []) as string[];
 
-/** The target as people know it: the DSL name, and the account id when there is one. */
+/** The target as people know it: the DSL name, and the account id when there is one; control characters as escapes. */
 export function targetLabel(change: Change): string {
   const id = (change.before as Fields | null)?.account_id;
-  return id ? `${change.target} (${id})` : change.target;
+  return escapeControlCharacters(id ? `${change.target} (${id})` : change.target);
 }
 
 export function summaryLine(plan: Plan): string {
@@ -152,8 +161,11 @@ function previewLines(preview: readonly SamplePreview[]): string[] {
   });
 }
 
+/** A value for the terminal: on its line, without escape sequences of its own. */
+const plain = (text: string) => escapeControlCharacters(String(text));
+
 export function renderPlanText(plan: Plan, s: Style): string {
-  const rows = plan.changes.map((c) => [CHANGE_KINDS[c.type], c.type, targetLabel(c), describeChange(c), c.reason] as const);
+  const rows = plan.changes.map((c) => [CHANGE_KINDS[c.type], plain(c.type), targetLabel(c), plain(describeChange(c)), plain(c.reason)] as const);
   const typeWidth = Math.max(0, ...rows.map((r) => r[1].length));
   const targetWidth = Math.min(48, Math.max(0, ...rows.map((r) => r[2].length)));
   const lines: string[] = rows.flatMap(([symbol, type, target, detail, reason], i) => {
@@ -162,53 +174,53 @@ export function renderPlanText(plan: Plan, s: Style): string {
     const body: string[] = [];
     if (change.type === 'scp.update') {
       for (const d of changeDiff(change)) {
-        body.push(`      ${d.kind} ${d.sid}:`, ...d.lines.map((l) => `        ${l.startsWith('+') ? s.green(l) : s.red(l)}`));
+        body.push(`      ${d.kind} ${plain(d.sid)}:`, ...d.lines.map(plain).map((l) => `        ${l.startsWith('+') ? s.green(l) : s.red(l)}`));
       }
     }
-    if (change.type === 'contacts.put' || change.type === 'contacts.delete') body.push(...contactLines(change).map((l) => `      ${l}`));
-    if (change.type === 'stack.deploy' || change.type === 'stack.delete') body.push(...resourceLines(change).map((l) => `      ${colourOf(l[0]!, s)(l)}`));
-    if (change.affects?.length) body.push(s.dim(`      affects ${accountList(change.affects)}`));
+    if (change.type === 'contacts.put' || change.type === 'contacts.delete') body.push(...contactLines(change).map((l) => `      ${plain(l)}`));
+    if (change.type === 'stack.deploy' || change.type === 'stack.delete') body.push(...resourceLines(change).map(plain).map((l) => `      ${colourOf(l[0]!, s)(l)}`));
+    if (change.affects?.length) body.push(s.dim(`      affects ${plain(accountList(change.affects))}`));
     return [head, ...body];
   });
   if (plan.unmanaged.length) {
     lines.push('', `Unmanaged accounts, left alone (${plan.unmanaged.length}):`);
-    for (const a of plan.unmanaged) lines.push(s.dim(`  ${a.id}  ${a.name} <${a.email}> in ${a.ou}`));
+    for (const a of plan.unmanaged) lines.push(s.dim(`  ${plain(a.id)}  ${plain(a.name)} <${plain(a.email)}> in ${plain(a.ou)}`));
   }
-  if (plan.preview?.length) lines.push('', 'Preview of the samples in organization.scps.samples:', ...previewLines(plan.preview).map((l) => `  ${l}`));
-  if (plan.notes.length) lines.push('', ...plan.notes.map((n) => `${s.yellow('note:')} ${n}`));
-  lines.push('', s.bold(summaryLine(plan)));
+  if (plan.preview?.length) lines.push('', 'Preview of the samples in organization.scps.samples:', ...previewLines(plan.preview).map((l) => `  ${plain(l)}`));
+  if (plan.notes.length) lines.push('', ...plan.notes.map((n) => `${s.yellow('note:')} ${plain(n)}`));
+  lines.push('', s.bold(plain(summaryLine(plan))));
   return `${lines.join('\n').replace(/^\n/, '')}\n`;
 }
 
-const cell = (text: string) => text.replace(/\|/g, '\\|');
-
 export function renderPlanMarkdown(plan: Plan): string {
-  const lines = [`### orgvend ${plan.action}`, ''];
+  const lines = [`### orgvend ${inline(plan.action)}`, ''];
   if (plan.changes.length) {
     lines.push('| | change | target | what | why |', '|---|---|---|---|---|');
     for (const c of plan.changes) {
-      const affects = c.affects?.length ? ` (affects ${cell(accountList(c.affects))})` : '';
-      const what = c.type === 'contacts.put' || c.type === 'contacts.delete' ? contactLines(c).map(cell).join('<br>') : cell(describeChange(c));
-      lines.push(`| \`${CHANGE_KINDS[c.type]}\` | ${c.type} | \`${cell(targetLabel(c))}\` | ${what}${affects} | ${c.reason} |`);
+      const affects = c.affects?.length ? ` (affects ${inline(accountList(c.affects))})` : '';
+      const what = c.type === 'contacts.put' || c.type === 'contacts.delete' ? contactLines(c).map(inline).join('<br>') : inline(describeChange(c));
+      lines.push(`| ${code(CHANGE_KINDS[c.type] ?? '?')} | ${inline(c.type)} | ${code(targetLabel(c))} | ${what}${affects} | ${inline(c.reason)} |`);
     }
     lines.push('');
   }
   if (plan.unmanaged.length) {
     lines.push(`<details><summary>${plan.unmanaged.length} unmanaged account(s), left alone</summary>`, '');
-    for (const a of plan.unmanaged) lines.push(`- \`${a.id}\` ${cell(a.name)} in ${a.ou}`);
+    for (const a of plan.unmanaged) lines.push(`- ${code(a.id)} ${inline(a.name)} in ${inline(a.ou)}`);
     lines.push('', '</details>', '');
   }
+  // Inside a fence only a line break could end it, and every line starts with +, -, ~ or #.
+  const fenced = (text: string) => escapeControlCharacters(text);
   for (const change of plan.changes.filter((c) => (c.type === 'stack.deploy' || c.type === 'stack.delete') && resourceLines(c).length)) {
-    lines.push(`<details><summary>${cell(change.target)}: resources</summary>`, '', '```diff', ...resourceLines(change), '```', '', '</details>', '');
+    lines.push(`<details><summary>${html(change.target)}: resources</summary>`, '', '```diff', ...resourceLines(change).map(fenced), '```', '', '</details>', '');
   }
   const updates = plan.changes.filter((c) => c.type === 'scp.update');
   for (const change of updates) {
-    lines.push(`<details><summary>${cell(change.target)}: what changes</summary>`, '', '```diff');
-    for (const d of changeDiff(change)) lines.push(`# ${d.kind} ${d.sid}`, ...d.lines);
+    lines.push(`<details><summary>${html(change.target)}: what changes</summary>`, '', '```diff');
+    for (const d of changeDiff(change)) lines.push(fenced(`# ${d.kind} ${d.sid}`), ...d.lines.map(fenced));
     lines.push('```', '', '</details>', '');
   }
-  if (plan.preview?.length) lines.push('**Preview**', '', ...previewLines(plan.preview).map((l) => `- ${cell(l)}`), '');
-  for (const note of plan.notes) lines.push(`> **note:** ${note}`, '');
-  lines.push(`**${summaryLine(plan)}**`, '');
+  if (plan.preview?.length) lines.push('**Preview**', '', ...previewLines(plan.preview).map((l) => `- ${inline(l)}`), '');
+  for (const note of plan.notes) lines.push(`> **note:** ${inline(note)}`, '');
+  lines.push(`**${inline(summaryLine(plan))}**`, '');
   return lines.join('\n');
 }

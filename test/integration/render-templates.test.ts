@@ -57,7 +57,7 @@ describe('render-templates', () => {
     expect(planned.code).toBe(2);
     expect(planned.out).toMatch(/\+ template\.upload +params\/foo\.yml @ ap-southeast-2 +s3:\/\/artifacts-apse2\/templates\/params\/foo\/[0-9a-f]{16}\.yml/);
     expect(planned.out).toContain('Plan: 4 changes: 4 template.upload.');
-    expect(readFileSync(join(workspace.cwd, 'build/templates/params/dns.yml'), 'utf8')).toContain('Value: dns');
+    expect(readFileSync(join(workspace.cwd, 'build/templates/params/dns.yml'), 'utf8')).toContain('Value: "dns"');
     expect(cliCalls.filter((c) => c.operation === 'PutObject')).toEqual([]);
     expect(await objects('artifacts-apse2')).toEqual([]);
   });

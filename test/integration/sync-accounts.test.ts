@@ -114,6 +114,58 @@ describe('sync-accounts', () => {
     expect(legacy).toMatchObject({ ou: 'Root', tags: { team: 'legacy' } });
   });
 
+  /** Run sync-accounts --execute on `text` (and `files` of the repository): refused, exit 65, and nothing in the organization or its stacks changed. */
+  async function refusedChangingNothing(text: string, files: Record<string, string> = {}, ...argv: string[]) {
+    const home = org.desired.organization.home_region;
+    const cicd = org.desired.organization.cicd_account_id;
+    const foo = (await byName('foo'))[0]!.id;
+    const stacks = async () => [await org.stack(cicd, home, 'orgvend-ecr-repositories'), await org.stack(foo, 'us-east-1', 'orgvend-vpc')];
+    const [before, stacksBefore] = [await organization(), await stacks()];
+    const handlerCalls = org.calls.length;
+    workspace.write(text);
+    const originals = Object.fromEntries(Object.keys(files).map((path) => [path, readFileSync(join(workspace.cwd, path), 'utf8')]));
+    for (const [path, body] of Object.entries(files)) workspace.file(path, body);
+    const result = await cli('--action', 'sync-accounts', '--execute', ...argv);
+    workspace.write(BASE);
+    for (const [path, body] of Object.entries(originals)) workspace.file(path, body);
+    expect(result.code).toBe(65);
+    expect(result.out).toBe('');
+    expect(result.calls.filter((c) => isMutating(c.operation))).toEqual([]);
+    expect(org.calls.slice(handlerCalls).filter((c) => isMutating(c.operation))).toEqual([]);
+    expect(await organization()).toEqual(before);
+    expect(await stacks()).toEqual(stacksBefore);
+    return result;
+  }
+
+  const lineOf = (text: string, fragment: string) => text.split('\n').findIndex((l) => l.includes(fragment)) + 1;
+
+  it('refuses a carriage return that would hide an IAM role in the ECR template, and changes nothing', async () => {
+    // PyYAML and CloudFormation end the template's comment at the CR; the yaml package did not, so the plan never showed the role.
+    const attack = dslText([[['ecr_repositories', 0, 'description'], 'The foo image.\r  Injected:\r    Type: AWS::IAM::Role\r    Properties:\r      RoleName: injected']]);
+    const { err, calls } = await refusedChangingNothing(attack);
+    expect(err).toContain(`error[invalid-value] accounts.yml:${lineOf(attack, 'description:')}:`);
+    expect(err).toContain('ecr_repositories[0].description: expected a description: one line, without line breaks');
+    expect(calls).toEqual([]);
+
+    // The same comment in a template itself: refused once rendered, before any stack is planned.
+    const template = 'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  # {{ "The foo image." }}\r  Injected:\r    Type: AWS::IAM::Role\n  Repository:\n    Type: AWS::ECR::Repository\n';
+    const rendered = await refusedChangingNothing(BASE, { 'templates/ecr-repositories.yml.njk': template });
+    expect(rendered.err).toContain('error[template-control-character] ecr-repositories.yml (rendered from templates/ecr-repositories.yml.njk):3:');
+  });
+
+  it('refuses an OU path and a contact name that would end the markdown plan\'s table and hide its rows, and changes nothing', async () => {
+    const attack = dslText([
+      [['scopes', 'dev', 'organization_unit'], 'Internal/Dev\n\n**No changes. The organization matches the repository.**\n\n<!--'],
+      [['defaults', 'contacts', 'billing', 'name'], 'Finance | x |\n<!--'],
+    ]);
+    const { err, calls } = await refusedChangingNothing(attack, {}, '--format', 'markdown');
+    expect(err).toContain(`error[invalid-value] accounts.yml:${lineOf(attack, 'organization_unit:')}:`);
+    expect(err).toContain('scopes.dev.organization_unit: expected an OU path below Root');
+    expect(err).toContain(`error[invalid-value] accounts.yml:${lineOf(attack, 'name:')}:`);
+    expect(err).toContain('defaults.contacts.billing.name: expected a contact name: one line');
+    expect(calls).toEqual([]);
+  });
+
   it('moves the accounts of a scope whose OU is edited', async () => {
     workspace.write(BASE.replace('organization_unit: Internal/Dev', 'organization_unit: Internal/Workloads/Dev'));
     const { code, out } = await cli('--action', 'sync-accounts', '--execute');

@@ -138,6 +138,28 @@ describe('sync-scps', () => {
     expect(now.FullAWSAccess!.targets).toEqual(expect.arrayContaining(['Root', 'Internal', 'Internal/Dev']));
   });
 
+  it('refuses policy parameters that would break out of their JSON strings, and changes nothing', async () => {
+    const injected = (parameters: Record<string, string>) =>
+      dslText([[['organization', 'scps', 'parameters'], { protected_role_prefix: 'InfoSec', cloudtrail_name: 'organization-trail', account_admin_role: 'OrgvendAccountAdmin', ...parameters }]], DSL);
+    // One exempts every role from the account settings policy, the other makes the CloudTrail protection conditional.
+    const text = injected({ account_admin_role: 'OrgvendAccountAdmin", "arn:aws:iam::*:role/*', cloudtrail_name: 'organization-trail", "Condition": {"Bool": {"aws:ViaAWSService": "true"}}, "Sid": "x' });
+    workspace.write(text);
+    const before = await policies();
+    const mutating = org.calls.filter((c) => isMutating(c.operation)).length;
+    const { code, out, err, calls } = await cli('--action', 'sync-scps', '--execute');
+    workspace.write(DSL);
+    expect(code).toBe(65);
+    expect(out).toBe('');
+    const line = (key: string) => text.split('\n').findIndex((l) => l.trimStart().startsWith(`${key}:`)) + 1;
+    expect(err).toContain(`error[invalid-value] accounts.yml:${line('account_admin_role')}:`);
+    expect(err).toContain('organization.scps.parameters.account_admin_role: expected an IAM role name');
+    expect(err).toContain(`error[invalid-value] accounts.yml:${line('cloudtrail_name')}:`);
+    expect(err).toContain('organization.scps.parameters.cloudtrail_name: expected a CloudTrail trail name');
+    expect(calls).toEqual([]);
+    expect(org.calls.filter((c) => isMutating(c.operation)).length).toBe(mutating);
+    expect(await policies()).toEqual(before);
+  });
+
   it('refuses an invalid policy before asking anything of AWS', async () => {
     workspace.file('scps/Root/broken.json', policy([{ Effect: 'Deny', Principal: '*', Action: 'ec2:RunInstances', Resource: '*' }]));
     const calls = cliCalls.length;

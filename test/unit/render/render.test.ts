@@ -13,13 +13,13 @@ describe('render-templates', () => {
   it('renders top-level templates once and templates/account/ once per account, skipping empty output and bootstrap', async () => {
     const { templates, diagnostics } = await render({
       'templates/bootstrap.yml.njk': '{{ not_rendered_here }}',
-      'templates/accounts.yml.njk': 'Accounts: [{% for a in accounts %}{{ a.name }}={{ a.id or "none" }}{{ "," if not loop.last }}{% endfor %}]\n',
-      'templates/account/vpc.yml.njk': '{% if account.create_vpc %}Vpc: {{ account.name }} in {{ account.region }}{% endif %}',
+      'templates/accounts.yml.njk': 'Accounts: [{% for a in accounts %}{{ a.name ~ "=" ~ (a.id or "none") }}{% if not loop.last %},{% endif %}{% endfor %}]\n',
+      'templates/account/vpc.yml.njk': '{% if account.create_vpc %}Vpc: {{ account.name ~ " in " ~ account.region }}{% endif %}',
     });
     expect(diagnostics).toEqual([]);
     expect(templates.map((t) => [t.source, t.output, t.account, t.text])).toEqual([
-      ['templates/accounts.yml.njk', 'accounts.yml', undefined, 'Accounts: [dns=none,foo=500000000001]\n'],
-      ['templates/account/vpc.yml.njk', 'vpc/foo.yml', 'foo', 'Vpc: foo in us-east-1\n'],
+      ['templates/accounts.yml.njk', 'accounts.yml', undefined, 'Accounts: ["dns=none","foo=500000000001"]\n'],
+      ['templates/account/vpc.yml.njk', 'vpc/foo.yml', 'foo', 'Vpc: "foo in us-east-1"\n'],
     ]);
     expect(templates[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
   });

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../../src/config/load.js';
+import type { Desired } from '../../../src/config/resolve.js';
 import { loadScps } from '../../../src/scp/load.js';
 import { dslText } from '../../helpers/dsl.js';
 import { denyLeave, policy, scratchRepo } from '../../helpers/repo.js';
@@ -157,5 +159,56 @@ describe('opt-in regions the policies deny', () => {
     expect((await load({ 'scps/Internal/Infra/no-hong-kong.json': denyIn('ap-east-1') }, dsl)).diagnostics).toEqual([]);
     const someDenied = policy([{ Effect: 'Deny', Action: 'ec2:*', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'ap-east-1' } } }]);
     expect((await load({ 'scps/Internal/Dev/no-ec2.json': someDenied }, dsl)).diagnostics).toEqual([]);
+  });
+});
+
+describe('policy parameters, JSON-encoded where they land', () => {
+  const library = (name: string) => ({ [`scps/_library/${name}.json.njk`]: readFileSync(new URL(`../../../scps/_library/${name}.json.njk`, import.meta.url), 'utf8') });
+  const PARAMETERS = { protected_role_prefix: 'InfoSec', cloudtrail_name: 'organization-trail', account_admin_role: 'OrgvendAccountAdmin' };
+
+  /** The library policy rendered with `parameters` set after validation, as if the schema had let them through. */
+  async function renderedWith(name: string, parameters: Record<string, string>) {
+    const dir = scratchRepo({ 'accounts.yml': dslText([[['organization', 'scps', 'parameters'], PARAMETERS]]), ...library(name) });
+    const config = await readConfig('accounts.yml', dir);
+    const desired: Desired = { ...config.desired!, organization: { ...config.desired!.organization, scps: { ...config.desired!.organization.scps, parameters: { ...PARAMETERS, ...parameters } } } };
+    const result = await loadScps(desired, dir, config.source);
+    expect(result.diagnostics).toEqual([]);
+    return result.scps!.policies[0]!.document as unknown as { Statement: Record<string, unknown>[] };
+  }
+
+  it('keeps a role name that closes its string one string: it cannot exempt every role', async () => {
+    const injected = 'OrgvendAccountAdmin", "arn:aws:iam::*:role/*';
+    const document = await renderedWith('account-settings-from-delegated-admin', { account_admin_role: injected });
+    expect(document.Statement[0]!.Condition).toEqual({
+      ArnNotLike: { 'aws:PrincipalArn': ['arn:aws:iam::111111111111:role/orgvend-handler', `arn:aws:iam::111111111111:role/${injected}`] },
+    });
+  });
+
+  it('keeps a trail name that would add a Condition inside the Resource string: the protection stays unconditional', async () => {
+    const injected = 'organization-trail", "Condition": {"Bool": {"aws:ViaAWSService": "true"}}, "Sid": "x';
+    const document = await renderedWith('protect-cloudtrail', { cloudtrail_name: injected });
+    expect(Object.keys(document.Statement[0]!).sort()).toEqual(['Action', 'Effect', 'Resource', 'Sid']);
+    expect(document.Statement[0]!.Resource).toBe(`arn:aws:cloudtrail:*:*:trail/${injected}`);
+  });
+
+  it('refuses such values in accounts.yml before any policy is rendered, at their line', async () => {
+    const dsl = dslText([[['organization', 'scps', 'parameters'], { ...PARAMETERS, account_admin_role: 'OrgvendAccountAdmin", "arn:aws:iam::*:role/*' }]]);
+    const config = await readConfig('accounts.yml', scratchRepo({ 'accounts.yml': dsl }));
+    expect(config.desired).toBeUndefined();
+    const line = dsl.split('\n').findIndex((l) => l.includes('account_admin_role')) + 1;
+    expect(config.diagnostics.map((d) => `${d.code} ${d.line} ${d.path}`)).toEqual([`invalid-value ${line} organization.scps.parameters.account_admin_role`]);
+  });
+
+  it('makes a value written inside quotes a JSON error at its line, never text spliced into a string', async () => {
+    const text = '{\n  "Version": "2012-10-17",\n  "Statement": [{ "Effect": "Deny", "Action": "*",\n    "Resource": "arn:aws:iam::*:role/{{ params.team }}" }]\n}\n';
+    const result = await load({ 'scps/Root/team.json.njk': text }, dslText([[['organization', 'scps', 'parameters'], { team: 'platform' }]]));
+    expect(errors(result)).toEqual([expect.stringMatching(/^scp-syntax scps\/Root\/team\.json\.njk:4 not valid JSON/)]);
+  });
+
+  it('names a parameter the policy reads and accounts.yml does not set', async () => {
+    const result = await load({ 'scps/Root/p.json.njk': '{\n  "Version": "2012-10-17",\n  "Statement": [{ "Effect": "Deny", "Action": "*",\n    "Resource": {{ "arn:aws:iam::*:role/" ~ params.protected_role_prefx }} }]\n}\n' }, dslText([[['organization', 'scps', 'parameters'], PARAMETERS]]));
+    expect(result.diagnostics.map((d) => `${d.code} ${d.file}:${d.line} ${d.message} (${d.hint})`)).toEqual([
+      'template-render scps/Root/p.json.njk:4 cannot render the policy: params.protected_role_prefx is undefined (did you mean "protected_role_prefix"?)',
+    ]);
   });
 });

@@ -1,0 +1,35 @@
+/** A template context where reading a key an object lacks is an error naming it, for templates/ and scps/ alike. */
+
+export class Undefined extends Error {
+  constructor(readonly path: string, readonly available: string[]) {
+    super(`${path} is undefined`);
+  }
+}
+
+/** Keys engines probe on any object (JSON.stringify, promises, nunjucks' keyword arguments). */
+const PROBED = new Set(['toJSON', 'then', '__keywords']);
+
+/**
+ * The context, where reading a key an object lacks throws instead of giving undefined.
+ * nunjucks keeps only the message of what a template throws, so `seen` keeps the error.
+ */
+export function strict(value: unknown, path: string, seen: { missing?: Undefined }): unknown {
+  if (Array.isArray(value)) return value.map((item, i) => strict(item, `${path}[${i}]`, seen));
+  if (value === null || typeof value !== 'object') return value;
+  const inner = Object.fromEntries(Object.entries(value).map(([key, v]) => [key, strict(v, path ? `${path}.${key}` : key, seen)]));
+  return new Proxy(inner, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && !(key in target) && !PROBED.has(key)) throw (seen.missing = new Undefined(path ? `${path}.${key}` : key, Object.keys(target)));
+      return Reflect.get(target, key, receiver);
+    },
+  });
+}
+
+/** Where `text` first reads the missing key (nunjucks loses the line of errors thrown while reading a member). */
+export function firstUse(text: string, missing: Undefined): { line: number; column: number } | undefined {
+  const key = missing.path.split(/[.[\]]/).filter(Boolean).at(-1)!;
+  const member = new RegExp(`\\.${key}\\b`);
+  const lines = text.split('\n');
+  const use = lines.findIndex((l) => member.test(l));
+  return use < 0 ? undefined : { line: use + 1, column: lines[use]!.search(member) + 2 };
+}
