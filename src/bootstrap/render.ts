@@ -57,7 +57,7 @@ export function bootstrapRenderer(setup: Pick<RenderInput, 'templatesDir' | 'org
   const template = env.getTemplate(BOOTSTRAP_TEMPLATE, true);
   return (input) => {
     const { byType, byTarget, permissions } = served(input.account, org, input.organizationId);
-    return template.render({
+    return template.render(plainTokens({
       partition,
       names: TEMPLATE_NAMES,
       stacks: DEPLOYED_STACKS,
@@ -97,6 +97,28 @@ export function bootstrapRenderer(setup: Pick<RenderInput, 'templatesDir' | 'org
       request_key: input.requestKey,
       // The management handler bootstraps new members (BOOTSTRAP_ACCOUNTS) from exactly this.
       member_bootstrap: input.lambda && byType.includes('BOOTSTRAP_ACCOUNTS') ? JSON.stringify({ organization: bootstrapOrganization(org), lambda: input.lambda }) : false,
-    });
+    }));
   };
+}
+
+/**
+ * What may land unquoted in the bootstrap template: identifiers (account ids, names of
+ * buses, queues and roles, ARNs with CloudFormation's `${…}`, base64), never a space, a
+ * quote, a `#`, a line break or any other character that could end a YAML scalar or start
+ * a new one. Its values come from accounts.yml's organization section, whose schema
+ * admits only such characters for them, and from orgvend itself; this holds the template
+ * to that whatever the schema becomes. The values it writes as JSON (`| dump`) are exempt.
+ */
+const PLAIN_TOKEN = /^[A-Za-z0-9._:/*${}+=@-]*$/;
+const DUMPED = new Set(['member_bootstrap', 'condition']);
+
+function plainTokens<T>(value: T, path = ''): T {
+  if (typeof value === 'string' && !PLAIN_TOKEN.test(value)) {
+    throw new Error(`bootstrap.yml.njk would be given ${JSON.stringify(value)} at ${path}: only identifiers land unquoted in orgvend's own stack`);
+  }
+  if (Array.isArray(value)) value.forEach((item, i) => plainTokens(item, `${path}[${i}]`));
+  else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) if (!DUMPED.has(key)) plainTokens(item, path ? `${path}.${key}` : key);
+  }
+  return value;
 }

@@ -92,6 +92,17 @@ describe('the bootstrap template', () => {
     expect(() => execFileSync('cfn-lint', files, { encoding: 'utf8', stdio: 'pipe' })).not.toThrow();
   });
 
+  it('refuses to write anything but an identifier unquoted, whatever the schema let through', () => {
+    // The schema refuses these; the renderer holds the template to identifiers on its own.
+    for (const [key, value] of [
+      ['event_bus', 'orgvend-infra\r  Injected: {Type: "AWS::IAM::Role"}'],
+      ['event_source', 'app.infra # comment'],
+      ['reply_queue', 'replies"'],
+    ] as const) {
+      expect(() => render(cicd!, { ...org, [key]: value }), key).toThrow(`bootstrap.yml.njk would be given ${JSON.stringify(value)}`);
+    }
+  });
+
   it('renders the same bytes twice', () => {
     expect(render(cicd!)).toBe(render(cicd!));
   });
