@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
 import { readSandboxState, stopSandbox } from '../../src/sandbox/state.js';
+import { EXAMPLE_PATH } from '../helpers/dsl.js';
 import { captureIo } from '../helpers/io.js';
 
 let cwd: string;
@@ -16,7 +17,7 @@ let cwd: string;
 beforeAll(() => {
   cwd = mkdtempSync(join(tmpdir(), 'orgvend-sandbox-'));
   const root = new URL('../../', import.meta.url).pathname;
-  cpSync(join(root, 'accounts.yml'), join(cwd, 'accounts.yml'));
+  cpSync(EXAMPLE_PATH, join(cwd, 'accounts.yml'));
   cpSync(join(root, 'templates'), join(cwd, 'templates'), { recursive: true });
 });
 

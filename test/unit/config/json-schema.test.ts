@@ -9,7 +9,7 @@ describe('schema/accounts.schema.json', () => {
     expect(committed).toBe(accountsJsonSchema());
   });
 
-  it('is referenced from the top of accounts.yml for editors', () => {
+  it('is referenced from the top of the example accounts.yml for editors', () => {
     expect(exampleText().split('\n')[0]).toBe('# yaml-language-server: $schema=./schema/accounts.schema.json');
   });
 });
