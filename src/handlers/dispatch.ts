@@ -6,13 +6,13 @@
  */
 import type { Recorder } from '../audit/recorder.js';
 import { DeliveredEvent, RequestDetail, UnsignedRequest, replyDetailType, type ReplyError } from '../protocol/envelope.js';
+import { NAMES } from '../protocol/names.js';
 import { toParts } from '../protocol/parts.js';
 import { REQUESTS, isRequestType, servedTypes, type RequestType } from '../protocol/requests.js';
 import { requestVerifier, signingDigest } from '../protocol/signature.js';
 import type { HandlerContext } from './context.js';
 import { HandlerError } from './context.js';
 import type { Claim, RequestLedger, StoredOutcome } from './ledger.js';
-import { NAMES } from '../protocol/names.js';
 import { HANDLERS } from './registry.js';
 
 export type Outcome =
