@@ -12,8 +12,13 @@
  * but LF and TAB) and the views (which write them as escapes).
  */
 
+/** The characters, as code point ranges. */
+const RANGES: [number, number][] = [[0x00, 0x1f], [0x7f, 0x9f], [0x2028, 0x2029], [0x202a, 0x202e], [0x2066, 0x2069]];
+const hex = (code: number) => `\\u${code.toString(16).padStart(4, '0')}`;
+const classBody = (ranges: [number, number][]) => ranges.map(([from, to]) => (from === to ? hex(from) : `${hex(from)}-${hex(to)}`)).join('');
+
 /** The characters, as a regular expression class body (no `u` flag needed, so JSON Schema can use it too). */
-const CONTROL_CLASS = '\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
+const CONTROL_CLASS = classBody(RANGES);
 
 /** A string with none of them: one line of free text. */
 export const SINGLE_LINE = new RegExp(`^[^${CONTROL_CLASS}]*$`);
@@ -39,10 +44,28 @@ export function characterName(char: string): string {
 
 /** The first of them in `text` that `allowed` does not list, with its offset. */
 export function firstControlCharacter(text: string, allowed = ''): { index: number; char: string } | undefined {
-  for (const match of text.matchAll(ANY)) {
-    if (!allowed.includes(match[0])) return { index: match.index, char: match[0] };
+  const match = searcher(allowed).exec(text);
+  return match ? { index: match.index, char: match[0] } : undefined;
+}
+
+/** A search for the characters but `allowed`, made once per set as one class (a rendered text, LF and TAB allowed, is scanned in one pass). */
+const searchers = new Map<string, RegExp>();
+function searcher(allowed: string): RegExp {
+  let found = searchers.get(allowed);
+  if (!found) {
+    const skip = new Set([...allowed].map((c) => c.charCodeAt(0)));
+    const kept: [number, number][] = [];
+    for (const [from, to] of RANGES) {
+      for (let code = from; code <= to; code++) {
+        if (skip.has(code)) continue;
+        const last = kept.at(-1);
+        if (last && last[1] === code - 1) last[1] = code;
+        else kept.push([code, code]);
+      }
+    }
+    searchers.set(allowed, (found = new RegExp(`[${classBody(kept)}]`)));
   }
-  return undefined;
+  return found;
 }
 
 const ESCAPES: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };
