@@ -54,8 +54,11 @@ export async function packageHandler(templatesDir: string): Promise<{ zip: Uint8
 /** Where the zip whose SHA-256 (hex) is `sha256` is stored in the artifact bucket. */
 export const handlerKey = (sha256: string) => `orgvend/handler-${sha256.slice(0, 16)}.zip`;
 
-/** What a plan without --execute renders for a zip not stored yet: its version is S3's to give. */
-export const NOT_UPLOADED = '(uploaded by bootstrap --execute)';
+/**
+ * What a plan without --execute renders for a zip not stored yet: its version is S3's to
+ * give. An identifier, as everything bootstrap.yml.njk writes unquoted must be.
+ */
+export const NOT_UPLOADED = 'not-uploaded-yet';
 
 /**
  * The handler's code for every account's stack. The artifact bucket must keep versions. An

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { NOT_UPLOADED } from '../../../src/bootstrap/lambda-package.js';
 import { renderBootstrap } from '../../../src/bootstrap/render.js';
 import { coreAccounts, memberAccount, type BootstrapAccount } from '../../../src/bootstrap/topology.js';
 import { parseConfig } from '../../../src/config/load.js';
@@ -101,6 +102,11 @@ describe('the bootstrap template', () => {
     ] as const) {
       expect(() => render(cicd!, { ...org, [key]: value }), key).toThrow(`bootstrap.yml.njk would be given ${JSON.stringify(value)}`);
     }
+  });
+
+  it('renders the plan of a first bootstrap, whose handler code is not uploaded yet', () => {
+    const text = renderBootstrap({ templatesDir, organization: org, organizationId: 'o-abc123def4', account: management!, targets: [], lambda: { ...lambda, objectVersion: NOT_UPLOADED }, requestKey: REQUEST_KEY });
+    expect((resources(text).HandlerFunction!.Properties.Code as { S3ObjectVersion: string }).S3ObjectVersion).toBe(NOT_UPLOADED);
   });
 
   it('renders the same bytes twice', () => {
