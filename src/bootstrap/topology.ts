@@ -133,7 +133,10 @@ export function forwardRoutes(org: BootstrapOrganization, targets: readonly stri
   return { by_type, by_target: [...new Set(targets)].filter((id) => id !== org.cicd_account_id).sort() };
 }
 
-/** The accounts whose replies the CICD bus admits: every other account carrying orgvend's stack, sorted. */
+/**
+ * The accounts the CICD bus forwards requests to, and so whose replies it admits: every
+ * other account carrying orgvend's stack, sorted.
+ */
 export function answeringAccounts(org: BootstrapOrganization, targets: readonly string[]): string[] {
   const { by_type, by_target } = forwardRoutes(org, targets);
   return [...new Set([...by_type.map((r) => r.account), ...by_target])].sort();
@@ -156,8 +159,7 @@ export interface BusRef {
 export function forwardedBuses(account: BootstrapAccount, org: BootstrapOrganization, targets: readonly string[]): BusRef[] {
   const buses: BusRef[] = [{ account: org.audit_account_id, bus: auditBusName(org) }];
   if (account.isCicd) {
-    const { by_type, by_target } = forwardRoutes(org, targets);
-    for (const id of [...by_type.map((r) => r.account), ...by_target]) buses.push({ account: id, bus: org.event_bus });
+    for (const id of answeringAccounts(org, targets)) buses.push({ account: id, bus: org.event_bus });
   } else {
     buses.push({ account: org.cicd_account_id, bus: org.event_bus });
   }
