@@ -19,7 +19,7 @@ import type { Desired } from '../config/resolve.js';
 import { InputError } from '../errors.js';
 import { templateContext, type TemplateContext } from './context.js';
 import { compileEncoding, controlCharacterIn, encodingEnvironment } from './escaping.js';
-import { firstUse, strict, type Undefined } from './strict-context.js';
+import { firstUse, strict, strictValues, type Undefined } from './strict-context.js';
 
 const TEMPLATES_DIR = 'templates';
 const PER_ACCOUNT_DIR = 'account';
@@ -65,7 +65,7 @@ function renderDiagnostic(file: string, text: string, error: unknown, context: T
     const use = firstUse(text, missing);
     if (use) ({ line, column } = use);
     what = `${missing.path} is undefined`;
-    hint = didYouMean(missing.path.split(/[.[\]]/).filter(Boolean).at(-1)!, missing.available);
+    hint = didYouMean(missing.key, missing.available);
   } else if (what.startsWith('attempted to output null or undefined value')) {
     // An undefined top-level name, or a null value printed as is.
     const expression = /^\{\{-?\s*([^}|]+?)\s*(\|[^}]*)?-?\}\}/.exec(lines[line - 1]?.slice(column - 1) ?? '')?.[1];
@@ -94,7 +94,7 @@ export async function renderTemplates(repoDir: string, context: TemplateContext)
 
   // Made strict once: per-account renders share it, so 5,000 accounts cost 5,000 renders, not 5,000 copies.
   const seen: { missing?: Undefined } = {};
-  const strictValues = Object.fromEntries(Object.entries(context).map(([key, value]) => [key, strict(value, key, seen)]));
+  const values = strictValues(context, seen);
   const strictAccounts = new Map(context.accounts.map((a) => [a.name, strict(a, 'account', seen)]));
   const sources = new Map<string, string>();
   const compiled = new Map<string, nunjucks.Template>();
@@ -112,7 +112,7 @@ export async function renderTemplates(repoDir: string, context: TemplateContext)
       let template = compiled.get(job.source);
       if (!template) compiled.set(job.source, (template = compileEncoding(text, env, job.source)));
       // nunjucks copies the top level, so a name missing there is caught by throwOnUndefined instead.
-      rendered = template.render(job.account ? { ...strictValues, account: strictAccounts.get(job.account.name) } : strictValues);
+      rendered = template.render(job.account ? { ...values, account: strictAccounts.get(job.account.name) } : values);
     } catch (error) {
       diagnostics.push(renderDiagnostic(job.source, text, error, job.account ? { ...context, account: job.account } : context, seen.missing));
       failed.add(job.source);

@@ -4,6 +4,11 @@ export class Undefined extends Error {
   constructor(readonly path: string, readonly available: string[]) {
     super(`${path} is undefined`);
   }
+
+  /** The key that was read: the last part of its path. */
+  get key(): string {
+    return this.path.split(/[.[\]]/).filter(Boolean).at(-1)!;
+  }
 }
 
 /** Keys engines probe on any object (JSON.stringify, promises, nunjucks' keyword arguments). */
@@ -25,10 +30,14 @@ export function strict(value: unknown, path: string, seen: { missing?: Undefined
   });
 }
 
+/** Each top-level value of `context`, strict; `seen` keeps what a render found missing. */
+export function strictValues(context: object, seen: { missing?: Undefined }): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(context).map(([key, value]) => [key, strict(value, key, seen)]));
+}
+
 /** Where `text` first reads the missing key (nunjucks loses the line of errors thrown while reading a member). */
 export function firstUse(text: string, missing: Undefined): { line: number; column: number } | undefined {
-  const key = missing.path.split(/[.[\]]/).filter(Boolean).at(-1)!;
-  const member = new RegExp(`\\.${key}\\b`);
+  const member = new RegExp(`\\.${missing.key}\\b`);
   const lines = text.split('\n');
   const use = lines.findIndex((l) => member.test(l));
   return use < 0 ? undefined : { line: use + 1, column: lines[use]!.search(member) + 2 };

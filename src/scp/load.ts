@@ -16,7 +16,7 @@ import { PolicyName } from '../config/schema.js';
 import { didYouMean } from '../config/suggest.js';
 import { YamlSource } from '../config/yaml-source.js';
 import { compileEncoding, encodingEnvironment } from '../render/escaping.js';
-import { firstUse, strict, type Undefined } from '../render/strict-context.js';
+import { firstUse, strictValues, type Undefined } from '../render/strict-context.js';
 import { NAMES } from '../protocol/names.js';
 import { regionsDeniedByScps } from './regions-check.js';
 import { hasAllow, type PolicyDocument } from './evaluate.js';
@@ -82,7 +82,7 @@ export async function loadScps(desired: Desired, repoDir: string, config: YamlSo
   const managedTargets = ['Root', ...desired.ous];
   const env = encodingEnvironment();
   const seen: { missing?: Undefined } = {};
-  const context = Object.fromEntries(Object.entries(templateContext(desired)).map(([key, value]) => [key, strict(value, key, seen)]));
+  const context = strictValues(templateContext(desired), seen);
   const policies: DesiredPolicy[] = [];
 
   for (const path of await policyFiles(root)) {
@@ -103,7 +103,7 @@ export async function loadScps(desired: Desired, repoDir: string, config: YamlSo
         const thrown = seen.missing as Undefined | undefined;
         const missing = thrown && message.includes(thrown.message) ? thrown : undefined;
         const what = missing ? missing.message : message.replace(/\[Line \d+, Column \d+\]\s*/, '').replace(/^Error: /, '').trim();
-        const hint = (missing && didYouMean(missing.path.split('.').at(-1)!, missing.available)) ?? 'the variables are organization, params (organization.scps.parameters), approved_regions, handler_role_arn and account_admin_role_arn';
+        const hint = (missing && didYouMean(missing.key, missing.available)) ?? 'the variables are organization, params (organization.scps.parameters), approved_regions, handler_role_arn and account_admin_role_arn';
         const where = (missing && firstUse(source, missing)) ?? (at ? { line: Number(at[1]), column: Number(at[2]) } : undefined);
         diagnostics.push(fileDiagnostic(file, source, 'template-render', `cannot render the policy: ${what}`, where, hint));
         continue;
