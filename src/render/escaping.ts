@@ -18,17 +18,18 @@
  * `{{ }}` compiles to) encodes; a probe at start-up fails loudly if nunjucks stops honouring it.
  */
 import nunjucks from 'nunjucks';
-import { characterName, firstControlCharacter } from '../config/control-characters.js';
+import { characterName, escapeControlCharacters, firstControlCharacter } from '../config/control-characters.js';
 
 const { SafeString } = nunjucks.runtime;
 
-/** What JSON.stringify leaves as is but must not land raw: DEL, C1 (NEL), U+2028/9, the bidirectional controls. */
-const RAW_IN_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-/** The JSON encoding of `value`, with every line break and control character escaped. */
+/**
+ * The JSON encoding of `value`, with every line break and control character escaped:
+ * JSON.stringify escapes the C0 controls, escapeControlCharacters the rest it leaves raw
+ * (DEL, C1 with NEL, U+2028/9, the bidirectional controls).
+ */
 export function encodeValue(value: unknown): string {
   const plain = value instanceof SafeString ? value.toString() : value;
-  return (JSON.stringify(plain) ?? 'null').replace(RAW_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escapeControlCharacters(JSON.stringify(plain) ?? 'null');
 }
 
 /** `team/shared.base_image` → `TeamSharedBaseImage`: letters and digits only, each part capitalised. */
