@@ -1,8 +1,7 @@
 /** Render the bootstrap template for one account with nunjucks (undefined variables are errors). */
 import nunjucks from 'nunjucks';
 import { z } from 'zod';
-import { DEPLOYED_STACKS, replyDlqName } from '../protocol/names.js';
-import { TEMPLATE_NAMES } from '../render/names.js';
+import { DEPLOYED_STACKS, NAMES, replyDlqName } from '../protocol/names.js';
 import { replySource } from '../protocol/envelope.js';
 import { ACCOUNT_EVENTS, accountApiCaller, answeringAccounts, auditBusName, coreAccounts, deployedHere, forwardedBuses, forwardRoutes, served, bootstrapOrganization, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
 
@@ -59,7 +58,7 @@ export function bootstrapRenderer(setup: Pick<RenderInput, 'templatesDir' | 'org
     const { byType, byTarget, permissions } = served(input.account, org, input.organizationId);
     return template.render(plainTokens({
       partition,
-      names: TEMPLATE_NAMES,
+      names: NAMES,
       stacks: DEPLOYED_STACKS,
       org: {
         event_bus: org.event_bus,

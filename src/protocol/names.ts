@@ -34,6 +34,14 @@ export const NAMES = {
    * role may create: the IAM mapping's policies and the log buckets (a prefix, then more).
    */
   mappingPolicyPrefix: 'orgvend-assume-',
+  /**
+   * The role VPC flow logs deliver through, made once per account by the bootstrap stack.
+   * The VPC template only names it, so the deployer role, which may pass it to VPC flow
+   * logs and nothing else, never needs to make a role.
+   */
+  flowLogRole: 'orgvend-vpc-flow-logs',
+  /** The VPC template's flow log group: the one log group that role may write to. */
+  flowLogGroup: 'orgvend-vpc-flow-logs',
   logBucketPrefix: 'aws-waf-logs-orgvend-',
 } as const;
 

@@ -6,7 +6,7 @@ import type { Desired, DesiredAccount } from '../config/resolve.js';
 import type { EcrRepository } from '../config/schema.js';
 import { matchAccounts } from '../plan/match.js';
 import type { Live } from '../state/live.js';
-import { TEMPLATE_NAMES } from './names.js';
+import { NAMES } from '../protocol/names.js';
 
 export interface TemplateAccount {
   name: string;
@@ -39,8 +39,8 @@ export interface TemplateRepository extends Omit<EcrRepository, 'pull'> {
 export interface TemplateContext {
   partition: string;
   organization: Desired['organization'];
-  /** The names orgvend's own stack gives its resources, the prefixes its deployer role may create under, and the flow log role it makes (render/names). */
-  names: typeof TEMPLATE_NAMES;
+  /** The names orgvend's own stack gives its resources, the prefixes its deployer role may create under, and the flow log role it makes (protocol/names). */
+  names: typeof NAMES;
   /** Every active account, by name. */
   accounts: TemplateAccount[];
   /** The accounts that exist (have an id). */
@@ -95,7 +95,7 @@ export function templateContext(desired: Desired, ids: ReadonlyMap<string, strin
   return {
     partition: 'aws',
     organization: org,
-    names: TEMPLATE_NAMES,
+    names: NAMES,
     accounts,
     created_accounts: accounts.filter((a) => a.id !== null),
     identity_account: named(org.identity_account),
