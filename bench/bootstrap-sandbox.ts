@@ -22,7 +22,7 @@ import { startMoto } from '../src/sandbox/moto.js';
 import { createSandboxOrganization, withSandboxIds } from '../src/sandbox/organization.js';
 import { sandboxFactory, sandboxHandlerConfig } from '../src/sandbox/sandbox.js';
 import { EventBridgeTransport, kmsSigner } from '../src/transport/eventbridge.js';
-import { readRequestKey } from '../src/bootstrap/request-key.js';
+import { createRequestKey } from '../src/bootstrap/request-key.js';
 import { busTopology } from '../src/transport/transport.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -35,10 +35,10 @@ try {
   const factory = sandboxFactory(moto.endpoint, configured.organization.home_region);
   const { ids } = await createSandboxOrganization(factory, configured);
   const org = withSandboxIds(configured, ids).organization;
-  const env = { organization: org, templatesDir: 'templates', clientsFor: async (id: string) => factory.forAccount(id) };
-  await applyBootstrap(env, await planBootstrap(env));
   const cicd = factory.forAccount(org.cicd_account_id);
-  const requestKey = (await readRequestKey(cicd))!;
+  const requestKey = await createRequestKey(cicd, org.cicd_account_id);
+  const env = { organization: org, templatesDir: 'templates', clientsFor: async (id: string) => factory.forAccount(id), requestKey };
+  await applyBootstrap(env, await planBootstrap(env));
 
   // Managed accounts a previous run bootstrapped, and the new ones, not yet.
   const organizations = await factory.forAccount(org.management_account_id).client('organizations');

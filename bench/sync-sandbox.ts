@@ -18,7 +18,7 @@ import { sandboxFactory } from '../src/sandbox/sandbox.js';
 import { busTopology } from '../src/transport/transport.js';
 import { readLive } from '../src/state/live.js';
 import { EventBridgeTransport, kmsSigner } from '../src/transport/eventbridge.js';
-import { readRequestKey } from '../src/bootstrap/request-key.js';
+import { createRequestKey } from '../src/bootstrap/request-key.js';
 import { generateDsl } from './generate-dsl.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -31,9 +31,9 @@ try {
   const factory = sandboxFactory(moto.endpoint, configured.organization.home_region, (c) => setupCalls.push(c));
   const { organizationId, ids } = await createSandboxOrganization(factory, configured);
   const desired = withSandboxIds(configured, ids);
-  const env = { organization: desired.organization, templatesDir: 'templates', clientsFor: async (id: string) => factory.forAccount(id) };
+  const requestKey = await createRequestKey(factory.forAccount(desired.organization.cicd_account_id), desired.organization.cicd_account_id);
+  const env = { organization: desired.organization, templatesDir: 'templates', clientsFor: async (id: string) => factory.forAccount(id), requestKey };
   await applyBootstrap(env, await planBootstrap(env));
-  const requestKey = (await readRequestKey(factory.forAccount(desired.organization.cicd_account_id)))!;
 
   // The organization as a previous sync would have left it.
   const organizations = await factory.forAccount(desired.organization.management_account_id).client('organizations');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClientFactory, type AwsCall } from '../aws/clients.js';
 import { applyBootstrap, planBootstrap } from '../bootstrap/bootstrap.js';
-import { readRequestKey } from '../bootstrap/request-key.js';
+import { createRequestKey } from '../bootstrap/request-key.js';
 import type { Desired } from '../config/resolve.js';
 import { sha256Hex } from '../plan/digest.js';
 import { bootstrapOrganization } from '../bootstrap/topology.js';
@@ -115,11 +115,11 @@ export async function ensureSandbox(desired: Desired, options: { cwd: string; te
   const org = effective.organization;
   log(`sandbox: organization ${organizationId} with management ${org.management_account_id}, CICD ${org.cicd_account_id}, audit ${org.audit_account_id}`);
 
-  const env = { organization: org, templatesDir: options.templatesDir, clientsFor: async (id: string) => factory.forAccount(id), progress: log };
+  // The request key first, so the stacks are planned once, with it.
+  const requestKey = await createRequestKey(factory.forAccount(org.cicd_account_id), org.cicd_account_id);
+  const env = { organization: org, templatesDir: options.templatesDir, clientsFor: async (id: string) => factory.forAccount(id), progress: log, requestKey };
   const planned = await planBootstrap(env);
   await applyBootstrap(env, planned);
-  const requestKey = await readRequestKey(factory.forAccount(org.cicd_account_id));
-  if (!requestKey) throw new Error(`the sandbox's bootstrap made no request key in the CICD account ${org.cicd_account_id}`);
   state = {
     version: SANDBOX_STATE_VERSION,
     endpoint: moto.endpoint,

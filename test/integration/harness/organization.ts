@@ -19,7 +19,7 @@ import { startWorker, type Worker } from '../../../src/handlers/worker.js';
 import { createSandboxOrganization, withSandboxIds } from '../../../src/sandbox/organization.js';
 import { sandboxFactory } from '../../../src/sandbox/sandbox.js';
 import { EventBridgeTransport, kmsSigner } from '../../../src/transport/eventbridge.js';
-import { readRequestKey } from '../../../src/bootstrap/request-key.js';
+import { createRequestKey } from '../../../src/bootstrap/request-key.js';
 import { busTopology, type BusTopology } from '../../../src/transport/transport.js';
 import type { CollectorOptions } from '../../../src/transport/reply-collector.js';
 import { exampleText } from '../../helpers/dsl.js';
@@ -66,12 +66,13 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
   const { organizationId, ids } = await createSandboxOrganization(factory, configured.desired);
   const desired = withSandboxIds(configured.desired, ids);
   let org = desired.organization;
-  const bootstrapEnv: BootstrapEnv = { organization: org, templatesDir: TEMPLATES, clientsFor: async (id) => factory.forAccount(id) };
+  // As the sandbox does: the request key first, so the stacks are planned once, with it.
+  const cicdClients = factory.forAccount(org.cicd_account_id);
+  const requestKey = await createRequestKey(cicdClients, org.cicd_account_id);
+  const bootstrapEnv: BootstrapEnv = { organization: org, templatesDir: TEMPLATES, clientsFor: async (id) => factory.forAccount(id), requestKey };
   const planned = await planBootstrap(bootstrapEnv);
   await applyBootstrap(bootstrapEnv, planned);
   let accounts = planned.accounts;
-  const cicdClients = factory.forAccount(org.cicd_account_id);
-  const requestKey = (await readRequestKey(cicdClients))!;
 
   const workers: { worker: Worker; overrides: Partial<HandlerConfig> }[] = [];
   const transports: EventBridgeTransport[] = [];
