@@ -208,15 +208,14 @@ export function renderPlanMarkdown(plan: Plan): string {
     for (const a of plan.unmanaged) lines.push(`- ${code(a.id)} ${inline(a.name)} in ${inline(a.ou)}`);
     lines.push('', '</details>', '');
   }
-  // Inside a fence only a line break could end it, and every line starts with +, -, ~ or #.
-  const fenced = (text: string) => escapeControlCharacters(text);
+  // Inside a fence only a line break could end it (plain writes none), and every line starts with +, -, ~ or #.
   for (const change of plan.changes.filter((c) => (c.type === 'stack.deploy' || c.type === 'stack.delete') && resourceLines(c).length)) {
-    lines.push(`<details><summary>${html(change.target)}: resources</summary>`, '', '```diff', ...resourceLines(change).map(fenced), '```', '', '</details>', '');
+    lines.push(`<details><summary>${html(change.target)}: resources</summary>`, '', '```diff', ...resourceLines(change).map(plain), '```', '', '</details>', '');
   }
   const updates = plan.changes.filter((c) => c.type === 'scp.update');
   for (const change of updates) {
     lines.push(`<details><summary>${html(change.target)}: what changes</summary>`, '', '```diff');
-    for (const d of changeDiff(change)) lines.push(fenced(`# ${d.kind} ${d.sid}`), ...d.lines.map(fenced));
+    for (const d of changeDiff(change)) lines.push(plain(`# ${d.kind} ${d.sid}`), ...d.lines.map(plain));
     lines.push('```', '', '</details>', '');
   }
   if (plan.preview?.length) lines.push('**Preview**', '', ...previewLines(plan.preview).map((l) => `- ${inline(l)}`), '');
