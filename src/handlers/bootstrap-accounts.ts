@@ -10,9 +10,9 @@
 import { DescribeAccountCommand } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { applyBootstrap, planBootstrap, reachable, type BootstrapEnv } from '../bootstrap/bootstrap.js';
-import { coreAccounts } from '../bootstrap/topology.js';
 import { isManaged } from '../plan/match.js';
 import type { PayloadOf, ResultOf } from '../protocol/requests.js';
+import { coreAccountsOf } from './account-guards.js';
 import { HandlerError, type Handler, type HandlerContext } from './context.js';
 import { tagsOf } from './organization-tree.js';
 import { refuseManagementAccount } from './organization-units.js';
@@ -21,7 +21,8 @@ export const bootstrapAccounts: Handler<PayloadOf<'BOOTSTRAP_ACCOUNTS'>, ResultO
   const setup = context.config.bootstrap;
   if (!setup) throw new HandlerError('unsupported', 'this handler was not given the member bootstrap (organization.bootstrap_new_accounts is false, or an older bootstrap deployed it): an administrator runs bootstrap');
   const org = setup.organization;
-  const core = new Set(coreAccounts(org).map((a) => a.id));
+  // The same core accounts every account change of this handler refuses.
+  const core = coreAccountsOf(context.config);
   const organizations = await context.clients.client('organizations');
   // Every account is checked before anything is done for any.
   for (const { account_id: id, name } of accounts) {
