@@ -87,10 +87,8 @@ describe('the request–reply path', () => {
       const transport = org.transport();
       const before = org.calls.length;
       await transport.request('PING', {}, { targetAccount: management });
-      const put = org.calls.slice(before).find((c) => c.operation === 'PutEvents' && c.account === cicd)!;
-      const entry = (put.input as { Entries: { Detail: string; DetailType: string; Source: string }[] }).Entries[0]!;
       // The same event again, as at-least-once delivery may bring it.
-      await deliverToRequestQueue(management, { source: entry.Source, 'detail-type': entry.DetailType, account: cicd, detail: JSON.parse(entry.Detail) });
+      await deliverToRequestQueue(management, requestSentSince(before));
       // The handler answers the duplicate too; the CLI sees that reply on its next poll.
       await waitFor(async () => (await queueDepth(cicd, 'orgvend-replies')) === 1);
       await transport.request('PING', {}, { targetAccount: management });
@@ -140,9 +138,7 @@ describe('the request–reply path', () => {
       for (const execute of [false, true]) {
         const before = org.calls.length;
         await org.transport({ execute }).request('PING', {}, { targetAccount: management });
-        const put = org.calls.slice(before).find((c) => c.operation === 'PutEvents' && c.account === cicd)!;
-        const detail = JSON.parse((put.input as { Entries: { Detail: string }[] }).Entries[0]!.Detail);
-        expect(detail.dryrun).toBe(!execute);
+        expect(requestSentSince(before).detail.dryrun).toBe(!execute);
       }
     } finally {
       await worker.stop();
@@ -219,9 +215,7 @@ describe('refusing requests', () => {
         const transport = org.transport({ execute: true });
         const before = org.calls.length;
         expect(await transport.request('CREATE_OU', { path: 'Replayed' })).toMatchObject({ outcome: 'created' });
-        const put = org.calls.slice(before).find((c) => c.operation === 'PutEvents' && c.account === cicd)!;
-        const entry = (put.input as { Entries: { Detail: string; DetailType: string; Source: string }[] }).Entries[0]!;
-        const again = { source: entry.Source, 'detail-type': entry.DetailType, account: cicd, detail: JSON.parse(entry.Detail) };
+        const again = requestSentSince(before);
         const between = org.calls.length;
         await deliverToRequestQueue(management, again);
         const reply = await replyFor(again.detail.nonce);
@@ -295,6 +289,13 @@ describe('a forged reply', () => {
     }
   });
 });
+
+/** The first request the CLI put on the CICD bus since call `before`, as EventBridge delivers it. */
+function requestSentSince(before: number) {
+  const put = org.calls.slice(before).find((c) => c.operation === 'PutEvents' && c.account === cicd)!;
+  const entry = (put.input as { Entries: { Detail: string; DetailType: string; Source: string }[] }).Entries[0]!;
+  return { source: entry.Source, 'detail-type': entry.DetailType, account: cicd, detail: JSON.parse(entry.Detail) };
+}
 
 async function deliverToRequestQueue(account: string, event: object): Promise<void> {
   const sqs = await org.factory.forAccount(account).client('sqs');
