@@ -5,7 +5,7 @@
  * never waits for nothing.
  */
 import type { Recorder } from '../audit/recorder.js';
-import { DeliveredEvent, RequestDetail, UnsignedRequest, replyDetailType, type ReplyError } from '../protocol/envelope.js';
+import { DeliveredEvent, RequestDetail, replyDetailType, type ReplyError, type UnsignedRequest } from '../protocol/envelope.js';
 import { NAMES } from '../protocol/names.js';
 import { toParts } from '../protocol/parts.js';
 import { REQUESTS, isRequestType, servedTypes, type RequestType } from '../protocol/requests.js';
@@ -73,15 +73,13 @@ export async function dispatch(raw: unknown, context: DispatchContext, budgetMs:
 }
 
 /**
- * Serve a request known to come from the CICD account: signed (dispatch), or made in this
- * process by a caller who holds this handler's credentials (--direct). Checks what the
- * request asks of this account, its age, and whether it was handled already.
+ * Serve a request known to come from the CICD account, its envelope checked: signed and
+ * parsed (dispatch), or made in this process by a caller who holds this handler's
+ * credentials (--direct, from requestDetail). Checks what the request asks of this account,
+ * its age, and whether it was handled already.
  */
-export async function serve(type: string, raw: UnsignedRequest, context: DispatchContext, budgetMs: number): Promise<Outcome> {
+export async function serve(type: string, request: UnsignedRequest, context: DispatchContext, budgetMs: number): Promise<Outcome> {
   const { config } = context;
-  const detail = UnsignedRequest.safeParse(raw);
-  if (!detail.success) return reject(type, nonceOf(raw), `malformed request: ${issues(detail.error, 'detail')}`);
-  const request = detail.data;
   const nonce = request.nonce;
   if (!isRequestType(type)) return reject(type, nonce, `unknown request type ${type}`);
   if (!servedTypes(config.roles, config.hasDelegatedAdmin).includes(type)) {
