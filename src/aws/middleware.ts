@@ -3,6 +3,11 @@
  * call by call are retries missed). The SDK's adaptive strategy backs off with jitter and
  * rate-limits the client after throttling; Organizations also answers "another request is
  * in progress" with errors the SDK does not see as throttling, so they are marked as such.
+ *
+ * A call that makes something new each time it arrives (CreateAccount, …) is never retried
+ * blindly: when its answer is lost (a 5xx, a dropped connection, a timeout) AWS may have
+ * acted, so the SDK does not send it again. The caller gets an UncertainOutcome and looks for
+ * what the first attempt made before it tries again (see once.ts).
  */
 
 /** AWS errors that mean "not now": retried with backoff like throttling. */
@@ -15,20 +20,50 @@ const BUSY_ERRORS = new Set([
   'PriorRequestNotComplete',
 ]);
 
+/** Operations that make something new each time AWS receives them: sent twice, made twice. */
+export const NOT_REPEATABLE = new Set(['CreateAccount', 'CreateOrganizationalUnit', 'CreatePolicy', 'CreateChangeSet', 'CreateStack', 'CreateKey']);
+
+/** A call whose answer was lost: AWS may or may not have carried it out. */
+export class UncertainOutcome extends Error {
+  override readonly name = 'UncertainOutcome';
+  constructor(
+    readonly operation: string,
+    /** What was seen instead of an answer. Not `cause`: the SDK would retry what a transient cause says. */
+    readonly seen: string,
+    message = `the answer to ${operation} was lost (${seen}); AWS may have carried it out`,
+  ) {
+    super(message);
+  }
+}
+
+/** Network failures after which the request may have reached AWS (a refused connection never did). */
+const LOST_IN_FLIGHT = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+const TIMEOUTS = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+
+/** True for an error that leaves unknown whether AWS acted: a server error or an answer lost on the way. */
+export function isUncertain(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } };
+  if (!e || typeof e !== 'object' || e.$retryable?.throttling || (e.name && BUSY_ERRORS.has(e.name)) || e.name === 'SlowDown') return false;
+  const status = e.$metadata?.httpStatusCode ?? 0;
+  return status >= 500 || LOST_IN_FLIGHT.has(e.code ?? '') || TIMEOUTS.has(e.name ?? '') || /socket hang up/i.test((error as Error).message ?? '');
+}
+
 type Handler = (args: { input: unknown }) => Promise<unknown>;
 interface MiddlewareStackLike {
   add(middleware: (next: Handler, context: { commandName?: string }) => Handler, options: object): void;
 }
 
-/** Mark busy errors as throttling before the retry middleware decides whether to retry. */
+/** Mark busy errors as throttling, and lost answers to NOT_REPEATABLE calls as uncertain, before the retry middleware decides whether to retry. */
 export function markRetryable(client: { middlewareStack: unknown }): void {
   (client.middlewareStack as MiddlewareStackLike).add(
-    (next) => async (args) => {
+    (next, context) => async (args) => {
       try {
         return await next(args);
       } catch (error) {
         const e = error as { name?: string; $retryable?: { throttling?: boolean } };
         if (e && typeof e === 'object' && e.name && BUSY_ERRORS.has(e.name)) e.$retryable = { throttling: true };
+        const operation = String(context.commandName).replace(/Command$/, '');
+        if (NOT_REPEATABLE.has(operation) && isUncertain(error)) throw new UncertainOutcome(operation, (error as Error).message || (e.name ?? 'no answer'));
         throw error;
       }
     },

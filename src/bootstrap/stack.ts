@@ -5,6 +5,7 @@
  * templates/). Reading
  * (`stackState`) sends nothing that changes anything, so dry runs use only that.
  */
+import { makeOnce } from '../aws/once.js';
 import {
   CreateChangeSetCommand,
   DeleteChangeSetCommand,
@@ -118,18 +119,27 @@ export async function deployStack(client: CloudFormationClient, stackName: strin
   }
   const create = !state.template;
   const changeSetName = `orgvend-${Date.now()}`;
-  await client.send(
-    new CreateChangeSetCommand({
-      StackName: stackName,
-      ChangeSetName: changeSetName,
-      ChangeSetType: create ? 'CREATE' : 'UPDATE',
-      TemplateBody: template,
-      Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
-      Tags: [{ Key: 'managed-by', Value: 'orgvend' }],
-      ...(options.roleArn ? { RoleARN: options.roleArn } : {}),
-    }),
-  );
   const ref = { StackName: stackName, ChangeSetName: changeSetName };
+  // Made once: after an answer lost on the way, the change set it may have made is looked for.
+  await makeOnce(
+    `creating a change set for ${stackName}`,
+    () =>
+      client.send(
+        new CreateChangeSetCommand({
+          ...ref,
+          ChangeSetType: create ? 'CREATE' : 'UPDATE',
+          TemplateBody: template,
+          Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
+          Tags: [{ Key: 'managed-by', Value: 'orgvend' }],
+          ...(options.roleArn ? { RoleARN: options.roleArn } : {}),
+        }),
+      ),
+    () =>
+      client.send(new DescribeChangeSetCommand(ref)).catch((error: unknown) => {
+        if ((error as Error).name === 'ChangeSetNotFoundException') return undefined;
+        throw error;
+      }),
+  );
   try {
     await waitUntilChangeSetCreateComplete({ client, maxWaitTime: secondsLeft(deadline) }, ref);
   } catch (error) {

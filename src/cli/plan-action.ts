@@ -11,7 +11,7 @@ import { accountList, PlanFile, type Change, type Plan } from '../plan/plan.js';
 import { keyOf, savedPlanMismatch, type SavedPlanMismatch } from '../plan/saved-plan.js';
 import type { Transport } from '../transport/transport.js';
 import { renderExecution, type ExecutedChange } from '../views/execution.js';
-import { planJson, renderPlanMarkdown, renderPlanText } from '../views/plan.js';
+import { conflictCount, planJson, plain, renderPlanMarkdown, renderPlanText } from '../views/plan.js';
 import { style } from '../views/style.js';
 import { wantsColor, type Io } from './io.js';
 import type { CliOptions } from './options.js';
@@ -112,6 +112,8 @@ export async function runPlanAction<L>(options: CliOptions, io: Io, runtime: Run
     return ExitCode.failure;
   }
   if (!options.execute || !plan.changes.length) {
+    // A conflict is not something --execute can fix: the run fails until a person has resolved it.
+    if (plan.conflicts.length) return conflicted(io, err, plan);
     return options.detailedExitcode && plan.changes.length ? ExitCode.changesPending : ExitCode.ok;
   }
 
@@ -125,15 +127,23 @@ export async function runPlanAction<L>(options: CliOptions, io: Io, runtime: Run
     executed.push(...(await executeAndShow(followUp, spec, transport, io)));
     after = planOf(spec.plan(await spec.readLive(transport)));
   }
-  const converged = after.changes.length === 0;
-  io.stdout.write(
-    converged
-      ? `${out.green('Converged:')} the organization matches the repository.\n`
-      : `${out.red('Not converged:')} ${after.changes.length} change(s) remain; run again to finish them.\n`,
-  );
+  // Converged is the organization matching the repository: no change left, and no conflict, which no run can resolve.
+  const converged = after.changes.length === 0 && after.conflicts.length === 0;
+  if (converged) io.stdout.write(`${out.green('Converged:')} the organization matches the repository.\n`);
+  else {
+    const left = [after.changes.length && `${after.changes.length} change(s) remain; run again to finish them`, after.conflicts.length && conflictCount(after.conflicts.length)].filter(Boolean);
+    io.stdout.write(`${out.red('Not converged:')} ${left.join('; ')}.\n`);
+    for (const conflict of after.conflicts) io.stdout.write(`${out.red('error:')} ${plain(conflict)}\n`);
+  }
   io.stderr.write(`audit record: ${runtime.recorder.path}\n`);
   const failed = executed.some((e) => e.result.status !== 'done');
   return failed || !converged ? ExitCode.failure : ExitCode.ok;
+}
+
+/** A plan that holds conflicts fails: one line on stderr saying so (the plan above lists them). */
+function conflicted(io: Io, err: ReturnType<typeof style>, plan: Plan): ExitCode {
+  io.stderr.write(`${err.red('error:')} ${conflictCount(plan.conflicts.length)} (listed in the plan); orgvend does nothing for them until they are resolved.\n`);
+  return ExitCode.failure;
 }
 
 /** Carry out the plan, with progress on stderr, and say on stdout what was done. */

@@ -3,9 +3,12 @@
  * only if absent) is both the lock and the memory: the first request to write it creates
  * the account and records the creation's request id, then the account id; a duplicate or
  * racing request finds the entry and waits for that creation instead of starting one.
- * A creation whose entry was lost is still found by name in Organizations' own list of
- * creation requests. The account is then tagged and moved into its OU, and its id returned.
+ * CreateAccount is never sent twice blindly: when its answer is lost, the creation is looked
+ * for by name in Organizations' own list of creation requests since the request began, and
+ * so is one started by a handler that died before recording it (a stale lock). The account
+ * is then tagged and moved into its OU, and its id returned.
  */
+import { randomUUID } from 'node:crypto';
 import {
   CreateAccountCommand,
   DescribeCreateAccountStatusCommand,
@@ -15,6 +18,7 @@ import {
   type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { DeleteParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { isUncertainOutcome, makeOnce } from '../aws/once.js';
 import { sha256Hex } from '../plan/digest.js';
 import { LEDGER_PREFIX, type PayloadOf, type ResultOf } from '../protocol/requests.js';
 import { refuseCoreAccount } from './account-guards.js';
@@ -31,6 +35,8 @@ interface LedgerEntry {
   at: string;
   request_id?: string;
   account_id?: string;
+  /** The handler invocation that wrote the lock: a write whose answer was lost is recognised as its own. */
+  owner?: string;
 }
 
 /** A creation lock older than this, with no request id, was left by a handler that died. */
@@ -44,14 +50,17 @@ async function readEntry(ssm: SSMClient, key: string): Promise<LedgerEntry | und
   return value ? (JSON.parse(value) as LedgerEntry) : undefined;
 }
 
+/**
+ * Write `entry`; without `overwrite`, only if there is none. True when the entry there is
+ * this one: a retried write whose first answer was lost finds its own entry, not a rival's.
+ */
 async function writeEntry(ssm: SSMClient, key: string, entry: LedgerEntry, overwrite: boolean): Promise<boolean> {
   try {
     await ssm.send(new PutParameterCommand({ Name: key, Value: JSON.stringify(entry), Type: 'String', Overwrite: overwrite }));
-    return true;
   } catch (error) {
-    if (!overwrite && (error as Error).name === 'ParameterAlreadyExists') return false;
-    throw error;
+    if (overwrite || (error as Error).name !== 'ParameterAlreadyExists') throw error;
   }
+  return entry.owner === undefined || (await readEntry(ssm, key))?.owner === entry.owner;
 }
 
 /** What AWS's failure reasons mean for the person reading the plan's result. */
@@ -96,10 +105,18 @@ async function awaitCreation(client: OrganizationsClient, requestId: string, pay
   }
 }
 
-/** A creation request for this account name that Organizations knows of: in progress, or done. */
-async function findCreation(client: OrganizationsClient, awsName: string): Promise<CreateAccountStatus | undefined> {
+/** Clocks differ: a creation requested up to this long before the handler's clock says it began is still its own. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * A creation request for this account name that Organizations knows of, in progress or done
+ * (since `since`, when given). Reads Organizations' whole list of creations: asked only when
+ * a handler may have started one without recording it, never for every new account.
+ */
+async function findCreation(client: OrganizationsClient, awsName: string, since?: Date): Promise<CreateAccountStatus | undefined> {
+  const after = since ? since.getTime() - CLOCK_SKEW_MS : 0;
   for await (const page of paginateListCreateAccountStatus({ client }, { States: ['IN_PROGRESS', 'SUCCEEDED'] })) {
-    const match = page.CreateAccountStatuses?.find((s) => s.AccountName === awsName);
+    const match = page.CreateAccountStatuses?.find((s) => s.AccountName === awsName && (s.RequestedTimestamp?.getTime() ?? Infinity) >= after);
     if (match) return match;
   }
   return undefined;
@@ -165,25 +182,40 @@ export const createAccount: Handler<Payload, ResultOf<'CREATE_ACCOUNT'>> = async
       await sleep(POLL_MS);
       continue;
     }
-    const lock: LedgerEntry = { email: payload.email.toLowerCase(), name: payload.name, state: 'creating', at: context.now().toISOString() };
+    const began = context.now();
+    const lock: LedgerEntry = { email: payload.email.toLowerCase(), name: payload.name, state: 'creating', at: began.toISOString(), owner: randomUUID() };
     if (!(await writeEntry(ssm, key, lock, stale))) continue; // lost the race: read what the winner wrote
 
+    // True while nothing this attempt did can have made an account, or once AWS said the creation failed.
+    let forgettable = !stale;
     let created = false;
     try {
-      // A creation started by a handler that died before recording it is still to be found.
-      const known = await findCreation(client, payload.aws_name);
+      // A creation started by the handler that died holding the lock is still to be found.
+      const known = stale ? await findCreation(client, payload.aws_name) : undefined;
       if (known?.AccountId) refuseCoreAccount(context, known.AccountId);
-      const requestId = known?.Id ?? (await startCreation(client, payload));
+      forgettable = !known;
+      const requestId =
+        known?.Id ??
+        (await makeOnce(
+          `creating ${payload.name}`,
+          () => startCreation(client, payload),
+          async () => (await findCreation(client, payload.aws_name, began))?.Id,
+        ));
+      forgettable = false;
       await writeEntry(ssm, key, { ...lock, request_id: requestId }, true);
-      const status = await awaitCreation(client, requestId, payload, context);
+      const status = await awaitCreation(client, requestId, payload, context).catch((error: unknown) => {
+        forgettable = error instanceof HandlerError && error.code === 'failed';
+        throw error;
+      });
       await writeEntry(ssm, key, { ...lock, request_id: requestId, state: 'created', account_id: status.AccountId }, true);
       created = true;
       await settle(client, status.AccountId!, payload, context);
       return { account_id: status.AccountId!, outcome: known ? 'awaited' : 'created', request_id: requestId };
     } catch (error) {
-      // A creation that failed, rather than one still running or one done, leaves no
-      // lock behind, so that it can be tried again.
-      if (!created && !(error instanceof HandlerError && error.code === 'timeout')) {
+      // Only a creation known not to exist (refused, never sent, or failed in AWS) leaves no
+      // lock behind, so that it can be tried again. Any other lock stays: it records a
+      // creation, or goes stale and makes the next attempt look for one first.
+      if (!created && forgettable && !isUncertainOutcome(error)) {
         try {
           await ssm.send(new DeleteParameterCommand({ Name: key }));
         } catch {

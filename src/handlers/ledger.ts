@@ -7,8 +7,11 @@
  * A nonce is claimed with a conditional write before anything is done. A second delivery
  * finds it: finished, it gets the first answer; still running, it is dropped, because the
  * first will answer. An attempt that died half-way leaves its claim running: its request is
- * never acted on again, and the CLI's timeout tells the run to plan afresh.
+ * never acted on again, and the CLI's timeout tells the run to plan afresh. Each claim
+ * carries its own token, so a claim whose answer was lost (and which the SDK sent again,
+ * to find it taken) is known as this attempt's own rather than dropped as a duplicate.
  */
+import { randomUUID } from 'node:crypto';
 import type { AccountClients } from '../aws/clients.js';
 import type { ReplyError } from '../protocol/envelope.js';
 import { NAMES } from '../protocol/names.js';
@@ -30,6 +33,7 @@ export function dynamoLedger(clients: AccountClients, table = NAMES.requestLedge
   return {
     async claim(nonce, type, nowMs) {
       const [{ PutItemCommand, GetItemCommand }, client] = await dynamodb();
+      const token = randomUUID();
       try {
         await client.send(
           new PutItemCommand({
@@ -38,6 +42,7 @@ export function dynamoLedger(clients: AccountClients, table = NAMES.requestLedge
               nonce: { S: nonce },
               type: { S: type },
               state: { S: 'running' },
+              claim: { S: token },
               claimed_at: { S: new Date(nowMs).toISOString() },
               expires_at: { N: String(Math.floor(nowMs / 1000) + KEEP_SECONDS) },
             },
@@ -49,6 +54,7 @@ export function dynamoLedger(clients: AccountClients, table = NAMES.requestLedge
         if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
       }
       const { Item } = await client.send(new GetItemCommand({ TableName: table, Key: { nonce: { S: nonce } }, ConsistentRead: true }));
+      if (Item?.claim?.S === token) return { state: 'new' };
       const outcome = Item?.state?.S === 'done' ? Item.outcome?.S : undefined;
       return outcome ? { state: 'done', outcome: JSON.parse(outcome) as StoredOutcome } : { state: 'running' };
     },

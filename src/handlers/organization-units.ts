@@ -1,6 +1,7 @@
 /** OU paths to ids, creating what is missing (CREATE_OU), and the refusal every account change shares. */
 import {
   CreateOrganizationalUnitCommand,
+  DeleteOrganizationalUnitCommand,
   ListParentsCommand,
   MoveAccountCommand,
   ListRootsCommand,
@@ -8,6 +9,7 @@ import {
   type OrganizationsClient,
   type Root,
 } from '@aws-sdk/client-organizations';
+import { makeOnce } from '../aws/once.js';
 import type { PayloadOf, ResultOf } from '../protocol/requests.js';
 import { HandlerError, type Handler, type HandlerContext } from './context.js';
 
@@ -23,12 +25,46 @@ export async function rootId(client: OrganizationsClient): Promise<string> {
   return (await readRoot(client)).Id;
 }
 
-async function childNamed(client: OrganizationsClient, parentId: string, name: string): Promise<string | undefined> {
+async function childrenNamed(client: OrganizationsClient, parentId: string, name: string): Promise<string[]> {
+  const ids: string[] = [];
   for await (const page of paginateListOrganizationalUnitsForParent({ client }, { ParentId: parentId })) {
-    const match = page.OrganizationalUnits?.find((ou) => ou.Name === name);
-    if (match?.Id) return match.Id;
+    for (const ou of page.OrganizationalUnits ?? []) if (ou.Name === name && ou.Id) ids.push(ou.Id);
   }
-  return undefined;
+  return ids.sort();
+}
+
+/**
+ * The OU called `name` under `parentId`. AWS allows one; moto, and a race AWS loses, may
+ * leave two, and then no account is put in either until a person has merged them.
+ */
+async function childNamed(client: OrganizationsClient, parentId: string, name: string, path: string): Promise<string | undefined> {
+  const ids = await childrenNamed(client, parentId, name);
+  if (ids.length > 1) throw new HandlerError('failed', `OU ${path} exists ${ids.length} times (${ids.join(', ')}); move the accounts of all but one into it and delete the others, then run again`);
+  return ids[0];
+}
+
+/**
+ * Create the OU `name` under `parentId`, once: an answer lost on the way is followed by a
+ * look for what it made, and when two runs made it at the same time, the one that made the
+ * later id deletes its own (still empty) and both use the other.
+ */
+async function createChild(client: OrganizationsClient, parentId: string, name: string, path: string): Promise<string | undefined> {
+  let made: string | undefined;
+  try {
+    made = await makeOnce(
+      `creating OU ${path}`,
+      async () => (await client.send(new CreateOrganizationalUnitCommand({ ParentId: parentId, Name: name }))).OrganizationalUnit?.Id,
+      async () => (await childrenNamed(client, parentId, name))[0],
+    );
+  } catch (error) {
+    if ((error as Error).name !== 'DuplicateOrganizationalUnitException') throw error;
+  }
+  const ids = await childrenNamed(client, parentId, name);
+  if (made && ids.length > 1 && ids[0] !== made) {
+    await client.send(new DeleteOrganizationalUnitCommand({ OrganizationalUnitId: made }));
+    return ids[0];
+  }
+  return childNamed(client, parentId, name, path);
 }
 
 /**
@@ -39,17 +75,13 @@ async function childNamed(client: OrganizationsClient, parentId: string, name: s
 export async function ouAt(client: OrganizationsClient, path: string, create = false): Promise<{ id?: string; created: boolean }> {
   let parent = await rootId(client);
   let created = false;
-  for (const name of path.split('/')) {
-    let id = await childNamed(client, parent, name);
+  const names = path.split('/');
+  for (const [i, name] of names.entries()) {
+    const here = names.slice(0, i + 1).join('/');
+    let id = await childNamed(client, parent, name, here);
     if (!id && create) {
-      try {
-        const { OrganizationalUnit } = await client.send(new CreateOrganizationalUnitCommand({ ParentId: parent, Name: name }));
-        id = OrganizationalUnit?.Id;
-        created = true;
-      } catch (error) {
-        if ((error as Error).name !== 'DuplicateOrganizationalUnitException') throw error;
-        id = await childNamed(client, parent, name);
-      }
+      id = await createChild(client, parent, name, here);
+      created = true;
     }
     if (!id) return { created };
     parent = id;

@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-organizations';
 import pLimit from 'p-limit';
 import { MANAGED_BY } from '../config/identity-tags.js';
+import { makeOnce } from '../aws/once.js';
 import type { PayloadOf, ResultOf } from '../protocol/requests.js';
 import { FULL_AWS_ACCESS, parseContent, sameDocument } from '../scp/model.js';
 import { HandlerError, type Handler } from './context.js';
@@ -127,10 +128,13 @@ export const putPolicy: Handler<PayloadOf<'PUT_POLICY'>, ResultOf<'PUT_POLICY'>>
   }
   if (dryrun) return { policy_id: null, outcome: 'would-create' };
   const tags = Object.entries(payload.tags).map(([Key, Value]) => ({ Key, Value }));
-  const { Policy } = await client.send(
-    new CreatePolicyCommand({ Name: payload.name, Description: payload.description, Content: payload.content, Type: SCP, Tags: tags }),
+  // Made once: after an answer lost on the way, the policy it may have made is looked for by name.
+  const id = await makeOnce(
+    `creating policy ${payload.name}`,
+    async () => (await client.send(new CreatePolicyCommand({ Name: payload.name, Description: payload.description, Content: payload.content, Type: SCP, Tags: tags }))).Policy?.PolicySummary?.Id ?? null,
+    async () => (await policyNamed(client, payload.name))?.Id,
   );
-  return { policy_id: Policy?.PolicySummary?.Id ?? null, outcome: 'created' };
+  return { policy_id: id, outcome: 'created' };
 };
 
 export const attachPolicy: Handler<PayloadOf<'ATTACH_POLICY'>, ResultOf<'ATTACH_POLICY'>> = async ({ name, target }, { clients, dryrun }) => {

@@ -73,8 +73,13 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
   const org = desired.organization;
   const entries = options.only ? desired.accounts.filter((a) => a.name === options.only) : desired.accounts;
   const matching = matchAccounts(entries, live);
-  const notes = matching.conflicts.map((c) => `${c.name}: left alone because ${c.reason}`);
+  const notes: string[] = [];
+  const conflicts = matching.conflicts.map((c) => `${c.name}: left alone because ${c.reason}`);
   const accountChanges: Change[] = [];
+  // AWS keeps one OU per path; moto, or two runs racing, may leave two. Nothing goes into (or under) either.
+  const twice = ouPathsMadeTwice(live);
+  for (const [path, ids] of twice) conflicts.push(`OU ${path} exists ${ids.length === 2 ? 'twice' : `${ids.length} times`} (${ids.join(' and ')}); move the accounts of all but one into it and delete the others`);
+  const ambiguous = (path: string) => ouAncestors(path).some((p) => twice.has(p));
   const neededOus = new Set<string>(options.only ? [] : desired.ous);
 
   // Of every account, even when planning one (create-account): the DNS account's parameters are made exactly this list.
@@ -93,6 +98,10 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
           notes.push(`${entry.name}: account ${account.id} is not tagged as managed by orgvend, and orgvend closes only the accounts it manages; make the entry active, adopt it with sync-accounts --execute, then close it`);
         } else accountChanges.push({ type: 'account.close', target: entry.name, reason: 'lifecycle-closed', before: { account_id: account.id, status: account.status }, after: { status: 'CLOSED' } });
       }
+      continue;
+    }
+    if (ambiguous(ou) && (!account || account.ou !== ou)) {
+      conflicts.push(`${entry.name}: left alone because its OU ${ou} is ambiguous (see above)`);
       continue;
     }
     if (!account) {
@@ -146,6 +155,10 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
       }
       const retired = account.ou === org.morgue_ou && account.tags[RETIRED_TAGS.lifecycle] === 'retired';
       if (retired) continue;
+      if (ambiguous(org.morgue_ou)) {
+        conflicts.push(`${account.tags[IDENTITY_TAG_KEYS.name]}: not retired because the morgue OU ${org.morgue_ou} is ambiguous (see above)`);
+        continue;
+      }
       neededOus.add(org.morgue_ou);
       accountChanges.push({
         type: 'account.retire',
@@ -160,7 +173,7 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
   // OUs first, parents before children, so the changes read in the order they are made.
   const liveOus = new Set(live.ous.map((o) => o.path));
   const ouChanges: Change[] = [...neededOus]
-    .filter((path) => !liveOus.has(path))
+    .filter((path) => !liveOus.has(path) && !ambiguous(path))
     .sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b))
     .map((path) => ({ type: 'ou.create', target: path, reason: 'missing-in-org', before: null, after: { parent: ouAncestors(path).at(-2) ?? 'Root' } }));
 
@@ -179,8 +192,16 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
   const unmanaged = matching.unmanaged.map((a) => ({ id: a.id, name: a.name, email: a.email, ou: a.ou || 'Root' }));
   return makePlan(options.action ?? 'sync-accounts', { config: configDigest(desired), live: liveDigest(live) }, [...ouChanges, ...accountChanges], {
     notes,
+    conflicts,
     unmanaged: options.only ? [] : unmanaged,
   });
+}
+
+/** OU paths the organization holds more than once, with their ids. */
+function ouPathsMadeTwice(live: Live): Map<string, string[]> {
+  const ids = new Map<string, string[]>();
+  for (const ou of live.ous) ids.set(ou.path, [...(ids.get(ou.path) ?? []), ou.id]);
+  return new Map([...ids].filter(([, list]) => list.length > 1).map(([path, list]) => [path, list.sort()]));
 }
 
 /** stack.deploy for every deployment to an account that exists and carries orgvend's stack, or is about to (`bootstrapped`). */

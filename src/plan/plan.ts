@@ -66,8 +66,14 @@ export interface Plan {
   /** Count of changes per type. */
   summary: Partial<Record<ChangeType, number>>;
   unmanaged: UnmanagedAccount[];
-  /** Things worth knowing that are not changes: conflicts, accounts closed outside orgvend. */
+  /** Things worth knowing that are not changes: accounts closed outside orgvend, names AWS keeps. */
   notes: string[];
+  /**
+   * What the organization holds that orgvend cannot safely reconcile (two accounts claiming
+   * one entry, one OU path twice): nothing is done for them, and until a person resolves
+   * them the organization never counts as matching the repository.
+   */
+  conflicts: string[];
   /** sync-scps: the sample requests whose outcome the plan changes, account by account. */
   preview?: SamplePreview[];
 }
@@ -85,11 +91,11 @@ export function makePlan(
   action: string,
   basis: Plan['basis'],
   changes: Change[],
-  extra: { notes?: string[]; unmanaged?: UnmanagedAccount[]; preview?: SamplePreview[] } = {},
+  extra: { notes?: string[]; conflicts?: string[]; unmanaged?: UnmanagedAccount[]; preview?: SamplePreview[] } = {},
 ): Plan {
   const summary: Partial<Record<ChangeType, number>> = {};
   for (const change of changes) summary[change.type] = (summary[change.type] ?? 0) + 1;
-  const plan: Plan = { version: PLAN_VERSION, action, basis, changes, summary, unmanaged: extra.unmanaged ?? [], notes: extra.notes ?? [] };
+  const plan: Plan = { version: PLAN_VERSION, action, basis, changes, summary, unmanaged: extra.unmanaged ?? [], notes: extra.notes ?? [], conflicts: extra.conflicts ?? [] };
   if (extra.preview) plan.preview = extra.preview;
   return plan;
 }
@@ -113,6 +119,7 @@ export const PlanFile = z.object({
   summary: z.record(z.string(), z.number()),
   unmanaged: z.array(z.object({ id: z.string(), name: z.string(), email: z.string(), ou: z.string() })),
   notes: z.array(z.string()),
+  conflicts: z.array(z.string()).default([]),
   preview: z
     .array(
       z.object({

@@ -44,6 +44,7 @@ const ORGANIZATION_RESOURCES: Record<string, string[]> = {
   'organizations:AttachPolicy': [ORG_POLICIES, AWS_POLICIES, ORG_ACCOUNTS, ORG_OUS, ORG_ROOTS],
   'organizations:CloseAccount': [ORG_ACCOUNTS],
   'organizations:CreateOrganizationalUnit': [ORG_OUS, ORG_ROOTS],
+  'organizations:DeleteOrganizationalUnit': [ORG_OUS],
   'organizations:DeletePolicy': [ORG_POLICIES],
   'organizations:DescribeAccount': [ORG_ACCOUNTS],
   'organizations:DescribePolicy': [ORG_POLICIES, AWS_POLICIES],
@@ -257,7 +258,8 @@ export const REQUESTS = {
     route: 'management',
     mutating: true,
     timeoutSeconds: 120,
-    permissions: ['organizations:ListRoots', 'organizations:ListOrganizationalUnitsForParent', 'organizations:CreateOrganizationalUnit'],
+    // DeleteOrganizationalUnit: the OU it made in a race with another run, still empty, when the other's stays (AWS refuses to delete an OU that is not empty).
+    permissions: ['organizations:ListRoots', 'organizations:ListOrganizationalUnitsForParent', 'organizations:CreateOrganizationalUnit', 'organizations:DeleteOrganizationalUnit'],
     payload: z.strictObject({ path: OuPathString }),
     result: z.object({ path: z.string(), id: z.string().nullable(), outcome: z.enum(['created', 'exists', 'would-create']) }),
   }),

@@ -136,10 +136,16 @@ export function targetLabel(change: Change): string {
   return escapeControlCharacters(id ? `${change.target} (${id})` : change.target);
 }
 
+/** `1 conflict needs` / `2 conflicts need` a person. */
+export const conflictCount = (n: number) => `${n} conflict${n === 1 ? ' needs' : 's need'} a person`;
+
 export function summaryLine(plan: Plan): string {
-  if (!plan.changes.length) return 'No changes. The organization matches the repository.';
+  const conflicts = plan.conflicts.length;
+  if (!plan.changes.length) {
+    return conflicts ? `No changes can be made, and the organization does not match the repository: ${conflictCount(conflicts)}.` : 'No changes. The organization matches the repository.';
+  }
   const parts = Object.entries(plan.summary).map(([type, count]) => `${count} ${type}`);
-  return `Plan: ${plan.changes.length} change${plan.changes.length === 1 ? '' : 's'}: ${parts.join(', ')}.`;
+  return `Plan: ${plan.changes.length} change${plan.changes.length === 1 ? '' : 's'}: ${parts.join(', ')}.${conflicts ? ` ${conflictCount(conflicts)}; nothing is done for them.` : ''}`;
 }
 
 const colourOf = (symbol: string, s: Style) => (symbol === '+' ? s.green : symbol === '-' ? s.red : s.yellow);
@@ -162,7 +168,7 @@ function previewLines(preview: readonly SamplePreview[]): string[] {
 }
 
 /** A value for the terminal: on its line, without escape sequences of its own. */
-const plain = (text: string) => escapeControlCharacters(String(text));
+export const plain = (text: string) => escapeControlCharacters(String(text));
 
 export function renderPlanText(plan: Plan, s: Style): string {
   const rows = plan.changes.map((c) => [CHANGE_KINDS[c.type], plain(c.type), targetLabel(c), plain(describeChange(c)), plain(c.reason)] as const);
@@ -188,6 +194,7 @@ export function renderPlanText(plan: Plan, s: Style): string {
   }
   if (plan.preview?.length) lines.push('', 'Preview of the samples in organization.scps.samples:', ...previewLines(plan.preview).map((l) => `  ${plain(l)}`));
   if (plan.notes.length) lines.push('', ...plan.notes.map((n) => `${s.yellow('note:')} ${plain(n)}`));
+  if (plan.conflicts.length) lines.push('', ...plan.conflicts.map((c) => `${s.red('error:')} ${plain(c)}`));
   lines.push('', s.bold(plain(summaryLine(plan))));
   return `${lines.join('\n').replace(/^\n/, '')}\n`;
 }
@@ -220,6 +227,7 @@ export function renderPlanMarkdown(plan: Plan): string {
   }
   if (plan.preview?.length) lines.push('**Preview**', '', ...previewLines(plan.preview).map((l) => `- ${inline(l)}`), '');
   for (const note of plan.notes) lines.push(`> **note:** ${inline(note)}`, '');
+  for (const conflict of plan.conflicts) lines.push(`> **error:** ${inline(conflict)}`, '');
   lines.push(`**${inline(summaryLine(plan))}**`, '');
   return lines.join('\n');
 }

@@ -51,7 +51,7 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
       // Once accounts exist, what names them (their bootstrap, parameters, the stacks rendered with their ids) is planned again.
       followUp: (executed, after) =>
         executed.changes.some((c) => c.type === 'account.create')
-          ? makePlan(after.action, after.basis, after.changes.filter((c) => FOLLOW_UP_TYPES.has(c.type)), { notes: [] })
+          ? makePlan(after.action, after.basis, after.changes.filter((c) => FOLLOW_UP_TYPES.has(c.type)), { notes: after.notes, conflicts: after.conflicts })
           : undefined,
     });
   } finally {

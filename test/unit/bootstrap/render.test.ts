@@ -218,6 +218,7 @@ describe('the bootstrap template', () => {
       'organizations:CreateAccount',
       'organizations:CreateOrganizationalUnit',
       'organizations:CreatePolicy',
+      'organizations:DeleteOrganizationalUnit',
       'organizations:DeletePolicy',
       'organizations:DescribeAccount',
       'organizations:DescribeCreateAccountStatus',

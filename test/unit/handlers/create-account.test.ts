@@ -18,6 +18,7 @@ import {
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { UncertainOutcome } from '../../../src/aws/middleware.js';
 import { HandlerError, type HandlerContext } from '../../../src/handlers/context.js';
 import { createAccount, ledgerKey } from '../../../src/handlers/create-account.js';
 import { settle } from '../../helpers/fake-time.js';
@@ -107,10 +108,61 @@ describe('CREATE_ACCOUNT', () => {
     expect(a.account_id).toBe(b.account_id);
   });
 
-  it('finds a creation whose ledger entry was lost, by its name, and waits for it', async () => {
+  /** A lock left by a handler that died between CreateAccount and recording its request id. */
+  const staleLock = () => parameters.set(KEY, JSON.stringify({ email: payload.email, name: 'foo', state: 'creating', at: new Date(Date.now() - 11 * 60_000).toISOString(), owner: 'dead' }));
+
+  it('takes over a stale lock by finding the creation its holder started, by name, and waiting for it', async () => {
+    staleLock();
     organizations.on(ListCreateAccountStatusCommand).resolves({ CreateAccountStatuses: [{ Id: 'car-1', AccountName: 'foo-nonprod', State: 'IN_PROGRESS' }] });
     expect(await run(createAccount(payload, context()))).toMatchObject({ outcome: 'awaited', account_id: '700000000001' });
     expect(organizations.commandCalls(CreateAccountCommand)).toHaveLength(0);
+  });
+
+  it("never lists Organizations' creation history for an account no handler has started", async () => {
+    await run(createAccount(payload, context()));
+    expect(organizations.commandCalls(ListCreateAccountStatusCommand)).toHaveLength(0);
+    expect(organizations.commandCalls(CreateAccountCommand)).toHaveLength(1);
+  });
+
+  it("looks for the creation by name when CreateAccount's answer is lost, instead of sending it again", async () => {
+    organizations.on(CreateAccountCommand).rejects(new UncertainOutcome('CreateAccount', 'socket hang up'));
+    organizations.on(ListCreateAccountStatusCommand).callsFake(() => ({
+      CreateAccountStatuses: [
+        // The same name, requested long before this request began: another account's, not this one's.
+        { Id: 'car-old', AccountName: 'foo-nonprod', State: 'SUCCEEDED', AccountId: '700000000009', RequestedTimestamp: new Date(Date.now() - 86_400_000) },
+        { Id: 'car-1', AccountName: 'foo-nonprod', State: 'IN_PROGRESS', RequestedTimestamp: new Date() },
+      ],
+    }));
+    expect(await run(createAccount(payload, context()))).toMatchObject({ outcome: 'created', account_id: '700000000001', request_id: 'car-1' });
+    expect(organizations.commandCalls(CreateAccountCommand)).toHaveLength(1);
+  });
+
+  it('sends CreateAccount again only when the lost attempt made nothing, and keeps the lock when every answer is lost', async () => {
+    organizations.on(CreateAccountCommand).rejectsOnce(new UncertainOutcome('CreateAccount', 'HTTP 500')).resolves({ CreateAccountStatus: { Id: 'car-1', State: 'IN_PROGRESS' } });
+    expect(await run(createAccount(payload, context()))).toMatchObject({ outcome: 'created', account_id: '700000000001' });
+    expect(organizations.commandCalls(CreateAccountCommand)).toHaveLength(2);
+
+    parameters.clear();
+    organizations.on(CreateAccountCommand).rejects(new UncertainOutcome('CreateAccount', 'HTTP 500'));
+    const error = await run(createAccount({ ...payload }, context())).catch((e: unknown) => e);
+    expect((error as Error).message).toContain('nothing it made is to be found yet; run again');
+    // AWS may yet show the account: the lock stays, goes stale, and the next attempt looks again first.
+    expect(JSON.parse(parameters.get(KEY)!)).toMatchObject({ state: 'creating' });
+  });
+
+  it('knows its own lock when the answer to writing it was lost and the write arrived twice', async () => {
+    let first = true;
+    ssm.on(PutParameterCommand).callsFake(({ Name, Value, Overwrite }) => {
+      if (parameters.has(Name) && !Overwrite) throw Object.assign(new Error('exists'), { name: 'ParameterAlreadyExists' });
+      parameters.set(Name, Value);
+      // The first write lands, its answer is lost, and the SDK's retry finds the parameter there.
+      if (first && !Overwrite) {
+        first = false;
+        throw Object.assign(new Error('exists'), { name: 'ParameterAlreadyExists' });
+      }
+      return { Version: 1 };
+    });
+    expect(await run(createAccount(payload, context()))).toMatchObject({ outcome: 'created', account_id: '700000000001' });
   });
 
   it('explains EMAIL_ALREADY_EXISTS and leaves no lock behind, so a fixed entry can try again', async () => {
@@ -139,7 +191,8 @@ describe('CREATE_ACCOUNT', () => {
 
   it('never tags or moves a core account that a creation found by name, or a ledger entry, turns out to be', async () => {
     const organizationsChanges = () => [...organizations.commandCalls(TagResourceCommand), ...organizations.commandCalls(MoveAccountCommand), ...organizations.commandCalls(CreateAccountCommand)];
-    // A request naming the account as the CICD account was named when it was created.
+    // A request naming the account as the CICD account was named when it was created, found behind a stale lock.
+    staleLock();
     organizations.on(ListCreateAccountStatusCommand).resolves({ CreateAccountStatuses: [{ Id: 'car-cicd', AccountName: 'foo-nonprod', State: 'SUCCEEDED', AccountId: '222222222222' }] });
     const found = await run(createAccount(payload, context())).catch((e: unknown) => e);
     expect(found).toMatchObject({ code: 'rejected', message: expect.stringContaining("account 222222222222 is the CICD account, one of orgvend's core accounts") });

@@ -129,7 +129,7 @@ describe('planning sync-accounts', () => {
     const plan = planAccounts(d, live, { now: NOW });
     expect(brief(plan.changes)).toEqual(['account.tag dns']);
     expect(plan.changes[0]!.before).toMatchObject({ account_id: '600000000009' });
-    expect(plan.notes).toEqual(expect.arrayContaining([expect.stringContaining('account 500000000002 is tagged orgvend:name=dns too')]));
+    expect(plan.conflicts).toEqual(expect.arrayContaining([expect.stringContaining('account 500000000002 is tagged orgvend:name=dns too')]));
   });
 
   it('changes only the tags it owns: sets changed values, removes those the DSL nulls, keeps foreign ones', () => {
@@ -157,7 +157,7 @@ describe('planning sync-accounts', () => {
     live.accounts.find((a) => a.id === MANAGEMENT)!.tags = { 'managed-by': 'orgvend', 'orgvend:name': 'gone' };
     const plan = planAccounts(d, live, { now: NOW });
     expect(plan.changes.filter((c) => JSON.stringify(c).includes(MANAGEMENT))).toEqual([]);
-    expect(plan.notes).toEqual(expect.arrayContaining([expect.stringContaining("dns: left alone because its email root@example.com is the management account's")]));
+    expect(plan.conflicts).toEqual(expect.arrayContaining([expect.stringContaining("dns: left alone because its email root@example.com is the management account's")]));
     expect(plan.unmanaged.map((a) => a.id)).not.toContain(MANAGEMENT);
   });
 
@@ -217,7 +217,23 @@ describe('planning sync-accounts', () => {
     live.accounts.push(...liveOrg([], [{ id: '600000000001', email: 'other@example.com', tags: { 'managed-by': 'orgvend', 'orgvend:name': 'foo' } }]).accounts.slice(1));
     const plan = planAccounts(d, live, { now: NOW });
     expect(plan.changes).toEqual([]);
-    expect(plan.notes).toEqual([expect.stringContaining('foo: left alone because accounts 500000000001 and 600000000001 are both tagged orgvend:name=foo')]);
+    expect(plan.conflicts).toEqual([expect.stringContaining('foo: left alone because accounts 500000000001 and 600000000001 are both tagged orgvend:name=foo')]);
+  });
+
+  it('sees an OU path the organization holds twice as a conflict, and puts nothing into or under either', () => {
+    const d = desired();
+    const live = converged(d);
+    const dev = live.ous.find((o) => o.path === 'Internal/Dev')!;
+    live.ous.push({ ...dev, id: 'ou-zzzz-99999999' });
+    // foo is in one of them already; a new entry for the path would go into neither.
+    const withNew = desired([[['accounts', 'bar'], { scope: 'dev' }]]);
+    const plan = planAccounts(withNew, live, { now: NOW });
+    expect(plan.conflicts).toEqual([
+      `OU Internal/Dev exists twice (${[dev.id, 'ou-zzzz-99999999'].sort().join(' and ')}); move the accounts of all but one into it and delete the others`,
+      'bar: left alone because its OU Internal/Dev is ambiguous (see above)',
+    ]);
+    expect(brief(plan.changes)).not.toContain('account.create bar');
+    expect(planAccounts(d, live, { now: NOW }).changes).toEqual([]);
   });
 
   it('plans one account with create-account: its OUs and itself, nothing retired', () => {

@@ -33,6 +33,7 @@ function planWith(value: string): Plan {
   return makePlan('sync-accounts', { config: 'c', live: 'l' }, changes, {
     unmanaged: [{ id: '210987654321', name: `legacy${value}`, email: 'legacy@example.com', ou: `Root${value}` }],
     notes: [`account legacy${value} is closed`],
+    conflicts: [`bar${value}: left alone because accounts 1 and 2 are both tagged`],
   });
 }
 
@@ -46,7 +47,7 @@ describe('the markdown view', () => {
     const outsideFences = attacked.replace(/^```diff\n[\s\S]*?^```$/gm, '');
     expect(outsideFences).not.toContain('<!--');
     expect(attacked).toContain('```diff\n+Vpc | x |\\n\\n**No changes. The organization matches the repository.**\\n\\n<!-- AWS::EC2::VPC\n```');
-    expect(attacked.split('\n').filter((l) => l.startsWith('**'))).toEqual(['**Plan: 5 changes: 1 ou.create, 1 account.create, 1 account.tag, 1 contacts.put, 1 stack.deploy.**']);
+    expect(attacked.split('\n').filter((l) => l.startsWith('**'))).toEqual(['**Plan: 5 changes: 1 ou.create, 1 account.create, 1 account.tag, 1 contacts.put, 1 stack.deploy. 1 conflict needs a person; nothing is done for them.**']);
     const rows = (text: string) => text.split('\n').filter((l) => l.startsWith('| '));
     expect(rows(attacked).map((r) => r.split('|').length)).toEqual(rows(plain).map((r) => r.split('|').length));
     // The only HTML is the view's own.
@@ -81,5 +82,20 @@ describe('the text view', () => {
     );
     expect(text).not.toMatch(/[\r\u001b\u0085\u2028\u202e]/);
     expect(text.split('\n')).toHaveLength(4);
+  });
+});
+
+describe('a plan with conflicts', () => {
+  const conflicted = (changes: Change[]) => makePlan('sync-accounts', { config: 'c', live: 'l' }, changes, { conflicts: ['foo: left alone because accounts 1 and 2 are both tagged orgvend:name=foo'] });
+  const move: Change = { type: 'account.move', target: 'bar', reason: 'ou-changed', before: { account_id: '123456789012', ou: 'A' }, after: { ou: 'B' } };
+
+  it('never says the organization matches the repository, and lists each conflict as an error', () => {
+    const text = renderPlanText(conflicted([]), style(false));
+    expect(text).toContain('error: foo: left alone because accounts 1 and 2 are both tagged orgvend:name=foo');
+    expect(text).not.toContain('No changes. The organization matches');
+    expect(text).toContain('No changes can be made, and the organization does not match the repository: 1 conflict needs a person.');
+    const markdown = renderPlanMarkdown(conflicted([move]));
+    expect(markdown).toContain('> **error:** foo: left alone because accounts 1 and 2 are both tagged orgvend:name=foo');
+    expect(markdown).toContain('**Plan: 1 change: 1 account.move. 1 conflict needs a person; nothing is done for them.**');
   });
 });
