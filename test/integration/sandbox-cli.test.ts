@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
+import { probeMoto } from '../../src/sandbox/moto.js';
 import { readSandboxState, stopSandbox } from '../../src/sandbox/state.js';
 import { EXAMPLE_PATH } from '../helpers/dsl.js';
 import { captureIo } from '../helpers/io.js';
@@ -53,6 +54,8 @@ describe('the sandbox, from the command line', () => {
     expect(readSandboxState(cwd)!.motoPid).toBe(before.motoPid);
     expect(io.err()).not.toContain('sandbox: starting');
     expect(io.out()).toContain('No changes.');
+    // How the run knew it: the sandbox's moto answers the health route with its own pid.
+    expect(await probeMoto(before.endpoint, 5000)).toEqual({ kind: 'answered', pid: before.motoPid });
   });
 
   it('writes an audit record of every request and reply of a run', async () => {
