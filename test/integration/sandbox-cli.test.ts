@@ -35,6 +35,14 @@ function alive(pid: number | undefined): boolean {
   }
 }
 
+async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe('the sandbox, from the command line', () => {
   it('starts on first use and answers through the bus', async () => {
     const io = captureIo({ cwd });
@@ -69,6 +77,20 @@ describe('the sandbox, from the command line', () => {
     expect(entries.filter((e) => e.event === 'request').map((e) => e.type).sort()).toEqual(['LIST_ACCOUNTS', 'PING', 'PING', 'PING']);
     expect(entries.filter((e) => e.event === 'reply' && e.outcome === 'ok')).toHaveLength(4);
     for (const entry of entries) expect(entry.nonce).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers the next run at once after its worker was stopped: the worker left no long poll open to take a request out of sight', async () => {
+    // A run just answered, so each of the worker's queues has a long poll freshly open.
+    expect(await runCli(['--sandbox', '--action', 'ping'], captureIo({ cwd }))).toBe(0);
+    const { workerPid } = readSandboxState(cwd)!;
+    process.kill(workerPid!, 'SIGTERM');
+    await until(() => !alive(workerPid));
+    // The next run starts a new worker; a request taken by a poll the old one abandoned would
+    // stay hidden for the request queue's 960 s visibility timeout, and the run would time out.
+    const io = captureIo({ cwd });
+    expect(await runCli(['--sandbox', '--action', 'ping'], io)).toBe(0);
+    expect(io.err()).toContain('sandbox: restarted the worker');
+    expect(readSandboxState(cwd)!.workerPid).not.toBe(workerPid);
   });
 
   it('stops with sandbox-stop', async () => {
