@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
+import { openRuntime } from '../../src/cli/runtime.js';
+import { TimeoutError } from '../../src/errors.js';
 import { probeMoto } from '../../src/sandbox/moto.js';
 import { readSandboxState, stopSandbox } from '../../src/sandbox/state.js';
 import { EXAMPLE_PATH } from '../helpers/dsl.js';
@@ -91,6 +93,23 @@ describe('the sandbox, from the command line', () => {
     expect(await runCli(['--sandbox', '--action', 'ping'], io)).toBe(0);
     expect(io.err()).toContain('sandbox: restarted the worker');
     expect(readSandboxState(cwd)!.workerPid).not.toBe(workerPid);
+  });
+
+  it('says to look at the worker log, not a log group of the Lambda it does not have, when a request gets no reply', async () => {
+    const runtime = await openRuntime({ action: 'ping', config: 'accounts.yml', sandbox: true }, captureIo({ cwd }));
+    try {
+      // No bus routes requests to an account outside the organization: nothing answers.
+      const error = await runtime.transport().request('PING', {}, { targetAccount: '999999999999', timeoutSeconds: 2 }).then(
+        () => new Error('answered'),
+        (e: unknown) => e as Error,
+      );
+      expect(error).toBeInstanceOf(TimeoutError);
+      expect(error.message).toMatch(/^PING \(nonce [0-9a-f-]{36}\) got no complete reply within 2s\. /);
+      expect(error.message).toContain(`Look at the sandbox worker's log ${join(cwd, '.orgvend', 'sandbox', 'worker.log')}, where the handler of account 999999999999 logs`);
+      expect(error.message).not.toMatch(/DLQ|log group|\/aws\/lambda|CloudWatch/);
+    } finally {
+      await runtime.close();
+    }
   });
 
   it('stops with sandbox-stop', async () => {
