@@ -9,7 +9,7 @@ import { ClientFactory, type AccountClients, type AwsCall } from '../aws/clients
 import { rolesOf } from '../bootstrap/topology.js';
 import type { Desired } from '../config/resolve.js';
 import { handlerConfig } from '../handlers/context.js';
-import type { SandboxState } from '../sandbox/state.js';
+import { workerLogPath, type SandboxState } from '../sandbox/state.js';
 import type { Organization } from '../config/schema.js';
 import { busTopology } from '../transport/transport.js';
 import { InProcessTransport } from '../transport/in-process.js';
@@ -65,6 +65,8 @@ export async function openRuntime(options: CliOptions, io: Io, hooks: RuntimeHoo
   const recorder = new FileRecorder(join(io.cwd, '.orgvend', 'runs', `${timestamp()}-${options.action}.jsonl`));
   let transport: Transport | undefined;
   const org = desired.organization;
+  // In the sandbox the handlers log to the worker's file: that is where a timeout sends the reader.
+  const topology = { ...busTopology(org), ...(sandbox ? { workerLog: workerLogPath(io.cwd) } : {}) };
   const cicd = factory.forAccount(sandbox ? org.cicd_account_id : undefined);
   return {
     desired,
@@ -76,7 +78,7 @@ export async function openRuntime(options: CliOptions, io: Io, hooks: RuntimeHoo
     log,
     transport() {
       transport ??= bus
-        ? new bus.EventBridgeTransport(cicd, busTopology(org), Boolean(options.execute), recorder, bus.kmsSigner(cicd, org.cicd_account_id, org.home_region), { log })
+        ? new bus.EventBridgeTransport(cicd, topology, Boolean(options.execute), recorder, bus.kmsSigner(cicd, org.cicd_account_id, org.home_region), { log })
         : directTransport(factory, org, Boolean(options.execute), recorder);
       return transport;
     },

@@ -33,21 +33,52 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Resolves when moto answers on `endpoint`, rejects after `timeoutMs`. */
-export async function waitForMoto(endpoint: string, timeoutMs = 20_000, exited?: () => string | undefined): Promise<void> {
+/**
+ * The launcher's own route (see LAUNCHER): answers at once with the server's pid, however
+ * many resources moto holds. moto's /moto-api/data.json, the obvious "are you there",
+ * serialises its whole state: 33–155 MB and up to 50 s on a large organization.
+ */
+export const HEALTH_PATH = '/moto-api/orgvend-health';
+
+/**
+ * One look at the server on `endpoint`:
+ * - `answered`: an HTTP server answered; `pid` is the process, when it is a moto started by startMoto;
+ * - `refused`: nothing listens there;
+ * - `silent`: something listens but gave no answer within `timeoutMs` (a busy moto does that).
+ */
+export type MotoProbe = { kind: 'answered'; pid?: number } | { kind: 'refused' } | { kind: 'silent' };
+
+export async function probeMoto(endpoint: string, timeoutMs: number): Promise<MotoProbe> {
+  try {
+    const response = await fetch(`${endpoint}${HEALTH_PATH}`, { signal: AbortSignal.timeout(timeoutMs) });
+    const body: unknown = response.ok ? await response.json().catch(() => undefined) : await response.body?.cancel();
+    const pid = (body as { pid?: unknown } | undefined)?.pid;
+    return { kind: 'answered', ...(typeof pid === 'number' ? { pid } : {}) };
+  } catch (error) {
+    const code = ((error as Error).cause as { code?: string } | undefined)?.code;
+    return code === 'ECONNREFUSED' ? { kind: 'refused' } : { kind: 'silent' };
+  }
+}
+
+/** Resolves when the moto with `pid` answers on `endpoint`, rejects after `timeoutMs`. */
+export async function waitForMoto(endpoint: string, pid: number, timeoutMs = 20_000, exited?: () => string | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const why = exited?.();
     if (why) throw new Error(`moto's server exited before it answered: ${why}`);
-    try {
-      const response = await fetch(`${endpoint}/moto-api/data.json`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
+    const probe = await probeMoto(endpoint, Math.max(deadline - Date.now(), 100));
+    if (probe.kind === 'answered') {
+      if (probe.pid === pid) return;
+      throw new Error(`another server answers on ${endpoint} (moto's port was taken before it could listen)`);
     }
     if (Date.now() > deadline) throw new Error(`moto's server did not answer on ${endpoint} within ${timeoutMs / 1000}s`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Resolves once nothing listens on `endpoint` any more (moto has exited). */
+export async function untilMotoGone(endpoint: string): Promise<void> {
+  while ((await probeMoto(endpoint, 1000)).kind !== 'refused') await new Promise((r) => setTimeout(r, 250));
 }
 
 export interface StartOptions {
@@ -75,6 +106,9 @@ export interface StartOptions {
  *   this change a handler would refuse every request, and the tests could not show a reply
  *   from the wrong account being ignored. A moto whose code no longer has the shape this
  *   change expects stops the server with a message, rather than running without it.
+ *
+ * And one route of orgvend's own, HEALTH_PATH, answering with the server's pid: a cheap "are
+ * you there", which also tells the sandbox that the process answering is the moto it started.
  */
 const LAUNCHER = `
 import functools, sys, threading
@@ -106,6 +140,11 @@ if events is not None:
         finally:
             sender.account = outer
     events.Rule.send_to_targets = send_keeping_sender
+import json, os
+from moto.moto_api._internal import urls as moto_api_urls
+def orgvend_health(request, full_url, headers):
+    return 200, {"Content-Type": "application/json"}, json.dumps({"pid": os.getpid()})
+moto_api_urls.url_paths["{0}/moto-api/orgvend-health$"] = orgvend_health
 from moto.server import main
 main(sys.argv[1:])
 `;
@@ -124,7 +163,7 @@ export async function startMoto(options: StartOptions = {}): Promise<MotoServer>
   child.on('exit', (code, signal) => (exit = `exit code ${code ?? signal}`));
   child.on('error', (error) => (exit = error.message));
   if (options.detached) child.unref();
-  await waitForMoto(endpoint, 20_000, () => exit);
+  await waitForMoto(endpoint, child.pid!, 20_000, () => exit);
   return {
     endpoint,
     port,

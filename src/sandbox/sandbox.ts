@@ -16,9 +16,9 @@ import type { Desired } from '../config/resolve.js';
 import { sha256Hex } from '../plan/digest.js';
 import { bootstrapOrganization } from '../bootstrap/topology.js';
 import { handlerConfig, type HandlerConfig, type MemberBootstrap } from '../handlers/context.js';
-import { startMoto, waitForMoto } from './moto.js';
+import { probeMoto, startMoto } from './moto.js';
 import { createSandboxOrganization, withSandboxIds } from './organization.js';
-import { SANDBOX_STATE_VERSION, alive, readSandboxState, sandboxDir, statePath, stopSandbox, writeState, type SandboxState } from './state.js';
+import { SANDBOX_STATE_VERSION, alive, readSandboxState, sandboxDir, statePath, stopSandbox, workerLogPath, writeState, type SandboxState } from './state.js';
 
 export const SANDBOX_CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } as const;
 export const SANDBOX_ROLE = 'orgvend-sandbox';
@@ -42,20 +42,50 @@ export function sandboxHandlerConfig(
   return config;
 }
 
-async function answers(endpoint: string): Promise<boolean> {
-  try {
-    await waitForMoto(endpoint, 1000);
-    return true;
-  } catch {
-    return false;
+/** How long a running moto may take to answer before a run gives up on it (and only on the run). */
+export const MOTO_PATIENCE_MS = 60_000;
+
+/** What a run finds of the sandbox the state file describes: reused, or gone and why (and whether the pid recorded for moto is still moto's to end). */
+type Found = { reuse: true } | { reuse: false; why: string; endMoto: boolean };
+
+/**
+ * A sandbox is replaced only when it is really gone (its moto has exited, or its pid is
+ * another process's now) or does not fit any more (an earlier orgvend made it, or the
+ * organization section changed). A moto that is alive but slow to answer, busy with a large
+ * organization say, is waited for and then reported, never stopped: that would throw away
+ * the organization in it.
+ */
+export async function findSandbox(state: SandboxState, topology: string, options: { patienceMs: number; log: (line: string) => void }): Promise<Found> {
+  if (state.version !== SANDBOX_STATE_VERSION) return { reuse: false, why: 'sandbox: made by an earlier orgvend; rebuilding the sandbox', endMoto: true };
+  if (state.topology !== topology) return { reuse: false, why: "sandbox: accounts.yml's organization section changed; rebuilding the sandbox", endMoto: true };
+  const { motoPid: pid, endpoint } = state;
+  const deadline = Date.now() + options.patienceMs;
+  let waiting = false;
+  for (;;) {
+    if (!alive(pid)) return { reuse: false, why: `sandbox: the previous sandbox is gone (its moto, pid ${pid}, has exited); starting a new one`, endMoto: false };
+    const probe = await probeMoto(endpoint, waiting ? Math.max(deadline - Date.now(), 100) : 1000);
+    if (probe.kind === 'answered' && probe.pid === pid) return { reuse: true };
+    if (probe.kind !== 'silent') {
+      const there = probe.kind === 'refused' ? `nothing listens on ${endpoint}` : `another server answers on ${endpoint}`;
+      return { reuse: false, why: `sandbox: the previous sandbox is gone (${there}; pid ${pid} is another process now); starting a new one`, endMoto: false };
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `the sandbox's moto (pid ${pid}, ${endpoint}) is running but did not answer within ${Math.round(options.patienceMs / 1000)}s, and was left as it is. ` +
+          `Wait for it and run again, or start afresh with ./run.sh --action sandbox-stop`,
+      );
+    }
+    if (!waiting) options.log(`sandbox: moto (pid ${pid}) is slow to answer; waiting for it up to ${Math.round(options.patienceMs / 1000)}s`);
+    else await new Promise((r) => setTimeout(r, 250)); // an answer cut short rather than late: look again
+    waiting = true;
   }
 }
 
-const topologyHash = (desired: Desired) => sha256Hex(JSON.stringify(desired.organization)).slice(0, 16);
+/** The hash of accounts.yml's organization section a sandbox is built from. */
+export const topologyHash = (desired: Desired) => sha256Hex(JSON.stringify(desired.organization)).slice(0, 16);
 
 function spawnWorker(cwd: string): number {
-  const dir = sandboxDir(cwd);
-  const log = openSync(join(dir, 'worker.log'), 'a');
+  const log = openSync(workerLogPath(cwd), 'a');
   // Compiled (dist/) in use; from source (via tsx) in development and tests.
   const compiled = fileURLToPath(new URL('./worker-main.js', import.meta.url));
   const args = existsSync(compiled) ? [compiled] : ['--import', 'tsx', compiled.replace(/\.js$/, '.ts')];
@@ -70,8 +100,8 @@ function spawnWorker(cwd: string): number {
 async function checkWorker(cwd: string, pid: number): Promise<void> {
   await new Promise((r) => setTimeout(r, 700));
   if (alive(pid)) return;
-  const log = readFileSync(join(sandboxDir(cwd), 'worker.log'), 'utf8').trim().split('\n').slice(-15).join('\n');
-  throw new Error(`the sandbox worker stopped as soon as it started; the end of ${join(sandboxDir(cwd), 'worker.log')}:\n${log}`);
+  const log = readFileSync(workerLogPath(cwd), 'utf8').trim().split('\n').slice(-15).join('\n');
+  throw new Error(`the sandbox worker stopped as soon as it started; the end of ${workerLogPath(cwd)}:\n${log}`);
 }
 
 export interface Sandbox {
@@ -80,29 +110,30 @@ export interface Sandbox {
   desired: Desired;
 }
 
-/** Reuse the running sandbox, or build a new one. `log` gets one line per step. */
-export async function ensureSandbox(desired: Desired, options: { cwd: string; templatesDir: string; log: (line: string) => void }): Promise<Sandbox> {
+/**
+ * Reuse the running sandbox, or build a new one. `log` gets one line per step. `patienceMs`:
+ * how long a running moto may take to answer (MOTO_PATIENCE_MS).
+ */
+export async function ensureSandbox(
+  desired: Desired,
+  options: { cwd: string; templatesDir: string; log: (line: string) => void; patienceMs?: number },
+): Promise<Sandbox> {
   const { cwd, log } = options;
   const topology = topologyHash(desired);
   let state = readSandboxState(cwd);
-  if (state && state.version === SANDBOX_STATE_VERSION && state.topology === topology && alive(state.motoPid) && (await answers(state.endpoint))) {
-    if (!alive(state.workerPid)) {
-      state.workerPid = spawnWorker(cwd);
-      writeState(cwd, state);
-      await checkWorker(cwd, state.workerPid);
-      log(`sandbox: restarted the worker (pid ${state.workerPid})`);
-    }
-    return { state, desired: withSandboxIds(desired, state.ids) };
-  }
   if (state) {
-    log(
-      state.version !== SANDBOX_STATE_VERSION
-        ? 'sandbox: made by an earlier orgvend; rebuilding the sandbox'
-        : state.topology === topology
-          ? 'sandbox: the previous sandbox is gone; starting a new one'
-          : "sandbox: accounts.yml's organization section changed; rebuilding the sandbox",
-    );
-    stopSandbox(cwd);
+    const found = await findSandbox(state, topology, { patienceMs: options.patienceMs ?? MOTO_PATIENCE_MS, log });
+    if (found.reuse) {
+      if (!alive(state.workerPid)) {
+        state.workerPid = spawnWorker(cwd);
+        writeState(cwd, state);
+        await checkWorker(cwd, state.workerPid);
+        log(`sandbox: restarted the worker (pid ${state.workerPid})`);
+      }
+      return { state, desired: withSandboxIds(desired, state.ids) };
+    }
+    log(found.why);
+    stopSandbox(cwd, { endMoto: found.endMoto });
   }
 
   mkdirSync(sandboxDir(cwd), { recursive: true });

@@ -7,8 +7,12 @@ import { join } from 'node:path';
 import type { BootstrapOrganization } from '../bootstrap/topology.js';
 import type { AccountRole } from '../protocol/requests.js';
 
-/** 4: requests are signed and handlers verify them with `requestKey`; a sandbox made before is rebuilt. */
-export const SANDBOX_STATE_VERSION = 4;
+/**
+ * 4: requests are signed and handlers verify them with `requestKey`. 5: moto answers
+ * HEALTH_PATH with its pid, by which a run knows the moto it finds is the sandbox's. A
+ * sandbox made before is rebuilt.
+ */
+export const SANDBOX_STATE_VERSION = 5;
 
 export interface SandboxState {
   version: typeof SANDBOX_STATE_VERSION;
@@ -32,6 +36,8 @@ export interface SandboxState {
 
 export const sandboxDir = (cwd: string) => join(cwd, '.orgvend', 'sandbox');
 export const statePath = (cwd: string) => join(sandboxDir(cwd), 'state.json');
+/** Where the worker, and so every sandbox account's handler, logs: the sandbox's CloudWatch. */
+export const workerLogPath = (cwd: string) => join(sandboxDir(cwd), 'worker.log');
 
 /** The state file at `path` (the worker knows it by its path; the CLI by the folder it runs in). */
 export const readStateFile = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as SandboxState;
@@ -69,11 +75,15 @@ export function recordOneBootstrapped(path: string, account: { id: string; roles
   writeStateFile(path, { ...state, accounts: [...state.accounts.filter((a) => a.id !== account.id), { id: account.id, roles: account.roles }] });
 }
 
-/** Stop the worker and moto and forget the sandbox. Returns false when none was running. */
-export function stopSandbox(cwd: string): boolean {
+/**
+ * Stop the worker and moto and forget the sandbox. Returns false when none was running.
+ * `endMoto: false` when the state file's moto pid is known to belong to another process now
+ * (moto exited and the pid was given again): that process is left alone.
+ */
+export function stopSandbox(cwd: string, { endMoto = true }: { endMoto?: boolean } = {}): boolean {
   const state = readSandboxState(cwd);
   if (!state) return false;
-  for (const pid of [state.workerPid, state.motoPid]) {
+  for (const pid of [state.workerPid, endMoto ? state.motoPid : undefined]) {
     if (!alive(pid)) continue;
     try {
       process.kill(-pid!, 'SIGTERM'); // the process group: moto's server and what it started

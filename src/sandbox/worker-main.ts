@@ -5,6 +5,7 @@
  */
 import type { AuditEntry } from '../audit/recorder.js';
 import { startWorker } from '../handlers/worker.js';
+import { untilMotoGone } from './moto.js';
 import { sandboxFactory, sandboxHandlerConfig } from './sandbox.js';
 import { readStateFile, recordOneBootstrapped, type SandboxState } from './state.js';
 
@@ -22,11 +23,19 @@ if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(state.endpoint)) {
   process.exit(1);
 }
 
+/**
+ * Short long polls, so that stopping can wait for them: a receive abandoned while still open
+ * at moto takes the next request it sees out of sight for the request queue's 960 s
+ * visibility timeout, with no one left to answer it.
+ */
+const POLL_SECONDS = 5;
+
 const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
 const worker = startWorker({
   factory: sandboxFactory(state.endpoint, state.region),
   recorder: { record: (entry: AuditEntry) => console.log(JSON.stringify(entry)) },
   log,
+  waitSeconds: POLL_SECONDS,
 });
 // An account the management handler bootstraps is served at once, and kept in the state file for a restart.
 const serve = (current: SandboxState, account: SandboxState['accounts'][number]) =>
@@ -47,11 +56,14 @@ const serveAll = () => {
 serveAll();
 const timer = setInterval(serveAll, 5000);
 
-// sandbox-stop ends moto at the same time, so polls in progress fail and retry: give the
-// handlers a moment to finish what they are doing, then go.
-const stop = async () => {
+// Stopping waits for every receive in progress to end (within POLL_SECONDS), releasing
+// what it brought, and for the handlers at work to finish. Unless moto goes too, as with
+// sandbox-stop: then what is in progress can only fail (after the client's retries), and
+// there is nothing left in which a message could be hidden.
+const stop = async (signal: NodeJS.Signals) => {
   clearInterval(timer);
-  await Promise.race([worker.stop(), new Promise((resolve) => setTimeout(resolve, 2000))]);
+  log(`worker: ${signal}; finishing the receives and handlers in progress`);
+  await Promise.race([worker.stop(), untilMotoGone(state.endpoint)]);
   process.exit(0);
 };
 process.on('SIGTERM', stop);

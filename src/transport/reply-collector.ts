@@ -210,10 +210,18 @@ export class ReplyCollector {
     ]).catch((error) => this.options.log?.(`reply queue: ${(error as Error).message}`));
   }
 
+  /** Ends early on close(). The abort listener goes when the pause ends: one left behind per pause would pile up while foreign replies keep the loop pausing. */
   private pause(ms: number): Promise<void> {
+    const signal = this.abort.signal;
+    if (signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.abort.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      const end = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', end);
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      signal.addEventListener('abort', end, { once: true });
     });
   }
 }

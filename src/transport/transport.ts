@@ -31,6 +31,8 @@ export interface BusTopology {
   cicdAccountId: string;
   managementAccountId: string;
   delegatedAdminAccountId?: string;
+  /** In the sandbox: the worker's log file, where the handlers log (there is no Lambda there, and no log group). */
+  workerLog?: string;
 }
 
 /** The topology as accounts.yml's organization section gives it. */
@@ -56,7 +58,11 @@ export function destinationOf(type: RequestType, topology: BusTopology, targetAc
   return route === 'delegated-admin' ? (topology.delegatedAdminAccountId ?? topology.managementAccountId) : topology.managementAccountId;
 }
 
+/** Where a timeout message sends the reader: the places that exist where the run happened. */
 export function whereToLook(destination: string, topology: BusTopology): string {
+  if (topology.workerLog) {
+    return `the sandbox worker's log ${topology.workerLog}, where the handler of account ${destination} logs each request it takes`;
+  }
   return (
     `the DLQ ${NAMES.requestDlq} and the handler log ${NAMES.handlerLogGroup} in account ${destination}, ` +
     `and the DLQ ${replyDlqName(topology.replyQueue)} in the CICD account ${topology.cicdAccountId}`

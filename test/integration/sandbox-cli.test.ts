@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
+import { openRuntime } from '../../src/cli/runtime.js';
+import { TimeoutError } from '../../src/errors.js';
+import { probeMoto } from '../../src/sandbox/moto.js';
 import { readSandboxState, stopSandbox } from '../../src/sandbox/state.js';
 import { EXAMPLE_PATH } from '../helpers/dsl.js';
 import { captureIo } from '../helpers/io.js';
@@ -34,6 +37,14 @@ function alive(pid: number | undefined): boolean {
   }
 }
 
+async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe('the sandbox, from the command line', () => {
   it('starts on first use and answers through the bus', async () => {
     const io = captureIo({ cwd });
@@ -53,6 +64,8 @@ describe('the sandbox, from the command line', () => {
     expect(readSandboxState(cwd)!.motoPid).toBe(before.motoPid);
     expect(io.err()).not.toContain('sandbox: starting');
     expect(io.out()).toContain('No changes.');
+    // How the run knew it: the sandbox's moto answers the health route with its own pid.
+    expect(await probeMoto(before.endpoint, 5000)).toEqual({ kind: 'answered', pid: before.motoPid });
   });
 
   it('writes an audit record of every request and reply of a run', async () => {
@@ -66,6 +79,37 @@ describe('the sandbox, from the command line', () => {
     expect(entries.filter((e) => e.event === 'request').map((e) => e.type).sort()).toEqual(['LIST_ACCOUNTS', 'PING', 'PING', 'PING']);
     expect(entries.filter((e) => e.event === 'reply' && e.outcome === 'ok')).toHaveLength(4);
     for (const entry of entries) expect(entry.nonce).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers the next run at once after its worker was stopped: the worker left no long poll open to take a request out of sight', async () => {
+    // A run just answered, so each of the worker's queues has a long poll freshly open.
+    expect(await runCli(['--sandbox', '--action', 'ping'], captureIo({ cwd }))).toBe(0);
+    const { workerPid } = readSandboxState(cwd)!;
+    process.kill(workerPid!, 'SIGTERM');
+    await until(() => !alive(workerPid));
+    // The next run starts a new worker; a request taken by a poll the old one abandoned would
+    // stay hidden for the request queue's 960 s visibility timeout, and the run would time out.
+    const io = captureIo({ cwd });
+    expect(await runCli(['--sandbox', '--action', 'ping'], io)).toBe(0);
+    expect(io.err()).toContain('sandbox: restarted the worker');
+    expect(readSandboxState(cwd)!.workerPid).not.toBe(workerPid);
+  });
+
+  it('says to look at the worker log, not a log group of the Lambda it does not have, when a request gets no reply', async () => {
+    const runtime = await openRuntime({ action: 'ping', config: 'accounts.yml', sandbox: true }, captureIo({ cwd }));
+    try {
+      // No bus routes requests to an account outside the organization: nothing answers.
+      const error = await runtime.transport().request('PING', {}, { targetAccount: '999999999999', timeoutSeconds: 2 }).then(
+        () => new Error('answered'),
+        (e: unknown) => e as Error,
+      );
+      expect(error).toBeInstanceOf(TimeoutError);
+      expect(error.message).toMatch(/^PING \(nonce [0-9a-f-]{36}\) got no complete reply within 2s\. /);
+      expect(error.message).toContain(`Look at the sandbox worker's log ${join(cwd, '.orgvend', 'sandbox', 'worker.log')}, where the handler of account 999999999999 logs`);
+      expect(error.message).not.toMatch(/DLQ|log group|\/aws\/lambda|CloudWatch/);
+    } finally {
+      await runtime.close();
+    }
   });
 
   it('stops with sandbox-stop', async () => {

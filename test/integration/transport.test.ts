@@ -5,12 +5,13 @@
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemoryRecorder } from '../../src/audit/recorder.js';
 import { TimeoutError } from '../../src/errors.js';
 import { NAMES, replyDlqName } from '../../src/protocol/names.js';
 import { signingDigest } from '../../src/protocol/signature.js';
 import { kmsSigner } from '../../src/transport/eventbridge.js';
+import { ReplyCollector } from '../../src/transport/reply-collector.js';
 import { createTestOrganization, type TestOrganization } from './harness/organization.js';
 
 let org: TestOrganization;
@@ -111,6 +112,28 @@ describe('the request–reply path', () => {
       expect(Messages?.map((m) => JSON.parse(m.Body!).detail.nonce)).toEqual([foreign.nonce]);
     } finally {
       await worker.stop();
+    }
+  });
+
+  it('polls on, through the real SDK, past a reply for another run that stays on the queue, without piling up listeners', async () => {
+    const foreign = { nonce: '00000000-0000-4000-8000-00000000000f', responder: management, ok: true, part: 1, parts: 1, result: {} };
+    const sqs = await org.factory.forAccount(cicd).client('sqs');
+    const replyQueue = await org.queueUrl(cicd, 'orgvend-replies');
+    await sqs.send(new SendMessageCommand({ QueueUrl: replyQueue, MessageBody: JSON.stringify({ source: 'app.infra.reply', 'detail-type': 'PING_RESULT', detail: foreign }) }));
+    const warnings = vi.spyOn(process, 'emitWarning');
+    const received = () => org.calls.filter((c) => c.account === cicd && c.operation === 'ReceiveMessage').length;
+    const before = received();
+    const collector = new ReplyCollector(async () => sqs, async () => replyQueue, { foreignPauseMs: 10 });
+    try {
+      // Nobody answers this nonce: the collector receives the foreign reply, releases it, pauses, and again.
+      const waiting = collector.expect('PING', '00000000-0000-4000-8000-0000000000aa', management, 3, 'here');
+      await expect(waiting).rejects.toThrow(TimeoutError);
+      expect(received() - before).toBeGreaterThan(20);
+      expect(warnings.mock.calls.map((call) => String(call[0]))).not.toContainEqual(expect.stringContaining('MaxListenersExceededWarning'));
+    } finally {
+      warnings.mockRestore();
+      await collector.close();
+      await drainReplies();
     }
   });
 

@@ -155,6 +155,26 @@ describe('the reply collector', () => {
     expect(sqs.commandCalls(ReceiveMessageCommand).length).toBeLessThanOrEqual(300 / 20 + 2);
   });
 
+  it('adds no listener per poll while other runs\' replies sit on the queue', async () => {
+    // Every receive brings back the same foreign reply, as a queue shared with a stuck run does.
+    const stale = reply(OTHER, { result: 1 });
+    for (let i = 0; i < 50; i++) batches.push([stale]);
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      const c = collector();
+      const done = c.expect('X', NONCE, ASKED, 300, 'here');
+      await vi.advanceTimersByTimeAsync(50 * 1000);
+      batches.unshift([reply(NONCE, { result: 2 })]);
+      await vi.advanceTimersByTimeAsync(20_000);
+      await expect(done).resolves.toMatchObject({ result: 2 });
+      expect(sqs.commandCalls(ChangeMessageVisibilityBatchCommand).length).toBeGreaterThanOrEqual(40);
+      await c.close();
+      expect(warnings.mock.calls.map((call) => String(call[0]))).toEqual([]);
+    } finally {
+      warnings.mockRestore();
+    }
+  });
+
   it('fails at once when the reply queue cannot be found', async () => {
     const c = new ReplyCollector(async () => new SQSClient({ region: 'ap-southeast-2' }), async () => {
       throw new Error('The specified queue does not exist');
