@@ -7,6 +7,7 @@
  */
 import { makeOnce } from '../aws/once.js';
 import {
+  ContinueUpdateRollbackCommand,
   CreateChangeSetCommand,
   DeleteChangeSetCommand,
   DeleteStackCommand,
@@ -15,13 +16,16 @@ import {
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
   GetTemplateCommand,
+  ListChangeSetsCommand,
   paginateListStacks,
   waitUntilChangeSetCreateComplete,
   waitUntilStackCreateComplete,
   waitUntilStackDeleteComplete,
   waitUntilStackUpdateComplete,
+  type ChangeSetSummary,
   type CloudFormationClient,
 } from '@aws-sdk/client-cloudformation';
+import { createHash } from 'node:crypto';
 import type { ResourceChange } from '../protocol/requests.js';
 
 export interface StackState {
@@ -65,9 +69,21 @@ export interface DeployResult {
   changes: ResourceChange[];
 }
 
-/** The SDK's stack waiters poll every 30 s at the least and refuse a shorter wait; a Lambda's deadline leaves more than that spare. */
-const MIN_WAIT_SECONDS = 60;
-const secondsLeft = (deadline: number | undefined) => Math.max(MIN_WAIT_SECONDS, Math.floor(((deadline ?? Date.now() + MAX_WAIT_SECONDS * 1000) - Date.now()) / 1000));
+/** Waiters poll from every MIN_DELAY to every MAX_DELAY seconds; they must be given more time than MIN_DELAY. */
+const MIN_DELAY = 2;
+const MAX_DELAY = 15;
+/**
+ * A waiter's settings for the time left until `deadline`, never past it: a wait the
+ * deadline leaves no time for times out at once, and the caller reports the deployment
+ * as still in progress (to be asked about again), so that no request holds its handler
+ * past its own deadline.
+ */
+const until = (client: CloudFormationClient, deadline: number | undefined) => ({
+  client,
+  minDelay: MIN_DELAY,
+  maxDelay: MAX_DELAY,
+  maxWaitTime: Math.max(MIN_DELAY + 1, Math.floor(((deadline ?? Date.now() + MAX_WAIT_SECONDS * 1000) - Date.now()) / 1000)),
+});
 /** Not being changed: REVIEW_IN_PROGRESS is a new stack's change set never executed (a run that died), and stays so. */
 export const settled = (status: string | undefined) => !status?.endsWith('_IN_PROGRESS') || status === 'REVIEW_IN_PROGRESS';
 
@@ -98,6 +114,44 @@ async function unfinished(client: CloudFormationClient, stackName: string, error
   throw new Error(`${stackName} is ${status}${reason ? `: ${reason}` : ''} (${(error as Error).message.split('\n')[0]})`);
 }
 
+/** States CloudFormation cannot deploy from: a person must delete the stack. */
+const UNRECOVERABLE = new Set(['ROLLBACK_FAILED', 'DELETE_FAILED', 'IMPORT_ROLLBACK_FAILED']);
+
+/** What orgvend writes in its change sets' descriptions: the template they carry, so that one left behind can be recognised. */
+const templateMark = (template: string) => `orgvend template sha256:${createHash('sha256').update(template.trim()).digest('hex').slice(0, 32)}`;
+
+/**
+ * orgvend's change sets of the stack that were never executed (a run that stopped between
+ * making one and executing it): the name of one that carries `mark`, ready to execute, if
+ * there is one; every other one is deleted, so none is left behind.
+ */
+async function leftChangeSets(client: CloudFormationClient, stackName: string, deadline: number | undefined, progress: (line: string) => void, mark: string): Promise<string | undefined> {
+  let summaries: ChangeSetSummary[];
+  try {
+    summaries = (await client.send(new ListChangeSetsCommand({ StackName: stackName }))).Summaries ?? [];
+  } catch (error) {
+    if ((error as Error).name === 'ValidationError' && /does not exist/.test((error as Error).message)) return undefined;
+    throw error;
+  }
+  let reuse: string | undefined;
+  for (const summary of summaries.filter((c) => c.ChangeSetName?.startsWith('orgvend-') && !/EXECUTE_(IN_PROGRESS|COMPLETE|FAILED)|OBSOLETE/.test(c.ExecutionStatus ?? ''))) {
+    const ref = { StackName: stackName, ChangeSetName: summary.ChangeSetName! };
+    let status = summary.Status;
+    if (status === 'CREATE_PENDING' || status === 'CREATE_IN_PROGRESS') {
+      await waitUntilChangeSetCreateComplete(until(client, deadline), ref).catch(() => undefined);
+      status = (await client.send(new DescribeChangeSetCommand(ref))).Status;
+    }
+    if (!reuse && status === 'CREATE_COMPLETE' && summary.Description === mark) {
+      progress(`${stackName}: going on with change set ${ref.ChangeSetName}, which a run that stopped made and never executed`);
+      reuse = ref.ChangeSetName;
+    } else {
+      progress(`${stackName}: deleting change set ${ref.ChangeSetName}, which a run that stopped left behind`);
+      await client.send(new DeleteChangeSetCommand(ref));
+    }
+  }
+  return reuse;
+}
+
 /**
  * Deploy `template` as `stackName`: once, whatever the state the stack is found in. A stack
  * still deploying (an earlier request's) is waited for first; one left in ROLLBACK_COMPLETE
@@ -114,19 +168,34 @@ export async function deployStack(client: CloudFormationClient, stackName: strin
   if (state.status === 'ROLLBACK_COMPLETE') {
     progress(`${stackName}: replacing the stack left by a failed create`);
     await client.send(new DeleteStackCommand({ StackName: stackName }));
-    await waitUntilStackDeleteComplete({ client, maxWaitTime: secondsLeft(deadline) }, { StackName: stackName });
+    await waitUntilStackDeleteComplete(until(client, deadline), { StackName: stackName });
     state = {};
   }
+  if (state.status === 'UPDATE_ROLLBACK_FAILED') {
+    progress(`${stackName}: continuing the rollback of a failed update`);
+    await client.send(new ContinueUpdateRollbackCommand({ StackName: stackName, ...(options.roleArn ? { RoleARN: options.roleArn } : {}) }));
+    const status = await waitSettled(client, stackName, 'UPDATE_ROLLBACK_IN_PROGRESS', deadline);
+    if (!settled(status)) return { outcome: 'in-progress', status: status ?? null, changes: [] };
+    if (status === 'UPDATE_ROLLBACK_FAILED') throw new Error(`${stackName} is UPDATE_ROLLBACK_FAILED again: ${(await failureReason(client, stackName)) ?? 'no reason given'}; fix what CloudFormation names (or skip those resources with ContinueUpdateRollback) and run again`);
+    state = await stackState(client, stackName);
+  }
+  if (state.status && UNRECOVERABLE.has(state.status)) {
+    throw new Error(`${stackName} is ${state.status}: ${(await failureReason(client, stackName)) ?? 'no reason given'}; CloudFormation cannot go on from there: delete the stack (retaining what it names) and run again`);
+  }
   const create = !state.template;
-  const changeSetName = `orgvend-${Date.now()}`;
+  // A change set a run that stopped left behind: executed when it holds this template, deleted otherwise.
+  const mark = templateMark(template);
+  const left = await leftChangeSets(client, stackName, deadline, progress, mark);
+  const changeSetName = left ?? `orgvend-${Date.now()}`;
   const ref = { StackName: stackName, ChangeSetName: changeSetName };
   // Made once: after an answer lost on the way, the change set it may have made is looked for.
-  await makeOnce(
+  if (!left) await makeOnce(
     `creating a change set for ${stackName}`,
     () =>
       client.send(
         new CreateChangeSetCommand({
           ...ref,
+          Description: mark,
           ChangeSetType: create ? 'CREATE' : 'UPDATE',
           TemplateBody: template,
           Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
@@ -141,13 +210,17 @@ export async function deployStack(client: CloudFormationClient, stackName: strin
       }),
   );
   try {
-    await waitUntilChangeSetCreateComplete({ client, maxWaitTime: secondsLeft(deadline) }, ref);
+    await waitUntilChangeSetCreateComplete(until(client, deadline), ref);
   } catch (error) {
     const described = await client.send(new DescribeChangeSetCommand(ref));
     if (described.Status === 'FAILED' && /didn't contain changes|No updates are to be performed/i.test(described.StatusReason ?? '')) {
       await client.send(new DeleteChangeSetCommand(ref));
       return { outcome: 'unchanged', status: state.status ?? null, changes: [] };
     }
+    // Still being made at the deadline: asked again, the deployment goes on with it.
+    if (described.Status === 'CREATE_PENDING' || described.Status === 'CREATE_IN_PROGRESS') return { outcome: 'in-progress', status: state.status ?? null, changes: [] };
+    // A failed change set is not left behind.
+    await client.send(new DeleteChangeSetCommand(ref)).catch(() => undefined);
     throw new Error(`change set for ${stackName} failed: ${described.StatusReason ?? (error as Error).message}`);
   }
   const described = await client.send(new DescribeChangeSetCommand(ref));
@@ -165,7 +238,7 @@ export async function deployStack(client: CloudFormationClient, stackName: strin
   }
   const wait = create ? waitUntilStackCreateComplete : waitUntilStackUpdateComplete;
   try {
-    await wait({ client, maxWaitTime: secondsLeft(deadline) }, { StackName: stackName });
+    await wait(until(client, deadline), { StackName: stackName });
   } catch (error) {
     const now = await unfinished(client, stackName, error);
     if (!now) throw new Error(`${stackName} is gone (${(error as Error).message.split('\n')[0]})`);
@@ -185,7 +258,7 @@ export async function deleteStack(client: CloudFormationClient, stackName: strin
   if (!settled(status)) return { outcome: 'in-progress', status };
   await client.send(new DeleteStackCommand({ StackName: stackName, ...(options.roleArn ? { RoleARN: options.roleArn } : {}) }));
   try {
-    await waitUntilStackDeleteComplete({ client, maxWaitTime: secondsLeft(options.deadline) }, { StackName: stackName });
+    await waitUntilStackDeleteComplete(until(client, options.deadline), { StackName: stackName });
   } catch (error) {
     const now = await unfinished(client, stackName, error);
     return now ? { outcome: 'in-progress', status: now } : { outcome: 'deleted', status: null };

@@ -2,7 +2,7 @@
  * The local stand-in for the handler Lambda: long-polls the request queue of each
  * account and runs the same handler code, with the same batch semantics.
  */
-import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, GetQueueUrlCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, GetQueueUrlCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Recorder } from '../audit/recorder.js';
 import type { ClientFactory } from '../aws/clients.js';
 import { NAMES } from '../protocol/names.js';
@@ -29,6 +29,10 @@ export interface Worker {
 }
 
 const LAMBDA_TIMEOUT_MS = 900_000;
+/** How long a received message stays hidden at a time while its handler runs (renewed every third of it). */
+const LEASE_SECONDS = 30;
+/** Batches of one account handled at once. */
+const BATCHES_IN_FLIGHT = 4;
 
 export function startWorker(options: WorkerOptions): Worker {
   // Stopping lets each receive in progress finish instead of aborting it: an abandoned
@@ -40,40 +44,61 @@ export function startWorker(options: WorkerOptions): Worker {
   const log = options.log ?? (() => {});
   const budgetMs = options.budgetMs ?? LAMBDA_TIMEOUT_MS;
 
+  /**
+   * One batch, as a Lambda invocation: handled, then deleted. While it runs its messages are
+   * leased for LEASE_SECONDS at a time and the lease renewed, so that a worker killed
+   * outright (or a long poll it left open at the server) hides a message for seconds, not
+   * for the queue's 960 s; a message that failed goes back as Lambda's would, after the
+   * handler's budget.
+   */
+  async function handleBatch(accountId: string, sqs: SQSClient, queueUrl: string, batch: { id: string; body: string; receipt: string }[]): Promise<void> {
+    const lease = (ids: readonly { id: string; receipt: string }[], seconds: number) =>
+      ids.length ? sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: ids.map((m) => ({ Id: m.id, ReceiptHandle: m.receipt, VisibilityTimeout: seconds })) })) : undefined;
+    const renew = setInterval(() => void lease(batch, LEASE_SECONDS)?.catch(() => {}), (LEASE_SECONDS * 1000) / 3);
+    try {
+      const runtime = handlerRuntime(configs.get(accountId)!, options.factory.forAccount(accountId), budgetMs, options.recorder);
+      const failed = new Set(await processBatch(batch, (event) => handleEvent(event, runtime)));
+      clearInterval(renew);
+      const done = batch.filter((m) => !failed.has(m.id));
+      if (done.length) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((m) => ({ Id: m.id, ReceiptHandle: m.receipt })) }));
+      await lease(batch.filter((m) => failed.has(m.id)), Math.ceil(budgetMs / 1000) + 60);
+    } catch (error) {
+      log(`worker ${accountId}: ${(error as Error).message}`);
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
   async function serve(accountId: string): Promise<void> {
     const clients = options.factory.forAccount(accountId);
     const sqs = await clients.client('sqs');
     let queueUrl: string | undefined;
+    // Batches run side by side, as concurrent Lambda invocations do: a handler waiting on a
+    // stack does not hold up the other requests to its account.
+    const inFlight = new Set<Promise<void>>();
     while (!stopping) {
       try {
+        if (inFlight.size >= BATCHES_IN_FLIGHT) await Promise.race(inFlight);
         queueUrl ??= (await sqs.send(new GetQueueUrlCommand({ QueueName: NAMES.requestQueue }))).QueueUrl!;
         const { Messages: messages = [] } = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            WaitTimeSeconds: options.waitSeconds ?? 20,
-            MaxNumberOfMessages: 10,
-            VisibilityTimeout: Math.ceil(budgetMs / 1000) + 60,
-          }),
+          new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: options.waitSeconds ?? 20, MaxNumberOfMessages: 10, VisibilityTimeout: LEASE_SECONDS }),
         );
         if (!messages.length) continue;
-        const runtime = handlerRuntime(configs.get(accountId)!, clients, budgetMs, options.recorder);
         const batch = messages.map((m) => ({ id: m.MessageId!, body: m.Body ?? '', receipt: m.ReceiptHandle! }));
         if (stopping) {
           // Not ours to handle any more: let them be received again at once.
           await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((m) => ({ Id: m.id, ReceiptHandle: m.receipt, VisibilityTimeout: 0 })) }));
           break;
         }
-        const failed = new Set(await processBatch(batch, (event) => handleEvent(event, runtime)));
-        const done = batch.filter((m) => !failed.has(m.id));
-        if (done.length) {
-          await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((m) => ({ Id: m.id, ReceiptHandle: m.receipt })) }));
-        }
+        const running = handleBatch(accountId, sqs, queueUrl, batch).finally(() => inFlight.delete(running));
+        inFlight.add(running);
       } catch (error) {
         if (stopping) break;
         log(`worker ${accountId}: ${(error as Error).message}; retrying in 1s`);
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
+    await Promise.allSettled(inFlight);
   }
 
   return {

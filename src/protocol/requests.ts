@@ -544,6 +544,8 @@ export const REQUESTS = {
     timeoutSeconds: 900,
     permissions: [
       ...stackPermissions([
+        // ContinueUpdateRollback: a stack a failed update left in UPDATE_ROLLBACK_FAILED (through the deployer role, like every change).
+        'cloudformation:ContinueUpdateRollback',
         'cloudformation:CreateChangeSet',
         'cloudformation:DeleteChangeSet',
         'cloudformation:DeleteStack',
@@ -552,6 +554,8 @@ export const REQUESTS = {
         'cloudformation:DescribeStacks',
         'cloudformation:ExecuteChangeSet',
         'cloudformation:GetTemplate',
+        // ListChangeSets: the change sets a run that stopped left behind.
+        'cloudformation:ListChangeSets',
       ]),
       PASS_DEPLOYER_ROLE,
     ],

@@ -12,6 +12,7 @@
 import { escapeControlCharacters } from '../config/control-characters.js';
 import { CHANGE_KINDS, accountList, type Change, type Plan, type SamplePreview } from '../plan/plan.js';
 import { PARAMETER_PREFIX } from '../protocol/requests.js';
+import { recoveryOf } from '../plan/stack-action.js';
 import { code, html, inline } from './markdown.js';
 import { statementDiff } from './statement-diff.js';
 import type { Style } from './style.js';
@@ -108,9 +109,11 @@ export function describeChange(change: Change): string {
       return `delete the stack in ${after.region}: ${(after.resources as string[]).length} to remove`;
     case 'stack.deploy': {
       const template = before.template_sha256 ? `template ${before.template_sha256} → ${after.template_sha256}` : `create with template ${after.template_sha256}`;
-      if (!after.resources) return template;
+      const recovery = recoveryOf(before.status as string | null);
+      const state = recovery ? ` (stack ${before.status}: ${recovery.replace(/^[A-Z_]+: /, '')})` : '';
+      if (!after.resources) return `${template}${state}`;
       const count = (symbol: string) => (after.resources as string[]).filter((r) => r.startsWith(symbol)).length;
-      return `${template} in ${after.region}: ${count('+')} to add, ${count('~')} to change, ${count('-')} to remove`;
+      return `${template} in ${after.region}: ${count('+')} to add, ${count('~')} to change, ${count('-')} to remove${state}`;
     }
     default:
       return JSON.stringify(after);

@@ -3,7 +3,9 @@
  * operation before it answers, so a stack is never seen *_IN_PROGRESS and a failed update
  * cannot be staged. The CloudFormationClient is mocked with aws-sdk-client-mock for those;
  * creating, updating and "no changes" run on moto (test/integration/bootstrap-members.test.ts).
+ * moto has no ContinueUpdateRollback either.
  */
+import { createHash } from 'node:crypto';
 import {
   CloudFormationClient,
   CreateChangeSetCommand,
@@ -12,7 +14,10 @@ import {
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
+  ContinueUpdateRollbackCommand,
+  DeleteChangeSetCommand,
   GetTemplateCommand,
+  ListChangeSetsCommand,
   type StackStatus,
 } from '@aws-sdk/client-cloudformation';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
@@ -34,6 +39,7 @@ const sent = (command: Parameters<typeof cfn.commandCalls>[0]) => cfn.commandCal
 beforeEach(() => {
   cfn = mockClient(CloudFormationClient);
   cfn.on(GetTemplateCommand).resolves({ TemplateBody: 'Resources: {}\n' });
+  cfn.on(ListChangeSetsCommand).resolves({ Summaries: [] });
 });
 afterEach(() => cfn.restore());
 
@@ -61,6 +67,58 @@ describe('DEPLOY_STACK', () => {
     const result = await deployStackHandler(payload, context({ deadline: Date.now() + 12_000 }));
     expect(result).toEqual({ outcome: 'created', status: 'CREATE_COMPLETE', changes: [{ action: 'Add', logical_id: 'Vpc', type: 'AWS::EC2::VPC' }] });
     expect(cfn.commandCalls(CreateChangeSetCommand)[0]!.args[0].input).toMatchObject({ ChangeSetType: 'CREATE' });
+  });
+
+  const mark = (template: string) => `orgvend template sha256:${createHash('sha256').update(template.trim()).digest('hex').slice(0, 32)}`;
+  const leftBehind = (Description: string) =>
+    cfn.on(ListChangeSetsCommand).resolves({ Summaries: [{ ChangeSetName: 'orgvend-1', Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE', Description }] });
+  const completes = () => {
+    cfn.on(DescribeChangeSetCommand).resolves({ Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE', Changes: [] });
+    cfn.on(ExecuteChangeSetCommand).resolves({});
+    cfn.on(DescribeStacksCommand).resolvesOnce({ Stacks: [{ StackName: 'orgvend-vpc', StackStatus: 'REVIEW_IN_PROGRESS', CreationTime: new Date() }] }).resolves({ Stacks: [{ StackName: 'orgvend-vpc', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }] });
+  };
+
+  it('executes the change set a killed run made for this template, instead of making another', async () => {
+    leftBehind(mark(TEMPLATE));
+    completes();
+    expect(await deployStackHandler(payload, context())).toMatchObject({ outcome: 'created', status: 'CREATE_COMPLETE' });
+    expect(sent(CreateChangeSetCommand)).toBe(0);
+    expect(cfn.commandCalls(ExecuteChangeSetCommand)[0]!.args[0].input).toEqual({ StackName: 'orgvend-vpc', ChangeSetName: 'orgvend-1' });
+  });
+
+  it('deletes a change set a killed run made for another template, and deploys this one', async () => {
+    leftBehind(mark('Resources: {}'));
+    completes();
+    cfn.on(CreateChangeSetCommand).resolves({});
+    cfn.on(DeleteChangeSetCommand).resolves({});
+    expect(await deployStackHandler(payload, context())).toMatchObject({ outcome: 'created' });
+    expect(cfn.commandCalls(DeleteChangeSetCommand)[0]!.args[0].input).toEqual({ StackName: 'orgvend-vpc', ChangeSetName: 'orgvend-1' });
+    expect(cfn.commandCalls(CreateChangeSetCommand)[0]!.args[0].input).toMatchObject({ ChangeSetType: 'CREATE', Description: mark(TEMPLATE) });
+  });
+
+  it('continues the rollback of a stack left in UPDATE_ROLLBACK_FAILED, through the deployer role, then updates it', async () => {
+    cfn.on(DescribeStacksCommand)
+      .resolvesOnce({ Stacks: [{ StackName: 'orgvend-vpc', StackStatus: 'UPDATE_ROLLBACK_FAILED', CreationTime: new Date() }] })
+      .resolvesOnce({ Stacks: [{ StackName: 'orgvend-vpc', StackStatus: 'UPDATE_ROLLBACK_COMPLETE', CreationTime: new Date() }] })
+      .resolvesOnce({ Stacks: [{ StackName: 'orgvend-vpc', StackStatus: 'UPDATE_ROLLBACK_COMPLETE', CreationTime: new Date() }] })
+      .resolves({ Stacks: [{ StackName: 'orgvend-vpc', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date() }] });
+    cfn.on(ContinueUpdateRollbackCommand).resolves({});
+    cfn.on(CreateChangeSetCommand).resolves({});
+    cfn.on(DescribeChangeSetCommand).resolves({ Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE', Changes: [] });
+    cfn.on(ExecuteChangeSetCommand).resolves({});
+    expect(await deployStackHandler(payload, context())).toMatchObject({ outcome: 'updated', status: 'UPDATE_COMPLETE' });
+    expect(cfn.commandCalls(ContinueUpdateRollbackCommand)[0]!.args[0].input).toEqual({ StackName: 'orgvend-vpc', RoleARN: `arn:aws:iam::${SELF}:role/orgvend-deployer` });
+    expect(cfn.commandCalls(CreateChangeSetCommand)[0]!.args[0].input).toMatchObject({ ChangeSetType: 'UPDATE' });
+  });
+
+  it('answers in-progress when its change set is still being made at the deadline, rather than holding the handler past it', async () => {
+    stackIs('CREATE_COMPLETE');
+    cfn.on(CreateChangeSetCommand).resolves({});
+    cfn.on(DescribeChangeSetCommand).resolves({ Status: 'CREATE_IN_PROGRESS', ExecutionStatus: 'UNAVAILABLE' });
+    const deadline = Date.now() + 14_000;
+    expect(await deployStackHandler(payload, context({ deadline }))).toEqual({ outcome: 'in-progress', status: 'CREATE_COMPLETE', changes: [] });
+    expect(Date.now()).toBeLessThan(deadline);
+    expect(sent(ExecuteChangeSetCommand)).toBe(0);
   });
 
   it('says in-progress when the same request, delivered twice, is already executing its own change set', async () => {

@@ -106,8 +106,19 @@ describe('stackChange', () => {
     for (const state of [undefined, live('ROLLBACK_COMPLETE', TEMPLATE)]) {
       const change = stackChange(deployment, state)!;
       expect(change).toMatchObject({ type: 'stack.deploy', target: 'foo/orgvend-vpc', reason: 'missing-in-account', before: { account_id: '123456789012' } });
-      expect(describeChange(change)).toBe('create with template aaaaaaaaaaaa in us-east-1: 2 to add, 0 to change, 0 to remove');
+      expect(describeChange(change)).toBe(
+        `create with template aaaaaaaaaaaa in us-east-1: 2 to add, 0 to change, 0 to remove${state ? ' (stack ROLLBACK_COMPLETE: its first create failed and was rolled back: orgvend deletes it and creates it again)' : ''}`,
+      );
     }
+  });
+
+  it('names the state a killed or failed run left the stack in, and what deploying does about it', () => {
+    const review = stackChange(deployment, { stack: 'orgvend-vpc', region: 'us-east-1', status: 'REVIEW_IN_PROGRESS', template: null })!;
+    expect(describeChange(review)).toContain("(stack REVIEW_IN_PROGRESS: a run stopped before executing the new stack's change set: orgvend executes that change set if it holds this template, deletes it otherwise)");
+    // The template the stack runs is the one wanted, but the stack is stuck: still planned.
+    const stuck = stackChange(deployment, live('UPDATE_ROLLBACK_FAILED', TEMPLATE))!;
+    expect(stuck.type).toBe('stack.deploy');
+    expect(describeChange(stuck)).toContain('(stack UPDATE_ROLLBACK_FAILED: an update failed and so did its rollback: orgvend continues the rollback, then updates it)');
   });
 
   it('updates a stack whose template differs, carrying the whole template so a saved plan can be applied', () => {
