@@ -2,7 +2,7 @@
  * A parsed YAML file that remembers where every key and value came from, so that a
  * problem found anywhere (schema, layering, cross-checks) can point at file:line:column.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { formatPath, type Diagnostic, type KeyPath, type Problem } from './diagnostics.js';
 
 interface Located {
@@ -18,6 +18,8 @@ export class YamlSource {
   readonly doc: Document.Parsed;
   private readonly lines: LineCounter;
   private readonly textLines: string[];
+  /** Each map's entries by key, made the first time a path goes through it: placing N problems costs N lookups, not N scans. */
+  private readonly entries = new WeakMap<YAMLMap, Map<string, Pair>>();
 
   constructor(
     readonly file: string,
@@ -79,13 +81,26 @@ export class YamlSource {
     return this.doc.toJS({ maxAliasCount: 1000 });
   }
 
+  private entry(map: YAMLMap, segment: string | number): Pair | undefined {
+    let entries = this.entries.get(map);
+    if (!entries) {
+      entries = new Map();
+      for (const pair of map.items) {
+        // The first of duplicate keys, as a scan would find it.
+        if (isScalar(pair.key) && !entries.has(String(pair.key.value))) entries.set(String(pair.key.value), pair);
+      }
+      this.entries.set(map, entries);
+    }
+    return entries.get(String(segment));
+  }
+
   private walk(path: KeyPath): Located {
     let value: Node | null | undefined = this.doc.contents;
     let key: Node | undefined;
     let depth = 0;
     for (const segment of path) {
       if (isMap(value)) {
-        const pair = value.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+        const pair = this.entry(value, segment);
         if (!pair) break;
         key = pair.key as Node;
         value = pair.value as Node | null;
