@@ -1,7 +1,7 @@
 /**
  * validate of a DSL with 40,000 broken accounts, as the CLI reports it: every problem
- * placed at its line, then rendered. Wall time, problems found, bytes printed, peak
- * memory. Prints one JSON line.
+ * placed at its line, then rendered (at most the first 100, and how many more). Wall time,
+ * problems found, bytes printed, peak memory. Prints one JSON line.
  */
 import { parseConfig } from '../src/config/load.js';
 import { renderDiagnostics } from '../src/views/diagnostics.js';

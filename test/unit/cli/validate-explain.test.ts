@@ -71,6 +71,17 @@ describe('--action validate', () => {
     expect(parse.err()).toContain('error[template-invalid] vpc/foo.yml (rendered from templates/account/vpc.yml.njk)');
   });
 
+  it('lists at most 100 problems as JSON and counts the rest', async () => {
+    const entries = Array.from({ length: 120 }, (_, i) => `  team${i}:\n    scope: nope\n`).join('');
+    const { dir } = tempDsl(dslText().replace(/^accounts:\n/m, `accounts:\n${entries}`));
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['--action', 'validate', '--format', 'json'], io)).toBe(65);
+    const json = JSON.parse(io.out());
+    expect(json.diagnostics).toHaveLength(100);
+    expect(json.more_diagnostics).toBe(20);
+    expect(json.diagnostics[99]).toMatchObject({ code: 'unknown-scope', path: 'accounts.team99.scope' });
+  });
+
   it('prints warnings but stays valid', async () => {
     const { dir } = tempDsl(dslText([[['ecr_repositories', 0, 'pull', 0, 'services'], ['fooo']]]));
     const io = captureIo({ cwd: dir });
