@@ -4,6 +4,8 @@
  * checks never need to know about YAML.
  */
 export type DiagnosticCode =
+  | 'input-too-large'
+  | 'invalid-utf8'
   | 'yaml-syntax'
   | 'duplicate-key'
   | 'unknown-key'

@@ -91,6 +91,39 @@ describe('--action validate', () => {
   });
 });
 
+describe('--action validate, on input it must not read as given', () => {
+  const latin1 = (text: string) => Buffer.from(text, 'latin1');
+
+  it.each([
+    ['accounts.yml', 'accounts.yml', (dir: string) => writeFileSync(join(dir, 'accounts.yml'), latin1(dslText().replace('name: Finance', 'name: Finance Café')))],
+    ['a policy under scps/', 'scps/Root/deny.json', (dir: string) => {
+      mkdirSync(join(dir, 'scps', 'Root'), { recursive: true });
+      writeFileSync(join(dir, 'scps', 'Root', 'deny.json'), latin1('{\n  "Version": "2012-10-17",\n  "Statement": [{ "Sid": "Café", "Effect": "Deny", "Action": "s3:*", "Resource": "*" }]\n}\n'));
+    }],
+    ['a template', 'templates/log-buckets.yml.njk', (dir: string) => {
+      mkdirSync(join(dir, 'templates'), { recursive: true });
+      writeFileSync(join(dir, 'templates', 'log-buckets.yml.njk'), latin1('Description: Café\nResources: {}\n'));
+    }],
+  ])('exits 65 at the line and column of a byte that is not UTF-8 in %s', async (_, file, write) => {
+    const { dir } = tempDsl(dslText());
+    write(dir);
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['--action', 'validate'], io)).toBe(65);
+    expect(io.out()).toBe('');
+    expect(io.err()).toMatch(new RegExp(`^error\\[invalid-utf8\\] ${file}:\\d+:\\d+: not UTF-8: 0xE9`));
+    expect(io.err()).toContain('1 error in');
+  });
+
+  it('exits 65 for a policy larger than a policy can be, before reading it', async () => {
+    const { dir } = tempDsl(dslText());
+    mkdirSync(join(dir, 'scps', 'Root'), { recursive: true });
+    writeFileSync(join(dir, 'scps', 'Root', 'huge.json'), `{"Version": "2012-10-17", "Statement": []}${' '.repeat(300 * 1024)}`);
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['--action', 'validate'], io)).toBe(65);
+    expect(io.err()).toContain('error[input-too-large] scps/Root/huge.json:1:1: scps/Root/huge.json is 300 KiB, over the 256 KiB orgvend reads of such a file');
+  });
+});
+
 describe('--action explain', () => {
   it('shows every setting of an account with its origin as JSON', async () => {
     const io = captureIo();

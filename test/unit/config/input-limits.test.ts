@@ -1,10 +1,14 @@
 /**
- * Thousands of problems, very long lines: each problem is placed at its line, and what is
- * printed stays bounded. The inputs are made here rather than stored in
- * test/fixtures/invalid/, where one broken line per file is the rule.
+ * Input too large to read, thousands of problems, very long lines: each is refused (or
+ * reported) at its line, and what is printed stays bounded. The inputs are made here
+ * rather than stored in test/fixtures/invalid/, where one broken line per file is the rule.
  */
+import { existsSync, mkdtempSync, openSync, closeSync, ftruncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/config/load.js';
+import { MAX_DSL_BYTES } from '../../../src/config/input-limits.js';
+import { parseConfig, parseConfigBytes, readConfig } from '../../../src/config/load.js';
 import { diagnosticsJson, renderDiagnostic, renderDiagnostics, SHOWN_DIAGNOSTICS } from '../../../src/views/diagnostics.js';
 import { style } from '../../../src/views/style.js';
 import { errorsOf, minimalText } from '../../helpers/dsl.js';
@@ -12,6 +16,41 @@ import { errorsOf, minimalText } from '../../helpers/dsl.js';
 /** The minimal DSL with `entries` put at the top of `accounts:`. */
 const withAccounts = (entries: string) => minimalText().replace(/^accounts:\n/m, `accounts:\n${entries}`);
 const lineOf = (text: string, fragment: string) => text.slice(0, text.indexOf(fragment)).split('\n').length;
+
+describe('the size of accounts.yml', () => {
+  it(`refuses more than ${MAX_DSL_BYTES} bytes before parsing them, whether read or handed in`, () => {
+    const text = withAccounts('  big:\n    scope: dev\n    description: "' + 'x'.repeat(MAX_DSL_BYTES) + '"\n');
+    for (const result of [parseConfig('accounts.yml', text), parseConfigBytes('accounts.yml', Buffer.from(text))]) {
+      expect(result.desired).toBeUndefined();
+      expect(result.diagnostics).toEqual([
+        expect.objectContaining({ code: 'input-too-large', file: 'accounts.yml', line: 1, column: 1, message: expect.stringMatching(/^accounts\.yml is 4 MiB, over the 4 MiB orgvend reads/) }),
+      ]);
+    }
+  });
+
+  it('refuses a 50 MB file by its size, without reading it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orgvend-big-'));
+    // A sparse file: 50 MB on paper, nothing on disk. Reading it would take the time the limit saves.
+    const fd = openSync(join(dir, 'accounts.yml'), 'w');
+    ftruncateSync(fd, 50 * 1024 * 1024);
+    closeSync(fd);
+    const { desired, diagnostics } = await readConfig('accounts.yml', dir);
+    expect(desired).toBeUndefined();
+    expect(diagnostics.map((d) => [d.code, d.line, d.message])).toEqual([['input-too-large', 1, 'accounts.yml is 50 MiB, over the 4 MiB orgvend reads of such a file']]);
+  });
+
+  it.runIf(existsSync('/dev/zero'))('stops reading a file that never ends at the limit', async () => {
+    const { diagnostics } = await readConfig('/dev/zero');
+    expect(diagnostics.map((d) => [d.code, d.message])).toEqual([['input-too-large', '/dev/zero is larger than the 4 MiB orgvend reads of such a file']]);
+  });
+
+  it('takes a file just under the limit', () => {
+    const entries = Array.from({ length: 20 }, (_, i) => `  team${i}:\n    scope: dev\n`).join('');
+    const text = withAccounts(entries).replace('# The smallest', `#${' '.repeat(MAX_DSL_BYTES - Buffer.byteLength(withAccounts(entries)) - 2)}\n# The smallest`);
+    expect(Buffer.byteLength(text)).toBe(MAX_DSL_BYTES);
+    expect(parseConfig('accounts.yml', text).desired?.accounts).toHaveLength(22);
+  });
+});
 
 describe('many problems', () => {
   const broken = (count: number) => withAccounts(Array.from({ length: count }, (_, i) => `  bad${i}:\n    scope: dev\n    region: mars-${i}\n`).join(''));
@@ -53,5 +92,17 @@ describe('many problems', () => {
     const { diagnostics } = parseConfig('accounts.yml', broken(3));
     expect(renderDiagnostics(diagnostics, style(false))).not.toContain('more not shown');
     expect(diagnosticsJson(diagnostics)).toEqual({ diagnostics: expect.any(Array) });
+  });
+});
+
+describe('a file given by path', () => {
+  it('is read as bytes: one that is not UTF-8 is refused at its line and column', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orgvend-utf8-'));
+    const text = withAccounts('  café:\n    scope: dev\n');
+    const at = Buffer.from(text).indexOf('é');
+    writeFileSync(join(dir, 'accounts.yml'), Buffer.concat([Buffer.from(text).subarray(0, at), Buffer.from([0xe9]), Buffer.from(text).subarray(at + 2)]));
+    const { desired, diagnostics } = await readConfig('accounts.yml', dir);
+    expect(desired).toBeUndefined();
+    expect(diagnostics.map((d) => [d.code, d.line, d.column, d.message])).toEqual([['invalid-utf8', lineOf(text, 'café'), 6, 'not UTF-8: 0xE9 0x3A is not a UTF-8 character']]);
   });
 });
