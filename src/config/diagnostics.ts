@@ -7,6 +7,7 @@ export type DiagnosticCode =
   | 'input-too-large'
   | 'invalid-utf8'
   | 'yaml-syntax'
+  | 'yaml-alias'
   | 'duplicate-key'
   | 'unknown-key'
   | 'missing-key'

@@ -1,7 +1,7 @@
 /**
  * accounts.yml → Desired, or every problem in the file at once.
  *
- * Order: the bytes (at most MAX_DSL_BYTES, UTF-8), YAML syntax, then the
+ * Order: the bytes (at most MAX_DSL_BYTES, UTF-8), YAML syntax and aliases, then the
  * schema (each section on its own, so one broken account does not hide problems
  * elsewhere), then layering and cross-checks on the entries that parsed.
  */
@@ -52,7 +52,7 @@ export function parseConfig(file: string, text: string): ConfigResult {
   if (bytes > MAX_DSL_BYTES) return { diagnostics: [inputTooLarge(file, bytes, MAX_DSL_BYTES)] };
   const source = new YamlSource(file, text);
   const diagnostics = source.syntaxDiagnostics();
-  if (diagnostics.some((d) => d.code === 'yaml-syntax')) return { diagnostics: diagnostics.sort(byPosition) };
+  if (YamlSource.unreadable(diagnostics)) return { diagnostics: diagnostics.sort(byPosition) };
 
   const raw = source.toJS();
   const problems: Problem[] = [];

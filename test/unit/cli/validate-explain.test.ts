@@ -114,6 +114,14 @@ describe('--action validate, on input it must not read as given', () => {
     expect(io.err()).toContain('1 error in');
   });
 
+  it('exits 65 at the alias of a "billion laughs", where it used to exit 1 without a line', async () => {
+    const laughs = ['  tags:', '    l0: &l0 [a, a, a, a, a, a, a, a, a]', ...Array.from({ length: 9 }, (_, i) => `    l${i + 1}: &l${i + 1} [${Array(9).fill(`*l${i}`).join(', ')}]`)];
+    const { dir } = tempDsl(dslText().replace(/^defaults:\n/m, `defaults:\n${laughs.join('\n')}\n`));
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['--action', 'validate'], io)).toBe(65);
+    expect(io.err()).toMatch(/^error\[yaml-alias\] accounts\.yml:\d+:\d+: alias \*l5 stands for 597,871 values/);
+  });
+
   it('exits 65 for a policy larger than a policy can be, before reading it', async () => {
     const { dir } = tempDsl(dslText());
     mkdirSync(join(dir, 'scps', 'Root'), { recursive: true });

@@ -1,13 +1,13 @@
 /**
- * Input too large to read, thousands of problems, very long lines: each is refused (or
- * reported) at its line, and what is printed stays bounded. The inputs are made here
+ * Input too large to read, aliases that multiply, thousands of problems, very long lines:
+ * each is refused (or reported) at its line, and what is printed stays bounded. The inputs are made here
  * rather than stored in test/fixtures/invalid/, where one broken line per file is the rule.
  */
 import { existsSync, mkdtempSync, openSync, closeSync, ftruncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MAX_DSL_BYTES } from '../../../src/config/input-limits.js';
+import { MAX_DSL_BYTES, MAX_EXPANDED_VALUES } from '../../../src/config/input-limits.js';
 import { parseConfig, parseConfigBytes, readConfig } from '../../../src/config/load.js';
 import { diagnosticsJson, renderDiagnostic, renderDiagnostics, SHOWN_DIAGNOSTICS } from '../../../src/views/diagnostics.js';
 import { style } from '../../../src/views/style.js';
@@ -49,6 +49,41 @@ describe('the size of accounts.yml', () => {
     const text = withAccounts(entries).replace('# The smallest', `#${' '.repeat(MAX_DSL_BYTES - Buffer.byteLength(withAccounts(entries)) - 2)}\n# The smallest`);
     expect(Buffer.byteLength(text)).toBe(MAX_DSL_BYTES);
     expect(parseConfig('accounts.yml', text).desired?.accounts).toHaveLength(22);
+  });
+});
+
+describe('aliases', () => {
+  /** Anchors built from aliases, `levels` deep, nine aliases each: 9^levels values from a few lines. */
+  const laughs = (levels: number) => {
+    const lines = ['    tags:', '      l0: &l0 [a, a, a, a, a, a, a, a, a]'];
+    for (let i = 1; i <= levels; i++) lines.push(`      l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(', ')}]`);
+    return withAccounts(`  laughs:\n    scope: dev\n${lines.join('\n')}\n`);
+  };
+
+  it('refuses aliases that expand to billions of values, at the alias that crosses the limit', () => {
+    const text = laughs(12);
+    const { desired, diagnostics } = parseConfig('accounts.yml', text);
+    expect(desired).toBeUndefined();
+    // l5 stands for 597,871 values, and l0 to l5 hold 672,603: the first *l5 in l6 takes the file past a million.
+    expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([['yaml-alias', lineOf(text, 'l6: &l6'), 16]]);
+    expect(diagnostics[0]!.message).toBe(`alias *l5 stands for 597,871 values, which takes the file past ${MAX_EXPANDED_VALUES.toLocaleString('en')} once its aliases are expanded`);
+  });
+
+  it('takes an anchor used by 1,500 accounts, which the YAML library would call an attack', () => {
+    const contacts = '  shared:\n    scope: dev\n    contacts: &ops\n      operations: { name: Ops, title: On call, email: ops@example.com, phone: "+61 2 9000 0002" }\n';
+    const entries = Array.from({ length: 1500 }, (_, i) => `  team${i}:\n    scope: dev\n    contacts: *ops\n`).join('');
+    const { desired, diagnostics } = parseConfig('accounts.yml', withAccounts(contacts + entries));
+    expect(errorsOf({ diagnostics })).toEqual([]);
+    expect(desired!.accounts.find((a) => a.name === 'team1499')!.settings.contacts.operations).toMatchObject({ email: 'ops@example.com' });
+  });
+
+  it('refuses a __proto__ key reached through an alias', () => {
+    const text = withAccounts('  foo2:\n    scope: dev\n    tags: { &key __proto__: x, other: y }\n  foo3:\n    scope: dev\n    tags: { *key : z }\n');
+    const errors = errorsOf(parseConfig('accounts.yml', text));
+    expect(errors.map((d) => [d.code, d.line])).toEqual([
+      ['invalid-key', lineOf(text, '&key')],
+      ['invalid-key', lineOf(text, '*key')],
+    ]);
   });
 });
 
