@@ -29,6 +29,20 @@ export function checkOrganization(parts: DslParts, accountNames: readonly string
     }
   }
 
+  const roots = new Map<string, number>();
+  org.ou_roots.forEach((root, i) => {
+    const first = roots.get(root);
+    if (first === undefined) roots.set(root, i);
+    else {
+      problems.push({
+        code: 'duplicate-value',
+        path: ['organization', 'ou_roots', i],
+        message: `organization.ou_roots lists ${root} twice (item ${first + 1} and item ${i + 1})`,
+        hint: 'list each root once: a second entry is usually a different root mistyped',
+      });
+    }
+  });
+
   // The CI runner must never hold the management account's powers.
   const ids: [string, string | undefined][] = [
     ['management_account_id', org.management_account_id],

@@ -9,6 +9,7 @@ export type DiagnosticCode =
   | 'yaml-syntax'
   | 'yaml-alias'
   | 'duplicate-key'
+  | 'duplicate-value'
   | 'unknown-key'
   | 'missing-key'
   | 'invalid-type'

@@ -50,6 +50,16 @@ describe('the size of accounts.yml', () => {
     expect(Buffer.byteLength(text)).toBe(MAX_DSL_BYTES);
     expect(parseConfig('accounts.yml', text).desired?.accounts).toHaveLength(22);
   });
+  it('reports a long value by its start and shows a bounded part of its line', () => {
+    const text = withAccounts(`  foo2:\n    scope: dev\n    description: ${'word '.repeat(400_000)}\n`);
+    const [error, ...others] = errorsOf(parseConfig('accounts.yml', text));
+    expect(others).toEqual([]);
+    expect(error).toMatchObject({ code: 'invalid-value', line: lineOf(text, 'description:'), column: 18, expected: 'a description of at most 1,024 characters' });
+    const rendered = renderDiagnostic(error!, style(false));
+    expect(rendered.length).toBeLessThan(1_000);
+    expect(rendered).toContain(`${lineOf(text, 'description:')} |     description: word word`);
+    expect(rendered).toMatch(/ wo?r?d?…\n/);
+  });
 });
 
 describe('aliases', () => {
