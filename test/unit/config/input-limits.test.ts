@@ -1,7 +1,8 @@
 /**
  * Input too large to read, aliases that multiply, thousands of problems, very long lines:
- * each is refused (or reported) at its line, and what is printed stays bounded. The inputs are made here
- * rather than stored in test/fixtures/invalid/, where one broken line per file is the rule.
+ * each is refused (or reported) at its line, and what is printed stays bounded. The
+ * inputs are made here rather than stored in test/fixtures/invalid/, where one broken
+ * line per file is the rule.
  */
 import { existsSync, mkdtempSync, openSync, closeSync, ftruncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
