@@ -18,3 +18,12 @@ export function generateDsl(accounts: number): string {
   }
   return doc.toString();
 }
+
+/**
+ * The example's organization with `accounts` entries that are each wrong once (a region
+ * that does not exist), so every entry is a problem to place at its line.
+ */
+export function generateInvalidDsl(accounts: number): string {
+  const entries = Array.from({ length: accounts }, (_, i) => `  bad${String(i).padStart(6, '0')}:\n    scope: dev\n    region: mars-${i % 9 + 1}\n`);
+  return readFileSync('accounts.yml', 'utf8').replace(/^accounts:\n/m, `accounts:\n${entries.join('')}`);
+}

@@ -120,7 +120,7 @@ export async function runCli(argv: readonly string[], io: Io, hooks: RuntimeHook
     return await action.run(options, io, hooks);
   } catch (error) {
     if (error instanceof InputError) {
-      if (options.format === 'json') io.stdout.write(`${JSON.stringify({ ok: false, diagnostics: diagnosticsJson(error.diagnostics) }, null, 2)}\n`);
+      if (options.format === 'json') io.stdout.write(`${JSON.stringify({ ok: false, ...diagnosticsJson(error.diagnostics) }, null, 2)}\n`);
       io.stderr.write(renderDiagnostics(error.diagnostics, style(wantsColor(io.stderr, io.env))));
       return ExitCode.invalidInput;
     }

@@ -29,6 +29,20 @@ export function checkOrganization(parts: DslParts, accountNames: readonly string
     }
   }
 
+  const roots = new Map<string, number>();
+  org.ou_roots.forEach((root, i) => {
+    const first = roots.get(root);
+    if (first === undefined) roots.set(root, i);
+    else {
+      problems.push({
+        code: 'duplicate-value',
+        path: ['organization', 'ou_roots', i],
+        message: `organization.ou_roots lists ${root} twice (item ${first + 1} and item ${i + 1})`,
+        hint: 'list each root once: a second entry is usually a different root mistyped',
+      });
+    }
+  });
+
   // The CI runner must never hold the management account's powers.
   const ids: [string, string | undefined][] = [
     ['management_account_id', org.management_account_id],
@@ -124,15 +138,20 @@ function ouOutsideRoots(path: (string | number)[], ou: string, roots: readonly s
 }
 
 export function checkScopes(accounts: DslParts['accounts'], knownScopes: readonly string[]): Problem[] {
+  // Linear in accounts: scopes looked up in a set, each misspelling's hint found once however many accounts share it.
+  const known = new Set(knownScopes);
+  const expected = `one of: ${knownScopes.join(', ')}`;
+  const hints = new Map<string, string | undefined>();
+  const hintFor = (scope: string) => (hints.has(scope) ? hints.get(scope) : hints.set(scope, didYouMean(scope, knownScopes)).get(scope));
   return Object.entries(accounts)
-    .filter(([, account]) => !knownScopes.includes(account.scope))
+    .filter(([, account]) => !known.has(account.scope))
     .map(([name, account]) => ({
       code: 'unknown-scope',
       path: ['accounts', name, 'scope'],
       message: `account ${name} is in scope "${account.scope}", which is not defined under scopes`,
-      expected: `one of: ${knownScopes.join(', ')}`,
+      expected,
       found: account.scope,
-      hint: didYouMean(account.scope, knownScopes),
+      hint: hintFor(account.scope),
     }));
 }
 

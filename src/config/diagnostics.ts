@@ -4,8 +4,12 @@
  * checks never need to know about YAML.
  */
 export type DiagnosticCode =
+  | 'input-too-large'
+  | 'invalid-utf8'
   | 'yaml-syntax'
+  | 'yaml-alias'
   | 'duplicate-key'
+  | 'duplicate-value'
   | 'unknown-key'
   | 'missing-key'
   | 'invalid-type'

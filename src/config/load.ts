@@ -1,16 +1,18 @@
 /**
  * accounts.yml → Desired, or every problem in the file at once.
  *
- * Order: YAML syntax, then the schema (each section on its own, so one broken account does
- * not hide problems elsewhere), then layering and cross-checks on the entries that parsed.
+ * Order: the bytes (at most MAX_DSL_BYTES, UTF-8), YAML syntax and aliases, then the
+ * schema (each section on its own, so one broken account does not hide problems
+ * elsewhere), then layering and cross-checks on the entries that parsed.
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { byPosition, hasErrors, type Diagnostic, type Problem } from './diagnostics.js';
 import { checkEcrGrants, checkOrganization, checkOuPaths, checkScopes, checkUniqueness } from './cross-checks.js';
 import { collectOus, resolveAccount, type Desired, type DesiredAccount, type DslParts } from './resolve.js';
 import { Account, Dsl, EcrRepository, Organization, Scope, Settings } from './schema.js';
 import { expectationFor, schemaProblems } from './schema-problems.js';
+import { MAX_DSL_BYTES } from './input-limits.js';
+import { decodeInput, inputTooLarge, readInput } from './read-input.js';
 import { YamlSource } from './yaml-source.js';
 
 export interface ConfigResult {
@@ -45,9 +47,12 @@ function validEntries<T>(schema: Parameters<typeof parsed<T>>[0], section: unkno
 }
 
 export function parseConfig(file: string, text: string): ConfigResult {
+  // readConfig has checked as much before reading; text handed in directly is held to it too.
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_DSL_BYTES) return { diagnostics: [inputTooLarge(file, bytes, MAX_DSL_BYTES)] };
   const source = new YamlSource(file, text);
   const diagnostics = source.syntaxDiagnostics();
-  if (diagnostics.some((d) => d.code === 'yaml-syntax')) return { diagnostics: diagnostics.sort(byPosition) };
+  if (YamlSource.unreadable(diagnostics)) return { diagnostics: diagnostics.sort(byPosition) };
 
   const raw = source.toJS();
   const problems: Problem[] = [];
@@ -105,11 +110,17 @@ function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
   });
 }
 
+/** A DSL file's bytes, checked: at most MAX_DSL_BYTES, UTF-8, then parseConfig. */
+export function parseConfigBytes(file: string, bytes: Uint8Array): ConfigResult {
+  const { text, diagnostic } = decodeInput(file, bytes, MAX_DSL_BYTES);
+  return diagnostic ? { diagnostics: [diagnostic] } : parseConfig(file, text);
+}
+
 /** Read and check a DSL file; `file` is reported as given, read relative to `cwd`. */
 export async function readConfig(file: string, cwd = '.'): Promise<ConfigResult> {
-  let text: string;
+  let read: Awaited<ReturnType<typeof readInput>>;
   try {
-    text = await readFile(resolve(cwd, file), 'utf8');
+    read = await readInput(resolve(cwd, file), file, MAX_DSL_BYTES);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     return {
@@ -118,5 +129,5 @@ export async function readConfig(file: string, cwd = '.'): Promise<ConfigResult>
       ],
     };
   }
-  return parseConfig(file, text);
+  return read.diagnostic ? { diagnostics: [read.diagnostic] } : parseConfig(file, read.text);
 }

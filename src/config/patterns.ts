@@ -22,5 +22,7 @@ export function expandPattern(pattern: string, values: PatternValues): Expansion
     (p): p is Placeholder => (PLACEHOLDERS as readonly string[]).includes(p) && values[p as Placeholder] === undefined,
   );
   if (missing.length) return { ok: false, missing: [...new Set(missing)] };
-  return { ok: true, value: pattern.replace(PLACEHOLDER_RE, (whole, p: string) => values[p as Placeholder] ?? whole) };
+  // Only the placeholders orgvend knows are looked up: `{constructor}` is left as written (and reported as unknown).
+  const known = (p: string): p is Placeholder => (PLACEHOLDERS as readonly string[]).includes(p);
+  return { ok: true, value: pattern.replace(PLACEHOLDER_RE, (whole, p: string) => (known(p) ? values[p] : undefined) ?? whole) };
 }

@@ -97,7 +97,8 @@ function problemPath(name: string, from: Origin | undefined, key: string): (stri
 
 export function resolveAccount(name: string, account: Account, parts: DslParts): { account?: DesiredAccount; problems: Problem[] } {
   const problems: Problem[] = [];
-  const scope = parts.scopes[account.scope];
+  // Own entries only: a scope named like something every object has ("constructor") is not defined by that.
+  const scope = Object.hasOwn(parts.scopes, account.scope) ? parts.scopes[account.scope] : undefined;
   if (!scope) return { problems };
 
   const layers: Layer[] = [

@@ -34,23 +34,34 @@ export const Email = z
 /**
  * One line of free text (a description, a contact's name): no line break and no control
  * character of any kind (control-characters.ts lists them), so it cannot leave its line
- * in a template, a policy, a plan or a terminal.
+ * in a template, a policy, a plan or a terminal; and at most `maxLength` characters, the
+ * limit of where it lands in AWS, so no value is larger than any use of it.
  */
-export const singleLine = (what: string) =>
-  z.string({ error: what }).regex(SINGLE_LINE, {
-    error: `${what}: one line, without line breaks (LF, CR, NEL, U+2028, U+2029), tabs or other control characters`,
-  });
+export const singleLine = (what: string, maxLength: number, more = '') =>
+  z
+    .string({ error: `${what}${more}` })
+    .max(maxLength, { error: `${what} of at most ${maxLength.toLocaleString('en')} characters` })
+    .regex(SINGLE_LINE, {
+      error: `${what}: one line, without line breaks (LF, CR, NEL, U+2028, U+2029), tabs or other control characters`,
+    });
+
+/** Free text's lengths: a description as long as CloudFormation's and SSM's; an ARN as long as IAM takes one. */
+export const TEXT_LIMITS = { description: 1024, pattern: 256, arn: 2048, parameter: 2048 } as const;
 
 /**
  * An OU path below Root, segments separated by "/": `Internal/Workloads/Dev`. A segment
  * is an OU name in AWS's character set for it (the ASCII range) without its control
- * characters: printable ASCII, space to "~", but "/", which separates them.
+ * characters: printable ASCII, space to "~", but "/", which separates them. A path names
+ * OUs, never a place relative to another: no "." or ".." segment (which would make
+ * `Internal/../Morgue` a second spelling of Morgue, outside the roots it appears to be
+ * under). AWS nests OUs at most five deep below the root.
  */
-const OU_NAME = String.raw`[!-.0-~](?:[ -.0-~]{0,126}[!-.0-~])?`;
+const OU_NAME = String.raw`(?!\.\.?(?:/|$))[!-.0-~](?:[ -.0-~]{0,126}[!-.0-~])?`;
+export const MAX_OU_DEPTH = 5;
 export const OuPath = z
   .string({ error: 'an OU path such as Internal/Dev' })
-  .regex(new RegExp(`^${OU_NAME}(?:/${OU_NAME})*$`), {
-    error: 'an OU path below Root such as Internal/Dev: names of 1–128 printable ASCII characters separated by "/", no leading or trailing "/" or spaces',
+  .regex(new RegExp(`^${OU_NAME}(?:/${OU_NAME}){0,${MAX_OU_DEPTH - 1}}$`), {
+    error: `an OU path below Root such as Internal/Dev: names of 1–128 printable ASCII characters separated by "/", no leading or trailing "/" or spaces, no "." or ".." (a path names OUs, it does not step out of one), at most ${MAX_OU_DEPTH} deep (as AWS nests OUs)`,
   })
   .meta({ id: 'OuPath' });
 
@@ -105,8 +116,8 @@ export const CONTACT_TYPES = ['billing', 'operations', 'security'] as const;
 export type ContactType = (typeof CONTACT_TYPES)[number];
 
 const ContactFields = {
-  name: singleLine('a contact name').min(1).max(64, { error: 'a name of at most 64 characters' }),
-  title: singleLine('a contact title').min(1).max(50, { error: 'a title of at most 50 characters' }),
+  name: singleLine('a contact name', 64).min(1),
+  title: singleLine('a contact title', 50).min(1),
   email: Email,
   phone: PhoneNumber,
 };
@@ -171,7 +182,7 @@ export const PolicyName = z
 /** Where an SCP is attached: `Root`, or an OU path. */
 const ScpTarget = OuPath;
 
-const PARAMETER_NAME = /^[a-z_][a-z0-9_]*$/;
+const PARAMETER_NAME = /^[a-z_][a-z0-9_]{0,63}$/;
 
 /**
  * organization.scps.parameters. Those scps/_library/ reads are typed, so each is exactly
@@ -185,10 +196,14 @@ export const ScpParameters = z
     cloudtrail_name: TrailName.describe("protect-cloudtrail: the organization's trail"),
   })
   .partial()
-  .catchall(z.union([singleLine('a parameter value'), z.array(singleLine('a parameter value'))], { error: 'a parameter value: one line of text, or a list of them' }))
+  .catchall(
+    z.union([singleLine('a parameter value', TEXT_LIMITS.parameter), z.array(singleLine('a parameter value', TEXT_LIMITS.parameter))], {
+      error: 'a parameter value: one line of text, or a list of them',
+    }),
+  )
   .superRefine((parameters, ctx) => {
     for (const name of Object.keys(parameters).filter((n) => !PARAMETER_NAME.test(n))) {
-      ctx.addIssue({ code: 'invalid_key', origin: 'record', path: [name], input: name, issues: [{ code: 'custom', message: 'a parameter name of lowercase letters, digits and _', path: [], input: name }] });
+      ctx.addIssue({ code: 'invalid_key', origin: 'record', path: [name], input: name, issues: [{ code: 'custom', message: 'a parameter name of 1–64 lowercase letters, digits and _', path: [], input: name }] });
     }
   });
 
@@ -207,8 +222,8 @@ export const ScpSettings = z.strictObject({
       z.strictObject({
         action: z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9]+$/, { error: 'an action such as ec2:RunInstances' }),
         region: Region.optional(),
-        principal: singleLine('a principal').optional().describe('a role name such as role/Admin, or a full principal ARN'),
-        resource: singleLine('a resource ARN').optional(),
+        principal: singleLine('a principal', TEXT_LIMITS.arn).optional().describe('a role name such as role/Admin, or a full principal ARN'),
+        resource: singleLine('a resource ARN', TEXT_LIMITS.arn).optional(),
       }),
     )
     .default([])
@@ -226,8 +241,8 @@ export const Organization = z.strictObject({
   event_bus: z.string().regex(/^[A-Za-z0-9._-]{1,256}$/, { error: 'an event bus name of letters, digits and ._-' }),
   event_source: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,200}$/, { error: 'an event source such as app.infra' }).default('app.infra'),
   reply_queue: z.string().regex(/^[A-Za-z0-9_-]{1,75}$/, { error: 'an SQS queue name of letters, digits, _ and - (at most 75)' }),
-  account_name_pattern: singleLine(`an account name pattern; ${PLACEHOLDER_HINT}`).min(1),
-  account_email_pattern: singleLine(`an account email pattern; ${PLACEHOLDER_HINT}`).min(1),
+  account_name_pattern: singleLine('an account name pattern', TEXT_LIMITS.pattern, `; ${PLACEHOLDER_HINT}`).min(1),
+  account_email_pattern: singleLine('an account email pattern', TEXT_LIMITS.pattern, `; ${PLACEHOLDER_HINT}`).min(1),
   ou_roots: z.array(OuPath, { error: 'a list of OU paths' }).min(1, { error: 'at least one OU path' })
     .describe('OU paths under which orgvend places accounts'),
   morgue_ou: OuPath.describe('OU that retired accounts are moved to'),
@@ -248,7 +263,7 @@ export const Organization = z.strictObject({
 export type Organization = z.infer<typeof Organization>;
 
 export const Scope = z.strictObject({
-  description: singleLine('a description').optional(),
+  description: singleLine('a description', TEXT_LIMITS.description).optional(),
   ...Settings.shape,
 });
 export type Scope = z.infer<typeof Scope>;
@@ -257,10 +272,10 @@ export const Account = z.strictObject({
   scope: Slug.describe('the scope this account belongs to'),
   account_id: AccountId.optional().describe('the existing account this entry adopts (matched before tags and email)'),
   service: Slug.optional().describe('the service running in the account (defaults to the account name)'),
-  description: singleLine('a description').optional(),
+  description: singleLine('a description', TEXT_LIMITS.description).optional(),
   lifecycle: z.enum(['active', 'closed'], { error: 'active or closed' }).optional()
     .describe('closed: close the account (it is never closed otherwise)'),
-  aws_name: singleLine('an AWS account name').optional().describe('AWS account name, instead of organization.account_name_pattern'),
+  aws_name: singleLine('an AWS account name', 50).optional().describe('AWS account name, instead of organization.account_name_pattern'),
   email: Email.optional().describe('root email, instead of organization.account_email_pattern'),
   ...Settings.shape,
 });
@@ -268,7 +283,7 @@ export type Account = z.infer<typeof Account>;
 
 const LifecycleRule = z
   .strictObject({
-    description: singleLine('a description').optional(),
+    description: singleLine('a description', TEXT_LIMITS.description).optional(),
     tag_status: z.enum(['tagged', 'untagged', 'any'], { error: 'tagged, untagged or any' }),
     tag_prefixes: z.array(ImageTagPrefix).min(1).optional().describe('required when tag_status is tagged, and only then'),
     expire_after_days: PositiveInt.optional().describe('expire images pushed this many days ago (or keep_count, not both)'),
@@ -291,7 +306,7 @@ export const EcrRepository = z.strictObject({
   name: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, {
     error: 'an ECR repository name: lowercase letters, digits and ._-/',
   }),
-  description: singleLine('a description').optional(),
+  description: singleLine('a description', TEXT_LIMITS.description).optional(),
   lifecycle: z
     .array(LifecycleRule)
     .default([])

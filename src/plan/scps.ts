@@ -119,9 +119,11 @@ export function planScps(desired: Desired, scps: DesiredScps, live: Live, curren
   const before = liveAttachments(liveScps);
   const after = applyChanges(before, changes);
   const preview = previewEffect(desired, live, before, after, changes);
-  const violations = checkTargets(after, org.limits.scp_max_per_target, managedTargets);
+  // Only targets that exist: an OU sync-accounts has yet to create gets FullAWSAccess from AWS when it is made, and
+  // what it carries once this plan runs again is checked offline, by the loader (scp-too-many, scp-no-allow).
+  const violations = checkTargets(after, org.limits.scp_max_per_target, new Set([...managedTargets].filter((t) => existing.has(t))));
   const basis = { config: digest(wanted.map((p) => [p.name, p.content, p.targets])), live: liveScpDigest(live, current) };
-  if (waiting.size) notes.push(`not attached yet, because these OUs do not exist: ${[...waiting].sort().join(', ')}; run sync-accounts first`);
+  if (waiting.size) notes.push(`not attached yet, because these OUs do not exist: ${[...waiting].sort().join(', ')}; run sync-accounts first, which creates them, then sync-scps again`);
   if (options.stage === 'test') notes.push(`staged: changed policies go to ${org.scp_test_ou} only, as <name>${STAGED_SUFFIX}; run without --stage test to apply them everywhere`);
   return { plan: makePlan('sync-scps', basis, changes, { notes, preview }), violations };
 }

@@ -8,10 +8,12 @@
  * another control character but TAB, is refused: CloudFormation's YAML 1.1 would not read
  * its lines as orgvend's parser does.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type nunjucks from 'nunjucks';
 import { fileDiagnostic, type Diagnostic } from '../config/diagnostics.js';
+import { MAX_TEMPLATE_BYTES } from '../config/input-limits.js';
+import { readInput } from '../config/read-input.js';
 import { didYouMean } from '../config/suggest.js';
 import { BOOTSTRAP_TEMPLATE } from '../bootstrap/render.js';
 import { sha256Hex } from '../plan/digest.js';
@@ -104,7 +106,15 @@ export async function renderTemplates(repoDir: string, context: TemplateContext)
   for (const job of jobs) {
     if (failed.has(job.source)) continue;
     let text = sources.get(job.source);
-    if (text === undefined) sources.set(job.source, (text = await readFile(join(repoDir, job.source), 'utf8')));
+    if (text === undefined) {
+      const read = await readInput(join(repoDir, job.source), job.source, MAX_TEMPLATE_BYTES);
+      if (read.diagnostic) {
+        diagnostics.push(read.diagnostic);
+        failed.add(job.source);
+        continue;
+      }
+      sources.set(job.source, (text = read.text));
+    }
     seen.missing = undefined;
     let rendered: string;
     try {

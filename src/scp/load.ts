@@ -7,10 +7,12 @@
  * one JSON value where it lands, never text spliced into a string, and a name the
  * context lacks (`params.nothing`) is an error.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { accountApiCaller } from '../bootstrap/topology.js';
 import { fileDiagnostic, hasErrors, type Diagnostic, type Problem } from '../config/diagnostics.js';
+import { MAX_POLICY_BYTES } from '../config/input-limits.js';
+import { readInput } from '../config/read-input.js';
 import type { Desired } from '../config/resolve.js';
 import { PolicyName } from '../config/schema.js';
 import { didYouMean } from '../config/suggest.js';
@@ -89,7 +91,12 @@ export async function loadScps(desired: Desired, repoDir: string, config: YamlSo
     const file = relative(repoDir, path).split(sep).join('/');
     const folder = relative(root, path).split(sep).slice(0, -1).join('/');
     const [, name, template] = path.split(sep).at(-1)!.match(POLICY_FILE)!;
-    const source = await readFile(path, 'utf8');
+    const read = await readInput(path, file, MAX_POLICY_BYTES);
+    if (read.diagnostic) {
+      diagnostics.push(read.diagnostic);
+      continue;
+    }
+    const source = read.text;
 
     let text = source;
     if (template) {

@@ -26,7 +26,7 @@ export async function run(options: CliOptions, io: Io): Promise<ExitCode> {
     const all = [...diagnostics, ...(templates?.diagnostics ?? [])];
     const ok = Boolean(templates) && !templates!.diagnostics.length;
     const summary = ok && { accounts: desired!.accounts.length, scopes: Object.keys(desired!.scopes).length, ous: desired!.ous.length, scps: scps!.policies.length, templates: templates!.count };
-    io.stdout.write(`${JSON.stringify({ ok, file: options.config, ...summary, diagnostics: diagnosticsJson(all) }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ ok, file: options.config, ...summary, ...diagnosticsJson(all) }, null, 2)}\n`);
     return ok ? ExitCode.ok : ExitCode.invalidInput;
   }
   const { desired, scps } = await loadDesiredWithScps(options, io);

@@ -71,12 +71,64 @@ describe('--action validate', () => {
     expect(parse.err()).toContain('error[template-invalid] vpc/foo.yml (rendered from templates/account/vpc.yml.njk)');
   });
 
+  it('lists at most 100 problems as JSON and counts the rest', async () => {
+    const entries = Array.from({ length: 120 }, (_, i) => `  team${i}:\n    scope: nope\n`).join('');
+    const { dir } = tempDsl(dslText().replace(/^accounts:\n/m, `accounts:\n${entries}`));
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['--action', 'validate', '--format', 'json'], io)).toBe(65);
+    const json = JSON.parse(io.out());
+    expect(json.diagnostics).toHaveLength(100);
+    expect(json.more_diagnostics).toBe(20);
+    expect(json.diagnostics[99]).toMatchObject({ code: 'unknown-scope', path: 'accounts.team99.scope' });
+  });
+
   it('prints warnings but stays valid', async () => {
     const { dir } = tempDsl(dslText([[['ecr_repositories', 0, 'pull', 0, 'services'], ['fooo']]]));
     const io = captureIo({ cwd: dir });
     expect(await runCli(['--action', 'validate'], io)).toBe(0);
     expect(io.err()).toContain('warning[unused-ecr-grant]');
     expect(io.err()).toContain('did you mean "foo"?');
+  });
+});
+
+describe('--action validate, on input it must not read as given', () => {
+  const latin1 = (text: string) => Buffer.from(text, 'latin1');
+
+  it.each([
+    ['accounts.yml', 'accounts.yml', (dir: string) => writeFileSync(join(dir, 'accounts.yml'), latin1(dslText().replace('name: Finance', 'name: Finance Café')))],
+    ['a policy under scps/', 'scps/Root/deny.json', (dir: string) => {
+      mkdirSync(join(dir, 'scps', 'Root'), { recursive: true });
+      writeFileSync(join(dir, 'scps', 'Root', 'deny.json'), latin1('{\n  "Version": "2012-10-17",\n  "Statement": [{ "Sid": "Café", "Effect": "Deny", "Action": "s3:*", "Resource": "*" }]\n}\n'));
+    }],
+    ['a template', 'templates/log-buckets.yml.njk', (dir: string) => {
+      mkdirSync(join(dir, 'templates'), { recursive: true });
+      writeFileSync(join(dir, 'templates', 'log-buckets.yml.njk'), latin1('Description: Café\nResources: {}\n'));
+    }],
+  ])('exits 65 at the line and column of a byte that is not UTF-8 in %s', async (_, file, write) => {
+    const { dir } = tempDsl(dslText());
+    write(dir);
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['--action', 'validate'], io)).toBe(65);
+    expect(io.out()).toBe('');
+    expect(io.err()).toMatch(new RegExp(`^error\\[invalid-utf8\\] ${file}:\\d+:\\d+: not UTF-8: 0xE9`));
+    expect(io.err()).toContain('1 error in');
+  });
+
+  it('exits 65 at the alias of a "billion laughs", where it used to exit 1 without a line', async () => {
+    const laughs = ['  tags:', '    l0: &l0 [a, a, a, a, a, a, a, a, a]', ...Array.from({ length: 9 }, (_, i) => `    l${i + 1}: &l${i + 1} [${Array(9).fill(`*l${i}`).join(', ')}]`)];
+    const { dir } = tempDsl(dslText().replace(/^defaults:\n/m, `defaults:\n${laughs.join('\n')}\n`));
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['--action', 'validate'], io)).toBe(65);
+    expect(io.err()).toMatch(/^error\[yaml-alias\] accounts\.yml:\d+:\d+: alias \*l5 stands for 597,871 values/);
+  });
+
+  it('exits 65 for a policy larger than a policy can be, before reading it', async () => {
+    const { dir } = tempDsl(dslText());
+    mkdirSync(join(dir, 'scps', 'Root'), { recursive: true });
+    writeFileSync(join(dir, 'scps', 'Root', 'huge.json'), `{"Version": "2012-10-17", "Statement": []}${' '.repeat(300 * 1024)}`);
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['--action', 'validate'], io)).toBe(65);
+    expect(io.err()).toContain('error[input-too-large] scps/Root/huge.json:1:1: scps/Root/huge.json is 300 KiB, over the 256 KiB orgvend reads of such a file');
   });
 });
 

@@ -5,7 +5,7 @@ import type { PolicyDocument } from '../../../src/scp/evaluate.js';
 import { FULL_AWS_ACCESS, type DesiredPolicy, type DesiredScps, type LivePolicy, type LiveScps } from '../../../src/scp/model.js';
 import { minify } from '../../../src/scp/validate.js';
 import { desiredOf } from '../../helpers/dsl.js';
-import { convergedLive } from '../../helpers/live.js';
+import { convergedLive, liveOrg } from '../../helpers/live.js';
 
 const desired: Desired = desiredOf([
   [['organization', 'scp_test_ou'], 'Internal/Infra'],
@@ -125,6 +125,24 @@ describe('planning sync-scps', () => {
     const result = planScps(desired, scps([wanted('deny-leave', DENY_LEAVE, ['Internal/Later'])]), live, state([]), { stage: 'all' });
     expect(brief(result)).toEqual(['scp.create deny-leave']);
     expect(result.plan.notes).toEqual([expect.stringContaining('these OUs do not exist: Internal/Later; run sync-accounts first')]);
+  });
+
+  it('plans a new organization before sync-accounts made its OUs: what can be attached now, and a note for the rest, with no limit broken', () => {
+    const bare = { ...liveOrg([]), stacks: new Map() };
+    const fresh: LiveScps = { enabled: false, policies: [livePolicy(FULL_AWS_ACCESS, ALLOW_ALL, [], false)] };
+    const policies = scps([wanted('deny-leave', DENY_LEAVE, ['Root']), wanted('regions', REGIONS(['us-east-1']), ['Internal', 'Internal/Dev'])]);
+    const result = planScps(desired, policies, bare, fresh, { stage: 'all' });
+    expect(result.violations).toEqual([]);
+    expect(brief(result)).toEqual(['scp.enable Root', 'scp.create deny-leave', 'scp.create regions', 'scp.attach deny-leave @ Root']);
+    expect(result.plan.notes).toEqual([
+      'not attached yet, because these OUs do not exist: Internal, Internal/Dev, Internal/Infra, Morgue; run sync-accounts first, which creates them, then sync-scps again',
+    ]);
+  });
+
+  it('still refuses to leave an existing target without an Allow', () => {
+    const policies = scps([wanted('deny-leave', DENY_LEAVE, ['Root'])], { fullAwsAccess: ['Root', 'Internal', 'Morgue', 'Internal/Dev'], fullAwsAccessExplicit: true });
+    const result = planScps(desired, policies, live, state([livePolicy('deny-leave', DENY_LEAVE, ['Root'])]), { stage: 'all' });
+    expect(result.violations).toEqual(['Internal/Infra would be left with no policy that allows anything: nothing would work in its accounts']);
   });
 
   it('stages a changed policy as <name>.staged in the test OU only', () => {
