@@ -186,6 +186,12 @@ export async function deployStack(client: CloudFormationClient, stackName: strin
   // A change set a run that stopped left behind: executed when it holds this template, deleted otherwise.
   const mark = templateMark(template);
   const left = await leftChangeSets(client, stackName, deadline, progress, mark);
+  if (!left && state.status === 'REVIEW_IN_PROGRESS') {
+    // A new stack that never ran (it holds no resources), whose change sets are gone: started
+    // over, as the first create of it (moto, besides, never finishes a second CREATE change set on it).
+    await client.send(new DeleteStackCommand({ StackName: stackName }));
+    await waitUntilStackDeleteComplete(until(client, deadline), { StackName: stackName });
+  }
   const changeSetName = left ?? `orgvend-${Date.now()}`;
   const ref = { StackName: stackName, ChangeSetName: changeSetName };
   // Made once: after an answer lost on the way, the change set it may have made is looked for.

@@ -63,12 +63,22 @@ describe('DEPLOY_STACK', () => {
     cfn.on(CreateChangeSetCommand).resolves({});
     cfn.on(DescribeChangeSetCommand).resolves({ Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE', Changes: [{ Type: 'Resource', ResourceChange: { Action: 'Add', LogicalResourceId: 'Vpc', ResourceType: 'AWS::EC2::VPC' } }] });
     cfn.on(ExecuteChangeSetCommand).resolves({});
-    cfn.on(DescribeStacksCommand).resolvesOnce({ Stacks: [{ StackName: 'orgvend-vpc', StackStatus: 'REVIEW_IN_PROGRESS', CreationTime: new Date() }] }).resolves({ Stacks: [{ StackName: 'orgvend-vpc', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }] });
+    reviewThenDeleted();
     const result = await deployStackHandler(payload, context({ deadline: Date.now() + 12_000 }));
     expect(result).toEqual({ outcome: 'created', status: 'CREATE_COMPLETE', changes: [{ action: 'Add', logical_id: 'Vpc', type: 'AWS::EC2::VPC' }] });
+    // The stack that never ran is started over, then created.
+    expect(sent(DeleteStackCommand)).toBe(1);
     expect(cfn.commandCalls(CreateChangeSetCommand)[0]!.args[0].input).toMatchObject({ ChangeSetType: 'CREATE' });
   });
 
+  /** REVIEW_IN_PROGRESS, then (once deleted) gone, then created. */
+  const reviewThenDeleted = () => {
+    cfn.on(DeleteStackCommand).resolves({});
+    cfn.on(DescribeStacksCommand)
+      .resolvesOnce({ Stacks: [{ StackName: 'orgvend-vpc', StackStatus: 'REVIEW_IN_PROGRESS', CreationTime: new Date() }] })
+      .rejectsOnce(Object.assign(new Error('Stack with id orgvend-vpc does not exist'), { name: 'ValidationError' }))
+      .resolves({ Stacks: [{ StackName: 'orgvend-vpc', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }] });
+  };
   const mark = (template: string) => `orgvend template sha256:${createHash('sha256').update(template.trim()).digest('hex').slice(0, 32)}`;
   const leftBehind = (Description: string) =>
     cfn.on(ListChangeSetsCommand).resolves({ Summaries: [{ ChangeSetName: 'orgvend-1', Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE', Description }] });
@@ -89,6 +99,7 @@ describe('DEPLOY_STACK', () => {
   it('deletes a change set a killed run made for another template, and deploys this one', async () => {
     leftBehind(mark('Resources: {}'));
     completes();
+    reviewThenDeleted();
     cfn.on(CreateChangeSetCommand).resolves({});
     cfn.on(DeleteChangeSetCommand).resolves({});
     expect(await deployStackHandler(payload, context())).toMatchObject({ outcome: 'created' });
