@@ -5,6 +5,7 @@
  * never waits for nothing.
  */
 import type { Recorder } from '../audit/recorder.js';
+import { withDeadline } from '../aws/deadline.js';
 import { DeliveredEvent, RequestDetail, replyDetailType, type ReplyError, type UnsignedRequest } from '../protocol/envelope.js';
 import { NAMES } from '../protocol/names.js';
 import { toParts } from '../protocol/parts.js';
@@ -138,7 +139,8 @@ function stored(type: RequestType, nonce: string, outcome: StoredOutcome): Outco
 async function run(type: RequestType, payload: unknown, context: HandlerContext, nonce: string): Promise<Outcome> {
   try {
     const handler = HANDLERS[type] as (p: unknown, c: HandlerContext) => Promise<unknown>;
-    const result = await handler(payload, context);
+    // Every AWS call the handler makes is retried no later than its deadline.
+    const result = await withDeadline(context.deadline, () => handler(payload, context));
     return { status: 'ok', type, nonce, result: REQUESTS[type].result.parse(result) };
   } catch (error) {
     if (error instanceof HandlerError) {

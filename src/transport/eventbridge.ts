@@ -8,6 +8,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import type { Recorder } from '../audit/recorder.js';
 import type { AccountClients } from '../aws/clients.js';
+import { withDeadline } from '../aws/deadline.js';
 import { RequestError } from '../errors.js';
 import type { RequestDetail } from '../protocol/envelope.js';
 import { MAX_EVENT_BYTES } from '../protocol/parts.js';
@@ -51,19 +52,22 @@ export class EventBridgeTransport implements Transport {
     const destination = destinationOf(type, this.topology, options.targetAccount);
     const nonce = randomUUID();
     const unsigned = requestDetail(type, payload, nonce, destination, this.topology, this.execute, new Date());
-    const detail: RequestDetail = { ...unsigned, signature: await this.signer.sign(signingDigest(this.topology.eventSource, type, unsigned)) };
+    const timeoutSeconds = options.timeoutSeconds ?? spec.timeoutSeconds;
+    // Signing and putting the request are retried (throttling) no longer than the reply is waited for.
+    const sendBy = Date.parse(unsigned.sent_at) + timeoutSeconds * 1000;
+    const signature = await withDeadline(sendBy, () => this.signer.sign(signingDigest(this.topology.eventSource, type, unsigned)));
+    const detail: RequestDetail = { ...unsigned, signature };
     const body = JSON.stringify(detail);
     if (Buffer.byteLength(body) > MAX_EVENT_BYTES - 4096) throw new Error(`${type} request is too large for one event (${Buffer.byteLength(body)} bytes)`);
 
-    const timeoutSeconds = options.timeoutSeconds ?? spec.timeoutSeconds;
     const reply = this.collector.expect(type, nonce, destination, timeoutSeconds, whereToLook(destination, this.topology));
     // Awaited below, once the request is sent; until then a rejection (close, timeout) must not go unhandled.
     reply.catch(() => {});
     const started = Date.now();
     try {
       const events = await this.clients.client('events');
-      const { FailedEntryCount, Entries } = await events.send(
-        new PutEventsCommand({ Entries: [{ EventBusName: this.topology.eventBus, Source: this.topology.eventSource, DetailType: type, Detail: body }] }),
+      const { FailedEntryCount, Entries } = await withDeadline(sendBy, () =>
+        events.send(new PutEventsCommand({ Entries: [{ EventBusName: this.topology.eventBus, Source: this.topology.eventSource, DetailType: type, Detail: body }] })),
       );
       if (FailedEntryCount) throw new Error(`EventBridge refused ${type}: ${Entries?.[0]?.ErrorCode} ${Entries?.[0]?.ErrorMessage}`);
     } catch (error) {
