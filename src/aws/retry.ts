@@ -13,10 +13,10 @@
  * throttle. Here the budget refills with time; an empty budget refuses transient retries (a
  * service that is down is not hammered) and makes throttled ones wait their turn.
  */
-import { DefaultRateLimiter, MAXIMUM_RETRY_DELAY, NO_RETRY_INCREMENT, Retry } from '@smithy/core/retry';
+import { DefaultRateLimiter, isThrottlingError, MAXIMUM_RETRY_DELAY, NO_RETRY_INCREMENT, Retry } from '@smithy/core/retry';
 import type { FinalizeRequestMiddleware, MiddlewareStack, RetryErrorInfo, RetryStrategyV2, RetryToken, StandardRetryToken } from '@smithy/types';
 import { currentDeadline } from './deadline.js';
-import { AWS_RATES, type Rate } from './pacing.js';
+import { AWS_RATES, operationOf, type Rate } from './pacing.js';
 import { TokenBucket } from './token-bucket.js';
 
 export interface RetryPolicy {
@@ -147,4 +147,18 @@ export function retryThrottledEntries(client: { middlewareStack: unknown }): voi
   };
   // Inside the retry loop, like the marking of busy errors (middleware.ts).
   (client.middlewareStack as MiddlewareStack<object, object>).add(check, { step: 'finalizeRequest', priority: 'low', name: 'orgvendRetryThrottledEntries' });
+}
+
+/**
+ * For an error that throttling caused, once retries ended: what AWS did, in words, e.g.
+ * "AWS throttled PutEvents on all 9 attempts over 41s (ThrottlingException: Rate exceeded)".
+ * Undefined for any other error.
+ */
+export function throttlingReport(error: unknown): string | undefined {
+  if (!error || typeof error !== 'object' || !isThrottlingError(error as Parameters<typeof isThrottlingError>[0])) return undefined;
+  const e = error as { name?: string; message?: string; $metadata?: { attempts?: number; totalRetryDelay?: number } };
+  const attempts = e.$metadata?.attempts ?? 1;
+  const seconds = Math.round((e.$metadata?.totalRetryDelay ?? 0) / 1000);
+  const tries = attempts === 1 ? 'its only attempt' : `all ${attempts} attempts over ${seconds}s`;
+  return `AWS throttled ${operationOf(error) ?? 'the call'} on ${tries} (${e.name}: ${e.message})`;
 }

@@ -6,6 +6,7 @@
  */
 import type { Recorder } from '../audit/recorder.js';
 import { withDeadline } from '../aws/deadline.js';
+import { throttlingReport } from '../aws/retry.js';
 import { DeliveredEvent, RequestDetail, replyDetailType, type ReplyError, type UnsignedRequest } from '../protocol/envelope.js';
 import { NAMES } from '../protocol/names.js';
 import { toParts } from '../protocol/parts.js';
@@ -153,7 +154,9 @@ async function run(type: RequestType, payload: unknown, context: HandlerContext,
 /** An error no handler meant: `failed`, with the AWS error's name when AWS said no. */
 function failed(type: string, nonce: string, error: unknown, context?: string): Outcome {
   const e = error as { name?: string; message?: string };
-  const message = e.message ?? String(error);
+  const throttled = throttlingReport(error);
+  // Throttling means AWS did not act on the call retries gave up on, and what came before it is safe to do again.
+  const message = throttled ? `${throttled}. Run again later: nothing will be done twice` : (e.message ?? String(error));
   return { status: 'error', type, nonce, error: { code: 'failed', message: context ? `${context}: ${message}` : message, aws_error: e.name && e.name !== 'Error' ? e.name : undefined } };
 }
 

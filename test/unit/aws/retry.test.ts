@@ -7,9 +7,14 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateAccountCommand, DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MemoryRecorder } from '../../../src/audit/recorder.js';
 import { ClientFactory, type AwsCall } from '../../../src/aws/clients.js';
 import { withDeadline } from '../../../src/aws/deadline.js';
 import type { RetryPolicy } from '../../../src/aws/retry.js';
+import { RequestError } from '../../../src/errors.js';
+// Loaded now: the in-process transport imports it on first use, which under fake time would age the request.
+import '../../../src/handlers/dispatch.js';
+import { InProcessTransport } from '../../../src/transport/in-process.js';
 import { settle as settleFakeTime } from '../../helpers/fake-time.js';
 
 const ORGANIZATION = { Organization: { Id: 'o-abc1234567', MasterAccountId: '111111111111' } };
@@ -144,5 +149,30 @@ describe('under throttling', () => {
     expect([times[1]! - times[0]!, times[2]! - times[1]!].every((gap) => gap >= 2000)).toBe(true);
     // Other operations have a pace of their own: DescribeOrganization did not queue behind the creations.
     expect(handler.attempts.find((a) => a.operation === 'DescribeOrganization')!.at).toBeLessThan(times[1]!);
+  });
+});
+
+describe('a handler throttled past its deadline', () => {
+  it('fails its request with a message that names the request, what AWS did and what to do', async () => {
+    const handler = fakeAws(() => ({ error: 'TooManyRequestsException' }));
+    const clients = factory(handler).forAccount(undefined);
+    const transport = new InProcessTransport(
+      { eventBus: 'orgvend-infra', eventSource: 'app.infra', replyQueue: 'orgvend-replies', cicdAccountId: '222222222222', managementAccountId: '111111111111' },
+      {
+        configFor: (account) => ({ accountId: account, roles: ['management'], cicdAccountId: '222222222222', auditAccountId: '333333333333', eventSource: 'app.infra', eventBus: 'orgvend-infra', hasDelegatedAdmin: false, handlerVersion: 'unit' }),
+        clientsFor: () => clients,
+      },
+      false,
+      new MemoryRecorder(),
+    );
+    const sent = Date.now();
+    const error = await settle(transport.request('LIST_OUS', {}), 330).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RequestError);
+    const { message, nonce } = error as RequestError;
+    expect(message).toContain(`LIST_OUS (nonce ${nonce}) failed in account 111111111111`);
+    expect(message).toMatch(/AWS throttled (ListRoots|DescribeOrganization) on all \d+ attempts over \d+s \(TooManyRequestsException: /);
+    expect(message).toContain('Run again later: nothing will be done twice');
+    // LIST_OUS waits 300 s for its reply; its handler must have answered within 90% of that.
+    expect(handler.attempts.filter((a) => a.at > sent + 270_000)).toEqual([]);
   });
 });
