@@ -21,6 +21,7 @@ import { refuseCoreAccount } from './account-guards.js';
 import { HandlerError, type Handler, type HandlerContext } from './context.js';
 import { moveTo, requireOu } from './organization-units.js';
 import { parameterValue } from './parameters.js';
+import { everyPage } from '../aws/pages.js';
 
 type Payload = PayloadOf<'CREATE_ACCOUNT'>;
 
@@ -98,7 +99,7 @@ async function awaitCreation(client: OrganizationsClient, requestId: string, pay
 
 /** A creation request for this account name that Organizations knows of: in progress, or done. */
 async function findCreation(client: OrganizationsClient, awsName: string): Promise<CreateAccountStatus | undefined> {
-  for await (const page of paginateListCreateAccountStatus({ client }, { States: ['IN_PROGRESS', 'SUCCEEDED'] })) {
+  for await (const page of everyPage(paginateListCreateAccountStatus({ client }, { States: ['IN_PROGRESS', 'SUCCEEDED'] }))) {
     const match = page.CreateAccountStatuses?.find((s) => s.AccountName === awsName);
     if (match) return match;
   }

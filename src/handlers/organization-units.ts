@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-organizations';
 import type { PayloadOf, ResultOf } from '../protocol/requests.js';
 import { HandlerError, type Handler, type HandlerContext } from './context.js';
+import { everyPage } from '../aws/pages.js';
 
 /** The organization's root, with the policy types enabled on it. */
 export async function readRoot(client: OrganizationsClient): Promise<Root & { Id: string }> {
@@ -24,7 +25,7 @@ export async function rootId(client: OrganizationsClient): Promise<string> {
 }
 
 async function childNamed(client: OrganizationsClient, parentId: string, name: string): Promise<string | undefined> {
-  for await (const page of paginateListOrganizationalUnitsForParent({ client }, { ParentId: parentId })) {
+  for await (const page of everyPage(paginateListOrganizationalUnitsForParent({ client }, { ParentId: parentId }))) {
     const match = page.OrganizationalUnits?.find((ou) => ou.Name === name);
     if (match?.Id) return match.Id;
   }
