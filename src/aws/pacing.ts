@@ -15,20 +15,22 @@ export interface Rate {
 }
 
 /**
- * Rates by `service:Operation`, with `service:*` for the rest of a service; a service not
- * listed is not paced.
+ * Rates by `service:Operation`, each operation listed with a bucket of its own, and
+ * `service:*` for the rest of a service's operations together; a service not listed is not
+ * paced.
  *
- * - Account Management publishes its quotas per account ("Quotas for AWS Account
- *   Management", docs.aws.amazon.com/accounts/latest/reference/quotas.html): these are
- *   them.
- * - Organizations publishes none per operation (awsdocs/aws-organizations-docs#39 asks for
- *   them), and throttles hard. 10 calls a second per account is a guess on the safe side of
- *   what organizations of a few hundred accounts are read at; a lower real limit is found by
- *   the adaptive limiter and absorbed by retries. CreateAccount starts a creation that takes
- *   minutes and Organizations limits creations in progress, so it goes one every 2 seconds.
+ * - Account Management publishes its quotas per account and operation ("Quotas for AWS
+ *   Account Management", docs.aws.amazon.com/accounts/latest/reference/quotas.html): these
+ *   are them.
+ * - Organizations publishes none (awsdocs/aws-organizations-docs#39 asks for them) and
+ *   throttles hard, per account. Its calls share 20 a second: the most that keeps bursts
+ *   (tag reads in flight, a batch of moves) in check while LIST_ACCOUNTS of 5,000 accounts,
+ *   one ListTagsForResource each, still fits its 600 s; below that, the adaptive limiter
+ *   finds the real limit and retries absorb the rest. CreateAccount starts a creation that
+ *   takes minutes, and Organizations limits creations in progress: one every 2 seconds.
  */
 export const AWS_RATES: Readonly<Record<string, Rate>> = {
-  'organizations:*': { perSecond: 10, burst: 10 },
+  'organizations:*': { perSecond: 20, burst: 20 },
   'organizations:CreateAccount': { perSecond: 0.5, burst: 1 },
   'account:EnableRegion': { perSecond: 1, burst: 1 },
   'account:DisableRegion': { perSecond: 1, burst: 1 },
@@ -42,26 +44,27 @@ export const AWS_RATES: Readonly<Record<string, Rate>> = {
   'account:PutAccountName': { perSecond: 1, burst: 1 },
 };
 
-/** The rate of `operation` of `service` in `rates`, if it is paced. */
-export function rateOf(rates: Readonly<Record<string, Rate>>, service: string, operation: string): Rate | undefined {
-  return rates[`${service}:${operation}`] ?? rates[`${service}:*`];
+/** The entry of `rates` that paces `operation` of `service` (`service:Operation` or `service:*`), if any. */
+export function paceKey(rates: Readonly<Record<string, Rate>>, service: string, operation: string): string | undefined {
+  return [`${service}:${operation}`, `${service}:*`].find((key) => rates[key] !== undefined);
 }
 
-/** One bucket per operation and signing account, shared by the clients of every region. */
+/** One bucket per entry of the rates and signing account, shared by the clients of every region. */
 export class Paces {
-  private readonly buckets = new Map<string, TokenBucket | null>();
+  private readonly buckets = new Map<string, TokenBucket>();
 
   constructor(private readonly rates: Readonly<Record<string, Rate>>) {}
 
   of(account: string, service: string, operation: string): TokenBucket | undefined {
-    const key = `${account}/${service}:${operation}`;
+    const entry = paceKey(this.rates, service, operation);
+    if (entry === undefined) return undefined;
+    const key = `${account}/${entry}`;
     let bucket = this.buckets.get(key);
-    if (bucket === undefined) {
-      const rate = rateOf(this.rates, service, operation);
-      bucket = rate ? new TokenBucket(rate.burst, rate.perSecond) : null;
-      this.buckets.set(key, bucket);
+    if (!bucket) {
+      const rate = this.rates[entry]!;
+      this.buckets.set(key, (bucket = new TokenBucket(rate.burst, rate.perSecond)));
     }
-    return bucket ?? undefined;
+    return bucket;
   }
 }
 

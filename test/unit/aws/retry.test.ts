@@ -4,7 +4,7 @@
  * fake, so minutes of backoff cost no real seconds.
  */
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateAccountCommand, DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
+import { CreateAccountCommand, DescribeOrganizationCommand, ListRootsCommand } from '@aws-sdk/client-organizations';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryRecorder } from '../../../src/audit/recorder.js';
@@ -149,6 +149,16 @@ describe('under throttling', () => {
     expect([times[1]! - times[0]!, times[2]! - times[1]!].every((gap) => gap >= 2000)).toBe(true);
     // Other operations have a pace of their own: DescribeOrganization did not queue behind the creations.
     expect(handler.attempts.find((a) => a.operation === 'DescribeOrganization')!.at).toBeLessThan(times[1]!);
+  });
+
+  it('sends an account\'s other Organizations calls, all operations together, no faster than 20 a second', async () => {
+    const handler = fakeAws((a) => ({ body: a.operation === 'ListRoots' ? { Roots: [] } : ORGANIZATION }));
+    const client = await factory(handler).client('organizations');
+    await settle(Promise.all(Array.from({ length: 30 }, (_, i) => client.send(i % 2 ? new ListRootsCommand({}) : new DescribeOrganizationCommand({})))));
+    const start = handler.attempts[0]!.at;
+    // A burst of 20, then one every 50 ms.
+    expect(handler.attempts.filter((a) => a.at === start)).toHaveLength(20);
+    expect(handler.attempts.at(-1)!.at - start).toBeGreaterThanOrEqual(500);
   });
 });
 
