@@ -120,7 +120,8 @@ export class ClientFactory {
 
   private async create(service: ServiceName, account: string | undefined, region: string): Promise<unknown> {
     const [Client, { DEFAULT_RETRY_POLICY, PacedRetryStrategy, retryThrottledEntries }, { Paces, paceCalls }] = await Promise.all([LOADERS[service](), import('./retry.js'), import('./pacing.js')]);
-    const policy = { ...DEFAULT_RETRY_POLICY, ...this.options.retry };
+    // AWS's quotas are AWS's: the local emulator has none, and pacing it would only slow the sandbox and the tests.
+    const policy = { ...DEFAULT_RETRY_POLICY, ...(this.isEmulator ? { rates: {} } : {}), ...this.options.retry };
     const paces = (this.paces ??= new Paces(policy.rates));
     // Acting in the caller's own account needs no role; any other account, the role into it.
     const own = account === undefined || (!this.isEmulator && account === (await this.callerAccount()));

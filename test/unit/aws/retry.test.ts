@@ -151,6 +151,14 @@ describe('under throttling', () => {
     expect(handler.attempts.find((a) => a.operation === 'DescribeOrganization')!.at).toBeLessThan(times[1]!);
   });
 
+  it('paces nothing sent to the local emulator, which has no quotas', async () => {
+    const handler = fakeAws(() => ({ body: { CreateAccountStatus: { Id: 'car-1234567890', State: 'IN_PROGRESS' } } }));
+    const emulator = new ClientFactory({ region: 'us-east-1', endpoint: 'http://127.0.0.1:1', credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' }, requestHandler: handler });
+    const client = await emulator.client('organizations');
+    await settle(Promise.all([1, 2, 3].map((n) => client.send(new CreateAccountCommand({ AccountName: `a${n}`, Email: `a${n}@example.com` })))));
+    expect(new Set(handler.attempts.map((a) => a.at)).size).toBe(1);
+  });
+
   it('sends an account\'s other Organizations calls, all operations together, no faster than 20 a second', async () => {
     const handler = fakeAws((a) => ({ body: a.operation === 'ListRoots' ? { Roots: [] } : ORGANIZATION }));
     const client = await factory(handler).client('organizations');
