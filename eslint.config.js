@@ -1,5 +1,6 @@
 // Lint: TypeScript's recommended rules, plus the import boundaries of STYLE.md:
-// plan/ and views/ are pure (no AWS SDK, no file system, no process), config/ sends nothing.
+// plan/ and views/ are pure (no AWS SDK, no file system, no process), config/ sends nothing;
+// and no SDK paginator is iterated bare.
 import tseslint from 'typescript-eslint';
 
 const pure = {
@@ -22,6 +23,16 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', pure],
       'no-restricted-globals': ['error', { name: 'process', message: 'pass what you need in; pure modules do not read process' }],
+    },
+  },
+  {
+    // A bare SDK paginator follows a repeated next token for ever (src/aws/pages.ts).
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ForOfStatement > CallExpression.right[callee.name=/^paginate[A-Z]/]', message: 'wrap the SDK paginator in everyPage (src/aws/pages.ts), which stops on a repeated next token' },
+      ],
     },
   },
   {

@@ -42,6 +42,22 @@ export class RequestError extends Error {
   }
 }
 
+/** AWS refused a call the CLI made to send a request (signing it, putting it on the bus): the request was not sent, or may not have been. */
+export class AwsError extends Error {
+  override readonly name = 'AwsError';
+  constructor(
+    readonly type: string,
+    readonly nonce: string,
+    /** The account the request was for. */
+    readonly account: string,
+    /** The AWS error's name. */
+    readonly awsError: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** No (complete) reply came in time. Says where to look. */
 export class TimeoutError extends Error {
   override readonly name = 'TimeoutError';

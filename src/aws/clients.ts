@@ -18,6 +18,8 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { NAMES } from '../protocol/names.js';
 import { markRetryable, observeCalls } from './middleware.js';
+import type { Paces } from './pacing.js';
+import type { RetryPolicy } from './retry.js';
 
 export interface ServiceClients {
   account: AccountClient;
@@ -73,15 +75,17 @@ export interface AwsOptions {
   onCall?: (call: AwsCall) => void;
   /** Replaces HTTP (tests that inject faults below the retry layer). */
   requestHandler?: unknown;
+  /** Changes to DEFAULT_RETRY_POLICY (retry.ts): backoff, budget, pacing. */
+  retry?: Partial<RetryPolicy>;
 }
 
-/** Attempts per call, with the adaptive retry strategy's backoff between them. */
-const MAX_ATTEMPTS = 8;
 const AMBIENT = 'ambient';
 
 export class ClientFactory {
   private readonly clients = new Map<string, Promise<unknown>>();
   private caller: Promise<string> | undefined;
+  /** Per account and operation, shared by the clients of every region. */
+  private paces: Paces | undefined;
 
   constructor(readonly options: AwsOptions) {}
 
@@ -115,7 +119,10 @@ export class ClientFactory {
   }
 
   private async create(service: ServiceName, account: string | undefined, region: string): Promise<unknown> {
-    const Client = await LOADERS[service]();
+    const [Client, { DEFAULT_RETRY_POLICY, PacedRetryStrategy, retryThrottledEntries }, { Paces, paceCalls }] = await Promise.all([LOADERS[service](), import('./retry.js'), import('./pacing.js')]);
+    // AWS's quotas are AWS's: the local emulator has none, and pacing it would only slow the sandbox and the tests.
+    const policy = { ...DEFAULT_RETRY_POLICY, ...(this.isEmulator ? { rates: {} } : {}), ...this.options.retry };
+    const paces = (this.paces ??= new Paces(policy.rates));
     // Acting in the caller's own account needs no role; any other account, the role into it.
     const own = account === undefined || (!this.isEmulator && account === (await this.callerAccount()));
     const client = new Client({
@@ -124,11 +131,14 @@ export class ClientFactory {
       // The emulator serves buckets by path, not by host name.
       ...(service === 's3' && this.options.endpoint ? { forcePathStyle: true } : {}),
       credentials: own ? this.options.credentials : this.assumedCredentials(account!),
-      maxAttempts: MAX_ATTEMPTS,
-      retryMode: 'adaptive',
+      // One strategy per client: its retry budget and adaptive rate are this client's.
+      retryStrategy: new PacedRetryStrategy(policy),
+      maxAttempts: policy.maxAttempts,
       ...(this.options.requestHandler ? { requestHandler: this.options.requestHandler } : {}),
     });
     markRetryable(client);
+    if (service === 'events') retryThrottledEntries(client);
+    paceCalls(client, (operation) => paces.of(account ?? AMBIENT, service, operation));
     const onCall = this.options.onCall;
     if (onCall) observeCalls(client, (operation, input) => onCall({ service, operation, account: account ?? AMBIENT, region, input }));
     return client;

@@ -22,6 +22,7 @@ import { REQUEST_KEY_ALIAS, REQUEST_KEY_SPEC } from '../protocol/signature.js';
 import { stackAction } from '../plan/stack-action.js';
 import { deployStack, settled, stackState } from './stack.js';
 import { coreAccounts, memberAccount, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
+import { everyPage } from '../aws/pages.js';
 
 export interface BootstrapEnv {
   organization: BootstrapOrganization;
@@ -84,7 +85,7 @@ function stackAccounts(org: BootstrapOrganization, members: ReadonlyMap<string, 
 async function managedMembers(env: BootstrapEnv): Promise<{ members: Map<string, string>; tags: Map<string, Record<string, string>> }> {
   const organizations = await managementOrganizations(env);
   const active: string[] = [];
-  for await (const page of paginateListAccounts({ client: organizations }, {})) {
+  for await (const page of everyPage(paginateListAccounts({ client: organizations }, {}))) {
     for (const a of page.Accounts ?? []) if ((a.State ?? a.Status) === 'ACTIVE' && a.Id !== env.organization.management_account_id) active.push(a.Id!);
   }
   const tags = await readTags(organizations, active);

@@ -27,6 +27,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { createHash } from 'node:crypto';
 import type { ResourceChange } from '../protocol/requests.js';
+import { everyPage } from '../aws/pages.js';
 
 export interface StackState {
   status?: string;
@@ -275,7 +276,7 @@ export async function deleteStack(client: CloudFormationClient, stackName: strin
 /** The names of the stacks there are (not deleted) that start with `prefix`. */
 export async function stacksNamed(client: CloudFormationClient, prefix: string): Promise<string[]> {
   const names: string[] = [];
-  for await (const page of paginateListStacks({ client }, {})) {
+  for await (const page of everyPage(paginateListStacks({ client }, {}))) {
     for (const summary of page.StackSummaries ?? []) {
       if (summary.StackName?.startsWith(prefix) && summary.StackStatus !== 'DELETE_COMPLETE') names.push(summary.StackName);
     }

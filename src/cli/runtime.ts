@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { FileRecorder } from '../audit/recorder.js';
 import { ClientFactory, type AccountClients, type AwsCall } from '../aws/clients.js';
+import type { RetryPolicy } from '../aws/retry.js';
 import { rolesOf } from '../bootstrap/topology.js';
 import type { Desired } from '../config/resolve.js';
 import { handlerConfig } from '../handlers/context.js';
@@ -36,6 +37,8 @@ export interface Runtime {
 export interface RuntimeHooks {
   /** Sees every AWS command (tests). */
   onCall?: (call: AwsCall) => void;
+  /** Changes to the retry policy (tests that throttle every other call shorten the backoff, never the rules). */
+  retry?: Partial<RetryPolicy>;
 }
 
 function timestamp(): string {
@@ -58,7 +61,7 @@ export async function openRuntime(options: CliOptions, io: Io, hooks: RuntimeHoo
     ({ desired, state: sandbox } = started);
     factory = sandboxFactory(sandbox.endpoint, sandbox.region, hooks.onCall);
   } else {
-    factory = new ClientFactory({ region: configured.organization.home_region, onCall: hooks.onCall });
+    factory = new ClientFactory({ region: configured.organization.home_region, onCall: hooks.onCall, retry: hooks.retry });
   }
   // The bus's SDK clients (EventBridge, SQS) are loaded only by runs that use the bus.
   const bus = options.direct ? undefined : await import('../transport/eventbridge.js');

@@ -18,6 +18,7 @@ import pLimit from 'p-limit';
 import { CONTACT_TYPES, type ContactType } from '../config/schema.js';
 import { regionIs, sameContact, type AlternateContact, type LiveContacts, type PayloadOf, type RegionStatus, type ResultOf } from '../protocol/requests.js';
 import { HandlerError, type Handler, type HandlerContext } from './context.js';
+import { everyPage } from '../aws/pages.js';
 
 
 /** Accounts read at once; the API allows about 10 reads a second and the client paces the rest. */
@@ -95,7 +96,7 @@ export const getRegions: Handler<PayloadOf<'GET_REGIONS'>, ResultOf<'GET_REGIONS
       limit(async () => {
         const regions: Record<string, RegionStatus> = {};
         await regionApi(context, 'ListRegions', async () => {
-          for await (const page of paginateListRegions({ client }, accountParam(context, id))) {
+          for await (const page of everyPage(paginateListRegions({ client }, accountParam(context, id)))) {
             for (const r of page.Regions ?? []) if (r.RegionName && r.RegionOptStatus) regions[r.RegionName] = r.RegionOptStatus;
           }
         });

@@ -25,6 +25,7 @@ import { refuseCoreAccount } from './account-guards.js';
 import { HandlerError, type Handler, type HandlerContext } from './context.js';
 import { moveTo, requireOu } from './organization-units.js';
 import { parameterValue } from './parameters.js';
+import { everyPage } from '../aws/pages.js';
 
 type Payload = PayloadOf<'CREATE_ACCOUNT'>;
 
@@ -115,7 +116,7 @@ const CLOCK_SKEW_MS = 5 * 60_000;
  */
 async function findCreation(client: OrganizationsClient, awsName: string, since?: Date): Promise<CreateAccountStatus | undefined> {
   const after = since ? since.getTime() - CLOCK_SKEW_MS : 0;
-  for await (const page of paginateListCreateAccountStatus({ client }, { States: ['IN_PROGRESS', 'SUCCEEDED'] })) {
+  for await (const page of everyPage(paginateListCreateAccountStatus({ client }, { States: ['IN_PROGRESS', 'SUCCEEDED'] }))) {
     const match = page.CreateAccountStatuses?.find((s) => s.AccountName === awsName && (s.RequestedTimestamp?.getTime() ?? Infinity) >= after);
     if (match) return match;
   }

@@ -11,12 +11,13 @@ import {
 } from '@aws-sdk/client-organizations';
 import type { PayloadOf, ResultOf } from '../protocol/requests.js';
 import type { Handler } from './context.js';
+import { everyPage } from '../aws/pages.js';
 
 type Payload = PayloadOf<'REGISTER_DELEGATED_ADMIN'>;
 type Result = ResultOf<'REGISTER_DELEGATED_ADMIN'>;
 
 async function trustedAccessEnabled(client: OrganizationsClient, principal: string): Promise<boolean> {
-  for await (const page of paginateListAWSServiceAccessForOrganization({ client }, {})) {
+  for await (const page of everyPage(paginateListAWSServiceAccessForOrganization({ client }, {}))) {
     if ((page.EnabledServicePrincipals ?? []).some((s) => s.ServicePrincipal === principal)) return true;
   }
   return false;
@@ -24,7 +25,7 @@ async function trustedAccessEnabled(client: OrganizationsClient, principal: stri
 
 async function delegatedAdmins(client: OrganizationsClient, principal: string): Promise<string[]> {
   const ids: string[] = [];
-  for await (const page of paginateListDelegatedAdministrators({ client }, { ServicePrincipal: principal })) {
+  for await (const page of everyPage(paginateListDelegatedAdministrators({ client }, { ServicePrincipal: principal }))) {
     ids.push(...(page.DelegatedAdministrators ?? []).map((a) => a.Id!));
   }
   return ids;

@@ -5,6 +5,8 @@
  * never waits for nothing.
  */
 import type { Recorder } from '../audit/recorder.js';
+import { withDeadline } from '../aws/deadline.js';
+import { throttlingReport } from '../aws/retry.js';
 import { DeliveredEvent, RequestDetail, replyDetailType, type ReplyError, type UnsignedRequest } from '../protocol/envelope.js';
 import { NAMES } from '../protocol/names.js';
 import { toParts } from '../protocol/parts.js';
@@ -138,7 +140,8 @@ function stored(type: RequestType, nonce: string, outcome: StoredOutcome): Outco
 async function run(type: RequestType, payload: unknown, context: HandlerContext, nonce: string): Promise<Outcome> {
   try {
     const handler = HANDLERS[type] as (p: unknown, c: HandlerContext) => Promise<unknown>;
-    const result = await handler(payload, context);
+    // Every AWS call the handler makes is retried no later than its deadline.
+    const result = await withDeadline(context.deadline, () => handler(payload, context));
     return { status: 'ok', type, nonce, result: REQUESTS[type].result.parse(result) };
   } catch (error) {
     if (error instanceof HandlerError) {
@@ -151,7 +154,9 @@ async function run(type: RequestType, payload: unknown, context: HandlerContext,
 /** An error no handler meant: `failed`, with the AWS error's name when AWS said no. */
 function failed(type: string, nonce: string, error: unknown, context?: string): Outcome {
   const e = error as { name?: string; message?: string };
-  const message = e.message ?? String(error);
+  const throttled = throttlingReport(error);
+  // Throttling means AWS did not act on the call retries gave up on, and what came before it is safe to do again.
+  const message = throttled ? `${throttled}. Run again later: nothing will be done twice` : (e.message ?? String(error));
   return { status: 'error', type, nonce, error: { code: 'failed', message: context ? `${context}: ${message}` : message, aws_error: e.name && e.name !== 'Error' ? e.name : undefined } };
 }
 

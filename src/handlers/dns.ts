@@ -14,6 +14,7 @@ import {
 import { DNS_ALLOWED_KEY, PARAMETER_PREFIX, sameRecord, withinDomain, type PayloadOf, type ResultOf } from '../protocol/requests.js';
 import { HandlerError, type Handler, type HandlerContext } from './context.js';
 import { parameterValue } from './parameters.js';
+import { everyPage } from '../aws/pages.js';
 
 type Ref = PayloadOf<'GET_RECORD'>;
 
@@ -35,7 +36,7 @@ async function zoneFor(ref: Ref, context: HandlerContext): Promise<{ route53: Ro
   }
   const route53 = await context.clients.client('route53');
   let best: { zone: string; zoneId: string } | undefined;
-  for await (const page of paginateListHostedZones({ client: route53 }, {})) {
+  for await (const page of everyPage(paginateListHostedZones({ client: route53 }, {}), (p) => p.NextMarker)) {
     for (const z of page.HostedZones ?? []) {
       const zone = z.Name!.replace(/\.$/, '');
       if (z.Config?.PrivateZone || !withinDomain(ref.name, zone)) continue;

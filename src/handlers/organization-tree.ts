@@ -14,6 +14,7 @@ import {
 import pLimit from 'p-limit';
 import type { OrgAccount, OrgUnit } from '../protocol/requests.js';
 import { rootId as rootOf } from './organization-units.js';
+import { everyPage } from '../aws/pages.js';
 
 /** ListTagsForResource calls in flight; Organizations allows a few per second per account. */
 const TAG_READS_IN_FLIGHT = 5;
@@ -37,7 +38,7 @@ export async function readTree(client: OrganizationsClient, { withAccounts }: { 
 
   const visit = async (parentId: string, path: string): Promise<void> => {
     const children: OrgUnit[] = [];
-    for await (const page of paginateListOrganizationalUnitsForParent({ client }, { ParentId: parentId })) {
+    for await (const page of everyPage(paginateListOrganizationalUnitsForParent({ client }, { ParentId: parentId }))) {
       for (const ou of page.OrganizationalUnits ?? []) {
         const unit = { id: ou.Id!, name: ou.Name!, path: path ? `${path}/${ou.Name}` : ou.Name!, parent_id: parentId };
         children.push(unit);
@@ -45,7 +46,7 @@ export async function readTree(client: OrganizationsClient, { withAccounts }: { 
     }
     ous.push(...children);
     if (withAccounts) {
-      for await (const page of paginateListAccountsForParent({ client }, { ParentId: parentId })) {
+      for await (const page of everyPage(paginateListAccountsForParent({ client }, { ParentId: parentId }))) {
         for (const a of page.Accounts ?? []) {
           accounts.push({
             id: a.Id!,
@@ -72,7 +73,7 @@ export async function readTree(client: OrganizationsClient, { withAccounts }: { 
 /** Every tag of an Organizations resource (account, OU, policy), all pages. */
 export async function tagsOf(client: OrganizationsClient, resourceId: string): Promise<Record<string, string>> {
   const tags: Record<string, string> = {};
-  for await (const page of paginateListTagsForResource({ client }, { ResourceId: resourceId })) {
+  for await (const page of everyPage(paginateListTagsForResource({ client }, { ResourceId: resourceId }))) {
     for (const tag of page.Tags ?? []) if (tag.Key) tags[tag.Key] = tag.Value ?? '';
   }
   return tags;

@@ -12,6 +12,7 @@ import {
 import { makeOnce } from '../aws/once.js';
 import type { PayloadOf, ResultOf } from '../protocol/requests.js';
 import { HandlerError, type Handler, type HandlerContext } from './context.js';
+import { everyPage } from '../aws/pages.js';
 
 /** The organization's root, with the policy types enabled on it. */
 export async function readRoot(client: OrganizationsClient): Promise<Root & { Id: string }> {
@@ -27,7 +28,7 @@ export async function rootId(client: OrganizationsClient): Promise<string> {
 
 async function childrenNamed(client: OrganizationsClient, parentId: string, name: string): Promise<string[]> {
   const ids: string[] = [];
-  for await (const page of paginateListOrganizationalUnitsForParent({ client }, { ParentId: parentId })) {
+  for await (const page of everyPage(paginateListOrganizationalUnitsForParent({ client }, { ParentId: parentId }))) {
     for (const ou of page.OrganizationalUnits ?? []) if (ou.Name === name && ou.Id) ids.push(ou.Id);
   }
   return ids.sort();

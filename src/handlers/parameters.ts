@@ -6,6 +6,7 @@
 import { DeleteParametersCommand, GetParameterCommand, PutParameterCommand, paginateGetParametersByPath, type SSMClient } from '@aws-sdk/client-ssm';
 import { PARAMETER_PREFIX, type PayloadOf, type ResultOf } from '../protocol/requests.js';
 import type { Handler } from './context.js';
+import { everyPage } from '../aws/pages.js';
 
 /** One parameter's value, or undefined when there is no such parameter. */
 export async function parameterValue(ssm: SSMClient, name: string): Promise<string | undefined> {
@@ -22,7 +23,7 @@ const DELETE_BATCH = 10;
 
 async function current(ssm: SSMClient): Promise<Record<string, string>> {
   const parameters: Record<string, string> = {};
-  for await (const page of paginateGetParametersByPath({ client: ssm }, { Path: PARAMETER_PREFIX, Recursive: true })) {
+  for await (const page of everyPage(paginateGetParametersByPath({ client: ssm }, { Path: PARAMETER_PREFIX, Recursive: true }))) {
     for (const p of page.Parameters ?? []) if (p.Name) parameters[p.Name] = p.Value ?? '';
   }
   return parameters;

@@ -28,12 +28,13 @@ import { FULL_AWS_ACCESS, parseContent, sameDocument } from '../scp/model.js';
 import { HandlerError, type Handler } from './context.js';
 import { tagsOf } from './organization-tree.js';
 import { ouAt, readRoot, rootId } from './organization-units.js';
+import { everyPage } from '../aws/pages.js';
 
 const SCP = 'SERVICE_CONTROL_POLICY';
 
 async function allPolicies(client: OrganizationsClient): Promise<PolicySummary[]> {
   const policies: PolicySummary[] = [];
-  for await (const page of paginateListPolicies({ client }, { Filter: SCP })) policies.push(...(page.Policies ?? []));
+  for await (const page of everyPage(paginateListPolicies({ client }, { Filter: SCP }))) policies.push(...(page.Policies ?? []));
   return policies;
 }
 
@@ -84,7 +85,7 @@ export const listPolicies: Handler<PayloadOf<'LIST_POLICIES'>, ResultOf<'LIST_PO
           summary.AwsManaged ? Promise.resolve({}) : tagsOf(client, id),
           (async () => {
             const ids: string[] = [];
-            for await (const page of paginateListTargetsForPolicy({ client }, { PolicyId: id })) ids.push(...(page.Targets ?? []).map((t) => t.TargetId!));
+            for await (const page of everyPage(paginateListTargetsForPolicy({ client }, { PolicyId: id }))) ids.push(...(page.Targets ?? []).map((t) => t.TargetId!));
             return ids.sort();
           })(),
         ]);

@@ -8,7 +8,9 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import type { Recorder } from '../audit/recorder.js';
 import type { AccountClients } from '../aws/clients.js';
-import { RequestError } from '../errors.js';
+import { withDeadline } from '../aws/deadline.js';
+import { throttlingReport } from '../aws/retry.js';
+import { AwsError, RequestError } from '../errors.js';
 import type { RequestDetail } from '../protocol/envelope.js';
 import { MAX_EVENT_BYTES } from '../protocol/parts.js';
 import { signingDigest, type RequestSigner } from '../protocol/signature.js';
@@ -51,24 +53,30 @@ export class EventBridgeTransport implements Transport {
     const destination = destinationOf(type, this.topology, options.targetAccount);
     const nonce = randomUUID();
     const unsigned = requestDetail(type, payload, nonce, destination, this.topology, this.execute, new Date());
-    const detail: RequestDetail = { ...unsigned, signature: await this.signer.sign(signingDigest(this.topology.eventSource, type, unsigned)) };
+    const timeoutSeconds = options.timeoutSeconds ?? spec.timeoutSeconds;
+    // Signing and putting the request are retried (throttling) no longer than the reply is waited for.
+    const sendBy = Date.parse(unsigned.sent_at) + timeoutSeconds * 1000;
+    const notSent = (error: unknown) => this.notSent(type, nonce, destination, timeoutSeconds, error);
+    const signature = await withDeadline(sendBy, () => this.signer.sign(signingDigest(this.topology.eventSource, type, unsigned))).catch((error: unknown) => {
+      throw notSent(error);
+    });
+    const detail: RequestDetail = { ...unsigned, signature };
     const body = JSON.stringify(detail);
     if (Buffer.byteLength(body) > MAX_EVENT_BYTES - 4096) throw new Error(`${type} request is too large for one event (${Buffer.byteLength(body)} bytes)`);
 
-    const timeoutSeconds = options.timeoutSeconds ?? spec.timeoutSeconds;
     const reply = this.collector.expect(type, nonce, destination, timeoutSeconds, whereToLook(destination, this.topology));
     // Awaited below, once the request is sent; until then a rejection (close, timeout) must not go unhandled.
     reply.catch(() => {});
     const started = Date.now();
     try {
       const events = await this.clients.client('events');
-      const { FailedEntryCount, Entries } = await events.send(
-        new PutEventsCommand({ Entries: [{ EventBusName: this.topology.eventBus, Source: this.topology.eventSource, DetailType: type, Detail: body }] }),
+      const { FailedEntryCount, Entries } = await withDeadline(sendBy, () =>
+        events.send(new PutEventsCommand({ Entries: [{ EventBusName: this.topology.eventBus, Source: this.topology.eventSource, DetailType: type, Detail: body }] })),
       );
-      if (FailedEntryCount) throw new Error(`EventBridge refused ${type}: ${Entries?.[0]?.ErrorCode} ${Entries?.[0]?.ErrorMessage}`);
+      if (FailedEntryCount) throw new Error(`EventBridge refused it: ${Entries?.[0]?.ErrorCode} ${Entries?.[0]?.ErrorMessage}`);
     } catch (error) {
       this.collector.cancel(nonce);
-      throw error;
+      throw notSent(error);
     }
     this.recorder.record(requestEntry(type, nonce, destination, detail.dryrun, started));
     try {
@@ -81,6 +89,17 @@ export class EventBridgeTransport implements Transport {
       }
       throw error;
     }
+  }
+
+  /** Why a request did not go out, naming it: throttling (AWS did not take it) says to run again. */
+  private notSent(type: string, nonce: string, destination: string, timeoutSeconds: number, error: unknown): AwsError {
+    const e = error as { name?: string; message?: string };
+    const request = `${type} (nonce ${nonce}) for account ${destination}`;
+    const throttled = throttlingReport(error);
+    if (throttled) {
+      return new AwsError(type, nonce, destination, e.name, `${request} was not sent: ${throttled}, within the request's ${timeoutSeconds}s. AWS is throttling the CICD account's calls and did not take this request; run again later: nothing will be done twice.`);
+    }
+    return new AwsError(type, nonce, destination, e.name, `${request} could not be sent on the bus ${this.topology.eventBus}: ${e.message ?? String(error)}`);
   }
 
   close(): Promise<void> {

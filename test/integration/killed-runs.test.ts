@@ -5,7 +5,7 @@
  * when its progress says it is creating accounts or deploying stacks, and the next run
  * must converge with one account per entry and no stack or change set left behind.
  */
-import { CreateChangeSetCommand, DeleteStackCommand, DescribeStacksCommand, ListChangeSetsCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CreateChangeSetCommand, DescribeStacksCommand, ListChangeSetsCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

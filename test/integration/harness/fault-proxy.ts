@@ -86,7 +86,9 @@ export async function startFaultProxy(target: string, decide: FaultProxy['decide
       if (fault === 'throttle') return throttled(call, incoming.headers, response);
       if (fault === 'reset') return incoming.socket.destroy();
       const forward = httpRequest(
-        { host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers: { ...incoming.headers, host: upstream.host } },
+        // The Host header is the proxy's, as the client signed it: moto builds URLs from it (SQS's
+        // QueueUrl), which the SDK then calls, so they lead back through the proxy rather than around it.
+        { host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
         (answer) => {
           const parts: Buffer[] = [];
           answer.on('data', (chunk: Buffer) => parts.push(chunk));
