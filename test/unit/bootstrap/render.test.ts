@@ -345,6 +345,8 @@ describe('the bootstrap template', () => {
         'logs:PutLogEvents',
         // GET_STACKS lists the IAM mapping's stacks (names and statuses): ListStacks takes no resource.
         'cloudformation:ListStacks',
+        // A stack a failed update left in UPDATE_ROLLBACK_FAILED; the change sets a stopped run left.
+        'cloudformation:ContinueUpdateRollback',
         'cloudformation:CreateChangeSet',
         'cloudformation:DeleteChangeSet',
         'cloudformation:DeleteStack',
@@ -353,6 +355,7 @@ describe('the bootstrap template', () => {
         'cloudformation:DescribeStacks',
         'cloudformation:ExecuteChangeSet',
         'cloudformation:GetTemplate',
+        'cloudformation:ListChangeSets',
         'iam:PassRole',
         'ssm:GetParametersByPath',
         'ssm:DeleteParameters',
