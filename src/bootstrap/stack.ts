@@ -135,7 +135,9 @@ async function leftChangeSets(client: CloudFormationClient, stackName: string, d
     throw error;
   }
   let reuse: string | undefined;
-  for (const summary of summaries.filter((c) => c.ChangeSetName?.startsWith('orgvend-') && !/EXECUTE_(IN_PROGRESS|COMPLETE|FAILED)|OBSOLETE/.test(c.ExecutionStatus ?? ''))) {
+  // This stack's alone (moto lists every stack's change sets, whatever StackName says).
+  const ours = summaries.filter((c) => c.StackName === stackName && c.ChangeSetName?.startsWith('orgvend-') && !/EXECUTE_(IN_PROGRESS|COMPLETE|FAILED)|OBSOLETE/.test(c.ExecutionStatus ?? ''));
+  for (const summary of ours) {
     const ref = { StackName: stackName, ChangeSetName: summary.ChangeSetName! };
     let status = summary.Status;
     if (status === 'CREATE_PENDING' || status === 'CREATE_IN_PROGRESS') {

@@ -81,7 +81,13 @@ describe('DEPLOY_STACK', () => {
   };
   const mark = (template: string) => `orgvend template sha256:${createHash('sha256').update(template.trim()).digest('hex').slice(0, 32)}`;
   const leftBehind = (Description: string) =>
-    cfn.on(ListChangeSetsCommand).resolves({ Summaries: [{ ChangeSetName: 'orgvend-1', Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE', Description }] });
+    cfn.on(ListChangeSetsCommand).resolves({
+      Summaries: [
+        { StackName: 'orgvend-vpc', ChangeSetName: 'orgvend-1', Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE', Description },
+        // Another stack's, being made by another request now (moto lists every stack's change sets): never touched.
+        { StackName: 'orgvend-log-buckets', ChangeSetName: 'orgvend-2', Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE', Description: 'orgvend template sha256:1' },
+      ],
+    });
   const completes = () => {
     cfn.on(DescribeChangeSetCommand).resolves({ Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE', Changes: [] });
     cfn.on(ExecuteChangeSetCommand).resolves({});
@@ -103,7 +109,7 @@ describe('DEPLOY_STACK', () => {
     cfn.on(CreateChangeSetCommand).resolves({});
     cfn.on(DeleteChangeSetCommand).resolves({});
     expect(await deployStackHandler(payload, context())).toMatchObject({ outcome: 'created' });
-    expect(cfn.commandCalls(DeleteChangeSetCommand)[0]!.args[0].input).toEqual({ StackName: 'orgvend-vpc', ChangeSetName: 'orgvend-1' });
+    expect(cfn.commandCalls(DeleteChangeSetCommand).map((c) => c.args[0].input)).toEqual([{ StackName: 'orgvend-vpc', ChangeSetName: 'orgvend-1' }]);
     expect(cfn.commandCalls(CreateChangeSetCommand)[0]!.args[0].input).toMatchObject({ ChangeSetType: 'CREATE', Description: mark(TEMPLATE) });
   });
 
