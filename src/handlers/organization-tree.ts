@@ -33,7 +33,8 @@ export async function readTree(client: OrganizationsClient, { withAccounts }: { 
   if (!org?.Id || !org.MasterAccountId) throw new Error('the organization has no root');
 
   const ous: OrgUnit[] = [];
-  const accounts: OrganizationTree['accounts'] = [];
+  // By id: an account moved while the tree is walked may be listed under both parents; the later sighting (where it went, as a move goes down from Root) is kept.
+  const accounts = new Map<string, OrganizationTree['accounts'][number]>();
   const limit = pLimit(PARENTS_IN_FLIGHT);
 
   const visit = async (parentId: string, path: string): Promise<void> => {
@@ -48,7 +49,7 @@ export async function readTree(client: OrganizationsClient, { withAccounts }: { 
     if (withAccounts) {
       for await (const page of everyPage(paginateListAccountsForParent({ client }, { ParentId: parentId }))) {
         for (const a of page.Accounts ?? []) {
-          accounts.push({
+          accounts.set(a.Id!, {
             id: a.Id!,
             arn: a.Arn!,
             name: a.Name ?? '',
@@ -66,8 +67,7 @@ export async function readTree(client: OrganizationsClient, { withAccounts }: { 
   await visit(rootId, '');
 
   ous.sort((a, b) => a.path.localeCompare(b.path));
-  accounts.sort((a, b) => a.id.localeCompare(b.id));
-  return { organizationId: org.Id, managementAccountId: org.MasterAccountId, rootId, ous, accounts };
+  return { organizationId: org.Id, managementAccountId: org.MasterAccountId, rootId, ous, accounts: [...accounts.values()].sort((a, b) => a.id.localeCompare(b.id)) };
 }
 
 /** Every tag of an Organizations resource (account, OU, policy), all pages. */
