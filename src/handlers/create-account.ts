@@ -38,10 +38,18 @@ interface LedgerEntry {
   account_id?: string;
   /** The handler invocation that wrote the lock: a write whose answer was lost is recognised as its own. */
   owner?: string;
+  /** That handler's deadline, after which it does nothing more. */
+  until?: string;
 }
 
-/** A creation lock older than this, with no request id, was left by a handler that died. */
+/**
+ * A creation lock whose holder's deadline passed this long ago, with no request id, was left
+ * by a handler that died: a handler acts on nothing after its deadline (a throttled
+ * CreateAccount is not retried past it), so none can still start a creation under it. A lock
+ * written before locks carried their holder's deadline goes stale STALE_LOCK_MS after it was taken.
+ */
 const STALE_LOCK_MS = 10 * 60_000;
+const DEADLINE_GRACE_MS = 60_000;
 const POLL_MS = 5_000;
 
 export const ledgerKey = (email: string) => `${LEDGER_PREFIX}${sha256Hex(email.toLowerCase()).slice(0, 40)}`;
@@ -174,7 +182,8 @@ export const createAccount: Handler<Payload, ResultOf<'CREATE_ACCOUNT'>> = async
       await settle(client, status.AccountId!, payload, context);
       return { account_id: status.AccountId!, outcome: 'awaited', request_id: entry.request_id };
     }
-    const stale = entry !== undefined && context.now().getTime() - Date.parse(entry.at) > STALE_LOCK_MS;
+    const expires = entry && (entry.until ? Date.parse(entry.until) + DEADLINE_GRACE_MS : Date.parse(entry.at) + STALE_LOCK_MS);
+    const stale = expires !== undefined && context.now().getTime() > expires;
     if (entry && !stale) {
       // Another handler holds the lock and has not asked AWS yet: wait for it.
       if (context.now().getTime() + POLL_MS > context.deadline) {
@@ -184,7 +193,7 @@ export const createAccount: Handler<Payload, ResultOf<'CREATE_ACCOUNT'>> = async
       continue;
     }
     const began = context.now();
-    const lock: LedgerEntry = { email: payload.email.toLowerCase(), name: payload.name, state: 'creating', at: began.toISOString(), owner: randomUUID() };
+    const lock: LedgerEntry = { email: payload.email.toLowerCase(), name: payload.name, state: 'creating', at: began.toISOString(), owner: randomUUID(), until: new Date(context.deadline).toISOString() };
     if (!(await writeEntry(ssm, key, lock, stale))) continue; // lost the race: read what the winner wrote
 
     // True while nothing this attempt did can have made an account, or once AWS said the creation failed.
@@ -220,7 +229,7 @@ export const createAccount: Handler<Payload, ResultOf<'CREATE_ACCOUNT'>> = async
         try {
           await ssm.send(new DeleteParameterCommand({ Name: key }));
         } catch {
-          // The lock goes stale and is taken over after STALE_LOCK_MS.
+          // The lock goes stale once its holder's deadline has passed, and is taken over.
         }
       }
       throw error;

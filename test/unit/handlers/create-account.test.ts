@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-organizations';
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UncertainOutcome } from '../../../src/aws/middleware.js';
 import { HandlerError, type HandlerContext } from '../../../src/handlers/context.js';
 import { createAccount, ledgerKey } from '../../../src/handlers/create-account.js';
@@ -33,6 +33,12 @@ let parameters: Map<string, string>;
 let states: string[];
 
 const context = (overrides: Partial<HandlerContext> = {}) => handlerContext({ accountId: '111111111111', roles: ['management'] }, { deadline: Date.now() + 14 * 60_000, ...overrides });
+
+// The clients' modules load before time is faked: loading them is real I/O, during which
+// the fake clock would run on past the handler's deadline.
+beforeAll(async () => {
+  await Promise.all([context().clients.client('organizations'), context().clients.client('ssm')]);
+});
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
@@ -116,6 +122,14 @@ describe('CREATE_ACCOUNT', () => {
     organizations.on(ListCreateAccountStatusCommand).resolves({ CreateAccountStatuses: [{ Id: 'car-1', AccountName: 'foo-nonprod', State: 'IN_PROGRESS' }] });
     expect(await run(createAccount(payload, context()))).toMatchObject({ outcome: 'awaited', account_id: '700000000001' });
     expect(organizations.commandCalls(CreateAccountCommand)).toHaveLength(0);
+  });
+
+  it("never takes over a lock whose holder may still act: a long-throttled CreateAccount's handler has until its deadline", async () => {
+    parameters.set(KEY, JSON.stringify({ email: payload.email, name: 'foo', state: 'creating', at: new Date(Date.now() - 20 * 60_000).toISOString(), owner: 'slow', until: new Date(Date.now() + 5 * 60_000).toISOString() }));
+    const error = await run(createAccount(payload, context({ deadline: Date.now() + 30_000 }))).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'timeout', message: expect.stringContaining('another request is creating foo') });
+    expect(organizations.commandCalls(CreateAccountCommand)).toHaveLength(0);
+    expect(organizations.commandCalls(ListCreateAccountStatusCommand)).toHaveLength(0);
   });
 
   it("never lists Organizations' creation history for an account no handler has started", async () => {
