@@ -1,8 +1,8 @@
 /**
- * Retry and pacing live here, once, for every call (org-formation's lesson: retries added
- * call by call are retries missed). The SDK's adaptive strategy backs off with jitter and
- * rate-limits the client after throttling; Organizations also answers "another request is
- * in progress" with errors the SDK does not see as throttling, so they are marked as such.
+ * What every call's errors mean to the retry strategy (retry.ts), decided once for every
+ * call (org-formation's lesson: retries added call by call are retries missed).
+ * Organizations answers "another request is in progress" with errors the SDK does not see
+ * as throttling, so they are marked as such.
  *
  * A call that makes something new each time it arrives (CreateAccount, …) is never retried
  * blindly: when its answer is lost (a 5xx, a dropped connection, a timeout) AWS may have
