@@ -10,6 +10,9 @@
  * what the first attempt made before it tries again (see once.ts).
  */
 
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
+import type { SdkError } from '@smithy/types';
+
 /** AWS errors that mean "not now": retried with backoff like throttling. */
 const BUSY_ERRORS = new Set([
   'ConcurrentModificationException',
@@ -36,16 +39,19 @@ export class UncertainOutcome extends Error {
   }
 }
 
-/** Network failures after which the request may have reached AWS (a refused connection never did). */
-const LOST_IN_FLIGHT = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
-const TIMEOUTS = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+/** Network failures before the request left: AWS never saw it (the SDK counts them transient too). */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
-/** True for an error that leaves unknown whether AWS acted: a server error or an answer lost on the way. */
+/**
+ * True for an error that leaves unknown whether AWS acted: what the SDK would retry as a
+ * server error or a transient failure (a 5xx, a dropped connection, a timeout), but not
+ * throttling (AWS did not act) nor a connection never made.
+ */
 export function isUncertain(error: unknown): boolean {
-  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } };
-  if (!e || typeof e !== 'object' || e.$retryable?.throttling || (e.name && BUSY_ERRORS.has(e.name)) || e.name === 'SlowDown') return false;
-  const status = e.$metadata?.httpStatusCode ?? 0;
-  return status >= 500 || LOST_IN_FLIGHT.has(e.code ?? '') || TIMEOUTS.has(e.name ?? '') || /socket hang up/i.test((error as Error).message ?? '');
+  if (!error || typeof error !== 'object') return false;
+  const e = error as SdkError & { code?: string };
+  if (isThrottlingError(e) || (e.name && BUSY_ERRORS.has(e.name)) || NEVER_SENT.has(e.code ?? '')) return false;
+  return isServerError(e) || isTransientError(e);
 }
 
 type Handler = (args: { input: unknown }) => Promise<unknown>;
