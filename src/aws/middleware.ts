@@ -54,6 +54,9 @@ export function isUncertain(error: unknown): boolean {
   return isServerError(e) || isTransientError(e);
 }
 
+/** The operation a middleware's context is sending: `CreateAccountCommand` → `CreateAccount`. */
+export const operationName = (context: { commandName?: string }) => String(context.commandName).replace(/Command$/, '');
+
 type Handler = (args: { input: unknown }) => Promise<unknown>;
 interface MiddlewareStackLike {
   add(middleware: (next: Handler, context: { commandName?: string }) => Handler, options: object): void;
@@ -68,7 +71,7 @@ export function markRetryable(client: { middlewareStack: unknown }): void {
       } catch (error) {
         const e = error as { name?: string; $retryable?: { throttling?: boolean } };
         if (e && typeof e === 'object' && e.name && BUSY_ERRORS.has(e.name)) e.$retryable = { throttling: true };
-        const operation = String(context.commandName).replace(/Command$/, '');
+        const operation = operationName(context);
         if (NOT_REPEATABLE.has(operation) && isUncertain(error)) throw new UncertainOutcome(operation, (error as Error).message || (e.name ?? 'no answer'));
         throw error;
       }
@@ -82,7 +85,7 @@ export function markRetryable(client: { middlewareStack: unknown }): void {
 export function observeCalls(client: { middlewareStack: unknown }, observe: (operation: string, input: unknown) => void): void {
   (client.middlewareStack as MiddlewareStackLike).add(
     (next, context) => async (args) => {
-      observe(String(context.commandName).replace(/Command$/, ''), args.input);
+      observe(operationName(context), args.input);
       return next(args);
     },
     { step: 'initialize', name: 'orgvendObserveCalls' },

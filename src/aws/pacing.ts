@@ -5,6 +5,7 @@
  * strategy's adaptive limiter learns from throttling (retry.ts).
  */
 import type { FinalizeHandlerArguments, FinalizeRequestMiddleware, MiddlewareStack } from '@smithy/types';
+import { operationName } from './middleware.js';
 import { TokenBucket } from './token-bucket.js';
 
 export interface Rate {
@@ -79,7 +80,7 @@ export function operationOf(error: unknown): string | undefined {
  */
 export function paceCalls(client: { middlewareStack: unknown }, bucketOf: (operation: string) => TokenBucket | undefined): void {
   const pace: FinalizeRequestMiddleware<object, object> = (next, context) => async (args: FinalizeHandlerArguments<object>) => {
-    const operation = String(context.commandName).replace(/Command$/, '');
+    const operation = operationName(context);
     const wait = bucketOf(operation)?.reserve(1) ?? 0;
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     try {
