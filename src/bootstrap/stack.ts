@@ -16,7 +16,7 @@ import {
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
   GetTemplateCommand,
-  ListChangeSetsCommand,
+  paginateListChangeSets,
   paginateListStacks,
   waitUntilChangeSetCreateComplete,
   waitUntilStackCreateComplete,
@@ -25,7 +25,7 @@ import {
   type ChangeSetSummary,
   type CloudFormationClient,
 } from '@aws-sdk/client-cloudformation';
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../plan/digest.js';
 import type { ResourceChange } from '../protocol/requests.js';
 import { everyPage } from '../aws/pages.js';
 
@@ -41,10 +41,13 @@ export async function stackStatus(client: CloudFormationClient, stackName: strin
     const { Stacks } = await client.send(new DescribeStacksCommand({ StackName: stackName }));
     return Stacks?.[0]?.StackStatus;
   } catch (error) {
-    if ((error as Error).name === 'ValidationError' && /does not exist/.test((error as Error).message)) return undefined;
+    if (isMissingStack(error)) return undefined;
     throw error;
   }
 }
+
+/** CloudFormation's answer about a stack that is not there. */
+const isMissingStack = (error: unknown) => (error as Error).name === 'ValidationError' && /does not exist/.test((error as Error).message);
 
 export async function stackState(client: CloudFormationClient, stackName: string): Promise<StackState> {
   const status = await stackStatus(client, stackName);
@@ -119,7 +122,7 @@ async function unfinished(client: CloudFormationClient, stackName: string, error
 const UNRECOVERABLE = new Set(['ROLLBACK_FAILED', 'DELETE_FAILED', 'IMPORT_ROLLBACK_FAILED']);
 
 /** What orgvend writes in its change sets' descriptions: the template they carry, so that one left behind can be recognised. */
-const templateMark = (template: string) => `orgvend template sha256:${createHash('sha256').update(template.trim()).digest('hex').slice(0, 32)}`;
+const templateMark = (template: string) => `orgvend template sha256:${sha256Hex(template.trim()).slice(0, 32)}`;
 
 /**
  * orgvend's change sets of the stack that were never executed (a run that stopped between
@@ -127,11 +130,11 @@ const templateMark = (template: string) => `orgvend template sha256:${createHash
  * there is one; every other one is deleted, so none is left behind.
  */
 async function leftChangeSets(client: CloudFormationClient, stackName: string, deadline: number | undefined, progress: (line: string) => void, mark: string): Promise<string | undefined> {
-  let summaries: ChangeSetSummary[];
+  const summaries: ChangeSetSummary[] = [];
   try {
-    summaries = (await client.send(new ListChangeSetsCommand({ StackName: stackName }))).Summaries ?? [];
+    for await (const page of everyPage(paginateListChangeSets({ client }, { StackName: stackName }))) summaries.push(...(page.Summaries ?? []));
   } catch (error) {
-    if ((error as Error).name === 'ValidationError' && /does not exist/.test((error as Error).message)) return undefined;
+    if (isMissingStack(error)) return undefined;
     throw error;
   }
   let reuse: string | undefined;
