@@ -34,6 +34,14 @@ const LEASE_SECONDS = 30;
 /** Batches of one account handled at once. */
 const BATCHES_IN_FLIGHT = 4;
 
+type Message = { id: string; body: string; receipt: string };
+
+/** Hide received `messages` for `seconds` from now (0: let them be received again at once). */
+async function hide(sqs: SQSClient, queueUrl: string, messages: readonly Message[], seconds: number): Promise<void> {
+  if (!messages.length) return;
+  await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((m) => ({ Id: m.id, ReceiptHandle: m.receipt, VisibilityTimeout: seconds })) }));
+}
+
 export function startWorker(options: WorkerOptions): Worker {
   // Stopping lets each receive in progress finish instead of aborting it: an abandoned
   // long poll stays open at the server and would take the next message out of sight.
@@ -51,17 +59,15 @@ export function startWorker(options: WorkerOptions): Worker {
    * for the queue's 960 s; a message that failed goes back as Lambda's would, after the
    * handler's budget.
    */
-  async function handleBatch(accountId: string, sqs: SQSClient, queueUrl: string, batch: { id: string; body: string; receipt: string }[]): Promise<void> {
-    const lease = (ids: readonly { id: string; receipt: string }[], seconds: number) =>
-      ids.length ? sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: ids.map((m) => ({ Id: m.id, ReceiptHandle: m.receipt, VisibilityTimeout: seconds })) })) : undefined;
-    const renew = setInterval(() => void lease(batch, LEASE_SECONDS)?.catch(() => {}), (LEASE_SECONDS * 1000) / 3);
+  async function handleBatch(accountId: string, sqs: SQSClient, queueUrl: string, batch: Message[]): Promise<void> {
+    const renew = setInterval(() => void hide(sqs, queueUrl, batch, LEASE_SECONDS).catch(() => {}), (LEASE_SECONDS * 1000) / 3);
     try {
       const runtime = handlerRuntime(configs.get(accountId)!, options.factory.forAccount(accountId), budgetMs, options.recorder);
       const failed = new Set(await processBatch(batch, (event) => handleEvent(event, runtime)));
       clearInterval(renew);
       const done = batch.filter((m) => !failed.has(m.id));
       if (done.length) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((m) => ({ Id: m.id, ReceiptHandle: m.receipt })) }));
-      await lease(batch.filter((m) => failed.has(m.id)), Math.ceil(budgetMs / 1000) + 60);
+      await hide(sqs, queueUrl, batch.filter((m) => failed.has(m.id)), Math.ceil(budgetMs / 1000) + 60);
     } catch (error) {
       log(`worker ${accountId}: ${(error as Error).message}`);
     } finally {
@@ -87,7 +93,7 @@ export function startWorker(options: WorkerOptions): Worker {
         const batch = messages.map((m) => ({ id: m.MessageId!, body: m.Body ?? '', receipt: m.ReceiptHandle! }));
         if (stopping) {
           // Not ours to handle any more: let them be received again at once.
-          await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((m) => ({ Id: m.id, ReceiptHandle: m.receipt, VisibilityTimeout: 0 })) }));
+          await hide(sqs, queueUrl, batch, 0);
           break;
         }
         const running = handleBatch(accountId, sqs, queueUrl, batch).finally(() => inFlight.delete(running));
