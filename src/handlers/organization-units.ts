@@ -39,7 +39,11 @@ async function childrenNamed(client: OrganizationsClient, parentId: string, name
  * leave two, and then no account is put in either until a person has merged them.
  */
 async function childNamed(client: OrganizationsClient, parentId: string, name: string, path: string): Promise<string | undefined> {
-  const ids = await childrenNamed(client, parentId, name);
+  return theOne(await childrenNamed(client, parentId, name), path);
+}
+
+/** The id of the OU at `path`, from the ids of the OUs listed under that name: none, one, or a refusal. */
+function theOne(ids: string[], path: string): string | undefined {
   if (ids.length > 1) throw new HandlerError('failed', `OU ${path} exists ${ids.length} times (${ids.join(', ')}); move the accounts of all but one into it and delete the others, then run again`);
   return ids[0];
 }
@@ -65,7 +69,7 @@ async function createChild(client: OrganizationsClient, parentId: string, name: 
     await client.send(new DeleteOrganizationalUnitCommand({ OrganizationalUnitId: made }));
     return ids[0];
   }
-  return childNamed(client, parentId, name, path);
+  return theOne(ids, path);
 }
 
 /**

@@ -23,6 +23,6 @@ export const RECOVERIES: Record<string, string> = {
 export function recoveryOf(status: string | null | undefined): string | undefined {
   if (!status) return undefined;
   if (status in RECOVERIES) return RECOVERIES[status];
-  if (status.endsWith('_IN_PROGRESS')) return `${status}: another deployment is running; orgvend waits for it (within the request's deadline), then deploys`;
+  if (status.endsWith('_IN_PROGRESS')) return "another deployment is running; orgvend waits for it (within the request's deadline), then deploys";
   return undefined;
 }

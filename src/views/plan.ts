@@ -110,7 +110,7 @@ export function describeChange(change: Change): string {
     case 'stack.deploy': {
       const template = before.template_sha256 ? `template ${before.template_sha256} → ${after.template_sha256}` : `create with template ${after.template_sha256}`;
       const recovery = recoveryOf(before.status as string | null);
-      const state = recovery ? ` (stack ${before.status}: ${recovery.replace(/^[A-Z_]+: /, '')})` : '';
+      const state = recovery ? ` (stack ${before.status}: ${recovery})` : '';
       if (!after.resources) return `${template}${state}`;
       const count = (symbol: string) => (after.resources as string[]).filter((r) => r.startsWith(symbol)).length;
       return `${template} in ${after.region}: ${count('+')} to add, ${count('~')} to change, ${count('-')} to remove${state}`;
