@@ -6,11 +6,11 @@
  */
 import { CreateAccountCommand, CreateOrganizationalUnitCommand, TagResourceCommand } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { readTags, readTree } from '../../src/handlers/organization-tree.js';
+import { readTree } from '../../src/handlers/organization-tree.js';
 import { sandboxFactory } from '../../src/sandbox/sandbox.js';
 import { dslText } from '../helpers/dsl.js';
 import { startFaultProxy, seededRandom, type Fault, type FaultProxy } from './harness/fault-proxy.js';
-import { ciCli, createTestOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
+import { ciCli, createTestOrganization, liveOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
 
 let org: TestOrganization;
 let proxy: FaultProxy;
@@ -52,12 +52,7 @@ async function management() {
 }
 
 /** The organization as it is, read straight from moto. */
-async function organization() {
-  const client = await management();
-  const tree = await readTree(client, { withAccounts: true });
-  const tags = await readTags(client, tree.accounts.map((a) => a.id));
-  return { ous: tree.ous.map((o) => o.path), accounts: tree.accounts.map((a) => ({ ...a, tags: tags.get(a.id)! })) };
-}
+const organization = () => liveOrganization(org);
 
 describe('answers lost after AWS acted', () => {
   it('make one account per entry and one OU per path, and the run converges', async () => {

@@ -8,10 +8,9 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTags, readTree } from '../../src/handlers/organization-tree.js';
 import { dslText } from '../helpers/dsl.js';
 import { isMutating } from '../helpers/mutating.js';
-import { ciOrganization, unmanagedAccount, type CiCli, type TestOrganization } from './harness/organization.js';
+import { ciOrganization, liveOrganization, unmanagedAccount, type CiCli, type TestOrganization } from './harness/organization.js';
 
 let org: TestOrganization;
 let workspace: CiCli['workspace'];
@@ -32,16 +31,7 @@ beforeAll(async () => {
 afterAll(() => org.close());
 
 /** The organization as it is, read straight from moto. */
-async function organization() {
-  const client = await org.factory.forAccount(org.desired.organization.management_account_id).client('organizations');
-  const tree = await readTree(client, { withAccounts: true });
-  const tags = await readTags(client, tree.accounts.map((a) => a.id));
-  const pathOf = new Map(tree.ous.map((o) => [o.id, o.path]));
-  return {
-    ous: tree.ous.map((o) => o.path),
-    accounts: tree.accounts.map((a) => ({ ...a, ou: pathOf.get(a.parent_id) ?? 'Root', tags: tags.get(a.id)! })),
-  };
-}
+const organization = () => liveOrganization(org);
 
 const byName = async (name: string) => (await organization()).accounts.filter((a) => a.tags['orgvend:name'] === name);
 

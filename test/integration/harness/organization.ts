@@ -15,6 +15,7 @@ import { runCli } from '../../../src/cli/run.js';
 import { parseConfig } from '../../../src/config/load.js';
 import type { Desired } from '../../../src/config/resolve.js';
 import { handlerConfig as buildHandlerConfig, type HandlerConfig } from '../../../src/handlers/context.js';
+import { readTags, readTree } from '../../../src/handlers/organization-tree.js';
 import { startWorker, type Worker } from '../../../src/handlers/worker.js';
 import { createSandboxOrganization, withSandboxIds } from '../../../src/sandbox/organization.js';
 import { sandboxFactory } from '../../../src/sandbox/sandbox.js';
@@ -141,6 +142,18 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
       vi.unstubAllEnvs();
       await Promise.all([...transports.map((t) => t.close()), ...workers.map(({ worker }) => worker.stop())]);
     },
+  };
+}
+
+/** The organization as it is, read straight from moto (not through the bus): OU paths, and each account with its OU path and tags. */
+export async function liveOrganization(org: TestOrganization) {
+  const client = await org.factory.forAccount(org.desired.organization.management_account_id).client('organizations');
+  const tree = await readTree(client, { withAccounts: true });
+  const tags = await readTags(client, tree.accounts.map((a) => a.id));
+  const pathOf = new Map(tree.ous.map((o) => [o.id, o.path]));
+  return {
+    ous: tree.ous.map((o) => o.path),
+    accounts: tree.accounts.map((a) => ({ ...a, ou: pathOf.get(a.parent_id) ?? 'Root', tags: tags.get(a.id)! })),
   };
 }
 
