@@ -6,7 +6,7 @@ import type { Desired } from '../../src/config/resolve.js';
 
 export const MINIMAL_PATH = new URL('../fixtures/valid/minimal.yml', import.meta.url);
 /** A copy of the example accounts.yml the project ships: tests own it, so an adopter's edits to accounts.yml break none. */
-export const EXAMPLE_PATH = new URL('../fixtures/valid/example.yml', import.meta.url);
+export const EXAMPLE_PATH = new URL('../fixtures/repo/accounts.yml', import.meta.url);
 
 export const minimalText = (): string => readFileSync(MINIMAL_PATH, 'utf8');
 export const exampleText = (): string => readFileSync(EXAMPLE_PATH, 'utf8');

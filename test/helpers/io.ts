@@ -1,11 +1,13 @@
 /** An Io that records what the CLI writes, for in-process CLI tests. */
 import type { Io } from '../../src/cli/io.js';
+import { FIXTURE_REPO } from './repo.js';
 
 export interface CapturedIo extends Io {
   out(): string;
   err(): string;
 }
 
+/** By default the CLI runs in the tests' own repository (test/fixtures/repo), never in the one it ships in. */
 export function captureIo(options: { cwd?: string; env?: Record<string, string>; tty?: boolean } = {}): CapturedIo {
   let out = '';
   let err = '';
@@ -13,7 +15,7 @@ export function captureIo(options: { cwd?: string; env?: Record<string, string>;
     stdout: { write: (text: string) => (out += text), isTTY: options.tty ?? false },
     stderr: { write: (text: string) => (err += text), isTTY: options.tty ?? false },
     env: options.env ?? {},
-    cwd: options.cwd ?? new URL('../../', import.meta.url).pathname,
+    cwd: options.cwd ?? FIXTURE_REPO,
     out: () => out,
     err: () => err,
   };

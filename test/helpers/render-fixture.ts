@@ -1,14 +1,15 @@
 /**
- * The golden fixture for render-templates: the repository's own accounts.yml and
- * templates/, with made-up ids for every account but `scp-test` (not created yet, so
+ * The golden fixture for render-templates: the tests' own repository (test/fixtures/repo:
+ * the example accounts.yml and templates/), with made-up ids for every account but `scp-test` (not created yet, so
  * templates show how they treat an account without an id). `npm run golden` writes what it
  * renders to test/golden/templates/; the golden test compares.
  */
 import { readConfig } from '../../src/config/load.js';
 import { templateContext } from '../../src/render/context.js';
 import { renderTemplates } from '../../src/render/render.js';
+import { FIXTURE_REPO } from './repo.js';
 
-export const REPO = new URL('../../', import.meta.url).pathname;
+export const REPO = FIXTURE_REPO;
 export const GOLDEN = new URL('../golden/templates/', import.meta.url).pathname;
 export const NOT_CREATED = 'scp-test';
 

@@ -19,8 +19,9 @@ import { NAMES } from '../../src/protocol/names.js';
 import { dslText } from '../helpers/dsl.js';
 import { isMutating } from '../helpers/mutating.js';
 import { ciCli, createTestOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
+import { SHIPPED_TEMPLATES } from '../helpers/repo.js';
 
-const TEMPLATES = new URL('../../templates', import.meta.url).pathname;
+const TEMPLATES = SHIPPED_TEMPLATES;
 const BUCKET = 'orgvend-artifacts-apse2';
 const DSL = dslText([[['organization', 'artifact_buckets'], { 'ap-southeast-2': BUCKET }]]);
 

@@ -7,7 +7,7 @@
  */
 import { CreateChangeSetCommand, DescribeStacksCommand, ListChangeSetsCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { readTree } from '../../src/handlers/organization-tree.js';
 import { sandboxFactory } from '../../src/sandbox/sandbox.js';
 import { readSandboxState, stopSandbox } from '../../src/sandbox/state.js';
 import { dslText } from '../helpers/dsl.js';
+import { copyTemplates } from '../helpers/repo.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const MAIN = join(ROOT, 'src/cli/main.ts');
@@ -27,7 +28,7 @@ const dsl = (names: string[]) => dslText(names.map((name) => [['accounts', name]
 
 beforeAll(() => {
   cwd = mkdtempSync(join(tmpdir(), 'orgvend-killed-'));
-  cpSync(join(ROOT, 'templates'), join(cwd, 'templates'), { recursive: true });
+  copyTemplates(cwd);
   writeFileSync(join(cwd, 'accounts.yml'), dsl(['alpha']));
 });
 

@@ -13,6 +13,7 @@ import { sandboxFactory } from '../../src/sandbox/sandbox.js';
 import type { AwsCall } from '../../src/aws/clients.js';
 import { exampleText } from '../helpers/dsl.js';
 import { motoEndpoint } from './harness/moto-endpoint.js';
+import { SHIPPED_TEMPLATES } from '../helpers/repo.js';
 
 it('is planned as request-key.create, made once by applying, and then planned with', async () => {
   const configured = parseConfig('accounts.yml', exampleText()).desired!;
@@ -20,7 +21,7 @@ it('is planned as request-key.create, made once by applying, and then planned wi
   const factory = sandboxFactory(motoEndpoint(), configured.organization.home_region, (call) => calls.push(call));
   const { ids } = await createSandboxOrganization(factory, configured);
   const org = withSandboxIds(configured, ids).organization;
-  const env: BootstrapEnv = { organization: org, templatesDir: new URL('../../templates', import.meta.url).pathname, clientsFor: async (id) => factory.forAccount(id) };
+  const env: BootstrapEnv = { organization: org, templatesDir: SHIPPED_TEMPLATES, clientsFor: async (id) => factory.forAccount(id) };
   const cicd = factory.forAccount(org.cicd_account_id);
 
   const planned = await planBootstrap(env);

@@ -13,15 +13,15 @@ import { TimeoutError } from '../../src/errors.js';
 import { probeMoto } from '../../src/sandbox/moto.js';
 import { readSandboxState, stopSandbox } from '../../src/sandbox/state.js';
 import { EXAMPLE_PATH } from '../helpers/dsl.js';
+import { copyTemplates } from '../helpers/repo.js';
 import { captureIo } from '../helpers/io.js';
 
 let cwd: string;
 
 beforeAll(() => {
   cwd = mkdtempSync(join(tmpdir(), 'orgvend-sandbox-'));
-  const root = new URL('../../', import.meta.url).pathname;
   cpSync(EXAMPLE_PATH, join(cwd, 'accounts.yml'));
-  cpSync(join(root, 'templates'), join(cwd, 'templates'), { recursive: true });
+  copyTemplates(cwd);
 });
 
 afterAll(() => {

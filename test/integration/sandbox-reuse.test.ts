@@ -13,9 +13,10 @@ import { freePort } from '../../src/sandbox/moto.js';
 import { ensureSandbox, findSandbox, topologyHash } from '../../src/sandbox/sandbox.js';
 import { SANDBOX_STATE_VERSION, alive, sandboxDir, statePath, stopSandbox, writeState, type SandboxState } from '../../src/sandbox/state.js';
 import { desiredOf } from '../helpers/dsl.js';
+import { SHIPPED_TEMPLATES } from '../helpers/repo.js';
 
 const desired = desiredOf();
-const TEMPLATES = new URL('../../templates', import.meta.url).pathname;
+const TEMPLATES = SHIPPED_TEMPLATES;
 
 /**
  * A process in its own process group, as the sandbox's are: `silent` accepts connections

@@ -4,10 +4,11 @@
  */
 import { AttachPolicyCommand, CreatePolicyCommand, DescribePolicyCommand, ListPoliciesCommand, ListTagsForResourceCommand, ListTargetsForPolicyCommand } from '@aws-sdk/client-organizations';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dslText } from '../helpers/dsl.js';
 import { isMutating } from '../helpers/mutating.js';
-import { policy } from '../helpers/repo.js';
+import { FIXTURE_REPO, policy } from '../helpers/repo.js';
 import { ciOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
 
 let org: TestOrganization;
@@ -15,7 +16,7 @@ let workspace: CiCli['workspace'];
 let cli: CiCli['cli'];
 let cliCalls: CiCli['calls'];
 
-const LIBRARY = readdirSync(new URL('../../scps/_library/', import.meta.url)).filter((f) => f.endsWith('.json.njk'));
+const LIBRARY = readdirSync(join(FIXTURE_REPO, 'scps', '_library')).filter((f) => f.endsWith('.json.njk'));
 const DSL = dslText([
   [['organization', 'scp_test_ou'], 'Internal/Dev'],
   [
@@ -30,7 +31,7 @@ const denyRegion = (region: string) =>
 
 beforeAll(async () => {
   ({ org, workspace, calls: cliCalls, cli } = await ciOrganization(DSL));
-  for (const file of LIBRARY) workspace.file(`scps/_library/${file}`, readFileSync(new URL(`../../scps/_library/${file}`, import.meta.url), 'utf8'));
+  for (const file of LIBRARY) workspace.file(`scps/_library/${file}`, readFileSync(join(FIXTURE_REPO, 'scps', '_library', file), 'utf8'));
   workspace.file('scps/Internal/Dev/deny-region.json', denyRegion('us-west-2'));
   expect((await cli('--action', 'sync-accounts', '--execute')).code).toBe(0);
 });

@@ -25,9 +25,10 @@ import { busTopology, type BusTopology } from '../../../src/transport/transport.
 import type { CollectorOptions } from '../../../src/transport/reply-collector.js';
 import { exampleText } from '../../helpers/dsl.js';
 import { captureIo } from '../../helpers/io.js';
+import { copyTemplates, SHIPPED_TEMPLATES } from '../../helpers/repo.js';
 import { motoEndpoint } from './moto-endpoint.js';
 
-const TEMPLATES = new URL('../../../templates', import.meta.url).pathname;
+const TEMPLATES = SHIPPED_TEMPLATES;
 
 export interface TestOrganization {
   endpoint: string;
@@ -174,13 +175,13 @@ async function cliWorkspace(
   dsl: string,
   as = org.desired.organization.cicd_account_id,
 ): Promise<{ cwd: string; env: Record<string, string>; write(text: string): void; file(path: string, text?: string): void }> {
-  const { mkdtempSync, writeFileSync, cpSync, mkdirSync, rmSync } = await import('node:fs');
+  const { mkdtempSync, writeFileSync, mkdirSync, rmSync } = await import('node:fs');
   const { dirname } = await import('node:path');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const { AssumeRoleCommand } = await import('@aws-sdk/client-sts');
   const cwd = mkdtempSync(join(tmpdir(), 'orgvend-cli-'));
-  cpSync(TEMPLATES, join(cwd, 'templates'), { recursive: true });
+  copyTemplates(cwd);
   const write = (text: string) => writeFileSync(join(cwd, 'accounts.yml'), withIds(org, text));
   write(dsl);
   const sts = await org.factory.client('sts');

@@ -6,8 +6,9 @@ import { unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { packageHandler } from '../../../src/bootstrap/lambda-package.js';
 import { BOOTSTRAP_TEMPLATE } from '../../../src/bootstrap/render.js';
+import { SHIPPED_TEMPLATES } from '../../helpers/repo.js';
 
-const TEMPLATES = new URL('../../../templates', import.meta.url).pathname;
+const TEMPLATES = SHIPPED_TEMPLATES;
 
 const BOOTSTRAP_ORG = {
   management_account_id: '111111111111',

@@ -13,8 +13,9 @@ import { renderBootstrap } from '../../../src/bootstrap/render.js';
 import { coreAccounts, memberAccount, type BootstrapAccount } from '../../../src/bootstrap/topology.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { dslText, exampleText } from '../../helpers/dsl.js';
+import { SHIPPED_TEMPLATES } from '../../helpers/repo.js';
 
-const templatesDir = new URL('../../../templates', import.meta.url).pathname;
+const templatesDir = SHIPPED_TEMPLATES;
 /** A public key as bootstrap reads it from KMS (base64 DER); the template only carries it. */
 const REQUEST_KEY = 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE';
 const lambda = { bucket: 'example-orgvend-artifacts', key: 'orgvend/handler-0123456789abcdef.zip', objectVersion: 'Gr8mE9u.c0xQ_7hVpLq2bYzA1kWf3nTd', version: '0.1.0+0123456789abcdef' };

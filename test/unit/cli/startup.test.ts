@@ -21,7 +21,7 @@ function loadedModules(args: string[]): { modules: string[]; stdout: string } {
 }
 
 describe('CLI start-up', () => {
-  it.each([[['--help']], [['--action', 'validate']]])('%j loads no AWS SDK module', (args) => {
+  it.each([[['--help']], [['--action', 'validate', '--config', 'test/fixtures/repo/accounts.yml']]])('%j loads no AWS SDK module', (args) => {
     const { modules, stdout } = loadedModules(args);
     expect(stdout.length).toBeGreaterThan(0);
     expect(modules.some((m) => m.includes('/src/cli/run.ts'))).toBe(true);

@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../../src/config/load.js';
 import type { Desired } from '../../../src/config/resolve.js';
 import { loadScps } from '../../../src/scp/load.js';
 import { dslText } from '../../helpers/dsl.js';
-import { denyLeave, policy, scratchRepo } from '../../helpers/repo.js';
-
-const ROOT = new URL('../../../', import.meta.url).pathname;
+import { denyLeave, FIXTURE_REPO, policy, scratchRepo } from '../../helpers/repo.js';
 
 async function load(files: Record<string, string>, dsl = dslText()) {
   const dir = scratchRepo({ 'accounts.yml': dsl, ...files });
@@ -19,8 +18,8 @@ const errors = (result: Awaited<ReturnType<typeof load>>) => result.diagnostics.
 
 describe('loading scps/', () => {
   it('loads the example repository: ten policies, attached by folder and by accounts.yml', async () => {
-    const config = await readConfig('accounts.yml', ROOT);
-    const { scps, diagnostics } = await loadScps(config.desired!, ROOT, config.source);
+    const config = await readConfig('accounts.yml', FIXTURE_REPO);
+    const { scps, diagnostics } = await loadScps(config.desired!, FIXTURE_REPO, config.source);
     expect(diagnostics).toEqual([]);
     expect(scps!.policies.map((p) => [p.name, p.targets])).toEqual([
       ['deny-large-instances', ['Internal/Dev']],
@@ -163,7 +162,7 @@ describe('opt-in regions the policies deny', () => {
 });
 
 describe('policy parameters, JSON-encoded where they land', () => {
-  const library = (name: string) => ({ [`scps/_library/${name}.json.njk`]: readFileSync(new URL(`../../../scps/_library/${name}.json.njk`, import.meta.url), 'utf8') });
+  const library = (name: string) => ({ [`scps/_library/${name}.json.njk`]: readFileSync(join(FIXTURE_REPO, 'scps', '_library', `${name}.json.njk`), 'utf8') });
   const PARAMETERS = { protected_role_prefix: 'InfoSec', cloudtrail_name: 'organization-trail', account_admin_role: 'OrgvendAccountAdmin' };
 
   /** The library policy rendered with `parameters` set after validation, as if the schema had let them through. */
