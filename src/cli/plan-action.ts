@@ -121,18 +121,28 @@ export async function runPlanAction<L>(options: CliOptions, io: Io, runtime: Run
   // Read again: success is the organization matching the repository, not the requests answered.
   let after = planOf(spec.plan(await spec.readLive(transport)));
   const followUp = spec.followUp?.(plan, after);
-  if (followUp?.changes.length) {
+  // A saved plan is carried out and nothing else: what could be planned only once it was
+  // made was never reviewed, so it is shown and left for the next plan.
+  const left = saved && followUp?.changes.length ? followUp : undefined;
+  if (followUp?.changes.length && !left) {
     io.stdout.write('\nFollow-up, planned from what the changes above made:\n');
     writePlan(io, options, followUp);
     executed.push(...(await executeAndShow(followUp, spec, transport, io)));
     after = planOf(spec.plan(await spec.readLive(transport)));
   }
+  const leftKeys = new Set(left?.changes.map(keyOf));
+  const remaining = after.changes.filter((c) => !leftKeys.has(keyOf(c)));
   // Converged is the organization matching the repository: no change left, and no conflict, which no run can resolve.
-  const converged = after.changes.length === 0 && after.conflicts.length === 0;
-  if (converged) io.stdout.write(`${out.green('Converged:')} the organization matches the repository.\n`);
+  const converged = remaining.length === 0 && after.conflicts.length === 0;
+  if (converged && left) {
+    io.stdout.write(
+      `\n${out.bold('Applied:')} the saved plan was carried out. ${left.changes.length} change(s) planned from what it made were not in it, so they were not made: plan again, review and apply them.\n`,
+    );
+    writePlan(io, options, left);
+  } else if (converged) io.stdout.write(`${out.green('Converged:')} the organization matches the repository.\n`);
   else {
-    const left = [after.changes.length && `${after.changes.length} change(s) remain; run again to finish them`, after.conflicts.length && conflictCount(after.conflicts.length)].filter(Boolean);
-    io.stdout.write(`${out.red('Not converged:')} ${left.join('; ')}.\n`);
+    const reasons = [remaining.length && `${remaining.length} change(s) remain; run again to finish them`, after.conflicts.length && conflictCount(after.conflicts.length)].filter(Boolean);
+    io.stdout.write(`${out.red('Not converged:')} ${reasons.join('; ')}.\n`);
     for (const conflict of after.conflicts) io.stdout.write(`${out.red('error:')} ${plain(conflict)}\n`);
   }
   io.stderr.write(`audit record: ${runtime.recorder.path}\n`);

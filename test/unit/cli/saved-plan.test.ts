@@ -14,9 +14,10 @@ import type { CliOptions } from '../../../src/cli/options.js';
 import type { Runtime } from '../../../src/cli/runtime.js';
 import { ExitCode } from '../../../src/errors.js';
 import { executeAccountPlan } from '../../../src/execute/accounts.js';
+import { changeStepId } from '../../../src/execute/graph.js';
 import { planAccounts } from '../../../src/plan/accounts.js';
 import { limitViolations } from '../../../src/plan/limits.js';
-import type { Plan } from '../../../src/plan/plan.js';
+import { makePlan, type Plan } from '../../../src/plan/plan.js';
 import { sha256Hex } from '../../../src/plan/digest.js';
 import type { Deployments } from '../../../src/plan/stacks.js';
 import type { Live } from '../../../src/state/live.js';
@@ -201,5 +202,49 @@ describe('blast-radius limits of a saved plan', () => {
     expect(limitViolations({ ...fresh, summary: { 'account.create': 1 } } as Plan, desired.organization.limits)).toEqual([
       'the plan has 21 new accounts, over organization.limits.max_new_accounts (20); split the change, or raise the limit in accounts.yml',
     ]);
+  });
+});
+
+describe('a saved plan that creates accounts', () => {
+  const BASIS = { config: 'c'.repeat(32), live: 'l'.repeat(32) };
+  const create = { type: 'account.create', target: 'baz', reason: 'missing-in-org', before: null, after: { aws_name: 'baz' } } as const;
+  const bootstrap = { type: 'account.bootstrap', target: 'baz', reason: 'not-bootstrapped', before: null, after: { account_id: '500000000009' } } as const;
+
+  /** A planner over a counter: the account exists once CREATE_ACCOUNT was sent, and then its bootstrap is planned. */
+  async function run(options: Partial<CliOptions>, dir: string) {
+    const sent: string[] = [];
+    const transport = { execute: Boolean(options.execute), request: async () => ({}) as never, close: async () => {} } as Transport;
+    const runtime = { transport: () => transport, recorder: { path: join(dir, 'audit.jsonl') } } as unknown as Runtime;
+    const io = captureIo({ cwd: dir });
+    const code = await runPlanAction({ action: 'sync-accounts', config: 'accounts.yml', ...options }, io, runtime, {
+      readLive: async () => sent.includes('CREATE_ACCOUNT'),
+      plan: (created) => makePlan('sync-accounts', BASIS, created ? (sent.includes('BOOTSTRAP_ACCOUNTS') ? [] : [bootstrap]) : [create]),
+      execute: async (plan) => {
+        for (const change of plan.changes) sent.push(change.type === 'account.create' ? 'CREATE_ACCOUNT' : 'BOOTSTRAP_ACCOUNTS');
+        return new Map(plan.changes.map((c) => [changeStepId(c), { status: 'done', value: {}, ms: 1 } as const]));
+      },
+      followUp: (executed, after) => (executed.changes.some((c) => c.type === 'account.create') ? after : undefined),
+    });
+    return { code, out: io.out(), sent };
+  }
+
+  it('without --plan, carries out the follow-up in the same run and converges', async () => {
+    const { code, out, sent } = await run({ execute: true }, mkdtempSync(join(tmpdir(), 'orgvend-plan-')));
+    expect(sent).toEqual(['CREATE_ACCOUNT', 'BOOTSTRAP_ACCOUNTS']);
+    expect(out).toContain('Follow-up, planned from what the changes above made');
+    expect(out).toContain('Converged');
+    expect(code).toBe(ExitCode.ok);
+  });
+
+  it('with --plan, carries out that plan and nothing else: the follow-up is shown and left for the next plan', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orgvend-plan-'));
+    expect((await run({ out: 'plan.json' }, dir)).code).toBe(ExitCode.ok);
+    const { code, out, sent } = await run({ plan: 'plan.json', execute: true }, dir);
+    expect(sent).toEqual(['CREATE_ACCOUNT']);
+    expect(out).not.toContain('Follow-up, planned');
+    expect(out).toContain('Applied: the saved plan was carried out. 1 change(s) planned from what it made were not in it, so they were not made: plan again, review and apply them.');
+    expect(out).toMatch(/\+ account\.bootstrap\s+baz/);
+    expect(out).not.toContain('Converged');
+    expect(code).toBe(ExitCode.ok);
   });
 });

@@ -323,7 +323,7 @@ describe('planning the parameters of bootstrapped accounts', () => {
   it('says what the same run does once new accounts exist', () => {
     const plan = planAccounts(d, liveOrg(['Internal', 'Morgue', 'Internal/Dev', 'Internal/Infra']), { now: NOW, bootstrap: true });
     expect(plan.notes).toContain(
-      "once the new accounts exist, the same run gives them orgvend's stack (and the CICD account the forward rules to them), puts their parameters, deploys their VPCs, and renders and deploys again the stacks that name accounts (the IAM mapping, the log bucket, the ECR repositories)",
+      "once the new accounts exist, the same run gives them orgvend's stack (and the CICD account the forward rules to them), puts their parameters, deploys their VPCs, and renders and deploys again the stacks that name accounts (the IAM mapping, the log bucket, the ECR repositories) (applying a saved plan, with --plan, leaves all this to the next plan, to be reviewed)",
     );
   });
 });
