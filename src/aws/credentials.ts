@@ -19,17 +19,21 @@ export interface CredentialSource {
   via?: '--profile' | 'AWS_PROFILE';
   /** No profile named, and AWS_ACCESS_KEY_ID is set: the chain takes the environment's keys. */
   environment: boolean;
+  /** No profile or keys named, and AWS_ROLE_ARN with a web identity token (CI's OIDC): the role the chain assumes. */
+  webIdentityRole?: string;
 }
 
 export function credentialSource(profile: string | undefined, env: Record<string, string | undefined> = process.env): CredentialSource {
   if (profile) return { profile, via: '--profile', environment: false };
   if (env.AWS_PROFILE) return { profile: env.AWS_PROFILE, via: 'AWS_PROFILE', environment: false };
+  if (!env.AWS_ACCESS_KEY_ID && env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN) return { environment: false, webIdentityRole: env.AWS_ROLE_ARN };
   return { environment: Boolean(env.AWS_ACCESS_KEY_ID) };
 }
 
 /** How a line names the source: `profile admin`, `the environment's AWS_ACCESS_KEY_ID`, … */
 export function describeSource(source: CredentialSource): string {
   if (source.profile) return `profile ${source.profile}`;
+  if (source.webIdentityRole) return `the web identity for ${source.webIdentityRole}`;
   return source.environment ? "the environment's AWS_ACCESS_KEY_ID" : 'the default profile or instance role';
 }
 
@@ -61,6 +65,7 @@ async function explain(error: Error, source: CredentialSource, env: Record<strin
   const which = describeSource(source);
   const refresh = async () => {
     if (source.environment) return 'set fresh ones in the environment';
+    if (source.webIdentityRole) return 'run again with a fresh web identity token';
     const profile = source.profile ?? 'default';
     const section = (await sharedFiles(env)).configFile[profile] ?? {};
     const sso = Boolean(section.sso_start_url ?? section.sso_session);

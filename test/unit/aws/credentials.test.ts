@@ -7,7 +7,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClientFactory } from '../../../src/aws/clients.js';
-import { checkedCaller, credentialSource } from '../../../src/aws/credentials.js';
+import { checkedCaller, credentialSource, describeSource } from '../../../src/aws/credentials.js';
 import { assumedRoleOf } from '../../../src/cli/identity.js';
 import { CredentialsError } from '../../../src/errors.js';
 
@@ -47,6 +47,17 @@ describe('credentials AWS does not accept', () => {
     expect(await checkedCaller(f, source, {})).toEqual({ account: '222222222222', arn: 'arn:aws:sts::222222222222:assumed-role/orgvend-apply/ci' });
     await f.callerIdentity();
     expect(sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(1);
+  });
+});
+
+describe('where the credentials come from', () => {
+  it('is --profile, then AWS_PROFILE, then the environment keys, then a web identity', () => {
+    const env = { AWS_PROFILE: 'admin', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_WEB_IDENTITY_TOKEN_FILE: '/token', AWS_ROLE_ARN: 'arn:aws:iam::222222222222:role/orgvend-plan' };
+    expect(describeSource(credentialSource('ci', env))).toBe('profile ci');
+    expect(credentialSource(undefined, env)).toEqual({ profile: 'admin', via: 'AWS_PROFILE', environment: false });
+    expect(describeSource(credentialSource(undefined, { ...env, AWS_PROFILE: undefined }))).toBe("the environment's AWS_ACCESS_KEY_ID");
+    expect(describeSource(credentialSource(undefined, { ...env, AWS_PROFILE: undefined, AWS_ACCESS_KEY_ID: undefined }))).toBe('the web identity for arn:aws:iam::222222222222:role/orgvend-plan');
+    expect(describeSource(credentialSource(undefined, {}))).toBe('the default profile or instance role');
   });
 });
 
