@@ -70,3 +70,17 @@ export class TimeoutError extends Error {
     super(`${type} (nonce ${nonce}) got no complete reply within ${seconds}s. Look at ${whereToLook}`);
   }
 }
+
+/**
+ * The caller's AWS credentials are missing, expired, or not the ones the action runs as
+ * (checked once, before anything is sent): `line` is the one sentence users see.
+ */
+export class CredentialsError extends Error {
+  override readonly name = 'CredentialsError';
+  constructor(
+    readonly reason: 'no-credentials' | 'unknown-profile' | 'expired' | 'invalid' | 'wrong-account' | 'plan-role',
+    readonly line: string,
+  ) {
+    super(line);
+  }
+}

@@ -70,6 +70,8 @@ export interface AwsOptions {
   endpoint?: string;
   /** Static credentials (the emulator); absent to use the SDK's default chain. */
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** The shared-config profile the SDK's chain reads (--profile); absent: AWS_PROFILE, or the chain's usual order. */
+  profile?: string;
   /** Role assumed to act in another account. */
   roleName?: string;
   onCall?: (call: AwsCall) => void;
@@ -81,9 +83,19 @@ export interface AwsOptions {
 
 const AMBIENT = 'ambient';
 
+/** Who the caller's own credentials belong to, as sts:GetCallerIdentity says. */
+export interface CallerIdentity {
+  account: string;
+  arn: string;
+}
+
+type CredentialProvider = () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date }>;
+
 export class ClientFactory {
   private readonly clients = new Map<string, Promise<unknown>>();
-  private caller: Promise<string> | undefined;
+  private caller: Promise<CallerIdentity> | undefined;
+  /** The SDK's credential chain, resolved once for every client signed as the caller. */
+  private chain: CredentialProvider | undefined;
   /** Per account and operation, shared by the clients of every region. */
   private paces: Paces | undefined;
 
@@ -110,12 +122,33 @@ export class ClientFactory {
     return new AccountClients(this, account);
   }
 
-  /** The account the caller's own credentials belong to (asked once). */
-  private callerAccount(): Promise<string> {
-    return (this.caller ??= Promise.all([import('@aws-sdk/client-sts'), this.client('sts')]).then(async ([{ GetCallerIdentityCommand }, sts]) => {
-      const { Account } = await sts.send(new GetCallerIdentityCommand({}));
-      return Account!;
-    }));
+  /**
+   * Who the caller's own credentials are (asked once). The credentials are resolved
+   * first, so a chain that finds none fails here without a request being sent.
+   */
+  callerIdentity(): Promise<CallerIdentity> {
+    return (this.caller ??= (async () => {
+      const credentials = await this.ownCredentials();
+      if (typeof credentials === 'function') await credentials();
+      const [{ GetCallerIdentityCommand }, sts] = await Promise.all([import('@aws-sdk/client-sts'), this.client('sts')]);
+      const { Account, Arn } = await sts.send(new GetCallerIdentityCommand({}));
+      return { account: Account!, arn: Arn! };
+    })());
+  }
+
+  /**
+   * The caller's own credentials: the static ones given (the emulator), or the SDK's
+   * default chain (environment, profile, SSO, web identity, instance role) with
+   * `profile`, one provider shared by every client, so a profile that assumes a role or
+   * asks for MFA does so once.
+   */
+  private async ownCredentials(): Promise<AwsOptions['credentials'] | CredentialProvider> {
+    if (this.options.credentials) return this.options.credentials;
+    if (!this.chain) {
+      const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
+      this.chain = defaultProvider(this.options.profile ? { profile: this.options.profile } : {}) as CredentialProvider;
+    }
+    return this.chain;
   }
 
   private async create(service: ServiceName, account: string | undefined, region: string): Promise<unknown> {
@@ -124,13 +157,15 @@ export class ClientFactory {
     const policy = { ...DEFAULT_RETRY_POLICY, ...(this.isEmulator ? { rates: {} } : {}), ...this.options.retry };
     const paces = (this.paces ??= new Paces(policy.rates));
     // Acting in the caller's own account needs no role; any other account, the role into it.
-    const own = account === undefined || (!this.isEmulator && account === (await this.callerAccount()));
+    const own = account === undefined || (!this.isEmulator && account === (await this.callerIdentity()).account);
     const client = new Client({
       region,
       endpoint: this.options.endpoint,
       // The emulator serves buckets by path, not by host name.
       ...(service === 's3' && this.options.endpoint ? { forcePathStyle: true } : {}),
-      credentials: own ? this.options.credentials : this.assumedCredentials(account!),
+      credentials: own ? await this.ownCredentials() : this.assumedCredentials(account!),
+      // A profile may also set where and how to call AWS (endpoint_url, …), as it would for the AWS CLI.
+      ...(this.options.profile ? { profile: this.options.profile } : {}),
       // One strategy per client: its retry budget and adaptive rate are this client's.
       retryStrategy: new PacedRetryStrategy(policy),
       maxAttempts: policy.maxAttempts,

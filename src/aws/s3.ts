@@ -1,5 +1,5 @@
 /** What more than one module asks S3. */
-import { GetBucketVersioningCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetBucketVersioningCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { sha256Hex } from '../plan/digest.js';
 
 const isMissing = (error: unknown) => (error as Error).name === 'NotFound' || (error as Error).name === 'NoSuchKey';
@@ -34,6 +34,29 @@ export async function storedObject(s3: S3Client, bucket: string, key: string): P
   } catch (error) {
     if (isMissing(error)) return undefined;
     if ((error as Error).message.startsWith('Checksum mismatch')) return {};
+    throw error;
+  }
+}
+
+/**
+ * Why the artifact bucket `organization.artifact_buckets.<region>` cannot be used by the
+ * caller, in one line, or undefined when HeadBucket finds it in `region` and lets the
+ * caller read it (s3:ListBucket). `s3` is a client of `region`. HeadBucket writes nothing,
+ * so whether the caller may also write there is not known until it does.
+ */
+export async function artifactBucketProblem(s3: S3Client, bucket: string, region: string): Promise<string | undefined> {
+  const named = `the artifact bucket ${bucket} (organization.artifact_buckets.${region})`;
+  const elsewhere = (actual: string) => `${named} is in ${actual}, not ${region}: name a bucket of ${region} under that key`;
+  try {
+    const { BucketRegion } = await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    return BucketRegion && BucketRegion !== region ? elsewhere(BucketRegion) : undefined;
+  } catch (error) {
+    const e = error as Error & { $metadata?: { httpStatusCode?: number }; $response?: { headers?: Record<string, string> } };
+    const status = e.$metadata?.httpStatusCode;
+    const actual = e.$response?.headers?.['x-amz-bucket-region'];
+    if (status === 301 && actual) return elsewhere(actual);
+    if (status === 404 || e.name === 'NotFound' || e.name === 'NoSuchBucket') return `${named} does not exist in ${region}: create it (with versioning) or name an existing one`;
+    if (status === 403 || e.name === 'Forbidden') return `${named} in ${region} does not let the caller read it (HeadBucket was refused): its policy, or the caller's, must allow s3:ListBucket`;
     throw error;
   }
 }

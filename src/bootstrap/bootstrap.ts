@@ -7,6 +7,7 @@
  */
 import pLimit from 'p-limit';
 import { DescribeOrganizationCommand, TagResourceCommand, paginateListAccounts } from '@aws-sdk/client-organizations';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { BOOTSTRAP_TAG, IDENTITY_TAG_KEYS } from '../config/identity-tags.js';
 import type { AccountClients } from '../aws/clients.js';
 import { readTags, tagsOf } from '../handlers/organization-tree.js';
@@ -33,6 +34,12 @@ export interface BootstrapEnv {
   lambda?: LambdaCode;
   /** The request key's public key every handler verifies requests with; read from the CICD account when absent. */
   requestKey?: string;
+  /**
+   * The administrator's bootstrap: first check that each account is reachable as --execute
+   * reaches it (the role into it, then sts:GetCallerIdentity). One that is not is an error
+   * in the plan, and is not read further.
+   */
+  checkReach?: boolean;
   /** Epoch ms after which a deployment still running is left to run and reported in-progress (the handler's deadline). */
   deadline?: number;
   progress?(line: string): void;
@@ -92,6 +99,38 @@ async function managedMembers(env: BootstrapEnv): Promise<{ members: Map<string,
   return { members: new Map(active.filter((id) => isManaged({ tags: tags.get(id)! })).map((id) => [id, tags.get(id)![IDENTITY_TAG_KEYS.name]!])), tags };
 }
 
+/** How the plan names an account's part: `cicd`, `audit`, or its roles. */
+const partOf = (account: BootstrapAccount) => (account.isCicd ? 'cicd' : account.isAudit ? 'audit' : account.roles.join(', '));
+
+/**
+ * The accounts but the caller's (the management account) whose clients cannot act there,
+ * id → one line: what deploying the stack would meet first, found without changing anything.
+ */
+async function unreachableAccounts(env: BootstrapEnv, accounts: readonly BootstrapAccount[]): Promise<Map<string, string>> {
+  const limit = pLimit(STACKS_IN_FLIGHT);
+  const unreachable = new Map<string, string>();
+  const others = accounts.filter((a) => a.id !== env.organization.management_account_id);
+  await Promise.all(
+    others.map((account) =>
+      limit(async () => {
+        const clients = await env.clientsFor(account.id);
+        const through = `through ${clients.roleArnIn(account.id)}`;
+        try {
+          const { Account } = await (await clients.client('sts')).send(new GetCallerIdentityCommand({}));
+          if (Account !== account.id) unreachable.set(account.id, `account ${account.id} (${partOf(account)}) is not reached ${through}: that role answers as account ${Account}`);
+        } catch (error) {
+          const e = error as Error;
+          unreachable.set(
+            account.id,
+            `account ${account.id} (${partOf(account)}) cannot be reached ${through} (${e.name}: ${e.message}): bootstrap --execute deploys orgvend's stack there through that role; check that it exists and trusts the management account`,
+          );
+        }
+      }),
+    ),
+  );
+  return unreachable;
+}
+
 /**
  * `only`: plan these accounts' stacks alone (BOOTSTRAP_ACCOUNTS: the new accounts and the CICD
  * account's forward rules), leaving the delegated administrator to the administrator's bootstrap.
@@ -104,11 +143,13 @@ export async function planBootstrap(env: BootstrapEnv, only?: ReadonlySet<string
   const templates: Record<string, string> = {};
   const changes: Change[] = [];
   const pending: string[] = [];
+  const unreachable = env.checkReach ? await unreachableAccounts(env, accounts) : new Map<string, string>();
   const delegated = only ? undefined : await planDelegatedAdmin(await env.clientsFor(env.organization.management_account_id), env.organization);
   if (delegated?.change) changes.push(delegated.change);
   const cicd = env.organization.cicd_account_id;
-  const requestKey = env.requestKey ?? (await readRequestKey(await env.clientsFor(cicd)));
-  if (!requestKey) {
+  // The key is read in the CICD account; one that cannot be reached says so among the errors instead.
+  const requestKey = env.requestKey ?? (unreachable.has(cicd) ? undefined : await readRequestKey(await env.clientsFor(cicd)));
+  if (!requestKey && !unreachable.has(cicd)) {
     changes.push({ type: 'request-key.create', target: `${REQUEST_KEY_ALIAS} in ${cicd}`, reason: 'missing-in-account', before: null, after: { key_spec: REQUEST_KEY_SPEC, usage: 'SIGN_VERIFY' } });
   }
   const tags: Record<string, string> = {};
@@ -117,7 +158,7 @@ export async function planBootstrap(env: BootstrapEnv, only?: ReadonlySet<string
   // Each account's stack and tag read a few at a time; the plan is then built in the accounts' order.
   const limit = pLimit(STACKS_IN_FLIGHT);
   const found = await Promise.all(
-    (only ? accounts.filter((a) => only.has(a.id)) : accounts).map((account) =>
+    (only ? accounts.filter((a) => only.has(a.id)) : accounts).filter((a) => !unreachable.has(a.id)).map((account) =>
       limit(async () => {
         const state = await stackState(await (await env.clientsFor(account.id)).client('cloudformation'), NAMES.stack);
         // The management account is never tagged; a core account not yet active is not among the tags read.
@@ -145,7 +186,7 @@ export async function planBootstrap(env: BootstrapEnv, only?: ReadonlySet<string
     pending.push(account.id);
     changes.push({
       type: 'stack.deploy',
-      target: `${NAMES.stack} in ${account.id} (${account.isCicd ? 'cicd' : account.isAudit ? 'audit' : account.roles.join(', ')})`,
+      target: `${NAMES.stack} in ${account.id} (${partOf(account)})`,
       reason: action === 'create' ? 'missing-in-account' : action === 'update' ? 'template-changed' : 'in-progress',
       before: state.template ? { status: state.status, template_sha256: sha256Hex(state.template).slice(0, 12) } : null,
       after: { template_sha256: tag },
@@ -154,7 +195,7 @@ export async function planBootstrap(env: BootstrapEnv, only?: ReadonlySet<string
   const live = delegated?.live ? `${orgId} ${JSON.stringify(delegated.live)}` : orgId;
   const basis = { config: sha256Hex(JSON.stringify(templates)).slice(0, 32), live: sha256Hex(live).slice(0, 32) };
   const notes = [...(delegated?.notes ?? []), ...(env.lambda ? [] : ['the handler Lambda is left out: a local worker serves the request queues'])];
-  const planned: BootstrapPlan = { plan: makePlan('bootstrap', basis, changes, { notes }), templates, pending, accounts, tags, requestKey };
+  const planned: BootstrapPlan = { plan: makePlan('bootstrap', basis, changes, { notes, conflicts: [...unreachable.values()] }), templates, pending, accounts, tags, requestKey };
   if (delegated?.registration) planned.delegatedAdmin = delegated.registration;
   return planned;
 }

@@ -72,11 +72,14 @@ export async function handlerCode(org: Organization, templatesDir: string, facto
   if (!bucket) {
     throw new Error(`organization.artifact_buckets has no bucket for the home region ${org.home_region}: the handler's code is stored there`);
   }
+  const [{ PutObjectCommand }, { artifactBucketProblem, bucketVersioning, storedObject }] = await Promise.all([import('@aws-sdk/client-s3'), import('../aws/s3.js')]);
+  const s3 = await factory.client('s3', undefined, org.home_region);
+  // What --execute needs of the bucket, checked by the dry run too: it is there, in its region, and readable.
+  const problem = await artifactBucketProblem(s3, bucket, org.home_region);
+  if (problem) throw new Error(`${problem}. bootstrap stores the handler's code there. Nothing was deployed.`);
   const { zip, sha256 } = await packageHandler(templatesDir);
   const key = handlerKey(sha256);
   const code = (objectVersion: string): LambdaCode => ({ bucket, key, objectVersion, version: `${version()}+${sha256.slice(0, 16)}` });
-  const [{ PutObjectCommand }, { bucketVersioning, storedObject }] = await Promise.all([import('@aws-sdk/client-s3'), import('../aws/s3.js')]);
-  const s3 = await factory.client('s3');
   const versioning = await bucketVersioning(s3, bucket);
   if (versioning !== 'Enabled') {
     throw new Error(

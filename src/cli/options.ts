@@ -6,6 +6,8 @@ export interface CliOptions {
   config: string;
   account?: string;
   format?: Format;
+  /** The AWS profile whose credentials the SDK's chain uses (as AWS_PROFILE does); not with --sandbox. */
+  profile?: string;
   /** Run against the local sandbox organization instead of AWS. */
   sandbox?: boolean;
   /** Run the handlers in this process with the caller's credentials instead of over the bus. */

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { didYouMean } from '../config/suggest.js';
-import { ExitCode, InputError, RequestError, UsageError } from '../errors.js';
+import { CredentialsError, ExitCode, InputError, RequestError, UsageError } from '../errors.js';
 import { diagnosticsJson, renderDiagnostics } from '../views/diagnostics.js';
 import { style } from '../views/style.js';
 import { ACTIONS } from './actions/index.js';
@@ -18,6 +18,7 @@ const FLAG_NAMES: Record<Flag, string> = {
   account: '--account',
   format: '--format',
   sandbox: '--sandbox',
+  profile: '--profile',
   direct: '--direct',
   execute: '--execute',
   out: '--out',
@@ -50,6 +51,7 @@ function buildProgram(io: Io): Command {
     .addOption(new Option('--account <name>', 'the DSL name of one account'))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']))
     .addOption(new Option('--sandbox', 'run against the local sandbox organization (moto) instead of AWS').conflicts('direct'))
+    .addOption(new Option('--profile <name>', 'the AWS profile to run with (from ~/.aws/config or ~/.aws/credentials), instead of AWS_PROFILE').conflicts('sandbox'))
     .addOption(new Option('--direct', 'run the handlers here, with your own credentials in the management account, instead of over the bus'))
     .addOption(new Option('--execute', 'make the changes; without it nothing is changed'))
     .addOption(new Option('--out <file>', 'save the plan as JSON, to apply later with --plan'))
@@ -127,6 +129,11 @@ export async function runCli(argv: readonly string[], io: Io, hooks: RuntimeHook
     if (error instanceof UsageError) {
       io.stderr.write(`error: ${error.message}\n${usageHint}`);
       return ExitCode.usage;
+    }
+    if (error instanceof CredentialsError) {
+      if (options.format === 'json') io.stdout.write(`${JSON.stringify({ ok: false, error: { kind: 'credentials', reason: error.reason, message: error.line } }, null, 2)}\n`);
+      io.stderr.write(`error: ${error.line}\n`);
+      return ExitCode.failure;
     }
     // What a handler cannot do where it runs (the local emulator lacks an API): one line, no nonce.
     if (error instanceof RequestError && error.code === 'unsupported') {

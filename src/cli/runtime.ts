@@ -61,7 +61,10 @@ export async function openRuntime(options: CliOptions, io: Io, hooks: RuntimeHoo
     ({ desired, state: sandbox } = started);
     factory = sandboxFactory(sandbox.endpoint, sandbox.region, hooks.onCall);
   } else {
-    factory = new ClientFactory({ region: configured.organization.home_region, onCall: hooks.onCall, retry: hooks.retry });
+    factory = new ClientFactory({ region: configured.organization.home_region, onCall: hooks.onCall, retry: hooks.retry, ...(options.profile ? { profile: options.profile } : {}) });
+    // Credentials missing, expired or not those this action runs as: one line, before anything is sent.
+    const { checkIdentity } = await import('./identity.js');
+    await checkIdentity(options, configured.organization, factory);
   }
   // The bus's SDK clients (EventBridge, SQS) are loaded only by runs that use the bus.
   const bus = options.direct ? undefined : await import('../transport/eventbridge.js');

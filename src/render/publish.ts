@@ -8,7 +8,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ValidateTemplateCommand } from '@aws-sdk/client-cloudformation';
 import pLimit from 'p-limit';
 import type { AccountClients } from '../aws/clients.js';
-import { objectExists } from '../aws/s3.js';
+import { artifactBucketProblem, objectExists } from '../aws/s3.js';
 import type { Diagnostic } from '../config/diagnostics.js';
 import type { Organization } from '../config/schema.js';
 import { independentSteps, runChanges, type ExecutionHooks, type StepResult } from '../execute/graph.js';
@@ -52,28 +52,49 @@ export async function validateWithCloudFormation(clients: AccountClients, templa
 export interface Published {
   /** `bucket/key` of every object that is there already. */
   present: Set<string>;
+  /** Region → why its bucket cannot take the uploads (missing, in another region, not readable). */
+  problems: Map<string, string>;
 }
 
-/** Which of the templates' objects each bucket holds already. */
+/**
+ * Which of the templates' objects each bucket holds already, once the bucket is found in
+ * its region (a HEAD of an object in a missing bucket answers 404 as for a missing object).
+ */
 export async function readPublished(clients: AccountClients, org: Organization, templates: readonly RenderedTemplate[]): Promise<Published> {
   const limit = pLimit(CALLS_IN_FLIGHT);
   const present = new Set<string>();
+  const problems = new Map<string, string>();
   await Promise.all(
-    Object.entries(org.artifact_buckets).flatMap(([region, bucket]) =>
-      templates.map((t) =>
-        limit(async () => {
-          const key = objectKey(t);
-          if (await objectExists(await clients.client('s3', region), bucket!, key)) present.add(`${bucket}/${key}`);
-        }),
-      ),
-    ),
+    Object.entries(org.artifact_buckets).map(async ([region, bucket]) => {
+      const s3 = await clients.client('s3', region);
+      const problem = await limit(() => artifactBucketProblem(s3, bucket!, region));
+      if (problem) {
+        problems.set(region, problem);
+        return;
+      }
+      await Promise.all(
+        templates.map((t) =>
+          limit(async () => {
+            const key = objectKey(t);
+            if (await objectExists(s3, bucket!, key)) present.add(`${bucket}/${key}`);
+          }),
+        ),
+      );
+    }),
   );
-  return { present };
+  return { present, problems };
 }
 
 export function planUploads(org: Organization, templates: readonly RenderedTemplate[], published: Published, notes: string[]): Plan {
   const changes: Change[] = [];
+  const conflicts: string[] = [];
   for (const [region, bucket] of Object.entries(org.artifact_buckets).sort(([a], [b]) => a.localeCompare(b))) {
+    // An upload there would fail: the plan says so, as an error, instead of planning it.
+    const problem = published.problems.get(region);
+    if (problem) {
+      conflicts.push(`${problem}; nothing is uploaded to it`);
+      continue;
+    }
     for (const t of templates) {
       const key = objectKey(t);
       if (published.present.has(`${bucket}/${key}`)) continue;
@@ -88,7 +109,7 @@ export function planUploads(org: Organization, templates: readonly RenderedTempl
   }
   if (!Object.keys(org.artifact_buckets).length) notes.push('organization.artifact_buckets names no bucket: the templates are rendered and checked, not uploaded');
   const basis = { config: digest(templates.map((t) => [t.output, t.sha256])), live: digest([...published.present].sort()) };
-  return makePlan('render-templates', basis, changes, { notes });
+  return makePlan('render-templates', basis, changes, { notes, conflicts });
 }
 
 export function executeUploads(plan: Plan, clients: AccountClients, templates: readonly RenderedTemplate[], hooks: ExecutionHooks = {}): Promise<Map<string, StepResult>> {

@@ -17,6 +17,7 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
       templatesDir: join(runtime.repoDir, 'templates'),
       clientsFor: async (id) => factory.forAccount(id),
       progress: runtime.log,
+      checkReach: true,
     };
     if (!sandbox) {
       const { handlerCode } = await import('../../bootstrap/lambda-package.js');
@@ -24,6 +25,11 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
     }
     const planned = await planBootstrap(env);
     writePlan(io, options, planned.plan);
+    // What --execute could not do is listed in the plan: the dry run fails as --execute would, and --execute starts nothing.
+    if (planned.plan.conflicts.length) {
+      io.stderr.write(`error: the plan lists ${planned.plan.conflicts.length} problem(s) that --execute would meet; nothing was deployed\n`);
+      return ExitCode.failure;
+    }
     if (!options.execute || !planned.plan.changes.length) return ExitCode.ok;
     const results = await applyBootstrap(env, planned);
     runtime.log(`bootstrap: ${Object.entries(results).map(([a, r]) => `${a} ${r}`).join(', ')}`);

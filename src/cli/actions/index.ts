@@ -22,7 +22,7 @@ export interface ActionSpec {
 }
 
 /** What every planning action takes (runPlanAction reads them): the plan's formats, where it runs, --execute, saved plans. */
-const PLAN_FLAGS: Flag[] = ['config', 'format', 'sandbox', 'direct', 'execute', 'out', 'plan', 'detailedExitcode'];
+const PLAN_FLAGS: Flag[] = ['config', 'format', 'sandbox', 'profile', 'direct', 'execute', 'out', 'plan', 'detailedExitcode'];
 const PLAN_FORMATS: Format[] = ['text', 'markdown', 'json'];
 
 export const ACTIONS: Record<string, ActionSpec> = {
@@ -78,20 +78,20 @@ export const ACTIONS: Record<string, ActionSpec> = {
   },
   'create-record': {
     summary: 'plan one DNS record for an account (--account NAME --record NAME --type TYPE --value V), under its allowed_dns_domains, in the DNS account; --execute upserts it',
-    flags: ['config', 'account', 'record', 'type', 'value', 'ttl', 'format', 'sandbox', 'execute', 'detailedExitcode'],
+    flags: ['config', 'account', 'record', 'type', 'value', 'ttl', 'format', 'sandbox', 'profile', 'execute', 'detailedExitcode'],
     formats: PLAN_FORMATS,
     required: ['account', 'record', 'type', 'value'],
     load: () => import('./create-record.js'),
   },
   bootstrap: {
     summary: "render and deploy orgvend's stack (buses, queues, rules, handler) in the management, CICD and audit accounts",
-    flags: ['config', 'format', 'sandbox', 'execute'],
+    flags: ['config', 'format', 'sandbox', 'profile', 'execute'],
     formats: PLAN_FORMATS,
     load: () => import('./bootstrap.js'),
   },
   ping: {
     summary: 'ask every bootstrapped account who it is, through the bus: checks the whole request-reply path',
-    flags: ['config', 'format', 'sandbox'],
+    flags: ['config', 'format', 'sandbox', 'profile'],
     formats: ['text', 'json'],
     load: () => import('./ping.js'),
   },

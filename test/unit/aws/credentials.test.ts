@@ -1,0 +1,70 @@
+/**
+ * What AWS answers to credentials the chain found: moto accepts any keys and never lets
+ * a token expire, so these answers (ExpiredToken, InvalidClientTokenId) come from
+ * aws-sdk-client-mock. Unmocked commands fail.
+ */
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ClientFactory } from '../../../src/aws/clients.js';
+import { checkedCaller, credentialSource, describeSource } from '../../../src/aws/credentials.js';
+import { assumedRoleOf } from '../../../src/cli/identity.js';
+import { CredentialsError } from '../../../src/errors.js';
+
+const sts = mockClient(STSClient);
+afterEach(() => sts.reset());
+
+const factory = () => new ClientFactory({ region: 'ap-southeast-2', credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' } });
+const awsError = (name: string, message: string) => Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 403 } });
+
+async function refusal(name: string, message: string): Promise<CredentialsError> {
+  sts.onAnyCommand().rejects(new Error('unexpected command'));
+  sts.on(GetCallerIdentityCommand).rejects(awsError(name, message));
+  const error = await checkedCaller(factory(), credentialSource(undefined, { AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE' }), { AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE' }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(CredentialsError);
+  return error as CredentialsError;
+}
+
+describe('credentials AWS does not accept', () => {
+  it('says expired session credentials have expired, not the SDK message', async () => {
+    const error = await refusal('ExpiredToken', 'The security token included in the request is expired');
+    expect(error.reason).toBe('expired');
+    expect(error.line).toBe("the credentials of the environment's AWS_ACCESS_KEY_ID have expired; set fresh ones in the environment");
+  });
+
+  it('says keys AWS does not know were refused, with the error code', async () => {
+    const error = await refusal('InvalidClientTokenId', 'The security token included in the request is invalid.');
+    expect(error.reason).toBe('invalid');
+    expect(error.line).toBe(
+      "AWS refused the credentials of the environment's AWS_ACCESS_KEY_ID (InvalidClientTokenId): they are not valid keys, or not allowed sts:GetCallerIdentity; check them with aws sts get-caller-identity",
+    );
+  });
+
+  it('asks who the caller is once, however often the factory needs it', async () => {
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '222222222222', Arn: 'arn:aws:sts::222222222222:assumed-role/orgvend-apply/ci' });
+    const f = factory();
+    const source = credentialSource(undefined, {});
+    expect(await checkedCaller(f, source, {})).toEqual({ account: '222222222222', arn: 'arn:aws:sts::222222222222:assumed-role/orgvend-apply/ci' });
+    await f.callerIdentity();
+    expect(sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(1);
+  });
+});
+
+describe('where the credentials come from', () => {
+  it('is --profile, then AWS_PROFILE, then the environment keys, then a web identity', () => {
+    const env = { AWS_PROFILE: 'admin', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_WEB_IDENTITY_TOKEN_FILE: '/token', AWS_ROLE_ARN: 'arn:aws:iam::222222222222:role/orgvend-plan' };
+    expect(describeSource(credentialSource('ci', env))).toBe('profile ci');
+    expect(credentialSource(undefined, env)).toEqual({ profile: 'admin', via: 'AWS_PROFILE', environment: false });
+    expect(describeSource(credentialSource(undefined, { ...env, AWS_PROFILE: undefined }))).toBe("the environment's AWS_ACCESS_KEY_ID");
+    expect(describeSource(credentialSource(undefined, { ...env, AWS_PROFILE: undefined, AWS_ACCESS_KEY_ID: undefined }))).toBe('the web identity for arn:aws:iam::222222222222:role/orgvend-plan');
+    expect(describeSource(credentialSource(undefined, {}))).toBe('the default profile or instance role');
+  });
+});
+
+describe('the role in a caller ARN', () => {
+  it('is read from an assumed-role ARN only', () => {
+    expect(assumedRoleOf('arn:aws:sts::111111111111:assumed-role/orgvend-plan/pr-42')).toBe('orgvend-plan');
+    expect(assumedRoleOf('arn:aws-us-gov:sts::111111111111:assumed-role/AWSReservedSSO_Admin_0123/alice@example.com')).toBe('AWSReservedSSO_Admin_0123');
+    expect(assumedRoleOf('arn:aws:iam::111111111111:user/orgvend-plan')).toBeUndefined();
+  });
+});
