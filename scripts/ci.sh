@@ -84,6 +84,7 @@ run_actions() {
   local report="$dir/comment.md"
   local -a cli extra
   if [[ -n "${ORGVEND_CLI:-}" ]]; then cli=("$ORGVEND_CLI"); else cli=("$here/../run.sh"); fi
+  # (The ${a[@]+...} forms below keep an empty array from tripping set -u in bash before 4.4.)
   read -r -a extra <<<"${ORGVEND_FLAGS:-}"
   local -a mode_flags=(--format markdown --detailed-exitcode)
   [[ "$mode" == apply ]] && mode_flags=(--format markdown --execute)
@@ -118,7 +119,7 @@ run_actions() {
     group "orgvend $action"
     code=0
     # stdout to the action's file, stderr both to the job's log and to a file (pipefail: the CLI's code).
-    "${cli[@]}" --action "$action" "${mode_flags[@]}" "${extra[@]}" 2>&1 >"$dir/$action.md" | tee "$dir/$action.log" >&2 || code=$?
+    "${cli[@]}" --action "$action" "${mode_flags[@]}" ${extra[@]+"${extra[@]}"} 2>&1 >"$dir/$action.md" | tee "$dir/$action.log" >&2 || code=$?
     endgroup
     codes+=("$code")
     results+=("$(describe "$mode" "$code")")
@@ -180,7 +181,7 @@ run_actions() {
   # GitHub takes a comment of at most 65,536 characters: the largest sections give way to a
   # line saying where the whole output is, until the report fits.
   local total
-  total=$(cat "$dir/parts/head.md" "${sections[@]}" | wc -c)
+  total=$(cat "$dir/parts/head.md" ${sections[@]+"${sections[@]}"} | wc -c)
   while ((total > COMMENT_LIMIT)); do
     local largest=-1 size=0 j
     for j in "${!sections[@]}"; do
@@ -189,9 +190,9 @@ run_actions() {
     # Nothing left to shorten (a section already shortened is a few lines).
     ((largest >= 0 && size > 1000)) || break
     printf '### orgvend %s\n\n_Too long for a comment (%s bytes): the whole output is in the run'"'"'s artifacts, under .orgvend/ci/._\n\n' "${titles[$largest]}" "$size" >"${sections[$largest]}"
-    total=$(cat "$dir/parts/head.md" "${sections[@]}" | wc -c)
+    total=$(cat "$dir/parts/head.md" ${sections[@]+"${sections[@]}"} | wc -c)
   done
-  cat "$dir/parts/head.md" "${sections[@]}" >"$report"
+  cat "$dir/parts/head.md" ${sections[@]+"${sections[@]}"} >"$report"
   rm -rf "$dir/parts"
 
   if [[ -n "${GITHUB_OUTPUT:-}" ]]; then

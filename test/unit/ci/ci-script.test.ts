@@ -78,6 +78,12 @@ describe('scripts/ci.sh plan', () => {
     expect(run.stderr).toContain('progress of render-templates');
   });
 
+  it('adds nothing to the actions when ORGVEND_FLAGS is not set, as in the workflows', () => {
+    const run = runScript(['plan'], { ORGVEND_FLAGS: '' });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.calls.slice(1)).toEqual(ACTIONS.map((a) => `--action ${a} --format markdown --detailed-exitcode`));
+  });
+
   it('says so when nothing changes', () => {
     const run = runScript(['plan']);
     expect(run.code).toBe(0);
