@@ -10,13 +10,13 @@
  * roles bootstrap makes for CI (organization.ci), which the sandbox's CLI then acts as.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopSandbox } from '../../src/sandbox/state.js';
 import { dslText } from '../helpers/dsl.js';
-import { denyLeave } from '../helpers/repo.js';
+import { copyTemplates, denyLeave } from '../helpers/repo.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const MAIN = join(ROOT, 'src/cli/main.ts');
@@ -38,7 +38,7 @@ function scratchRepository(accountsYml: string): string {
   writeFileSync(join(dir, 'accounts.yml'), accountsYml);
   mkdirSync(join(dir, 'scps/Root'), { recursive: true });
   writeFileSync(join(dir, 'scps/Root/deny-leave.json'), denyLeave);
-  cpSync(join(ROOT, 'templates'), join(dir, 'templates'), { recursive: true });
+  copyTemplates(dir);
   return dir;
 }
 

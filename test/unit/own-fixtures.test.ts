@@ -23,17 +23,18 @@ function sources(dir: string): string[] {
   });
 }
 
-/** The repository paths a file names with `new URL('…', import.meta.url)` or a literal relative path. */
-function namedPaths(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const literals = [...text.matchAll(/['"`]((?:\.\.?\/)+[^'"`$]*)['"`]/g)].map((m) => m[1]!);
-  return literals.map((l) => relative(ROOT, resolve(dirname(file), l)));
+/** The repository paths `text`, in `file`, names: a relative path literal, or a path joined to the repository's root. */
+function namedPaths(file: string, text = readFileSync(file, 'utf8')): string[] {
+  const literals = [...text.matchAll(/['"`]((?:\.\.?\/)+[^'"`$]*)['"`]/g)].map((m) => relative(ROOT, resolve(dirname(file), m[1]!)));
+  // join(ROOT, 'templates'), where a test names the repository's root `ROOT` or `root`.
+  const joined = [...text.matchAll(/join\((?:ROOT|root), ['"`]([^'"`$]*)['"`]/g)].map((m) => m[1]!);
+  return [...literals, ...joined];
 }
 
 describe("the tests' own fixtures", () => {
   it('no test names the accounts.yml, scps/ or templates/ an adopter edits', () => {
     const offenders = [...sources(join(ROOT, 'test')), ...sources(join(ROOT, 'scripts'))]
-      .filter((file) => !file.endsWith('test/helpers/repo.ts') && !file.endsWith('scripts/update-fixtures.ts'))
+      .filter((file) => !['test/helpers/repo.ts', 'scripts/update-fixtures.ts', 'test/unit/own-fixtures.test.ts'].some((own) => file.endsWith(own)))
       .flatMap((file) => namedPaths(file).filter((p) => ADOPTERS.some((a) => p === a || p.startsWith(`${a}/`))).map((p) => `${relative(ROOT, file)}: ${p}`));
     expect(offenders).toEqual([]);
   });
@@ -43,6 +44,8 @@ describe("the tests' own fixtures", () => {
   });
 
   it('catches a test that names them (the check can fail)', () => {
-    expect(namedPaths(join(ROOT, 'test/helpers/repo.ts'))).toContain('templates');
+    const file = join(ROOT, 'test/unit/render/a.test.ts');
+    expect(namedPaths(file, "new URL('../../../templates/account/vpc.yml.njk', import.meta.url)")).toEqual(['templates/account/vpc.yml.njk']);
+    expect(namedPaths(file, "readFileSync('../../../scps/x.json'); cpSync(join(ROOT, 'accounts.yml'), dir)")).toEqual(['scps/x.json', 'accounts.yml']);
   });
 });
