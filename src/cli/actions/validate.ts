@@ -7,6 +7,7 @@ import { diagnosticsJson } from '../../views/diagnostics.js';
 import type { Io } from '../io.js';
 import { loadDesiredWithScps, readDesiredWithScps, repoDirOf } from '../load-desired.js';
 import type { CliOptions } from '../options.js';
+import { outputOf } from '../output.js';
 
 /**
  * templates/ rendered with the ids accounts.yml knows (pinned ones): what renders and
@@ -26,15 +27,14 @@ export async function run(options: CliOptions, io: Io): Promise<ExitCode> {
     const all = [...diagnostics, ...(templates?.diagnostics ?? [])];
     const ok = Boolean(templates) && !templates!.diagnostics.length;
     const summary = ok && { accounts: desired!.accounts.length, scopes: Object.keys(desired!.scopes).length, ous: desired!.ous.length, scps: scps!.policies.length, templates: templates!.count };
-    io.stdout.write(`${JSON.stringify({ ok, file: options.config, ...summary, ...diagnosticsJson(all) }, null, 2)}\n`);
+    outputOf(io, options).document({ ok, file: options.config, ...summary, ...diagnosticsJson(all) }, '');
     return ok ? ExitCode.ok : ExitCode.invalidInput;
   }
   const { desired, scps } = await loadDesiredWithScps(options, io);
   const templates = await renderOffline(desired, repoDir);
   if (templates.diagnostics.length) throw new InputError(templates.diagnostics);
   const scopes = Object.keys(desired.scopes).length;
-  io.stdout.write(
-    `${options.config} is valid: ${desired.accounts.length} accounts, ${scopes} scopes, ${desired.ous.length} OUs, ${scps.policies.length} service control policies, ${templates.count} templates\n`,
-  );
+  const summary = `${options.config} is valid: ${desired.accounts.length} accounts, ${scopes} scopes, ${desired.ous.length} OUs, ${scps.policies.length} service control policies, ${templates.count} templates\n`;
+  outputOf(io, options).document({ ok: true, file: options.config }, summary);
   return ExitCode.ok;
 }

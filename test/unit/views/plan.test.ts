@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { makePlan, type Change, type Plan } from '../../../src/plan/plan.js';
 import { renderDiagnostic } from '../../../src/views/diagnostics.js';
 import { inline } from '../../../src/views/markdown.js';
-import { renderPlanMarkdown, renderPlanText } from '../../../src/views/plan.js';
+import { renderPlanText } from '../../../src/views/plan.js';
+import { renderPlanMarkdown } from '../../../src/views/plan-markdown.js';
 import { style } from '../../../src/views/style.js';
 
 /** What the issue describes: end the row, print a fake summary, open a comment that hides the rest. */
