@@ -180,3 +180,16 @@ export function outputOf(io: Io, options: OutputOptions): Output {
   if (!output) outputs.set(io, (output = new Output(io, options)));
   return output;
 }
+
+/** Run `body` as one run: whatever ends it (its exit code, or any error) is reported by the run's Output, which then writes its document. */
+export async function reported(io: Io, options: OutputOptions, body: () => Promise<ExitCode>): Promise<ExitCode> {
+  const output = outputOf(io, options);
+  let code: ExitCode;
+  try {
+    code = await body();
+  } catch (error) {
+    code = output.fail(error);
+  }
+  output.finish(code);
+  return code;
+}

@@ -10,7 +10,7 @@ import { ExitCode, UsageError } from '../errors.js';
 import { ACTIONS, type ActionSpec } from './actions/index.js';
 import type { Io } from './io.js';
 import type { CliOptions, Flag, Format } from './options.js';
-import { outputOf } from './output.js';
+import { reported } from './output.js';
 import type { RuntimeHooks } from './runtime.js';
 
 const FLAG_NAMES: Record<Flag, string> = {
@@ -88,7 +88,8 @@ function actionHelp(program: Command, name: string, spec: ActionSpec): string {
     const fallback = o.defaultValue === undefined ? '' : ` (default: ${o.defaultValue})`;
     const choices = o.long === '--format' ? ` (${spec.formats.join(', ')})` : o.argChoices ? ` (${o.argChoices.join(', ')})` : '';
     const required = spec.required?.some((f) => FLAG_NAMES[f] === o.long) ? ' [required]' : '';
-    return `  ${label(o).padEnd(width)}  ${o.description}${choices}${fallback}${required}`;
+    const description = o.long === '--action' ? 'the action' : o.description;
+    return `  ${label(o).padEnd(width)}  ${description}${choices}${fallback}${required}`;
   });
   return `Usage: ./run.sh --action ${name} [flags]\n\n${spec.summary}\n\nFlags:\n${rows.join('\n')}\n\nExample:\n  ${spec.example}\n`;
 }
@@ -151,21 +152,9 @@ export async function runCli(argv: readonly string[], io: Io, hooks: RuntimeHook
     if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')) return ExitCode.ok;
     // The command line did not parse: the error is reported in the format it asks for, if that much can be read.
     const format = flagValue(argv, '--format');
-    const output = outputOf(io, { action: asked, format: ['json', 'markdown'].includes(format ?? '') ? (format as Format) : undefined });
-    const code = output.fail(error instanceof CommanderError ? new UsageError(errors.join('; ') || error.message) : error);
-    output.finish(code);
-    return code;
+    const failed = error instanceof CommanderError ? new UsageError(errors.join('; ') || error.message) : error;
+    return reported(io, { action: asked, format: ['json', 'markdown'].includes(format ?? '') ? (format as Format) : undefined }, () => Promise.reject(failed));
   }
-
   // Every error ends here, whatever the action: the one writer reports it in the format asked for.
-  const output = outputOf(io, options);
-  let code: ExitCode;
-  try {
-    const action = await ACTIONS[options.action]!.load();
-    code = await action.run(options, io, hooks);
-  } catch (error) {
-    code = output.fail(error);
-  }
-  output.finish(code);
-  return code;
+  return reported(io, options, async () => (await ACTIONS[options.action]!.load()).run(options, io, hooks));
 }
