@@ -14,8 +14,8 @@ function readLine(): Promise<string | undefined> {
   const lines = createInterface({ input: process.stdin, terminal: false });
   return new Promise((resolve) => {
     lines.once('line', (line) => {
+      resolve(line); // before close(), whose 'close' would resolve it with nothing
       lines.close();
-      resolve(line);
     });
     lines.once('close', () => resolve(undefined));
   });

@@ -172,8 +172,9 @@ const notConverged = (o: Outcome) =>
 const outputs = new WeakMap<Io, Output>();
 
 /**
- * The run's Output. runCli makes it for the Io of the run, and every part of the run that
- * has something to say reaches the same one through that Io; so the document is written once.
+ * The run's Output. `reported` makes a new one for the Io of each run, and every part of
+ * the run that has something to say reaches that one through the same Io; so the
+ * document is written once. (Outside `reported`, as in tests of one part, one is made.)
  */
 export function outputOf(io: Io, options: OutputOptions): Output {
   let output = outputs.get(io);
@@ -183,12 +184,15 @@ export function outputOf(io: Io, options: OutputOptions): Output {
 
 /** Run `body` as one run: whatever ends it (its exit code, or any error) is reported by the run's Output, which then writes its document. */
 export async function reported(io: Io, options: OutputOptions, body: () => Promise<ExitCode>): Promise<ExitCode> {
-  const output = outputOf(io, options);
+  const output = new Output(io, options);
+  outputs.set(io, output);
   let code: ExitCode;
   try {
     code = await body();
   } catch (error) {
     code = output.fail(error);
+  } finally {
+    outputs.delete(io);
   }
   output.finish(code);
   return code;

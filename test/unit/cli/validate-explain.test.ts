@@ -37,7 +37,7 @@ describe('--action validate', () => {
     const io = captureIo({ cwd: dir });
     expect(await runCli(['--action', 'validate', '--format', 'json'], io)).toBe(65);
     const json = JSON.parse(io.out());
-    expect(json.ok).toBe(false);
+    expect(json).toMatchObject({ ok: false, exit_code: 65, error: { kind: 'invalid-input', message: '1 error in the input' }, file: 'accounts.yml' });
     expect(json.diagnostics).toEqual([
       expect.objectContaining({ code: 'unknown-scope', file: 'accounts.yml', path: 'accounts.foo.scope', severity: 'error' }),
     ]);
