@@ -30,21 +30,22 @@ type OutputOptions = Pick<CliOptions, 'format' | 'out'> & { action?: string };
 /** A Failure for any error: orgvend's own kinds by class, any other error with a numeric `exitCode` by that, the rest exit 1. */
 export function failureOf(error: unknown, action = 'orgvend'): Failure & { text: (s: ReturnType<typeof style>) => string } {
   const e = error instanceof Error ? error : new Error(String(error));
-  const line = (s: ReturnType<typeof style>) => `${s.red('error:')} ${plain(e.message)}\n`;
+  // As it is: a message may end with lines of a log on purpose (the sandbox worker's).
+  const line = (s: ReturnType<typeof style>) => `${s.red('error:')} ${e.message}\n`;
   if (e instanceof InputError) {
     return { exitCode: ExitCode.invalidInput, kind: 'invalid-input', message: e.message, diagnostics: e.diagnostics, text: (s) => renderDiagnostics(e.diagnostics, s) };
   }
   if (e instanceof UsageError) return { exitCode: ExitCode.usage, kind: 'usage', message: e.message, text: (s) => `${line(s)}${USAGE_HINT}\n` };
   if (e instanceof LimitError) {
-    return { exitCode: ExitCode.failure, kind: 'limits', message: e.message, violations: e.violations, text: (s) => `${e.violations.map((v) => `${s.red('error:')} ${plain(v)}\n`).join('')}Nothing was changed.\n` };
+    return { exitCode: ExitCode.failure, kind: 'limits', message: e.message, violations: e.violations, text: (s) => `${e.violations.map((v) => `${s.red('error:')} ${v}\n`).join('')}Nothing was changed.\n` };
   }
   if (e instanceof InterruptedError) return { exitCode: ExitCode.interrupted, kind: 'interrupted', message: e.message, text: line };
-  if (e instanceof CancelledError) return { exitCode: ExitCode.failure, kind: 'cancelled', message: e.message, text: (s) => `${s.yellow('Apply cancelled:')} ${plain(e.message)}\n` };
+  if (e instanceof CancelledError) return { exitCode: ExitCode.failure, kind: 'cancelled', message: e.message, text: (s) => `${s.yellow('Apply cancelled:')} ${e.message}\n` };
   const request = 'nonce' in e && 'type' in e ? { request: { type: String(e.type), nonce: String(e.nonce) } } : {};
   // What a handler cannot do where it runs (the local emulator lacks an API): one line, no nonce.
   if (e instanceof RequestError && e.code === 'unsupported') {
     const message = `${action}: ${e.detail}. Nothing was changed.`;
-    return { exitCode: ExitCode.failure, kind: 'unsupported', message, ...request, text: () => `${plain(message)}\n` };
+    return { exitCode: ExitCode.failure, kind: 'unsupported', message, ...request, text: () => `${message}\n` };
   }
   const declared = (e as unknown as { exitCode?: unknown }).exitCode;
   const exitCode = typeof declared === 'number' ? declared : ExitCode.failure;
