@@ -11,6 +11,8 @@ export const ExitCode = {
   changesPending: 2,
   usage: 64,
   invalidInput: 65,
+  /** Interrupted (Ctrl-C), as a shell reports a process that SIGINT ended: 128 + 2. */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -82,5 +84,41 @@ export class CredentialsError extends Error {
     readonly line: string,
   ) {
     super(line);
+  }
+}
+
+/** A plan over the organization's blast-radius limits (`organization.limits`): nothing was sent. */
+export class LimitError extends Error {
+  override readonly name = 'LimitError';
+  constructor(readonly violations: string[]) {
+    super(violations.join('; '));
+  }
+}
+
+/** A saved plan (--plan FILE) that is no longer what the repository plans: nothing was sent. */
+export class SavedPlanError extends Error {
+  override readonly name = 'SavedPlanError';
+}
+
+/** The person at the terminal did not answer `yes` to the confirmation: nothing was sent. */
+export class CancelledError extends Error {
+  override readonly name = 'CancelledError';
+}
+
+/**
+ * Ctrl-C while changes were being carried out: no change started after it. `inFlight` are
+ * the step ids whose requests were sent and not yet answered (they may still complete),
+ * `notStarted` those never sent; `results` what finished before.
+ */
+export class InterruptedError extends Error {
+  override readonly name = 'InterruptedError';
+  constructor(
+    readonly results: ReadonlyMap<string, { status: string }>,
+    readonly inFlight: readonly string[],
+    readonly notStarted: readonly string[],
+  ) {
+    super(
+      `interrupted: ${inFlight.length} request${inFlight.length === 1 ? ' was' : 's were'} in flight and may still complete, ${notStarted.length} change${notStarted.length === 1 ? ' was' : 's were'} not started; run again to converge: nothing will be done twice`,
+    );
   }
 }

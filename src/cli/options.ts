@@ -14,6 +14,8 @@ export interface CliOptions {
   direct?: boolean;
   /** Turn the dry run into a real one. */
   execute?: boolean;
+  /** With --execute on a terminal: do not ask for confirmation. */
+  yes?: boolean;
   /** Save the plan as JSON. */
   out?: string;
   /** Apply (or show) a plan saved with --out instead of making one. */

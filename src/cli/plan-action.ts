@@ -5,16 +5,18 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ExitCode, UsageError } from '../errors.js';
+import { CancelledError, ExitCode, InterruptedError, LimitError, SavedPlanError, UsageError } from '../errors.js';
 import { changeStepId, type StepResult } from '../execute/graph.js';
 import { accountList, PlanFile, type Change, type Plan } from '../plan/plan.js';
 import { keyOf, savedPlanMismatch, type SavedPlanMismatch } from '../plan/saved-plan.js';
 import type { Transport } from '../transport/transport.js';
-import { renderExecution, type ExecutedChange } from '../views/execution.js';
-import { conflictCount, planJson, plain, renderPlanMarkdown, renderPlanText } from '../views/plan.js';
+import type { ChangeOutcome, ExecutedChange } from '../views/execution.js';
+import { conflictCount, planJson } from '../views/plan.js';
 import { style } from '../views/style.js';
+import { confirmApply } from './confirm.js';
 import { wantsColor, type Io } from './io.js';
 import type { CliOptions } from './options.js';
+import { outputOf, type Output } from './output.js';
 import { progress, type Progress } from './progress.js';
 import type { Runtime } from './runtime.js';
 
@@ -44,6 +46,8 @@ export interface PlanActionSpec<L> {
    * after it, the changes to carry out in the same run. Absent or undefined: none.
    */
   followUp?(executed: Plan, after: Plan): Plan | undefined;
+  /** The organization's id (`o-…`), named when a person is asked to confirm. */
+  organizationOf?(live: L): string;
 }
 
 function readPlanFile(path: string): Plan {
@@ -76,14 +80,8 @@ function describeMismatch(mismatch: SavedPlanMismatch, file: string): string {
   }
 }
 
-/** The plan on stdout, in the format asked for. */
-export function writePlan(io: Io, options: CliOptions, plan: Plan): void {
-  const text = () => renderPlanText(plan, style(wantsColor(io.stdout, io.env)));
-  io.stdout.write(options.format === 'json' ? planJson(plan) : options.format === 'markdown' ? renderPlanMarkdown(plan) : text());
-}
-
 export async function runPlanAction<L>(options: CliOptions, io: Io, runtime: Runtime, spec: PlanActionSpec<L>): Promise<ExitCode> {
-  const out = style(wantsColor(io.stdout, io.env));
+  const output = outputOf(io, options);
   const err = style(wantsColor(io.stderr, io.env));
   // A file that is not a plan is refused before the organization is read.
   const saved = options.plan ? readPlanFile(resolve(io.cwd, options.plan)) : undefined;
@@ -96,58 +94,48 @@ export async function runPlanAction<L>(options: CliOptions, io: Io, runtime: Run
   const plan = planOf(fresh);
   if (saved) {
     const mismatch = savedPlanMismatch(saved, plan);
-    if (mismatch) {
-      io.stderr.write(`${err.red('error:')} ${describeMismatch(mismatch, options.plan!)}\n`);
-      return ExitCode.failure;
-    }
+    if (mismatch) return output.fail(new SavedPlanError(describeMismatch(mismatch, options.plan!)));
   }
 
-  writePlan(io, options, plan);
+  output.plan(plan);
   if (options.out) writeFileSync(resolve(io.cwd, options.out), planJson(plan));
 
   const violations = 'plan' in fresh ? fresh.violations : (spec.violations?.(plan) ?? []);
-  if (violations.length) {
-    for (const violation of violations) io.stderr.write(`${err.red('error:')} ${violation}\n`);
-    io.stderr.write('Nothing was changed.\n');
-    return ExitCode.failure;
-  }
+  if (violations.length) return output.fail(new LimitError(violations));
   if (!options.execute || !plan.changes.length) {
     // A conflict is not something --execute can fix: the run fails until a person has resolved it.
     if (plan.conflicts.length) return conflicted(io, err, plan);
     return options.detailedExitcode && plan.changes.length ? ExitCode.changesPending : ExitCode.ok;
   }
+  const where = spec.organizationOf?.(live) ?? runtime.desired?.organization.management_account_id;
+  if (!(await confirmApply(io, options, plan.changes.length, where))) return output.fail(new CancelledError('the answer was not "yes"; nothing was changed'));
 
-  const executed = await executeAndShow(plan, spec, transport, io);
-  // Read again: success is the organization matching the repository, not the requests answered.
-  let after = planOf(spec.plan(await spec.readLive(transport)));
-  const followUp = spec.followUp?.(plan, after);
-  // A saved plan is carried out and nothing else: what could be planned only once it was
-  // made was never reviewed, so it is shown and left for the next plan.
-  const left = saved && followUp?.changes.length ? followUp : undefined;
-  if (followUp?.changes.length && !left) {
-    io.stdout.write('\nFollow-up, planned from what the changes above made:\n');
-    writePlan(io, options, followUp);
-    executed.push(...(await executeAndShow(followUp, spec, transport, io)));
-    after = planOf(spec.plan(await spec.readLive(transport)));
+  try {
+    const executed = await executeAndShow(plan, spec, transport, io, output);
+    // Read again: success is the organization matching the repository, not the requests answered.
+    let after = planOf(spec.plan(await spec.readLive(transport)));
+    const followUp = spec.followUp?.(plan, after);
+    // A saved plan is carried out and nothing else: what could be planned only once it was
+    // made was never reviewed, so it is shown and left for the next plan.
+    const left = saved && followUp?.changes.length ? followUp : undefined;
+    if (followUp?.changes.length && !left) {
+      output.plan(followUp, true);
+      executed.push(...(await executeAndShow(followUp, spec, transport, io, output)));
+      after = planOf(spec.plan(await spec.readLive(transport)));
+    }
+    const leftKeys = new Set(left?.changes.map(keyOf));
+    const remaining = after.changes.filter((c) => !leftKeys.has(keyOf(c)));
+    // Converged is the organization matching the repository: no change left, and no conflict, which no run can resolve.
+    const converged = remaining.length === 0 && after.conflicts.length === 0;
+    output.converged({ converged, remaining: remaining.length, conflicts: after.conflicts, ...(left ? { left } : {}) });
+    const failed = executed.some((e) => e.result.status !== 'done');
+    return failed || !converged ? ExitCode.failure : ExitCode.ok;
+  } catch (error) {
+    if (error instanceof InterruptedError) return output.fail(error);
+    throw error;
+  } finally {
+    io.stderr.write(`audit record: ${runtime.recorder.path}\n`);
   }
-  const leftKeys = new Set(left?.changes.map(keyOf));
-  const remaining = after.changes.filter((c) => !leftKeys.has(keyOf(c)));
-  // Converged is the organization matching the repository: no change left, and no conflict, which no run can resolve.
-  const converged = remaining.length === 0 && after.conflicts.length === 0;
-  if (converged && left) {
-    io.stdout.write(
-      `\n${out.bold('Applied:')} the saved plan was carried out. ${left.changes.length} change(s) planned from what it made were not in it, so they were not made: plan again, review and apply them.\n`,
-    );
-    writePlan(io, options, left);
-  } else if (converged) io.stdout.write(`${out.green('Converged:')} the organization matches the repository.\n`);
-  else {
-    const reasons = [remaining.length && `${remaining.length} change(s) remain; run again to finish them`, after.conflicts.length && conflictCount(after.conflicts.length)].filter(Boolean);
-    io.stdout.write(`${out.red('Not converged:')} ${reasons.join('; ')}.\n`);
-    for (const conflict of after.conflicts) io.stdout.write(`${out.red('error:')} ${plain(conflict)}\n`);
-  }
-  io.stderr.write(`audit record: ${runtime.recorder.path}\n`);
-  const failed = executed.some((e) => e.result.status !== 'done');
-  return failed || !converged ? ExitCode.failure : ExitCode.ok;
 }
 
 /** A plan that holds conflicts fails: one line on stderr saying so (the plan above lists them). */
@@ -156,17 +144,37 @@ function conflicted(io: Io, err: ReturnType<typeof style>, plan: Plan): ExitCode
   return ExitCode.failure;
 }
 
-/** Carry out the plan, with progress on stderr, and say on stdout what was done. */
-async function executeAndShow<L>(plan: Plan, spec: PlanActionSpec<L>, transport: Transport, io: Io): Promise<ExecutedChange[]> {
+/**
+ * Carry out the plan, with progress on stderr, and say what was done. Ctrl-C stops it:
+ * no change starts after it, and what was done, what is in flight and what was never
+ * started is said before the InterruptedError goes on.
+ */
+async function executeAndShow<L>(plan: Plan, spec: PlanActionSpec<L>, transport: Transport, io: Io, output: Output): Promise<ExecutedChange[]> {
   const started = Date.now();
+  const interrupt = new AbortController();
   const hooks = progress(io, style(wantsColor(io.stderr, io.env)));
-  let results: Map<string, StepResult>;
+  const stopListening = io.interrupts?.on(() => interrupt.abort());
+  // After Ctrl-C the changes still in flight are no longer reported as they end: the report has been made.
+  const heard = { onStart: hooks.onStart, onEnd: (change: Change, result: StepResult) => interrupt.signal.aborted || hooks.onEnd?.(change, result), signal: interrupt.signal };
+  let results: ReadonlyMap<string, ChangeOutcome>;
+  let stopped: InterruptedError | undefined;
   try {
-    results = await spec.execute(plan, transport, hooks);
+    results = await spec.execute(plan, transport, { ...heard, stop: hooks.stop });
+  } catch (error) {
+    if (!(error instanceof InterruptedError)) throw error;
+    stopped = error;
+    const inFlight = new Set(error.inFlight);
+    results = new Map(plan.changes.map((change) => {
+      const id = changeStepId(change);
+      const outcome: ChangeOutcome = (error.results.get(id) as StepResult | undefined) ?? { status: inFlight.has(id) ? 'in-flight' : 'not-started' };
+      return [id, outcome];
+    }));
   } finally {
+    stopListening?.();
     hooks.stop();
   }
   const executed: ExecutedChange[] = plan.changes.map((change) => ({ change, result: results.get(changeStepId(change))! }));
-  io.stdout.write(`\n${renderExecution(executed, Date.now() - started, style(wantsColor(io.stdout, io.env)))}`);
+  output.execution(executed, Date.now() - started);
+  if (stopped) throw stopped;
   return executed;
 }

@@ -2,15 +2,15 @@
  * Commander wiring: parse the command line, check the flags against the chosen action,
  * run it, and turn every kind of failure into its message and exit code.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { didYouMean } from '../config/suggest.js';
-import { CredentialsError, ExitCode, InputError, RequestError, UsageError } from '../errors.js';
-import { diagnosticsJson, renderDiagnostics } from '../views/diagnostics.js';
-import { style } from '../views/style.js';
-import { ACTIONS } from './actions/index.js';
-import { wantsColor, type Io } from './io.js';
-import type { CliOptions, Flag } from './options.js';
+import { ExitCode, UsageError } from '../errors.js';
+import { ACTIONS, type ActionSpec } from './actions/index.js';
+import type { Io } from './io.js';
+import type { CliOptions, Flag, Format } from './options.js';
+import { reported } from './output.js';
 import type { RuntimeHooks } from './runtime.js';
 
 const FLAG_NAMES: Record<Flag, string> = {
@@ -21,6 +21,7 @@ const FLAG_NAMES: Record<Flag, string> = {
   profile: '--profile',
   direct: '--direct',
   execute: '--execute',
+  yes: '--yes',
   out: '--out',
   plan: '--plan',
   detailedExitcode: '--detailed-exitcode',
@@ -39,10 +40,11 @@ function version(): string {
 function actionsHelp(): string {
   const width = Math.max(...Object.keys(ACTIONS).map((n) => n.length));
   const rows = Object.entries(ACTIONS).map(([name, spec]) => `  ${name.padEnd(width)}  ${spec.summary}`);
-  return `\nActions:\n${rows.join('\n')}\n\nExit codes: 0 done, 1 failure, 2 changes pending (--detailed-exitcode), 64 bad command line, 65 invalid input.\n`;
+  return `\nActions:\n${rows.join('\n')}\n\n./run.sh --action NAME --help shows an action's flags and an example.\n\nExit codes: 0 done, 1 failure, 2 changes pending (--detailed-exitcode), 64 bad command line, 65 invalid input, 130 interrupted (Ctrl-C).\n`;
 }
 
-function buildProgram(io: Io): Command {
+/** Commander's own error messages, kept to be reported as every other error is. */
+function buildProgram(io: Io, errors: string[]): Command {
   return new Command('./run.sh')
     .usage('--action NAME [flags]')
     .description('orgvend: GitOps account vending for AWS Organizations')
@@ -54,6 +56,7 @@ function buildProgram(io: Io): Command {
     .addOption(new Option('--profile <name>', 'the AWS profile to run with (from ~/.aws/config or ~/.aws/credentials), instead of AWS_PROFILE').conflicts('sandbox'))
     .addOption(new Option('--direct', 'run the handlers here, with your own credentials in the management account, instead of over the bus'))
     .addOption(new Option('--execute', 'make the changes; without it nothing is changed'))
+    .addOption(new Option('--yes', 'with --execute on a terminal: apply without asking for confirmation'))
     .addOption(new Option('--out <file>', 'save the plan as JSON, to apply later with --plan'))
     .addOption(new Option('--plan <file>', 'use a plan saved with --out; with --execute, apply it if the organization has not changed since'))
     .addOption(new Option('--detailed-exitcode', 'exit 2 when there are changes (for CI gates)'))
@@ -68,15 +71,48 @@ function buildProgram(io: Io): Command {
     .helpOption('-h, --help', 'show this help')
     .version(version(), '--version', 'show the version')
     .addHelpText('after', actionsHelp())
-    .allowExcessArguments(false)
+    .allowExcessArguments(true)
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      outputError: (text) => errors.push(text.trim().replace(/^error: /, '')),
     });
 }
 
-function checkFlags(program: Command, options: CliOptions): void {
+/** `--action NAME --help`: that action's summary, the flags it takes (only those) and an example. */
+function actionHelp(program: Command, name: string, spec: ActionSpec): string {
+  const taken = new Set(['--action', '--help', ...spec.flags.map((f) => FLAG_NAMES[f])]);
+  const options = program.options.filter((o) => taken.has(o.long ?? ''));
+  const label = (o: (typeof options)[number]) => (o.long === '--action' ? `--action ${name}` : o.flags);
+  const width = Math.max(...options.map((o) => label(o).length));
+  const rows = options.map((o) => {
+    const fallback = o.defaultValue === undefined ? '' : ` (default: ${o.defaultValue})`;
+    const choices = o.long === '--format' ? ` (${spec.formats.join(', ')})` : o.argChoices ? ` (${o.argChoices.join(', ')})` : '';
+    const required = spec.required?.some((f) => FLAG_NAMES[f] === o.long) ? ' [required]' : '';
+    const description = o.long === '--action' ? 'the action' : o.description;
+    return `  ${label(o).padEnd(width)}  ${description}${choices}${fallback}${required}`;
+  });
+  return `Usage: ./run.sh --action ${name} [flags]\n\n${spec.summary}\n\nFlags:\n${rows.join('\n')}\n\nExample:\n  ${spec.example}\n`;
+}
+
+/** The value of `--name V` or `--name=V` on the command line, read before commander has parsed it (or failed to). */
+function flagValue(argv: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === name) return argv[i + 1];
+    if (argv[i]!.startsWith(`${name}=`)) return argv[i]!.slice(name.length + 1);
+  }
+  return undefined;
+}
+
+const isDirectory = (path: string) => statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+const isFile = (path: string) => statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+
+function checkFlags(program: Command, options: CliOptions, io: Io): void {
+  const [positional] = program.args;
+  if (positional !== undefined) {
+    throw new UsageError(ACTIONS[positional] ? `"${positional}" is an action: run ./run.sh --action ${positional}` : `unexpected argument "${positional}"`);
+  }
   if (!options.action) throw new UsageError('missing --action NAME');
   const spec = ACTIONS[options.action];
   if (!spec) {
@@ -94,53 +130,33 @@ function checkFlags(program: Command, options: CliOptions): void {
   if (options.format && !spec.formats.includes(options.format)) {
     throw new UsageError(`--action ${options.action} supports --format ${spec.formats.join('|')}, not ${options.format}`);
   }
+  // Files the run would fail on at its end (--out) or after starting the sandbox (--plan): refused before anything starts.
+  if (options.out && !isDirectory(dirname(resolve(io.cwd, options.out)))) {
+    throw new UsageError(`--out ${options.out}: the folder ${dirname(options.out)} does not exist`);
+  }
+  if (options.plan && !isFile(resolve(io.cwd, options.plan))) throw new UsageError(`--plan ${options.plan}: no such file`);
 }
 
 export async function runCli(argv: readonly string[], io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
-  const program = buildProgram(io);
-  const usageHint = `Run ./run.sh --help for usage.\n`;
+  const errors: string[] = [];
+  const program = buildProgram(io, errors);
+  const asked = flagValue(argv, '--action');
+  if (asked && ACTIONS[asked] && argv.some((a) => a === '--help' || a === '-h')) {
+    io.stdout.write(actionHelp(program, asked, ACTIONS[asked]));
+    return ExitCode.ok;
+  }
   let options: CliOptions;
   try {
     program.parse([...argv], { from: 'user' });
     options = program.opts<CliOptions>();
-    checkFlags(program, options);
+    checkFlags(program, options, io);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
-      io.stderr.write(usageHint); // commander has printed the error itself
-      return ExitCode.usage;
-    }
-    if (error instanceof UsageError) {
-      io.stderr.write(`error: ${error.message}\n${usageHint}`);
-      return ExitCode.usage;
-    }
-    throw error;
+    if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')) return ExitCode.ok;
+    // The command line did not parse: the error is reported in the format it asks for, if that much can be read.
+    const format = flagValue(argv, '--format');
+    const failed = error instanceof CommanderError ? new UsageError(errors.join('; ') || error.message) : error;
+    return reported(io, { action: asked, format: ['json', 'markdown'].includes(format ?? '') ? (format as Format) : undefined }, () => Promise.reject(failed));
   }
-
-  try {
-    const action = await ACTIONS[options.action]!.load();
-    return await action.run(options, io, hooks);
-  } catch (error) {
-    if (error instanceof InputError) {
-      if (options.format === 'json') io.stdout.write(`${JSON.stringify({ ok: false, ...diagnosticsJson(error.diagnostics) }, null, 2)}\n`);
-      io.stderr.write(renderDiagnostics(error.diagnostics, style(wantsColor(io.stderr, io.env))));
-      return ExitCode.invalidInput;
-    }
-    if (error instanceof UsageError) {
-      io.stderr.write(`error: ${error.message}\n${usageHint}`);
-      return ExitCode.usage;
-    }
-    if (error instanceof CredentialsError) {
-      if (options.format === 'json') io.stdout.write(`${JSON.stringify({ ok: false, error: { kind: 'credentials', reason: error.reason, message: error.line } }, null, 2)}\n`);
-      io.stderr.write(`error: ${error.line}\n`);
-      return ExitCode.failure;
-    }
-    // What a handler cannot do where it runs (the local emulator lacks an API): one line, no nonce.
-    if (error instanceof RequestError && error.code === 'unsupported') {
-      io.stderr.write(`${options.action}: ${error.detail}. Nothing was changed.\n`);
-      return ExitCode.failure;
-    }
-    io.stderr.write(`error: ${(error as Error).message ?? String(error)}\n`);
-    return ExitCode.failure;
-  }
+  // Every error ends here, whatever the action: the one writer reports it in the format asked for.
+  return reported(io, options, async () => (await ACTIONS[options.action]!.load()).run(options, io, hooks));
 }

@@ -1,3 +1,4 @@
+import { InterruptedError } from '../errors.js';
 import type { Change } from '../plan/plan.js';
 
 /**
@@ -22,6 +23,11 @@ export interface GraphOptions<T> {
   run(step: Step<T>): Promise<unknown>;
   onStart?(step: Step<T>): void;
   onEnd?(step: Step<T>, result: StepResult): void;
+  /**
+   * Aborted (Ctrl-C): no step starts after it, and the run ends at once with an
+   * InterruptedError saying what finished, what is in flight and what never started.
+   */
+  signal?: AbortSignal;
 }
 
 export async function runGraph<T>(steps: readonly Step<T>[], options: GraphOptions<T>): Promise<Map<string, StepResult>> {
@@ -35,8 +41,13 @@ export async function runGraph<T>(steps: readonly Step<T>[], options: GraphOptio
     results.set(step.id, result);
     options.onEnd?.(step, result);
   };
+  const { signal } = options;
+  // Settles when the signal aborts, so a wait on steps in flight ends with it.
+  const aborted = new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
+  const interrupted = () => new InterruptedError(new Map(results), [...inFlight.keys()], [...pending.keys()]);
 
   while (pending.size || inFlight.size) {
+    if (signal?.aborted) throw interrupted();
     // Skip whatever depends on a step that did not succeed.
     for (const step of pending.values()) {
       const blocker = step.dependsOn.find((d) => results.has(d) && results.get(d)!.status !== 'done');
@@ -65,7 +76,7 @@ export async function runGraph<T>(steps: readonly Step<T>[], options: GraphOptio
       );
     }
     if (inFlight.size) {
-      await Promise.race(inFlight.values());
+      await Promise.race([...inFlight.values(), aborted]);
     } else if (pending.size) {
       // Nothing runs and nothing can start: the rest wait on each other.
       for (const step of pending.values()) finish(step, { status: 'skipped', reason: 'its dependencies form a cycle' });
@@ -82,6 +93,8 @@ export const changeStepId = (change: Pick<Change, 'type' | 'target'>) => `${chan
 export interface ExecutionHooks {
   onStart?(change: Change): void;
   onEnd?(change: Change, result: StepResult): void;
+  /** Aborted: no change starts after it (see GraphOptions.signal). */
+  signal?: AbortSignal;
 }
 
 /** Changes that depend on nothing, all of one kind (one concurrency limit). */
@@ -99,5 +112,6 @@ export function runChanges(
     run: (step) => options.run(step.data),
     onStart: (step) => hooks.onStart?.(step.data),
     onEnd: (step, result) => hooks.onEnd?.(step.data, result),
+    signal: hooks.signal,
   });
 }

@@ -4,6 +4,7 @@
  */
 import { escapeControlCharacters } from '../config/control-characters.js';
 import type { Diagnostic } from '../config/diagnostics.js';
+import { code, inline } from './markdown.js';
 import type { Style } from './style.js';
 
 /** At most this many diagnostics are shown, in text and in JSON; the rest are counted. */
@@ -68,4 +69,19 @@ export function renderDiagnostics(diagnostics: readonly Diagnostic[], s: Style):
 export function diagnosticsJson(diagnostics: readonly Diagnostic[]): { diagnostics: object[]; more_diagnostics?: number } {
   const shown = diagnostics.slice(0, SHOWN_DIAGNOSTICS).map(({ snippet: _snippet, ...rest }) => rest);
   return diagnostics.length > shown.length ? { diagnostics: shown, more_diagnostics: diagnostics.length - shown.length } : { diagnostics: shown };
+}
+
+/** For a PR comment: each diagnostic a list item (its location in `<code>`, every value escaped), the first SHOWN_DIAGNOSTICS, then the count of the rest. */
+export function renderDiagnosticsMarkdown(diagnostics: readonly Diagnostic[]): string {
+  const lines = diagnostics.slice(0, SHOWN_DIAGNOSTICS).map((d) => {
+    const where = d.path ? `${inline(d.path)}: ` : '';
+    const extra = [
+      d.expected && !d.message.includes(d.expected) && `expected: ${inline(d.expected)}`,
+      d.found && !d.message.includes(d.found) && `found: ${inline(d.found)}`,
+      d.hint && `hint: ${inline(d.hint)}`,
+    ].filter(Boolean);
+    return `- **${d.severity}**[${inline(d.code)}] ${code(`${d.file}:${d.line}:${d.column}`)}: ${where}${inline(d.message)}${extra.length ? `<br>${extra.join('<br>')}` : ''}`;
+  });
+  if (diagnostics.length > SHOWN_DIAGNOSTICS) lines.push(`- … and ${diagnostics.length - SHOWN_DIAGNOSTICS} more not shown (the first ${SHOWN_DIAGNOSTICS} are)`);
+  return `${lines.join('\n')}\n`;
 }

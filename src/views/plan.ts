@@ -13,7 +13,6 @@ import { escapeControlCharacters } from '../config/control-characters.js';
 import { CHANGE_KINDS, accountList, type Change, type Plan, type SamplePreview } from '../plan/plan.js';
 import { PARAMETER_PREFIX } from '../protocol/requests.js';
 import { recoveryOf } from '../plan/stack-action.js';
-import { code, html, inline } from './markdown.js';
 import { statementDiff } from './statement-diff.js';
 import type { Style } from './style.js';
 
@@ -36,7 +35,7 @@ function tagDiff(before: Record<string, string | null>, after: Record<string, st
 
 const diffs = new WeakMap<Change, ReturnType<typeof statementDiff>>();
 /** An scp.update's statement diff, computed once for the line and the body that show it. */
-function changeDiff(change: Change): ReturnType<typeof statementDiff> {
+export function changeDiff(change: Change): ReturnType<typeof statementDiff> {
   if (!diffs.has(change)) {
     const { before, after } = change as { before: { document: unknown }; after: { document: unknown } };
     diffs.set(change, statementDiff(before.document, after.document));
@@ -124,14 +123,14 @@ type Contact = { name: string; title: string; email: string; phone: string } | n
 const showContact = (c: Contact) => (c ? `${c.name} (${c.title}) <${c.email}> ${c.phone}` : 'none');
 
 /** Per contact type, what it is and what it becomes: `billing: Ann (CFO) <a@x> +61… → Bob …`. */
-function contactLines(change: Change): string[] {
+export function contactLines(change: Change): string[] {
   const before = ((change.before as Fields | null)?.contacts ?? {}) as Record<string, Contact>;
   const after = ((change.after as Fields | null)?.contacts ?? {}) as Record<string, Contact>;
   return Object.keys(after).map((type) => `${type}: ${showContact(before[type] ?? null)} → ${showContact(after[type] ?? null)}`);
 }
 
 /** A stack.deploy's (or stack.delete's) resources, by logical id: `+Vpc AWS::EC2::VPC`. */
-const resourceLines = (change: Change) => ((change.after as Fields | null)?.resources ?? []) as string[];
+export const resourceLines = (change: Change) => ((change.after as Fields | null)?.resources ?? []) as string[];
 
 /** The target as people know it: the DSL name, and the account id when there is one; control characters as escapes. */
 export function targetLabel(change: Change): string {
@@ -155,7 +154,7 @@ const colourOf = (symbol: string, s: Style) => (symbol === '+' ? s.green : symbo
 
 
 /** Sample outcomes that change, grouped: `ec2:RunInstances in eu-west-1: allowed → denied for foo, bar`. */
-function previewLines(preview: readonly SamplePreview[]): string[] {
+export function previewLines(preview: readonly SamplePreview[]): string[] {
   return preview.map((sample) => {
     const what = [sample.action, sample.region && `in ${sample.region}`, sample.principal && `by ${sample.principal}`, sample.resource && `on ${sample.resource}`]
       .filter(Boolean)
@@ -200,37 +199,4 @@ export function renderPlanText(plan: Plan, s: Style): string {
   if (plan.conflicts.length) lines.push('', ...plan.conflicts.map((c) => `${s.red('error:')} ${plain(c)}`));
   lines.push('', s.bold(plain(summaryLine(plan))));
   return `${lines.join('\n').replace(/^\n/, '')}\n`;
-}
-
-export function renderPlanMarkdown(plan: Plan): string {
-  const lines = [`### orgvend ${inline(plan.action)}`, ''];
-  if (plan.changes.length) {
-    lines.push('| | change | target | what | why |', '|---|---|---|---|---|');
-    for (const c of plan.changes) {
-      const affects = c.affects?.length ? ` (affects ${inline(accountList(c.affects))})` : '';
-      const what = c.type === 'contacts.put' || c.type === 'contacts.delete' ? contactLines(c).map(inline).join('<br>') : inline(describeChange(c));
-      lines.push(`| ${code(CHANGE_KINDS[c.type] ?? '?')} | ${inline(c.type)} | ${code(targetLabel(c))} | ${what}${affects} | ${inline(c.reason)} |`);
-    }
-    lines.push('');
-  }
-  if (plan.unmanaged.length) {
-    lines.push(`<details><summary>${plan.unmanaged.length} unmanaged account(s), left alone</summary>`, '');
-    for (const a of plan.unmanaged) lines.push(`- ${code(a.id)} ${inline(a.name)} in ${inline(a.ou)}`);
-    lines.push('', '</details>', '');
-  }
-  // Inside a fence only a line break could end it (plain writes none), and every line starts with +, -, ~ or #.
-  for (const change of plan.changes.filter((c) => (c.type === 'stack.deploy' || c.type === 'stack.delete') && resourceLines(c).length)) {
-    lines.push(`<details><summary>${html(change.target)}: resources</summary>`, '', '```diff', ...resourceLines(change).map(plain), '```', '', '</details>', '');
-  }
-  const updates = plan.changes.filter((c) => c.type === 'scp.update');
-  for (const change of updates) {
-    lines.push(`<details><summary>${html(change.target)}: what changes</summary>`, '', '```diff');
-    for (const d of changeDiff(change)) lines.push(plain(`# ${d.kind} ${d.sid}`), ...d.lines.map(plain));
-    lines.push('```', '', '</details>', '');
-  }
-  if (plan.preview?.length) lines.push('**Preview**', '', ...previewLines(plan.preview).map((l) => `- ${inline(l)}`), '');
-  for (const note of plan.notes) lines.push(`> **note:** ${inline(note)}`, '');
-  for (const conflict of plan.conflicts) lines.push(`> **error:** ${inline(conflict)}`, '');
-  lines.push(`**${inline(summaryLine(plan))}**`, '');
-  return lines.join('\n');
 }

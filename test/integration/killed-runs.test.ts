@@ -167,3 +167,22 @@ describe('a stack a killed run left in REVIEW_IN_PROGRESS', () => {
     expect((await cli(['--action', 'sync-accounts', '--detailed-exitcode'])).code).toBe(0);
   });
 });
+
+describe('a run interrupted with Ctrl-C', () => {
+  it('while creating accounts: starts nothing more, says what was in flight and exits 130; the next run converges', async () => {
+    const names = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
+    // Run alone (-t), every account is new: more than the default limit of 5.
+    writeFileSync(join(cwd, 'accounts.yml'), dslText([...names.map((name): [string[], unknown] => [['accounts', name], { scope: 'dev' }]), [['organization', 'limits', 'max_new_accounts'], 10]]));
+    const interrupted = await cli(['--action', 'sync-accounts', '--execute'], (line, pid) => {
+      if (!line.includes('start account.create')) return false;
+      process.kill(pid, 'SIGINT');
+      return true;
+    });
+    expect(interrupted.code, interrupted.err).toBe(130);
+    expect(interrupted.out).toMatch(/Applied \d+ of \d+ changes in .*\n\nIn flight when interrupted \(sent; may still complete\) \(\d\):\n/);
+    expect(interrupted.out).toMatch(/^ {2}… account\.create [a-z]+$/m);
+    expect(interrupted.err).toMatch(/error: interrupted: \d requests? (was|were) in flight and may still complete, \d+ changes? (was|were) not started; run again to converge: nothing will be done twice/);
+    await converge();
+    await assertNothingLeftBehind(names);
+  });
+});

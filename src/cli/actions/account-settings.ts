@@ -43,7 +43,7 @@ async function runSettingsAction<S>(
 ) {
   const runtime = await openRuntime(options, io, hooks, loaded);
   try {
-    return await runPlanAction(options, io, runtime, spec(runtime.desired));
+    return await runPlanAction(options, io, runtime, { organizationOf: ({ live }) => live.organizationId, ...spec(runtime.desired) });
   } finally {
     await runtime.close();
   }

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { applyBootstrap, planBootstrap, type BootstrapEnv } from '../../bootstrap/bootstrap.js';
-import { ExitCode } from '../../errors.js';
+import { CancelledError, ExitCode } from '../../errors.js';
+import { confirmApply } from '../confirm.js';
 import type { Io } from '../io.js';
 import type { CliOptions } from '../options.js';
-import { writePlan } from '../plan-action.js';
+import { outputOf } from '../output.js';
 import { openRuntime, type RuntimeHooks } from '../runtime.js';
 
 export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
@@ -24,13 +25,17 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
       env.lambda = await handlerCode(desired.organization, env.templatesDir, factory, Boolean(options.execute), runtime.log);
     }
     const planned = await planBootstrap(env);
-    writePlan(io, options, planned.plan);
+    const output = outputOf(io, options);
+    output.plan(planned.plan);
     // What --execute could not do is listed in the plan: the dry run fails as --execute would, and --execute starts nothing.
     if (planned.plan.conflicts.length) {
       io.stderr.write(`error: the plan lists ${planned.plan.conflicts.length} problem(s) that --execute would meet; nothing was deployed\n`);
       return ExitCode.failure;
     }
     if (!options.execute || !planned.plan.changes.length) return ExitCode.ok;
+    if (!(await confirmApply(io, options, planned.plan.changes.length, desired.organization.management_account_id))) {
+      return output.fail(new CancelledError('the answer was not "yes"; nothing was changed'));
+    }
     const results = await applyBootstrap(env, planned);
     runtime.log(`bootstrap: ${Object.entries(results).map(([a, r]) => `${a} ${r}`).join(', ')}`);
     if (sandbox) {

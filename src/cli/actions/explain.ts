@@ -4,11 +4,12 @@ import { style } from '../../views/style.js';
 import { wantsColor, type Io } from '../io.js';
 import { accountNamed, loadDesired } from '../load-desired.js';
 import type { CliOptions } from '../options.js';
+import { outputOf } from '../output.js';
 
 export async function run(options: CliOptions, io: Io): Promise<ExitCode> {
   const desired = await loadDesired(options, io);
   const account = accountNamed(desired, options.account ?? '', options.config);
   const json = explainJson(account);
-  io.stdout.write(options.format === 'json' ? `${JSON.stringify(json, null, 2)}\n` : renderExplain(json, style(wantsColor(io.stdout, io.env))));
+  outputOf(io, options).document(json, renderExplain(json, style(wantsColor(io.stdout, io.env))));
   return ExitCode.ok;
 }

@@ -18,11 +18,13 @@ export interface ActionSpec {
   formats: Format[];
   /** Flags that must be given. */
   required?: Flag[];
+  /** A command line that uses it, for `--action NAME --help`. */
+  example: string;
   load(): Promise<ActionModule>;
 }
 
 /** What every planning action takes (runPlanAction reads them): the plan's formats, where it runs, --execute, saved plans. */
-const PLAN_FLAGS: Flag[] = ['config', 'format', 'sandbox', 'profile', 'direct', 'execute', 'out', 'plan', 'detailedExitcode'];
+const PLAN_FLAGS: Flag[] = ['config', 'format', 'sandbox', 'profile', 'direct', 'execute', 'yes', 'out', 'plan', 'detailedExitcode'];
 const PLAN_FORMATS: Format[] = ['text', 'markdown', 'json'];
 
 export const ACTIONS: Record<string, ActionSpec> = {
@@ -30,6 +32,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
     summary: 'check accounts.yml offline; exit 65 with every problem when it is invalid',
     flags: ['config', 'format'],
     formats: ['text', 'json'],
+    example: './run.sh --action validate --format json',
     load: () => import('./validate.js'),
   },
   explain: {
@@ -37,12 +40,14 @@ export const ACTIONS: Record<string, ActionSpec> = {
     flags: ['config', 'account', 'format'],
     formats: ['text', 'json'],
     required: ['account'],
+    example: './run.sh --action explain --account payments',
     load: () => import('./explain.js'),
   },
   'sync-accounts': {
     summary: 'plan the organization against accounts.yml (OUs, new accounts, moves, tags, retirements); --execute carries it out',
     flags: PLAN_FLAGS,
     formats: PLAN_FORMATS,
+    example: './run.sh --action sync-accounts --format markdown --detailed-exitcode --out plan.json',
     load: () => import('./sync-accounts.js'),
   },
   'create-account': {
@@ -50,55 +55,64 @@ export const ACTIONS: Record<string, ActionSpec> = {
     flags: [...PLAN_FLAGS, 'account'],
     formats: PLAN_FORMATS,
     required: ['account'],
+    example: './run.sh --action create-account --account payments --execute',
     load: () => import('./create-account.js'),
   },
   'sync-scps': {
     summary: 'plan the service control policies under scps/ against the organization, with a preview of their effect; --execute applies them',
     flags: [...PLAN_FLAGS, 'stage'],
     formats: PLAN_FORMATS,
+    example: './run.sh --action sync-scps --stage test --execute',
     load: () => import('./sync-scps.js'),
   },
   'put-contacts': {
     summary: 'plan the alternate contacts (billing, operations, security) of every account against accounts.yml; --execute puts them',
     flags: [...PLAN_FLAGS, 'account'],
     formats: PLAN_FORMATS,
+    example: './run.sh --action put-contacts --account payments',
     load: () => import('./put-contacts.js'),
   },
   'enable-region': {
     summary: 'plan the opt-in regions of every account against accounts.yml; --execute enables (or disables) them and waits until done',
     flags: [...PLAN_FLAGS, 'account'],
     formats: PLAN_FORMATS,
+    example: './run.sh --action enable-region --account payments --execute',
     load: () => import('./enable-region.js'),
   },
   'render-templates': {
     summary: 'render templates/*.njk into build/templates/, check them (cfn-lint, ValidateTemplate); --execute uploads them to the artifact buckets',
     flags: PLAN_FLAGS,
     formats: PLAN_FORMATS,
+    example: './run.sh --action render-templates --execute',
     load: () => import('./render-templates.js'),
   },
   'create-record': {
     summary: 'plan one DNS record for an account (--account NAME --record NAME --type TYPE --value V), under its allowed_dns_domains, in the DNS account; --execute upserts it',
-    flags: ['config', 'account', 'record', 'type', 'value', 'ttl', 'format', 'sandbox', 'profile', 'execute', 'detailedExitcode'],
+    flags: ['config', 'account', 'record', 'type', 'value', 'ttl', 'format', 'sandbox', 'profile', 'execute', 'yes', 'detailedExitcode'],
     formats: PLAN_FORMATS,
     required: ['account', 'record', 'type', 'value'],
+    example: './run.sh --action create-record --account payments --record api.payments.example.com --type CNAME --value lb.example.com --execute',
     load: () => import('./create-record.js'),
   },
   bootstrap: {
     summary: "render and deploy orgvend's stack (buses, queues, rules, handler) in the management, CICD and audit accounts",
-    flags: ['config', 'format', 'sandbox', 'profile', 'execute'],
+    flags: ['config', 'format', 'sandbox', 'profile', 'execute', 'yes'],
     formats: PLAN_FORMATS,
+    example: 'AWS_PROFILE=management ./run.sh --action bootstrap --execute',
     load: () => import('./bootstrap.js'),
   },
   ping: {
     summary: 'ask every bootstrapped account who it is, through the bus: checks the whole request-reply path',
     flags: ['config', 'format', 'sandbox', 'profile'],
     formats: ['text', 'json'],
+    example: './run.sh --sandbox --action ping',
     load: () => import('./ping.js'),
   },
   'sandbox-stop': {
     summary: 'stop the local sandbox organization started by --sandbox',
     flags: [],
     formats: ['text'],
+    example: './run.sh --action sandbox-stop',
     load: () => import('./sandbox-stop.js'),
   },
 };

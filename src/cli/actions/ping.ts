@@ -9,6 +9,7 @@ import { carriesStack } from '../../state/live.js';
 import { ExitCode } from '../../errors.js';
 import type { Io } from '../io.js';
 import type { CliOptions } from '../options.js';
+import { outputOf } from '../output.js';
 import { openRuntime, type RuntimeHooks } from '../runtime.js';
 
 export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
@@ -34,15 +35,12 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
     const rows = results.map((r, i) =>
       r.status === 'fulfilled' ? { ok: true, ...r.value } : { ok: false, account: targets[i]!, name: labels.get(targets[i]!)!, error: (r.reason as Error).message },
     );
-    if (options.format === 'json') {
-      io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-    } else {
-      const width = Math.max(...rows.map((r) => r.name.length));
-      for (const row of rows) {
-        const detail = 'ms' in row ? `${row.ms} ms` : 'error' in row ? row.error : '';
-        io.stdout.write(`${row.ok ? 'ok  ' : 'FAIL'}  ${row.account}  ${row.name.padEnd(width)}  ${detail}\n`);
-      }
-    }
+    const width = Math.max(...rows.map((r) => r.name.length));
+    const text = rows.map((row) => {
+      const detail = 'ms' in row ? `${row.ms} ms` : 'error' in row ? row.error : '';
+      return `${row.ok ? 'ok  ' : 'FAIL'}  ${row.account}  ${row.name.padEnd(width)}  ${detail}\n`;
+    });
+    outputOf(io, options).document(rows, text.join(''));
     return rows.every((r) => r.ok) ? ExitCode.ok : ExitCode.failure;
   } finally {
     await runtime.close();

@@ -47,6 +47,7 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
       },
       plan: ({ live, deployments }) => planAccounts(desired, live, { now: new Date(), only, action: options.action, deployments, bootstrap: !options.direct && desired.organization.bootstrap_new_accounts }),
       violations: (plan) => limitViolations(plan, desired.organization.limits),
+      organizationOf: ({ live }) => live.organizationId,
       execute: (plan, transport, progress) => executeAccountPlan(plan, desired.organization, transport, progress),
       // Once accounts exist, what names them (their bootstrap, parameters, the stacks rendered with their ids) is planned again.
       followUp: (executed, after) =>

@@ -32,6 +32,7 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
       // The plan and its violations, from one computation.
       plan: (state) => planScps(desired, scps, state.live, state.scps, { stage }),
       execute: (plan, transport, progress) => executeScpPlan(plan, transport, progress),
+      organizationOf: (state) => state.live.organizationId,
     });
   } finally {
     await runtime.close();

@@ -3,10 +3,11 @@ import { ExitCode, InputError } from '../../errors.js';
 import { templateContext } from '../../render/context.js';
 import { parseProblems } from '../../render/lint.js';
 import { renderTemplates } from '../../render/render.js';
-import { diagnosticsJson } from '../../views/diagnostics.js';
+import { countDiagnostics, diagnosticsJson } from '../../views/diagnostics.js';
 import type { Io } from '../io.js';
 import { loadDesiredWithScps, readDesiredWithScps, repoDirOf } from '../load-desired.js';
 import type { CliOptions } from '../options.js';
+import { outputOf } from '../output.js';
 
 /**
  * templates/ rendered with the ids accounts.yml knows (pinned ones): what renders and
@@ -26,15 +27,17 @@ export async function run(options: CliOptions, io: Io): Promise<ExitCode> {
     const all = [...diagnostics, ...(templates?.diagnostics ?? [])];
     const ok = Boolean(templates) && !templates!.diagnostics.length;
     const summary = ok && { accounts: desired!.accounts.length, scopes: Object.keys(desired!.scopes).length, ous: desired!.ous.length, scps: scps!.policies.length, templates: templates!.count };
-    io.stdout.write(`${JSON.stringify({ ok, file: options.config, ...summary, ...diagnosticsJson(all) }, null, 2)}\n`);
-    return ok ? ExitCode.ok : ExitCode.invalidInput;
+    // Shaped as every other run's document: ok, its exit code, and for invalid input the error and its diagnostics.
+    const code = ok ? ExitCode.ok : ExitCode.invalidInput;
+    const error = ok ? {} : { error: { kind: 'invalid-input', message: `${countDiagnostics(all)} in the input` } };
+    outputOf(io, options).document({ ok, exit_code: code, ...error, file: options.config, ...summary, ...diagnosticsJson(all) }, '');
+    return code;
   }
   const { desired, scps } = await loadDesiredWithScps(options, io);
   const templates = await renderOffline(desired, repoDir);
   if (templates.diagnostics.length) throw new InputError(templates.diagnostics);
   const scopes = Object.keys(desired.scopes).length;
-  io.stdout.write(
-    `${options.config} is valid: ${desired.accounts.length} accounts, ${scopes} scopes, ${desired.ous.length} OUs, ${scps.policies.length} service control policies, ${templates.count} templates\n`,
-  );
+  const summary = `${options.config} is valid: ${desired.accounts.length} accounts, ${scopes} scopes, ${desired.ous.length} OUs, ${scps.policies.length} service control policies, ${templates.count} templates\n`;
+  outputOf(io, options).document({ ok: true, exit_code: ExitCode.ok, file: options.config }, summary);
   return ExitCode.ok;
 }

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { makePlan, type Change, type Plan } from '../../../src/plan/plan.js';
 import { renderDiagnostic } from '../../../src/views/diagnostics.js';
 import { inline } from '../../../src/views/markdown.js';
-import { renderPlanMarkdown, renderPlanText } from '../../../src/views/plan.js';
+import { renderPlanText } from '../../../src/views/plan.js';
+import { renderPlanMarkdown } from '../../../src/views/plan-markdown.js';
 import { style } from '../../../src/views/style.js';
 
 /** What the issue describes: end the row, print a fake summary, open a comment that hides the rest. */
@@ -97,5 +98,50 @@ describe('a plan with conflicts', () => {
     const markdown = renderPlanMarkdown(conflicted([move]));
     expect(markdown).toContain('> **error:** foo: left alone because accounts 1 and 2 are both tagged orgvend:name=foo');
     expect(markdown).toContain('**Plan: 1 change: 1 account.move. 1 conflict needs a person; nothing is done for them.**');
+  });
+});
+
+describe('a long plan in markdown', () => {
+  /** `count` changes of planWith(value), repeated with distinct targets. */
+  function longPlan(count: number, value: string): Plan {
+    const base = planWith(value);
+    const changes = Array.from({ length: count }, (_, i) => ({ ...base.changes[i % base.changes.length]!, target: `${base.changes[i % base.changes.length]!.target}-${i}` }));
+    return makePlan('sync-accounts', base.basis, changes, { unmanaged: base.unmanaged, notes: base.notes, conflicts: base.conflicts });
+  }
+
+  it('folds its table into one <details> per change type, counted', () => {
+    const markdown = renderPlanMarkdown(longPlan(25, ''));
+    expect(markdown.match(/<details><summary>\d+ [a-z.]+<\/summary>/g)).toEqual([
+      '<details><summary>5 ou.create</summary>',
+      '<details><summary>5 account.create</summary>',
+      '<details><summary>5 account.tag</summary>',
+      '<details><summary>5 contacts.put</summary>',
+      '<details><summary>5 stack.deploy</summary>',
+    ]);
+    expect(markdown).not.toContain('are not shown here');
+    // A short plan keeps its one table.
+    expect(renderPlanMarkdown(planWith(''))).not.toMatch(/<summary>\d+ [a-z]+\.[a-z]+<\/summary>/);
+  });
+
+  it('stays within its budget, says how many changes it left out and where the whole plan is, and escapes what it shows', () => {
+    const markdown = renderPlanMarkdown(longPlan(2000, ATTACK), { fullPlanAt: 'the job log' });
+    expect(markdown.length).toBeLessThanOrEqual(65_536);
+    const [, left] = /> \*\*(\d+) of 2000 changes are not shown here\*\*/.exec(markdown)!;
+    expect(Number(left)).toBeGreaterThan(0);
+    expect(markdown).toContain("the comment would be longer than GitHub's 65,536 characters. The whole plan: the job log.");
+    expect(markdown.split('\n').filter((l) => l.startsWith('**'))).toEqual(['**Plan: 2000 changes: 400 ou.create, 400 account.create, 400 account.tag, 400 contacts.put, 400 stack.deploy. 1 conflict needs a person; nothing is done for them.**']);
+    const outsideFences = markdown.replace(/^```diff\n[\s\S]*?^```$/gm, '');
+    expect(outsideFences).not.toContain('<!--');
+    // Every table row has its five cells: no value ended one.
+    const rows = outsideFences.split('\n').filter((l) => l.startsWith('| '));
+    expect(rows.length).toBeGreaterThan(20);
+    expect(rows.every((r) => r.split('|').length === 7)).toBe(true);
+  });
+
+  it('shows the summary and where the whole plan is when not even one change fits', () => {
+    const markdown = renderPlanMarkdown(longPlan(10, ''), { maxCharacters: 400, fullPlanAt: 'plan.json' });
+    expect(markdown.length).toBeLessThanOrEqual(400);
+    expect(markdown).toContain('The plan is too long for a comment.** The whole plan: plan.json.');
+    expect(markdown).toContain('**Plan: 10 changes:');
   });
 });
