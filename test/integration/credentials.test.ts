@@ -132,7 +132,7 @@ describe('credentials of the wrong account', () => {
     const run = await cli(files, '--action', 'put-contacts', '--profile', 'admin', '--format', 'json');
     expect(run.code).toBe(1);
     const line = `put-contacts runs as the CICD account ${cicd}; you are arn:aws:sts::${management}:assumed-role/Admin/alice (account ${management}, profile admin). Use the CICD account's credentials, or --direct as an administrator in the management account.`;
-    expect(JSON.parse(run.out)).toEqual({ ok: false, error: { kind: 'credentials', reason: 'wrong-account', message: line } });
+    expect(JSON.parse(run.out)).toEqual({ ok: false, exit_code: 1, error: { kind: 'credentials', message: line, reason: 'wrong-account' } });
     expect(lastLine(run.err)).toBe(`error: ${line}`);
     expect(operations(run.calls)).toEqual(['GetCallerIdentity']);
   });
