@@ -2,7 +2,7 @@
 import nunjucks from 'nunjucks';
 import { z } from 'zod';
 import { DEPLOYED_STACKS, NAMES, replyDlqName } from '../protocol/names.js';
-import { replySource } from '../protocol/envelope.js';
+import { planSource, replySource } from '../protocol/envelope.js';
 import { ACCOUNT_EVENTS, accountApiCaller, answeringAccounts, auditBusName, coreAccounts, deployedHere, forwardedBuses, forwardRoutes, served, bootstrapOrganization, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
 
 export const BOOTSTRAP_TEMPLATE = 'bootstrap.yml.njk';
@@ -64,6 +64,7 @@ export function bootstrapRenderer(setup: Pick<RenderInput, 'templatesDir' | 'org
         event_bus: org.event_bus,
         audit_bus: auditBusName(org),
         event_source: org.event_source,
+        plan_source: planSource(org.event_source),
         reply_source: replySource(org.event_source),
         reply_queue: org.reply_queue,
         reply_dlq: replyDlqName(org.reply_queue),

@@ -113,13 +113,29 @@ describe('the bootstrap template', () => {
     expect(render(cicd!)).toBe(render(cicd!));
   });
 
-  it('lets only the CICD account put requests on a bus, and only with the orgvend source', () => {
+  it('lets only the CICD account put requests on a bus, and only with the orgvend sources (the plan source for dry runs)', () => {
     const policy = resources(render(management!)).CicdMayPutEvents!.Properties;
     expect(policy.Statement).toMatchObject({
       Principal: { AWS: `arn:aws:iam::${org.cicd_account_id}:root` },
       Action: 'events:PutEvents',
-      Condition: { StringEquals: { 'events:source': 'app.infra' } },
+      Condition: { StringEquals: { 'events:source': ['app.infra', 'app.infra.plan'] } },
     });
+  });
+
+  it('carries plan-source requests wherever requests travel (rules, audit copies), and replies with the reply source alone', () => {
+    for (const [name, text] of variants) {
+      const rules = Object.entries(resources(text)).filter(([, r]) => r.Type === 'AWS::Events::Rule');
+      for (const [id, rule] of rules) {
+        const sources = (rule.Properties.EventPattern as { source: string[] }).source;
+        if (sources.includes('app.infra')) expect(sources, `${name} ${id}`).toContain('app.infra.plan');
+        else expect(sources, `${name} ${id}`).not.toContain('app.infra.plan');
+      }
+      // Not vacuous: every account has request rules, and an audit copy rule that carries all three.
+      expect(rules.filter(([, r]) => (r.Properties.EventPattern as { source: string[] }).source.includes('app.infra.plan')).length, name).toBeGreaterThan(1);
+      expect((resources(text).AuditCopyRule!.Properties.EventPattern as { source: string[] }).source, name).toEqual(['app.infra', 'app.infra.plan', 'app.infra.reply']);
+    }
+    const auditPolicy = resources(render(audit!)).OrganizationMayPutAuditCopies!.Properties.Statement as Statement;
+    expect(auditPolicy.Condition!['ForAllValues:StringEquals']).toEqual({ 'events:source': ['app.infra', 'app.infra.plan', 'app.infra.reply', 'aws.account'] });
   });
 
   // moto does not evaluate resource policies: these assert the rendered statements, and
@@ -398,7 +414,7 @@ describe('the bootstrap template', () => {
   it('routes management requests by type and every other account\'s by target on the CICD bus', () => {
     const r = resources(render(cicd!));
     expect(r.ForwardToManagementRule!.Properties.EventPattern).toEqual({
-      source: ['app.infra'],
+      source: ['app.infra', 'app.infra.plan'],
       'detail-type': [
         'LIST_OUS',
         'LIST_ACCOUNTS',
@@ -435,7 +451,7 @@ describe('the bootstrap template', () => {
     const r = resources(render(coreAccounts(delegatedOrg)[1]!, delegatedOrg));
     expect((r.ForwardToManagementRule!.Properties.EventPattern as { 'detail-type': string[] })['detail-type']).not.toContain('PUT_CONTACTS');
     expect(r.ForwardToDelegatedAdminRule!.Properties.EventPattern).toEqual({
-      source: ['app.infra'],
+      source: ['app.infra', 'app.infra.plan'],
       'detail-type': ['GET_CONTACTS', 'PUT_CONTACTS', 'GET_REGIONS', 'ENABLE_REGION', 'DISABLE_REGION'],
     });
     expect(r.ForwardToDelegatedAdminRule!.Properties.Targets).toEqual([
