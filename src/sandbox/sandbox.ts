@@ -51,8 +51,8 @@ export async function sandboxPrincipal(env: Record<string, string | undefined>, 
   if (!logicalId) throw new Error(`${SANDBOX_ROLE_ENV} is ${JSON.stringify(role)}: it names one of the CICD account's CI roles, ${NAMES.planRole} or ${NAMES.applyRole}`);
   const account = state.organization.cicd_account_id;
   const cfn = await sandboxFactory(state.endpoint, state.region).client('cloudformation', account);
-  const { StackResources } = await cfn.send(new DescribeStackResourcesCommand({ StackName: NAMES.stack, LogicalResourceId: logicalId })).catch(() => ({ StackResources: [] }));
-  if (!StackResources?.length) {
+  const { StackResources = [] } = await cfn.send(new DescribeStackResourcesCommand({ StackName: NAMES.stack }));
+  if (!StackResources.some((r) => r.LogicalResourceId === logicalId)) {
     throw new Error(`${SANDBOX_ROLE_ENV} is ${role}, which the sandbox's CICD account ${account} does not have: accounts.yml sets no organization.ci (README, "CI principals")`);
   }
   return { account, role };
