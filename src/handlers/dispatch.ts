@@ -207,10 +207,16 @@ export async function handleEvent(raw: unknown, runtime: HandlerRuntime): Promis
     account: config.accountId,
     duration_ms: runtime.context.now().getTime() - started,
     outcome: outcome.status === 'error' ? outcome.error.code : outcome.status,
-    message:
-      outcome.status === 'duplicate'
-        ? 'handled by another delivery of the same request, which answers'
-        : [outcome.forcedDryRun ? `asked to act (dryrun: false) with the plan source ${planSource(config.eventSource)}: served as a dry run` : undefined, outcome.status === 'error' ? outcome.error.message : undefined].filter(Boolean).join('; ') || undefined,
+    message: logMessage(outcome, config.eventSource),
   });
   return outcome;
+}
+
+/** What the handler's log says of an outcome besides its status: why it failed, and a plan-source request that asked to act. */
+function logMessage(outcome: Outcome, eventSource: string): string | undefined {
+  if (outcome.status === 'duplicate') return 'handled by another delivery of the same request, which answers';
+  const notes: string[] = [];
+  if (outcome.forcedDryRun) notes.push(`asked to act (dryrun: false) with the plan source ${planSource(eventSource)}: served as a dry run`);
+  if (outcome.status === 'error') notes.push(outcome.error.message);
+  return notes.length ? notes.join('; ') : undefined;
 }
