@@ -74,6 +74,8 @@ export interface AwsOptions {
   profile?: string;
   /** Role assumed to act in another account. */
   roleName?: string;
+  /** Another role than `roleName` in these accounts (the sandbox run as a CI role: ORGVEND_SANDBOX_ROLE). */
+  roleNames?: Readonly<Record<string, string>>;
   onCall?: (call: AwsCall) => void;
   /** Replaces HTTP (tests that inject faults below the retry layer). */
   requestHandler?: unknown;
@@ -181,7 +183,7 @@ export class ClientFactory {
 
   /** The role assumed to act in `account`. */
   roleArnIn(account: string): string {
-    return `arn:aws:iam::${account}:role/${this.options.roleName ?? NAMES.memberAccessRole}`;
+    return `arn:aws:iam::${account}:role/${this.options.roleNames?.[account] ?? this.options.roleName ?? NAMES.memberAccessRole}`;
   }
 
   /** Credentials for `account`: a role assumed with the caller's credentials, refreshed before they expire. */

@@ -2,7 +2,8 @@
 import nunjucks from 'nunjucks';
 import { z } from 'zod';
 import { DEPLOYED_STACKS, NAMES, replyDlqName } from '../protocol/names.js';
-import { replySource } from '../protocol/envelope.js';
+import { planSource, replySource } from '../protocol/envelope.js';
+import { GITHUB_OIDC, ciRoles } from './ci-roles.js';
 import { ACCOUNT_EVENTS, accountApiCaller, answeringAccounts, auditBusName, coreAccounts, deployedHere, forwardedBuses, forwardRoutes, served, bootstrapOrganization, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
 
 export const BOOTSTRAP_TEMPLATE = 'bootstrap.yml.njk';
@@ -64,6 +65,7 @@ export function bootstrapRenderer(setup: Pick<RenderInput, 'templatesDir' | 'org
         event_bus: org.event_bus,
         audit_bus: auditBusName(org),
         event_source: org.event_source,
+        plan_source: planSource(org.event_source),
         reply_source: replySource(org.event_source),
         reply_queue: org.reply_queue,
         reply_dlq: replyDlqName(org.reply_queue),
@@ -92,6 +94,9 @@ export function bootstrapRenderer(setup: Pick<RenderInput, 'templatesDir' | 'org
       // The management handler's role is denied moving or closing these, whatever it is asked.
       core_accounts: input.account.roles.includes('management') ? coreAccounts(org).map((a) => a.id) : [],
       forwarded_buses: forwardedBuses(input.account, org, input.targets).map((b) => busArn(b.account, b.bus)),
+      // The CI roles (organization.ci), written as JSON documents: the repository and ARNs they trust are the DSL's.
+      ci: input.account.isCicd ? ciRoles(org) : { roles: [], oidc_provider: false },
+      github_oidc: GITHUB_OIDC,
       lambda: input.lambda ?? false,
       request_key: input.requestKey,
       // The management handler bootstraps new members (BOOTSTRAP_ACCOUNTS) from exactly this.
@@ -109,7 +114,7 @@ export function bootstrapRenderer(setup: Pick<RenderInput, 'templatesDir' | 'org
  * to that whatever the schema becomes. The values it writes as JSON (`| dump`) are exempt.
  */
 const PLAIN_TOKEN = /^[A-Za-z0-9._:/*${}+=@-]*$/;
-const DUMPED = new Set(['member_bootstrap', 'condition']);
+const DUMPED = new Set(['member_bootstrap', 'condition', 'trust', 'policy', 'description']);
 
 function plainTokens<T>(value: T, path = ''): T {
   if (typeof value === 'string' && !PLAIN_TOKEN.test(value)) {

@@ -23,6 +23,9 @@ export const BootstrapOrganization = Organization.pick({
   event_source: true,
   reply_queue: true,
   bootstrap_new_accounts: true,
+  // The CICD account's CI roles: their trust, and the buckets render-templates reads and writes.
+  ci: true,
+  artifact_buckets: true,
 });
 export type BootstrapOrganization = z.infer<typeof BootstrapOrganization>;
 

@@ -56,10 +56,11 @@ export async function openRuntime(options: CliOptions, io: Io, hooks: RuntimeHoo
   let factory: ClientFactory;
   let sandbox: SandboxState | undefined;
   if (options.sandbox) {
-    const { ensureSandbox, sandboxFactory } = await import('../sandbox/sandbox.js');
+    const { ensureSandbox, sandboxFactory, sandboxPrincipal } = await import('../sandbox/sandbox.js');
     const started = await ensureSandbox(configured, { cwd: io.cwd, templatesDir: join(repoDir, 'templates'), log });
     ({ desired, state: sandbox } = started);
-    factory = sandboxFactory(sandbox.endpoint, sandbox.region, hooks.onCall);
+    // ORGVEND_SANDBOX_ROLE: the CICD account's clients run as one of its CI roles, as CI does in AWS.
+    factory = sandboxFactory(sandbox.endpoint, sandbox.region, hooks.onCall, await sandboxPrincipal(io.env, sandbox));
   } else {
     factory = new ClientFactory({ region: configured.organization.home_region, onCall: hooks.onCall, retry: hooks.retry, ...(options.profile ? { profile: options.profile } : {}) });
     // Credentials missing, expired or not those this action runs as: one line, before anything is sent.

@@ -230,6 +230,64 @@ export const ScpSettings = z.strictObject({
     .describe('requests whose outcome the sync-scps plan previews for every account'),
 });
 
+/**
+ * organization.ci: who runs orgvend in CI. bootstrap gives the CICD account two roles,
+ * NAMES.planRole (dry runs: it may put requests with the plan source only) and
+ * NAMES.applyRole (--execute), each trusting one CI identity: GitHub Actions by OIDC
+ * (a repository; apply only from one branch or environment), or a role of another CI
+ * system by ARN. Every value lands in an IAM trust policy, so each is held to the
+ * characters of what it names: no wildcard, no control character, no quote.
+ */
+const GitHubRepository = z
+  .string({ error: 'a GitHub repository such as acme/platform-org' })
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, { error: 'a GitHub repository owner/name, e.g. acme/platform-org: the owner of letters, digits and -, the name of letters, digits and ._-' });
+
+/** A branch ref, as GitHub's OIDC subject names it: refs/heads/ and a branch name of git's characters, without wildcards. */
+const GitBranchRef = z
+  .string({ error: 'a branch ref such as refs/heads/main' })
+  .regex(/^refs\/heads\/(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._-](?:[A-Za-z0-9._\/-]{0,198}[A-Za-z0-9_-])?$/, { error: 'a branch ref such as refs/heads/main: refs/heads/, then letters, digits and ._-/ (no wildcard, no "..")' });
+
+const GitHubEnvironment = z
+  .string({ error: 'a GitHub environment name such as production' })
+  .regex(/^[A-Za-z0-9._-]{1,255}$/, { error: 'a GitHub environment name of letters, digits and ._- (no spaces or wildcards), e.g. production' });
+
+/** An IAM role ARN, in any partition, path included; no wildcard. */
+const IamRoleArn = z
+  .string({ error: 'an IAM role ARN such as arn:aws:iam::222222222222:role/ci-runner' })
+  .regex(/^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/, { error: 'an IAM role ARN such as arn:aws:iam::222222222222:role/ci-runner (no wildcard)' });
+
+export const GitHubCi = z
+  .strictObject({
+    repository: GitHubRepository.describe('owner/name of the repository whose workflows run orgvend'),
+    apply_ref: GitBranchRef.optional().describe('the apply role only for workflows on this branch (default refs/heads/main, unless apply_environment is set)'),
+    apply_environment: GitHubEnvironment.optional().describe('the apply role only for jobs in this GitHub environment, instead of apply_ref'),
+    create_oidc_provider: z
+      .boolean({ error: 'true or false' })
+      .default(true)
+      .describe("bootstrap creates the CICD account's OIDC provider for token.actions.githubusercontent.com; false when the account has one already"),
+  })
+  .superRefine((github, ctx) => {
+    if (github.apply_ref !== undefined && github.apply_environment !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['apply_environment'], message: 'apply_ref or apply_environment, not both: the apply role trusts one of them' });
+    }
+  });
+
+export const CiPrincipals = z
+  .strictObject({
+    github: GitHubCi.optional().describe('GitHub Actions, by OIDC'),
+    plan_principal_arn: IamRoleArn.optional().describe('another CI system: the role its plan jobs run as, which may assume orgvend-plan'),
+    apply_principal_arn: IamRoleArn.optional().describe('another CI system: the role its apply jobs run as, which may assume orgvend-apply'),
+  })
+  .superRefine((ci, ctx) => {
+    const arns = [ci.plan_principal_arn, ci.apply_principal_arn].filter((a) => a !== undefined).length;
+    if (ci.github !== undefined && arns > 0) {
+      ctx.addIssue({ code: 'custom', path: [ci.plan_principal_arn !== undefined ? 'plan_principal_arn' : 'apply_principal_arn'], message: 'github or plan_principal_arn and apply_principal_arn, not both: each role trusts one CI identity' });
+    } else if (ci.github === undefined && arns !== 2) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'github, or both plan_principal_arn and apply_principal_arn' });
+    }
+  });
+export type CiPrincipals = z.infer<typeof CiPrincipals>;
+
 const PLACEHOLDER_HINT = 'placeholders: {name}, {environment}, {region}, {service}, {scope}';
 
 export const Organization = z.strictObject({
@@ -257,6 +315,7 @@ export const Organization = z.strictObject({
   artifact_buckets: z.partialRecord(Region, z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'an S3 bucket name' }))
     .default({})
     .describe('artifact bucket per region for rendered templates'),
+  ci: CiPrincipals.optional().describe("the CI identity the CICD account's orgvend-plan and orgvend-apply roles trust; absent: no CI roles"),
   limits: Limits.default(Limits.parse({})).describe('blast-radius and quota limits'),
   scps: ScpSettings.default(ScpSettings.parse({})).describe('service control policies: attachments, parameters, previewed samples'),
 });

@@ -2,12 +2,13 @@
  * The handler runtime: judge a delivered event before anything else (source, sending
  * account, signature, detail-type, payload, age), act only on what passes and only once
  * per nonce, and answer every request that has a nonce, refusals included, so the CLI
- * never waits for nothing.
+ * never waits for nothing. A request with the plan source is served as a dry run,
+ * whatever its `dryrun` says: the CI role that plans may put no other source.
  */
 import type { Recorder } from '../audit/recorder.js';
 import { withDeadline } from '../aws/deadline.js';
 import { throttlingReport } from '../aws/retry.js';
-import { DeliveredEvent, RequestDetail, replyDetailType, type ReplyError, type UnsignedRequest } from '../protocol/envelope.js';
+import { DeliveredEvent, RequestDetail, planSource, replyDetailType, type ReplyError, type UnsignedRequest } from '../protocol/envelope.js';
 import { NAMES } from '../protocol/names.js';
 import { toParts } from '../protocol/parts.js';
 import { REQUESTS, isRequestType, servedTypes, type RequestType } from '../protocol/requests.js';
@@ -18,8 +19,9 @@ import type { Claim, RequestLedger, StoredOutcome } from './ledger.js';
 import { HANDLERS } from './registry.js';
 
 export type Outcome =
-  | { status: 'ok'; type: RequestType; nonce: string; result: unknown }
-  | { status: 'error'; type: string; nonce?: string; error: ReplyError }
+  /** `forcedDryRun`: the request asked to act but came with the plan source, so it was served as a dry run. */
+  | { status: 'ok'; type: RequestType; nonce: string; result: unknown; forcedDryRun?: true }
+  | { status: 'error'; type: string; nonce?: string; error: ReplyError; forcedDryRun?: true }
   /** The same request is being handled by another delivery of it, which will answer: this one is dropped. */
   | { status: 'duplicate'; type: RequestType; nonce: string };
 
@@ -59,7 +61,9 @@ export async function dispatch(raw: unknown, context: DispatchContext, budgetMs:
   // handler put replies (to someone else's nonce) on the CICD bus.
   const unanswered = (message: string) => reject(type, undefined, message);
 
-  if (event.source !== config.eventSource) return unanswered(`source "${event.source.slice(0, 64)}" is not ${config.eventSource}`);
+  if (event.source !== config.eventSource && event.source !== planSource(config.eventSource)) {
+    return unanswered(`source "${event.source.slice(0, 64)}" is neither ${config.eventSource} nor ${planSource(config.eventSource)}`);
+  }
   if (event.account === undefined) return unanswered('the event carries no sender account; refusing (fail closed)');
   if (event.account !== config.cicdAccountId) return unanswered(`sender account ${event.account.slice(0, 64)} is not the CICD account`);
   const detail = RequestDetail.safeParse(event.detail);
@@ -71,16 +75,24 @@ export async function dispatch(raw: unknown, context: DispatchContext, budgetMs:
     return unanswered("the request's signature was not made with the CICD account's request key: the CICD account did not send it");
   }
   const { signature: _verified, ...request } = detail.data;
-  return serve(type, request, context, budgetMs);
+  return serve(type, request, context, budgetMs, event.source);
 }
 
 /**
  * Serve a request known to come from the CICD account, its envelope checked: signed and
  * parsed (dispatch), or made in this process by a caller who holds this handler's
  * credentials (--direct, from requestDetail). Checks what the request asks of this account,
- * its age, and whether it was handled already.
+ * its age, and whether it was handled already. `source`: the event's; with the plan
+ * source the request is a dry run, so it never claims a nonce in the ledger either.
  */
-export async function serve(type: string, request: UnsignedRequest, context: DispatchContext, budgetMs: number): Promise<Outcome> {
+export async function serve(type: string, asked: UnsignedRequest, context: DispatchContext, budgetMs: number, source = context.config.eventSource): Promise<Outcome> {
+  const forced = source === planSource(context.config.eventSource) && !asked.dryrun;
+  const request = forced ? { ...asked, dryrun: true } : asked;
+  const outcome = await serveRequest(type, request, context, budgetMs);
+  return forced && outcome.status !== 'duplicate' ? { ...outcome, forcedDryRun: true } : outcome;
+}
+
+async function serveRequest(type: string, request: UnsignedRequest, context: DispatchContext, budgetMs: number): Promise<Outcome> {
   const { config } = context;
   const nonce = request.nonce;
   if (!isRequestType(type)) return reject(type, nonce, `unknown request type ${type}`);
@@ -195,7 +207,16 @@ export async function handleEvent(raw: unknown, runtime: HandlerRuntime): Promis
     account: config.accountId,
     duration_ms: runtime.context.now().getTime() - started,
     outcome: outcome.status === 'error' ? outcome.error.code : outcome.status,
-    message: outcome.status === 'error' ? outcome.error.message : outcome.status === 'duplicate' ? 'handled by another delivery of the same request, which answers' : undefined,
+    message: logMessage(outcome, config.eventSource),
   });
   return outcome;
+}
+
+/** What the handler's log says of an outcome besides its status: why it failed, and a plan-source request that asked to act. */
+function logMessage(outcome: Outcome, eventSource: string): string | undefined {
+  if (outcome.status === 'duplicate') return 'handled by another delivery of the same request, which answers';
+  const notes: string[] = [];
+  if (outcome.forcedDryRun) notes.push(`asked to act (dryrun: false) with the plan source ${planSource(eventSource)}: served as a dry run`);
+  if (outcome.status === 'error') notes.push(outcome.error.message);
+  return notes.length ? notes.join('; ') : undefined;
 }

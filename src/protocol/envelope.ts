@@ -1,7 +1,8 @@
 /**
  * The wire format between the CLI and the handlers (DESIGN §2).
  *
- * Request event: Source <event_source>, DetailType <TYPE>, Detail RequestDetail.
+ * Request event: Source <event_source> (--execute) or <event_source>.plan (a dry run),
+ *                DetailType <TYPE>, Detail RequestDetail.
  * Reply event:   Source <event_source>.reply, DetailType <TYPE>_RESULT, Detail ReplyDetail.
  */
 import { z } from 'zod';
@@ -82,4 +83,12 @@ export const DeliveredEvent = z.object({
 export type DeliveredEvent = z.infer<typeof DeliveredEvent>;
 
 export const replySource = (eventSource: string) => `${eventSource}.reply`;
+/**
+ * The source of a plan's requests. The CI role that plans (orgvend-plan) may put events with
+ * this source only, and a handler serves a request with it as a dry run whatever its
+ * `dryrun` says: a pull request's code, which runs with that role, can change nothing.
+ */
+export const planSource = (eventSource: string) => `${eventSource}.plan`;
+/** The source a request goes with: the plan source for a dry run, the organization's for --execute. */
+export const requestSource = (eventSource: string, execute: boolean) => (execute ? eventSource : planSource(eventSource));
 export const replyDetailType = (type: string) => `${type}_RESULT`;

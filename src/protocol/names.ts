@@ -43,6 +43,13 @@ export const NAMES = {
   /** The VPC template's flow log group: the one log group that role may write to. */
   flowLogGroup: 'orgvend-vpc-flow-logs',
   logBucketPrefix: 'aws-waf-logs-orgvend-',
+  /**
+   * The CICD account's roles for CI (organization.ci): plan jobs run as the first, which may
+   * put requests with the plan source only, so what a pull request's code sends is a dry
+   * run; applies run as the second.
+   */
+  planRole: 'orgvend-plan',
+  applyRole: 'orgvend-apply',
 } as const;
 
 /**

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { ClientFactory, type AwsCall } from '../aws/clients.js';
 import { applyBootstrap, planBootstrap } from '../bootstrap/bootstrap.js';
 import { createRequestKey } from '../bootstrap/request-key.js';
@@ -16,6 +17,7 @@ import type { Desired } from '../config/resolve.js';
 import { sha256Hex } from '../plan/digest.js';
 import { bootstrapOrganization } from '../bootstrap/topology.js';
 import { handlerConfig, type HandlerConfig, type MemberBootstrap } from '../handlers/context.js';
+import { NAMES } from '../protocol/names.js';
 import { probeMoto, startMoto } from './moto.js';
 import { createSandboxOrganization, withSandboxIds } from './organization.js';
 import { SANDBOX_STATE_VERSION, alive, readSandboxState, sandboxDir, statePath, stopSandbox, workerLogPath, writeState, type SandboxState } from './state.js';
@@ -23,8 +25,37 @@ import { SANDBOX_STATE_VERSION, alive, readSandboxState, sandboxDir, statePath, 
 export const SANDBOX_CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } as const;
 export const SANDBOX_ROLE = 'orgvend-sandbox';
 
-export function sandboxFactory(endpoint: string, region: string, onCall?: (call: AwsCall) => void): ClientFactory {
-  return new ClientFactory({ region, endpoint, credentials: SANDBOX_CREDENTIALS, roleName: SANDBOX_ROLE, onCall });
+/** `principal`: the CICD account's clients assume this role there (a CI role: sandboxPrincipal) instead of SANDBOX_ROLE. */
+export function sandboxFactory(endpoint: string, region: string, onCall?: (call: AwsCall) => void, principal?: SandboxPrincipal): ClientFactory {
+  return new ClientFactory({ region, endpoint, credentials: SANDBOX_CREDENTIALS, roleName: SANDBOX_ROLE, onCall, ...(principal ? { roleNames: { [principal.account]: principal.role } } : {}) });
+}
+
+/**
+ * ORGVEND_SANDBOX_ROLE=orgvend-plan|orgvend-apply: the CLI runs in the sandbox as that CI
+ * role of the CICD account (STS AssumeRole against the emulator), as CI runs it in AWS.
+ * The emulator evaluates no IAM policy: what the role may do is asserted on the rendered
+ * policy (test/unit/bootstrap/ci-roles.test.ts); this runs the same commands under its name.
+ */
+export const SANDBOX_ROLE_ENV = 'ORGVEND_SANDBOX_ROLE';
+export interface SandboxPrincipal {
+  account: string;
+  role: string;
+}
+
+/** The role ORGVEND_SANDBOX_ROLE names, checked: one of the CI roles, and one the sandbox's CICD stack has (accounts.yml sets organization.ci). */
+export async function sandboxPrincipal(env: Record<string, string | undefined>, state: Pick<SandboxState, 'endpoint' | 'region' | 'organization'>): Promise<SandboxPrincipal | undefined> {
+  const role = env[SANDBOX_ROLE_ENV];
+  if (role === undefined || role === '') return undefined;
+  const logicalIds: Record<string, string> = { [NAMES.planRole]: 'CiPlanRole', [NAMES.applyRole]: 'CiApplyRole' };
+  const logicalId = logicalIds[role];
+  if (!logicalId) throw new Error(`${SANDBOX_ROLE_ENV} is ${JSON.stringify(role)}: it names one of the CICD account's CI roles, ${NAMES.planRole} or ${NAMES.applyRole}`);
+  const account = state.organization.cicd_account_id;
+  const cfn = await sandboxFactory(state.endpoint, state.region).client('cloudformation', account);
+  const { StackResources = [] } = await cfn.send(new DescribeStackResourcesCommand({ StackName: NAMES.stack }));
+  if (!StackResources.some((r) => r.LogicalResourceId === logicalId)) {
+    throw new Error(`${SANDBOX_ROLE_ENV} is ${role}, which the sandbox's CICD account ${account} does not have: accounts.yml sets no organization.ci (README, "CI principals")`);
+  }
+  return { account, role };
 }
 
 /**

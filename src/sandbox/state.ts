@@ -9,10 +9,11 @@ import type { AccountRole } from '../protocol/requests.js';
 
 /**
  * 4: requests are signed and handlers verify them with `requestKey`. 5: moto answers
- * HEALTH_PATH with its pid, by which a run knows the moto it finds is the sandbox's. A
- * sandbox made before is rebuilt.
+ * HEALTH_PATH with its pid, by which a run knows the moto it finds is the sandbox's. 6: dry
+ * runs travel with the plan source, which the stacks' rules of 5 do not carry. A sandbox
+ * made before is rebuilt.
  */
-export const SANDBOX_STATE_VERSION = 5;
+export const SANDBOX_STATE_VERSION = 6;
 
 export interface SandboxState {
   version: typeof SANDBOX_STATE_VERSION;

@@ -46,6 +46,13 @@ export interface SampleRequest {
   principalArn?: string;
   /** The resource ARN; absent means "not known". */
   resource?: string;
+  /**
+   * Other condition keys the request carries, by name (`events:source`), each with its
+   * values: a key listed here is known (an empty list: present with no value, as a set
+   * key may be), any other is absent rather than unknown. For identity policies whose
+   * conditions name service keys, as the CI roles' do.
+   */
+  context?: Record<string, readonly string[]>;
 }
 
 export interface Evaluation {
@@ -150,10 +157,34 @@ const KNOWN_KEYS = new Map<string, (request: SampleRequest) => string | undefine
   ['aws:principalaccount', (r) => r.principalArn?.split(':')[4] || undefined],
 ]);
 
+/** A key the request's `context` gives: its values, or undefined when the request does not carry it. */
+function contextValues(request: SampleRequest, key: string): readonly string[] | undefined {
+  const entry = Object.entries(request.context ?? {}).find(([name]) => name.toLowerCase() === key.toLowerCase());
+  return entry?.[1];
+}
+
+/** A condition on a key of the request's `context`, as IAM judges single and multi-valued keys. */
+function contextConditionHolds(prefix: string, base: string, judge: Operator | undefined, ifExists: boolean, listed: readonly string[], values: readonly string[] | undefined): Applies {
+  if (base === 'Null') return holds(listed.some((l) => (l.toLowerCase() === 'true') === (values === undefined || values.length === 0)));
+  if (!judge) return unknown(`uses the operator ${base}, which the evaluator does not support`);
+  const one = (value: string | undefined) => judge(listed, value);
+  // ForAllValues holds when every value matches, and so when there is none; ForAnyValue when one does.
+  if (prefix.startsWith('ForAllValues')) return holds((values ?? []).every((v) => one(v)));
+  if (prefix.startsWith('ForAnyValue')) return holds((values ?? []).some((v) => one(v)));
+  if (values === undefined || values.length === 0) return holds(ifExists || one(undefined));
+  if (values.length > 1) return unknown(`compares several values with ${base}, a single-valued operator`);
+  return holds(one(values[0]));
+}
+
 function conditionHolds(operator: string, key: string, listed: readonly string[], request: SampleRequest): Applies {
   const { prefix, base, ifExists } = parseOperator(operator);
-  if (prefix) return unknown(`uses ${operator}, a multi-valued operator the evaluator does not support`);
   const judge = OPERATORS.get(base);
+  const values = request.context ? contextValues(request, key) : undefined;
+  if (request.context && !KNOWN_KEYS.has(key.toLowerCase())) {
+    if (hasPolicyVariable(listed)) return unknown(`compares ${key} with a policy variable, which cannot be resolved offline`);
+    return contextConditionHolds(prefix, base, judge, ifExists, listed, values);
+  }
+  if (prefix) return unknown(`uses ${operator}, a multi-valued operator the evaluator does not support`);
   if (!judge) return unknown(`uses the operator ${operator}, which the evaluator does not support`);
   const read = KNOWN_KEYS.get(key.toLowerCase());
   if (!read) return unknown(`depends on ${key}, which cannot be known offline`);

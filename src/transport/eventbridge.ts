@@ -11,7 +11,7 @@ import type { AccountClients } from '../aws/clients.js';
 import { withDeadline } from '../aws/deadline.js';
 import { throttlingReport } from '../aws/retry.js';
 import { AwsError, RequestError } from '../errors.js';
-import type { RequestDetail } from '../protocol/envelope.js';
+import { requestSource, type RequestDetail } from '../protocol/envelope.js';
 import { MAX_EVENT_BYTES } from '../protocol/parts.js';
 import { signingDigest, type RequestSigner } from '../protocol/signature.js';
 import { REQUESTS, type PayloadOf, type RequestType, type ResultOf } from '../protocol/requests.js';
@@ -53,11 +53,13 @@ export class EventBridgeTransport implements Transport {
     const destination = destinationOf(type, this.topology, options.targetAccount);
     const nonce = randomUUID();
     const unsigned = requestDetail(type, payload, nonce, destination, this.topology, this.execute, new Date());
+    // A dry run goes with the plan source, which the plan role may put and handlers never act on; the signature covers it.
+    const source = requestSource(this.topology.eventSource, this.execute);
     const timeoutSeconds = options.timeoutSeconds ?? spec.timeoutSeconds;
     // Signing and putting the request are retried (throttling) no longer than the reply is waited for.
     const sendBy = Date.parse(unsigned.sent_at) + timeoutSeconds * 1000;
     const notSent = (error: unknown) => this.notSent(type, nonce, destination, timeoutSeconds, error);
-    const signature = await withDeadline(sendBy, () => this.signer.sign(signingDigest(this.topology.eventSource, type, unsigned))).catch((error: unknown) => {
+    const signature = await withDeadline(sendBy, () => this.signer.sign(signingDigest(source, type, unsigned))).catch((error: unknown) => {
       throw notSent(error);
     });
     const detail: RequestDetail = { ...unsigned, signature };
@@ -71,7 +73,7 @@ export class EventBridgeTransport implements Transport {
     try {
       const events = await this.clients.client('events');
       const { FailedEntryCount, Entries } = await withDeadline(sendBy, () =>
-        events.send(new PutEventsCommand({ Entries: [{ EventBusName: this.topology.eventBus, Source: this.topology.eventSource, DetailType: type, Detail: body }] })),
+        events.send(new PutEventsCommand({ Entries: [{ EventBusName: this.topology.eventBus, Source: source, DetailType: type, Detail: body }] })),
       );
       if (FailedEntryCount) throw new Error(`EventBridge refused it: ${Entries?.[0]?.ErrorCode} ${Entries?.[0]?.ErrorMessage}`);
     } catch (error) {

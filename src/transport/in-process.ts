@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Recorder } from '../audit/recorder.js';
 import type { AccountClients } from '../aws/clients.js';
 import type { HandlerConfig } from '../handlers/context.js';
+import { requestSource } from '../protocol/envelope.js';
 import { fromParts, toParts, type ReplyBody } from '../protocol/parts.js';
 import { REQUESTS, type PayloadOf, type RequestType, type ResultOf } from '../protocol/requests.js';
 import type { Reply } from './reply-collector.js';
@@ -40,7 +41,9 @@ export class InProcessTransport implements Transport {
     // Loaded here, not at start-up: a run over the bus never needs the handlers or their SDK clients.
     const { serve } = await import('../handlers/dispatch.js');
     // No queue, no signature: the handler runs here, with credentials the caller holds. Every other check applies.
-    const outcome = await serve(type, detail, { config, clients: this.handlers.clientsFor(destination), now: this.now }, (options.timeoutSeconds ?? spec.timeoutSeconds) * 1000);
+    const context = { config, clients: this.handlers.clientsFor(destination), now: this.now };
+    // With the source the bus would carry it with: a dry run's is the plan source, served as a dry run whatever the detail says.
+    const outcome = await serve(type, detail, context, (options.timeoutSeconds ?? spec.timeoutSeconds) * 1000, requestSource(this.topology.eventSource, this.execute));
     let reply: Reply;
     if (outcome.status === 'ok') {
       // Through JSON and parts, exactly as the bus would carry it.

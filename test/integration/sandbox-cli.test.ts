@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AwsCall } from '../../src/aws/clients.js';
 import { runCli } from '../../src/cli/run.js';
 import { openRuntime } from '../../src/cli/runtime.js';
 import { TimeoutError } from '../../src/errors.js';
@@ -79,6 +80,21 @@ describe('the sandbox, from the command line', () => {
     expect(entries.filter((e) => e.event === 'request').map((e) => e.type).sort()).toEqual(['LIST_ACCOUNTS', 'PING', 'PING', 'PING']);
     expect(entries.filter((e) => e.event === 'reply' && e.outcome === 'ok')).toHaveLength(4);
     for (const entry of entries) expect(entry.nonce).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('runs the CLI\'s calls in the CICD account as the CI role ORGVEND_SANDBOX_ROLE names, and refuses a name that is none', async () => {
+    const calls: AwsCall[] = [];
+    const io = captureIo({ cwd, env: { ORGVEND_SANDBOX_ROLE: 'orgvend-plan' } });
+    expect(await runCli(['--sandbox', '--action', 'ping'], io, { onCall: (call) => calls.push(call) }), io.err()).toBe(0);
+    const cicd = readSandboxState(cwd)!.organization.cicd_account_id;
+    const assumed = calls.filter((c) => c.operation === 'AssumeRole').map((c) => (c.input as { RoleArn: string }).RoleArn);
+    expect(assumed).toContain(`arn:aws:iam::${cicd}:role/orgvend-plan`);
+    expect(assumed).not.toContain(`arn:aws:iam::${cicd}:role/orgvend-sandbox`);
+    expect(calls.filter((c) => c.account === cicd && c.operation === 'PutEvents').length).toBeGreaterThan(0);
+
+    const wrong = captureIo({ cwd, env: { ORGVEND_SANDBOX_ROLE: 'Administrator' } });
+    expect(await runCli(['--sandbox', '--action', 'ping'], wrong)).not.toBe(0);
+    expect(wrong.err()).toContain('ORGVEND_SANDBOX_ROLE is "Administrator": it names one of the CICD account\'s CI roles, orgvend-plan or orgvend-apply');
   });
 
   it('answers the next run at once after its worker was stopped: the worker left no long poll open to take a request out of sight', async () => {

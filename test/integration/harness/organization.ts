@@ -174,6 +174,7 @@ async function cliWorkspace(
   org: TestOrganization,
   dsl: string,
   as = org.desired.organization.cicd_account_id,
+  role = 'orgvend-ci',
 ): Promise<{ cwd: string; env: Record<string, string>; write(text: string): void; file(path: string, text?: string): void }> {
   const { mkdtempSync, writeFileSync, mkdirSync, rmSync } = await import('node:fs');
   const { dirname } = await import('node:path');
@@ -186,7 +187,7 @@ async function cliWorkspace(
   write(dsl);
   const sts = await org.factory.client('sts');
   const { Credentials: c } = await sts.send(
-    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${as}:role/orgvend-ci`, RoleSessionName: 'ci' }),
+    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${as}:role/${role}`, RoleSessionName: 'ci' }),
   );
   return {
     cwd,
@@ -219,11 +220,12 @@ export interface CiCli {
 }
 
 /**
- * The CLI as CI runs it against `org` (see cliWorkspace), in the CICD account or `as` another:
+ * The CLI as CI runs it against `org` (see cliWorkspace), in the CICD account or `as` another,
+ * as the role `role` there (orgvend-ci, a role of the test's; orgvend-plan, orgvend-apply):
  * the workspace's environment stubbed with vi.stubEnv from here on (until org.close()), every AWS call the CLI sends recorded in `calls`.
  */
-export async function ciCli(org: TestOrganization, dsl: string, as?: string): Promise<CiCli> {
-  const workspace = await cliWorkspace(org, dsl, as);
+export async function ciCli(org: TestOrganization, dsl: string, as?: string, role?: string): Promise<CiCli> {
+  const workspace = await cliWorkspace(org, dsl, as, role);
   for (const [key, value] of Object.entries(workspace.env)) vi.stubEnv(key, value);
   const calls: AwsCall[] = [];
   return {

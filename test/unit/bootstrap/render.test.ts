@@ -39,10 +39,10 @@ type Template = { Resources: Record<string, Resource> };
 const resources = (text: string) => (parse(text, { customTags: [{ tag: '!GetAtt', resolve: (v: string) => ({ GetAtt: v }) }, { tag: '!Ref', resolve: (v: string) => ({ Ref: v }) }, { tag: '!Sub', resolve: (v: string) => ({ Sub: v }) }] }) as Template).Resources;
 
 type Statement = { Sid?: string; Effect: string; Principal?: unknown; Action: string | string[]; Resource?: unknown; Condition?: Record<string, Record<string, unknown>> };
-/** The statements of every inline policy of every IAM role in a template. */
-const roleStatements = (text: string) =>
+/** The statements of every inline policy of every IAM role in a template (`withCi` false: but the CI roles', which test/unit/bootstrap/ci-roles.test.ts checks). */
+const roleStatements = (text: string, withCi = true) =>
   Object.values(resources(text))
-    .filter((r) => r.Type === 'AWS::IAM::Role')
+    .filter((r) => r.Type === 'AWS::IAM::Role' && (withCi || !['orgvend-plan', 'orgvend-apply'].includes(r.Properties.RoleName as string)))
     .flatMap((r) => ((r.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement));
 
 /** The handler role's statements. */
@@ -92,7 +92,8 @@ describe('the bootstrap template', () => {
     });
     // cfn-lint exits non-zero and prints every finding on failure.
     expect(() => execFileSync('cfn-lint', files, { encoding: 'utf8', stdio: 'pipe' })).not.toThrow();
-  });
+    // One cfn-lint process for ten templates, on a machine that may be busy.
+  }, 120_000);
 
   it('refuses to write anything but an identifier unquoted, whatever the schema let through', () => {
     // The schema refuses these; the renderer holds the template to identifiers on its own.
@@ -114,13 +115,29 @@ describe('the bootstrap template', () => {
     expect(render(cicd!)).toBe(render(cicd!));
   });
 
-  it('lets only the CICD account put requests on a bus, and only with the orgvend source', () => {
+  it('lets only the CICD account put requests on a bus, and only with the orgvend sources (the plan source for dry runs)', () => {
     const policy = resources(render(management!)).CicdMayPutEvents!.Properties;
     expect(policy.Statement).toMatchObject({
       Principal: { AWS: `arn:aws:iam::${org.cicd_account_id}:root` },
       Action: 'events:PutEvents',
-      Condition: { StringEquals: { 'events:source': 'app.infra' } },
+      Condition: { StringEquals: { 'events:source': ['app.infra', 'app.infra.plan'] } },
     });
+  });
+
+  it('carries plan-source requests wherever requests travel (rules, audit copies), and replies with the reply source alone', () => {
+    for (const [name, text] of variants) {
+      const rules = Object.entries(resources(text)).filter(([, r]) => r.Type === 'AWS::Events::Rule');
+      for (const [id, rule] of rules) {
+        const sources = (rule.Properties.EventPattern as { source: string[] }).source;
+        if (sources.includes('app.infra')) expect(sources, `${name} ${id}`).toContain('app.infra.plan');
+        else expect(sources, `${name} ${id}`).not.toContain('app.infra.plan');
+      }
+      // Not vacuous: every account has request rules, and an audit copy rule that carries all three.
+      expect(rules.filter(([, r]) => (r.Properties.EventPattern as { source: string[] }).source.includes('app.infra.plan')).length, name).toBeGreaterThan(1);
+      expect((resources(text).AuditCopyRule!.Properties.EventPattern as { source: string[] }).source, name).toEqual(['app.infra', 'app.infra.plan', 'app.infra.reply']);
+    }
+    const auditPolicy = resources(render(audit!)).OrganizationMayPutAuditCopies!.Properties.Statement as Statement;
+    expect(auditPolicy.Condition!['ForAllValues:StringEquals']).toEqual({ 'events:source': ['app.infra', 'app.infra.plan', 'app.infra.reply', 'aws.account'] });
   });
 
   // moto does not evaluate resource policies: these assert the rendered statements, and
@@ -285,7 +302,8 @@ describe('the bootstrap template', () => {
     const given = JSON.parse(environment(render(management!)).ORGVEND_BOOTSTRAP!) as { organization: Record<string, unknown>; lambda: unknown };
     expect(given.lambda).toEqual(lambda);
     // The topology alone: not the SCP attachments, limits or account patterns of the organization section.
-    expect(Object.keys(given.organization).sort()).toEqual(['audit_account_id', 'bootstrap_new_accounts', 'cicd_account_id', 'dns_account', 'event_bus', 'event_source', 'home_region', 'identity_account', 'logs_account', 'management_account_id', 'reply_queue']);
+    // With the CI identity and the artifact buckets, from which the CICD account's stack renders its CI roles.
+    expect(Object.keys(given.organization).sort()).toEqual(['artifact_buckets', 'audit_account_id', 'bootstrap_new_accounts', 'ci', 'cicd_account_id', 'dns_account', 'event_bus', 'event_source', 'home_region', 'identity_account', 'logs_account', 'management_account_id', 'reply_queue']);
     expect(given.organization.cicd_account_id).toBe(org.cicd_account_id);
     for (const account of [cicd!, audit!, memberAccount('555555555555')]) expect(environment(render(account)).ORGVEND_BOOTSTRAP).toBeUndefined();
   });
@@ -362,7 +380,7 @@ describe('the bootstrap template', () => {
         'ssm:DeleteParameters',
         'ssm:PutParameter',
       ]);
-      const statements = roleStatements(text);
+      const statements = roleStatements(text, false);
       const cfn = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('cloudformation:')));
       // The stacks rendered from templates/, the IAM mapping's by their prefix (never orgvend-bootstrap); listing only names.
       const deployed = ['orgvend-ecr-repositories', 'orgvend-identity-iam-mapping-*', 'orgvend-log-buckets', 'orgvend-vpc'];
@@ -399,7 +417,7 @@ describe('the bootstrap template', () => {
   it('routes management requests by type and every other account\'s by target on the CICD bus', () => {
     const r = resources(render(cicd!));
     expect(r.ForwardToManagementRule!.Properties.EventPattern).toEqual({
-      source: ['app.infra'],
+      source: ['app.infra', 'app.infra.plan'],
       'detail-type': [
         'LIST_OUS',
         'LIST_ACCOUNTS',
@@ -436,7 +454,7 @@ describe('the bootstrap template', () => {
     const r = resources(render(coreAccounts(delegatedOrg)[1]!, delegatedOrg));
     expect((r.ForwardToManagementRule!.Properties.EventPattern as { 'detail-type': string[] })['detail-type']).not.toContain('PUT_CONTACTS');
     expect(r.ForwardToDelegatedAdminRule!.Properties.EventPattern).toEqual({
-      source: ['app.infra'],
+      source: ['app.infra', 'app.infra.plan'],
       'detail-type': ['GET_CONTACTS', 'PUT_CONTACTS', 'GET_REGIONS', 'ENABLE_REGION', 'DISABLE_REGION'],
     });
     expect(r.ForwardToDelegatedAdminRule!.Properties.Targets).toEqual([

@@ -16,7 +16,7 @@ import { handlerContext } from '../../helpers/handler-context.js';
 import { SHIPPED_TEMPLATES } from '../../helpers/repo.js';
 
 const [MANAGEMENT, CICD, AUDIT, MEMBER] = ['111111111111', '222222222222', '333333333333', '444455556666'];
-const ORGANIZATION = { management_account_id: MANAGEMENT, cicd_account_id: CICD, audit_account_id: AUDIT, home_region: 'us-east-1' as const, event_bus: 'orgvend-infra', event_source: 'app.infra', reply_queue: 'orgvend-replies', bootstrap_new_accounts: true };
+const ORGANIZATION = { management_account_id: MANAGEMENT, cicd_account_id: CICD, audit_account_id: AUDIT, home_region: 'us-east-1' as const, event_bus: 'orgvend-infra', event_source: 'app.infra', reply_queue: 'orgvend-replies', bootstrap_new_accounts: true, artifact_buckets: {} };
 const TEMPLATES = SHIPPED_TEMPLATES;
 
 const CREDENTIALS = { AccessKeyId: 'a', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(Date.now() + 3_600_000) };

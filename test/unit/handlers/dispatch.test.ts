@@ -40,9 +40,9 @@ const NOW = new Date('2026-11-23T00:00:00Z');
 const context = (c = config(), now = NOW, ledger?: RequestLedger) => ({ config: c, clients: factory.forAccount(undefined), now: () => now, ...(ledger ? { ledger } : {}) });
 
 /** An event as the CICD account sends it (signed), with `extra` changed after signing. */
-function event(type: string, detail: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+function event(type: string, detail: Record<string, unknown> = {}, extra: Record<string, unknown> = {}, source = 'app.infra') {
   const unsigned = {
-    source: 'app.infra',
+    source,
     'detail-type': type,
     account: CICD,
     detail: { nonce: '6f1c1a52-3c38-4d8e-9a55-0d1c4a1b2c3d', dryrun: true, sent_at: '2026-11-23T00:00:00.000Z', sender: CICD, payload: {}, ...detail },
@@ -102,7 +102,9 @@ describe('dispatch', () => {
   });
 
   it.each([
-    ['a wrong source', event('PING', { target_account: MANAGEMENT }, { source: 'app.other' }), 'source "app.other" is not app.infra'],
+    ['a wrong source', event('PING', { target_account: MANAGEMENT }, { source: 'app.other' }), 'source "app.other" is neither app.infra nor app.infra.plan'],
+    ['the reply source', event('PING', { target_account: MANAGEMENT }, {}, 'app.infra.reply'), 'source "app.infra.reply" is neither'],
+    ['a plan request whose source was made the organization\'s after signing', event('LIST_OUS', {}, { source: 'app.infra' }, 'app.infra.plan'), 'did not send it'],
     ['no sender account', event('PING', { target_account: MANAGEMENT }, { account: undefined }), 'carries no sender account'],
     ['a sender that is not the CICD account', event('PING', { target_account: MANAGEMENT }, { account: MEMBER }), `sender account ${MEMBER} is not the CICD account`],
     ['a nonce that is not a UUID', event('LIST_OUS', { nonce: 'x' }), 'malformed request: nonce'],
@@ -198,6 +200,46 @@ describe('dispatch', () => {
       await dispatch(event('LIST_OUS'), context(config(), NOW, ledger), 60_000);
       await dispatch(event('TAG_ACCOUNT', { ...tag('6f1c1a52-3c38-4d8e-9a55-0d1c4a1b2c3d'), dryrun: true }), context(config(), NOW, ledger), 60_000);
       expect(ledger.claims).toEqual([]);
+    });
+  });
+
+  describe('a request with the plan source (what the plan role may put: docs/SECURITY.md)', () => {
+    const PLAN = 'app.infra.plan';
+    const tag = { nonce: '6f1c1a52-3c38-4d8e-9a55-0d1c4a1b2c3d', dryrun: false, sent_at: NOW.toISOString(), payload: { account_id: '500000000001', name: 'foo', set: { team: 'a' }, remove: [] } };
+
+    it('is served as a dry run though it says dryrun: false, changes nothing and claims no nonce', async () => {
+      mock = fakeOrganizations(tree);
+      const { TagResourceCommand, CreateOrganizationalUnitCommand } = await import('@aws-sdk/client-organizations');
+      const ledger = memoryLedger();
+      const tagged = await dispatch(event('TAG_ACCOUNT', tag, {}, PLAN), context(config(), NOW, ledger), 60_000);
+      expect(tagged).toMatchObject({ status: 'ok', forcedDryRun: true, result: { outcome: 'would-tag' } });
+      const ou = await dispatch(event('CREATE_OU', { ...tag, payload: { path: 'Internal/New' } }, {}, PLAN), context(config(), NOW, ledger), 60_000);
+      expect(ou).toMatchObject({ status: 'ok', forcedDryRun: true, result: { path: 'Internal/New', id: null, outcome: 'would-create' } });
+      expect(mock.commandCalls(TagResourceCommand)).toHaveLength(0);
+      expect(mock.commandCalls(CreateOrganizationalUnitCommand)).toHaveLength(0);
+      expect(ledger.claims).toEqual([]);
+    });
+
+    it('is served as asked when it asks for a dry run, and reads as any other', async () => {
+      mock = fakeOrganizations(tree);
+      expect(await dispatch(event('TAG_ACCOUNT', { ...tag, dryrun: true }, {}, PLAN), context(), 60_000)).toMatchObject({ status: 'ok', result: { outcome: 'would-tag' } });
+      expect(await dispatch(event('TAG_ACCOUNT', { ...tag, dryrun: true }, {}, PLAN), context(), 60_000)).not.toHaveProperty('forcedDryRun');
+      expect(await dispatch(event('LIST_OUS', {}, {}, PLAN), context(), 60_000)).toMatchObject({ status: 'ok', result: { root_id: 'r-root' } });
+    });
+
+    it('acts with the organization\'s source, as --execute sends it', async () => {
+      mock = fakeOrganizations(tree);
+      const { TagResourceCommand } = await import('@aws-sdk/client-organizations');
+      mock.on(TagResourceCommand).resolves({});
+      expect(await dispatch(event('TAG_ACCOUNT', tag), context(config(), NOW, memoryLedger()), 60_000)).toMatchObject({ status: 'ok', result: { outcome: 'tagged' } });
+      expect(mock.commandCalls(TagResourceCommand)).toHaveLength(1);
+    });
+
+    it('is logged as a request that asked to act and was served as a dry run', async () => {
+      mock = fakeOrganizations(tree);
+      const recorder = new MemoryRecorder();
+      await handleEvent(event('TAG_ACCOUNT', tag, {}, PLAN), { context: context(), budgetMs: 1000, replies: { put: async () => {} }, recorder });
+      expect(recorder.entries).toEqual([expect.objectContaining({ event: 'handled', outcome: 'ok', message: expect.stringContaining('asked to act (dryrun: false) with the plan source app.infra.plan: served as a dry run') })]);
     });
   });
 

@@ -375,3 +375,32 @@ describe('matching IAM wildcards', () => {
     expect(matchesPattern(pattern, value, caseSensitive)).toBe(expected);
   });
 });
+
+describe('a request that carries condition keys of its own (the CI roles\' policies: test/unit/bootstrap/ci-roles.test.ts)', () => {
+  const allow = (condition: PolicyStatement['Condition']): Level[] => [{ target: 'role', policies: [policy('role', { Effect: 'Allow', Action: 'events:PutEvents', Resource: '*', Condition: condition })] }];
+  const put = (context: SampleRequest['context']): SampleRequest => ({ action: 'events:PutEvents', resource: 'arn:aws:events:ap-southeast-2:222222222222:event-bus/orgvend-infra', context });
+  const onlyPlan = allow({ 'ForAllValues:StringEquals': { 'events:source': ['app.infra.plan'] }, Null: { 'events:source': 'false' } });
+
+  it('judges ForAllValues over every value, and Null by whether the key has one', () => {
+    expect(evaluate(onlyPlan, put({ 'events:source': ['app.infra.plan'] })).decision).toBe('allowed');
+    expect(evaluate(onlyPlan, put({ 'events:source': ['app.infra.plan', 'app.infra.plan'] })).decision).toBe('allowed');
+    expect(evaluate(onlyPlan, put({ 'events:source': ['app.infra.plan', 'app.infra'] })).decision).toBe('denied');
+    // ForAllValues alone holds for a request without the key: the Null check is what refuses it.
+    expect(evaluate(onlyPlan, put({})).decision).toBe('denied');
+    expect(evaluate(allow({ 'ForAllValues:StringEquals': { 'events:source': ['app.infra.plan'] } }), put({})).decision).toBe('allowed');
+  });
+
+  it('judges ForAnyValue by one value, and a single-valued operator by the one value there is', () => {
+    const anyAlias = allow({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/orgvend-requests' } });
+    expect(evaluate(anyAlias, put({ 'kms:ResourceAliases': ['alias/other', 'alias/orgvend-requests'] })).decision).toBe('allowed');
+    expect(evaluate(anyAlias, put({ 'kms:ResourceAliases': [] })).decision).toBe('denied');
+    const sub = allow({ StringLike: { 'token.actions.githubusercontent.com:sub': 'repo:acme/platform-org:ref:refs/heads/*' } });
+    expect(evaluate(sub, put({ 'token.actions.githubusercontent.com:sub': ['repo:acme/platform-org:ref:refs/heads/main'] })).decision).toBe('allowed');
+    expect(evaluate(sub, put({ 'token.actions.githubusercontent.com:sub': ['repo:acme/platform-org:pull_request'] })).decision).toBe('denied');
+    expect(evaluate(sub, put({ 'token.actions.githubusercontent.com:sub': ['a', 'b'] })).decision).toBe('unknown');
+  });
+
+  it('leaves a request without context as before: a service key cannot be known offline', () => {
+    expect(evaluate(onlyPlan, { action: 'events:PutEvents', resource: '*' }).decision).toBe('unknown');
+  });
+});
