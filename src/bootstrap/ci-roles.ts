@@ -32,7 +32,7 @@ type CliCall =
   | 'read-replies'
   /** cloudformation:ValidateTemplate of every rendered template (render/publish.ts). */
   | 'validate-templates'
-  /** HeadObject of each rendered template's key in each artifact bucket (render/publish.ts readPublished). */
+  /** HeadBucket of each artifact bucket (aws/s3.ts artifactBucketProblem), HeadObject of each rendered template's key in it (render/publish.ts readPublished). */
   | 'read-templates'
   /** PutObject of the templates not there yet, with --execute only (render/publish.ts executeUploads). */
   | 'upload-templates';
@@ -110,7 +110,7 @@ function statementsFor(call: CliCall, principal: CiPrincipal, org: Pick<Bootstra
     case 'read-templates':
       if (!buckets.length) return [];
       return [
-        // Without ListBucket, S3 answers HeadObject of a key that is not there with 403 instead of 404.
+        // HeadBucket is authorized as ListBucket; without it, S3 answers HeadObject of a key that is not there with 403 instead of 404.
         { Sid: 'FindTemplates', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: buckets.map((bucket) => sub(`arn:\${AWS::Partition}:s3:::${bucket}`)) },
         { Sid: 'ReadTemplates', Effect: 'Allow', Action: ['s3:GetObject'], Resource: templateObjects },
       ];

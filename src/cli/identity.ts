@@ -9,12 +9,9 @@ import type { CallerIdentity, ClientFactory } from '../aws/clients.js';
 import { checkedCaller, credentialSource, describeSource } from '../aws/credentials.js';
 import type { Organization } from '../config/schema.js';
 import { CredentialsError } from '../errors.js';
+import { NAMES } from '../protocol/names.js';
 import { ACTIONS } from './actions/index.js';
 import type { CliOptions } from './options.js';
-
-/** The CI roles bootstrap makes in the CICD account: one that plans, one that applies. */
-export const PLAN_ROLE = 'orgvend-plan';
-export const APPLY_ROLE = 'orgvend-apply';
 
 /** The role name in an assumed-role ARN (`arn:aws:sts::111111111111:assumed-role/Admin/alice` → `Admin`). */
 export function assumedRoleOf(arn: string): string | undefined {
@@ -51,8 +48,8 @@ export async function checkIdentity(options: CliOptions, org: Organization, fact
   const source = credentialSource(options.profile, env);
   const caller = await checkedCaller(factory, source, env);
   const you = `you are ${caller.arn} (account ${caller.account}, ${describeSource(source)})`;
-  if (options.execute && assumedRoleOf(caller.arn) === PLAN_ROLE) {
-    throw new CredentialsError('plan-role', `${PLAN_ROLE} only plans; apply runs as ${APPLY_ROLE}: ${you}. Nothing was sent.`);
+  if (options.execute && assumedRoleOf(caller.arn) === NAMES.planRole) {
+    throw new CredentialsError('plan-role', `${NAMES.planRole} only plans; apply runs as ${NAMES.applyRole}: ${you}. Nothing was sent.`);
   }
   const wanted = wantedAccount(options, org);
   if (caller.account !== wanted.account) throw new CredentialsError('wrong-account', `${wanted.runsAs}; ${you}. ${wanted.fix}`);

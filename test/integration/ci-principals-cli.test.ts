@@ -89,6 +89,9 @@ function authorized(call: AwsCall): SampleRequest | undefined {
     case 's3:HeadObject':
       // HeadObject is authorized as GetObject (and answers 404 rather than 403 only with ListBucket).
       return { action: 's3:GetObject', resource: object(), context: {} };
+    case 's3:HeadBucket':
+      // The artifact bucket looked for before anything is planned for it (aws/s3.ts artifactBucketProblem), authorized as ListBucket.
+      return { action: 's3:ListBucket', resource: `arn:aws:s3:::${input.Bucket as string}`, context: {} };
     case 's3:PutObject':
       return { action: 's3:PutObject', resource: object(), context: {} };
     default:

@@ -42,7 +42,11 @@ function scratchRepository(accountsYml: string): string {
   return dir;
 }
 
-const ACCOUNTS_YML = dslText([[['organization', 'artifact_buckets'], { 'ap-southeast-2': 'ci-workflow-artifacts' }]]);
+const ACCOUNTS_YML = dslText([
+  [['organization', 'artifact_buckets'], { 'ap-southeast-2': 'ci-workflow-artifacts' }],
+  // The roles the workflows run as: without them ORGVEND_SANDBOX_ROLE stops the run.
+  [['organization', 'ci'], { github: { repository: 'acme/aws-organization', apply_environment: 'orgvend-apply' } }],
+]);
 
 beforeAll(() => {
   cwd = scratchRepository(ACCOUNTS_YML);
@@ -194,7 +198,7 @@ describe('the workflow, against the sandbox', () => {
     expect(report.split('\n')[0]).toBe('<!-- orgvend-apply -->');
     expect(results(report)).toEqual({ validate: 'valid', ...Object.fromEntries(ACTIONS.map((a) => [a, 'done'])) });
     expect(report).toContain('**Applied.**');
-    expect(report).toContain('Converged: the organization matches the repository.');
+    expect(report).toContain('**Converged:** the organization matches the repository.');
     // The audit records the workflow uploads: the accounts' creation among them.
     const records = readdirSync(join(cwd, '.orgvend/runs')).filter((f) => f.endsWith('-sync-accounts.jsonl'));
     const requests = records.flatMap((f) => readFileSync(join(cwd, '.orgvend/runs', f), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; type?: string }));

@@ -18,8 +18,9 @@ import { parseConfig } from '../../../src/config/load.js';
 import { REQUEST_TYPES } from '../../../src/protocol/requests.js';
 import { evaluate, type PolicyDocument, type PolicyStatement, type SampleRequest } from '../../../src/scp/evaluate.js';
 import { dslText, exampleText } from '../../helpers/dsl.js';
+import { SHIPPED_TEMPLATES } from '../../helpers/repo.js';
 
-const templatesDir = new URL('../../../templates', import.meta.url).pathname;
+const templatesDir = SHIPPED_TEMPLATES;
 const CICD = '222222222222';
 const REGION = 'ap-southeast-2';
 const BUS = `arn:aws:events:${REGION}:${CICD}:event-bus/orgvend-infra`;
