@@ -146,8 +146,9 @@ export class Output {
       : {};
     if (this.failure) return { ...failureJson(this.failure), ...(main ? { plan: main.plan } : {}), ...plans };
     if (this.result) return this.result.json;
-    // A dry run's document is the plan itself, as --out saves it; a run that carried it out adds what it did.
-    if (main) return main.executed ? { ...main.plan, ...plans, ok: code === ExitCode.ok, exit_code: code } : JSON.parse(planJson(main.plan));
+    // A dry run's document is the plan as --out saves it, and how the run ended (exit 1 for
+    // conflicts, 2 for changes with --detailed-exitcode); a run that carried it out adds what it did.
+    if (main) return main.executed ? { ...main.plan, ...plans, ok: code === ExitCode.ok, exit_code: code } : { ...JSON.parse(planJson(main.plan)), ok: code !== ExitCode.failure, exit_code: code };
     return { ok: code === ExitCode.ok, exit_code: code };
   }
 
