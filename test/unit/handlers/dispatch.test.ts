@@ -164,6 +164,15 @@ describe('dispatch', () => {
       expect(mock.calls()).toHaveLength(0);
     });
 
+    it('CREATE_ACCOUNT, redelivered after its own timeout (no CLI waits for it any more), is refused and creates nothing', async () => {
+      mock = fakeOrganizations(tree);
+      const later = new Date(NOW.getTime() + 901_000); // CREATE_ACCOUNT waits 900 s
+      const create = { nonce: '0b6f2a52-3c38-4d8e-9a55-0d1c4a1b2c3d', dryrun: false, sent_at: NOW.toISOString(), payload: { name: 'foo', aws_name: 'foo-nonprod', email: 'aws+foo@example.com', ou_path: 'Internal/Dev', tags: { 'orgvend:name': 'foo' } } };
+      const outcome = await dispatch(event('CREATE_ACCOUNT', create), context(config(), later, memoryLedger()), 60_000);
+      expect(outcome).toMatchObject({ status: 'error', error: { code: 'rejected', message: expect.stringContaining("older than CREATE_ACCOUNT's timeout of 900s") } });
+      expect(mock.calls()).toHaveLength(0);
+    });
+
     it('is refused when sent from further in the future than clocks drift', async () => {
       const earlier = new Date(NOW.getTime() - 6 * 60_000);
       const outcome = await dispatch(event('PING', { target_account: MANAGEMENT }), context(config(), earlier), 60_000);
