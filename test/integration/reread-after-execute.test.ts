@@ -113,4 +113,11 @@ describe('the read after --execute', () => {
     expect(next.out).toMatch(/~ account\.tag +baz/);
     expect(next.code).toBe(2);
   });
+
+  it('DESCRIBE_ACCOUNTS gives each account as LIST_ACCOUNTS does, and leaves out an id that is no account of the organization', async () => {
+    const transport = org.transport();
+    const { accounts } = await transport.request('LIST_ACCOUNTS', {});
+    const described = await transport.request('DESCRIBE_ACCOUNTS', { accounts: [...accounts.slice(0, 19).map((a) => a.id), '123456789012'] });
+    expect(described.accounts).toEqual(accounts.slice(0, 19));
+  });
 });
