@@ -1,7 +1,8 @@
 /**
  * What every planning action does around its own plan: read the live state, plan (or
  * read a saved plan and check it still applies), show it, stop on a blast-radius limit,
- * and with --execute carry it out, then read again and say whether it converged.
+ * and with --execute carry it out, then read again (what it touched, when the action can
+ * say) and say whether it converged.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -46,6 +47,12 @@ export interface PlanActionSpec<L> {
    * after it, the changes to carry out in the same run. Absent or undefined: none.
    */
   followUp?(executed: Plan, after: Plan): Plan | undefined;
+  /**
+   * After `executed` was carried out, `before` (what the plan was computed from) with what
+   * it touched read again, so the convergence check costs what changed, not what exists.
+   * Undefined when what was touched cannot be known: readLive then reads it all. Absent: readLive.
+   */
+  readTouched?(before: L, executed: readonly ExecutedChange[], transport: Transport): Promise<L | undefined>;
   /** The organization's id (`o-…`), named when a person is asked to confirm. */
   organizationOf?(live: L): string;
 }
@@ -113,15 +120,20 @@ export async function runPlanAction<L>(options: CliOptions, io: Io, runtime: Run
   try {
     const executed = await executeAndShow(plan, spec, transport, io, output);
     // Read again: success is the organization matching the repository, not the requests answered.
-    let after = planOf(spec.plan(await spec.readLive(transport)));
+    // What the changes touched is read (all of it when that is not known), and planned afresh.
+    const readAfter = async (before: L, done: readonly ExecutedChange[]) => (await spec.readTouched?.(before, done, transport)) ?? (await spec.readLive(transport));
+    let state = await readAfter(live, executed);
+    let after = planOf(spec.plan(state));
     const followUp = spec.followUp?.(plan, after);
     // A saved plan is carried out and nothing else: what could be planned only once it was
     // made was never reviewed, so it is shown and left for the next plan.
     const left = saved && followUp?.changes.length ? followUp : undefined;
     if (followUp?.changes.length && !left) {
       output.plan(followUp, true);
-      executed.push(...(await executeAndShow(followUp, spec, transport, io, output)));
-      after = planOf(spec.plan(await spec.readLive(transport)));
+      const followed = await executeAndShow(followUp, spec, transport, io, output);
+      executed.push(...followed);
+      state = await readAfter(state, followed);
+      after = planOf(spec.plan(state));
     }
     const leftKeys = new Set(left?.changes.map(keyOf));
     const remaining = after.changes.filter((c) => !leftKeys.has(keyOf(c)));

@@ -5,6 +5,7 @@ import { bootstrapAccounts } from './bootstrap-accounts.js';
 import { closeAccount, moveAccount, retireAccount, tagAccount } from './account-changes.js';
 import { disableRegion, enableRegion, getContacts, getRegions, putContacts } from './account-settings.js';
 import { createAccount } from './create-account.js';
+import { describeAccounts } from './describe-accounts.js';
 import { registerDelegatedAdminHandler } from './delegated-admin.js';
 import { listAccounts, listOus } from './list-organization.js';
 import { createOu } from './organization-units.js';
@@ -24,6 +25,7 @@ export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> 
   TAG_ACCOUNT: tagAccount,
   RETIRE_ACCOUNT: retireAccount,
   CLOSE_ACCOUNT: closeAccount,
+  DESCRIBE_ACCOUNTS: describeAccounts,
   LIST_POLICIES: listPolicies,
   ENABLE_POLICY_TYPE: enablePolicyType,
   PUT_POLICY: putPolicy,

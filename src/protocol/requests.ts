@@ -217,6 +217,8 @@ export const regionIs = (status: RegionStatus | undefined, want: 'ENABLED' | 'DI
 const RegionChange = z.strictObject({ account_id: AccountIdString, name: z.string(), region: RegionString });
 const RegionChangeResult = z.object({ status: RegionStatus, outcome: z.enum(['requested', 'in-progress', 'already-done', 'would-request']) });
 
+/** Accounts one DESCRIBE_ACCOUNTS reads: three calls each, well inside its timeout. */
+export const MAX_DESCRIBED_ACCOUNTS = 20;
 /** Accounts one BOOTSTRAP_ACCOUNTS takes: their stacks are deployed a few at a time within one handler's 15 minutes, asked again if need be. */
 export const MAX_BOOTSTRAPS = 20;
 const BootstrapOutcome = z.enum(['bootstrapped', 'already-bootstrapped', 'in-progress', 'would-bootstrap']);
@@ -335,6 +337,16 @@ export const REQUESTS = {
     permissions: ['organizations:ListTagsForResource', 'organizations:DescribeAccount', 'organizations:CloseAccount'],
     payload: z.strictObject({ account_id: AccountIdString, name: z.string() }),
     result: z.object({ outcome: z.enum(['closed', 'already-closed', 'would-close']) }),
+  }),
+  /** Some accounts by id, as LIST_ACCOUNTS gives them: what a run re-reads after it changed them. */
+  DESCRIBE_ACCOUNTS: spec({
+    route: 'management',
+    mutating: false,
+    timeoutSeconds: 120,
+    permissions: ['organizations:DescribeAccount', 'organizations:ListParents', 'organizations:ListTagsForResource'],
+    payload: z.strictObject({ accounts: z.array(AccountIdString).min(1).max(MAX_DESCRIBED_ACCOUNTS) }),
+    // An id that is no account of the organization is left out.
+    result: z.object({ accounts: z.array(OrgAccount) }),
   }),
   LIST_POLICIES: spec({
     route: 'management',

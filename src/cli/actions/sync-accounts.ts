@@ -13,6 +13,7 @@ import { deploymentsOf, stacksToRead, type Deployments } from '../../plan/stacks
 import { liveIds } from '../../render/context.js';
 import { renderWithIds } from '../../render/render.js';
 import { readLive, withAccountState, type Live } from '../../state/live.js';
+import { readTouchedTree, touchedBy, withRereadState } from '../../state/touched.js';
 import type { Io } from '../io.js';
 import type { CliOptions } from '../options.js';
 import { runPlanAction } from '../plan-action.js';
@@ -26,24 +27,41 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
   const runtime = await openRuntime(options, io, hooks);
   try {
     const { desired } = runtime;
-    type State = { live: Live; deployments: Deployments };
+    /** `parametersOf`: the accounts whose parameters were read. */
+    type State = { live: Live; deployments: Deployments; parametersOf: ReadonlySet<string> };
     // With --direct no handler Lambda is involved, so new accounts wait for the administrator's bootstrap (as when it is turned off).
     // The templates depend on accounts.yml and the ids of the accounts that exist: rendered
     // again only when those ids change (an account this run created), not on every read.
     let rendered: { ids: string; deployments: State['deployments'] } | undefined;
+    const readsFor = async (tree: Live) => {
+      const ids = liveIds(desired, tree);
+      const key = digest([...ids]);
+      if (rendered?.ids !== key) {
+        const { context, templates } = await renderWithIds(runtime.repoDir, desired, ids);
+        rendered = { ids: key, deployments: deploymentsOf(templates, context, only) };
+      }
+      const { deployments } = rendered;
+      // Only the accounts accounts.yml names (a retired one keeps orgvend's stack), and for create-account its one.
+      const parametersOf: ReadonlySet<string> = new Set(only ? (ids.has(only) ? [ids.get(only)!] : []) : ids.values());
+      return { deployments, parametersOf, stacks: stacksToRead(deployments) };
+    };
     return await runPlanAction<State>(options, io, runtime, {
       readLive: async (transport) => {
         const tree = await readLive(transport);
-        const ids = liveIds(desired, tree);
-        const key = digest([...ids]);
-        if (rendered?.ids !== key) {
-          const { context, templates } = await renderWithIds(runtime.repoDir, desired, ids);
-          rendered = { ids: key, deployments: deploymentsOf(templates, context, only) };
-        }
-        const { deployments } = rendered;
-        // Only the accounts accounts.yml names (a retired one keeps orgvend's stack), and for create-account its one.
-        const parametersOf = new Set(only ? (ids.has(only) ? [ids.get(only)!] : []) : ids.values());
-        return { live: await withAccountState(transport, tree, stacksToRead(deployments), parametersOf), deployments };
+        const { deployments, parametersOf, stacks } = await readsFor(tree);
+        return { live: await withAccountState(transport, tree, stacks, parametersOf), deployments, parametersOf };
+      },
+      readTouched: async (before, executed, transport) => {
+        const touched = touchedBy(executed);
+        if (!touched) return undefined;
+        const tree = await readTouchedTree(transport, before.live, touched);
+        const { deployments, parametersOf, stacks } = await readsFor(tree);
+        // Besides the touched accounts, one whose reads changed (the templates rendered again
+        // with a new account's id, an account accounts.yml now names) is read again.
+        const previous = stacksToRead(before.deployments);
+        const readsChanged = (id: string) => digest(stacks.get(id) ?? null) !== digest(previous.get(id) ?? null) || parametersOf.has(id) !== before.parametersOf.has(id);
+        const reread = new Set([...touched.accounts, ...tree.accounts.map((a) => a.id).filter(readsChanged)]);
+        return { live: await withRereadState(transport, tree, before.live, reread, stacks, parametersOf), deployments, parametersOf };
       },
       plan: ({ live, deployments }) => planAccounts(desired, live, { now: new Date(), only, action: options.action, deployments, bootstrap: !options.direct && desired.organization.bootstrap_new_accounts }),
       violations: (plan) => limitViolations(plan, desired.organization.limits),

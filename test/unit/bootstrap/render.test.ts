@@ -427,6 +427,7 @@ describe('the bootstrap template', () => {
         'TAG_ACCOUNT',
         'RETIRE_ACCOUNT',
         'CLOSE_ACCOUNT',
+        'DESCRIBE_ACCOUNTS',
         'LIST_POLICIES',
         'ENABLE_POLICY_TYPE',
         'PUT_POLICY',

@@ -1,0 +1,123 @@
+/**
+ * After --execute, sync-accounts reads again only what the executed changes touched (the
+ * accounts by id, their parameters and stacks) and plans that, rather than the whole
+ * organization. Seen in the requests the CLI puts on the bus (its PutEvents calls).
+ * Tests run in order and build on each other's organization.
+ */
+import { TagResourceCommand } from '@aws-sdk/client-organizations';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AwsCall } from '../../src/aws/clients.js';
+import { runCli } from '../../src/cli/run.js';
+import { REQUESTS, type RequestType } from '../../src/protocol/requests.js';
+import { dslText } from '../helpers/dsl.js';
+import { captureIo } from '../helpers/io.js';
+import { ciOrganization, liveOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
+
+let org: TestOrganization;
+let workspace: CiCli['workspace'];
+let cli: CiCli['cli'];
+
+const devAccount = { scope: 'dev', region: 'us-east-1' };
+const accountsOf = (names: string[]) => dslText(names.map((name) => [['accounts', name], devAccount]));
+const FIRST = accountsOf(['bar', 'baz']);
+
+beforeAll(async () => {
+  ({ org, workspace, cli } = await ciOrganization(FIRST));
+});
+
+afterAll(() => org.close());
+
+interface SentRequest {
+  type: RequestType;
+  target?: string;
+  payload: Record<string, unknown>;
+}
+
+/** The requests a run put on the bus, in order. */
+const requestsOf = (calls: AwsCall[]): SentRequest[] =>
+  calls
+    .filter((c) => c.operation === 'PutEvents')
+    .flatMap((c) => (c.input as { Entries: { DetailType: RequestType; Detail: string }[] }).Entries)
+    .map((e) => {
+      const detail = JSON.parse(e.Detail) as { target_account?: string; payload: Record<string, unknown> };
+      return { type: e.DetailType, target: detail.target_account, payload: detail.payload };
+    });
+
+/** The requests sent once the first change was made: the reads after execution (and the follow-up's changes). */
+const afterFirstChange = (requests: SentRequest[]) => requests.slice(requests.findIndex((r) => REQUESTS[r.type].mutating));
+
+const idOf = async (name: string) => (await liveOrganization(org)).accounts.find((a) => a.tags['orgvend:name'] === name)!.id;
+
+describe('the read after --execute', () => {
+  it('builds an organization of several managed, bootstrapped accounts', async () => {
+    const { code, out } = await cli('--action', 'sync-accounts', '--execute');
+    expect(out).toContain('Converged: the organization matches the repository.');
+    expect(code).toBe(0);
+  });
+
+  it('asks only for the touched accounts when one account is created, still converges, and the next plan is empty', async () => {
+    const untouched = await Promise.all(['foo', 'dns', 'bar', 'baz'].map(idOf));
+    workspace.write(accountsOf(['bar', 'baz', 'qux']));
+    const { code, out, calls } = await cli('--action', 'sync-accounts', '--execute');
+    expect(out).toMatch(/\+ account\.create +qux/);
+    expect(out).toContain('Converged: the organization matches the repository.');
+    expect(code).toBe(0);
+
+    const requests = requestsOf(calls);
+    // Before the changes, the whole organization was read: its parameters included.
+    expect(requests[0]!.type).toBe('LIST_ACCOUNTS');
+    const readBefore = requests.slice(0, requests.findIndex((r) => r.type === 'CREATE_ACCOUNT'));
+    expect(readBefore.filter((r) => r.type === 'GET_PARAMETERS').map((r) => r.target)).toEqual(expect.arrayContaining(untouched));
+
+    const qux = await idOf('qux');
+    const after = afterFirstChange(requests);
+    expect(after[0]!.type).toBe('CREATE_ACCOUNT');
+    expect(after.map((r) => r.type)).not.toContain('LIST_ACCOUNTS');
+    // Once after the creation, once after the follow-up (bootstrap, parameters, VPC): qux alone.
+    const described = after.filter((r) => r.type === 'DESCRIBE_ACCOUNTS').map((r) => r.payload.accounts);
+    expect(described).toEqual([[qux], [qux]]);
+    // No untouched account's parameters or stacks are read again.
+    const accountReads = after.filter((r) => r.type === 'GET_PARAMETERS' || r.type === 'GET_STACKS');
+    expect(accountReads.map((r) => r.target)).toContain(qux);
+    for (const id of untouched) expect(accountReads.map((r) => r.target)).not.toContain(id);
+
+    const again = await cli('--action', 'sync-accounts', '--detailed-exitcode');
+    expect(again.out).toContain('No changes.');
+    expect(again.code).toBe(0);
+  });
+
+  it('does not see a change made behind its back in an untouched account while it executes, which the next plan does see', async () => {
+    // The trade-off of reading only what changed: an untouched account's drift waits for the next full read (any plan).
+    const baz = await idOf('baz');
+    const organizations = await org.factory.forAccount(org.desired.organization.management_account_id).client('organizations');
+    workspace.write(accountsOf(['bar', 'baz', 'qux', 'quux']));
+    // Once the plan is made (read whole), as the creation is sent: someone re-tags baz.
+    let behindItsBack: Promise<unknown> | undefined;
+    const io = captureIo({ cwd: workspace.cwd });
+    const code = await runCli(['--action', 'sync-accounts', '--execute'], io, {
+      onCall: (call) => {
+        const entries = call.operation === 'PutEvents' ? (call.input as { Entries: { DetailType: string }[] }).Entries : [];
+        if (entries.some((e) => e.DetailType === 'CREATE_ACCOUNT')) {
+          behindItsBack ??= organizations.send(new TagResourceCommand({ ResourceId: baz, Tags: [{ Key: 'cost-center', Value: 'changed-by-hand' }] }));
+        }
+      },
+    });
+    await behindItsBack;
+    expect(behindItsBack).toBeDefined();
+    expect(io.out()).toMatch(/\+ account\.create +quux/);
+    expect(io.out()).not.toMatch(/account\.tag +baz/);
+    expect(io.out()).toContain('Converged: the organization matches the repository.');
+    expect(code).toBe(0);
+
+    const next = await cli('--action', 'sync-accounts', '--detailed-exitcode');
+    expect(next.out).toMatch(/~ account\.tag +baz/);
+    expect(next.code).toBe(2);
+  });
+
+  it('DESCRIBE_ACCOUNTS gives each account as LIST_ACCOUNTS does, and leaves out an id that is no account of the organization', async () => {
+    const transport = org.transport();
+    const { accounts } = await transport.request('LIST_ACCOUNTS', {});
+    const described = await transport.request('DESCRIBE_ACCOUNTS', { accounts: [...accounts.slice(0, 19).map((a) => a.id), '123456789012'] });
+    expect(described.accounts).toEqual(accounts.slice(0, 19));
+  });
+});

@@ -1,0 +1,79 @@
+/** What the read after --execute asks for: the touched accounts by id, merged into what was read before. */
+import { describe, expect, it } from 'vitest';
+import type { Change } from '../../../src/plan/plan.js';
+import type { OrgAccount, PayloadOf, RequestType, ResultOf } from '../../../src/protocol/requests.js';
+import { readTouchedTree, touchedBy, withRereadState, type ExecutedOutcome } from '../../../src/state/touched.js';
+import type { Transport } from '../../../src/transport/transport.js';
+import { liveOrg } from '../../helpers/live.js';
+
+const change = (type: string, target: string, accountId?: string): Change =>
+  ({ type, target, reason: 'test', before: accountId ? { account_id: accountId } : null, after: {} }) as unknown as Change;
+const done = (value: unknown = {}) => ({ status: 'done', value, ms: 1 });
+const failed: ExecutedOutcome['result'] = { status: 'failed' };
+const skipped: ExecutedOutcome['result'] = { status: 'skipped' };
+
+describe('touchedBy', () => {
+  it('names the accounts changed, the new ones by the id their creation gave, and the OU tree when an OU was created', () => {
+    const executed: ExecutedOutcome[] = [
+      { change: change('ou.create', 'Internal/New'), result: done() },
+      { change: change('account.create', 'new'), result: done({ account_id: '500000000009', outcome: 'created' }) },
+      { change: change('account.tag', 'foo', '500000000001'), result: done() },
+      { change: change('parameters.put', 'dns', '500000000002'), result: failed },
+      { change: change('account.move', 'bar', '500000000003'), result: skipped },
+    ];
+    expect(touchedBy(executed)).toEqual({ ous: true, accounts: new Set(['500000000009', '500000000001', '500000000002']) });
+  });
+
+  it('cannot say, so the whole organization is read, when a creation failed or a change is of a kind it does not know', () => {
+    expect(touchedBy([{ change: change('account.create', 'new'), result: failed }])).toBeUndefined();
+    expect(touchedBy([{ change: change('scp.attach', 'Root'), result: done() }])).toBeUndefined();
+  });
+});
+
+function answering(accounts: OrgAccount[]): Transport & { sent: { type: string; payload: unknown; target?: string }[] } {
+  const sent: { type: string; payload: unknown; target?: string }[] = [];
+  return {
+    execute: true,
+    sent,
+    async request<T extends RequestType>(type: T, payload: PayloadOf<T>, options: { targetAccount?: string } = {}): Promise<ResultOf<T>> {
+      sent.push({ type, payload, ...(options.targetAccount ? { target: options.targetAccount } : {}) });
+      if (type === 'DESCRIBE_ACCOUNTS') return { accounts: accounts.filter((a) => (payload as PayloadOf<'DESCRIBE_ACCOUNTS'>).accounts.includes(a.id)) } as ResultOf<T>;
+      if (type === 'GET_PARAMETERS') return { parameters: { name: `fresh-${options.targetAccount}` } } as ResultOf<T>;
+      throw new Error(`unexpected ${type}`);
+    },
+    async close() {},
+  };
+}
+
+describe('readTouchedTree and withRereadState', () => {
+  const bootstrapped = { 'orgvend:bootstrap': 'abc' };
+  const before = {
+    ...liveOrg(['Internal'], [
+      { id: '500000000001', ou: 'Internal', tags: bootstrapped },
+      { id: '500000000002', ou: 'Internal', tags: bootstrapped },
+      { id: '500000000003', ou: 'Internal', tags: bootstrapped },
+    ]),
+    parameters: new Map([['500000000001', { name: 'old-1' }], ['500000000002', { name: 'old-2' }], ['500000000003', { name: 'old-3' }]]),
+    stacks: new Map(),
+  };
+  const describedAs = (id: string, changes: Partial<OrgAccount>): OrgAccount => {
+    const { ou: _ou, ...account } = before.accounts.find((a) => a.id === id) ?? { ...before.accounts[1]!, id };
+    return { ...account, ...changes };
+  };
+
+  it('re-reads the touched accounts by id, 20 to a request, and keeps every other account as read before', async () => {
+    const ids = Array.from({ length: 21 }, (_, i) => String(600000000000 + i));
+    const transport = answering([describedAs('500000000002', { tags: { ...bootstrapped, team: 'new' } }), ...ids.map((id) => describedAs(id, {}))]);
+    const tree = await readTouchedTree(transport, before, { accounts: new Set(['500000000002', '500000000003', ...ids]), ous: false });
+    expect(transport.sent.map((s) => [s.type, (s.payload as { accounts: string[] }).accounts.length])).toEqual([['DESCRIBE_ACCOUNTS', 20], ['DESCRIBE_ACCOUNTS', 3]]);
+    // 500000000003 is no account of the organization any more: dropped.
+    expect(tree.accounts.map((a) => a.id)).toEqual(['111111111111', '500000000001', '500000000002', ...ids]);
+    expect(tree.accounts.find((a) => a.id === '500000000002')).toMatchObject({ ou: 'Internal', tags: { team: 'new' } });
+    expect(tree.accounts.find((a) => a.id === '500000000001')).toEqual(before.accounts[1]);
+
+    transport.sent.length = 0;
+    const live = await withRereadState(transport, tree, before, new Set(['500000000002']), new Map());
+    expect(transport.sent).toEqual([{ type: 'GET_PARAMETERS', payload: {}, target: '500000000002' }]);
+    expect(live.parameters).toEqual(new Map([['500000000001', { name: 'old-1' }], ['500000000002', { name: 'fresh-500000000002' }]]));
+  });
+});
