@@ -10,10 +10,11 @@ import type { AccountRole } from '../protocol/requests.js';
 /**
  * 4: requests are signed and handlers verify them with `requestKey`. 5: moto answers
  * HEALTH_PATH with its pid, by which a run knows the moto it finds is the sandbox's. 6: dry
- * runs travel with the plan source, which the stacks' rules of 5 do not carry. A sandbox
- * made before is rebuilt.
+ * runs travel with the plan source, which the stacks' rules of 5 do not carry. 7: the
+ * CICD account's rules forward DESCRIBE_ACCOUNTS, which sync-accounts sends after --execute.
+ * A sandbox made before is rebuilt.
  */
-export const SANDBOX_STATE_VERSION = 6;
+export const SANDBOX_STATE_VERSION = 7;
 
 export interface SandboxState {
   version: typeof SANDBOX_STATE_VERSION;
