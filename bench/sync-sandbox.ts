@@ -1,7 +1,11 @@
 /**
  * A dry-run sync-accounts through the sandbox's real bus, against an organization of
- * 1,000 live accounts: wall time, messages on the bus and AWS calls. Starts its own moto.
+ * 1,000 live accounts (BENCH_LIVE_ACCOUNTS): wall time, messages on the bus, AWS calls
+ * (and per live account) and peak memory. Starts its own moto. The worker serves the
+ * requests in this process, so `peak_rss_mb` is the CLI's and the worker's together;
+ * `moto_peak_rss_mb` is moto's server's.
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { CreateAccountCommand, CreateOrganizationalUnitCommand, ListRootsCommand, MoveAccountCommand } from '@aws-sdk/client-organizations';
 import { MemoryRecorder } from '../src/audit/recorder.js';
@@ -23,6 +27,16 @@ import { generateDsl } from './generate-dsl.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const ACCOUNTS = Number(process.env.BENCH_LIVE_ACCOUNTS ?? 1000);
+
+/** A process's peak resident set (VmHWM) in MB, where /proc has it. */
+function peakRssMb(pid: number): number | undefined {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Math.round(Number(kb) / 1024);
+  } catch {
+    return undefined;
+  }
+}
 
 const moto = await startMoto();
 try {
@@ -70,6 +84,7 @@ try {
   await worker.stop();
 
   const puts = [...cliCalls, ...handlerCalls].filter((c) => c.operation === 'PutEvents').length;
+  const perAccount = (calls: number) => Math.round((calls / Math.max(live.accounts.length, 1)) * 100) / 100;
   console.log(JSON.stringify({
     bench: 'dry-run sync (sandbox)',
     organization: organizationId,
@@ -80,6 +95,11 @@ try {
     aws_calls_cli: cliCalls.length,
     aws_calls_handlers: handlerCalls.length,
     tag_reads: handlerCalls.filter((c) => c.operation === 'ListTagsForResource').length,
+    aws_calls_per_account: perAccount(cliCalls.length + handlerCalls.length),
+    aws_calls_per_account_cli: perAccount(cliCalls.length),
+    aws_calls_per_account_handlers: perAccount(handlerCalls.length),
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    moto_peak_rss_mb: peakRssMb(moto.pid),
   }));
 } finally {
   await moto.stop();

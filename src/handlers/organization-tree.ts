@@ -46,28 +46,40 @@ export async function readTree(client: OrganizationsClient, { withAccounts }: { 
       }
     }
     ous.push(...children);
-    if (withAccounts) {
-      for await (const page of everyPage(paginateListAccountsForParent({ client }, { ParentId: parentId }))) {
-        for (const a of page.Accounts ?? []) {
-          accounts.set(a.Id!, {
-            id: a.Id!,
-            arn: a.Arn!,
-            name: a.Name ?? '',
-            email: a.Email ?? '',
-            status: a.State ?? a.Status ?? 'UNKNOWN',
-            joined_method: a.JoinedMethod,
-            joined_at: a.JoinedTimestamp?.toISOString(),
-            parent_id: parentId,
-          });
-        }
-      }
-    }
+    if (withAccounts) for (const account of await accountsOf(client, parentId)) accounts.set(account.id, account);
     await Promise.all(children.map((child) => limit(() => visit(child.id, child.path))));
   };
   await visit(rootId, '');
 
   ous.sort((a, b) => a.path.localeCompare(b.path));
   return { organizationId: org.Id, managementAccountId: org.MasterAccountId, rootId, ous, accounts: [...accounts.values()].sort((a, b) => a.id.localeCompare(b.id)) };
+}
+
+/** The accounts directly in a root or OU, all pages. */
+export async function accountsOf(client: OrganizationsClient, parentId: string): Promise<OrganizationTree['accounts']> {
+  const accounts: OrganizationTree['accounts'] = [];
+  for await (const page of everyPage(paginateListAccountsForParent({ client }, { ParentId: parentId }))) {
+    for (const a of page.Accounts ?? []) {
+      accounts.push({
+        id: a.Id!,
+        arn: a.Arn!,
+        name: a.Name ?? '',
+        email: a.Email ?? '',
+        status: a.State ?? a.Status ?? 'UNKNOWN',
+        joined_method: a.JoinedMethod,
+        joined_at: a.JoinedTimestamp?.toISOString(),
+        parent_id: parentId,
+      });
+    }
+  }
+  return accounts;
+}
+
+/** The accounts directly in each of `parents` (a few parents listed at once), by id: an account moved while they are listed is kept where it was seen last in `parents`' order. */
+export async function accountsOfParents(client: OrganizationsClient, parents: readonly string[]): Promise<OrganizationTree['accounts']> {
+  const limit = pLimit(PARENTS_IN_FLIGHT);
+  const listed = await Promise.all(parents.map((parent) => limit(() => accountsOf(client, parent))));
+  return [...new Map(listed.flat().map((a) => [a.id, a])).values()].sort((a, b) => a.id.localeCompare(b.id));
 }
 
 /** Every tag of an Organizations resource (account, OU, policy), all pages. */

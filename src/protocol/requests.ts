@@ -129,6 +129,11 @@ export type OrgUnit = z.infer<typeof OrgUnit>;
 /** The root, the OU tree and the management account, as LIST_OUS and LIST_ACCOUNTS give them. */
 const OrganizationShape = z.object({ root_id: z.string(), organization_id: z.string(), management_account_id: AccountIdString, ous: z.array(OrgUnit) });
 
+/** A root's or an OU's id, as Organizations writes them. */
+const ParentIdString = z.string().regex(/^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/, 'a root id (r-…) or an OU id (ou-…-…)');
+/** Parents one LIST_ACCOUNTS of a page of the organization reads the accounts of. */
+export const MAX_PARENTS_READ = 20;
+
 export const OrgPolicy = z.object({
   id: z.string(),
   name: z.string(),
@@ -252,9 +257,9 @@ export const REQUESTS = {
       'organizations:ListAccountsForParent',
       'organizations:ListTagsForResource',
     ],
-    payload: z.strictObject({}),
-    // The tree it walks to find the accounts comes along, so the live state is one read.
-    result: OrganizationShape.extend({ accounts: z.array(OrgAccount) }),
+    // Without parents, the whole organization: the tree it walks to find the accounts comes along. With parents, a page of it: the accounts directly in those OUs or the root, with their tags.
+    payload: z.strictObject({ parents: z.array(ParentIdString).min(1).max(MAX_PARENTS_READ).optional() }),
+    result: z.union([OrganizationShape.extend({ accounts: z.array(OrgAccount) }), z.strictObject({ accounts: z.array(OrgAccount) })]),
   }),
   CREATE_OU: spec({
     route: 'management',

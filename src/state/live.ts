@@ -4,7 +4,7 @@ import pLimit from 'p-limit';
 import { chunks } from '../chunks.js';
 import { BOOTSTRAP_TAG } from '../config/identity-tags.js';
 import type { LiveStack, StackReads } from '../plan/stacks.js';
-import { MAX_STACKS_READ } from '../protocol/requests.js';
+import { MAX_PARENTS_READ, MAX_STACKS_READ } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
 
 export interface LiveAccount extends OrgAccount {
@@ -24,8 +24,23 @@ export interface Live {
   stacks?: Map<string, LiveStack[]>;
 }
 
+/** Pages of the organization's accounts read at once; the worker (and each Lambda) serves them side by side. */
+const ORGANIZATION_PAGES_IN_FLIGHT = 8;
+
+/**
+ * The organization in pages, none near its request's timeout however large it grows: the
+ * tree (LIST_OUS), then the accounts and tags of a few parents per LIST_ACCOUNTS, several
+ * in flight. About four pages per page in flight, so the work spreads across them when a
+ * few OUs hold most accounts, and at most MAX_PARENTS_READ parents each.
+ */
 export async function readLive(transport: Transport): Promise<Live> {
-  const { accounts, ...tree } = await transport.request('LIST_ACCOUNTS', {});
+  const tree = await transport.request('LIST_OUS', {});
+  const parents = [tree.root_id, ...tree.ous.map((ou) => ou.id)];
+  const size = Math.min(MAX_PARENTS_READ, Math.ceil(parents.length / (ORGANIZATION_PAGES_IN_FLIGHT * 4)));
+  const limit = pLimit(ORGANIZATION_PAGES_IN_FLIGHT);
+  const pages = await Promise.all(chunks(parents, size).map((group) => limit(async () => (await transport.request('LIST_ACCOUNTS', { parents: group })).accounts)));
+  // By id, in the parents' order (Root, then the OUs by path): an account moved while the pages are read may be listed under both parents; the one listed last is kept, as a full read keeps it.
+  const accounts = [...new Map(pages.flat().map((a) => [a.id, a])).values()].sort((a, b) => a.id.localeCompare(b.id));
   const pathOf = new Map(tree.ous.map((ou) => [ou.id, ou.path]));
   return {
     organizationId: tree.organization_id,

@@ -182,6 +182,8 @@ describe('refusing requests', () => {
     ['a claimed sender that is not the CICD account', () => signed('LIST_ACCOUNTS', { sender: '999999999999' }), /sender 999999999999 is not the CICD account/],
     ['an unknown request type', () => signed('DELETE_EVERYTHING', {}), /unknown request type DELETE_EVERYTHING/],
     ['a payload with an unknown key', () => signed('LIST_ACCOUNTS', { payload: { all: true } }), /invalid payload/],
+    ['a page of accounts under something that is not a root or OU id', () => signed('LIST_ACCOUNTS', { payload: { parents: ['r-abcd', 'ou-../etc'] } }), /invalid payload.*parents/],
+    ['a page of accounts under too many parents', () => signed('LIST_ACCOUNTS', { payload: { parents: Array.from({ length: 21 }, (_, i) => `ou-abcd-${String(i).padStart(8, '0')}`) } }), /invalid payload.*parents/],
     ['a request routed by type that names a target', () => signed('LIST_ACCOUNTS', { target_account: management }), /routed by type and takes no target_account/],
   ])('refuses a signed request with %s, with an error reply, and never acts', async (_name, make, message) => {
     const worker = org.startWorker();
