@@ -64,15 +64,17 @@ describe('the read after --execute', () => {
     expect(code).toBe(0);
 
     const requests = requestsOf(calls);
-    // Before the changes, the whole organization was read: its parameters included.
-    expect(requests[0]!.type).toBe('LIST_ACCOUNTS');
+    // Before the changes, the whole organization was read (its tree, then its accounts by pages): its parameters included.
+    expect(requests[0]!.type).toBe('LIST_OUS');
     const readBefore = requests.slice(0, requests.findIndex((r) => r.type === 'CREATE_ACCOUNT'));
+    expect(readBefore.map((r) => r.type)).toContain('LIST_ACCOUNTS');
     expect(readBefore.filter((r) => r.type === 'GET_PARAMETERS').map((r) => r.target)).toEqual(expect.arrayContaining(untouched));
 
     const qux = await idOf('qux');
     const after = afterFirstChange(requests);
     expect(after[0]!.type).toBe('CREATE_ACCOUNT');
     expect(after.map((r) => r.type)).not.toContain('LIST_ACCOUNTS');
+    expect(after.map((r) => r.type)).not.toContain('LIST_OUS');
     // Once after the creation, once after the follow-up (bootstrap, parameters, VPC): qux alone.
     const described = after.filter((r) => r.type === 'DESCRIBE_ACCOUNTS').map((r) => r.payload.accounts);
     expect(described).toEqual([[qux], [qux]]);
