@@ -75,7 +75,10 @@ const SETTING_RANK = new Map([...new Set(['scope', 'service', 'lifecycle', 'envi
 
 /** Identity first, then settings in schema order, so every view lists them the same way. */
 function inSettingOrder(settings: Setting[]): Setting[] {
-  const ranked = settings.map((s) => ({ s, rank: SETTING_RANK.get(s.key.split('.', 1)[0]!) ?? SETTING_RANK.size }));
+  const ranked = settings.map((s) => {
+    const dot = s.key.indexOf('.');
+    return { s, rank: SETTING_RANK.get(dot < 0 ? s.key : s.key.slice(0, dot)) ?? SETTING_RANK.size };
+  });
   ranked.sort((a, b) => a.rank - b.rank || (a.s.key < b.s.key ? -1 : a.s.key > b.s.key ? 1 : 0));
   return ranked.map((r) => r.s);
 }
