@@ -1,7 +1,17 @@
-/** validate + resolve of a 5,000-account DSL: wall time and peak memory. Prints one JSON line. */
+/**
+ * validate + resolve of a 5,000-account DSL: wall time and peak memory. Then `validate` of
+ * the repository's example as one runs it, the built CLI (dist/, `npm run build`) in a
+ * fresh process each time, beside `--help`'s start-up: its own work is the difference.
+ * Prints one JSON line for each.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { parseConfig } from '../src/config/load.js';
 import { generateDsl } from './generate-dsl.js';
 import { timeRuns } from './timing.js';
+
+// The built CLI, as it runs in use (build/bench has no package.json beside it for --version).
+const CLI = 'dist/cli/main.js';
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 5000);
 const RUNS = 5;
@@ -23,3 +33,24 @@ console.log(
     peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
   }),
 );
+
+// npm scripts run in the project root: the example's accounts.yml, scps/ and templates/.
+const cli = (...args: string[]) => execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+const CLI_RUNS = 7;
+if (!existsSync(CLI)) {
+  console.log(JSON.stringify({ bench: 'validate example', skipped: `${CLI} is not built: npm run build` }));
+} else {
+  const help = await timeRuns(CLI_RUNS, () => cli('--help'));
+  const example = await timeRuns(CLI_RUNS, () => cli('--action', 'validate'));
+  console.log(
+    JSON.stringify({
+      bench: 'validate example',
+      summary: example.last.trim(),
+      runs: CLI_RUNS,
+      median_ms: example.median_ms,
+      min_ms: example.min_ms,
+      help_median_ms: help.median_ms,
+      own_median_ms: example.median_ms - help.median_ms,
+    }),
+  );
+}

@@ -4,9 +4,10 @@ import { z } from 'zod';
 import { DEPLOYED_STACKS, NAMES, replyDlqName } from '../protocol/names.js';
 import { planSource, replySource } from '../protocol/envelope.js';
 import { GITHUB_OIDC, ciRoles } from './ci-roles.js';
+import { BOOTSTRAP_TEMPLATE } from './template-name.js';
 import { ACCOUNT_EVENTS, accountApiCaller, answeringAccounts, auditBusName, coreAccounts, deployedHere, forwardedBuses, forwardRoutes, served, bootstrapOrganization, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
 
-export const BOOTSTRAP_TEMPLATE = 'bootstrap.yml.njk';
+export { BOOTSTRAP_TEMPLATE };
 
 /**
  * Where the handler Lambda's code is, as every account's stack pins it: the object `key` in

@@ -25,11 +25,14 @@ function isPlainMap(value: unknown): value is Record<string, unknown> {
 
 function toTree(value: unknown, from: Origin): Tree {
   if (!isPlainMap(value)) return { kind: 'leaf', value, from };
-  return { kind: 'map', from, entries: new Map(Object.entries(value).map(([k, v]) => [k, toTree(v, from)])) };
+  const entries = new Map<string, Tree>();
+  for (const key of Object.keys(value)) entries.set(key, toTree(value[key], from));
+  return { kind: 'map', from, entries };
 }
 
 function mergeInto(target: Map<string, Tree>, values: Record<string, unknown>, from: Origin): void {
-  for (const [key, value] of Object.entries(values)) {
+  for (const key of Object.keys(values)) {
+    const value = values[key];
     if (value === undefined) continue;
     const existing = target.get(key);
     if (existing?.kind === 'map' && isPlainMap(value)) mergeInto(existing.entries, value, from);
@@ -37,9 +40,19 @@ function mergeInto(target: Map<string, Tree>, values: Record<string, unknown>, f
   }
 }
 
+/** A tree's entries as a plain object, as Object.fromEntries makes it (a key `__proto__` is an own property), without its copies. */
+function plainMap(entries: Map<string, Tree>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, tree] of entries) {
+    const value = toPlain(tree);
+    if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    else out[key] = value;
+  }
+  return out;
+}
+
 function toPlain(tree: Tree): unknown {
-  if (tree.kind === 'leaf') return tree.value;
-  return Object.fromEntries([...tree.entries].map(([k, v]) => [k, toPlain(v)]));
+  return tree.kind === 'leaf' ? tree.value : plainMap(tree.entries);
 }
 
 function leaves(tree: Tree, prefix: string, out: Setting[]): void {
@@ -56,7 +69,7 @@ function leaves(tree: Tree, prefix: string, out: Setting[]): void {
 export function mergeLayers(layers: readonly Layer[]): { value: Record<string, unknown>; settings: Setting[] } {
   const root = new Map<string, Tree>();
   for (const layer of layers) mergeInto(root, layer.values, layer.from);
-  const value = Object.fromEntries([...root].map(([k, v]) => [k, toPlain(v)]));
+  const value = plainMap(root);
   const settings: Setting[] = [];
   for (const [k, v] of root) leaves(v, k, settings);
   return { value, settings };

@@ -6,8 +6,17 @@ export type PatternValues = Record<Placeholder, string | undefined>;
 
 const PLACEHOLDER_RE = /\{([^{}]*)\}/g;
 
+/** Each pattern's placeholders, found once: every account expands the same two patterns. Bounded, patterns being few. */
+const found = new Map<string, readonly string[]>();
+const MAX_FOUND = 64;
+
 export function placeholdersIn(pattern: string): string[] {
-  return [...pattern.matchAll(PLACEHOLDER_RE)].map((m) => m[1]!);
+  let placeholders = found.get(pattern);
+  if (!placeholders) {
+    if (found.size >= MAX_FOUND) found.clear();
+    found.set(pattern, (placeholders = [...pattern.matchAll(PLACEHOLDER_RE)].map((m) => m[1]!)));
+  }
+  return [...placeholders];
 }
 
 export function unknownPlaceholders(pattern: string): string[] {

@@ -75,13 +75,26 @@ const SETTING_RANK = new Map([...new Set(['scope', 'service', 'lifecycle', 'envi
 
 /** Identity first, then settings in schema order, so every view lists them the same way. */
 function inSettingOrder(settings: Setting[]): Setting[] {
-  const ranked = settings.map((s) => ({ s, rank: SETTING_RANK.get(s.key.split('.', 1)[0]!) ?? SETTING_RANK.size }));
+  const ranked = settings.map((s) => {
+    const dot = s.key.indexOf('.');
+    return { s, rank: SETTING_RANK.get(dot < 0 ? s.key : s.key.slice(0, dot)) ?? SETTING_RANK.size };
+  });
   ranked.sort((a, b) => a.rank - b.rank || (a.s.key < b.s.key ? -1 : a.s.key > b.s.key ? 1 : 0));
   return ranked.map((r) => r.s);
 }
 
 function pickSettings(values: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(SETTING_KEYS.filter((k) => values[k] !== undefined).map((k) => [k, values[k]]));
+  const picked: Record<string, unknown> = {};
+  for (const key of SETTING_KEYS) if (values[key] !== undefined) picked[key] = values[key];
+  return picked;
+}
+
+/** The settings of defaults and of each scope, picked once for all the accounts that layer on them (layering only reads them). */
+const sharedPicks = new WeakMap<object, Record<string, unknown>>();
+function pickShared(values: Record<string, unknown>): Record<string, unknown> {
+  let picked = sharedPicks.get(values);
+  if (!picked) sharedPicks.set(values, (picked = pickSettings(values)));
+  return picked;
 }
 
 function describeOrigin(from: Origin | undefined): string {
@@ -103,8 +116,8 @@ export function resolveAccount(name: string, account: Account, parts: DslParts):
 
   const layers: Layer[] = [
     { from: 'builtin', values: { ...BUILTIN, service: name } },
-    { from: 'defaults', values: pickSettings(parts.defaults) },
-    { from: `scope:${account.scope}`, values: pickSettings(scope) },
+    { from: 'defaults', values: pickShared(parts.defaults) },
+    { from: `scope:${account.scope}`, values: pickShared(scope) },
     { from: 'account', values: { scope: account.scope, service: account.service, lifecycle: account.lifecycle, ...pickSettings(account) } },
   ];
   const { value, settings: merged } = mergeLayers(layers);

@@ -31,6 +31,9 @@ export const Email = z
     error: 'an email address, e.g. aws+foo@example.com',
   });
 
+/** 2048 → "2,048", as toLocaleString('en') writes a whole number, without loading ICU's number formats (15–30 ms at every start, --help too). */
+const thousands = (n: number) => String(n).replace(/\B(?=(\d{3})+$)/g, ',');
+
 /**
  * One line of free text (a description, a contact's name): no line break and no control
  * character of any kind (control-characters.ts lists them), so it cannot leave its line
@@ -40,7 +43,7 @@ export const Email = z
 export const singleLine = (what: string, maxLength: number, more = '') =>
   z
     .string({ error: `${what}${more}` })
-    .max(maxLength, { error: `${what} of at most ${maxLength.toLocaleString('en')} characters` })
+    .max(maxLength, { error: `${what} of at most ${thousands(maxLength)} characters` })
     .regex(SINGLE_LINE, {
       error: `${what}: one line, without line breaks (LF, CR, NEL, U+2028, U+2029), tabs or other control characters`,
     });

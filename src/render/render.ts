@@ -15,7 +15,7 @@ import { fileDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import { MAX_TEMPLATE_BYTES } from '../config/input-limits.js';
 import { readInput } from '../config/read-input.js';
 import { didYouMean } from '../config/suggest.js';
-import { BOOTSTRAP_TEMPLATE } from '../bootstrap/render.js';
+import { BOOTSTRAP_TEMPLATE } from '../bootstrap/template-name.js';
 import { sha256Hex } from '../plan/digest.js';
 import type { Desired } from '../config/resolve.js';
 import { InputError } from '../errors.js';

@@ -28,3 +28,12 @@ describe('CLI start-up', () => {
     expect(modules.filter((m) => /@aws-sdk|@smithy/.test(m))).toEqual([]);
   });
 });
+
+describe('validate loads only what it checks', () => {
+  it('renders templates/ without loading bootstrap\'s renderer (it needs only the bootstrap template\'s name)', () => {
+    const { modules, stdout } = loadedModules(['--action', 'validate', '--config', 'test/fixtures/repo/accounts.yml']);
+    expect(stdout).toContain('is valid');
+    expect(modules.some((m) => m.includes('/src/render/render.ts'))).toBe(true);
+    expect(modules.filter((m) => /\/src\/bootstrap\/(render|ci-roles)\.ts/.test(m))).toEqual([]);
+  });
+});
