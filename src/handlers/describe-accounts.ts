@@ -6,7 +6,7 @@ import { DescribeAccountCommand, ListParentsCommand, type OrganizationsClient } 
 import pLimit from 'p-limit';
 import type { OrgAccount, PayloadOf, ResultOf } from '../protocol/requests.js';
 import type { Handler } from './context.js';
-import { tagsOf } from './organization-tree.js';
+import { orgAccount, tagsOf } from './organization-tree.js';
 
 /** Accounts read at once: three calls each, paced by the client's adaptive retry. */
 const ACCOUNTS_IN_FLIGHT = 4;
@@ -21,17 +21,7 @@ async function describe(client: OrganizationsClient, id: string): Promise<OrgAcc
     ]);
     const parent = Parents?.[0]?.Id;
     if (!a?.Id || !parent) return undefined;
-    return {
-      id: a.Id,
-      arn: a.Arn!,
-      name: a.Name ?? '',
-      email: a.Email ?? '',
-      status: a.State ?? a.Status ?? 'UNKNOWN',
-      joined_method: a.JoinedMethod,
-      joined_at: a.JoinedTimestamp?.toISOString(),
-      parent_id: parent,
-      tags,
-    };
+    return { ...orgAccount(a, parent), tags };
   } catch (error) {
     if ((error as Error).name === 'AccountNotFoundException' || (error as Error).name === 'ChildNotFoundException') return undefined;
     throw error;

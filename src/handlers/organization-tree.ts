@@ -9,6 +9,7 @@ import {
   paginateListAccountsForParent,
   paginateListOrganizationalUnitsForParent,
   paginateListTagsForResource,
+  type Account,
   type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import pLimit from 'p-limit';
@@ -55,22 +56,25 @@ export async function readTree(client: OrganizationsClient, { withAccounts }: { 
   return { organizationId: org.Id, managementAccountId: org.MasterAccountId, rootId, ous, accounts: [...accounts.values()].sort((a, b) => a.id.localeCompare(b.id)) };
 }
 
+/** An account as Organizations lists or describes it, in `parentId`, as the requests give it (without its tags). */
+export function orgAccount(a: Account, parentId: string): OrganizationTree['accounts'][number] {
+  return {
+    id: a.Id!,
+    arn: a.Arn!,
+    name: a.Name ?? '',
+    email: a.Email ?? '',
+    status: a.State ?? a.Status ?? 'UNKNOWN',
+    joined_method: a.JoinedMethod,
+    joined_at: a.JoinedTimestamp?.toISOString(),
+    parent_id: parentId,
+  };
+}
+
 /** The accounts directly in a root or OU, all pages. */
 export async function accountsOf(client: OrganizationsClient, parentId: string): Promise<OrganizationTree['accounts']> {
   const accounts: OrganizationTree['accounts'] = [];
   for await (const page of everyPage(paginateListAccountsForParent({ client }, { ParentId: parentId }))) {
-    for (const a of page.Accounts ?? []) {
-      accounts.push({
-        id: a.Id!,
-        arn: a.Arn!,
-        name: a.Name ?? '',
-        email: a.Email ?? '',
-        status: a.State ?? a.Status ?? 'UNKNOWN',
-        joined_method: a.JoinedMethod,
-        joined_at: a.JoinedTimestamp?.toISOString(),
-        parent_id: parentId,
-      });
-    }
+    for (const a of page.Accounts ?? []) accounts.push(orgAccount(a, parentId));
   }
   return accounts;
 }
