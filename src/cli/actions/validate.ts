@@ -4,6 +4,7 @@ import { templateContext } from '../../render/context.js';
 import { parseProblems } from '../../render/lint.js';
 import { renderTemplates } from '../../render/render.js';
 import { countDiagnostics, diagnosticsJson } from '../../views/diagnostics.js';
+import { failureJson } from '../../views/failure.js';
 import type { Io } from '../io.js';
 import { loadDesiredWithScps, readDesiredWithScps, repoDirOf } from '../load-desired.js';
 import type { CliOptions } from '../options.js';
@@ -28,10 +29,11 @@ export async function run(options: CliOptions, io: Io): Promise<ExitCode> {
     const ok = Boolean(templates) && !templates!.diagnostics.length;
     const summary = ok && { accounts: desired!.accounts.length, scopes: Object.keys(desired!.scopes).length, ous: desired!.ous.length, scps: scps!.policies.length, templates: templates!.count };
     // Shaped as every other run's document: ok, its exit code, and for invalid input the error and its diagnostics.
-    const code = ok ? ExitCode.ok : ExitCode.invalidInput;
-    const error = ok ? {} : { error: { kind: 'invalid-input', message: `${countDiagnostics(all)} in the input` } };
-    outputOf(io, options).document({ ok, exit_code: code, ...error, file: options.config, ...summary, ...diagnosticsJson(all) }, '');
-    return code;
+    const verdict = ok
+      ? { ok, exit_code: ExitCode.ok, ...diagnosticsJson(all) }
+      : failureJson({ exitCode: ExitCode.invalidInput, kind: 'invalid-input', message: `${countDiagnostics(all)} in the input`, diagnostics: all });
+    outputOf(io, options).document({ ...verdict, file: options.config, ...summary }, '');
+    return ok ? ExitCode.ok : ExitCode.invalidInput;
   }
   const { desired, scps } = await loadDesiredWithScps(options, io);
   const templates = await renderOffline(desired, repoDir);
