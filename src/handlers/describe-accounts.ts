@@ -11,6 +11,8 @@ import { orgAccount, tagsOf } from './organization-tree.js';
 /** Accounts read at once: three calls each, paced by the client's adaptive retry. */
 const ACCOUNTS_IN_FLIGHT = 4;
 
+const NOT_FOUND = new Set(['AccountNotFoundException', 'ChildNotFoundException', 'TargetNotFoundException']);
+
 /** The account, or undefined when it is no account of the organization (any more). */
 async function describe(client: OrganizationsClient, id: string): Promise<OrgAccount | undefined> {
   try {
@@ -23,7 +25,8 @@ async function describe(client: OrganizationsClient, id: string): Promise<OrgAcc
     if (!a?.Id || !parent) return undefined;
     return { ...orgAccount(a, parent), tags };
   } catch (error) {
-    if ((error as Error).name === 'AccountNotFoundException' || (error as Error).name === 'ChildNotFoundException') return undefined;
+    // Whichever of the three answers first says so: DescribeAccount, ListParents, or ListTagsForResource (TargetNotFoundException).
+    if (NOT_FOUND.has((error as Error).name)) return undefined;
     throw error;
   }
 }
