@@ -166,7 +166,7 @@ export const createAccount: Handler<Payload, ResultOf<'CREATE_ACCOUNT'>> = async
   if (context.dryrun) {
     const entry = await readEntry(ssm, key);
     if (entry?.account_id) return { account_id: entry.account_id, outcome: 'already-created' };
-    await requireOu(client, payload.ou_path);
+    await requireOu(client, payload.ou_path, true);
     return { account_id: null, outcome: 'would-create', request_id: entry?.request_id };
   }
 

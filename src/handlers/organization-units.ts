@@ -26,6 +26,55 @@ export async function rootId(client: OrganizationsClient): Promise<string> {
   return (await readRoot(client)).Id;
 }
 
+/**
+ * What this process has found of the tree, per Organizations client (there is one per
+ * account in a process: the worker's, or a Lambda container's across its invocations): the
+ * root's id, and the ids of OUs by path for OU_MEMORY_MS. A run's new and moved accounts
+ * then resolve each OU path once instead of walking the tree each (ListRoots, then
+ * ListOrganizationalUnitsForParent per level). Only what was found is remembered, and only
+ * for putting accounts into it (`moveTo`): a remembered OU deleted since fails the move,
+ * which forgets it and looks again.
+ */
+interface TreeMemory {
+  root?: Promise<string>;
+  ous: Map<string, { id: string; until: number }>;
+}
+const OU_MEMORY_MS = 10 * 60_000;
+const memories = new WeakMap<OrganizationsClient, TreeMemory>();
+
+function memoryOf(client: OrganizationsClient): TreeMemory {
+  let memory = memories.get(client);
+  if (!memory) memories.set(client, (memory = { ous: new Map() }));
+  return memory;
+}
+
+/** The root's id, asked once per client: an organization's root never changes. */
+function rememberedRoot(client: OrganizationsClient): Promise<string> {
+  const memory = memoryOf(client);
+  return (memory.root ??= rootId(client).catch((error: unknown) => {
+    memory.root = undefined;
+    throw error;
+  }));
+}
+
+function recall(client: OrganizationsClient, path: string): string | undefined {
+  const found = memoryOf(client).ous.get(path);
+  return found && found.until > Date.now() ? found.id : undefined;
+}
+
+function remember(client: OrganizationsClient, path: string, id: string): void {
+  memoryOf(client).ous.set(path, { id, until: Date.now() + OU_MEMORY_MS });
+}
+
+/** Forget `path` and every OU below it. */
+function forget(client: OrganizationsClient, path: string): void {
+  const { ous } = memoryOf(client);
+  for (const known of ous.keys()) if (known === path || known.startsWith(`${path}/`)) ous.delete(known);
+}
+
+/** What AWS (and moto) say when an OU id names no OU (any more). */
+const OU_GONE = new Set(['ParentNotFoundException', 'DestinationParentNotFoundException', 'OrganizationalUnitNotFoundException']);
+
 async function childrenNamed(client: OrganizationsClient, parentId: string, name: string): Promise<string[]> {
   const ids: string[] = [];
   for await (const page of everyPage(paginateListOrganizationalUnitsForParent({ client }, { ParentId: parentId }))) {
@@ -78,7 +127,7 @@ async function createChild(client: OrganizationsClient, parentId: string, name: 
  * is found rather than duplicated.
  */
 export async function ouAt(client: OrganizationsClient, path: string, create = false): Promise<{ id?: string; created: boolean }> {
-  let parent = await rootId(client);
+  let parent = await rememberedRoot(client);
   let created = false;
   const names = path.split('/');
   for (const [i, name] of names.entries()) {
@@ -89,13 +138,19 @@ export async function ouAt(client: OrganizationsClient, path: string, create = f
       created = true;
     }
     if (!id) return { created };
+    remember(client, here, id);
     parent = id;
   }
   return { id: parent, created };
 }
 
-/** An OU that must exist for a change to go ahead. */
-export async function requireOu(client: OrganizationsClient, path: string): Promise<string> {
+/**
+ * An OU that must exist for an account to go into it; remembered, when `remembered`, from
+ * an earlier look in this process.
+ */
+export async function requireOu(client: OrganizationsClient, path: string, remembered = false): Promise<string> {
+  const known = remembered ? recall(client, path) : undefined;
+  if (known) return known;
   const { id } = await ouAt(client, path);
   if (!id) throw new HandlerError('failed', `OU ${path} does not exist; it is created before the accounts that go into it, so run the plan again`);
   return id;
@@ -109,12 +164,19 @@ async function parentOf(client: OrganizationsClient, accountId: string): Promise
 }
 
 /** Into the OU at `path`, from wherever it is; nothing when it is there already. */
-export async function moveTo(client: OrganizationsClient, accountId: string, path: string, dryrun: boolean) {
-  const [from, to] = await Promise.all([parentOf(client, accountId), requireOu(client, path)]);
-  if (from === to) return { from, to, outcome: 'already-there' as const };
-  if (dryrun) return { from, to, outcome: 'would-move' as const };
-  await client.send(new MoveAccountCommand({ AccountId: accountId, SourceParentId: from, DestinationParentId: to }));
-  return { from, to, outcome: 'moved' as const };
+export async function moveTo(client: OrganizationsClient, accountId: string, path: string, dryrun: boolean, again = false): Promise<{ from: string; to: string; outcome: 'already-there' | 'would-move' | 'moved' }> {
+  const [from, to] = await Promise.all([parentOf(client, accountId), requireOu(client, path, !again)]);
+  if (from === to) return { from, to, outcome: 'already-there' };
+  if (dryrun) return { from, to, outcome: 'would-move' };
+  try {
+    await client.send(new MoveAccountCommand({ AccountId: accountId, SourceParentId: from, DestinationParentId: to }));
+  } catch (error) {
+    // The OU remembered at `path` has been deleted since (and perhaps made again): look again, once.
+    if (again || !OU_GONE.has((error as Error).name)) throw error;
+    forget(client, path);
+    return moveTo(client, accountId, path, dryrun, true);
+  }
+  return { from, to, outcome: 'moved' };
 }
 
 /** orgvend never moves, tags, retires or closes the management account. */
