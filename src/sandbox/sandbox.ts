@@ -86,9 +86,13 @@ type Found = { reuse: true } | { reuse: false; why: string; endMoto: boolean };
  * organization say, is waited for and then reported, never stopped: that would throw away
  * the organization in it.
  */
-export async function findSandbox(state: SandboxState, topology: string, options: { patienceMs: number; log: (line: string) => void }): Promise<Found> {
+export async function findSandbox(state: SandboxState, desired: Desired, options: { patienceMs: number; log: (line: string) => void }): Promise<Found> {
   if (state.version !== SANDBOX_STATE_VERSION) return { reuse: false, why: 'sandbox: made by an earlier orgvend; rebuilding the sandbox', endMoto: true };
-  if (state.topology !== topology) return { reuse: false, why: "sandbox: accounts.yml's organization section changed; rebuilding the sandbox", endMoto: true };
+  if (state.topology !== topologyHash(desired)) {
+    const keys = changedTopology(state, desired).map((k) => `organization.${k}`);
+    const what = keys.length ? `${keys.join(', ')} changed in accounts.yml` : "accounts.yml's organization section changed";
+    return { reuse: false, why: `sandbox: ${what}; rebuilding the sandbox`, endMoto: true };
+  }
   const { motoPid: pid, endpoint } = state;
   const deadline = Date.now() + options.patienceMs;
   let waiting = false;
@@ -112,8 +116,20 @@ export async function findSandbox(state: SandboxState, topology: string, options
   }
 }
 
-/** The hash of accounts.yml's organization section a sandbox is built from. */
-export const topologyHash = (desired: Desired) => sha256Hex(JSON.stringify(desired.organization)).slice(0, 16);
+/**
+ * The hash of what of accounts.yml a sandbox is built from: the organization section's
+ * fields orgvend's own stacks are rendered from (BootstrapOrganization: the core accounts,
+ * buses, home region, CI roles, artifact buckets). The rest (limits, regions, scopes,
+ * accounts) each run reads afresh, so changing it keeps the sandbox and its accounts.
+ */
+export const topologyHash = (desired: Desired) => sha256Hex(JSON.stringify(bootstrapOrganization(desired.organization))).slice(0, 16);
+
+/** The organization keys whose values differ from those the sandbox was built with. */
+function changedTopology(state: SandboxState, desired: Desired): string[] {
+  const now: Record<string, unknown> = bootstrapOrganization(withSandboxIds(desired, state.ids).organization);
+  const then: Record<string, unknown> = state.organization;
+  return [...new Set([...Object.keys(now), ...Object.keys(then)])].filter((k) => JSON.stringify(now[k]) !== JSON.stringify(then[k])).sort();
+}
 
 function spawnWorker(cwd: string): number {
   const log = openSync(workerLogPath(cwd), 'a');
@@ -153,7 +169,7 @@ export async function ensureSandbox(
   const topology = topologyHash(desired);
   let state = readSandboxState(cwd);
   if (state) {
-    const found = await findSandbox(state, topology, { patienceMs: options.patienceMs ?? MOTO_PATIENCE_MS, log });
+    const found = await findSandbox(state, desired, { patienceMs: options.patienceMs ?? MOTO_PATIENCE_MS, log });
     if (found.reuse) {
       if (!alive(state.workerPid)) {
         state.workerPid = spawnWorker(cwd);

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bootstrapOrganization } from '../../src/bootstrap/topology.js';
 import { freePort } from '../../src/sandbox/moto.js';
 import { ensureSandbox, findSandbox, topologyHash } from '../../src/sandbox/sandbox.js';
 import { SANDBOX_STATE_VERSION, alive, sandboxDir, statePath, stopSandbox, writeState, type SandboxState } from '../../src/sandbox/state.js';
@@ -99,7 +100,7 @@ describe('a run that finds a sandbox', () => {
 
   it('reuses the sandbox when the moto answering is the one it started', async () => {
     const moto = await standIn('health');
-    const found = await findSandbox(sandboxState(moto.pid, moto.endpoint), topologyHash(desired), { patienceMs: 1000, log: () => {} });
+    const found = await findSandbox(sandboxState(moto.pid, moto.endpoint), desired, { patienceMs: 1000, log: () => {} });
     expect(found).toEqual({ reuse: true });
   });
 
@@ -107,7 +108,7 @@ describe('a run that finds a sandbox', () => {
     const moto = await standIn('idle');
     started.at(-1)!.kill('SIGKILL');
     await new Promise((resolve) => started.at(-1)!.once('exit', resolve));
-    const found = await findSandbox(sandboxState(moto.pid, moto.endpoint), topologyHash(desired), { patienceMs: 1000, log: () => {} });
+    const found = await findSandbox(sandboxState(moto.pid, moto.endpoint), desired, { patienceMs: 1000, log: () => {} });
     expect(found).toEqual({ reuse: false, endMoto: false, why: `sandbox: the previous sandbox is gone (its moto, pid ${moto.pid}, has exited); starting a new one` });
   });
 
@@ -115,7 +116,7 @@ describe('a run that finds a sandbox', () => {
     const other = await standIn('idle');
     const worker = await standIn('idle');
     const state = sandboxState(other.pid, other.endpoint, worker.pid);
-    const found = await findSandbox(state, topologyHash(desired), { patienceMs: 1000, log: () => {} });
+    const found = await findSandbox(state, desired, { patienceMs: 1000, log: () => {} });
     expect(found).toMatchObject({ reuse: false, endMoto: false, why: expect.stringContaining(`nothing listens on ${other.endpoint}; pid ${other.pid} is another process now`) });
 
     writeState(cwd, state);
@@ -128,15 +129,29 @@ describe('a run that finds a sandbox', () => {
   it('counts the sandbox gone when another server answers on its endpoint', async () => {
     const moto = await standIn('idle');
     const stranger = await standIn('health', 1);
-    const found = await findSandbox(sandboxState(moto.pid, stranger.endpoint), topologyHash(desired), { patienceMs: 1000, log: () => {} });
+    const found = await findSandbox(sandboxState(moto.pid, stranger.endpoint), desired, { patienceMs: 1000, log: () => {} });
     expect(found).toMatchObject({ reuse: false, endMoto: false, why: expect.stringContaining(`another server answers on ${stranger.endpoint}`) });
   });
 
   it('rebuilds a sandbox made by an earlier orgvend, or from another organization section, ending its moto', async () => {
     const moto = await standIn('health');
     const older = { ...sandboxState(moto.pid, moto.endpoint), version: 4 } as unknown as SandboxState;
-    expect(await findSandbox(older, topologyHash(desired), { patienceMs: 1000, log: () => {} })).toEqual({ reuse: false, endMoto: true, why: 'sandbox: made by an earlier orgvend; rebuilding the sandbox' });
+    expect(await findSandbox(older, desired, { patienceMs: 1000, log: () => {} })).toEqual({ reuse: false, endMoto: true, why: 'sandbox: made by an earlier orgvend; rebuilding the sandbox' });
     const moved = { ...sandboxState(moto.pid, moto.endpoint), topology: 'another' };
-    expect(await findSandbox(moved, topologyHash(desired), { patienceMs: 1000, log: () => {} })).toMatchObject({ reuse: false, endMoto: true });
+    expect(await findSandbox(moved, desired, { patienceMs: 1000, log: () => {} })).toMatchObject({ reuse: false, endMoto: true });
+  });
+
+  it('keeps the sandbox when what changed is read by every run (limits, regions), and names the key that forces a rebuild', async () => {
+    const moto = await standIn('health');
+    const built = { ...sandboxState(moto.pid, moto.endpoint), organization: bootstrapOrganization(desired.organization) };
+    const org = desired.organization;
+    const limits = { ...desired, organization: { ...org, limits: { ...org.limits, max_new_accounts: org.limits.max_new_accounts + 1 } } };
+    expect(await findSandbox(built, limits, { patienceMs: 1000, log: () => {} })).toEqual({ reuse: true });
+    const bus = { ...desired, organization: { ...org, event_bus: 'another-bus' } };
+    expect(await findSandbox(built, bus, { patienceMs: 1000, log: () => {} })).toEqual({
+      reuse: false,
+      endMoto: true,
+      why: 'sandbox: organization.event_bus changed in accounts.yml; rebuilding the sandbox',
+    });
   });
 });
