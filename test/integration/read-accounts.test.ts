@@ -86,6 +86,9 @@ describe('READ_ACCOUNTS', () => {
       };
       expect(answers[i], name).toEqual(own);
     }
+    // Each account's reader role was assumed once in this process (the runs before included), for the SSM and CloudFormation clients of both regions alike.
+    const assumed = org.calls.filter((c) => c.operation === 'AssumeRole' && (c.input as { RoleArn: string }).RoleArn.endsWith(`:role/${NAMES.readerRole}`)).map((c) => (c.input as { RoleArn: string }).RoleArn);
+    expect(assumed.sort()).toEqual(accounts.map((a) => `arn:aws:iam::${a.id}:role/${NAMES.readerRole}`).sort());
     // What was read is there to read: the managed accounts' parameters, their VPCs, the CICD account's repositories.
     const byName = new Map(accounts.map((a, i) => [a.name, answers[i] as { parameters: Record<string, string>; stacks: { stack: string; status: string | null }[] }]));
     expect(Object.keys(byName.get('foo')!.parameters).length).toBeGreaterThan(0);
