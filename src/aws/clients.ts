@@ -93,6 +93,15 @@ export interface CallerIdentity {
 
 type CredentialProvider = () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date }>;
 
+/** A named role in an account, assumed with the credentials of `via` (an account the factory signs as; undefined: the caller). */
+export interface AssumedRole {
+  role: string;
+  via: string | undefined;
+}
+
+/** Credentials of an assumed role are renewed this long before they expire (as the SDK renews its own). */
+const ROLE_REFRESH_MS = 5 * 60_000;
+
 export class ClientFactory {
   private readonly clients = new Map<string, Promise<unknown>>();
   private caller: Promise<CallerIdentity> | undefined;
@@ -100,6 +109,8 @@ export class ClientFactory {
   private chain: CredentialProvider | undefined;
   /** Per account and operation, shared by the clients of every region. */
   private paces: Paces | undefined;
+  /** Credentials of roles assumed with roleCredentials, by account, role and who assumed it. */
+  private readonly roles = new Map<string, CredentialProvider>();
 
   constructor(readonly options: AwsOptions) {}
 
@@ -108,15 +119,40 @@ export class ClientFactory {
     return this.options.endpoint !== undefined;
   }
 
-  /** A client for `service`, signed as `account` (assuming a role into it), or as the caller. */
-  client<S extends ServiceName>(service: S, account?: string, region = this.options.region): Promise<ServiceClients[S]> {
-    const key = `${service}/${account ?? AMBIENT}/${region}`;
+  /**
+   * A client for `service`, signed as `account` (assuming a role into it), or as the caller;
+   * `through`: as that role in `account`, assumed with the credentials of `through.via`.
+   */
+  client<S extends ServiceName>(service: S, account?: string, region = this.options.region, through?: AssumedRole): Promise<ServiceClients[S]> {
+    const key = `${service}/${account ?? AMBIENT}/${region}${through ? `/${through.role}@${through.via ?? AMBIENT}` : ''}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = this.create(service, account, region);
+      client = this.create(service, account, region, through);
       this.clients.set(key, client);
     }
     return client as Promise<ServiceClients[S]>;
+  }
+
+  /**
+   * The credentials of `through.role` in `account`, assumed once and shared by every client
+   * signed with them (every service and region) until a few minutes before they expire;
+   * a refusal is not kept, so the next call asks again.
+   */
+  roleCredentials(account: string, through: AssumedRole): CredentialProvider {
+    const key = `${account}/${through.role}@${through.via ?? AMBIENT}`;
+    let provider = this.roles.get(key);
+    if (!provider) {
+      const roleArn = `arn:aws:iam::${account}:role/${through.role}`;
+      let current: ReturnType<CredentialProvider> | undefined;
+      const fresh: CredentialProvider = async () => {
+        const held = current && (await current.catch(() => undefined));
+        if (!held || (held.expiration && held.expiration.getTime() - Date.now() < ROLE_REFRESH_MS)) current = this.assume(roleArn, through.via);
+        return current!;
+      };
+      provider = fresh;
+      this.roles.set(key, fresh);
+    }
+    return provider;
   }
 
   /** The same factory seen from one account: what handlers and the CLI are given. */
@@ -153,7 +189,7 @@ export class ClientFactory {
     return this.chain;
   }
 
-  private async create(service: ServiceName, account: string | undefined, region: string): Promise<unknown> {
+  private async create(service: ServiceName, account: string | undefined, region: string, through?: AssumedRole): Promise<unknown> {
     const [Client, { DEFAULT_RETRY_POLICY, PacedRetryStrategy, retryThrottledEntries }, { Paces, paceCalls }] = await Promise.all([LOADERS[service](), import('./retry.js'), import('./pacing.js')]);
     // AWS's quotas are AWS's: the local emulator has none, and pacing it would only slow the sandbox and the tests.
     const policy = { ...DEFAULT_RETRY_POLICY, ...(this.isEmulator ? { rates: {} } : {}), ...this.options.retry };
@@ -165,7 +201,7 @@ export class ClientFactory {
       endpoint: this.options.endpoint,
       // The emulator serves buckets by path, not by host name.
       ...(service === 's3' && this.options.endpoint ? { forcePathStyle: true } : {}),
-      credentials: own ? await this.ownCredentials() : this.assumedCredentials(account!),
+      credentials: through ? this.roleCredentials(account!, through) : own ? await this.ownCredentials() : this.assumedCredentials(account!),
       // A profile may also set where and how to call AWS (endpoint_url, …), as it would for the AWS CLI.
       ...(this.options.profile ? { profile: this.options.profile } : {}),
       // One strategy per client: its retry budget and adaptive rate are this client's.
@@ -186,6 +222,14 @@ export class ClientFactory {
     return `arn:aws:iam::${account}:role/${this.options.roleNames?.[account] ?? this.options.roleName ?? NAMES.memberAccessRole}`;
   }
 
+  /** `roleArn`'s credentials, assumed with `via`'s (undefined: the caller's). */
+  private async assume(roleArn: string, via: string | undefined): ReturnType<CredentialProvider> {
+    const [{ AssumeRoleCommand }, sts] = await Promise.all([import('@aws-sdk/client-sts'), this.client('sts', via)]);
+    const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'orgvend' }));
+    if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
+    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+  }
+
   /** Credentials for `account`: a role assumed with the caller's credentials, refreshed before they expire. */
   private assumedCredentials(account: string) {
     const roleArn = this.roleArnIn(account);
@@ -198,11 +242,12 @@ export class ClientFactory {
   }
 }
 
-/** Clients signed as one account. */
+/** Clients signed as one account (`through`: as that role there). */
 export class AccountClients {
   constructor(
     private readonly factory: ClientFactory,
     readonly account: string | undefined,
+    private readonly through?: AssumedRole,
   ) {}
 
   get isEmulator(): boolean {
@@ -210,7 +255,20 @@ export class AccountClients {
   }
 
   client<S extends ServiceName>(service: S, region?: string): Promise<ServiceClients[S]> {
-    return this.factory.client(service, this.account, region);
+    return this.factory.client(service, this.account, region, this.through);
+  }
+
+  /**
+   * Clients signed as the role `role` in `account`, assumed with this account's credentials
+   * (not the role inAccount takes): what that role's policy allows, and nothing else.
+   */
+  asRole(account: string, role: string): AccountClients {
+    return new AccountClients(this.factory, account, { role, via: this.account });
+  }
+
+  /** The credentials these clients sign with, assumed now if they are a role's: throws what AssumeRole throws. */
+  async assumed(): Promise<void> {
+    if (this.through && this.account) await this.factory.roleCredentials(this.account, this.through)();
   }
 
   /** Clients signed as another account, through the role into it (NAMES.memberAccessRole in AWS). */

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DEPLOYED_STACKS, NAMES, replyDlqName } from '../protocol/names.js';
 import { planSource, replySource } from '../protocol/envelope.js';
 import { GITHUB_OIDC, ciRoles } from './ci-roles.js';
+import { readerRole } from './reader-role.js';
 import { BOOTSTRAP_TEMPLATE } from './template-name.js';
 import { ACCOUNT_EVENTS, accountApiCaller, answeringAccounts, auditBusName, coreAccounts, deployedHere, forwardedBuses, forwardRoutes, served, bootstrapOrganization, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
 
@@ -97,6 +98,8 @@ export function bootstrapRenderer(setup: Pick<RenderInput, 'templatesDir' | 'org
       forwarded_buses: forwardedBuses(input.account, org, input.targets).map((b) => busArn(b.account, b.bus)),
       // The CI roles (organization.ci), written as JSON documents: the repository and ARNs they trust are the DSL's.
       ci: input.account.isCicd ? ciRoles(org) : { roles: [], oidc_provider: false },
+      // The read-only role READ_ACCOUNTS reads a member through (rendered where the account serves member requests).
+      reader: readerRole(org, input.organizationId),
       github_oidc: GITHUB_OIDC,
       lambda: input.lambda ?? false,
       request_key: input.requestKey,

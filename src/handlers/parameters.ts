@@ -21,7 +21,8 @@ export async function parameterValue(ssm: SSMClient, name: string): Promise<stri
 /** DeleteParameters takes at most 10 names. */
 const DELETE_BATCH = 10;
 
-async function current(ssm: SSMClient): Promise<Record<string, string>> {
+/** The account's orgvend parameters, by name (GET_PARAMETERS; READ_ACCOUNTS through the reader role). */
+export async function current(ssm: SSMClient): Promise<Record<string, string>> {
   const parameters: Record<string, string> = {};
   for await (const page of everyPage(paginateGetParametersByPath({ client: ssm }, { Path: PARAMETER_PREFIX, Recursive: true }))) {
     for (const p of page.Parameters ?? []) if (p.Name) parameters[p.Name] = p.Value ?? '';

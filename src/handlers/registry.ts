@@ -11,6 +11,7 @@ import { listAccounts, listOus } from './list-organization.js';
 import { createOu } from './organization-units.js';
 import { getParameters, putParameters } from './parameters.js';
 import { ping } from './ping.js';
+import { readAccounts } from './read-accounts.js';
 import { createRecord, getRecord } from './dns.js';
 import { deleteStackHandler, deployStackHandler, getStacks } from './stacks.js';
 import { attachPolicy, deletePolicy, detachPolicy, enablePolicyType, listPolicies, putPolicy } from './policies.js';
@@ -42,6 +43,7 @@ export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> 
   GET_PARAMETERS: getParameters,
   PUT_PARAMETERS: putParameters,
   GET_STACKS: getStacks,
+  READ_ACCOUNTS: readAccounts,
   DEPLOY_STACK: deployStackHandler,
   DELETE_STACK: deleteStackHandler,
   GET_RECORD: getRecord,

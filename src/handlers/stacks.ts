@@ -4,6 +4,7 @@
  * CloudFormation's service role, so the handler itself can create nothing but change sets.
  */
 import pLimit from 'p-limit';
+import type { AccountClients } from '../aws/clients.js';
 import { deleteStack, deployStack, stackState, stackStatus, stacksNamed } from '../bootstrap/stack.js';
 import { NAMES, mappingStackPrefix } from '../protocol/names.js';
 import type { PayloadOf, ResultOf } from '../protocol/requests.js';
@@ -12,21 +13,22 @@ import type { Handler } from './context.js';
 /** Stacks read at once: CloudFormation throttles the rest. */
 const READS_IN_FLIGHT = 8;
 
-export const getStacks: Handler<PayloadOf<'GET_STACKS'>, ResultOf<'GET_STACKS'>> = async ({ stacks, mappings }, { clients }) => {
+/** The stacks named and, with `mappings`, every IAM mapping stack in that region, as they are in the account `clients` sign as (GET_STACKS; READ_ACCOUNTS through the reader role). */
+export async function readStacks(clients: AccountClients, { stacks, mappings }: PayloadOf<'GET_STACKS'>): Promise<ResultOf<'GET_STACKS'>['stacks']> {
   const listed = mappings ? (await stacksNamed(await clients.client('cloudformation', mappings.region), mappingStackPrefix)).map((stack) => ({ stack, region: mappings.region })) : [];
   const wanted = new Map([...stacks, ...listed].map((s) => [`${s.region}/${s.stack}`, s]));
   const limit = pLimit(READS_IN_FLIGHT);
-  return {
-    stacks: await Promise.all(
-      [...wanted.values()].map(({ stack, region }) =>
-        limit(async () => {
-          const state = await stackState(await clients.client('cloudformation', region), stack);
-          return { stack, region, status: state.status ?? null, template: state.template ?? null };
-        }),
-      ),
+  return Promise.all(
+    [...wanted.values()].map(({ stack, region }) =>
+      limit(async () => {
+        const state = await stackState(await clients.client('cloudformation', region), stack);
+        return { stack, region, status: state.status ?? null, template: state.template ?? null };
+      }),
     ),
-  };
-};
+  );
+}
+
+export const getStacks: Handler<PayloadOf<'GET_STACKS'>, ResultOf<'GET_STACKS'>> = async (payload, { clients }) => ({ stacks: await readStacks(clients, payload) });
 
 export const deleteStackHandler: Handler<PayloadOf<'DELETE_STACK'>, ResultOf<'DELETE_STACK'>> = async (payload, { clients, config, dryrun, deadline }) => {
   const cfn = await clients.client('cloudformation', payload.region);

@@ -25,6 +25,12 @@ export const NAMES = {
    */
   deployerRole: 'orgvend-deployer',
   /**
+   * A read-only role in every account that carries orgvend's stack as a member: what
+   * GET_PARAMETERS and GET_STACKS read, and nothing else. Only the management account's
+   * handler may assume it (READ_ACCOUNTS), so one request reads many accounts.
+   */
+  readerRole: 'orgvend-reader',
+  /**
    * The role Organizations creates in every account it creates, trusting the management
    * account: how bootstrap (and the management handler's BOOTSTRAP_ACCOUNTS) reach a member.
    */

@@ -228,6 +228,34 @@ export const MAX_DESCRIBED_ACCOUNTS = 20;
 export const MAX_BOOTSTRAPS = 20;
 const BootstrapOutcome = z.enum(['bootstrapped', 'already-bootstrapped', 'in-progress', 'would-bootstrap']);
 
+/** What GET_PARAMETERS needs, and so what the reader role may do for READ_ACCOUNTS' parameters. */
+const GET_PARAMETERS_PERMISSIONS: Permission[] = [{ action: 'ssm:GetParametersByPath', resource: PARAMETERS_PATH_ARN }];
+/** What GET_STACKS needs (ListStacks: the IAM mapping's stacks, by name; it takes no resource), and so what the reader role may do for READ_ACCOUNTS' stacks. */
+const GET_STACKS_PERMISSIONS: Permission[] = [...stackPermissions(['cloudformation:DescribeStacks', 'cloudformation:GetTemplate']), 'cloudformation:ListStacks'];
+/** The request types whose reads NAMES.readerRole may make: its policy is their permissions, nothing more. */
+export const READER_ROLE_READS = ['GET_PARAMETERS', 'GET_STACKS'] as const satisfies readonly string[];
+/** A role in this organization's accounts only (the role's account is in it). */
+const IN_THIS_ORGANIZATION: Condition = { StringEquals: { 'aws:ResourceOrgID': '${OrganizationId}' } };
+/** With `mappings`, every IAM mapping stack there is in that region is read as well. */
+const MappingsRead = z.strictObject({ region: RegionString });
+/** A stack as it is: its status and template, or null for both when there is none. */
+const LiveStack = StackRef.extend({ status: z.string().nullable(), template: z.string().nullable() });
+/**
+ * Entries one READ_ACCOUNTS takes. An entry costs a few calls (its parameters, two per
+ * stack; the role is assumed once per account and warm handler), so 50 are seconds of a
+ * 300 s timeout, and their templates a few parts of a reply.
+ */
+export const MAX_ACCOUNTS_READ = 50;
+/** One account's reads in READ_ACCOUNTS: what GET_PARAMETERS (when `parameters`) and GET_STACKS would read in it. */
+const AccountRead = z
+  .strictObject({ account_id: AccountIdString, parameters: z.boolean(), stacks: z.array(StackRef).max(MAX_STACKS_READ), mappings: MappingsRead.optional() })
+  .refine((r) => r.parameters || r.stacks.length || r.mappings, 'parameters, stacks or mappings to read');
+/** Why READ_ACCOUNTS could not read an account: the caller reads it with GET_PARAMETERS and GET_STACKS instead. */
+export const UNREACHABLE_REASONS = ['cannot-assume-reader', 'access-denied', 'failed'] as const;
+const AccountUnreachable = z.strictObject({ account_id: AccountIdString, unreachable: z.strictObject({ reason: z.enum(UNREACHABLE_REASONS), message: z.string() }) });
+/** What was asked of an account, read: its parameters (when asked) and its stacks (when any were asked). */
+const AccountState = z.strictObject({ account_id: AccountIdString, parameters: z.record(ParameterName, z.string()).optional(), stacks: z.array(LiveStack).optional() });
+
 export const REQUESTS = {
   /** Which account answers, and that the whole path works. */
   PING: spec({
@@ -493,7 +521,7 @@ export const REQUESTS = {
       'organizations:ListTagsForResource',
       'organizations:TagResource',
       // The role in this organization's accounts only.
-      { action: 'sts:AssumeRole', resource: `arn:\${AWS::Partition}:iam::*:role/${NAMES.memberAccessRole}`, condition: { StringEquals: { 'aws:ResourceOrgID': '${OrganizationId}' } } },
+      { action: 'sts:AssumeRole', resource: `arn:\${AWS::Partition}:iam::*:role/${NAMES.memberAccessRole}`, condition: IN_THIS_ORGANIZATION },
     ],
     payload: z.strictObject({
       accounts: z
@@ -515,7 +543,7 @@ export const REQUESTS = {
     servedBy: 'member',
     mutating: false,
     timeoutSeconds: 60,
-    permissions: [{ action: 'ssm:GetParametersByPath', resource: PARAMETERS_PATH_ARN }],
+    permissions: GET_PARAMETERS_PERMISSIONS,
     payload: z.strictObject({}),
     result: z.object({ parameters: z.record(ParameterName, z.string()) }),
   }),
@@ -542,11 +570,28 @@ export const REQUESTS = {
     servedBy: 'member',
     mutating: false,
     timeoutSeconds: 300,
-    permissions: [...stackPermissions(['cloudformation:DescribeStacks', 'cloudformation:GetTemplate']), 'cloudformation:ListStacks'],
+    permissions: GET_STACKS_PERMISSIONS,
     payload: z
-      .strictObject({ stacks: z.array(StackRef).max(MAX_STACKS_READ), mappings: z.strictObject({ region: RegionString }).optional() })
+      .strictObject({ stacks: z.array(StackRef).max(MAX_STACKS_READ), mappings: MappingsRead.optional() })
       .refine((p) => p.stacks.length || p.mappings, 'stacks to read, or mappings'),
-    result: z.object({ stacks: z.array(StackRef.extend({ status: z.string().nullable(), template: z.string().nullable() })) }),
+    result: z.object({ stacks: z.array(LiveStack) }),
+  }),
+  /**
+   * What GET_PARAMETERS and GET_STACKS read, for many accounts in one request: each entry
+   * is one account's parameters (when `parameters`) and the stacks GET_STACKS would read
+   * there, read through NAMES.readerRole, which only the management handler may assume.
+   * An account whose role cannot be assumed or may not read (its stack predates the role)
+   * is answered `unreachable`, with the reason, and read the old way, by the requests above.
+   */
+  READ_ACCOUNTS: spec({
+    route: 'management',
+    mutating: false,
+    timeoutSeconds: 300,
+    // The reader role in this organization's accounts only: it can read and nothing else.
+    permissions: [{ action: 'sts:AssumeRole', resource: `arn:\${AWS::Partition}:iam::*:role/${NAMES.readerRole}`, condition: IN_THIS_ORGANIZATION }],
+    payload: z.strictObject({ accounts: z.array(AccountRead).min(1).max(MAX_ACCOUNTS_READ) }),
+    // In the order of the payload's entries, one answer each.
+    result: z.object({ accounts: z.array(z.union([AccountUnreachable, AccountState])) }),
   }),
   /**
    * Creates or updates one stack through a change set, with NAMES.deployerRole as its

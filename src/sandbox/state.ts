@@ -12,9 +12,10 @@ import type { AccountRole } from '../protocol/requests.js';
  * HEALTH_PATH with its pid, by which a run knows the moto it finds is the sandbox's. 6: dry
  * runs travel with the plan source, which the stacks' rules of 5 do not carry. 7: the
  * CICD account's rules forward DESCRIBE_ACCOUNTS, which sync-accounts sends after --execute.
+ * 8: they forward READ_ACCOUNTS, and members' stacks have the reader role it reads through.
  * A sandbox made before is rebuilt.
  */
-export const SANDBOX_STATE_VERSION = 7;
+export const SANDBOX_STATE_VERSION = 8;
 
 export interface SandboxState {
   version: typeof SANDBOX_STATE_VERSION;

@@ -4,7 +4,7 @@ import pLimit from 'p-limit';
 import { chunks } from '../chunks.js';
 import { BOOTSTRAP_TAG } from '../config/identity-tags.js';
 import type { LiveStack, StackReads } from '../plan/stacks.js';
-import { MAX_PARENTS_READ, MAX_STACKS_READ } from '../protocol/requests.js';
+import { MAX_ACCOUNTS_READ, MAX_PARENTS_READ, MAX_STACKS_READ, type PayloadOf } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
 
 export interface LiveAccount extends OrgAccount {
@@ -54,18 +54,66 @@ export async function readLive(transport: Transport): Promise<Live> {
 /** An active account bootstrap has given orgvend's stack: a request addressed to it is answered. */
 export const carriesStack = (account: Pick<OrgAccount, 'tags' | 'status'>) => account.tags[BOOTSTRAP_TAG] !== undefined && account.status === 'ACTIVE';
 
-/** How many requests to single accounts are in flight at once. */
+/** How many READ_ACCOUNTS requests (and, for accounts they cannot read, requests to single accounts) are in flight at once. */
 const ACCOUNT_READS_IN_FLIGHT = 8;
+
+/** What is read of one account: its parameters or not, and which stacks. */
+interface AccountReads {
+  parameters: boolean;
+  stacks: StackReads | undefined;
+}
+type AccountRead = PayloadOf<'READ_ACCOUNTS'>['accounts'][number];
 
 /**
  * `live`, plus what the accounts that carry orgvend's stack (tagged BOOTSTRAP_TAG: only a
  * request addressed to those is answered) hold: the parameters of each one (of those in
  * `parametersOf`, when given), and in the accounts `stacks` names, those stacks.
+ *
+ * Read by READ_ACCOUNTS, many accounts to a request, served by the management handler
+ * through each account's reader role; an account it cannot read that way (its stack
+ * predates the role) is asked itself, by GET_PARAMETERS and GET_STACKS, so an
+ * organization whose members are not all bootstrapped by this version is read the same.
  */
 export async function withAccountState(transport: Transport, live: Live, stacks: ReadonlyMap<string, StackReads>, parametersOf?: ReadonlySet<string>): Promise<Live> {
-  const reachable = live.accounts.filter((a) => carriesStack(a) && a.id !== live.managementAccountId);
+  const reads = new Map<string, AccountReads>();
+  for (const a of live.accounts) {
+    if (!carriesStack(a) || a.id === live.managementAccountId) continue;
+    const parameters = !parametersOf || parametersOf.has(a.id);
+    if (parameters || stacks.has(a.id)) reads.set(a.id, { parameters, stacks: stacks.get(a.id) });
+  }
   const limit = pLimit(ACCOUNT_READS_IN_FLIGHT);
-  // At most MAX_STACKS_READ stacks by name per request; the listing goes with the first.
+  const entries = [...reads].flatMap(([id, r]) => entriesOf(id, r));
+  // Listing the IAM mapping's stacks reads one stack per account of the organization: that entry goes alone.
+  const batches = [...entries.filter((e) => e.mappings).map((e) => [e]), ...chunks(entries.filter((e) => !e.mappings), MAX_ACCOUNTS_READ)];
+  const answers = (await Promise.all(batches.map((batch) => limit(async () => (await transport.request('READ_ACCOUNTS', { accounts: batch })).accounts)))).flat();
+  const unreachable = new Set(answers.flatMap((a) => ('unreachable' in a ? [a.account_id] : [])));
+  const parameters = new Map<string, Record<string, string>>();
+  const stackStates = new Map<string, LiveStack[]>();
+  for (const answer of answers) {
+    if ('unreachable' in answer || unreachable.has(answer.account_id)) continue;
+    if (answer.parameters) parameters.set(answer.account_id, answer.parameters);
+    if (answer.stacks) stackStates.set(answer.account_id, [...(stackStates.get(answer.account_id) ?? []), ...answer.stacks]);
+  }
+  const asked = await readEachAccount(transport, [...reads].filter(([id]) => unreachable.has(id)), limit);
+  // In the accounts' order, as each was read.
+  const byAccount = <V>(read: ReadonlyMap<string, V>, fallback: ReadonlyMap<string, V>) =>
+    new Map([...reads.keys()].flatMap((id): [string, V][] => (fallback.has(id) ? [[id, fallback.get(id)!]] : read.has(id) ? [[id, read.get(id)!]] : [])));
+  return { ...live, parameters: byAccount(parameters, asked.parameters), stacks: byAccount(stackStates, asked.stacks) };
+}
+
+/** One account's READ_ACCOUNTS entries: its stacks MAX_STACKS_READ names to an entry, its parameters and the IAM mapping's listing with the first. */
+function entriesOf(account: string, { parameters, stacks }: AccountReads): AccountRead[] {
+  const named = stacks?.stacks ?? [];
+  return (named.length ? chunks(named, MAX_STACKS_READ) : [[]]).map((chunk, i) => ({
+    account_id: account,
+    parameters: i === 0 && parameters,
+    stacks: chunk,
+    ...(i === 0 && stacks?.mappings ? { mappings: stacks.mappings } : {}),
+  }));
+}
+
+/** The accounts' reads asked of each account itself: GET_PARAMETERS, and GET_STACKS with at most MAX_STACKS_READ stacks by name (the listing with the first). */
+async function readEachAccount(transport: Transport, accounts: readonly (readonly [string, AccountReads])[], limit: ReturnType<typeof pLimit>) {
   const readStacks = async (account: string, { stacks: named, mappings }: StackReads) => {
     const requests = named.length ? chunks(named, MAX_STACKS_READ) : [[]];
     const replies = await Promise.all(
@@ -73,9 +121,9 @@ export async function withAccountState(transport: Transport, live: Live, stacks:
     );
     return [account, replies.flat()] as const;
   };
-  const [parameters, stackStates] = await Promise.all([
-    Promise.all(reachable.filter((a) => !parametersOf || parametersOf.has(a.id)).map((a) => limit(async () => [a.id, (await transport.request('GET_PARAMETERS', {}, { targetAccount: a.id })).parameters] as const))),
-    Promise.all(reachable.filter((a) => stacks.has(a.id)).map((a) => readStacks(a.id, stacks.get(a.id)!))),
+  const [parameters, stacks] = await Promise.all([
+    Promise.all(accounts.filter(([, r]) => r.parameters).map(([id]) => limit(async () => [id, (await transport.request('GET_PARAMETERS', {}, { targetAccount: id })).parameters] as const))),
+    Promise.all(accounts.flatMap(([id, r]) => (r.stacks ? [readStacks(id, r.stacks)] : []))),
   ]);
-  return { ...live, parameters: new Map(parameters), stacks: new Map(stackStates) };
+  return { parameters: new Map(parameters), stacks: new Map(stacks) };
 }

@@ -158,6 +158,8 @@ describe("the CICD account's CI roles", () => {
     it('may put requests on the CICD bus with the plan source only', () => {
       expect(decide(policy, putEvents(['app.infra.plan']))).toBe('allowed');
       expect(decide(policy, putEvents(['app.infra.plan'], ['CLOSE_ACCOUNT']))).toBe('allowed');
+      // A dry run reads the accounts' parameters and stacks many to a request.
+      expect(decide(policy, putEvents(['app.infra.plan'], ['READ_ACCOUNTS']))).toBe('allowed');
       expect(decide(policy, putEvents(['app.infra']))).toBe('denied');
       // Several entries in one call: every one must have the plan source.
       expect(decide(policy, putEvents(['app.infra.plan', 'app.infra']))).toBe('denied');

@@ -39,10 +39,10 @@ type Template = { Resources: Record<string, Resource> };
 const resources = (text: string) => (parse(text, { customTags: [{ tag: '!GetAtt', resolve: (v: string) => ({ GetAtt: v }) }, { tag: '!Ref', resolve: (v: string) => ({ Ref: v }) }, { tag: '!Sub', resolve: (v: string) => ({ Sub: v }) }] }) as Template).Resources;
 
 type Statement = { Sid?: string; Effect: string; Principal?: unknown; Action: string | string[]; Resource?: unknown; Condition?: Record<string, Record<string, unknown>> };
-/** The statements of every inline policy of every IAM role in a template (`withCi` false: but the CI roles', which test/unit/bootstrap/ci-roles.test.ts checks). */
+/** The statements of every inline policy of every IAM role in a template (`withCi` false: but the CI roles' and the reader role's, which test/unit/bootstrap/ci-roles.test.ts and reader-role.test.ts check). */
 const roleStatements = (text: string, withCi = true) =>
   Object.values(resources(text))
-    .filter((r) => r.Type === 'AWS::IAM::Role' && (withCi || !['orgvend-plan', 'orgvend-apply'].includes(r.Properties.RoleName as string)))
+    .filter((r) => r.Type === 'AWS::IAM::Role' && (withCi || !['orgvend-plan', 'orgvend-apply', 'orgvend-reader'].includes(r.Properties.RoleName as string)))
     .flatMap((r) => ((r.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement));
 
 /** The handler role's statements. */
@@ -264,14 +264,15 @@ describe('the bootstrap template', () => {
     ]);
   });
 
-  it('lets the management handler assume only the role Organizations makes in member accounts, and no other handler assume any role', () => {
+  it('lets the management handler assume only the role Organizations makes in member accounts and the read-only reader role, and no other handler assume any role', () => {
     const assume = (text: string) => (resources(text).HandlerRole!.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[])[0]!.PolicyDocument.Statement.filter((s) => [s.Action].flat().includes('sts:AssumeRole'));
     expect(assume(render(management!))).toEqual([
       {
         Sid: expect.any(String),
         Effect: 'Allow',
         Action: ['sts:AssumeRole'],
-        Resource: { Sub: 'arn:${AWS::Partition}:iam::*:role/OrganizationAccountAccessRole' },
+        // BOOTSTRAP_ACCOUNTS, and READ_ACCOUNTS.
+        Resource: [{ Sub: 'arn:${AWS::Partition}:iam::*:role/OrganizationAccountAccessRole' }, { Sub: 'arn:${AWS::Partition}:iam::*:role/orgvend-reader' }],
         // In this organization's accounts only.
         Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-abc123def4' } },
       },
@@ -279,13 +280,14 @@ describe('the bootstrap template', () => {
     for (const account of [cicd!, audit!, memberAccount('555555555555'), delegatedAdmin]) expect(assume(render(account, account === delegatedAdmin ? delegatedOrg : org))).toEqual([]);
   });
 
-  it('gives the management handler neither AssumeRole nor the member bootstrap when bootstrap_new_accounts is false', () => {
+  it('gives the management handler neither AssumeRole into OrganizationAccountAccessRole nor the member bootstrap when bootstrap_new_accounts is false', () => {
     const off = organization(dslText([[['organization', 'bootstrap_new_accounts'], false]], exampleText()));
     const text = render(coreAccounts(off)[0]!, off);
-    expect(handlerActions(text)).not.toContain('sts:AssumeRole');
+    // The reader role alone (READ_ACCOUNTS).
+    expect(handlerStatements(text).filter((s) => [s.Action].flat().includes('sts:AssumeRole')).map((s) => s.Resource)).toEqual([{ Sub: 'arn:${AWS::Partition}:iam::*:role/orgvend-reader' }]);
     expect((resources(text).HandlerFunction!.Properties.Environment as { Variables: Record<string, string> }).Variables.ORGVEND_BOOTSTRAP).toBeUndefined();
     // What only BOOTSTRAP_ACCOUNTS needs goes; everything else the management handler serves stays.
-    const onlyForBootstraps = ['sts:AssumeRole', 'organizations:ListAccounts'];
+    const onlyForBootstraps = ['organizations:ListAccounts'];
     expect(handlerActions(text)).toEqual(handlerActions(render(management!)).filter((a) => !onlyForBootstraps.includes(a)));
   });
 
@@ -436,6 +438,7 @@ describe('the bootstrap template', () => {
         'DELETE_POLICY',
         'REGISTER_DELEGATED_ADMIN',
         'BOOTSTRAP_ACCOUNTS',
+        'READ_ACCOUNTS',
         // Without a delegated administrator, the management account serves its types too.
         'GET_CONTACTS',
         'PUT_CONTACTS',

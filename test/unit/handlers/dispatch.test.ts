@@ -9,6 +9,7 @@ import { MemoryRecorder } from '../../../src/audit/recorder.js';
 import { ClientFactory } from '../../../src/aws/clients.js';
 import type { HandlerConfig } from '../../../src/handlers/context.js';
 import { dispatch, handleEvent } from '../../../src/handlers/dispatch.js';
+import { MAX_ACCOUNTS_READ, type AccountRole } from '../../../src/protocol/requests.js';
 import { InProcessTransport } from '../../../src/transport/in-process.js';
 import type { RequestLedger, StoredOutcome } from '../../../src/handlers/ledger.js';
 import { fakeOrganizations } from '../../helpers/fake-organizations.js';
@@ -36,6 +37,8 @@ function config(overrides: Partial<HandlerConfig> = {}): HandlerConfig {
 }
 
 const KEY = testRequestKey();
+/** One account's entry in READ_ACCOUNTS: its parameters. */
+const readEntry = (account: string) => ({ account_id: account, parameters: true, stacks: [] });
 const NOW = new Date('2026-11-23T00:00:00Z');
 const context = (c = config(), now = NOW, ledger?: RequestLedger) => ({ config: c, clients: factory.forAccount(undefined), now: () => now, ...(ledger ? { ledger } : {}) });
 
@@ -122,6 +125,13 @@ describe('dispatch', () => {
     ['a request for another account', event('PING', { target_account: MEMBER }), `targets account ${MEMBER}, not ${MANAGEMENT}`],
     ['a by-type request with a target', event('LIST_OUS', { target_account: MANAGEMENT }), 'routed by type and takes no target_account'],
     ['a payload with extra keys', event('LIST_OUS', { payload: { all: true } }), 'invalid payload'],
+    ['READ_ACCOUNTS claimed from another sender', event('READ_ACCOUNTS', { sender: MEMBER, payload: { accounts: [readEntry(MEMBER)] } }), `sender ${MEMBER} is not the CICD account`],
+    ['READ_ACCOUNTS of an account id that is not 12 digits', event('READ_ACCOUNTS', { payload: { accounts: [readEntry('44444444444')] } }), 'invalid payload: accounts.0.account_id'],
+    ['READ_ACCOUNTS of a stack orgvend does not deploy', event('READ_ACCOUNTS', { payload: { accounts: [{ ...readEntry(MEMBER), stacks: [{ stack: 'orgvend-bootstrap', region: 'ap-southeast-2' }] }] } }), 'invalid payload: accounts.0.stacks.0.stack'],
+    ['READ_ACCOUNTS that reads nothing', event('READ_ACCOUNTS', { payload: { accounts: [{ ...readEntry(MEMBER), parameters: false }] } }), 'parameters, stacks or mappings to read'],
+    ['READ_ACCOUNTS of no accounts', event('READ_ACCOUNTS', { payload: { accounts: [] } }), 'invalid payload: accounts'],
+    [`READ_ACCOUNTS of more than ${MAX_ACCOUNTS_READ} accounts`, event('READ_ACCOUNTS', { payload: { accounts: Array.from({ length: MAX_ACCOUNTS_READ + 1 }, () => readEntry(MEMBER)) } }), 'invalid payload: accounts'],
+    ['READ_ACCOUNTS addressed to an account', event('READ_ACCOUNTS', { target_account: MEMBER, payload: { accounts: [readEntry(MEMBER)] } }), 'routed by type and takes no target_account'],
   ])('refuses %s, answering the signed request', async (_name, raw, message) => {
     mock = fakeOrganizations(tree);
     const outcome = await dispatch(raw, context(), 60_000);
@@ -256,6 +266,15 @@ describe('dispatch', () => {
     mock = fakeOrganizations(tree);
     const outcome = await dispatch(event('LIST_ACCOUNTS'), context(config({ accountId: MEMBER, roles: ['member'] })), 60_000);
     expect(outcome).toMatchObject({ status: 'error', error: { code: 'rejected', message: `LIST_ACCOUNTS is not handled in account ${MEMBER}` } });
+    expect(mock.calls()).toHaveLength(0);
+  });
+
+  it('refuses READ_ACCOUNTS anywhere but in the management account, whose handler alone the reader roles trust', async () => {
+    mock = fakeOrganizations(tree);
+    for (const roles of [['member'], ['delegated-admin', 'member'], ['member', 'dns']] as AccountRole[][]) {
+      const outcome = await dispatch(event('READ_ACCOUNTS', { payload: { accounts: [readEntry(MEMBER)] } }), context(config({ accountId: MEMBER, roles: [...roles], hasDelegatedAdmin: true })), 60_000);
+      expect(outcome, roles.join()).toMatchObject({ status: 'error', error: { code: 'rejected', message: `READ_ACCOUNTS is not handled in account ${MEMBER}` } });
+    }
     expect(mock.calls()).toHaveLength(0);
   });
 

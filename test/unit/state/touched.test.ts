@@ -38,7 +38,7 @@ function answering(accounts: OrgAccount[]): Transport & { sent: { type: string; 
     async request<T extends RequestType>(type: T, payload: PayloadOf<T>, options: { targetAccount?: string } = {}): Promise<ResultOf<T>> {
       sent.push({ type, payload, ...(options.targetAccount ? { target: options.targetAccount } : {}) });
       if (type === 'DESCRIBE_ACCOUNTS') return { accounts: accounts.filter((a) => (payload as PayloadOf<'DESCRIBE_ACCOUNTS'>).accounts.includes(a.id)) } as ResultOf<T>;
-      if (type === 'GET_PARAMETERS') return { parameters: { name: `fresh-${options.targetAccount}` } } as ResultOf<T>;
+      if (type === 'READ_ACCOUNTS') return { accounts: (payload as PayloadOf<'READ_ACCOUNTS'>).accounts.map((e) => ({ account_id: e.account_id, parameters: { name: `fresh-${e.account_id}` } })) } as ResultOf<T>;
       throw new Error(`unexpected ${type}`);
     },
     async close() {},
@@ -73,7 +73,7 @@ describe('readTouchedTree and withRereadState', () => {
 
     transport.sent.length = 0;
     const live = await withRereadState(transport, tree, before, new Set(['500000000002']), new Map());
-    expect(transport.sent).toEqual([{ type: 'GET_PARAMETERS', payload: {}, target: '500000000002' }]);
+    expect(transport.sent).toEqual([{ type: 'READ_ACCOUNTS', payload: { accounts: [{ account_id: '500000000002', parameters: true, stacks: [] }] } }]);
     expect(live.parameters).toEqual(new Map([['500000000001', { name: 'old-1' }], ['500000000002', { name: 'fresh-500000000002' }]]));
   });
 });

@@ -1,0 +1,69 @@
+/**
+ * READ_ACCOUNTS, in the management account: what GET_PARAMETERS and GET_STACKS read, for
+ * many accounts in one request, through the read-only role every member's stack has
+ * (NAMES.readerRole, which trusts this handler's role alone). Each account's credentials
+ * are assumed once and kept for their lifetime by the client factory, so a warm handler
+ * assumes each role once an hour. An account that cannot be read so (its stack predates
+ * the role, or the role may not read) is answered `unreachable`, and the CLI asks the
+ * account itself instead.
+ */
+import { DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
+import pLimit from 'p-limit';
+import type { AccountClients } from '../aws/clients.js';
+import { NAMES } from '../protocol/names.js';
+import type { PayloadOf, ResultOf, UNREACHABLE_REASONS } from '../protocol/requests.js';
+import type { Handler } from './context.js';
+import { current } from './parameters.js';
+import { readStacks } from './stacks.js';
+
+/** Accounts read at once; each reads its stacks a few at a time as GET_STACKS does. */
+const ACCOUNTS_IN_FLIGHT = 8;
+
+type Entry = PayloadOf<'READ_ACCOUNTS'>['accounts'][number];
+type Answer = ResultOf<'READ_ACCOUNTS'>['accounts'][number];
+
+export const readAccounts: Handler<PayloadOf<'READ_ACCOUNTS'>, ResultOf<'READ_ACCOUNTS'>> = async ({ accounts }, { clients }) => {
+  const limit = pLimit(ACCOUNTS_IN_FLIGHT);
+  return { accounts: await Promise.all(accounts.map((entry) => limit(() => readAccount(clients, entry)))) };
+};
+
+const unreachable = (account: string, reason: (typeof UNREACHABLE_REASONS)[number], error: unknown): Answer => {
+  const e = error as { name?: string; message?: string };
+  return { account_id: account, unreachable: { reason, message: `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message ?? String(error)}` } };
+};
+
+async function readAccount(clients: AccountClients, entry: Entry): Promise<Answer> {
+  const account = entry.account_id;
+  const reader = clients.asRole(account, NAMES.readerRole);
+  try {
+    if (clients.isEmulator) await refuseWithoutReaderRole(reader, account);
+    await reader.assumed();
+  } catch (error) {
+    return unreachable(account, 'cannot-assume-reader', error);
+  }
+  try {
+    const wantsStacks = entry.stacks.length > 0 || entry.mappings !== undefined;
+    const [parameters, stacks] = await Promise.all([
+      entry.parameters ? current(await reader.client('ssm')) : undefined,
+      wantsStacks ? readStacks(reader, { stacks: entry.stacks, ...(entry.mappings ? { mappings: entry.mappings } : {}) }) : undefined,
+    ]);
+    return { account_id: account, ...(parameters ? { parameters } : {}), ...(stacks ? { stacks } : {}) };
+  } catch (error) {
+    // The role was assumed but may not read: a policy older than this request's reads.
+    return unreachable(account, /AccessDenied|UnauthorizedOperation/.test((error as Error).name) ? 'access-denied' : 'failed', error);
+  }
+}
+
+/**
+ * The emulator (moto) lets any role be assumed, whether or not it exists, and evaluates no
+ * policy; AWS refuses a role that is not there. So that an account whose stack predates
+ * the reader role is refused in the sandbox and the tests as in AWS, the emulator is asked,
+ * each time, whether the account's orgvend stack has the role (one call). Never against AWS.
+ */
+async function refuseWithoutReaderRole(reader: AccountClients, account: string): Promise<void> {
+  const cfn = await reader.client('cloudformation');
+  const { StackResources = [] } = await cfn.send(new DescribeStackResourcesCommand({ StackName: NAMES.stack }));
+  if (!StackResources.some((r) => r.ResourceType === 'AWS::IAM::Role' && r.PhysicalResourceId === NAMES.readerRole)) {
+    throw Object.assign(new Error(`${NAMES.readerRole} is not in account ${account}'s ${NAMES.stack} stack (the emulator would assume it anyway)`), { name: 'AccessDenied' });
+  }
+}
