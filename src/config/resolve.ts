@@ -8,6 +8,7 @@ import { identityTags, isReservedTagKey } from './identity-tags.js';
 import { layerPath, mergeLayers, originOf, type Layer, type Origin, type Setting } from './layers.js';
 import { expandPattern } from './patterns.js';
 import {
+  CONTACT_TYPES,
   Email,
   ResolvedSettings,
   SETTING_KEYS,
@@ -89,6 +90,58 @@ function pickSettings(values: Record<string, unknown>): Record<string, unknown> 
   return picked;
 }
 
+const CONTACT_FIELDS = ['name', 'title', 'email', 'phone'] as const;
+
+/** A record's entries copied, in its order, as zod's record gives them; `__proto__` never gets here (YamlSource refuses the key). */
+function copyRecord<T>(record: Record<string, T>, copy: (value: T) => T): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const key of Object.keys(record)) out[key] = copy(record[key]!);
+  return out;
+}
+
+/**
+ * The merged settings as ResolvedSettings.parse gives them, without running zod's checks
+ * for each of thousands of accounts again: every layer was parsed by its own schema
+ * (defaults, its scope, the account) and layering only merges maps and replaces values,
+ * so all the merge can leave wrong is a required setting that no layer sets or a contact
+ * some of whose fields none sets. Then undefined, and ResolvedSettings.safeParse reports
+ * which. The same value zod makes: the settings and each contact in the schema's order,
+ * maps (access, tags) in their own, lists and maps copied. test/unit/config/resolve.test.ts
+ * holds the two side by side.
+ */
+function completeSettings(value: Record<string, unknown>): ResolvedSettings | undefined {
+  const out: Record<string, unknown> = {};
+  for (const key of SETTING_KEYS) {
+    const setting = value[key];
+    if (setting === undefined) {
+      if (key === 'environment') continue;
+      return undefined;
+    }
+    if (key === 'contacts') {
+      const contacts = setting as Record<string, Record<string, unknown> | null>;
+      const copied: Record<string, unknown> = {};
+      for (const type of CONTACT_TYPES) {
+        const contact = contacts[type];
+        if (contact === undefined) continue;
+        if (contact === null) {
+          copied[type] = null;
+          continue;
+        }
+        const fields: Record<string, unknown> = {};
+        for (const field of CONTACT_FIELDS) {
+          if (contact[field] === undefined) return undefined;
+          fields[field] = contact[field];
+        }
+        copied[type] = fields;
+      }
+      out[key] = copied;
+    } else if (key === 'access') out[key] = copyRecord(setting as Record<string, string[]>, (roles) => [...roles]);
+    else if (key === 'tags') out[key] = copyRecord(setting as Record<string, string | null>, (tag) => tag);
+    else out[key] = Array.isArray(setting) ? [...(setting as unknown[])] : setting;
+  }
+  return out as ResolvedSettings;
+}
+
 /** The settings of defaults and of each scope, picked once for all the accounts that layer on them (layering only reads them). */
 const sharedPicks = new WeakMap<object, Record<string, unknown>>();
 function pickShared(values: Record<string, unknown>): Record<string, unknown> {
@@ -122,7 +175,8 @@ export function resolveAccount(name: string, account: Account, parts: DslParts):
   ];
   const { value, settings: merged } = mergeLayers(layers);
   const explained = inSettingOrder(merged);
-  const resolved = ResolvedSettings.safeParse(pickSettings(value));
+  const complete = completeSettings(value);
+  const resolved = complete ? { success: true as const, data: complete } : ResolvedSettings.safeParse(pickSettings(value));
   if (!resolved.success) {
     for (const issue of resolved.error.issues) {
       const key = issue.path.join('.');

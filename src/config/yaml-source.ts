@@ -2,9 +2,10 @@
  * A parsed YAML file that remembers where every key and value came from, so that a
  * problem found anywhere (schema, layering, cross-checks) can point at file:line:column.
  */
-import { isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq, LineCounter, visit, type Alias, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { formatPath, type Diagnostic, type KeyPath, type Problem } from './diagnostics.js';
 import { MAX_EXPANDED_VALUES } from './input-limits.js';
+import { parseYamlDocument } from './yaml-parse.js';
 
 interface Located {
   /** The value node at the end of the path, if the whole path exists. */
@@ -46,7 +47,7 @@ export class YamlSource {
   ) {
     this.lines = new LineCounter();
     // yaml's own duplicate-key check is quadratic in the size of a map; ours is linear.
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: false, version: '1.2' });
+    this.doc = parseYamlDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: false, version: '1.2' });
     this.textLines = text.split(/\r?\n/);
   }
 

@@ -4,7 +4,8 @@
  * as the long forms. The yaml package reads YAML 1.2, where a comment runs on past a lone
  * CR: a resource hidden behind one would be deployed and never shown. Pure, no I/O.
  */
-import { parseDocument, type DocumentOptions, type ParseOptions, type SchemaOptions, type YAMLMap, type YAMLSeq } from 'yaml';
+import { type DocumentOptions, type ParseOptions, type SchemaOptions, type YAMLMap, type YAMLSeq } from 'yaml';
+import { parseYamlDocument } from '../config/yaml-parse.js';
 
 /** CloudFormation's short tags, read as the long forms they stand for: `!Sub x` is `{ "Fn::Sub": x }`. */
 export const CLOUDFORMATION_TAGS = ['Ref', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'GetAZs', 'If', 'Equals', 'Not', 'And', 'Or', 'FindInMap', 'ImportValue', 'Base64', 'Cidr', 'Condition'].flatMap((name) => {
@@ -20,7 +21,7 @@ export const cloudFormationLines = (text: string) => text.replace(/\r\n?|\u0085|
 
 /** A template parsed as CloudFormation parses it; the document keeps its errors. */
 export function parseCloudFormation(text: string, options: ParseOptions & DocumentOptions & SchemaOptions = {}) {
-  return parseDocument(cloudFormationLines(text), { ...options, version: '1.1', customTags: CLOUDFORMATION_TAGS });
+  return parseYamlDocument(cloudFormationLines(text), { ...options, version: '1.1', customTags: CLOUDFORMATION_TAGS });
 }
 
 /** A CloudFormation template as data, as CloudFormation would read it. */

@@ -124,8 +124,12 @@ export async function loadScps(desired: Desired, repoDir: string, config: YamlSo
       diagnostics.push(fileDiagnostic(file, text, 'scp-syntax', `not valid JSON: ${(error as Error).message}`, position(text, offset)));
       continue;
     }
-    const located = new YamlSource(file, text);
-    diagnostics.push(...validatePolicyDocument(document, { maxCharacters: org.limits.scp_max_characters }).map((p) => located.locate(p)));
+    const problems = validatePolicyDocument(document, { maxCharacters: org.limits.scp_max_characters });
+    // Parsed again with positions only to place problems: most policies have none.
+    if (problems.length) {
+      const located = new YamlSource(file, text);
+      diagnostics.push(...problems.map((p) => located.locate(p)));
+    }
     if (!PolicyName.safeParse(name).success) {
       diagnostics.push(fileDiagnostic(file, text, 'invalid-value', `"${name}" is not a valid policy name`, undefined, 'name the file with 1–128 letters, digits or _+=,.@-'));
     }

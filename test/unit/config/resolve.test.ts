@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
 import type { DesiredAccount } from '../../../src/config/resolve.js';
-import { errorsOf, exampleText, parse } from '../../helpers/dsl.js';
+import { ResolvedSettings } from '../../../src/config/schema.js';
+import { desiredOf, errorsOf, exampleText, parse } from '../../helpers/dsl.js';
 
 function example(): DesiredAccount[] {
   const result = parseConfig('accounts.yml', exampleText());
@@ -103,6 +104,33 @@ describe('resolution rules', () => {
     const result = parse([[['accounts', 'foo', 'contacts'], { billing: null }]]);
     const foo = result.desired!.accounts.find((a) => a.name === 'foo')!;
     expect(foo.settings.contacts.billing).toBeNull();
+  });
+
+  it('gives each account its settings exactly as ResolvedSettings.parse would: the same values, keys in the same order, nothing shared', () => {
+    // Fields and keys written out of the schema's order, a contact deleted, a tag removed, no environment.
+    const result = parse(
+      [
+        [['accounts', 'foo', 'contacts'], { operations: { phone: '+61 2 9000 0009', email: 'ops@example.com', title: 'Ops', name: 'Ops Team' }, billing: null }],
+        [['accounts', 'foo', 'tags'], { zeta: 'z', alpha: null, team: 'a' }],
+        [['accounts', 'foo', 'access'], { ro: ['ReadOnly'], all: ['Admin'] }],
+        [['accounts', 'foo', 'allowed_dns_domains'], ['foo.example.com']],
+      ],
+      exampleText(),
+    );
+    expect(errorsOf(result)).toEqual([]);
+    const accounts = result.desired!.accounts;
+    for (const account of accounts) expect(JSON.stringify(account.settings)).toBe(JSON.stringify(ResolvedSettings.parse(account.settings)));
+    const foo = accounts.find((a) => a.name === 'foo')!;
+    expect(Object.keys(foo.settings.contacts.operations!)).toEqual(['name', 'title', 'email', 'phone']);
+    expect(Object.keys(foo.settings.tags)).toEqual(expect.arrayContaining(['zeta', 'alpha', 'team']));
+    expect(foo.settings.tags.alpha).toBeNull();
+    const noEnvironment = desiredOf([[['defaults', 'environment'], undefined], [['organization', 'account_name_pattern'], '{name}']]).accounts;
+    for (const account of noEnvironment) expect(JSON.stringify(account.settings)).toBe(JSON.stringify(ResolvedSettings.parse(account.settings)));
+    expect(noEnvironment.some((a) => !('environment' in a.settings))).toBe(true);
+    // Lists and maps are each account's own: changing one account's leaves the others'.
+    const [first, second] = accounts.filter((a) => a.scope === accounts[0]!.scope);
+    expect(first!.settings.regions).not.toBe(second!.settings.regions);
+    expect(first!.settings.access).not.toBe(second!.settings.access);
   });
 
   it('reports an incomplete contact once merged', () => {
