@@ -29,10 +29,13 @@ import { generateDsl } from './generate-dsl.js';
 const LIVE = Number(process.env.BENCH_LIVE_ACCOUNTS ?? 1000);
 const NEW = Number(process.env.BENCH_NEW_ACCOUNTS ?? 50);
 const BOOTSTRAPPED = (process.env.BENCH_BOOTSTRAPPED ?? 'all') === 'all';
+/** BENCH_VPC=none: no account has a VPC (create_vpc false everywhere), which saves most of the setup (a VPC stack on moto takes ~0.7 s of its one CPU). */
+const VPC = (process.env.BENCH_VPC ?? 'all') === 'all';
 
 /** accounts.yml with `accounts` generated entries; new accounts in one batch over the example's limit of 20, raised as a team creating them at once would. */
 function dslOf(accounts: number): string {
-  const dsl = generateDsl(accounts).replace(/^( +max_new_accounts:) \d+$/m, `$1 ${Math.max(NEW, 20)}`);
+  let dsl = generateDsl(accounts).replace(/^( +max_new_accounts:) \d+$/m, `$1 ${Math.max(NEW, 20)}`);
+  if (!VPC) dsl = dsl.replaceAll('create_vpc: true', 'create_vpc: false');
   return BOOTSTRAPPED ? dsl : dsl.replace(/^organization:\n/m, 'organization:\n  bootstrap_new_accounts: false\n');
 }
 
@@ -46,9 +49,13 @@ const org = await benchOrganization({ dsl: dslOf(LIVE), live: LIVE, bootstrapped
 try {
   if (BOOTSTRAPPED) {
     // Parameters and VPC stacks, as the run that created the accounts would have left them.
-    const converge = await org.cli('--action', 'sync-accounts', '--execute');
-    console.error(`setup: sync-accounts --execute (parameters, VPC stacks) in ${converge.wall_ms} ms`);
-    if (!converge.out.includes('Converged:')) throw failed('setup did not converge', converge);
+    // Until nothing is left, as the CLI's follow-up does (an entry with an account id is tagged, then bootstrapped).
+    for (let pass = 1; pass <= 4; pass++) {
+      const started = performance.now();
+      const changes = await org.converge();
+      console.error(`setup: ${changes} changes (tags, bootstraps, parameters, VPC stacks) carried out in ${Math.round(performance.now() - started)} ms`);
+      if (!changes) break;
+    }
   }
   const setup = performance.now() - setupStart;
 
@@ -62,6 +69,7 @@ try {
     bench: 'dry-run sync (sandbox)',
     live_accounts: org.liveAccounts,
     bootstrapped: BOOTSTRAPPED ? 'all' : 'none',
+    vpc: VPC ? 'all' : 'none',
     served_accounts: org.served(),
     changes: 0,
     setup_ms: Math.round(setup),
