@@ -1,106 +1,129 @@
 /**
- * A dry-run sync-accounts through the sandbox's real bus, against an organization of
- * 1,000 live accounts (BENCH_LIVE_ACCOUNTS): wall time, messages on the bus, AWS calls
- * (and per live account) and peak memory. Starts its own moto. The worker serves the
- * requests in this process, so `peak_rss_mb` is the CLI's and the worker's together;
- * `moto_peak_rss_mb` is moto's server's.
+ * sync-accounts on an organization of 1,000 live accounts (BENCH_LIVE_ACCOUNTS) on the
+ * bench's own moto, the CLI itself (runCli, in this process) run as CI runs it, every live
+ * account carrying orgvend's stack, its parameters and its VPC stack as `bootstrap` and a
+ * previous `sync-accounts --execute` left them (BENCH_BOOTSTRAPPED=none: no member is
+ * bootstrapped, as with bootstrap_new_accounts false). The handlers are served by the
+ * worker in this process, one queue per bootstrapped account, as the sandbox's worker
+ * serves them. The setup is timed apart (`setup_ms`) and measured no further.
+ *
+ * 1. A no-op dry run: the whole read the CLI makes (readLive, then each bootstrapped
+ *    account's parameters and stacks: withAccountState) and its plan, which must have no
+ *    change. Wall time, messages on the bus, AWS calls (per live account: the CLI's, the
+ *    handlers', both; the worker's polling of its queues apart, which Lambda's event source
+ *    mapping makes in AWS), peak memory of this process (CLI and worker) and of moto, during
+ *    the dry run alone.
+ * 2. Creating 50 accounts (BENCH_NEW_ACCOUNTS; 0: not measured): accounts.yml gains 50
+ *    entries and `sync-accounts --execute` runs the product's whole path (the read before,
+ *    the creations and their bootstrap by the management handler, the read of what they
+ *    touched, the follow-up: parameters and VPC stacks, and its read). Wall time, whether it
+ *    converged and the next plan is empty, the organization reads it asked for and the
+ *    handlers' creation-history and OU-path calls.
+ *
+ * BENCH_PROFILE=1: each run's requests and AWS calls by operation, on stderr.
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { CreateAccountCommand, CreateOrganizationalUnitCommand, ListRootsCommand, MoveAccountCommand } from '@aws-sdk/client-organizations';
-import { MemoryRecorder } from '../src/audit/recorder.js';
-import type { AwsCall } from '../src/aws/clients.js';
-import { applyBootstrap, planBootstrap } from '../src/bootstrap/bootstrap.js';
-import { coreAccounts } from '../src/bootstrap/topology.js';
-import { parseConfig } from '../src/config/load.js';
-import { startWorker } from '../src/handlers/worker.js';
-import { planAccounts } from '../src/plan/accounts.js';
-import { startMoto } from '../src/sandbox/moto.js';
-import { createSandboxOrganization, withSandboxIds } from '../src/sandbox/organization.js';
-import { handlerConfig } from '../src/handlers/context.js';
-import { sandboxFactory } from '../src/sandbox/sandbox.js';
-import { busTopology } from '../src/transport/transport.js';
-import { readLive } from '../src/state/live.js';
-import { EventBridgeTransport, kmsSigner } from '../src/transport/eventbridge.js';
-import { createRequestKey } from '../src/bootstrap/request-key.js';
+import { benchOrganization, byOperation, peakRssMb, requestsByType, resetPeakRss, type CliRun } from './cli-organization.js';
 import { generateDsl } from './generate-dsl.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-const ACCOUNTS = Number(process.env.BENCH_LIVE_ACCOUNTS ?? 1000);
+const LIVE = Number(process.env.BENCH_LIVE_ACCOUNTS ?? 1000);
+const NEW = Number(process.env.BENCH_NEW_ACCOUNTS ?? 50);
+const BOOTSTRAPPED = (process.env.BENCH_BOOTSTRAPPED ?? 'all') === 'all';
+/** BENCH_VPC=none: no account has a VPC (create_vpc false everywhere), which saves most of the setup (a VPC stack on moto takes ~0.7 s of its one CPU). */
+const VPC = (process.env.BENCH_VPC ?? 'all') === 'all';
 
-/** A process's peak resident set (VmHWM) in MB, where /proc has it. */
-function peakRssMb(pid: number): number | undefined {
-  try {
-    const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb === undefined ? undefined : Math.round(Number(kb) / 1024);
-  } catch {
-    return undefined;
-  }
+/** accounts.yml with `accounts` generated entries; new accounts in one batch over the example's limit of 20, raised as a team creating them at once would. */
+function dslOf(accounts: number): string {
+  let dsl = generateDsl(accounts).replace(/^( +max_new_accounts:) \d+$/m, `$1 ${Math.max(NEW, 20)}`);
+  if (!VPC) dsl = dsl.replaceAll('create_vpc: true', 'create_vpc: false');
+  return BOOTSTRAPPED ? dsl : dsl.replace(/^organization:\n/m, 'organization:\n  bootstrap_new_accounts: false\n');
 }
 
-const moto = await startMoto();
+const failed = (what: string, run: CliRun) => new Error(`${what} (exit ${run.code}):\n${run.out.slice(-4000)}\n${run.err.slice(-4000)}`);
+const profile = (run: CliRun) => {
+  if (process.env.BENCH_PROFILE) console.error(JSON.stringify({ requests: requestsByType(run.cli), cli: byOperation(run.cli), handlers: byOperation(run.handlers), polling: byOperation(run.polling) }));
+};
+
+const setupStart = performance.now();
+const org = await benchOrganization({ dsl: dslOf(LIVE), live: LIVE, bootstrapped: BOOTSTRAPPED });
 try {
-  const configured = parseConfig('accounts.yml', generateDsl(ACCOUNTS)).desired!;
-  const setupCalls: AwsCall[] = [];
-  const factory = sandboxFactory(moto.endpoint, configured.organization.home_region, (c) => setupCalls.push(c));
-  const { organizationId, ids } = await createSandboxOrganization(factory, configured);
-  const desired = withSandboxIds(configured, ids);
-  const requestKey = await createRequestKey(factory.forAccount(desired.organization.cicd_account_id), desired.organization.cicd_account_id);
-  const env = { organization: desired.organization, templatesDir: 'templates', clientsFor: async (id: string) => factory.forAccount(id), requestKey };
-  await applyBootstrap(env, await planBootstrap(env));
-
-  // The organization as a previous sync would have left it.
-  const organizations = await factory.forAccount(desired.organization.management_account_id).client('organizations');
-  const root = (await organizations.send(new ListRootsCommand({}))).Roots![0]!.Id!;
-  const ouIds = new Map<string, string>();
-  for (const path of desired.ous) {
-    const parent = path.includes('/') ? ouIds.get(path.slice(0, path.lastIndexOf('/')))! : root;
-    const { OrganizationalUnit } = await organizations.send(new CreateOrganizationalUnitCommand({ ParentId: parent, Name: path.split('/').at(-1)! }));
-    ouIds.set(path, OrganizationalUnit!.Id!);
+  if (BOOTSTRAPPED) {
+    // Parameters and VPC stacks, as the run that created the accounts would have left them.
+    // Until nothing is left, as the CLI's follow-up does (an entry with an account id is tagged, then bootstrapped).
+    for (let pass = 1; pass <= 4; pass++) {
+      const started = performance.now();
+      const changes = await org.converge();
+      console.error(`setup: ${changes} changes (tags, bootstraps, parameters, VPC stacks) carried out in ${Math.round(performance.now() - started)} ms`);
+      if (!changes) break;
+    }
   }
-  for (const account of desired.accounts.filter((a) => !a.accountId).slice(0, ACCOUNTS)) {
-    const { CreateAccountStatus } = await organizations.send(
-      new CreateAccountCommand({ AccountName: account.awsName, Email: account.email, Tags: Object.entries(account.tags).map(([Key, Value]) => ({ Key, Value })) }),
-    );
-    await organizations.send(new MoveAccountCommand({ AccountId: CreateAccountStatus!.AccountId!, SourceParentId: root, DestinationParentId: ouIds.get(account.settings.organization_unit)! }));
-  }
+  const setup = performance.now() - setupStart;
 
-  const handlerCalls: AwsCall[] = [];
-  const workerFactory = sandboxFactory(moto.endpoint, desired.organization.home_region, (c) => handlerCalls.push(c));
-  const worker = startWorker({ factory: workerFactory, recorder: new MemoryRecorder(), waitSeconds: 20 });
-  for (const account of coreAccounts(env.organization)) worker.add(handlerConfig(desired.organization, account.id, account.roles, { requestKey, handlerVersion: 'bench' }));
-
-  const cliCalls: AwsCall[] = [];
-  const cliFactory = sandboxFactory(moto.endpoint, desired.organization.home_region, (c) => cliCalls.push(c));
-  const org = desired.organization;
-  const cli = cliFactory.forAccount(org.cicd_account_id);
-  const transport = new EventBridgeTransport(cli, busTopology(org), false, new MemoryRecorder(), kmsSigner(cli, org.cicd_account_id, org.home_region));
-
-  const start = performance.now();
-  const live = await readLive(transport);
-  const plan = planAccounts(desired, live, { now: new Date() });
-  const wall = performance.now() - start;
-  await transport.close();
-  await worker.stop();
-
-  const puts = [...cliCalls, ...handlerCalls].filter((c) => c.operation === 'PutEvents').length;
-  const perAccount = (calls: number) => Math.round((calls / Math.max(live.accounts.length, 1)) * 100) / 100;
+  resetPeakRss('self');
+  resetPeakRss(org.motoPid);
+  const noop = await org.cli('--action', 'sync-accounts', '--detailed-exitcode');
+  if (noop.code !== 0 || !noop.out.includes('No changes.')) throw failed('the no-op dry run planned changes', noop);
+  const perAccount = (calls: number) => Math.round((calls / org.liveAccounts) * 100) / 100;
+  const requests = requestsByType(noop.cli);
   console.log(JSON.stringify({
     bench: 'dry-run sync (sandbox)',
-    organization: organizationId,
-    live_accounts: live.accounts.length,
-    changes: plan.changes.length,
-    wall_ms: Math.round(wall),
-    bus_messages: puts,
-    aws_calls_cli: cliCalls.length,
-    aws_calls_handlers: handlerCalls.length,
-    tag_reads: handlerCalls.filter((c) => c.operation === 'ListTagsForResource').length,
-    aws_calls_per_account: perAccount(cliCalls.length + handlerCalls.length),
-    aws_calls_per_account_cli: perAccount(cliCalls.length),
-    aws_calls_per_account_handlers: perAccount(handlerCalls.length),
-    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
-    moto_peak_rss_mb: peakRssMb(moto.pid),
+    live_accounts: org.liveAccounts,
+    bootstrapped: BOOTSTRAPPED ? 'all' : 'none',
+    vpc: VPC ? 'all' : 'none',
+    served_accounts: org.served(),
+    changes: 0,
+    setup_ms: Math.round(setup),
+    wall_ms: noop.wall_ms,
+    bus_messages: [...noop.cli, ...noop.handlers].filter((c) => c.operation === 'PutEvents').length,
+    requests: Object.values(requests).reduce((a, b) => a + b, 0),
+    parameter_reads: requests.GET_PARAMETERS ?? 0,
+    stack_reads: requests.GET_STACKS ?? 0,
+    aws_calls_cli: noop.cli.length,
+    aws_calls_handlers: noop.handlers.length,
+    worker_polls: noop.polling.length,
+    tag_reads: noop.handlers.filter((c) => c.operation === 'ListTagsForResource').length,
+    aws_calls_per_account: perAccount(noop.cli.length + noop.handlers.length),
+    aws_calls_per_account_cli: perAccount(noop.cli.length),
+    aws_calls_per_account_handlers: perAccount(noop.handlers.length),
+    peak_rss_mb: peakRssMb('self'),
+    moto_peak_rss_mb: peakRssMb(org.motoPid),
   }));
+  profile(noop);
+
+  if (NEW > 0) {
+    org.write(dslOf(LIVE + NEW));
+    resetPeakRss('self');
+    resetPeakRss(org.motoPid);
+    const run = await org.cli('--action', 'sync-accounts', '--execute');
+    const peaks = { peak_rss_mb: peakRssMb('self'), moto_peak_rss_mb: peakRssMb(org.motoPid) };
+    const next = await org.cli('--action', 'sync-accounts', '--detailed-exitcode');
+    const sent = requestsByType(run.cli);
+    const handlerOps = byOperation(run.handlers);
+    console.log(JSON.stringify({
+      bench: 'create accounts (sandbox)',
+      live_accounts: org.liveAccounts,
+      new_accounts: NEW,
+      created: (run.out.match(/^\s*\+ account\.create /gm) ?? []).length,
+      wall_ms: run.wall_ms,
+      exit_code: run.code,
+      converged: run.out.includes('Converged:'),
+      next_plan_empty: next.code === 0,
+      list_ous: sent.LIST_OUS ?? 0,
+      list_accounts: sent.LIST_ACCOUNTS ?? 0,
+      describe_accounts: sent.DESCRIBE_ACCOUNTS ?? 0,
+      requests: Object.values(sent).reduce((a, b) => a + b, 0),
+      list_create_account_status: handlerOps.ListCreateAccountStatus ?? 0,
+      list_roots: handlerOps.ListRoots ?? 0,
+      list_ous_for_parent: handlerOps.ListOrganizationalUnitsForParent ?? 0,
+      list_parents: handlerOps.ListParents ?? 0,
+      aws_calls_cli: run.cli.length,
+      aws_calls_handlers: run.handlers.length,
+      worker_polls: run.polling.length,
+      ...peaks,
+    }));
+    profile(run);
+    if (!run.out.includes('Converged:')) console.error(run.out.slice(-4000), run.err.slice(-4000));
+  }
 } finally {
-  await moto.stop();
+  await org.close();
 }
