@@ -56,6 +56,7 @@ export const CLI_CALLS: Readonly<Record<string, readonly CliCall[]>> = {
   'enable-region': BUS,
   'create-record': BUS,
   ping: BUS,
+  import: BUS,
   'render-templates': [...BUS, 'validate-templates', 'read-templates', 'upload-templates'],
 };
 

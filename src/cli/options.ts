@@ -16,8 +16,10 @@ export interface CliOptions {
   execute?: boolean;
   /** With --execute on a terminal: do not ask for confirmation. */
   yes?: boolean;
-  /** Save the plan as JSON. */
+  /** Save the plan as JSON; import: the accounts.yml to write. */
   out?: string;
+  /** import: add to the existing --out file what it does not have, instead of refusing to overwrite it. */
+  merge?: boolean;
   /** Apply (or show) a plan saved with --out instead of making one. */
   plan?: string;
   /** Exit 2 when the plan has changes. */

@@ -23,6 +23,7 @@ const FLAG_NAMES: Record<Flag, string> = {
   execute: '--execute',
   yes: '--yes',
   out: '--out',
+  merge: '--merge',
   plan: '--plan',
   detailedExitcode: '--detailed-exitcode',
   stage: '--stage',
@@ -58,6 +59,7 @@ function buildProgram(io: Io, errors: string[]): Command {
     .addOption(new Option('--execute', 'make the changes; without it nothing is changed'))
     .addOption(new Option('--yes', 'with --execute on a terminal: apply without asking for confirmation'))
     .addOption(new Option('--out <file>', 'save the plan as JSON, to apply later with --plan'))
+    .addOption(new Option('--merge', 'import: add to the existing --out file what it does not have yet, leaving what is written as it is'))
     .addOption(new Option('--plan <file>', 'use a plan saved with --out; with --execute, apply it if the organization has not changed since'))
     .addOption(new Option('--detailed-exitcode', 'exit 2 when there are changes (for CI gates)'))
     .addOption(new Option('--stage <stage>', 'sync-scps: test stages changed policies in organization.scp_test_ou first; all (default) applies everything').choices(['test', 'all']))
@@ -90,7 +92,8 @@ function actionHelp(program: Command, name: string, spec: ActionSpec): string {
     const fallback = o.defaultValue === undefined ? '' : ` (default: ${o.defaultValue})`;
     const choices = o.long === '--format' ? ` (${spec.formats.join(', ')})` : o.argChoices ? ` (${o.argChoices.join(', ')})` : '';
     const required = spec.required?.some((f) => FLAG_NAMES[f] === o.long) ? ' [required]' : '';
-    const description = o.long === '--action' ? 'the action' : o.description;
+    const flag = (Object.keys(FLAG_NAMES) as Flag[]).find((f) => FLAG_NAMES[f] === o.long);
+    const description = o.long === '--action' ? 'the action' : (flag && spec.flagHelp?.[flag]) || o.description;
     return `  ${label(o).padEnd(width)}  ${description}${choices}${fallback}${required}`;
   });
   return `Usage: ./run.sh --action ${name} [flags]\n\n${spec.summary}\n\nFlags:\n${rows.join('\n')}\n\nExample:\n  ${spec.example}\n`;

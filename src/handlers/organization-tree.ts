@@ -38,17 +38,19 @@ export async function readTree(client: OrganizationsClient, { withAccounts }: { 
   const accounts = new Map<string, OrganizationTree['accounts'][number]>();
   const limit = pLimit(PARENTS_IN_FLIGHT);
 
+  // The limit holds a slot only while a parent is read, never while its children are
+  // visited: a slot held across the recursion deadlocks a tree deeper than the limit.
   const visit = async (parentId: string, path: string): Promise<void> => {
-    const children: OrgUnit[] = [];
-    for await (const page of everyPage(paginateListOrganizationalUnitsForParent({ client }, { ParentId: parentId }))) {
-      for (const ou of page.OrganizationalUnits ?? []) {
-        const unit = { id: ou.Id!, name: ou.Name!, path: path ? `${path}/${ou.Name}` : ou.Name!, parent_id: parentId };
-        children.push(unit);
+    const children = await limit(async () => {
+      const found: OrgUnit[] = [];
+      for await (const page of everyPage(paginateListOrganizationalUnitsForParent({ client }, { ParentId: parentId }))) {
+        for (const ou of page.OrganizationalUnits ?? []) found.push({ id: ou.Id!, name: ou.Name!, path: path ? `${path}/${ou.Name}` : ou.Name!, parent_id: parentId });
       }
-    }
+      if (withAccounts) for (const account of await accountsOf(client, parentId)) accounts.set(account.id, account);
+      return found;
+    });
     ous.push(...children);
-    if (withAccounts) for (const account of await accountsOf(client, parentId)) accounts.set(account.id, account);
-    await Promise.all(children.map((child) => limit(() => visit(child.id, child.path))));
+    await Promise.all(children.map((child) => visit(child.id, child.path)));
   };
   await visit(rootId, '');
 

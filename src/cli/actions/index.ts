@@ -18,6 +18,8 @@ export interface ActionSpec {
   formats: Format[];
   /** Flags that must be given. */
   required?: Flag[];
+  /** What a flag means for this action, where that is not what it means for the others (import's --out). */
+  flagHelp?: Partial<Record<Flag, string>>;
   /** A command line that uses it, for `--action NAME --help`. */
   example: string;
   load(): Promise<ActionModule>;
@@ -107,6 +109,17 @@ export const ACTIONS: Record<string, ActionSpec> = {
     formats: ['text', 'json'],
     example: './run.sh --sandbox --action ping',
     load: () => import('./ping.js'),
+  },
+  import: {
+    summary: 'read the live organization and write accounts.yml (scopes from OUs, common values in defaults and scopes) and scps/; sends nothing that changes anything',
+    flags: ['config', 'format', 'sandbox', 'profile', 'direct', 'out', 'merge'],
+    formats: ['text', 'json'],
+    flagHelp: {
+      config: 'the DSL file whose organization section says how to reach the organization (and is copied into a new file)',
+      out: 'the accounts.yml to write, refused if it exists unless --merge (default: accounts.yml)',
+    },
+    example: './run.sh --action import --config bootstrap.yml --out accounts.yml',
+    load: () => import('./import.js'),
   },
   'sandbox-stop': {
     summary: 'stop the local sandbox organization started by --sandbox',

@@ -23,3 +23,21 @@ it('lists an account seen under two parents once, where it went', async () => {
   const { accounts } = await readTree(new OrganizationsClient({ region: 'us-east-1' }), { withAccounts: true });
   expect(accounts.map((a) => [a.id, a.parent_id])).toEqual([['222233334444', 'ou-dev']]);
 });
+
+it('reads OUs five levels deep, as AWS nests them, in more branches than parents read at once', async () => {
+  organizations.on(DescribeOrganizationCommand).resolves({ Organization: { Id: 'o-abc1234567', MasterAccountId: '111111111111' } });
+  organizations.on(ListRootsCommand).resolves({ Roots: [{ Id: 'r-root' }] });
+  organizations.on(ListAccountsForParentCommand).resolves({ Accounts: [] });
+  // Two branches of five levels each under the root: ou-a1 … ou-a5 and ou-b1 … ou-b5.
+  organizations.on(ListOrganizationalUnitsForParentCommand).resolves({ OrganizationalUnits: [] });
+  organizations.on(ListOrganizationalUnitsForParentCommand, { ParentId: 'r-root' }).resolves({ OrganizationalUnits: [{ Id: 'ou-a1', Name: 'A1' }, { Id: 'ou-b1', Name: 'B1' }] });
+  for (const branch of ['a', 'b']) {
+    for (let level = 1; level < 5; level++) {
+      organizations.on(ListOrganizationalUnitsForParentCommand, { ParentId: `ou-${branch}${level}` }).resolves({ OrganizationalUnits: [{ Id: `ou-${branch}${level + 1}`, Name: `${branch.toUpperCase()}${level + 1}` }] });
+    }
+  }
+  const { ous } = await readTree(new OrganizationsClient({ region: 'us-east-1' }), { withAccounts: true });
+  expect(ous.map((o) => o.path)).toContain('A1/A2/A3/A4/A5');
+  expect(ous.map((o) => o.path)).toContain('B1/B2/B3/B4/B5');
+  expect(ous).toHaveLength(10);
+}, 5_000);
