@@ -10,6 +10,11 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // Every core: vitest's default leaves one idle (a single worker on CI's two cores).
+          maxWorkers: '100%',
+          // One module graph per worker, not per file (no test mocks modules): each file no
+          // longer loads the SDK and src/ afresh.
+          isolate: false,
           testTimeout: 30_000,
         },
       },
@@ -22,6 +27,8 @@ export default defineConfig({
           globalSetup: ['test/integration/harness/global-moto.ts'],
           setupFiles: ['test/integration/harness/reset-moto.ts'],
           maxWorkers: 2,
+          // As unit's: files share a worker's modules; each still leases and resets its own moto.
+          isolate: false,
           // After the unit tests, as a group of its own with its own worker count.
           sequence: { groupOrder: 1 },
           testTimeout: 120_000,
