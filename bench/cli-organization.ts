@@ -1,5 +1,5 @@
 /**
- * An organization of `live` accounts on a moto of the bench's own, for benches that run the
+ * An organization with every entry of accounts.yml live, on a moto of the bench's own, for benches that run the
  * CLI itself (runCli, in this process) as CI runs it in AWS: with the CICD account's
  * credentials, the SDK pointed at moto by AWS_ENDPOINT_URL, and the handlers served by the
  * worker in this process (one queue per account, as the sandbox's worker serves them). Built
@@ -111,7 +111,7 @@ export function resetPeakRss(pid: number | 'self'): void {
   }
 }
 
-export async function benchOrganization(options: { dsl: string; live: number; bootstrapped: boolean; log?: (line: string) => void }): Promise<BenchOrganization> {
+export async function benchOrganization(options: { dsl: string; bootstrapped: boolean; log?: (line: string) => void }): Promise<BenchOrganization> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const moto = await startMoto();
   try {
@@ -140,7 +140,8 @@ export async function benchOrganization(options: { dsl: string; live: number; bo
     // Without the members' stacks the core accounts' are all there is to bootstrap; with them, once the members exist.
     let accounts = options.bootstrapped ? [] : await bootstrap();
 
-    // The organization as a previous sync would have left it: its OUs, and `live` of accounts.yml's entries in theirs.
+    // The organization as a previous sync would have left it: its OUs, and every entry of accounts.yml in its OU (the
+    // example's entries too: one left to converge() would be created and bootstrapped there, after liveAccounts is counted).
     const organizations = await factory.forAccount(org.management_account_id).client('organizations');
     const root = (await organizations.send(new ListRootsCommand({}))).Roots![0]!.Id!;
     const ouIds = new Map<string, string>();
@@ -151,19 +152,17 @@ export async function benchOrganization(options: { dsl: string; live: number; bo
     }
     let start = performance.now();
     const limit = pLimit(SETUP_IN_FLIGHT);
+    const created = desired.accounts.filter((a) => !a.accountId);
     await Promise.all(
-      desired.accounts
-        .filter((a) => !a.accountId)
-        .slice(0, options.live)
-        .map((account) =>
-          limit(async () => {
-            const tags = Object.entries(account.tags).map(([Key, Value]) => ({ Key, Value }));
-            const { CreateAccountStatus } = await organizations.send(new CreateAccountCommand({ AccountName: account.awsName, Email: account.email, Tags: tags }));
-            await organizations.send(new MoveAccountCommand({ AccountId: CreateAccountStatus!.AccountId!, SourceParentId: root, DestinationParentId: ouIds.get(account.settings.organization_unit)! }));
-          }),
-        ),
+      created.map((account) =>
+        limit(async () => {
+          const tags = Object.entries(account.tags).map(([Key, Value]) => ({ Key, Value }));
+          const { CreateAccountStatus } = await organizations.send(new CreateAccountCommand({ AccountName: account.awsName, Email: account.email, Tags: tags }));
+          await organizations.send(new MoveAccountCommand({ AccountId: CreateAccountStatus!.AccountId!, SourceParentId: root, DestinationParentId: ouIds.get(account.settings.organization_unit)! }));
+        }),
+      ),
     );
-    log(`setup: ${options.live} accounts created in ${Math.round(performance.now() - start)} ms`);
+    log(`setup: ${created.length} accounts created in ${Math.round(performance.now() - start)} ms`);
     if (options.bootstrapped) {
       start = performance.now();
       accounts = await bootstrap();
