@@ -1,5 +1,5 @@
 /**
- * An organization of `live` accounts on a moto of the bench's own, for benches that run the
+ * An organization with every entry of accounts.yml live, on a moto of the bench's own, for benches that run the
  * CLI itself (runCli, in this process) as CI runs it in AWS: with the CICD account's
  * credentials, the SDK pointed at moto by AWS_ENDPOINT_URL, and the handlers served by the
  * worker in this process (one queue per account, as the sandbox's worker serves them). Built
@@ -73,7 +73,9 @@ export interface BenchOrganization {
    * Carry out what sync-accounts plans now (setup): the plan the CLI saves with --out,
    * executed by the product's executeAccountPlan over the bus, a group of its changes at a
    * time side by side (one run executes 4 of a kind at once: an hour for 1,000 VPC stacks
-   * on moto), one kind of change after another. The number of changes.
+   * on moto), one kind of change after another: creations, tags and bootstraps first (an
+   * account's parameters and stacks go through the bus its bootstrap gives it), the
+   * bootstraps all in one executeAccountPlan as a run sends them. The number of changes.
    */
   converge(): Promise<number>;
   close(): Promise<void>;
@@ -87,6 +89,8 @@ const SETUP_IN_FLIGHT = 8;
 const BOOTSTRAP_GROUPS = 16;
 /** Groups of a plan's changes of one kind executed side by side (setup, not measured). */
 const CONVERGE_GROUPS = 16;
+/** Kinds of change converge carries out before the others, in this order (the rest in the plan's order, after them). */
+const FIRST_KINDS = ['ou.create', 'account.create', 'account.move', 'account.tag', 'account.bootstrap'];
 
 /** Peak resident set (VmHWM) of a process in MB, where /proc has it. */
 export function peakRssMb(pid: number | 'self'): number | undefined {
@@ -107,7 +111,7 @@ export function resetPeakRss(pid: number | 'self'): void {
   }
 }
 
-export async function benchOrganization(options: { dsl: string; live: number; bootstrapped: boolean; log?: (line: string) => void }): Promise<BenchOrganization> {
+export async function benchOrganization(options: { dsl: string; bootstrapped: boolean; log?: (line: string) => void }): Promise<BenchOrganization> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const moto = await startMoto();
   try {
@@ -136,7 +140,8 @@ export async function benchOrganization(options: { dsl: string; live: number; bo
     // Without the members' stacks the core accounts' are all there is to bootstrap; with them, once the members exist.
     let accounts = options.bootstrapped ? [] : await bootstrap();
 
-    // The organization as a previous sync would have left it: its OUs, and `live` of accounts.yml's entries in theirs.
+    // The organization as a previous sync would have left it: its OUs, and every entry of accounts.yml in its OU (the
+    // example's entries too: one left to converge() would be created and bootstrapped there, after liveAccounts is counted).
     const organizations = await factory.forAccount(org.management_account_id).client('organizations');
     const root = (await organizations.send(new ListRootsCommand({}))).Roots![0]!.Id!;
     const ouIds = new Map<string, string>();
@@ -147,19 +152,17 @@ export async function benchOrganization(options: { dsl: string; live: number; bo
     }
     let start = performance.now();
     const limit = pLimit(SETUP_IN_FLIGHT);
+    const created = desired.accounts.filter((a) => !a.accountId);
     await Promise.all(
-      desired.accounts
-        .filter((a) => !a.accountId)
-        .slice(0, options.live)
-        .map((account) =>
-          limit(async () => {
-            const tags = Object.entries(account.tags).map(([Key, Value]) => ({ Key, Value }));
-            const { CreateAccountStatus } = await organizations.send(new CreateAccountCommand({ AccountName: account.awsName, Email: account.email, Tags: tags }));
-            await organizations.send(new MoveAccountCommand({ AccountId: CreateAccountStatus!.AccountId!, SourceParentId: root, DestinationParentId: ouIds.get(account.settings.organization_unit)! }));
-          }),
-        ),
+      created.map((account) =>
+        limit(async () => {
+          const tags = Object.entries(account.tags).map(([Key, Value]) => ({ Key, Value }));
+          const { CreateAccountStatus } = await organizations.send(new CreateAccountCommand({ AccountName: account.awsName, Email: account.email, Tags: tags }));
+          await organizations.send(new MoveAccountCommand({ AccountId: CreateAccountStatus!.AccountId!, SourceParentId: root, DestinationParentId: ouIds.get(account.settings.organization_unit)! }));
+        }),
+      ),
     );
-    log(`setup: ${options.live} accounts created in ${Math.round(performance.now() - start)} ms`);
+    log(`setup: ${created.length} accounts created in ${Math.round(performance.now() - start)} ms`);
     if (options.bootstrapped) {
       start = performance.now();
       accounts = await bootstrap();
@@ -228,9 +231,13 @@ export async function benchOrganization(options: { dsl: string; live: number; bo
         const cicd = factory.forAccount(org.cicd_account_id);
         const transport = new EventBridgeTransport(cicd, busTopology(org), true, new MemoryRecorder(), kmsSigner(cicd, org.cicd_account_id, org.home_region));
         try {
-          for (const type of new Set(plan.changes.map((c) => c.type))) {
+          // Kinds in the order a run's steps wait for each other, not the order the plan lists
+          // them in: an account's parameters go through its bus, which its bootstrap gives it.
+          const rank = (type: string) => (FIRST_KINDS.includes(type) ? FIRST_KINDS.indexOf(type) : FIRST_KINDS.length);
+          for (const type of [...new Set(plan.changes.map((c) => c.type))].sort((a, b) => rank(a) - rank(b))) {
             const changes = plan.changes.filter((c) => c.type === type);
-            const groups = chunks(changes, Math.ceil(changes.length / CONVERGE_GROUPS));
+            // A run's bootstraps go in one executeAccountPlan, as the CLI sends them (MAX_BOOTSTRAPS a request).
+            const groups = type === 'account.bootstrap' ? [changes] : chunks(changes, Math.ceil(changes.length / CONVERGE_GROUPS));
             const results = await Promise.all(groups.map((group) => executeAccountPlan(makePlan(plan.action, plan.basis, group), org, transport)));
             const failures = results.flatMap((r) => [...r].filter(([, step]) => step.status !== 'done').map(([key, step]) => `${key}: ${step.status === 'failed' ? step.error.message : step.status === 'skipped' ? step.reason : ''}`));
             if (failures.length) throw new Error(`setup: ${failures.length} of ${changes.length} ${type} failed: ${failures.slice(0, 3).join('; ')}`);
