@@ -6,12 +6,12 @@
  * and build on each other's organization.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AwsCall } from '../../src/aws/clients.js';
 import { deployStack } from '../../src/bootstrap/stack.js';
 import { NAMES } from '../../src/protocol/names.js';
-import { MAX_ACCOUNTS_READ, type PayloadOf, type RequestType } from '../../src/protocol/requests.js';
+import { MAX_ACCOUNTS_READ, type PayloadOf } from '../../src/protocol/requests.js';
 import { carriesStack } from '../../src/state/live.js';
 import { dslText } from '../helpers/dsl.js';
+import { requestsOf, type SentRequest } from '../helpers/sent-requests.js';
 import { ciOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
 
 let org: TestOrganization;
@@ -32,21 +32,6 @@ beforeAll(async () => {
 
 afterAll(() => org.close());
 
-interface SentRequest {
-  type: RequestType;
-  target?: string;
-  payload: Record<string, unknown>;
-}
-
-/** The requests a run put on the bus, in order. */
-const requestsOf = (calls: AwsCall[]): SentRequest[] =>
-  calls
-    .filter((c) => c.operation === 'PutEvents')
-    .flatMap((c) => (c.input as { Entries: { DetailType: RequestType; Detail: string }[] }).Entries)
-    .map((e) => {
-      const detail = JSON.parse(e.Detail) as { target_account?: string; payload: Record<string, unknown> };
-      return { type: e.DetailType, target: detail.target_account, payload: detail.payload };
-    });
 
 const entriesOf = (requests: SentRequest[]) => requests.filter((r) => r.type === 'READ_ACCOUNTS').flatMap((r) => (r.payload as PayloadOf<'READ_ACCOUNTS'>).accounts.map((e) => e.account_id));
 

@@ -6,10 +6,10 @@
  */
 import { TagResourceCommand } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AwsCall } from '../../src/aws/clients.js';
 import { runCli } from '../../src/cli/run.js';
-import { REQUESTS, type RequestType } from '../../src/protocol/requests.js';
+import { REQUESTS } from '../../src/protocol/requests.js';
 import { dslText } from '../helpers/dsl.js';
+import { requestsOf, type SentRequest } from '../helpers/sent-requests.js';
 import { captureIo } from '../helpers/io.js';
 import { ciOrganization, liveOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
 
@@ -27,21 +27,6 @@ beforeAll(async () => {
 
 afterAll(() => org.close());
 
-interface SentRequest {
-  type: RequestType;
-  target?: string;
-  payload: Record<string, unknown>;
-}
-
-/** The requests a run put on the bus, in order. */
-const requestsOf = (calls: AwsCall[]): SentRequest[] =>
-  calls
-    .filter((c) => c.operation === 'PutEvents')
-    .flatMap((c) => (c.input as { Entries: { DetailType: RequestType; Detail: string }[] }).Entries)
-    .map((e) => {
-      const detail = JSON.parse(e.Detail) as { target_account?: string; payload: Record<string, unknown> };
-      return { type: e.DetailType, target: detail.target_account, payload: detail.payload };
-    });
 
 /** The accounts whose parameters or stacks the requests read: many to a READ_ACCOUNTS, or one to a GET_PARAMETERS or GET_STACKS. */
 const accountsRead = (requests: SentRequest[]): string[] =>
