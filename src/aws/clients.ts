@@ -231,14 +231,9 @@ export class ClientFactory {
   }
 
   /** Credentials for `account`: a role assumed with the caller's credentials, refreshed before they expire. */
-  private assumedCredentials(account: string) {
+  private assumedCredentials(account: string): CredentialProvider {
     const roleArn = this.roleArnIn(account);
-    return async () => {
-      const [{ AssumeRoleCommand }, sts] = await Promise.all([import('@aws-sdk/client-sts'), this.client('sts')]);
-      const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'orgvend' }));
-      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
-      return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
-    };
+    return () => this.assume(roleArn, undefined);
   }
 }
 
