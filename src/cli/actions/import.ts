@@ -71,10 +71,11 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
     }
     const scps = await readLiveScps(transport, live);
 
-    const base = sections(existingText ?? configText).defaults;
+    const sectionsRead = sections(existingText ?? configText);
+    const base = sectionsRead.defaults;
     const region = base.region ?? target.organization.home_region;
     const existing: ExistingFile | undefined = existingText === undefined ? undefined : {
-      ...sections(existingText),
+      ...sectionsRead,
       accountNames: target.accounts.map((a) => a.name),
       matched,
       policies: new Set([...(await policyNames(join(dirname(outPath), 'scps'))), ...Object.keys(target.organization.scps.attachments)]),
