@@ -17,7 +17,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { CreateAccountCommand, CreateOrganizationalUnitCommand, ListRootsCommand, MoveAccountCommand, paginateListAccounts } from '@aws-sdk/client-organizations';
+import { CreateAccountCommand, CreateOrganizationalUnitCommand, ListRootsCommand, MoveAccountCommand, paginateListAccounts, type OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import pLimit from 'p-limit';
 import { chunks } from '../src/chunks.js';
@@ -102,6 +102,18 @@ export function peakRssMb(pid: number | 'self'): number | undefined {
   }
 }
 
+/** The OUs at `paths` (parents listed before their children, as Desired.ous lists them), made by hand: the root's id and each OU's id by path. */
+export async function createOus(organizations: OrganizationsClient, paths: readonly string[]): Promise<{ root: string; ouIds: Map<string, string> }> {
+  const root = (await organizations.send(new ListRootsCommand({}))).Roots![0]!.Id!;
+  const ouIds = new Map<string, string>();
+  for (const path of paths) {
+    const parent = path.includes('/') ? ouIds.get(path.slice(0, path.lastIndexOf('/')))! : root;
+    const { OrganizationalUnit } = await organizations.send(new CreateOrganizationalUnitCommand({ ParentId: parent, Name: path.split('/').at(-1)! }));
+    ouIds.set(path, OrganizationalUnit!.Id!);
+  }
+  return { root, ouIds };
+}
+
 /** Start a process's peak resident set afresh (Linux: clear_refs 5), so a figure taken after covers what follows alone. */
 export function resetPeakRss(pid: number | 'self'): void {
   try {
@@ -143,13 +155,7 @@ export async function benchOrganization(options: { dsl: string; bootstrapped: bo
     // The organization as a previous sync would have left it: its OUs, and every entry of accounts.yml in its OU (the
     // example's entries too: one left to converge() would be created and bootstrapped there, after liveAccounts is counted).
     const organizations = await factory.forAccount(org.management_account_id).client('organizations');
-    const root = (await organizations.send(new ListRootsCommand({}))).Roots![0]!.Id!;
-    const ouIds = new Map<string, string>();
-    for (const path of desired.ous) {
-      const parent = path.includes('/') ? ouIds.get(path.slice(0, path.lastIndexOf('/')))! : root;
-      const { OrganizationalUnit } = await organizations.send(new CreateOrganizationalUnitCommand({ ParentId: parent, Name: path.split('/').at(-1)! }));
-      ouIds.set(path, OrganizationalUnit!.Id!);
-    }
+    const { root, ouIds } = await createOus(organizations, desired.ous);
     let start = performance.now();
     const limit = pLimit(SETUP_IN_FLIGHT);
     const created = desired.accounts.filter((a) => !a.accountId);

@@ -9,7 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { performance } from 'node:perf_hooks';
-import { CreateAccountCommand, CreateOrganizationalUnitCommand, ListRootsCommand, MoveAccountCommand } from '@aws-sdk/client-organizations';
+import { CreateAccountCommand, MoveAccountCommand } from '@aws-sdk/client-organizations';
+import { createOus } from './cli-organization.js';
 import { MemoryRecorder } from '../src/audit/recorder.js';
 import type { AwsCall } from '../src/aws/clients.js';
 import { applyBootstrap, planBootstrap } from '../src/bootstrap/bootstrap.js';
@@ -56,13 +57,7 @@ try {
 
   // The organization as a previous sync would have left it.
   const organizations = await factory.forAccount(desired.organization.management_account_id).client('organizations');
-  const root = (await organizations.send(new ListRootsCommand({}))).Roots![0]!.Id!;
-  const ouIds = new Map<string, string>();
-  for (const path of desired.ous) {
-    const parent = path.includes('/') ? ouIds.get(path.slice(0, path.lastIndexOf('/')))! : root;
-    const { OrganizationalUnit } = await organizations.send(new CreateOrganizationalUnitCommand({ ParentId: parent, Name: path.split('/').at(-1)! }));
-    ouIds.set(path, OrganizationalUnit!.Id!);
-  }
+  const { root, ouIds } = await createOus(organizations, desired.ous);
   for (const account of desired.accounts.filter((a) => !a.accountId).slice(0, ACCOUNTS)) {
     const { CreateAccountStatus } = await organizations.send(
       new CreateAccountCommand({ AccountName: account.awsName, Email: account.email, Tags: Object.entries(account.tags).map(([Key, Value]) => ({ Key, Value })) }),
