@@ -14,7 +14,7 @@
  * naming it would stop working, silently, once the role is made again by a stack update.
  */
 import { NAMES } from '../protocol/names.js';
-import { READER_ROLE_READS, permissionsFor } from '../protocol/requests.js';
+import { READER_ROLE_READS, permissionsFor, type PermissionGroup } from '../protocol/requests.js';
 import type { BootstrapOrganization } from './topology.js';
 
 type Value = string | { 'Fn::Sub': string };
@@ -24,11 +24,21 @@ export interface ReaderRole {
   name: string;
   description: string;
   trust: { Version: '2012-10-17'; Statement: Record<string, unknown>[] };
-  policy: { Version: '2012-10-17'; Statement: { Sid: string; Effect: 'Allow'; Action: string[]; Resource: Value | Value[]; Condition?: Record<string, unknown> }[] };
+  policy: { Version: '2012-10-17'; Statement: { Sid: string; Effect: 'Allow' | 'Deny'; Action: string[]; Resource: Value | Value[]; Condition?: Record<string, unknown> }[] };
+}
+
+/**
+ * The stack actions of a policy's statements (ListStacks, which names no stack, aside): what
+ * a role that may act on orgvend-* stacks (the team's templates' among them) is denied on
+ * orgvend's own stack, which only bootstrap deploys.
+ */
+export function bootstrapStackDenied(groups: readonly PermissionGroup[]): string[] {
+  return [...new Set(groups.flatMap((g) => g.actions).filter((a) => a.startsWith('cloudformation:') && a !== 'cloudformation:ListStacks'))].sort();
 }
 
 export function readerRole(org: Pick<BootstrapOrganization, 'management_account_id'>, organizationId: string): ReaderRole {
   const management = org.management_account_id;
+  const groups = permissionsFor([...READER_ROLE_READS], organizationId);
   return {
     name: NAMES.readerRole,
     description: `orgvend READ_ACCOUNTS: reads orgvend's parameters and stacks here for the management account's handler, nothing else`,
@@ -49,13 +59,19 @@ export function readerRole(org: Pick<BootstrapOrganization, 'management_account_
     },
     policy: {
       Version: '2012-10-17',
-      Statement: permissionsFor([...READER_ROLE_READS], organizationId).map((group, i) => ({
+      Statement: groups.map((group, i): ReaderRole['policy']['Statement'][number] => ({
         Sid: `Read${i + 1}`,
-        Effect: 'Allow',
+        Effect: 'Allow' as const,
         Action: group.actions,
         Resource: group.resources[0] === '*' ? '*' : group.resources.length === 1 ? sub(group.resources[0]!) : group.resources.map(sub),
         ...(group.condition ? { Condition: group.condition } : {}),
-      })),
+      })).concat({
+        // GET_STACKS reads orgvend-<template> stacks, the team's among them: never orgvend's own.
+        Sid: 'NeverTheBootstrapStack',
+        Effect: 'Deny' as const,
+        Action: bootstrapStackDenied(groups),
+        Resource: sub(`arn:\${AWS::Partition}:cloudformation:*:\${AWS::AccountId}:stack/${NAMES.stack}/*`),
+      }),
     },
   };
 }

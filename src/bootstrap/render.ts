@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { DEPLOYED_STACKS, NAMES, replyDlqName } from '../protocol/names.js';
 import { planSource, replySource } from '../protocol/envelope.js';
 import { GITHUB_OIDC, ciRoles } from './ci-roles.js';
-import { readerRole } from './reader-role.js';
+import { bootstrapStackDenied, readerRole } from './reader-role.js';
+import { customizationGrants } from './customization-types.js';
 import { BOOTSTRAP_TEMPLATE } from './template-name.js';
 import { ACCOUNT_EVENTS, accountApiCaller, answeringAccounts, auditBusName, coreAccounts, deployedHere, forwardedBuses, forwardRoutes, served, bootstrapOrganization, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
 
@@ -88,8 +89,11 @@ export function bootstrapRenderer(setup: Pick<RenderInput, 'templatesDir' | 'org
         types_by_type: byType,
         types_by_target: byTarget,
         permissions,
+        bootstrap_stack_denied: bootstrapStackDenied(permissions),
         deploys: deployedHere(input.account, org),
       },
+      // The team's templates: what the deployer role may create for them, and the boundary their roles carry.
+      customization: customizationGrants(org.customizations?.allowed_resource_types ?? []),
       account_events: { forward_rule: ACCOUNT_EVENTS.forwardRule, log_group: ACCOUNT_EVENTS.logGroup, topic: ACCOUNT_EVENTS.topic },
       forward: forwardRoutes(org, input.targets),
       answering_accounts: answeringAccounts(org, input.targets),
@@ -118,7 +122,7 @@ export function bootstrapRenderer(setup: Pick<RenderInput, 'templatesDir' | 'org
  * to that whatever the schema becomes. The values it writes as JSON (`| dump`) are exempt.
  */
 const PLAIN_TOKEN = /^[A-Za-z0-9._:/*${}+=@-]*$/;
-const DUMPED = new Set(['member_bootstrap', 'condition', 'trust', 'policy', 'description']);
+const DUMPED = new Set(['member_bootstrap', 'condition', 'trust', 'policy', 'description', 'statements', 'boundary']);
 
 function plainTokens<T>(value: T, path = ''): T {
   if (typeof value === 'string' && !PLAIN_TOKEN.test(value)) {

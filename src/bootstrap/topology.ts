@@ -3,7 +3,7 @@
  * organization section. Pure.
  */
 import type { z } from 'zod';
-import { Organization } from '../config/schema.js';
+import { CustomizationSettings, Organization } from '../config/schema.js';
 import { REQUEST_TYPES, REQUESTS, permissionsFor, servedTypes, type AccountRole, type PermissionGroup, type RequestType } from '../protocol/requests.js';
 
 /**
@@ -26,6 +26,9 @@ export const BootstrapOrganization = Organization.pick({
   // The CICD account's CI roles: their trust, and the buckets render-templates reads and writes.
   ci: true,
   artifact_buckets: true,
+}).extend({
+  // What the deployer role may create for the team's templates (absent: nothing of theirs).
+  customizations: CustomizationSettings.optional(),
 });
 export type BootstrapOrganization = z.infer<typeof BootstrapOrganization>;
 

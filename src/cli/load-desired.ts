@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
-import type { Diagnostic } from '../config/diagnostics.js';
-import { readConfig } from '../config/load.js';
+import { hasErrors, type Diagnostic } from '../config/diagnostics.js';
+import { readConfig, type ConfigResult } from '../config/load.js';
+import { customTemplates, customizationProblems } from '../render/customizations.js';
 import type { DesiredScps } from '../scp/model.js';
 import type { Desired, DesiredAccount } from '../config/resolve.js';
 import { didYouMean } from '../config/suggest.js';
@@ -10,9 +11,22 @@ import { style } from '../views/style.js';
 import { wantsColor, type Io } from './io.js';
 import type { CliOptions } from './options.js';
 
+/**
+ * accounts.yml read and checked, with its customizations against the team's templates
+ * beside it: one naming no template is an error at its key, a template no account selects
+ * a warning.
+ */
+async function readChecked(options: CliOptions, io: Io): Promise<ConfigResult> {
+  const result = await readConfig(options.config, io.cwd);
+  if (!result.desired || !result.source) return result;
+  const { problems, unused } = customizationProblems(result.desired, await customTemplates(repoDirOf(options, io)));
+  const diagnostics = [...result.diagnostics, ...problems.map((p) => result.source!.locate(p)), ...unused];
+  return hasErrors(diagnostics) ? { diagnostics } : { ...result, diagnostics };
+}
+
 /** The checked DSL, or an InputError carrying every problem. Warnings go to stderr. */
 export async function loadDesired(options: CliOptions, io: Io): Promise<Desired> {
-  const { desired, diagnostics } = await readConfig(options.config, io.cwd);
+  const { desired, diagnostics } = await readChecked(options, io);
   if (!desired) throw new InputError(diagnostics);
   if (diagnostics.length) io.stderr.write(renderDiagnostics(diagnostics, style(wantsColor(io.stderr, io.env))));
   return desired;
@@ -23,7 +37,7 @@ export const repoDirOf = (options: CliOptions, io: Io) => dirname(resolve(io.cwd
 
 /** The DSL and the policies under scps/, as far as each can be read, with every problem of both. Prints and throws nothing. */
 export async function readDesiredWithScps(options: CliOptions, io: Io): Promise<{ desired?: Desired; scps?: DesiredScps; diagnostics: Diagnostic[] }> {
-  const { desired, diagnostics, source } = await readConfig(options.config, io.cwd);
+  const { desired, diagnostics, source } = await readChecked(options, io);
   if (!desired) return { diagnostics };
   // Loaded here, not at the top: nunjucks and the policy evaluator are for the actions that read scps/.
   const { loadScps } = await import('../scp/load.js');

@@ -6,6 +6,7 @@ import type { Problem } from './diagnostics.js';
 import type { DesiredAccount, DslParts } from './resolve.js';
 import { unknownPlaceholders, PLACEHOLDERS } from './patterns.js';
 import { didYouMean } from './suggest.js';
+import { CUSTOMIZATION_TYPES, isKnownType } from '../bootstrap/customization-types.js';
 
 export function isUnderRoot(path: string, roots: readonly string[]): boolean {
   return roots.some((root) => path === root || path.startsWith(`${root}/`));
@@ -28,6 +29,19 @@ export function checkOrganization(parts: DslParts, accountNames: readonly string
       });
     }
   }
+
+  // The deployer role is given each allowed type's actions from a map orgvend keeps: a type missing there cannot be granted.
+  org.customizations.allowed_resource_types.forEach((type, i) => {
+    if (isKnownType(type)) return;
+    problems.push({
+      code: 'unknown-resource-type',
+      path: ['organization', 'customizations', 'allowed_resource_types', i],
+      message: `orgvend does not know what the deployer role needs to create a ${type}`,
+      expected: Object.keys(CUSTOMIZATION_TYPES).join(', '),
+      found: type,
+      hint: didYouMean(type, Object.keys(CUSTOMIZATION_TYPES)) ?? 'add it, with the IAM actions CloudFormation calls for it, to src/bootstrap/customization-types.ts',
+    });
+  });
 
   const roots = new Map<string, number>();
   org.ou_roots.forEach((root, i) => {

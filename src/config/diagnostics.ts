@@ -46,7 +46,13 @@ export type DiagnosticCode =
   | 'template-render'
   | 'template-lint'
   | 'template-invalid'
-  | 'template-control-character';
+  | 'template-control-character'
+  | 'template-name'
+  | 'unknown-customization'
+  | 'unused-customization'
+  | 'unknown-resource-type'
+  | 'resource-type-not-allowed'
+  | 'role-without-boundary';
 
 export type Severity = 'error' | 'warning';
 

@@ -31,6 +31,7 @@ const BUILTIN: Record<string, unknown> = {
   access: {},
   contacts: {},
   tags: {},
+  customizations: {},
 };
 
 const MAX_TAGS = 50;
@@ -137,6 +138,7 @@ function completeSettings(value: Record<string, unknown>): ResolvedSettings | un
       out[key] = copied;
     } else if (key === 'access') out[key] = copyRecord(setting as Record<string, string[]>, (roles) => [...roles]);
     else if (key === 'tags') out[key] = copyRecord(setting as Record<string, string | null>, (tag) => tag);
+    else if (key === 'customizations') out[key] = copyRecord(setting as Record<string, Record<string, unknown> | null>, (parameters) => (parameters === null ? null : copyRecord(parameters, (v) => (Array.isArray(v) ? [...(v as unknown[])] : v))));
     else out[key] = Array.isArray(setting) ? [...(setting as unknown[])] : setting;
   }
   return out as ResolvedSettings;

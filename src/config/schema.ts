@@ -137,6 +137,26 @@ const AccessLevels = z.record(
 
 const regionList = z.array(Region, { error: 'a list of AWS region names' });
 
+const PARAMETER_NAME = /^[a-z_][a-z0-9_]{0,63}$/;
+
+/** A customization's parameter value: one line of text, a number, true or false, or a list of them. */
+const CustomizationScalar = z.union([singleLine('a parameter value', 2048), z.number(), z.boolean()]);
+const CustomizationParameters = z
+  .record(
+    z.string().regex(PARAMETER_NAME, { error: 'a parameter name of 1–64 lowercase letters, digits and _' }),
+    z.union([CustomizationScalar, z.array(CustomizationScalar)], { error: 'a parameter value: one line of text, a number, true or false, or a list of them' }),
+    { error: 'a map of parameter name to value, e.g. { monthly_limit_usd: 100 }' },
+  )
+  .meta({ id: 'CustomizationParameters' });
+
+/**
+ * customizations: template name (templates/account/<name>.yml.njk) → its parameters. A map,
+ * so parameters layer as other maps do; null switches one off at a lower layer.
+ */
+const Customizations = z.record(Slug, CustomizationParameters.nullable(), {
+  error: 'a map of template name to its parameters, e.g. { budget: { monthly_limit_usd: 100 } }; null switches one off',
+});
+
 export const settingsShape = {
   organization_unit: OuPath.describe('OU path below Root where the account lives'),
   region: Region.describe('primary region of the account'),
@@ -156,6 +176,7 @@ export const settingsShape = {
   tags: z
     .record(TagKey, TagValue.nullable(), { error: 'a map of tag keys to string values' })
     .describe('tags for the account; null removes a tag orgvend set before'),
+  customizations: Customizations.describe('the team\'s templates (templates/account/<name>.yml.njk) deployed to the account as orgvend-<name>, with their parameters; null switches one off'),
 } as const;
 
 export const SETTING_KEYS = Object.keys(settingsShape) as (keyof typeof settingsShape)[];
@@ -184,8 +205,6 @@ export const PolicyName = z
 
 /** Where an SCP is attached: `Root`, or an OU path. */
 const ScpTarget = OuPath;
-
-const PARAMETER_NAME = /^[a-z_][a-z0-9_]{0,63}$/;
 
 /**
  * organization.scps.parameters. Those scps/_library/ reads are typed, so each is exactly
@@ -293,6 +312,19 @@ export type CiPrincipals = z.infer<typeof CiPrincipals>;
 
 const PLACEHOLDER_HINT = 'placeholders: {name}, {environment}, {region}, {service}, {scope}';
 
+/** A CloudFormation resource type: `AWS::Budgets::Budget`. */
+export const ResourceType = z
+  .string({ error: 'a CloudFormation resource type such as AWS::Budgets::Budget' })
+  .regex(/^[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+$/, { error: 'a CloudFormation resource type such as AWS::Budgets::Budget' });
+
+/** organization.customizations: what the team's templates may create, and so what the deployer role may. */
+export const CustomizationSettings = z.strictObject({
+  allowed_resource_types: z
+    .array(ResourceType, { error: 'a list of CloudFormation resource types' })
+    .default([])
+    .describe("the resource types the team's templates may create; each account's deployer role may create these and nothing more"),
+});
+
 export const Organization = z.strictObject({
   management_account_id: AccountId.describe('the management account: never moved, retired or closed'),
   cicd_account_id: AccountId.describe('the only account allowed to send requests'),
@@ -321,6 +353,7 @@ export const Organization = z.strictObject({
   ci: CiPrincipals.optional().describe("the CI identity the CICD account's orgvend-plan and orgvend-apply roles trust; absent: no CI roles"),
   limits: Limits.default(Limits.parse({})).describe('blast-radius and quota limits'),
   scps: ScpSettings.default(ScpSettings.parse({})).describe('service control policies: attachments, parameters, previewed samples'),
+  customizations: CustomizationSettings.default(CustomizationSettings.parse({})).describe("the team's own templates (account customizations): the resource types they may create"),
 });
 export type Organization = z.infer<typeof Organization>;
 

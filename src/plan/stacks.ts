@@ -5,7 +5,8 @@
  * - `vpc/<account>.yml`: in that account, in its region;
  * - `identity-iam-mapping/<account>.yml`: in organization.identity_account, in the home region (IAM is global), as the stack orgvend-identity-iam-mapping-<account>;
  * - `log-buckets.yml`: in organization.logs_account, in its global_region (where CloudFront and WAF log);
- * - `ecr-repositories.yml`: in the CICD account, which builds and pushes the images, in the home region.
+ * - `ecr-repositories.yml`: in the CICD account, which builds and pushes the images, in the home region;
+ * - `<name>/<account>.yml`, the team's templates/account/<name>.yml.njk: in that account, in its region, as orgvend-<name>.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { TemplateAccount, TemplateContext } from '../render/context.js';
@@ -13,7 +14,7 @@ import { parseTemplate } from '../render/cfn-yaml.js';
 import { firstControlCharacter } from '../config/control-characters.js';
 import { stackAction } from './stack-action.js';
 import type { RenderedTemplate } from '../render/render.js';
-import { DEPLOYED_STACKS, isMappingStack, mappingStack, type DeployedStack } from '../protocol/names.js';
+import { DEPLOYED_STACKS, customStack, isCustomTemplateName, isMappingStack, mappingStack, type DeployedStack } from '../protocol/names.js';
 import { MAX_TEMPLATE_BODY, type ResultOf } from '../protocol/requests.js';
 import { sha256Hex } from './digest.js';
 import type { Change } from './plan.js';
@@ -48,8 +49,11 @@ function targetOf(stem: string, t: RenderedTemplate, context: TemplateContext, b
       return context.logs_account ? { account: context.logs_account, region: context.logs_account.global_region } : undefined;
     case 'ecr-repositories':
       return { account: context.accounts.find((a) => a.id === org.cicd_account_id) ?? { name: 'cicd', id: org.cicd_account_id }, region: org.home_region };
-    default:
-      return undefined;
+    default: {
+      // The team's templates: templates/account/<name>.yml.njk in each account that selects it, in its region.
+      const account = t.account === undefined ? undefined : byName.get(t.account);
+      return account && isCustomTemplateName(stem) ? { account, region: account.region, stack: customStack(stem) } : undefined;
+    }
   }
 }
 
@@ -72,17 +76,17 @@ export function deploymentsOf(templates: readonly RenderedTemplate[], context: T
   for (const t of templates) {
     const stem = stemOf(t.output);
     if (only && t.account !== undefined && t.account !== only) continue;
-    const stack = (DEPLOYED_STACKS as Record<string, DeployedStack>)[stem];
-    const target = stack && targetOf(stem, t, context, byName);
+    const target = targetOf(stem, t, context, byName);
+    const stack = target?.stack ?? (DEPLOYED_STACKS as Record<string, DeployedStack>)[stem];
     if (!stack || !target) {
-      notes.add(`${t.source} is rendered, not deployed: orgvend deploys ${Object.keys(DEPLOYED_STACKS).join(', ')}`);
+      notes.add(`${t.source} is rendered, not deployed: orgvend deploys ${Object.keys(DEPLOYED_STACKS).join(', ')}, and the team's templates under templates/account/`);
       continue;
     }
     if (Buffer.byteLength(t.text) > MAX_TEMPLATE_BODY) {
       notes.add(`${t.output} is over ${MAX_TEMPLATE_BODY} bytes, CloudFormation's limit for a template sent with the request: not deployed (deploying from the artifact bucket is not supported yet)`);
       continue;
     }
-    deployments.push({ stack: target.stack ?? stack, account: target.account.name, accountId: target.account.id, region: target.region, source: t.source, template: t.text, sha256: t.sha256 });
+    deployments.push({ stack, account: target.account.name, accountId: target.account.id, region: target.region, source: t.source, template: t.text, sha256: t.sha256 });
   }
   const identity = context.identity_account;
   const mappings = identity?.id ? { account: identity.name, accountId: identity.id, region: context.organization.home_region } : undefined;

@@ -56,6 +56,14 @@ export const NAMES = {
    */
   planRole: 'orgvend-plan',
   applyRole: 'orgvend-apply',
+  /**
+   * The permissions boundary every role of the team's templates (customizations) carries,
+   * made by the bootstrap stack where such roles are allowed: the deployer role may create
+   * a role only with it, so no role it makes can do more than the boundary lets it.
+   */
+  customizationBoundary: 'orgvend-customization-boundary',
+  /** The IAM path of the roles the team's templates make: the only roles the deployer role may change or delete. */
+  customizationRolePath: '/orgvend-customization/',
 } as const;
 
 /**
@@ -76,8 +84,22 @@ export const mappingStack = (account: string) => `${mappingStackPrefix}${account
 export type DeployedStack = string;
 /** The stacks of one name in any account: all of DEPLOYED_STACKS but the IAM mapping's. */
 export const FIXED_STACKS: readonly string[] = Object.entries(DEPLOYED_STACKS).flatMap(([kind, name]) => (kind === 'identity-iam-mapping' ? [] : [name]));
-export const isDeployedStack = (name: string) => FIXED_STACKS.includes(name) || isMappingStack(name);
 const MAPPING_STACK = new RegExp(`^${mappingStackPrefix}[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`);
 export const isMappingStack = (name: string) => MAPPING_STACK.test(name);
+
+/**
+ * The team's own templates (customizations): templates/account/<name>.yml.njk, or a
+ * templates/<name>.yml.njk naming its account in its header, deployed as orgvend-<name>.
+ * A name is a DSL slug that is not orgvend's: not one of DEPLOYED_STACKS' templates, not
+ * bootstrap, not the IAM mapping's prefix.
+ */
+export const CUSTOM_STACK_PREFIX = 'orgvend-';
+export const customStack = (template: string) => `${CUSTOM_STACK_PREFIX}${template}`;
+const CUSTOM_NAME = /^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$/;
+export const isReservedTemplateName = (name: string) =>
+  name === 'bootstrap' || Object.hasOwn(DEPLOYED_STACKS, name) || name.startsWith('identity-iam-mapping-') || `${CUSTOM_STACK_PREFIX}${name}` === NAMES.stack;
+export const isCustomTemplateName = (name: string) => CUSTOM_NAME.test(name) && !isReservedTemplateName(name);
+export const isCustomStack = (stack: string) => stack.startsWith(CUSTOM_STACK_PREFIX) && isCustomTemplateName(stack.slice(CUSTOM_STACK_PREFIX.length));
+export const isDeployedStack = (name: string) => FIXED_STACKS.includes(name) || isMappingStack(name) || isCustomStack(name);
 
 export const replyDlqName = (replyQueue: string) => `${replyQueue}-dlq`;

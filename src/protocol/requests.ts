@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { CONTACT_TYPES, DomainName, PolicyName } from '../config/schema.js';
 import { AccountIdString } from './envelope.js';
-import { FIXED_STACKS, NAMES, isDeployedStack, isMappingStack, mappingStackPrefix } from './names.js';
+import { CUSTOM_STACK_PREFIX, FIXED_STACKS, NAMES, isDeployedStack, isMappingStack, mappingStackPrefix } from './names.js';
 
 /**
  * Where the CICD bus sends a request: by detail-type to the management account or the
@@ -158,7 +158,9 @@ const RegionString = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region name'
 const StackRef = z.strictObject({ stack: StackName, region: RegionString });
 /** The stacks orgvend deploys (the IAM mapping's, one per account, by their prefix), in any region of the account; nothing else of CloudFormation's. */
 const MAPPING_STACKS = `${mappingStackPrefix}*`;
-const stackPermissions = (actions: string[], stacks: readonly string[] = [...FIXED_STACKS, MAPPING_STACKS]): Permission[] =>
+/** The team's templates' stacks (orgvend-<template>): the prefix, which takes in orgvend's own stack too, so the handler's role is denied changing that one (bootstrap.yml.njk). */
+const CUSTOM_STACKS = `${CUSTOM_STACK_PREFIX}*`;
+const stackPermissions = (actions: string[], stacks: readonly string[] = [...FIXED_STACKS, MAPPING_STACKS, CUSTOM_STACKS]): Permission[] =>
   stacks.flatMap((stack) => actions.map((action) => ({ action, resource: `arn:\${AWS::Partition}:cloudformation:*:\${AWS::AccountId}:stack/${stack}/*` })));
 /** DEPLOY_STACK and DELETE_STACK go through the deployer role, the only role the handler may pass. */
 const PASS_DEPLOYER_ROLE: Permission = { action: 'iam:PassRole', resource: `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${NAMES.deployerRole}` };

@@ -27,6 +27,8 @@ export interface TemplateAccount {
   /** Access level → IAM role names, e.g. { all: [Admin], rw: [PowerUser, Developer] }. */
   access: Record<string, string[]>;
   tags: Record<string, string>;
+  /** The team's templates (templates/account/<name>.yml.njk) deployed to the account, by name: their parameters as layered (those switched off with null left out). */
+  customizations: Record<string, Record<string, unknown>>;
 }
 
 export interface TemplateRepository extends Omit<EcrRepository, 'pull'> {
@@ -52,6 +54,8 @@ export interface TemplateContext {
   ecr_repositories: TemplateRepository[];
   /** Per-account templates (templates/account/) only: the account rendered for. */
   account?: TemplateAccount;
+  /** The team's per-account templates only: the account's parameters for it (account.customizations.<name>). */
+  customization?: Record<string, unknown>;
 }
 
 function templateAccount(entry: DesiredAccount, id: string | undefined): TemplateAccount {
@@ -73,6 +77,11 @@ function templateAccount(entry: DesiredAccount, id: string | undefined): Templat
     allowed_dns_domains: [...s.allowed_dns_domains].sort(),
     access: Object.fromEntries(Object.entries(s.access).sort(([a], [b]) => a.localeCompare(b))),
     tags: Object.fromEntries(Object.entries(entry.tags).sort(([a], [b]) => a.localeCompare(b))),
+    customizations: Object.fromEntries(
+      Object.entries(s.customizations)
+        .flatMap(([name, parameters]) => (parameters === null ? [] : [[name, { ...parameters }] as const]))
+        .sort(([a], [b]) => a.localeCompare(b)),
+    ),
   };
 }
 

@@ -8,7 +8,6 @@
  * another control character but TAB, is refused: CloudFormation's YAML 1.1 would not read
  * its lines as orgvend's parser does.
  */
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type nunjucks from 'nunjucks';
 import { fileDiagnostic, type Diagnostic } from '../config/diagnostics.js';
@@ -20,11 +19,10 @@ import { sha256Hex } from '../plan/digest.js';
 import type { Desired } from '../config/resolve.js';
 import { InputError } from '../errors.js';
 import { templateContext, type TemplateContext } from './context.js';
+import { PER_ACCOUNT_DIR, TEMPLATES_DIR, isBuiltInPerAccount, resourceProblems, stemOf, templateFiles, templateNameProblem } from './customizations.js';
 import { compileEncoding, controlCharacterIn, encodingEnvironment } from './escaping.js';
 import { firstUse, strict, strictValues, type Undefined } from './strict-context.js';
 
-const TEMPLATES_DIR = 'templates';
-const PER_ACCOUNT_DIR = 'account';
 export const OUTPUT_DIR = join('build', 'templates');
 
 export interface RenderedTemplate {
@@ -43,15 +41,6 @@ export interface RenderResult {
   sources: string[];
   templates: RenderedTemplate[];
   diagnostics: Diagnostic[];
-}
-
-async function templateFiles(dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && e.name.endsWith('.njk')).map((e) => e.name).sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
 }
 
 /** Where the error is and what is missing, from nunjucks' message and the template's text. */
@@ -81,16 +70,27 @@ function renderDiagnostic(file: string, text: string, error: unknown, context: T
 export async function renderTemplates(repoDir: string, context: TemplateContext): Promise<RenderResult> {
   const env = encodingEnvironment();
   const root = join(repoDir, TEMPLATES_DIR);
-  const jobs: { source: string; output: string; account?: TemplateContext['accounts'][number] }[] = [];
+  const jobs: { source: string; output: string; account?: TemplateContext['accounts'][number]; customization?: Record<string, unknown> }[] = [];
   // bootstrap.yml.njk is bootstrap's, rendered by it for each account that carries the stack.
   for (const name of (await templateFiles(root)).filter((n) => n !== BOOTSTRAP_TEMPLATE)) {
     jobs.push({ source: `${TEMPLATES_DIR}/${name}`, output: name.replace(/\.njk$/, '') });
   }
+  const diagnostics: Diagnostic[] = [];
   for (const name of await templateFiles(join(root, PER_ACCOUNT_DIR))) {
     const base = name.replace(/\.njk$/, '');
-    const stem = base.slice(0, base.indexOf('.'));
+    const stem = stemOf(base);
+    const source = `${TEMPLATES_DIR}/${PER_ACCOUNT_DIR}/${name}`;
+    // orgvend's own for every account; the team's (customizations) for the accounts that select them, with their parameters.
+    const builtIn = isBuiltInPerAccount(stem);
+    const misnamed = !builtIn && templateNameProblem(source, '', stem);
+    if (misnamed) {
+      diagnostics.push(misnamed);
+      continue;
+    }
     for (const account of context.accounts) {
-      jobs.push({ source: `${TEMPLATES_DIR}/${PER_ACCOUNT_DIR}/${name}`, output: `${stem}/${account.name}${base.slice(stem.length)}`, account });
+      const customization = builtIn ? undefined : account.customizations[stem];
+      if (!builtIn && customization === undefined) continue;
+      jobs.push({ source, output: `${stem}/${account.name}${base.slice(stem.length)}`, account, ...(customization ? { customization } : {}) });
     }
   }
 
@@ -101,7 +101,7 @@ export async function renderTemplates(repoDir: string, context: TemplateContext)
   const sources = new Map<string, string>();
   const compiled = new Map<string, nunjucks.Template>();
   const templates: RenderedTemplate[] = [];
-  const diagnostics: Diagnostic[] = [];
+  const allowed = context.organization.customizations.allowed_resource_types;
   const failed = new Set<string>();
   for (const job of jobs) {
     if (failed.has(job.source)) continue;
@@ -122,9 +122,11 @@ export async function renderTemplates(repoDir: string, context: TemplateContext)
       let template = compiled.get(job.source);
       if (!template) compiled.set(job.source, (template = compileEncoding(text, env, job.source)));
       // nunjucks copies the top level, so a name missing there is caught by throwOnUndefined instead.
-      rendered = template.render(job.account ? { ...values, account: strictAccounts.get(job.account.name) } : values);
+      const customization = job.customization && { customization: strict(job.customization, 'customization', seen) };
+      rendered = template.render(job.account ? { ...values, account: strictAccounts.get(job.account.name), ...customization } : values);
     } catch (error) {
-      diagnostics.push(renderDiagnostic(job.source, text, error, job.account ? { ...context, account: job.account } : context, seen.missing));
+      const customization = job.customization && { customization: job.customization };
+      diagnostics.push(renderDiagnostic(job.source, text, error, job.account ? { ...context, account: job.account, ...customization } : context, seen.missing));
       failed.add(job.source);
       continue;
     }
@@ -133,6 +135,12 @@ export async function renderTemplates(repoDir: string, context: TemplateContext)
     const control = controlCharacterIn(body);
     if (control) {
       diagnostics.push(fileDiagnostic(`${job.output} (rendered from ${job.source})`, body, 'template-control-character', control.message, control, 'write values as {{ value }}, which encodes them; keep such characters out of the template itself'));
+      failed.add(job.source);
+      continue;
+    }
+    const refused = job.customization ? resourceProblems(job.source, text, body, allowed) : [];
+    if (refused.length) {
+      diagnostics.push(...refused);
       failed.add(job.source);
       continue;
     }

@@ -108,7 +108,12 @@ describe('the reader role', () => {
   });
 
   it('names no write action at all', () => {
-    const actions = (policy.Statement as { Action: string[] }[]).flatMap((s) => s.Action);
+    const actions = (policy.Statement as { Effect: string; Action: string[] }[]).filter((s) => s.Effect === 'Allow').flatMap((s) => s.Action);
     expect(actions.sort()).toEqual(['cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'cloudformation:ListStacks', 'ssm:GetParametersByPath']);
   });
-});
+
+  it("reads the team's templates' stacks (orgvend-<template>), and is denied orgvend's own, which orgvend-* takes in", () => {
+    expect(decide({ action: 'cloudformation:GetTemplate', resource: stack('orgvend-budget') })).toBe('allowed');
+    expect(decide({ action: 'cloudformation:DescribeStacks', resource: stack('orgvend-bootstrap') })).toBe('denied');
+    expect(decide({ action: 'cloudformation:GetTemplate', resource: stack('orgvend-bootstrap') })).toBe('denied');
+  });});

@@ -305,7 +305,7 @@ describe('the bootstrap template', () => {
     expect(given.lambda).toEqual(lambda);
     // The topology alone: not the SCP attachments, limits or account patterns of the organization section.
     // With the CI identity and the artifact buckets, from which the CICD account's stack renders its CI roles.
-    expect(Object.keys(given.organization).sort()).toEqual(['artifact_buckets', 'audit_account_id', 'bootstrap_new_accounts', 'ci', 'cicd_account_id', 'dns_account', 'event_bus', 'event_source', 'home_region', 'identity_account', 'logs_account', 'management_account_id', 'reply_queue']);
+    expect(Object.keys(given.organization).sort()).toEqual(['artifact_buckets', 'audit_account_id', 'bootstrap_new_accounts', 'ci', 'cicd_account_id', 'customizations', 'dns_account', 'event_bus', 'event_source', 'home_region', 'identity_account', 'logs_account', 'management_account_id', 'reply_queue']);
     expect(given.organization.cicd_account_id).toBe(org.cicd_account_id);
     for (const account of [cicd!, audit!, memberAccount('555555555555')]) expect(environment(render(account)).ORGVEND_BOOTSTRAP).toBeUndefined();
   });
@@ -331,7 +331,17 @@ describe('the bootstrap template', () => {
         },
       ]);
     }
-    for (const [name, text, account] of variants) if (!account.roles.includes('management')) expect(handlerStatements(text).filter((st) => st.Effect === 'Deny'), name).toEqual([]);
+    const others = (text: string) => handlerStatements(text).filter((st) => st.Effect === 'Deny' && st.Sid !== 'NeverTheBootstrapStack');
+    for (const [name, text, account] of variants) if (!account.roles.includes('management')) expect(others(text), name).toEqual([]);
+  });
+
+  it("denies a handler that deploys stacks anything on orgvend's own stack, which the orgvend-* stacks it may deploy take in", () => {
+    for (const [name, text] of variants) {
+      if (!resources(text).HandlerRole) continue;
+      const stackActions = handlerStatements(text).filter((st) => st.Effect === 'Allow').flatMap((st) => [st.Action].flat()).filter((a) => a.startsWith('cloudformation:') && a !== 'cloudformation:ListStacks');
+      const deny = handlerStatements(text).filter((st) => st.Sid === 'NeverTheBootstrapStack');
+      expect(deny, name).toEqual(stackActions.length ? [{ Sid: 'NeverTheBootstrapStack', Effect: 'Deny', Action: [...new Set(stackActions)].sort(), Resource: { Sub: 'arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/orgvend-bootstrap/*' } }] : []);
+    }
   });
 
   it('gives the management handler nothing for parameters or stacks, which it never has: SSM only for its create-account ledger', () => {
@@ -383,9 +393,10 @@ describe('the bootstrap template', () => {
         'ssm:PutParameter',
       ]);
       const statements = roleStatements(text, false);
-      const cfn = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('cloudformation:')));
+      const cfn = statements.filter((st) => st.Effect === 'Allow' && [st.Action].flat().some((a) => a.startsWith('cloudformation:')));
       // The stacks rendered from templates/, the IAM mapping's by their prefix (never orgvend-bootstrap); listing only names.
-      const deployed = ['orgvend-ecr-repositories', 'orgvend-identity-iam-mapping-*', 'orgvend-log-buckets', 'orgvend-vpc'];
+      // orgvend-* takes in the team's templates' stacks (orgvend-<template>); orgvend-bootstrap is denied (below).
+      const deployed = ['orgvend-*', 'orgvend-ecr-repositories', 'orgvend-identity-iam-mapping-*', 'orgvend-log-buckets', 'orgvend-vpc'];
       expect(cfn.map((st) => [st.Action, st.Resource])).toEqual([
         [['cloudformation:ListStacks'], '*'],
         [expect.arrayContaining(['cloudformation:CreateChangeSet', 'cloudformation:DeleteStack']), deployed.map((stack) => ({ Sub: `arn:\${AWS::Partition}:cloudformation:*:\${AWS::AccountId}:stack/${stack}/*` }))],

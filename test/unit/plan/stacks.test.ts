@@ -46,7 +46,7 @@ describe('deploymentsOf', () => {
     const mappings = templates.filter((t) => t.output.startsWith('identity'));
     expect(mappings.length).toBeGreaterThan(5);
     expect(deployments.map((d) => [d.account, d.accountId, d.stack])).toEqual(mappings.map((t) => ['identity', null, `orgvend-identity-iam-mapping-${t.account}`]));
-    expect(notes).toEqual(['templates/dashboards.yml.njk is rendered, not deployed: orgvend deploys vpc, identity-iam-mapping, log-buckets, ecr-repositories']);
+    expect(notes).toEqual(["templates/dashboards.yml.njk is rendered, not deployed: orgvend deploys vpc, identity-iam-mapping, log-buckets, ecr-repositories, and the team's templates under templates/account/"]);
   });
 });
 

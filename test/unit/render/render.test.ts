@@ -31,8 +31,8 @@ describe('render-templates', () => {
   });
 
   it('catches a misspelt key in a condition, which nunjucks alone would treat as false', async () => {
-    expect(await problems({ 'templates/account/v.yml.njk': '{% if account.create_vcp %}x{% endif %}' })).toEqual([
-      'templates/account/v.yml.njk:1:15 cannot render the template: account.create_vcp is undefined (did you mean "create_vpc"?)',
+    expect(await problems({ 'templates/account/vpc.yml.njk': '{% if account.create_vcp %}x{% endif %}' })).toEqual([
+      'templates/account/vpc.yml.njk:1:15 cannot render the template: account.create_vcp is undefined (did you mean "create_vpc"?)',
     ]);
   });
 
@@ -40,20 +40,20 @@ describe('render-templates', () => {
     expect(await problems({ 'templates/a.yml.njk': 'A: 1\nB: {{ acounts }}\n' })).toEqual([
       'templates/a.yml.njk:2:4 cannot render the template: acounts is undefined (did you mean "accounts"?)',
     ]);
-    expect(await problems({ 'templates/account/a.yml.njk': 'Id: {{ account.id }}\n' })).toEqual([
-      expect.stringMatching(/^templates\/account\/a\.yml\.njk:1:5 cannot render the template: account\.id is null or undefined and cannot be printed/),
+    expect(await problems({ 'templates/account/vpc.yml.njk': 'Id: {{ account.id }}\n' })).toEqual([
+      expect.stringMatching(/^templates\/account\/vpc\.yml\.njk:1:5 cannot render the template: account\.id is null or undefined and cannot be printed/),
     ]);
   });
 
   it('reports a template once, not once per account', async () => {
-    expect(await problems({ 'templates/account/a.yml.njk': '{{ account.nope }}' })).toHaveLength(1);
+    expect(await problems({ 'templates/account/vpc.yml.njk': '{{ account.nope }}' })).toHaveLength(1);
   });
 });
 
 describe('render-templates syntax', () => {
   it('reports a template that does not parse with its line, once', async () => {
-    expect(await problems({ 'templates/account/a.yml.njk': 'A: 1\n{% if account.create_vpc %}\nB: 2\n' })).toEqual([
-      expect.stringMatching(/^templates\/account\/a\.yml\.njk:\d+:\d+ cannot render the template: .*(endif|end of file)/i),
+    expect(await problems({ 'templates/account/vpc.yml.njk': 'A: 1\n{% if account.create_vpc %}\nB: 2\n' })).toEqual([
+      expect.stringMatching(/^templates\/account\/vpc\.yml\.njk:\d+:\d+ cannot render the template: .*(endif|end of file)/i),
     ]);
   });
 });

@@ -1,0 +1,129 @@
+/**
+ * The team's own templates (account customizations): templates/account/<name>.yml.njk
+ * other than orgvend's (vpc, identity-iam-mapping), each deployed as orgvend-<name> to the
+ * accounts whose resolved `customizations` name it. Checked offline: a customization
+ * naming no template is an error at its key in accounts.yml, a template no account selects
+ * a warning; a rendered one may create only organization.customizations.allowed_resource_types,
+ * and each role it makes must sit under orgvend's customization path with orgvend's boundary.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileDiagnostic, type Diagnostic, type Problem } from '../config/diagnostics.js';
+import { layerPath } from '../config/layers.js';
+import type { Desired } from '../config/resolve.js';
+import { didYouMean } from '../config/suggest.js';
+import { ROLE_TYPES } from '../bootstrap/customization-types.js';
+import { DEPLOYED_STACKS, NAMES, isCustomTemplateName } from '../protocol/names.js';
+import { parseTemplate } from './cfn-yaml.js';
+
+export const TEMPLATES_DIR = 'templates';
+export const PER_ACCOUNT_DIR = 'account';
+
+/** The name a template is deployed by: its file name up to the first dot. */
+export const stemOf = (file: string) => file.slice(0, file.indexOf('.'));
+
+/** orgvend's per-account templates, rendered for every account (a VPC where create_vpc is true). */
+export const isBuiltInPerAccount = (stem: string) => Object.hasOwn(DEPLOYED_STACKS, stem);
+
+export async function templateFiles(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && e.name.endsWith('.njk')).map((e) => e.name).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+/** The team's per-account templates in the repository: name → its file, relative to the repository. */
+export async function customTemplates(repoDir: string): Promise<Map<string, string>> {
+  const files = await templateFiles(join(repoDir, TEMPLATES_DIR, PER_ACCOUNT_DIR));
+  return new Map(files.filter((f) => !isBuiltInPerAccount(stemOf(f))).map((f) => [stemOf(f), `${TEMPLATES_DIR}/${PER_ACCOUNT_DIR}/${f}`]));
+}
+
+/** A per-account template's name that orgvend cannot deploy as orgvend-<name>: a diagnostic on the file. */
+export function templateNameProblem(source: string, text: string, stem: string): Diagnostic | undefined {
+  if (isCustomTemplateName(stem)) return undefined;
+  return fileDiagnostic(source, text, 'template-name', `${stem} cannot be the name of a template deployed as orgvend-${stem}`, undefined, 'name it with 1–50 lowercase letters, digits and dashes, not bootstrap, log-buckets, ecr-repositories or identity-iam-mapping-…');
+}
+
+/**
+ * Customizations that name no template (errors, at the key that names them, in the layer
+ * that sets it), and templates no account selects (warnings, on the template).
+ */
+export function customizationProblems(desired: Desired, templates: ReadonlyMap<string, string>): { problems: Problem[]; unused: Diagnostic[] } {
+  const problems = new Map<string, Problem>();
+  const selected = new Set<string>();
+  for (const account of desired.accounts) {
+    for (const setting of account.explained) {
+      const [head, name] = setting.key.split('.');
+      if (head !== 'customizations' || name === undefined) continue;
+      const path = [...layerPath(setting.from, account.name), 'customizations', name];
+      if (templates.has(name)) {
+        if (account.lifecycle === 'active' && account.settings.customizations[name] !== null) selected.add(name);
+        continue;
+      }
+      const key = path.join('\0');
+      if (problems.has(key)) continue;
+      problems.set(key, {
+        code: 'unknown-customization',
+        path,
+        at: 'key',
+        message: `customization ${name} names no template: there is no ${TEMPLATES_DIR}/${PER_ACCOUNT_DIR}/${name}.yml.njk`,
+        hint: didYouMean(name, [...templates.keys()]) ?? `the team's templates are ${[...templates.keys()].join(', ') || 'none yet'}`,
+      });
+    }
+  }
+  const unused = [...templates].filter(([name]) => !selected.has(name)).map(([name, file]) => ({
+    ...fileDiagnostic(file, '', 'unused-customization', `no account selects ${file}, so it is deployed nowhere`, undefined, `select it with customizations: { ${name}: {} } in defaults, a scope or an account`),
+    severity: 'warning' as const,
+  }));
+  return { problems: [...problems.values()], unused };
+}
+
+/** Where `text` (the template's source) first writes `pattern`, or its first line. */
+function lineOf(text: string, pattern: RegExp): { line: number; column: number } {
+  const lines = text.split('\n');
+  const i = lines.findIndex((l) => pattern.test(l));
+  return i < 0 ? { line: 1, column: 1 } : { line: i + 1, column: lines[i]!.search(pattern) + 1 };
+}
+
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * What a rendered customization may not do: create a type outside `allowed`, or a role off
+ * orgvend's customization path or without its boundary. Each problem at the line of the
+ * template (`source`, `text`) that writes the resource. A template that does not parse is
+ * left to the parse check.
+ */
+export function resourceProblems(source: string, text: string, rendered: string, allowed: readonly string[]): Diagnostic[] {
+  let resources: Record<string, { Type?: unknown; Properties?: Record<string, unknown> }>;
+  try {
+    resources = (parseTemplate(rendered).Resources ?? {}) as typeof resources;
+  } catch {
+    return [];
+  }
+  const diagnostics: Diagnostic[] = [];
+  for (const [id, resource] of Object.entries(resources)) {
+    const type = String(resource?.Type);
+    const at = (property?: string) => lineOf(text, new RegExp(property ? `\\b${property}:` : `Type:\\s*["']?${escaped(type)}\\b`));
+    if (!allowed.includes(type)) {
+      diagnostics.push(
+        fileDiagnostic(source, text, 'resource-type-not-allowed', `${id} is a ${type}, which organization.customizations.allowed_resource_types does not allow (${allowed.join(', ') || 'it allows none'})`, at(), 'add the type to organization.customizations.allowed_resource_types (bootstrap then lets the deployer role create it), or remove the resource'),
+      );
+      continue;
+    }
+    if (!ROLE_TYPES.includes(type)) continue;
+    const properties = resource.Properties ?? {};
+    if (!JSON.stringify(properties.PermissionsBoundary ?? null).includes(`:policy/${NAMES.customizationBoundary}`)) {
+      diagnostics.push(
+        fileDiagnostic(source, text, 'role-without-boundary', `${id} makes a role without orgvend's permissions boundary: the deployer role may make a role only with it`, properties.PermissionsBoundary === undefined ? at() : at('PermissionsBoundary'), `set PermissionsBoundary: {{ "arn:" ~ partition ~ ":iam::" ~ account.id ~ ":policy/" ~ names.customizationBoundary }}, or !Sub "arn:\${AWS::Partition}:iam::\${AWS::AccountId}:policy/${NAMES.customizationBoundary}"`),
+      );
+    }
+    if (properties.Path !== NAMES.customizationRolePath) {
+      diagnostics.push(
+        fileDiagnostic(source, text, 'role-without-boundary', `${id} makes a role outside ${NAMES.customizationRolePath}, the only path the deployer role may make roles in`, properties.Path === undefined ? at() : at('Path'), 'set Path: {{ names.customizationRolePath }}'),
+      );
+    }
+  }
+  return diagnostics;
+}
