@@ -36,7 +36,7 @@ export function checkOrganization(parts: DslParts, accountNames: readonly string
     problems.push({
       code: 'unknown-resource-type',
       path: ['organization', 'customizations', 'allowed_resource_types', i],
-      message: `orgvend does not know what the deployer role needs to create a ${type}`,
+      message: `orgvend does not know what the deployer role needs to create resources of type ${type}`,
       expected: Object.keys(CUSTOMIZATION_TYPES).join(', '),
       found: type,
       hint: didYouMean(type, Object.keys(CUSTOMIZATION_TYPES)) ?? 'add it, with the IAM actions CloudFormation calls for it, to src/bootstrap/customization-types.ts',

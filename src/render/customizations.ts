@@ -108,7 +108,7 @@ export function resourceProblems(source: string, text: string, rendered: string,
     const at = (property?: string) => lineOf(text, new RegExp(property ? `\\b${property}:` : `Type:\\s*["']?${escaped(type)}\\b`));
     if (!allowed.includes(type)) {
       diagnostics.push(
-        fileDiagnostic(source, text, 'resource-type-not-allowed', `${id} is a ${type}, which organization.customizations.allowed_resource_types does not allow (${allowed.join(', ') || 'it allows none'})`, at(), 'add the type to organization.customizations.allowed_resource_types (bootstrap then lets the deployer role create it), or remove the resource'),
+        fileDiagnostic(source, text, 'resource-type-not-allowed', `${id} is of type ${type}, which organization.customizations.allowed_resource_types does not allow (${allowed.join(', ') || 'it allows none'})`, at(), 'add the type to organization.customizations.allowed_resource_types (bootstrap then lets the deployer role create it), or remove the resource'),
       );
       continue;
     }
@@ -116,7 +116,7 @@ export function resourceProblems(source: string, text: string, rendered: string,
     const properties = resource.Properties ?? {};
     if (!JSON.stringify(properties.PermissionsBoundary ?? null).includes(`:policy/${NAMES.customizationBoundary}`)) {
       diagnostics.push(
-        fileDiagnostic(source, text, 'role-without-boundary', `${id} makes a role without orgvend's permissions boundary: the deployer role may make a role only with it`, properties.PermissionsBoundary === undefined ? at() : at('PermissionsBoundary'), `set PermissionsBoundary: {{ "arn:" ~ partition ~ ":iam::" ~ account.id ~ ":policy/" ~ names.customizationBoundary }}, or !Sub "arn:\${AWS::Partition}:iam::\${AWS::AccountId}:policy/${NAMES.customizationBoundary}"`),
+        fileDiagnostic(source, text, 'role-without-boundary', `${id} makes a role without orgvend's permissions boundary: the deployer role may make a role only with it`, properties.PermissionsBoundary === undefined ? at() : at('PermissionsBoundary'), `set PermissionsBoundary: !Sub "arn:\${AWS::Partition}:iam::\${AWS::AccountId}:policy/${NAMES.customizationBoundary}"`),
       );
     }
     if (properties.Path !== NAMES.customizationRolePath) {

@@ -510,23 +510,53 @@ describe('the deployer role, through which every DEPLOY_STACK template is deploy
   const members = variants.filter(([, text]) => resources(text).DeployerRole);
   const deployer = (text: string) => (resources(text).DeployerRole!.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
   const actions = (s: Statement) => [s.Action].flat();
+  /** The statements for orgvend's own templates; those for the team's (organization.customizations) start with Customization. */
+  const orgvends = (text: string) => deployer(text).filter((st) => !st.Sid?.startsWith('Customization'));
+  const team = (text: string) => deployer(text).filter((st) => st.Sid?.startsWith('Customization'));
+
+  it("may make the team's allowed types, in its own account only, and roles only under orgvend's path and with orgvend's boundary", () => {
+    const boundary = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/orgvend-customization-boundary' };
+    const roles = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/orgvend-customization/*' };
+    for (const [name, text] of members) {
+      const statements = team(text);
+      expect(statements.map((st) => st.Sid), name).toEqual(['CustomizationBudgetsBudget', 'CustomizationIAMRole', 'CustomizationIAMRoleWithBoundary']);
+      // Every action that grants: on the customization path, only with the boundary; none removes a boundary.
+      const granting = statements.filter((st) => actions(st).some((a) => GRANTING.test(a) && !/^iam:(Tag|Untag|Update)/.test(a)));
+      expect(granting.map((st) => [st.Sid, st.Resource, st.Condition]), name).toEqual([['CustomizationIAMRoleWithBoundary', roles, { StringEquals: { 'iam:PermissionsBoundary': boundary } }]]);
+      expect(statements.flatMap(actions).filter((a) => /Delete\w*PermissionsBoundary|\*/.test(a)), name).toEqual([]);
+      expect(statements.find((st) => st.Sid === 'CustomizationIAMRole')!.Resource, name).toEqual(roles);
+      // The boundary: the bootstrap stack makes it, and it lets no role change identities or the organization.
+      const policy = resources(text).CustomizationBoundary!.Properties;
+      expect(policy.ManagedPolicyName, name).toBe('orgvend-customization-boundary');
+      const document = policy.PolicyDocument as { Statement: (Statement & { NotAction?: string[] })[] };
+      expect(document.Statement.filter((st) => st.Effect === 'Allow').flatMap((st) => [st.Action ?? []].flat()).filter((a) => !/^(iam|organizations):(Get|List|Describe|Generate|Simulate)\*$/.test(a)), name).toEqual([]);
+      expect(document.Statement.find((st) => st.NotAction)!.NotAction, name).toEqual(['account:*', 'iam:*', 'organizations:*']);
+    }
+  });
+
+  it("gives no grant and no boundary for the team's templates where accounts.yml allows them no type", () => {
+    const none = { ...org, customizations: { allowed_resource_types: [] } };
+    const text = render(memberAccount('555555555555'), none);
+    expect(team(text)).toEqual([]);
+    expect(resources(text).CustomizationBoundary).toBeUndefined();
+  });
 
   it('is in every account but the management account, which deploys nothing from templates/', () => {
     expect(members.map(([name]) => name)).toEqual(variants.map(([name]) => name).filter((n) => !n.startsWith('management') && !n.startsWith('sandbox management')));
   });
 
-  it('can make no role, user or policy attachment and change what none may do: a template it deploys can hold no more than it does', () => {
+  it('can make no role, user or policy attachment and change what none may do, but for the team\'s roles under its boundary (below): a template it deploys can hold no more than it does', () => {
     for (const [name, text, account] of members) {
-      expect(deployer(text).flatMap(actions).filter((a) => GRANTING.test(a)), name).toEqual([]);
+      expect(orgvends(text).flatMap(actions).filter((a) => GRANTING.test(a)), name).toEqual([]);
       // Every action on a role: pass the bootstrap stack's flow log role to VPC flow logs, and
       // delete the flow log roles VPC stacks made for themselves before (removing permissions only).
-      const onRoles = deployer(text).filter((s) => actions(s).some((a) => /^iam:\w*Role/.test(a)));
+      const onRoles = orgvends(text).filter((s) => actions(s).some((a) => /^iam:\w*Role/.test(a)));
       expect(onRoles.map((s) => [s.Action, s.Resource, s.Condition ?? null]), name).toEqual([
         ['iam:PassRole', { GetAtt: 'FlowLogRole.Arn' }, { StringEquals: { 'iam:PassedToService': 'vpc-flow-logs.amazonaws.com' } }],
         [['iam:DeleteRole', 'iam:DeleteRolePolicy', 'iam:GetRole', 'iam:ListAttachedRolePolicies', 'iam:ListRolePolicies'], { Sub: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/orgvend-vpc-FlowLogRole-*' }, null],
       ]);
       // Managed policies only in the identity account, under the IAM mapping's prefix, and it can attach them to nothing.
-      const onPolicies = deployer(text).filter((s) => actions(s).some((a) => /^iam:\w*Polic(y|ies)/.test(a) && !/^iam:\w*RolePolic/.test(a)));
+      const onPolicies = orgvends(text).filter((s) => actions(s).some((a) => /^iam:\w*Polic(y|ies)/.test(a) && !/^iam:\w*RolePolic/.test(a)));
       expect(onPolicies.map((s) => s.Resource), name).toEqual(account.name === 'identity' ? [{ Sub: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/orgvend-assume-*' }] : []);
     }
   });

@@ -30,9 +30,13 @@ describe('deploymentsOf', () => {
       // CloudFront and WAF log from the logs account's global region.
       'logs/orgvend-log-buckets': [ids.get('logs'), 'us-east-1'],
       'cicd/orgvend-ecr-repositories': [org.cicd_account_id, org.home_region],
+      // The team's templates, as orgvend-<template>, in the accounts whose customizations select them, in their region.
+      'foo/orgvend-budget': [ids.get('foo'), 'us-east-1'],
+      'bar/orgvend-budget': [ids.get('bar'), 'ap-southeast-2'],
+      'payments/orgvend-baseline-role': [ids.get('payments'), 'ap-southeast-2'],
     });
     expect(notes).toEqual([]);
-    expect(stacksToRead(planned).get(ids.get('payments')!)).toEqual({ stacks: [{ stack: 'orgvend-vpc', region: 'ap-southeast-2' }] });
+    expect(stacksToRead(planned).get(ids.get('payments')!)).toEqual({ stacks: [{ stack: 'orgvend-baseline-role', region: 'ap-southeast-2' }, { stack: 'orgvend-vpc', region: 'ap-southeast-2' }] });
     // The IAM mapping's stacks are listed in the identity account, not read by name.
     expect(stacksToRead(planned).get(ids.get('identity')!)).toEqual({ stacks: [], mappings: { region: org.home_region } });
   });
