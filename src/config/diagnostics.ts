@@ -48,6 +48,7 @@ export type DiagnosticCode =
   | 'template-invalid'
   | 'template-control-character'
   | 'template-name'
+  | 'template-header'
   | 'unknown-customization'
   | 'unused-customization'
   | 'unknown-resource-type'

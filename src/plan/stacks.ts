@@ -6,7 +6,8 @@
  * - `identity-iam-mapping/<account>.yml`: in organization.identity_account, in the home region (IAM is global), as the stack orgvend-identity-iam-mapping-<account>;
  * - `log-buckets.yml`: in organization.logs_account, in its global_region (where CloudFront and WAF log);
  * - `ecr-repositories.yml`: in the CICD account, which builds and pushes the images, in the home region;
- * - `<name>/<account>.yml`, the team's templates/account/<name>.yml.njk: in that account, in its region, as orgvend-<name>.
+ * - `<name>/<account>.yml`, the team's templates/account/<name>.yml.njk: in that account, in its region, as orgvend-<name>;
+ * - `<name>.yml`, the team's templates/<name>.yml.njk with an orgvend header: in the account (and region) it names, as orgvend-<name>.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { TemplateAccount, TemplateContext } from '../render/context.js';
@@ -50,9 +51,12 @@ function targetOf(stem: string, t: RenderedTemplate, context: TemplateContext, b
     case 'ecr-repositories':
       return { account: context.accounts.find((a) => a.id === org.cicd_account_id) ?? { name: 'cicd', id: org.cicd_account_id }, region: org.home_region };
     default: {
-      // The team's templates: templates/account/<name>.yml.njk in each account that selects it, in its region.
-      const account = t.account === undefined ? undefined : byName.get(t.account);
-      return account && isCustomTemplateName(stem) ? { account, region: account.region, stack: customStack(stem) } : undefined;
+      // The team's templates: templates/account/<name>.yml.njk in each account that selects it, in its
+      // region; templates/<name>.yml.njk in the account its header names, in the region it names (home: the home region).
+      const account = byName.get(t.deployTo?.account ?? t.account ?? '');
+      if (!account || !isCustomTemplateName(stem)) return undefined;
+      const region = t.deployTo?.region === 'home' ? org.home_region : (t.deployTo?.region ?? account.region);
+      return { account, region, stack: customStack(stem) };
     }
   }
 }

@@ -127,3 +127,39 @@ export function resourceProblems(source: string, text: string, rendered: string,
   }
   return diagnostics;
 }
+
+/** Where a top-level template of the team's is deployed: the account its header names, in a region (absent: the account's own). */
+export interface HeaderTarget {
+  account: string;
+  region?: string;
+}
+
+/** `{#- orgvend: account=logs region=home -#}`, the first line of a top-level template the team deploys. */
+const HEADER = /^\{#-?\s*orgvend:\s*(.*?)\s*-?#\}/;
+
+/**
+ * The header of a top-level template (templates/<name>.yml.njk, not orgvend's own): the
+ * account it is deployed to, by its DSL name, and optionally the region (`home`: the
+ * organization's home region, or a region's name; absent: the account's region). Undefined
+ * without a header (the template is rendered, not deployed); a diagnostic at the header
+ * for a name the DSL does not have or a word it does not know.
+ */
+export function headerTarget(source: string, text: string, context: { accounts: readonly { name: string; regions: readonly string[] }[] }): { target?: HeaderTarget; diagnostic?: Diagnostic } {
+  const header = HEADER.exec(text);
+  if (!header) return {};
+  const problem = (message: string, hint?: string) => ({ diagnostic: fileDiagnostic(source, text, 'template-header', message, undefined, hint) });
+  const stem = stemOf(source.slice(source.lastIndexOf('/') + 1));
+  const misnamed = templateNameProblem(source, text, stem);
+  if (misnamed) return { diagnostic: misnamed };
+  const fields = new Map(header[1]!.split(/\s+/).filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)] as const));
+  const unknown = [...fields.keys()].filter((key) => key !== 'account' && key !== 'region');
+  if (unknown.length || !fields.has('account')) return problem(`the orgvend header takes account=<DSL name> and region=<home or a region>, not ${header[1]}`, 'e.g. {#- orgvend: account=logs region=home -#}');
+  const name = fields.get('account')!;
+  const account = context.accounts.find((a) => a.name === name);
+  if (!account) return problem(`the orgvend header names account ${name}, which accounts.yml does not have (or not as an active account)`, didYouMean(name, context.accounts.map((a) => a.name)));
+  const region = fields.get('region');
+  if (region !== undefined && region !== 'home' && !account.regions.includes(region)) {
+    return problem(`the orgvend header names region ${region}, which is not one of account ${name}'s regions (${account.regions.join(', ')})`, 'name one of them, or home for the home region');
+  }
+  return { target: { account: name, ...(region === undefined ? {} : { region }) } };
+}

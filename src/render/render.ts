@@ -19,7 +19,7 @@ import { sha256Hex } from '../plan/digest.js';
 import type { Desired } from '../config/resolve.js';
 import { InputError } from '../errors.js';
 import { templateContext, type TemplateContext } from './context.js';
-import { PER_ACCOUNT_DIR, TEMPLATES_DIR, isBuiltInPerAccount, resourceProblems, stemOf, templateFiles, templateNameProblem } from './customizations.js';
+import { PER_ACCOUNT_DIR, TEMPLATES_DIR, headerTarget, isBuiltInPerAccount, resourceProblems, stemOf, templateFiles, templateNameProblem, type HeaderTarget } from './customizations.js';
 import { compileEncoding, controlCharacterIn, encodingEnvironment } from './escaping.js';
 import { firstUse, strict, strictValues, type Undefined } from './strict-context.js';
 
@@ -32,6 +32,8 @@ export interface RenderedTemplate {
   output: string;
   /** The DSL name of the account it was rendered for (per-account templates). */
   account?: string;
+  /** A top-level template of the team's: the account (and region) its header names, where it is deployed as orgvend-<name>. */
+  deployTo?: HeaderTarget;
   text: string;
   sha256: string;
 }
@@ -115,6 +117,13 @@ export async function renderTemplates(repoDir: string, context: TemplateContext)
       }
       sources.set(job.source, (text = read.text));
     }
+    // A top-level template of the team's says in its header where it goes.
+    const header = job.account || isBuiltInPerAccount(stemOf(job.output)) ? {} : headerTarget(job.source, text, context);
+    if (header.diagnostic) {
+      diagnostics.push(header.diagnostic);
+      failed.add(job.source);
+      continue;
+    }
     seen.missing = undefined;
     let rendered: string;
     try {
@@ -138,13 +147,13 @@ export async function renderTemplates(repoDir: string, context: TemplateContext)
       failed.add(job.source);
       continue;
     }
-    const refused = job.customization ? resourceProblems(job.source, text, body, allowed) : [];
+    const refused = job.customization || header.target ? resourceProblems(job.source, text, body, allowed) : [];
     if (refused.length) {
       diagnostics.push(...refused);
       failed.add(job.source);
       continue;
     }
-    templates.push({ source: job.source, output: job.output, ...(job.account ? { account: job.account.name } : {}), text: body, sha256: sha256Hex(body) });
+    templates.push({ source: job.source, output: job.output, ...(job.account ? { account: job.account.name } : {}), ...(header.target ? { deployTo: header.target } : {}), text: body, sha256: sha256Hex(body) });
   }
   return { sources: [...sources.keys()], templates, diagnostics };
 }

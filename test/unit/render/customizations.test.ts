@@ -4,6 +4,7 @@ import { runCli } from '../../../src/cli/run.js';
 import { templateContext } from '../../../src/render/context.js';
 import { renderTemplates } from '../../../src/render/render.js';
 import { isDeployedStack } from '../../../src/protocol/names.js';
+import { deploymentsOf } from '../../../src/plan/stacks.js';
 import { REQUESTS } from '../../../src/protocol/requests.js';
 import { desiredOf, dslText } from '../../helpers/dsl.js';
 import { captureIo } from '../../helpers/io.js';
@@ -97,6 +98,29 @@ describe("the team's templates", () => {
     const reserved = await validate([], { 'templates/account/bootstrap.yml.njk': 'Resources: {}\n' });
     expect(reserved.err).toContain('error[template-name] templates/account/bootstrap.yml.njk:1:1: bootstrap cannot be the name of a template deployed as orgvend-bootstrap');
     expect(reserved.code).toBe(65);
+  });
+
+  it('at the top of templates/, go to the account (and region) their header names, once', async () => {
+    const desired = desiredOf([ALLOWED]);
+    const context = templateContext(desired, new Map([['dns', '500000000002'], ['foo', '500000000001']]));
+    const files = {
+      'templates/shared-alerts.yml.njk': `{#- orgvend: account=dns region=home -#}\n${TOPIC.replace(/customization\.\w+/g, '"shared"').replace(' ~ "-" ~ account.name', '')}`,
+      'templates/foo-alerts.yml.njk': `{#- orgvend: account=foo -#}\n${TOPIC.replace(/customization\.\w+/g, '"foo"').replace(' ~ "-" ~ account.name', '')}`,
+      'templates/dashboards.yml.njk': 'Resources: {}\n',
+    };
+    const { templates, diagnostics } = await renderTemplates(scratchRepo(files), context);
+    expect(diagnostics).toEqual([]);
+    const { deployments, notes } = deploymentsOf(templates, context);
+    expect(deployments.map((d) => [d.account, d.stack, d.region])).toEqual([
+      ['foo', 'orgvend-foo-alerts', 'us-east-1'],
+      ['dns', 'orgvend-shared-alerts', 'ap-southeast-2'],
+    ]);
+    // Without a header, a top-level template is rendered and checked, not deployed.
+    expect(notes).toEqual([expect.stringMatching(/^templates\/dashboards\.yml\.njk is rendered, not deployed/)]);
+    const wrong = await renderTemplates(scratchRepo({ 'templates/x.yml.njk': '{#- orgvend: account=dsn -#}\nResources: {}\n' }), context);
+    expect(wrong.diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.message} (${d.hint})`)).toEqual([
+      'templates/x.yml.njk:1:1 the orgvend header names account dsn, which accounts.yml does not have (or not as an active account) (did you mean "dns"?)',
+    ]);
   });
 
   it('are deployed as orgvend-<template>, a name DEPLOY_STACK takes; orgvend-bootstrap it refuses', () => {
