@@ -11,16 +11,19 @@ import { dslText } from '../helpers/dsl.js';
 import { ciOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
 
 const BUCKETS = { 'ap-southeast-2': 'artifacts-apse2', 'us-east-1': 'artifacts-use1' };
-const DSL = dslText([[['organization', 'artifact_buckets'], BUCKETS]]);
+// The test's own per-account template is one of the team's (a customization): every account selects it.
+const DSL = dslText([
+  [['organization', 'artifact_buckets'], BUCKETS],
+  [['organization', 'customizations'], { allowed_resource_types: ['AWS::SNS::Topic'] }],
+  [['defaults', 'customizations'], { params: {} }],
+]);
 const PARAMS = `{% if account.id %}AWSTemplateFormatVersion: "2010-09-09"
 Description: settings of {{ account.name }}
 Resources:
   Service:
-    Type: AWS::SSM::Parameter
+    Type: AWS::SNS::Topic
     Properties:
-      Name: /orgvend/service
-      Type: String
-      Value: {{ account.service }}
+      TopicName: {{ account.service }}
 {% endif %}`;
 
 let org: TestOrganization;
@@ -57,7 +60,7 @@ describe('render-templates', () => {
     expect(planned.code).toBe(2);
     expect(planned.out).toMatch(/\+ template\.upload +params\/foo\.yml @ ap-southeast-2 +s3:\/\/artifacts-apse2\/templates\/params\/foo\/[0-9a-f]{16}\.yml/);
     expect(planned.out).toContain('Plan: 4 changes: 4 template.upload.');
-    expect(readFileSync(join(workspace.cwd, 'build/templates/params/dns.yml'), 'utf8')).toContain('Value: "dns"');
+    expect(readFileSync(join(workspace.cwd, 'build/templates/params/dns.yml'), 'utf8')).toContain('TopicName: "dns"');
     expect(cliCalls.filter((c) => c.operation === 'PutObject')).toEqual([]);
     expect(await objects('artifacts-apse2')).toEqual([]);
   });
