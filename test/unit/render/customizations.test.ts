@@ -6,7 +6,7 @@ import { renderTemplates } from '../../../src/render/render.js';
 import { isDeployedStack } from '../../../src/protocol/names.js';
 import { deploymentsOf } from '../../../src/plan/stacks.js';
 import { REQUESTS } from '../../../src/protocol/requests.js';
-import { desiredOf, dslText } from '../../helpers/dsl.js';
+import { desiredOf, dslText, errorsOf, parse } from '../../helpers/dsl.js';
 import { captureIo } from '../../helpers/io.js';
 import { scratchRepo } from '../../helpers/repo.js';
 
@@ -39,6 +39,16 @@ async function validate(changes: Changes, files: Record<string, string>) {
 }
 
 describe("the team's templates", () => {
+  it('are selected by a map of template name to parameters, each a line of text, a number, a boolean or a list of them: anything else at its line', () => {
+    const errors = (value: unknown) => errorsOf(parse([[['accounts', 'foo', 'customizations'], value]])).map((d) => `${d.path} ${d.message}${d.expected ? ` (expected ${d.expected})` : ""}`);
+    expect(errors(['budget'])).toEqual([expect.stringMatching(/^accounts\.foo\.customizations .*a map of template name to its parameters/)]);
+    expect(errors({ budget: { limit: { usd: 1 } } })).toEqual([expect.stringMatching(/^accounts\.foo\.customizations\.budget\.limit .*a parameter value: one line of text, a number, true or false, or a list of them/)]);
+    expect(errors({ Budget: {} })).toEqual([expect.stringMatching(/^accounts\.foo\.customizations\.Budget /)]);
+    expect(errors({ budget: { 'Monthly-Limit': 1 } })).toEqual([expect.stringMatching(/^accounts\.foo\.customizations\.budget\.Monthly-Limit .*a parameter name of 1–64 lowercase letters, digits and _/)]);
+    expect(errors({ budget: { note: 'two\nlines' } })).toEqual([expect.stringMatching(/^accounts\.foo\.customizations\.budget\.note /)]);
+    expect(errors({ budget: null, alerts: { topic: 't', tags: ['a', 1, true] } })).toEqual([]);
+  });
+
   it('render for the accounts whose layered customizations select them, with the parameters as layered, and for no other', async () => {
     const { templates, diagnostics } = await rendered(
       [
