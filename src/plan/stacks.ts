@@ -123,7 +123,7 @@ export function stacksToRead({ deployments, mappings }: Pick<Deployments, 'deplo
  * another control character: that is parsed instead, as CloudFormation reads it (a CR ends
  * a comment there, and whatever follows it is a resource).
  */
-function resourceBlocks(text: string): Map<string, { type: string; body: string }> | undefined {
+export function resourceBlocks(text: string): Map<string, { type: string; body: string }> | undefined {
   if (firstControlCharacter(text, '\n\t')) return undefined;
   const lines = text.split('\n');
   const start = lines.indexOf('Resources:');

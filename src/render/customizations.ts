@@ -15,6 +15,7 @@ import { didYouMean } from '../config/suggest.js';
 import { ROLE_TYPES } from '../bootstrap/customization-types.js';
 import { DEPLOYED_STACKS, NAMES, isCustomTemplateName } from '../protocol/names.js';
 import { parseTemplate } from './cfn-yaml.js';
+import { resourceBlocks } from '../plan/stacks.js';
 
 export const TEMPLATES_DIR = 'templates';
 export const PER_ACCOUNT_DIR = 'account';
@@ -89,6 +90,18 @@ function lineOf(text: string, pattern: RegExp): { line: number; column: number }
 
 const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** The logical ids under `Resources:` as orgvend writes them (two spaces in), counted as resourceBlocks reads them: one whose Type it does not see sends the check to the parser. */
+function logicalIds(text: string): number {
+  const lines = text.split('\n');
+  let count = 0;
+  for (const line of lines.slice(lines.indexOf('Resources:') + 1)) {
+    if (/^\s*(#.*)?$/.test(line)) continue;
+    if (!line.startsWith(' ')) break;
+    if (/^ {2}[A-Za-z0-9]+:\s*$/.test(line)) count += 1;
+  }
+  return count;
+}
+
 /**
  * What a rendered customization may not do: create a type outside `allowed`, or a role off
  * orgvend's customization path or without its boundary. Each problem at the line of the
@@ -96,6 +109,9 @@ const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * left to the parse check.
  */
 export function resourceProblems(source: string, text: string, rendered: string, allowed: readonly string[]): Diagnostic[] {
+  // The types read from the text when orgvend's shape allows (a YAML parse per account is most of a render's time), else parsed.
+  const blocks = resourceBlocks(rendered);
+  if (blocks && blocks.size === logicalIds(rendered) && [...blocks.values()].every((b) => allowed.includes(b.type) && !ROLE_TYPES.includes(b.type))) return [];
   let resources: Record<string, { Type?: unknown; Properties?: Record<string, unknown> }>;
   try {
     resources = (parseTemplate(rendered).Resources ?? {}) as typeof resources;

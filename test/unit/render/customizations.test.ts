@@ -77,6 +77,18 @@ describe("the team's templates", () => {
     expect(code).toBe(65);
   });
 
+  it('are refused whatever shape hides a resource: flow style, a Type indented deeper, JSON', async () => {
+    for (const text of [
+      'Resources:\n  Ok:\n    Type: AWS::SNS::Topic\n  Queue: { Type: AWS::SQS::Queue }\n',
+      'Resources:\n  Ok:\n    Type: AWS::SNS::Topic\n  Queue:\n      Type: AWS::SQS::Queue\n',
+      '{"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}\n',
+    ]) {
+      const { code, err } = await validate([[['accounts', 'foo', 'customizations'], { queue: {} }]], { 'templates/account/queue.yml.njk': text });
+      expect(err, text).toContain('Queue is of type AWS::SQS::Queue, which organization.customizations.allowed_resource_types does not allow');
+      expect(code, text).toBe(65);
+    }
+  });
+
   it("are refused when a role they make lacks orgvend's boundary or path", async () => {
     const role = (properties: string) => `Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n${properties}      AssumeRolePolicyDocument: {}\n`;
     const boundary = '      PermissionsBoundary: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/orgvend-customization-boundary"\n';
