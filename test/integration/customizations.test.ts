@@ -19,9 +19,10 @@ let workspace: CiCli['workspace'];
 let cli: CiCli['cli'];
 
 // bootstrap gives each account's deployer role what these types need, and the boundary for roles.
-const BASE = dslText([[['organization', 'customizations'], { allowed_resource_types: ['AWS::IAM::Role'] }]]);
+const ALLOWED = { allowed_resource_types: ['AWS::IAM::Role', 'AWS::SNS::Topic'] };
+const BASE = dslText([[['organization', 'customizations'], ALLOWED]]);
 const SELECTED = dslText([
-  [['organization', 'customizations'], { allowed_resource_types: ['AWS::IAM::Role'] }],
+  [['organization', 'customizations'], ALLOWED],
   [['scopes', 'dev', 'customizations'], { 'baseline-role': { role_name: 'audit-readonly' } }],
 ]);
 
@@ -70,5 +71,16 @@ describe("the team's templates", () => {
     expect(out).toMatch(/~ stack\.deploy +foo\/orgvend-baseline-role \(\d{12}\) +template \w{12} → \w{12} in us-east-1: 0 to add, 1 to change, 0 to remove/);
     expect(out).toContain('~AuditRole AWS::IAM::Role');
     workspace.write(SELECTED);
+  });
+
+  it('deploys a top-level template to the account its header names, in the region it names', async () => {
+    workspace.file('templates/shared-alerts.yml.njk', '{#- orgvend: account=dns region=home -#}\nResources:\n  Alerts:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: {{ organization.event_bus ~ "-alerts" }}\n');
+    const planned = await cli('--action', 'sync-accounts');
+    expect(planned.out).toMatch(/~ stack\.deploy +dns\/orgvend-shared-alerts \(\d{12}\) +create with template \w{12} in ap-southeast-2: 1 to add, 0 to change, 0 to remove/);
+    expect(planned.out).toContain('Plan: 1 change: 1 stack.deploy.');
+    const { code, out } = await cli('--action', 'sync-accounts', '--execute');
+    expect(out).toContain('Converged');
+    expect(code).toBe(0);
+    expect((await cli('--action', 'sync-accounts')).out).toContain('No changes.');
   });
 });
