@@ -80,7 +80,7 @@ const ACCOUNTS: HandMade[] = [
   ...Array.from({ length: BULK }, (_, i): HandMade => {
     const env = ['dev', 'prod', 'data'][i % 3]!;
     const ou = { dev: 'Internal/Dev', prod: 'Internal/Prod', data: DEEP }[env]!;
-    const tags = env === 'data' ? { 'cost-center': 'data' } : { 'cost-center': 'platform', env };
+    const tags: Record<string, string> = env === 'data' ? { 'cost-center': 'data' } : { 'cost-center': 'platform', env };
     return { name: `team${i}-${env}`, ou, tags, contacts: env === 'prod' ? 'both' : undefined };
   }),
 ];
