@@ -101,7 +101,9 @@ export interface StartOptions {
  *   with `account`, the account that put it, and keeps it when a rule forwards the event to
  *   a bus in another account (so a receiving bus's rules can match on the sender). moto's
  *   default target template leaves the field out, and a forwarded event is put again in the
- *   receiving account, under that account's id. The handlers and the CLI judge who sent a
+ *   receiving account, under that account's id. And an event put by the CLI on another
+ *   account's bus, named by ARN, goes to that bus (moto reads only the bus's name, in the
+ *   caller's account), keeping its sender likewise. The handlers and the CLI judge who sent a
  *   request or a reply by this field, so the emulator must carry it as AWS does: without
  *   this change a handler would refuse every request, and the tests could not show a reply
  *   from the wrong account being ignored. A moto whose code no longer has the shape this
@@ -140,6 +142,26 @@ if events is not None:
         finally:
             sender.account = outer
     events.Rule.send_to_targets = send_keeping_sender
+    put_events = events.EventsBackend.put_events
+    def put_events_where_addressed(backend, entries):
+        # An entry naming a bus of another account (or region) by ARN goes to that bus, as
+        # AWS delivers it, under its sender's account; moto reads only the ARN's bus name.
+        if len(entries) > 10:
+            return put_events(backend, entries)
+        results = []
+        for entry in entries:
+            arn = (entry.get("EventBusName") or "").split(":", 5)
+            if len(arn) == 6 and arn[0] == "arn" and (arn[4], arn[3]) != (backend.account_id, backend.region_name):
+                outer = getattr(sender, "account", None)
+                sender.account = backend.account_id
+                try:
+                    results += put_events(events.events_backends[arn[4]][arn[3]], [dict(entry, EventBusName=arn[5].split("/", 1)[-1])])
+                finally:
+                    sender.account = outer
+            else:
+                results += put_events(backend, [entry])
+        return results
+    events.EventsBackend.put_events = put_events_where_addressed
 import json, os
 from moto.moto_api._internal import urls as moto_api_urls
 def orgvend_health(request, full_url, headers):
