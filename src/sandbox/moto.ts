@@ -5,6 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { NAMES } from '../protocol/names.js';
 
 export const MOTO_INSTALL_HINT = `moto's server is not installed: run  python3 -m pip install 'moto[server]'`;
 
@@ -90,7 +91,7 @@ export interface StartOptions {
 }
 
 /**
- * `python3 -m moto.server` with two changes, each making moto behave as AWS does:
+ * `python3 -m moto.server` with three changes, each making moto behave as AWS does:
  *
  * - jsonpath_ng's parse memoised. parse() builds a fresh PLY parser, tables and all, on
  *   every call (~13 ms of CPU under the GIL), and moto's EventBridge calls it 8 times for
@@ -108,12 +109,18 @@ export interface StartOptions {
  *   this change a handler would refuse every request, and the tests could not show a reply
  *   from the wrong account being ignored. A moto whose code no longer has the shape this
  *   change expects stops the server with a message, rather than running without it.
+ * - AssumeRole of orgvend's reader role (NAMES.readerRole) refused where the account has
+ *   no such role. moto lets any role be assumed, there or not; AWS refuses one that is not
+ *   there, and READ_ACCOUNTS counts on that to find an account whose stack predates the
+ *   role. Only that role: the sandbox signs as accounts through roles moto never makes
+ *   (OrganizationAccountAccessRole and its own), which must stay assumable.
  *
  * And one route of orgvend's own, HEALTH_PATH, answering with the server's pid: a cheap "are
  * you there", which also tells the sandbox that the process answering is the moto it started.
  */
 const LAUNCHER = `
 import functools, sys, threading
+READER_ROLE = ${JSON.stringify(NAMES.readerRole)}
 try:
     import jsonpath_ng.ext
     jsonpath_ng.ext.parse = functools.lru_cache(maxsize=1024)(jsonpath_ng.ext.parse)
@@ -162,6 +169,16 @@ if events is not None:
                 results += put_events(backend, [entry])
         return results
     events.EventsBackend.put_events = put_events_where_addressed
+from moto.iam.models import iam_backends
+from moto.sts import models as sts
+from moto.sts.exceptions import STSClientError
+assume_role = sts.STSBackend.assume_role
+def assume_role_that_exists(backend, *args, **kwargs):
+    arn = (kwargs.get("role_arn") or (args[2] if len(args) > 2 else "")).split(":", 5)
+    if len(arn) == 6 and arn[5] == "role/" + READER_ROLE and not any(r.name == READER_ROLE for r in iam_backends[arn[4]][arn[1]].get_roles()):
+        raise STSClientError("AccessDenied", "Not authorized to perform sts:AssumeRole on " + ":".join(arn) + ": no such role")
+    return assume_role(backend, *args, **kwargs)
+sts.STSBackend.assume_role = assume_role_that_exists
 import json, os
 from moto.moto_api._internal import urls as moto_api_urls
 def orgvend_health(request, full_url, headers):
