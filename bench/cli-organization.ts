@@ -8,7 +8,7 @@
  *
  * `bootstrapped`: the live accounts carry orgvend's stack, as `bootstrap` leaves them (the
  * administrator's bootstrap, planBootstrap/applyBootstrap, run once they exist: member stacks,
- * the CICD account's forward rules, the orgvend:bootstrap tag), and then one
+ * the orgvend:bootstrap tag), and then one
  * `sync-accounts --execute` gives them what accounts.yml says (parameters, VPC stacks), so
  * the next plan has no change. Without it they are left as a run with
  * bootstrap_new_accounts false leaves them.
@@ -136,17 +136,15 @@ export async function benchOrganization(options: { dsl: string; bootstrapped: bo
     const env: BootstrapEnv = { organization: org, templatesDir: 'templates', clientsFor: async (id: string) => factory.forAccount(id), requestKey };
     // The administrator's bootstrap, its one plan applied a group of accounts at a time side
     // by side (applyBootstrap deploys STACKS_IN_FLIGHT at once: hours at 10,000 accounts), the
-    // CICD account's stack (forward rules to them all) and the delegated administrator last.
+    // delegated administrator and the tags of accounts already deployed last.
     const bootstrap = async () => {
       const planned = await planBootstrap(env);
-      const cicd = org.cicd_account_id;
       const tagsOf = (ids: readonly string[]) => Object.fromEntries(ids.filter((id) => id in planned.tags).map((id) => [id, planned.tags[id]!]));
-      const members = planned.pending.filter((id) => id !== cicd);
-      const groups = chunks(members, Math.ceil(members.length / BOOTSTRAP_GROUPS) || 1);
+      const groups = chunks(planned.pending, Math.ceil(planned.pending.length / BOOTSTRAP_GROUPS) || 1);
       const { delegatedAdmin: _, ...plan } = planned;
       await Promise.all(groups.map((group) => applyBootstrap(env, { ...plan, pending: group, tags: tagsOf(group) })));
-      const rest = Object.keys(planned.tags).filter((id) => !members.includes(id));
-      await applyBootstrap(env, { ...planned, pending: planned.pending.filter((id) => id === cicd), tags: tagsOf(rest) });
+      const rest = Object.keys(planned.tags).filter((id) => !planned.pending.includes(id));
+      await applyBootstrap(env, { ...planned, pending: [], tags: tagsOf(rest) });
       return planned.accounts;
     };
     // Without the members' stacks the core accounts' are all there is to bootstrap; with them, once the members exist.

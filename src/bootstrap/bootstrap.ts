@@ -87,13 +87,17 @@ function stackAccounts(org: BootstrapOrganization, members: ReadonlyMap<string, 
 /**
  * The active accounts orgvend manages (tagged managed-by=orgvend and orgvend:name), id →
  * DSL name: each gets the stack, so requests can reach it by target and it can answer.
- * With the tags of every active account, read once for both.
+ * With the tags of every active account, read once for both. `among`: those accounts
+ * alone (BOOTSTRAP_ACCOUNTS), with their tags, and no listing of the organization.
  */
-async function managedMembers(env: BootstrapEnv): Promise<{ members: Map<string, string>; tags: Map<string, Record<string, string>> }> {
+async function managedMembers(env: BootstrapEnv, among?: ReadonlySet<string>): Promise<{ members: Map<string, string>; tags: Map<string, Record<string, string>> }> {
   const organizations = await managementOrganizations(env);
   const active: string[] = [];
-  for await (const page of everyPage(paginateListAccounts({ client: organizations }, {}))) {
-    for (const a of page.Accounts ?? []) if ((a.State ?? a.Status) === 'ACTIVE' && a.Id !== env.organization.management_account_id) active.push(a.Id!);
+  if (among) active.push(...[...among].filter((id) => id !== env.organization.management_account_id));
+  else {
+    for await (const page of everyPage(paginateListAccounts({ client: organizations }, {}))) {
+      for (const a of page.Accounts ?? []) if ((a.State ?? a.Status) === 'ACTIVE' && a.Id !== env.organization.management_account_id) active.push(a.Id!);
+    }
   }
   const tags = await readTags(organizations, active);
   return { members: new Map(active.filter((id) => isManaged({ tags: tags.get(id)! })).map((id) => [id, tags.get(id)![IDENTITY_TAG_KEYS.name]!])), tags };
@@ -132,14 +136,14 @@ async function unreachableAccounts(env: BootstrapEnv, accounts: readonly Bootstr
 }
 
 /**
- * `only`: plan these accounts' stacks alone (BOOTSTRAP_ACCOUNTS: the new accounts and the CICD
- * account's forward rules), leaving the delegated administrator to the administrator's bootstrap.
+ * `only`: plan these accounts' stacks alone (BOOTSTRAP_ACCOUNTS: the new accounts), leaving
+ * the delegated administrator to the administrator's bootstrap. No other account's stack
+ * changes when one joins: the CLI puts requests on each account's bus itself.
  */
 export async function planBootstrap(env: BootstrapEnv, only?: ReadonlySet<string>): Promise<BootstrapPlan> {
   const orgId = await organizationId(env);
-  const managed = await managedMembers(env);
+  const managed = await managedMembers(env, only);
   const accounts = stackAccounts(env.organization, managed.members);
-  const targets = accounts.map((a) => a.id);
   const templates: Record<string, string> = {};
   const changes: Change[] = [];
   const pending: string[] = [];
@@ -169,7 +173,7 @@ export async function planBootstrap(env: BootstrapEnv, only?: ReadonlySet<string
   );
   for (const { account, state, current } of found) {
     // Until the key exists the stacks are rendered without it: they all change once it does.
-    const template = render({ organizationId: orgId, account, targets, lambda: env.lambda, requestKey: requestKey ?? '' });
+    const template = render({ organizationId: orgId, account, lambda: env.lambda, requestKey: requestKey ?? '' });
     templates[account.id] = template;
     const action = stackAction(state, template);
     const tag = sha256Hex(template).slice(0, 12);
@@ -200,13 +204,9 @@ export async function planBootstrap(env: BootstrapEnv, only?: ReadonlySet<string
   return planned;
 }
 
-/**
- * After applyBootstrap gave `results`: `account`'s stack is in place (deployed now or
- * before), and so is the CICD account's, which forwards requests to it.
- */
-export function reachable(planned: Pick<BootstrapPlan, 'pending'>, results: Record<string, string>, account: string, cicd: string): boolean {
-  const inPlace = (id: string) => !planned.pending.includes(id) || ['created', 'updated', 'unchanged'].includes(results[id] ?? '');
-  return inPlace(account) && inPlace(cicd);
+/** After applyBootstrap gave `results`: `account`'s stack is in place (deployed now or before), so requests reach it. */
+export function reachable(planned: Pick<BootstrapPlan, 'pending'>, results: Record<string, string>, account: string): boolean {
+  return !planned.pending.includes(account) || ['created', 'updated', 'unchanged'].includes(results[account] ?? '');
 }
 
 /** Results keyed by account id, and by service principal for the delegated administrator. */
@@ -223,8 +223,7 @@ export async function applyBootstrap(env: BootstrapEnv, planned: BootstrapPlan):
     results[ACCOUNT_SERVICE_PRINCIPAL] = `trusted access ${trusted_access}, ${planned.delegatedAdmin.account_id} ${outcome}`;
     env.progress?.(`delegated administrator for ${ACCOUNT_SERVICE_PRINCIPAL}: ${results[ACCOUNT_SERVICE_PRINCIPAL]}`);
   }
-  // A few accounts at a time, the CICD account last: its forward rules follow the buses they forward to.
-  const cicd = env.organization.cicd_account_id;
+  // A few accounts at a time.
   const options = { ...(env.progress ? { progress: env.progress } : {}), ...(env.deadline ? { deadline: env.deadline } : {}) };
   const failures: string[] = [];
   const deploy = async (account: string) => {
@@ -237,15 +236,11 @@ export async function applyBootstrap(env: BootstrapEnv, planned: BootstrapPlan):
     }
   };
   const limit = pLimit(STACKS_IN_FLIGHT);
-  await Promise.all(planned.pending.filter((a) => a !== cicd).map((a) => limit(() => deploy(a))));
-  // A deployment still running at the deadline leaves the rest to the same request, asked again.
-  const stillRunning = Object.values(results).includes('in-progress');
-  if (planned.pending.includes(cicd) && !stillRunning && !failures.length) await deploy(cicd);
-  // Only once its stack and the CICD account's forward rule are in place: the tag tells
-  // sync-accounts that requests can reach the account.
+  await Promise.all(planned.pending.map((a) => limit(() => deploy(a))));
+  // Only once its stack is in place: the tag tells sync-accounts that requests can reach the account.
   const organizations = await managementOrganizations(env);
   for (const [account, tag] of Object.entries(planned.tags)) {
-    if (!reachable(planned, results, account, cicd)) continue;
+    if (!reachable(planned, results, account)) continue;
     await organizations.send(new TagResourceCommand({ ResourceId: account, Tags: [{ Key: BOOTSTRAP_TAG, Value: tag }] }));
   }
   if (failures.length) throw new Error(`${NAMES.stack} could not be deployed in ${failures.join('; ')}`);

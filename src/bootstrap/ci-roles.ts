@@ -26,7 +26,7 @@ export const GITHUB_OIDC = { host: 'token.actions.githubusercontent.com', audien
 type CliCall =
   /** kms:Sign, one per request, with the request key (transport/kms-signer.ts). */
   | 'sign-requests'
-  /** events:PutEvents on the CICD bus, one request per call (transport/eventbridge.ts). */
+  /** events:PutEvents on the orgvend bus of the account that serves the request, one request per call (transport/eventbridge.ts). */
   | 'put-requests'
   /** The reply queue: its URL, long polls, deleting its replies and releasing others' (transport/reply-collector.ts). */
   | 'read-replies'
@@ -73,6 +73,9 @@ export interface RoleStatement {
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 
+/** What of the organization section the CI roles' policies are written from. */
+type CiRoleOrganization = Pick<BootstrapOrganization, 'event_bus' | 'event_source' | 'artifact_buckets'>;
+
 const sub = (text: string): Value => ({ 'Fn::Sub': text });
 const getAtt = (resource: string): Value => ({ 'Fn::GetAtt': [resource, 'Arn'] });
 
@@ -81,8 +84,8 @@ export function requestSourcesOf(principal: CiPrincipal, eventSource: string): s
   return principal === 'plan' ? [planSource(eventSource)] : [eventSource, planSource(eventSource)];
 }
 
-/** The statements granting `call`, for `principal`, in the CICD account's stack (EventBus and ReplyQueue are its resources). */
-function statementsFor(call: CliCall, principal: CiPrincipal, org: Pick<BootstrapOrganization, 'event_source' | 'artifact_buckets'>): RoleStatement[] {
+/** The statements granting `call`, for `principal`, in the CICD account's stack (ReplyQueue is its resource). */
+function statementsFor(call: CliCall, principal: CiPrincipal, org: CiRoleOrganization): RoleStatement[] {
   const buckets = [...new Set(Object.values(org.artifact_buckets ?? {}))].filter((b): b is string => b !== undefined).sort();
   const templateObjects = buckets.map((bucket) => sub(`arn:\${AWS::Partition}:s3:::${bucket}/templates/*`));
   switch (call) {
@@ -91,12 +94,13 @@ function statementsFor(call: CliCall, principal: CiPrincipal, org: Pick<Bootstra
       return [{ Sid: 'SignRequests', Effect: 'Allow', Action: ['kms:Sign'], Resource: sub('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*'), Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': REQUEST_KEY_ALIAS } } }];
     case 'put-requests':
       // Every entry's source and detail-type must be listed (ForAllValues), and a call must carry them (Null: false).
+      // On orgvend's bus in any account: each account's bus policy admits the CICD account alone, and only with orgvend's sources.
       return [
         {
           Sid: principal === 'plan' ? 'PutPlanRequests' : 'PutRequests',
           Effect: 'Allow',
           Action: ['events:PutEvents'],
-          Resource: getAtt('EventBus'),
+          Resource: sub(`arn:\${AWS::Partition}:events:\${AWS::Region}:*:event-bus/${org.event_bus}`),
           Condition: {
             'ForAllValues:StringEquals': { 'events:source': requestSourcesOf(principal, org.event_source), 'events:detail-type': [...REQUEST_TYPES] },
             Null: { 'events:source': 'false', 'events:detail-type': 'false' },
@@ -127,7 +131,7 @@ export function callsOf(principal: CiPrincipal): CliCall[] {
 }
 
 /** The policy of `principal`'s role: one statement per kind of call, in a stable order. */
-export function ciRolePolicy(principal: CiPrincipal, org: Pick<BootstrapOrganization, 'event_source' | 'artifact_buckets'>): { Version: '2012-10-17'; Statement: RoleStatement[] } {
+export function ciRolePolicy(principal: CiPrincipal, org: CiRoleOrganization): { Version: '2012-10-17'; Statement: RoleStatement[] } {
   return { Version: '2012-10-17', Statement: callsOf(principal).flatMap((call) => statementsFor(call, principal, org)) };
 }
 
@@ -169,7 +173,7 @@ export interface CiRole {
 }
 
 /** The CICD account's CI roles and whether its stack makes GitHub's OIDC provider: none without organization.ci. */
-export function ciRoles(org: Pick<BootstrapOrganization, 'ci' | 'event_source' | 'artifact_buckets'>): { roles: CiRole[]; oidc_provider: boolean } {
+export function ciRoles(org: CiRoleOrganization & Pick<BootstrapOrganization, 'ci'>): { roles: CiRole[]; oidc_provider: boolean } {
   const { ci } = org;
   if (!ci) return { roles: [], oidc_provider: false };
   const role = (principal: CiPrincipal, logical_id: string, name: string, description: string): CiRole => ({ logical_id, name, description, trust: ciRoleTrust(principal, ci), policy: ciRolePolicy(principal, org) });

@@ -7,7 +7,7 @@ import { GITHUB_OIDC, ciRoles } from './ci-roles.js';
 import { bootstrapStackDenied, readerRole } from './reader-role.js';
 import { customizationGrants } from './customization-types.js';
 import { BOOTSTRAP_TEMPLATE } from './template-name.js';
-import { ACCOUNT_EVENTS, accountApiCaller, answeringAccounts, auditBusName, coreAccounts, deployedHere, forwardedBuses, forwardRoutes, served, bootstrapOrganization, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
+import { ACCOUNT_EVENTS, accountApiCaller, auditBusName, coreAccounts, deployedHere, forwardedBuses, served, bootstrapOrganization, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
 
 export { BOOTSTRAP_TEMPLATE };
 
@@ -30,8 +30,6 @@ export interface RenderInput {
   organization: BootstrapOrganization;
   organizationId: string;
   account: BootstrapAccount;
-  /** Accounts the CICD bus forwards requests to by target (the CICD account's stack only). */
-  targets: readonly string[];
   /** The handler Lambda's code; absent in the sandbox, where the worker stands in for it. */
   lambda?: LambdaCode;
   /** The public key of the CICD account's request key (base64 DER): the handler serves only requests it verifies. */
@@ -95,11 +93,9 @@ export function bootstrapRenderer(setup: Pick<RenderInput, 'templatesDir' | 'org
       // The team's templates: what the deployer role may create for them, and the boundary their roles carry.
       customization: customizationGrants(org.customizations?.allowed_resource_types ?? []),
       account_events: { forward_rule: ACCOUNT_EVENTS.forwardRule, log_group: ACCOUNT_EVENTS.logGroup, topic: ACCOUNT_EVENTS.topic },
-      forward: forwardRoutes(org, input.targets),
-      answering_accounts: answeringAccounts(org, input.targets),
       // The management handler's role is denied moving or closing these, whatever it is asked.
       core_accounts: input.account.roles.includes('management') ? coreAccounts(org).map((a) => a.id) : [],
-      forwarded_buses: forwardedBuses(input.account, org, input.targets).map((b) => busArn(b.account, b.bus)),
+      forwarded_buses: forwardedBuses(input.account, org).map((b) => busArn(b.account, b.bus)),
       // The CI roles (organization.ci), written as JSON documents: the repository and ARNs they trust are the DSL's.
       ci: input.account.isCicd ? ciRoles(org) : { roles: [], oidc_provider: false },
       // The read-only role READ_ACCOUNTS reads a member through (rendered where the account serves member requests).

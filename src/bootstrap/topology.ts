@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import { CustomizationSettings, Organization } from '../config/schema.js';
-import { REQUEST_TYPES, REQUESTS, permissionsFor, servedTypes, type AccountRole, type PermissionGroup, type RequestType } from '../protocol/requests.js';
+import { REQUESTS, permissionsFor, servedTypes, type AccountRole, type PermissionGroup, type RequestType } from '../protocol/requests.js';
 
 /**
  * What of the organization section orgvend's own stacks are rendered from. The management
@@ -118,36 +118,6 @@ export function served(account: BootstrapAccount, org: BootstrapOrganization, or
   };
 }
 
-export interface ForwardRoute {
-  logical_id: string;
-  role: string;
-  account: string;
-  types: RequestType[];
-}
-
-/** The CICD bus's forwarding: by type to the management account and the delegated admin, by target to each account. */
-export function forwardRoutes(org: BootstrapOrganization, targets: readonly string[]): { by_type: ForwardRoute[]; by_target: string[] } {
-  const typesOf = (route: 'management' | 'delegated-admin') => REQUEST_TYPES.filter((t) => REQUESTS[t].route === route);
-  const by_type: ForwardRoute[] = [];
-  if (org.delegated_admin_account_id) {
-    by_type.push({ logical_id: 'ForwardToManagementRule', role: 'management', account: org.management_account_id, types: typesOf('management') });
-    const delegated = typesOf('delegated-admin');
-    if (delegated.length) by_type.push({ logical_id: 'ForwardToDelegatedAdminRule', role: 'delegated-admin', account: org.delegated_admin_account_id, types: delegated });
-  } else {
-    by_type.push({ logical_id: 'ForwardToManagementRule', role: 'management', account: org.management_account_id, types: [...typesOf('management'), ...typesOf('delegated-admin')] });
-  }
-  return { by_type, by_target: [...new Set(targets)].filter((id) => id !== org.cicd_account_id).sort() };
-}
-
-/**
- * The accounts the CICD bus forwards requests to, and so whose replies it admits: every
- * other account carrying orgvend's stack, sorted.
- */
-export function answeringAccounts(org: BootstrapOrganization, targets: readonly string[]): string[] {
-  const { by_type, by_target } = forwardRoutes(org, targets);
-  return [...new Set([...by_type.map((r) => r.account), ...by_target])].sort();
-}
-
 /** An event bus, by account and name. */
 export interface BusRef {
   account: string;
@@ -156,20 +126,16 @@ export interface BusRef {
 
 /**
  * The event buses this account's rules put events on, other than the bus each rule
- * listens to: the CICD bus for replies, the audit bus for copies and Account Management
- * events, and from the CICD account every bus it forwards requests to. EventBridge needs a
- * role for such a target (always for a bus the sender reaches through the organization, as
- * the CICD and audit buses are), and the template's one forwarding role may put events on
- * exactly these buses. Sorted, without repeats, so the policy renders the same each time.
+ * listens to: the audit bus for copies and Account Management events, and from every
+ * account but the CICD one the CICD bus, for replies. EventBridge needs a role for such a
+ * target (always for a bus the sender reaches through the organization, as the CICD and
+ * audit buses are), and the template's one forwarding role may put events on exactly
+ * these buses. Requests are not among them: the CLI puts each on the bus of the account
+ * that serves it. Sorted, so the policy renders the same each time.
  */
-export function forwardedBuses(account: BootstrapAccount, org: BootstrapOrganization, targets: readonly string[]): BusRef[] {
+export function forwardedBuses(account: BootstrapAccount, org: BootstrapOrganization): BusRef[] {
   const buses: BusRef[] = [{ account: org.audit_account_id, bus: auditBusName(org) }];
-  if (account.isCicd) {
-    for (const id of answeringAccounts(org, targets)) buses.push({ account: id, bus: org.event_bus });
-  } else {
-    buses.push({ account: org.cicd_account_id, bus: org.event_bus });
-  }
+  if (!account.isCicd) buses.push({ account: org.cicd_account_id, bus: org.event_bus });
   const key = (b: BusRef) => `${b.account}/${b.bus}`;
-  const unique = new Map(buses.filter((b) => !(b.account === account.id && b.bus === org.event_bus)).map((b) => [key(b), b]));
-  return [...unique.values()].sort((a, b) => key(a).localeCompare(key(b)));
+  return buses.sort((a, b) => key(a).localeCompare(key(b)));
 }

@@ -1,8 +1,8 @@
 /**
  * BOOTSTRAP_ACCOUNTS, in the management account: new managed member accounts get
- * orgvend's stack, then the CICD account's stack the forward rules to them, then the
- * BOOTSTRAP_TAG that tells sync-accounts requests can reach them. The same code as the
- * administrator's bootstrap, for those two stacks only. The template is rendered here from
+ * orgvend's stack, then the BOOTSTRAP_TAG that tells sync-accounts requests can reach them
+ * (the CLI puts requests on their bus itself: no other account's stack changes). The same
+ * code as the administrator's bootstrap, for their stacks only. The template is rendered here from
  * what the administrator's bootstrap gave this handler (config.bootstrap), never taken from
  * the request, which names accounts and nothing else: CI cannot use this to deploy
  * anything of its own through the role Organizations made in the account.
@@ -49,14 +49,14 @@ export const bootstrapAccounts: Handler<PayloadOf<'BOOTSTRAP_ACCOUNTS'>, ResultO
   // New members verify requests with the key this handler verifies them with.
   if (context.config.requestKey) env.requestKey = context.config.requestKey;
   const ids = accounts.map((a) => a.account_id);
-  const planned = await planBootstrap(env, new Set([...ids, org.cicd_account_id]));
+  const planned = await planBootstrap(env, new Set(ids));
   const todo = (id: string) => planned.pending.includes(id) || id in planned.tags;
   const outcomes = (outcome: (id: string) => ResultOf<'BOOTSTRAP_ACCOUNTS'>['accounts'][string]) => Object.fromEntries(ids.map((id) => [id, todo(id) ? outcome(id) : 'already-bootstrapped']));
   if (context.dryrun) return { accounts: outcomes(() => 'would-bootstrap'), stacks: Object.fromEntries(planned.pending.map((a) => [a, 'would-deploy'])) };
   if (!planned.pending.length && !Object.keys(planned.tags).length) return { accounts: outcomes(() => 'already-bootstrapped'), stacks: {} };
   const stacks = await applyBootstrap(env, planned);
-  // As applyBootstrap tagged them: the account's stack and the CICD account's forward rule are in place.
-  const result = { accounts: outcomes((id) => (reachable(planned, stacks, id, org.cicd_account_id) ? 'bootstrapped' : 'in-progress')), stacks };
+  // As applyBootstrap tagged them: the account's stack is in place.
+  const result = { accounts: outcomes((id) => (reachable(planned, stacks, id) ? 'bootstrapped' : 'in-progress')), stacks };
   for (const account of planned.accounts) if (ids.includes(account.id) && result.accounts[account.id] === 'bootstrapped') setup.onBootstrapped?.(account);
   return result;
 };

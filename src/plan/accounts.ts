@@ -181,7 +181,7 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
   if (created.length) {
     const [one, it] = [created.length === 1, created.length === 1 ? 'it' : 'them'];
     notes.push(
-      `once ${one ? 'the new account exists' : 'the new accounts exist'}, the same run ${options.bootstrap ? `gives ${it} orgvend's stack (and the CICD account the forward rule${one ? '' : 's'} to ${it}), puts ${one ? 'its' : 'their'} parameters, deploys ${one ? 'its VPC' : 'their VPCs'}, and ` : ''}` +
+      `once ${one ? 'the new account exists' : 'the new accounts exist'}, the same run ${options.bootstrap ? `gives ${it} orgvend's stack, puts ${one ? 'its' : 'their'} parameters, deploys ${one ? 'its VPC' : 'their VPCs'}, and ` : ''}` +
         'renders and deploys again the stacks that name accounts (the IAM mapping, the log bucket, the ECR repositories)' +
         (options.bootstrap ? '' : `; ${one ? 'its' : 'their'} own parameters and VPC follow once the administrator's bootstrap has given ${it} orgvend's stack`) +
         ' (applying a saved plan, with --plan, leaves all this to the next plan, to be reviewed)',

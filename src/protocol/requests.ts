@@ -504,12 +504,13 @@ export const REQUESTS = {
     }),
   }),
   /**
-   * Gives new managed member accounts orgvend's stack (bus, queue, rules, handler), then
-   * the CICD account's stack the forward rules to them, and tags each BOOTSTRAP_TAG. The
+   * Gives new managed member accounts orgvend's stack (bus, queue, rules, handler), and
+   * tags each BOOTSTRAP_TAG; no other account's stack changes (the CLI puts requests on each
+   * account's bus itself). The
    * management handler renders the stacks itself, from what the administrator's bootstrap
    * gave it, and deploys them through the role Organizations made in each account: the
-   * request names accounts and nothing else. One request for a run's accounts: one look at
-   * the organization and one CICD update for all. Core accounts are refused: the
+   * request names accounts and nothing else. One request for a run's accounts, which reads
+   * those accounts alone (never the whole organization). Core accounts are refused: the
    * administrator's bootstrap keeps them.
    */
   BOOTSTRAP_ACCOUNTS: spec({

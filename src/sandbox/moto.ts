@@ -5,6 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { NAMES } from '../protocol/names.js';
 
 export const MOTO_INSTALL_HINT = `moto's server is not installed: run  python3 -m pip install 'moto[server]'`;
 
@@ -90,7 +91,7 @@ export interface StartOptions {
 }
 
 /**
- * `python3 -m moto.server` with two changes, each making moto behave as AWS does:
+ * `python3 -m moto.server` with three changes, each making moto behave as AWS does:
  *
  * - jsonpath_ng's parse memoised. parse() builds a fresh PLY parser, tables and all, on
  *   every call (~13 ms of CPU under the GIL), and moto's EventBridge calls it 8 times for
@@ -101,17 +102,25 @@ export interface StartOptions {
  *   with `account`, the account that put it, and keeps it when a rule forwards the event to
  *   a bus in another account (so a receiving bus's rules can match on the sender). moto's
  *   default target template leaves the field out, and a forwarded event is put again in the
- *   receiving account, under that account's id. The handlers and the CLI judge who sent a
+ *   receiving account, under that account's id. And an event put by the CLI on another
+ *   account's bus, named by ARN, goes to that bus (moto reads only the bus's name, in the
+ *   caller's account), keeping its sender likewise. The handlers and the CLI judge who sent a
  *   request or a reply by this field, so the emulator must carry it as AWS does: without
  *   this change a handler would refuse every request, and the tests could not show a reply
  *   from the wrong account being ignored. A moto whose code no longer has the shape this
  *   change expects stops the server with a message, rather than running without it.
+ * - AssumeRole of orgvend's reader role (NAMES.readerRole) refused where the account has
+ *   no such role. moto lets any role be assumed, there or not; AWS refuses one that is not
+ *   there, and READ_ACCOUNTS counts on that to find an account whose stack predates the
+ *   role. Only that role: the sandbox signs as accounts through roles moto never makes
+ *   (OrganizationAccountAccessRole and its own), which must stay assumable.
  *
  * And one route of orgvend's own, HEALTH_PATH, answering with the server's pid: a cheap "are
  * you there", which also tells the sandbox that the process answering is the moto it started.
  */
 const LAUNCHER = `
 import functools, sys, threading
+READER_ROLE = ${JSON.stringify(NAMES.readerRole)}
 try:
     import jsonpath_ng.ext
     jsonpath_ng.ext.parse = functools.lru_cache(maxsize=1024)(jsonpath_ng.ext.parse)
@@ -140,6 +149,36 @@ if events is not None:
         finally:
             sender.account = outer
     events.Rule.send_to_targets = send_keeping_sender
+    put_events = events.EventsBackend.put_events
+    def put_events_where_addressed(backend, entries):
+        # An entry naming a bus of another account (or region) by ARN goes to that bus, as
+        # AWS delivers it, under its sender's account; moto reads only the ARN's bus name.
+        if len(entries) > 10:
+            return put_events(backend, entries)
+        results = []
+        for entry in entries:
+            arn = (entry.get("EventBusName") or "").split(":", 5)
+            if len(arn) == 6 and arn[0] == "arn" and (arn[4], arn[3]) != (backend.account_id, backend.region_name):
+                outer = getattr(sender, "account", None)
+                sender.account = backend.account_id
+                try:
+                    results += put_events(events.events_backends[arn[4]][arn[3]], [dict(entry, EventBusName=arn[5].split("/", 1)[-1])])
+                finally:
+                    sender.account = outer
+            else:
+                results += put_events(backend, [entry])
+        return results
+    events.EventsBackend.put_events = put_events_where_addressed
+from moto.iam.models import iam_backends
+from moto.sts import models as sts
+from moto.sts.exceptions import STSClientError
+assume_role = sts.STSBackend.assume_role
+def assume_role_that_exists(backend, *args, **kwargs):
+    arn = (kwargs.get("role_arn") or (args[2] if len(args) > 2 else "")).split(":", 5)
+    if len(arn) == 6 and arn[5] == "role/" + READER_ROLE and not any(r.name == READER_ROLE for r in iam_backends[arn[4]][arn[1]].get_roles()):
+        raise STSClientError("AccessDenied", "Not authorized to perform sts:AssumeRole on " + ":".join(arn) + ": no such role")
+    return assume_role(backend, *args, **kwargs)
+sts.STSBackend.assume_role = assume_role_that_exists
 import json, os
 from moto.moto_api._internal import urls as moto_api_urls
 def orgvend_health(request, full_url, headers):

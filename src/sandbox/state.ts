@@ -13,9 +13,10 @@ import type { AccountRole } from '../protocol/requests.js';
  * runs travel with the plan source, which the stacks' rules of 5 do not carry. 7: the
  * CICD account's rules forward DESCRIBE_ACCOUNTS, which sync-accounts sends after --execute.
  * 8: they forward READ_ACCOUNTS, and members' stacks have the reader role it reads through.
- * A sandbox made before is rebuilt.
+ * 9: the CLI puts each request on the bus of the account that serves it, by ARN (which
+ * moto's launcher routes), and the CICD account forwards none. A sandbox made before is rebuilt.
  */
-export const SANDBOX_STATE_VERSION = 8;
+export const SANDBOX_STATE_VERSION = 9;
 
 export interface SandboxState {
   version: typeof SANDBOX_STATE_VERSION;

@@ -16,7 +16,7 @@ import { MAX_EVENT_BYTES } from '../protocol/parts.js';
 import { signingDigest, type RequestSigner } from '../protocol/signature.js';
 import { REQUESTS, type PayloadOf, type RequestType, type ResultOf } from '../protocol/requests.js';
 import { ReplyCollector, type CollectorOptions } from './reply-collector.js';
-import { destinationOf, replyEntry, requestEntry, requestDetail, resultOf, whereToLook, type BusTopology, type RequestOptions, type Transport } from './transport.js';
+import { busArnOf, destinationOf, replyEntry, requestEntry, requestDetail, resultOf, whereToLook, type BusTopology, type RequestOptions, type Transport } from './transport.js';
 
 export class EventBridgeTransport implements Transport {
   private readonly collector: ReplyCollector;
@@ -73,7 +73,7 @@ export class EventBridgeTransport implements Transport {
     try {
       const events = await this.clients.client('events');
       const { FailedEntryCount, Entries } = await withDeadline(sendBy, () =>
-        events.send(new PutEventsCommand({ Entries: [{ EventBusName: this.topology.eventBus, Source: source, DetailType: type, Detail: body }] })),
+        events.send(new PutEventsCommand({ Entries: [{ EventBusName: busArnOf(this.topology, destination), Source: source, DetailType: type, Detail: body }] })),
       );
       if (FailedEntryCount) throw new Error(`EventBridge refused it: ${Entries?.[0]?.ErrorCode} ${Entries?.[0]?.ErrorMessage}`);
     } catch (error) {
@@ -101,7 +101,7 @@ export class EventBridgeTransport implements Transport {
     if (throttled) {
       return new AwsError(type, nonce, destination, e.name, `${request} was not sent: ${throttled}, within the request's ${timeoutSeconds}s. AWS is throttling the CICD account's calls and did not take this request; run again later: nothing will be done twice.`);
     }
-    return new AwsError(type, nonce, destination, e.name, `${request} could not be sent on the bus ${this.topology.eventBus}: ${e.message ?? String(error)}`);
+    return new AwsError(type, nonce, destination, e.name, `${request} could not be sent on the bus ${busArnOf(this.topology, destination)}: ${e.message ?? String(error)}`);
   }
 
   close(): Promise<void> {

@@ -26,6 +26,8 @@ export interface Transport {
 
 export interface BusTopology {
   eventBus: string;
+  /** Where every orgvend bus is: each request is put straight on the bus of the account that serves it. */
+  homeRegion: string;
   eventSource: string;
   replyQueue: string;
   cicdAccountId: string;
@@ -39,6 +41,7 @@ export interface BusTopology {
 export function busTopology(org: Organization): BusTopology {
   return {
     eventBus: org.event_bus,
+    homeRegion: org.home_region,
     eventSource: org.event_source,
     replyQueue: org.reply_queue,
     cicdAccountId: org.cicd_account_id,
@@ -56,6 +59,20 @@ export function destinationOf(type: RequestType, topology: BusTopology, targetAc
   }
   if (targetAccount) throw new Error(`${type} is routed by type and takes no target account`);
   return route === 'delegated-admin' ? (topology.delegatedAdminAccountId ?? topology.managementAccountId) : topology.managementAccountId;
+}
+
+/** The partition of a region's ARNs. */
+export function partitionOf(region: string): string {
+  return region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+}
+
+/**
+ * The orgvend bus of `account`, by ARN: the CLI puts each request there itself, so no rule
+ * in the CICD account forwards requests and the CICD stack does not change as accounts join.
+ * The receiving bus admits the CICD account (its CicdMayPutEvents policy).
+ */
+export function busArnOf(topology: Pick<BusTopology, 'eventBus' | 'homeRegion'>, account: string): string {
+  return `arn:${partitionOf(topology.homeRegion)}:events:${topology.homeRegion}:${account}:event-bus/${topology.eventBus}`;
 }
 
 /** Where a timeout message sends the reader: the places that exist where the run happened. */

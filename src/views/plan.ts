@@ -61,7 +61,7 @@ export function describeChange(change: Change): string {
     case 'account.close':
       return 'close the account (AWS keeps it suspended for 90 days)';
     case 'account.bootstrap':
-      return `${after.stack} (its bus, queue, rules and handler), then the CICD account's forward rule to it`;
+      return `${after.stack} (its bus, queue, rules and handler)`;
     case 'scp.enable':
       return 'enable service control policies on the root';
     case 'scp.create':

@@ -1,7 +1,7 @@
 /**
  * Every account orgvend manages gets orgvend's stack in the sync-accounts run that creates
- * it: the management handler (BOOTSTRAP_ACCOUNTS, one request for the run's accounts) deploys each account's stack, then the
- * CICD account's forward rule to it, so a request reaches the account and is answered by
+ * it: the management handler (BOOTSTRAP_ACCOUNTS, one request for the run's accounts) deploys each account's stack,
+ * and no other (the CLI puts requests on the account's bus itself), so a request reaches the account and is answered by
  * it, and the same run puts its parameters (SSM, /orgvend/account/) and deploys its VPC
  * through its own bus. Unmanaged accounts get nothing, and core accounts are the
  * administrator's. From then on sync-accounts keeps each one's parameters and stacks as
@@ -38,14 +38,11 @@ afterAll(() => org.close());
 const bootstrapChangeSets = (calls = org.calls) => calls.filter((c) => c.operation === 'CreateChangeSet' && (c.input as { StackName: string }).StackName === NAMES.stack).map((c) => c.account);
 
 describe('bootstrap of new managed accounts, in the run that creates them', () => {
-  it('gives each new account its stack and the CICD account the forward rules to them; requests then reach them by target', async () => {
-    const cicd = org.desired.organization.cicd_account_id;
-    // One request for both: their stacks, then the CICD stack once, with the rules to both.
+  it('gives each new account its stack, and changes no other account\'s; requests then reach them by target', async () => {
+    // One request for both: their stacks, and the CICD account's stack is left as it was.
     const [first, second, ...rest] = bootstrapChangeSets().slice(3);
     expect([first, second].sort()).toEqual([ids.foo, ids.dns].sort());
-    expect(rest).toEqual([cicd]);
-    const TemplateBody = (await org.stack(cicd, org.desired.organization.home_region, NAMES.stack))!.template;
-    for (const name of ['foo', 'dns']) expect(TemplateBody).toContain(`ForwardToAccount${ids[name]}`);
+    expect(rest).toEqual([]);
     const transport = org.transport();
     for (const name of ['foo', 'dns']) {
       expect(await transport.request('PING', {}, { targetAccount: ids[name] })).toMatchObject({ account_id: ids[name] });
@@ -100,7 +97,8 @@ describe('bootstrap of new managed accounts, in the run that creates them', () =
       const result = await org.transport().request('BOOTSTRAP_ACCOUNTS', { accounts: [{ account_id: unmanaged, name: 'legacy' }, { account_id: ids.foo!, name: 'foo' }] });
       expect(result).toEqual({
         accounts: { [unmanaged]: 'would-bootstrap', [ids.foo!]: 'already-bootstrapped' },
-        stacks: { [unmanaged]: 'would-deploy', [org.desired.organization.cicd_account_id]: 'would-deploy' },
+        // The new account's stack alone: the CICD account's does not change as accounts join.
+        stacks: { [unmanaged]: 'would-deploy' },
       });
       expect(org.calls.slice(before).filter((c) => isMutating(c.operation))).toEqual([]);
     } finally {

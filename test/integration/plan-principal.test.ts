@@ -19,6 +19,7 @@ import { signingDigest } from '../../src/protocol/signature.js';
 import { SANDBOX_ROLE_ENV, sandboxFactory, sandboxPrincipal } from '../../src/sandbox/sandbox.js';
 import { kmsSigner } from '../../src/transport/eventbridge.js';
 import { ReplyCollector } from '../../src/transport/reply-collector.js';
+import { busArnOf } from '../../src/transport/transport.js';
 import { createTestOrganization, liveOrganization, type TestOrganization } from './harness/organization.js';
 
 let org: TestOrganization;
@@ -83,7 +84,7 @@ describe('a request with the plan source', () => {
       const signature = await kmsSigner(asPlan, cicd, org.desired.organization.home_region).sign(signingDigest(source, 'CREATE_OU', unsigned));
       const reply = collector.expect('CREATE_OU', unsigned.nonce, management, 60, 'the worker');
       const events = await asPlan.client('events');
-      const put = await events.send(new PutEventsCommand({ Entries: [{ EventBusName: org.desired.organization.event_bus, Source: source, DetailType: 'CREATE_OU', Detail: JSON.stringify({ ...unsigned, signature }) }] }));
+      const put = await events.send(new PutEventsCommand({ Entries: [{ EventBusName: busArnOf(org.topology, management), Source: source, DetailType: 'CREATE_OU', Detail: JSON.stringify({ ...unsigned, signature }) }] }));
       expect(put.FailedEntryCount).toBe(0);
 
       // The management handler took it, verified it, and answered as for a dry run.

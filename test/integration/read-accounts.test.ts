@@ -10,6 +10,7 @@ import { deployStack } from '../../src/bootstrap/stack.js';
 import { NAMES } from '../../src/protocol/names.js';
 import { MAX_ACCOUNTS_READ, type PayloadOf } from '../../src/protocol/requests.js';
 import { carriesStack } from '../../src/state/live.js';
+import { sandboxFactory } from '../../src/sandbox/sandbox.js';
 import { dslText } from '../helpers/dsl.js';
 import { requestsOf, type SentRequest } from '../helpers/sent-requests.js';
 import { ciOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
@@ -106,6 +107,9 @@ describe('READ_ACCOUNTS', () => {
     const older = template.replace(/^ {2}ReaderRole:\n(?: {4,}.*\n|\n)*/m, '');
     expect(older).not.toContain(NAMES.readerRole);
     expect((await deployStack(await org.factory.forAccount(foo).client('cloudformation', region), NAMES.stack, older)).outcome).toBe('updated');
+    // A handler that never read foo, as when foo joined with that stack: the running one holds the role's credentials from the runs before.
+    await org.stopWorkers();
+    org.startWorker({ factory: sandboxFactory(org.endpoint, region) });
 
     const { accounts: answers } = await org.transport().request('READ_ACCOUNTS', { accounts: [entryFor(foo), entryFor(bar)] });
     expect(answers[0]).toEqual({ account_id: foo, unreachable: { reason: 'cannot-assume-reader', message: expect.stringContaining(NAMES.readerRole) } });

@@ -3,6 +3,7 @@
  * time, reuses it after, and `sandbox-stop` ends it. Runs the real CLI entry in-process,
  * in a scratch folder holding a copy of accounts.yml and templates/.
  */
+import { CreateEventBusCommand } from '@aws-sdk/client-eventbridge';
 import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { runCli } from '../../src/cli/run.js';
 import { openRuntime } from '../../src/cli/runtime.js';
 import { TimeoutError } from '../../src/errors.js';
 import { probeMoto } from '../../src/sandbox/moto.js';
+import { sandboxFactory } from '../../src/sandbox/sandbox.js';
 import { readSandboxState, stopSandbox } from '../../src/sandbox/state.js';
 import { EXAMPLE_PATH } from '../helpers/dsl.js';
 import { copyTemplates } from '../helpers/repo.js';
@@ -114,7 +116,9 @@ describe('the sandbox, from the command line', () => {
   it('says to look at the worker log, not a log group of the Lambda it does not have, when a request gets no reply', async () => {
     const runtime = await openRuntime({ action: 'ping', config: 'accounts.yml', sandbox: true }, captureIo({ cwd }));
     try {
-      // No bus routes requests to an account outside the organization: nothing answers.
+      // An account outside the organization with a bus of orgvend's name, and no rule or handler on it: the request is taken, and nothing answers.
+      const { endpoint, region, organization } = readSandboxState(cwd)!;
+      await (await sandboxFactory(endpoint, region).forAccount('999999999999').client('events')).send(new CreateEventBusCommand({ Name: organization.event_bus }));
       const error = await runtime.transport().request('PING', {}, { targetAccount: '999999999999', timeoutSeconds: 2 }).then(
         () => new Error('answered'),
         (e: unknown) => e as Error,

@@ -1,6 +1,7 @@
 /**
- * The request–reply path on moto, through the real bus: CICD bus → management bus →
- * request queue → handler → reply → CICD bus → reply queue → CLI.
+ * The request–reply path on moto, through the real buses: the CLI puts the request on the
+ * serving account's bus (by ARN) → request queue → handler → reply → CICD bus → reply
+ * queue → CLI.
  */
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -37,7 +38,7 @@ async function queueDepth(account: string, queue: string): Promise<number> {
 }
 
 describe('the request–reply path', () => {
-  it('carries a request from the CICD bus to the management account and the reply back', async () => {
+  it('puts a request on the bus of the account that serves it, and carries the reply back', async () => {
     const recorder = new MemoryRecorder();
     const worker = org.startWorker({ recorder });
     try {
@@ -50,11 +51,12 @@ describe('the request–reply path', () => {
       expect(ous.management_account_id).toBe(management);
       expect(ous.organization_id).toBe(org.organizationId);
 
-      // The CLI put requests on the CICD account's own bus and read the reply queue there.
+      // The CLI, as the CICD account, put each request on the management account's bus by ARN and read the reply queue in its own.
       const cliCalls = org.calls.slice(sentBefore).filter((c) => c.account === cicd);
+      const managementBus = `arn:aws:events:${org.desired.organization.home_region}:${management}:event-bus/orgvend-infra`;
       expect(cliCalls.filter((c) => c.operation === 'PutEvents').map((c) => (c.input as { Entries: { EventBusName: string; DetailType: string }[] }).Entries[0])).toEqual([
-        expect.objectContaining({ EventBusName: 'orgvend-infra', DetailType: 'PING' }),
-        expect.objectContaining({ EventBusName: 'orgvend-infra', DetailType: 'LIST_OUS' }),
+        expect.objectContaining({ EventBusName: managementBus, DetailType: 'PING' }),
+        expect.objectContaining({ EventBusName: managementBus, DetailType: 'LIST_OUS' }),
       ]);
       // The handler that answered ran in the management account and read the organization there.
       await waitFor(async () => recorder.entries.length === 2);
@@ -316,7 +318,7 @@ describe('a forged reply', () => {
   });
 });
 
-/** The first request the CLI put on the CICD bus since call `before`, as EventBridge delivers it. */
+/** The first request the CLI (the CICD account) put since call `before`, as EventBridge delivers it. */
 function requestSentSince(before: number) {
   const put = org.calls.slice(before).find((c) => c.operation === 'PutEvents' && c.account === cicd)!;
   const entry = (put.input as { Entries: { Detail: string; DetailType: string; Source: string }[] }).Entries[0]!;

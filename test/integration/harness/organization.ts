@@ -46,6 +46,8 @@ export interface TestOrganization {
   /** The public key of the CICD account's request key, which the handlers verify requests with. */
   requestKey: string;
   startWorker(options?: { config?: Partial<HandlerConfig>; factory?: ClientFactory; recorder?: MemoryRecorder }): Worker;
+  /** Stop every worker started so far (as a Lambda's containers are replaced: what they remembered goes with them). */
+  stopWorkers(): Promise<void>;
   transport(options?: { execute?: boolean; collector?: CollectorOptions; recorder?: MemoryRecorder }): EventBridgeTransport;
   queueUrl(account: string, queue: string): Promise<string>;
   /**
@@ -109,6 +111,9 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
       for (const account of accounts) worker.add(handlerConfig(account.id, overrides));
       workers.push({ worker, overrides });
       return worker;
+    },
+    async stopWorkers() {
+      await Promise.all(workers.splice(0).map(({ worker }) => worker.stop()));
     },
     transport(options = {}) {
       const signer = kmsSigner(cicdClients, org.cicd_account_id, org.home_region);

@@ -175,7 +175,7 @@ describe('a handler throttled past its deadline', () => {
     const handler = fakeAws(() => ({ error: 'TooManyRequestsException' }));
     const clients = factory(handler).forAccount(undefined);
     const transport = new InProcessTransport(
-      { eventBus: 'orgvend-infra', eventSource: 'app.infra', replyQueue: 'orgvend-replies', cicdAccountId: '222222222222', managementAccountId: '111111111111' },
+      { eventBus: 'orgvend-infra', homeRegion: 'ap-southeast-2', eventSource: 'app.infra', replyQueue: 'orgvend-replies', cicdAccountId: '222222222222', managementAccountId: '111111111111' },
       {
         configFor: (account) => ({ accountId: account, roles: ['management'], cicdAccountId: '222222222222', auditAccountId: '333333333333', eventSource: 'app.infra', eventBus: 'orgvend-infra', hasDelegatedAdmin: false, handlerVersion: 'unit' }),
         clientsFor: () => clients,

@@ -39,7 +39,7 @@ const NO_CI = organizationWith(undefined);
 
 type Org = typeof GITHUB;
 const render = (org: Org, account = coreAccounts(org)[1]!) =>
-  renderBootstrap({ templatesDir, organization: org, organizationId: 'o-abc123def4', account, targets: coreAccounts(org).map((a) => a.id), requestKey: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE' });
+  renderBootstrap({ templatesDir, organization: org, organizationId: 'o-abc123def4', account, requestKey: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE' });
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
 const resources = (text: string) =>
@@ -232,6 +232,8 @@ describe("the CICD account's CI roles", () => {
   it('follow the request specs and the actions: every request type, every action\'s calls', () => {
     const put = ciRolePolicy('plan', GITHUB).Statement.find((s) => s.Action.includes('events:PutEvents'))!;
     expect(put.Condition!['ForAllValues:StringEquals']!['events:detail-type']).toEqual(REQUEST_TYPES);
+    // On orgvend's bus of any account in the home region, where the CLI puts each request itself; no other bus.
+    expect(put.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:*:event-bus/orgvend-infra' });
     // Each action says what it calls in the CICD account, so a new action must.
     expect(Object.keys(CLI_CALLS).sort()).toEqual(Object.keys(ACTIONS).sort());
   });

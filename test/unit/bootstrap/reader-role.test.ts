@@ -22,7 +22,7 @@ const delegatedOrg = parseConfig('accounts.yml', dslText([[['organization', 'del
 const MANAGEMENT = org.management_account_id;
 
 const render = (account: BootstrapAccount, section = org) =>
-  renderBootstrap({ templatesDir: SHIPPED_TEMPLATES, organization: section, organizationId: ORG_ID, account, targets: [...coreAccounts(section).map((a) => a.id), MEMBER], requestKey: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE' });
+  renderBootstrap({ templatesDir: SHIPPED_TEMPLATES, organization: section, organizationId: ORG_ID, account, requestKey: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE' });
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 const resources = (text: string) =>

@@ -25,13 +25,9 @@ function organization(text = exampleText()) {
 }
 
 /** `account`'s template, for the repository's organization section unless another is given (read once, below). */
-/** The member accounts that carry orgvend's stack besides the core ones: a plain member, the identity and the logs account. */
-const MEMBERS = ['555555555555', '777777777777', '888888888888'];
 
 function render(account: BootstrapAccount, section?: ReturnType<typeof organization>, withLambda = true) {
-  const given = section ?? org;
-  const targets = [...coreAccounts(given).map((a) => a.id), ...MEMBERS];
-  return renderBootstrap({ templatesDir, organization: given, organizationId: 'o-abc123def4', account, targets, lambda: withLambda ? lambda : undefined, requestKey: REQUEST_KEY });
+  return renderBootstrap({ templatesDir, organization: section ?? org, organizationId: 'o-abc123def4', account, lambda: withLambda ? lambda : undefined, requestKey: REQUEST_KEY });
 }
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -107,7 +103,7 @@ describe('the bootstrap template', () => {
   });
 
   it('renders the plan of a first bootstrap, whose handler code is not uploaded yet', () => {
-    const text = renderBootstrap({ templatesDir, organization: org, organizationId: 'o-abc123def4', account: management!, targets: [], lambda: { ...lambda, objectVersion: NOT_UPLOADED }, requestKey: REQUEST_KEY });
+    const text = renderBootstrap({ templatesDir, organization: org, organizationId: 'o-abc123def4', account: management!, lambda: { ...lambda, objectVersion: NOT_UPLOADED }, requestKey: REQUEST_KEY });
     expect((resources(text).HandlerFunction!.Properties.Code as { S3ObjectVersion: string }).S3ObjectVersion).toBe(NOT_UPLOADED);
   });
 
@@ -142,15 +138,15 @@ describe('the bootstrap template', () => {
 
   // moto does not evaluate resource policies: these assert the rendered statements, and
   // test/integration/transport.test.ts performs what the emulator lets it.
-  it('admits replies on the CICD bus only from the accounts that answer, through orgvend\'s forwarding role', () => {
-    expect(resources(render(management!)).AnsweringAccountsMayPutReplies).toBeUndefined();
-    expect(resources(render(cicd!)).AnsweringAccountsMayPutReplies!.Properties.Statement).toEqual({
+  it('admits replies on the CICD bus only from the organization, through orgvend\'s forwarding role', () => {
+    expect(resources(render(management!)).OrganizationMayPutReplies).toBeUndefined();
+    expect(resources(render(cicd!)).OrganizationMayPutReplies!.Properties.Statement).toEqual({
       Effect: 'Allow',
-      Principal: { AWS: [management!.id, audit!.id, ...MEMBERS].sort().map((id) => `arn:aws:iam::${id}:root`) },
+      Principal: '*',
       Action: 'events:PutEvents',
       Resource: { GetAtt: 'EventBus.Arn' },
       Condition: {
-        StringEquals: { 'events:source': 'app.infra.reply' },
+        StringEquals: { 'aws:PrincipalOrgID': 'o-abc123def4', 'events:source': 'app.infra.reply' },
         ArnLike: { 'aws:PrincipalArn': { Sub: 'arn:${AWS::Partition}:iam::*:role/orgvend-event-forwarder' } },
       },
     });
@@ -427,54 +423,45 @@ describe('the bootstrap template', () => {
     }
   });
 
-  it('routes management requests by type and every other account\'s by target on the CICD bus', () => {
-    const r = resources(render(cicd!));
-    expect(r.ForwardToManagementRule!.Properties.EventPattern).toEqual({
-      source: ['app.infra', 'app.infra.plan'],
-      'detail-type': [
-        'LIST_OUS',
-        'LIST_ACCOUNTS',
-        'CREATE_OU',
-        'CREATE_ACCOUNT',
-        'MOVE_ACCOUNT',
-        'TAG_ACCOUNT',
-        'RETIRE_ACCOUNT',
-        'CLOSE_ACCOUNT',
-        'DESCRIBE_ACCOUNTS',
-        'LIST_POLICIES',
-        'ENABLE_POLICY_TYPE',
-        'PUT_POLICY',
-        'ATTACH_POLICY',
-        'DETACH_POLICY',
-        'DELETE_POLICY',
-        'REGISTER_DELEGATED_ADMIN',
-        'BOOTSTRAP_ACCOUNTS',
-        'READ_ACCOUNTS',
-        // Without a delegated administrator, the management account serves its types too.
-        'GET_CONTACTS',
-        'PUT_CONTACTS',
-        'GET_REGIONS',
-        'ENABLE_REGION',
-        'DISABLE_REGION',
-      ],
-    });
-    expect(Object.keys(r).filter((k) => k.startsWith('ForwardToAccount')).sort()).toEqual(
-      [management!.id, audit!.id, ...MEMBERS].sort().map((id) => `ForwardToAccount${id}`),
-    );
-    // The CICD account answers requests addressed to it from its own bus, not by forwarding.
-    expect(r[`ForwardToAccount${cicd!.id}`]).toBeUndefined();
+  it('serves management requests by type on the management bus, and forwards none from the CICD bus', () => {
+    expect([...(resources(render(management!)).RequestsByTypeRule!.Properties.EventPattern as { 'detail-type': string[] })['detail-type']].sort()).toEqual([
+      'LIST_OUS',
+      'LIST_ACCOUNTS',
+      'CREATE_OU',
+      'CREATE_ACCOUNT',
+      'MOVE_ACCOUNT',
+      'TAG_ACCOUNT',
+      'RETIRE_ACCOUNT',
+      'CLOSE_ACCOUNT',
+      'DESCRIBE_ACCOUNTS',
+      'LIST_POLICIES',
+      'ENABLE_POLICY_TYPE',
+      'PUT_POLICY',
+      'ATTACH_POLICY',
+      'DETACH_POLICY',
+      'DELETE_POLICY',
+      'REGISTER_DELEGATED_ADMIN',
+      'BOOTSTRAP_ACCOUNTS',
+      'READ_ACCOUNTS',
+      // Without a delegated administrator, the management account serves its types too.
+      'GET_CONTACTS',
+      'PUT_CONTACTS',
+      'GET_REGIONS',
+      'ENABLE_REGION',
+      'DISABLE_REGION',
+    ].sort());
+    // The CLI puts each request on the bus of the account that serves it: the CICD bus's rules
+    // deliver replies to the queue and copies to the audit bus, and requests only to its own queue.
+    const targets = Object.values(resources(render(cicd!)))
+      .filter((x) => x.Type === 'AWS::Events::Rule')
+      .flatMap((x) => (x.Properties.Targets as { Arn: unknown }[]).map((t) => JSON.stringify(t.Arn)));
+    expect(targets.sort()).toEqual([{ GetAtt: 'ReplyQueue.Arn' }, { GetAtt: 'RequestQueue.Arn' }, auditBusArn].map((t) => JSON.stringify(t)).sort());
   });
 
   it('sends a delegated administrator its own request types when there is one', () => {
-    const r = resources(render(coreAccounts(delegatedOrg)[1]!, delegatedOrg));
-    expect((r.ForwardToManagementRule!.Properties.EventPattern as { 'detail-type': string[] })['detail-type']).not.toContain('PUT_CONTACTS');
-    expect(r.ForwardToDelegatedAdminRule!.Properties.EventPattern).toEqual({
-      source: ['app.infra', 'app.infra.plan'],
-      'detail-type': ['GET_CONTACTS', 'PUT_CONTACTS', 'GET_REGIONS', 'ENABLE_REGION', 'DISABLE_REGION'],
-    });
-    expect(r.ForwardToDelegatedAdminRule!.Properties.Targets).toEqual([
-      { Arn: 'arn:aws:events:ap-southeast-2:444444444444:event-bus/orgvend-infra', Id: 'delegated-admin-bus', RoleArn: { GetAtt: 'EventForwarderRole.Arn' } },
-    ]);
+    const types = (account: BootstrapAccount) => (resources(render(account, delegatedOrg)).RequestsByTypeRule!.Properties.EventPattern as { 'detail-type': string[] })['detail-type'];
+    expect(types(coreAccounts(delegatedOrg)[0]!)).not.toContain('PUT_CONTACTS');
+    expect(types(delegatedAdmin)).toEqual(['GET_CONTACTS', 'PUT_CONTACTS', 'GET_REGIONS', 'ENABLE_REGION', 'DISABLE_REGION']);
   });
 
   it('keeps audit copies on a bus of their own in the audit account', () => {
@@ -710,10 +697,8 @@ describe('rules that forward to another event bus', () => {
       const targeted = [...new Set(busTargets(text).map((t) => t.target.Arn as string))].sort();
       expect(forwarderStatements(text), name).toEqual([{ Sid: 'PutOnTargetBuses', Effect: 'Allow', Action: 'events:PutEvents', Resource: targeted }]);
     }
-    // The CICD account forwards to every account that answers requests, and copies to the audit bus.
-    expect(forwarderStatements(render(cicd!))[0]!.Resource).toEqual(
-      [`arn:aws:events:ap-southeast-2:${management!.id}:event-bus/orgvend-infra`, `arn:aws:events:ap-southeast-2:${audit!.id}:event-bus/orgvend-infra`, auditBusArn, ...MEMBERS.map((id) => `arn:aws:events:ap-southeast-2:${id}:event-bus/orgvend-infra`)].sort(),
-    );
+    // The CICD account forwards no request (the CLI puts them on their buses itself): it copies to the audit bus alone.
+    expect(forwarderStatements(render(cicd!))[0]!.Resource).toEqual([auditBusArn]);
   });
 
   it('let only EventBridge assume the forwarding role, for rules of its own account', () => {

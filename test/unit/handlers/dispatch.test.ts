@@ -304,7 +304,7 @@ describe('dispatch', () => {
 describe('reading the organization (through the in-process transport)', () => {
   const transport = () =>
     new InProcessTransport(
-      { eventBus: 'orgvend-infra', eventSource: 'app.infra', replyQueue: 'orgvend-replies', cicdAccountId: CICD, managementAccountId: MANAGEMENT },
+      { eventBus: 'orgvend-infra', homeRegion: 'ap-southeast-2', eventSource: 'app.infra', replyQueue: 'orgvend-replies', cicdAccountId: CICD, managementAccountId: MANAGEMENT },
       { configFor: (account) => config({ accountId: account, roles: account === MANAGEMENT ? ['management'] : ['member'] }), clientsFor: () => factory.forAccount(undefined) },
       false,
       new MemoryRecorder(),

@@ -323,7 +323,7 @@ describe('planning the parameters of bootstrapped accounts', () => {
   it('says what the same run does once new accounts exist', () => {
     const plan = planAccounts(d, liveOrg(['Internal', 'Morgue', 'Internal/Dev', 'Internal/Infra']), { now: NOW, bootstrap: true });
     expect(plan.notes).toContain(
-      "once the new accounts exist, the same run gives them orgvend's stack (and the CICD account the forward rules to them), puts their parameters, deploys their VPCs, and renders and deploys again the stacks that name accounts (the IAM mapping, the log bucket, the ECR repositories) (applying a saved plan, with --plan, leaves all this to the next plan, to be reviewed)",
+      "once the new accounts exist, the same run gives them orgvend's stack, puts their parameters, deploys their VPCs, and renders and deploys again the stacks that name accounts (the IAM mapping, the log bucket, the ECR repositories) (applying a saved plan, with --plan, leaves all this to the next plan, to be reviewed)",
     );
   });
 });
@@ -337,7 +337,7 @@ describe('planning the bootstrap of managed accounts without orgvend\'s stack', 
     expect(brief(plan.changes)).toEqual(['account.bootstrap foo', 'parameters.put foo', 'account.bootstrap dns', 'parameters.put dns']);
     expect(plan.changes[0]).toEqual({ type: 'account.bootstrap', target: 'foo', reason: 'missing-stack', before: { account_id: FOO }, after: { stack: 'orgvend-bootstrap' } });
     expect(plan.changes[1]).toMatchObject({ reason: 'missing-in-account', after: { parameters: desiredParameters(entry(d, 'foo'), d.organization) } });
-    expect(describeChange(plan.changes[0]!)).toBe("orgvend-bootstrap (its bus, queue, rules and handler), then the CICD account's forward rule to it");
+    expect(describeChange(plan.changes[0]!)).toBe('orgvend-bootstrap (its bus, queue, rules and handler)');
   });
 
   it('leaves alone an account that carries the stack, a suspended one, and a core account, which only the administrator bootstraps', () => {

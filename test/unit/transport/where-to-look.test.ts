@@ -5,6 +5,7 @@ import { whereToLook, type BusTopology } from '../../../src/transport/transport.
 
 const topology: BusTopology = {
   eventBus: 'orgvend-infra',
+  homeRegion: 'ap-southeast-2',
   eventSource: 'app.infra',
   replyQueue: 'orgvend-replies',
   cicdAccountId: '222222222222',
