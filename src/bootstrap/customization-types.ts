@@ -19,8 +19,6 @@ interface TypeGrant {
 
 const ACCOUNT = '${AWS::AccountId}';
 const PARTITION = '${AWS::Partition}';
-/** The boundary's ARN, for Fn::Sub. */
-export const BOUNDARY_ARN = `arn:${PARTITION}:iam::${ACCOUNT}:policy/${NAMES.customizationBoundary}`;
 
 export const CUSTOMIZATION_TYPES: Readonly<Record<string, TypeGrant>> = {
   'AWS::Budgets::Budget': {
@@ -36,7 +34,8 @@ export const CUSTOMIZATION_TYPES: Readonly<Record<string, TypeGrant>> = {
     resource: `arn:${PARTITION}:sns:*:${ACCOUNT}:*`,
   },
   // Roles only under orgvend's customization path, and made, given policies or given a
-  // boundary only with orgvend's boundary: no role the deployer makes can do more than it.
+  // boundary only with NAMES.customizationBoundaryArn (read only): no role the deployer
+  // makes can change anything.
   'AWS::IAM::Role': {
     actions: [
       'iam:DeleteRole',
@@ -60,7 +59,7 @@ export const CUSTOMIZATION_TYPES: Readonly<Record<string, TypeGrant>> = {
 
 export const isKnownType = (type: string) => Object.hasOwn(CUSTOMIZATION_TYPES, type);
 
-/** The types that make IAM roles, which must carry the boundary (and so need it in the account). */
+/** The types that make IAM roles, which must carry the boundary. */
 export const ROLE_TYPES: readonly string[] = ['AWS::IAM::Role'];
 
 interface Statement {
@@ -85,46 +84,14 @@ export function customizationStatements(types: readonly string[]): Statement[] {
         Effect: 'Allow',
         Action: grant.bounded,
         Resource: resource,
-        Condition: { StringEquals: { 'iam:PermissionsBoundary': { 'Fn::Sub': BOUNDARY_ARN } } },
+        Condition: { StringEquals: { 'iam:PermissionsBoundary': { 'Fn::Sub': NAMES.customizationBoundaryArn } } },
       });
     }
     return statements;
   });
 }
 
-/**
- * The permissions boundary of the roles the team's templates make: anything but changing
- * identities and the organization (IAM, Organizations, Account: read only), and nothing
- * of orgvend's own in the account (its stacks, handler, queues, ledger, parameters, logs).
- */
-export function customizationBoundary(): Record<string, unknown> {
-  const own = (service: string, resource: string) => ({ 'Fn::Sub': `arn:${PARTITION}:${service}:*:${ACCOUNT}:${resource}` });
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      { Sid: 'AnythingButIdentities', Effect: 'Allow', NotAction: ['account:*', 'iam:*', 'organizations:*'], Resource: '*' },
-      { Sid: 'ReadIdentities', Effect: 'Allow', Action: ['iam:Generate*', 'iam:Get*', 'iam:List*', 'iam:Simulate*', 'organizations:Describe*', 'organizations:List*'], Resource: '*' },
-      {
-        Sid: 'NeverOrgvends',
-        Effect: 'Deny',
-        Action: ['cloudformation:*', 'dynamodb:*', 'events:*', 'lambda:*', 'logs:*', 'sqs:*', 'ssm:*'],
-        Resource: [
-          own('cloudformation', 'stack/orgvend-*'),
-          own('dynamodb', `table/${NAMES.requestLedger}`),
-          own('events', 'event-bus/*'),
-          own('events', 'rule/*orgvend*'),
-          own('lambda', `function:${NAMES.handlerFunction}`),
-          own('logs', `log-group:${NAMES.handlerLogGroup}:*`),
-          own('logs', `log-group:${NAMES.auditLogGroup}:*`),
-          own('sqs', 'orgvend-*'),
-          own('ssm', 'parameter/orgvend/*'),
-        ],
-      },
-    ],
-  };
-}
-
-/** What bootstrap.yml.njk is given: the deployer role's statements, and the boundary when a type makes roles (false otherwise). */
-export function customizationGrants(types: readonly string[]): { statements: Statement[]; boundary: Record<string, unknown> | false } {
-  return { statements: customizationStatements(types), boundary: types.some((t) => ROLE_TYPES.includes(t)) ? customizationBoundary() : false };
+/** What bootstrap.yml.njk is given: the deployer role's statements for the allowed types. */
+export function customizationGrants(types: readonly string[]): { statements: Statement[] } {
+  return { statements: customizationStatements(types) };
 }

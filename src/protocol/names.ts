@@ -58,10 +58,11 @@ export const NAMES = {
   applyRole: 'orgvend-apply',
   /**
    * The permissions boundary every role of the team's templates (customizations) carries,
-   * made by the bootstrap stack where such roles are allowed: the deployer role may create
-   * a role only with it, so no role it makes can do more than the boundary lets it.
+   * for Fn::Sub: AWS's managed SecurityAudit, which reads configuration and changes
+   * nothing. The deployer role may create a role only with it, so no role it makes can
+   * change anything, whatever policies it is given or whoever assumes it.
    */
-  customizationBoundary: 'orgvend-customization-boundary',
+  customizationBoundaryArn: 'arn:${AWS::Partition}:iam::aws:policy/SecurityAudit',
   /** The IAM path of the roles the team's templates make: the only roles the deployer role may change or delete. */
   customizationRolePath: '/orgvend-customization/',
 } as const;

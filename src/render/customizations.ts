@@ -17,6 +17,9 @@ import { DEPLOYED_STACKS, NAMES, isCustomTemplateName } from '../protocol/names.
 import { parseTemplate } from './cfn-yaml.js';
 import { resourceBlocks } from '../plan/stacks.js';
 
+/** NAMES.customizationBoundaryArn, as a template may write it: with its partition, or `${AWS::Partition}` in a !Sub. */
+const BOUNDARY = /^arn:(aws|aws-cn|aws-us-gov|\$\{AWS::Partition\}):iam::aws:policy\/SecurityAudit$/;
+
 export const TEMPLATES_DIR = 'templates';
 export const PER_ACCOUNT_DIR = 'account';
 
@@ -130,9 +133,10 @@ export function resourceProblems(source: string, text: string, rendered: string,
     }
     if (!ROLE_TYPES.includes(type)) continue;
     const properties = resource.Properties ?? {};
-    if (!JSON.stringify(properties.PermissionsBoundary ?? null).includes(`:policy/${NAMES.customizationBoundary}`)) {
+    const boundary = properties.PermissionsBoundary as string | { 'Fn::Sub'?: unknown } | undefined;
+    if (!BOUNDARY.test(String(typeof boundary === 'object' ? boundary['Fn::Sub'] : boundary))) {
       diagnostics.push(
-        fileDiagnostic(source, text, 'role-without-boundary', `${id} makes a role without orgvend's permissions boundary: the deployer role may make a role only with it`, properties.PermissionsBoundary === undefined ? at() : at('PermissionsBoundary'), `set PermissionsBoundary: !Sub "arn:\${AWS::Partition}:iam::\${AWS::AccountId}:policy/${NAMES.customizationBoundary}"`),
+        fileDiagnostic(source, text, 'role-without-boundary', `${id} makes a role without orgvend's permissions boundary (SecurityAudit): the deployer role may make a role only with it`, properties.PermissionsBoundary === undefined ? at() : at('PermissionsBoundary'), 'set PermissionsBoundary: !Sub {{ names.customizationBoundaryArn }}'),
       );
     }
     if (properties.Path !== NAMES.customizationRolePath) {

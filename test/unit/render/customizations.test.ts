@@ -91,12 +91,16 @@ describe("the team's templates", () => {
 
   it("are refused when a role they make lacks orgvend's boundary or path", async () => {
     const role = (properties: string) => `Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n${properties}      AssumeRolePolicyDocument: {}\n`;
-    const boundary = '      PermissionsBoundary: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/orgvend-customization-boundary"\n';
+    const boundary = '      PermissionsBoundary: !Sub "arn:${AWS::Partition}:iam::aws:policy/SecurityAudit"\n';
     const select: Changes = [[['accounts', 'foo', 'customizations'], { role: {} }]];
     const bare = await validate(select, { 'templates/account/role.yml.njk': role('') });
     expect(bare.err).toContain("error[role-without-boundary] templates/account/role.yml.njk:3:5: Role makes a role without orgvend's permissions boundary");
     expect(bare.err).toContain('error[role-without-boundary] templates/account/role.yml.njk:3:5: Role makes a role outside /orgvend-customization/');
     expect(bare.code).toBe(65);
+    // A policy of the account's own that takes the boundary's name is not the boundary.
+    const ownPolicy = await validate(select, { 'templates/account/role.yml.njk': role('      PermissionsBoundary: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/SecurityAudit"\n      Path: {{ names.customizationRolePath }}\n') });
+    expect(ownPolicy.err).toContain("templates/account/role.yml.njk:5:7: Role makes a role without orgvend's permissions boundary (SecurityAudit)");
+    expect(ownPolicy.code).toBe(65);
     const otherPath = await validate(select, { 'templates/account/role.yml.njk': role(`${boundary}      Path: /admin/\n`) });
     expect(otherPath.err).toContain('templates/account/role.yml.njk:6:7: Role makes a role outside /orgvend-customization/');
     expect(otherPath.err).not.toContain("without orgvend's permissions boundary");
