@@ -80,4 +80,27 @@ export const isDeployedStack = (name: string) => FIXED_STACKS.includes(name) || 
 const MAPPING_STACK = new RegExp(`^${mappingStackPrefix}[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`);
 export const isMappingStack = (name: string) => MAPPING_STACK.test(name);
 
+/**
+ * The tags DEPLOY_STACK puts on every stack it deploys: orgvend's, and the template it came
+ * from. What makes a stack orgvend's to delete when the repository no longer renders it.
+ */
+export const OWNER_TAG = { key: 'managed-by', value: 'orgvend' } as const;
+export const TEMPLATE_TAG = 'orgvend:template';
+/** Every stack orgvend deploys from templates/ is named so (never the bootstrap stack, NAMES.stack). */
+export const OWNED_STACK_PREFIX = 'orgvend-';
+const OWNED_STACK_NAME = /^orgvend-[A-Za-z0-9-]{1,120}$/;
+/** A name DEPLOY_STACK and DELETE_STACK may act on: `orgvend-<name>`, and never the bootstrap stack. */
+export const isOwnedStackName = (name: string) => OWNED_STACK_NAME.test(name) && name !== NAMES.stack;
+/**
+ * A stack orgvend owns, and so may delete when the repository no longer wants it: an
+ * `orgvend-*` stack (never the bootstrap stack) tagged by DEPLOY_STACK as orgvend's, with the
+ * template it came from; or one of DEPLOYED_STACKS' names (the IAM mapping's included),
+ * deployed before stacks were tagged. No stack without the prefix, whatever its tags.
+ */
+export function isOwnedStack(stack: { name: string; tags: Readonly<Record<string, string>> }): boolean {
+  if (!isOwnedStackName(stack.name)) return false;
+  if (isDeployedStack(stack.name)) return true;
+  return stack.tags[OWNER_TAG.key] === OWNER_TAG.value && Boolean(stack.tags[TEMPLATE_TAG]);
+}
+
 export const replyDlqName = (replyQueue: string) => `${replyQueue}-dlq`;

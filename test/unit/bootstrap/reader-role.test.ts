@@ -80,8 +80,14 @@ describe('the reader role', () => {
     for (const name of ['orgvend-vpc', 'orgvend-log-buckets', 'orgvend-ecr-repositories', 'orgvend-identity-iam-mapping-dev']) {
       for (const action of ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate']) expect(decide({ action, resource: stack(name, 'eu-west-1') }), `${action} ${name}`).toBe('allowed');
     }
-    // The IAM mapping's stacks are found by listing (ListStacks takes no resource).
+    // The stacks orgvend owns are found by listing (ListStacks takes no resource).
     expect(decide({ action: 'cloudformation:ListStacks', resource: '*' })).toBe('allowed');
+    // Any other orgvend-* stack (a team's template's), only when DEPLOY_STACK tagged it with its template.
+    const tagged = { 'aws:ResourceTag/orgvend:template': ['templates/account/budget.yml.njk'] };
+    for (const action of ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate']) {
+      expect(evaluate([{ target: 'role', policies: [{ name: 'role', document: policy }] }], { action, resource: stack('orgvend-budget'), context: tagged }).decision, action).toBe('allowed');
+      expect(decide({ action, resource: stack('orgvend-budget') }), `${action} untagged`).toBe('denied');
+    }
   });
 
   it('may read nothing else and change nothing: no parameter written, no stack, no role', () => {
@@ -109,6 +115,6 @@ describe('the reader role', () => {
 
   it('names no write action at all', () => {
     const actions = (policy.Statement as { Action: string[] }[]).flatMap((s) => s.Action);
-    expect(actions.sort()).toEqual(['cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'cloudformation:ListStacks', 'ssm:GetParametersByPath']);
+    expect([...new Set(actions)].sort()).toEqual(['cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'cloudformation:ListStacks', 'ssm:GetParametersByPath']);
   });
 });

@@ -32,9 +32,20 @@ describe('deploymentsOf', () => {
       'cicd/orgvend-ecr-repositories': [org.cicd_account_id, org.home_region],
     });
     expect(notes).toEqual([]);
-    expect(stacksToRead(planned).get(ids.get('payments')!)).toEqual({ stacks: [{ stack: 'orgvend-vpc', region: 'ap-southeast-2' }] });
-    // The IAM mapping's stacks are listed in the identity account, not read by name.
-    expect(stacksToRead(planned).get(ids.get('identity')!)).toEqual({ stacks: [], mappings: { region: org.home_region } });
+    // Every stack orgvend owns is listed in each region the account may use: its region, global region, the regions it enables, the home region.
+    const regionsOf = (name: string) => {
+      const a = context.accounts.find((x) => x.name === name)!;
+      return [...new Set([a.region, a.global_region, ...a.regions, org.home_region])].sort();
+    };
+    expect(stacksToRead(planned).get(ids.get('payments')!)).toEqual({ stacks: [], owned: { regions: regionsOf('payments') } });
+    // The IAM mapping's stacks are listed in the identity account, not read by name, and that account is read alone.
+    expect(stacksToRead(planned).get(ids.get('identity')!)).toEqual({ stacks: [], owned: { regions: regionsOf('identity') }, alone: true });
+    // The CICD account, which is no entry of accounts.yml here, in the region its stack goes to.
+    expect(planned.owners.find((o) => o.accountId === org.cicd_account_id)?.regions).toEqual(context.accounts.some((a) => a.id === org.cicd_account_id) ? expect.arrayContaining([org.home_region]) : [org.home_region]);
+    // create-account deletes nothing, so lists nothing: its account's stacks are read by name.
+    const one = deploymentsOf(templates, context, 'payments');
+    expect(one.owners).toEqual([]);
+    expect(stacksToRead(one).get(ids.get('payments')!)).toEqual({ stacks: [{ stack: 'orgvend-vpc', region: 'ap-southeast-2' }] });
   });
 
   it('names an account that does not exist yet by its DSL name, without an id, and says which templates it does not deploy', async () => {
