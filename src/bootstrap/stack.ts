@@ -56,8 +56,9 @@ export async function describedStack(client: CloudFormationClient, stackName: st
 /** CloudFormation's answer about a stack that is not there. */
 const isMissingStack = (error: unknown) => (error as Error).name === 'ValidationError' && /does not exist/.test((error as Error).message);
 
-export async function stackState(client: CloudFormationClient, stackName: string): Promise<StackState> {
-  const status = await stackStatus(client, stackName);
+/** `known`: the stack's status (undefined: none) when the caller has just read it, so that DescribeStacks is not sent again. */
+export async function stackState(client: CloudFormationClient, stackName: string, known?: { status: string | undefined }): Promise<StackState> {
+  const status = known ? known.status : await stackStatus(client, stackName);
   if (!status || status === 'REVIEW_IN_PROGRESS') return status ? { status } : {};
   const { TemplateBody } = await client.send(new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' }));
   return { status, template: TemplateBody };

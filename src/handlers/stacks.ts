@@ -7,7 +7,7 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import pLimit from 'p-limit';
 import type { AccountClients } from '../aws/clients.js';
 import { deleteStack, deployStack, describedStack, stackState, stackStatus, stacksNamed } from '../bootstrap/stack.js';
-import { NAMES, OWNED_STACK_PREFIX, TEMPLATE_TAG, isDeployedStack, isOwnedStack, isOwnedStackName } from '../protocol/names.js';
+import { NAMES, OWNED_STACK_PREFIX, TEMPLATE_TAG, isOwnedStack, isOwnedStackName } from '../protocol/names.js';
 import type { PayloadOf, ResultOf } from '../protocol/requests.js';
 import { HandlerError, type Handler } from './context.js';
 
@@ -38,11 +38,10 @@ export async function readStacks(clients: AccountClients, { stacks, owned }: Pay
 
 /** One stack: a stack asked for by name is answered whatever it is (null when absent); one found by listing, only when orgvend owns it. */
 async function readStack(cfn: CloudFormationClient, stack: string, region: string, named: boolean): Promise<LiveStack | undefined> {
-  // A legacy name needs no tags to be owned (isOwnedStack): its tags are not read.
-  const described = isDeployedStack(stack) ? undefined : await describedStack(cfn, stack).catch((error: unknown) => notOwned(error, named));
-  const owned = isDeployedStack(stack) || (described !== undefined && isOwnedStack({ name: stack, tags: described.tags }));
-  if (!named && !owned) return undefined;
-  const state = await stackState(cfn, stack);
+  // One DescribeStacks: its tags (whose it is, which template) and its status.
+  const described = await describedStack(cfn, stack).catch((error: unknown) => notOwned(error, named));
+  if (!named && !(described && isOwnedStack({ name: stack, tags: described.tags }))) return undefined;
+  const state = await stackState(cfn, stack, { status: described?.status });
   const source = described?.tags[TEMPLATE_TAG];
   return { stack, region, status: state.status ?? null, template: state.template ?? null, ...(source ? { source } : {}) };
 }

@@ -256,7 +256,7 @@ const OwnedRead = z.strictObject({ regions: z.array(RegionString).min(1).max(40)
  * A stack as it is: its status and template, or null for both when there is none; `source`,
  * the template it came from (its orgvend:template tag), when it has one.
  */
-const LiveStack = z.strictObject({ stack: OwnedStackName, region: RegionString, status: z.string().nullable(), template: z.string().nullable(), source: z.string().optional() });
+const LiveStack = z.strictObject({ stack: OwnedStackName, region: RegionString, status: z.string().nullable(), template: z.string().nullable(), source: z.string().max(256).optional() });
 /**
  * Entries one READ_ACCOUNTS takes. An entry costs a few calls (its parameters, two per
  * stack; the role is assumed once per account and warm handler), so 50 are seconds of a

@@ -95,6 +95,14 @@ describe('stacks orgvend owns', () => {
     expect(out).not.toContain('orgvend-team-alarms');
     expect(out).not.toContain('No changes');
     expect(org.calls.slice(before).filter((c) => isMutating(c.operation))).toEqual([]);
+    // What reading them costs: one ListStacks per account and region, and DescribeStacks/GetTemplate for the stacks found orgvend's (and those asked by name) alone.
+    const reads = org.calls.slice(before).filter((c) => c.service.toLowerCase().includes('cloudformation'));
+    const count = (operation: string) => reads.filter((c) => c.operation.startsWith(operation)).length;
+    const listed = new Set(reads.filter((c) => c.operation.startsWith('ListStacks')).map((c) => `${c.account}/${c.region}`));
+    // foo and dns in ap-southeast-2 and us-east-1, the CICD account in the home region.
+    expect([count('ListStacks'), listed.size]).toEqual([5, 5]);
+    // Described: foo's VPC, the CICD account's ECR stack and the two orgvend- stacks that are not orgvend's; only the first two read in detail.
+    expect([count('DescribeStacks'), count('GetTemplate')]).toEqual([4, 2]);
   });
 
   it('carries it out with --execute, and the next plan is "No changes"', async () => {
