@@ -15,6 +15,8 @@ import { HandlerError, type Handler } from './context.js';
 const READS_IN_FLIGHT = 8;
 
 type LiveStack = ResultOf<'GET_STACKS'>['stacks'][number];
+/** What AWS answers a call to an opt-in region the account has not enabled. */
+const REGION_NOT_ENABLED = /^(InvalidClientTokenId|UnrecognizedClientException|OptInRequired)$/;
 
 /**
  * The stacks named and, with `owned`, every stack orgvend owns in those regions, as they are
@@ -25,9 +27,16 @@ type LiveStack = ResultOf<'GET_STACKS'>['stacks'][number];
 export async function readStacks(clients: AccountClients, { stacks, owned }: PayloadOf<'GET_STACKS'>): Promise<LiveStack[]> {
   const limit = pLimit(READS_IN_FLIGHT);
   const cfn = (region: string) => clients.client('cloudformation', region);
-  const listed = owned
-    ? (await Promise.all(owned.regions.map(async (region) => (await stacksNamed(await cfn(region), OWNED_STACK_PREFIX)).filter(isOwnedStackName).map((stack) => ({ stack, region }))))).flat()
-    : [];
+  const listIn = async (region: string) => {
+    try {
+      return (await stacksNamed(await cfn(region), OWNED_STACK_PREFIX)).filter(isOwnedStackName).map((stack) => ({ stack, region }));
+    } catch (error) {
+      // A region the account has not enabled (one of its `regions`, before enable-region) holds no stack: AWS refuses the credentials there.
+      if (REGION_NOT_ENABLED.test((error as Error).name)) return [];
+      throw error;
+    }
+  };
+  const listed = owned ? (await Promise.all(owned.regions.map(listIn))).flat() : [];
   const named = new Set(stacks.map((s) => `${s.region}/${s.stack}`));
   const wanted = new Map([...stacks, ...listed].map((s) => [`${s.region}/${s.stack}`, s]));
   const read = await Promise.all(

@@ -243,4 +243,15 @@ describe('GET_STACKS listing the stacks orgvend owns', () => {
     expect(read(DescribeStacksCommand)).not.toContain('orgvend-bootstrap');
     expect(read(DescribeStacksCommand)).not.toContain('someone-elses');
   });
+
+  it('lists nothing in a region the account has not enabled (AWS refuses its credentials there), and the other regions as usual', async () => {
+    cfn.on(ListStacksCommand).callsFake(async (_input, getClient) => {
+      const region = await (getClient() as CloudFormationClient).config.region();
+      if (region === 'ap-east-1') throw Object.assign(new Error('The security token included in the request is invalid.'), { name: 'InvalidClientTokenId' });
+      return { StackSummaries: [summary('orgvend-vpc')] };
+    });
+    cfn.on(DescribeStacksCommand).resolves(described('orgvend-vpc', []));
+    const stacks = await readStacks(context().clients, { stacks: [], owned: { regions: ['ap-east-1', 'us-east-1'] } });
+    expect(stacks.map((st) => [st.stack, st.region])).toEqual([['orgvend-vpc', 'us-east-1']]);
+  });
 });
