@@ -230,6 +230,9 @@ export function stackDeletion(where: { account: string; accountId: string }, liv
   };
 }
 
+/** The DeletionPolicy values that keep a resource when its stack is deleted (Snapshot deletes it, after the snapshot). */
+const RETAINED_ON_DELETE = new Set(['Retain', 'RetainExceptOnCreate']);
+
 /** What deleting a stack running `template` does, by logical id: `-Vpc AWS::EC2::VPC`, and `-Bucket AWS::S3::Bucket (retained)` for what DeletionPolicy Retain keeps. */
 export function deletedResources(template: string): string[] {
   let resources: Map<string, { type: string; body: unknown }>;
@@ -239,9 +242,11 @@ export function deletedResources(template: string): string[] {
     // A template CloudFormation ran but this parser cannot read: the deletion is still shown, without its resources.
     return [];
   }
-  return [...resources.keys()].sort().map((id) => {
+  // A resource without a type (a template CloudFormation would not have run) is not shown.
+  return [...resources.keys()].sort().flatMap((id) => {
     const { type, body } = resources.get(id)!;
-    const retained = (body as { DeletionPolicy?: unknown }).DeletionPolicy === 'Retain';
-    return `-${id} ${type}${retained ? ' (retained)' : ''}`;
+    if (typeof (body as { Type?: unknown } | null)?.Type !== 'string') return [];
+    const retained = RETAINED_ON_DELETE.has(String((body as { DeletionPolicy?: unknown }).DeletionPolicy));
+    return [`-${id} ${type}${retained ? ' (retained)' : ''}`];
   });
 }

@@ -1,6 +1,6 @@
 /** Where each rendered template is deployed, and the stack.deploy changes planned for it. */
 import { describe, expect, it } from 'vitest';
-import { deploymentsOf, resourceDiff, stackChange, stacksToRead, type Deployment } from '../../../src/plan/stacks.js';
+import { deletedResources, deploymentsOf, resourceDiff, stackChange, stacksToRead, type Deployment } from '../../../src/plan/stacks.js';
 import { templateContext } from '../../../src/render/context.js';
 import { renderTemplates } from '../../../src/render/render.js';
 import { describeChange } from '../../../src/views/plan.js';
@@ -137,5 +137,29 @@ describe('stackChange', () => {
     expect(change.reason).toBe('template-changed');
     expect(change.after).toMatchObject({ stack: 'orgvend-vpc', region: 'us-east-1', template: TEMPLATE, resources: ['~Vpc AWS::EC2::VPC'] });
     expect(describeChange(change)).toMatch(/^template \w{12} → aaaaaaaaaaaa in us-east-1: 0 to add, 1 to change, 0 to remove$/);
+  });
+});
+
+describe('deletedResources', () => {
+  it('lists what deleting a stack removes, by logical id, and marks what its DeletionPolicy keeps', () => {
+    const template = [
+      'Resources:',
+      '  Vpc:',
+      '    Type: AWS::EC2::VPC',
+      '  Logs:',
+      '    Type: AWS::S3::Bucket',
+      '    DeletionPolicy: Retain',
+      '  Repo:',
+      '    Type: AWS::ECR::Repository',
+      '    DeletionPolicy: RetainExceptOnCreate',
+      '  Db:',
+      '    Type: AWS::RDS::DBInstance',
+      '    DeletionPolicy: Snapshot',
+      '',
+    ].join('\n');
+    expect(deletedResources(template)).toEqual(['-Db AWS::RDS::DBInstance', '-Logs AWS::S3::Bucket (retained)', '-Repo AWS::ECR::Repository (retained)', '-Vpc AWS::EC2::VPC']);
+    // JSON, as a stack made elsewhere may hold; and a template that cannot be read still deletes, shown without resources.
+    expect(deletedResources(JSON.stringify({ Resources: { Topic: { Type: 'AWS::SNS::Topic', DeletionPolicy: 'Retain' } } }))).toEqual(['-Topic AWS::SNS::Topic (retained)']);
+    expect(deletedResources('Resources: [unclosed')).toEqual([]);
   });
 });
