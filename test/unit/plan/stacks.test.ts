@@ -59,6 +59,19 @@ describe('deploymentsOf', () => {
     expect(deployments.map((d) => [d.account, d.accountId, d.stack])).toEqual(mappings.map((t) => ['identity', null, `orgvend-identity-iam-mapping-${t.account}`]));
     expect(notes).toEqual(['templates/dashboards.yml.njk is rendered, not deployed: orgvend deploys vpc, identity-iam-mapping, log-buckets, ecr-repositories']);
   });
+
+  it('holds back a template over CloudFormation\'s size limit, not deployed but still wanted, so its stack is never deleted for it', async () => {
+    const desired = desiredOf([], exampleText());
+    const ids = new Map(desired.accounts.map((a, i) => [a.name, a.accountId ?? String(100000000000 + i)]));
+    const context = templateContext(desired, ids);
+    const { templates } = await renderTemplates(REPO, context);
+    const vpc = templates.find((t) => t.output === 'vpc/payments.yml')!;
+    const big = { ...vpc, text: `${vpc.text}\n#${'x'.repeat(60_000)}\n` };
+    const { deployments, held, notes } = deploymentsOf([big], context);
+    expect(deployments).toEqual([]);
+    expect(held).toEqual([{ stack: 'orgvend-vpc', accountId: ids.get('payments'), region: 'ap-southeast-2' }]);
+    expect(notes[0]).toMatch(/^vpc\/payments\.yml is over 51200 bytes/);
+  });
 });
 
 const TEMPLATE = `Resources:
