@@ -59,8 +59,10 @@ try {
 
   const live = await readLive(transport);
   const members = live.accounts.filter((a) => carriesStack(a) && a.id !== live.managementAccountId);
-  // As sync-accounts reads them: each account's parameters and its VPC.
+  // As sync-accounts read them before it listed orgvend's stacks: each account's parameters and its VPC, by name.
   const stacks = new Map(members.map((a) => [a.id, { stacks: [{ stack: 'orgvend-vpc', region: org.home_region }] }]));
+  // As sync-accounts reads them now: every stack orgvend owns, listed in each region an account may use (three here).
+  const owned = new Map(members.map((a) => [a.id, { stacks: [], owned: { regions: [org.home_region, 'us-east-1', 'us-west-2'] } }]));
   // As before READ_ACCOUNTS: every account answered unreachable, so each is asked itself.
   const perAccount: Transport = {
     execute: false,
@@ -71,10 +73,10 @@ try {
     close: async () => {},
   };
 
-  const measure = async (how: string, through: Transport) => {
+  const measure = async (how: string, through: Transport, reads: Parameters<typeof withAccountState>[2] = stacks) => {
     const [cliFrom, handlerFrom] = [cliCalls.length, handlerCalls.length];
     const start = performance.now();
-    const read = await withAccountState(through, live, stacks);
+    const read = await withAccountState(through, live, reads);
     const wall = performance.now() - start;
     const cliMade = cliCalls.slice(cliFrom);
     // Not the worker's polls of every account's queue, which go on whatever is asked.
@@ -88,6 +90,7 @@ try {
       bus_requests: cliMade.filter((c) => c.operation === 'PutEvents').length,
       aws_calls_cli: cliMade.length,
       aws_calls_handlers: handlerMade.length,
+      list_stacks: handlerMade.filter((c) => c.operation === 'ListStacks').length,
       assume_role: handlerMade.filter((c) => c.operation === 'AssumeRole').length,
       aws_calls_per_account: per(cliMade.length + handlerMade.length),
     }));
@@ -95,6 +98,7 @@ try {
   await measure('(per account, as before)', perAccount);
   await measure('(READ_ACCOUNTS, cold)', transport);
   await measure('(READ_ACCOUNTS, warm)', transport);
+  await measure('(READ_ACCOUNTS, warm, listing orgvend\'s stacks in 3 regions)', transport, owned);
   await transport.close();
   await worker.stop();
 } finally {

@@ -28,6 +28,7 @@ import {
 import { sha256Hex } from '../plan/digest.js';
 import type { ResourceChange } from '../protocol/requests.js';
 import { everyPage } from '../aws/pages.js';
+import { OWNER_TAG } from '../protocol/names.js';
 
 export interface StackState {
   status?: string;
@@ -37,9 +38,15 @@ export interface StackState {
 
 /** The stack's status alone (DescribeStacks, no template): undefined when there is none. */
 export async function stackStatus(client: CloudFormationClient, stackName: string): Promise<string | undefined> {
+  return (await describedStack(client, stackName))?.status;
+}
+
+/** The stack's status and tags (DescribeStacks, no template): undefined when there is none. */
+export async function describedStack(client: CloudFormationClient, stackName: string): Promise<{ status: string | undefined; tags: Record<string, string> } | undefined> {
   try {
     const { Stacks } = await client.send(new DescribeStacksCommand({ StackName: stackName }));
-    return Stacks?.[0]?.StackStatus;
+    const stack = Stacks?.[0];
+    return stack && { status: stack.StackStatus, tags: Object.fromEntries((stack.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])) };
   } catch (error) {
     if (isMissingStack(error)) return undefined;
     throw error;
@@ -49,8 +56,9 @@ export async function stackStatus(client: CloudFormationClient, stackName: strin
 /** CloudFormation's answer about a stack that is not there. */
 const isMissingStack = (error: unknown) => (error as Error).name === 'ValidationError' && /does not exist/.test((error as Error).message);
 
-export async function stackState(client: CloudFormationClient, stackName: string): Promise<StackState> {
-  const status = await stackStatus(client, stackName);
+/** `known`: the stack's status (undefined: none) when the caller has just read it, so that DescribeStacks is not sent again. */
+export async function stackState(client: CloudFormationClient, stackName: string, known?: { status: string | undefined }): Promise<StackState> {
+  const status = known ? known.status : await stackStatus(client, stackName);
   if (!status || status === 'REVIEW_IN_PROGRESS') return status ? { status } : {};
   const { TemplateBody } = await client.send(new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' }));
   return { status, template: TemplateBody };
@@ -64,6 +72,8 @@ export interface DeployOptions {
   /** Epoch ms after which a deployment still running is left to run and reported in-progress. */
   deadline?: number;
   progress?(line: string): void;
+  /** Tags for the stack besides `managed-by=orgvend` (set through the change set, so on every deployment). */
+  tags?: Readonly<Record<string, string>>;
 }
 
 export interface DeployResult {
@@ -211,7 +221,7 @@ export async function deployStack(client: CloudFormationClient, stackName: strin
           ChangeSetType: create ? 'CREATE' : 'UPDATE',
           TemplateBody: template,
           Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
-          Tags: [{ Key: 'managed-by', Value: 'orgvend' }],
+          Tags: Object.entries({ [OWNER_TAG.key]: OWNER_TAG.value, ...options.tags }).map(([Key, Value]) => ({ Key, Value })),
           ...(options.roleArn ? { RoleARN: options.roleArn } : {}),
         }),
       ),

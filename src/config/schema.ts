@@ -191,6 +191,7 @@ export const Limits = z.strictObject({
   max_moves: PositiveInt.default(20).describe('accounts moved between OUs in one run'),
   max_retirements: PositiveInt.default(3).describe('accounts retired to the morgue OU in one run'),
   max_closures: PositiveInt.default(1).describe('accounts closed in one run'),
+  max_stack_deletions: PositiveInt.default(5).describe('stacks orgvend owns deleted in one run (those the repository no longer wants)'),
   max_creations_in_flight: PositiveInt.max(5, { error: 'at most 5 (the AWS limit of CreateAccount requests in progress)' })
     .default(3)
     .describe('CreateAccount requests in progress at once'),

@@ -90,7 +90,7 @@ export function requestFor(change: Change, org: Organization): { [T in RequestTy
     case 'stack.deploy':
       return {
         type: 'DEPLOY_STACK',
-        payload: { name: change.target, stack: after.stack as string, region: after.region as string, template: after.template as string },
+        payload: { name: change.target, stack: after.stack as string, region: after.region as string, template: after.template as string, ...(after.source ? { source: after.source as string } : {}) },
         targetAccount: accountId,
       };
     case 'stack.delete':

@@ -40,10 +40,10 @@ async function readAccount(clients: AccountClients, entry: Entry): Promise<Answe
     return unreachable(account, 'cannot-assume-reader', error);
   }
   try {
-    const wantsStacks = entry.stacks.length > 0 || entry.mappings !== undefined;
+    const wantsStacks = entry.stacks.length > 0 || entry.owned !== undefined;
     const [parameters, stacks] = await Promise.all([
       entry.parameters ? current(await reader.client('ssm')) : undefined,
-      wantsStacks ? readStacks(reader, { stacks: entry.stacks, ...(entry.mappings ? { mappings: entry.mappings } : {}) }) : undefined,
+      wantsStacks ? readStacks(reader, { stacks: entry.stacks, ...(entry.owned ? { owned: entry.owned } : {}) }) : undefined,
     ]);
     return { account_id: account, ...(parameters ? { parameters } : {}), ...(stacks ? { stacks } : {}) };
   } catch (error) {

@@ -11,7 +11,7 @@ import { isClosed, isManaged, matchAccounts } from './match.js';
 import { desiredParameters, dnsAllowList, parameterChange } from './parameters.js';
 import { makePlan, type Change, type Plan } from './plan.js';
 import { coreAccounts } from '../bootstrap/topology.js';
-import { NAMES, isMappingStack } from '../protocol/names.js';
+import { NAMES } from '../protocol/names.js';
 import { stackChange, stackDeletion, type Deployments } from './stacks.js';
 
 /** Tags orgvend puts on an account it retires; removed again if the entry comes back. */
@@ -222,14 +222,16 @@ function planStacks(live: Live, options: PlanOptions, bootstrapped: ReadonlySet<
     const change = stackChange({ ...d, accountId: d.accountId }, live.stacks?.get(d.accountId)?.find((st) => st.stack === d.stack && st.region === d.region));
     if (change) changes.push(change);
   }
-  // The IAM mapping stacks of accounts no longer rendered (gone from accounts.yml, or without access levels): deleted.
+  // The stacks orgvend owns that no deployment wants any more (a VPC in the account's old
+  // region or with create_vpc false, the IAM mapping of an account gone from accounts.yml): deleted.
   // Not when planning one account (create-account), which renders that account's alone.
-  const mappings = options.deployments.mappings;
-  if (mappings && !options.only) {
-    const rendered = new Set(options.deployments.deployments.map((d) => `${d.accountId}/${d.region}/${d.stack}`));
-    for (const st of live.stacks?.get(mappings.accountId) ?? []) {
-      if (!isMappingStack(st.stack) || !st.status || rendered.has(`${mappings.accountId}/${st.region}/${st.stack}`)) continue;
-      changes.push(stackDeletion({ account: mappings.account, accountId: mappings.accountId }, st));
+  if (!options.only) {
+    const { deployments, held = [], owners } = options.deployments;
+    const wanted = new Set([...deployments, ...held].map((d) => `${d.accountId}/${d.region}/${d.stack}`));
+    for (const owner of owners) {
+      for (const st of live.stacks?.get(owner.accountId) ?? []) {
+        if (st.status && !wanted.has(`${owner.accountId}/${st.region}/${st.stack}`)) changes.push(stackDeletion(owner, st));
+      }
     }
   }
   const notes = [...options.deployments.notes];

@@ -9,6 +9,7 @@ const LIMITED: [ChangeType, keyof Limits, string][] = [
   ['account.move', 'max_moves', 'moves'],
   ['account.retire', 'max_retirements', 'retirements'],
   ['account.close', 'max_closures', 'closures'],
+  ['stack.delete', 'max_stack_deletions', 'stack deletions'],
 ];
 
 /** One sentence per limit the plan exceeds, counted from its changes (never from its summary, which a saved file could say anything in). */

@@ -61,21 +61,47 @@ function targetOf(stem: string, t: RenderedTemplate, context: TemplateContext, b
   }
 }
 
+/** An account whose stacks orgvend owns are listed, in every region it may use (stackOwnersOf). */
+export interface StackOwner {
+  account: string;
+  accountId: string;
+  regions: string[];
+}
+
 /**
- * Where the rendered templates go, and where the IAM mapping's stacks are (`mappings`: the
- * identity account, once it exists, and the home region), so that those of accounts no
- * longer rendered are found and deleted.
+ * Where the rendered templates go, and where orgvend's stacks may be (`owners`), so that
+ * those the repository no longer wants are found and deleted. `held`: stacks that are wanted
+ * but not deployed this time (a template over CloudFormation's size limit), never deleted.
  */
 export interface Deployments {
   deployments: Deployment[];
   notes: string[];
-  mappings?: { account: string; accountId: string; region: string };
+  owners: StackOwner[];
+  held?: Pick<Deployment, 'stack' | 'accountId' | 'region'>[];
+}
+
+/**
+ * The existing accounts of the repository and the regions each may hold orgvend's stacks in:
+ * its region, its global_region, the regions it enables and the home region (and any other
+ * a deployment goes to). Not with `only` (create-account), which deletes nothing.
+ */
+export function stackOwnersOf(context: TemplateContext, deployments: readonly Deployment[], only?: string): StackOwner[] {
+  if (only) return [];
+  const owners = new Map<string, StackOwner>();
+  const add = (account: string, accountId: string, regions: readonly string[]) => {
+    const owner = owners.get(accountId) ?? owners.set(accountId, { account, accountId, regions: [] }).get(accountId)!;
+    owner.regions = [...new Set([...owner.regions, ...regions])].sort();
+  };
+  for (const a of context.accounts) if (a.id) add(a.name, a.id, [a.region, a.global_region, ...a.regions, context.organization.home_region]);
+  for (const d of deployments) if (d.accountId) add(d.account, d.accountId, [d.region]);
+  return [...owners.values()];
 }
 
 /** `only` (create-account): the organization's stacks and that account's own, no other account's VPC or mapping. */
 export function deploymentsOf(templates: readonly RenderedTemplate[], context: TemplateContext, only?: string): Deployments {
   const deployments: Deployment[] = [];
   const notes = new Set<string>();
+  const held: Deployments['held'] = [];
   const byName = new Map(context.accounts.map((a) => [a.name, a]));
   for (const t of templates) {
     const stem = stemOf(t.output);
@@ -88,28 +114,31 @@ export function deploymentsOf(templates: readonly RenderedTemplate[], context: T
     }
     if (Buffer.byteLength(t.text) > MAX_TEMPLATE_BODY) {
       notes.add(`${t.output} is over ${MAX_TEMPLATE_BODY} bytes, CloudFormation's limit for a template sent with the request: not deployed (deploying from the artifact bucket is not supported yet)`);
+      if (target.account.id) held.push({ stack: target.stack ?? stack, accountId: target.account.id, region: target.region });
       continue;
     }
     deployments.push({ stack, account: target.account.name, accountId: target.account.id, region: target.region, source: t.source, template: t.text, sha256: t.sha256 });
   }
-  const identity = context.identity_account;
-  const mappings = identity?.id ? { account: identity.name, accountId: identity.id, region: context.organization.home_region } : undefined;
-  return { deployments, notes: [...notes], ...(mappings ? { mappings } : {}) };
+  return { deployments, notes: [...notes], owners: stackOwnersOf(context, deployments, only), ...(held.length ? { held } : {}) };
 }
 
-/** What to read in one account: stacks by name, and with `mappings`, every IAM mapping stack in that region. */
+/** What to read in one account: stacks by name, and with `owned`, every stack orgvend owns in those regions. */
 export interface StackReads {
   stacks: { stack: DeployedStack; region: string }[];
-  mappings?: { region: string };
+  owned?: { regions: string[] };
+  /** Holds the IAM mapping's stacks, one per account of the organization: read in a request of its own. */
+  alone?: true;
 }
 
-/** The stacks to read in each account: account id → the deployments' stacks there (the IAM mapping's, by listing them). */
-export function stacksToRead({ deployments, mappings }: Pick<Deployments, 'deployments' | 'mappings'>): Map<string, StackReads> {
+/** The stacks to read in each account: account id → orgvend's stacks in the owners' regions (listed), and by name the deployments' stacks elsewhere. */
+export function stacksToRead({ deployments, owners }: Pick<Deployments, 'deployments' | 'owners'>): Map<string, StackReads> {
   const byAccount = new Map<string, StackReads>();
   const of = (id: string) => byAccount.get(id) ?? byAccount.set(id, { stacks: [] }).get(id)!;
-  if (mappings) of(mappings.accountId).mappings = { region: mappings.region };
+  for (const owner of owners) of(owner.accountId).owned = { regions: owner.regions };
   for (const d of deployments) {
-    if (d.accountId && !isMappingStack(d.stack)) of(d.accountId).stacks.push({ stack: d.stack, region: d.region });
+    if (!d.accountId) continue;
+    if (isMappingStack(d.stack)) of(d.accountId).alone = true;
+    if (!byAccount.get(d.accountId)?.owned?.regions.includes(d.region)) of(d.accountId).stacks.push({ stack: d.stack, region: d.region });
   }
   return byAccount;
 }
@@ -189,13 +218,43 @@ export function stackChange(d: Deployment & { accountId: string }, live: LiveSta
   };
 }
 
-/** The stack.delete change that removes `live`, a stack no longer rendered, from the account. */
+/**
+ * The stack.delete change that removes `live`, a stack orgvend owns that the repository no
+ * longer wants, from the account. Its target names the region: the same stack name may be
+ * in two (a VPC before and after its account's region changed).
+ */
 export function stackDeletion(where: { account: string; accountId: string }, live: LiveStack): Change {
   return {
     type: 'stack.delete',
-    target: `${where.account}/${live.stack}`,
+    target: `${where.account}/${live.region}/${live.stack}`,
     reason: 'no-longer-rendered',
-    before: { account_id: where.accountId, status: live.status, ...(live.template ? { template_sha256: sha256Hex(live.template).slice(0, 12) } : {}) },
-    after: { stack: live.stack, region: live.region, resources: live.template ? resourceDiff(live.template, 'Resources: {}\n') : [] },
+    before: {
+      account_id: where.accountId,
+      status: live.status,
+      ...(live.template ? { template_sha256: sha256Hex(live.template).slice(0, 12) } : {}),
+      ...(live.source ? { source: live.source } : {}),
+    },
+    after: { stack: live.stack, region: live.region, resources: live.template ? deletedResources(live.template) : [] },
   };
+}
+
+/** The DeletionPolicy values that keep a resource when its stack is deleted (Snapshot deletes it, after the snapshot). */
+const RETAINED_ON_DELETE = new Set(['Retain', 'RetainExceptOnCreate']);
+
+/** What deleting a stack running `template` does, by logical id: `-Vpc AWS::EC2::VPC`, and `-Bucket AWS::S3::Bucket (retained)` for what DeletionPolicy Retain keeps. */
+export function deletedResources(template: string): string[] {
+  let resources: Map<string, { type: string; body: unknown }>;
+  try {
+    resources = parsedResources(template);
+  } catch {
+    // A template CloudFormation ran but this parser cannot read: the deletion is still shown, without its resources.
+    return [];
+  }
+  // A resource without a type (a template CloudFormation would not have run) is not shown.
+  return [...resources.keys()].sort().flatMap((id) => {
+    const { type, body } = resources.get(id)!;
+    if (typeof (body as { Type?: unknown } | null)?.Type !== 'string') return [];
+    const retained = RETAINED_ON_DELETE.has(String((body as { DeletionPolicy?: unknown }).DeletionPolicy));
+    return [`-${id} ${type}${retained ? ' (retained)' : ''}`];
+  });
 }

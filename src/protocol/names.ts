@@ -88,19 +88,43 @@ export const FIXED_STACKS: readonly string[] = Object.entries(DEPLOYED_STACKS).f
 const MAPPING_STACK = new RegExp(`^${mappingStackPrefix}[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`);
 export const isMappingStack = (name: string) => MAPPING_STACK.test(name);
 
+/** Every stack orgvend deploys from templates/ is named so (never the bootstrap stack, NAMES.stack). */
+export const OWNED_STACK_PREFIX = 'orgvend-';
+
 /**
  * The team's own templates (customizations): templates/account/<name>.yml.njk, or a
  * templates/<name>.yml.njk naming its account in its header, deployed as orgvend-<name>.
  * A name is a DSL slug that is not orgvend's: not one of DEPLOYED_STACKS' templates, not
  * bootstrap, not the IAM mapping's prefix.
  */
-export const CUSTOM_STACK_PREFIX = 'orgvend-';
-export const customStack = (template: string) => `${CUSTOM_STACK_PREFIX}${template}`;
+export const customStack = (template: string) => `${OWNED_STACK_PREFIX}${template}`;
 const CUSTOM_NAME = /^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$/;
 export const isReservedTemplateName = (name: string) =>
-  name === 'bootstrap' || Object.hasOwn(DEPLOYED_STACKS, name) || name.startsWith('identity-iam-mapping-') || `${CUSTOM_STACK_PREFIX}${name}` === NAMES.stack;
+  name === 'bootstrap' || Object.hasOwn(DEPLOYED_STACKS, name) || name.startsWith('identity-iam-mapping-') || `${OWNED_STACK_PREFIX}${name}` === NAMES.stack;
 export const isCustomTemplateName = (name: string) => CUSTOM_NAME.test(name) && !isReservedTemplateName(name);
-export const isCustomStack = (stack: string) => stack.startsWith(CUSTOM_STACK_PREFIX) && isCustomTemplateName(stack.slice(CUSTOM_STACK_PREFIX.length));
+export const isCustomStack = (stack: string) => stack.startsWith(OWNED_STACK_PREFIX) && isCustomTemplateName(stack.slice(OWNED_STACK_PREFIX.length));
 export const isDeployedStack = (name: string) => FIXED_STACKS.includes(name) || isMappingStack(name) || isCustomStack(name);
+
+/**
+ * The tags DEPLOY_STACK puts on every stack it deploys: orgvend's, and the template it came
+ * from. What makes a stack orgvend's to delete when the repository no longer renders it.
+ */
+export const OWNER_TAG = { key: 'managed-by', value: 'orgvend' } as const;
+export const TEMPLATE_TAG = 'orgvend:template';
+const OWNED_STACK_NAME = /^orgvend-[A-Za-z0-9-]{1,120}$/;
+/** A name DEPLOY_STACK and DELETE_STACK may act on: `orgvend-<name>`, and never the bootstrap stack. */
+export const isOwnedStackName = (name: string) => OWNED_STACK_NAME.test(name) && name !== NAMES.stack;
+/**
+ * A stack orgvend owns, and so may delete when the repository no longer wants it: an
+ * `orgvend-*` stack (never the bootstrap stack) tagged by DEPLOY_STACK as orgvend's, with the
+ * template it came from; or one of DEPLOYED_STACKS' names (the IAM mapping's included),
+ * deployed before stacks were tagged. No stack without the prefix, whatever its tags.
+ */
+export function isOwnedStack(stack: { name: string; tags: Readonly<Record<string, string>> }): boolean {
+  if (!isOwnedStackName(stack.name)) return false;
+  // orgvend's own templates' stacks, deployed before stacks were tagged (a team's template's stack is tagged from the start).
+  if (FIXED_STACKS.includes(stack.name) || isMappingStack(stack.name)) return true;
+  return stack.tags[OWNER_TAG.key] === OWNER_TAG.value && Boolean(stack.tags[TEMPLATE_TAG]);
+}
 
 export const replyDlqName = (replyQueue: string) => `${replyQueue}-dlq`;

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { CONTACT_TYPES, DomainName, PolicyName } from '../config/schema.js';
 import { AccountIdString } from './envelope.js';
-import { CUSTOM_STACK_PREFIX, FIXED_STACKS, NAMES, isDeployedStack, isMappingStack, mappingStackPrefix } from './names.js';
+import { FIXED_STACKS, NAMES, OWNED_STACK_PREFIX, TEMPLATE_TAG, isDeployedStack, isOwnedStackName, mappingStackPrefix } from './names.js';
 
 /**
  * Where the CICD bus sends a request: by detail-type to the management account or the
@@ -158,10 +158,22 @@ const RegionString = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region name'
 const StackRef = z.strictObject({ stack: StackName, region: RegionString });
 /** The stacks orgvend deploys (the IAM mapping's, one per account, by their prefix), in any region of the account; nothing else of CloudFormation's. */
 const MAPPING_STACKS = `${mappingStackPrefix}*`;
-/** The team's templates' stacks (orgvend-<template>): the prefix, which takes in orgvend's own stack too, so the handler's role is denied changing that one (bootstrap.yml.njk). */
-const CUSTOM_STACKS = `${CUSTOM_STACK_PREFIX}*`;
-const stackPermissions = (actions: string[], stacks: readonly string[] = [...FIXED_STACKS, MAPPING_STACKS, CUSTOM_STACKS]): Permission[] =>
-  stacks.flatMap((stack) => actions.map((action) => ({ action, resource: `arn:\${AWS::Partition}:cloudformation:*:\${AWS::AccountId}:stack/${stack}/*` })));
+/** Every `orgvend-*` stack: the team's templates' (orgvend-<template>), and the bootstrap stack too, which the handler's role is denied (bootstrap.yml.njk). */
+const OWNED_STACKS = `${OWNED_STACK_PREFIX}*`;
+const stackPermissions = (actions: string[], stacks: readonly string[] = [...FIXED_STACKS, MAPPING_STACKS, OWNED_STACKS], condition?: Condition): Permission[] =>
+  stacks.flatMap((stack) => actions.map((action) => ({ action, resource: `arn:\${AWS::Partition}:cloudformation:*:\${AWS::AccountId}:stack/${stack}/*`, ...(condition ? { condition } : {}) })));
+/** A stack DEPLOY_STACK tagged with the template it came from (the bootstrap stack never is). */
+const OWNED_BY_TAG: Condition = { Null: { [`aws:ResourceTag/${TEMPLATE_TAG}`]: 'false' } };
+/**
+ * `actions` on the stacks orgvend owns (names.ts isOwnedStack): by name those that predate
+ * the tags (DEPLOYED_STACKS), any other `orgvend-*` stack only when DEPLOY_STACK tagged it.
+ * IAM denies the rest, so the handler takes a stack it may not describe for one it does not own.
+ */
+const ownedStackPermissions = (actions: string[]): Permission[] => [...stackPermissions(actions, [...FIXED_STACKS, MAPPING_STACKS]), ...stackPermissions(actions, [OWNED_STACKS], OWNED_BY_TAG)];
+/** An `orgvend-*` name (the handler checks, by its tags, that the stack is one orgvend owns). */
+const OwnedStackName = z.string().refine(isOwnedStackName, 'the name of a stack orgvend deploys (orgvend-*, not the bootstrap stack)');
+/** A template's path in the repository, as the stack's orgvend:template tag holds it (the characters AWS allows in a tag value). */
+const TemplateSource = z.string().min(1).max(256).regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, 'a path of letters, digits and _.:/=+-@');
 /** DEPLOY_STACK and DELETE_STACK go through the deployer role, the only role the handler may pass. */
 const PASS_DEPLOYER_ROLE: Permission = { action: 'iam:PassRole', resource: `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${NAMES.deployerRole}` };
 /** The most stacks one GET_STACKS reads by name. */
@@ -232,16 +244,19 @@ const BootstrapOutcome = z.enum(['bootstrapped', 'already-bootstrapped', 'in-pro
 
 /** What GET_PARAMETERS needs, and so what the reader role may do for READ_ACCOUNTS' parameters. */
 const GET_PARAMETERS_PERMISSIONS: Permission[] = [{ action: 'ssm:GetParametersByPath', resource: PARAMETERS_PATH_ARN }];
-/** What GET_STACKS needs (ListStacks: the IAM mapping's stacks, by name; it takes no resource), and so what the reader role may do for READ_ACCOUNTS' stacks. */
-const GET_STACKS_PERMISSIONS: Permission[] = [...stackPermissions(['cloudformation:DescribeStacks', 'cloudformation:GetTemplate']), 'cloudformation:ListStacks'];
+/** What GET_STACKS needs (ListStacks: the stacks orgvend owns, found by listing; it takes no resource), and so what the reader role may do for READ_ACCOUNTS' stacks. */
+const GET_STACKS_PERMISSIONS: Permission[] = [...ownedStackPermissions(['cloudformation:DescribeStacks', 'cloudformation:GetTemplate']), 'cloudformation:ListStacks'];
 /** The request types whose reads NAMES.readerRole may make: its policy is their permissions, nothing more. */
 export const READER_ROLE_READS = ['GET_PARAMETERS', 'GET_STACKS'] as const satisfies readonly string[];
 /** A role in this organization's accounts only (the role's account is in it). */
 const IN_THIS_ORGANIZATION: Condition = { StringEquals: { 'aws:ResourceOrgID': '${OrganizationId}' } };
-/** With `mappings`, every IAM mapping stack there is in that region is read as well. */
-const MappingsRead = z.strictObject({ region: RegionString });
-/** A stack as it is: its status and template, or null for both when there is none. */
-const LiveStack = StackRef.extend({ status: z.string().nullable(), template: z.string().nullable() });
+/** With `owned`, every stack orgvend owns (names.ts isOwnedStack) in those regions is read as well: one ListStacks a region. */
+const OwnedRead = z.strictObject({ regions: z.array(RegionString).min(1).max(40) });
+/**
+ * A stack as it is: its status and template, or null for both when there is none; `source`,
+ * the template it came from (its orgvend:template tag), when it has one.
+ */
+const LiveStack = z.strictObject({ stack: OwnedStackName, region: RegionString, status: z.string().nullable(), template: z.string().nullable(), source: z.string().max(256).optional() });
 /**
  * Entries one READ_ACCOUNTS takes. An entry costs a few calls (its parameters, two per
  * stack; the role is assumed once per account and warm handler), so 50 are seconds of a
@@ -250,8 +265,8 @@ const LiveStack = StackRef.extend({ status: z.string().nullable(), template: z.s
 export const MAX_ACCOUNTS_READ = 50;
 /** One account's reads in READ_ACCOUNTS: what GET_PARAMETERS (when `parameters`) and GET_STACKS would read in it. */
 const AccountRead = z
-  .strictObject({ account_id: AccountIdString, parameters: z.boolean(), stacks: z.array(StackRef).max(MAX_STACKS_READ), mappings: MappingsRead.optional() })
-  .refine((r) => r.parameters || r.stacks.length || r.mappings, 'parameters, stacks or mappings to read');
+  .strictObject({ account_id: AccountIdString, parameters: z.boolean(), stacks: z.array(StackRef).max(MAX_STACKS_READ), owned: OwnedRead.optional() })
+  .refine((r) => r.parameters || r.stacks.length || r.owned, 'parameters, stacks or owned stacks to read');
 /** Why READ_ACCOUNTS could not read an account: the caller reads it with GET_PARAMETERS and GET_STACKS instead. */
 export const UNREACHABLE_REASONS = ['cannot-assume-reader', 'access-denied', 'failed'] as const;
 const AccountUnreachable = z.strictObject({ account_id: AccountIdString, unreachable: z.strictObject({ reason: z.enum(UNREACHABLE_REASONS), message: z.string() }) });
@@ -566,7 +581,8 @@ export const REQUESTS = {
   }),
   /**
    * The status and template of orgvend's deployed stacks in the account (null when there is
-   * none): those named, and with `mappings`, every IAM mapping stack there is in that region.
+   * none): those named, and with `owned`, every stack orgvend owns in those regions (listed,
+   * and only those found owned read in detail).
    */
   GET_STACKS: spec({
     route: 'target',
@@ -575,8 +591,8 @@ export const REQUESTS = {
     timeoutSeconds: 300,
     permissions: GET_STACKS_PERMISSIONS,
     payload: z
-      .strictObject({ stacks: z.array(StackRef).max(MAX_STACKS_READ), mappings: MappingsRead.optional() })
-      .refine((p) => p.stacks.length || p.mappings, 'stacks to read, or mappings'),
+      .strictObject({ stacks: z.array(StackRef).max(MAX_STACKS_READ), owned: OwnedRead.optional() })
+      .refine((p) => p.stacks.length || p.owned, 'stacks to read, or owned stacks'),
     result: z.object({ stacks: z.array(LiveStack) }),
   }),
   /**
@@ -600,7 +616,8 @@ export const REQUESTS = {
    * Creates or updates one stack through a change set, with NAMES.deployerRole as its
    * service role; "no changes" is success. A deployment still running at the handler's
    * deadline is reported in-progress, and the same request again waits for it rather than
-   * starting another.
+   * starting another. The stack is tagged as orgvend's (OWNER_TAG) with the template it came
+   * from (TEMPLATE_TAG: `source`), which is what lets a plan find it, and delete it, later.
    */
   DEPLOY_STACK: spec({
     route: 'target',
@@ -621,10 +638,12 @@ export const REQUESTS = {
         'cloudformation:GetTemplate',
         // ListChangeSets: the change sets a run that stopped left behind.
         'cloudformation:ListChangeSets',
+        // The change set's tags (OWNER_TAG, TEMPLATE_TAG), which go on the stack.
+        'cloudformation:TagResource',
       ]),
       PASS_DEPLOYER_ROLE,
     ],
-    payload: StackRef.extend({ name: z.string(), template: z.string().min(1).max(MAX_TEMPLATE_BODY) }),
+    payload: StackRef.extend({ name: z.string(), template: z.string().min(1).max(MAX_TEMPLATE_BODY), source: TemplateSource.optional() }),
     result: z.object({
       outcome: z.enum(['created', 'updated', 'unchanged', 'in-progress', 'would-deploy']),
       status: z.string().nullable(),
@@ -632,9 +651,13 @@ export const REQUESTS = {
     }),
   }),
   /**
-   * Deletes an account's IAM mapping stack (the account left accounts.yml, or has no access
-   * levels any more), with NAMES.deployerRole as CloudFormation's service role; a stack that
-   * is gone is success. No other stack: a VPC or a bucket is never deleted by a request.
+   * Deletes a stack orgvend owns that the repository no longer wants (an account's VPC after
+   * its region changed or create_vpc went false, an IAM mapping whose account left), with
+   * NAMES.deployerRole as CloudFormation's service role; a stack that is gone is success.
+   * The handler refuses a stack that is not orgvend's (names.ts isOwnedStack, by its tags),
+   * and the bootstrap stack by name; IAM lets it delete only `orgvend-*` stacks tagged with
+   * TEMPLATE_TAG, or those of DEPLOYED_STACKS' names, which predate the tags. What a
+   * template retains (DeletionPolicy: Retain: log buckets, ECR repositories) stays.
    */
   DELETE_STACK: spec({
     route: 'target',
@@ -642,10 +665,10 @@ export const REQUESTS = {
     mutating: true,
     timeoutSeconds: 900,
     permissions: [
-      ...stackPermissions(['cloudformation:DeleteStack', 'cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'], [MAPPING_STACKS]),
+      ...ownedStackPermissions(['cloudformation:DeleteStack', 'cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents']),
       PASS_DEPLOYER_ROLE,
     ],
-    payload: z.strictObject({ name: z.string(), stack: z.string().refine(isMappingStack, 'an IAM mapping stack'), region: RegionString }),
+    payload: z.strictObject({ name: z.string(), stack: OwnedStackName, region: RegionString }),
     result: z.object({ outcome: z.enum(['deleted', 'already-deleted', 'in-progress', 'would-delete']), status: z.string().nullable() }),
   }),
   /**

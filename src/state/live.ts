@@ -83,8 +83,9 @@ export async function withAccountState(transport: Transport, live: Live, stacks:
   }
   const limit = pLimit(ACCOUNT_READS_IN_FLIGHT);
   const entries = [...reads].flatMap(([id, r]) => entriesOf(id, r));
-  // Listing the IAM mapping's stacks reads one stack per account of the organization: that entry goes alone.
-  const batches = [...entries.filter((e) => e.mappings).map((e) => [e]), ...chunks(entries.filter((e) => !e.mappings), MAX_ACCOUNTS_READ)];
+  // The account that holds the IAM mapping's stacks holds one per account of the organization: its entries go alone.
+  const alone = (e: AccountRead) => stacks.get(e.account_id)?.alone === true;
+  const batches = [...entries.filter(alone).map((e) => [e]), ...chunks(entries.filter((e) => !alone(e)), MAX_ACCOUNTS_READ)];
   const answers = (await Promise.all(batches.map((batch) => limit(async () => (await transport.request('READ_ACCOUNTS', { accounts: batch })).accounts)))).flat();
   const unreachable = new Set(answers.flatMap((a) => ('unreachable' in a ? [a.account_id] : [])));
   const parameters = new Map<string, Record<string, string>>();
@@ -101,23 +102,23 @@ export async function withAccountState(transport: Transport, live: Live, stacks:
   return { ...live, parameters: byAccount(parameters, asked.parameters), stacks: byAccount(stackStates, asked.stacks) };
 }
 
-/** One account's READ_ACCOUNTS entries: its stacks MAX_STACKS_READ names to an entry, its parameters and the IAM mapping's listing with the first. */
+/** One account's READ_ACCOUNTS entries: its stacks MAX_STACKS_READ names to an entry, its parameters and the listing of orgvend's stacks with the first. */
 function entriesOf(account: string, { parameters, stacks }: AccountReads): AccountRead[] {
   const named = stacks?.stacks ?? [];
   return (named.length ? chunks(named, MAX_STACKS_READ) : [[]]).map((chunk, i) => ({
     account_id: account,
     parameters: i === 0 && parameters,
     stacks: chunk,
-    ...(i === 0 && stacks?.mappings ? { mappings: stacks.mappings } : {}),
+    ...(i === 0 && stacks?.owned ? { owned: stacks.owned } : {}),
   }));
 }
 
 /** The accounts' reads asked of each account itself: GET_PARAMETERS, and GET_STACKS with at most MAX_STACKS_READ stacks by name (the listing with the first). */
 async function readEachAccount(transport: Transport, accounts: readonly (readonly [string, AccountReads])[], limit: ReturnType<typeof pLimit>) {
-  const readStacks = async (account: string, { stacks: named, mappings }: StackReads) => {
+  const readStacks = async (account: string, { stacks: named, owned }: StackReads) => {
     const requests = named.length ? chunks(named, MAX_STACKS_READ) : [[]];
     const replies = await Promise.all(
-      requests.map((chunk, i) => limit(async () => (await transport.request('GET_STACKS', { stacks: chunk, ...(i === 0 && mappings ? { mappings } : {}) }, { targetAccount: account })).stacks)),
+      requests.map((chunk, i) => limit(async () => (await transport.request('GET_STACKS', { stacks: chunk, ...(i === 0 && owned ? { owned } : {}) }, { targetAccount: account })).stacks)),
     );
     return [account, replies.flat()] as const;
   };

@@ -104,8 +104,11 @@ export function describeChange(change: Change): string {
       const show = (r: Fields | null) => (r ? `${(r.values as string[]).join(' ')} (ttl ${r.ttl})` : 'none');
       return `in ${after.zone}: ${show(change.before as Fields | null)} → ${show(after)}`;
     }
-    case 'stack.delete':
-      return `delete the stack in ${after.region}: ${(after.resources as string[]).length} to remove`;
+    case 'stack.delete': {
+      const resources = after.resources as string[];
+      const retained = resources.filter((r) => r.endsWith(' (retained)')).length;
+      return `delete the stack in ${after.region}: ${resources.length - retained} to remove${retained ? `, ${retained} retained (DeletionPolicy: Retain)` : ''}`;
+    }
     case 'stack.deploy': {
       const template = before.template_sha256 ? `template ${before.template_sha256} → ${after.template_sha256}` : `create with template ${after.template_sha256}`;
       const recovery = recoveryOf(before.status as string | null);

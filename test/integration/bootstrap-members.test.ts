@@ -219,7 +219,7 @@ describe('stacks of the bootstrapped accounts', () => {
     workspace.write(identityAndLogs({ all: [], ro: [] }));
     const before = org.calls.length;
     const planned = await cli('--action', 'sync-accounts', '--detailed-exitcode');
-    expect(planned.out).toMatch(/- stack\.delete +identity\/orgvend-identity-iam-mapping-foo \(\d{12}\) +delete the stack in ap-southeast-2: 2 to remove +\(no-longer-rendered\)/);
+    expect(planned.out).toMatch(/- stack\.delete +identity\/ap-southeast-2\/orgvend-identity-iam-mapping-foo \(\d{12}\) +delete the stack in ap-southeast-2: 2 to remove +\(no-longer-rendered\)/);
     expect(planned.out).toContain('      -AssumeAll AWS::IAM::ManagedPolicy');
     expect(planned.code).toBe(2);
     expect(org.calls.slice(before).filter((c) => isMutating(c.operation))).toEqual([]);

@@ -80,8 +80,14 @@ describe('the reader role', () => {
     for (const name of ['orgvend-vpc', 'orgvend-log-buckets', 'orgvend-ecr-repositories', 'orgvend-identity-iam-mapping-dev']) {
       for (const action of ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate']) expect(decide({ action, resource: stack(name, 'eu-west-1') }), `${action} ${name}`).toBe('allowed');
     }
-    // The IAM mapping's stacks are found by listing (ListStacks takes no resource).
+    // The stacks orgvend owns are found by listing (ListStacks takes no resource).
     expect(decide({ action: 'cloudformation:ListStacks', resource: '*' })).toBe('allowed');
+    // Any other orgvend-* stack (a team's template's), only when DEPLOY_STACK tagged it with its template.
+    const tagged = { 'aws:ResourceTag/orgvend:template': ['templates/account/budget.yml.njk'] };
+    for (const action of ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate']) {
+      expect(evaluate([{ target: 'role', policies: [{ name: 'role', document: policy }] }], { action, resource: stack('orgvend-budget'), context: tagged }).decision, action).toBe('allowed');
+      expect(decide({ action, resource: stack('orgvend-budget') }), `${action} untagged`).toBe('denied');
+    }
   });
 
   it('may read nothing else and change nothing: no parameter written, no stack, no role', () => {
@@ -109,11 +115,12 @@ describe('the reader role', () => {
 
   it('names no write action at all', () => {
     const actions = (policy.Statement as { Effect: string; Action: string[] }[]).filter((s) => s.Effect === 'Allow').flatMap((s) => s.Action);
-    expect(actions.sort()).toEqual(['cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'cloudformation:ListStacks', 'ssm:GetParametersByPath']);
+    expect([...new Set(actions)].sort()).toEqual(['cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'cloudformation:ListStacks', 'ssm:GetParametersByPath']);
   });
 
-  it("reads the team's templates' stacks (orgvend-<template>), and is denied orgvend's own, which orgvend-* takes in", () => {
-    expect(decide({ action: 'cloudformation:GetTemplate', resource: stack('orgvend-budget') })).toBe('allowed');
-    expect(decide({ action: 'cloudformation:DescribeStacks', resource: stack('orgvend-bootstrap') })).toBe('denied');
-    expect(decide({ action: 'cloudformation:GetTemplate', resource: stack('orgvend-bootstrap') })).toBe('denied');
+  it("reads the team's templates' stacks (orgvend-<template>), tagged as orgvend's, and is denied orgvend's own, which orgvend-* takes in, tagged or not", () => {
+    const asTagged = (action: string, name: string) => evaluate([{ target: 'role', policies: [{ name: 'role', document: policy }] }], { action, resource: stack(name), context: { 'aws:ResourceTag/orgvend:template': ['templates/account/budget.yml.njk'] } }).decision;
+    expect(asTagged('cloudformation:GetTemplate', 'orgvend-budget')).toBe('allowed');
+    expect(asTagged('cloudformation:DescribeStacks', 'orgvend-bootstrap')).toBe('denied');
+    expect(asTagged('cloudformation:GetTemplate', 'orgvend-bootstrap')).toBe('denied');
   });});

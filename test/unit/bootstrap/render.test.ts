@@ -370,19 +370,22 @@ describe('the bootstrap template', () => {
         'dynamodb:UpdateItem',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
-        // GET_STACKS lists the IAM mapping's stacks (names and statuses): ListStacks takes no resource.
+        // GET_STACKS lists the stacks orgvend owns (names and statuses): ListStacks takes no resource.
         'cloudformation:ListStacks',
+        // Any other orgvend-* stack, only when DEPLOY_STACK tagged it (GET_STACKS, DELETE_STACK).
+        'cloudformation:DeleteStack',
+        'cloudformation:DescribeStackEvents',
+        'cloudformation:DescribeStacks',
+        'cloudformation:GetTemplate',
         // A stack a failed update left in UPDATE_ROLLBACK_FAILED; the change sets a stopped run left.
         'cloudformation:ContinueUpdateRollback',
         'cloudformation:CreateChangeSet',
         'cloudformation:DeleteChangeSet',
-        'cloudformation:DeleteStack',
         'cloudformation:DescribeChangeSet',
-        'cloudformation:DescribeStackEvents',
-        'cloudformation:DescribeStacks',
         'cloudformation:ExecuteChangeSet',
-        'cloudformation:GetTemplate',
         'cloudformation:ListChangeSets',
+        // The change set's tags, which make the stack orgvend's.
+        'cloudformation:TagResource',
         'iam:PassRole',
         'ssm:GetParametersByPath',
         'ssm:DeleteParameters',
@@ -391,11 +394,16 @@ describe('the bootstrap template', () => {
       const statements = roleStatements(text, false);
       const cfn = statements.filter((st) => st.Effect === 'Allow' && [st.Action].flat().some((a) => a.startsWith('cloudformation:')));
       // The stacks rendered from templates/, the IAM mapping's by their prefix (never orgvend-bootstrap); listing only names.
-      // orgvend-* takes in the team's templates' stacks (orgvend-<template>); orgvend-bootstrap is denied (below).
+      // orgvend-* takes in the team's templates' stacks (orgvend-<template>) to deploy; orgvend-bootstrap is denied (below), and is never tagged orgvend:template.
       const deployed = ['orgvend-*', 'orgvend-ecr-repositories', 'orgvend-identity-iam-mapping-*', 'orgvend-log-buckets', 'orgvend-vpc'];
-      expect(cfn.map((st) => [st.Action, st.Resource])).toEqual([
-        [['cloudformation:ListStacks'], '*'],
-        [expect.arrayContaining(['cloudformation:CreateChangeSet', 'cloudformation:DeleteStack']), deployed.map((stack) => ({ Sub: `arn:\${AWS::Partition}:cloudformation:*:\${AWS::AccountId}:stack/${stack}/*` }))],
+      expect(cfn.map((st) => [st.Action, st.Resource, st.Condition ?? null])).toEqual([
+        [['cloudformation:ListStacks'], '*', null],
+        [
+          ['cloudformation:DeleteStack', 'cloudformation:DescribeStackEvents', 'cloudformation:DescribeStacks', 'cloudformation:GetTemplate'],
+          { Sub: 'arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/orgvend-*/*' },
+          { Null: { 'aws:ResourceTag/orgvend:template': 'false' } },
+        ],
+        [expect.arrayContaining(['cloudformation:CreateChangeSet', 'cloudformation:DeleteStack']), deployed.map((stack) => ({ Sub: `arn:\${AWS::Partition}:cloudformation:*:\${AWS::AccountId}:stack/${stack}/*` })), null],
       ]);
       // The handler may pass only the deployer role, and the deployer only the flow log role, only to flow logs.
       const passed = statements.filter((st) => [st.Action].flat().includes('iam:PassRole')).map((st) => [st.Resource, st.Condition ?? null]);

@@ -44,6 +44,7 @@ function organizationOf(desired: Desired, fooOu = 'Internal/Infra'): Live {
 const deployments: Deployments = {
   deployments: [{ stack: 'orgvend-vpc', account: 'foo', accountId: MINIMAL_IDS.foo!, region: 'us-east-1', source: 'templates/account/vpc.yml.njk', template: TEMPLATE, sha256: sha256Hex(TEMPLATE) }],
   notes: [],
+  owners: [],
 };
 
 interface Run {

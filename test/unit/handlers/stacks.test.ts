@@ -3,7 +3,8 @@
  * operation before it answers, so a stack is never seen *_IN_PROGRESS and a failed update
  * cannot be staged. The CloudFormationClient is mocked with aws-sdk-client-mock for those;
  * creating, updating and "no changes" run on moto (test/integration/bootstrap-members.test.ts).
- * moto has no ContinueUpdateRollback either.
+ * moto has no ContinueUpdateRollback either, and evaluates no IAM policy: the AccessDenied IAM
+ * gives for an orgvend- stack without orgvend's tags is mocked too.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -18,12 +19,13 @@ import {
   DeleteChangeSetCommand,
   GetTemplateCommand,
   ListChangeSetsCommand,
+  ListStacksCommand,
   type StackStatus,
 } from '@aws-sdk/client-cloudformation';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HandlerContext } from '../../../src/handlers/context.js';
-import { deleteStackHandler, deployStackHandler } from '../../../src/handlers/stacks.js';
+import { deleteStackHandler, deployStackHandler, readStacks } from '../../../src/handlers/stacks.js';
 import { handlerContext } from '../../helpers/handler-context.js';
 
 const SELF = '444455556666';
@@ -183,5 +185,73 @@ describe('DELETE_STACK', () => {
     mappingIs('DELETE_IN_PROGRESS');
     expect(await deleteStackHandler(mapping, context({ deadline: Date.now() + 12_000 }))).toEqual({ outcome: 'in-progress', status: 'DELETE_IN_PROGRESS' });
     expect(sent(DeleteStackCommand)).toBe(0);
+  });
+
+  const owned = [{ Key: 'managed-by', Value: 'orgvend' }, { Key: 'orgvend:template', Value: 'templates/account/budget.yml.njk' }];
+  const budget = { name: 'foo/us-east-1/orgvend-budget', stack: 'orgvend-budget', region: 'us-east-1' };
+  const budgetTagged = (Tags: { Key: string; Value: string }[]) =>
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: budget.stack, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Tags }] });
+
+  it('refuses an orgvend- stack that DEPLOY_STACK did not tag as orgvend\'s, dry run or not, and deletes nothing', async () => {
+    for (const tags of [[], [{ Key: 'managed-by', Value: 'orgvend' }], [{ Key: 'orgvend:template', Value: 'x' }]]) {
+      budgetTagged(tags);
+      for (const dryrun of [true, false]) {
+        await expect(deleteStackHandler(budget, context({ dryrun }))).rejects.toMatchObject({ code: 'rejected', message: expect.stringMatching(/orgvend-budget in us-east-1 is not orgvend's/) });
+      }
+    }
+    expect(sent(DeleteStackCommand)).toBe(0);
+  });
+
+  it('deletes a stack carrying orgvend\'s tags, through the deployer role', async () => {
+    cfn.on(DescribeStacksCommand).resolvesOnce({ Stacks: [{ StackName: budget.stack, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Tags: owned }] })
+      .resolvesOnce({ Stacks: [{ StackName: budget.stack, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Tags: owned }] })
+      .rejects(Object.assign(new Error(`Stack with id ${budget.stack} does not exist`), { name: 'ValidationError' }));
+    expect(await deleteStackHandler(budget, context())).toEqual({ outcome: 'deleted', status: null });
+    expect(cfn.commandCalls(DeleteStackCommand)[0]!.args[0].input).toEqual({ StackName: 'orgvend-budget', RoleARN: `arn:aws:iam::${SELF}:role/orgvend-deployer` });
+  });
+});
+
+describe('GET_STACKS listing the stacks orgvend owns', () => {
+  const summary = (StackName: string, StackStatus: StackStatus = 'CREATE_COMPLETE') => ({ StackName, StackStatus, CreationTime: new Date() });
+  const described = (StackName: string, Tags: { Key: string; Value: string }[]) => ({ Stacks: [{ StackName, StackStatus: 'CREATE_COMPLETE' as const, CreationTime: new Date(), Tags }] });
+
+  it('lists each region once and reads in detail only the stacks orgvend owns: tagged, or a legacy name; never the bootstrap stack, another\'s, or one IAM will not describe', async () => {
+    cfn.on(ListStacksCommand).resolves({
+      StackSummaries: [
+        summary('orgvend-bootstrap'),
+        summary('orgvend-vpc'),
+        summary('orgvend-budget'),
+        summary('orgvend-team-notes'),
+        summary('orgvend-denied'),
+        summary('orgvend-old', 'DELETE_COMPLETE'),
+        summary('someone-elses'),
+      ],
+    });
+    cfn.on(DescribeStacksCommand, { StackName: 'orgvend-vpc' }).resolves(described('orgvend-vpc', []));
+    cfn.on(DescribeStacksCommand, { StackName: 'orgvend-budget' }).resolves(described('orgvend-budget', [{ Key: 'managed-by', Value: 'orgvend' }, { Key: 'orgvend:template', Value: 'templates/account/budget.yml.njk' }]));
+    cfn.on(DescribeStacksCommand, { StackName: 'orgvend-team-notes' }).resolves(described('orgvend-team-notes', [{ Key: 'managed-by', Value: 'orgvend' }]));
+    // IAM lets orgvend describe an orgvend- stack only when it carries orgvend:template.
+    cfn.on(DescribeStacksCommand, { StackName: 'orgvend-denied' }).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied' }));
+    const stacks = await readStacks(context().clients, { stacks: [], owned: { regions: ['us-east-1'] } });
+    expect(stacks.map((st) => [st.stack, st.region, st.status, st.source ?? null])).toEqual([
+      ['orgvend-budget', 'us-east-1', 'CREATE_COMPLETE', 'templates/account/budget.yml.njk'],
+      ['orgvend-vpc', 'us-east-1', 'CREATE_COMPLETE', null],
+    ]);
+    expect(sent(ListStacksCommand)).toBe(1);
+    const read = (command: typeof DescribeStacksCommand | typeof GetTemplateCommand) => cfn.commandCalls(command).map((c) => c.args[0].input.StackName);
+    expect(new Set(read(GetTemplateCommand))).toEqual(new Set(['orgvend-vpc', 'orgvend-budget']));
+    expect(read(DescribeStacksCommand)).not.toContain('orgvend-bootstrap');
+    expect(read(DescribeStacksCommand)).not.toContain('someone-elses');
+  });
+
+  it('lists nothing in a region the account has not enabled (AWS refuses its credentials there), and the other regions as usual', async () => {
+    cfn.on(ListStacksCommand).callsFake(async (_input, getClient) => {
+      const region = await (getClient() as CloudFormationClient).config.region();
+      if (region === 'ap-east-1') throw Object.assign(new Error('The security token included in the request is invalid.'), { name: 'InvalidClientTokenId' });
+      return { StackSummaries: [summary('orgvend-vpc')] };
+    });
+    cfn.on(DescribeStacksCommand).resolves(described('orgvend-vpc', []));
+    const stacks = await readStacks(context().clients, { stacks: [], owned: { regions: ['ap-east-1', 'us-east-1'] } });
+    expect(stacks.map((st) => [st.stack, st.region])).toEqual([['orgvend-vpc', 'us-east-1']]);
   });
 });

@@ -5,6 +5,7 @@ import { limitViolations } from '../../../src/plan/limits.js';
 import { desiredParameters } from '../../../src/plan/parameters.js';
 import { describeChange } from '../../../src/views/plan.js';
 import type { Change } from '../../../src/plan/plan.js';
+import type { LiveStack } from '../../../src/plan/stacks.js';
 import { desiredOf } from '../../helpers/dsl.js';
 import { convergedLive, liveAccountFor, liveOrg, MANAGEMENT } from '../../helpers/live.js';
 
@@ -354,7 +355,7 @@ describe('planning the bootstrap of managed accounts without orgvend\'s stack', 
 
   it('plans the account\'s stacks as new, after its bootstrap; and without the option, nothing', () => {
     const deployment = { account: 'foo', accountId: FOO, stack: 'orgvend-vpc' as const, region: 'us-east-1', source: 'vpc.yml.njk', sha256: 'f'.repeat(64), template: 'Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n' };
-    const deployments = { deployments: [deployment], notes: [] };
+    const deployments = { deployments: [deployment], notes: [], owners: [] };
     const plan = planAccounts(d, { ...converged(d), parameters: new Map(), stacks: new Map() }, { now: NOW, bootstrap: true, deployments, only: 'foo' });
     expect(brief(plan.changes)).toEqual(['account.bootstrap foo', 'parameters.put foo', 'stack.deploy foo/orgvend-vpc']);
     expect(plan.changes[2]).toMatchObject({ reason: 'missing-in-account', before: { account_id: FOO }, after: { resources: ['+Vpc AWS::EC2::VPC'] } });
@@ -364,7 +365,7 @@ describe('planning the bootstrap of managed accounts without orgvend\'s stack', 
   });
 });
 
-describe('planning the deletion of IAM mapping stacks no longer rendered', () => {
+describe('planning the deletion of the stacks orgvend owns that no deployment wants', () => {
   const d = desired();
   // dns stands in for the identity account here: it carries the stack, and the mapping stacks are listed there.
   const IDENTITY = '500000000002';
@@ -381,17 +382,36 @@ describe('planning the deletion of IAM mapping stacks no longer rendered', () =>
   const live = (stacks: ReturnType<typeof liveStack>[]) => {
     const org = converged(d);
     for (const a of org.accounts) a.tags['orgvend:bootstrap'] = 'abc123';
-    return { ...org, parameters: new Map(org.accounts.map((a) => [a.id, a.id === '500000000001' ? desiredParameters(entry(d, 'foo'), d.organization) : desiredParameters(entry(d, 'dns'), d.organization)])), stacks: new Map([[IDENTITY, stacks.map(({ stack, region, status, template }) => ({ stack, region, status, template }))]]) };
+    return { ...org, parameters: new Map(org.accounts.map((a) => [a.id, a.id === '500000000001' ? desiredParameters(entry(d, 'foo'), d.organization) : desiredParameters(entry(d, 'dns'), d.organization)])), stacks: new Map<string, LiveStack[]>([[IDENTITY, stacks.map(({ stack, region, status, template }) => ({ stack, region, status, template }))]]) };
   };
-  const deployments = { deployments: [mappingOf('foo')], notes: [], mappings: { account: 'dns', accountId: IDENTITY, region: 'ap-southeast-2' } };
+  const deployments = { deployments: [mappingOf('foo')], notes: [], owners: [{ account: 'dns', accountId: IDENTITY, regions: ['ap-southeast-2', 'us-east-1'] }] };
+  const bucket = 'Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n  Policy:\n    Type: AWS::S3::BucketPolicy\n';
 
-  it('deletes the mapping stack of an account no longer rendered, and leaves the rendered ones and other stacks alone', () => {
+  it('deletes the mapping stack of an account no longer rendered and any other owned stack not wanted there, by region, and leaves the rendered ones alone', () => {
     const found = live([liveStack('foo'), liveStack('gone'), liveStack('deleted', null)]);
-    found.stacks.get(IDENTITY)!.push({ stack: 'orgvend-log-buckets', region: 'ap-southeast-2', status: 'CREATE_COMPLETE', template: 'Resources: {}\n' });
+    found.stacks.get(IDENTITY)!.push({ stack: 'orgvend-log-buckets', region: 'us-east-1', status: 'CREATE_COMPLETE', template: bucket, source: 'templates/log-buckets.yml.njk' });
     const plan = planAccounts(d, found, { now: NOW, deployments });
-    expect(brief(plan.changes)).toEqual(['stack.delete dns/orgvend-identity-iam-mapping-gone']);
+    expect(brief(plan.changes)).toEqual(['stack.delete dns/ap-southeast-2/orgvend-identity-iam-mapping-gone', 'stack.delete dns/us-east-1/orgvend-log-buckets']);
     expect(plan.changes[0]).toMatchObject({ reason: 'no-longer-rendered', before: { account_id: IDENTITY, status: 'CREATE_COMPLETE' }, after: { stack: 'orgvend-identity-iam-mapping-gone', region: 'ap-southeast-2', resources: ['-AssumeAll AWS::IAM::ManagedPolicy'] } });
     expect(describeChange(plan.changes[0]!)).toBe('delete the stack in ap-southeast-2: 1 to remove');
+    // What DeletionPolicy Retain keeps is shown as kept.
+    expect(plan.changes[1]).toMatchObject({ before: { source: 'templates/log-buckets.yml.njk' }, after: { resources: ['-Bucket AWS::S3::Bucket (retained)', '-Policy AWS::S3::BucketPolicy'] } });
+    expect(describeChange(plan.changes[1]!)).toBe('delete the stack in us-east-1: 1 to remove, 1 retained (DeletionPolicy: Retain)');
+  });
+
+  it('never deletes a stack that is wanted but held back (its template is over the size limit)', () => {
+    const found = live([liveStack('foo'), liveStack('gone')]);
+    const held = { ...deployments, held: [{ stack: 'orgvend-identity-iam-mapping-gone', accountId: IDENTITY, region: 'ap-southeast-2' }] };
+    expect(planAccounts(d, found, { now: NOW, deployments: held }).changes).toEqual([]);
+  });
+
+  it('counts stack deletions against organization.limits.max_stack_deletions', () => {
+    const found = live([liveStack('foo'), ...['a', 'b', 'c', 'e', 'f', 'g'].map((n) => liveStack(n))]);
+    const plan = planAccounts(d, found, { now: NOW, deployments });
+    expect(plan.changes.filter((c) => c.type === 'stack.delete')).toHaveLength(6);
+    expect(limitViolations(plan, d.organization.limits)).toEqual([
+      'the plan has 6 stack deletions, over organization.limits.max_stack_deletions (5); split the change, or raise the limit in accounts.yml',
+    ]);
   });
 
   it('deletes nothing when planning one account (create-account), which renders that account\'s alone', () => {

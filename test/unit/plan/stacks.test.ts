@@ -1,6 +1,6 @@
 /** Where each rendered template is deployed, and the stack.deploy changes planned for it. */
 import { describe, expect, it } from 'vitest';
-import { deploymentsOf, resourceDiff, stackChange, stacksToRead, type Deployment } from '../../../src/plan/stacks.js';
+import { deletedResources, deploymentsOf, resourceDiff, stackChange, stacksToRead, type Deployment } from '../../../src/plan/stacks.js';
 import { templateContext } from '../../../src/render/context.js';
 import { renderTemplates } from '../../../src/render/render.js';
 import { describeChange } from '../../../src/views/plan.js';
@@ -36,9 +36,20 @@ describe('deploymentsOf', () => {
       'payments/orgvend-baseline-role': [ids.get('payments'), 'ap-southeast-2'],
     });
     expect(notes).toEqual([]);
-    expect(stacksToRead(planned).get(ids.get('payments')!)).toEqual({ stacks: [{ stack: 'orgvend-baseline-role', region: 'ap-southeast-2' }, { stack: 'orgvend-vpc', region: 'ap-southeast-2' }] });
-    // The IAM mapping's stacks are listed in the identity account, not read by name.
-    expect(stacksToRead(planned).get(ids.get('identity')!)).toEqual({ stacks: [], mappings: { region: org.home_region } });
+    // Every stack orgvend owns is listed in each region the account may use: its region, global region, the regions it enables, the home region.
+    const regionsOf = (name: string) => {
+      const a = context.accounts.find((x) => x.name === name)!;
+      return [...new Set([a.region, a.global_region, ...a.regions, org.home_region])].sort();
+    };
+    expect(stacksToRead(planned).get(ids.get('payments')!)).toEqual({ stacks: [], owned: { regions: regionsOf('payments') } });
+    // The IAM mapping's stacks are listed in the identity account, not read by name, and that account is read alone.
+    expect(stacksToRead(planned).get(ids.get('identity')!)).toEqual({ stacks: [], owned: { regions: regionsOf('identity') }, alone: true });
+    // The CICD account, which is no entry of accounts.yml here, in the region its stack goes to.
+    expect(planned.owners.find((o) => o.accountId === org.cicd_account_id)?.regions).toEqual(context.accounts.some((a) => a.id === org.cicd_account_id) ? expect.arrayContaining([org.home_region]) : [org.home_region]);
+    // create-account deletes nothing, so lists nothing: its account's stacks are read by name.
+    const one = deploymentsOf(templates, context, 'payments');
+    expect(one.owners).toEqual([]);
+    expect(stacksToRead(one).get(ids.get('payments')!)).toEqual({ stacks: [{ stack: 'orgvend-baseline-role', region: 'ap-southeast-2' }, { stack: 'orgvend-vpc', region: 'ap-southeast-2' }] });
   });
 
   it('names an account that does not exist yet by its DSL name, without an id, and says which templates it does not deploy', async () => {
@@ -51,6 +62,19 @@ describe('deploymentsOf', () => {
     expect(mappings.length).toBeGreaterThan(5);
     expect(deployments.map((d) => [d.account, d.accountId, d.stack])).toEqual(mappings.map((t) => ['identity', null, `orgvend-identity-iam-mapping-${t.account}`]));
     expect(notes).toEqual(["templates/dashboards.yml.njk is rendered, not deployed: orgvend deploys vpc, identity-iam-mapping, log-buckets, ecr-repositories, and the team's templates under templates/account/"]);
+  });
+
+  it('holds back a template over CloudFormation\'s size limit, not deployed but still wanted, so its stack is never deleted for it', async () => {
+    const desired = desiredOf([], exampleText());
+    const ids = new Map(desired.accounts.map((a, i) => [a.name, a.accountId ?? String(100000000000 + i)]));
+    const context = templateContext(desired, ids);
+    const { templates } = await renderTemplates(REPO, context);
+    const vpc = templates.find((t) => t.output === 'vpc/payments.yml')!;
+    const big = { ...vpc, text: `${vpc.text}\n#${'x'.repeat(60_000)}\n` };
+    const { deployments, held, notes } = deploymentsOf([big], context);
+    expect(deployments).toEqual([]);
+    expect(held).toEqual([{ stack: 'orgvend-vpc', accountId: ids.get('payments'), region: 'ap-southeast-2' }]);
+    expect(notes[0]).toMatch(/^vpc\/payments\.yml is over 51200 bytes/);
   });
 });
 
@@ -130,5 +154,29 @@ describe('stackChange', () => {
     expect(change.reason).toBe('template-changed');
     expect(change.after).toMatchObject({ stack: 'orgvend-vpc', region: 'us-east-1', template: TEMPLATE, resources: ['~Vpc AWS::EC2::VPC'] });
     expect(describeChange(change)).toMatch(/^template \w{12} → aaaaaaaaaaaa in us-east-1: 0 to add, 1 to change, 0 to remove$/);
+  });
+});
+
+describe('deletedResources', () => {
+  it('lists what deleting a stack removes, by logical id, and marks what its DeletionPolicy keeps', () => {
+    const template = [
+      'Resources:',
+      '  Vpc:',
+      '    Type: AWS::EC2::VPC',
+      '  Logs:',
+      '    Type: AWS::S3::Bucket',
+      '    DeletionPolicy: Retain',
+      '  Repo:',
+      '    Type: AWS::ECR::Repository',
+      '    DeletionPolicy: RetainExceptOnCreate',
+      '  Db:',
+      '    Type: AWS::RDS::DBInstance',
+      '    DeletionPolicy: Snapshot',
+      '',
+    ].join('\n');
+    expect(deletedResources(template)).toEqual(['-Db AWS::RDS::DBInstance', '-Logs AWS::S3::Bucket (retained)', '-Repo AWS::ECR::Repository (retained)', '-Vpc AWS::EC2::VPC']);
+    // JSON, as a stack made elsewhere may hold; and a template that cannot be read still deletes, shown without resources.
+    expect(deletedResources(JSON.stringify({ Resources: { Topic: { Type: 'AWS::SNS::Topic', DeletionPolicy: 'Retain' } } }))).toEqual(['-Topic AWS::SNS::Topic (retained)']);
+    expect(deletedResources('Resources: [unclosed')).toEqual([]);
   });
 });

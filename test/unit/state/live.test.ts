@@ -19,9 +19,9 @@ type StackRef = { stack: string; region: string };
 function recording(old: ReadonlySet<string> = new Set()): Transport & { sent: Sent[] } {
   const sent: Sent[] = [];
   const parametersOf = (id: string) => ({ [`/orgvend/account/id`]: id });
-  const stacksOf = (id: string, stacks: StackRef[], mappings?: { region: string }) => [
+  const stacksOf = (id: string, stacks: StackRef[], owned?: { regions: string[] }) => [
     ...stacks.map((s) => ({ ...s, status: 'CREATE_COMPLETE', template: `${id}/${s.region}/${s.stack}` })),
-    ...(mappings ? [{ stack: 'orgvend-identity-iam-mapping-dev', region: mappings.region, status: 'CREATE_COMPLETE', template: `${id}/mapping` }] : []),
+    ...(owned ? [{ stack: 'orgvend-identity-iam-mapping-dev', region: owned.regions[0]!, status: 'CREATE_COMPLETE', template: `${id}/mapping` }] : []),
   ];
   return {
     execute: false,
@@ -31,8 +31,8 @@ function recording(old: ReadonlySet<string> = new Set()): Transport & { sent: Se
       const target = options.targetAccount!;
       if (type === 'GET_PARAMETERS') return { parameters: parametersOf(target) } as ResultOf<T>;
       if (type === 'GET_STACKS') {
-        const { stacks, mappings } = payload as PayloadOf<'GET_STACKS'>;
-        return { stacks: stacksOf(target, stacks, mappings) } as ResultOf<T>;
+        const { stacks, owned } = payload as PayloadOf<'GET_STACKS'>;
+        return { stacks: stacksOf(target, stacks, owned) } as ResultOf<T>;
       }
       if (type === 'READ_ACCOUNTS') {
         const { accounts } = payload as PayloadOf<'READ_ACCOUNTS'>;
@@ -40,7 +40,7 @@ function recording(old: ReadonlySet<string> = new Set()): Transport & { sent: Se
           accounts: accounts.map((e) =>
             old.has(e.account_id)
               ? { account_id: e.account_id, unreachable: { reason: 'cannot-assume-reader', message: 'AccessDenied' } }
-              : { account_id: e.account_id, ...(e.parameters ? { parameters: parametersOf(e.account_id) } : {}), ...(e.stacks.length || e.mappings ? { stacks: stacksOf(e.account_id, e.stacks, e.mappings) } : {}) },
+              : { account_id: e.account_id, ...(e.parameters ? { parameters: parametersOf(e.account_id) } : {}), ...(e.stacks.length || e.owned ? { stacks: stacksOf(e.account_id, e.stacks, e.owned) } : {}) },
           ),
         } as ResultOf<T>;
       }
@@ -53,7 +53,7 @@ function recording(old: ReadonlySet<string> = new Set()): Transport & { sent: Se
 const vpc = (region: string) => ({ stacks: [{ stack: 'orgvend-vpc', region }] });
 
 describe('withAccountState', () => {
-  it('reads stacks 20 names to an entry, lists the IAM mapping\'s in a request of its own, and asks only accounts that carry the stack', async () => {
+  it('reads stacks 20 names to an entry, lists orgvend\'s stacks with the first, the IAM mapping\'s account in a request of its own, and asks only accounts that carry the stack', async () => {
     const live = liveOrg([], [
       { id: IDENTITY, tags: bootstrapped },
       { id: '500000000002', tags: {} },
@@ -61,17 +61,15 @@ describe('withAccountState', () => {
     const named = Array.from({ length: 45 }, (_, i) => ({ stack: 'orgvend-vpc', region: `us-east-${(i % 2) + 1}` }));
     const transport = recording();
     const read = await withAccountState(transport, live, new Map([
-      [IDENTITY, { stacks: named, mappings: { region: 'ap-southeast-2' } }],
+      [IDENTITY, { stacks: named, owned: { regions: ['ap-southeast-2'] }, alone: true }],
       ['500000000002', { stacks: named.slice(0, 1) }],
     ]));
-    const batches = transport.sent.map((s) => (s.payload as PayloadOf<'READ_ACCOUNTS'>).accounts.map((e) => [e.account_id, e.parameters, e.stacks.length, e.mappings ?? null]));
-    expect(transport.sent.map((s) => s.type)).toEqual(['READ_ACCOUNTS', 'READ_ACCOUNTS']);
+    const batches = transport.sent.map((s) => (s.payload as PayloadOf<'READ_ACCOUNTS'>).accounts.map((e) => [e.account_id, e.parameters, e.stacks.length, e.owned ?? null]));
+    expect(transport.sent.map((s) => s.type)).toEqual(['READ_ACCOUNTS', 'READ_ACCOUNTS', 'READ_ACCOUNTS']);
     expect(batches).toEqual([
-      [[IDENTITY, true, 20, { region: 'ap-southeast-2' }]],
-      [
-        [IDENTITY, false, 20, null],
-        [IDENTITY, false, 5, null],
-      ],
+      [[IDENTITY, true, 20, { regions: ['ap-southeast-2'] }]],
+      [[IDENTITY, false, 20, null]],
+      [[IDENTITY, false, 5, null]],
     ]);
     // In the order asked: the first 20 named and what the listing found, then the rest.
     expect(read.stacks!.get(IDENTITY)!.map((s) => s.template)).toEqual([...named.slice(0, 20).map((s) => `${IDENTITY}/${s.region}/${s.stack}`), `${IDENTITY}/mapping`, ...named.slice(20).map((s) => `${IDENTITY}/${s.region}/${s.stack}`)]);
