@@ -2,7 +2,8 @@
  * The team's own templates (account customizations) end to end on moto: a template under
  * templates/account/ that an account selects in accounts.yml is planned as a stack.deploy of
  * orgvend-<template> with its resources, deployed with --execute through DEPLOY_STACK (change
- * set, the deployer role), and the next plan is empty.
+ * set, the deployer role), and the next plan is empty; when no account selects it any
+ * more, its stacks are deleted (the stacks are orgvend's by their tags).
  *
  * The example's baseline role (AWS::IAM::Role) is what is deployed here: moto's
  * CloudFormation cannot create an AWS::Budgets::Budget, which the budget template makes, so
@@ -78,6 +79,20 @@ describe("the team's templates", () => {
     const planned = await cli('--action', 'sync-accounts');
     expect(planned.out).toMatch(/~ stack\.deploy +dns\/orgvend-shared-alerts \(\d{12}\) +create with template \w{12} in ap-southeast-2: 1 to add, 0 to change, 0 to remove/);
     expect(planned.out).toContain('Plan: 1 change: 1 stack.deploy.');
+    const { code, out } = await cli('--action', 'sync-accounts', '--execute');
+    expect(out).toContain('Converged');
+    expect(code).toBe(0);
+    expect((await cli('--action', 'sync-accounts')).out).toContain('No changes.');
+  });
+
+  it('deletes the stack of a customization an account no longer selects, and of a template that is gone', async () => {
+    // foo switches the scope's baseline role off; the header template is removed.
+    workspace.write(SELECTED.replace('  foo:\n    scope: dev\n', '  foo:\n    scope: dev\n    customizations:\n      baseline-role: null\n'));
+    workspace.file('templates/shared-alerts.yml.njk');
+    const planned = await cli('--action', 'sync-accounts');
+    expect(planned.out).toMatch(/- stack\.delete +foo\/us-east-1\/orgvend-baseline-role/);
+    expect(planned.out).toMatch(/- stack\.delete +dns\/ap-southeast-2\/orgvend-shared-alerts/);
+    expect(planned.out).toContain('Plan: 2 changes: 2 stack.delete.');
     const { code, out } = await cli('--action', 'sync-accounts', '--execute');
     expect(out).toContain('Converged');
     expect(code).toBe(0);
