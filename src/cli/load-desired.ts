@@ -13,14 +13,14 @@ import type { CliOptions } from './options.js';
 
 /**
  * accounts.yml read and checked, with its customizations against the team's templates
- * beside it: one naming no template is an error at its key, a template no account selects
- * a warning.
+ * beside it: one naming no template is an error at its key; a template no account selects
+ * is a warning of `validate` alone (a template added for later is no concern of every plan).
  */
 async function readChecked(options: CliOptions, io: Io): Promise<ConfigResult> {
   const result = await readConfig(options.config, io.cwd);
   if (!result.desired || !result.source) return result;
   const { problems, unused } = customizationProblems(result.desired, await customTemplates(repoDirOf(options, io)));
-  const diagnostics = [...result.diagnostics, ...problems.map((p) => result.source!.locate(p)), ...unused];
+  const diagnostics = [...result.diagnostics, ...problems.map((p) => result.source!.locate(p)), ...(options.action === 'validate' ? unused : [])];
   return hasErrors(diagnostics) ? { diagnostics } : { ...result, diagnostics };
 }
 
