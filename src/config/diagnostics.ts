@@ -51,6 +51,7 @@ export type DiagnosticCode =
   | 'template-header'
   | 'unknown-customization'
   | 'unused-customization'
+  | 'role-trusts-outsider'
   | 'unknown-resource-type'
   | 'resource-type-not-allowed'
   | 'role-without-boundary';

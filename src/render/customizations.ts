@@ -111,7 +111,7 @@ function logicalIds(text: string): number {
  * template (`source`, `text`) that writes the resource. A template that does not parse is
  * left to the parse check.
  */
-export function resourceProblems(source: string, text: string, rendered: string, allowed: readonly string[]): Diagnostic[] {
+export function resourceProblems(source: string, text: string, rendered: string, allowed: readonly string[], trusted: ReadonlySet<string>): Diagnostic[] {
   // The types read from the text when orgvend's shape allows (a YAML parse per account is most of a render's time), else parsed.
   const blocks = resourceBlocks(rendered);
   if (blocks && blocks.size === logicalIds(rendered) && [...blocks.values()].every((b) => allowed.includes(b.type) && !ROLE_TYPES.includes(b.type))) return [];
@@ -139,6 +139,12 @@ export function resourceProblems(source: string, text: string, rendered: string,
         fileDiagnostic(source, text, 'role-without-boundary', `${id} makes a role without orgvend's permissions boundary (SecurityAudit): the deployer role may make a role only with it`, properties.PermissionsBoundary === undefined ? at() : at('PermissionsBoundary'), 'set PermissionsBoundary: !Sub {{ names.customizationBoundaryArn }}'),
       );
     }
+    const outsider = untrustedPrincipal(properties.AssumeRolePolicyDocument, trusted);
+    if (outsider !== undefined) {
+      diagnostics.push(
+        fileDiagnostic(source, text, 'role-trusts-outsider', `${id} makes a role that trusts ${outsider}: a role of the team's templates may be assumed only by the organization's accounts (by account id or role ARN) and AWS services`, at('AssumeRolePolicyDocument'), 'name a principal by an account id of the organization, e.g. {{ organization.audit_account_id }}'),
+      );
+    }
     if (properties.Path !== NAMES.customizationRolePath) {
       diagnostics.push(
         fileDiagnostic(source, text, 'role-without-boundary', `${id} makes a role outside ${NAMES.customizationRolePath}, the only path the deployer role may make roles in`, properties.Path === undefined ? at() : at('Path'), 'set Path: {{ names.customizationRolePath }}'),
@@ -146,6 +152,33 @@ export function resourceProblems(source: string, text: string, rendered: string,
     }
   }
   return diagnostics;
+}
+
+/** An AWS principal's account: a bare id, or that of an IAM ARN; `${AWS::AccountId}` (a !Sub) is the account itself. */
+const PRINCIPAL_ACCOUNT = /^(?:(\d{12})|arn:[\w$:{}-]+:iam::(\d{12}|\$\{AWS::AccountId\}):(?:root|role\/[\w+=,.@/-]+))$/;
+
+/**
+ * The first principal of a role's trust policy that is not the organization's (`trusted`:
+ * its account ids) or an AWS service, as written; undefined when every one is. A principal
+ * that is not written out (a Ref, an If, `*`, a federated identity) is not the organization's.
+ */
+function untrustedPrincipal(document: unknown, trusted: ReadonlySet<string>): string | undefined {
+  const statements = [(document as { Statement?: unknown } | undefined)?.Statement ?? []].flat() as { Effect?: unknown; Principal?: unknown }[];
+  for (const statement of statements) {
+    if (statement?.Effect !== 'Allow') continue;
+    const principal = statement.Principal;
+    if (typeof principal !== 'object' || principal === null) return JSON.stringify(principal ?? null);
+    for (const [kind, values] of Object.entries(principal)) {
+      if (kind === 'Service') continue;
+      for (const value of [values].flat()) {
+        const arn = typeof value === 'object' && value !== null && 'Fn::Sub' in value ? (value as { 'Fn::Sub': unknown })['Fn::Sub'] : value;
+        const match = kind === 'AWS' && typeof arn === 'string' ? PRINCIPAL_ACCOUNT.exec(arn) : null;
+        const account = match?.[1] ?? match?.[2];
+        if (!account || !(account === '${AWS::AccountId}' || trusted.has(account))) return JSON.stringify({ [kind]: value });
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Where a top-level template of the team's is deployed: the account its header names, in a region (absent: the account's own). */

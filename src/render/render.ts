@@ -104,6 +104,9 @@ export async function renderTemplates(repoDir: string, context: TemplateContext)
   const compiled = new Map<string, nunjucks.Template>();
   const templates: RenderedTemplate[] = [];
   const allowed = context.organization.customizations.allowed_resource_types;
+  // The accounts a role of the team's may trust: the organization's, as far as they exist.
+  const org = context.organization;
+  const trusted = new Set([org.management_account_id, org.cicd_account_id, org.audit_account_id, org.delegated_admin_account_id, ...context.created_accounts.map((a) => a.id)].filter((id): id is string => Boolean(id)));
   const failed = new Set<string>();
   for (const job of jobs) {
     if (failed.has(job.source)) continue;
@@ -147,7 +150,7 @@ export async function renderTemplates(repoDir: string, context: TemplateContext)
       failed.add(job.source);
       continue;
     }
-    const refused = job.customization || header.target ? resourceProblems(job.source, text, body, allowed) : [];
+    const refused = job.customization || header.target ? resourceProblems(job.source, text, body, allowed, trusted) : [];
     if (refused.length) {
       diagnostics.push(...refused);
       failed.add(job.source);

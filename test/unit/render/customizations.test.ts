@@ -109,6 +109,23 @@ describe("the team's templates", () => {
     expect(good.code).toBe(0);
   });
 
+  it('are refused when a role they make trusts a principal outside the organization', async () => {
+    const select: Changes = [[['accounts', 'foo', 'customizations'], { role: {} }]];
+    const trusting = (principal: string) =>
+      `Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      Path: {{ names.customizationRolePath }}\n      PermissionsBoundary: !Sub {{ names.customizationBoundaryArn }}\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: ${principal}\n            Action: sts:AssumeRole\n`;
+    for (const principal of ['{ AWS: "arn:aws:iam::999999999999:root" }', '{ AWS: "999999999999" }', '"*"', '{ AWS: "*" }', '{ Federated: "cognito-identity.amazonaws.com" }']) {
+      const { code, err } = await validate(select, { 'templates/account/role.yml.njk': trusting(principal) });
+      expect(err, principal).toMatch(/error\[role-trusts-outsider\] templates\/account\/role\.yml\.njk:7:7: Role makes a role that trusts /);
+      expect(code, principal).toBe(65);
+    }
+    // The organization's accounts, the account itself, and AWS services.
+    for (const principal of ['{ AWS: {{ "arn:aws:iam::" ~ organization.audit_account_id ~ ":root" }} }', '{ AWS: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:root" }', '{ Service: lambda.amazonaws.com }']) {
+      const { code, err } = await validate(select, { 'templates/account/role.yml.njk': trusting(principal) });
+      expect(err, principal).toBe('');
+      expect(code, principal).toBe(0);
+    }
+  });
+
   it('name a customization that names no template at its key in accounts.yml, with a suggestion, and warn of a template no account selects', async () => {
     const { code, err } = await validate([[['scopes', 'dev', 'customizations'], { alert: { topic: 't', display: 'd' } }]], { 'templates/account/alerts.yml.njk': TOPIC });
     expect(err).toMatch(/error\[unknown-customization\] accounts\.yml:\d+:\d+: scopes\.dev\.customizations\.alert: customization alert names no template: there is no templates\/account\/alert\.yml\.njk/);
