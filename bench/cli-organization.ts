@@ -244,7 +244,8 @@ export async function benchOrganization(options: { dsl: string; bootstrapped: bo
             const groups = type === 'account.bootstrap' ? [changes] : chunks(changes, Math.ceil(changes.length / CONVERGE_GROUPS));
             const results = await Promise.all(groups.map((group) => executeAccountPlan(makePlan(plan.action, plan.basis, group), org, transport)));
             const failures = results.flatMap((r) => [...r].filter(([, step]) => step.status !== 'done').map(([key, step]) => `${key}: ${step.status === 'failed' ? step.error.message : step.status === 'skipped' ? step.reason : ''}`));
-            if (failures.length) throw new Error(`setup: ${failures.length} of ${changes.length} ${type} failed: ${failures.slice(0, 3).join('; ')}`);
+            // moto, on one CPU, can fall behind a thousand requests: what failed is planned again by the next pass (the caller's).
+            if (failures.length) console.error(`setup: ${failures.length} of ${changes.length} ${type} failed, left to the next pass: ${failures.slice(0, 3).join('; ')}`);
           }
         } finally {
           await transport.close();
