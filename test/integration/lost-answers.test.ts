@@ -30,10 +30,12 @@ const DSL = dslText(NEW_ACCOUNTS.map((name) => [['accounts', name], { scope: 'de
 
 beforeAll(async () => {
   org = await createTestOrganization(DSL);
-  const random = seededRandom(19);
+  // One seeded stream per operation: the n-th call of each gets the same roll whatever the calls' interleaving.
+  const streams = new Map<string, () => number>();
+  const rollFor = (operation: string) => (streams.get(operation) ?? streams.set(operation, seededRandom(19)).get(operation)!)();
   proxy = await startFaultProxy(org.endpoint, ({ operation }): Fault => {
     const rate = MAKERS.has(operation) ? 0.5 : LEDGER_WRITES.has(operation) ? 0.2 : 0;
-    const roll = random();
+    const roll = rollFor(operation);
     return roll < rate * 0.6 ? 'lose-answer' : roll < rate ? 'drop-after' : 'pass';
   });
   // The handlers talk to AWS through the proxy; so does the CLI.
