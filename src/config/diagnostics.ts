@@ -104,6 +104,13 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
 }
 
 /** An error in a file that is not YAML orgvend reads by key (a policy, a template): at a line and column of `text`, with that line. */
+/** Where `pattern` first matches a line of `text` (1-based), or undefined when it matches none. */
+export function firstMatch(text: string, pattern: RegExp): { line: number; column: number } | undefined {
+  const lines = text.split('\n');
+  const i = lines.findIndex((l) => pattern.test(l));
+  return i < 0 ? undefined : { line: i + 1, column: lines[i]!.search(pattern) + 1 };
+}
+
 export function fileDiagnostic(file: string, text: string, code: DiagnosticCode, message: string, at = { line: 1, column: 1 }, hint?: string): Diagnostic {
   return { code, severity: 'error', file, ...at, length: 1, path: '', message, hint, snippet: text.split('\n')[at.line - 1] };
 }

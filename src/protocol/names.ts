@@ -103,7 +103,9 @@ export const isReservedTemplateName = (name: string) =>
   name === 'bootstrap' || Object.hasOwn(DEPLOYED_STACKS, name) || name.startsWith('identity-iam-mapping-') || `${OWNED_STACK_PREFIX}${name}` === NAMES.stack;
 export const isCustomTemplateName = (name: string) => CUSTOM_NAME.test(name) && !isReservedTemplateName(name);
 export const isCustomStack = (stack: string) => stack.startsWith(OWNED_STACK_PREFIX) && isCustomTemplateName(stack.slice(OWNED_STACK_PREFIX.length));
-export const isDeployedStack = (name: string) => FIXED_STACKS.includes(name) || isMappingStack(name) || isCustomStack(name);
+/** orgvend's own templates' stacks, by their names: owned even untagged, as they were deployed before stacks were tagged. */
+const isOwnStack = (name: string) => FIXED_STACKS.includes(name) || isMappingStack(name);
+export const isDeployedStack = (name: string) => isOwnStack(name) || isCustomStack(name);
 
 /**
  * The tags DEPLOY_STACK puts on every stack it deploys: orgvend's, and the template it came
@@ -122,8 +124,8 @@ export const isOwnedStackName = (name: string) => OWNED_STACK_NAME.test(name) &&
  */
 export function isOwnedStack(stack: { name: string; tags: Readonly<Record<string, string>> }): boolean {
   if (!isOwnedStackName(stack.name)) return false;
-  // orgvend's own templates' stacks, deployed before stacks were tagged (a team's template's stack is tagged from the start).
-  if (FIXED_STACKS.includes(stack.name) || isMappingStack(stack.name)) return true;
+  // A team's template's stack is tagged from the start.
+  if (isOwnStack(stack.name)) return true;
   return stack.tags[OWNER_TAG.key] === OWNER_TAG.value && Boolean(stack.tags[TEMPLATE_TAG]);
 }
 

@@ -8,7 +8,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileDiagnostic, type Diagnostic, type Problem } from '../config/diagnostics.js';
+import { fileDiagnostic, firstMatch, type Diagnostic, type Problem } from '../config/diagnostics.js';
 import { layerPath } from '../config/layers.js';
 import type { Desired } from '../config/resolve.js';
 import { didYouMean } from '../config/suggest.js';
@@ -84,13 +84,6 @@ export function customizationProblems(desired: Desired, templates: ReadonlyMap<s
   return { problems: [...problems.values()], unused };
 }
 
-/** Where `text` (the template's source) first writes `pattern`, or its first line. */
-function lineOf(text: string, pattern: RegExp): { line: number; column: number } {
-  const lines = text.split('\n');
-  const i = lines.findIndex((l) => pattern.test(l));
-  return i < 0 ? { line: 1, column: 1 } : { line: i + 1, column: lines[i]!.search(pattern) + 1 };
-}
-
 const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The logical ids under `Resources:` as orgvend writes them (two spaces in), counted as resourceBlocks reads them: one whose Type it does not see sends the check to the parser. */
@@ -124,7 +117,7 @@ export function resourceProblems(source: string, text: string, rendered: string,
   const diagnostics: Diagnostic[] = [];
   for (const [id, resource] of Object.entries(resources)) {
     const type = String(resource?.Type);
-    const at = (property?: string) => lineOf(text, new RegExp(property ? `\\b${property}:` : `Type:\\s*["']?${escaped(type)}\\b`));
+    const at = (property?: string) => firstMatch(text, new RegExp(property ? `\\b${property}:` : `Type:\\s*["']?${escaped(type)}\\b`));
     if (!allowed.includes(type)) {
       diagnostics.push(
         fileDiagnostic(source, text, 'resource-type-not-allowed', `${id} is of type ${type}, which organization.customizations.allowed_resource_types does not allow (${allowed.join(', ') || 'it allows none'})`, at(), 'add the type to organization.customizations.allowed_resource_types (bootstrap then lets the deployer role create it), or remove the resource'),

@@ -1,4 +1,5 @@
 /** A template context where reading a key an object lacks is an error naming it, for templates/ and scps/ alike. */
+import { firstMatch } from '../config/diagnostics.js';
 
 export class Undefined extends Error {
   constructor(readonly path: string, readonly available: string[]) {
@@ -37,8 +38,7 @@ export function strictValues(context: object, seen: { missing?: Undefined }): Re
 
 /** Where `text` first reads the missing key (nunjucks loses the line of errors thrown while reading a member). */
 export function firstUse(text: string, missing: Undefined): { line: number; column: number } | undefined {
-  const member = new RegExp(`\\.${missing.key}\\b`);
-  const lines = text.split('\n');
-  const use = lines.findIndex((l) => member.test(l));
-  return use < 0 ? undefined : { line: use + 1, column: lines[use]!.search(member) + 2 };
+  const use = firstMatch(text, new RegExp(`\\.${missing.key}\\b`));
+  // The column of the key, after its dot.
+  return use && { line: use.line, column: use.column + 1 };
 }
