@@ -53,6 +53,7 @@ export const CLI_CALLS: Readonly<Record<string, readonly CliCall[]>> = {
   'create-account': BUS,
   'sync-scps': BUS,
   'put-contacts': BUS,
+  'sync-security': BUS,
   'enable-region': BUS,
   'create-record': BUS,
   ping: BUS,

@@ -124,6 +124,44 @@ export function checkOrganization(parts: DslParts, accountNames: readonly string
       });
     }
   }
+  problems.push(...checkDelegatedAdministrators(parts, accountNames));
+  return problems;
+}
+
+/**
+ * Each delegated administrator is an account of the DSL that stays open, and never the
+ * management account: AWS refuses to make it one (ConstraintViolationException).
+ */
+function checkDelegatedAdministrators(parts: DslParts, accountNames: readonly string[]): Problem[] {
+  const problems: Problem[] = [];
+  const org = parts.organization;
+  for (const [service, name] of Object.entries(org.delegated_administrators)) {
+    if (name === null || name === undefined) continue;
+    const path = ['organization', 'delegated_administrators', service];
+    const entry = parts.accounts[name];
+    if (!accountNames.includes(name)) {
+      problems.push({
+        code: 'unknown-account',
+        path,
+        message: `organization.delegated_administrators.${service} names account "${name}", which is not in accounts`,
+        hint: didYouMean(name, accountNames) ?? 'a delegated administrator is an account of accounts.yml, by its DSL name',
+      });
+    } else if (entry?.account_id !== undefined && entry.account_id === org.management_account_id) {
+      problems.push({
+        code: 'management-delegated-admin',
+        path,
+        message: `organization.delegated_administrators.${service} names ${name}, the management account (${entry.account_id}): AWS never makes the management account a delegated administrator`,
+        hint: 'name a member account, such as the audit or security tooling account',
+      });
+    } else if (entry?.lifecycle === 'closed') {
+      problems.push({
+        code: 'closed-delegated-admin',
+        path,
+        message: `organization.delegated_administrators.${service} names ${name}, whose lifecycle is closed`,
+        hint: 'name an account that stays open',
+      });
+    }
+  }
   return problems;
 }
 

@@ -17,6 +17,8 @@ export type DiagnosticCode =
   | 'invalid-key'
   | 'unknown-scope'
   | 'unknown-account'
+  | 'management-delegated-admin'
+  | 'closed-delegated-admin'
   | 'duplicate-aws-name'
   | 'duplicate-email'
   | 'duplicate-account-id'

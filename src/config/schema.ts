@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { SINGLE_LINE } from './control-characters.js';
 import { REGION_NAMES } from './regions.js';
+import { DELEGATED_SERVICE_NAMES, type DelegatedService } from './delegated-services.js';
 
 // ── scalar types ────────────────────────────────────────────────────────────
 
@@ -326,6 +327,17 @@ export const CustomizationSettings = z.strictObject({
     .describe("the resource types the team's templates may create; each account's deployer role may create these and nothing more"),
 });
 
+/**
+ * organization.delegated_administrators: service → the DSL name of the account that is its
+ * delegated administrator; null: no delegated administrator for it (sync-security
+ * deregisters the one there). A service not listed is left as it is.
+ */
+const delegatedAdminShape = Object.fromEntries(
+  DELEGATED_SERVICE_NAMES.map((service) => [service, Slug.nullable().optional().describe(`DSL name of the delegated administrator for ${service}; null: none`)]),
+) as { [S in DelegatedService]: z.ZodOptional<z.ZodNullable<typeof Slug>> };
+export const DelegatedAdministrators = z.strictObject(delegatedAdminShape);
+export type DelegatedAdministrators = z.infer<typeof DelegatedAdministrators>;
+
 export const Organization = z.strictObject({
   management_account_id: AccountId.describe('the management account: never moved, retired or closed'),
   cicd_account_id: AccountId.describe('the only account allowed to send requests'),
@@ -355,6 +367,7 @@ export const Organization = z.strictObject({
   limits: Limits.default(Limits.parse({})).describe('blast-radius and quota limits'),
   scps: ScpSettings.default(ScpSettings.parse({})).describe('service control policies: attachments, parameters, previewed samples'),
   customizations: CustomizationSettings.default(CustomizationSettings.parse({})).describe("the team's own templates (account customizations): the resource types they may create"),
+  delegated_administrators: DelegatedAdministrators.default({}).describe('delegated administrator per AWS service (sync-security): service → DSL account name, or null for none'),
 });
 export type Organization = z.infer<typeof Organization>;
 

@@ -6,7 +6,7 @@ import { closeAccount, moveAccount, retireAccount, tagAccount } from './account-
 import { disableRegion, enableRegion, getContacts, getRegions, putContacts } from './account-settings.js';
 import { createAccount } from './create-account.js';
 import { describeAccounts } from './describe-accounts.js';
-import { registerDelegatedAdminHandler } from './delegated-admin.js';
+import { deregisterDelegatedAdmin, enableTrustedAccess, listDelegatedAdmins, registerDelegatedAdminHandler } from './delegated-admin.js';
 import { listAccounts, listOus } from './list-organization.js';
 import { createOu } from './organization-units.js';
 import { getParameters, putParameters } from './parameters.js';
@@ -39,6 +39,9 @@ export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> 
   ENABLE_REGION: enableRegion,
   DISABLE_REGION: disableRegion,
   REGISTER_DELEGATED_ADMIN: registerDelegatedAdminHandler,
+  LIST_DELEGATED_ADMINS: listDelegatedAdmins,
+  ENABLE_TRUSTED_ACCESS: enableTrustedAccess,
+  DEREGISTER_DELEGATED_ADMIN: deregisterDelegatedAdmin,
   BOOTSTRAP_ACCOUNTS: bootstrapAccounts,
   GET_PARAMETERS: getParameters,
   PUT_PARAMETERS: putParameters,

@@ -30,6 +30,8 @@ export const CHANGE_KINDS = {
   'template.upload': '+',
   'record.upsert': '~',
   'delegated-admin.register': '+',
+  'delegated-admin.deregister': '-',
+  'trusted-access.enable': '+',
   'request-key.create': '+',
 } as const;
 export type ChangeType = keyof typeof CHANGE_KINDS;

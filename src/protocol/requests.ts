@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CONTACT_TYPES, DomainName, PolicyName } from '../config/schema.js';
 import { AccountIdString } from './envelope.js';
+import { DELEGATED_SERVICE_PRINCIPALS } from '../config/delegated-services.js';
 import { FIXED_STACKS, NAMES, OWNED_STACK_PREFIX, TEMPLATE_TAG, isDeployedStack, isOwnedStackName, mappingStackPrefix } from './names.js';
 
 /**
@@ -60,6 +61,7 @@ const ORGANIZATION_RESOURCES: Record<string, string[]> = {
   'organizations:UntagResource': [ORG_ACCOUNTS, ORG_POLICIES],
   'organizations:UpdatePolicy': [ORG_POLICIES],
   'organizations:RegisterDelegatedAdministrator': [ORG_ACCOUNTS],
+  'organizations:DeregisterDelegatedAdministrator': [ORG_ACCOUNTS],
   'account:GetAlternateContact': [MEMBER_ACCOUNTS],
   'account:PutAlternateContact': [MEMBER_ACCOUNTS],
   'account:DeleteAlternateContact': [MEMBER_ACCOUNTS],
@@ -68,8 +70,13 @@ const ORGANIZATION_RESOURCES: Record<string, string[]> = {
   'account:EnableRegion': [MEMBER_ACCOUNTS],
   'account:DisableRegion': [MEMBER_ACCOUNTS],
 };
-/** Trusted access and delegated administration for the Account Management API only. */
-const ACCOUNT_SERVICE_ONLY: Condition = { StringEquals: { 'organizations:ServicePrincipal': 'account.amazonaws.com' } };
+/** The services sync-security may give a delegated administrator (config/delegated-services.ts), and nothing else. */
+const DELEGATED_SERVICES_ONLY: Condition = { StringEquals: { 'organizations:ServicePrincipal': [...DELEGATED_SERVICE_PRINCIPALS] } };
+/** bootstrap's Account Management API, and sync-security's services. */
+const REGISTERABLE_SERVICES: Condition = { StringEquals: { 'organizations:ServicePrincipal': ['account.amazonaws.com', ...DELEGATED_SERVICE_PRINCIPALS] } };
+const DelegatedServicePrincipal = z.enum(DELEGATED_SERVICE_PRINCIPALS);
+/** Every service sync-security can read at once. */
+const MAX_SERVICES_READ = DELEGATED_SERVICE_PRINCIPALS.length;
 
 /** An SSM parameter path of the handler's own account and region, as a Permission's resource. */
 const ssmParameterArn = (path: string) => `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${path}`;
@@ -508,15 +515,66 @@ export const REQUESTS = {
     timeoutSeconds: 120,
     permissions: [
       'organizations:ListAWSServiceAccessForOrganization',
-      { action: 'organizations:EnableAWSServiceAccess', resource: '*', condition: ACCOUNT_SERVICE_ONLY },
+      { action: 'organizations:EnableAWSServiceAccess', resource: '*', condition: REGISTERABLE_SERVICES },
       'organizations:ListDelegatedAdministrators',
-      ...ORGANIZATION_RESOURCES['organizations:RegisterDelegatedAdministrator']!.map((resource) => ({ action: 'organizations:RegisterDelegatedAdministrator', resource, condition: ACCOUNT_SERVICE_ONLY })),
+      ...ORGANIZATION_RESOURCES['organizations:RegisterDelegatedAdministrator']!.map((resource) => ({ action: 'organizations:RegisterDelegatedAdministrator', resource, condition: REGISTERABLE_SERVICES })),
     ],
-    payload: z.strictObject({ account_id: AccountIdString, service_principal: z.enum(['account.amazonaws.com']) }),
+    payload: z.strictObject({ account_id: AccountIdString, service_principal: z.enum(['account.amazonaws.com', ...DELEGATED_SERVICE_PRINCIPALS]) }),
     result: z.object({
       trusted_access: z.enum(['enabled', 'already-enabled', 'would-enable']),
       outcome: z.enum(['registered', 'already-registered', 'would-register']),
     }),
+  }),
+  /**
+   * sync-security: for each service asked, whether trusted access is on and which accounts
+   * are its delegated administrators. A service Organizations refuses to list (the emulator
+   * knows delegated administrators for only a few) is answered with `refused`, the reason.
+   */
+  LIST_DELEGATED_ADMINS: spec({
+    route: 'management',
+    mutating: false,
+    timeoutSeconds: 120,
+    permissions: ['organizations:ListAWSServiceAccessForOrganization', 'organizations:ListDelegatedAdministrators'],
+    payload: z.strictObject({
+      service_principals: z
+        .array(DelegatedServicePrincipal)
+        .min(1)
+        .max(MAX_SERVICES_READ)
+        .refine((p) => new Set(p).size === p.length, 'each service principal once'),
+    }),
+    result: z.object({
+      services: z.array(
+        z.object({ service_principal: z.string(), trusted_access: z.boolean(), admins: z.array(AccountIdString), refused: z.string().optional() }),
+      ),
+    }),
+  }),
+  /** sync-security: trusted access for one of its services (EnableAWSServiceAccess); skipped when it is on. */
+  ENABLE_TRUSTED_ACCESS: spec({
+    route: 'management',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: [
+      'organizations:ListAWSServiceAccessForOrganization',
+      { action: 'organizations:EnableAWSServiceAccess', resource: '*', condition: DELEGATED_SERVICES_ONLY },
+    ],
+    payload: z.strictObject({ service_principal: DelegatedServicePrincipal }),
+    result: z.object({ outcome: z.enum(['enabled', 'already-enabled', 'would-enable']) }),
+  }),
+  /**
+   * sync-security: an account stops being one of its services' delegated administrators.
+   * Never the Account Management API's (bootstrap's): the payload and IAM allow only
+   * sync-security's services.
+   */
+  DEREGISTER_DELEGATED_ADMIN: spec({
+    route: 'management',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: [
+      'organizations:ListDelegatedAdministrators',
+      ...ORGANIZATION_RESOURCES['organizations:DeregisterDelegatedAdministrator']!.map((resource) => ({ action: 'organizations:DeregisterDelegatedAdministrator', resource, condition: DELEGATED_SERVICES_ONLY })),
+    ],
+    payload: z.strictObject({ account_id: AccountIdString, service_principal: DelegatedServicePrincipal }),
+    result: z.object({ outcome: z.enum(['deregistered', 'not-registered', 'would-deregister']) }),
   }),
   /**
    * Gives new managed member accounts orgvend's stack (bus, queue, rules, handler), and

@@ -88,9 +88,14 @@ export function describeChange(change: Change): string {
     case 'delegated-admin.register': {
       const admins = (before.delegated_admins ?? []) as string[];
       const register = `register ${after.delegated_admin} as delegated administrator`;
-      if (before.trusted_access) return register;
+      // sync-security plans trusted access as a change of its own (trusted-access.enable), so its register says nothing of it.
+      if (before.trusted_access !== false) return register;
       return admins.includes(after.delegated_admin as string) ? `enable trusted access (${after.delegated_admin} is registered already)` : `enable trusted access, then ${register}`;
     }
+    case 'delegated-admin.deregister':
+      return `deregister ${before.account} as delegated administrator for ${before.service_principal}`;
+    case 'trusted-access.enable':
+      return `enable trusted access for ${before.service_principal}`;
     case 'template.upload':
       return `s3://${after.bucket}/${after.key} (${after.bytes} bytes)`;
     case 'parameters.put': {

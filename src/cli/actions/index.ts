@@ -67,6 +67,13 @@ export const ACTIONS: Record<string, ActionSpec> = {
     example: './run.sh --action sync-scps --stage test --execute',
     load: () => import('./sync-scps.js'),
   },
+  'sync-security': {
+    summary: 'plan the delegated administrators of organization.delegated_administrators (trusted access, registrations, deregistrations); --execute applies them',
+    flags: PLAN_FLAGS,
+    formats: PLAN_FORMATS,
+    example: './run.sh --action sync-security --execute',
+    load: () => import('./sync-security.js'),
+  },
   'put-contacts': {
     summary: 'plan the alternate contacts (billing, operations, security) of every account against accounts.yml; --execute puts them',
     flags: [...PLAN_FLAGS, 'account'],

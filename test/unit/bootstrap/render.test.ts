@@ -12,6 +12,7 @@ import { NOT_UPLOADED } from '../../../src/bootstrap/lambda-package.js';
 import { renderBootstrap } from '../../../src/bootstrap/render.js';
 import { coreAccounts, memberAccount, type BootstrapAccount } from '../../../src/bootstrap/topology.js';
 import { parseConfig } from '../../../src/config/load.js';
+import { DELEGATED_SERVICE_PRINCIPALS } from '../../../src/config/delegated-services.js';
 import { dslText, exampleText } from '../../helpers/dsl.js';
 import { SHIPPED_TEMPLATES } from '../../helpers/repo.js';
 
@@ -221,9 +222,16 @@ describe('the bootstrap template', () => {
       if (resources.includes('*')) expect(takesNoResource, JSON.stringify(statement)).toEqual(expect.arrayContaining([statement.Action].flat()));
       else for (const resource of resources) expect(resource).toMatch(/^arn:\$\{AWS::Partition\}:organizations::(\$\{AWS::AccountId\}:(account|ou|root|policy)\/o-abc123def4\/|aws:policy\/service_control_policy\/)/);
     }
-    // Trusted access and delegated administration, for the Account Management API alone.
-    const registering = handlerStatements(text).filter((s) => [s.Action].flat().some((a) => ['organizations:EnableAWSServiceAccess', 'organizations:RegisterDelegatedAdministrator'].includes(a)));
-    expect(registering.map((s) => s.Condition)).toEqual(registering.map(() => ({ StringEquals: { 'organizations:ServicePrincipal': 'account.amazonaws.com' } })));
+    // Trusted access and delegated administration, for the Account Management API (bootstrap) and sync-security's services alone.
+    const principalsOf = (s: Statement) => [(s.Condition as { StringEquals: Record<string, string | string[]> }).StringEquals['organizations:ServicePrincipal']!].flat();
+    const changing = (actions: string[]) => handlerStatements(text).filter((s) => [s.Action].flat().some((a) => actions.includes(a)));
+    const registering = changing(['organizations:EnableAWSServiceAccess', 'organizations:RegisterDelegatedAdministrator']);
+    expect(registering.length).toBeGreaterThan(0);
+    for (const statement of registering) expect(['account.amazonaws.com', ...DELEGATED_SERVICE_PRINCIPALS]).toEqual(expect.arrayContaining(principalsOf(statement)));
+    // Deregistering never reaches the Account Management API's delegated administrator.
+    const deregistering = changing(['organizations:DeregisterDelegatedAdministrator']);
+    expect(deregistering.length).toBeGreaterThan(0);
+    for (const statement of deregistering) expect(principalsOf(statement).sort()).toEqual([...DELEGATED_SERVICE_PRINCIPALS].sort());
     const actions = handlerActions(text);
     // Reviewed by hand: a new request type that needs more shows up in this list's diff.
     expect(actions.filter((a) => a.startsWith('organizations:')).sort()).toEqual([
@@ -234,6 +242,7 @@ describe('the bootstrap template', () => {
       'organizations:CreatePolicy',
       'organizations:DeleteOrganizationalUnit',
       'organizations:DeletePolicy',
+      'organizations:DeregisterDelegatedAdministrator',
       'organizations:DescribeAccount',
       'organizations:DescribeCreateAccountStatus',
       'organizations:DescribeOrganization',
@@ -449,6 +458,9 @@ describe('the bootstrap template', () => {
       'DETACH_POLICY',
       'DELETE_POLICY',
       'REGISTER_DELEGATED_ADMIN',
+      'LIST_DELEGATED_ADMINS',
+      'ENABLE_TRUSTED_ACCESS',
+      'DEREGISTER_DELEGATED_ADMIN',
       'BOOTSTRAP_ACCOUNTS',
       'READ_ACCOUNTS',
       // Without a delegated administrator, the management account serves its types too.
