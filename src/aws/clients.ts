@@ -6,6 +6,7 @@
  */
 import type { AccountClient } from '@aws-sdk/client-account';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -24,6 +25,7 @@ import type { RetryPolicy } from './retry.js';
 export interface ServiceClients {
   account: AccountClient;
   cloudformation: CloudFormationClient;
+  cloudtrail: CloudTrailClient;
   dynamodb: DynamoDBClient;
   events: EventBridgeClient;
   kms: KMSClient;
@@ -42,6 +44,7 @@ type ClientConstructor = new (config: Record<string, unknown>) => ServiceClients
 const LOADERS: Record<ServiceName, () => Promise<ClientConstructor>> = {
   account: async () => (await import('@aws-sdk/client-account')).AccountClient as ClientConstructor,
   cloudformation: async () => (await import('@aws-sdk/client-cloudformation')).CloudFormationClient as ClientConstructor,
+  cloudtrail: async () => (await import('@aws-sdk/client-cloudtrail')).CloudTrailClient as ClientConstructor,
   dynamodb: async () => (await import('@aws-sdk/client-dynamodb')).DynamoDBClient as ClientConstructor,
   events: async () => (await import('@aws-sdk/client-eventbridge')).EventBridgeClient as ClientConstructor,
   kms: async () => (await import('@aws-sdk/client-kms')).KMSClient as ClientConstructor,

@@ -125,6 +125,23 @@ export function checkOrganization(parts: DslParts, accountNames: readonly string
     }
   }
   problems.push(...checkDelegatedAdministrators(parts, accountNames));
+  if (org.security.trail && org.logs_account === undefined) {
+    problems.push({
+      code: 'trail-without-logs-account',
+      path: ['organization', 'security', 'trail'],
+      message: "organization.security.trail delivers to the logs account's log bucket, and organization.logs_account names no account",
+      hint: 'name the account that holds the log buckets in organization.logs_account',
+    });
+  }
+  const protectedTrail = org.scps.parameters.cloudtrail_name;
+  if (org.security.trail && protectedTrail !== undefined && protectedTrail !== org.security.trail.name) {
+    problems.push({
+      code: 'trail-not-protected',
+      path: ['organization', 'security', 'trail', 'name'],
+      message: `the organization trail is ${org.security.trail.name}, and protect-cloudtrail protects ${protectedTrail} (organization.scps.parameters.cloudtrail_name)`,
+      hint: 'give both the same name',
+    });
+  }
   return problems;
 }
 

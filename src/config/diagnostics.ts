@@ -19,6 +19,8 @@ export type DiagnosticCode =
   | 'unknown-account'
   | 'management-delegated-admin'
   | 'closed-delegated-admin'
+  | 'trail-without-logs-account'
+  | 'trail-not-protected'
   | 'duplicate-aws-name'
   | 'duplicate-email'
   | 'duplicate-account-id'

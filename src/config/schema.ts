@@ -338,6 +338,21 @@ const delegatedAdminShape = Object.fromEntries(
 export const DelegatedAdministrators = z.strictObject(delegatedAdminShape);
 export type DelegatedAdministrators = z.infer<typeof DelegatedAdministrators>;
 
+/**
+ * organization.security: the organization's security baseline (sync-security). `trail`:
+ * an organization trail in the management account's home region, for every region, with
+ * log file validation, delivering to the logs account's log bucket.
+ */
+export const SecuritySettings = z.strictObject({
+  trail: z
+    .strictObject({
+      name: TrailName.default('organization-trail').describe('the trail, from the management account; scps/ protect-cloudtrail protects organization-trail'),
+    })
+    .optional()
+    .describe("an organization CloudTrail trail (all regions, log file validation) into organization.logs_account's log bucket"),
+});
+export type SecuritySettings = z.infer<typeof SecuritySettings>;
+
 export const Organization = z.strictObject({
   management_account_id: AccountId.describe('the management account: never moved, retired or closed'),
   cicd_account_id: AccountId.describe('the only account allowed to send requests'),
@@ -368,6 +383,7 @@ export const Organization = z.strictObject({
   scps: ScpSettings.default(ScpSettings.parse({})).describe('service control policies: attachments, parameters, previewed samples'),
   customizations: CustomizationSettings.default(CustomizationSettings.parse({})).describe("the team's own templates (account customizations): the resource types they may create"),
   delegated_administrators: DelegatedAdministrators.default({}).describe('delegated administrator per AWS service (sync-security): service → DSL account name, or null for none'),
+  security: SecuritySettings.default({}).describe('the security baseline sync-security plans: the organization trail'),
 });
 export type Organization = z.infer<typeof Organization>;
 

@@ -1,6 +1,6 @@
 /**
- * Carry out sync-security's delegated-administrator changes, through the management
- * account's handler. For each service: trusted access and the deregistrations first, then
+ * Carry out sync-security's changes, through the management account's handler: the
+ * delegated administrators, and the organization trail (PUT_TRAIL). For each service: trusted access and the deregistrations first, then
  * the registration (a service that allows one administrator refuses a second). One
  * change at a time: Organizations rejects concurrent changes to the organization.
  */
@@ -38,6 +38,9 @@ export function runDelegatedAdminChange(change: Change, transport: Transport): P
       return transport.request('DEREGISTER_DELEGATED_ADMIN', { account_id: before.account_id, service_principal: before.service_principal });
     case 'delegated-admin.register':
       return transport.request('REGISTER_DELEGATED_ADMIN', { account_id: after.delegated_admin_id, service_principal: after.service_principal });
+    case 'trail.create':
+    case 'trail.update':
+      return transport.request('PUT_TRAIL', { name: change.target, bucket: (change.after as { bucket: string }).bucket });
     default:
       throw new Error(`sync-security does not carry out ${change.type}`);
   }

@@ -14,6 +14,7 @@ import { ping } from './ping.js';
 import { readAccounts } from './read-accounts.js';
 import { createRecord, getRecord } from './dns.js';
 import { deleteStackHandler, deployStackHandler, getStacks } from './stacks.js';
+import { getTrail, putTrail } from './trail.js';
 import { attachPolicy, deletePolicy, detachPolicy, enablePolicyType, listPolicies, putPolicy } from './policies.js';
 
 export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> } = {
@@ -42,6 +43,8 @@ export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> 
   LIST_DELEGATED_ADMINS: listDelegatedAdmins,
   ENABLE_TRUSTED_ACCESS: enableTrustedAccess,
   DEREGISTER_DELEGATED_ADMIN: deregisterDelegatedAdmin,
+  GET_TRAIL: getTrail,
+  PUT_TRAIL: putTrail,
   BOOTSTRAP_ACCOUNTS: bootstrapAccounts,
   GET_PARAMETERS: getParameters,
   PUT_PARAMETERS: putParameters,

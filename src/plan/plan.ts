@@ -32,6 +32,8 @@ export const CHANGE_KINDS = {
   'delegated-admin.register': '+',
   'delegated-admin.deregister': '-',
   'trusted-access.enable': '+',
+  'trail.create': '+',
+  'trail.update': '~',
   'request-key.create': '+',
 } as const;
 export type ChangeType = keyof typeof CHANGE_KINDS;

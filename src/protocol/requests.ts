@@ -4,7 +4,7 @@
  * defines a request.
  */
 import { z } from 'zod';
-import { CONTACT_TYPES, DomainName, PolicyName } from '../config/schema.js';
+import { CONTACT_TYPES, DomainName, PolicyName, TrailName } from '../config/schema.js';
 import { AccountIdString } from './envelope.js';
 import { DELEGATED_SERVICE_PRINCIPALS } from '../config/delegated-services.js';
 import { FIXED_STACKS, NAMES, OWNED_STACK_PREFIX, TEMPLATE_TAG, isDeployedStack, isOwnedStackName, mappingStackPrefix } from './names.js';
@@ -75,6 +75,31 @@ const DELEGATED_SERVICES_ONLY: Condition = { StringEquals: { 'organizations:Serv
 /** bootstrap's Account Management API, and sync-security's services. */
 const REGISTERABLE_SERVICES: Condition = { StringEquals: { 'organizations:ServicePrincipal': ['account.amazonaws.com', ...DELEGATED_SERVICE_PRINCIPALS] } };
 const DelegatedServicePrincipal = z.enum(DELEGATED_SERVICE_PRINCIPALS);
+/** The management account's trails (CloudTrail ARNs name the trail's home region). */
+const TRAILS_ARN = 'arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*';
+const TRAIL_READ_PERMISSIONS: Permission[] = ['cloudtrail:GetTrail', 'cloudtrail:GetTrailStatus'].map((action) => ({ action, resource: TRAILS_ARN }));
+const CLOUDTRAIL_ONLY: Condition = { StringEquals: { 'organizations:ServicePrincipal': 'cloudtrail.amazonaws.com' } };
+const CLOUDTRAIL_SERVICE_ROLE = 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/cloudtrail.amazonaws.com/AWSServiceRoleForCloudTrail';
+const BucketNameString = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name');
+/** A trail as GET_TRAIL reads it: where it delivers, what it covers, whether it logs. */
+export const LiveTrail = z.object({
+  name: z.string(),
+  bucket: z.string(),
+  home_region: z.string(),
+  multi_region: z.boolean(),
+  organization: z.boolean(),
+  log_file_validation: z.boolean(),
+  global_service_events: z.boolean(),
+  logging: z.boolean(),
+});
+export type LiveTrail = z.infer<typeof LiveTrail>;
+/** What orgvend's organization trail is: every region, the whole organization, validated, delivering into `bucket`. */
+export const wantedTrail = (bucket: string) => ({ bucket, multi_region: true, organization: true, log_file_validation: true, global_service_events: true });
+/** The settings of `trail` that are not what orgvend wants of it (its logging aside). */
+export function trailDrift(trail: LiveTrail, bucket: string): (keyof ReturnType<typeof wantedTrail>)[] {
+  const want = wantedTrail(bucket);
+  return (Object.keys(want) as (keyof typeof want)[]).filter((key) => trail[key] !== want[key]);
+}
 /** Every service sync-security can read at once. */
 const MAX_SERVICES_READ = DELEGATED_SERVICE_PRINCIPALS.length;
 
@@ -575,6 +600,40 @@ export const REQUESTS = {
     ],
     payload: z.strictObject({ account_id: AccountIdString, service_principal: DelegatedServicePrincipal }),
     result: z.object({ outcome: z.enum(['deregistered', 'not-registered', 'would-deregister']) }),
+  }),
+  /** sync-security: the organization trail as the management account has it (null: none), and whether it logs. */
+  GET_TRAIL: spec({
+    route: 'management',
+    mutating: false,
+    timeoutSeconds: 60,
+    permissions: TRAIL_READ_PERMISSIONS,
+    payload: z.strictObject({ name: TrailName }),
+    result: z.object({ trail: LiveTrail.nullable() }),
+  }),
+  /**
+   * sync-security: the organization trail, from the management account in its home region:
+   * created, or updated to be an organization trail for every region with log file
+   * validation into `bucket`, then logging. What is so already is left as it is, so the
+   * same request twice changes the world once.
+   */
+  PUT_TRAIL: spec({
+    route: 'management',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: [
+      ...TRAIL_READ_PERMISSIONS,
+      ...['cloudtrail:CreateTrail', 'cloudtrail:UpdateTrail', 'cloudtrail:StartLogging', 'cloudtrail:AddTags'].map((action) => ({ action, resource: TRAILS_ARN })),
+      // What CloudTrail needs of its caller to make an organization trail: trusted access for
+      // itself and its service-linked role, and to read the organization.
+      'organizations:DescribeOrganization',
+      'organizations:ListAccounts',
+      'organizations:ListAWSServiceAccessForOrganization',
+      { action: 'organizations:EnableAWSServiceAccess', resource: '*', condition: CLOUDTRAIL_ONLY },
+      { action: 'iam:GetRole', resource: CLOUDTRAIL_SERVICE_ROLE },
+      { action: 'iam:CreateServiceLinkedRole', resource: CLOUDTRAIL_SERVICE_ROLE, condition: { StringEquals: { 'iam:AWSServiceName': 'cloudtrail.amazonaws.com' } } },
+    ],
+    payload: z.strictObject({ name: TrailName, bucket: BucketNameString }),
+    result: z.object({ outcome: z.enum(['created', 'updated', 'unchanged', 'would-create', 'would-update']), logging: z.enum(['started', 'already-logging', 'would-start']) }),
   }),
   /**
    * Gives new managed member accounts orgvend's stack (bus, queue, rules, handler), and

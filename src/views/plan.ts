@@ -96,6 +96,13 @@ export function describeChange(change: Change): string {
       return `deregister ${before.account} as delegated administrator for ${before.service_principal}`;
     case 'trusted-access.enable':
       return `enable trusted access for ${before.service_principal}`;
+    case 'trail.create':
+      return `organization trail, every region, log file validation, into s3://${after.bucket}, logging`;
+    case 'trail.update': {
+      const changed = after.changed as string[];
+      const logging = before.logging ? '' : 'start logging';
+      return [changed.length && `${changed.map((key) => `${key}: ${String(before[key])} → ${String(after[key])}`).join(', ')}`, logging].filter(Boolean).join('; ');
+    }
     case 'template.upload':
       return `s3://${after.bucket}/${after.key} (${after.bytes} bytes)`;
     case 'parameters.put': {

@@ -291,8 +291,9 @@ describe('the bootstrap template', () => {
     // The reader role alone (READ_ACCOUNTS).
     expect(handlerStatements(text).filter((s) => [s.Action].flat().includes('sts:AssumeRole')).map((s) => s.Resource)).toEqual([{ Sub: 'arn:${AWS::Partition}:iam::*:role/orgvend-reader' }]);
     expect((resources(text).HandlerFunction!.Properties.Environment as { Variables: Record<string, string> }).Variables.ORGVEND_BOOTSTRAP).toBeUndefined();
-    // What only BOOTSTRAP_ACCOUNTS needs goes; everything else the management handler serves stays.
-    const onlyForBootstraps = ['organizations:ListAccounts'];
+    // What only BOOTSTRAP_ACCOUNTS needs goes (its sts:AssumeRole, above); everything else the
+    // management handler serves stays, organizations:ListAccounts too, which PUT_TRAIL needs.
+    const onlyForBootstraps: string[] = [];
     expect(handlerActions(text)).toEqual(handlerActions(render(management!)).filter((a) => !onlyForBootstraps.includes(a)));
   });
 
@@ -461,6 +462,8 @@ describe('the bootstrap template', () => {
       'LIST_DELEGATED_ADMINS',
       'ENABLE_TRUSTED_ACCESS',
       'DEREGISTER_DELEGATED_ADMIN',
+      'GET_TRAIL',
+      'PUT_TRAIL',
       'BOOTSTRAP_ACCOUNTS',
       'READ_ACCOUNTS',
       // Without a delegated administrator, the management account serves its types too.

@@ -123,8 +123,9 @@ describe('the log bucket in the logs account', () => {
 
   it('admits log delivery from the accounts with use_cfr, and from no other', () => {
     expect(cfrIds()).toEqual([idOf('foo'), idOf('foo-prod')].sort());
-    const allows = statements().filter((s) => s.Effect === 'Allow');
-    expect(allows.map((s) => s.Sid)).toEqual(['LogDeliveryWrite', 'LogDeliveryCheck']);
+    // The example names an organization trail too: its statements are CloudTrail's (tested below).
+    expect(statements().filter((s) => s.Effect === 'Allow').map((s) => s.Sid)).toEqual(['LogDeliveryWrite', 'LogDeliveryCheck', 'CloudTrailCheck', 'CloudTrailWrite']);
+    const allows = statements().filter((s) => s.Effect === 'Allow' && s.Sid!.startsWith('LogDelivery'));
     for (const s of allows) {
       expect(s.Principal).toEqual({ Service: 'delivery.logs.amazonaws.com' });
       expect(s.Condition!.StringEquals!['aws:SourceAccount']).toEqual(cfrIds());
@@ -173,14 +174,33 @@ describe('the log bucket in the logs account', () => {
     expect(write.Condition!.StringEquals!['aws:SourceAccount']).toEqual([idOf('foo-prod')]);
   });
 
+  it('admits CloudTrail for the organization trail alone, with no use_cfr account, when organization.security.trail is set', async () => {
+    const ids = new Map(context.created_accounts.map((a) => [a.name, a.id!]));
+    const noCfr = { ...desired, organization: { ...desired.organization, security: {} }, accounts: desired.accounts.map((a) => ({ ...a, settings: { ...a.settings, use_cfr: false } })) };
+    const withTrail = { ...noCfr, organization: { ...noCfr.organization, security: { trail: { name: 'organization-trail' } } } };
+    const logs = (await renderOnly(templateContext(withTrail, ids))).find((t) => t.output === LOGS)!;
+    const allows = (parse(logs.text) as Template).Resources.LogBucketPolicy!.Properties.PolicyDocument!.Statement.filter((st) => st.Effect === 'Allow');
+    expect(allows.map((st) => st.Sid)).toEqual(['CloudTrailCheck', 'CloudTrailWrite']);
+    const trailArn = `arn:aws:cloudtrail:${desired.organization.home_region}:${desired.organization.management_account_id}:trail/organization-trail`;
+    for (const st of allows) {
+      expect(st.Principal).toEqual({ Service: 'cloudtrail.amazonaws.com' });
+      expect(st.Condition!.StringEquals!['aws:SourceArn']).toBe(trailArn);
+    }
+    expect(list(allows[1]!.Resource)).toEqual([`arn:aws:s3:::${bucket()}/AWSLogs/*`]);
+    // Without the trail, that organization renders no log bucket at all.
+    expect((await renderOnly(templateContext(noCfr, ids))).some((t) => t.output === LOGS)).toBe(false);
+  });
+
   it('renders nothing when no account has use_cfr, no logs account is named, or the logs account has no id yet', async () => {
     const ids = new Map(context.created_accounts.map((a) => [a.name, a.id!]));
-    const noCfr = { ...desired, accounts: desired.accounts.map((a) => ({ ...a, settings: { ...a.settings, use_cfr: false } })) };
+    // Without the organization trail the example names, which the bucket serves as well.
+    const base: Desired = { ...desired, organization: { ...desired.organization, security: {} } };
+    const noCfr = { ...base, accounts: base.accounts.map((a) => ({ ...a, settings: { ...a.settings, use_cfr: false } })) };
     const mappingsOnly = (ctx: TemplateContext) => mappingFiles(ctx).sort();
     expect(await outputs(templateContext(noCfr, ids))).toEqual(mappingsOnly(templateContext(noCfr, ids)));
-    const noLogs = templateContext({ ...desired, organization: { ...desired.organization, logs_account: undefined } }, ids);
+    const noLogs = templateContext({ ...base, organization: { ...base.organization, logs_account: undefined } }, ids);
     expect(await outputs(noLogs)).toEqual(mappingsOnly(noLogs));
-    const logsNotCreated = templateContext(desired, new Map([...ids].filter(([name]) => name !== 'logs')));
+    const logsNotCreated = templateContext(base, new Map([...ids].filter(([name]) => name !== 'logs')));
     expect(await outputs(logsNotCreated)).toEqual(mappingsOnly(logsNotCreated));
   });
 });

@@ -1,0 +1,23 @@
+/** sync-security's plan: the delegated administrators and the organization trail, one plan. Pure. */
+import type { Desired } from '../config/resolve.js';
+import type { LiveTrail } from '../protocol/requests.js';
+import type { LiveDelegations } from '../state/delegated-admins.js';
+import type { Live } from '../state/live.js';
+import { planDelegatedAdmins } from './delegated-admins.js';
+import { digest } from './digest.js';
+import { makePlan, type Plan } from './plan.js';
+import { planTrail } from './trail.js';
+
+export interface SecurityState {
+  live: Live;
+  delegations: LiveDelegations;
+  /** The trail organization.security.trail names, as GET_TRAIL read it (null: none); undefined when the DSL has none. */
+  trail?: LiveTrail | null;
+}
+
+export function planSecurity(desired: Desired, state: SecurityState): Plan {
+  const admins = planDelegatedAdmins(desired, state.live, state.delegations);
+  const trail = planTrail(desired, state.live, state.trail);
+  const basis = { config: digest([admins.basis.config, desired.organization.security]), live: digest([admins.basis.live, state.trail ?? null]) };
+  return makePlan('sync-security', basis, [...admins.changes, ...trail.changes], { notes: [...admins.notes, ...trail.notes], conflicts: admins.conflicts });
+}
