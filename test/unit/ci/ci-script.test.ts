@@ -57,7 +57,7 @@ function runScript(args: string[], env: Record<string, string> = {}): Run {
   };
 }
 
-const ACTIONS = ['sync-accounts', 'sync-scps', 'put-contacts', 'enable-region', 'render-templates'];
+const ACTIONS = ['sync-accounts', 'sync-scps', 'sync-security', 'put-contacts', 'enable-region', 'render-templates'];
 
 describe('scripts/ci.sh plan', () => {
   it('validates, then plans every action in order with the markdown view and --detailed-exitcode; changes (exit 2) are a success', () => {
@@ -98,7 +98,7 @@ describe('scripts/ci.sh plan', () => {
       FAKE_ERR_sync_scps: 'sync-scps: starting\nerror: LIST_POLICIES (nonce 1234) got no reply\n',
     });
     expect(run.code).toBe(1);
-    expect(run.calls).toHaveLength(6);
+    expect(run.calls).toHaveLength(1 + ACTIONS.length);
     expect(run.comment).toContain('| sync-scps | failed (exit 1) |');
     expect(run.comment).toContain('| render-templates | no changes |');
     expect(run.comment).toContain('**Something failed: see its section below and the job log.**');
@@ -160,6 +160,7 @@ describe('scripts/ci.sh apply', () => {
       '--action validate',
       '--action sync-accounts --format markdown --execute --sandbox',
       '--action sync-scps --format markdown --execute --sandbox',
+      '--action sync-security --format markdown --execute --sandbox',
       '--action put-contacts --format markdown --execute --sandbox',
     ]);
     expect(run.comment.split('\n')[0]).toBe('<!-- orgvend-apply -->');
