@@ -10,6 +10,7 @@
 import { ListAWSServiceAccessForOrganizationCommand, ListDelegatedAdministratorsCommand, RegisterDelegatedAdministratorCommand } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dslText } from '../helpers/dsl.js';
+import { requestsOf } from '../helpers/sent-requests.js';
 import { ciOrganization, managedIds, unmanagedAccount, type CiCli, type TestOrganization } from './harness/organization.js';
 
 const ADMINS = { guardduty: 'dns', 'access-analyzer': 'foo', securityhub: 'dns' };
@@ -45,8 +46,11 @@ afterAll(() => org.close());
 describe('sync-security: delegated administrators', () => {
   it('plans trusted access and each registration; the dry run changes nothing', async () => {
     const from = mutatingCalls().length;
-    const { code, out } = await cli('--action', 'sync-security', '--detailed-exitcode');
+    const { code, out, calls } = await cli('--action', 'sync-security', '--detailed-exitcode');
     expect(code).toBe(2);
+    // The services listed, read in one request; no trail is named, so none is read.
+    const security = requestsOf(calls).filter((r) => !['LIST_OUS', 'LIST_ACCOUNTS'].includes(r.type));
+    expect(security).toEqual([{ type: 'LIST_DELEGATED_ADMINS', payload: { service_principals: ['access-analyzer.amazonaws.com', 'guardduty.amazonaws.com', 'securityhub.amazonaws.com'] } }]);
     expect(out).toContain('+ trusted-access.enable     guardduty');
     expect(out).toContain('+ delegated-admin.register  guardduty');
     expect(out).toContain('register dns as delegated administrator');
