@@ -129,6 +129,34 @@ const ContactFields = {
 const LayerContact = z.strictObject(ContactFields).partial().nullable().meta({ id: 'Contact' });
 export const Contact = z.strictObject(ContactFields);
 
+/**
+ * The account's primary contact (the Account Management API's ContactInformation), with
+ * AWS's limits. AWS keeps one for every account and cannot delete it, so unlike an
+ * alternate contact it is never null. AWS replaces it whole, so an optional field the DSL
+ * leaves out is emptied.
+ */
+export const PRIMARY_CONTACT_REQUIRED = ['full_name', 'address_line1', 'city', 'postal_code', 'country_code', 'phone'] as const;
+const PrimaryContactFields = {
+  full_name: singleLine('a full name', 50).min(1),
+  company_name: singleLine('a company name', 50).min(1).optional(),
+  address_line1: singleLine('an address line', 60).min(1),
+  address_line2: singleLine('an address line', 60).min(1).optional(),
+  address_line3: singleLine('an address line', 60).min(1).optional(),
+  city: singleLine('a city', 50).min(1),
+  state_or_region: singleLine('a state or region', 50).min(1).optional(),
+  district_or_county: singleLine('a district or county', 50).min(1).optional(),
+  postal_code: singleLine('a postal code', 20).min(1),
+  country_code: z.string({ error: 'a two-letter ISO country code such as AU' }).regex(/^[A-Z]{2}$/, { error: 'a two-letter ISO country code in capitals, such as AU' }),
+  phone: PhoneNumber,
+  website_url: singleLine('a website URL', 256).regex(/^https?:\/\/\S+$/, { error: 'a website URL starting with https:// or http://' }).optional(),
+};
+const LayerPrimaryContact = z
+  .strictObject(PrimaryContactFields, { error: 'the primary contact: a map of full_name, address_line1, city, postal_code, country_code, phone and optional fields (never null: AWS keeps one for every account)' })
+  .partial()
+  .meta({ id: 'PrimaryContact' });
+export const PrimaryContact = z.strictObject(PrimaryContactFields);
+export type PrimaryContact = z.infer<typeof PrimaryContact>;
+
 const AccessLevels = z.record(
   z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, { error: 'an access level name such as all, rw or ro' }),
   z.array(IamRoleName, { error: 'a list of IAM role names' }),
@@ -170,9 +198,9 @@ export const settingsShape = {
   allowed_dns_domains: z.array(DomainName, { error: 'a list of domain names' }).describe('domains the account may create records in'),
   access: AccessLevels.describe('IAM mapping: access level → roles assumable from the identity account'),
   contacts: z
-    .strictObject({ billing: LayerContact, operations: LayerContact, security: LayerContact })
+    .strictObject({ billing: LayerContact, operations: LayerContact, security: LayerContact, primary: LayerPrimaryContact })
     .partial()
-    .describe('alternate contacts; null deletes a contact'),
+    .describe('alternate contacts (null deletes one) and the primary contact'),
   tags: z
     .record(TagKey, TagValue.nullable(), { error: 'a map of tag keys to string values' })
     .describe('tags for the account; null removes a tag orgvend set before'),
@@ -440,6 +468,7 @@ export const ResolvedSettings = z.strictObject({
     billing: Contact.nullable().optional(),
     operations: Contact.nullable().optional(),
     security: Contact.nullable().optional(),
+    primary: PrimaryContact.optional(),
   }),
 });
 export type ResolvedSettings = z.infer<typeof ResolvedSettings>;

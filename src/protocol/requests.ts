@@ -63,6 +63,8 @@ const ORGANIZATION_RESOURCES: Record<string, string[]> = {
   'account:GetAlternateContact': [MEMBER_ACCOUNTS],
   'account:PutAlternateContact': [MEMBER_ACCOUNTS],
   'account:DeleteAlternateContact': [MEMBER_ACCOUNTS],
+  'account:GetContactInformation': [MEMBER_ACCOUNTS],
+  'account:PutContactInformation': [MEMBER_ACCOUNTS],
   'account:ListRegions': [MEMBER_ACCOUNTS],
   'account:GetRegionOptStatus': [MEMBER_ACCOUNTS],
   'account:EnableRegion': [MEMBER_ACCOUNTS],
@@ -225,8 +227,40 @@ export type AlternateContact = z.infer<typeof AlternateContact>;
 /** The same contact, as the API keeps it: emails compare without case. */
 export const sameContact = (a: AlternateContact | null, b: AlternateContact) =>
   a !== null && a.name === b.name && a.title === b.title && a.email.toLowerCase() === b.email.toLowerCase() && a.phone === b.phone;
-const LiveContacts = z.object({ billing: AlternateContact.nullable(), operations: AlternateContact.nullable(), security: AlternateContact.nullable() });
+/**
+ * The primary contact as the Account Management API holds it (ContactInformation), in the
+ * DSL's names; a field AWS holds empty is absent. AWS replaces it whole on every put.
+ */
+export const LivePrimaryContact = z.object({
+  full_name: z.string().min(1).max(50),
+  company_name: z.string().min(1).max(50).optional(),
+  address_line1: z.string().min(1).max(60),
+  address_line2: z.string().min(1).max(60).optional(),
+  address_line3: z.string().min(1).max(60).optional(),
+  city: z.string().min(1).max(50),
+  state_or_region: z.string().min(1).max(50).optional(),
+  district_or_county: z.string().min(1).max(50).optional(),
+  postal_code: z.string().min(1).max(20),
+  country_code: z.string().min(2).max(2),
+  phone: z.string().min(1).max(20),
+  website_url: z.string().min(1).max(256).optional(),
+});
+export type LivePrimaryContact = z.infer<typeof LivePrimaryContact>;
+
+/** The same primary contact: every field equal, one absent on both sides or on neither. */
+export const samePrimaryContact = (a: LivePrimaryContact | null | undefined, b: LivePrimaryContact) =>
+  !!a && Object.keys(LivePrimaryContact.shape).every((field) => a[field as keyof LivePrimaryContact] === b[field as keyof LivePrimaryContact]);
+
+/** Alternate contacts; `primary` only when asked for (null: AWS holds none, as for a new account it may not yet). */
+const LiveContacts = z.object({
+  billing: AlternateContact.nullable(),
+  operations: AlternateContact.nullable(),
+  security: AlternateContact.nullable(),
+  primary: LivePrimaryContact.nullable().optional(),
+});
 export type LiveContacts = z.infer<typeof LiveContacts>;
+/** What PUT_CONTACTS may put: an alternate contact, or the primary contact. */
+const ContactKindString = z.enum([...CONTACT_TYPES, 'primary']);
 
 const REGION_STATUSES = ['ENABLED', 'ENABLING', 'DISABLING', 'DISABLED', 'ENABLED_BY_DEFAULT'] as const;
 const RegionStatus = z.enum(REGION_STATUSES);
@@ -458,22 +492,31 @@ export const REQUESTS = {
     route: 'delegated-admin',
     mutating: false,
     timeoutSeconds: 600,
-    permissions: ['account:GetAlternateContact'],
-    payload: z.strictObject({ account_ids: z.array(AccountIdString).min(1).max(5000) }),
+    permissions: ['account:GetAlternateContact', 'account:GetContactInformation'],
+    payload: z.strictObject({
+      account_ids: z.array(AccountIdString).min(1).max(5000),
+      /** Read each account's primary contact too (the DSL sets one for them). */
+      primary: z.boolean().optional(),
+    }),
     result: z.object({ accounts: z.array(z.object({ account_id: AccountIdString, contacts: LiveContacts })) }),
   }),
   PUT_CONTACTS: spec({
     route: 'delegated-admin',
     mutating: true,
     timeoutSeconds: 120,
-    permissions: ['account:GetAlternateContact', 'account:PutAlternateContact', 'account:DeleteAlternateContact'],
+    permissions: ['account:GetAlternateContact', 'account:PutAlternateContact', 'account:DeleteAlternateContact', 'account:GetContactInformation', 'account:PutContactInformation'],
     payload: z.strictObject({
       account_id: AccountIdString,
       name: z.string(),
-      put: z.strictObject({ billing: AlternateContact.optional(), operations: AlternateContact.optional(), security: AlternateContact.optional() }),
+      put: z.strictObject({
+        billing: AlternateContact.optional(),
+        operations: AlternateContact.optional(),
+        security: AlternateContact.optional(),
+        primary: LivePrimaryContact.strict().optional(),
+      }),
       delete: z.array(ContactTypeString),
     }),
-    result: z.object({ put: z.array(ContactTypeString), deleted: z.array(ContactTypeString), outcome: z.enum(['updated', 'unchanged', 'would-update']) }),
+    result: z.object({ put: z.array(ContactKindString), deleted: z.array(ContactTypeString), outcome: z.enum(['updated', 'unchanged', 'would-update']) }),
   }),
   /** The opt status of every region of member accounts. */
   GET_REGIONS: spec({

@@ -123,13 +123,18 @@ export function describeChange(change: Change): string {
 }
 
 type Contact = { name: string; title: string; email: string; phone: string } | null;
+type PrimaryContact = Record<string, string> | null;
 const showContact = (c: Contact) => (c ? `${c.name} (${c.title}) <${c.email}> ${c.phone}` : 'none');
+/** The primary contact as an address is written: name, company, street lines, city, region, postcode, country, phone, site. */
+const PRIMARY_ORDER = ['full_name', 'company_name', 'address_line1', 'address_line2', 'address_line3', 'city', 'district_or_county', 'state_or_region', 'postal_code', 'country_code', 'phone', 'website_url'];
+const showPrimaryContact = (c: PrimaryContact) => (c ? PRIMARY_ORDER.flatMap((field) => (c[field] ? [c[field]] : [])).join(', ') : 'none');
 
 /** Per contact type, what it is and what it becomes: `billing: Ann (CFO) <a@x> +61… → Bob …`. */
 export function contactLines(change: Change): string[] {
   const before = ((change.before as Fields | null)?.contacts ?? {}) as Record<string, Contact>;
   const after = ((change.after as Fields | null)?.contacts ?? {}) as Record<string, Contact>;
-  return Object.keys(after).map((type) => `${type}: ${showContact(before[type] ?? null)} → ${showContact(after[type] ?? null)}`);
+  const show = (type: string, c: unknown) => (type === 'primary' ? showPrimaryContact(c as PrimaryContact) : showContact(c as Contact));
+  return Object.keys(after).map((type) => `${type}: ${show(type, before[type] ?? null)} → ${show(type, after[type] ?? null)}`);
 }
 
 /** A stack.deploy's (or stack.delete's) resources, by logical id: `+Vpc AWS::EC2::VPC`. */
