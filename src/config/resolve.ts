@@ -38,6 +38,9 @@ const BUILTIN: Record<string, unknown> = {
 
 const MAX_TAGS = 50;
 
+/** Settings an account may go without: no builtin value, and none needed. */
+const OPTIONAL_SETTINGS: ReadonlySet<string> = new Set(['environment', 's3_block_public_access']);
+
 export interface DslParts {
   organization: Organization;
   defaults: Settings;
@@ -125,7 +128,7 @@ function completeSettings(value: Record<string, unknown>): ResolvedSettings | un
   for (const key of SETTING_KEYS) {
     const setting = value[key];
     if (setting === undefined) {
-      if (key === 'environment') continue;
+      if (OPTIONAL_SETTINGS.has(key)) continue;
       return undefined;
     }
     if (key === 'contacts') {

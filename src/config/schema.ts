@@ -204,6 +204,9 @@ export const settingsShape = {
   tags: z
     .record(TagKey, TagValue.nullable(), { error: 'a map of tag keys to string values' })
     .describe('tags for the account; null removes a tag orgvend set before'),
+  s3_block_public_access: z
+    .boolean({ error: 'true or false' })
+    .describe("the account's S3 Block Public Access: true turns all four settings on, false all off; absent: orgvend leaves them as they are"),
   customizations: Customizations.describe('the team\'s templates (templates/account/<name>.yml.njk) deployed to the account as orgvend-<name>, with their parameters; null switches one off'),
 } as const;
 
@@ -464,6 +467,7 @@ export type Dsl = z.infer<typeof Dsl>;
 export const ResolvedSettings = z.strictObject({
   ...settingsShape,
   environment: settingsShape.environment.optional(),
+  s3_block_public_access: settingsShape.s3_block_public_access.optional(),
   contacts: z.strictObject({
     billing: Contact.nullable().optional(),
     operations: Contact.nullable().optional(),

@@ -11,6 +11,7 @@ import { listAccounts, listOus } from './list-organization.js';
 import { createOu } from './organization-units.js';
 import { getParameters, putParameters } from './parameters.js';
 import { ping } from './ping.js';
+import { putPublicAccessBlock } from './public-access-block.js';
 import { readAccounts } from './read-accounts.js';
 import { createRecord, getRecord } from './dns.js';
 import { deleteStackHandler, deployStackHandler, getStacks } from './stacks.js';
@@ -42,6 +43,7 @@ export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> 
   BOOTSTRAP_ACCOUNTS: bootstrapAccounts,
   GET_PARAMETERS: getParameters,
   PUT_PARAMETERS: putParameters,
+  PUT_PUBLIC_ACCESS_BLOCK: putPublicAccessBlock,
   GET_STACKS: getStacks,
   READ_ACCOUNTS: readAccounts,
   DEPLOY_STACK: deployStackHandler,

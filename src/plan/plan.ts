@@ -25,6 +25,7 @@ export const CHANGE_KINDS = {
   'region.enable': '+',
   'region.disable': '-',
   'parameters.put': '~',
+  'public-access-block.put': '~',
   'stack.deploy': '~',
   'stack.delete': '-',
   'template.upload': '+',

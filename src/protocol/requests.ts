@@ -276,8 +276,26 @@ export const MAX_DESCRIBED_ACCOUNTS = 20;
 export const MAX_BOOTSTRAPS = 20;
 const BootstrapOutcome = z.enum(['bootstrapped', 'already-bootstrapped', 'in-progress', 'would-bootstrap']);
 
-/** What GET_PARAMETERS needs, and so what the reader role may do for READ_ACCOUNTS' parameters. */
-const GET_PARAMETERS_PERMISSIONS: Permission[] = [{ action: 'ssm:GetParametersByPath', resource: PARAMETERS_PATH_ARN }];
+/**
+ * What GET_PARAMETERS needs, and so what the reader role may do for READ_ACCOUNTS'
+ * parameters; with them the account's S3 Block Public Access, an account-level setting
+ * (the action takes no resource).
+ */
+const GET_PARAMETERS_PERMISSIONS: Permission[] = [{ action: 'ssm:GetParametersByPath', resource: PARAMETERS_PATH_ARN }, 's3:GetAccountPublicAccessBlock'];
+
+/** The account's S3 Block Public Access, as S3 Control holds it. */
+export const PublicAccessBlock = z.strictObject({
+  block_public_acls: z.boolean(),
+  ignore_public_acls: z.boolean(),
+  block_public_policy: z.boolean(),
+  restrict_public_buckets: z.boolean(),
+});
+export type PublicAccessBlock = z.infer<typeof PublicAccessBlock>;
+/** The four settings all `on` (s3_block_public_access: true) or all off (false). */
+export const publicAccessBlockOf = (on: boolean): PublicAccessBlock => ({ block_public_acls: on, ignore_public_acls: on, block_public_policy: on, restrict_public_buckets: on });
+/** An account with none holds all four off. */
+export const samePublicAccessBlock = (live: PublicAccessBlock | null, want: PublicAccessBlock) =>
+  (Object.keys(want) as (keyof PublicAccessBlock)[]).every((k) => (live?.[k] ?? false) === want[k]);
 /** What GET_STACKS needs (ListStacks: the stacks orgvend owns, found by listing; it takes no resource), and so what the reader role may do for READ_ACCOUNTS' stacks. */
 const GET_STACKS_PERMISSIONS: Permission[] = [...ownedStackPermissions(['cloudformation:DescribeStacks', 'cloudformation:GetTemplate']), 'cloudformation:ListStacks'];
 /** The request types whose reads NAMES.readerRole may make: its policy is their permissions, nothing more. */
@@ -299,13 +317,25 @@ const LiveStack = z.strictObject({ stack: OwnedStackName, region: RegionString, 
 export const MAX_ACCOUNTS_READ = 50;
 /** One account's reads in READ_ACCOUNTS: what GET_PARAMETERS (when `parameters`) and GET_STACKS would read in it. */
 const AccountRead = z
-  .strictObject({ account_id: AccountIdString, parameters: z.boolean(), stacks: z.array(StackRef).max(MAX_STACKS_READ), owned: OwnedRead.optional() })
-  .refine((r) => r.parameters || r.stacks.length || r.owned, 'parameters, stacks or owned stacks to read');
+  .strictObject({
+    account_id: AccountIdString,
+    parameters: z.boolean(),
+    /** The account's S3 Block Public Access as well (its DSL sets s3_block_public_access). */
+    public_access_block: z.boolean().optional(),
+    stacks: z.array(StackRef).max(MAX_STACKS_READ),
+    owned: OwnedRead.optional(),
+  })
+  .refine((r) => r.parameters || r.public_access_block || r.stacks.length || r.owned, 'parameters, public access block, stacks or owned stacks to read');
 /** Why READ_ACCOUNTS could not read an account: the caller reads it with GET_PARAMETERS and GET_STACKS instead. */
 export const UNREACHABLE_REASONS = ['cannot-assume-reader', 'access-denied', 'failed'] as const;
 const AccountUnreachable = z.strictObject({ account_id: AccountIdString, unreachable: z.strictObject({ reason: z.enum(UNREACHABLE_REASONS), message: z.string() }) });
 /** What was asked of an account, read: its parameters (when asked) and its stacks (when any were asked). */
-const AccountState = z.strictObject({ account_id: AccountIdString, parameters: z.record(ParameterName, z.string()).optional(), stacks: z.array(LiveStack).optional() });
+const AccountState = z.strictObject({
+  account_id: AccountIdString,
+  parameters: z.record(ParameterName, z.string()).optional(),
+  public_access_block: PublicAccessBlock.nullable().optional(),
+  stacks: z.array(LiveStack).optional(),
+});
 
 export const REQUESTS = {
   /** Which account answers, and that the whole path works. */
@@ -605,8 +635,19 @@ export const REQUESTS = {
     mutating: false,
     timeoutSeconds: 60,
     permissions: GET_PARAMETERS_PERMISSIONS,
-    payload: z.strictObject({}),
-    result: z.object({ parameters: z.record(ParameterName, z.string()) }),
+    payload: z.strictObject({ public_access_block: z.boolean().optional() }),
+    /** `public_access_block` when asked: null when the account has none. */
+    result: z.object({ parameters: z.record(ParameterName, z.string()), public_access_block: PublicAccessBlock.nullable().optional() }),
+  }),
+  /** Makes the account's S3 Block Public Access all on or all off, when it is not already. */
+  PUT_PUBLIC_ACCESS_BLOCK: spec({
+    route: 'target',
+    servedBy: 'member',
+    mutating: true,
+    timeoutSeconds: 60,
+    permissions: ['s3:GetAccountPublicAccessBlock', 's3:PutAccountPublicAccessBlock'],
+    payload: z.strictObject({ name: z.string(), block: z.boolean() }),
+    result: z.object({ outcome: z.enum(['updated', 'unchanged', 'would-update']) }),
   }),
   /** Makes the account's orgvend parameters exactly these: puts what differs, deletes what is no longer wanted. */
   PUT_PARAMETERS: spec({

@@ -100,6 +100,11 @@ export function describeChange(change: Change): string {
       const short = (values: Record<string, string | null>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k.slice(PARAMETER_PREFIX.length), v]));
       return tagDiff(short(had), short(Object.fromEntries(Object.keys(had).map((k) => [k, wanted[k] ?? null]))));
     }
+    case 'public-access-block.put': {
+      const show = (b: Record<string, boolean> | null) => (b ? Object.entries(b).map(([k, v]) => `${k} ${v ? 'on' : 'off'}`).join(', ') : 'none');
+      const on = (after.public_access_block as Record<string, boolean>).block_public_acls;
+      return `S3 Block Public Access: ${show(before.public_access_block as Record<string, boolean> | null)} → all ${on ? 'on' : 'off'}`;
+    }
     case 'record.upsert': {
       const show = (r: Fields | null) => (r ? `${(r.values as string[]).join(' ')} (ttl ${r.ttl})` : 'none');
       return `in ${after.zone}: ${show(change.before as Fields | null)} → ${show(after)}`;

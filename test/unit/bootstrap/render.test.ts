@@ -355,7 +355,7 @@ describe('the bootstrap template', () => {
     ]);
   });
 
-  it('gives a member account\'s handler nothing beyond its queue, its bus, its log, its parameters and orgvend\'s deployed stacks', () => {
+  it('gives a member account\'s handler nothing beyond its queue, its bus, its log, its parameters, its S3 Block Public Access and orgvend\'s deployed stacks', () => {
     for (const account of [cicd!, audit!, memberAccount('555555555555')]) {
       const text = render(account);
       expect(handlerActions(text)).toEqual([
@@ -372,6 +372,9 @@ describe('the bootstrap template', () => {
         'logs:PutLogEvents',
         // GET_STACKS lists the stacks orgvend owns (names and statuses): ListStacks takes no resource.
         'cloudformation:ListStacks',
+        // The account's own S3 Block Public Access (an account-level setting: no resource).
+        's3:GetAccountPublicAccessBlock',
+        's3:PutAccountPublicAccessBlock',
         // Any other orgvend-* stack, only when DEPLOY_STACK tagged it (GET_STACKS, DELETE_STACK).
         'cloudformation:DeleteStack',
         'cloudformation:DescribeStackEvents',
@@ -397,7 +400,8 @@ describe('the bootstrap template', () => {
       // orgvend-* takes in the team's templates' stacks (orgvend-<template>) to deploy; orgvend-bootstrap is denied (below), and is never tagged orgvend:template.
       const deployed = ['orgvend-*', 'orgvend-ecr-repositories', 'orgvend-identity-iam-mapping-*', 'orgvend-log-buckets', 'orgvend-vpc'];
       expect(cfn.map((st) => [st.Action, st.Resource, st.Condition ?? null])).toEqual([
-        [['cloudformation:ListStacks'], '*', null],
+        // With the account-level S3 setting, which takes no resource either.
+        [['cloudformation:ListStacks', 's3:GetAccountPublicAccessBlock', 's3:PutAccountPublicAccessBlock'], '*', null],
         [
           ['cloudformation:DeleteStack', 'cloudformation:DescribeStackEvents', 'cloudformation:DescribeStacks', 'cloudformation:GetTemplate'],
           { Sub: 'arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/orgvend-*/*' },
