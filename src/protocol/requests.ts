@@ -287,7 +287,8 @@ const FIND_PERMISSION_SETS = [...on([SSO_INSTANCES], ['sso:ListPermissionSets'])
 const ASSIGNMENTS = on([SSO_INSTANCES, SSO_PERMISSION_SETS, SSO_ACCOUNTS], ['sso:ListAccountAssignments']);
 
 export const InstanceArn = z.string().regex(/^arn:aws(?:-[a-z]+)*:sso:::instance\/(?:sso)?ins-[a-zA-Z0-9-.]{16}$/, 'an Identity Center instance ARN');
-export const PermissionSetArn = z.string().regex(/^arn:aws(?:-[a-z]+)*:sso:::permissionSet\/(?:sso)?ins-[a-zA-Z0-9-.]{16}\/ps-[a-zA-Z0-9-./]{16}$/, 'a permission set ARN');
+/** AWS's pattern for a permission set ARN; moto 5.2.1 writes `instance/` where AWS writes `permissionSet/`, which is let through too. */
+export const PermissionSetArn = z.string().regex(/^arn:aws(?:-[a-z]+)*:sso:::(?:permissionSet|instance)\/(?:sso)?ins-[a-zA-Z0-9-.]{16}\/ps-[a-zA-Z0-9-./]{16}$/, 'a permission set ARN');
 const PermissionSetNameString = z.string().regex(/^[\w+=,.@-]{1,32}$/, 'a permission set name');
 const NamePrefix = z.string().regex(/^[\w+=,.@-]{1,16}$/, 'a permission set name prefix');
 /** An identity store group id (a UUID, optionally after the store's id). */
