@@ -355,7 +355,8 @@ const PolicyStatement = z
   });
 export const PolicyDocument = z.strictObject({
   Version: z.literal('2012-10-17', { error: 'Version: "2012-10-17"' }),
-  Statement: z.union([PolicyStatement, z.array(PolicyStatement).min(1)], { error: 'a statement or a list of statements' }),
+  // Always a list (IAM also takes one statement alone), so a mistake inside a statement is reported at its key, not as "not a statement or a list".
+  Statement: z.array(PolicyStatement, { error: 'a list of statements' }).min(1, { error: 'at least one statement' }),
 });
 
 /** AWS's limit of a permission set's inline policy, in characters of the minified JSON. */

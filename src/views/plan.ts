@@ -122,7 +122,7 @@ export function describeChange(change: Change): string {
       return `access level ${after.level}: ${after.session_duration} sessions, ${(after.managed_policies as string[]).length} managed policies${inline}`;
     }
     case 'permission-set.update':
-      return `access level ${after.level}: ${(after.changes as string[]).map((l) => l.split(':')[0]).join(', ')}; provisioned again to its accounts`;
+      return `access level ${after.level}: ${(after.changes as string[]).map((l) => l.split(/ arn:|:/)[0]).join(', ')}; provisioned again to its accounts`;
     case 'assignment.create':
       return `group "${after.group}" gets ${after.permission_set}`;
     case 'assignment.delete':
