@@ -121,6 +121,24 @@ describe('sync-access', () => {
     expect(again.code).toBe(0);
   });
 
+  it('changes the world once when a request arrives twice', async () => {
+    const transport = org.transport({ execute: true });
+    const admin = (await permissionSet('orgvend-admin'))!;
+    const ref = { instance_arn: instance, account_id: ids.foo!, permission_set_arn: admin.arn, group_id: groups.Auditors!, name_prefix: 'orgvend-' };
+    // One after the other: moto keeps a second assignment of the same group and set where AWS keeps one, so concurrent twins would prove nothing here.
+    expect((await transport.request('CREATE_ASSIGNMENT', ref)).outcome).toBe('created');
+    expect((await transport.request('CREATE_ASSIGNMENT', ref)).outcome).toBe('exists');
+    expect((await assignments(ids.foo!)).filter((a) => a === 'orgvend-admin Auditors')).toHaveLength(1);
+    expect((await transport.request('DELETE_ASSIGNMENT', ref)).outcome).toBe('deleted');
+    expect((await transport.request('DELETE_ASSIGNMENT', ref)).outcome).toBe('absent');
+    const put = { instance_arn: instance, name: 'orgvend-admin', description: 'Full access', session_duration: 'PT1H', managed_policies: [ADMIN], inline_policy: null };
+    expect((await transport.request('PUT_PERMISSION_SET', put)).outcome).toBe('unchanged');
+    // A set orgvend does not manage is refused, whoever asks.
+    const handMade = (await permissionSet('HandMade'))!;
+    await expect(transport.request('DELETE_ASSIGNMENT', { ...ref, permission_set_arn: handMade.arn })).rejects.toThrow(/not one orgvend manages/);
+    expect(await assignments(ids.foo!)).toEqual(['HandMade Auditors', 'orgvend-admin Platform Admins', 'orgvend-dev Developers']);
+  });
+
   it('shows what changes in a permission set, updates it and provisions it again', async () => {
     workspace.write(dslText([[['organization', 'identity_center', 'permission_sets', 'dev'], { session_duration: 'PT4H', managed_policies: [READ_ONLY, ADMIN], inline_policy: LOGS }], ...ACCESS], DSL));
     const { code, out, calls } = await cli('--action', 'sync-access', '--execute');
