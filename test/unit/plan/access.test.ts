@@ -162,6 +162,17 @@ describe('validating organization.identity_center', () => {
   });
 });
 
+describe('explain, with organization.identity_center', () => {
+  it('shows each access level of an account and the layer its groups came from', () => {
+    const foo = desired([[['accounts', 'foo', 'access'], { admin: ['SRE'] }]]).accounts.find((a) => a.name === 'foo')!;
+    const access = foo.explained.filter((s) => s.key.startsWith('access.')).map((s) => [s.key, s.value, s.from]);
+    expect(access).toEqual([
+      ['access.admin', ['SRE'], 'account'],
+      ['access.dev', ['Developers'], 'scope:dev'],
+    ]);
+  });
+});
+
 describe("the handler's Identity Center permissions", () => {
   it('name Identity Center resources, "*" only for ListInstances, which takes none', () => {
     const groups = permissionsFor(['GET_IDENTITY_CENTER', 'GET_ASSIGNMENTS', 'PUT_PERMISSION_SET', 'CREATE_ASSIGNMENT', 'DELETE_ASSIGNMENT'], 'o-abc123def4');
