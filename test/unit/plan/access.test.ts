@@ -5,7 +5,10 @@ import { permissionsFor, type LivePermissionSet } from '../../../src/protocol/re
 import { renderPlanText } from '../../../src/views/plan.js';
 import { renderPlanMarkdown } from '../../../src/views/plan-markdown.js';
 import { style } from '../../../src/views/style.js';
-import { desiredOf, errorsOf, parse } from '../../helpers/dsl.js';
+import { templateContext } from '../../../src/render/context.js';
+import { renderTemplates } from '../../../src/render/render.js';
+import { desiredOf, errorsOf, exampleText, parse } from '../../helpers/dsl.js';
+import { REPO } from '../../helpers/render-fixture.js';
 import { convergedLive, MINIMAL_IDS } from '../../helpers/live.js';
 
 const FOO = MINIMAL_IDS.foo!;
@@ -170,6 +173,16 @@ describe('explain, with organization.identity_center', () => {
       ['access.admin', ['SRE'], 'account'],
       ['access.dev', ['Developers'], 'scope:dev'],
     ]);
+  });
+});
+
+describe('the IAM mapping, with organization.identity_center', () => {
+  it('renders to nothing: access names groups, not roles of the identity account', async () => {
+    const ids = (d: ReturnType<typeof desiredOf>) => new Map(d.accounts.map((a, i) => [a.name, a.accountId ?? String(100000000000 + i)]));
+    const mappings = async (d: ReturnType<typeof desiredOf>) => (await renderTemplates(REPO, templateContext(d, ids(d)))).templates.filter((t) => t.output.startsWith('identity-iam-mapping'));
+    expect((await mappings(desiredOf([], exampleText()))).length).toBeGreaterThan(5);
+    const sets = { all: { managed_policies: [ADMIN] }, rw: { managed_policies: [READ_ONLY] }, ro: { managed_policies: [READ_ONLY] } };
+    expect(await mappings(desiredOf([[['organization', 'identity_center'], { permission_sets: sets }]], exampleText()))).toEqual([]);
   });
 });
 
