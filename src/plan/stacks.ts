@@ -45,8 +45,7 @@ function targetOf(stem: string, t: RenderedTemplate, context: TemplateContext, b
       return { account, region: account.region };
     }
     case 'identity-iam-mapping':
-      // With organization.identity_center, access is Identity Center's (sync-access): no IAM mapping.
-      return context.identity_account && !org.identity_center ? { account: context.identity_account, region: org.home_region, stack: mappingStack(t.account!) } : undefined;
+      return context.identity_account ? { account: context.identity_account, region: org.home_region, stack: mappingStack(t.account!) } : undefined;
     case 'log-buckets':
       return context.logs_account ? { account: context.logs_account, region: context.logs_account.global_region } : undefined;
     case 'ecr-repositories':
