@@ -9,6 +9,7 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { Route53Client } from '@aws-sdk/client-route-53';
@@ -16,6 +17,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3ControlClient } from '@aws-sdk/client-s3-control';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { NAMES } from '../protocol/names.js';
 import { markRetryable, observeCalls } from './middleware.js';
@@ -27,6 +29,7 @@ export interface ServiceClients {
   cloudformation: CloudFormationClient;
   dynamodb: DynamoDBClient;
   events: EventBridgeClient;
+  identitystore: IdentitystoreClient;
   kms: KMSClient;
   logs: CloudWatchLogsClient;
   organizations: OrganizationsClient;
@@ -35,6 +38,7 @@ export interface ServiceClients {
   s3control: S3ControlClient;
   sqs: SQSClient;
   ssm: SSMClient;
+  ssoadmin: SSOAdminClient;
   sts: STSClient;
 }
 export type ServiceName = keyof ServiceClients;
@@ -46,6 +50,7 @@ const LOADERS: Record<ServiceName, () => Promise<ClientConstructor>> = {
   cloudformation: async () => (await import('@aws-sdk/client-cloudformation')).CloudFormationClient as ClientConstructor,
   dynamodb: async () => (await import('@aws-sdk/client-dynamodb')).DynamoDBClient as ClientConstructor,
   events: async () => (await import('@aws-sdk/client-eventbridge')).EventBridgeClient as ClientConstructor,
+  identitystore: async () => (await import('@aws-sdk/client-identitystore')).IdentitystoreClient as ClientConstructor,
   kms: async () => (await import('@aws-sdk/client-kms')).KMSClient as ClientConstructor,
   logs: async () => (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient as ClientConstructor,
   organizations: async () => (await import('@aws-sdk/client-organizations')).OrganizationsClient as ClientConstructor,
@@ -54,6 +59,7 @@ const LOADERS: Record<ServiceName, () => Promise<ClientConstructor>> = {
   s3control: async () => (await import('@aws-sdk/client-s3-control')).S3ControlClient as ClientConstructor,
   sqs: async () => (await import('@aws-sdk/client-sqs')).SQSClient as ClientConstructor,
   ssm: async () => (await import('@aws-sdk/client-ssm')).SSMClient as ClientConstructor,
+  ssoadmin: async () => (await import('@aws-sdk/client-sso-admin')).SSOAdminClient as ClientConstructor,
   sts: async () => (await import('@aws-sdk/client-sts')).STSClient as ClientConstructor,
 };
 

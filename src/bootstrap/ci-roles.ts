@@ -54,6 +54,7 @@ export const CLI_CALLS: Readonly<Record<string, readonly CliCall[]>> = {
   'sync-scps': BUS,
   'put-contacts': BUS,
   'enable-region': BUS,
+  'sync-access': BUS,
   'create-record': BUS,
   ping: BUS,
   import: BUS,

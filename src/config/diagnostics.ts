@@ -17,6 +17,7 @@ export type DiagnosticCode =
   | 'invalid-key'
   | 'unknown-scope'
   | 'unknown-account'
+  | 'unknown-access-level'
   | 'duplicate-aws-name'
   | 'duplicate-email'
   | 'duplicate-account-id'

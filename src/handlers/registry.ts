@@ -15,6 +15,7 @@ import { putPublicAccessBlock } from './public-access-block.js';
 import { readAccounts } from './read-accounts.js';
 import { createRecord, getRecord } from './dns.js';
 import { deleteStackHandler, deployStackHandler, getStacks } from './stacks.js';
+import { createAssignment, deleteAssignment, getAssignments, getIdentityCenter, putPermissionSet } from './identity-center.js';
 import { attachPolicy, deletePolicy, detachPolicy, enablePolicyType, listPolicies, putPolicy } from './policies.js';
 
 export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> } = {
@@ -50,4 +51,9 @@ export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> 
   DELETE_STACK: deleteStackHandler,
   GET_RECORD: getRecord,
   CREATE_RECORD: createRecord,
+  GET_IDENTITY_CENTER: getIdentityCenter,
+  GET_ASSIGNMENTS: getAssignments,
+  PUT_PERMISSION_SET: putPermissionSet,
+  CREATE_ASSIGNMENT: createAssignment,
+  DELETE_ASSIGNMENT: deleteAssignment,
 };

@@ -32,6 +32,10 @@ export const CHANGE_KINDS = {
   'record.upsert': '~',
   'delegated-admin.register': '+',
   'request-key.create': '+',
+  'permission-set.create': '+',
+  'permission-set.update': '~',
+  'assignment.create': '+',
+  'assignment.delete': '-',
 } as const;
 export type ChangeType = keyof typeof CHANGE_KINDS;
 

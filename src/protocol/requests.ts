@@ -337,6 +337,42 @@ const AccountState = z.strictObject({
   stacks: z.array(LiveStack).optional(),
 });
 
+// ── Identity Center (sync-access) ───────────────────────────────────────────
+
+/** Identity Center's resources, as its actions name them (the Service Authorization Reference's sso resource types). */
+const SSO_INSTANCES = 'arn:${AWS::Partition}:sso:::instance/*';
+const SSO_PERMISSION_SETS = 'arn:${AWS::Partition}:sso:::permissionSet/*/*';
+const SSO_ACCOUNTS = 'arn:${AWS::Partition}:sso:::account/*';
+const IDENTITY_STORES = 'arn:${AWS::Partition}:identitystore::${AWS::AccountId}:identitystore/*';
+const IDENTITY_GROUPS = 'arn:${AWS::Partition}:identitystore:::group/*';
+const on = (resources: string[], actions: string[]): Permission[] => actions.flatMap((action) => resources.map((resource) => ({ action, resource })));
+const READ_PERMISSION_SETS = on([SSO_INSTANCES, SSO_PERMISSION_SETS], ['sso:DescribePermissionSet', 'sso:ListManagedPoliciesInPermissionSet', 'sso:GetInlinePolicyForPermissionSet']);
+const FIND_PERMISSION_SETS = [...on([SSO_INSTANCES], ['sso:ListPermissionSets']), ...READ_PERMISSION_SETS];
+const ASSIGNMENTS = on([SSO_INSTANCES, SSO_PERMISSION_SETS, SSO_ACCOUNTS], ['sso:ListAccountAssignments']);
+
+export const InstanceArn = z.string().regex(/^arn:aws(?:-[a-z]+)*:sso:::instance\/(?:sso)?ins-[a-zA-Z0-9-.]{16}$/, 'an Identity Center instance ARN');
+/** AWS's pattern for a permission set ARN; moto 5.2.1 writes `instance/` where AWS writes `permissionSet/`, which is let through too. */
+export const PermissionSetArn = z.string().regex(/^arn:aws(?:-[a-z]+)*:sso:::(?:permissionSet|instance)\/(?:sso)?ins-[a-zA-Z0-9-.]{16}\/ps-[a-zA-Z0-9-./]{16}$/, 'a permission set ARN');
+const PermissionSetNameString = z.string().regex(/^[\w+=,.@-]{1,32}$/, 'a permission set name');
+const NamePrefix = z.string().regex(/^[\w+=,.@-]{1,16}$/, 'a permission set name prefix');
+/** An identity store group id (a UUID, optionally after the store's id). */
+const GroupId = z.string().regex(/^(?:[0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$/, 'an identity store group id');
+/** A permission set as orgvend writes it and reads it back: the inline policy as minified JSON. */
+export const PermissionSetValue = z.strictObject({
+  description: z.string().max(700).nullable(),
+  session_duration: z.string().regex(/^PT(?:\d{1,2}H)?(?:\d{1,3}M)?$/),
+  managed_policies: z.array(z.string().max(2048)).max(20),
+  inline_policy: z.string().max(32_768).nullable(),
+});
+export type PermissionSetValue = z.infer<typeof PermissionSetValue>;
+export const LivePermissionSet = PermissionSetValue.extend({ name: z.string(), arn: z.string() });
+export type LivePermissionSet = z.infer<typeof LivePermissionSet>;
+export const LiveAssignment = z.object({ account_id: AccountIdString, permission_set_arn: z.string(), principal_type: z.string(), principal_id: z.string() });
+export type LiveAssignment = z.infer<typeof LiveAssignment>;
+const AssignmentRef = z.strictObject({ instance_arn: InstanceArn, account_id: AccountIdString, permission_set_arn: PermissionSetArn, group_id: GroupId, name_prefix: NamePrefix });
+/** Accounts and permission sets one GET_ASSIGNMENTS reads the assignments of. */
+export const MAX_ASSIGNMENT_ACCOUNTS = 100;
+
 export const REQUESTS = {
   /** Which account answers, and that the whole path works. */
   PING: spec({
@@ -777,6 +813,94 @@ export const REQUESTS = {
     permissions: [...ROUTE53_PERMISSIONS, { action: 'route53:ChangeResourceRecordSets', resource: HOSTED_ZONES_ARN }],
     payload: RecordRef.extend(RecordValue.shape),
     result: z.object({ zone: z.string(), outcome: z.enum(['created', 'updated', 'unchanged', 'would-create', 'would-update']) }),
+  }),
+  /**
+   * The Identity Center instance (accounts.yml's, or the only one ListInstances gives), the
+   * permission sets orgvend manages (named with `name_prefix`) with their policies, and the
+   * ids of the groups accounts.yml names (GetGroupId by display name; null when unknown).
+   */
+  GET_IDENTITY_CENTER: spec({
+    route: 'management',
+    mutating: false,
+    timeoutSeconds: 300,
+    permissions: [
+      'sso:ListInstances',
+      ...FIND_PERMISSION_SETS,
+      ...on([IDENTITY_STORES, IDENTITY_GROUPS], ['identitystore:GetGroupId']),
+    ],
+    payload: z.strictObject({ instance_arn: InstanceArn.optional(), name_prefix: NamePrefix, groups: z.array(z.string().min(1).max(1024)).max(1000) }),
+    result: z.object({
+      instance_arn: z.string(),
+      identity_store_id: z.string(),
+      permission_sets: z.array(LivePermissionSet),
+      groups: z.array(z.object({ name: z.string(), id: z.string().nullable() })),
+    }),
+  }),
+  /** The assignments of these permission sets in these accounts (ListAccountAssignments per account and set). */
+  GET_ASSIGNMENTS: spec({
+    route: 'management',
+    mutating: false,
+    timeoutSeconds: 600,
+    permissions: ASSIGNMENTS,
+    payload: z.strictObject({
+      instance_arn: InstanceArn,
+      account_ids: z.array(AccountIdString).min(1).max(MAX_ASSIGNMENT_ACCOUNTS),
+      permission_set_arns: z.array(PermissionSetArn).min(1).max(50),
+    }),
+    result: z.object({ assignments: z.array(LiveAssignment) }),
+  }),
+  /**
+   * Creates or updates one permission set orgvend manages, found by its name (tagged
+   * managed-by: orgvend when made), and provisions a changed one to the accounts it is in.
+   */
+  PUT_PERMISSION_SET: spec({
+    route: 'management',
+    mutating: true,
+    timeoutSeconds: 300,
+    permissions: [
+      ...FIND_PERMISSION_SETS,
+      ...on([SSO_INSTANCES, SSO_PERMISSION_SETS], [
+        'sso:CreatePermissionSet',
+        'sso:TagResource',
+        'sso:UpdatePermissionSet',
+        'sso:AttachManagedPolicyToPermissionSet',
+        'sso:DetachManagedPolicyFromPermissionSet',
+        'sso:PutInlinePolicyToPermissionSet',
+        'sso:DeleteInlinePolicyFromPermissionSet',
+        'sso:ProvisionPermissionSet',
+        'sso:DescribePermissionSetProvisioningStatus',
+      ]),
+    ],
+    payload: PermissionSetValue.extend({ instance_arn: InstanceArn, name: PermissionSetNameString }),
+    result: z.object({ arn: z.string(), outcome: z.enum(['created', 'updated', 'unchanged', 'would-create', 'would-update']), provisioned: z.boolean() }),
+  }),
+  /** Assigns a group a permission set orgvend manages in one account, and waits until it is done. */
+  CREATE_ASSIGNMENT: spec({
+    route: 'management',
+    mutating: true,
+    timeoutSeconds: 300,
+    permissions: [
+      ...READ_PERMISSION_SETS,
+      ...ASSIGNMENTS,
+      ...on([SSO_INSTANCES, SSO_PERMISSION_SETS, SSO_ACCOUNTS], ['sso:CreateAccountAssignment']),
+      ...on([SSO_INSTANCES], ['sso:DescribeAccountAssignmentCreationStatus']),
+    ],
+    payload: AssignmentRef,
+    result: z.object({ outcome: z.enum(['created', 'exists', 'would-create']) }),
+  }),
+  /** Removes one group's assignment of a permission set orgvend manages (never another's), and waits until it is done. */
+  DELETE_ASSIGNMENT: spec({
+    route: 'management',
+    mutating: true,
+    timeoutSeconds: 300,
+    permissions: [
+      ...READ_PERMISSION_SETS,
+      ...ASSIGNMENTS,
+      ...on([SSO_INSTANCES, SSO_PERMISSION_SETS, SSO_ACCOUNTS], ['sso:DeleteAccountAssignment']),
+      ...on([SSO_INSTANCES], ['sso:DescribeAccountAssignmentDeletionStatus']),
+    ],
+    payload: AssignmentRef,
+    result: z.object({ outcome: z.enum(['deleted', 'absent', 'would-delete']) }),
   }),
 } as const;
 

@@ -122,6 +122,16 @@ export function describeChange(change: Change): string {
       const count = (symbol: string) => (after.resources as string[]).filter((r) => r.startsWith(symbol)).length;
       return `${template} in ${after.region}: ${count('+')} to add, ${count('~')} to change, ${count('-')} to remove${state}`;
     }
+    case 'permission-set.create': {
+      const inline = after.inline_policy ? `, an inline policy of ${(after.inline_policy as string).length} characters` : '';
+      return `access level ${after.level}: ${after.session_duration} sessions, ${(after.managed_policies as string[]).length} managed policies${inline}`;
+    }
+    case 'permission-set.update':
+      return `access level ${after.level}: ${(after.changes as string[]).map((l) => l.split(/ arn:|:/)[0]).join(', ')}; provisioned again to its accounts`;
+    case 'assignment.create':
+      return `group "${after.group}" gets ${after.permission_set}`;
+    case 'assignment.delete':
+      return `group "${before.group}" loses ${before.permission_set}`;
     default:
       return JSON.stringify(after);
   }
@@ -140,6 +150,23 @@ export function contactLines(change: Change): string[] {
   const after = ((change.after as Fields | null)?.contacts ?? {}) as Record<string, Contact>;
   const show = (type: string, c: unknown) => (type === 'primary' ? showPrimaryContact(c as PrimaryContact) : showContact(c as Contact));
   return Object.keys(after).map((type) => `${type}: ${show(type, before[type] ?? null)} → ${show(type, after[type] ?? null)}`);
+}
+
+/** A permission-set.update's differences, the inline policy's statement by statement: `session_duration: PT1H → PT4H`, `+ managed policy arn:…`. */
+export function permissionSetLines(change: Change): string[] {
+  const before = change.before as Fields;
+  const after = change.after as Fields;
+  const parse = (text: unknown) => (typeof text === 'string' ? (JSON.parse(text) as unknown) : null);
+  return (after.changes as string[]).flatMap((line) => {
+    if (!line.endsWith(' inline policy')) return [line];
+    let diff: ReturnType<typeof statementDiff>;
+    try {
+      diff = statementDiff(parse(before.inline_policy), parse(after.inline_policy));
+    } catch {
+      return [line];
+    }
+    return [line, ...diff.flatMap((d) => [`  ${d.kind} ${d.sid}:`, ...d.lines.map((l) => `    ${l}`)])];
+  });
 }
 
 /** A stack.deploy's (or stack.delete's) resources, by logical id: `+Vpc AWS::EC2::VPC`. */
@@ -199,6 +226,7 @@ export function renderPlanText(plan: Plan, s: Style): string {
       }
     }
     if (change.type === 'contacts.put' || change.type === 'contacts.delete') body.push(...contactLines(change).map((l) => `      ${plain(l)}`));
+    if (change.type === 'permission-set.update') body.push(...permissionSetLines(change).map(plain).map((l) => `      ${/^[+-]/.test(l) ? colourOf(l[0]!, s)(l) : l}`));
     if (change.type === 'stack.deploy' || change.type === 'stack.delete') body.push(...resourceLines(change).map(plain).map((l) => `      ${colourOf(l[0]!, s)(l)}`));
     if (change.affects?.length) body.push(s.dim(`      affects ${plain(accountList(change.affects))}`));
     return [head, ...body];

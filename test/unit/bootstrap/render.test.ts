@@ -215,6 +215,8 @@ describe('the bootstrap template', () => {
       'organizations:ListDelegatedAdministrators',
       'organizations:ListPolicies',
       'organizations:ListRoots',
+      // Identity Center's, which shares the statement of actions on "*".
+      'sso:ListInstances',
     ];
     for (const statement of handlerStatements(text).filter((s) => s.Effect === 'Allow' && [s.Action].flat().some((a) => a.startsWith('organizations:')))) {
       const resources = [statement.Resource].flat().map((r) => (typeof r === 'string' ? r : (r as { Sub: string }).Sub));
@@ -461,6 +463,12 @@ describe('the bootstrap template', () => {
       'GET_REGIONS',
       'ENABLE_REGION',
       'DISABLE_REGION',
+      // Identity Center (sync-access).
+      'GET_IDENTITY_CENTER',
+      'GET_ASSIGNMENTS',
+      'PUT_PERMISSION_SET',
+      'CREATE_ASSIGNMENT',
+      'DELETE_ASSIGNMENT',
     ].sort());
     // The CLI puts each request on the bus of the account that serves it: the CICD bus's rules
     // deliver replies to the queue and copies to the audit bus, and requests only to its own queue.
