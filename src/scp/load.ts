@@ -24,6 +24,8 @@ import { regionsDeniedByScps } from './regions-check.js';
 import { hasAllow, type PolicyDocument } from './evaluate.js';
 import { FULL_AWS_ACCESS, type DesiredPolicy, type DesiredScps } from './model.js';
 import { minify, validatePolicyDocument } from './validate.js';
+import { unknownActions } from './actions-check.js';
+import { jsonSyntaxError, positionOf } from './json-syntax.js';
 
 const SCP_DIR = 'scps';
 export const LIBRARY = '_library';
@@ -71,11 +73,6 @@ function templateContext(desired: Desired): Record<string, unknown> {
   return context;
 }
 
-function position(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset).split('\n');
-  return { line: before.length, column: before.at(-1)!.length + 1 };
-}
-
 export async function loadScps(desired: Desired, repoDir: string, config: YamlSource | undefined): Promise<ScpLoadResult> {
   const root = join(repoDir, SCP_DIR);
   const org = desired.organization;
@@ -120,11 +117,13 @@ export async function loadScps(desired: Desired, repoDir: string, config: YamlSo
     try {
       document = JSON.parse(text) as PolicyDocument;
     } catch (error) {
-      const offset = Number((error as Error).message.match(/position (\d+)/)?.[1] ?? 0);
-      diagnostics.push(fileDiagnostic(file, text, 'scp-syntax', `not valid JSON: ${(error as Error).message}`, position(text, offset)));
+      // JSON.parse names no position for some faults: the scanner finds the character.
+      const found = jsonSyntaxError(text);
+      const message = found?.message ?? (error as Error).message;
+      diagnostics.push(fileDiagnostic(file, text, 'scp-syntax', `not valid JSON: ${message}`, positionOf(text, found?.offset ?? 0)));
       continue;
     }
-    const problems = validatePolicyDocument(document, { maxCharacters: org.limits.scp_max_characters });
+    const problems = [...validatePolicyDocument(document, { maxCharacters: org.limits.scp_max_characters }), ...(await unknownActions(document))];
     // Parsed again with positions only to place problems: most policies have none.
     if (problems.length) {
       const located = new YamlSource(file, text);
