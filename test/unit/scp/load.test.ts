@@ -250,3 +250,61 @@ describe('policy parameters, JSON-encoded where they land', () => {
     ]);
   });
 });
+
+describe('policies/: tag, backup, AI services opt-out and resource control policies', () => {
+  const tag = JSON.stringify({ tags: { costcenter: { tag_key: { '@@assign': 'CostCenter' } } } }, null, 2);
+  const rcp = (statement: Record<string, unknown>) => policy([{ Sid: 'EnforceTls', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*', ...statement }]);
+
+  it('loads each type from its folder, attached where the folder says', async () => {
+    const result = await load({
+      'scps/Root/deny-leave.json': denyLeave,
+      'policies/tag/Root/cost-centre.json': tag,
+      'policies/backup/Internal/daily.json': JSON.stringify({ plans: { daily: { regions: { '@@append': ['us-east-1'] } } } }),
+      'policies/ai-opt-out/Root/opt-out.json.njk': '{# No AI training on our data. #}\n{ "services": { "default": { "opt_out_policy": { "@@assign": "optOut" } } } }',
+      'policies/rcp/Internal/enforce-tls.json': rcp({}),
+    });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.scps!.others!.map((set) => [set.type, set.policies.map((p) => [p.name, p.targets, p.file])])).toEqual([
+      ['RESOURCE_CONTROL_POLICY', [['enforce-tls', ['Internal'], 'policies/rcp/Internal/enforce-tls.json']]],
+      ['TAG_POLICY', [['cost-centre', ['Root'], 'policies/tag/Root/cost-centre.json']]],
+      ['BACKUP_POLICY', [['daily', ['Internal'], 'policies/backup/Internal/daily.json']]],
+      ['AISERVICES_OPT_OUT_POLICY', [['opt-out', ['Root'], 'policies/ai-opt-out/Root/opt-out.json.njk']]],
+    ]);
+    expect(result.scps!.others![3]!.policies[0]!.description).toBe('No AI training on our data.');
+  });
+
+  it('holds an RCP to AWS\'s RCP rules: Deny only, Principal "*", no NotAction, services that support RCPs', async () => {
+    const result = await load({
+      'policies/rcp/Root/allow.json': rcp({ Effect: 'Allow' }),
+      'policies/rcp/Root/no-principal.json': policy([{ Effect: 'Deny', Action: 's3:GetObject', Resource: '*' }]),
+      'policies/rcp/Root/not-action.json': rcp({ Action: undefined, NotAction: 's3:GetObject' }),
+      'policies/rcp/Root/ec2.json': rcp({ Action: 'ec2:RunInstances' }),
+    });
+    expect(result.diagnostics.map((d) => `${d.code} ${d.file} ${d.message}`).sort()).toEqual([
+      'scp-action policies/rcp/Root/ec2.json "ec2:RunInstances": resource control policies do not apply to ec2',
+      'scp-principal policies/rcp/Root/no-principal.json an RCP statement needs "Principal": "*"',
+      'scp-statement policies/rcp/Root/allow.json an RCP can only deny: AWS takes Allow only in its own RCPFullAWSAccess',
+      'scp-statement policies/rcp/Root/not-action.json an RCP has no NotAction',
+      'scp-statement policies/rcp/Root/not-action.json the statement has neither Action nor NotAction',
+    ]);
+  });
+
+  it('checks a management policy\'s top-level key and operators at their line, with suggestions', async () => {
+    const text = '{\n  "tags": {\n    "costcenter": {\n      "tag_key": { "@@asign": "CostCenter" }\n    }\n  },\n  "plans": {}\n}\n';
+    const result = await load({ 'policies/tag/Root/cost-centre.json': text });
+    expect(result.diagnostics.map((d) => [d.code, d.line, d.message, d.hint]).sort((x, y) => Number(x[1]) - Number(y[1]))).toEqual([
+      ['policy-content', 4, 'unknown operator "@@asign"', 'did you mean "@@assign"?'],
+      ['policy-content', 7, 'unknown top-level key "plans" in a tag policy', undefined],
+    ]);
+  });
+
+  it('refuses a document over its type\'s size limit, and a folder that names no type', async () => {
+    const services = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`service${i}`, { opt_out_policy: { '@@assign': 'optOut' } }]));
+    const result = await load({ 'policies/ai-opt-out/Root/big.json': JSON.stringify({ services }), 'policies/tags/Root/x.json': tag });
+    expect(errors(result)).toEqual([
+      expect.stringMatching(/^policy-unknown-type policies\/tags:1 policies\/tags names no policy type orgvend knows/),
+      expect.stringMatching(/^policy-content policies\/ai-opt-out\/Root\/big\.json:1 the policy is [\d,]+ characters once minified; AWS's limit for an AI services opt-out policy is 2,500/),
+    ]);
+    expect(result.diagnostics[0]!.hint).toBe('did you mean "tag"?');
+  });
+});
