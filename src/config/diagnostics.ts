@@ -43,6 +43,8 @@ export type DiagnosticCode =
   | 'scp-duplicate-name'
   | 'scp-unknown-target'
   | 'scp-unknown-policy'
+  | 'policy-content'
+  | 'policy-unknown-type'
   | 'region-denied-by-scp'
   | 'template-render'
   | 'template-lint'

@@ -70,6 +70,16 @@ const ORGANIZATION_RESOURCES: Record<string, string[]> = {
   'account:EnableRegion': [MEMBER_ACCOUNTS],
   'account:DisableRegion': [MEMBER_ACCOUNTS],
 };
+
+/** The policy types besides SCPs that sync-scps manages (policies/), as Organizations names them. */
+export const POLICY_TYPES = ['SERVICE_CONTROL_POLICY', 'RESOURCE_CONTROL_POLICY', 'TAG_POLICY', 'BACKUP_POLICY', 'AISERVICES_OPT_OUT_POLICY'] as const;
+export const PolicyType = z.enum(POLICY_TYPES);
+export type PolicyType = z.infer<typeof PolicyType>;
+/** The same policy actions on orgvend's own policies of the other types: their ARNs name the type (`…/tag_policy/p-*`). */
+for (const resources of Object.values(ORGANIZATION_RESOURCES)) {
+  if (!resources.includes(ORG_POLICIES)) continue;
+  resources.push(...POLICY_TYPES.slice(1).map((type) => `${ORG}:policy/\${OrganizationId}/${type.toLowerCase()}/p-*`));
+}
 /** Trusted access and delegated administration for the Account Management API only. */
 const ACCOUNT_SERVICE_ONLY: Condition = { StringEquals: { 'organizations:ServicePrincipal': 'account.amazonaws.com' } };
 
@@ -509,15 +519,20 @@ export const REQUESTS = {
       'organizations:ListTargetsForPolicy',
       'organizations:ListTagsForResource',
     ],
-    payload: z.strictObject({}),
+    // Without policy_type: service control policies.
+    payload: z.strictObject({ policy_type: PolicyType.optional() }),
     result: z.object({ enabled: z.boolean(), root_id: z.string(), policies: z.array(OrgPolicy) }),
   }),
   ENABLE_POLICY_TYPE: spec({
     route: 'management',
     mutating: true,
     timeoutSeconds: 120,
-    permissions: ['organizations:ListRoots', 'organizations:EnablePolicyType'],
-    payload: z.strictObject({}),
+    // Only the types orgvend manages: organizations:PolicyType narrows EnablePolicyType on the root.
+    permissions: [
+      'organizations:ListRoots',
+      ...ORGANIZATION_RESOURCES['organizations:EnablePolicyType']!.map((resource) => ({ action: 'organizations:EnablePolicyType', resource, condition: { StringEquals: { 'organizations:PolicyType': [...POLICY_TYPES] } } })),
+    ],
+    payload: z.strictObject({ policy_type: PolicyType.optional() }),
     result: z.object({ outcome: z.enum(['enabled', 'already-enabled', 'would-enable']) }),
   }),
   PUT_POLICY: spec({
@@ -525,7 +540,7 @@ export const REQUESTS = {
     mutating: true,
     timeoutSeconds: 120,
     permissions: ['organizations:ListPolicies', 'organizations:DescribePolicy', 'organizations:ListTagsForResource', 'organizations:CreatePolicy', 'organizations:UpdatePolicy', 'organizations:TagResource'],
-    payload: z.strictObject({ name: PolicyName, description: z.string().max(512), content: z.string().min(1), tags: TagMap }),
+    payload: z.strictObject({ name: PolicyName, description: z.string().max(512), content: z.string().min(1), tags: TagMap, policy_type: PolicyType.optional() }),
     result: z.object({ policy_id: z.string().nullable(), outcome: z.enum(['created', 'updated', 'unchanged', 'would-create', 'would-update']) }),
   }),
   ATTACH_POLICY: spec({
@@ -534,7 +549,7 @@ export const REQUESTS = {
     timeoutSeconds: 120,
     // The policy's tags: only orgvend's own (and AWS's FullAWSAccess) are attached.
     permissions: ['organizations:ListPolicies', 'organizations:ListTagsForResource', 'organizations:ListRoots', 'organizations:ListOrganizationalUnitsForParent', 'organizations:AttachPolicy'],
-    payload: z.strictObject({ name: PolicyName, target: OuPathString }),
+    payload: z.strictObject({ name: PolicyName, target: OuPathString, policy_type: PolicyType.optional() }),
     result: z.object({ outcome: z.enum(['attached', 'already-attached', 'would-attach']) }),
   }),
   DETACH_POLICY: spec({
@@ -542,7 +557,7 @@ export const REQUESTS = {
     mutating: true,
     timeoutSeconds: 120,
     permissions: ['organizations:ListPolicies', 'organizations:ListTagsForResource', 'organizations:ListRoots', 'organizations:ListOrganizationalUnitsForParent', 'organizations:DetachPolicy'],
-    payload: z.strictObject({ name: PolicyName, target: OuPathString }),
+    payload: z.strictObject({ name: PolicyName, target: OuPathString, policy_type: PolicyType.optional() }),
     result: z.object({ outcome: z.enum(['detached', 'not-attached', 'would-detach']) }),
   }),
   DELETE_POLICY: spec({
@@ -550,7 +565,7 @@ export const REQUESTS = {
     mutating: true,
     timeoutSeconds: 120,
     permissions: ['organizations:ListPolicies', 'organizations:ListTagsForResource', 'organizations:DeletePolicy'],
-    payload: z.strictObject({ name: PolicyName }),
+    payload: z.strictObject({ name: PolicyName, policy_type: PolicyType.optional() }),
     result: z.object({ outcome: z.enum(['deleted', 'absent', 'would-delete']) }),
   }),
   /** Alternate contacts of member accounts, read from the delegated administrator. */

@@ -77,6 +77,18 @@ export function describeChange(change: Change): string {
       return `detach from ${before.target}`;
     case 'scp.delete':
       return 'delete the policy';
+    case 'policy.enable':
+      return `enable ${after.policy_type} on the root`;
+    case 'policy.create':
+      return `${after.policy_type}, ${after.characters} characters, from ${after.file}`;
+    case 'policy.update':
+      return `${after.policy_type}, ${after.characters} characters`;
+    case 'policy.attach':
+      return `attach to ${after.target}`;
+    case 'policy.detach':
+      return `detach from ${before.target}`;
+    case 'policy.delete':
+      return `delete the ${before.policy_type}`;
     case 'contacts.put':
     case 'contacts.delete':
       return Object.keys(after.contacts as Fields).join(', ');

@@ -6,6 +6,7 @@ import { renderTemplates } from '../../render/render.js';
 import { countDiagnostics, diagnosticsJson } from '../../views/diagnostics.js';
 import { failureJson } from '../../views/failure.js';
 import type { Io } from '../io.js';
+import { kindOf } from '../../scp/policy-types.js';
 import { loadDesiredWithScps, readDesiredWithScps, repoDirOf } from '../load-desired.js';
 import type { CliOptions } from '../options.js';
 import { outputOf } from '../output.js';
@@ -39,7 +40,9 @@ export async function run(options: CliOptions, io: Io): Promise<ExitCode> {
   const templates = await renderOffline(desired, repoDir);
   if (templates.diagnostics.length) throw new InputError(templates.diagnostics);
   const scopes = Object.keys(desired.scopes).length;
-  const summary = `${options.config} is valid: ${desired.accounts.length} accounts, ${scopes} scopes, ${desired.ous.length} OUs, ${scps.policies.length} service control policies, ${templates.count} templates\n`;
+  // The other policy types are counted only when the repository has some (policies/).
+  const others = (scps.others ?? []).map((set) => `${set.policies.length} ${kindOf(set.type).label.replace(/policy$/, set.policies.length === 1 ? 'policy' : 'policies')}`);
+  const summary = `${options.config} is valid: ${desired.accounts.length} accounts, ${scopes} scopes, ${desired.ous.length} OUs, ${[`${scps.policies.length} service control policies`, ...others].join(', ')}, ${templates.count} templates\n`;
   outputOf(io, options).document({ ok: true, exit_code: ExitCode.ok, file: options.config }, summary);
   return ExitCode.ok;
 }

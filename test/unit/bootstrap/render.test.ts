@@ -226,6 +226,15 @@ describe('the bootstrap template', () => {
     // Trusted access and delegated administration, for the Account Management API alone.
     const registering = handlerStatements(text).filter((s) => [s.Action].flat().some((a) => ['organizations:EnableAWSServiceAccess', 'organizations:RegisterDelegatedAdministrator'].includes(a)));
     expect(registering.map((s) => s.Condition)).toEqual(registering.map(() => ({ StringEquals: { 'organizations:ServicePrincipal': 'account.amazonaws.com' } })));
+    // Policy types: enabled only for the five orgvend manages, and their policies by their own ARNs.
+    const enabling = handlerStatements(text).filter((s) => [s.Action].flat().includes('organizations:EnablePolicyType'));
+    expect(enabling.map((s) => [s.Action, s.Condition])).toEqual([
+      [['organizations:EnablePolicyType'], { StringEquals: { 'organizations:PolicyType': ['SERVICE_CONTROL_POLICY', 'RESOURCE_CONTROL_POLICY', 'TAG_POLICY', 'BACKUP_POLICY', 'AISERVICES_OPT_OUT_POLICY'] } }],
+    ]);
+    const updating = handlerStatements(text).find((s) => [s.Action].flat().includes('organizations:UpdatePolicy'))!;
+    expect([updating.Resource].flat().map((r) => (typeof r === 'string' ? r : (r as { Sub: string }).Sub).replace(/.*:policy\/o-abc123def4\//, ''))).toEqual(
+      expect.arrayContaining(['service_control_policy/p-*', 'tag_policy/p-*', 'backup_policy/p-*', 'aiservices_opt_out_policy/p-*', 'resource_control_policy/p-*']),
+    );
     const actions = handlerActions(text);
     // Reviewed by hand: a new request type that needs more shows up in this list's diff.
     expect(actions.filter((a) => a.startsWith('organizations:')).sort()).toEqual([

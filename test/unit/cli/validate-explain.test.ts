@@ -130,6 +130,19 @@ describe('--action validate, on input it must not read as given', () => {
     expect(await runCli(['--action', 'validate'], io)).toBe(65);
     expect(io.err()).toContain('error[input-too-large] scps/Root/huge.json:1:1: scps/Root/huge.json is 300 KiB, over the 256 KiB orgvend reads of such a file');
   });
+
+  it('exits 65 from validate and sync-scps for a misspelt action, before any AWS call, at its line and column', async () => {
+    const { dir } = tempDsl(dslText());
+    mkdirSync(join(dir, 'scps', 'Root'), { recursive: true });
+    const text = '{\n  "Version": "2012-10-17",\n  "Statement": [\n    { "Effect": "Deny", "Action": ["s3:DeleteBuckett"], "Resource": "*" }\n  ]\n}\n';
+    writeFileSync(join(dir, 'scps', 'Root', 'typo.json'), text);
+    for (const action of ['validate', 'sync-scps']) {
+      const io = captureIo({ cwd: dir });
+      expect(await runCli(['--action', action], io), action).toBe(65);
+      expect(io.err()).toContain('error[scp-action] scps/Root/typo.json:4:36: Statement[0].Action[0]: s3 has no action "DeleteBuckett"');
+      expect(io.err()).toContain('hint: did you mean "s3:DeleteBucket"?');
+    }
+  });
 });
 
 describe('--action explain', () => {
