@@ -308,6 +308,7 @@ export type LiveAssignment = z.infer<typeof LiveAssignment>;
 const AssignmentRef = z.strictObject({ instance_arn: InstanceArn, account_id: AccountIdString, permission_set_arn: PermissionSetArn, group_id: GroupId, name_prefix: NamePrefix });
 /** Accounts and permission sets one GET_ASSIGNMENTS reads the assignments of. */
 export const MAX_ASSIGNMENT_ACCOUNTS = 100;
+export const MAX_ASSIGNMENT_SETS = 50;
 
 export const REQUESTS = {
   /** Which account answers, and that the whole path works. */
@@ -761,7 +762,7 @@ export const REQUESTS = {
     payload: z.strictObject({
       instance_arn: InstanceArn,
       account_ids: z.array(AccountIdString).min(1).max(MAX_ASSIGNMENT_ACCOUNTS),
-      permission_set_arns: z.array(PermissionSetArn).min(1).max(50),
+      permission_set_arns: z.array(PermissionSetArn).min(1).max(MAX_ASSIGNMENT_SETS),
     }),
     result: z.object({ assignments: z.array(LiveAssignment) }),
   }),
