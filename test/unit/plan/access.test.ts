@@ -7,7 +7,7 @@ import { renderPlanMarkdown } from '../../../src/views/plan-markdown.js';
 import { style } from '../../../src/views/style.js';
 import { templateContext } from '../../../src/render/context.js';
 import { renderTemplates } from '../../../src/render/render.js';
-import { desiredOf, errorsOf, exampleText, parse } from '../../helpers/dsl.js';
+import { desiredOf, dslText, errorsOf, exampleText, parse } from '../../helpers/dsl.js';
 import { REPO } from '../../helpers/render-fixture.js';
 import { convergedLive, MINIMAL_IDS } from '../../helpers/live.js';
 
@@ -132,10 +132,13 @@ describe('validating organization.identity_center', () => {
     expect(problems([])).toEqual([]);
   });
 
-  it('refuses an access level with no permission set, at its line', () => {
-    expect(problems([[['scopes', 'dev', 'access'], { deploy: ['Developers'] }]])).toEqual([
-      expect.stringMatching(/^\d+:\d+ unknown-access-level access level deploy has no permission set in organization.identity_center.permission_sets$/),
-    ]);
+  it('refuses an access level with no permission set, at its line and column', () => {
+    const changes: [string[], unknown][] = [[['scopes', 'dev', 'access'], { deploy: ['Developers'] }]];
+    const lines = dslText([CENTER, ...ACCESS, ...changes]).split('\n');
+    const line = lines.findIndex((l) => l.trimStart().startsWith('deploy:')) + 1;
+    const column = lines[line - 1]!.indexOf('deploy') + 1;
+    expect(problems(changes)).toEqual([`${line}:${column} unknown-access-level access level deploy has no permission set in organization.identity_center.permission_sets`]);
+    expect(line).toBeGreaterThan(1);
   });
 
   it('refuses a session outside 1–12 hours or not in ISO 8601', () => {
