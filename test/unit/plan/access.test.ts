@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../../../src/cli/run.js';
 import { permissionSetValue, planAccess, type LiveAccess } from '../../../src/plan/access.js';
 import type { Change } from '../../../src/plan/plan.js';
 import { permissionsFor, type LivePermissionSet } from '../../../src/protocol/requests.js';
@@ -8,6 +12,7 @@ import { style } from '../../../src/views/style.js';
 import { templateContext } from '../../../src/render/context.js';
 import { renderTemplates } from '../../../src/render/render.js';
 import { desiredOf, dslText, errorsOf, exampleText, parse } from '../../helpers/dsl.js';
+import { captureIo } from '../../helpers/io.js';
 import { REPO } from '../../helpers/render-fixture.js';
 import { convergedLive, MINIMAL_IDS } from '../../helpers/live.js';
 
@@ -199,5 +204,20 @@ describe("the handler's Identity Center permissions", () => {
     const actions = groups.flatMap((g) => g.actions);
     expect(actions.every((a) => a.startsWith('sso:') || a === 'identitystore:GetGroupId')).toBe(true);
     expect(actions).not.toContain('sso:DeletePermissionSet');
+  });
+});
+
+describe('--action validate, with organization.identity_center', () => {
+  it('exits 65 for a session duration over 12 hours, at its file, line and column; sync-access refuses to run without the section', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orgvend-'));
+    writeFileSync(join(dir, 'accounts.yml'), dslText([CENTER, ...ACCESS, [['organization', 'identity_center', 'permission_sets', 'dev', 'session_duration'], 'PT13H']]));
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['--action', 'validate'], io)).toBe(65);
+    expect(io.err()).toMatch(/error\[invalid-value\] accounts\.yml:\d+:\d+: organization\.identity_center\.permission_sets\.dev\.session_duration: expected an ISO 8601 duration from 1 to 12 hours/);
+
+    writeFileSync(join(dir, 'accounts.yml'), dslText());
+    const without = captureIo({ cwd: dir });
+    expect(await runCli(['--action', 'sync-access'], without)).toBe(64);
+    expect(without.err()).toContain('sync-access needs organization.identity_center in accounts.yml');
   });
 });
