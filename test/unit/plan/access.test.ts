@@ -157,6 +157,7 @@ describe('validating organization.identity_center', () => {
     expect(problems([[at, { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject' }] }]]).join('\n')).toContain('exactly one of Resource and NotResource');
     expect(problems([[at, { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }] }]]).join('\n')).toContain('unknown-key');
     expect(problems([[at, { Version: '2012-10-17', Statement: [{ Effect: 'Permit', Action: '*', Resource: '*' }] }]]).join('\n')).toContain('Allow or Deny');
+    expect(problems([[at, { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject\u2028', Resource: '*' }] }]]).join('\n')).toContain('one line, without line breaks');
     const big = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: Array.from({ length: 2000 }, (_, i) => `s3:GetObject${i}`), Resource: '*' }] };
     expect(problems([[at, big]]).join('\n')).toContain('an inline policy of at most 32,768 characters');
   });
