@@ -788,7 +788,7 @@ export const REQUESTS = {
         'sso:DescribePermissionSetProvisioningStatus',
       ]),
     ],
-    payload: PermissionSetValue.extend({ instance_arn: InstanceArn, name: PermissionSetNameString }),
+    payload: PermissionSetValue.extend({ instance_arn: InstanceArn, name: PermissionSetNameString, name_prefix: NamePrefix }),
     result: z.object({ arn: z.string(), outcome: z.enum(['created', 'updated', 'unchanged', 'would-create', 'would-update']), provisioned: z.boolean() }),
   }),
   /** Assigns a group a permission set orgvend manages in one account, and waits until it is done. */
