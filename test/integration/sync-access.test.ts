@@ -121,7 +121,7 @@ describe('sync-access', () => {
     expect(again.code).toBe(0);
   });
 
-  it('changes the world once when a request arrives twice', async () => {
+  it('changes the world once when a request arrives twice, and refuses a permission set orgvend does not manage', async () => {
     const transport = org.transport({ execute: true });
     const admin = (await permissionSet('orgvend-admin'))!;
     const ref = { instance_arn: instance, account_id: ids.foo!, permission_set_arn: admin.arn, group_id: groups.Auditors!, name_prefix: 'orgvend-' };
