@@ -366,7 +366,8 @@ export const CustomizationSettings = z.strictObject({
  * An IAM policy document written as a YAML map (a permission set's inline policy): the
  * grammar of an identity policy, so a typo is refused at its line, not by AWS mid-run.
  */
-const PolicyStrings = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], { error: 'a string or a list of strings' });
+const PolicyString = singleLine('an action, resource or condition value', TEXT_LIMITS.arn).min(1);
+const PolicyStrings = z.union([PolicyString, z.array(PolicyString).min(1)], { error: 'a string or a list of strings' });
 const PolicyStatement = z
   .strictObject({
     Sid: z.string().regex(/^[A-Za-z0-9]*$/, { error: 'a statement id of letters and digits' }).optional(),
@@ -375,7 +376,7 @@ const PolicyStatement = z
     NotAction: PolicyStrings.optional(),
     Resource: PolicyStrings.optional(),
     NotResource: PolicyStrings.optional(),
-    Condition: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))])), { error: 'a map of condition operator to { key: value }' }).optional(),
+    Condition: z.record(z.string().regex(/^[A-Za-z0-9:]{1,64}$/, { error: 'a condition operator such as StringEquals' }), z.record(PolicyString, z.union([PolicyString, z.number(), z.boolean(), z.array(z.union([PolicyString, z.number(), z.boolean()]))])), { error: 'a map of condition operator to { key: value }' }).optional(),
   })
   .superRefine((statement, ctx) => {
     for (const [one, other] of [['Action', 'NotAction'], ['Resource', 'NotResource']] as const) {

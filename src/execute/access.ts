@@ -38,6 +38,7 @@ export function executeAccessPlan(plan: Plan, namePrefix: string, transport: Tra
           const result = await transport.request('PUT_PERMISSION_SET', {
             instance_arn: f.instance_arn,
             name: change.target,
+            name_prefix: namePrefix,
             description: f.description,
             session_duration: f.session_duration,
             managed_policies: f.managed_policies,

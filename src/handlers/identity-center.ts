@@ -157,6 +157,9 @@ async function settle(context: HandlerContext, what: string, status: StatusValue
 }
 
 export const putPermissionSet: Handler<PayloadOf<'PUT_PERMISSION_SET'>, ResultOf<'PUT_PERMISSION_SET'>> = async (payload, context) => {
+  if (!payload.name.startsWith(payload.name_prefix)) {
+    throw new HandlerError('rejected', `permission set ${payload.name} is not one orgvend manages (its name does not start with ${payload.name_prefix}); it is left alone`);
+  }
   const client = await context.clients.client('ssoadmin');
   const instance = payload.instance_arn;
   let [live] = await ownedPermissionSets(client, instance, payload.name, payload.name);

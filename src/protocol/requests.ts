@@ -382,6 +382,7 @@ export type LiveAssignment = z.infer<typeof LiveAssignment>;
 const AssignmentRef = z.strictObject({ instance_arn: InstanceArn, account_id: AccountIdString, permission_set_arn: PermissionSetArn, group_id: GroupId, name_prefix: NamePrefix });
 /** Accounts and permission sets one GET_ASSIGNMENTS reads the assignments of. */
 export const MAX_ASSIGNMENT_ACCOUNTS = 100;
+export const MAX_ASSIGNMENT_SETS = 50;
 
 export const REQUESTS = {
   /** Which account answers, and that the whole path works. */
@@ -860,7 +861,7 @@ export const REQUESTS = {
     payload: z.strictObject({
       instance_arn: InstanceArn,
       account_ids: z.array(AccountIdString).min(1).max(MAX_ASSIGNMENT_ACCOUNTS),
-      permission_set_arns: z.array(PermissionSetArn).min(1).max(50),
+      permission_set_arns: z.array(PermissionSetArn).min(1).max(MAX_ASSIGNMENT_SETS),
     }),
     result: z.object({ assignments: z.array(LiveAssignment) }),
   }),
@@ -886,7 +887,7 @@ export const REQUESTS = {
         'sso:DescribePermissionSetProvisioningStatus',
       ]),
     ],
-    payload: PermissionSetValue.extend({ instance_arn: InstanceArn, name: PermissionSetNameString }),
+    payload: PermissionSetValue.extend({ instance_arn: InstanceArn, name: PermissionSetNameString, name_prefix: NamePrefix }),
     result: z.object({ arn: z.string(), outcome: z.enum(['created', 'updated', 'unchanged', 'would-create', 'would-update']), provisioned: z.boolean() }),
   }),
   /** Assigns a group a permission set orgvend manages in one account, and waits until it is done. */

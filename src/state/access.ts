@@ -9,7 +9,7 @@ import { chunks } from '../chunks.js';
 import type { Desired } from '../config/resolve.js';
 import { settingsTargets, type SettingsScope } from '../plan/account-settings.js';
 import { permissionSetName, type LiveAccess } from '../plan/access.js';
-import { MAX_ASSIGNMENT_ACCOUNTS, type LiveAssignment } from '../protocol/requests.js';
+import { MAX_ASSIGNMENT_ACCOUNTS, MAX_ASSIGNMENT_SETS, type LiveAssignment } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
 import type { Live } from './live.js';
 
@@ -32,8 +32,10 @@ export async function readAccess(transport: Transport, desired: Desired, live: L
   const assignments: LiveAssignment[] = arns.length && accountIds.length
     ? (
         await Promise.all(
-          chunks(accountIds, MAX_ASSIGNMENT_ACCOUNTS).map((account_ids) =>
-            limit(async () => (await transport.request('GET_ASSIGNMENTS', { instance_arn: identity.instance_arn, account_ids, permission_set_arns: arns })).assignments),
+          chunks(accountIds, MAX_ASSIGNMENT_ACCOUNTS).flatMap((account_ids) =>
+            chunks(arns, MAX_ASSIGNMENT_SETS).map((permission_set_arns) =>
+              limit(async () => (await transport.request('GET_ASSIGNMENTS', { instance_arn: identity.instance_arn, account_ids, permission_set_arns })).assignments),
+            ),
           ),
         )
       ).flat()

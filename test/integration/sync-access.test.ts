@@ -121,7 +121,7 @@ describe('sync-access', () => {
     expect(again.code).toBe(0);
   });
 
-  it('changes the world once when a request arrives twice', async () => {
+  it('changes the world once when a request arrives twice, and refuses a permission set orgvend does not manage', async () => {
     const transport = org.transport({ execute: true });
     const admin = (await permissionSet('orgvend-admin'))!;
     const ref = { instance_arn: instance, account_id: ids.foo!, permission_set_arn: admin.arn, group_id: groups.Auditors!, name_prefix: 'orgvend-' };
@@ -131,8 +131,9 @@ describe('sync-access', () => {
     expect((await assignments(ids.foo!)).filter((a) => a === 'orgvend-admin Auditors')).toHaveLength(1);
     expect((await transport.request('DELETE_ASSIGNMENT', ref)).outcome).toBe('deleted');
     expect((await transport.request('DELETE_ASSIGNMENT', ref)).outcome).toBe('absent');
-    const put = { instance_arn: instance, name: 'orgvend-admin', description: 'Full access', session_duration: 'PT1H', managed_policies: [ADMIN], inline_policy: null };
+    const put = { instance_arn: instance, name: 'orgvend-admin', name_prefix: 'orgvend-', description: 'Full access', session_duration: 'PT1H', managed_policies: [ADMIN], inline_policy: null };
     expect((await transport.request('PUT_PERMISSION_SET', put)).outcome).toBe('unchanged');
+    await expect(transport.request('PUT_PERMISSION_SET', { ...put, name: 'HandMade' })).rejects.toThrow(/not one orgvend manages/);
     // A set orgvend does not manage is refused, whoever asks.
     const handMade = (await permissionSet('HandMade'))!;
     await expect(transport.request('DELETE_ASSIGNMENT', { ...ref, permission_set_arn: handMade.arn })).rejects.toThrow(/not one orgvend manages/);

@@ -99,7 +99,7 @@ describe('CREATE_ASSIGNMENT', () => {
 
 describe('PUT_PERMISSION_SET', () => {
   it('updates a changed set, provisions it to the accounts that have it and waits for that', async () => {
-    const put = { instance_arn: INSTANCE, name: 'orgvend-admin', description: null, session_duration: 'PT4H', managed_policies: [], inline_policy: null };
+    const put = { instance_arn: INSTANCE, name: 'orgvend-admin', name_prefix: 'orgvend-', description: null, session_duration: 'PT4H', managed_policies: [], inline_policy: null };
     expect(await run(putPermissionSet(put, context()))).toEqual({ arn: SET, outcome: 'updated', provisioned: true });
     expect(sso.commandCalls(UpdatePermissionSetCommand)[0]!.args[0].input).toEqual({ InstanceArn: INSTANCE, PermissionSetArn: SET, SessionDuration: 'PT4H' });
     expect(sso.commandCalls(ProvisionPermissionSetCommand)[0]!.args[0].input).toEqual({ InstanceArn: INSTANCE, PermissionSetArn: SET, TargetType: 'ALL_PROVISIONED_ACCOUNTS' });

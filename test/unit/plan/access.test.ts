@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../../../src/cli/run.js';
 import { permissionSetValue, planAccess, type LiveAccess } from '../../../src/plan/access.js';
 import type { Change } from '../../../src/plan/plan.js';
 import { permissionsFor, type LivePermissionSet } from '../../../src/protocol/requests.js';
@@ -7,7 +11,8 @@ import { renderPlanMarkdown } from '../../../src/views/plan-markdown.js';
 import { style } from '../../../src/views/style.js';
 import { templateContext } from '../../../src/render/context.js';
 import { renderTemplates } from '../../../src/render/render.js';
-import { desiredOf, errorsOf, exampleText, parse } from '../../helpers/dsl.js';
+import { desiredOf, dslText, errorsOf, exampleText, parse } from '../../helpers/dsl.js';
+import { captureIo } from '../../helpers/io.js';
 import { REPO } from '../../helpers/render-fixture.js';
 import { convergedLive, MINIMAL_IDS } from '../../helpers/live.js';
 
@@ -132,10 +137,13 @@ describe('validating organization.identity_center', () => {
     expect(problems([])).toEqual([]);
   });
 
-  it('refuses an access level with no permission set, at its line', () => {
-    expect(problems([[['scopes', 'dev', 'access'], { deploy: ['Developers'] }]])).toEqual([
-      expect.stringMatching(/^\d+:\d+ unknown-access-level access level deploy has no permission set in organization.identity_center.permission_sets$/),
-    ]);
+  it('refuses an access level with no permission set, at its line and column', () => {
+    const changes: [string[], unknown][] = [[['scopes', 'dev', 'access'], { deploy: ['Developers'] }]];
+    const lines = dslText([CENTER, ...ACCESS, ...changes]).split('\n');
+    const line = lines.findIndex((l) => l.trimStart().startsWith('deploy:')) + 1;
+    const column = lines[line - 1]!.indexOf('deploy') + 1;
+    expect(problems(changes)).toEqual([`${line}:${column} unknown-access-level access level deploy has no permission set in organization.identity_center.permission_sets`]);
+    expect(line).toBeGreaterThan(1);
   });
 
   it('refuses a session outside 1–12 hours or not in ISO 8601', () => {
@@ -149,6 +157,7 @@ describe('validating organization.identity_center', () => {
     expect(problems([[at, { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject' }] }]]).join('\n')).toContain('exactly one of Resource and NotResource');
     expect(problems([[at, { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }] }]]).join('\n')).toContain('unknown-key');
     expect(problems([[at, { Version: '2012-10-17', Statement: [{ Effect: 'Permit', Action: '*', Resource: '*' }] }]]).join('\n')).toContain('Allow or Deny');
+    expect(problems([[at, { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject\u2028', Resource: '*' }] }]]).join('\n')).toContain('one line, without line breaks');
     const big = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: Array.from({ length: 2000 }, (_, i) => `s3:GetObject${i}`), Resource: '*' }] };
     expect(problems([[at, big]]).join('\n')).toContain('an inline policy of at most 32,768 characters');
   });
@@ -196,5 +205,20 @@ describe("the handler's Identity Center permissions", () => {
     const actions = groups.flatMap((g) => g.actions);
     expect(actions.every((a) => a.startsWith('sso:') || a === 'identitystore:GetGroupId')).toBe(true);
     expect(actions).not.toContain('sso:DeletePermissionSet');
+  });
+});
+
+describe('--action validate, with organization.identity_center', () => {
+  it('exits 65 for a session duration over 12 hours, at its file, line and column; sync-access refuses to run without the section', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orgvend-'));
+    writeFileSync(join(dir, 'accounts.yml'), dslText([CENTER, ...ACCESS, [['organization', 'identity_center', 'permission_sets', 'dev', 'session_duration'], 'PT13H']]));
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['--action', 'validate'], io)).toBe(65);
+    expect(io.err()).toMatch(/error\[invalid-value\] accounts\.yml:\d+:\d+: organization\.identity_center\.permission_sets\.dev\.session_duration: expected an ISO 8601 duration from 1 to 12 hours/);
+
+    writeFileSync(join(dir, 'accounts.yml'), dslText());
+    const without = captureIo({ cwd: dir });
+    expect(await runCli(['--action', 'sync-access'], without)).toBe(64);
+    expect(without.err()).toContain('sync-access needs organization.identity_center in accounts.yml');
   });
 });
