@@ -16,7 +16,7 @@ describe('--action validate', () => {
   it('prints a one-line summary and exits 0 for the example', async () => {
     const io = captureIo();
     expect(await runCli(['--action', 'validate'], io)).toBe(0);
-    expect(io.out()).toBe('accounts.yml is valid: 12 accounts, 7 scopes, 9 OUs, 10 service control policies, 6 templates\n');
+    expect(io.out()).toBe('accounts.yml is valid: 12 accounts, 7 scopes, 9 OUs, 14 service control policies, 1 tag policy, 1 AI services opt-out policy, 6 templates\n');
     expect(io.err()).toBe('');
   });
 
