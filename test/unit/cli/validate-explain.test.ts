@@ -32,6 +32,12 @@ describe('--action validate', () => {
     expect(io.err()).toContain('2 errors in accounts.yml');
   });
 
+  it('counts the policies of each type in its JSON summary', async () => {
+    const io = captureIo();
+    expect(await runCli(['--action', 'validate', '--format', 'json'], io)).toBe(0);
+    expect(JSON.parse(io.out())).toMatchObject({ ok: true, scps: 14, policies: { TAG_POLICY: 1, AISERVICES_OPT_OUT_POLICY: 1 }, templates: 6 });
+  });
+
   it('reports errors as JSON on stdout with --format json', async () => {
     const { dir } = tempDsl(dslText([[['accounts', 'foo', 'scope'], 'nope']]));
     const io = captureIo({ cwd: dir });
