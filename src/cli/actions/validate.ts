@@ -20,7 +20,7 @@ async function renderOffline(desired: Desired, repoDir: string) {
   return { count: sources.length, diagnostics: [...diagnostics, ...templates.flatMap((t) => parseProblems(`${t.output} (rendered from ${t.source})`, t))] };
 }
 
-/** Everything the repository holds, checked offline: accounts.yml, the policies under scps/, the templates. */
+/** Everything the repository holds, checked offline: accounts.yml, the policies under scps/ and policies/, the templates. */
 export async function run(options: CliOptions, io: Io): Promise<ExitCode> {
   const repoDir = repoDirOf(options, io);
   if (options.format === 'json') {
@@ -28,7 +28,8 @@ export async function run(options: CliOptions, io: Io): Promise<ExitCode> {
     const templates = desired && scps && (await renderOffline(desired, repoDir));
     const all = [...diagnostics, ...(templates?.diagnostics ?? [])];
     const ok = Boolean(templates) && !templates!.diagnostics.length;
-    const summary = ok && { accounts: desired!.accounts.length, scopes: Object.keys(desired!.scopes).length, ous: desired!.ous.length, scps: scps!.policies.length, templates: templates!.count };
+    const others = scps?.others?.length ? { policies: Object.fromEntries(scps.others.map((set) => [set.type, set.policies.length])) } : {};
+    const summary = ok && { accounts: desired!.accounts.length, scopes: Object.keys(desired!.scopes).length, ous: desired!.ous.length, scps: scps!.policies.length, ...others, templates: templates!.count };
     // Shaped as every other run's document: ok, its exit code, and for invalid input the error and its diagnostics.
     const verdict = ok
       ? { ok, exit_code: ExitCode.ok, ...diagnosticsJson(all) }

@@ -17,7 +17,7 @@ async function load(files: Record<string, string>, dsl = dslText()) {
 const errors = (result: Awaited<ReturnType<typeof load>>) => result.diagnostics.map((d) => `${d.code} ${d.file}:${d.line} ${d.message}`);
 
 describe('loading scps/', () => {
-  it('loads the example repository: ten policies, attached by folder and by accounts.yml', async () => {
+  it('loads the example repository: fourteen policies, attached by folder and by accounts.yml', async () => {
     const config = await readConfig('accounts.yml', FIXTURE_REPO);
     const { scps, diagnostics } = await loadScps(config.desired!, FIXTURE_REPO, config.source);
     expect(diagnostics).toEqual([]);
@@ -25,13 +25,17 @@ describe('loading scps/', () => {
       ['deny-large-instances', ['Internal/Dev']],
       ['account-settings-from-delegated-admin', ['Internal']],
       ['approved-regions-only', ['Internal']],
+      ['deny-iam-access-keys', []],
       ['deny-iam-users-with-login-profiles', ['Internal/CDE', 'Internal/Standard']],
       ['deny-leave-organization', ['Root']],
       ['deny-root-user', ['Internal']],
       ['protect-cloudtrail', ['Internal']],
       ['protect-s3-block-public-access', ['Internal/CDE', 'Internal/Standard']],
       ['protect-security-roles', ['Internal']],
+      ['protect-security-services', []],
+      ['require-ebs-encryption', []],
       ['require-imdsv2', ['Internal']],
+      ['require-s3-encryption', []],
     ]);
     const regions = scps!.policies.find((p) => p.name === 'approved-regions-only')!;
     expect(regions.description).toMatch(/^Work happens only in the regions accounts\.yml lists/);
