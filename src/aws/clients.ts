@@ -10,12 +10,15 @@ import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { S3ControlClient } from '@aws-sdk/client-s3-control';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { NAMES } from '../protocol/names.js';
 import { markRetryable, observeCalls } from './middleware.js';
@@ -28,13 +31,16 @@ export interface ServiceClients {
   cloudtrail: CloudTrailClient;
   dynamodb: DynamoDBClient;
   events: EventBridgeClient;
+  identitystore: IdentitystoreClient;
   kms: KMSClient;
   logs: CloudWatchLogsClient;
   organizations: OrganizationsClient;
   route53: Route53Client;
   s3: S3Client;
+  s3control: S3ControlClient;
   sqs: SQSClient;
   ssm: SSMClient;
+  ssoadmin: SSOAdminClient;
   sts: STSClient;
 }
 export type ServiceName = keyof ServiceClients;
@@ -47,15 +53,20 @@ const LOADERS: Record<ServiceName, () => Promise<ClientConstructor>> = {
   cloudtrail: async () => (await import('@aws-sdk/client-cloudtrail')).CloudTrailClient as ClientConstructor,
   dynamodb: async () => (await import('@aws-sdk/client-dynamodb')).DynamoDBClient as ClientConstructor,
   events: async () => (await import('@aws-sdk/client-eventbridge')).EventBridgeClient as ClientConstructor,
+  identitystore: async () => (await import('@aws-sdk/client-identitystore')).IdentitystoreClient as ClientConstructor,
   kms: async () => (await import('@aws-sdk/client-kms')).KMSClient as ClientConstructor,
   logs: async () => (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient as ClientConstructor,
   organizations: async () => (await import('@aws-sdk/client-organizations')).OrganizationsClient as ClientConstructor,
   route53: async () => (await import('@aws-sdk/client-route-53')).Route53Client as ClientConstructor,
   s3: async () => (await import('@aws-sdk/client-s3')).S3Client as ClientConstructor,
+  s3control: async () => (await import('@aws-sdk/client-s3-control')).S3ControlClient as ClientConstructor,
   sqs: async () => (await import('@aws-sdk/client-sqs')).SQSClient as ClientConstructor,
   ssm: async () => (await import('@aws-sdk/client-ssm')).SSMClient as ClientConstructor,
+  ssoadmin: async () => (await import('@aws-sdk/client-sso-admin')).SSOAdminClient as ClientConstructor,
   sts: async () => (await import('@aws-sdk/client-sts')).STSClient as ClientConstructor,
 };
+
+const fixedEndpoint = (endpoint: string) => () => ({ url: new URL(endpoint) });
 
 /** One command on its way to AWS, as the observer sees it. */
 export interface AwsCall {
@@ -204,6 +215,9 @@ export class ClientFactory {
       endpoint: this.options.endpoint,
       // The emulator serves buckets by path, not by host name.
       ...(service === 's3' && this.options.endpoint ? { forcePathStyle: true } : {}),
+      // S3 Control's endpoint rules put the account id in front of the host (123456789012.s3-control…),
+      // which the emulator's address (an IP) cannot take: there every call goes to the address as it is.
+      ...(service === 's3control' && this.options.endpoint ? { endpointProvider: fixedEndpoint(this.options.endpoint) } : {}),
       credentials: through ? this.roleCredentials(account!, through) : own ? await this.ownCredentials() : this.assumedCredentials(account!),
       // A profile may also set where and how to call AWS (endpoint_url, …), as it would for the AWS CLI.
       ...(this.options.profile ? { profile: this.options.profile } : {}),

@@ -55,6 +55,7 @@ export const CLI_CALLS: Readonly<Record<string, readonly CliCall[]>> = {
   'put-contacts': BUS,
   'sync-security': BUS,
   'enable-region': BUS,
+  'sync-access': BUS,
   'create-record': BUS,
   ping: BUS,
   import: BUS,

@@ -278,3 +278,45 @@ export function checkEcrGrants(parts: DslParts, accounts: readonly DesiredAccoun
   });
   return problems;
 }
+
+const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+
+/**
+ * What `access` names depends on organization.identity_center: with it, each level must
+ * have a permission set there and each entry is a group's display name; without it, each
+ * entry is an IAM role name (the IAM mapping).
+ */
+export function checkAccess(parts: DslParts): Problem[] {
+  const center = parts.organization.identity_center;
+  const levels = Object.keys(center?.permission_sets ?? {});
+  const problems: Problem[] = [];
+  const check = (path: (string | number)[], access: Record<string, string[]> | undefined) => {
+    for (const [level, names] of Object.entries(access ?? {})) {
+      if (center && !levels.includes(level)) {
+        problems.push({
+          code: 'unknown-access-level',
+          path: [...path, 'access', level],
+          message: `access level ${level} has no permission set in organization.identity_center.permission_sets`,
+          expected: levels.length ? `one of: ${levels.join(', ')}` : 'a level defined under organization.identity_center.permission_sets',
+          found: level,
+          hint: didYouMean(level, levels) ?? `add ${level} to organization.identity_center.permission_sets`,
+        });
+      }
+      if (center) continue;
+      names.forEach((name, i) => {
+        if (IAM_ROLE_NAME.test(name)) return;
+        problems.push({
+          code: 'invalid-value',
+          path: [...path, 'access', level, i],
+          message: 'an IAM role name of 1–64 letters, digits or +=,.@_- (access names IAM roles unless organization.identity_center is set)',
+          found: name,
+          hint: 'group names with other characters need organization.identity_center, where access names Identity Center groups',
+        });
+      });
+    }
+  };
+  check(['defaults'], parts.defaults.access);
+  for (const [name, scope] of Object.entries(parts.scopes)) check(['scopes', name], scope.access);
+  for (const [name, account] of Object.entries(parts.accounts)) check(['accounts', name], account.access);
+  return problems;
+}

@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { byPosition, hasErrors, type Diagnostic, type Problem } from './diagnostics.js';
-import { checkEcrGrants, checkOrganization, checkOuPaths, checkScopes, checkUniqueness } from './cross-checks.js';
+import { checkAccess, checkEcrGrants, checkOrganization, checkOuPaths, checkScopes, checkUniqueness } from './cross-checks.js';
 import { collectOus, resolveAccount, type Desired, type DesiredAccount, type DslParts } from './resolve.js';
 import { Account, Dsl, EcrRepository, Organization, Scope, Settings } from './schema.js';
 import { expectationFor, schemaProblems } from './schema-problems.js';
@@ -79,7 +79,7 @@ export function parseConfig(file: string, text: string): ConfigResult {
       accounts: accountEntries,
       ecrRepositories: whole.success ? whole.data.ecr_repositories : Object.values(validEntries<EcrRepository>(EcrRepository, rawSections.ecr_repositories)),
     };
-    problems.push(...checkOrganization(parts, accountNames), ...checkOuPaths(parts));
+    problems.push(...checkOrganization(parts, accountNames), ...checkOuPaths(parts), ...checkAccess(parts));
     for (const [name, account] of Object.entries(parts.accounts)) {
       const result = resolveAccount(name, account, parts);
       problems.push(...result.problems);

@@ -9,6 +9,8 @@ import { layerPath, mergeLayers, originOf, type Layer, type Origin, type Setting
 import { expandPattern } from './patterns.js';
 import {
   CONTACT_TYPES,
+  PRIMARY_CONTACT_REQUIRED,
+  PrimaryContact,
   Email,
   ResolvedSettings,
   SETTING_KEYS,
@@ -35,6 +37,9 @@ const BUILTIN: Record<string, unknown> = {
 };
 
 const MAX_TAGS = 50;
+
+/** Settings an account may go without: no builtin value, and none needed. */
+const OPTIONAL_SETTINGS: ReadonlySet<string> = new Set(['environment', 's3_block_public_access']);
 
 export interface DslParts {
   organization: Organization;
@@ -92,6 +97,14 @@ function pickSettings(values: Record<string, unknown>): Record<string, unknown> 
 }
 
 const CONTACT_FIELDS = ['name', 'title', 'email', 'phone'] as const;
+const PRIMARY_CONTACT_FIELDS = Object.keys(PrimaryContact.shape);
+
+/** The fields of `value` that are set, in `fields`' order (the schema's, as zod gives them). */
+function pickFields(value: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of fields) if (value[field] !== undefined) out[field] = value[field];
+  return out;
+}
 
 /** A record's entries copied, in its order, as zod's record gives them; `__proto__` never gets here (YamlSource refuses the key). */
 function copyRecord<T>(record: Record<string, T>, copy: (value: T) => T): Record<string, T> {
@@ -115,7 +128,7 @@ function completeSettings(value: Record<string, unknown>): ResolvedSettings | un
   for (const key of SETTING_KEYS) {
     const setting = value[key];
     if (setting === undefined) {
-      if (key === 'environment') continue;
+      if (OPTIONAL_SETTINGS.has(key)) continue;
       return undefined;
     }
     if (key === 'contacts') {
@@ -128,12 +141,13 @@ function completeSettings(value: Record<string, unknown>): ResolvedSettings | un
           copied[type] = null;
           continue;
         }
-        const fields: Record<string, unknown> = {};
-        for (const field of CONTACT_FIELDS) {
-          if (contact[field] === undefined) return undefined;
-          fields[field] = contact[field];
-        }
-        copied[type] = fields;
+        if (CONTACT_FIELDS.some((field) => contact[field] === undefined)) return undefined;
+        copied[type] = pickFields(contact, CONTACT_FIELDS);
+      }
+      const primary = contacts.primary as Record<string, unknown> | undefined;
+      if (primary !== undefined) {
+        if (PRIMARY_CONTACT_REQUIRED.some((field) => primary[field] === undefined)) return undefined;
+        copied.primary = pickFields(primary, PRIMARY_CONTACT_FIELDS);
       }
       out[key] = copied;
     } else if (key === 'access') out[key] = copyRecord(setting as Record<string, string[]>, (roles) => [...roles]);

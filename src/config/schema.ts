@@ -130,9 +130,42 @@ const ContactFields = {
 const LayerContact = z.strictObject(ContactFields).partial().nullable().meta({ id: 'Contact' });
 export const Contact = z.strictObject(ContactFields);
 
+/**
+ * The account's primary contact (the Account Management API's ContactInformation), with
+ * AWS's limits. AWS keeps one for every account and cannot delete it, so unlike an
+ * alternate contact it is never null. AWS replaces it whole, so an optional field the DSL
+ * leaves out is emptied.
+ */
+export const PRIMARY_CONTACT_REQUIRED = ['full_name', 'address_line1', 'city', 'postal_code', 'country_code', 'phone'] as const;
+const PrimaryContactFields = {
+  full_name: singleLine('a full name', 50).min(1),
+  company_name: singleLine('a company name', 50).min(1).optional(),
+  address_line1: singleLine('an address line', 60).min(1),
+  address_line2: singleLine('an address line', 60).min(1).optional(),
+  address_line3: singleLine('an address line', 60).min(1).optional(),
+  city: singleLine('a city', 50).min(1),
+  state_or_region: singleLine('a state or region', 50).min(1).optional(),
+  district_or_county: singleLine('a district or county', 50).min(1).optional(),
+  postal_code: singleLine('a postal code', 20).min(1),
+  country_code: z.string({ error: 'a two-letter ISO country code such as AU' }).regex(/^[A-Z]{2}$/, { error: 'a two-letter ISO country code in capitals, such as AU' }),
+  phone: PhoneNumber,
+  website_url: singleLine('a website URL', 256).regex(/^https?:\/\/\S+$/, { error: 'a website URL starting with https:// or http://' }).optional(),
+};
+const LayerPrimaryContact = z
+  .strictObject(PrimaryContactFields, { error: 'the primary contact: a map of full_name, address_line1, city, postal_code, country_code, phone and optional fields (never null: AWS keeps one for every account)' })
+  .partial()
+  .meta({ id: 'PrimaryContact' });
+export const PrimaryContact = z.strictObject(PrimaryContactFields);
+export type PrimaryContact = z.infer<typeof PrimaryContact>;
+
+/** An Identity Center group's display name: at most 1,024 characters (the identity store's limit). */
+export const MAX_GROUP_NAME = 1024;
+export const ACCESS_LEVEL = /^[a-z][a-z0-9-]{0,31}$/;
+
 const AccessLevels = z.record(
-  z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, { error: 'an access level name such as all, rw or ro' }),
-  z.array(IamRoleName, { error: 'a list of IAM role names' }),
+  z.string().regex(ACCESS_LEVEL, { error: 'an access level name such as all, rw or ro' }),
+  // IAM role names, or, with organization.identity_center, group display names (cross-checks.ts checkAccess holds each to its kind).
+  z.array(singleLine('an IAM role name or an Identity Center group name', MAX_GROUP_NAME).min(1, { error: 'an IAM role name or an Identity Center group name' }), { error: 'a list of IAM role names (or, with organization.identity_center, group names)' }),
   { error: 'a map of access level to role names, e.g. { all: [Admin], rw: [PowerUser] }' },
 );
 
@@ -169,14 +202,17 @@ export const settingsShape = {
   nat_gateway_count: z.int({ error: 'a whole number from 0 to 6' }).min(0).max(6, { error: 'a whole number from 0 to 6' }).describe('NAT gateways in the VPC'),
   use_cfr: z.boolean({ error: 'true or false' }).describe('send CloudFront/WAF logs to the logs account'),
   allowed_dns_domains: z.array(DomainName, { error: 'a list of domain names' }).describe('domains the account may create records in'),
-  access: AccessLevels.describe('IAM mapping: access level → roles assumable from the identity account'),
+  access: AccessLevels.describe('access level → roles assumable from the identity account (IAM mapping); with organization.identity_center, → Identity Center groups given the level\'s permission set in the account'),
   contacts: z
-    .strictObject({ billing: LayerContact, operations: LayerContact, security: LayerContact })
+    .strictObject({ billing: LayerContact, operations: LayerContact, security: LayerContact, primary: LayerPrimaryContact })
     .partial()
-    .describe('alternate contacts; null deletes a contact'),
+    .describe('alternate contacts (null deletes one) and the primary contact'),
   tags: z
     .record(TagKey, TagValue.nullable(), { error: 'a map of tag keys to string values' })
     .describe('tags for the account; null removes a tag orgvend set before'),
+  s3_block_public_access: z
+    .boolean({ error: 'true or false' })
+    .describe("the account's S3 Block Public Access: true turns all four settings on, false all off; absent: orgvend leaves them as they are"),
   customizations: Customizations.describe('the team\'s templates (templates/account/<name>.yml.njk) deployed to the account as orgvend-<name>, with their parameters; null switches one off'),
 } as const;
 
@@ -353,6 +389,100 @@ export const SecuritySettings = z.strictObject({
 });
 export type SecuritySettings = z.infer<typeof SecuritySettings>;
 
+/**
+ * An IAM policy document written as a YAML map (a permission set's inline policy): the
+ * grammar of an identity policy, so a typo is refused at its line, not by AWS mid-run.
+ */
+const PolicyString = singleLine('an action, resource or condition value', TEXT_LIMITS.arn).min(1);
+const PolicyStrings = z.union([PolicyString, z.array(PolicyString).min(1)], { error: 'a string or a list of strings' });
+const PolicyStatement = z
+  .strictObject({
+    Sid: z.string().regex(/^[A-Za-z0-9]*$/, { error: 'a statement id of letters and digits' }).optional(),
+    Effect: z.enum(['Allow', 'Deny'], { error: 'Allow or Deny' }),
+    Action: PolicyStrings.optional(),
+    NotAction: PolicyStrings.optional(),
+    Resource: PolicyStrings.optional(),
+    NotResource: PolicyStrings.optional(),
+    Condition: z.record(z.string().regex(/^[A-Za-z0-9:]{1,64}$/, { error: 'a condition operator such as StringEquals' }), z.record(PolicyString, z.union([PolicyString, z.number(), z.boolean(), z.array(z.union([PolicyString, z.number(), z.boolean()]))])), { error: 'a map of condition operator to { key: value }' }).optional(),
+  })
+  .superRefine((statement, ctx) => {
+    for (const [one, other] of [['Action', 'NotAction'], ['Resource', 'NotResource']] as const) {
+      if ((statement[one] === undefined) === (statement[other] === undefined)) {
+        ctx.addIssue({ code: 'custom', path: statement[other] !== undefined ? [other] : [], message: `exactly one of ${one} and ${other}` });
+      }
+    }
+  });
+export const PolicyDocument = z.strictObject({
+  Version: z.literal('2012-10-17', { error: 'Version: "2012-10-17"' }),
+  // Always a list (IAM also takes one statement alone), so a mistake inside a statement is reported at its key, not as "not a statement or a list".
+  Statement: z.array(PolicyStatement, { error: 'a list of statements' }).min(1, { error: 'at least one statement' }),
+});
+
+/** AWS's limit of a permission set's inline policy, in characters of the minified JSON. */
+export const MAX_INLINE_POLICY = 32_768;
+/** Permission set names: IAM's characters, at most 32 (AWS's limit for them). */
+const PERMISSION_SET_NAME = /^[\w+=,.@-]{1,32}$/;
+/** ISO 8601 durations of hours and minutes, as Identity Center takes a session duration. */
+export const SESSION_DURATION = /^PT(?:(\d{1,2})H)?(?:(\d{1,3})M)?$/;
+export const sessionMinutes = (duration: string): number | undefined => {
+  const match = SESSION_DURATION.exec(duration);
+  if (!match || (match[1] === undefined && match[2] === undefined)) return undefined;
+  return Number(match[1] ?? 0) * 60 + Number(match[2] ?? 0);
+};
+
+export const PermissionSetSettings = z.strictObject({
+  description: singleLine('a description', 700)
+    .regex(/^[\u0020-\u007E\u00A1-\u00FF]*$/, { error: 'a description of printable Latin-1 characters (what Identity Center accepts)' })
+    .optional()
+    .describe('shown to people in the AWS access portal'),
+  session_duration: z
+    .string({ error: 'an ISO 8601 duration such as PT4H' })
+    .refine((d) => { const m = sessionMinutes(d); return m !== undefined && m >= 60 && m <= 720; }, { error: 'an ISO 8601 duration from 1 to 12 hours, e.g. PT1H, PT4H or PT1H30M' })
+    .default('PT1H')
+    .describe('how long a sign-in lasts (ISO 8601, 1–12 hours)'),
+  managed_policies: z
+    .array(z.string().regex(/^arn:aws(?:-[a-z]+)*:iam::aws:policy\/[\w+=,.@/-]{1,512}$/, { error: 'an AWS managed policy ARN such as arn:aws:iam::aws:policy/ReadOnlyAccess' }))
+    .max(20, { error: 'at most 20 managed policies (the Identity Center quota per permission set)' })
+    .default([])
+    .describe('AWS managed policies attached to the permission set'),
+  inline_policy: PolicyDocument.optional().describe('an IAM policy (as a YAML map) embedded in the permission set'),
+});
+export type PermissionSetSettings = z.infer<typeof PermissionSetSettings>;
+
+/**
+ * organization.identity_center: people's access through IAM Identity Center. With it,
+ * `access: { <level>: [group…] }` assigns those groups the level's permission set
+ * (`<name_prefix><level>`) in the account; without it, access is the IAM mapping.
+ */
+export const IdentityCenter = z
+  .strictObject({
+    instance_arn: z
+      .string()
+      .regex(/^arn:aws(?:-[a-z]+)*:sso:::instance\/(?:sso)?ins-[a-zA-Z0-9-.]{16}$/, { error: 'an Identity Center instance ARN such as arn:aws:sso:::instance/ssoins-1234567890abcdef' })
+      .optional()
+      .describe('the Identity Center instance; absent: the organization\'s one, found with ListInstances'),
+    name_prefix: z
+      .string()
+      .regex(/^[\w+=,.@-]{1,16}$/, { error: 'a prefix of 1–16 letters, digits or +=,.@_-' })
+      .default('orgvend-')
+      .describe('permission sets orgvend manages are named <name_prefix><level>; it never touches another, nor its assignments'),
+    permission_sets: z.record(z.string().regex(ACCESS_LEVEL, { error: 'an access level name such as all, rw or ro' }), PermissionSetSettings, { error: 'a map of access level to permission set, e.g. { admin: { managed_policies: [arn:aws:iam::aws:policy/AdministratorAccess] } }' })
+      .describe('access level → its permission set'),
+  })
+  .superRefine((center, ctx) => {
+    for (const [level, set] of Object.entries(center.permission_sets)) {
+      const name = `${center.name_prefix}${level}`;
+      if (!PERMISSION_SET_NAME.test(name)) {
+        ctx.addIssue({ code: 'custom', path: ['permission_sets', level], message: `a permission set name of at most 32 characters: ${name} has ${name.length}; shorten the level or name_prefix` });
+      }
+      const inline = set.inline_policy === undefined ? 0 : JSON.stringify(set.inline_policy).length;
+      if (inline > MAX_INLINE_POLICY) {
+        ctx.addIssue({ code: 'custom', path: ['permission_sets', level, 'inline_policy'], message: `an inline policy of at most ${thousands(MAX_INLINE_POLICY)} characters (minified); this one has ${thousands(inline)}` });
+      }
+    }
+  });
+export type IdentityCenter = z.infer<typeof IdentityCenter>;
+
 export const Organization = z.strictObject({
   management_account_id: AccountId.describe('the management account: never moved, retired or closed'),
   cicd_account_id: AccountId.describe('the only account allowed to send requests'),
@@ -384,6 +514,7 @@ export const Organization = z.strictObject({
   customizations: CustomizationSettings.default(CustomizationSettings.parse({})).describe("the team's own templates (account customizations): the resource types they may create"),
   delegated_administrators: DelegatedAdministrators.default({}).describe('delegated administrator per AWS service (sync-security): service → DSL account name, or null for none'),
   security: SecuritySettings.default({}).describe('the security baseline sync-security plans: the organization trail'),
+  identity_center: IdentityCenter.optional().describe("people's access through IAM Identity Center: permission sets per access level; absent: access is the IAM mapping in the identity account"),
 });
 export type Organization = z.infer<typeof Organization>;
 
@@ -465,10 +596,12 @@ export type Dsl = z.infer<typeof Dsl>;
 export const ResolvedSettings = z.strictObject({
   ...settingsShape,
   environment: settingsShape.environment.optional(),
+  s3_block_public_access: settingsShape.s3_block_public_access.optional(),
   contacts: z.strictObject({
     billing: Contact.nullable().optional(),
     operations: Contact.nullable().optional(),
     security: Contact.nullable().optional(),
+    primary: PrimaryContact.optional(),
   }),
 });
 export type ResolvedSettings = z.infer<typeof ResolvedSettings>;

@@ -7,7 +7,7 @@ import type { Organization } from '../config/schema.js';
 import { RequestError, TimeoutError } from '../errors.js';
 import { chunks } from '../chunks.js';
 import type { Change, Plan } from '../plan/plan.js';
-import { MAX_BOOTSTRAPS, type PayloadOf, type RequestType, type ResultOf } from '../protocol/requests.js';
+import { MAX_BOOTSTRAPS, type PayloadOf, type PublicAccessBlock, type RequestType, type ResultOf } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
 import { changeStepId, runChanges, type ExecutionHooks, type Step, type StepResult } from './graph.js';
 
@@ -43,7 +43,7 @@ export function stepsFor(plan: Plan, org: Organization): ChangeStep[] {
             ? [...ouStep(after.ou as string), ...tagStep(change)]
             : change.type === 'account.retire'
               ? ouStep(org.morgue_ou)
-              : change.type === 'parameters.put' || change.type === 'stack.deploy'
+              : change.type === 'parameters.put' || change.type === 'public-access-block.put' || change.type === 'stack.deploy'
                 ? bootstrapStep(change)
                 : change.type === 'account.bootstrap'
                   ? tagSteps
@@ -87,6 +87,9 @@ export function requestFor(change: Change, org: Organization): { [T in RequestTy
     case 'parameters.put':
       // To the account itself, through its own bus (bootstrap gave it one).
       return { type: 'PUT_PARAMETERS', payload: { name: change.target, parameters: after.parameters as Record<string, string> }, targetAccount: accountId };
+    case 'public-access-block.put':
+      // As the parameters: to the account itself, whose credentials alone may change it.
+      return { type: 'PUT_PUBLIC_ACCESS_BLOCK', payload: { name: change.target, block: (after.public_access_block as PublicAccessBlock).block_public_acls }, targetAccount: accountId };
     case 'stack.deploy':
       return {
         type: 'DEPLOY_STACK',

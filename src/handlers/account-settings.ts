@@ -8,15 +8,28 @@ import {
   DisableRegionCommand,
   EnableRegionCommand,
   GetAlternateContactCommand,
+  GetContactInformationCommand,
   GetRegionOptStatusCommand,
   PutAlternateContactCommand,
+  PutContactInformationCommand,
   paginateListRegions,
   type AccountClient,
   type AlternateContactType,
+  type ContactInformation,
 } from '@aws-sdk/client-account';
 import pLimit from 'p-limit';
 import { CONTACT_TYPES, type ContactType } from '../config/schema.js';
-import { regionIs, sameContact, type AlternateContact, type LiveContacts, type PayloadOf, type RegionStatus, type ResultOf } from '../protocol/requests.js';
+import {
+  regionIs,
+  sameContact,
+  samePrimaryContact,
+  type AlternateContact,
+  type LiveContacts,
+  type LivePrimaryContact,
+  type PayloadOf,
+  type RegionStatus,
+  type ResultOf,
+} from '../protocol/requests.js';
 import { HandlerError, type Handler, type HandlerContext } from './context.js';
 import { everyPage } from '../aws/pages.js';
 
@@ -37,27 +50,69 @@ async function readContact(client: AccountClient, context: HandlerContext, accou
   }
 }
 
-async function readContacts(client: AccountClient, context: HandlerContext, accountId: string): Promise<LiveContacts> {
-  const [billing, operations, security] = await Promise.all(CONTACT_TYPES.map((type) => readContact(client, context, accountId, type)));
-  return { billing: billing!, operations: operations!, security: security! };
+/** The primary contact's fields, DSL name → API name. */
+const PRIMARY_FIELDS = {
+  full_name: 'FullName',
+  company_name: 'CompanyName',
+  address_line1: 'AddressLine1',
+  address_line2: 'AddressLine2',
+  address_line3: 'AddressLine3',
+  city: 'City',
+  state_or_region: 'StateOrRegion',
+  district_or_county: 'DistrictOrCounty',
+  postal_code: 'PostalCode',
+  country_code: 'CountryCode',
+  phone: 'PhoneNumber',
+  website_url: 'WebsiteUrl',
+} as const satisfies Record<keyof LivePrimaryContact, keyof ContactInformation>;
+
+async function readPrimaryContact(client: AccountClient, context: HandlerContext, accountId: string): Promise<LivePrimaryContact | null> {
+  try {
+    const { ContactInformation: info } = await emulatorLacks(context, 'the primary contact', 'GetContactInformation', () =>
+      client.send(new GetContactInformationCommand(accountParam(context, accountId))),
+    );
+    if (!info) return null;
+    const contact: Record<string, string> = {};
+    for (const [field, api] of Object.entries(PRIMARY_FIELDS)) if (info[api]) contact[field] = info[api];
+    return contact as LivePrimaryContact;
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return null;
+    throw error;
+  }
 }
 
-export const getContacts: Handler<PayloadOf<'GET_CONTACTS'>, ResultOf<'GET_CONTACTS'>> = async ({ account_ids }, context) => {
+async function readContacts(client: AccountClient, context: HandlerContext, accountId: string, primary: boolean): Promise<LiveContacts> {
+  const [[billing, operations, security], primaryContact] = await Promise.all([
+    Promise.all(CONTACT_TYPES.map((type) => readContact(client, context, accountId, type))),
+    primary ? readPrimaryContact(client, context, accountId) : undefined,
+  ]);
+  return { billing: billing!, operations: operations!, security: security!, ...(primaryContact !== undefined ? { primary: primaryContact } : {}) };
+}
+
+export const getContacts: Handler<PayloadOf<'GET_CONTACTS'>, ResultOf<'GET_CONTACTS'>> = async ({ account_ids, primary = false }, context) => {
   const client = await context.clients.client('account');
   const limit = pLimit(READS_IN_FLIGHT);
-  const accounts = await Promise.all(account_ids.map((id) => limit(async () => ({ account_id: id, contacts: await readContacts(client, context, id) }))));
+  const accounts = await Promise.all(account_ids.map((id) => limit(async () => ({ account_id: id, contacts: await readContacts(client, context, id, primary) }))));
   return { accounts };
 };
 
 export const putContacts: Handler<PayloadOf<'PUT_CONTACTS'>, ResultOf<'PUT_CONTACTS'>> = async (payload, context) => {
   const client = await context.clients.client('account');
-  const live = await readContacts(client, context, payload.account_id);
-  const put = CONTACT_TYPES.filter((type) => payload.put[type] && !sameContact(live[type], payload.put[type]));
+  const wantsPrimary = payload.put.primary !== undefined;
+  const live = await readContacts(client, context, payload.account_id, wantsPrimary);
+  const put: ResultOf<'PUT_CONTACTS'>['put'] = CONTACT_TYPES.filter((type) => payload.put[type] && !sameContact(live[type], payload.put[type]));
+  if (wantsPrimary && !samePrimaryContact(live.primary, payload.put.primary!)) put.push('primary');
   const deleted = payload.delete.filter((type) => live[type] !== null);
   if (!put.length && !deleted.length) return { put, deleted, outcome: 'unchanged' };
   if (context.dryrun) return { put, deleted, outcome: 'would-update' };
   const account = accountParam(context, payload.account_id);
   for (const type of put) {
+    if (type === 'primary') {
+      const want = payload.put.primary!;
+      const info = Object.fromEntries(Object.entries(PRIMARY_FIELDS).map(([field, api]) => [api, want[field as keyof LivePrimaryContact]]));
+      await client.send(new PutContactInformationCommand({ ...account, ContactInformation: info as unknown as ContactInformation }));
+      continue;
+    }
     const c = payload.put[type]!;
     await client.send(new PutAlternateContactCommand({ ...account, AlternateContactType: apiType(type), Name: c.name, Title: c.title, EmailAddress: c.email, PhoneNumber: c.phone }));
   }
@@ -73,20 +128,22 @@ export const putContacts: Handler<PayloadOf<'PUT_CONTACTS'>, ResultOf<'PUT_CONTA
 };
 
 /**
- * moto has no region opt-in API: it answers 404 with a web page, which the SDK cannot
- * parse. Said plainly instead of as a deserialization error.
+ * moto has neither the region opt-in API nor the primary contact's: it answers 404 with a
+ * web page, which the SDK cannot parse. Said plainly instead of as a deserialization error.
  */
-async function regionApi<T>(context: HandlerContext, operation: string, call: () => Promise<T>): Promise<T> {
+async function emulatorLacks<T>(context: HandlerContext, what: string, operation: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (context.clients.isEmulator && status === 404) {
-      throw new HandlerError('unsupported', `region opt-in is not supported by the local emulator: moto has no account:${operation}`);
+      throw new HandlerError('unsupported', `${what} is not supported by the local emulator: moto has no account:${operation}`);
     }
     throw error;
   }
 }
+
+const regionApi = <T>(context: HandlerContext, operation: string, call: () => Promise<T>) => emulatorLacks(context, 'region opt-in', operation, call);
 
 export const getRegions: Handler<PayloadOf<'GET_REGIONS'>, ResultOf<'GET_REGIONS'>> = async ({ account_ids }, context) => {
   const client = await context.clients.client('account');

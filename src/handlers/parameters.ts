@@ -6,6 +6,7 @@
 import { DeleteParametersCommand, GetParameterCommand, PutParameterCommand, paginateGetParametersByPath, type SSMClient } from '@aws-sdk/client-ssm';
 import { PARAMETER_PREFIX, type PayloadOf, type ResultOf } from '../protocol/requests.js';
 import type { Handler } from './context.js';
+import { readPublicAccessBlock } from './public-access-block.js';
 import { everyPage } from '../aws/pages.js';
 
 /** One parameter's value, or undefined when there is no such parameter. */
@@ -30,9 +31,13 @@ export async function current(ssm: SSMClient): Promise<Record<string, string>> {
   return parameters;
 }
 
-export const getParameters: Handler<PayloadOf<'GET_PARAMETERS'>, ResultOf<'GET_PARAMETERS'>> = async (_payload, { clients }) => ({
-  parameters: await current(await clients.client('ssm')),
-});
+export const getParameters: Handler<PayloadOf<'GET_PARAMETERS'>, ResultOf<'GET_PARAMETERS'>> = async (payload, { clients, config }) => {
+  const [parameters, block] = await Promise.all([
+    current(await clients.client('ssm')),
+    payload.public_access_block ? readPublicAccessBlock(await clients.client('s3control'), config.accountId) : undefined,
+  ]);
+  return { parameters, ...(block !== undefined ? { public_access_block: block } : {}) };
+};
 
 export const putParameters: Handler<PayloadOf<'PUT_PARAMETERS'>, ResultOf<'PUT_PARAMETERS'>> = async (payload, { clients, dryrun }) => {
   const ssm = await clients.client('ssm');

@@ -1,5 +1,6 @@
 /**
- * Service control policies: list them with content, tags and targets; create or update one
+ * Service control policies, and the other policy types when a request names one
+ * (policy_type): list them with content, tags and targets; create or update one
  * by name; attach and detach by name and OU path; delete one. Each is idempotent. orgvend
  * changes, attaches, detaches and deletes only the policies it made (tagged
  * managed-by=orgvend), and attaches and detaches AWS's FullAWSAccess (sync-scps manages
@@ -23,26 +24,27 @@ import {
 import pLimit from 'p-limit';
 import { MANAGED_BY } from '../config/identity-tags.js';
 import { makeOnce } from '../aws/once.js';
-import type { PayloadOf, ResultOf } from '../protocol/requests.js';
+import type { PayloadOf, PolicyType, ResultOf } from '../protocol/requests.js';
 import { FULL_AWS_ACCESS, parseContent, sameDocument } from '../scp/model.js';
 import { HandlerError, type Handler } from './context.js';
 import { tagsOf } from './organization-tree.js';
 import { ouAt, readRoot, rootId } from './organization-units.js';
 import { everyPage } from '../aws/pages.js';
 
-const SCP = 'SERVICE_CONTROL_POLICY';
+const SCP: PolicyType = 'SERVICE_CONTROL_POLICY';
 
-async function allPolicies(client: OrganizationsClient): Promise<PolicySummary[]> {
+/** The policies of one type (a request without policy_type is about SCPs). */
+async function allPolicies(client: OrganizationsClient, type: PolicyType = SCP): Promise<PolicySummary[]> {
   const policies: PolicySummary[] = [];
-  for await (const page of everyPage(paginateListPolicies({ client }, { Filter: SCP }))) policies.push(...(page.Policies ?? []));
+  for await (const page of everyPage(paginateListPolicies({ client }, { Filter: type }))) policies.push(...(page.Policies ?? []));
   return policies;
 }
 
-async function policyNamed(client: OrganizationsClient, name: string): Promise<PolicySummary | undefined> {
-  return (await allPolicies(client)).find((p) => p.Name === name);
+async function policyNamed(client: OrganizationsClient, name: string, type: PolicyType = SCP): Promise<PolicySummary | undefined> {
+  return (await allPolicies(client, type)).find((p) => p.Name === name);
 }
 
-const scpEnabled = (root: Root) => (root.PolicyTypes ?? []).some((t) => t.Type === SCP && t.Status === 'ENABLED');
+const typeEnabled = (root: Root, type: PolicyType = SCP) => (root.PolicyTypes ?? []).some((t) => t.Type === type && t.Status === 'ENABLED');
 
 /** The id of `Root` or of the OU at a path. */
 async function targetId(client: OrganizationsClient, target: string): Promise<string> {
@@ -52,9 +54,9 @@ async function targetId(client: OrganizationsClient, target: string): Promise<st
   return id;
 }
 
-async function requirePolicy(client: OrganizationsClient, name: string): Promise<PolicySummary> {
-  const policy = await policyNamed(client, name);
-  if (!policy?.Id) throw new HandlerError('failed', `there is no service control policy named ${name}`);
+async function requirePolicy(client: OrganizationsClient, name: string, type: PolicyType = SCP): Promise<PolicySummary> {
+  const policy = await policyNamed(client, name, type);
+  if (!policy?.Id) throw new HandlerError('failed', `there is no ${type === SCP ? 'service control policy' : type} named ${name}`);
   return policy;
 }
 
@@ -71,13 +73,13 @@ async function refuseForeignPolicy(client: OrganizationsClient, policy: PolicySu
   throw new HandlerError('rejected', `${policy.Name} ${whose}; orgvend ${verb} only its own policies and ${FULL_AWS_ACCESS}`);
 }
 
-export const listPolicies: Handler<PayloadOf<'LIST_POLICIES'>, ResultOf<'LIST_POLICIES'>> = async (_payload, { clients }) => {
+export const listPolicies: Handler<PayloadOf<'LIST_POLICIES'>, ResultOf<'LIST_POLICIES'>> = async ({ policy_type: type }, { clients }) => {
   const client = await clients.client('organizations');
   const root = await readRoot(client);
-  const enabled = scpEnabled(root);
+  const enabled = typeEnabled(root, type);
   const limit = pLimit(4);
   const policies = await Promise.all(
-    (await allPolicies(client)).map((summary) =>
+    (await allPolicies(client, type)).map((summary) =>
       limit(async () => {
         const id = summary.Id!;
         const [{ Policy }, tags, targets] = await Promise.all([
@@ -96,13 +98,13 @@ export const listPolicies: Handler<PayloadOf<'LIST_POLICIES'>, ResultOf<'LIST_PO
   return { enabled, root_id: root.Id, policies: policies.sort((a, b) => a.name.localeCompare(b.name)) };
 };
 
-export const enablePolicyType: Handler<PayloadOf<'ENABLE_POLICY_TYPE'>, ResultOf<'ENABLE_POLICY_TYPE'>> = async (_payload, { clients, dryrun }) => {
+export const enablePolicyType: Handler<PayloadOf<'ENABLE_POLICY_TYPE'>, ResultOf<'ENABLE_POLICY_TYPE'>> = async ({ policy_type: type = SCP }, { clients, dryrun }) => {
   const client = await clients.client('organizations');
   const root = await readRoot(client);
-  if (scpEnabled(root)) return { outcome: 'already-enabled' };
+  if (typeEnabled(root, type)) return { outcome: 'already-enabled' };
   if (dryrun) return { outcome: 'would-enable' };
   try {
-    await client.send(new EnablePolicyTypeCommand({ RootId: root.Id, PolicyType: SCP }));
+    await client.send(new EnablePolicyTypeCommand({ RootId: root.Id, PolicyType: type }));
   } catch (error) {
     if ((error as Error).name !== 'PolicyTypeAlreadyEnabledException') throw error;
     return { outcome: 'already-enabled' };
@@ -112,7 +114,8 @@ export const enablePolicyType: Handler<PayloadOf<'ENABLE_POLICY_TYPE'>, ResultOf
 
 export const putPolicy: Handler<PayloadOf<'PUT_POLICY'>, ResultOf<'PUT_POLICY'>> = async (payload, { clients, dryrun }) => {
   const client = await clients.client('organizations');
-  const existing = await policyNamed(client, payload.name);
+  const type = payload.policy_type ?? SCP;
+  const existing = await policyNamed(client, payload.name, type);
   if (existing?.Id) {
     if (existing.AwsManaged) throw new HandlerError('rejected', `${payload.name} is a policy managed by AWS; orgvend does not change it`);
     const tags = await tagsOf(client, existing.Id);
@@ -132,15 +135,15 @@ export const putPolicy: Handler<PayloadOf<'PUT_POLICY'>, ResultOf<'PUT_POLICY'>>
   // Made once: after an answer lost on the way, the policy it may have made is looked for by name.
   const id = await makeOnce(
     `creating policy ${payload.name}`,
-    async () => (await client.send(new CreatePolicyCommand({ Name: payload.name, Description: payload.description, Content: payload.content, Type: SCP, Tags: tags }))).Policy?.PolicySummary?.Id ?? null,
-    async () => (await policyNamed(client, payload.name))?.Id,
+    async () => (await client.send(new CreatePolicyCommand({ Name: payload.name, Description: payload.description, Content: payload.content, Type: type, Tags: tags }))).Policy?.PolicySummary?.Id ?? null,
+    async () => (await policyNamed(client, payload.name, type))?.Id,
   );
   return { policy_id: id, outcome: 'created' };
 };
 
-export const attachPolicy: Handler<PayloadOf<'ATTACH_POLICY'>, ResultOf<'ATTACH_POLICY'>> = async ({ name, target }, { clients, dryrun }) => {
+export const attachPolicy: Handler<PayloadOf<'ATTACH_POLICY'>, ResultOf<'ATTACH_POLICY'>> = async ({ name, target, policy_type: type }, { clients, dryrun }) => {
   const client = await clients.client('organizations');
-  const [policy, id] = await Promise.all([requirePolicy(client, name), targetId(client, target)]);
+  const [policy, id] = await Promise.all([requirePolicy(client, name, type), targetId(client, target)]);
   await refuseForeignPolicy(client, policy, 'attaches');
   if (dryrun) return { outcome: 'would-attach' };
   try {
@@ -152,9 +155,9 @@ export const attachPolicy: Handler<PayloadOf<'ATTACH_POLICY'>, ResultOf<'ATTACH_
   return { outcome: 'attached' };
 };
 
-export const detachPolicy: Handler<PayloadOf<'DETACH_POLICY'>, ResultOf<'DETACH_POLICY'>> = async ({ name, target }, { clients, dryrun }) => {
+export const detachPolicy: Handler<PayloadOf<'DETACH_POLICY'>, ResultOf<'DETACH_POLICY'>> = async ({ name, target, policy_type: type }, { clients, dryrun }) => {
   const client = await clients.client('organizations');
-  const [policy, id] = await Promise.all([requirePolicy(client, name), targetId(client, target)]);
+  const [policy, id] = await Promise.all([requirePolicy(client, name, type), targetId(client, target)]);
   await refuseForeignPolicy(client, policy, 'detaches');
   if (dryrun) return { outcome: 'would-detach' };
   try {
@@ -166,9 +169,9 @@ export const detachPolicy: Handler<PayloadOf<'DETACH_POLICY'>, ResultOf<'DETACH_
   return { outcome: 'detached' };
 };
 
-export const deletePolicy: Handler<PayloadOf<'DELETE_POLICY'>, ResultOf<'DELETE_POLICY'>> = async ({ name }, { clients, dryrun }) => {
+export const deletePolicy: Handler<PayloadOf<'DELETE_POLICY'>, ResultOf<'DELETE_POLICY'>> = async ({ name, policy_type: type }, { clients, dryrun }) => {
   const client = await clients.client('organizations');
-  const policy = await policyNamed(client, name);
+  const policy = await policyNamed(client, name, type);
   if (!policy?.Id) return { outcome: 'absent' };
   if (!(await isOrgvendPolicy(client, policy))) throw new HandlerError('rejected', `${name} was not made by orgvend; orgvend deletes only its own policies`);
   if (dryrun) return { outcome: 'would-delete' };

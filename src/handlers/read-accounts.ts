@@ -13,6 +13,7 @@ import { NAMES } from '../protocol/names.js';
 import type { PayloadOf, ResultOf, UNREACHABLE_REASONS } from '../protocol/requests.js';
 import type { Handler } from './context.js';
 import { current } from './parameters.js';
+import { readPublicAccessBlock } from './public-access-block.js';
 import { readStacks } from './stacks.js';
 
 /** Accounts read at once; each reads its stacks a few at a time as GET_STACKS does. */
@@ -41,11 +42,12 @@ async function readAccount(clients: AccountClients, entry: Entry): Promise<Answe
   }
   try {
     const wantsStacks = entry.stacks.length > 0 || entry.owned !== undefined;
-    const [parameters, stacks] = await Promise.all([
+    const [parameters, block, stacks] = await Promise.all([
       entry.parameters ? current(await reader.client('ssm')) : undefined,
+      entry.public_access_block ? readPublicAccessBlock(await reader.client('s3control'), account) : undefined,
       wantsStacks ? readStacks(reader, { stacks: entry.stacks, ...(entry.owned ? { owned: entry.owned } : {}) }) : undefined,
     ]);
-    return { account_id: account, ...(parameters ? { parameters } : {}), ...(stacks ? { stacks } : {}) };
+    return { account_id: account, ...(parameters ? { parameters } : {}), ...(block !== undefined ? { public_access_block: block } : {}), ...(stacks ? { stacks } : {}) };
   } catch (error) {
     // The role was assumed but may not read: a policy older than this request's reads.
     return unreachable(account, /AccessDenied|UnauthorizedOperation/.test((error as Error).name) ? 'access-denied' : 'failed', error);

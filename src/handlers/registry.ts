@@ -11,10 +11,12 @@ import { listAccounts, listOus } from './list-organization.js';
 import { createOu } from './organization-units.js';
 import { getParameters, putParameters } from './parameters.js';
 import { ping } from './ping.js';
+import { putPublicAccessBlock } from './public-access-block.js';
 import { readAccounts } from './read-accounts.js';
 import { createRecord, getRecord } from './dns.js';
 import { deleteStackHandler, deployStackHandler, getStacks } from './stacks.js';
 import { getTrail, putTrail } from './trail.js';
+import { createAssignment, deleteAssignment, getAssignments, getIdentityCenter, putPermissionSet } from './identity-center.js';
 import { attachPolicy, deletePolicy, detachPolicy, enablePolicyType, listPolicies, putPolicy } from './policies.js';
 
 export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> } = {
@@ -48,10 +50,16 @@ export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> 
   BOOTSTRAP_ACCOUNTS: bootstrapAccounts,
   GET_PARAMETERS: getParameters,
   PUT_PARAMETERS: putParameters,
+  PUT_PUBLIC_ACCESS_BLOCK: putPublicAccessBlock,
   GET_STACKS: getStacks,
   READ_ACCOUNTS: readAccounts,
   DEPLOY_STACK: deployStackHandler,
   DELETE_STACK: deleteStackHandler,
   GET_RECORD: getRecord,
   CREATE_RECORD: createRecord,
+  GET_IDENTITY_CENTER: getIdentityCenter,
+  GET_ASSIGNMENTS: getAssignments,
+  PUT_PERMISSION_SET: putPermissionSet,
+  CREATE_ASSIGNMENT: createAssignment,
+  DELETE_ASSIGNMENT: deleteAssignment,
 };

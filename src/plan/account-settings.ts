@@ -6,8 +6,8 @@
  */
 import { isOptInRegion } from '../config/regions.js';
 import type { Desired, DesiredAccount } from '../config/resolve.js';
-import { CONTACT_TYPES } from '../config/schema.js';
-import { regionIs, sameContact, type LiveContacts, type RegionStatus } from '../protocol/requests.js';
+import { CONTACT_TYPES, type ContactType } from '../config/schema.js';
+import { regionIs, sameContact, samePrimaryContact, type LiveContacts, type RegionStatus } from '../protocol/requests.js';
 import type { Live, LiveAccount } from '../state/live.js';
 import { liveDigest } from './accounts.js';
 import { digest, sortedEntries } from './digest.js';
@@ -20,7 +20,7 @@ export interface SettingsScope {
   only?: string;
 }
 
-interface Target {
+export interface SettingsTarget {
   entry: DesiredAccount;
   account: LiveAccount;
 }
@@ -35,7 +35,7 @@ export function settingsTargets(desired: Desired, live: Live, wants: (entry: Des
   const notes = matching.conflicts.map((c) => `${c.name}: left alone because ${c.reason}`);
   const missing = matching.matches.filter((m) => !m.live).map((m) => m.desired.name);
   if (missing.length) notes.push(`${accountList(missing)}: not in the organization yet; run sync-accounts first`);
-  const targets: Target[] = matching.matches
+  const targets: SettingsTarget[] = matching.matches
     .filter((m): m is typeof m & { live: LiveAccount } => m.live !== undefined && !isClosed(m.live))
     .map((m) => ({ entry: m.desired, account: m.live }));
   return { targets, notes };
@@ -45,6 +45,9 @@ export function settingsTargets(desired: Desired, live: Live, wants: (entry: Des
 
 export const wantsContacts = (entry: DesiredAccount) => Object.keys(entry.settings.contacts).length > 0;
 
+/** The DSL sets the account's primary contact, which is then read (and put) as well. */
+export const wantsPrimaryContact = (entry: DesiredAccount) => entry.settings.contacts.primary !== undefined;
+
 
 export function planContacts(desired: Desired, live: Live, contacts: ReadonlyMap<string, LiveContacts>, scope: SettingsScope = {}): Plan {
   const { targets, notes } = settingsTargets(desired, live, wantsContacts, scope);
@@ -53,14 +56,15 @@ export function planContacts(desired: Desired, live: Live, contacts: ReadonlyMap
     const have = contacts.get(account.id);
     if (!have) continue;
     const want = entry.settings.contacts;
-    const put = CONTACT_TYPES.filter((type) => want[type] && !sameContact(have[type], want[type]));
+    const put: ('primary' | ContactType)[] = CONTACT_TYPES.filter((type) => want[type] && !sameContact(have[type], want[type]));
+    if (want.primary && have.primary !== undefined && !samePrimaryContact(have.primary, want.primary)) put.push('primary');
     const remove = CONTACT_TYPES.filter((type) => want[type] === null && have[type] !== null);
     if (put.length) {
       changes.push({
         type: 'contacts.put',
         target: entry.name,
-        reason: put.every((type) => have[type] === null) ? 'missing-in-account' : 'contact-changed',
-        before: { account_id: account.id, contacts: Object.fromEntries(put.map((type) => [type, have[type]])) },
+        reason: put.every((type) => (have[type] ?? null) === null) ? 'missing-in-account' : 'contact-changed',
+        before: { account_id: account.id, contacts: Object.fromEntries(put.map((type) => [type, have[type] ?? null])) },
         after: { contacts: Object.fromEntries(put.map((type) => [type, want[type]])) },
       });
     }

@@ -8,7 +8,7 @@ import { ouAncestors, type Desired, type DesiredAccount } from '../config/resolv
 import { carriesStack, type Live, type LiveAccount } from '../state/live.js';
 import { digest, sortedEntries } from './digest.js';
 import { isClosed, isManaged, matchAccounts } from './match.js';
-import { desiredParameters, dnsAllowList, parameterChange } from './parameters.js';
+import { desiredParameters, dnsAllowList, parameterChange, publicAccessBlockChange } from './parameters.js';
 import { makePlan, type Change, type Plan } from './plan.js';
 import { coreAccounts } from '../bootstrap/topology.js';
 import { NAMES } from '../protocol/names.js';
@@ -32,7 +32,7 @@ export interface PlanOptions {
 }
 
 /** The changes that carry out what an account.create makes possible: planned again once it exists. */
-export const FOLLOW_UP_TYPES = new Set<Change['type']>(['account.bootstrap', 'parameters.put', 'stack.deploy']);
+export const FOLLOW_UP_TYPES = new Set<Change['type']>(['account.bootstrap', 'parameters.put', 'public-access-block.put', 'stack.deploy']);
 
 
 /** Everything about the live state that a plan depends on. */
@@ -41,6 +41,7 @@ export function liveDigest(live: Live): string {
     ous: live.ous.map((o) => [o.id, o.path]),
     accounts: live.accounts.map((a) => [a.id, a.status, a.parent_id, a.email, a.name, a.tags]),
     parameters: live.parameters ? sortedEntries(live.parameters) : null,
+    publicAccessBlocks: live.publicAccessBlocks ? sortedEntries(live.publicAccessBlocks) : null,
     stacks: live.stacks
       ? sortedEntries(live.stacks).map(([id, stacks]) => [id, stacks.map((st) => [st.stack, st.region, st.status, st.template && digest(st.template)])])
       : null,
@@ -141,6 +142,9 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
     const parameters = bootstrapping ? {} : live.parameters?.get(account.id);
     const parameterUpdate = parameters && parameterChange(entry.name, account.id, desiredParameters(entry, org, entry.name === org.dns_account ? dnsAllowed : {}), parameters);
     if (parameterUpdate) accountChanges.push(parameterUpdate);
+    // Likewise: an account about to be bootstrapped was not read, and a new account has none.
+    const block = publicAccessBlockChange(entry, account.id, bootstrapping ? null : live.publicAccessBlocks?.get(account.id));
+    if (block) accountChanges.push(block);
     if (account.name !== entry.awsName) {
       notes.push(`${entry.name}: its AWS name is "${account.name}", accounts.yml says "${entry.awsName}"; sync-accounts does not rename accounts`);
     }

@@ -5,7 +5,7 @@
  */
 import type { DesiredAccount } from '../config/resolve.js';
 import type { Organization } from '../config/schema.js';
-import { DNS_ALLOWED_KEY, PARAMETER_PREFIX } from '../protocol/requests.js';
+import { DNS_ALLOWED_KEY, PARAMETER_PREFIX, publicAccessBlockOf, samePublicAccessBlock, type PublicAccessBlock } from '../protocol/requests.js';
 
 /** SSM names allow letters, digits and _.-/ only: a tag key's other characters become `/`. */
 const parameterKey = (key: string) => key.replace(/[^A-Za-z0-9_.\-/]/g, '/');
@@ -52,6 +52,25 @@ export function parameterChange(name: string, accountId: string, wanted: Record<
     before: { account_id: accountId, parameters: Object.fromEntries(keys.map((k) => [k, live[k] ?? null])) },
     // The whole set: PUT_PARAMETERS makes the account's parameters exactly these.
     after: { parameters: wanted },
+  };
+}
+
+/**
+ * The public-access-block.put that makes the account's S3 Block Public Access what its
+ * s3_block_public_access says (all four on, or all off); none when the DSL does not set it
+ * or the account was not read (`live` undefined). `live` null: the account has none.
+ */
+export function publicAccessBlockChange(entry: DesiredAccount, accountId: string, live: PublicAccessBlock | null | undefined) {
+  const setting = entry.settings.s3_block_public_access;
+  if (setting === undefined || live === undefined) return undefined;
+  const want = publicAccessBlockOf(setting);
+  if (samePublicAccessBlock(live, want)) return undefined;
+  return {
+    type: 'public-access-block.put' as const,
+    target: entry.name,
+    reason: live === null ? 'missing-in-account' : 'setting-changed',
+    before: { account_id: accountId, public_access_block: live },
+    after: { public_access_block: want },
   };
 }
 

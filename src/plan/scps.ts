@@ -1,15 +1,17 @@
 /**
  * sync-scps' plan: the policies and attachments the repository wants against those the
- * organization has, with a preview of the effect on every account. Pure.
+ * organization has, with a preview of the effect on every account. Pure. The other policy
+ * types (policies/) are planned by the same code (policy-set.ts), each with its kind.
  *
  * Order: enable SCPs, create and update policies, attach, then detach, then delete, so a
  * target is never left without an Allow while the plan runs.
  */
-import { MANAGED_BY } from '../config/identity-tags.js';
 import { isUnderRoot } from '../config/cross-checks.js';
 import { ouAncestors, type Desired } from '../config/resolve.js';
 import { evaluate, hasAllow, type Level, type NamedPolicy, type PolicyDocument } from '../scp/evaluate.js';
 import { FULL_AWS_ACCESS, STAGED_SUFFIX, parseContent, sameDocument, type DesiredPolicy, type DesiredScps, type LiveScps } from '../scp/model.js';
+import { OTHER_KINDS, SCP_KIND } from '../scp/policy-types.js';
+import { planPolicySet, type Found } from './policy-set.js';
 import type { Live } from '../state/live.js';
 import { digest } from './digest.js';
 import { matchAccounts } from './match.js';
@@ -25,11 +27,12 @@ type Attachments = Map<string, Map<string, PolicyDocument | undefined>>;
 const isUnder = (path: string, target: string) => target === 'Root' || isUnderRoot(path, [target]);
 
 function liveScpDigest(live: Live, scps: LiveScps): string {
-  return digest({ enabled: scps.enabled, policies: scps.policies.map((p) => [p.id, p.name, p.content, p.targets, p.tags]), ous: live.ous.map((o) => [o.id, o.path]) });
+  const others = (scps.others ?? []).map((set) => [set.type, set.enabled, set.policies.map((p) => [p.id, p.name, p.content, p.targets, p.tags])]);
+  return digest({ enabled: scps.enabled, policies: scps.policies.map((p) => [p.id, p.name, p.content, p.targets, p.tags]), ous: live.ous.map((o) => [o.id, o.path]), others });
 }
 
 /** The policies to plan for: all of them, or the staged copies of those that differ. */
-function wantedPolicies(scps: DesiredScps, live: LiveScps, testOu: string | undefined, stage: ScpPlanOptions['stage']): DesiredPolicy[] {
+function wantedPolicies(scps: Pick<DesiredScps, 'policies'>, live: Pick<LiveScps, 'policies'>, testOu: string | undefined, stage: ScpPlanOptions['stage']): DesiredPolicy[] {
   if (stage === 'all') return scps.policies;
   if (!testOu) throw new Error('--stage test needs organization.scp_test_ou');
   const byName = new Map(live.policies.map((p) => [p.name, p]));
@@ -54,62 +57,27 @@ export function planScps(desired: Desired, scps: DesiredScps, live: Live, curren
   const liveScps: LiveScps = current.enabled
     ? current
     : { ...current, policies: current.policies.map((p) => (p.aws_managed && p.name === FULL_AWS_ACCESS ? { ...p, targetPaths: everywhere } : p)) };
-  const managedTargets = new Set(scps.managedTargets);
-  const byName = new Map(liveScps.policies.map((p) => [p.name, p]));
-  const isOurs = (name: string) => {
-    const policy = byName.get(name);
-    return policy !== undefined && !policy.aws_managed && policy.tags[MANAGED_BY.key] === MANAGED_BY.value;
-  };
   const wanted = wantedPolicies(scps, liveScps, org.scp_test_ou, options.stage);
-  const notes: string[] = [];
-  const puts: Change[] = [];
-  const attaches: Change[] = [];
-  const detaches: Change[] = [];
-  const deletes: Change[] = [];
-
-  // An OU that does not exist yet is created by sync-accounts; its attachments wait for it.
+  const sets = [{ kind: SCP_KIND, wanted, live: liveScps }, ...otherSets(scps, current, org.scp_test_ou, options.stage)];
+  const found: Found = { puts: [], attaches: [], detaches: [], deletes: [], notes: [], waiting: new Set() };
   const existing = new Set(['Root', ...live.ous.map((o) => o.path)]);
-  const waiting = new Set<string>();
-  const attachments = (name: string, want: readonly string[], have: readonly string[], mayDetach: boolean) => {
-    for (const target of want.filter((t) => !existing.has(t))) waiting.add(target);
-    for (const target of want.filter((t) => existing.has(t) && !have.includes(t))) {
-      attaches.push({ type: 'scp.attach', target: `${name} @ ${target}`, reason: 'attachment-missing', before: null, after: { policy: name, target } });
-    }
-    if (!mayDetach) return;
-    for (const target of have.filter((t) => managedTargets.has(t) && !want.includes(t))) {
-      detaches.push({ type: 'scp.detach', target: `${name} @ ${target}`, reason: 'attachment-removed', before: { policy: name, target }, after: null });
-    }
-  };
-
-  for (const policy of wanted) {
-    const current = byName.get(policy.name);
-    if (current && !isOurs(policy.name)) {
-      notes.push(`${policy.name}: a policy of that name exists that orgvend did not make; left alone, rename one of them`);
-      continue;
-    }
-    const after = { description: policy.description, document: policy.document, characters: policy.content.length, file: policy.file };
-    if (!current) {
-      puts.push({ type: 'scp.create', target: policy.name, reason: 'missing-in-org', before: null, after });
-    } else if (!sameDocument(parseContent(current.content), policy.document) || current.description !== policy.description) {
-      puts.push({ type: 'scp.update', target: policy.name, reason: 'content-changed', before: { policy_id: current.id, document: parseContent(current.content) ?? current.content }, after });
-    }
-    attachments(policy.name, policy.targets, current?.targetPaths ?? [], true);
+  const managedTargets = new Set(scps.managedTargets);
+  for (const set of sets) {
+    planPolicySet(set.kind, set.wanted, set.live, { existing, managedTargets, stage: options.stage }, found, (attachments) => {
+      if (set.kind !== SCP_KIND || options.stage !== 'all') return;
+      const full = liveScps.policies.find((p) => p.aws_managed && p.name === FULL_AWS_ACCESS);
+      if (full) attachments(FULL_AWS_ACCESS, scps.fullAwsAccess, full.targetPaths, scps.fullAwsAccessExplicit);
+    });
   }
-
-  if (options.stage === 'all') {
-    const full = liveScps.policies.find((p) => p.aws_managed && p.name === FULL_AWS_ACCESS);
-    if (full) attachments(FULL_AWS_ACCESS, scps.fullAwsAccess, full.targetPaths, scps.fullAwsAccessExplicit);
-    const wantedNames = new Set(wanted.map((p) => p.name));
-    for (const policy of liveScps.policies.filter((p) => isOurs(p.name) && !wantedNames.has(p.name))) {
-      for (const target of policy.targetPaths) {
-        detaches.push({ type: 'scp.detach', target: `${policy.name} @ ${target}`, reason: 'policy-removed', before: { policy: policy.name, target }, after: null });
-      }
-      deletes.push({ type: 'scp.delete', target: policy.name, reason: policy.name.endsWith(STAGED_SUFFIX) ? 'staging-done' : 'removed-from-repository', before: { policy_id: policy.id }, after: null });
-    }
-  }
+  const { puts, attaches, detaches, deletes, notes, waiting } = found;
+  // A type is enabled on the root the first time the repository has a policy of it.
+  const enables = sets
+    .filter((set) => set.kind !== SCP_KIND && set.wanted.length > 0 && !set.live.enabled)
+    .map((set): Change => ({ type: 'policy.enable', target: `Root: ${set.kind.short}`, reason: 'policy-type-disabled', before: { policy_type: set.kind.type, enabled: false }, after: { policy_type: set.kind.type, enabled: true } }));
 
   const changes: Change[] = [
     ...(liveScps.enabled ? [] : [{ type: 'scp.enable' as const, target: 'Root', reason: 'scps-disabled', before: { enabled: false }, after: { enabled: true } }]),
+    ...enables,
     ...puts,
     ...attaches,
     ...detaches,
@@ -122,7 +90,7 @@ export function planScps(desired: Desired, scps: DesiredScps, live: Live, curren
   // Only targets that exist: an OU sync-accounts has yet to create gets FullAWSAccess from AWS when it is made, and
   // what it carries once this plan runs again is checked offline, by the loader (scp-too-many, scp-no-allow).
   const violations = checkTargets(after, org.limits.scp_max_per_target, new Set([...managedTargets].filter((t) => existing.has(t))));
-  const basis = { config: digest(wanted.map((p) => [p.name, p.content, p.targets])), live: liveScpDigest(live, current) };
+  const basis = { config: digest(sets.map((set) => [set.kind.type, set.wanted.map((p) => [p.name, p.content, p.targets])])), live: liveScpDigest(live, current) };
   if (waiting.size) notes.push(`not attached yet, because these OUs do not exist: ${[...waiting].sort().join(', ')}; run sync-accounts first, which creates them, then sync-scps again`);
   if (options.stage === 'test') notes.push(`staged: changed policies go to ${org.scp_test_ou} only, as <name>${STAGED_SUFFIX}; run without --stage test to apply them everywhere`);
   return { plan: makePlan('sync-scps', basis, changes, { notes, preview }), violations };
@@ -207,7 +175,7 @@ function previewEffect(desired: Desired, live: Live, before: Attachments, after:
   const changed = new Set(accounts.filter((a) => !sameLevels(a.before, a.after)).map((a) => a.name));
 
   const targetsOf = (name: string) => [...new Set([...before, ...after].filter(([, m]) => m.has(name)).map(([t]) => t))];
-  for (const change of changes) {
+  for (const change of changes.filter((c) => c.type.startsWith('scp.'))) {
     const fields = (change.after ?? change.before ?? {}) as { target?: string };
     const targets = change.type === 'scp.attach' || change.type === 'scp.detach' ? [fields.target!] : change.type === 'scp.enable' ? ['Root'] : targetsOf(change.target);
     change.affects = accounts.filter((a) => changed.has(a.name) && targets.some((t) => isUnder(a.ou, t) || t === `account:${a.id}`)).map((a) => a.name);
@@ -225,4 +193,14 @@ function previewEffect(desired: Desired, live: Live, before: Attachments, after:
       return was.decision === will.decision ? [] : [{ account: a.name, before: was.decision, after: will.decision, reason: will.reason }];
     }),
   }));
+}
+
+/** The other types, each with the policies it wants (staged, under --stage test) and what the organization has of it. */
+function otherSets(scps: DesiredScps, current: LiveScps, testOu: string | undefined, stage: ScpPlanOptions['stage']) {
+  return OTHER_KINDS.flatMap((kind) => {
+    const policies = scps.others?.find((s) => s.type === kind.type)?.policies ?? [];
+    const live = current.others?.find((s) => s.type === kind.type) ?? { type: kind.type, enabled: false, policies: [] };
+    if (policies.length === 0 && live.policies.length === 0) return [];
+    return [{ kind, wanted: wantedPolicies({ policies }, live, testOu, stage), live }];
+  });
 }

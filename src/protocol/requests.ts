@@ -65,6 +65,8 @@ const ORGANIZATION_RESOURCES: Record<string, string[]> = {
   'account:GetAlternateContact': [MEMBER_ACCOUNTS],
   'account:PutAlternateContact': [MEMBER_ACCOUNTS],
   'account:DeleteAlternateContact': [MEMBER_ACCOUNTS],
+  'account:GetContactInformation': [MEMBER_ACCOUNTS],
+  'account:PutContactInformation': [MEMBER_ACCOUNTS],
   'account:ListRegions': [MEMBER_ACCOUNTS],
   'account:GetRegionOptStatus': [MEMBER_ACCOUNTS],
   'account:EnableRegion': [MEMBER_ACCOUNTS],
@@ -102,6 +104,16 @@ export function trailDrift(trail: LiveTrail, bucket: string): (keyof ReturnType<
 }
 /** Every service sync-security can read at once. */
 const MAX_SERVICES_READ = DELEGATED_SERVICE_PRINCIPALS.length;
+
+/** The policy types besides SCPs that sync-scps manages (policies/), as Organizations names them. */
+export const POLICY_TYPES = ['SERVICE_CONTROL_POLICY', 'RESOURCE_CONTROL_POLICY', 'TAG_POLICY', 'BACKUP_POLICY', 'AISERVICES_OPT_OUT_POLICY'] as const;
+export const PolicyType = z.enum(POLICY_TYPES);
+export type PolicyType = z.infer<typeof PolicyType>;
+/** The same policy actions on orgvend's own policies of the other types: their ARNs name the type (`…/tag_policy/p-*`). */
+for (const resources of Object.values(ORGANIZATION_RESOURCES)) {
+  if (!resources.includes(ORG_POLICIES)) continue;
+  resources.push(...POLICY_TYPES.slice(1).map((type) => `${ORG}:policy/\${OrganizationId}/${type.toLowerCase()}/p-*`));
+}
 
 /** An SSM parameter path of the handler's own account and region, as a Permission's resource. */
 const ssmParameterArn = (path: string) => `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${path}`;
@@ -257,8 +269,40 @@ export type AlternateContact = z.infer<typeof AlternateContact>;
 /** The same contact, as the API keeps it: emails compare without case. */
 export const sameContact = (a: AlternateContact | null, b: AlternateContact) =>
   a !== null && a.name === b.name && a.title === b.title && a.email.toLowerCase() === b.email.toLowerCase() && a.phone === b.phone;
-const LiveContacts = z.object({ billing: AlternateContact.nullable(), operations: AlternateContact.nullable(), security: AlternateContact.nullable() });
+/**
+ * The primary contact as the Account Management API holds it (ContactInformation), in the
+ * DSL's names; a field AWS holds empty is absent. AWS replaces it whole on every put.
+ */
+export const LivePrimaryContact = z.object({
+  full_name: z.string().min(1).max(50),
+  company_name: z.string().min(1).max(50).optional(),
+  address_line1: z.string().min(1).max(60),
+  address_line2: z.string().min(1).max(60).optional(),
+  address_line3: z.string().min(1).max(60).optional(),
+  city: z.string().min(1).max(50),
+  state_or_region: z.string().min(1).max(50).optional(),
+  district_or_county: z.string().min(1).max(50).optional(),
+  postal_code: z.string().min(1).max(20),
+  country_code: z.string().min(2).max(2),
+  phone: z.string().min(1).max(20),
+  website_url: z.string().min(1).max(256).optional(),
+});
+export type LivePrimaryContact = z.infer<typeof LivePrimaryContact>;
+
+/** The same primary contact: every field equal, one absent on both sides or on neither. */
+export const samePrimaryContact = (a: LivePrimaryContact | null | undefined, b: LivePrimaryContact) =>
+  !!a && Object.keys(LivePrimaryContact.shape).every((field) => a[field as keyof LivePrimaryContact] === b[field as keyof LivePrimaryContact]);
+
+/** Alternate contacts; `primary` only when asked for (null: AWS holds none, as for a new account it may not yet). */
+const LiveContacts = z.object({
+  billing: AlternateContact.nullable(),
+  operations: AlternateContact.nullable(),
+  security: AlternateContact.nullable(),
+  primary: LivePrimaryContact.nullable().optional(),
+});
 export type LiveContacts = z.infer<typeof LiveContacts>;
+/** What PUT_CONTACTS may put: an alternate contact, or the primary contact. */
+const ContactKindString = z.enum([...CONTACT_TYPES, 'primary']);
 
 const REGION_STATUSES = ['ENABLED', 'ENABLING', 'DISABLING', 'DISABLED', 'ENABLED_BY_DEFAULT'] as const;
 const RegionStatus = z.enum(REGION_STATUSES);
@@ -274,8 +318,26 @@ export const MAX_DESCRIBED_ACCOUNTS = 20;
 export const MAX_BOOTSTRAPS = 20;
 const BootstrapOutcome = z.enum(['bootstrapped', 'already-bootstrapped', 'in-progress', 'would-bootstrap']);
 
-/** What GET_PARAMETERS needs, and so what the reader role may do for READ_ACCOUNTS' parameters. */
-const GET_PARAMETERS_PERMISSIONS: Permission[] = [{ action: 'ssm:GetParametersByPath', resource: PARAMETERS_PATH_ARN }];
+/**
+ * What GET_PARAMETERS needs, and so what the reader role may do for READ_ACCOUNTS'
+ * parameters; with them the account's S3 Block Public Access, an account-level setting
+ * (the action takes no resource).
+ */
+const GET_PARAMETERS_PERMISSIONS: Permission[] = [{ action: 'ssm:GetParametersByPath', resource: PARAMETERS_PATH_ARN }, 's3:GetAccountPublicAccessBlock'];
+
+/** The account's S3 Block Public Access, as S3 Control holds it. */
+export const PublicAccessBlock = z.strictObject({
+  block_public_acls: z.boolean(),
+  ignore_public_acls: z.boolean(),
+  block_public_policy: z.boolean(),
+  restrict_public_buckets: z.boolean(),
+});
+export type PublicAccessBlock = z.infer<typeof PublicAccessBlock>;
+/** The four settings all `on` (s3_block_public_access: true) or all off (false). */
+export const publicAccessBlockOf = (on: boolean): PublicAccessBlock => ({ block_public_acls: on, ignore_public_acls: on, block_public_policy: on, restrict_public_buckets: on });
+/** An account with none holds all four off. */
+export const samePublicAccessBlock = (live: PublicAccessBlock | null, want: PublicAccessBlock) =>
+  (Object.keys(want) as (keyof PublicAccessBlock)[]).every((k) => (live?.[k] ?? false) === want[k]);
 /** What GET_STACKS needs (ListStacks: the stacks orgvend owns, found by listing; it takes no resource), and so what the reader role may do for READ_ACCOUNTS' stacks. */
 const GET_STACKS_PERMISSIONS: Permission[] = [...ownedStackPermissions(['cloudformation:DescribeStacks', 'cloudformation:GetTemplate']), 'cloudformation:ListStacks'];
 /** The request types whose reads NAMES.readerRole may make: its policy is their permissions, nothing more. */
@@ -297,13 +359,62 @@ const LiveStack = z.strictObject({ stack: OwnedStackName, region: RegionString, 
 export const MAX_ACCOUNTS_READ = 50;
 /** One account's reads in READ_ACCOUNTS: what GET_PARAMETERS (when `parameters`) and GET_STACKS would read in it. */
 const AccountRead = z
-  .strictObject({ account_id: AccountIdString, parameters: z.boolean(), stacks: z.array(StackRef).max(MAX_STACKS_READ), owned: OwnedRead.optional() })
-  .refine((r) => r.parameters || r.stacks.length || r.owned, 'parameters, stacks or owned stacks to read');
+  .strictObject({
+    account_id: AccountIdString,
+    parameters: z.boolean(),
+    /** The account's S3 Block Public Access as well (its DSL sets s3_block_public_access). */
+    public_access_block: z.boolean().optional(),
+    stacks: z.array(StackRef).max(MAX_STACKS_READ),
+    owned: OwnedRead.optional(),
+  })
+  .refine((r) => r.parameters || r.public_access_block || r.stacks.length || r.owned, 'parameters, public access block, stacks or owned stacks to read');
 /** Why READ_ACCOUNTS could not read an account: the caller reads it with GET_PARAMETERS and GET_STACKS instead. */
 export const UNREACHABLE_REASONS = ['cannot-assume-reader', 'access-denied', 'failed'] as const;
 const AccountUnreachable = z.strictObject({ account_id: AccountIdString, unreachable: z.strictObject({ reason: z.enum(UNREACHABLE_REASONS), message: z.string() }) });
 /** What was asked of an account, read: its parameters (when asked) and its stacks (when any were asked). */
-const AccountState = z.strictObject({ account_id: AccountIdString, parameters: z.record(ParameterName, z.string()).optional(), stacks: z.array(LiveStack).optional() });
+const AccountState = z.strictObject({
+  account_id: AccountIdString,
+  parameters: z.record(ParameterName, z.string()).optional(),
+  public_access_block: PublicAccessBlock.nullable().optional(),
+  stacks: z.array(LiveStack).optional(),
+});
+
+// ── Identity Center (sync-access) ───────────────────────────────────────────
+
+/** Identity Center's resources, as its actions name them (the Service Authorization Reference's sso resource types). */
+const SSO_INSTANCES = 'arn:${AWS::Partition}:sso:::instance/*';
+const SSO_PERMISSION_SETS = 'arn:${AWS::Partition}:sso:::permissionSet/*/*';
+const SSO_ACCOUNTS = 'arn:${AWS::Partition}:sso:::account/*';
+const IDENTITY_STORES = 'arn:${AWS::Partition}:identitystore::${AWS::AccountId}:identitystore/*';
+const IDENTITY_GROUPS = 'arn:${AWS::Partition}:identitystore:::group/*';
+const on = (resources: string[], actions: string[]): Permission[] => actions.flatMap((action) => resources.map((resource) => ({ action, resource })));
+const READ_PERMISSION_SETS = on([SSO_INSTANCES, SSO_PERMISSION_SETS], ['sso:DescribePermissionSet', 'sso:ListManagedPoliciesInPermissionSet', 'sso:GetInlinePolicyForPermissionSet']);
+const FIND_PERMISSION_SETS = [...on([SSO_INSTANCES], ['sso:ListPermissionSets']), ...READ_PERMISSION_SETS];
+const ASSIGNMENTS = on([SSO_INSTANCES, SSO_PERMISSION_SETS, SSO_ACCOUNTS], ['sso:ListAccountAssignments']);
+
+export const InstanceArn = z.string().regex(/^arn:aws(?:-[a-z]+)*:sso:::instance\/(?:sso)?ins-[a-zA-Z0-9-.]{16}$/, 'an Identity Center instance ARN');
+/** AWS's pattern for a permission set ARN; moto 5.2.1 writes `instance/` where AWS writes `permissionSet/`, which is let through too. */
+export const PermissionSetArn = z.string().regex(/^arn:aws(?:-[a-z]+)*:sso:::(?:permissionSet|instance)\/(?:sso)?ins-[a-zA-Z0-9-.]{16}\/ps-[a-zA-Z0-9-./]{16}$/, 'a permission set ARN');
+const PermissionSetNameString = z.string().regex(/^[\w+=,.@-]{1,32}$/, 'a permission set name');
+const NamePrefix = z.string().regex(/^[\w+=,.@-]{1,16}$/, 'a permission set name prefix');
+/** An identity store group id (a UUID, optionally after the store's id). */
+const GroupId = z.string().regex(/^(?:[0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$/, 'an identity store group id');
+/** A permission set as orgvend writes it and reads it back: the inline policy as minified JSON. */
+export const PermissionSetValue = z.strictObject({
+  description: z.string().max(700).nullable(),
+  session_duration: z.string().regex(/^PT(?:\d{1,2}H)?(?:\d{1,3}M)?$/),
+  managed_policies: z.array(z.string().max(2048)).max(20),
+  inline_policy: z.string().max(32_768).nullable(),
+});
+export type PermissionSetValue = z.infer<typeof PermissionSetValue>;
+export const LivePermissionSet = PermissionSetValue.extend({ name: z.string(), arn: z.string() });
+export type LivePermissionSet = z.infer<typeof LivePermissionSet>;
+export const LiveAssignment = z.object({ account_id: AccountIdString, permission_set_arn: z.string(), principal_type: z.string(), principal_id: z.string() });
+export type LiveAssignment = z.infer<typeof LiveAssignment>;
+const AssignmentRef = z.strictObject({ instance_arn: InstanceArn, account_id: AccountIdString, permission_set_arn: PermissionSetArn, group_id: GroupId, name_prefix: NamePrefix });
+/** Accounts and permission sets one GET_ASSIGNMENTS reads the assignments of. */
+export const MAX_ASSIGNMENT_ACCOUNTS = 100;
+export const MAX_ASSIGNMENT_SETS = 50;
 
 export const REQUESTS = {
   /** Which account answers, and that the whole path works. */
@@ -441,15 +552,20 @@ export const REQUESTS = {
       'organizations:ListTargetsForPolicy',
       'organizations:ListTagsForResource',
     ],
-    payload: z.strictObject({}),
+    // Without policy_type: service control policies.
+    payload: z.strictObject({ policy_type: PolicyType.optional() }),
     result: z.object({ enabled: z.boolean(), root_id: z.string(), policies: z.array(OrgPolicy) }),
   }),
   ENABLE_POLICY_TYPE: spec({
     route: 'management',
     mutating: true,
     timeoutSeconds: 120,
-    permissions: ['organizations:ListRoots', 'organizations:EnablePolicyType'],
-    payload: z.strictObject({}),
+    // Only the types orgvend manages: organizations:PolicyType narrows EnablePolicyType on the root.
+    permissions: [
+      'organizations:ListRoots',
+      ...ORGANIZATION_RESOURCES['organizations:EnablePolicyType']!.map((resource) => ({ action: 'organizations:EnablePolicyType', resource, condition: { StringEquals: { 'organizations:PolicyType': [...POLICY_TYPES] } } })),
+    ],
+    payload: z.strictObject({ policy_type: PolicyType.optional() }),
     result: z.object({ outcome: z.enum(['enabled', 'already-enabled', 'would-enable']) }),
   }),
   PUT_POLICY: spec({
@@ -457,7 +573,7 @@ export const REQUESTS = {
     mutating: true,
     timeoutSeconds: 120,
     permissions: ['organizations:ListPolicies', 'organizations:DescribePolicy', 'organizations:ListTagsForResource', 'organizations:CreatePolicy', 'organizations:UpdatePolicy', 'organizations:TagResource'],
-    payload: z.strictObject({ name: PolicyName, description: z.string().max(512), content: z.string().min(1), tags: TagMap }),
+    payload: z.strictObject({ name: PolicyName, description: z.string().max(512), content: z.string().min(1), tags: TagMap, policy_type: PolicyType.optional() }),
     result: z.object({ policy_id: z.string().nullable(), outcome: z.enum(['created', 'updated', 'unchanged', 'would-create', 'would-update']) }),
   }),
   ATTACH_POLICY: spec({
@@ -466,7 +582,7 @@ export const REQUESTS = {
     timeoutSeconds: 120,
     // The policy's tags: only orgvend's own (and AWS's FullAWSAccess) are attached.
     permissions: ['organizations:ListPolicies', 'organizations:ListTagsForResource', 'organizations:ListRoots', 'organizations:ListOrganizationalUnitsForParent', 'organizations:AttachPolicy'],
-    payload: z.strictObject({ name: PolicyName, target: OuPathString }),
+    payload: z.strictObject({ name: PolicyName, target: OuPathString, policy_type: PolicyType.optional() }),
     result: z.object({ outcome: z.enum(['attached', 'already-attached', 'would-attach']) }),
   }),
   DETACH_POLICY: spec({
@@ -474,7 +590,7 @@ export const REQUESTS = {
     mutating: true,
     timeoutSeconds: 120,
     permissions: ['organizations:ListPolicies', 'organizations:ListTagsForResource', 'organizations:ListRoots', 'organizations:ListOrganizationalUnitsForParent', 'organizations:DetachPolicy'],
-    payload: z.strictObject({ name: PolicyName, target: OuPathString }),
+    payload: z.strictObject({ name: PolicyName, target: OuPathString, policy_type: PolicyType.optional() }),
     result: z.object({ outcome: z.enum(['detached', 'not-attached', 'would-detach']) }),
   }),
   DELETE_POLICY: spec({
@@ -482,7 +598,7 @@ export const REQUESTS = {
     mutating: true,
     timeoutSeconds: 120,
     permissions: ['organizations:ListPolicies', 'organizations:ListTagsForResource', 'organizations:DeletePolicy'],
-    payload: z.strictObject({ name: PolicyName }),
+    payload: z.strictObject({ name: PolicyName, policy_type: PolicyType.optional() }),
     result: z.object({ outcome: z.enum(['deleted', 'absent', 'would-delete']) }),
   }),
   /** Alternate contacts of member accounts, read from the delegated administrator. */
@@ -490,22 +606,31 @@ export const REQUESTS = {
     route: 'delegated-admin',
     mutating: false,
     timeoutSeconds: 600,
-    permissions: ['account:GetAlternateContact'],
-    payload: z.strictObject({ account_ids: z.array(AccountIdString).min(1).max(5000) }),
+    permissions: ['account:GetAlternateContact', 'account:GetContactInformation'],
+    payload: z.strictObject({
+      account_ids: z.array(AccountIdString).min(1).max(5000),
+      /** Read each account's primary contact too (the DSL sets one for them). */
+      primary: z.boolean().optional(),
+    }),
     result: z.object({ accounts: z.array(z.object({ account_id: AccountIdString, contacts: LiveContacts })) }),
   }),
   PUT_CONTACTS: spec({
     route: 'delegated-admin',
     mutating: true,
     timeoutSeconds: 120,
-    permissions: ['account:GetAlternateContact', 'account:PutAlternateContact', 'account:DeleteAlternateContact'],
+    permissions: ['account:GetAlternateContact', 'account:PutAlternateContact', 'account:DeleteAlternateContact', 'account:GetContactInformation', 'account:PutContactInformation'],
     payload: z.strictObject({
       account_id: AccountIdString,
       name: z.string(),
-      put: z.strictObject({ billing: AlternateContact.optional(), operations: AlternateContact.optional(), security: AlternateContact.optional() }),
+      put: z.strictObject({
+        billing: AlternateContact.optional(),
+        operations: AlternateContact.optional(),
+        security: AlternateContact.optional(),
+        primary: LivePrimaryContact.strict().optional(),
+      }),
       delete: z.array(ContactTypeString),
     }),
-    result: z.object({ put: z.array(ContactTypeString), deleted: z.array(ContactTypeString), outcome: z.enum(['updated', 'unchanged', 'would-update']) }),
+    result: z.object({ put: z.array(ContactKindString), deleted: z.array(ContactTypeString), outcome: z.enum(['updated', 'unchanged', 'would-update']) }),
   }),
   /** The opt status of every region of member accounts. */
   GET_REGIONS: spec({
@@ -679,8 +804,19 @@ export const REQUESTS = {
     mutating: false,
     timeoutSeconds: 60,
     permissions: GET_PARAMETERS_PERMISSIONS,
-    payload: z.strictObject({}),
-    result: z.object({ parameters: z.record(ParameterName, z.string()) }),
+    payload: z.strictObject({ public_access_block: z.boolean().optional() }),
+    /** `public_access_block` when asked: null when the account has none. */
+    result: z.object({ parameters: z.record(ParameterName, z.string()), public_access_block: PublicAccessBlock.nullable().optional() }),
+  }),
+  /** Makes the account's S3 Block Public Access all on or all off, when it is not already. */
+  PUT_PUBLIC_ACCESS_BLOCK: spec({
+    route: 'target',
+    servedBy: 'member',
+    mutating: true,
+    timeoutSeconds: 60,
+    permissions: ['s3:GetAccountPublicAccessBlock', 's3:PutAccountPublicAccessBlock'],
+    payload: z.strictObject({ name: z.string(), block: z.boolean() }),
+    result: z.object({ outcome: z.enum(['updated', 'unchanged', 'would-update']) }),
   }),
   /** Makes the account's orgvend parameters exactly these: puts what differs, deletes what is no longer wanted. */
   PUT_PARAMETERS: spec({
@@ -810,6 +946,94 @@ export const REQUESTS = {
     permissions: [...ROUTE53_PERMISSIONS, { action: 'route53:ChangeResourceRecordSets', resource: HOSTED_ZONES_ARN }],
     payload: RecordRef.extend(RecordValue.shape),
     result: z.object({ zone: z.string(), outcome: z.enum(['created', 'updated', 'unchanged', 'would-create', 'would-update']) }),
+  }),
+  /**
+   * The Identity Center instance (accounts.yml's, or the only one ListInstances gives), the
+   * permission sets orgvend manages (named with `name_prefix`) with their policies, and the
+   * ids of the groups accounts.yml names (GetGroupId by display name; null when unknown).
+   */
+  GET_IDENTITY_CENTER: spec({
+    route: 'management',
+    mutating: false,
+    timeoutSeconds: 300,
+    permissions: [
+      'sso:ListInstances',
+      ...FIND_PERMISSION_SETS,
+      ...on([IDENTITY_STORES, IDENTITY_GROUPS], ['identitystore:GetGroupId']),
+    ],
+    payload: z.strictObject({ instance_arn: InstanceArn.optional(), name_prefix: NamePrefix, groups: z.array(z.string().min(1).max(1024)).max(1000) }),
+    result: z.object({
+      instance_arn: z.string(),
+      identity_store_id: z.string(),
+      permission_sets: z.array(LivePermissionSet),
+      groups: z.array(z.object({ name: z.string(), id: z.string().nullable() })),
+    }),
+  }),
+  /** The assignments of these permission sets in these accounts (ListAccountAssignments per account and set). */
+  GET_ASSIGNMENTS: spec({
+    route: 'management',
+    mutating: false,
+    timeoutSeconds: 600,
+    permissions: ASSIGNMENTS,
+    payload: z.strictObject({
+      instance_arn: InstanceArn,
+      account_ids: z.array(AccountIdString).min(1).max(MAX_ASSIGNMENT_ACCOUNTS),
+      permission_set_arns: z.array(PermissionSetArn).min(1).max(MAX_ASSIGNMENT_SETS),
+    }),
+    result: z.object({ assignments: z.array(LiveAssignment) }),
+  }),
+  /**
+   * Creates or updates one permission set orgvend manages, found by its name (tagged
+   * managed-by: orgvend when made), and provisions a changed one to the accounts it is in.
+   */
+  PUT_PERMISSION_SET: spec({
+    route: 'management',
+    mutating: true,
+    timeoutSeconds: 300,
+    permissions: [
+      ...FIND_PERMISSION_SETS,
+      ...on([SSO_INSTANCES, SSO_PERMISSION_SETS], [
+        'sso:CreatePermissionSet',
+        'sso:TagResource',
+        'sso:UpdatePermissionSet',
+        'sso:AttachManagedPolicyToPermissionSet',
+        'sso:DetachManagedPolicyFromPermissionSet',
+        'sso:PutInlinePolicyToPermissionSet',
+        'sso:DeleteInlinePolicyFromPermissionSet',
+        'sso:ProvisionPermissionSet',
+        'sso:DescribePermissionSetProvisioningStatus',
+      ]),
+    ],
+    payload: PermissionSetValue.extend({ instance_arn: InstanceArn, name: PermissionSetNameString, name_prefix: NamePrefix }),
+    result: z.object({ arn: z.string(), outcome: z.enum(['created', 'updated', 'unchanged', 'would-create', 'would-update']), provisioned: z.boolean() }),
+  }),
+  /** Assigns a group a permission set orgvend manages in one account, and waits until it is done. */
+  CREATE_ASSIGNMENT: spec({
+    route: 'management',
+    mutating: true,
+    timeoutSeconds: 300,
+    permissions: [
+      ...READ_PERMISSION_SETS,
+      ...ASSIGNMENTS,
+      ...on([SSO_INSTANCES, SSO_PERMISSION_SETS, SSO_ACCOUNTS], ['sso:CreateAccountAssignment']),
+      ...on([SSO_INSTANCES], ['sso:DescribeAccountAssignmentCreationStatus']),
+    ],
+    payload: AssignmentRef,
+    result: z.object({ outcome: z.enum(['created', 'exists', 'would-create']) }),
+  }),
+  /** Removes one group's assignment of a permission set orgvend manages (never another's), and waits until it is done. */
+  DELETE_ASSIGNMENT: spec({
+    route: 'management',
+    mutating: true,
+    timeoutSeconds: 300,
+    permissions: [
+      ...READ_PERMISSION_SETS,
+      ...ASSIGNMENTS,
+      ...on([SSO_INSTANCES, SSO_PERMISSION_SETS, SSO_ACCOUNTS], ['sso:DeleteAccountAssignment']),
+      ...on([SSO_INSTANCES], ['sso:DescribeAccountAssignmentDeletionStatus']),
+    ],
+    payload: AssignmentRef,
+    result: z.object({ outcome: z.enum(['deleted', 'absent', 'would-delete']) }),
   }),
 } as const;
 

@@ -5,6 +5,9 @@
  * Some conditions depend on what only AWS knows at request time (instance type, tags, the
  * organization id); those make the answer `unknown` rather than a guess, and the reason
  * names the statement and the key, so the reader knows what to check.
+ * (@cloud-copilot/iam-simulate evaluates SCPs too, but it is AGPL-3.0, which orgvend's
+ * Apache-2.0 cannot take in, and it answers allowed or denied for the context it is given,
+ * where this preview must say "unknown" for what only AWS knows at request time.)
  */
 
 import { parseOperator } from './validate.js';

@@ -22,10 +22,13 @@ import { firstUse, strictValues, type Undefined } from '../render/strict-context
 import { NAMES } from '../protocol/names.js';
 import { regionsDeniedByScps } from './regions-check.js';
 import { hasAllow, type PolicyDocument } from './evaluate.js';
-import { FULL_AWS_ACCESS, type DesiredPolicy, type DesiredScps } from './model.js';
+import { FULL_AWS_ACCESS, RCP_FULL_AWS_ACCESS, type DesiredPolicy, type DesiredPolicySet, type DesiredScps } from './model.js';
+import { validateManagementPolicy } from './management-policy.js';
+import { OTHER_KINDS, POLICIES_DIR, SCP_KIND, type PolicyKind } from './policy-types.js';
 import { minify, validatePolicyDocument } from './validate.js';
+import { unknownActions } from './actions-check.js';
+import { jsonSyntaxError, positionOf } from './json-syntax.js';
 
-const SCP_DIR = 'scps';
 export const LIBRARY = '_library';
 const POLICY_FILE = /^(.+)\.json(\.njk)?$/;
 
@@ -71,21 +74,31 @@ function templateContext(desired: Desired): Record<string, unknown> {
   return context;
 }
 
-function position(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset).split('\n');
-  return { line: before.length, column: before.at(-1)!.length + 1 };
+interface RenderSetup {
+  env: ReturnType<typeof encodingEnvironment>;
+  seen: { missing?: Undefined };
+  context: Record<string, unknown>;
 }
 
-export async function loadScps(desired: Desired, repoDir: string, config: YamlSource | undefined): Promise<ScpLoadResult> {
-  const root = join(repoDir, SCP_DIR);
-  const org = desired.organization;
-  const diagnostics: Diagnostic[] = [];
-  const configProblem = (problem: Problem) => config && diagnostics.push(config.locate(problem));
+/** The document's problems by its kind's grammar and limit; the actions of an IAM-grammar one against AWS's list. */
+async function documentProblems(kind: PolicyKind, document: PolicyDocument, desired: Desired): Promise<Problem[]> {
+  if (kind.grammar === 'management') return validateManagementPolicy(document, kind);
+  const rcp = kind.type === 'RESOURCE_CONTROL_POLICY';
+  const options = rcp ? { maxCharacters: kind.maxCharacters, rcp, limitSource: `AWS's limit for a ${kind.label}` } : { maxCharacters: desired.organization.limits.scp_max_characters };
+  return [...validatePolicyDocument(document, options), ...(await unknownActions(document, { rcp }))];
+}
+
+/**
+ * The policies of one kind under its folder, rendered, parsed and checked; each attached
+ * where its folder says (scps/_library/ nowhere: organization.scps.attachments places those).
+ */
+async function loadKind(kind: PolicyKind, desired: Desired, repoDir: string, render: RenderSetup, diagnostics: Diagnostic[]): Promise<DesiredPolicy[]> {
+  const root = join(repoDir, kind.dir);
   const managedTargets = ['Root', ...desired.ous];
-  const env = encodingEnvironment();
-  const seen: { missing?: Undefined } = {};
-  const context = strictValues(templateContext(desired), seen);
+  const { env, seen, context } = render;
   const policies: DesiredPolicy[] = [];
+  const library = kind === SCP_KIND ? LIBRARY : undefined;
+  const reserved = kind === SCP_KIND ? FULL_AWS_ACCESS : RCP_FULL_AWS_ACCESS;
 
   for (const path of await policyFiles(root)) {
     const file = relative(repoDir, path).split(sep).join('/');
@@ -120,11 +133,13 @@ export async function loadScps(desired: Desired, repoDir: string, config: YamlSo
     try {
       document = JSON.parse(text) as PolicyDocument;
     } catch (error) {
-      const offset = Number((error as Error).message.match(/position (\d+)/)?.[1] ?? 0);
-      diagnostics.push(fileDiagnostic(file, text, 'scp-syntax', `not valid JSON: ${(error as Error).message}`, position(text, offset)));
+      // JSON.parse names no position for some faults: the scanner finds the character.
+      const found = jsonSyntaxError(text);
+      const message = found?.message ?? (error as Error).message;
+      diagnostics.push(fileDiagnostic(file, text, 'scp-syntax', `not valid JSON: ${message}`, positionOf(text, found?.offset ?? 0)));
       continue;
     }
-    const problems = validatePolicyDocument(document, { maxCharacters: org.limits.scp_max_characters });
+    const problems = await documentProblems(kind, document, desired);
     // Parsed again with positions only to place problems: most policies have none.
     if (problems.length) {
       const located = new YamlSource(file, text);
@@ -134,20 +149,33 @@ export async function loadScps(desired: Desired, repoDir: string, config: YamlSo
       diagnostics.push(fileDiagnostic(file, text, 'invalid-value', `"${name}" is not a valid policy name`, undefined, 'name the file with 1–128 letters, digits or _+=,.@-'));
     }
     if (!folder) {
-      diagnostics.push(fileDiagnostic(file, text, 'scp-unknown-target', 'a policy directly in scps/ is attached nowhere', undefined, 'move it to scps/Root/, an OU\'s folder, or scps/_library/'));
+      const where = library ? `${kind.dir}/Root/, an OU's folder, or ${kind.dir}/${library}/` : `${kind.dir}/Root/ or an OU's folder`;
+      diagnostics.push(fileDiagnostic(file, text, 'scp-unknown-target', `a policy directly in ${kind.dir}/ is attached nowhere`, undefined, `move it to ${where}`));
       continue;
     }
-    const own = folder === LIBRARY ? [] : [folder];
+    const own = folder === library ? [] : [folder];
     for (const target of own.filter((t) => !managedTargets.includes(t))) {
       diagnostics.push(fileDiagnostic(file, text, 'scp-unknown-target', `its folder names OU ${target}, which accounts.yml does not use`, undefined, didYouMean(target, managedTargets)));
     }
     const duplicate = policies.find((p) => p.name === name);
-    if (duplicate || name === FULL_AWS_ACCESS) {
-      diagnostics.push(fileDiagnostic(file, text, 'scp-duplicate-name', `policy ${name} is defined twice${duplicate ? `: also in ${duplicate.file}` : ' (FullAWSAccess is AWS\'s)'}`, undefined, 'a policy attached in several places is one file plus organization.scps.attachments'));
+    if (duplicate || name === reserved) {
+      diagnostics.push(fileDiagnostic(file, text, 'scp-duplicate-name', `policy ${name} is defined twice${duplicate ? `: also in ${duplicate.file}` : ` (${reserved} is AWS's)`}`, undefined, library ? 'a policy attached in several places is one file plus organization.scps.attachments' : 'name each policy once'));
       continue;
     }
     policies.push({ name: name!, file, description: description(source, file), document, content: minify(document), targets: own });
   }
+  return policies;
+}
+
+export async function loadScps(desired: Desired, repoDir: string, config: YamlSource | undefined): Promise<ScpLoadResult> {
+  const org = desired.organization;
+  const diagnostics: Diagnostic[] = [];
+  const configProblem = (problem: Problem) => config && diagnostics.push(config.locate(problem));
+  const managedTargets = ['Root', ...desired.ous];
+  const seen: { missing?: Undefined } = {};
+  const render: RenderSetup = { env: encodingEnvironment(), seen, context: strictValues(templateContext(desired), seen) };
+  const policies = await loadKind(SCP_KIND, desired, repoDir, render, diagnostics);
+  const others = await loadOtherKinds(desired, repoDir, render, diagnostics);
 
   // Attachments the DSL adds.
   for (const [name, targets] of Object.entries(org.scps.attachments)) {
@@ -194,9 +222,32 @@ export async function loadScps(desired: Desired, repoDir: string, config: YamlSo
   }
 
   if (hasErrors(diagnostics)) return { diagnostics };
-  const scps: DesiredScps = { policies, fullAwsAccess, fullAwsAccessExplicit: org.scps.full_aws_access !== undefined, managedTargets };
+  const scps: DesiredScps = { policies, fullAwsAccess, fullAwsAccessExplicit: org.scps.full_aws_access !== undefined, managedTargets, others };
   for (const problem of regionsDeniedByScps(desired, scps)) configProblem(problem);
   if (hasErrors(diagnostics)) return { diagnostics };
   return { scps, diagnostics };
 }
 
+
+/** The other kinds under policies/<kind>/: a folder there that names no kind, or a file directly in policies/, is an error. */
+async function loadOtherKinds(desired: Desired, repoDir: string, render: RenderSetup, diagnostics: Diagnostic[]): Promise<DesiredPolicySet[]> {
+  let entries;
+  try {
+    entries = await readdir(join(repoDir, POLICIES_DIR), { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const folders = OTHER_KINDS.map((k) => k.short);
+  for (const entry of entries.filter((e) => !folders.includes(e.name)).sort((a, b) => a.name.localeCompare(b.name))) {
+    const file = `${POLICIES_DIR}/${entry.name}`;
+    const hint = didYouMean(entry.name, folders) ?? `the folders are ${folders.map((f) => `${POLICIES_DIR}/${f}/`).join(', ')}`;
+    diagnostics.push(fileDiagnostic(file, '', 'policy-unknown-type', `${file} names no policy type orgvend knows`, undefined, hint));
+  }
+  const sets: DesiredPolicySet[] = [];
+  for (const kind of OTHER_KINDS) {
+    const policies = await loadKind(kind, desired, repoDir, render, diagnostics);
+    if (policies.length) sets.push({ type: kind.type, policies });
+  }
+  return sets;
+}

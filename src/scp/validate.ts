@@ -44,17 +44,29 @@ const isScalar = (value: unknown) => ['string', 'number', 'boolean'].includes(ty
 const show = (value: unknown) => JSON.stringify(value) ?? String(value);
 const count = (n: number) => n.toLocaleString('en-US');
 
+export interface DocumentOptions {
+  maxCharacters: number;
+  /** A resource control policy: Deny only, with Principal "*" and no NotAction (AWS's RCP syntax). */
+  rcp?: boolean;
+  /** Where the size limit comes from, for the message. */
+  limitSource?: string;
+}
+
+/** RCP statements: the SCP keys, with Principal and without NotAction. */
+const RCP_STATEMENT_KEYS = ['Sid', 'Effect', 'Principal', 'Action', 'Resource', 'NotResource', 'Condition'];
+
 /**
- * Every problem with one parsed SCP document. Paths are JSON paths into the document
+ * Every problem with one parsed SCP (or RCP) document. Paths are JSON paths into the document
  * (e.g. ['Statement', 2, 'Action', 0]); [] means the whole document.
  */
-export function validatePolicyDocument(document: unknown, options: { maxCharacters: number }): Problem[] {
+export function validatePolicyDocument(document: unknown, options: DocumentOptions): Problem[] {
   const problems: Problem[] = [];
   const report: Report = (code, path, message, details = {}) => {
     problems.push({ code, severity: 'error', path, message, ...details });
   };
+  const what = options.rcp ? 'an RCP' : 'an SCP';
   if (!isObject(document)) {
-    report('scp-syntax', [], 'an SCP document must be a JSON object', { expected: 'an object with Version and Statement', found: show(document) });
+    report('scp-syntax', [], `${what} document must be a JSON object`, { expected: 'an object with Version and Statement', found: show(document) });
     return problems;
   }
 
@@ -66,7 +78,8 @@ export function validatePolicyDocument(document: unknown, options: { maxCharacte
 
   const sids = new Map<string, KeyPath>();
   for (const [statement, path] of statementsOf(document, report)) {
-    checkStatement(statement, path, report);
+    if (options.rcp) checkRcpStatement(statement, path, report);
+    else checkStatement(statement, path, report);
     const sid = statement.Sid;
     if (typeof sid !== 'string') continue;
     const first = sids.get(sid);
@@ -77,7 +90,7 @@ export function validatePolicyDocument(document: unknown, options: { maxCharacte
   const size = minify(document).length;
   const limit = options.maxCharacters;
   if (size > limit) {
-    report('scp-too-large', [], `the policy is ${count(size)} characters once minified; the limit (organization.limits.scp_max_characters) is ${count(limit)}: ${count(size - limit)} over`, {
+    report('scp-too-large', [], `the policy is ${count(size)} characters once minified; the limit (${options.limitSource ?? 'organization.limits.scp_max_characters'}) is ${count(limit)}: ${count(size - limit)} over`, {
       expected: `at most ${count(limit)} characters`,
       found: `${count(size)} characters`,
       hint: 'merge statements that share an Effect and Condition, use wildcards such as "ec2:Describe*", or split the policy in two',
@@ -124,6 +137,27 @@ const LISTS = [
   ['Resource', 'scp-resource', checkResource],
   ['NotResource', 'scp-resource', checkResource],
 ] as const;
+
+/**
+ * An RCP statement: AWS takes Allow only in its own RCPFullAWSAccess, and a Principal of "*"
+ * (narrowed by conditions); the rest is checked as an SCP statement is.
+ */
+function checkRcpStatement(statement: Json, path: KeyPath, report: Report): void {
+  const { Principal: principal, ...rest } = statement;
+  if (!('Principal' in statement)) {
+    report('scp-principal', path, 'an RCP statement needs "Principal": "*"', { expected: '"*"', hint: 'add "Principal": "*" and narrow it with a Condition such as aws:PrincipalOrgID' });
+  } else if (principal !== '*') {
+    report('scp-principal', [...path, 'Principal'], 'an RCP\'s Principal must be "*"', { expected: '"*"', found: show(principal), hint: 'write "*" and narrow it with a Condition on aws:PrincipalArn or aws:PrincipalOrgID' });
+  }
+  if ('NotAction' in statement) {
+    report('scp-statement', [...path, 'NotAction'], 'an RCP has no NotAction', { at: 'key', expected: `only ${RCP_STATEMENT_KEYS.join(', ')}`, hint: 'list the actions in Action' });
+  }
+  if (statement.Effect === 'Allow') {
+    report('scp-statement', [...path, 'Effect'], 'an RCP can only deny: AWS takes Allow only in its own RCPFullAWSAccess', { expected: '"Deny"', found: '"Allow"' });
+  }
+  const { NotAction: _notAction, ...checked } = rest;
+  checkStatement(checked, path, report);
+}
 
 function checkStatement(statement: Json, path: KeyPath, report: Report): void {
   for (const key of Object.keys(statement).filter((k) => !STATEMENT_KEYS.includes(k))) {

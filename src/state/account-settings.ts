@@ -16,10 +16,14 @@ async function inBatches<R>(ids: readonly string[], read: (batch: string[]) => P
   return new Map(results.flat().map((r) => [r.account_id, r.value]));
 }
 
-export function readContacts(transport: Transport, accountIds: readonly string[]): Promise<Map<string, LiveContacts>> {
-  return inBatches(accountIds, async (account_ids) =>
-    (await transport.request('GET_CONTACTS', { account_ids })).accounts.map((a) => ({ account_id: a.account_id, value: a.contacts })),
-  );
+/** `primaryOf`: the accounts whose primary contact is read as well (the DSL sets it); the others' is not asked for. */
+export async function readContacts(transport: Transport, accountIds: readonly string[], primaryOf: ReadonlySet<string> = new Set()): Promise<Map<string, LiveContacts>> {
+  const read = (ids: readonly string[], primary: boolean) =>
+    inBatches(ids, async (account_ids) =>
+      (await transport.request('GET_CONTACTS', { account_ids, ...(primary ? { primary } : {}) })).accounts.map((a) => ({ account_id: a.account_id, value: a.contacts })),
+    );
+  const [plain, withPrimary] = await Promise.all([read(accountIds.filter((id) => !primaryOf.has(id)), false), read(accountIds.filter((id) => primaryOf.has(id)), true)]);
+  return new Map([...plain, ...withPrimary]);
 }
 
 export function readRegions(transport: Transport, accountIds: readonly string[]): Promise<Map<string, Record<string, RegionStatus>>> {

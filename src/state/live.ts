@@ -4,7 +4,7 @@ import pLimit from 'p-limit';
 import { chunks } from '../chunks.js';
 import { BOOTSTRAP_TAG } from '../config/identity-tags.js';
 import type { LiveStack, StackReads } from '../plan/stacks.js';
-import { MAX_ACCOUNTS_READ, MAX_PARENTS_READ, MAX_STACKS_READ, type PayloadOf } from '../protocol/requests.js';
+import { MAX_ACCOUNTS_READ, MAX_PARENTS_READ, MAX_STACKS_READ, type PayloadOf, type PublicAccessBlock } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
 
 export interface LiveAccount extends OrgAccount {
@@ -22,6 +22,8 @@ export interface Live {
   parameters?: Map<string, Record<string, string>>;
   /** Account id → the deployed stacks read there (when read). */
   stacks?: Map<string, LiveStack[]>;
+  /** Account id → its S3 Block Public Access (null: none), for the accounts whose DSL sets it (when read). */
+  publicAccessBlocks?: Map<string, PublicAccessBlock | null>;
 }
 
 /** Pages of the organization's accounts read at once; the worker (and each Lambda) serves them side by side. */
@@ -57,9 +59,10 @@ export const carriesStack = (account: Pick<OrgAccount, 'tags' | 'status'>) => ac
 /** How many READ_ACCOUNTS requests (and, for accounts they cannot read, requests to single accounts) are in flight at once. */
 const ACCOUNT_READS_IN_FLIGHT = 8;
 
-/** What is read of one account: its parameters or not, and which stacks. */
+/** What is read of one account: its parameters or not, its S3 Block Public Access or not, and which stacks. */
 interface AccountReads {
   parameters: boolean;
+  publicAccessBlock: boolean;
   stacks: StackReads | undefined;
 }
 type AccountRead = PayloadOf<'READ_ACCOUNTS'>['accounts'][number];
@@ -74,12 +77,19 @@ type AccountRead = PayloadOf<'READ_ACCOUNTS'>['accounts'][number];
  * predates the role) is asked itself, by GET_PARAMETERS and GET_STACKS, so an
  * organization whose members are not all bootstrapped by this version is read the same.
  */
-export async function withAccountState(transport: Transport, live: Live, stacks: ReadonlyMap<string, StackReads>, parametersOf?: ReadonlySet<string>): Promise<Live> {
+export async function withAccountState(
+  transport: Transport,
+  live: Live,
+  stacks: ReadonlyMap<string, StackReads>,
+  parametersOf?: ReadonlySet<string>,
+  publicAccessBlockOf: ReadonlySet<string> = new Set(),
+): Promise<Live> {
   const reads = new Map<string, AccountReads>();
   for (const a of live.accounts) {
     if (!carriesStack(a) || a.id === live.managementAccountId) continue;
     const parameters = !parametersOf || parametersOf.has(a.id);
-    if (parameters || stacks.has(a.id)) reads.set(a.id, { parameters, stacks: stacks.get(a.id) });
+    const publicAccessBlock = publicAccessBlockOf.has(a.id);
+    if (parameters || publicAccessBlock || stacks.has(a.id)) reads.set(a.id, { parameters, publicAccessBlock, stacks: stacks.get(a.id) });
   }
   const limit = pLimit(ACCOUNT_READS_IN_FLIGHT);
   const entries = [...reads].flatMap(([id, r]) => entriesOf(id, r));
@@ -89,25 +99,28 @@ export async function withAccountState(transport: Transport, live: Live, stacks:
   const answers = (await Promise.all(batches.map((batch) => limit(async () => (await transport.request('READ_ACCOUNTS', { accounts: batch })).accounts)))).flat();
   const unreachable = new Set(answers.flatMap((a) => ('unreachable' in a ? [a.account_id] : [])));
   const parameters = new Map<string, Record<string, string>>();
+  const blocks = new Map<string, PublicAccessBlock | null>();
   const stackStates = new Map<string, LiveStack[]>();
   for (const answer of answers) {
     if ('unreachable' in answer || unreachable.has(answer.account_id)) continue;
     if (answer.parameters) parameters.set(answer.account_id, answer.parameters);
+    if (answer.public_access_block !== undefined) blocks.set(answer.account_id, answer.public_access_block);
     if (answer.stacks) stackStates.set(answer.account_id, [...(stackStates.get(answer.account_id) ?? []), ...answer.stacks]);
   }
   const asked = await readEachAccount(transport, [...reads].filter(([id]) => unreachable.has(id)), limit);
   // In the accounts' order, as each was read.
   const byAccount = <V>(read: ReadonlyMap<string, V>, fallback: ReadonlyMap<string, V>) =>
     new Map([...reads.keys()].flatMap((id): [string, V][] => (fallback.has(id) ? [[id, fallback.get(id)!]] : read.has(id) ? [[id, read.get(id)!]] : [])));
-  return { ...live, parameters: byAccount(parameters, asked.parameters), stacks: byAccount(stackStates, asked.stacks) };
+  return { ...live, parameters: byAccount(parameters, asked.parameters), stacks: byAccount(stackStates, asked.stacks), publicAccessBlocks: byAccount(blocks, asked.blocks) };
 }
 
 /** One account's READ_ACCOUNTS entries: its stacks MAX_STACKS_READ names to an entry, its parameters and the listing of orgvend's stacks with the first. */
-function entriesOf(account: string, { parameters, stacks }: AccountReads): AccountRead[] {
+function entriesOf(account: string, { parameters, publicAccessBlock, stacks }: AccountReads): AccountRead[] {
   const named = stacks?.stacks ?? [];
   return (named.length ? chunks(named, MAX_STACKS_READ) : [[]]).map((chunk, i) => ({
     account_id: account,
     parameters: i === 0 && parameters,
+    ...(i === 0 && publicAccessBlock ? { public_access_block: true } : {}),
     stacks: chunk,
     ...(i === 0 && stacks?.owned ? { owned: stacks.owned } : {}),
   }));
@@ -122,9 +135,17 @@ async function readEachAccount(transport: Transport, accounts: readonly (readonl
     );
     return [account, replies.flat()] as const;
   };
-  const [parameters, stacks] = await Promise.all([
-    Promise.all(accounts.filter(([, r]) => r.parameters).map(([id]) => limit(async () => [id, (await transport.request('GET_PARAMETERS', {}, { targetAccount: id })).parameters] as const))),
+  const [answers, stacks] = await Promise.all([
+    Promise.all(
+      accounts
+        .filter(([, r]) => r.parameters || r.publicAccessBlock)
+        .map(([id, r]) => limit(async () => [id, r, await transport.request('GET_PARAMETERS', r.publicAccessBlock ? { public_access_block: true } : {}, { targetAccount: id })] as const)),
+    ),
     Promise.all(accounts.flatMap(([id, r]) => (r.stacks ? [readStacks(id, r.stacks)] : []))),
   ]);
-  return { parameters: new Map(parameters), stacks: new Map(stacks) };
+  return {
+    parameters: new Map(answers.flatMap(([id, r, answer]) => (r.parameters ? [[id, answer.parameters] as const] : []))),
+    blocks: new Map(answers.flatMap(([id, r, answer]) => (r.publicAccessBlock ? [[id, answer.public_access_block ?? null] as const] : []))),
+    stacks: new Map(stacks),
+  };
 }

@@ -26,7 +26,7 @@ export interface Touched {
 }
 
 /** Changes made to the account their `before.account_id` names. */
-const ACCOUNT_CHANGES = new Set(['account.move', 'account.tag', 'account.retire', 'account.close', 'account.bootstrap', 'parameters.put', 'stack.deploy', 'stack.delete']);
+const ACCOUNT_CHANGES = new Set(['account.move', 'account.tag', 'account.retire', 'account.close', 'account.bootstrap', 'parameters.put', 'public-access-block.put', 'stack.deploy', 'stack.delete']);
 
 /** DESCRIBE_ACCOUNTS requests in flight. */
 const DESCRIBES_IN_FLIGHT = 4;
@@ -91,10 +91,16 @@ export async function withRereadState(
   reread: ReadonlySet<string>,
   stacks: ReadonlyMap<string, StackReads>,
   parametersOf?: ReadonlySet<string>,
+  publicAccessBlockOf?: ReadonlySet<string>,
 ): Promise<Live> {
-  const read = await withAccountState(transport, { ...live, accounts: live.accounts.filter((a) => reread.has(a.id)) }, stacks, parametersOf);
+  const read = await withAccountState(transport, { ...live, accounts: live.accounts.filter((a) => reread.has(a.id)) }, stacks, parametersOf, publicAccessBlockOf);
   const present = new Set(live.accounts.map((a) => a.id));
   const merge = <V>(kept: ReadonlyMap<string, V> | undefined, fresh: ReadonlyMap<string, V> | undefined) =>
     new Map([...[...(kept ?? [])].filter(([id]) => present.has(id) && !reread.has(id)), ...(fresh ?? [])]);
-  return { ...live, parameters: merge(before.parameters, read.parameters), stacks: merge(before.stacks, read.stacks) };
+  return {
+    ...live,
+    parameters: merge(before.parameters, read.parameters),
+    stacks: merge(before.stacks, read.stacks),
+    publicAccessBlocks: merge(before.publicAccessBlocks, read.publicAccessBlocks),
+  };
 }

@@ -6,7 +6,7 @@
  */
 import { CHANGE_KINDS, accountList, type Change, type Plan } from '../plan/plan.js';
 import { code, html, inline } from './markdown.js';
-import { changeDiff, contactLines, describeChange, plain, previewLines, resourceLines, summaryLine, targetLabel } from './plan.js';
+import { changeDiff, contactLines, describeChange, permissionSetLines, plain, previewLines, resourceLines, summaryLine, targetLabel } from './plan.js';
 
 /** GitHub refuses a comment (an issue or PR body) longer than this many characters. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -28,7 +28,12 @@ const TABLE_HEAD = ['| | change | target | what | why |', '|---|---|---|---|---|
 
 function row(c: Change): string {
   const affects = c.affects?.length ? ` (affects ${inline(accountList(c.affects))})` : '';
-  const what = c.type === 'contacts.put' || c.type === 'contacts.delete' ? contactLines(c).map(inline).join('<br>') : inline(describeChange(c));
+  const what =
+    c.type === 'contacts.put' || c.type === 'contacts.delete'
+      ? contactLines(c).map(inline).join('<br>')
+      : c.type === 'permission-set.update'
+        ? [describeChange(c), ...permissionSetLines(c)].map(inline).join('<br>')
+        : inline(describeChange(c));
   return `| ${code(CHANGE_KINDS[c.type] ?? '?')} | ${inline(c.type)} | ${code(targetLabel(c))} | ${what}${affects} | ${inline(c.reason)} |`;
 }
 

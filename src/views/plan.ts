@@ -77,6 +77,18 @@ export function describeChange(change: Change): string {
       return `detach from ${before.target}`;
     case 'scp.delete':
       return 'delete the policy';
+    case 'policy.enable':
+      return `enable ${after.policy_type} on the root`;
+    case 'policy.create':
+      return `${after.policy_type}, ${after.characters} characters, from ${after.file}`;
+    case 'policy.update':
+      return `${after.policy_type}, ${after.characters} characters`;
+    case 'policy.attach':
+      return `attach to ${after.target}`;
+    case 'policy.detach':
+      return `detach from ${before.target}`;
+    case 'policy.delete':
+      return `delete the ${before.policy_type}`;
     case 'contacts.put':
     case 'contacts.delete':
       return Object.keys(after.contacts as Fields).join(', ');
@@ -112,6 +124,11 @@ export function describeChange(change: Change): string {
       const short = (values: Record<string, string | null>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k.slice(PARAMETER_PREFIX.length), v]));
       return tagDiff(short(had), short(Object.fromEntries(Object.keys(had).map((k) => [k, wanted[k] ?? null]))));
     }
+    case 'public-access-block.put': {
+      const show = (b: Record<string, boolean> | null) => (b ? Object.entries(b).map(([k, v]) => `${k} ${v ? 'on' : 'off'}`).join(', ') : 'none');
+      const on = (after.public_access_block as Record<string, boolean>).block_public_acls;
+      return `S3 Block Public Access: ${show(before.public_access_block as Record<string, boolean> | null)} → all ${on ? 'on' : 'off'}`;
+    }
     case 'record.upsert': {
       const show = (r: Fields | null) => (r ? `${(r.values as string[]).join(' ')} (ttl ${r.ttl})` : 'none');
       return `in ${after.zone}: ${show(change.before as Fields | null)} → ${show(after)}`;
@@ -129,19 +146,51 @@ export function describeChange(change: Change): string {
       const count = (symbol: string) => (after.resources as string[]).filter((r) => r.startsWith(symbol)).length;
       return `${template} in ${after.region}: ${count('+')} to add, ${count('~')} to change, ${count('-')} to remove${state}`;
     }
+    case 'permission-set.create': {
+      const inline = after.inline_policy ? `, an inline policy of ${(after.inline_policy as string).length} characters` : '';
+      return `access level ${after.level}: ${after.session_duration} sessions, ${(after.managed_policies as string[]).length} managed policies${inline}`;
+    }
+    case 'permission-set.update':
+      return `access level ${after.level}: ${(after.changes as string[]).map((l) => l.split(/ arn:|:/)[0]).join(', ')}; provisioned again to its accounts`;
+    case 'assignment.create':
+      return `group "${after.group}" gets ${after.permission_set}`;
+    case 'assignment.delete':
+      return `group "${before.group}" loses ${before.permission_set}`;
     default:
       return JSON.stringify(after);
   }
 }
 
 type Contact = { name: string; title: string; email: string; phone: string } | null;
+type PrimaryContact = Record<string, string> | null;
 const showContact = (c: Contact) => (c ? `${c.name} (${c.title}) <${c.email}> ${c.phone}` : 'none');
+/** The primary contact as an address is written: name, company, street lines, city, region, postcode, country, phone, site. */
+const PRIMARY_ORDER = ['full_name', 'company_name', 'address_line1', 'address_line2', 'address_line3', 'city', 'district_or_county', 'state_or_region', 'postal_code', 'country_code', 'phone', 'website_url'];
+const showPrimaryContact = (c: PrimaryContact) => (c ? PRIMARY_ORDER.flatMap((field) => (c[field] ? [c[field]] : [])).join(', ') : 'none');
 
 /** Per contact type, what it is and what it becomes: `billing: Ann (CFO) <a@x> +61… → Bob …`. */
 export function contactLines(change: Change): string[] {
   const before = ((change.before as Fields | null)?.contacts ?? {}) as Record<string, Contact>;
   const after = ((change.after as Fields | null)?.contacts ?? {}) as Record<string, Contact>;
-  return Object.keys(after).map((type) => `${type}: ${showContact(before[type] ?? null)} → ${showContact(after[type] ?? null)}`);
+  const show = (type: string, c: unknown) => (type === 'primary' ? showPrimaryContact(c as PrimaryContact) : showContact(c as Contact));
+  return Object.keys(after).map((type) => `${type}: ${show(type, before[type] ?? null)} → ${show(type, after[type] ?? null)}`);
+}
+
+/** A permission-set.update's differences, the inline policy's statement by statement: `session_duration: PT1H → PT4H`, `+ managed policy arn:…`. */
+export function permissionSetLines(change: Change): string[] {
+  const before = change.before as Fields;
+  const after = change.after as Fields;
+  const parse = (text: unknown) => (typeof text === 'string' ? (JSON.parse(text) as unknown) : null);
+  return (after.changes as string[]).flatMap((line) => {
+    if (!line.endsWith(' inline policy')) return [line];
+    let diff: ReturnType<typeof statementDiff>;
+    try {
+      diff = statementDiff(parse(before.inline_policy), parse(after.inline_policy));
+    } catch {
+      return [line];
+    }
+    return [line, ...diff.flatMap((d) => [`  ${d.kind} ${d.sid}:`, ...d.lines.map((l) => `    ${l}`)])];
+  });
 }
 
 /** A stack.deploy's (or stack.delete's) resources, by logical id: `+Vpc AWS::EC2::VPC`. */
@@ -201,6 +250,7 @@ export function renderPlanText(plan: Plan, s: Style): string {
       }
     }
     if (change.type === 'contacts.put' || change.type === 'contacts.delete') body.push(...contactLines(change).map((l) => `      ${plain(l)}`));
+    if (change.type === 'permission-set.update') body.push(...permissionSetLines(change).map(plain).map((l) => `      ${/^[+-]/.test(l) ? colourOf(l[0]!, s)(l) : l}`));
     if (change.type === 'stack.deploy' || change.type === 'stack.delete') body.push(...resourceLines(change).map(plain).map((l) => `      ${colourOf(l[0]!, s)(l)}`));
     if (change.affects?.length) body.push(s.dim(`      affects ${plain(accountList(change.affects))}`));
     return [head, ...body];

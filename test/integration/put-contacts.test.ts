@@ -87,4 +87,16 @@ describe('put-contacts', () => {
     expect(await contact('foo', 'SECURITY')).toBeNull();
     expect(await contact('foo', 'OPERATIONS')).toEqual(OPERATIONS);
   });
+
+  it('says in one line that the emulator has no primary contact API, exits 1 and puts nothing', async () => {
+    const primary = { full_name: 'Ann Example', address_line1: '1 George St', city: 'Sydney', postal_code: '2000', country_code: 'AU', phone: '+61 2 9000 0000' };
+    workspace.write(dslText([[['defaults', 'contacts', 'operations'], OPERATIONS], NOC, [['accounts', 'foo', 'contacts'], { primary }]]));
+    const writes = () => org.calls.filter((c) => c.operation === 'PutContactInformation' || c.operation === 'PutAlternateContact').length;
+    const puts = writes();
+    const { code, out, err } = await cli('--action', 'put-contacts', '--execute');
+    expect(code).toBe(1);
+    expect(`${out}${err}`).toContain('the primary contact is not supported by the local emulator: moto has no account:GetContactInformation');
+    expect(`${out}${err}`).not.toMatch(/Deserialization error/);
+    expect(writes()).toBe(puts);
+  });
 });

@@ -17,11 +17,14 @@ let cli: CiCli['cli'];
 let cliCalls: CiCli['calls'];
 
 const LIBRARY = readdirSync(join(FIXTURE_REPO, 'scps', '_library')).filter((f) => f.endsWith('.json.njk'));
+/** The security baseline's controls go to Internal/Infra: Internal would carry more than scp_max_per_target (10). */
+const BASELINE = ['deny-iam-access-keys', 'protect-security-services', 'require-ebs-encryption', 'require-s3-encryption'];
+const targetOf = (name: string) => (name.startsWith('deny-leave') ? 'Root' : BASELINE.includes(name) ? 'Internal/Infra' : 'Internal');
 const DSL = dslText([
   [['organization', 'scp_test_ou'], 'Internal/Dev'],
   [
     ['organization', 'scps', 'attachments'],
-    Object.fromEntries(LIBRARY.map((f) => [f.replace('.json.njk', ''), [f.startsWith('deny-leave') ? 'Root' : 'Internal']])),
+    Object.fromEntries(LIBRARY.map((f) => f.replace('.json.njk', '')).map((name) => [name, [targetOf(name)]])),
   ],
   [['organization', 'scps', 'parameters'], { protected_role_prefix: 'InfoSec', cloudtrail_name: 'organization-trail', account_admin_role: 'OrgvendAccountAdmin' }],
   [['organization', 'scps', 'samples'], [{ action: 'ec2:RunInstances', region: 'us-east-1' }, { action: 'organizations:LeaveOrganization' }]],
@@ -84,6 +87,7 @@ describe('sync-scps', () => {
     expect(now['deny-root-user']!.targets).toEqual(['Internal']);
     expect(JSON.stringify(now['protect-security-roles']!.content)).toContain('arn:aws:iam::*:role/InfoSec*');
     expect(now['deny-region']!.targets).toEqual(['Internal/Dev']);
+    for (const name of BASELINE) expect(now[name]!.targets, name).toEqual(['Internal/Infra']);
     expect(now.FullAWSAccess).toBeDefined();
     expect((await cli('--action', 'sync-scps', '--detailed-exitcode')).code).toBe(0);
   });

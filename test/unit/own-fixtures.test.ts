@@ -13,7 +13,7 @@ import { captureIo } from '../helpers/io.js';
 import { FIXTURE_REPO } from '../helpers/repo.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const ADOPTERS = ['accounts.yml', 'scps', 'templates'];
+const ADOPTERS = ['accounts.yml', 'scps', 'policies', 'templates'];
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

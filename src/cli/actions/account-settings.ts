@@ -11,6 +11,8 @@ import {
   planRegions,
   settingsTargets,
   wantsContacts,
+  wantsPrimaryContact,
+  type SettingsTarget,
   wantsRegions,
 } from '../../plan/account-settings.js';
 import { readContacts, readRegions } from '../../state/account-settings.js';
@@ -27,12 +29,13 @@ async function readSettings<S>(
   desired: Desired,
   options: CliOptions,
   wants: (entry: DesiredAccount) => boolean,
-  read: (transport: Transport, ids: string[]) => Promise<S>,
+  read: (transport: Transport, targets: SettingsTarget[]) => Promise<S>,
 ): Promise<{ live: Live; settings: S }> {
   const live = await readLive(transport);
-  const ids = settingsTargets(desired, live, wants, { only: options.account }).targets.map((t) => t.account.id);
-  return { live, settings: await read(transport, ids) };
+  return { live, settings: await read(transport, settingsTargets(desired, live, wants, { only: options.account }).targets) };
 }
+
+const ids = (targets: SettingsTarget[]) => targets.map((t) => t.account.id);
 
 async function runSettingsAction<S>(
   options: CliOptions,
@@ -51,7 +54,10 @@ async function runSettingsAction<S>(
 
 export function putContacts(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
   return runSettingsAction(options, io, hooks, undefined, (desired) => ({
-    readLive: (transport) => readSettings(transport, desired, options, wantsContacts, readContacts),
+    readLive: (transport) =>
+      readSettings(transport, desired, options, wantsContacts, (t, targets) =>
+        readContacts(t, ids(targets), new Set(ids(targets.filter((target) => wantsPrimaryContact(target.entry))))),
+      ),
     plan: ({ live, settings }) => planContacts(desired, live, settings, { only: options.account }),
     execute: (plan, transport, progress) => executeContactsPlan(plan, transport, progress),
   }));
@@ -60,7 +66,7 @@ export function putContacts(options: CliOptions, io: Io, hooks: RuntimeHooks = {
 /** `loaded`: accounts.yml as enable-region read it, with the policies it checks regions against. */
 export function enableRegion(options: CliOptions, io: Io, hooks: RuntimeHooks, loaded: Desired): Promise<ExitCode> {
   return runSettingsAction(options, io, hooks, loaded, (desired) => ({
-    readLive: (transport) => readSettings(transport, desired, options, wantsRegions, readRegions),
+    readLive: (transport) => readSettings(transport, desired, options, wantsRegions, (t, targets) => readRegions(t, ids(targets))),
     plan: ({ live, settings }) => planRegions(desired, live, settings, { only: options.account }),
     execute: (plan, transport, progress) => executeRegionPlan(plan, desired.organization, transport, progress),
   }));

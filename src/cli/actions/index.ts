@@ -88,6 +88,13 @@ export const ACTIONS: Record<string, ActionSpec> = {
     example: './run.sh --action enable-region --account payments --execute',
     load: () => import('./enable-region.js'),
   },
+  'sync-access': {
+    summary: "plan people's access through IAM Identity Center (organization.identity_center's permission sets, each account's access groups); --execute applies it",
+    flags: [...PLAN_FLAGS, 'account'],
+    formats: PLAN_FORMATS,
+    example: './run.sh --action sync-access --account payments --execute',
+    load: () => import('./sync-access.js'),
+  },
   'render-templates': {
     summary: 'render templates/*.njk into build/templates/, check them (cfn-lint, ValidateTemplate); --execute uploads them to the artifact buckets',
     flags: PLAN_FLAGS,

@@ -27,8 +27,8 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
   const runtime = await openRuntime(options, io, hooks);
   try {
     const { desired } = runtime;
-    /** `parametersOf`: the accounts whose parameters were read. */
-    type State = { live: Live; deployments: Deployments; parametersOf: ReadonlySet<string> };
+    /** `parametersOf`: the accounts whose parameters were read; `blocksOf`, whose S3 Block Public Access. */
+    type State = { live: Live; deployments: Deployments; parametersOf: ReadonlySet<string>; blocksOf: ReadonlySet<string> };
     // With --direct no handler Lambda is involved, so new accounts wait for the administrator's bootstrap (as when it is turned off).
     // The templates depend on accounts.yml and the ids of the accounts that exist: rendered
     // again only when those ids change (an account this run created), not on every read.
@@ -43,25 +43,28 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
       const { deployments } = rendered;
       // Only the accounts accounts.yml names (a retired one keeps orgvend's stack), and for create-account its one.
       const parametersOf: ReadonlySet<string> = new Set(only ? (ids.has(only) ? [ids.get(only)!] : []) : ids.values());
-      return { deployments, parametersOf, stacks: stacksToRead(deployments) };
+      // Read only where the DSL says what it should be.
+      const blocksOf: ReadonlySet<string> = new Set(desired.accounts.filter((a) => a.settings.s3_block_public_access !== undefined && ids.has(a.name) && parametersOf.has(ids.get(a.name)!)).map((a) => ids.get(a.name)!));
+      return { deployments, parametersOf, blocksOf, stacks: stacksToRead(deployments) };
     };
     return await runPlanAction<State>(options, io, runtime, {
       readLive: async (transport) => {
         const tree = await readLive(transport);
-        const { deployments, parametersOf, stacks } = await readsFor(tree);
-        return { live: await withAccountState(transport, tree, stacks, parametersOf), deployments, parametersOf };
+        const { deployments, parametersOf, blocksOf, stacks } = await readsFor(tree);
+        return { live: await withAccountState(transport, tree, stacks, parametersOf, blocksOf), deployments, parametersOf, blocksOf };
       },
       readTouched: async (before, executed, transport) => {
         const touched = touchedBy(executed);
         if (!touched) return undefined;
         const tree = await readTouchedTree(transport, before.live, touched);
-        const { deployments, parametersOf, stacks } = await readsFor(tree);
+        const { deployments, parametersOf, blocksOf, stacks } = await readsFor(tree);
         // Besides the touched accounts, one whose reads changed (the templates rendered again
         // with a new account's id, an account accounts.yml now names) is read again.
         const previous = stacksToRead(before.deployments);
-        const readsChanged = (id: string) => digest(stacks.get(id) ?? null) !== digest(previous.get(id) ?? null) || parametersOf.has(id) !== before.parametersOf.has(id);
+        const readsChanged = (id: string) =>
+          digest(stacks.get(id) ?? null) !== digest(previous.get(id) ?? null) || parametersOf.has(id) !== before.parametersOf.has(id) || blocksOf.has(id) !== before.blocksOf.has(id);
         const reread = new Set([...touched.accounts, ...tree.accounts.map((a) => a.id).filter(readsChanged)]);
-        return { live: await withRereadState(transport, tree, before.live, reread, stacks, parametersOf), deployments, parametersOf };
+        return { live: await withRereadState(transport, tree, before.live, reread, stacks, parametersOf, blocksOf), deployments, parametersOf, blocksOf };
       },
       plan: ({ live, deployments }) => planAccounts(desired, live, { now: new Date(), only, action: options.action, deployments, bootstrap: !options.direct && desired.organization.bootstrap_new_accounts }),
       violations: (plan) => limitViolations(plan, desired.organization.limits),

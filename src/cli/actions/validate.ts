@@ -6,6 +6,7 @@ import { renderTemplates } from '../../render/render.js';
 import { countDiagnostics, diagnosticsJson } from '../../views/diagnostics.js';
 import { failureJson } from '../../views/failure.js';
 import type { Io } from '../io.js';
+import { kindOf } from '../../scp/policy-types.js';
 import { loadDesiredWithScps, readDesiredWithScps, repoDirOf } from '../load-desired.js';
 import type { CliOptions } from '../options.js';
 import { outputOf } from '../output.js';
@@ -19,7 +20,7 @@ async function renderOffline(desired: Desired, repoDir: string) {
   return { count: sources.length, diagnostics: [...diagnostics, ...templates.flatMap((t) => parseProblems(`${t.output} (rendered from ${t.source})`, t))] };
 }
 
-/** Everything the repository holds, checked offline: accounts.yml, the policies under scps/, the templates. */
+/** Everything the repository holds, checked offline: accounts.yml, the policies under scps/ and policies/, the templates. */
 export async function run(options: CliOptions, io: Io): Promise<ExitCode> {
   const repoDir = repoDirOf(options, io);
   if (options.format === 'json') {
@@ -27,7 +28,8 @@ export async function run(options: CliOptions, io: Io): Promise<ExitCode> {
     const templates = desired && scps && (await renderOffline(desired, repoDir));
     const all = [...diagnostics, ...(templates?.diagnostics ?? [])];
     const ok = Boolean(templates) && !templates!.diagnostics.length;
-    const summary = ok && { accounts: desired!.accounts.length, scopes: Object.keys(desired!.scopes).length, ous: desired!.ous.length, scps: scps!.policies.length, templates: templates!.count };
+    const others = scps?.others?.length ? { policies: Object.fromEntries(scps.others.map((set) => [set.type, set.policies.length])) } : {};
+    const summary = ok && { accounts: desired!.accounts.length, scopes: Object.keys(desired!.scopes).length, ous: desired!.ous.length, scps: scps!.policies.length, ...others, templates: templates!.count };
     // Shaped as every other run's document: ok, its exit code, and for invalid input the error and its diagnostics.
     const verdict = ok
       ? { ok, exit_code: ExitCode.ok, ...diagnosticsJson(all) }
@@ -39,7 +41,9 @@ export async function run(options: CliOptions, io: Io): Promise<ExitCode> {
   const templates = await renderOffline(desired, repoDir);
   if (templates.diagnostics.length) throw new InputError(templates.diagnostics);
   const scopes = Object.keys(desired.scopes).length;
-  const summary = `${options.config} is valid: ${desired.accounts.length} accounts, ${scopes} scopes, ${desired.ous.length} OUs, ${scps.policies.length} service control policies, ${templates.count} templates\n`;
+  // The other policy types are counted only when the repository has some (policies/).
+  const others = (scps.others ?? []).map((set) => `${set.policies.length} ${kindOf(set.type).label.replace(/policy$/, set.policies.length === 1 ? 'policy' : 'policies')}`);
+  const summary = `${options.config} is valid: ${desired.accounts.length} accounts, ${scopes} scopes, ${desired.ous.length} OUs, ${[`${scps.policies.length} service control policies`, ...others].join(', ')}, ${templates.count} templates\n`;
   outputOf(io, options).document({ ok: true, exit_code: ExitCode.ok, file: options.config }, summary);
   return ExitCode.ok;
 }

@@ -216,6 +216,8 @@ describe('the bootstrap template', () => {
       'organizations:ListDelegatedAdministrators',
       'organizations:ListPolicies',
       'organizations:ListRoots',
+      // Identity Center's, which shares the statement of actions on "*".
+      'sso:ListInstances',
     ];
     for (const statement of handlerStatements(text).filter((s) => s.Effect === 'Allow' && [s.Action].flat().some((a) => a.startsWith('organizations:')))) {
       const resources = [statement.Resource].flat().map((r) => (typeof r === 'string' ? r : (r as { Sub: string }).Sub));
@@ -232,6 +234,15 @@ describe('the bootstrap template', () => {
     const deregistering = changing(['organizations:DeregisterDelegatedAdministrator']);
     expect(deregistering.length).toBeGreaterThan(0);
     for (const statement of deregistering) expect(principalsOf(statement).sort()).toEqual([...DELEGATED_SERVICE_PRINCIPALS].sort());
+    // Policy types: enabled only for the five orgvend manages, and their policies by their own ARNs.
+    const enabling = handlerStatements(text).filter((s) => [s.Action].flat().includes('organizations:EnablePolicyType'));
+    expect(enabling.map((s) => [s.Action, s.Condition])).toEqual([
+      [['organizations:EnablePolicyType'], { StringEquals: { 'organizations:PolicyType': ['SERVICE_CONTROL_POLICY', 'RESOURCE_CONTROL_POLICY', 'TAG_POLICY', 'BACKUP_POLICY', 'AISERVICES_OPT_OUT_POLICY'] } }],
+    ]);
+    const updating = handlerStatements(text).find((s) => [s.Action].flat().includes('organizations:UpdatePolicy'))!;
+    expect([updating.Resource].flat().map((r) => (typeof r === 'string' ? r : (r as { Sub: string }).Sub).replace(/.*:policy\/o-abc123def4\//, ''))).toEqual(
+      expect.arrayContaining(['service_control_policy/p-*', 'tag_policy/p-*', 'backup_policy/p-*', 'aiservices_opt_out_policy/p-*', 'resource_control_policy/p-*']),
+    );
     const actions = handlerActions(text);
     // Reviewed by hand: a new request type that needs more shows up in this list's diff.
     expect(actions.filter((a) => a.startsWith('organizations:')).sort()).toEqual([
@@ -365,7 +376,7 @@ describe('the bootstrap template', () => {
     ]);
   });
 
-  it('gives a member account\'s handler nothing beyond its queue, its bus, its log, its parameters and orgvend\'s deployed stacks', () => {
+  it('gives a member account\'s handler nothing beyond its queue, its bus, its log, its parameters, its S3 Block Public Access and orgvend\'s deployed stacks', () => {
     for (const account of [cicd!, audit!, memberAccount('555555555555')]) {
       const text = render(account);
       expect(handlerActions(text)).toEqual([
@@ -382,6 +393,9 @@ describe('the bootstrap template', () => {
         'logs:PutLogEvents',
         // GET_STACKS lists the stacks orgvend owns (names and statuses): ListStacks takes no resource.
         'cloudformation:ListStacks',
+        // The account's own S3 Block Public Access (an account-level setting: no resource).
+        's3:GetAccountPublicAccessBlock',
+        's3:PutAccountPublicAccessBlock',
         // Any other orgvend-* stack, only when DEPLOY_STACK tagged it (GET_STACKS, DELETE_STACK).
         'cloudformation:DeleteStack',
         'cloudformation:DescribeStackEvents',
@@ -407,7 +421,8 @@ describe('the bootstrap template', () => {
       // orgvend-* takes in the team's templates' stacks (orgvend-<template>) to deploy; orgvend-bootstrap is denied (below), and is never tagged orgvend:template.
       const deployed = ['orgvend-*', 'orgvend-ecr-repositories', 'orgvend-identity-iam-mapping-*', 'orgvend-log-buckets', 'orgvend-vpc'];
       expect(cfn.map((st) => [st.Action, st.Resource, st.Condition ?? null])).toEqual([
-        [['cloudformation:ListStacks'], '*', null],
+        // With the account-level S3 setting, which takes no resource either.
+        [['cloudformation:ListStacks', 's3:GetAccountPublicAccessBlock', 's3:PutAccountPublicAccessBlock'], '*', null],
         [
           ['cloudformation:DeleteStack', 'cloudformation:DescribeStackEvents', 'cloudformation:DescribeStacks', 'cloudformation:GetTemplate'],
           { Sub: 'arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/orgvend-*/*' },
@@ -472,6 +487,12 @@ describe('the bootstrap template', () => {
       'GET_REGIONS',
       'ENABLE_REGION',
       'DISABLE_REGION',
+      // Identity Center (sync-access).
+      'GET_IDENTITY_CENTER',
+      'GET_ASSIGNMENTS',
+      'PUT_PERMISSION_SET',
+      'CREATE_ASSIGNMENT',
+      'DELETE_ASSIGNMENT',
     ].sort());
     // The CLI puts each request on the bus of the account that serves it: the CICD bus's rules
     // deliver replies to the queue and copies to the audit bus, and requests only to its own queue.

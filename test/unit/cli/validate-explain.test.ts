@@ -16,7 +16,7 @@ describe('--action validate', () => {
   it('prints a one-line summary and exits 0 for the example', async () => {
     const io = captureIo();
     expect(await runCli(['--action', 'validate'], io)).toBe(0);
-    expect(io.out()).toBe('accounts.yml is valid: 12 accounts, 7 scopes, 9 OUs, 10 service control policies, 6 templates\n');
+    expect(io.out()).toBe('accounts.yml is valid: 12 accounts, 7 scopes, 9 OUs, 14 service control policies, 1 tag policy, 1 AI services opt-out policy, 6 templates\n');
     expect(io.err()).toBe('');
   });
 
@@ -30,6 +30,12 @@ describe('--action validate', () => {
     expect(io.err()).toMatch(/error\[unknown-scope\] accounts\.yml:\d+:12: accounts\.payments\.scope: .*"cdee"/);
     expect(io.err()).toContain('hint: did you mean "cde"?');
     expect(io.err()).toContain('2 errors in accounts.yml');
+  });
+
+  it('counts the policies of each type in its JSON summary', async () => {
+    const io = captureIo();
+    expect(await runCli(['--action', 'validate', '--format', 'json'], io)).toBe(0);
+    expect(JSON.parse(io.out())).toMatchObject({ ok: true, scps: 14, policies: { TAG_POLICY: 1, AISERVICES_OPT_OUT_POLICY: 1 }, templates: 6 });
   });
 
   it('reports errors as JSON on stdout with --format json', async () => {
@@ -129,6 +135,19 @@ describe('--action validate, on input it must not read as given', () => {
     const io = captureIo({ cwd: dir });
     expect(await runCli(['--action', 'validate'], io)).toBe(65);
     expect(io.err()).toContain('error[input-too-large] scps/Root/huge.json:1:1: scps/Root/huge.json is 300 KiB, over the 256 KiB orgvend reads of such a file');
+  });
+
+  it('exits 65 from validate and sync-scps for a misspelt action, before any AWS call, at its line and column', async () => {
+    const { dir } = tempDsl(dslText());
+    mkdirSync(join(dir, 'scps', 'Root'), { recursive: true });
+    const text = '{\n  "Version": "2012-10-17",\n  "Statement": [\n    { "Effect": "Deny", "Action": ["s3:DeleteBuckett"], "Resource": "*" }\n  ]\n}\n';
+    writeFileSync(join(dir, 'scps', 'Root', 'typo.json'), text);
+    for (const action of ['validate', 'sync-scps']) {
+      const io = captureIo({ cwd: dir });
+      expect(await runCli(['--action', action], io), action).toBe(65);
+      expect(io.err()).toContain('error[scp-action] scps/Root/typo.json:4:36: Statement[0].Action[0]: s3 has no action "DeleteBuckett"');
+      expect(io.err()).toContain('hint: did you mean "s3:DeleteBucket"?');
+    }
   });
 });
 

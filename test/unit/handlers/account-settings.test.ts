@@ -5,15 +5,19 @@
  * 404 are modelled here. moto does implement alternate contacts, which are covered on it
  * by the contacts integration tests; the contact tests here are only the ones moto
  * cannot show (AccountId left out for the handler's own account, the three outcomes).
+ * moto has no primary contact API either (GetContactInformation, PutContactInformation):
+ * the primary contact is modelled here alone.
  */
 import {
   AccountClient,
   DisableRegionCommand,
   EnableRegionCommand,
   GetAlternateContactCommand,
+  GetContactInformationCommand,
   GetRegionOptStatusCommand,
   ListRegionsCommand,
   PutAlternateContactCommand,
+  PutContactInformationCommand,
   type RegionOptStatus,
 } from '@aws-sdk/client-account';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
@@ -214,5 +218,44 @@ describe('contacts', () => {
       { AccountId: MEMBER, AlternateContactType: 'BILLING', ...fields },
       { AlternateContactType: 'BILLING', ...fields },
     ]);
+  });
+});
+
+describe('the primary contact', () => {
+  const primary = { full_name: 'Ann Example', company_name: 'Example Pty Ltd', address_line1: '1 George St', city: 'Sydney', state_or_region: 'NSW', postal_code: '2000', country_code: 'AU', phone: '+61 2 9000 0000' };
+  const asAws = { FullName: 'Ann Example', CompanyName: 'Example Pty Ltd', AddressLine1: '1 George St', City: 'Sydney', StateOrRegion: 'NSW', PostalCode: '2000', CountryCode: 'AU', PhoneNumber: '+61 2 9000 0000' };
+
+  beforeEach(() => {
+    account.on(GetAlternateContactCommand).rejects(Object.assign(new Error('No contact'), { name: 'ResourceNotFoundException' }));
+    account.on(GetContactInformationCommand).resolves({ ContactInformation: asAws });
+    account.on(PutContactInformationCommand).resolves({});
+  });
+
+  it('GET_CONTACTS reads it only when asked, in the DSL\'s names, leaving out what AWS holds empty', async () => {
+    expect((await getContacts({ account_ids: [MEMBER] }, context())).accounts[0]!.contacts).not.toHaveProperty('primary');
+    expect(account.commandCalls(GetContactInformationCommand)).toHaveLength(0);
+    expect((await getContacts({ account_ids: [MEMBER, SELF], primary: true }, context())).accounts.map((a) => a.contacts.primary)).toEqual([primary, primary]);
+    expect(inputs(GetContactInformationCommand)).toEqual([{ AccountId: MEMBER }, {}]);
+  });
+
+  it('PUT_CONTACTS puts nothing when it is as asked, and in a dry run writes nothing', async () => {
+    expect(await putContacts({ account_id: MEMBER, name: 'foo', put: { primary }, delete: [] }, context())).toEqual({ put: [], deleted: [], outcome: 'unchanged' });
+    const moved = { ...primary, address_line1: '2 Pitt St' };
+    expect(await putContacts({ account_id: MEMBER, name: 'foo', put: { primary: moved }, delete: [] }, context({ dryrun: true }))).toEqual({ put: ['primary'], deleted: [], outcome: 'would-update' });
+    expect(account.commandCalls(PutContactInformationCommand)).toHaveLength(0);
+  });
+
+  it('PUT_CONTACTS replaces it whole: a field the DSL leaves out is emptied, as AWS replaces the contact', async () => {
+    const { company_name: _company, state_or_region: _state, ...bare } = primary;
+    expect(await putContacts({ account_id: MEMBER, name: 'foo', put: { primary: bare }, delete: [] }, context())).toEqual({ put: ['primary'], deleted: [], outcome: 'updated' });
+    const { CompanyName: _c, StateOrRegion: _s, ...bareAws } = asAws;
+    expect(inputs(PutContactInformationCommand)).toEqual([{ AccountId: MEMBER, ContactInformation: bareAws }]);
+  });
+
+  it('says plainly that the local emulator lacks it', async () => {
+    account.on(GetContactInformationCommand).rejects(notFoundPage());
+    const failure = getContacts({ account_ids: [MEMBER], primary: true }, context({}, { emulator: true }));
+    await expect(failure).rejects.toThrow(HandlerError);
+    await expect(failure).rejects.toThrow('the primary contact is not supported by the local emulator: moto has no account:GetContactInformation');
   });
 });

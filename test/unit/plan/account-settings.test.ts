@@ -75,6 +75,28 @@ describe('planning put-contacts', () => {
     expect(brief(planContacts(d, liveFor(d), contacts({}, {}), { only: 'dns' }).changes)).toEqual(['contacts.put dns']);
   });
 
+  it('puts the primary contact where it differs from the one the DSL layers, shown as an address', () => {
+    const primary = { full_name: 'Ann Example', address_line1: '1 George St', city: 'Sydney', postal_code: '2000', country_code: 'AU', phone: '+61 2 9000 0000' };
+    const d = desired([
+      [['defaults', 'contacts', 'primary'], primary],
+      [['accounts', 'foo', 'contacts'], { primary: { address_line1: '2 Pitt St' } }],
+    ]);
+    expect(d.accounts.find((a) => a.name === 'foo')!.settings.contacts.primary).toEqual({ ...primary, address_line1: '2 Pitt St' });
+    const plan = planContacts(d, liveFor(d), contacts({ billing: BILLING, primary }, { billing: BILLING, primary }));
+    expect(plan.changes).toEqual([
+      {
+        type: 'contacts.put',
+        target: 'foo',
+        reason: 'contact-changed',
+        before: { account_id: FOO, contacts: { primary } },
+        after: { contacts: { primary: { ...primary, address_line1: '2 Pitt St' } } },
+      },
+    ]);
+    expect(renderPlanText(plan, style(false))).toContain('primary: Ann Example, 1 George St, Sydney, 2000, AU, +61 2 9000 0000 → Ann Example, 2 Pitt St, Sydney, 2000, AU, +61 2 9000 0000');
+    // Not read (an account the DSL gives none): nothing planned for it.
+    expect(planContacts(d, liveFor(d), contacts({ billing: BILLING }, { billing: BILLING })).changes).toEqual([]);
+  });
+
   it('leaves accounts without contacts in the DSL out of the plan', () => {
     const d = desired([[['defaults', 'contacts'], {}]]);
     expect(planContacts(d, liveFor(d), new Map()).changes).toEqual([]);

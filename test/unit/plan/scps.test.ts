@@ -206,3 +206,32 @@ describe('planning sync-scps', () => {
     expect(result.violations).toEqual(['Internal would be left with no policy that allows anything: nothing would work in its accounts']);
   });
 });
+
+describe('planning the other policy types with the SCPs', () => {
+  const TAG = { tags: { costcenter: { tag_key: { '@@assign': 'CostCenter' } } } } as unknown as PolicyDocument;
+  const tagPolicy = (name: string, targets: string[]): DesiredPolicy => ({ ...wanted(name, TAG, targets), file: `policies/tag/${targets[0]}/${name}.json` });
+
+  it('enables a type on the root the first time it is used, then creates and attaches its policies', () => {
+    const result = planScps(desired, scps([], { others: [{ type: 'TAG_POLICY', policies: [tagPolicy('cost-centre', ['Root'])] }] }), live, state([]), { stage: 'all' });
+    expect(brief(result)).toEqual(['policy.enable Root: tag', 'policy.create tag/cost-centre', 'policy.attach tag/cost-centre @ Root']);
+    expect(result.plan.changes[1]!.after).toMatchObject({ policy_type: 'TAG_POLICY', name: 'cost-centre', file: 'policies/tag/Root/cost-centre.json' });
+    expect(result.plan.changes.every((c) => c.affects === undefined)).toBe(true);
+  });
+
+  it('plans nothing once the type is enabled and its policy is in place, and keeps a same-named SCP apart', () => {
+    const current: LiveScps = { ...state([livePolicy('cost-centre', DENY_LEAVE, ['Root'])]), others: [{ type: 'TAG_POLICY', enabled: true, policies: [livePolicy('cost-centre', TAG, ['Root'])] }] };
+    const desiredScps = scps([wanted('cost-centre', DENY_LEAVE, ['Root'])], { others: [{ type: 'TAG_POLICY', policies: [tagPolicy('cost-centre', ['Root'])] }] });
+    expect(brief(planScps(desired, desiredScps, live, current, { stage: 'all' }))).toEqual([]);
+  });
+
+  it('detaches and deletes orgvend\'s policies of a type the repository no longer uses, and never enables it', () => {
+    const current: LiveScps = { ...state([]), others: [{ type: 'AISERVICES_OPT_OUT_POLICY', enabled: true, policies: [livePolicy('opt-out', TAG, ['Root']), livePolicy('theirs', TAG, ['Root'], false)] }] };
+    expect(brief(planScps(desired, scps([]), live, current, { stage: 'all' }))).toEqual(['policy.detach ai-opt-out/opt-out @ Root', 'policy.delete ai-opt-out/opt-out']);
+  });
+
+  it('stages a changed policy of another type in the test OU, as SCPs are staged', () => {
+    const current: LiveScps = { ...state([]), others: [{ type: 'TAG_POLICY', enabled: true, policies: [livePolicy('cost-centre', DENY_LEAVE, ['Root'])] }] };
+    const result = planScps(desired, scps([], { others: [{ type: 'TAG_POLICY', policies: [tagPolicy('cost-centre', ['Root'])] }] }), live, current, { stage: 'test' });
+    expect(brief(result)).toEqual(['policy.create tag/cost-centre.staged', 'policy.attach tag/cost-centre.staged @ Internal/Infra']);
+  });
+});

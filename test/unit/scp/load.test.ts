@@ -17,7 +17,7 @@ async function load(files: Record<string, string>, dsl = dslText()) {
 const errors = (result: Awaited<ReturnType<typeof load>>) => result.diagnostics.map((d) => `${d.code} ${d.file}:${d.line} ${d.message}`);
 
 describe('loading scps/', () => {
-  it('loads the example repository: ten policies, attached by folder and by accounts.yml', async () => {
+  it('loads the example repository: fourteen policies, attached by folder and by accounts.yml', async () => {
     const config = await readConfig('accounts.yml', FIXTURE_REPO);
     const { scps, diagnostics } = await loadScps(config.desired!, FIXTURE_REPO, config.source);
     expect(diagnostics).toEqual([]);
@@ -25,13 +25,17 @@ describe('loading scps/', () => {
       ['deny-large-instances', ['Internal/Dev']],
       ['account-settings-from-delegated-admin', ['Internal']],
       ['approved-regions-only', ['Internal']],
+      ['deny-iam-access-keys', []],
       ['deny-iam-users-with-login-profiles', ['Internal/CDE', 'Internal/Standard']],
       ['deny-leave-organization', ['Root']],
       ['deny-root-user', ['Internal']],
       ['protect-cloudtrail', ['Internal']],
       ['protect-s3-block-public-access', ['Internal/CDE', 'Internal/Standard']],
       ['protect-security-roles', ['Internal']],
+      ['protect-security-services', []],
+      ['require-ebs-encryption', []],
       ['require-imdsv2', ['Internal']],
+      ['require-s3-encryption', []],
     ]);
     const regions = scps!.policies.find((p) => p.name === 'approved-regions-only')!;
     expect(regions.description).toMatch(/^Work happens only in the regions accounts\.yml lists/);
@@ -55,6 +59,45 @@ describe('loading scps/', () => {
     expect(errors(result)).toEqual([expect.stringMatching(/^scp-syntax scps\/Root\/broken\.json:4 not valid JSON/)]);
   });
 
+  it('places JSON errors that JSON.parse gives no position for at their line and column', async () => {
+    const cases: [string, string, RegExp][] = [
+      // V8 says "Unexpected end of JSON input": the end of the file is where the bracket is missing.
+      ['unclosed.json', '{\n  "Version": "2012-10-17",\n  "Statement": [\n    { "Effect": "Deny", "Action": "*", "Resource": "*" }\n', /:5:1 not valid JSON: expected "," or "\]", found the end of the file/],
+      // V8 says "Unexpected token … is not valid JSON", with no position.
+      ['bare-word.json', '{\n  "Version": "2012-10-17",\n  "Statement": [{ "Effect": Deny, "Action": "*", "Resource": "*" }]\n}\n', /:3:29 not valid JSON: expected a value .*, found "D"/],
+      ['trailing-comma.json', '{\n  "Version": "2012-10-17",\n  "Statement": [{ "Effect": "Deny", "Action": ["s3:GetObject",], "Resource": "*" }]\n}\n', /:3:63 not valid JSON: expected another value after the comma/],
+      ['line-break.json', '{\n  "Version": "2012-10-17",\n  "Statement": [{ "Sid": "Two\nLines", "Effect": "Deny", "Action": "*", "Resource": "*" }]\n}\n', /:3:30 not valid JSON: a line break or control character inside a string/],
+    ];
+    for (const [name, text, expected] of cases) {
+      const result = await load({ [`scps/Root/${name}`]: text });
+      const [d] = result.diagnostics;
+      expect(`${d!.code} ${d!.file}:${d!.line}:${d!.column} ${d!.message}`, name).toMatch(new RegExp(`^scp-syntax scps/Root/${name.replace('.', '\\.')}${expected.source}`));
+    }
+  });
+
+  it('refuses a misspelt action or service at its line and column, with the spelling AWS knows', async () => {
+    const text = policy([
+      { Effect: 'Deny', Action: ['s3:DeleteBuckett', 'ec3:RunInstances', 'iam:CreateAccessKey'], Resource: '*' },
+      { Effect: 'Deny', NotAction: 'kms:Frobnicate', Resource: '*' },
+    ]);
+    const result = await load({ 'scps/Root/typos.json': text });
+    expect(result.scps).toBeUndefined();
+    const lineOf = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    const columnOf = (needle: string) => text.split('\n')[lineOf(needle) - 1]!.indexOf(needle) + 1;
+    expect(result.diagnostics.map((d) => [d.code, d.line, d.column, d.message, d.hint])).toEqual([
+      ['scp-action', lineOf('s3:DeleteBuckett'), columnOf('"s3:DeleteBuckett"'), 's3 has no action "DeleteBuckett"', 'did you mean "s3:DeleteBucket"?'],
+      ['scp-action', lineOf('ec3:RunInstances'), columnOf('"ec3:RunInstances"'), '"ec3:RunInstances" names service "ec3", which IAM does not know', 'did you mean "ec2:RunInstances"?'],
+      ['scp-action', lineOf('kms:Frobnicate'), columnOf('"kms:Frobnicate"'), 'kms has no action "Frobnicate"', expect.stringMatching(/^if AWS added it lately, update orgvend, whose list is @cloud-copilot\/iam-data \d/)],
+    ]);
+  });
+
+  it('accepts wildcards that match some action, in any case, and refuses one that matches none', async () => {
+    const ok = await load({ 'scps/Root/wild.json': policy([{ Effect: 'Deny', Action: ['*', 's3:Get*', 'ec2:describe*', 'iam:?reateRole', 'organizations:LeaveOrganization'], Resource: '*' }]) });
+    expect(ok.diagnostics).toEqual([]);
+    const none = await load({ 'scps/Root/wild.json': policy([{ Effect: 'Deny', Action: 's3:Frob*', Resource: '*' }]) });
+    expect(errors(none)).toEqual([expect.stringMatching(/^scp-action scps\/Root\/wild\.json:\d+ "s3:Frob\*" matches no action of s3/)]);
+  });
+
   it('reports a rule broken inside a policy at the line of the offending key', async () => {
     const text = policy([{ Effect: 'Deny', Principal: '*', Action: 'ec2:RunInstances', Resource: '*' }]);
     const result = await load({ 'scps/Root/with-principal.json': text });
@@ -64,7 +107,7 @@ describe('loading scps/', () => {
 
   it('reports a policy over the size limit by how much', async () => {
     const result = await load(
-      { 'scps/Root/big.json': policy([{ Effect: 'Deny', Action: Array.from({ length: 40 }, (_, i) => `ec2:Action${i}`), Resource: '*' }]) },
+      { 'scps/Root/big.json': policy([{ Effect: 'Deny', Action: 's3:DeleteBucket', Resource: Array.from({ length: 40 }, (_, i) => `arn:aws:s3:::bucket-${i}`) }]) },
       dslText([[['organization', 'limits', 'scp_max_characters'], 500]]),
     );
     expect(errors(result)).toEqual([expect.stringMatching(/^scp-too-large scps\/Root\/big\.json:1 the policy is [\d,]+ characters once minified; the limit \(organization\.limits\.scp_max_characters\) is 500: [\d,]+ over/)]);
@@ -209,5 +252,63 @@ describe('policy parameters, JSON-encoded where they land', () => {
     expect(result.diagnostics.map((d) => `${d.code} ${d.file}:${d.line} ${d.message} (${d.hint})`)).toEqual([
       'template-render scps/Root/p.json.njk:4 cannot render the policy: params.protected_role_prefx is undefined (did you mean "protected_role_prefix"?)',
     ]);
+  });
+});
+
+describe('policies/: tag, backup, AI services opt-out and resource control policies', () => {
+  const tag = JSON.stringify({ tags: { costcenter: { tag_key: { '@@assign': 'CostCenter' } } } }, null, 2);
+  const rcp = (statement: Record<string, unknown>) => policy([{ Sid: 'EnforceTls', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*', ...statement }]);
+
+  it('loads each type from its folder, attached where the folder says', async () => {
+    const result = await load({
+      'scps/Root/deny-leave.json': denyLeave,
+      'policies/tag/Root/cost-centre.json': tag,
+      'policies/backup/Internal/daily.json': JSON.stringify({ plans: { daily: { regions: { '@@append': ['us-east-1'] } } } }),
+      'policies/ai-opt-out/Root/opt-out.json.njk': '{# No AI training on our data. #}\n{ "services": { "default": { "opt_out_policy": { "@@assign": "optOut" } } } }',
+      'policies/rcp/Internal/enforce-tls.json': rcp({}),
+    });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.scps!.others!.map((set) => [set.type, set.policies.map((p) => [p.name, p.targets, p.file])])).toEqual([
+      ['RESOURCE_CONTROL_POLICY', [['enforce-tls', ['Internal'], 'policies/rcp/Internal/enforce-tls.json']]],
+      ['TAG_POLICY', [['cost-centre', ['Root'], 'policies/tag/Root/cost-centre.json']]],
+      ['BACKUP_POLICY', [['daily', ['Internal'], 'policies/backup/Internal/daily.json']]],
+      ['AISERVICES_OPT_OUT_POLICY', [['opt-out', ['Root'], 'policies/ai-opt-out/Root/opt-out.json.njk']]],
+    ]);
+    expect(result.scps!.others![3]!.policies[0]!.description).toBe('No AI training on our data.');
+  });
+
+  it('holds an RCP to AWS\'s RCP rules: Deny only, Principal "*", no NotAction, services that support RCPs', async () => {
+    const result = await load({
+      'policies/rcp/Root/allow.json': rcp({ Effect: 'Allow' }),
+      'policies/rcp/Root/no-principal.json': policy([{ Effect: 'Deny', Action: 's3:GetObject', Resource: '*' }]),
+      'policies/rcp/Root/not-action.json': rcp({ Action: undefined, NotAction: 's3:GetObject' }),
+      'policies/rcp/Root/ec2.json': rcp({ Action: 'ec2:RunInstances' }),
+    });
+    expect(result.diagnostics.map((d) => `${d.code} ${d.file} ${d.message}`).sort()).toEqual([
+      'scp-action policies/rcp/Root/ec2.json "ec2:RunInstances": resource control policies do not apply to ec2',
+      'scp-principal policies/rcp/Root/no-principal.json an RCP statement needs "Principal": "*"',
+      'scp-statement policies/rcp/Root/allow.json an RCP can only deny: AWS takes Allow only in its own RCPFullAWSAccess',
+      'scp-statement policies/rcp/Root/not-action.json an RCP has no NotAction',
+      'scp-statement policies/rcp/Root/not-action.json the statement has neither Action nor NotAction',
+    ]);
+  });
+
+  it('checks a management policy\'s top-level key and operators at their line, with suggestions', async () => {
+    const text = '{\n  "tags": {\n    "costcenter": {\n      "tag_key": { "@@asign": "CostCenter" }\n    }\n  },\n  "plans": {}\n}\n';
+    const result = await load({ 'policies/tag/Root/cost-centre.json': text });
+    expect(result.diagnostics.map((d) => [d.code, d.line, d.message, d.hint]).sort((x, y) => Number(x[1]) - Number(y[1]))).toEqual([
+      ['policy-content', 4, 'unknown operator "@@asign"', 'did you mean "@@assign"?'],
+      ['policy-content', 7, 'unknown top-level key "plans" in a tag policy', undefined],
+    ]);
+  });
+
+  it('refuses a document over its type\'s size limit, and a folder that names no type', async () => {
+    const services = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`service${i}`, { opt_out_policy: { '@@assign': 'optOut' } }]));
+    const result = await load({ 'policies/ai-opt-out/Root/big.json': JSON.stringify({ services }), 'policies/tags/Root/x.json': tag });
+    expect(errors(result)).toEqual([
+      expect.stringMatching(/^policy-unknown-type policies\/tags:1 policies\/tags names no policy type orgvend knows/),
+      expect.stringMatching(/^policy-content policies\/ai-opt-out\/Root\/big\.json:1 the policy is [\d,]+ characters once minified; AWS's limit for an AI services opt-out policy is 2,500/),
+    ]);
+    expect(result.diagnostics[0]!.hint).toBe('did you mean "tag"?');
   });
 });

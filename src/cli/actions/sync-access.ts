@@ -1,0 +1,42 @@
+/**
+ * sync-access: people's access through IAM Identity Center. The permission sets of
+ * organization.identity_center and every account's `access` groups against Identity
+ * Center's, planned; --execute creates and updates the sets (provisioning changed ones
+ * again) and creates and deletes the assignments.
+ */
+import { ExitCode, UsageError } from '../../errors.js';
+import { executeAccessPlan } from '../../execute/access.js';
+import { planAccess, type LiveAccess } from '../../plan/access.js';
+import { readAccess } from '../../state/access.js';
+import { readLive, type Live } from '../../state/live.js';
+import type { Io } from '../io.js';
+import { loadDesired } from '../load-desired.js';
+import type { CliOptions } from '../options.js';
+import { runPlanAction } from '../plan-action.js';
+import { openRuntime, type RuntimeHooks } from '../runtime.js';
+
+export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
+  const loaded = await loadDesired(options, io);
+  const center = loaded.organization.identity_center;
+  if (!center) {
+    throw new UsageError(
+      'sync-access needs organization.identity_center in accounts.yml; without it, access is the IAM mapping that sync-accounts deploys to the identity account',
+    );
+  }
+  const runtime = await openRuntime(options, io, hooks, loaded);
+  try {
+    const { desired } = runtime;
+    const scope = { only: options.account };
+    return await runPlanAction<{ live: Live; access: LiveAccess }>(options, io, runtime, {
+      readLive: async (transport) => {
+        const live = await readLive(transport);
+        return { live, access: await readAccess(transport, desired, live, scope) };
+      },
+      plan: ({ live, access }) => planAccess(desired, live, access, scope),
+      execute: (plan, transport, progress) => executeAccessPlan(plan, center.name_prefix, transport, progress),
+      organizationOf: ({ live }) => live.organizationId,
+    });
+  } finally {
+    await runtime.close();
+  }
+}
