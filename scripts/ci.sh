@@ -26,8 +26,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 # The actions, in the order they must be applied: the OUs and accounts first, then the
 # policies attached to them, the security baseline (its trail needs the logs account's
-# bucket, which sync-accounts deploys), their contacts and regions, and the templates last.
-ACTIONS=(sync-accounts sync-scps sync-security put-contacts enable-region render-templates)
+# bucket, which sync-accounts deploys), people's access (Identity Center's groups in the
+# accounts), their contacts and regions, and the templates last.
+ACTIONS=(sync-accounts sync-scps sync-security sync-access put-contacts enable-region render-templates)
 # GitHub refuses a comment over 65,536 characters; a byte is at most one character.
 COMMENT_LIMIT=65000
 

@@ -25,7 +25,7 @@ const CI_SCRIPT = join(ROOT, 'scripts/ci.sh');
 const GUIDE = readFileSync(join(ROOT, 'docs/DEPLOYING.md'), 'utf8');
 const RUN_LIMIT_MS = 300_000;
 
-const ACTIONS = ['sync-accounts', 'sync-scps', 'sync-security', 'put-contacts', 'enable-region', 'render-templates'];
+const ACTIONS = ['sync-accounts', 'sync-scps', 'sync-security', 'sync-access', 'put-contacts', 'enable-region', 'render-templates'];
 
 let cwd: string;
 /** `orgvend`: the CLI from source, standing in for ./run.sh (which would build dist/ in the worktree). */
@@ -177,6 +177,8 @@ describe('the workflow, against the sandbox', () => {
       'sync-scps': 'changes',
       // The minimal accounts.yml has no security baseline.
       'sync-security': 'no changes',
+      // Nor Identity Center.
+      'sync-access': 'no changes',
       'put-contacts': 'no changes',
       'enable-region': 'no changes',
       'render-templates': 'changes',

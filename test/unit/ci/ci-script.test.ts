@@ -57,7 +57,7 @@ function runScript(args: string[], env: Record<string, string> = {}): Run {
   };
 }
 
-const ACTIONS = ['sync-accounts', 'sync-scps', 'sync-security', 'put-contacts', 'enable-region', 'render-templates'];
+const ACTIONS = ['sync-accounts', 'sync-scps', 'sync-security', 'sync-access', 'put-contacts', 'enable-region', 'render-templates'];
 
 describe('scripts/ci.sh plan', () => {
   it('validates, then plans every action in order with the markdown view and --detailed-exitcode; changes (exit 2) are a success', () => {
@@ -161,6 +161,7 @@ describe('scripts/ci.sh apply', () => {
       '--action sync-accounts --format markdown --execute --sandbox',
       '--action sync-scps --format markdown --execute --sandbox',
       '--action sync-security --format markdown --execute --sandbox',
+      '--action sync-access --format markdown --execute --sandbox',
       '--action put-contacts --format markdown --execute --sandbox',
     ]);
     expect(run.comment.split('\n')[0]).toBe('<!-- orgvend-apply -->');
