@@ -24,6 +24,8 @@ export interface CliOptions {
   plan?: string;
   /** Exit 2 when the plan has changes. */
   detailedExitcode?: boolean;
+  /** sync-accounts: read every account's parameters and stacks, even those their applied tag vouches for. */
+  refresh?: boolean;
   /** sync-scps: `test` stages changed policies in the test OU only. */
   stage?: 'test' | 'all';
   /** create-record: the record's name, type, values and TTL. */

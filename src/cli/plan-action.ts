@@ -6,6 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { escapeControlCharacters } from '../config/control-characters.js';
 import { CancelledError, ExitCode, InterruptedError, LimitError, SavedPlanError, UsageError } from '../errors.js';
 import { changeStepId, type StepResult } from '../execute/graph.js';
 import { accountList, PlanFile, type Change, type Plan } from '../plan/plan.js';
@@ -55,6 +56,12 @@ export interface PlanActionSpec<L> {
   readTouched?(before: L, executed: readonly ExecutedChange[], transport: Transport): Promise<L | undefined>;
   /** The organization's id (`o-…`), named when a person is asked to confirm. */
   organizationOf?(live: L): string;
+  /**
+   * With --execute, once `plan` (of `state`) leaves nothing to do, or after a run, what the
+   * action keeps about it for the next plan (sync-accounts: the accounts found to be what
+   * the repository says); a sentence to show, or undefined. Never without --execute.
+   */
+  record?(state: L, plan: Plan, transport: Transport): Promise<string | undefined>;
 }
 
 function readPlanFile(path: string): Plan {
@@ -112,6 +119,7 @@ export async function runPlanAction<L>(options: CliOptions, io: Io, runtime: Run
   if (!options.execute || !plan.changes.length) {
     // A conflict is not something --execute can fix: the run fails until a person has resolved it.
     if (plan.conflicts.length) return conflicted(io, err, plan);
+    if (options.execute) await record(spec, live, plan, transport, io, err);
     return options.detailedExitcode && plan.changes.length ? ExitCode.changesPending : ExitCode.ok;
   }
   const where = spec.organizationOf?.(live) ?? runtime.desired?.organization.management_account_id;
@@ -140,6 +148,7 @@ export async function runPlanAction<L>(options: CliOptions, io: Io, runtime: Run
     // Converged is the organization matching the repository: no change left, and no conflict, which no run can resolve.
     const converged = remaining.length === 0 && after.conflicts.length === 0;
     output.converged({ converged, remaining: remaining.length, conflicts: after.conflicts, ...(left ? { left } : {}) });
+    await record(spec, state, after, transport, io, err);
     const failed = executed.some((e) => e.result.status !== 'done');
     return failed || !converged ? ExitCode.failure : ExitCode.ok;
   } catch (error) {
@@ -147,6 +156,19 @@ export async function runPlanAction<L>(options: CliOptions, io: Io, runtime: Run
     throw error;
   } finally {
     io.stderr.write(`audit record: ${runtime.recorder.path}\n`);
+  }
+}
+
+/**
+ * The action's record of what the run found (spec.record), said in one line on stderr. A
+ * record that cannot be made fails nothing: the next plan reads what it would have spared.
+ */
+async function record<L>(spec: PlanActionSpec<L>, state: L, plan: Plan, transport: Transport, io: Io, err: ReturnType<typeof style>): Promise<void> {
+  try {
+    const said = await spec.record?.(state, plan, transport);
+    if (said) io.stderr.write(`${said}\n`);
+  } catch (error) {
+    io.stderr.write(`${err.yellow('warning:')} ${escapeControlCharacters((error as Error).message ?? String(error))}; the next plan reads those accounts again\n`);
   }
 }
 

@@ -19,6 +19,14 @@ export const IDENTITY_TAG_KEYS = {
  */
 export const BOOTSTRAP_TAG = 'orgvend:bootstrap';
 
+/**
+ * Set by sync-accounts --execute on an account whose parameters, S3 Block Public Access
+ * and stacks it has just read and found to be what the repository says (its value: the
+ * fingerprint of what the repository said, src/plan/applied.ts). While the fingerprint
+ * still matches, a plan does not read them again. Only RECORD_APPLIED writes it.
+ */
+export const APPLIED_TAG = 'orgvend:applied';
+
 const RESERVED = new Set<string>([MANAGED_BY.key, ...Object.values(IDENTITY_TAG_KEYS)]);
 
 /** Tag keys orgvend writes itself; the DSL may not set them. */

@@ -1,7 +1,7 @@
 /**
- * MOVE_ACCOUNT, TAG_ACCOUNT, RETIRE_ACCOUNT, CLOSE_ACCOUNT: each idempotent, each refusing
- * the management and core accounts, and each acting only on an account orgvend manages
- * (TAG_ACCOUNT: or adopts); see account-guards.ts.
+ * MOVE_ACCOUNT, TAG_ACCOUNT, RETIRE_ACCOUNT, CLOSE_ACCOUNT, RECORD_APPLIED: each
+ * idempotent, each refusing the management and core accounts, and each acting only on an
+ * account orgvend manages (TAG_ACCOUNT: or adopts); see account-guards.ts.
  */
 import {
   CloseAccountCommand,
@@ -10,10 +10,13 @@ import {
   UntagResourceCommand,
   type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
+import pLimit from 'p-limit';
+import { APPLIED_TAG } from '../config/identity-tags.js';
+import { isManaged } from '../plan/match.js';
 import type { PayloadOf, ResultOf } from '../protocol/requests.js';
-import type { Handler } from './context.js';
+import { HandlerError, type Handler } from './context.js';
 import { refuseCoreAccount, refuseTagging, requireManagedAccount } from './account-guards.js';
-import { tagsOf } from './organization-tree.js';
+import { readTags, tagsOf } from './organization-tree.js';
 import { moveTo } from './organization-units.js';
 
 /** `live`: the account's tags as read just before. */
@@ -67,4 +70,21 @@ export const closeAccount: Handler<PayloadOf<'CLOSE_ACCOUNT'>, ResultOf<'CLOSE_A
     throw error;
   }
   return { outcome: 'closed' };
+};
+
+/** TagResource calls in flight: Organizations allows a few per second, and adaptive retry absorbs the rest. */
+const RECORDS_IN_FLIGHT = 4;
+
+/** Every account refused (core, unmanaged) before any is tagged; an account already tagged with its fingerprint is left as it is. */
+export const recordApplied: Handler<PayloadOf<'RECORD_APPLIED'>, ResultOf<'RECORD_APPLIED'>> = async ({ accounts }, context) => {
+  for (const { account_id } of accounts) refuseCoreAccount(context, account_id);
+  const client = await context.clients.client('organizations');
+  const tags = await readTags(client, accounts.map((a) => a.account_id));
+  const unmanaged = accounts.filter((a) => !isManaged({ tags: tags.get(a.account_id)! })).map((a) => a.account_id);
+  if (unmanaged.length) throw new HandlerError('rejected', `accounts ${unmanaged.join(', ')} are not managed by orgvend; orgvend records what it applied only on the accounts it manages`);
+  const toTag = accounts.filter((a) => tags.get(a.account_id)![APPLIED_TAG] !== a.fingerprint);
+  if (context.dryrun) return { recorded: toTag.map((a) => a.account_id), outcome: 'would-record' };
+  const limit = pLimit(RECORDS_IN_FLIGHT);
+  await Promise.all(toTag.map((a) => limit(() => client.send(new TagResourceCommand({ ResourceId: a.account_id, Tags: [{ Key: APPLIED_TAG, Value: a.fingerprint }] })))));
+  return { recorded: toTag.map((a) => a.account_id), outcome: 'recorded' };
 };

@@ -2,7 +2,7 @@
 import type { PayloadOf, RequestType, ResultOf } from '../protocol/requests.js';
 import type { Handler } from './context.js';
 import { bootstrapAccounts } from './bootstrap-accounts.js';
-import { closeAccount, moveAccount, retireAccount, tagAccount } from './account-changes.js';
+import { closeAccount, moveAccount, recordApplied, retireAccount, tagAccount } from './account-changes.js';
 import { disableRegion, enableRegion, getContacts, getRegions, putContacts } from './account-settings.js';
 import { createAccount } from './create-account.js';
 import { describeAccounts } from './describe-accounts.js';
@@ -27,6 +27,7 @@ export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> 
   CREATE_ACCOUNT: createAccount,
   MOVE_ACCOUNT: moveAccount,
   TAG_ACCOUNT: tagAccount,
+  RECORD_APPLIED: recordApplied,
   RETIRE_ACCOUNT: retireAccount,
   CLOSE_ACCOUNT: closeAccount,
   DESCRIBE_ACCOUNTS: describeAccounts,

@@ -3,11 +3,11 @@
  * `now`. Each change carries everything needed to carry it out, so a saved plan can be
  * applied without the DSL.
  */
-import { BOOTSTRAP_TAG, IDENTITY_TAG_KEYS } from '../config/identity-tags.js';
+import { APPLIED_TAG, BOOTSTRAP_TAG, IDENTITY_TAG_KEYS } from '../config/identity-tags.js';
 import { ouAncestors, type Desired, type DesiredAccount } from '../config/resolve.js';
 import { carriesStack, type Live, type LiveAccount } from '../state/live.js';
 import { digest, sortedEntries } from './digest.js';
-import { isClosed, isManaged, matchAccounts } from './match.js';
+import { isClosed, isManaged, matchAccounts, type Matching } from './match.js';
 import { desiredParameters, dnsAllowList, parameterChange, publicAccessBlockChange } from './parameters.js';
 import { makePlan, type Change, type Plan } from './plan.js';
 import { coreAccounts } from '../bootstrap/topology.js';
@@ -42,6 +42,7 @@ export function liveDigest(live: Live): string {
     accounts: live.accounts.map((a) => [a.id, a.status, a.parent_id, a.email, a.name, a.tags]),
     parameters: live.parameters ? sortedEntries(live.parameters) : null,
     publicAccessBlocks: live.publicAccessBlocks ? sortedEntries(live.publicAccessBlocks) : null,
+    vouched: live.vouched ? [...live.vouched].sort() : null,
     stacks: live.stacks
       ? sortedEntries(live.stacks).map(([id, stacks]) => [id, stacks.map((st) => [st.stack, st.region, st.status, st.template && digest(st.template)])])
       : null,
@@ -57,7 +58,7 @@ function tagChange(desired: DesiredAccount, live: LiveAccount): Change | undefin
   const set = Object.keys(desired.tags).filter((k) => live.tags[k] !== desired.tags[k]);
   // The DSL's nulls, and orgvend's own tags it no longer sets (those of a retirement).
   const remove = Object.keys(live.tags).filter(
-    (k) => desired.removedTags.includes(k) || (k.startsWith('orgvend:') && k !== BOOTSTRAP_TAG && !(k in desired.tags)),
+    (k) => desired.removedTags.includes(k) || (k.startsWith('orgvend:') && k !== BOOTSTRAP_TAG && k !== APPLIED_TAG && !(k in desired.tags)),
   );
   if (!set.length && !remove.length) return undefined;
   const keys = [...set, ...remove].sort();
@@ -84,8 +85,7 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
   const neededOus = new Set<string>(options.only ? [] : desired.ous);
 
   // Of every account, even when planning one (create-account): the DNS account's parameters are made exactly this list.
-  const everyMatch = options.only ? matchAccounts(desired.accounts, live) : matching;
-  const dnsAllowed = dnsAllowList(everyMatch.matches.flatMap((m) => (m.live && !isClosed(m.live) ? [{ entry: m.desired, id: m.live.id }] : [])));
+  const dnsAllowed = dnsAllowListOf(options.only ? matchAccounts(desired.accounts, live) : matching);
   const core = new Set(coreAccounts(org).map((a) => a.id));
   /** The accounts this plan bootstraps. */
   const bootstrapped = new Set<string>();
@@ -138,12 +138,14 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
       accountChanges.push({ type: 'account.bootstrap', target: entry.name, reason: 'missing-stack', before: { account_id: account.id }, after: { stack: NAMES.stack } });
       bootstrapped.add(account.id);
     }
-    // An account about to be bootstrapped has no orgvend parameters yet.
-    const parameters = bootstrapping ? {} : live.parameters?.get(account.id);
+    // An account about to be bootstrapped has no orgvend parameters yet; one whose applied
+    // tag vouches for its parameters, S3 Block Public Access and stacks was not read.
+    const vouched = live.vouched?.has(account.id) === true;
+    const parameters = bootstrapping ? {} : vouched ? undefined : live.parameters?.get(account.id);
     const parameterUpdate = parameters && parameterChange(entry.name, account.id, desiredParameters(entry, org, entry.name === org.dns_account ? dnsAllowed : {}), parameters);
     if (parameterUpdate) accountChanges.push(parameterUpdate);
     // Likewise: an account about to be bootstrapped was not read, and a new account has none.
-    const block = publicAccessBlockChange(entry, account.id, bootstrapping ? null : live.publicAccessBlocks?.get(account.id));
+    const block = publicAccessBlockChange(entry, account.id, bootstrapping ? null : vouched ? undefined : live.publicAccessBlocks?.get(account.id));
     if (block) accountChanges.push(block);
     if (account.name !== entry.awsName) {
       notes.push(`${entry.name}: its AWS name is "${account.name}", accounts.yml says "${entry.awsName}"; sync-accounts does not rename accounts`);
@@ -202,6 +204,11 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
   });
 }
 
+/** The DNS account's allow list (dnsAllowList) of every account accounts.yml names that exists and is not closed. */
+export function dnsAllowListOf(matching: Matching): Record<string, string> {
+  return dnsAllowList(matching.matches.flatMap((m) => (m.live && !isClosed(m.live) ? [{ entry: m.desired, id: m.live.id }] : [])));
+}
+
 /** OU paths the organization holds more than once, with their ids. */
 function ouPathsMadeTwice(live: Live): Map<string, string[]> {
   const ids = new Map<string, string[]>();
@@ -223,6 +230,7 @@ function planStacks(live: Live, options: PlanOptions, bootstrapped: ReadonlySet<
       waiting.push(`${d.account}/${d.stack}`);
       continue;
     }
+    if (live.vouched?.has(account.id)) continue;
     const change = stackChange({ ...d, accountId: d.accountId }, live.stacks?.get(d.accountId)?.find((st) => st.stack === d.stack && st.region === d.region));
     if (change) changes.push(change);
   }
@@ -233,6 +241,7 @@ function planStacks(live: Live, options: PlanOptions, bootstrapped: ReadonlySet<
     const { deployments, held = [], owners } = options.deployments;
     const wanted = new Set([...deployments, ...held].map((d) => `${d.accountId}/${d.region}/${d.stack}`));
     for (const owner of owners) {
+      if (live.vouched?.has(owner.accountId)) continue;
       for (const st of live.stacks?.get(owner.accountId) ?? []) {
         if (st.status && !wanted.has(`${owner.accountId}/${st.region}/${st.stack}`)) changes.push(stackDeletion(owner, st));
       }

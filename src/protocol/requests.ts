@@ -314,6 +314,8 @@ const RegionChangeResult = z.object({ status: RegionStatus, outcome: z.enum(['re
 
 /** Accounts one DESCRIBE_ACCOUNTS reads: three calls each, well inside its timeout. */
 export const MAX_DESCRIBED_ACCOUNTS = 20;
+/** Accounts one RECORD_APPLIED tags: two Organizations calls each, well within its timeout. */
+export const MAX_RECORDED_ACCOUNTS = 50;
 /** Accounts one BOOTSTRAP_ACCOUNTS takes: their stacks are deployed a few at a time within one handler's 15 minutes, asked again if need be. */
 export const MAX_BOOTSTRAPS = 20;
 const BootstrapOutcome = z.enum(['bootstrapped', 'already-bootstrapped', 'in-progress', 'would-bootstrap']);
@@ -507,6 +509,24 @@ export const REQUESTS = {
     permissions: ['organizations:ListTagsForResource', 'organizations:TagResource', 'organizations:UntagResource'],
     payload: z.strictObject({ account_id: AccountIdString, name: z.string(), set: TagMap, remove: z.array(TagKeyString) }),
     result: z.object({ set: z.array(z.string()), removed: z.array(z.string()), outcome: z.enum(['tagged', 'unchanged', 'would-tag']) }),
+  }),
+  /**
+   * Sets each account's applied tag (APPLIED_TAG) to the fingerprint sync-accounts --execute
+   * found it to match (src/plan/applied.ts); only on accounts orgvend manages, never the
+   * management or core accounts, and no other tag.
+   */
+  RECORD_APPLIED: spec({
+    route: 'management',
+    mutating: true,
+    timeoutSeconds: 300,
+    permissions: ['organizations:ListTagsForResource', 'organizations:TagResource'],
+    payload: z.strictObject({
+      accounts: z
+        .array(z.strictObject({ account_id: AccountIdString, fingerprint: z.string().regex(/^[0-9a-f]{32}$/, 'a fingerprint: 32 lowercase hex digits') }))
+        .min(1)
+        .max(MAX_RECORDED_ACCOUNTS),
+    }),
+    result: z.object({ recorded: z.array(AccountIdString), outcome: z.enum(['recorded', 'would-record']) }),
   }),
   RETIRE_ACCOUNT: spec({
     route: 'management',

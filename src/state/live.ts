@@ -2,7 +2,7 @@
 import type { OrgAccount, OrgUnit } from '../protocol/requests.js';
 import pLimit from 'p-limit';
 import { chunks } from '../chunks.js';
-import { BOOTSTRAP_TAG } from '../config/identity-tags.js';
+import { APPLIED_TAG, BOOTSTRAP_TAG } from '../config/identity-tags.js';
 import type { LiveStack, StackReads } from '../plan/stacks.js';
 import { MAX_ACCOUNTS_READ, MAX_PARENTS_READ, MAX_STACKS_READ, type PayloadOf, type PublicAccessBlock } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
@@ -24,6 +24,12 @@ export interface Live {
   stacks?: Map<string, LiveStack[]>;
   /** Account id → its S3 Block Public Access (null: none), for the accounts whose DSL sets it (when read). */
   publicAccessBlocks?: Map<string, PublicAccessBlock | null>;
+  /**
+   * The accounts not read because their applied tag (APPLIED_TAG) is the fingerprint of
+   * what the repository says they hold: their parameters, S3 Block Public Access and
+   * stacks are planned as they are.
+   */
+  vouched?: Set<string>;
 }
 
 /** Pages of the organization's accounts read at once; the worker (and each Lambda) serves them side by side. */
@@ -76,6 +82,10 @@ type AccountRead = PayloadOf<'READ_ACCOUNTS'>['accounts'][number];
  * through each account's reader role; an account it cannot read that way (its stack
  * predates the role) is asked itself, by GET_PARAMETERS and GET_STACKS, so an
  * organization whose members are not all bootstrapped by this version is read the same.
+ *
+ * `fingerprints`: account id → the fingerprint of what the repository says it holds
+ * (src/plan/applied.ts). An account whose applied tag is that fingerprint is not read,
+ * and is `vouched` for instead; absent (--refresh, create-account): every account is read.
  */
 export async function withAccountState(
   transport: Transport,
@@ -83,10 +93,16 @@ export async function withAccountState(
   stacks: ReadonlyMap<string, StackReads>,
   parametersOf?: ReadonlySet<string>,
   publicAccessBlockOf: ReadonlySet<string> = new Set(),
+  fingerprints?: ReadonlyMap<string, string>,
 ): Promise<Live> {
   const reads = new Map<string, AccountReads>();
+  const vouched = new Set<string>();
   for (const a of live.accounts) {
     if (!carriesStack(a) || a.id === live.managementAccountId) continue;
+    if (fingerprints?.has(a.id) && a.tags[APPLIED_TAG] === fingerprints.get(a.id)) {
+      vouched.add(a.id);
+      continue;
+    }
     const parameters = !parametersOf || parametersOf.has(a.id);
     const publicAccessBlock = publicAccessBlockOf.has(a.id);
     if (parameters || publicAccessBlock || stacks.has(a.id)) reads.set(a.id, { parameters, publicAccessBlock, stacks: stacks.get(a.id) });
@@ -111,7 +127,13 @@ export async function withAccountState(
   // In the accounts' order, as each was read.
   const byAccount = <V>(read: ReadonlyMap<string, V>, fallback: ReadonlyMap<string, V>) =>
     new Map([...reads.keys()].flatMap((id): [string, V][] => (fallback.has(id) ? [[id, fallback.get(id)!]] : read.has(id) ? [[id, read.get(id)!]] : [])));
-  return { ...live, parameters: byAccount(parameters, asked.parameters), stacks: byAccount(stackStates, asked.stacks), publicAccessBlocks: byAccount(blocks, asked.blocks) };
+  return {
+    ...live,
+    parameters: byAccount(parameters, asked.parameters),
+    stacks: byAccount(stackStates, asked.stacks),
+    publicAccessBlocks: byAccount(blocks, asked.blocks),
+    ...(fingerprints ? { vouched } : {}),
+  };
 }
 
 /** One account's READ_ACCOUNTS entries: its stacks MAX_STACKS_READ names to an entry, its parameters and the listing of orgvend's stacks with the first. */

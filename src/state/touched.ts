@@ -81,8 +81,8 @@ export async function readTouchedTree(transport: Transport, before: Live, touche
 
 /**
  * `live` with the parameters and stacks of the accounts in `reread` read again (as
- * withAccountState reads them: `stacks` and `parametersOf` say which), and every other
- * account's as `before` has them.
+ * withAccountState reads them: `stacks` and `parametersOf` say which, and `fingerprints`
+ * which it need not read), and every other account's as `before` has them.
  */
 export async function withRereadState(
   transport: Transport,
@@ -92,8 +92,9 @@ export async function withRereadState(
   stacks: ReadonlyMap<string, StackReads>,
   parametersOf?: ReadonlySet<string>,
   publicAccessBlockOf?: ReadonlySet<string>,
+  fingerprints?: ReadonlyMap<string, string>,
 ): Promise<Live> {
-  const read = await withAccountState(transport, { ...live, accounts: live.accounts.filter((a) => reread.has(a.id)) }, stacks, parametersOf, publicAccessBlockOf);
+  const read = await withAccountState(transport, { ...live, accounts: live.accounts.filter((a) => reread.has(a.id)) }, stacks, parametersOf, publicAccessBlockOf, fingerprints);
   const present = new Set(live.accounts.map((a) => a.id));
   const merge = <V>(kept: ReadonlyMap<string, V> | undefined, fresh: ReadonlyMap<string, V> | undefined) =>
     new Map([...[...(kept ?? [])].filter(([id]) => present.has(id) && !reread.has(id)), ...(fresh ?? [])]);
@@ -102,5 +103,6 @@ export async function withRereadState(
     parameters: merge(before.parameters, read.parameters),
     stacks: merge(before.stacks, read.stacks),
     publicAccessBlocks: merge(before.publicAccessBlocks, read.publicAccessBlocks),
+    ...(before.vouched || read.vouched ? { vouched: new Set([...[...(before.vouched ?? [])].filter((id) => present.has(id) && !reread.has(id)), ...(read.vouched ?? [])]) } : {}),
   };
 }

@@ -2,8 +2,9 @@
  * READ_ACCOUNTS: the management handler reads many accounts' parameters and stacks in one
  * request, through the reader role their stacks have, and the CLI's reads go through it;
  * an account whose stack predates the role is answered unreachable and asked itself.
- * Seen in the requests the CLI puts on the bus (its PutEvents calls). Tests run in order
- * and build on each other's organization.
+ * Seen in the requests the CLI puts on the bus (its PutEvents calls). The dry runs read
+ * with --refresh: the accounts' applied tags would spare them (applied-tag.test.ts). Tests
+ * run in order and build on each other's organization.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployStack } from '../../src/bootstrap/stack.js';
@@ -85,7 +86,7 @@ describe('READ_ACCOUNTS', () => {
 
   it(`serves a dry run's reads of N bootstrapped accounts in ceil(N / ${MAX_ACCOUNTS_READ}) requests, none addressed to an account, and plans nothing`, async () => {
     const accounts = await bootstrapped();
-    const { code, out, calls } = await cli('--action', 'sync-accounts', '--detailed-exitcode');
+    const { code, out, calls } = await cli('--action', 'sync-accounts', '--refresh', '--detailed-exitcode');
     expect(out).toContain('No changes.');
     expect(code).toBe(0);
     const requests = requestsOf(calls);
@@ -115,7 +116,7 @@ describe('READ_ACCOUNTS', () => {
     expect(answers[0]).toEqual({ account_id: foo, unreachable: { reason: 'cannot-assume-reader', message: expect.stringContaining(NAMES.readerRole) } });
     expect(answers[1]).toMatchObject({ account_id: bar, parameters: expect.any(Object), stacks: expect.any(Array) });
 
-    const { code, out, calls } = await cli('--action', 'sync-accounts', '--detailed-exitcode');
+    const { code, out, calls } = await cli('--action', 'sync-accounts', '--refresh', '--detailed-exitcode');
     expect(out).toContain('No changes.');
     expect(code).toBe(0);
     const requests = requestsOf(calls);

@@ -47,7 +47,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
   },
   'sync-accounts': {
     summary: 'plan the organization against accounts.yml (OUs, new accounts, moves, tags, retirements); --execute carries it out',
-    flags: PLAN_FLAGS,
+    flags: [...PLAN_FLAGS, 'refresh'],
     formats: PLAN_FORMATS,
     example: './run.sh --action sync-accounts --format markdown --detailed-exitcode --out plan.json',
     load: () => import('./sync-accounts.js'),

@@ -2,13 +2,18 @@
  * sync-accounts (and create-account, for one entry): plan the organization's OUs and
  * accounts against accounts.yml; with --execute, carry the plan out.
  */
+import pLimit from 'p-limit';
+import { chunks } from '../../chunks.js';
+import { APPLIED_TAG } from '../../config/identity-tags.js';
 import type { ExitCode } from '../../errors.js';
 import { executeAccountPlan } from '../../execute/accounts.js';
 import { planAccounts } from '../../plan/accounts.js';
 import { limitViolations } from '../../plan/limits.js';
 import { FOLLOW_UP_TYPES } from '../../plan/accounts.js';
 import { digest } from '../../plan/digest.js';
+import { appliedFingerprints, settledAccounts } from '../../plan/applied.js';
 import { makePlan } from '../../plan/plan.js';
+import { MAX_RECORDED_ACCOUNTS } from '../../protocol/requests.js';
 import { deploymentsOf, stacksToRead, type Deployments } from '../../plan/stacks.js';
 import { liveIds } from '../../render/context.js';
 import { renderWithIds } from '../../render/render.js';
@@ -19,6 +24,9 @@ import type { CliOptions } from '../options.js';
 import { runPlanAction } from '../plan-action.js';
 import { openRuntime, type RuntimeHooks } from '../runtime.js';
 
+/** RECORD_APPLIED requests in flight. */
+const RECORDS_IN_FLIGHT = 2;
+
 export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
   return syncAccounts(options, io, hooks);
 }
@@ -27,8 +35,13 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
   const runtime = await openRuntime(options, io, hooks);
   try {
     const { desired } = runtime;
-    /** `parametersOf`: the accounts whose parameters were read; `blocksOf`, whose S3 Block Public Access. */
-    type State = { live: Live; deployments: Deployments; parametersOf: ReadonlySet<string>; blocksOf: ReadonlySet<string> };
+    /**
+     * `parametersOf`: the accounts whose parameters were read; `blocksOf`, whose S3 Block
+     * Public Access; `fingerprints`: of what each account should hold (src/plan/applied.ts).
+     */
+    type State = { live: Live; deployments: Deployments; parametersOf: ReadonlySet<string>; blocksOf: ReadonlySet<string>; fingerprints: ReadonlyMap<string, string> };
+    // create-account reads its one account; --refresh reads every account, whatever its applied tag says.
+    const trustTags = !only && !options.refresh;
     // With --direct no handler Lambda is involved, so new accounts wait for the administrator's bootstrap (as when it is turned off).
     // The templates depend on accounts.yml and the ids of the accounts that exist: rendered
     // again only when those ids change (an account this run created), not on every read.
@@ -45,31 +58,45 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
       const parametersOf: ReadonlySet<string> = new Set(only ? (ids.has(only) ? [ids.get(only)!] : []) : ids.values());
       // Read only where the DSL says what it should be.
       const blocksOf: ReadonlySet<string> = new Set(desired.accounts.filter((a) => a.settings.s3_block_public_access !== undefined && ids.has(a.name) && parametersOf.has(ids.get(a.name)!)).map((a) => ids.get(a.name)!));
-      return { deployments, parametersOf, blocksOf, stacks: stacksToRead(deployments) };
+      const fingerprints = only ? new Map<string, string>() : appliedFingerprints(desired, tree, deployments);
+      return { deployments, parametersOf, blocksOf, stacks: stacksToRead(deployments), fingerprints, vouchable: trustTags ? fingerprints : undefined };
     };
     return await runPlanAction<State>(options, io, runtime, {
       readLive: async (transport) => {
         const tree = await readLive(transport);
-        const { deployments, parametersOf, blocksOf, stacks } = await readsFor(tree);
-        return { live: await withAccountState(transport, tree, stacks, parametersOf, blocksOf), deployments, parametersOf, blocksOf };
+        const { deployments, parametersOf, blocksOf, stacks, fingerprints, vouchable } = await readsFor(tree);
+        return { live: await withAccountState(transport, tree, stacks, parametersOf, blocksOf, vouchable), deployments, parametersOf, blocksOf, fingerprints };
       },
       readTouched: async (before, executed, transport) => {
         const touched = touchedBy(executed);
         if (!touched) return undefined;
         const tree = await readTouchedTree(transport, before.live, touched);
-        const { deployments, parametersOf, blocksOf, stacks } = await readsFor(tree);
+        const { deployments, parametersOf, blocksOf, stacks, fingerprints, vouchable } = await readsFor(tree);
         // Besides the touched accounts, one whose reads changed (the templates rendered again
-        // with a new account's id, an account accounts.yml now names) is read again.
+        // with a new account's id, an account accounts.yml now names) is read again, and one
+        // vouched for by its applied tag whose fingerprint changed (the DNS account's allow list).
         const previous = stacksToRead(before.deployments);
         const readsChanged = (id: string) =>
-          digest(stacks.get(id) ?? null) !== digest(previous.get(id) ?? null) || parametersOf.has(id) !== before.parametersOf.has(id) || blocksOf.has(id) !== before.blocksOf.has(id);
+          digest(stacks.get(id) ?? null) !== digest(previous.get(id) ?? null) ||
+          parametersOf.has(id) !== before.parametersOf.has(id) ||
+          blocksOf.has(id) !== before.blocksOf.has(id) ||
+          (before.live.vouched?.has(id) === true && fingerprints.get(id) !== before.fingerprints.get(id));
         const reread = new Set([...touched.accounts, ...tree.accounts.map((a) => a.id).filter(readsChanged)]);
-        return { live: await withRereadState(transport, tree, before.live, reread, stacks, parametersOf, blocksOf), deployments, parametersOf, blocksOf };
+        return { live: await withRereadState(transport, tree, before.live, reread, stacks, parametersOf, blocksOf, vouchable), deployments, parametersOf, blocksOf, fingerprints };
       },
       plan: ({ live, deployments }) => planAccounts(desired, live, { now: new Date(), only, action: options.action, deployments, bootstrap: !options.direct && desired.organization.bootstrap_new_accounts }),
       violations: (plan) => limitViolations(plan, desired.organization.limits),
       organizationOf: ({ live }) => live.organizationId,
       execute: (plan, transport, progress) => executeAccountPlan(plan, desired.organization, transport, progress),
+      // What the run found to be as the repository says is tagged so, and not read by the next plan while that holds.
+      record: async ({ live, fingerprints }, plan, transport) => {
+        const settled = [...settledAccounts(fingerprints, live, plan)].map(([account_id, fingerprint]) => ({ account_id, fingerprint }));
+        if (!settled.length) return undefined;
+        const limit = pLimit(RECORDS_IN_FLIGHT);
+        await Promise.all(chunks(settled, MAX_RECORDED_ACCOUNTS).map((accounts) => limit(() => transport.request('RECORD_APPLIED', { accounts }))));
+        const n = settled.length;
+        return `recorded ${n} account${n === 1 ? '' : 's'} as the repository wants ${n === 1 ? 'it' : 'them'} (${APPLIED_TAG}): the next plan reads ${n === 1 ? 'its' : 'their'} parameters and stacks only if accounts.yml or the templates change what ${n === 1 ? 'it holds' : 'they hold'}, or with --refresh`;
+      },
       // Once accounts exist, what names them (their bootstrap, parameters, the stacks rendered with their ids) is planned again.
       followUp: (executed, after) =>
         executed.changes.some((c) => c.type === 'account.create')

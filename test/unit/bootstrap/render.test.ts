@@ -464,6 +464,7 @@ describe('the bootstrap template', () => {
       'CREATE_ACCOUNT',
       'MOVE_ACCOUNT',
       'TAG_ACCOUNT',
+      'RECORD_APPLIED',
       'RETIRE_ACCOUNT',
       'CLOSE_ACCOUNT',
       'DESCRIBE_ACCOUNTS',

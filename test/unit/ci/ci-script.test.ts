@@ -173,6 +173,13 @@ describe('scripts/ci.sh apply', () => {
     expect(readFileSync(summary, 'utf8')).toBe(run.comment);
   });
 
+  it('reads every account in sync-accounts alone with ORGVEND_REFRESH=1, as the nightly apply does', () => {
+    const run = runScript(['apply'], { ORGVEND_REFRESH: '1' });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.calls[1]).toBe('--action sync-accounts --format markdown --execute --refresh --sandbox');
+    expect(run.calls.slice(2).filter((c) => c.includes('--refresh'))).toEqual([]);
+  });
+
   it('succeeds when every action did', () => {
     const run = runScript(['apply']);
     expect(run.code).toBe(0);

@@ -118,6 +118,8 @@ describe('the shipped workflows', () => {
   it('the apply: after a push to main, with the apply role, in an environment, never two at once and never cancelled', () => {
     const apply = workflow('orgvend-apply.yml');
     expect(apply.on.push).toEqual({ branches: ['main'] });
+    // Nightly, with every account read again (sync-accounts --refresh).
+    expect(apply.on.schedule).toEqual([{ cron: '17 3 * * *' }]);
     expect(apply.permissions).toEqual({});
     const job = apply.jobs.apply!;
     expect(job.if).toBe("vars.ORGVEND_APPLY_ROLE_ARN != '' && github.ref == 'refs/heads/main'");
@@ -136,6 +138,7 @@ describe('the shipped workflows', () => {
     ]);
     expect(job.steps[4]!.with!['role-to-assume']).toBe('${{ vars.ORGVEND_APPLY_ROLE_ARN }}');
     expect(job.steps[6]!.if).toBe('always()');
+    expect(job.steps[5]!.env).toEqual({ ORGVEND_REFRESH: "${{ github.event_name == 'schedule' && '1' || '' }}" });
   });
 
   it('call a script that is there and executable', () => {

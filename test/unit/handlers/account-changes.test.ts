@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-organizations';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { closeAccount, moveAccount, retireAccount, tagAccount } from '../../../src/handlers/account-changes.js';
+import { closeAccount, moveAccount, recordApplied, retireAccount, tagAccount } from '../../../src/handlers/account-changes.js';
 import { HandlerError, type HandlerContext } from '../../../src/handlers/context.js';
 import { handlerContext } from '../../helpers/handler-context.js';
 import { isMutating } from '../../helpers/mutating.js';
@@ -148,6 +148,25 @@ describe('TAG_ACCOUNT', () => {
     expect((await refusal(tag(MANAGED, { 'managed-by': 'someone-else' }))).code).toBe('rejected');
     expect((await refusal(tag(MANAGED, { 'orgvend:bootstrap': 'forged' }))).message).toBe('orgvend:bootstrap on account 500000000001 is set by bootstrap alone, never by TAG_ACCOUNT');
     expect((await refusal(tag(MANAGED, {}, ['orgvend:bootstrap']))).code).toBe('rejected');
+    expect((await refusal(tag(MANAGED, { 'orgvend:applied': 'f'.repeat(32) }))).message).toBe('orgvend:applied on account 500000000001 is set by RECORD_APPLIED alone, never by TAG_ACCOUNT');
+    expect((await refusal(tag(MANAGED, {}, ['orgvend:applied']))).code).toBe('rejected');
+    expect(mutating()).toEqual([]);
+  });
+});
+
+describe('RECORD_APPLIED', () => {
+  const FINGERPRINT = 'f'.repeat(32);
+  const record = (ids: string[], c = context()) => recordApplied({ accounts: ids.map((account_id) => ({ account_id, fingerprint: FINGERPRINT })) }, c);
+
+  it('tags a managed account with its fingerprint, that tag alone, and does nothing in a dry run', async () => {
+    expect(await record([MANAGED], context(true))).toEqual({ recorded: [MANAGED], outcome: 'would-record' });
+    expect(mutating()).toEqual([]);
+    expect(await record([MANAGED])).toEqual({ recorded: [MANAGED], outcome: 'recorded' });
+    expect(organizations.commandCalls(TagResourceCommand).map((c) => c.args[0].input)).toEqual([{ ResourceId: MANAGED, Tags: [{ Key: 'orgvend:applied', Value: FINGERPRINT }] }]);
+  });
+
+  it('refuses the management and core accounts and an unmanaged one, and then tags no account of the request', async () => {
+    for (const id of [MANAGEMENT, CICD, AUDIT, DELEGATED, UNMANAGED]) expect((await refusal(record([MANAGED, id]))).code).toBe('rejected');
     expect(mutating()).toEqual([]);
   });
 });

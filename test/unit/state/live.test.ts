@@ -125,6 +125,29 @@ describe('withAccountState', () => {
     expect(read.stacks!.get('600000000002')![0]!.template).toBe('600000000002/us-east-1/orgvend-vpc');
   });
 
+  it('does not read an account whose applied tag is its fingerprint, and reads one whose tag is another, forged or absent', async () => {
+    const fingerprint = 'f'.repeat(32);
+    const live = liveOrg([], [
+      { id: '600000000001', tags: { ...bootstrapped, 'orgvend:applied': fingerprint } },
+      { id: '600000000002', tags: { ...bootstrapped, 'orgvend:applied': 'e'.repeat(32) } },
+      { id: '600000000003', tags: { ...bootstrapped, 'orgvend:applied': `${fingerprint} ` } },
+      { id: '600000000004', tags: bootstrapped },
+    ]);
+    const fingerprints = new Map(['600000000001', '600000000002', '600000000003', '600000000004'].map((id) => [id, fingerprint]));
+    const stacks = new Map(['600000000001', '600000000002'].map((id) => [id, vpc('us-east-1')]));
+    const transport = recording();
+    const read = await withAccountState(transport, live, stacks, undefined, new Set(), fingerprints);
+    const asked = transport.sent.flatMap((s) => (s.payload as PayloadOf<'READ_ACCOUNTS'>).accounts.map((e) => e.account_id));
+    expect(asked).toEqual(['600000000002', '600000000003', '600000000004']);
+    expect([...read.vouched!]).toEqual(['600000000001']);
+    expect(read.parameters!.has('600000000001')).toBe(false);
+    expect(read.stacks!.has('600000000001')).toBe(false);
+    // Without fingerprints (--refresh), every account is read and none vouched for.
+    const refreshed = await withAccountState(recording(), live, stacks);
+    expect([...refreshed.parameters!.keys()]).toHaveLength(4);
+    expect(refreshed.vouched).toBeUndefined();
+  });
+
   it('sends nothing when no account carries orgvend\'s stack', async () => {
     const transport = recording();
     const read = await withAccountState(transport, liveOrg([], [{ id: '600000000001', tags: {} }]), new Map([['600000000001', vpc('us-east-1')]]));
