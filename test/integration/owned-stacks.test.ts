@@ -86,7 +86,7 @@ describe('stacks orgvend owns', () => {
   it('plans, when an account\'s region changes, its VPC in the new region and the deletion of the old one, with what goes; never another\'s orgvend- stack', async () => {
     workspace.write(MOVED);
     const before = org.calls.length;
-    const { code, out } = await cli('--action', 'sync-accounts', '--detailed-exitcode');
+    const { code, out } = await cli('--action', 'sync-accounts', '--refresh', '--detailed-exitcode');
     expect(code).toBe(2);
     expect(out).toMatch(/~ stack\.deploy +foo\/orgvend-vpc \(\d{12}\) +create with template \w{12} in ap-southeast-2/);
     expect(out).toMatch(/- stack\.delete +foo\/us-east-1\/orgvend-vpc \(\d{12}\) +delete the stack in us-east-1: 1 to remove, 1 retained \(DeletionPolicy: Retain\)/);
@@ -106,7 +106,7 @@ describe('stacks orgvend owns', () => {
   });
 
   it('carries it out with --execute, and the next plan is "No changes"', async () => {
-    const { code, out } = await cli('--action', 'sync-accounts', '--execute');
+    const { code, out } = await cli('--action', 'sync-accounts', '--refresh', '--execute');
     expect(out).toContain('Converged: the organization matches the repository.');
     expect(code).toBe(0);
     expect(await present(foo, 'ap-southeast-2', 'orgvend-vpc')).not.toBeNull();

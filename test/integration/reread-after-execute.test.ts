@@ -49,7 +49,7 @@ describe('the read after --execute', () => {
   it('asks only for the touched accounts when one account is created, still converges, and the next plan is empty', async () => {
     const untouched = await Promise.all(['foo', 'dns', 'bar', 'baz'].map(idOf));
     workspace.write(accountsOf(['bar', 'baz', 'qux']));
-    const { code, out, calls } = await cli('--action', 'sync-accounts', '--execute');
+    const { code, out, calls } = await cli('--action', 'sync-accounts', '--refresh', '--execute');
     expect(out).toMatch(/\+ account\.create +qux/);
     expect(out).toContain('Converged: the organization matches the repository.');
     expect(code).toBe(0);
