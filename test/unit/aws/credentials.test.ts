@@ -5,7 +5,7 @@
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ClientFactory } from '../../../src/aws/clients.js';
 import { checkedCaller, credentialSource, describeSource } from '../../../src/aws/credentials.js';
 import { assumedRoleOf } from '../../../src/cli/identity.js';
@@ -13,6 +13,8 @@ import { CredentialsError } from '../../../src/errors.js';
 
 const sts = mockClient(STSClient);
 afterEach(() => sts.reset());
+// Files share a worker's modules (isolate: false): a stub left behind would answer other files' calls.
+afterAll(() => sts.restore());
 
 const factory = () => new ClientFactory({ region: 'ap-southeast-2', credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' } });
 const awsError = (name: string, message: string) => Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 403 } });

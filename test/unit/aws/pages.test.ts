@@ -6,7 +6,7 @@
 import { ListCreateAccountStatusCommand, OrganizationsClient, paginateListCreateAccountStatus } from '@aws-sdk/client-organizations';
 import { ListHostedZonesCommand, Route53Client, paginateListHostedZones } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { RepeatedPageTokenError, everyPage } from '../../../src/aws/pages.js';
 
 const status = (name: string) => ({ AccountName: name, State: 'SUCCEEDED' as const });
@@ -15,6 +15,11 @@ const route53 = mockClient(Route53Client);
 afterEach(() => {
   organizations.reset();
   route53.reset();
+});
+// Files share a worker's modules (isolate: false): a stub left behind would answer other files' calls.
+afterAll(() => {
+  organizations.restore();
+  route53.restore();
 });
 
 const client = new OrganizationsClient({ region: 'us-east-1', credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' } });

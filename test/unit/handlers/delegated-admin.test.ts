@@ -11,7 +11,7 @@ import {
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deregisterDelegatedAdmin, enableTrustedAccess, listDelegatedAdmins } from '../../../src/handlers/delegated-admin.js';
 import { REQUESTS } from '../../../src/protocol/requests.js';
 import { handlerContext } from '../../helpers/handler-context.js';
@@ -27,6 +27,8 @@ beforeEach(() => {
   organizations = mockClient(OrganizationsClient);
   organizations.onAnyCommand().rejects(new Error('unmocked call'));
 });
+// Files share a worker's modules (isolate: false): a stub left behind would answer other files' calls.
+afterEach(() => organizations.restore());
 
 describe('sync-security handlers', () => {
   it('deregisters an account once; one deregistered meanwhile (a repeated delivery) is not-registered, not a failure', async () => {

@@ -6,11 +6,13 @@
  */
 import { DescribeOrganizationCommand, ListAccountsForParentCommand, ListOrganizationalUnitsForParentCommand, ListRootsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, expect, it } from 'vitest';
+import { afterAll, afterEach, expect, it } from 'vitest';
 import { readTree } from '../../../src/handlers/organization-tree.js';
 
 const organizations = mockClient(OrganizationsClient);
 afterEach(() => organizations.reset());
+// Files share a worker's modules (isolate: false): a stub left behind would answer other files' calls.
+afterAll(() => organizations.restore());
 
 it('lists an account seen under two parents once, where it went', async () => {
   organizations.on(DescribeOrganizationCommand).resolves({ Organization: { Id: 'o-abc1234567', MasterAccountId: '111111111111' } });
