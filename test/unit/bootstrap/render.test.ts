@@ -218,6 +218,11 @@ describe('the bootstrap template', () => {
       'organizations:ListRoots',
       // Identity Center's, which shares the statement of actions on "*".
       'sso:ListInstances',
+      // sync-security's designation of GuardDuty's and Security Hub's own administrators (ENABLE_SERVICE_ADMIN), which take no resource.
+      'guardduty:EnableOrganizationAdminAccount',
+      'guardduty:ListOrganizationAdminAccounts',
+      'securityhub:EnableOrganizationAdminAccount',
+      'securityhub:ListOrganizationAdminAccounts',
     ];
     for (const statement of handlerStatements(text).filter((s) => s.Effect === 'Allow' && [s.Action].flat().some((a) => a.startsWith('organizations:')))) {
       const resources = [statement.Resource].flat().map((r) => (typeof r === 'string' ? r : (r as { Sub: string }).Sub));
@@ -479,6 +484,9 @@ describe('the bootstrap template', () => {
       'DEREGISTER_DELEGATED_ADMIN',
       'GET_TRAIL',
       'PUT_TRAIL',
+      // GuardDuty's and Security Hub's own administrators, designated from the management account.
+      'GET_SERVICE_ADMINS',
+      'ENABLE_SERVICE_ADMIN',
       'BOOTSTRAP_ACCOUNTS',
       'READ_ACCOUNTS',
       // Without a delegated administrator, the management account serves its types too.
