@@ -151,7 +151,7 @@ describe('validating the security services', () => {
   });
 
   it('refuses values GuardDuty, Security Hub and Config do not know, and unknown keys', () => {
-    const admins: Parameters<typeof desiredOf>[0][number] = [['organization', 'delegated_administrators'], { guardduty: 'dns', securityhub: 'dns', config: 'dns' }];
+    const admins: [string[], unknown] = [['organization', 'delegated_administrators'], { guardduty: 'dns', securityhub: 'dns', config: 'dns' }];
     expect(errorsOf(parse([admins, [['organization', 'security'], { guardduty: { auto_enable: 'yes' } }]]))).toMatchObject([{ path: 'organization.security.guardduty.auto_enable' }]);
     expect(errorsOf(parse([admins, [['organization', 'security'], { securityhub: { auto_enable: 'true' } }]]))).toMatchObject([{ path: 'organization.security.securityhub.auto_enable' }]);
     expect(errorsOf(parse([admins, [['organization', 'security'], { config: { aggregator: 'no spaces' } }]]))).toMatchObject([{ path: 'organization.security.config.aggregator' }]);
