@@ -22,7 +22,7 @@ import { createRequestKey, readRequestKey } from './request-key.js';
 import { REQUEST_KEY_ALIAS, REQUEST_KEY_SPEC } from '../protocol/signature.js';
 import { stackAction } from '../plan/stack-action.js';
 import { deployStack, settled, stackState } from './stack.js';
-import { coreAccounts, memberAccount, securityRoles, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
+import { bootstrapOrganization, coreAccounts, memberAccount, securityRoles, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
 import { everyPage } from '../aws/pages.js';
 
 export interface BootstrapEnv {
@@ -75,7 +75,9 @@ async function organizationId(env: BootstrapEnv): Promise<string> {
 }
 
 /** The core accounts, then `members` (id → DSL name) that are not core ones. */
-function stackAccounts(org: BootstrapOrganization, members: ReadonlyMap<string, string>): BootstrapAccount[] {
+function stackAccounts(given: BootstrapOrganization, members: ReadonlyMap<string, string>): BootstrapAccount[] {
+  // security_admins, worked out here when the caller gave the whole organization section.
+  const org = bootstrapOrganization(given);
   // A core account orgvend also manages (an entry of accounts.yml) has its name too: it may be the identity or logs account.
   // The DNS account serves the record requests, and only it gets Route 53 permissions for
   // them; a security service's delegated administrator alike serves that service's requests.

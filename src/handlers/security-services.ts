@@ -218,8 +218,18 @@ async function serviceAdmins(context: HandlerContext, service: ServiceWithAdmin)
   return ids;
 }
 
+/** One service the local emulator cannot list is answered `unsupported`, and the other as it is. */
 export const getServiceAdmins: Handler<PayloadOf<'GET_SERVICE_ADMINS'>, ResultOf<'GET_SERVICE_ADMINS'>> = async ({ services }, context) => ({
-  services: await Promise.all(services.map(async (service) => ({ service, admins: await serviceAdmins(context, service) }))),
+  services: await Promise.all(
+    services.map(async (service) => {
+      try {
+        return { service, admins: await serviceAdmins(context, service) };
+      } catch (error) {
+        if (error instanceof HandlerError && error.code === 'unsupported') return { service, admins: [], unsupported: error.message };
+        throw error;
+      }
+    }),
+  ),
 });
 
 /**

@@ -69,9 +69,9 @@ export function planSecurityServices(desired: Desired, live: Live, state: LiveSe
   if (!state) return plan;
   const region = desired.organization.home_region;
   const security = desired.organization.security;
-  const unavailable = (service: SecurityService, read: ServiceRead<unknown> | undefined): read is { unavailable: string } => {
+  const unavailable = (service: SecurityService, read: ServiceRead<unknown> | undefined, what = 'nothing more is planned for it'): read is { unavailable: string } => {
     if (read === undefined || !('unavailable' in read)) return false;
-    plan.notes.push(`${service}: ${read.unavailable}; nothing more is planned for it`);
+    plan.notes.push(`${service}: ${read.unavailable}; ${what}`);
     return true;
   };
 
@@ -103,7 +103,7 @@ export function planSecurityServices(desired: Desired, live: Live, state: LiveSe
     // GuardDuty and Security Hub: their own administrator first.
     const admins = state.admins[service];
     if (admins === undefined) continue;
-    if (!unavailable(service, admins)) {
+    if (!unavailable(service, admins, 'its administrator is not designated by orgvend here')) {
       const others = admins.live.filter((a) => a !== id);
       if (others.length) {
         plan.conflicts.push(

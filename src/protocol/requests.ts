@@ -839,7 +839,8 @@ export const REQUESTS = {
         .max(2)
         .refine((s) => new Set(s).size === s.length, 'each service once'),
     }),
-    result: z.object({ services: z.array(z.object({ service: ServiceWithAdmin, admins: z.array(AccountIdString) })) }),
+    // `unsupported`: the local emulator lacks the service's listing (the reason), and `admins` is empty.
+    result: z.object({ services: z.array(z.object({ service: ServiceWithAdmin, admins: z.array(AccountIdString), unsupported: z.string().optional() })) }),
   }),
   /**
    * sync-security: the account becomes GuardDuty's or Security Hub's administrator in the

@@ -61,7 +61,8 @@ export async function readSecurityServices(transport: Transport, desired: Desire
   if (withAdmin.length) {
     const listed = await read('GET_SERVICE_ADMINS', undefined, withAdmin[0]!, () => transport.request('GET_SERVICE_ADMINS', { services: withAdmin }));
     for (const service of withAdmin) {
-      state.admins[service] = 'live' in listed ? { live: listed.live.services.find((s) => s.service === service)?.admins ?? [] } : listed;
+      const found = 'live' in listed ? listed.live.services.find((s) => s.service === service) : undefined;
+      state.admins[service] = !('live' in listed) ? listed : found?.unsupported !== undefined ? { unavailable: found.unsupported } : { live: found?.admins ?? [] };
     }
   }
   // A service that names another account (or none) cannot be read from the one the DSL names: only its designation is planned.

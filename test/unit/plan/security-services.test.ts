@@ -121,7 +121,7 @@ describe('planning the security services', () => {
     expect(plan.changes).toEqual([]);
     expect(plan.notes).toEqual([
       "guardduty: GuardDuty's organization configuration is not supported by the local emulator: moto has no guardduty:DescribeOrganizationConfiguration; nothing more is planned for it",
-      "securityhub: Security Hub's administrator is not supported by the local emulator: moto has no securityhub:ListOrganizationAdminAccounts; nothing more is planned for it",
+      "securityhub: Security Hub's administrator is not supported by the local emulator: moto has no securityhub:ListOrganizationAdminAccounts; its administrator is not designated by orgvend here",
     ]);
     const early = convergedLive(d, ['foo']);
     expect(securityAdminIds(d, early)).toEqual({});
