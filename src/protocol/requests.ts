@@ -925,7 +925,8 @@ export const REQUESTS = {
     timeoutSeconds: 120,
     permissions: [
       ...SECURITYHUB_READ,
-      ...['securityhub:EnableSecurityHub', 'securityhub:UpdateOrganizationConfiguration'].map((action) => ({ action, resource: SECURITYHUB_HUB })),
+      // TagResource: the hub is tagged as orgvend's when it enables it.
+      ...['securityhub:EnableSecurityHub', 'securityhub:TagResource', 'securityhub:UpdateOrganizationConfiguration'].map((action) => ({ action, resource: SECURITYHUB_HUB })),
       { action: 'iam:CreateServiceLinkedRole', resource: SECURITYHUB_SERVICE_ROLE, condition: { StringEquals: { 'iam:AWSServiceName': 'securityhub.amazonaws.com' } } },
     ],
     payload: z.strictObject({ auto_enable: z.boolean(), auto_enable_standards: SecurityHubStandards }),

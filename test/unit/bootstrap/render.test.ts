@@ -471,6 +471,7 @@ describe('the bootstrap template', () => {
       'securityhub:DescribeHub',
       'securityhub:DescribeOrganizationConfiguration',
       'securityhub:EnableSecurityHub',
+      'securityhub:TagResource',
       'securityhub:UpdateOrganizationConfiguration',
     ]);
     for (const type of ['GET_GUARDDUTY', 'PUT_SECURITYHUB', 'PUT_CONFIG_AGGREGATOR']) expect(text).toContain(type);
