@@ -8,14 +8,17 @@ import type { AccountClient } from '@aws-sdk/client-account';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { GuardDutyClient } from '@aws-sdk/client-guardduty';
 import type { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3ControlClient } from '@aws-sdk/client-s3-control';
+import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { SSOAdminClient } from '@aws-sdk/client-sso-admin';
@@ -29,8 +32,10 @@ export interface ServiceClients {
   account: AccountClient;
   cloudformation: CloudFormationClient;
   cloudtrail: CloudTrailClient;
+  config: ConfigServiceClient;
   dynamodb: DynamoDBClient;
   events: EventBridgeClient;
+  guardduty: GuardDutyClient;
   identitystore: IdentitystoreClient;
   kms: KMSClient;
   logs: CloudWatchLogsClient;
@@ -38,6 +43,7 @@ export interface ServiceClients {
   route53: Route53Client;
   s3: S3Client;
   s3control: S3ControlClient;
+  securityhub: SecurityHubClient;
   sqs: SQSClient;
   ssm: SSMClient;
   ssoadmin: SSOAdminClient;
@@ -51,8 +57,10 @@ const LOADERS: Record<ServiceName, () => Promise<ClientConstructor>> = {
   account: async () => (await import('@aws-sdk/client-account')).AccountClient as ClientConstructor,
   cloudformation: async () => (await import('@aws-sdk/client-cloudformation')).CloudFormationClient as ClientConstructor,
   cloudtrail: async () => (await import('@aws-sdk/client-cloudtrail')).CloudTrailClient as ClientConstructor,
+  config: async () => (await import('@aws-sdk/client-config-service')).ConfigServiceClient as ClientConstructor,
   dynamodb: async () => (await import('@aws-sdk/client-dynamodb')).DynamoDBClient as ClientConstructor,
   events: async () => (await import('@aws-sdk/client-eventbridge')).EventBridgeClient as ClientConstructor,
+  guardduty: async () => (await import('@aws-sdk/client-guardduty')).GuardDutyClient as ClientConstructor,
   identitystore: async () => (await import('@aws-sdk/client-identitystore')).IdentitystoreClient as ClientConstructor,
   kms: async () => (await import('@aws-sdk/client-kms')).KMSClient as ClientConstructor,
   logs: async () => (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient as ClientConstructor,
@@ -60,6 +68,7 @@ const LOADERS: Record<ServiceName, () => Promise<ClientConstructor>> = {
   route53: async () => (await import('@aws-sdk/client-route-53')).Route53Client as ClientConstructor,
   s3: async () => (await import('@aws-sdk/client-s3')).S3Client as ClientConstructor,
   s3control: async () => (await import('@aws-sdk/client-s3-control')).S3ControlClient as ClientConstructor,
+  securityhub: async () => (await import('@aws-sdk/client-securityhub')).SecurityHubClient as ClientConstructor,
   sqs: async () => (await import('@aws-sdk/client-sqs')).SQSClient as ClientConstructor,
   ssm: async () => (await import('@aws-sdk/client-ssm')).SSMClient as ClientConstructor,
   ssoadmin: async () => (await import('@aws-sdk/client-sso-admin')).SSOAdminClient as ClientConstructor,

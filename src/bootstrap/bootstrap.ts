@@ -22,7 +22,7 @@ import { createRequestKey, readRequestKey } from './request-key.js';
 import { REQUEST_KEY_ALIAS, REQUEST_KEY_SPEC } from '../protocol/signature.js';
 import { stackAction } from '../plan/stack-action.js';
 import { deployStack, settled, stackState } from './stack.js';
-import { coreAccounts, memberAccount, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
+import { bootstrapOrganization, coreAccounts, memberAccount, securityRoles, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
 import { everyPage } from '../aws/pages.js';
 
 export interface BootstrapEnv {
@@ -75,13 +75,16 @@ async function organizationId(env: BootstrapEnv): Promise<string> {
 }
 
 /** The core accounts, then `members` (id → DSL name) that are not core ones. */
-function stackAccounts(org: BootstrapOrganization, members: ReadonlyMap<string, string>): BootstrapAccount[] {
+function stackAccounts(given: BootstrapOrganization, members: ReadonlyMap<string, string>): BootstrapAccount[] {
+  // security_admins, worked out here when the caller gave the whole organization section.
+  const org = bootstrapOrganization(given);
   // A core account orgvend also manages (an entry of accounts.yml) has its name too: it may be the identity or logs account.
-  const core = coreAccounts(org).map((a) => (members.has(a.id) ? { ...a, name: members.get(a.id)! } : a));
+  // The DNS account serves the record requests, and only it gets Route 53 permissions for
+  // them; a security service's delegated administrator alike serves that service's requests.
+  const core = coreAccounts(org).map((a) => (members.has(a.id) ? { ...a, name: members.get(a.id)!, roles: [...a.roles, ...securityRoles(org, members.get(a.id))] } : a));
   const coreIds = new Set(core.map((a) => a.id));
   const others = [...members].filter(([id]) => !coreIds.has(id)).sort(([a], [b]) => a.localeCompare(b));
-  // The DNS account serves the record requests, and only it gets Route 53 permissions for them.
-  return [...core, ...others.map(([id, name]) => memberAccount(id, name === org.dns_account ? ['member', 'dns'] : ['member'], name))];
+  return [...core, ...others.map(([id, name]) => memberAccount(id, ['member', ...(name === org.dns_account ? (['dns'] as const) : []), ...securityRoles(org, name)], name))];
 }
 
 /**

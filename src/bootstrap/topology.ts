@@ -2,8 +2,9 @@
  * Which accounts carry orgvend's infrastructure and what each one does, from the DSL's
  * organization section. Pure.
  */
-import type { z } from 'zod';
-import { CustomizationSettings, Organization } from '../config/schema.js';
+import { z } from 'zod';
+import { SECURITY_SERVICES, securityAdmins, type SecurityService } from '../config/delegated-services.js';
+import { CustomizationSettings, Organization, Slug } from '../config/schema.js';
 import { REQUESTS, permissionsFor, servedTypes, type AccountRole, type PermissionGroup, type RequestType } from '../protocol/requests.js';
 
 /**
@@ -29,13 +30,34 @@ export const BootstrapOrganization = Organization.pick({
 }).extend({
   // What the deployer role may create for the team's templates (absent: nothing of theirs).
   customizations: CustomizationSettings.optional(),
+  // The DSL names of the accounts that set GuardDuty, Security Hub and the Config aggregator
+  // (organization.security, from delegated_administrators): their handlers alone serve those
+  // requests and get their permissions. Absent: none.
+  security_admins: z.partialRecord(z.enum(SECURITY_SERVICES), Slug).optional(),
 });
 export type BootstrapOrganization = z.infer<typeof BootstrapOrganization>;
 
-/** Those fields of `org` alone (the organization section has many more). */
-export function bootstrapOrganization(org: BootstrapOrganization): BootstrapOrganization {
+/**
+ * Those fields of `org` alone (the organization section has many more), with
+ * `security_admins` worked out from the whole section when it is given.
+ */
+export function bootstrapOrganization(org: BootstrapOrganization & Partial<Pick<Organization, 'delegated_administrators' | 'security'>>): BootstrapOrganization {
   const fields = Object.keys(BootstrapOrganization.shape) as (keyof BootstrapOrganization)[];
-  return Object.fromEntries(fields.filter((k) => org[k] !== undefined).map((k) => [k, org[k]])) as BootstrapOrganization;
+  const picked = Object.fromEntries(fields.filter((k) => org[k] !== undefined).map((k) => [k, org[k]])) as BootstrapOrganization;
+  if (org.delegated_administrators && org.security) {
+    const admins = securityAdmins({ delegated_administrators: org.delegated_administrators, security: org.security });
+    if (Object.keys(admins).length) picked.security_admins = admins;
+    else delete picked.security_admins;
+  }
+  return picked;
+}
+
+/** The role of the account that sets `service`'s organization configuration (organization.security). */
+export const securityAdminRole = (service: SecurityService): AccountRole => `${service}-admin`;
+
+/** The roles of the account named `name` in accounts.yml as the delegated administrator of each security service organization.security sets. */
+export function securityRoles(org: Pick<BootstrapOrganization, 'security_admins'>, name: string | undefined): AccountRole[] {
+  return name === undefined ? [] : SECURITY_SERVICES.filter((service) => org.security_admins?.[service] === name).map(securityAdminRole);
 }
 
 export interface BootstrapAccount {

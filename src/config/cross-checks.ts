@@ -6,6 +6,7 @@ import type { Problem } from './diagnostics.js';
 import type { DesiredAccount, DslParts } from './resolve.js';
 import { unknownPlaceholders, PLACEHOLDERS } from './patterns.js';
 import { didYouMean } from './suggest.js';
+import { SECURITY_SERVICES } from './delegated-services.js';
 import { CUSTOMIZATION_TYPES, isKnownType } from '../bootstrap/customization-types.js';
 
 export function isUnderRoot(path: string, roots: readonly string[]): boolean {
@@ -132,6 +133,19 @@ export function checkOrganization(parts: DslParts, accountNames: readonly string
       message: "organization.security.trail delivers to the logs account's log bucket, and organization.logs_account names no account",
       hint: 'name the account that holds the log buckets in organization.logs_account',
     });
+  }
+  // GuardDuty, Security Hub and the Config aggregator are set from their delegated administrator, so one must be named.
+  for (const service of SECURITY_SERVICES) {
+    if (org.security[service] === undefined) continue;
+    const admin = org.delegated_administrators[service];
+    if (admin === undefined || admin === null) {
+      problems.push({
+        code: 'security-service-without-admin',
+        path: ['organization', 'security', service],
+        message: `organization.security.${service} is set from ${service}'s delegated administrator, and organization.delegated_administrators.${service} names ${admin === null ? 'none (null)' : 'no account'}`,
+        hint: `name the account in organization.delegated_administrators.${service}, such as the audit or security tooling account`,
+      });
+    }
   }
   const protectedTrail = org.scps.parameters.cloudtrail_name;
   if (org.security.trail && protectedTrail !== undefined && protectedTrail !== org.security.trail.name) {

@@ -36,3 +36,22 @@ export function declaredServices(desired: Pick<Desired, 'organization'>): [Deleg
   const declared = desired.organization.delegated_administrators;
   return DELEGATED_SERVICE_NAMES.filter((s) => declared[s] !== undefined).map((s) => [s, declared[s]!]);
 }
+
+/**
+ * The services whose organization settings sync-security makes (organization.security.<service>),
+ * in their delegated administrator's account and from nowhere else: that account's handler
+ * gets the role `<service>-admin` (bootstrap/topology.ts), and with it these requests and
+ * their permissions.
+ */
+export const SECURITY_SERVICES = ['guardduty', 'securityhub', 'config'] as const satisfies readonly DelegatedService[];
+export type SecurityService = (typeof SECURITY_SERVICES)[number];
+
+/** The DSL name of each security service's delegated administrator, for the services organization.security sets. */
+export function securityAdmins(org: { delegated_administrators: Partial<Record<DelegatedService, string | null>>; security: Partial<Record<SecurityService, unknown>> }): Partial<Record<SecurityService, string>> {
+  const admins: Partial<Record<SecurityService, string>> = {};
+  for (const service of SECURITY_SERVICES) {
+    const name = org.delegated_administrators[service];
+    if (org.security[service] !== undefined && name) admins[service] = name;
+  }
+  return admins;
+}

@@ -21,6 +21,7 @@ export type DiagnosticCode =
   | 'closed-delegated-admin'
   | 'trail-without-logs-account'
   | 'trail-not-protected'
+  | 'security-service-without-admin'
   | 'unknown-access-level'
   | 'duplicate-aws-name'
   | 'duplicate-email'

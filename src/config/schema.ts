@@ -374,10 +374,18 @@ const delegatedAdminShape = Object.fromEntries(
 export const DelegatedAdministrators = z.strictObject(delegatedAdminShape);
 export type DelegatedAdministrators = z.infer<typeof DelegatedAdministrators>;
 
+/** AWS Config's rule for an aggregator name: 1–256 letters, digits, `_` and `-`. */
+export const AggregatorName = z
+  .string({ error: 'an AWS Config aggregator name' })
+  .regex(/^[\w-]{1,256}$/, { error: 'an AWS Config aggregator name of 1–256 letters, digits, _ or -' });
+
 /**
  * organization.security: the organization's security baseline (sync-security). `trail`:
  * an organization trail in the management account's home region, for every region, with
- * log file validation, delivering to the logs account's log bucket.
+ * log file validation, delivering to the logs account's log bucket. `guardduty`,
+ * `securityhub`, `config`: the organization settings of those services, made in the home
+ * region by each service's delegated administrator (organization.delegated_administrators
+ * must name one: cross-checks.ts).
  */
 export const SecuritySettings = z.strictObject({
   trail: z
@@ -386,6 +394,30 @@ export const SecuritySettings = z.strictObject({
     })
     .optional()
     .describe("an organization CloudTrail trail (all regions, log file validation) into organization.logs_account's log bucket"),
+  guardduty: z
+    .strictObject({
+      auto_enable: z
+        .enum(['all', 'new', 'none'], { error: 'all, new or none' })
+        .describe('which accounts GuardDuty turns on by itself: all (every member, existing ones included), new (accounts that join), none'),
+    })
+    .optional()
+    .describe("GuardDuty's organization configuration, from its delegated administrator (delegated_administrators.guardduty)"),
+  securityhub: z
+    .strictObject({
+      auto_enable: z.boolean({ error: 'true or false' }).describe('Security Hub turned on by itself in accounts that join the organization'),
+      auto_enable_standards: z
+        .enum(['default', 'none'], { error: 'default or none' })
+        .default('default')
+        .describe("the default standards turned on with it in those accounts (default), or none"),
+    })
+    .optional()
+    .describe("Security Hub's organization configuration, from its delegated administrator (delegated_administrators.securityhub)"),
+  config: z
+    .strictObject({
+      aggregator: AggregatorName.default('organization').describe("the aggregator's name"),
+    })
+    .optional()
+    .describe("an AWS Config organization aggregator over every region, in Config's delegated administrator (delegated_administrators.config)"),
 });
 export type SecuritySettings = z.infer<typeof SecuritySettings>;
 
@@ -513,7 +545,7 @@ export const Organization = z.strictObject({
   scps: ScpSettings.default(ScpSettings.parse({})).describe('service control policies: attachments, parameters, previewed samples'),
   customizations: CustomizationSettings.default(CustomizationSettings.parse({})).describe("the team's own templates (account customizations): the resource types they may create"),
   delegated_administrators: DelegatedAdministrators.default({}).describe('delegated administrator per AWS service (sync-security): service → DSL account name, or null for none'),
-  security: SecuritySettings.default({}).describe('the security baseline sync-security plans: the organization trail'),
+  security: SecuritySettings.default({}).describe('the security baseline sync-security plans: the organization trail, GuardDuty, Security Hub, the AWS Config aggregator'),
   identity_center: IdentityCenter.optional().describe("people's access through IAM Identity Center: permission sets per access level; absent: access is the IAM mapping in the identity account"),
 });
 export type Organization = z.infer<typeof Organization>;

@@ -68,7 +68,7 @@ const PRIMARY_FIELDS = {
 
 async function readPrimaryContact(client: AccountClient, context: HandlerContext, accountId: string): Promise<LivePrimaryContact | null> {
   try {
-    const { ContactInformation: info } = await emulatorLacks(context, 'the primary contact', 'GetContactInformation', () =>
+    const { ContactInformation: info } = await emulatorLacks(context, 'the primary contact', 'account:GetContactInformation', () =>
       client.send(new GetContactInformationCommand(accountParam(context, accountId))),
     );
     if (!info) return null;
@@ -130,20 +130,21 @@ export const putContacts: Handler<PayloadOf<'PUT_CONTACTS'>, ResultOf<'PUT_CONTA
 /**
  * moto has neither the region opt-in API nor the primary contact's: it answers 404 with a
  * web page, which the SDK cannot parse. Said plainly instead of as a deserialization error.
+ * `operation`: the action moto lacks, with its service (`account:ListRegions`).
  */
-async function emulatorLacks<T>(context: HandlerContext, what: string, operation: string, call: () => Promise<T>): Promise<T> {
+export async function emulatorLacks<T>(context: HandlerContext, what: string, operation: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (context.clients.isEmulator && status === 404) {
-      throw new HandlerError('unsupported', `${what} is not supported by the local emulator: moto has no account:${operation}`);
+      throw new HandlerError('unsupported', `${what} is not supported by the local emulator: moto has no ${operation}`);
     }
     throw error;
   }
 }
 
-const regionApi = <T>(context: HandlerContext, operation: string, call: () => Promise<T>) => emulatorLacks(context, 'region opt-in', operation, call);
+const regionApi = <T>(context: HandlerContext, operation: string, call: () => Promise<T>) => emulatorLacks(context, 'region opt-in', `account:${operation}`, call);
 
 export const getRegions: Handler<PayloadOf<'GET_REGIONS'>, ResultOf<'GET_REGIONS'>> = async ({ account_ids }, context) => {
   const client = await context.clients.client('account');

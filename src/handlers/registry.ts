@@ -16,6 +16,7 @@ import { readAccounts } from './read-accounts.js';
 import { createRecord, getRecord } from './dns.js';
 import { deleteStackHandler, deployStackHandler, getStacks } from './stacks.js';
 import { getTrail, putTrail } from './trail.js';
+import { enableServiceAdmin, getConfigAggregator, getGuardDuty, getSecurityHub, getServiceAdmins, putConfigAggregator, putGuardDuty, putSecurityHub } from './security-services.js';
 import { createAssignment, deleteAssignment, getAssignments, getIdentityCenter, putPermissionSet } from './identity-center.js';
 import { attachPolicy, deletePolicy, detachPolicy, enablePolicyType, listPolicies, putPolicy } from './policies.js';
 
@@ -48,6 +49,14 @@ export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> 
   DEREGISTER_DELEGATED_ADMIN: deregisterDelegatedAdmin,
   GET_TRAIL: getTrail,
   PUT_TRAIL: putTrail,
+  GET_SERVICE_ADMINS: getServiceAdmins,
+  ENABLE_SERVICE_ADMIN: enableServiceAdmin,
+  GET_GUARDDUTY: getGuardDuty,
+  PUT_GUARDDUTY: putGuardDuty,
+  GET_SECURITYHUB: getSecurityHub,
+  PUT_SECURITYHUB: putSecurityHub,
+  GET_CONFIG_AGGREGATOR: getConfigAggregator,
+  PUT_CONFIG_AGGREGATOR: putConfigAggregator,
   BOOTSTRAP_ACCOUNTS: bootstrapAccounts,
   GET_PARAMETERS: getParameters,
   PUT_PARAMETERS: putParameters,

@@ -46,6 +46,12 @@ export const NAMES = {
    * logs and nothing else, never needs to make a role.
    */
   flowLogRole: 'orgvend-vpc-flow-logs',
+  /**
+   * The role AWS Config's organization aggregator reads the organization through
+   * (organization.security.config), made by the bootstrap stack of Config's delegated
+   * administrator alone: the handler there only passes it to Config, and never makes a role.
+   */
+  configAggregatorRole: 'orgvend-config-aggregator',
   /** The VPC template's flow log group: the one log group that role may write to. */
   flowLogGroup: 'orgvend-vpc-flow-logs',
   logBucketPrefix: 'aws-waf-logs-orgvend-',

@@ -102,6 +102,67 @@ export function trailDrift(trail: LiveTrail, bucket: string): (keyof ReturnType<
   const want = wantedTrail(bucket);
   return (Object.keys(want) as (keyof typeof want)[]).filter((key) => trail[key] !== want[key]);
 }
+/**
+ * GuardDuty, Security Hub and the Config aggregator (organization.security) are read and set
+ * in the home region of their delegated administrator's account, by its own handler: the
+ * requests are routed to that account (`target`), and only an account whose bootstrap gave
+ * it the service's role (`<service>-admin`, bootstrap/topology.ts securityRoles) serves them,
+ * so their permissions are in its handler role and nowhere else.
+ */
+/** The services that keep their own administrator besides Organizations' registration, which sync-security designates. */
+export const SERVICES_WITH_ADMIN = ['guardduty', 'securityhub'] as const;
+export const ServiceWithAdmin = z.enum(SERVICES_WITH_ADMIN);
+export type ServiceWithAdmin = z.infer<typeof ServiceWithAdmin>;
+const SERVICE_ADMIN_PRINCIPALS: Condition = { StringEquals: { 'organizations:ServicePrincipal': ['guardduty.amazonaws.com', 'securityhub.amazonaws.com'] } };
+const GUARDDUTY_DETECTORS = 'arn:${AWS::Partition}:guardduty:${AWS::Region}:${AWS::AccountId}:detector/*';
+const GUARDDUTY_READ: Permission[] = ['guardduty:ListDetectors', { action: 'guardduty:DescribeOrganizationConfiguration', resource: GUARDDUTY_DETECTORS }];
+const GUARDDUTY_SERVICE_ROLE = 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty';
+/** GuardDuty's auto-enable setting for the organization's members, as its API spells it. */
+export const GuardDutyAutoEnable = z.enum(['ALL', 'NEW', 'NONE']);
+export const LiveGuardDuty = z.object({
+  /** The administrator's own detector in the region (null: GuardDuty is off there). */
+  detector_id: z.string().nullable(),
+  /** Null without a detector. */
+  auto_enable: GuardDutyAutoEnable.nullable(),
+});
+export type LiveGuardDuty = z.infer<typeof LiveGuardDuty>;
+
+const SECURITYHUB_HUB = 'arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default';
+const SECURITYHUB_READ: Permission[] = ['securityhub:DescribeHub', 'securityhub:DescribeOrganizationConfiguration'].map((action) => ({ action, resource: SECURITYHUB_HUB }));
+const SECURITYHUB_SERVICE_ROLE = 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/securityhub.amazonaws.com/AWSServiceRoleForSecurityHub';
+export const SecurityHubStandards = z.enum(['DEFAULT', 'NONE']);
+export const LiveSecurityHub = z.object({
+  /** Security Hub is on in the administrator's account, in the region. */
+  hub: z.boolean(),
+  /** The organization configuration (null: none to read, as without the hub). */
+  auto_enable: z.boolean().nullable(),
+  auto_enable_standards: SecurityHubStandards.nullable(),
+  /** LOCAL, or CENTRAL (configuration policies, which orgvend does not manage). */
+  configuration_type: z.string().nullable(),
+});
+export type LiveSecurityHub = z.infer<typeof LiveSecurityHub>;
+
+const CONFIG_AGGREGATORS = 'arn:${AWS::Partition}:config:${AWS::Region}:${AWS::AccountId}:config-aggregator/*';
+const AggregatorNameString = z.string().regex(/^[\w-]{1,256}$/, 'an AWS Config aggregator name');
+export const LiveAggregator = z.object({
+  name: z.string(),
+  /** Aggregates the organization (OrganizationAggregationSource), not listed accounts. */
+  organization: z.boolean(),
+  all_regions: z.boolean(),
+  role_arn: z.string().nullable(),
+});
+export type LiveAggregator = z.infer<typeof LiveAggregator>;
+/** The role orgvend's aggregator reads the organization through, in the administrator's account (the bootstrap stack makes it there). */
+export const aggregatorRoleArn = (partition: string, account: string) => `arn:${partition}:iam::${account}:role/${NAMES.configAggregatorRole}`;
+/** The settings of `aggregator` that are not orgvend's: an organization aggregator over every region through orgvend's role in `account`, whatever the partition. */
+export function aggregatorDrift(aggregator: LiveAggregator, account: string): ('organization' | 'all_regions' | 'role_arn')[] {
+  const drift: ('organization' | 'all_regions' | 'role_arn')[] = [];
+  if (!aggregator.organization) drift.push('organization');
+  if (!aggregator.all_regions) drift.push('all_regions');
+  if (aggregator.role_arn === null || aggregator.role_arn !== aggregatorRoleArn(aggregator.role_arn.split(':')[1] ?? '', account)) drift.push('role_arn');
+  return drift;
+}
+
 /** Every service sync-security can read at once. */
 const MAX_SERVICES_READ = DELEGATED_SERVICE_PRINCIPALS.length;
 
@@ -781,6 +842,148 @@ export const REQUESTS = {
     result: z.object({ outcome: z.enum(['created', 'updated', 'unchanged', 'would-create', 'would-update']), logging: z.enum(['started', 'already-logging', 'would-start']) }),
   }),
   /**
+   * sync-security: the administrator GuardDuty and Security Hub each know in the home
+   * region (ListOrganizationAdminAccounts, from the management account). Each service keeps
+   * its own, per region, besides Organizations' registration: its organization
+   * configuration can be read and set only from the account it names.
+   */
+  GET_SERVICE_ADMINS: spec({
+    route: 'management',
+    mutating: false,
+    timeoutSeconds: 60,
+    permissions: ['guardduty:ListOrganizationAdminAccounts', 'securityhub:ListOrganizationAdminAccounts'],
+    payload: z.strictObject({
+      services: z
+        .array(ServiceWithAdmin)
+        .min(1)
+        .max(2)
+        .refine((s) => new Set(s).size === s.length, 'each service once'),
+    }),
+    // `unsupported`: the local emulator lacks the service's listing (the reason), and `admins` is empty.
+    result: z.object({ services: z.array(z.object({ service: ServiceWithAdmin, admins: z.array(AccountIdString), unsupported: z.string().optional() })) }),
+  }),
+  /**
+   * sync-security: the account becomes GuardDuty's or Security Hub's administrator in the
+   * home region (EnableOrganizationAdminAccount, which also registers it with Organizations
+   * and enables trusted access). Skipped when it is one already. The handler refuses the
+   * management account, an account orgvend does not manage, and, where bootstrap told it
+   * which account organization.security names (security_admins), any other.
+   */
+  ENABLE_SERVICE_ADMIN: spec({
+    route: 'management',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: [
+      'guardduty:ListOrganizationAdminAccounts',
+      'guardduty:EnableOrganizationAdminAccount',
+      'securityhub:ListOrganizationAdminAccounts',
+      'securityhub:EnableOrganizationAdminAccount',
+      // Whom the handler may make one: an account orgvend manages (its tags).
+      'organizations:ListTagsForResource',
+      // What the services ask of the caller of EnableOrganizationAdminAccount: to see the
+      // organization, and to enable their trusted access and register their administrator.
+      'organizations:DescribeOrganization',
+      'organizations:DescribeAccount',
+      'organizations:ListAWSServiceAccessForOrganization',
+      'organizations:ListDelegatedAdministrators',
+      { action: 'organizations:EnableAWSServiceAccess', resource: '*', condition: SERVICE_ADMIN_PRINCIPALS },
+      ...ORGANIZATION_RESOURCES['organizations:RegisterDelegatedAdministrator']!.map((resource) => ({ action: 'organizations:RegisterDelegatedAdministrator', resource, condition: SERVICE_ADMIN_PRINCIPALS })),
+    ],
+    payload: z.strictObject({ service: ServiceWithAdmin, account_id: AccountIdString }),
+    result: z.object({ outcome: z.enum(['enabled', 'already-admin', 'would-enable']) }),
+  }),
+  /** sync-security: GuardDuty's organization configuration, read in its delegated administrator (the home region). */
+  GET_GUARDDUTY: spec({
+    route: 'target',
+    servedBy: 'guardduty-admin',
+    mutating: false,
+    timeoutSeconds: 60,
+    permissions: GUARDDUTY_READ,
+    payload: z.strictObject({}),
+    result: z.object({ guardduty: LiveGuardDuty }),
+  }),
+  /**
+   * sync-security: GuardDuty on in its delegated administrator (a detector, made when there
+   * is none) and the organization's members auto-enabled as `auto_enable` says. What is so
+   * already is left alone.
+   */
+  PUT_GUARDDUTY: spec({
+    route: 'target',
+    servedBy: 'guardduty-admin',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: [
+      ...GUARDDUTY_READ,
+      // CreateDetector names no detector yet; the detector is tagged as orgvend's when made.
+      'guardduty:CreateDetector',
+      { action: 'guardduty:TagResource', resource: GUARDDUTY_DETECTORS },
+      { action: 'guardduty:UpdateOrganizationConfiguration', resource: GUARDDUTY_DETECTORS },
+      { action: 'iam:CreateServiceLinkedRole', resource: GUARDDUTY_SERVICE_ROLE, condition: { StringEquals: { 'iam:AWSServiceName': 'guardduty.amazonaws.com' } } },
+    ],
+    payload: z.strictObject({ auto_enable: GuardDutyAutoEnable }),
+    result: z.object({ detector: z.enum(['created', 'exists', 'would-create']), outcome: z.enum(['updated', 'unchanged', 'would-update']) }),
+  }),
+  /** sync-security: Security Hub's organization configuration, read in its delegated administrator (the home region). */
+  GET_SECURITYHUB: spec({
+    route: 'target',
+    servedBy: 'securityhub-admin',
+    mutating: false,
+    timeoutSeconds: 60,
+    permissions: SECURITYHUB_READ,
+    payload: z.strictObject({}),
+    result: z.object({ securityhub: LiveSecurityHub }),
+  }),
+  /**
+   * sync-security: Security Hub on in its delegated administrator, and accounts that join
+   * the organization given it (and the default standards, or none) as the payload says.
+   * Refused under central configuration, whose policies orgvend does not manage.
+   */
+  PUT_SECURITYHUB: spec({
+    route: 'target',
+    servedBy: 'securityhub-admin',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: [
+      ...SECURITYHUB_READ,
+      // TagResource: the hub is tagged as orgvend's when it enables it.
+      ...['securityhub:EnableSecurityHub', 'securityhub:TagResource', 'securityhub:UpdateOrganizationConfiguration'].map((action) => ({ action, resource: SECURITYHUB_HUB })),
+      { action: 'iam:CreateServiceLinkedRole', resource: SECURITYHUB_SERVICE_ROLE, condition: { StringEquals: { 'iam:AWSServiceName': 'securityhub.amazonaws.com' } } },
+    ],
+    payload: z.strictObject({ auto_enable: z.boolean(), auto_enable_standards: SecurityHubStandards }),
+    result: z.object({ hub: z.enum(['enabled', 'already-enabled', 'would-enable']), outcome: z.enum(['updated', 'unchanged', 'would-update']) }),
+  }),
+  /** sync-security: the Config aggregator of that name in Config's delegated administrator (null: none). */
+  GET_CONFIG_AGGREGATOR: spec({
+    route: 'target',
+    servedBy: 'config-admin',
+    mutating: false,
+    timeoutSeconds: 60,
+    permissions: [{ action: 'config:DescribeConfigurationAggregators', resource: CONFIG_AGGREGATORS }],
+    payload: z.strictObject({ name: AggregatorNameString }),
+    result: z.object({ aggregator: LiveAggregator.nullable() }),
+  }),
+  /**
+   * sync-security: an organization aggregator over every region, in Config's delegated
+   * administrator, through NAMES.configAggregatorRole (which its bootstrap stack makes: this
+   * handler only passes it to Config). Left alone when it is so.
+   */
+  PUT_CONFIG_AGGREGATOR: spec({
+    route: 'target',
+    servedBy: 'config-admin',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: [
+      ...['config:DescribeConfigurationAggregators', 'config:PutConfigurationAggregator', 'config:TagResource'].map((action) => ({ action, resource: CONFIG_AGGREGATORS })),
+      { action: 'iam:PassRole', resource: `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${NAMES.configAggregatorRole}`, condition: { StringEquals: { 'iam:PassedToService': 'config.amazonaws.com' } } },
+      // What Config asks of whoever makes an organization aggregator from a delegated administrator: to see the organization and that it is one.
+      'organizations:DescribeOrganization',
+      'organizations:ListDelegatedAdministrators',
+      'organizations:ListAWSServiceAccessForOrganization',
+    ],
+    payload: z.strictObject({ name: AggregatorNameString }),
+    result: z.object({ outcome: z.enum(['created', 'updated', 'unchanged', 'would-create', 'would-update']) }),
+  }),
+  /**
    * Gives new managed member accounts orgvend's stack (bus, queue, rules, handler), and
    * tags each BOOTSTRAP_TAG; no other account's stack changes (the CLI puts requests on each
    * account's bus itself). The
@@ -1068,7 +1271,7 @@ export function isRequestType(type: string): type is RequestType {
 }
 
 /** The roles an account can play; they decide which requests it serves. */
-export type AccountRole = 'management' | 'delegated-admin' | 'member' | 'dns';
+export type AccountRole = 'management' | 'delegated-admin' | 'member' | 'dns' | 'guardduty-admin' | 'securityhub-admin' | 'config-admin';
 
 /**
  * The request types an account with these roles handles. `bootstrapsMembers` false

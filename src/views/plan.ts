@@ -115,6 +115,25 @@ export function describeChange(change: Change): string {
       const logging = before.logging ? '' : 'start logging';
       return [changed.length && `${changed.map((key) => `${key}: ${String(before[key])} → ${String(after[key])}`).join(', ')}`, logging].filter(Boolean).join('; ');
     }
+    case 'guardduty.admin.enable':
+    case 'securityhub.admin.enable':
+      return `make ${after.admin} ${change.type.startsWith('guardduty') ? 'GuardDuty' : 'Security Hub'}'s administrator in ${after.region}`;
+    case 'guardduty.configure': {
+      const steps = [!before.detector_id && 'turn GuardDuty on', `auto-enable members: ${String(before.auto_enable ?? 'none')} → ${String(after.auto_enable)}`];
+      return `in ${after.admin}: ${steps.filter(Boolean).join(', ')}`;
+    }
+    case 'securityhub.configure': {
+      const steps = [
+        !before.hub && 'turn Security Hub on',
+        before.auto_enable !== after.auto_enable && `auto-enable new accounts: ${String(before.auto_enable ?? 'none')} → ${String(after.auto_enable)}`,
+        before.auto_enable_standards !== after.auto_enable_standards && `default standards: ${String(before.auto_enable_standards ?? 'none')} → ${String(after.auto_enable_standards)}`,
+      ];
+      return `in ${after.admin}: ${steps.filter(Boolean).join(', ')}`;
+    }
+    case 'config.aggregator.put': {
+      if (!change.before) return `in ${after.admin}: organization aggregator ${after.name}, every region, through ${after.role}`;
+      return `in ${after.admin}: ${(after.changed as string[]).map((key) => `${key}: ${String(before[key])} → ${key === 'role_arn' ? String(after.role) : String(after[key])}`).join(', ')}`;
+    }
     case 'template.upload':
       return `s3://${after.bucket}/${after.key} (${after.bytes} bytes)`;
     case 'parameters.put': {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { applyBootstrap, planBootstrap, type BootstrapEnv } from '../../bootstrap/bootstrap.js';
+import { bootstrapOrganization } from '../../bootstrap/topology.js';
 import { CancelledError, ExitCode } from '../../errors.js';
 import { confirmApply } from '../confirm.js';
 import type { Io } from '../io.js';
@@ -14,7 +15,8 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
     // An administrator runs bootstrap with direct credentials: in their own account as
     // they are, in the others through the role Organizations creates in every account.
     const env: BootstrapEnv = {
-      organization: desired.organization,
+      // With the accounts that set the security services' organization configuration (security_admins).
+      organization: bootstrapOrganization(desired.organization),
       templatesDir: join(runtime.repoDir, 'templates'),
       clientsFor: async (id) => factory.forAccount(id),
       progress: runtime.log,

@@ -126,8 +126,11 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
       if (!changed.desired) throw new Error(`test DSL is invalid: ${JSON.stringify(changed.diagnostics)}`);
       org = withSandboxIds(changed.desired, ids).organization;
       bootstrapEnv.organization = org;
-      await applyBootstrap(bootstrapEnv, await planBootstrap(bootstrapEnv));
-      for (const { worker, overrides } of workers) worker.add(handlerConfig(org.management_account_id, overrides));
+      const replanned = await planBootstrap(bootstrapEnv);
+      await applyBootstrap(bootstrapEnv, replanned);
+      // Each account serves as its new stack says (an account's roles may have changed: organization.security's administrators).
+      accounts = replanned.accounts;
+      for (const { worker, overrides } of workers) for (const account of accounts) worker.add(handlerConfig(account.id, overrides));
     },
     async queueUrl(account, queue) {
       const sqs = await factory.forAccount(account).client('sqs');

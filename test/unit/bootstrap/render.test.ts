@@ -55,6 +55,8 @@ const [management, cicd, audit] = coreAccounts(org);
 const delegatedOrg = organization(dslText([[['organization', 'delegated_admin_account_id'], '444444444444']], exampleText()));
 const delegatedAdmin = coreAccounts(delegatedOrg)[3]!;
 const cicdBeside = coreAccounts(delegatedOrg)[1]!;
+/** The account organization.delegated_administrators names for GuardDuty, Security Hub and Config, which organization.security sets. */
+const securityAdmin = memberAccount('999999999999', ['member', 'guardduty-admin', 'securityhub-admin', 'config-admin'], 'security');
 /** Each kind of account's template: its name, the text, the account and the organization it was rendered for. */
 const variants: [string, string, BootstrapAccount, typeof org][] = [
   ['management', render(management!), management!, org],
@@ -67,6 +69,7 @@ const variants: [string, string, BootstrapAccount, typeof org][] = [
   ['management beside a delegated administrator', render(management!, delegatedOrg), management!, delegatedOrg],
   ['cicd beside a delegated administrator', render(cicdBeside, delegatedOrg), cicdBeside, delegatedOrg],
   ['sandbox management (no Lambda)', render(management!, org, false), management!, org],
+  ['security services administrator (a member)', render(securityAdmin), securityAdmin, org],
 ];
 
 /** The logical ids of the Account Management monitoring resources in a template. */
@@ -218,6 +221,11 @@ describe('the bootstrap template', () => {
       'organizations:ListRoots',
       // Identity Center's, which shares the statement of actions on "*".
       'sso:ListInstances',
+      // sync-security's designation of GuardDuty's and Security Hub's own administrators (ENABLE_SERVICE_ADMIN), which take no resource.
+      'guardduty:EnableOrganizationAdminAccount',
+      'guardduty:ListOrganizationAdminAccounts',
+      'securityhub:EnableOrganizationAdminAccount',
+      'securityhub:ListOrganizationAdminAccounts',
     ];
     for (const statement of handlerStatements(text).filter((s) => s.Effect === 'Allow' && [s.Action].flat().some((a) => a.startsWith('organizations:')))) {
       const resources = [statement.Resource].flat().map((r) => (typeof r === 'string' ? r : (r as { Sub: string }).Sub));
@@ -441,6 +449,37 @@ describe('the bootstrap template', () => {
     }
   });
 
+  it("gives GuardDuty's, Security Hub's and Config's actions, and the aggregator's role, to their delegated administrator's handler alone", () => {
+    const services = /^(guardduty|securityhub|config):/;
+    for (const [name, text, account] of variants) {
+      if (account === securityAdmin || !resources(text).HandlerRole) continue;
+      // The management account designates GuardDuty's and Security Hub's administrators (ENABLE_SERVICE_ADMIN), and sets nothing of theirs.
+      const allowed = account.roles.includes('management') ? ['guardduty:EnableOrganizationAdminAccount', 'guardduty:ListOrganizationAdminAccounts', 'securityhub:EnableOrganizationAdminAccount', 'securityhub:ListOrganizationAdminAccounts'] : [];
+      expect(handlerActions(text).filter((a) => services.test(a)).sort(), name).toEqual(allowed);
+      expect(resources(text).ConfigAggregatorRole, name).toBeUndefined();
+    }
+    const text = render(securityAdmin);
+    expect(handlerActions(text).filter((a) => services.test(a)).sort()).toEqual([
+      'config:DescribeConfigurationAggregators',
+      'config:PutConfigurationAggregator',
+      'config:TagResource',
+      'guardduty:CreateDetector',
+      'guardduty:DescribeOrganizationConfiguration',
+      'guardduty:ListDetectors',
+      'guardduty:TagResource',
+      'guardduty:UpdateOrganizationConfiguration',
+      'securityhub:DescribeHub',
+      'securityhub:DescribeOrganizationConfiguration',
+      'securityhub:EnableSecurityHub',
+      'securityhub:TagResource',
+      'securityhub:UpdateOrganizationConfiguration',
+    ]);
+    for (const type of ['GET_GUARDDUTY', 'PUT_SECURITYHUB', 'PUT_CONFIG_AGGREGATOR']) expect(text).toContain(type);
+    const role = resources(text).ConfigAggregatorRole!.Properties;
+    expect(role.RoleName).toBe('orgvend-config-aggregator');
+    expect(JSON.stringify(role.AssumeRolePolicyDocument)).toContain('config.amazonaws.com');
+  });
+
   it('lets only the DNS account\'s handler read and write records, and routes record requests only to it', () => {
     const member = render(memberAccount('555555555555'));
     const dns = render(memberAccount('666666666666', ['member', 'dns']));
@@ -480,6 +519,9 @@ describe('the bootstrap template', () => {
       'DEREGISTER_DELEGATED_ADMIN',
       'GET_TRAIL',
       'PUT_TRAIL',
+      // GuardDuty's and Security Hub's own administrators, designated from the management account.
+      'GET_SERVICE_ADMINS',
+      'ENABLE_SERVICE_ADMIN',
       'BOOTSTRAP_ACCOUNTS',
       'READ_ACCOUNTS',
       // Without a delegated administrator, the management account serves its types too.
@@ -597,6 +639,7 @@ describe('the deployer role, through which every DEPLOY_STACK template is deploy
       'logs account (a member)': ['LogBucket'],
       'delegated administrator': [],
       'cicd beside a delegated administrator': ['EcrRepositories'],
+      'security services administrator (a member)': [],
     });
     // A VPC may go to any account: every deployer role may make one.
     for (const [name, text] of members) expect(sids(text), name).toEqual(expect.arrayContaining(['Vpc', 'FlowLogGroup', 'PassFlowLogRole']));

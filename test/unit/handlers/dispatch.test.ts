@@ -285,6 +285,23 @@ describe('dispatch', () => {
     expect(outcome).toMatchObject({ status: 'error', error: { code: 'rejected', message: `CREATE_RECORD is not handled in account ${MEMBER}` } });
   });
 
+  it('refuses the security services\' requests in any account but the service\'s delegated administrator, before reading anything', async () => {
+    mock = fakeOrganizations(tree);
+    const asked: [string, Record<string, unknown>][] = [['GET_GUARDDUTY', {}], ['PUT_GUARDDUTY', { auto_enable: 'ALL' }], ['PUT_SECURITYHUB', { auto_enable: true, auto_enable_standards: 'DEFAULT' }], ['PUT_CONFIG_AGGREGATOR', { name: 'organization' }]];
+    // A member, the DNS account, the Account Management API's delegated administrator, and the administrator of another service.
+    for (const roles of [['member'], ['member', 'dns'], ['delegated-admin', 'member'], ['member', 'guardduty-admin']] as AccountRole[][]) {
+      for (const [type, payload] of asked) {
+        if (roles.includes('guardduty-admin') && type.includes('GUARDDUTY')) continue;
+        const outcome = await dispatch(event(type, { payload, target_account: MEMBER }), context(config({ accountId: MEMBER, roles: [...roles], hasDelegatedAdmin: true })), 60_000);
+        expect(outcome, `${type} ${roles.join()}`).toMatchObject({ status: 'error', error: { code: 'rejected', message: `${type} is not handled in account ${MEMBER}` } });
+      }
+    }
+    // Even in GuardDuty's administrator, a request that does not target it is refused: these are routed by target alone.
+    const outcome = await dispatch(event('PUT_GUARDDUTY', { payload: { auto_enable: 'ALL' } }), context(config({ accountId: MEMBER, roles: ['member', 'guardduty-admin'] })), 60_000);
+    expect(outcome).toMatchObject({ status: 'error', error: { code: 'rejected', message: `PUT_GUARDDUTY targets account (none), not ${MEMBER}` } });
+    expect(mock.calls()).toHaveLength(0);
+  });
+
   it('turns an AWS error into a failed reply naming the AWS error', async () => {
     mock = fakeOrganizations(tree);
     mock.on((await import('@aws-sdk/client-organizations')).ListRootsCommand).rejects(Object.assign(new Error('You are not in an organization'), { name: 'AWSOrganizationsNotInUseException' }));
