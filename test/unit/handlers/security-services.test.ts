@@ -24,7 +24,7 @@ import {
   UpdateOrganizationConfigurationCommand as UpdateSecurityHubOrganization,
 } from '@aws-sdk/client-securityhub';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { enableServiceAdmin, getGuardDuty, putGuardDuty, putSecurityHub } from '../../../src/handlers/security-services.js';
 import { REQUESTS, permissionsFor, servedTypes } from '../../../src/protocol/requests.js';
 import { handlerContext } from '../../helpers/handler-context.js';
@@ -54,6 +54,12 @@ beforeEach(() => {
   securityhub.onAnyCommand().rejects(new Error('unmocked call'));
   organizations = mockClient(OrganizationsClient);
   organizations.onAnyCommand().rejects(new Error('unmocked call'));
+});
+// Files share a worker's modules (isolate: false): a stub left behind would answer other files' calls.
+afterEach(() => {
+  guardduty.restore();
+  securityhub.restore();
+  organizations.restore();
 });
 
 describe('GuardDuty in its delegated administrator (mocked: moto lacks DescribeOrganizationConfiguration and UpdateOrganizationConfiguration)', () => {
