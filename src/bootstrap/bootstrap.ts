@@ -81,7 +81,7 @@ function stackAccounts(given: BootstrapOrganization, members: ReadonlyMap<string
   // A core account orgvend also manages (an entry of accounts.yml) has its name too: it may be the identity or logs account.
   // The DNS account serves the record requests, and only it gets Route 53 permissions for
   // them; a security service's delegated administrator alike serves that service's requests.
-  const core = coreAccounts(org).map((a) => (members.has(a.id) ? { ...a, name: members.get(a.id)!, roles: [...a.roles, ...securityRoles(org, members.get(a.id))] } : a));
+  const core = coreAccounts(org).map((a) => ({ ...a, ...(members.has(a.id) ? { name: members.get(a.id)! } : {}), roles: [...a.roles, ...securityRoles(org, members.get(a.id), a.id)] }));
   const coreIds = new Set(core.map((a) => a.id));
   const others = [...members].filter(([id]) => !coreIds.has(id)).sort(([a], [b]) => a.localeCompare(b));
   return [...core, ...others.map(([id, name]) => memberAccount(id, ['member', ...(name === org.dns_account ? (['dns'] as const) : []), ...securityRoles(org, name)], name))];

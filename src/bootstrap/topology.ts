@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { SECURITY_SERVICES, securityAdmins, type SecurityService } from '../config/delegated-services.js';
-import { CustomizationSettings, Organization, Slug } from '../config/schema.js';
+import { AccountId, CustomizationSettings, Organization, Slug } from '../config/schema.js';
 import { REQUESTS, permissionsFor, servedTypes, type AccountRole, type PermissionGroup, type RequestType } from '../protocol/requests.js';
 
 /**
@@ -34,14 +34,21 @@ export const BootstrapOrganization = Organization.pick({
   // (organization.security, from delegated_administrators): their handlers alone serve those
   // requests and get their permissions. Absent: none.
   security_admins: z.partialRecord(z.enum(SECURITY_SERVICES), Slug).optional(),
+  // Their ids, for those whose entry pins one (account_id): a core account such as the audit
+  // account carries no orgvend:name tag, so bootstrap and the handlers know it by its id.
+  security_admin_ids: z.partialRecord(z.enum(SECURITY_SERVICES), AccountId).optional(),
 });
 export type BootstrapOrganization = z.infer<typeof BootstrapOrganization>;
 
 /**
  * Those fields of `org` alone (the organization section has many more), with
- * `security_admins` worked out from the whole section when it is given.
+ * `security_admins` worked out from the whole section when it is given, and
+ * `security_admin_ids` from `accounts` (accounts.yml's entries) when they are given.
  */
-export function bootstrapOrganization(org: BootstrapOrganization & Partial<Pick<Organization, 'delegated_administrators' | 'security'>>): BootstrapOrganization {
+export function bootstrapOrganization(
+  org: BootstrapOrganization & Partial<Pick<Organization, 'delegated_administrators' | 'security'>>,
+  accounts?: readonly { name: string; accountId?: string }[],
+): BootstrapOrganization {
   const fields = Object.keys(BootstrapOrganization.shape) as (keyof BootstrapOrganization)[];
   const picked = Object.fromEntries(fields.filter((k) => org[k] !== undefined).map((k) => [k, org[k]])) as BootstrapOrganization;
   if (org.delegated_administrators && org.security) {
@@ -49,15 +56,26 @@ export function bootstrapOrganization(org: BootstrapOrganization & Partial<Pick<
     if (Object.keys(admins).length) picked.security_admins = admins;
     else delete picked.security_admins;
   }
+  if (accounts) {
+    const pinned = new Map(accounts.filter((a) => a.accountId !== undefined).map((a) => [a.name, a.accountId!]));
+    const ids = Object.fromEntries(Object.entries(picked.security_admins ?? {}).flatMap(([service, name]) => (pinned.has(name) ? [[service, pinned.get(name)!]] : [])));
+    if (Object.keys(ids).length) picked.security_admin_ids = ids;
+    else delete picked.security_admin_ids;
+  }
   return picked;
 }
 
 /** The role of the account that sets `service`'s organization configuration (organization.security). */
 export const securityAdminRole = (service: SecurityService): AccountRole => `${service}-admin`;
 
-/** The roles of the account named `name` in accounts.yml as the delegated administrator of each security service organization.security sets. */
-export function securityRoles(org: Pick<BootstrapOrganization, 'security_admins'>, name: string | undefined): AccountRole[] {
-  return name === undefined ? [] : SECURITY_SERVICES.filter((service) => org.security_admins?.[service] === name).map(securityAdminRole);
+/**
+ * The roles of an account as the delegated administrator of each security service
+ * organization.security sets: the account named `name` in accounts.yml, or whose entry pins
+ * its id `id` (a core account, which carries no orgvend:name tag).
+ */
+export function securityRoles(org: Pick<BootstrapOrganization, 'security_admins' | 'security_admin_ids'>, name: string | undefined, id?: string): AccountRole[] {
+  const named = (service: SecurityService) => (name !== undefined && org.security_admins?.[service] === name) || (id !== undefined && org.security_admin_ids?.[service] === id);
+  return SECURITY_SERVICES.filter(named).map(securityAdminRole);
 }
 
 export interface BootstrapAccount {

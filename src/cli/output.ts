@@ -66,6 +66,8 @@ export interface Outcome {
   /** Changes a new plan still finds, and the conflicts left. */
   remaining: number;
   conflicts: string[];
+  /** Changes of this run that failed: what the plan after them finds says nothing of what it could not read. */
+  failed: number;
   /** A saved plan's follow-up: planned from what it made, never reviewed, so left for the next plan. */
   left?: Plan;
 }
@@ -180,7 +182,7 @@ const leftForNextPlan = (left: Plan) =>
   `the saved plan was carried out. ${left.changes.length} change(s) planned from what it made were not in it, so they were not made: plan again, review and apply them.`;
 
 const notConverged = (o: Outcome) =>
-  [o.remaining && `${o.remaining} change(s) remain; run again to finish them`, o.conflicts.length && conflictCount(o.conflicts.length)].filter(Boolean).join('; ');
+  [o.failed && `${o.failed} change(s) failed`, o.remaining && `${o.remaining} change(s) remain; run again to finish them`, o.conflicts.length && conflictCount(o.conflicts.length)].filter(Boolean).join('; ');
 
 const outputs = new WeakMap<Io, Output>();
 

@@ -145,12 +145,13 @@ export async function runPlanAction<L>(options: CliOptions, io: Io, runtime: Run
     }
     const leftKeys = new Set(left?.changes.map(keyOf));
     const remaining = after.changes.filter((c) => !leftKeys.has(keyOf(c)));
-    // Converged is the organization matching the repository: no change left, and no conflict, which no run can resolve.
-    const converged = remaining.length === 0 && after.conflicts.length === 0;
-    output.converged({ converged, remaining: remaining.length, conflicts: after.conflicts, ...(left ? { left } : {}) });
+    // Converged is the organization matching the repository: no change failed (what a plan
+    // cannot read, it does not plan), none left, and no conflict, which no run can resolve.
+    const failed = executed.filter((e) => e.result.status !== 'done').length;
+    const converged = failed === 0 && remaining.length === 0 && after.conflicts.length === 0;
+    output.converged({ converged, remaining: remaining.length, conflicts: after.conflicts, failed, ...(left ? { left } : {}) });
     await record(spec, state, after, transport, io, err);
-    const failed = executed.some((e) => e.result.status !== 'done');
-    return failed || !converged ? ExitCode.failure : ExitCode.ok;
+    return converged ? ExitCode.ok : ExitCode.failure;
   } catch (error) {
     if (error instanceof InterruptedError) return output.fail(error);
     throw error;

@@ -234,15 +234,23 @@ export const getServiceAdmins: Handler<PayloadOf<'GET_SERVICE_ADMINS'>, ResultOf
 
 /**
  * ENABLE_SERVICE_ADMIN: only a member account orgvend manages, and, when bootstrap told this
- * handler which account organization.security names for the service, that one.
+ * handler which account organization.security names for the service, that one (by the id
+ * its entry pins, for a core account such as the audit account).
  */
 export const enableServiceAdmin: Handler<PayloadOf<'ENABLE_SERVICE_ADMIN'>, ResultOf<'ENABLE_SERVICE_ADMIN'>> = async ({ service, account_id }, context) => {
   if (account_id === context.config.accountId) throw new HandlerError('rejected', `account ${account_id} is the management account, which AWS never makes ${service}'s delegated administrator`);
-  const tags = await tagsOf(await context.clients.client('organizations'), account_id);
-  if (!isManaged({ tags })) throw new HandlerError('rejected', `account ${account_id} is not tagged as managed by orgvend: orgvend makes no other account ${service}'s administrator`);
-  const named = context.config.bootstrap?.organization.security_admins?.[service];
-  if (named !== undefined && tags[IDENTITY_TAG_KEYS.name] !== named) {
-    throw new HandlerError('rejected', `account ${account_id} (${tags[IDENTITY_TAG_KEYS.name] ?? 'no orgvend:name'}) is not ${named}, the account organization.delegated_administrators.${service} names`);
+  const organization = context.config.bootstrap?.organization;
+  const which = `the account organization.delegated_administrators.${service} names`;
+  // A core account (the audit account, say) is named by the id its entry pins: it carries no orgvend tags.
+  const pinned = organization?.security_admin_ids?.[service];
+  if (pinned !== undefined && account_id !== pinned) throw new HandlerError('rejected', `account ${account_id} is not ${pinned}, ${which}`);
+  if (pinned === undefined) {
+    const tags = await tagsOf(await context.clients.client('organizations'), account_id);
+    if (!isManaged({ tags })) throw new HandlerError('rejected', `account ${account_id} is not tagged as managed by orgvend: orgvend makes no other account ${service}'s administrator`);
+    const named = organization?.security_admins?.[service];
+    if (named !== undefined && tags[IDENTITY_TAG_KEYS.name] !== named) {
+      throw new HandlerError('rejected', `account ${account_id} (${tags[IDENTITY_TAG_KEYS.name] ?? 'no orgvend:name'}) is not ${named}, ${which}`);
+    }
   }
   if ((await serviceAdmins(context, service)).includes(account_id)) return { outcome: 'already-admin' };
   if (context.dryrun) return { outcome: 'would-enable' };

@@ -122,11 +122,12 @@ export async function findSandbox(state: SandboxState, desired: Desired, options
  * buses, home region, CI roles, artifact buckets). The rest (limits, regions, scopes,
  * accounts) each run reads afresh, so changing it keeps the sandbox and its accounts.
  */
-export const topologyHash = (desired: Desired) => sha256Hex(JSON.stringify(bootstrapOrganization(desired.organization))).slice(0, 16);
+export const topologyHash = (desired: Desired) => sha256Hex(JSON.stringify(bootstrapOrganization(desired.organization, desired.accounts))).slice(0, 16);
 
 /** The organization keys whose values differ from those the sandbox was built with. */
 function changedTopology(state: SandboxState, desired: Desired): string[] {
-  const now: Record<string, unknown> = bootstrapOrganization(withSandboxIds(desired, state.ids).organization);
+  const sandboxed = withSandboxIds(desired, state.ids);
+  const now: Record<string, unknown> = bootstrapOrganization(sandboxed.organization, sandboxed.accounts);
   const then: Record<string, unknown> = state.organization;
   return [...new Set([...Object.keys(now), ...Object.keys(then)])].filter((k) => JSON.stringify(now[k]) !== JSON.stringify(then[k])).sort();
 }
@@ -195,7 +196,9 @@ export async function ensureSandbox(
 
   // The request key first, so the stacks are planned once, with it.
   const requestKey = await createRequestKey(factory.forAccount(org.cicd_account_id), org.cicd_account_id);
-  const env = { organization: org, templatesDir: options.templatesDir, clientsFor: async (id: string) => factory.forAccount(id), progress: log, requestKey };
+  // With the security services' administrators, by name and by pinned id (bootstrap's own action does the same).
+  const organization = bootstrapOrganization(org, effective.accounts);
+  const env = { organization, templatesDir: options.templatesDir, clientsFor: async (id: string) => factory.forAccount(id), progress: log, requestKey };
   const planned = await planBootstrap(env);
   await applyBootstrap(env, planned);
   state = {
@@ -207,7 +210,7 @@ export async function ensureSandbox(
     organizationId,
     ids,
     accounts: planned.accounts.map((a) => ({ id: a.id, roles: a.roles })),
-    organization: bootstrapOrganization(org),
+    organization,
     templatesDir: options.templatesDir,
     requestKey,
   };

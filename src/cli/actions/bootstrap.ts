@@ -16,7 +16,7 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
     // they are, in the others through the role Organizations creates in every account.
     const env: BootstrapEnv = {
       // With the accounts that set the security services' organization configuration (security_admins).
-      organization: bootstrapOrganization(desired.organization),
+      organization: bootstrapOrganization(desired.organization, desired.accounts),
       templatesDir: join(runtime.repoDir, 'templates'),
       clientsFor: async (id) => factory.forAccount(id),
       progress: runtime.log,
@@ -34,16 +34,21 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
       io.stderr.write(`error: the plan lists ${planned.plan.conflicts.length} problem(s) that --execute would meet; nothing was deployed\n`);
       return ExitCode.failure;
     }
+    // The sandbox's worker serves each account with the roles its stack now has (new roles
+    // for a security service's administrator, say), also when the stacks were already so.
+    const served = async () => {
+      if (!sandbox) return;
+      const { recordBootstrapped } = await import('../../sandbox/state.js');
+      recordBootstrapped(io.cwd, planned.accounts);
+    };
+    if (!planned.plan.changes.length) await served();
     if (!options.execute || !planned.plan.changes.length) return ExitCode.ok;
     if (!(await confirmApply(io, options, planned.plan.changes.length, desired.organization.management_account_id))) {
       return output.fail(new CancelledError('the answer was not "yes"; nothing was changed'));
     }
     const results = await applyBootstrap(env, planned);
     runtime.log(`bootstrap: ${Object.entries(results).map(([a, r]) => `${a} ${r}`).join(', ')}`);
-    if (sandbox) {
-      const { recordBootstrapped } = await import('../../sandbox/state.js');
-      recordBootstrapped(io.cwd, planned.accounts);
-    }
+    await served();
     return ExitCode.ok;
   } finally {
     await runtime.close();

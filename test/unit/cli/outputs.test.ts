@@ -139,7 +139,7 @@ describe('--format markdown', () => {
     const { out } = await run({ format: 'markdown', execute: true }, spec(world, ['foo', 'broken|<!--']));
     expect(out).toContain('**Applied 1 of 2 changes in');
     expect(out).toContain('- account.create <code>broken&#124;&lt;!--</code>: CREATE\\_ACCOUNT failed for broken&#124;&lt;!--');
-    expect(out).toContain('**Not converged:** 1 change(s) remain; run again to finish them.');
+    expect(out).toContain('**Not converged:** 1 change(s) failed; 1 change(s) remain; run again to finish them.');
     expect(out).not.toContain('<!--');
   });
 
