@@ -10,6 +10,7 @@ import { vi } from 'vitest';
 import { MemoryRecorder } from '../../../src/audit/recorder.js';
 import type { AwsCall, ClientFactory } from '../../../src/aws/clients.js';
 import { applyBootstrap, planBootstrap, type BootstrapEnv } from '../../../src/bootstrap/bootstrap.js';
+import { bootstrapOrganization } from '../../../src/bootstrap/topology.js';
 import type { BootstrapAccount } from '../../../src/bootstrap/topology.js';
 import { runCli } from '../../../src/cli/run.js';
 import { parseConfig } from '../../../src/config/load.js';
@@ -73,7 +74,8 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
   // As the sandbox does: the request key first, so the stacks are planned once, with it.
   const cicdClients = factory.forAccount(org.cicd_account_id);
   const requestKey = await createRequestKey(cicdClients, org.cicd_account_id);
-  const bootstrapEnv: BootstrapEnv = { organization: org, templatesDir: TEMPLATES, clientsFor: async (id) => factory.forAccount(id), requestKey };
+  // As bootstrap's action does: with the security services' administrators, by name and by the id an entry pins.
+  const bootstrapEnv: BootstrapEnv = { organization: bootstrapOrganization(org, desired.accounts), templatesDir: TEMPLATES, clientsFor: async (id) => factory.forAccount(id), requestKey };
   const planned = await planBootstrap(bootstrapEnv);
   await applyBootstrap(bootstrapEnv, planned);
   let accounts = planned.accounts;
@@ -86,7 +88,7 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
     if (!bootstrapped) throw new Error(`account ${account} carries no bootstrap stack`);
     const config = buildHandlerConfig(org, account, bootstrapped.roles, { requestKey, handlerVersion: 'test' });
     // As in the sandbox: an account the management handler bootstraps is served from then on.
-    if (bootstrapped.roles.includes('management')) config.bootstrap = { organization: org, templatesDir: TEMPLATES, onBootstrapped: serveAlso };
+    if (bootstrapped.roles.includes('management')) config.bootstrap = { organization: bootstrapEnv.organization, templatesDir: TEMPLATES, onBootstrapped: serveAlso };
     return { ...config, ...overrides };
   };
   const serveAlso = (account: BootstrapAccount) => {
@@ -124,8 +126,9 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
     async rebootstrap(dsl) {
       const changed = parseConfig('accounts.yml', dsl);
       if (!changed.desired) throw new Error(`test DSL is invalid: ${JSON.stringify(changed.diagnostics)}`);
-      org = withSandboxIds(changed.desired, ids).organization;
-      bootstrapEnv.organization = org;
+      const sandboxed = withSandboxIds(changed.desired, ids);
+      org = sandboxed.organization;
+      bootstrapEnv.organization = bootstrapOrganization(org, sandboxed.accounts);
       const replanned = await planBootstrap(bootstrapEnv);
       await applyBootstrap(bootstrapEnv, replanned);
       // Each account serves as its new stack says (an account's roles may have changed: organization.security's administrators).

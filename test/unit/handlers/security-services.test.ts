@@ -35,12 +35,12 @@ let guardduty: ReturnType<typeof mockClient>;
 let securityhub: ReturnType<typeof mockClient>;
 let organizations: ReturnType<typeof mockClient>;
 const inAdmin = (dryrun = false, emulator = false) => handlerContext({ accountId: ADMIN, roles: ['member', 'guardduty-admin', 'securityhub-admin'] }, { dryrun }, { emulator });
-const inManagement = (dryrun = false, securityAdmins?: Record<string, string>) =>
+const inManagement = (dryrun = false, securityAdmins?: Record<string, string>, securityAdminIds?: Record<string, string>) =>
   handlerContext(
     {
       accountId: MANAGEMENT,
       roles: ['management'],
-      ...(securityAdmins ? { bootstrap: { organization: { security_admins: securityAdmins } as never, templatesDir: '.' } } : {}),
+      ...(securityAdmins ? { bootstrap: { organization: { security_admins: securityAdmins, ...(securityAdminIds ? { security_admin_ids: securityAdminIds } : {}) } as never, templatesDir: '.' } } : {}),
     },
     { dryrun },
   );
@@ -141,6 +141,21 @@ describe('GuardDuty’s and Security Hub’s own administrator, from the managem
       message: `account ${ADMIN} (security) is not audit, the account organization.delegated_administrators.guardduty names`,
     });
     expect(guardduty.commandCalls(EnableGuardDutyAdmin)).toHaveLength(0);
+  });
+
+  it('designates a core account (the audit account, untagged) by the id its entry pins, and no other account in its stead', async () => {
+    const AUDIT = '333333333333';
+    organizations.on(ListTagsForResourceCommand).resolves({ Tags: [] });
+    guardduty.on(ListGuardDutyAdmins).resolves({ AdminAccounts: [] });
+    guardduty.on(EnableGuardDutyAdmin).resolves({});
+    const pinned = inManagement(false, { guardduty: 'audit' }, { guardduty: AUDIT });
+    await expect(enableServiceAdmin({ service: 'guardduty', account_id: ADMIN }, pinned)).rejects.toMatchObject({
+      code: 'rejected',
+      message: `account ${ADMIN} is not ${AUDIT}, the account organization.delegated_administrators.guardduty names`,
+    });
+    expect(guardduty.commandCalls(EnableGuardDutyAdmin)).toHaveLength(0);
+    expect(await enableServiceAdmin({ service: 'guardduty', account_id: AUDIT }, pinned)).toEqual({ outcome: 'enabled' });
+    expect(guardduty.commandCalls(EnableGuardDutyAdmin)[0]!.args[0].input).toEqual({ AdminAccountId: AUDIT });
   });
 });
 
