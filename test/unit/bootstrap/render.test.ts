@@ -330,7 +330,7 @@ describe('the bootstrap template', () => {
     expect(given.lambda).toEqual(lambda);
     // The topology alone: not the SCP attachments, limits or account patterns of the organization section.
     // With the CI identity and the artifact buckets, from which the CICD account's stack renders its CI roles.
-    expect(Object.keys(given.organization).sort()).toEqual(['artifact_buckets', 'audit_account_id', 'bootstrap_new_accounts', 'ci', 'cicd_account_id', 'customizations', 'dns_account', 'event_bus', 'event_source', 'home_region', 'identity_account', 'logs_account', 'management_account_id', 'reply_queue']);
+    expect(Object.keys(given.organization).sort()).toEqual(['artifact_buckets', 'audit_account_id', 'bootstrap_new_accounts', 'ci', 'cicd_account_id', 'customizations', 'dns_account', 'event_bus', 'event_source', 'home_region', 'identity_account', 'logs_account', 'management_account_id', 'reply_queue', 'security_admins']);
     expect(given.organization.cicd_account_id).toBe(org.cicd_account_id);
     for (const account of [cicd!, audit!, memberAccount('555555555555')]) expect(environment(render(account)).ORGVEND_BOOTSTRAP).toBeUndefined();
   });
