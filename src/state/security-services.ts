@@ -12,7 +12,7 @@
  */
 import type { SecurityService } from '../config/delegated-services.js';
 import type { Desired } from '../config/resolve.js';
-import { RequestError } from '../errors.js';
+import { RequestError, TimeoutError } from '../errors.js';
 import type { LiveAggregator, LiveGuardDuty, LiveSecurityHub, RequestType, ServiceWithAdmin } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
 
@@ -39,6 +39,11 @@ async function read<T>(type: RequestType, account: string | undefined, service: 
   try {
     return { live: await call() };
   } catch (error) {
+    // An administrator's stack older than organization.security has a bus rule that does not
+    // pass the request to its handler, so no refusal comes back either: the wait says why it may be.
+    if (error instanceof TimeoutError && account !== undefined) {
+      error.message += `. If account ${account}'s orgvend stack predates organization.security.${service}, its bus does not pass ${type} to its handler: an administrator runs bootstrap --execute, which gives it the ${service}-admin role`;
+    }
     if (!(error instanceof RequestError)) throw error;
     if (error.code === 'unsupported') return { unavailable: error.detail };
     if (notServed(error)) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequestError } from '../../../src/errors.js';
+import { RequestError, TimeoutError } from '../../../src/errors.js';
 import type { RequestType } from '../../../src/protocol/requests.js';
 import { readSecurityServices } from '../../../src/state/security-services.js';
 import type { Transport } from '../../../src/transport/transport.js';
@@ -68,5 +68,19 @@ describe('reading the security services', () => {
       GET_CONFIG_AGGREGATOR: () => ({ aggregator: null }),
     });
     await expect(readSecurityServices(failing, desired, { guardduty: DNS, securityhub: DNS, config: DNS })).rejects.toMatchObject({ code: 'failed' });
+  });
+
+  it('says, when the administrator gives no answer, that its stack may predate organization.security (its bus rule does not pass the request on)', async () => {
+    const { t } = transport({
+      GET_SERVICE_ADMINS: () => ({ services: [{ service: 'guardduty', admins: [] }, { service: 'securityhub', admins: [] }] }),
+      GET_CONFIG_AGGREGATOR: () => {
+        throw new TimeoutError('GET_CONFIG_AGGREGATOR', 'n-4', 60, 'the handler log');
+      },
+    });
+    const read = readSecurityServices(t, desired, { guardduty: DNS, securityhub: DNS, config: DNS });
+    await expect(read).rejects.toBeInstanceOf(TimeoutError);
+    await expect(read).rejects.toThrow(
+      `GET_CONFIG_AGGREGATOR (nonce n-4) got no complete reply within 60s. Look at the handler log. If account ${DNS}'s orgvend stack predates organization.security.config, its bus does not pass GET_CONFIG_AGGREGATOR to its handler: an administrator runs bootstrap --execute, which gives it the config-admin role`,
+    );
   });
 });
