@@ -96,13 +96,14 @@ export async function withRereadState(
 ): Promise<Live> {
   const read = await withAccountState(transport, { ...live, accounts: live.accounts.filter((a) => reread.has(a.id)) }, stacks, parametersOf, publicAccessBlockOf, fingerprints);
   const present = new Set(live.accounts.map((a) => a.id));
-  const merge = <V>(kept: ReadonlyMap<string, V> | undefined, fresh: ReadonlyMap<string, V> | undefined) =>
-    new Map([...[...(kept ?? [])].filter(([id]) => present.has(id) && !reread.has(id)), ...(fresh ?? [])]);
+  // What `before` says of an account is kept while it is still there and was not read again.
+  const kept = (id: string) => present.has(id) && !reread.has(id);
+  const merge = <V>(old: ReadonlyMap<string, V> | undefined, fresh: ReadonlyMap<string, V> | undefined) => new Map([...[...(old ?? [])].filter(([id]) => kept(id)), ...(fresh ?? [])]);
   return {
     ...live,
     parameters: merge(before.parameters, read.parameters),
     stacks: merge(before.stacks, read.stacks),
     publicAccessBlocks: merge(before.publicAccessBlocks, read.publicAccessBlocks),
-    ...(before.vouched || read.vouched ? { vouched: new Set([...[...(before.vouched ?? [])].filter((id) => present.has(id) && !reread.has(id)), ...(read.vouched ?? [])]) } : {}),
+    ...(before.vouched || read.vouched ? { vouched: new Set([...[...(before.vouched ?? [])].filter(kept), ...(read.vouched ?? [])]) } : {}),
   };
 }
