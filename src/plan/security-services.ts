@@ -10,7 +10,7 @@
  * a conflict for a person: replacing a service's administrator means disassociating its
  * members first, which orgvend never does by itself.
  */
-import { SECURITY_SERVICES, type SecurityService } from '../config/delegated-services.js';
+import { securityAdmins, type SecurityService } from '../config/delegated-services.js';
 import type { Desired } from '../config/resolve.js';
 import { NAMES } from '../protocol/names.js';
 import { aggregatorDrift, type ServiceWithAdmin } from '../protocol/requests.js';
@@ -27,11 +27,6 @@ export interface SecurityServicesPlan {
 
 const SERVICE_TITLES: Record<SecurityService, string> = { guardduty: 'GuardDuty', securityhub: 'Security Hub', config: 'AWS Config' };
 
-/** The services organization.security sets, each with the DSL name of its delegated administrator. */
-function setServices(desired: Desired): [SecurityService, string][] {
-  const { security, delegated_administrators: admins } = desired.organization;
-  return SECURITY_SERVICES.flatMap((service) => (security[service] !== undefined && admins[service] ? [[service, admins[service]] as [SecurityService, string]] : []));
-}
 
 /** The live account of each set service's administrator, or why there is none to act in. */
 interface AdminAccount {
@@ -43,7 +38,7 @@ interface AdminAccount {
 function adminAccounts(desired: Desired, live: Live): Map<SecurityService, AdminAccount> {
   const liveOf = new Map(matchAccounts(desired.accounts, live).matches.map((m) => [m.desired.name, m.live]));
   return new Map(
-    setServices(desired).map(([service, name]): [SecurityService, AdminAccount] => {
+    (Object.entries(securityAdmins(desired.organization)) as [SecurityService, string][]).map(([service, name]): [SecurityService, AdminAccount] => {
       const account = liveOf.get(name);
       if (!account) return [service, { name, problem: `${name} is not in the organization yet; run sync-accounts first` }];
       if (isClosed(account)) return [service, { name, problem: `${name} (${account.id}) is ${account.status}` }];

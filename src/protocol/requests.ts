@@ -102,7 +102,7 @@ export function trailDrift(trail: LiveTrail, bucket: string): (keyof ReturnType<
   const want = wantedTrail(bucket);
   return (Object.keys(want) as (keyof typeof want)[]).filter((key) => trail[key] !== want[key]);
 }
-/**
+/*
  * GuardDuty, Security Hub and the Config aggregator (organization.security) are read and set
  * in the home region of their delegated administrator's account, by its own handler: the
  * requests are routed to that account (`target`), and only an account whose bootstrap gave
@@ -974,7 +974,7 @@ export const REQUESTS = {
     timeoutSeconds: 120,
     permissions: [
       ...['config:DescribeConfigurationAggregators', 'config:PutConfigurationAggregator', 'config:TagResource'].map((action) => ({ action, resource: CONFIG_AGGREGATORS })),
-      { action: 'iam:PassRole', resource: `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${NAMES.configAggregatorRole}`, condition: { StringEquals: { 'iam:PassedToService': 'config.amazonaws.com' } } },
+      { action: 'iam:PassRole', resource: aggregatorRoleArn('${AWS::Partition}', '${AWS::AccountId}'), condition: { StringEquals: { 'iam:PassedToService': 'config.amazonaws.com' } } },
       // What Config asks of whoever makes an organization aggregator from a delegated administrator: to see the organization and that it is one.
       'organizations:DescribeOrganization',
       'organizations:ListDelegatedAdministrators',
