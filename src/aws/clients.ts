@@ -12,6 +12,7 @@ import type { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { GuardDutyClient } from '@aws-sdk/client-guardduty';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import type { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
@@ -36,6 +37,7 @@ export interface ServiceClients {
   dynamodb: DynamoDBClient;
   events: EventBridgeClient;
   guardduty: GuardDutyClient;
+  iam: IAMClient;
   identitystore: IdentitystoreClient;
   kms: KMSClient;
   logs: CloudWatchLogsClient;
@@ -61,6 +63,7 @@ const LOADERS: Record<ServiceName, () => Promise<ClientConstructor>> = {
   dynamodb: async () => (await import('@aws-sdk/client-dynamodb')).DynamoDBClient as ClientConstructor,
   events: async () => (await import('@aws-sdk/client-eventbridge')).EventBridgeClient as ClientConstructor,
   guardduty: async () => (await import('@aws-sdk/client-guardduty')).GuardDutyClient as ClientConstructor,
+  iam: async () => (await import('@aws-sdk/client-iam')).IAMClient as ClientConstructor,
   identitystore: async () => (await import('@aws-sdk/client-identitystore')).IdentitystoreClient as ClientConstructor,
   kms: async () => (await import('@aws-sdk/client-kms')).KMSClient as ClientConstructor,
   logs: async () => (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient as ClientConstructor,

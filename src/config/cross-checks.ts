@@ -134,6 +134,22 @@ export function checkOrganization(parts: DslParts, accountNames: readonly string
       hint: 'name the account that holds the log buckets in organization.logs_account',
     });
   }
+  // A Config recorder delivers to the logs account's log bucket: every layer that turns one on needs that account.
+  if (org.logs_account === undefined) {
+    const recording: (string | number)[][] = [
+      ...(parts.defaults.config_recorder ? [['defaults', 'config_recorder']] : []),
+      ...Object.entries(parts.scopes).flatMap(([name, scope]) => (scope.config_recorder ? [['scopes', name, 'config_recorder']] : [])),
+      ...Object.entries(parts.accounts).flatMap(([name, account]) => (account.config_recorder ? [['accounts', name, 'config_recorder']] : [])),
+    ];
+    for (const path of recording) {
+      problems.push({
+        code: 'config-recorder-without-logs-account',
+        path,
+        message: "config_recorder: true delivers to the logs account's log bucket, and organization.logs_account names no account",
+        hint: 'name the account that holds the log buckets in organization.logs_account',
+      });
+    }
+  }
   // GuardDuty, Security Hub and the Config aggregator are set from their delegated administrator, so one must be named.
   for (const service of SECURITY_SERVICES) {
     if (org.security[service] === undefined) continue;

@@ -20,6 +20,7 @@ export type DiagnosticCode =
   | 'management-delegated-admin'
   | 'closed-delegated-admin'
   | 'trail-without-logs-account'
+  | 'config-recorder-without-logs-account'
   | 'trail-not-protected'
   | 'security-service-without-admin'
   | 'unknown-access-level'

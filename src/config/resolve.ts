@@ -39,7 +39,7 @@ const BUILTIN: Record<string, unknown> = {
 const MAX_TAGS = 50;
 
 /** Settings an account may go without: no builtin value, and none needed. */
-const OPTIONAL_SETTINGS: ReadonlySet<string> = new Set(['environment', 's3_block_public_access']);
+const OPTIONAL_SETTINGS: ReadonlySet<string> = new Set(['environment', 's3_block_public_access', 'config_recorder']);
 
 export interface DslParts {
   organization: Organization;

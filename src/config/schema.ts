@@ -213,6 +213,9 @@ export const settingsShape = {
   s3_block_public_access: z
     .boolean({ error: 'true or false' })
     .describe("the account's S3 Block Public Access: true turns all four settings on, false all off; absent: orgvend leaves them as they are"),
+  config_recorder: z
+    .boolean({ error: 'true or false' })
+    .describe("AWS Config in the account's region and regions: true records every supported resource type into organization.logs_account's log bucket, false stops recording; absent: orgvend leaves it as it is"),
   customizations: Customizations.describe('the team\'s templates (templates/account/<name>.yml.njk) deployed to the account as orgvend-<name>, with their parameters; null switches one off'),
 } as const;
 
@@ -629,6 +632,7 @@ export const ResolvedSettings = z.strictObject({
   ...settingsShape,
   environment: settingsShape.environment.optional(),
   s3_block_public_access: settingsShape.s3_block_public_access.optional(),
+  config_recorder: settingsShape.config_recorder.optional(),
   contacts: z.strictObject({
     billing: Contact.nullable().optional(),
     operations: Contact.nullable().optional(),

@@ -7,6 +7,7 @@ import type { Organization } from '../config/schema.js';
 import { RequestError, TimeoutError } from '../errors.js';
 import { chunks } from '../chunks.js';
 import type { Change, Plan } from '../plan/plan.js';
+import { DEPLOYED_STACKS } from '../protocol/names.js';
 import { MAX_BOOTSTRAPS, type PayloadOf, type PublicAccessBlock, type RequestType, type ResultOf } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
 import { changeStepId, runChanges, type ExecutionHooks, type Step, type StepResult } from './graph.js';
@@ -32,6 +33,8 @@ export function stepsFor(plan: Plan, org: Organization): ChangeStep[] {
   // The handler moves only an account tagged as managed, so an account being adopted (matched by id or email) is tagged first.
   const tagged = new Set(plan.changes.filter((c) => c.type === 'account.tag').map((c) => c.target));
   const tagStep = (change: Change) => (tagged.has(change.target) ? [changeStepId({ type: 'account.tag', target: change.target })] : []);
+  // A Config recorder delivers into the log bucket: the stack that makes it (and lets Config write to it) goes first when the plan deploys it.
+  const logBucketSteps = plan.changes.filter((c) => c.type === 'stack.deploy' && (c.after as After).stack === DEPLOYED_STACKS['log-buckets']).map(changeStepId);
   return plan.changes.map((change) => {
     const after = (change.after ?? {}) as After;
     const dependsOn =
@@ -45,6 +48,8 @@ export function stepsFor(plan: Plan, org: Organization): ChangeStep[] {
               ? ouStep(org.morgue_ou)
               : change.type === 'parameters.put' || change.type === 'public-access-block.put' || change.type === 'stack.deploy'
                 ? bootstrapStep(change)
+                : change.type === 'config-recorder.put'
+                  ? [...bootstrapStep(change), ...logBucketSteps]
                 : change.type === 'account.bootstrap'
                   ? tagSteps
                   : [];
@@ -90,6 +95,13 @@ export function requestFor(change: Change, org: Organization): { [T in RequestTy
     case 'public-access-block.put':
       // As the parameters: to the account itself, whose credentials alone may change it.
       return { type: 'PUT_PUBLIC_ACCESS_BLOCK', payload: { name: change.target, block: (after.public_access_block as PublicAccessBlock).block_public_acls }, targetAccount: accountId };
+    case 'config-recorder.put':
+      // As the parameters: the recorders are the account's own, in each of its regions.
+      return {
+        type: 'PUT_CONFIG_RECORDER',
+        payload: { name: change.target, on: after.config_recorder as boolean, regions: after.regions as string[], home_region: after.home_region as string, ...(after.bucket ? { bucket: after.bucket as string } : {}) },
+        targetAccount: accountId,
+      };
     case 'stack.deploy':
       return {
         type: 'DEPLOY_STACK',

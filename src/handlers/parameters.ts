@@ -6,6 +6,7 @@
 import { DeleteParametersCommand, GetParameterCommand, PutParameterCommand, paginateGetParametersByPath, type SSMClient } from '@aws-sdk/client-ssm';
 import { PARAMETER_PREFIX, type PayloadOf, type ResultOf } from '../protocol/requests.js';
 import type { Handler } from './context.js';
+import { readRecorders } from './config-recorder.js';
 import { readPublicAccessBlock } from './public-access-block.js';
 import { everyPage } from '../aws/pages.js';
 
@@ -32,11 +33,12 @@ export async function current(ssm: SSMClient): Promise<Record<string, string>> {
 }
 
 export const getParameters: Handler<PayloadOf<'GET_PARAMETERS'>, ResultOf<'GET_PARAMETERS'>> = async (payload, { clients, config }) => {
-  const [parameters, block] = await Promise.all([
+  const [parameters, block, recorders] = await Promise.all([
     current(await clients.client('ssm')),
     payload.public_access_block ? readPublicAccessBlock(await clients.client('s3control'), config.accountId) : undefined,
+    payload.config_recorder ? readRecorders(clients, payload.config_recorder) : undefined,
   ]);
-  return { parameters, ...(block !== undefined ? { public_access_block: block } : {}) };
+  return { parameters, ...(block !== undefined ? { public_access_block: block } : {}), ...(recorders ? { config_recorders: recorders } : {}) };
 };
 
 export const putParameters: Handler<PayloadOf<'PUT_PARAMETERS'>, ResultOf<'PUT_PARAMETERS'>> = async (payload, { clients, dryrun }) => {

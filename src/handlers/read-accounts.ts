@@ -13,6 +13,7 @@ import { NAMES } from '../protocol/names.js';
 import type { PayloadOf, ResultOf, UNREACHABLE_REASONS } from '../protocol/requests.js';
 import type { Handler } from './context.js';
 import { current } from './parameters.js';
+import { readRecorders } from './config-recorder.js';
 import { readPublicAccessBlock } from './public-access-block.js';
 import { readStacks } from './stacks.js';
 
@@ -42,12 +43,13 @@ async function readAccount(clients: AccountClients, entry: Entry): Promise<Answe
   }
   try {
     const wantsStacks = entry.stacks.length > 0 || entry.owned !== undefined;
-    const [parameters, block, stacks] = await Promise.all([
+    const [parameters, block, recorders, stacks] = await Promise.all([
       entry.parameters ? current(await reader.client('ssm')) : undefined,
       entry.public_access_block ? readPublicAccessBlock(await reader.client('s3control'), account) : undefined,
+      entry.config_recorder ? readRecorders(reader, entry.config_recorder) : undefined,
       wantsStacks ? readStacks(reader, { stacks: entry.stacks, ...(entry.owned ? { owned: entry.owned } : {}) }) : undefined,
     ]);
-    return { account_id: account, ...(parameters ? { parameters } : {}), ...(block !== undefined ? { public_access_block: block } : {}), ...(stacks ? { stacks } : {}) };
+    return { account_id: account, ...(parameters ? { parameters } : {}), ...(block !== undefined ? { public_access_block: block } : {}), ...(recorders ? { config_recorders: recorders } : {}), ...(stacks ? { stacks } : {}) };
   } catch (error) {
     // The role was assumed but may not read: a policy older than this request's reads.
     return unreachable(account, /AccessDenied|UnauthorizedOperation/.test((error as Error).name) ? 'access-denied' : 'failed', error);

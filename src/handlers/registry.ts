@@ -12,6 +12,7 @@ import { createOu } from './organization-units.js';
 import { getParameters, putParameters } from './parameters.js';
 import { ping } from './ping.js';
 import { putPublicAccessBlock } from './public-access-block.js';
+import { putConfigRecorder } from './config-recorder.js';
 import { readAccounts } from './read-accounts.js';
 import { createRecord, getRecord } from './dns.js';
 import { deleteStackHandler, deployStackHandler, getStacks } from './stacks.js';
@@ -61,6 +62,7 @@ export const HANDLERS: { [T in RequestType]: Handler<PayloadOf<T>, ResultOf<T>> 
   GET_PARAMETERS: getParameters,
   PUT_PARAMETERS: putParameters,
   PUT_PUBLIC_ACCESS_BLOCK: putPublicAccessBlock,
+  PUT_CONFIG_RECORDER: putConfigRecorder,
   GET_STACKS: getStacks,
   READ_ACCOUNTS: readAccounts,
   DEPLOY_STACK: deployStackHandler,

@@ -8,7 +8,8 @@ import { ouAncestors, type Desired, type DesiredAccount } from '../config/resolv
 import { carriesStack, type Live, type LiveAccount } from '../state/live.js';
 import { digest, sortedEntries } from './digest.js';
 import { isClosed, isManaged, matchAccounts, type Matching } from './match.js';
-import { desiredParameters, dnsAllowList, parameterChange, publicAccessBlockChange } from './parameters.js';
+import { configRecorderChange, desiredParameters, dnsAllowList, parameterChange, publicAccessBlockChange } from './parameters.js';
+import { logBucket } from './trail.js';
 import { makePlan, type Change, type Plan } from './plan.js';
 import { coreAccounts } from '../bootstrap/topology.js';
 import { NAMES } from '../protocol/names.js';
@@ -32,7 +33,7 @@ export interface PlanOptions {
 }
 
 /** The changes that carry out what an account.create makes possible: planned again once it exists. */
-export const FOLLOW_UP_TYPES = new Set<Change['type']>(['account.bootstrap', 'parameters.put', 'public-access-block.put', 'stack.deploy']);
+export const FOLLOW_UP_TYPES = new Set<Change['type']>(['account.bootstrap', 'parameters.put', 'public-access-block.put', 'config-recorder.put', 'stack.deploy']);
 
 
 /** Everything about the live state that a plan depends on. */
@@ -42,6 +43,7 @@ export function liveDigest(live: Live): string {
     accounts: live.accounts.map((a) => [a.id, a.status, a.parent_id, a.email, a.name, a.tags]),
     parameters: live.parameters ? sortedEntries(live.parameters) : null,
     publicAccessBlocks: live.publicAccessBlocks ? sortedEntries(live.publicAccessBlocks) : null,
+    configRecorders: live.configRecorders ? sortedEntries(live.configRecorders) : null,
     vouched: live.vouched ? [...live.vouched].sort() : null,
     stacks: live.stacks
       ? sortedEntries(live.stacks).map(([id, stacks]) => [id, stacks.map((st) => [st.stack, st.region, st.status, st.template && digest(st.template)])])
@@ -89,6 +91,9 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
   const core = new Set(coreAccounts(org).map((a) => a.id));
   /** The accounts this plan bootstraps. */
   const bootstrapped = new Set<string>();
+  // Where Config recorders deliver: none until the logs account exists (then planned again).
+  const bucket = logBucket(desired, live);
+  const recordingWithoutBucket: string[] = [];
   for (const { desired: entry, live: account } of matching.matches) {
     const ou = entry.settings.organization_unit;
     if (entry.lifecycle === 'closed') {
@@ -147,6 +152,9 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
     // Likewise: an account about to be bootstrapped was not read, and a new account has none.
     const block = publicAccessBlockChange(entry, account.id, bootstrapping ? null : vouched ? undefined : live.publicAccessBlocks?.get(account.id));
     if (block) accountChanges.push(block);
+    const recorder = configRecorderChange(entry, account.id, bootstrapping ? null : vouched ? undefined : live.configRecorders?.get(account.id), bucket);
+    if (recorder) accountChanges.push(recorder);
+    else if (entry.settings.config_recorder && !bucket && entry.lifecycle === 'active') recordingWithoutBucket.push(entry.name);
     if (account.name !== entry.awsName) {
       notes.push(`${entry.name}: its AWS name is "${account.name}", accounts.yml says "${entry.awsName}"; sync-accounts does not rename accounts`);
     }
@@ -192,6 +200,9 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
         (options.bootstrap ? '' : `; ${one ? 'its' : 'their'} own parameters and VPC follow once the administrator's bootstrap has given ${it} orgvend's stack`) +
         ' (applying a saved plan, with --plan, leaves all this to the next plan, to be reviewed)',
     );
+  }
+  if (recordingWithoutBucket.length) {
+    notes.push(`config_recorder: ${recordingWithoutBucket.join(', ')} record into the logs account's log bucket, and the logs account ${org.logs_account ?? '(organization.logs_account)'} does not exist yet; planned once it does`);
   }
   const stackChanges = planStacks(live, options, bootstrapped);
   notes.push(...stackChanges.notes);

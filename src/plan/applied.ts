@@ -1,6 +1,6 @@
 /**
  * What lets a plan skip reading an account: a fingerprint of everything sync-accounts
- * compares there (its parameters, its S3 Block Public Access, the stacks deployed to it and
+ * compares there (its parameters, its S3 Block Public Access, its Config recorders, the stacks deployed to it and
  * the stacks it may hold), recorded on the account as its applied tag (APPLIED_TAG) by
  * `--execute` once it has read the account and found it to be what the repository says.
  * While the repository still says the same, the tag vouches for the account and a plan
@@ -18,9 +18,10 @@ import { carriesStack, type Live } from '../state/live.js';
 import { dnsAllowListOf } from './accounts.js';
 import { digest } from './digest.js';
 import { isClosed, matchAccounts } from './match.js';
-import { desiredParameters } from './parameters.js';
+import { desiredParameters, recorderRegions } from './parameters.js';
 import type { Plan } from './plan.js';
 import type { Deployments } from './stacks.js';
+import { logBucket } from './trail.js';
 
 /** Changes whenever what the fingerprint covers, or how sync-accounts compares it, changes: every account is then read once. */
 const FINGERPRINT_VERSION = 1;
@@ -41,6 +42,7 @@ export function appliedFingerprints(desired: Desired, live: Live, deployments: D
   for (const h of deployments.held ?? []) add(h.accountId, ['held', h.stack, h.region]);
   for (const o of deployments.owners) add(o.accountId, ['owns', o.regions]);
 
+  const bucket = logBucket(desired, live);
   const fingerprints = new Map<string, string>();
   for (const { desired: entry, live: account } of matching.matches) {
     if (!account || entry.lifecycle !== 'active' || isClosed(account) || !carriesStack(account) || core.has(account.id) || account.id === live.managementAccountId) continue;
@@ -52,6 +54,8 @@ export function appliedFingerprints(desired: Desired, live: Live, deployments: D
         bootstrap: account.tags[BOOTSTRAP_TAG],
         parameters: desiredParameters(entry, org, entry.name === org.dns_account ? dnsAllowed : {}),
         s3_block_public_access: entry.settings.s3_block_public_access ?? null,
+        // Only when set, so that the fingerprints of accounts without it stay as they were.
+        ...(entry.settings.config_recorder !== undefined ? { config_recorder: [entry.settings.config_recorder, recorderRegions(entry), bucket ?? null] } : {}),
         stacks: (stacksIn.get(account.id) ?? []).map((e) => JSON.stringify(e)).sort(),
       }),
     );

@@ -5,7 +5,7 @@
  */
 import type { DesiredAccount } from '../config/resolve.js';
 import type { Organization } from '../config/schema.js';
-import { DNS_ALLOWED_KEY, PARAMETER_PREFIX, publicAccessBlockOf, samePublicAccessBlock, type PublicAccessBlock } from '../protocol/requests.js';
+import { DNS_ALLOWED_KEY, PARAMETER_PREFIX, publicAccessBlockOf, recorderDrift, samePublicAccessBlock, type LiveRecorders, type PublicAccessBlock } from '../protocol/requests.js';
 
 /** SSM names allow letters, digits and _.-/ only: a tag key's other characters become `/`. */
 const parameterKey = (key: string) => key.replace(/[^A-Za-z0-9_.\-/]/g, '/');
@@ -71,6 +71,37 @@ export function publicAccessBlockChange(entry: DesiredAccount, accountId: string
     reason: live === null ? 'missing-in-account' : 'setting-changed',
     before: { account_id: accountId, public_access_block: live },
     after: { public_access_block: want },
+  };
+}
+
+/** The regions an account's Config recorders are in: its region first (where the global resource types are recorded), then its other regions. */
+export const recorderRegions = (entry: DesiredAccount): string[] => [...new Set([entry.settings.region, ...entry.settings.regions])];
+
+/**
+ * The config-recorder.put that makes the account's AWS Config recorders what its
+ * config_recorder says, in the regions that differ; none when the DSL does not set it, the
+ * account was not read (`live` undefined), or (on) there is no log bucket to deliver to yet
+ * (`bucket` undefined: the logs account does not exist). `live` null: a new account, which
+ * has none.
+ */
+export function configRecorderChange(entry: DesiredAccount, accountId: string, live: LiveRecorders | null | undefined, bucket: string | undefined) {
+  const on = entry.settings.config_recorder;
+  if (on === undefined || live === undefined || (on && !bucket)) return undefined;
+  const regions = recorderRegions(entry);
+  const home = entry.settings.region;
+  const drift = Object.fromEntries(regions.flatMap((region) => {
+    const changed = recorderDrift(live?.[region] ?? null, on, region, home, bucket ?? '');
+    return changed.length ? [[region, changed]] : [];
+  }));
+  if (!Object.keys(drift).length) return undefined;
+  const recorders = live ?? {};
+  return {
+    type: 'config-recorder.put' as const,
+    target: entry.name,
+    reason: regions.some((r) => recorders[r]) ? 'setting-changed' : 'missing-in-account',
+    before: { account_id: accountId, config_recorders: Object.fromEntries(Object.keys(drift).map((r) => [r, recorders[r] ?? null])) },
+    // The regions to put, with what differs in each; the request carries every region of the account (a put leaves a region that is as wanted alone).
+    after: { config_recorder: on, regions, home_region: home, ...(on ? { bucket } : {}), changed: drift },
   };
 }
 

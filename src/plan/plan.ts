@@ -32,6 +32,7 @@ export const CHANGE_KINDS = {
   'region.disable': '-',
   'parameters.put': '~',
   'public-access-block.put': '~',
+  'config-recorder.put': '~',
   'stack.deploy': '~',
   'stack.delete': '-',
   'template.upload': '+',

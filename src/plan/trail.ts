@@ -16,8 +16,8 @@ export interface TrailPlan {
   notes: string[];
 }
 
-/** The log bucket the logs account's stack makes (templates/log-buckets.yml.njk), once that account exists. */
-export function trailBucket(desired: Desired, live: Live): string | undefined {
+/** The log bucket the logs account's stack makes (templates/log-buckets.yml.njk), once that account exists: the trail's and the Config recorders' destination. */
+export function logBucket(desired: Desired, live: Live): string | undefined {
   const name = desired.organization.logs_account;
   const entry = desired.accounts.find((a) => a.name === name);
   const account = entry && matchAccounts([entry], live).matches[0]?.live;
@@ -28,7 +28,7 @@ export function trailBucket(desired: Desired, live: Live): string | undefined {
 export function planTrail(desired: Desired, live: Live, trail: LiveTrail | null | undefined): TrailPlan {
   const wanted = desired.organization.security.trail;
   if (!wanted || trail === undefined) return { changes: [], notes: [] };
-  const bucket = trailBucket(desired, live);
+  const bucket = logBucket(desired, live);
   if (!bucket) return { changes: [], notes: [`trail ${wanted.name}: the logs account ${desired.organization.logs_account} is not in the organization yet; run sync-accounts first`] };
   const after = { name: wanted.name, ...wantedTrail(bucket), logging: true };
   if (!trail) return { changes: [{ type: 'trail.create', target: wanted.name, reason: 'missing-in-org', before: null, after }], notes: [] };

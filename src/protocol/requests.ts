@@ -386,7 +386,42 @@ const BootstrapOutcome = z.enum(['bootstrapped', 'already-bootstrapped', 'in-pro
  * parameters; with them the account's S3 Block Public Access, an account-level setting
  * (the action takes no resource).
  */
-const GET_PARAMETERS_PERMISSIONS: Permission[] = [{ action: 'ssm:GetParametersByPath', resource: PARAMETERS_PATH_ARN }, 's3:GetAccountPublicAccessBlock'];
+/** AWS Config's service-linked role, which the recorder records through. */
+export const CONFIG_ROLE_PATH = 'aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig';
+const CONFIG_ROLE_ARN = `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${CONFIG_ROLE_PATH}`;
+/** AWS Config's reads of an account's recorder and delivery channel (they take no resource). */
+const CONFIG_RECORDER_READ = ['config:DescribeConfigurationRecorders', 'config:DescribeConfigurationRecorderStatus', 'config:DescribeDeliveryChannels'];
+const GET_PARAMETERS_PERMISSIONS: Permission[] = [{ action: 'ssm:GetParametersByPath', resource: PARAMETERS_PATH_ARN }, 's3:GetAccountPublicAccessBlock', ...CONFIG_RECORDER_READ];
+
+/**
+ * The account's AWS Config recorder in one region, as orgvend compares it: recording or not,
+ * every supported resource type or not, the global ones (IAM) or not, and the bucket its
+ * delivery channel writes to (null: no channel).
+ */
+export const LiveRecorder = z.strictObject({
+  name: z.string(),
+  recording: z.boolean(),
+  all_supported: z.boolean(),
+  include_global: z.boolean(),
+  bucket: z.string().nullable(),
+});
+export type LiveRecorder = z.infer<typeof LiveRecorder>;
+/** Region → the recorder there, null where there is none. */
+export const LiveRecorders = z.record(RegionString, LiveRecorder.nullable());
+export type LiveRecorders = z.infer<typeof LiveRecorders>;
+/** The regions whose recorders are read (config_recorder: the account's regions). */
+const RecorderRegions = z.array(RegionString).min(1).max(40);
+/**
+ * What differs between a recorder and config_recorder: `on` records every supported type
+ * (the global ones, IAM's, only in the account's home region, so they are recorded once) into `bucket`;
+ * off, only that it does not record. Empty when the recorder is as wanted.
+ */
+export function recorderDrift(live: LiveRecorder | null, on: boolean, region: string, homeRegion: string, bucket: string): string[] {
+  if (!on) return live?.recording ? ['recording'] : [];
+  if (!live) return ['recorder'];
+  const wanted = { recording: true, all_supported: true, include_global: region === homeRegion, bucket };
+  return (Object.keys(wanted) as (keyof typeof wanted)[]).filter((k) => live[k] !== wanted[k]);
+}
 
 /** The account's S3 Block Public Access, as S3 Control holds it. */
 export const PublicAccessBlock = z.strictObject({
@@ -427,10 +462,12 @@ const AccountRead = z
     parameters: z.boolean(),
     /** The account's S3 Block Public Access as well (its DSL sets s3_block_public_access). */
     public_access_block: z.boolean().optional(),
+    /** The account's AWS Config recorders in these regions as well (its DSL sets config_recorder). */
+    config_recorder: RecorderRegions.optional(),
     stacks: z.array(StackRef).max(MAX_STACKS_READ),
     owned: OwnedRead.optional(),
   })
-  .refine((r) => r.parameters || r.public_access_block || r.stacks.length || r.owned, 'parameters, public access block, stacks or owned stacks to read');
+  .refine((r) => r.parameters || r.public_access_block || r.config_recorder || r.stacks.length || r.owned, 'parameters, public access block, Config recorders, stacks or owned stacks to read');
 /** Why READ_ACCOUNTS could not read an account: the caller reads it with GET_PARAMETERS and GET_STACKS instead. */
 export const UNREACHABLE_REASONS = ['cannot-assume-reader', 'access-denied', 'failed'] as const;
 const AccountUnreachable = z.strictObject({ account_id: AccountIdString, unreachable: z.strictObject({ reason: z.enum(UNREACHABLE_REASONS), message: z.string() }) });
@@ -439,6 +476,7 @@ const AccountState = z.strictObject({
   account_id: AccountIdString,
   parameters: z.record(ParameterName, z.string()).optional(),
   public_access_block: PublicAccessBlock.nullable().optional(),
+  config_recorders: LiveRecorders.optional(),
   stacks: z.array(LiveStack).optional(),
 });
 
@@ -1027,9 +1065,36 @@ export const REQUESTS = {
     mutating: false,
     timeoutSeconds: 60,
     permissions: GET_PARAMETERS_PERMISSIONS,
-    payload: z.strictObject({ public_access_block: z.boolean().optional() }),
-    /** `public_access_block` when asked: null when the account has none. */
-    result: z.object({ parameters: z.record(ParameterName, z.string()), public_access_block: PublicAccessBlock.nullable().optional() }),
+    payload: z.strictObject({ public_access_block: z.boolean().optional(), config_recorder: RecorderRegions.optional() }),
+    /** `public_access_block` when asked: null when the account has none; `config_recorders` when asked, by region. */
+    result: z.object({ parameters: z.record(ParameterName, z.string()), public_access_block: PublicAccessBlock.nullable().optional(), config_recorders: LiveRecorders.optional() }),
+  }),
+  /**
+   * Makes the account's AWS Config recorder in each region what config_recorder says: on,
+   * recording every supported type through Config's service-linked role into the logs
+   * account's log bucket (made first when the account has no such role); off, stopped. A
+   * recorder that is as asked is left alone, so a repeated request changes nothing.
+   */
+  PUT_CONFIG_RECORDER: spec({
+    route: 'target',
+    servedBy: 'member',
+    mutating: true,
+    timeoutSeconds: 120,
+    permissions: [
+      ...CONFIG_RECORDER_READ,
+      'config:PutConfigurationRecorder',
+      'config:PutDeliveryChannel',
+      'config:StartConfigurationRecorder',
+      'config:StopConfigurationRecorder',
+      // Config's own service-linked role, and no other role: its policy is AWS's (AWS_ConfigRole), not one this handler writes.
+      { action: 'iam:GetRole', resource: CONFIG_ROLE_ARN },
+      { action: 'iam:CreateServiceLinkedRole', resource: CONFIG_ROLE_ARN, condition: { StringEquals: { 'iam:AWSServiceName': 'config.amazonaws.com' } } },
+      { action: 'iam:PassRole', resource: CONFIG_ROLE_ARN, condition: { StringEquals: { 'iam:PassedToService': 'config.amazonaws.com' } } },
+    ],
+    payload: z
+      .strictObject({ name: z.string(), on: z.boolean(), regions: RecorderRegions, home_region: RegionString, bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'a bucket name').optional() })
+      .refine((p) => !p.on || p.bucket, 'the bucket to deliver to, when on'),
+    result: z.object({ outcome: z.enum(['updated', 'unchanged', 'would-update']), regions: z.array(RegionString) }),
   }),
   /** Makes the account's S3 Block Public Access all on or all off, when it is not already. */
   PUT_PUBLIC_ACCESS_BLOCK: spec({

@@ -23,6 +23,8 @@ export interface TemplateAccount {
   create_vpc: boolean;
   nat_gateway_count: number;
   use_cfr: boolean;
+  /** config_recorder as layered: true records with AWS Config, false stops it, null leaves it alone. */
+  config_recorder: boolean | null;
   allowed_dns_domains: string[];
   /** Access level → IAM role names, e.g. { all: [Admin], rw: [PowerUser, Developer] }. */
   access: Record<string, string[]>;
@@ -40,6 +42,8 @@ export interface TemplateRepository extends Omit<EcrRepository, 'pull'> {
 
 export interface TemplateContext {
   partition: string;
+  /** The organization's id (o-…) as it was read; null where nothing was read (validate renders offline). */
+  organization_id: string | null;
   organization: Desired['organization'];
   /** The names orgvend's own stack gives its resources, the prefixes its deployer role may create under, and the flow log role it makes (protocol/names). */
   names: typeof NAMES;
@@ -74,6 +78,7 @@ function templateAccount(entry: DesiredAccount, id: string | undefined): Templat
     create_vpc: s.create_vpc,
     nat_gateway_count: s.nat_gateway_count,
     use_cfr: s.use_cfr,
+    config_recorder: s.config_recorder ?? null,
     allowed_dns_domains: [...s.allowed_dns_domains].sort(),
     access: Object.fromEntries(Object.entries(s.access).sort(([a], [b]) => a.localeCompare(b))),
     tags: Object.fromEntries(Object.entries(entry.tags).sort(([a], [b]) => a.localeCompare(b))),
@@ -93,7 +98,7 @@ function pullers(pull: EcrRepository['pull'], accounts: readonly TemplateAccount
 }
 
 /** `ids`: DSL name → live account id, for the accounts that exist. */
-export function templateContext(desired: Desired, ids: ReadonlyMap<string, string>): TemplateContext {
+export function templateContext(desired: Desired, ids: ReadonlyMap<string, string>, organizationId: string | null = null): TemplateContext {
   const accounts = desired.accounts
     .filter((a) => a.lifecycle === 'active')
     .map((a) => templateAccount(a, ids.get(a.name)))
@@ -103,6 +108,7 @@ export function templateContext(desired: Desired, ids: ReadonlyMap<string, strin
   const named = (name: string | undefined) => (name ? (byName.get(name) ?? null) : null);
   return {
     partition: 'aws',
+    organization_id: organizationId,
     organization: org,
     names: NAMES,
     accounts,

@@ -163,11 +163,11 @@ export async function renderTemplates(repoDir: string, context: TemplateContext)
 
 /**
  * templates/ rendered for `desired` with the ids of the accounts that exist (as the
- * organization was read): a template that does not render stops the run with its
+ * organization was read, and its id): a template that does not render stops the run with its
  * diagnostics (exit 65). For render-templates and sync-accounts alike.
  */
-export async function renderWithIds(repoDir: string, desired: Desired, ids: ReadonlyMap<string, string>): Promise<{ context: TemplateContext; templates: RenderedTemplate[] }> {
-  const context = templateContext(desired, ids);
+export async function renderWithIds(repoDir: string, desired: Desired, ids: ReadonlyMap<string, string>, organizationId: string): Promise<{ context: TemplateContext; templates: RenderedTemplate[] }> {
+  const context = templateContext(desired, ids, organizationId);
   const { templates, diagnostics } = await renderTemplates(repoDir, context);
   if (diagnostics.length) throw new InputError(diagnostics);
   return { context, templates };

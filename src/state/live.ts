@@ -4,7 +4,7 @@ import pLimit from 'p-limit';
 import { chunks } from '../chunks.js';
 import { APPLIED_TAG, BOOTSTRAP_TAG } from '../config/identity-tags.js';
 import type { LiveStack, StackReads } from '../plan/stacks.js';
-import { MAX_ACCOUNTS_READ, MAX_PARENTS_READ, MAX_STACKS_READ, type PayloadOf, type PublicAccessBlock } from '../protocol/requests.js';
+import { MAX_ACCOUNTS_READ, MAX_PARENTS_READ, MAX_STACKS_READ, type LiveRecorders, type PayloadOf, type PublicAccessBlock } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
 
 export interface LiveAccount extends OrgAccount {
@@ -24,6 +24,8 @@ export interface Live {
   stacks?: Map<string, LiveStack[]>;
   /** Account id → its S3 Block Public Access (null: none), for the accounts whose DSL sets it (when read). */
   publicAccessBlocks?: Map<string, PublicAccessBlock | null>;
+  /** Account id → its AWS Config recorders by region, for the accounts whose DSL sets config_recorder (when read). */
+  configRecorders?: Map<string, LiveRecorders>;
   /**
    * The accounts not read because their applied tag (APPLIED_TAG) is the fingerprint of
    * what the repository says they hold: their parameters, S3 Block Public Access and
@@ -65,10 +67,20 @@ export const carriesStack = (account: Pick<OrgAccount, 'tags' | 'status'>) => ac
 /** How many READ_ACCOUNTS requests (and, for accounts they cannot read, requests to single accounts) are in flight at once. */
 const ACCOUNT_READS_IN_FLIGHT = 8;
 
-/** What is read of one account: its parameters or not, its S3 Block Public Access or not, and which stacks. */
+/**
+ * The account settings read with an account's parameters, where its DSL sets them: its S3
+ * Block Public Access, its AWS Config recorders in these regions. Named as GET_PARAMETERS
+ * and READ_ACCOUNTS ask for them.
+ */
+export interface SettingReads {
+  public_access_block?: true;
+  config_recorder?: string[];
+}
+
+/** What is read of one account: its parameters or not, which of its settings, and which stacks. */
 interface AccountReads {
   parameters: boolean;
-  publicAccessBlock: boolean;
+  settings: SettingReads | undefined;
   stacks: StackReads | undefined;
 }
 type AccountRead = PayloadOf<'READ_ACCOUNTS'>['accounts'][number];
@@ -92,7 +104,7 @@ export async function withAccountState(
   live: Live,
   stacks: ReadonlyMap<string, StackReads>,
   parametersOf?: ReadonlySet<string>,
-  publicAccessBlockOf: ReadonlySet<string> = new Set(),
+  settingsOf: ReadonlyMap<string, SettingReads> = new Map(),
   fingerprints?: ReadonlyMap<string, string>,
 ): Promise<Live> {
   const reads = new Map<string, AccountReads>();
@@ -104,8 +116,8 @@ export async function withAccountState(
       continue;
     }
     const parameters = !parametersOf || parametersOf.has(a.id);
-    const publicAccessBlock = publicAccessBlockOf.has(a.id);
-    if (parameters || publicAccessBlock || stacks.has(a.id)) reads.set(a.id, { parameters, publicAccessBlock, stacks: stacks.get(a.id) });
+    const settings = settingsOf.get(a.id);
+    if (parameters || settings || stacks.has(a.id)) reads.set(a.id, { parameters, settings, stacks: stacks.get(a.id) });
   }
   const limit = pLimit(ACCOUNT_READS_IN_FLIGHT);
   const entries = [...reads].flatMap(([id, r]) => entriesOf(id, r));
@@ -116,11 +128,13 @@ export async function withAccountState(
   const unreachable = new Set(answers.flatMap((a) => ('unreachable' in a ? [a.account_id] : [])));
   const parameters = new Map<string, Record<string, string>>();
   const blocks = new Map<string, PublicAccessBlock | null>();
+  const recorders = new Map<string, LiveRecorders>();
   const stackStates = new Map<string, LiveStack[]>();
   for (const answer of answers) {
     if ('unreachable' in answer || unreachable.has(answer.account_id)) continue;
     if (answer.parameters) parameters.set(answer.account_id, answer.parameters);
     if (answer.public_access_block !== undefined) blocks.set(answer.account_id, answer.public_access_block);
+    if (answer.config_recorders) recorders.set(answer.account_id, answer.config_recorders);
     if (answer.stacks) stackStates.set(answer.account_id, [...(stackStates.get(answer.account_id) ?? []), ...answer.stacks]);
   }
   const asked = await readEachAccount(transport, [...reads].filter(([id]) => unreachable.has(id)), limit);
@@ -132,17 +146,18 @@ export async function withAccountState(
     parameters: byAccount(parameters, asked.parameters),
     stacks: byAccount(stackStates, asked.stacks),
     publicAccessBlocks: byAccount(blocks, asked.blocks),
+    configRecorders: byAccount(recorders, asked.recorders),
     ...(fingerprints ? { vouched } : {}),
   };
 }
 
 /** One account's READ_ACCOUNTS entries: its stacks MAX_STACKS_READ names to an entry, its parameters and the listing of orgvend's stacks with the first. */
-function entriesOf(account: string, { parameters, publicAccessBlock, stacks }: AccountReads): AccountRead[] {
+function entriesOf(account: string, { parameters, settings, stacks }: AccountReads): AccountRead[] {
   const named = stacks?.stacks ?? [];
   return (named.length ? chunks(named, MAX_STACKS_READ) : [[]]).map((chunk, i) => ({
     account_id: account,
     parameters: i === 0 && parameters,
-    ...(i === 0 && publicAccessBlock ? { public_access_block: true } : {}),
+    ...(i === 0 ? settings : {}),
     stacks: chunk,
     ...(i === 0 && stacks?.owned ? { owned: stacks.owned } : {}),
   }));
@@ -160,14 +175,15 @@ async function readEachAccount(transport: Transport, accounts: readonly (readonl
   const [answers, stacks] = await Promise.all([
     Promise.all(
       accounts
-        .filter(([, r]) => r.parameters || r.publicAccessBlock)
-        .map(([id, r]) => limit(async () => [id, r, await transport.request('GET_PARAMETERS', r.publicAccessBlock ? { public_access_block: true } : {}, { targetAccount: id })] as const)),
+        .filter(([, r]) => r.parameters || r.settings)
+        .map(([id, r]) => limit(async () => [id, r, await transport.request('GET_PARAMETERS', { ...r.settings }, { targetAccount: id })] as const)),
     ),
     Promise.all(accounts.flatMap(([id, r]) => (r.stacks ? [readStacks(id, r.stacks)] : []))),
   ]);
   return {
     parameters: new Map(answers.flatMap(([id, r, answer]) => (r.parameters ? [[id, answer.parameters] as const] : []))),
-    blocks: new Map(answers.flatMap(([id, r, answer]) => (r.publicAccessBlock ? [[id, answer.public_access_block ?? null] as const] : []))),
+    blocks: new Map(answers.flatMap(([id, r, answer]) => (r.settings?.public_access_block ? [[id, answer.public_access_block ?? null] as const] : []))),
+    recorders: new Map(answers.flatMap(([id, r, answer]) => (r.settings?.config_recorder ? [[id, answer.config_recorders ?? {}] as const] : []))),
     stacks: new Map(stacks),
   };
 }

@@ -10,7 +10,7 @@ import type { StackReads } from '../plan/stacks.js';
 import type { Change } from '../plan/plan.js';
 import { MAX_DESCRIBED_ACCOUNTS } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
-import { withAccountState, type Live, type LiveAccount } from './live.js';
+import { withAccountState, type Live, type LiveAccount, type SettingReads } from './live.js';
 
 /** What an executed change came to, as far as this module needs it. */
 export interface ExecutedOutcome {
@@ -26,7 +26,7 @@ export interface Touched {
 }
 
 /** Changes made to the account their `before.account_id` names. */
-const ACCOUNT_CHANGES = new Set(['account.move', 'account.tag', 'account.retire', 'account.close', 'account.bootstrap', 'parameters.put', 'public-access-block.put', 'stack.deploy', 'stack.delete']);
+const ACCOUNT_CHANGES = new Set(['account.move', 'account.tag', 'account.retire', 'account.close', 'account.bootstrap', 'parameters.put', 'public-access-block.put', 'config-recorder.put', 'stack.deploy', 'stack.delete']);
 
 /** DESCRIBE_ACCOUNTS requests in flight. */
 const DESCRIBES_IN_FLIGHT = 4;
@@ -91,10 +91,10 @@ export async function withRereadState(
   reread: ReadonlySet<string>,
   stacks: ReadonlyMap<string, StackReads>,
   parametersOf?: ReadonlySet<string>,
-  publicAccessBlockOf?: ReadonlySet<string>,
+  settingsOf?: ReadonlyMap<string, SettingReads>,
   fingerprints?: ReadonlyMap<string, string>,
 ): Promise<Live> {
-  const read = await withAccountState(transport, { ...live, accounts: live.accounts.filter((a) => reread.has(a.id)) }, stacks, parametersOf, publicAccessBlockOf, fingerprints);
+  const read = await withAccountState(transport, { ...live, accounts: live.accounts.filter((a) => reread.has(a.id)) }, stacks, parametersOf, settingsOf, fingerprints);
   const present = new Set(live.accounts.map((a) => a.id));
   // What `before` says of an account is kept while it is still there and was not read again.
   const kept = (id: string) => present.has(id) && !reread.has(id);
@@ -104,6 +104,7 @@ export async function withRereadState(
     parameters: merge(before.parameters, read.parameters),
     stacks: merge(before.stacks, read.stacks),
     publicAccessBlocks: merge(before.publicAccessBlocks, read.publicAccessBlocks),
+    configRecorders: merge(before.configRecorders, read.configRecorders),
     ...(before.vouched || read.vouched ? { vouched: new Set([...[...(before.vouched ?? [])].filter(kept), ...(read.vouched ?? [])]) } : {}),
   };
 }

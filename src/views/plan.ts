@@ -148,6 +148,18 @@ export function describeChange(change: Change): string {
       const on = (after.public_access_block as Record<string, boolean>).block_public_acls;
       return `S3 Block Public Access: ${show(before.public_access_block as Record<string, boolean> | null)} → all ${on ? 'on' : 'off'}`;
     }
+    case 'config-recorder.put': {
+      const recorders = before.config_recorders as Record<string, Fields | null>;
+      // Each region that changes as it is: none, stopped, or recording (with what else differs).
+      const state = (region: string, r: Fields | null) => {
+        if (!r) return 'none';
+        if (!r.recording) return 'stopped';
+        const differ = (after.changed as Record<string, string[]>)[region]!.filter((k) => k !== 'recording');
+        return differ.length ? `recording (${differ.join(', ')} differ)` : 'recording';
+      };
+      const was = Object.entries(recorders).map(([region, r]) => `${region} ${state(region, r)}`);
+      return `AWS Config: ${was.join(', ')} → ${after.config_recorder ? `recording every resource type into ${after.bucket}` : 'stopped'}`;
+    }
     case 'record.upsert': {
       const show = (r: Fields | null) => (r ? `${(r.values as string[]).join(' ')} (ttl ${r.ttl})` : 'none');
       return `in ${after.zone}: ${show(change.before as Fields | null)} → ${show(after)}`;

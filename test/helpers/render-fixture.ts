@@ -19,10 +19,13 @@ export function fixtureIds(names: readonly string[], notCreated: readonly string
   return new Map([...names].sort().filter((n) => !skip.has(n)).map((name, i) => [name, String(100000000000 + (i + 1) * 1111)]));
 }
 
-/** The fixture rendered, with the DSL and the context it was rendered from. */
+/** The organization's id the golden fixture makes up. */
+export const FIXTURE_ORGANIZATION_ID = 'o-abc123def4';
+
+/** The fixture rendered, with the DSL and the context it was rendered from (as sync-accounts renders it, with the organization's id). */
 export async function renderFixture() {
   const { desired } = await readConfig('accounts.yml', REPO);
   if (!desired) throw new Error('accounts.yml is invalid');
-  const context = templateContext(desired, fixtureIds(desired.accounts.map((a) => a.name)));
+  const context = templateContext(desired, fixtureIds(desired.accounts.map((a) => a.name)), FIXTURE_ORGANIZATION_ID);
   return { ...(await renderTemplates(REPO, context)), desired, context };
 }

@@ -24,7 +24,7 @@ import { openRuntime, type Runtime, type RuntimeHooks } from '../runtime.js';
 async function renderAndCheck(runtime: Runtime, io: Io, transport: Transport): Promise<{ templates: RenderedTemplate[]; notes: string[] }> {
   const { desired } = runtime;
   const live = await readLive(transport);
-  const { context, templates } = await renderWithIds(runtime.repoDir, desired, liveIds(desired, live));
+  const { context, templates } = await renderWithIds(runtime.repoDir, desired, liveIds(desired, live), live.organizationId);
 
   const out = join(runtime.repoDir, OUTPUT_DIR);
   await rm(out, { recursive: true, force: true });

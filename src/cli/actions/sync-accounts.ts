@@ -9,6 +9,7 @@ import type { ExitCode } from '../../errors.js';
 import { executeAccountPlan } from '../../execute/accounts.js';
 import { planAccounts } from '../../plan/accounts.js';
 import { limitViolations } from '../../plan/limits.js';
+import { recorderRegions } from '../../plan/parameters.js';
 import { FOLLOW_UP_TYPES } from '../../plan/accounts.js';
 import { digest } from '../../plan/digest.js';
 import { appliedFingerprints, settledAccounts } from '../../plan/applied.js';
@@ -17,7 +18,7 @@ import { MAX_RECORDED_ACCOUNTS } from '../../protocol/requests.js';
 import { deploymentsOf, stacksToRead, type Deployments } from '../../plan/stacks.js';
 import { liveIds } from '../../render/context.js';
 import { renderWithIds } from '../../render/render.js';
-import { readLive, withAccountState, type Live } from '../../state/live.js';
+import { readLive, withAccountState, type Live, type SettingReads } from '../../state/live.js';
 import { readTouchedTree, touchedBy, withRereadState } from '../../state/touched.js';
 import type { Io } from '../io.js';
 import type { CliOptions } from '../options.js';
@@ -36,10 +37,10 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
   try {
     const { desired } = runtime;
     /**
-     * `parametersOf`: the accounts whose parameters were read; `blocksOf`, whose S3 Block
-     * Public Access; `fingerprints`: of what each account should hold (src/plan/applied.ts).
+     * `parametersOf`: the accounts whose parameters were read; `settingsOf`, which of their
+     * settings (S3 Block Public Access, Config recorders); `fingerprints`: of what each account should hold (src/plan/applied.ts).
      */
-    type State = { live: Live; deployments: Deployments; parametersOf: ReadonlySet<string>; blocksOf: ReadonlySet<string>; fingerprints: ReadonlyMap<string, string> };
+    type State = { live: Live; deployments: Deployments; parametersOf: ReadonlySet<string>; settingsOf: ReadonlyMap<string, SettingReads>; fingerprints: ReadonlyMap<string, string> };
     // create-account reads its one account; --refresh reads every account, whatever its applied tag says.
     const trustTags = !only && !options.refresh;
     // With --direct no handler Lambda is involved, so new accounts wait for the administrator's bootstrap (as when it is turned off).
@@ -50,28 +51,38 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
       const ids = liveIds(desired, tree);
       const key = digest([...ids]);
       if (rendered?.ids !== key) {
-        const { context, templates } = await renderWithIds(runtime.repoDir, desired, ids);
+        const { context, templates } = await renderWithIds(runtime.repoDir, desired, ids, tree.organizationId);
         rendered = { ids: key, deployments: deploymentsOf(templates, context, only) };
       }
       const { deployments } = rendered;
       // Only the accounts accounts.yml names (a retired one keeps orgvend's stack), and for create-account its one.
       const parametersOf: ReadonlySet<string> = new Set(only ? (ids.has(only) ? [ids.get(only)!] : []) : ids.values());
-      // Read only where the DSL says what it should be.
-      const blocksOf: ReadonlySet<string> = new Set(desired.accounts.filter((a) => a.settings.s3_block_public_access !== undefined && ids.has(a.name) && parametersOf.has(ids.get(a.name)!)).map((a) => ids.get(a.name)!));
+      // An account's settings are read only where the DSL says what they should be.
+      const settingsOf = new Map(
+        desired.accounts.flatMap((a): [string, SettingReads][] => {
+          const id = ids.get(a.name);
+          if (!id || !parametersOf.has(id)) return [];
+          const reads: SettingReads = {
+            ...(a.settings.s3_block_public_access !== undefined ? { public_access_block: true as const } : {}),
+            ...(a.settings.config_recorder !== undefined ? { config_recorder: recorderRegions(a) } : {}),
+          };
+          return Object.keys(reads).length ? [[id, reads]] : [];
+        }),
+      );
       const fingerprints = only ? new Map<string, string>() : appliedFingerprints(desired, tree, deployments);
-      return { deployments, parametersOf, blocksOf, stacks: stacksToRead(deployments), fingerprints, vouchable: trustTags ? fingerprints : undefined };
+      return { deployments, parametersOf, settingsOf, stacks: stacksToRead(deployments), fingerprints, vouchable: trustTags ? fingerprints : undefined };
     };
     return await runPlanAction<State>(options, io, runtime, {
       readLive: async (transport) => {
         const tree = await readLive(transport);
-        const { deployments, parametersOf, blocksOf, stacks, fingerprints, vouchable } = await readsFor(tree);
-        return { live: await withAccountState(transport, tree, stacks, parametersOf, blocksOf, vouchable), deployments, parametersOf, blocksOf, fingerprints };
+        const { deployments, parametersOf, settingsOf, stacks, fingerprints, vouchable } = await readsFor(tree);
+        return { live: await withAccountState(transport, tree, stacks, parametersOf, settingsOf, vouchable), deployments, parametersOf, settingsOf, fingerprints };
       },
       readTouched: async (before, executed, transport) => {
         const touched = touchedBy(executed);
         if (!touched) return undefined;
         const tree = await readTouchedTree(transport, before.live, touched);
-        const { deployments, parametersOf, blocksOf, stacks, fingerprints, vouchable } = await readsFor(tree);
+        const { deployments, parametersOf, settingsOf, stacks, fingerprints, vouchable } = await readsFor(tree);
         // Besides the touched accounts, one whose reads changed (the templates rendered again
         // with a new account's id, an account accounts.yml now names) is read again, and one
         // vouched for by its applied tag whose fingerprint changed (the DNS account's allow list).
@@ -79,10 +90,10 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
         const readsChanged = (id: string) =>
           digest(stacks.get(id) ?? null) !== digest(previous.get(id) ?? null) ||
           parametersOf.has(id) !== before.parametersOf.has(id) ||
-          blocksOf.has(id) !== before.blocksOf.has(id) ||
+          digest(settingsOf.get(id) ?? null) !== digest(before.settingsOf.get(id) ?? null) ||
           (before.live.vouched?.has(id) === true && fingerprints.get(id) !== before.fingerprints.get(id));
         const reread = new Set([...touched.accounts, ...tree.accounts.map((a) => a.id).filter(readsChanged)]);
-        return { live: await withRereadState(transport, tree, before.live, reread, stacks, parametersOf, blocksOf, vouchable), deployments, parametersOf, blocksOf, fingerprints };
+        return { live: await withRereadState(transport, tree, before.live, reread, stacks, parametersOf, settingsOf, vouchable), deployments, parametersOf, settingsOf, fingerprints };
       },
       plan: ({ live, deployments }) => planAccounts(desired, live, { now: new Date(), only, action: options.action, deployments, bootstrap: !options.direct && desired.organization.bootstrap_new_accounts }),
       violations: (plan) => limitViolations(plan, desired.organization.limits),

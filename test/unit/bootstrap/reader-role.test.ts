@@ -115,7 +115,16 @@ describe('the reader role', () => {
 
   it('names no write action at all', () => {
     const actions = (policy.Statement as { Effect: string; Action: string[] }[]).filter((s) => s.Effect === 'Allow').flatMap((s) => s.Action);
-    expect([...new Set(actions)].sort()).toEqual(['cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'cloudformation:ListStacks', 's3:GetAccountPublicAccessBlock', 'ssm:GetParametersByPath']);
+    expect([...new Set(actions)].sort()).toEqual([
+      'cloudformation:DescribeStacks',
+      'cloudformation:GetTemplate',
+      'cloudformation:ListStacks',
+      'config:DescribeConfigurationRecorderStatus',
+      'config:DescribeConfigurationRecorders',
+      'config:DescribeDeliveryChannels',
+      's3:GetAccountPublicAccessBlock',
+      'ssm:GetParametersByPath',
+    ]);
   });
 
   it("reads the team's templates' stacks (orgvend-<template>), tagged as orgvend's, and is denied orgvend's own, which orgvend-* takes in, tagged or not", () => {

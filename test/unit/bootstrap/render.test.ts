@@ -46,6 +46,18 @@ const roleStatements = (text: string, withCi = true) =>
 const handlerStatements = (text: string) => (resources(text).HandlerRole!.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[])[0]!.PolicyDocument.Statement;
 
 /** The actions the handler is allowed, each once, in the order the policy first names them. */
+/** What a member's handler may do with its own AWS Config recorder (PUT_CONFIG_RECORDER, and GET_PARAMETERS' reads). */
+const RECORDER_ACTIONS = [
+  'config:DescribeConfigurationRecorderStatus',
+  'config:DescribeConfigurationRecorders',
+  'config:DescribeDeliveryChannels',
+  'config:PutConfigurationRecorder',
+  'config:PutDeliveryChannel',
+  'config:StartConfigurationRecorder',
+  'config:StopConfigurationRecorder',
+];
+const CONFIG_ROLE = 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig';
+
 function handlerActions(text: string): string[] {
   return [...new Set(handlerStatements(text).filter((s) => s.Effect === 'Allow').flatMap((s) => [s.Action].flat()))];
 }
@@ -384,7 +396,7 @@ describe('the bootstrap template', () => {
     ]);
   });
 
-  it('gives a member account\'s handler nothing beyond its queue, its bus, its log, its parameters, its S3 Block Public Access and orgvend\'s deployed stacks', () => {
+  it('gives a member account\'s handler nothing beyond its queue, its bus, its log, its parameters, its S3 Block Public Access, its Config recorder and orgvend\'s deployed stacks', () => {
     for (const account of [cicd!, audit!, memberAccount('555555555555')]) {
       const text = render(account);
       expect(handlerActions(text)).toEqual([
@@ -401,6 +413,8 @@ describe('the bootstrap template', () => {
         'logs:PutLogEvents',
         // GET_STACKS lists the stacks orgvend owns (names and statuses): ListStacks takes no resource.
         'cloudformation:ListStacks',
+        // The account's own Config recorder and delivery channel (they take no resource).
+        ...RECORDER_ACTIONS,
         // The account's own S3 Block Public Access (an account-level setting: no resource).
         's3:GetAccountPublicAccessBlock',
         's3:PutAccountPublicAccessBlock',
@@ -418,7 +432,10 @@ describe('the bootstrap template', () => {
         'cloudformation:ListChangeSets',
         // The change set's tags, which make the stack orgvend's.
         'cloudformation:TagResource',
+        // Config's service-linked role, made when missing, read and passed to Config alone (below).
+        'iam:CreateServiceLinkedRole',
         'iam:PassRole',
+        'iam:GetRole',
         'ssm:GetParametersByPath',
         'ssm:DeleteParameters',
         'ssm:PutParameter',
@@ -429,8 +446,8 @@ describe('the bootstrap template', () => {
       // orgvend-* takes in the team's templates' stacks (orgvend-<template>) to deploy; orgvend-bootstrap is denied (below), and is never tagged orgvend:template.
       const deployed = ['orgvend-*', 'orgvend-ecr-repositories', 'orgvend-identity-iam-mapping-*', 'orgvend-log-buckets', 'orgvend-vpc'];
       expect(cfn.map((st) => [st.Action, st.Resource, st.Condition ?? null])).toEqual([
-        // With the account-level S3 setting, which takes no resource either.
-        [['cloudformation:ListStacks', 's3:GetAccountPublicAccessBlock', 's3:PutAccountPublicAccessBlock'], '*', null],
+        // With the account-level S3 setting and Config recorder, which take no resource either.
+        [['cloudformation:ListStacks', ...RECORDER_ACTIONS, 's3:GetAccountPublicAccessBlock', 's3:PutAccountPublicAccessBlock'], '*', null],
         [
           ['cloudformation:DeleteStack', 'cloudformation:DescribeStackEvents', 'cloudformation:DescribeStacks', 'cloudformation:GetTemplate'],
           { Sub: 'arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/orgvend-*/*' },
@@ -438,11 +455,17 @@ describe('the bootstrap template', () => {
         ],
         [expect.arrayContaining(['cloudformation:CreateChangeSet', 'cloudformation:DeleteStack']), deployed.map((stack) => ({ Sub: `arn:\${AWS::Partition}:cloudformation:*:\${AWS::AccountId}:stack/${stack}/*` })), null],
       ]);
-      // The handler may pass only the deployer role, and the deployer only the flow log role, only to flow logs.
+      // The handler may pass only Config's service-linked role, to Config, and the deployer role; the deployer only the flow log role, only to flow logs.
       const passed = statements.filter((st) => [st.Action].flat().includes('iam:PassRole')).map((st) => [st.Resource, st.Condition ?? null]);
       expect(passed).toEqual([
         [{ GetAtt: 'FlowLogRole.Arn' }, { StringEquals: { 'iam:PassedToService': 'vpc-flow-logs.amazonaws.com' } }],
+        [{ Sub: CONFIG_ROLE }, { StringEquals: { 'iam:PassedToService': 'config.amazonaws.com' } }],
         [{ Sub: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/orgvend-deployer' }, null],
+      ]);
+      // The one service-linked role that may be made is Config's, whose policy is AWS's.
+      const linked = statements.filter((st) => [st.Action].flat().includes('iam:CreateServiceLinkedRole'));
+      expect(linked.map((st) => [[st.Action].flat(), st.Resource, st.Condition ?? null])).toEqual([
+        [['iam:CreateServiceLinkedRole'], { Sub: CONFIG_ROLE }, { StringEquals: { 'iam:AWSServiceName': 'config.amazonaws.com' } }],
       ]);
       const ssm = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('ssm:')));
       expect(ssm.map(({ Action, Resource }) => ({ Action, Resource }))).toEqual(PARAMETER_STATEMENTS.map(({ Action, Resource }) => ({ Action, Resource })));
@@ -450,16 +473,18 @@ describe('the bootstrap template', () => {
   });
 
   it("gives GuardDuty's, Security Hub's and Config's actions, and the aggregator's role, to their delegated administrator's handler alone", () => {
+    // Every member's handler puts its own Config recorder (RECORDER_ACTIONS); the organization's services are the administrator's.
     const services = /^(guardduty|securityhub|config):/;
+    const serviceActions = (text: string) => handlerActions(text).filter((a) => services.test(a) && !RECORDER_ACTIONS.includes(a));
     for (const [name, text, account] of variants) {
       if (account === securityAdmin || !resources(text).HandlerRole) continue;
       // The management account designates GuardDuty's and Security Hub's administrators (ENABLE_SERVICE_ADMIN), and sets nothing of theirs.
       const allowed = account.roles.includes('management') ? ['guardduty:EnableOrganizationAdminAccount', 'guardduty:ListOrganizationAdminAccounts', 'securityhub:EnableOrganizationAdminAccount', 'securityhub:ListOrganizationAdminAccounts'] : [];
-      expect(handlerActions(text).filter((a) => services.test(a)).sort(), name).toEqual(allowed);
+      expect(serviceActions(text).sort(), name).toEqual(allowed);
       expect(resources(text).ConfigAggregatorRole, name).toBeUndefined();
     }
     const text = render(securityAdmin);
-    expect(handlerActions(text).filter((a) => services.test(a)).sort()).toEqual([
+    expect(serviceActions(text).sort()).toEqual([
       'config:DescribeConfigurationAggregators',
       'config:PutConfigurationAggregator',
       'config:TagResource',

@@ -128,7 +128,7 @@ describe('dispatch', () => {
     ['READ_ACCOUNTS claimed from another sender', event('READ_ACCOUNTS', { sender: MEMBER, payload: { accounts: [readEntry(MEMBER)] } }), `sender ${MEMBER} is not the CICD account`],
     ['READ_ACCOUNTS of an account id that is not 12 digits', event('READ_ACCOUNTS', { payload: { accounts: [readEntry('44444444444')] } }), 'invalid payload: accounts.0.account_id'],
     ['READ_ACCOUNTS of a stack orgvend does not deploy', event('READ_ACCOUNTS', { payload: { accounts: [{ ...readEntry(MEMBER), stacks: [{ stack: 'orgvend-bootstrap', region: 'ap-southeast-2' }] }] } }), 'invalid payload: accounts.0.stacks.0.stack'],
-    ['READ_ACCOUNTS that reads nothing', event('READ_ACCOUNTS', { payload: { accounts: [{ ...readEntry(MEMBER), parameters: false }] } }), 'parameters, public access block, stacks or owned stacks to read'],
+    ['READ_ACCOUNTS that reads nothing', event('READ_ACCOUNTS', { payload: { accounts: [{ ...readEntry(MEMBER), parameters: false }] } }), 'parameters, public access block, Config recorders, stacks or owned stacks to read'],
     ['READ_ACCOUNTS of no accounts', event('READ_ACCOUNTS', { payload: { accounts: [] } }), 'invalid payload: accounts'],
     [`READ_ACCOUNTS of more than ${MAX_ACCOUNTS_READ} accounts`, event('READ_ACCOUNTS', { payload: { accounts: Array.from({ length: MAX_ACCOUNTS_READ + 1 }, () => readEntry(MEMBER)) } }), 'invalid payload: accounts'],
     ['READ_ACCOUNTS addressed to an account', event('READ_ACCOUNTS', { target_account: MEMBER, payload: { accounts: [readEntry(MEMBER)] } }), 'routed by type and takes no target_account'],

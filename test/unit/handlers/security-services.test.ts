@@ -171,7 +171,10 @@ describe('where the security services’ requests are served', () => {
     expect(servedTypes(['member', 'guardduty-admin'], true)).toEqual(expect.arrayContaining(['GET_GUARDDUTY', 'PUT_GUARDDUTY']));
     expect(servedTypes(['member', 'guardduty-admin'], true)).not.toContain('PUT_SECURITYHUB');
     const actions = (types: ReturnType<typeof servedTypes>) => permissionsFor(types, 'o-abc123def4').flatMap((g) => g.actions);
-    expect(actions(member).filter((a) => /^(guardduty|securityhub|config):/.test(a))).toEqual([]);
+    // A member puts its own Config recorder (PUT_CONFIG_RECORDER), and nothing of the organization's services.
+    const recorder = permissionsFor(['PUT_CONFIG_RECORDER'], 'o-abc123def4').flatMap((g) => g.actions);
+    expect(actions(member).filter((a) => /^(guardduty|securityhub|config):/.test(a) && !recorder.includes(a))).toEqual([]);
+    expect(recorder.filter((a) => /Aggregat|Organization/.test(a))).toEqual([]);
     expect(actions(management).filter((a) => /^(config):|UpdateOrganizationConfiguration|CreateDetector/.test(a))).toEqual([]);
     expect(actions(servedTypes(['member', 'config-admin'], true))).toEqual(expect.arrayContaining(['config:PutConfigurationAggregator', 'iam:PassRole']));
     // The aggregator's role is passed to Config alone, and it is orgvend's.

@@ -123,8 +123,8 @@ describe('the log bucket in the logs account', () => {
 
   it('admits log delivery from the accounts with use_cfr, and from no other', () => {
     expect(cfrIds()).toEqual([idOf('foo'), idOf('foo-prod')].sort());
-    // The example names an organization trail too: its statements are CloudTrail's (tested below).
-    expect(statements().filter((s) => s.Effect === 'Allow').map((s) => s.Sid)).toEqual(['LogDeliveryWrite', 'LogDeliveryCheck', 'CloudTrailCheck', 'CloudTrailWrite']);
+    // The example names an organization trail and turns config_recorder on too: those statements are CloudTrail's and Config's (tested below).
+    expect(statements().filter((s) => s.Effect === 'Allow').map((s) => s.Sid)).toEqual(['LogDeliveryWrite', 'LogDeliveryCheck', 'CloudTrailCheck', 'CloudTrailWrite', 'ConfigCheck', 'ConfigWrite']);
     const allows = statements().filter((s) => s.Effect === 'Allow' && s.Sid!.startsWith('LogDelivery'));
     for (const s of allows) {
       expect(s.Principal).toEqual({ Service: 'delivery.logs.amazonaws.com' });
@@ -189,6 +189,30 @@ describe('the log bucket in the logs account', () => {
     expect(list(allows[1]!.Resource)).toEqual([`arn:aws:s3:::${bucket()}/AWSLogs/*`]);
     // Without the trail, that organization renders no log bucket at all.
     expect((await renderOnly(templateContext(noCfr, ids))).some((t) => t.output === LOGS)).toBe(false);
+  });
+
+  it("admits AWS Config for this organization's accounts alone (aws:SourceOrgID) when an account sets config_recorder, whatever their number; offline, with no organization id, leaves it out", async () => {
+    const ids = new Map(context.created_accounts.map((a) => [a.name, a.id!]));
+    const base: Desired = { ...desired, organization: { ...desired.organization, security: {} } };
+    const recording = (on: string[]) => ({ ...base, accounts: base.accounts.map((a) => ({ ...a, settings: { ...a.settings, use_cfr: false, config_recorder: on.includes(a.name) ? true : undefined } })) });
+    const policyOf = async (d: Desired, organizationId: string | null) => {
+      const logs = (await renderOnly(templateContext(d, ids, organizationId))).find((t) => t.output === LOGS);
+      return logs && (parse(logs.text) as Template).Resources.LogBucketPolicy!.Properties.PolicyDocument!.Statement.filter((st) => st.Effect === 'Allow');
+    };
+    const allows = (await policyOf(recording(['foo']), 'o-abc123def4'))!;
+    expect(allows.map((st) => st.Sid)).toEqual(['ConfigCheck', 'ConfigWrite']);
+    for (const st of allows) {
+      expect(st.Principal).toEqual({ Service: 'config.amazonaws.com' });
+      expect(st.Condition!.StringEquals!['aws:SourceOrgID']).toBe('o-abc123def4');
+    }
+    expect(list(allows[0]!.Action)).toEqual(['s3:GetBucketAcl', 's3:ListBucket']);
+    expect(list(allows[1]!.Action)).toEqual(['s3:PutObject']);
+    expect(list(allows[1]!.Resource)).toEqual([`arn:aws:s3:::${bucket()}/AWSLogs/*/Config/*`]);
+    expect(allows[1]!.Condition!.StringEquals!['s3:x-amz-acl']).toBe('bucket-owner-full-control');
+    // Every account recording: the same two statements, no longer.
+    expect(await policyOf(recording(base.accounts.map((a) => a.name)), 'o-abc123def4')).toEqual(allows);
+    expect(await policyOf(recording(['foo']), null)).toBeUndefined();
+    expect(await policyOf(recording([]), 'o-abc123def4')).toBeUndefined();
   });
 
   it('renders nothing when no account has use_cfr, no logs account is named, or the logs account has no id yet', async () => {

@@ -136,7 +136,7 @@ describe('withAccountState', () => {
     const fingerprints = new Map(['600000000001', '600000000002', '600000000003', '600000000004'].map((id) => [id, fingerprint]));
     const stacks = new Map(['600000000001', '600000000002'].map((id) => [id, vpc('us-east-1')]));
     const transport = recording();
-    const read = await withAccountState(transport, live, stacks, undefined, new Set(), fingerprints);
+    const read = await withAccountState(transport, live, stacks, undefined, new Map(), fingerprints);
     const asked = transport.sent.flatMap((s) => (s.payload as PayloadOf<'READ_ACCOUNTS'>).accounts.map((e) => e.account_id));
     expect(asked).toEqual(['600000000002', '600000000003', '600000000004']);
     expect([...read.vouched!]).toEqual(['600000000001']);
