@@ -89,12 +89,12 @@ export function configRecorderChange(entry: DesiredAccount, accountId: string, l
   if (on === undefined || live === undefined || (on && !bucket)) return undefined;
   const regions = recorderRegions(entry);
   const home = entry.settings.region;
+  const recorders = live ?? {};
   const drift = Object.fromEntries(regions.flatMap((region) => {
-    const changed = recorderDrift(live?.[region] ?? null, on, region, home, bucket ?? '');
+    const changed = recorderDrift(recorders[region] ?? null, on, region, home, bucket ?? '');
     return changed.length ? [[region, changed]] : [];
   }));
   if (!Object.keys(drift).length) return undefined;
-  const recorders = live ?? {};
   return {
     type: 'config-recorder.put' as const,
     target: entry.name,
