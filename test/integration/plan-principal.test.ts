@@ -11,7 +11,7 @@ import { DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemoryRecorder } from '../../src/audit/recorder.js';
 import type { AccountClients } from '../../src/aws/clients.js';
 import { NAMES } from '../../src/protocol/names.js';
@@ -89,7 +89,8 @@ describe('a request with the plan source', () => {
 
       // The management handler took it, verified it, and answered as for a dry run.
       expect(await reply).toMatchObject({ ok: true, responder: management, result: { path: 'Internal/FromAPullRequest', id: null, outcome: 'would-create' } });
-      expect(recorder.entries).toContainEqual(expect.objectContaining({ type: 'CREATE_OU', nonce: unsigned.nonce, outcome: 'ok', message: expect.stringContaining('served as a dry run') }));
+      // The handler records its audit entry after it has replied: wait for it.
+      await vi.waitFor(() => expect(recorder.entries).toContainEqual(expect.objectContaining({ type: 'CREATE_OU', nonce: unsigned.nonce, outcome: 'ok', message: expect.stringContaining('served as a dry run') })), { timeout: 10_000 });
       // Nothing changed: no OU, and no nonce in the ledger, as for any dry run.
       expect((await liveOrganization(org)).ous).not.toContain('Internal/FromAPullRequest');
       const dynamodb = await org.factory.forAccount(management).client('dynamodb');
