@@ -5,7 +5,8 @@
  * and the log bucket's policy for Config, changes nothing without --execute, puts the
  * recorders from the account itself with --execute (every region of the account, the global
  * types in its home region alone, delivering to the logs account's bucket), and the next plan
- * is empty. A recorder stopped by hand is started again; false stops it. Tests run in order
+ * is empty. A recorder stopped by hand is started again; false stops it, and true starts it
+ * again, the log bucket's stack kept throughout. Tests run in order
  * on one organization.
  */
 import {
@@ -71,7 +72,8 @@ describe('config_recorder', () => {
     const mutating = org.calls.filter((c) => isMutating(c.operation)).length;
     const { code, out } = await cli('--action', 'sync-accounts', '--detailed-exitcode');
     expect(out).toMatch(new RegExp(`~ config-recorder\\.put +foo \\(\\d{12}\\) +AWS Config: ${REGIONS.map((r) => `${r} none`).join(', ')} → recording every resource type into ${bucket} +\\(missing-in-account\\)`));
-    expect(out).toMatch(/~ stack\.deploy +logs\/orgvend-log-buckets \(\d{12}\) +create with template/);
+    // The logs account's bucket exists since it does; its policy gains Config's statements.
+    expect(out).toMatch(/~ stack\.deploy +logs\/orgvend-log-buckets \(\d{12}\) +template [0-9a-f]{12} → [0-9a-f]{12} in us-east-1: 0 to add, 1 to change, 0 to remove/);
     expect(code).toBe(2);
     expect(new Set(reads().slice(before).map((c) => c.account))).toEqual(new Set([ids.foo]));
     expect(reads().slice(before).map((c) => c.region).sort()).toEqual([...REGIONS].sort());
@@ -117,12 +119,26 @@ describe('config_recorder', () => {
     expect(await recorderOf('foo', 'ap-southeast-2')).toEqual([true, true, false, bucket]);
   });
 
-  it('stops recording where the DSL says false, keeping the recorder', async () => {
+  it("stops recording where the DSL says false, keeping the recorder and the log bucket's stack", async () => {
     workspace.write(dsl([[['accounts', 'foo', 'config_recorder'], false]]));
     const { code, out } = await cli('--action', 'sync-accounts', '--execute');
     expect(out).toMatch(new RegExp(`~ config-recorder\\.put +foo \\(\\d{12}\\) +AWS Config: ${REGIONS.map((r) => `${r} recording`).join(', ')} → stopped`));
+    // Nothing delivers to the bucket any more: its policy loses Config's statements, and the stack stays.
+    expect(out).toMatch(/~ stack\.deploy +logs\/orgvend-log-buckets /);
+    expect(out).not.toContain('stack.delete');
     expect(code).toBe(0);
     for (const region of REGIONS) expect(await recorderOf('foo', region), region).toEqual([false, true, region === 'us-east-1', bucket]);
+    expect(await org.stack(ids.logs!, 'us-east-1', 'orgvend-log-buckets')).toBeDefined();
+    expect((await cli('--action', 'sync-accounts', '--detailed-exitcode')).code).toBe(0);
+  });
+
+  it('records again when turned back on, the bucket policy updated in place, and converges', async () => {
+    workspace.write(dsl([[['accounts', 'foo', 'config_recorder'], true]]));
+    const { code, out } = await cli('--action', 'sync-accounts', '--execute');
+    expect(out).toMatch(/~ stack\.deploy +logs\/orgvend-log-buckets \(\d{12}\) +template /);
+    expect(out).toContain('Converged');
+    expect(code).toBe(0);
+    for (const region of REGIONS) expect(await recorderOf('foo', region), region).toEqual([true, true, region === 'us-east-1', bucket]);
     expect((await cli('--action', 'sync-accounts', '--detailed-exitcode')).code).toBe(0);
   });
 });

@@ -187,8 +187,9 @@ describe('the log bucket in the logs account', () => {
       expect(st.Condition!.StringEquals!['aws:SourceArn']).toBe(trailArn);
     }
     expect(list(allows[1]!.Resource)).toEqual([`arn:aws:s3:::${bucket()}/AWSLogs/*`]);
-    // Without the trail, that organization renders no log bucket at all.
-    expect((await renderOnly(templateContext(noCfr, ids))).some((t) => t.output === LOGS)).toBe(false);
+    // Without the trail, nothing delivers: the bucket stays, admitting no one.
+    const kept = (await renderOnly(templateContext(noCfr, ids))).find((t) => t.output === LOGS)!;
+    expect((parse(kept.text) as Template).Resources.LogBucketPolicy!.Properties.PolicyDocument!.Statement.filter((st) => st.Effect === 'Allow')).toEqual([]);
   });
 
   it("admits AWS Config for this organization's accounts alone (aws:SourceOrgID) when an account sets config_recorder, whatever their number; offline, with no organization id, leaves it out", async () => {
@@ -211,17 +212,20 @@ describe('the log bucket in the logs account', () => {
     expect(allows[1]!.Condition!.StringEquals!['s3:x-amz-acl']).toBe('bucket-owner-full-control');
     // Every account recording: the same two statements, no longer.
     expect(await policyOf(recording(base.accounts.map((a) => a.name)), 'o-abc123def4')).toEqual(allows);
-    expect(await policyOf(recording(['foo']), null)).toBeUndefined();
-    expect(await policyOf(recording([]), 'o-abc123def4')).toBeUndefined();
+    expect(await policyOf(recording(['foo']), null)).toEqual([]);
+    expect(await policyOf(recording([]), 'o-abc123def4')).toEqual([]);
   });
 
-  it('renders nothing when no account has use_cfr, no logs account is named, or the logs account has no id yet', async () => {
+  it('renders the bucket once the logs account exists, though nothing delivers to it (so turning the last delivery off deletes no stack); nothing when no logs account is named or it has no id yet', async () => {
     const ids = new Map(context.created_accounts.map((a) => [a.name, a.id!]));
     // Without the organization trail the example names, which the bucket serves as well.
     const base: Desired = { ...desired, organization: { ...desired.organization, security: {} } };
     const noCfr = { ...base, accounts: base.accounts.map((a) => ({ ...a, settings: { ...a.settings, use_cfr: false } })) };
     const mappingsOnly = (ctx: TemplateContext) => mappingFiles(ctx).sort();
-    expect(await outputs(templateContext(noCfr, ids))).toEqual(mappingsOnly(templateContext(noCfr, ids)));
+    const quiet = (await renderOnly(templateContext(noCfr, ids))).find((t) => t.output === LOGS)!;
+    const statements = (parse(quiet.text) as Template).Resources.LogBucketPolicy!.Properties.PolicyDocument!.Statement;
+    expect(statements.map((st) => st.Sid)).toEqual(['DenyInsecureTransport', 'DenyChangesExceptUpdater']);
+    expect(Object.keys((parse(quiet.text) as Template).Resources)).toEqual(['LogBucket', 'LogBucketPolicy']);
     const noLogs = templateContext({ ...base, organization: { ...base.organization, logs_account: undefined } }, ids);
     expect(await outputs(noLogs)).toEqual(mappingsOnly(noLogs));
     const logsNotCreated = templateContext(base, new Map([...ids].filter(([name]) => name !== 'logs')));
