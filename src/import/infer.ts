@@ -15,7 +15,9 @@ import { isOptInRegion } from '../config/regions.js';
 import { ouAncestors } from '../config/resolve.js';
 import { CONTACT_TYPES, Contact, Email, OuPath, PolicyName, Region, TagKey, TagValue, type Account, type Organization, type Scope, type Settings } from '../config/schema.js';
 import type { LiveContacts, RegionStatus } from '../protocol/requests.js';
-import { FULL_AWS_ACCESS, parseContent, type LiveScps } from '../scp/model.js';
+import { policyLabel } from '../plan/policy-set.js';
+import { FULL_AWS_ACCESS, parseContent, type LivePolicy, type LiveScps } from '../scp/model.js';
+import { SCP_KIND, kindOf, type PolicyKind } from '../scp/policy-types.js';
 import type { Live, LiveAccount } from '../state/live.js';
 import { KeyChooser, isSlug, slugOf } from './keys.js';
 
@@ -39,13 +41,13 @@ export interface ExistingFile {
   accountNames: string[];
   /** Live account ids that an entry matches already (as sync-accounts matches them). */
   matched: ReadonlySet<string>;
-  /** Policy names the repository has a file or an attachment for. */
+  /** Policies the repository has a file or an attachment for, as a plan names them: `deny-x`, `tag/cost-centre`. */
   policies: ReadonlySet<string>;
 }
 
 export interface ImportedPolicy {
   name: string;
-  /** Below scps/: `Internal/Dev/deny-x.json`, or `_library/deny-x.json` for a policy attached to several places. */
+  /** In the repository: `scps/Internal/Dev/deny-x.json`, `scps/_library/deny-x.json` for an SCP attached to several places, `policies/tag/Root/cost-centre.json`. */
   file: string;
   /** The document, pretty-printed. */
   content: string;
@@ -321,35 +323,47 @@ function valuesOf(account: LiveAccount, sources: ImportSources, reports: string[
   return values;
 }
 
-/** Policies attached to the root or OUs become files under scps/; FullAWSAccess is kept where it is. */
+/**
+ * Policies attached to the root or OUs become files: SCPs under scps/ (one attached to
+ * several places in _library/, with organization.scps.attachments), the other types under
+ * policies/<type>/<place>/, which can say one place only. FullAWSAccess is kept where it is.
+ */
 function inferPolicies(scps: LiveScps, managed: ReadonlySet<string>, have: ReadonlySet<string>, reports: string[]): Pick<Imported, 'policies' | 'attachments' | 'fullAwsAccess'> {
   const policies: ImportedPolicy[] = [];
   const attachments: Record<string, string[]> = {};
   let fullAwsAccess: string[] | undefined;
-  for (const policy of scps.policies) {
-    const targets = policy.targetPaths.filter((t) => managed.has(t));
-    const elsewhere = policy.targetPaths.filter((t) => !managed.has(t));
-    if (policy.aws_managed) {
-      if (policy.name === FULL_AWS_ACCESS && scps.enabled && targets.length < managed.size) fullAwsAccess = targets;
-      continue;
-    }
-    if (have.has(policy.name)) continue;
-    if (!PolicyName.safeParse(policy.name).success) {
-      reports.push(`policy ${policy.name} (${policy.id}) left out: its name is not one a file under scps/ can have`);
-      continue;
-    }
-    const document = parseContent(policy.content);
-    if (!document) {
-      reports.push(`policy ${policy.name} (${policy.id}) left out: its content is not JSON`);
-      continue;
-    }
-    if (elsewhere.length) reports.push(`policy ${policy.name}: its attachments to ${elsewhere.join(', ')} are left out (accounts.yml attaches policies to the root and the OUs it uses); they stay as they are`);
-    if (!targets.length) continue;
-    const content = `${JSON.stringify(document, null, 2)}\n`;
-    if (targets.length === 1) policies.push({ name: policy.name, file: `${targets[0]}/${policy.name}.json`, content, targets });
-    else {
-      policies.push({ name: policy.name, file: `_library/${policy.name}.json`, content, targets });
-      attachments[policy.name] = targets;
+  const sets: [PolicyKind, readonly LivePolicy[]][] = [[SCP_KIND, scps.policies], ...(scps.others ?? []).map((set): [PolicyKind, readonly LivePolicy[]] => [kindOf(set.type), set.policies])];
+  for (const [kind, live] of sets) {
+    for (const policy of live) {
+      const targets = policy.targetPaths.filter((t) => managed.has(t));
+      const elsewhere = policy.targetPaths.filter((t) => !managed.has(t));
+      if (policy.aws_managed) {
+        if (kind === SCP_KIND && policy.name === FULL_AWS_ACCESS && scps.enabled && targets.length < managed.size) fullAwsAccess = targets;
+        continue;
+      }
+      const label = policyLabel(kind, policy.name);
+      if (have.has(label)) continue;
+      if (!PolicyName.safeParse(policy.name).success) {
+        reports.push(`policy ${label} (${policy.id}) left out: its name is not one a file under ${kind.dir}/ can have`);
+        continue;
+      }
+      const document = parseContent(policy.content);
+      if (!document) {
+        reports.push(`policy ${label} (${policy.id}) left out: its content is not JSON`);
+        continue;
+      }
+      if (kind !== SCP_KIND && targets.length > 1) {
+        reports.push(`policy ${label} (${policy.id}) left out: it is attached to ${targets.join(', ')}, and a file under ${kind.dir}/ is attached to one place; it stays as it is`);
+        continue;
+      }
+      if (elsewhere.length) reports.push(`policy ${label}: its attachments to ${elsewhere.join(', ')} are left out (accounts.yml attaches policies to the root and the OUs it uses); they stay as they are`);
+      if (!targets.length) continue;
+      const content = `${JSON.stringify(document, null, 2)}\n`;
+      if (targets.length === 1) policies.push({ name: policy.name, file: `${kind.dir}/${targets[0]}/${policy.name}.json`, content, targets });
+      else {
+        policies.push({ name: policy.name, file: `${kind.dir}/_library/${policy.name}.json`, content, targets });
+        attachments[policy.name] = targets;
+      }
     }
   }
   return { policies, attachments, ...(fullAwsAccess ? { fullAwsAccess: fullAwsAccess.sort() } : {}) };

@@ -18,6 +18,7 @@ import {
   MoveAccountCommand,
   TagResourceCommand,
   type OrganizationsClient,
+  type PolicyType,
 } from '@aws-sdk/client-organizations';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -85,6 +86,7 @@ const ACCOUNTS: HandMade[] = [
   }),
 ];
 
+const COST_CENTRE = { tags: { costcenter: { tag_key: { '@@assign': 'CostCenter' } } } };
 const policy = (sid: string, action: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: sid, Effect: 'Deny', Action: action, Resource: '*' }] });
 
 /** The organization, made by hand as an administrator did over the years. */
@@ -115,17 +117,23 @@ async function buildByHand() {
     if (made.contacts === 'both') await account.send(new PutAlternateContactCommand({ AccountId: id, AlternateContactType: 'SECURITY', ...SECURITY }));
   }
   await organizations.send(new CloseAccountCommand({ AccountId: accountIds.get('retired-thing')! }));
-  try {
-    await organizations.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: 'SERVICE_CONTROL_POLICY' }));
-  } catch (error) {
-    if ((error as Error).name !== 'PolicyTypeAlreadyEnabledException') throw error;
+  for (const type of ['SERVICE_CONTROL_POLICY', 'TAG_POLICY', 'AISERVICES_OPT_OUT_POLICY'] as const) {
+    try {
+      await organizations.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: type }));
+    } catch (error) {
+      if ((error as Error).name !== 'PolicyTypeAlreadyEnabledException') throw error;
+    }
   }
-  const make = async (name: string, content: string, targets: string[]) => {
-    const { Policy } = await organizations.send(new CreatePolicyCommand({ Name: name, Description: `${name} by hand`, Type: 'SERVICE_CONTROL_POLICY', Content: content }));
+  const make = async (name: string, content: string, targets: string[], Type: PolicyType = 'SERVICE_CONTROL_POLICY') => {
+    const { Policy } = await organizations.send(new CreatePolicyCommand({ Name: name, Description: `${name} by hand`, Type, Content: content }));
     for (const target of targets) await organizations.send(new AttachPolicyCommand({ PolicyId: Policy!.PolicySummary!.Id!, TargetId: ouIds.get(target)! }));
   };
   await make('deny-leave', policy('DenyLeave', 'organizations:LeaveOrganization'), ['Internal/Prod']);
   await make('deny-gpu', policy('DenyGpu', 'ec2:RunInstances'), ['Internal/Dev', 'Labs']);
+  await make('cost-centre', JSON.stringify(COST_CENTRE), ['Root'], 'TAG_POLICY');
+  await make('no-ai-training', JSON.stringify({ services: { default: { opt_out_policy: { '@@assign': 'optOut' } } } }), ['Internal/Prod'], 'AISERVICES_OPT_OUT_POLICY');
+  // A place a file under policies/ cannot say: left out, and said.
+  await make('team-tags', JSON.stringify(COST_CENTRE), ['Internal/Dev', 'Labs'], 'TAG_POLICY');
 }
 
 beforeAll(async () => {
@@ -151,12 +159,12 @@ const changesOf = (json: { plans?: { plan: Plan }[]; changes?: Plan['changes'] }
 const IDENTITY = /^(managed-by|orgvend:(name|scope|service|environment|region))$/;
 
 describe('import', () => {
-  it('reads the organization without changing anything, and writes accounts.yml and scps/', async () => {
+  it('reads the organization without changing anything, and writes accounts.yml, scps/ and policies/', async () => {
     const handlerCalls = org.calls.length;
     const { code, out, err, calls } = await cli('--action', 'import', '--out', 'imported.yml');
     expect(err).toContain('note: opt-in regions not read');
     expect(code).toBe(0);
-    expect(out).toMatch(new RegExp(`^import wrote imported\\.yml: ${23 + BULK} accounts, 6 scopes; 2 policies under scps/; \\d+ not imported`));
+    expect(out).toMatch(new RegExp(`^import wrote imported\\.yml: ${23 + BULK} accounts, 6 scopes; 4 policies under scps/ and policies/; \\d+ not imported`));
     // Dry by nature: no request that changes anything, from the CLI or from any handler.
     expect(calls.filter((c) => isMutating(c.operation))).toEqual([]);
     expect(org.calls.slice(handlerCalls).filter((c) => isMutating(c.operation))).toEqual([]);
@@ -175,6 +183,9 @@ describe('import', () => {
     expect(readFileSync(join(workspace.cwd, 'scps/Internal/Prod/deny-leave.json'), 'utf8')).toContain('"organizations:LeaveOrganization"');
     expect(readFileSync(join(workspace.cwd, 'scps/_library/deny-gpu.json'), 'utf8')).toContain('"ec2:RunInstances"');
     expect(text).toMatch(/deny-gpu: \[ Internal\/Dev, Labs \]/);
+    expect(JSON.parse(readFileSync(join(workspace.cwd, 'policies/tag/Root/cost-centre.json'), 'utf8'))).toEqual(COST_CENTRE);
+    expect(readFileSync(join(workspace.cwd, 'policies/ai-opt-out/Internal/Prod/no-ai-training.json'), 'utf8')).toContain('"optOut"');
+    expect(err).toMatch(/note: policy tag\/team-tags \(p-\w+\) left out: it is attached to Internal\/Dev, Labs/);
     // Refuses to overwrite a file that exists.
     const again = await cli('--action', 'import', '--out', 'imported.yml');
     expect(again.code).toBe(64);

@@ -1,8 +1,8 @@
 /**
- * import: the live organization → accounts.yml and scps/. Reads only (LIST_OUS,
+ * import: the live organization → accounts.yml, scps/ and policies/. Reads only (LIST_OUS,
  * LIST_ACCOUNTS, GET_CONTACTS, GET_REGIONS, LIST_POLICIES, all through the bus as
  * sync-accounts reads), then writes a new file, or with --merge adds to an existing one
- * what it does not match yet. Files under scps/ are written only where none is.
+ * what it does not match yet. Policy files are written only where none is.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
@@ -14,6 +14,8 @@ import { ExitCode, InputError, UsageError } from '../../errors.js';
 import { mergedRepositoryText, newRepositoryText } from '../../import/document.js';
 import { inferRepository, type ExistingFile } from '../../import/infer.js';
 import { matchAccounts } from '../../plan/match.js';
+import { policyLabel } from '../../plan/policy-set.js';
+import { OTHER_KINDS, SCP_KIND, type PolicyKind } from '../../scp/policy-types.js';
 import { readContacts, readRegions } from '../../state/account-settings.js';
 import { readLive } from '../../state/live.js';
 import { readLiveScps } from '../../state/live-scps.js';
@@ -32,13 +34,13 @@ function sections(text: string): { defaults: Settings; scopes: Record<string, Sc
   return { defaults: raw.defaults ?? {}, scopes: raw.scopes ?? {} };
 }
 
-/** Names of the policies under `dir` (scps/), whatever folder they are in. */
-async function policyNames(dir: string): Promise<Set<string>> {
+/** The policies of `kind` the repository at `root` has a file for, whatever folder they are in, as a plan names them. */
+async function policyLabels(root: string, kind: PolicyKind): Promise<string[]> {
   try {
-    const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-    return new Set(entries.filter((e) => e.isFile()).flatMap((e) => e.name.match(/^(.+)\.json(?:\.njk)?$/)?.[1] ?? []));
+    const entries = await readdir(join(root, kind.dir), { recursive: true, withFileTypes: true });
+    return entries.filter((e) => e.isFile()).flatMap((e) => e.name.match(/^(.+)\.json(?:\.njk)?$/)?.[1] ?? []).map((name) => policyLabel(kind, name));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
 }
@@ -78,7 +80,7 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
       ...sectionsRead,
       accountNames: target.accounts.map((a) => a.name),
       matched,
-      policies: new Set([...(await policyNames(join(dirname(outPath), 'scps'))), ...Object.keys(target.organization.scps.attachments)]),
+      policies: new Set([...(await Promise.all([SCP_KIND, ...OTHER_KINDS].map((kind) => policyLabels(dirname(outPath), kind)))).flat(), ...Object.keys(target.organization.scps.attachments)]),
     };
     const imported = inferRepository(
       { organization: target.organization, fallback: { region, regions: base.regions ?? [region], globalRegion: base.global_region ?? 'us-east-1' }, live, contacts, regions, scps },
@@ -87,8 +89,9 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
     const text = existingText === undefined ? newRepositoryText(configText, imported) : mergedRepositoryText(existingText, imported);
     await writeFile(outPath, text);
     const written: string[] = [];
+    const folders = new Set<string>();
     for (const policy of imported.policies) {
-      const file = join(dirname(outPath), 'scps', policy.file);
+      const file = join(dirname(outPath), policy.file);
       if (existsSync(file)) {
         imported.reports.push(`${relative(io.cwd, file)} exists: left as it is`);
         continue;
@@ -96,6 +99,7 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
       await mkdir(dirname(file), { recursive: true });
       await writeFile(file, policy.content);
       written.push(relative(io.cwd, file));
+      folders.add(`${policy.file.split('/')[0]!}/`);
     }
     for (const report of imported.reports) runtime.log(`note: ${report}`);
 
@@ -105,7 +109,7 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
     const verb = existingText === undefined ? 'wrote' : 'added to';
     const summary =
       `import ${verb} ${out}: ${imported.accounts.length} account${imported.accounts.length === 1 ? '' : 's'}, ${imported.scopes.length} scope${imported.scopes.length === 1 ? '' : 's'}` +
-      `${written.length ? `; ${written.length} polic${written.length === 1 ? 'y' : 'ies'} under scps/` : ''}` +
+      `${written.length ? `; ${written.length} polic${written.length === 1 ? 'y' : 'ies'} under ${[...folders].join(' and ')}` : ''}` +
       `${imported.skipped.length ? `; ${imported.skipped.length} not imported (listed in the file, as comments)` : ''}` +
       `${existing ? `; ${matched.size} matched already, left as written` : ''}.\n` +
       (check.desired ? `Next: ./run.sh --action validate${out === DEFAULT_OUT ? '' : ` --config ${out}`}, then sync-accounts, sync-scps and put-contacts, which should plan only the identifying tags.\n` : '');

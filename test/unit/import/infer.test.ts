@@ -13,6 +13,7 @@ import { planContacts } from '../../../src/plan/account-settings.js';
 import { planAccounts } from '../../../src/plan/accounts.js';
 import { matchAccounts } from '../../../src/plan/match.js';
 import type { LiveContacts } from '../../../src/protocol/requests.js';
+import type { LivePolicy, LiveScps } from '../../../src/scp/model.js';
 import type { Live, LiveAccount } from '../../../src/state/live.js';
 import { dslText } from '../../helpers/dsl.js';
 import { liveOrg } from '../../helpers/live.js';
@@ -140,5 +141,37 @@ describe('import', () => {
     // Merged again: nothing more to add.
     const matched = new Set(matchAccounts(desired.accounts, live).matches.flatMap((m) => (m.live ? [m.live.id] : [])));
     expect(inferRepository(sources(live), { ...existing, matched, accountNames: desired.accounts.map((a) => a.name) }).accounts).toEqual([]);
+  });
+
+  it('writes the other policy types under policies/<type>/<place>/, one place each; leaves out what a file there cannot say', () => {
+    const live = organization();
+    const livePolicy = (name: string, targetPaths: string[], content: object, aws_managed = false): LivePolicy => ({ id: `p-${name}`, name, description: '', aws_managed, content: JSON.stringify(content), tags: {}, targets: [], targetPaths });
+    const tags = { tags: { costcenter: { tag_key: { '@@assign': 'CostCenter' } } } };
+    const optOut = { services: { default: { opt_out_policy: { '@@assign': 'optOut' } } } };
+    const deny = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 's3:PutObject', Resource: '*', Principal: '*' }] };
+    const scps: LiveScps = {
+      enabled: true,
+      policies: [livePolicy('deny-gpu', ['Internal/Dev', 'Internal/Prod'], { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'ec2:RunInstances', Resource: '*' }] })],
+      others: [
+        { type: 'TAG_POLICY', enabled: true, policies: [livePolicy('cost-centre', ['Root'], tags), livePolicy('team-tags', ['Internal/Prod', 'account:200000000001'], tags), livePolicy('known', ['Root'], tags)] },
+        { type: 'AISERVICES_OPT_OUT_POLICY', enabled: true, policies: [livePolicy('opt-out', ['Internal/Dev', 'Internal/Prod'], optOut)] },
+        { type: 'RESOURCE_CONTROL_POLICY', enabled: true, policies: [livePolicy('RCPFullAWSAccess', ['Root'], deny, true), livePolicy('deny-puts', [DEEP], deny)] },
+        { type: 'BACKUP_POLICY', enabled: false, policies: [] },
+      ],
+    };
+    const existing = { defaults: {}, scopes: {}, accountNames: [], matched: new Set<string>(), policies: new Set(['tag/known']) };
+    const imported = inferRepository({ ...sources(live), scps }, existing);
+    expect(imported.policies.map((p) => [p.file, p.targets])).toEqual([
+      ['scps/_library/deny-gpu.json', ['Internal/Dev', 'Internal/Prod']],
+      ['policies/tag/Root/cost-centre.json', ['Root']],
+      ['policies/tag/Internal/Prod/team-tags.json', ['Internal/Prod']],
+      ['policies/rcp/Internal/A/B/C/D/deny-puts.json', [DEEP]],
+    ]);
+    expect(JSON.parse(imported.policies[1]!.content)).toEqual(tags);
+    // Only SCPs have a library: the other types' attachments to several places are not written.
+    expect(imported.attachments).toEqual({ 'deny-gpu': ['Internal/Dev', 'Internal/Prod'] });
+    expect(imported.reports).toContain('policy ai-opt-out/opt-out (p-opt-out) left out: it is attached to Internal/Dev, Internal/Prod, and a file under policies/ai-opt-out/ is attached to one place; it stays as it is');
+    expect(imported.reports).toContain('policy tag/team-tags: its attachments to account:200000000001 are left out (accounts.yml attaches policies to the root and the OUs it uses); they stay as they are');
+    expect(imported.reports.join('\n')).not.toMatch(/RCPFullAWSAccess|tag\/known/);
   });
 });
