@@ -4,6 +4,13 @@
  * another, nor another's assignments) and their assignments to groups in member accounts.
  * Assignment changes are asynchronous: each request waits for its own within its deadline,
  * and a repeated request finds the work done rather than doing it twice.
+ *
+ * A changed permission set reaches the accounts that have it only when it is provisioned
+ * again. So that a handler that dies between the change and the provisioning is not
+ * forgotten (the next plan would find the set as wanted and plan nothing), the change is
+ * preceded by a mark in the request ledger, `provision:<set ARN>`, cleared only once the
+ * provisioning has succeeded: GET_IDENTITY_CENTER reports a marked set, the plan provisions
+ * it again, and PUT_PERMISSION_SET provisions a marked set even when nothing else differs.
  */
 import { GetGroupIdCommand } from '@aws-sdk/client-identitystore';
 import {
@@ -28,8 +35,10 @@ import {
   type SSOAdminClient,
   type StatusValues,
 } from '@aws-sdk/client-sso-admin';
+import { GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
 import { everyPage } from '../aws/pages.js';
+import { NAMES } from '../protocol/names.js';
 import type { LivePermissionSet, PayloadOf, ResultOf } from '../protocol/requests.js';
 import { HandlerError, type Handler, type HandlerContext } from './context.js';
 
@@ -40,6 +49,26 @@ const POLL_MS = 1_000;
 export const PERMISSION_SET_TAG = { Key: 'managed-by', Value: 'orgvend' } as const;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The ledger's key of a permission set's provisioning mark: no nonce (a UUID) has this form. */
+const provisionKey = (arn: string) => `provision:${arn}`;
+/** How long a cleared mark is kept (DynamoDB's TTL deletes it); a pending one is kept until cleared. */
+const KEEP_CLEARED_SECONDS = 24 * 3600;
+
+/** Whether a change to the permission set `arn` is still to be provisioned to its accounts. */
+async function provisionPending(context: HandlerContext, arn: string): Promise<boolean> {
+  const dynamodb = await context.clients.client('dynamodb');
+  const { Item } = await dynamodb.send(new GetItemCommand({ TableName: NAMES.requestLedger, Key: { nonce: { S: provisionKey(arn) } }, ConsistentRead: true }));
+  return Item?.state?.S === 'pending';
+}
+
+/** Marks the permission set `arn` as changed and not yet provisioned, or clears the mark. */
+async function markProvision(context: HandlerContext, arn: string, pending: boolean): Promise<void> {
+  const dynamodb = await context.clients.client('dynamodb');
+  const item: Record<string, AttributeValue> = { nonce: { S: provisionKey(arn) }, type: { S: 'PUT_PERMISSION_SET' }, state: { S: pending ? 'pending' : 'provisioned' } };
+  if (!pending) item.expires_at = { N: String(Math.floor(context.now().getTime() / 1000) + KEEP_CLEARED_SECONDS) };
+  await dynamodb.send(new PutItemCommand({ TableName: NAMES.requestLedger, Item: item }));
+}
 
 async function instanceOf(client: SSOAdminClient, wanted: string | undefined): Promise<{ arn: string; store: string }> {
   const instances: { arn: string; store: string }[] = [];
@@ -100,7 +129,9 @@ export const getIdentityCenter: Handler<PayloadOf<'GET_IDENTITY_CENTER'>, Result
   const store = await context.clients.client('identitystore');
   const limit = pLimit(READS_IN_FLIGHT);
   const [permission_sets, groups] = await Promise.all([
-    ownedPermissionSets(client, instance.arn, payload.name_prefix),
+    ownedPermissionSets(client, instance.arn, payload.name_prefix).then((sets) =>
+      Promise.all(sets.map((set) => limit(async () => ((await provisionPending(context, set.arn)) ? { ...set, provisioning_unfinished: true } : set)))),
+    ),
     Promise.all(
       [...new Set(payload.groups)].map((name) =>
         limit(async () => {
@@ -191,10 +222,13 @@ export const putPermissionSet: Handler<PayloadOf<'PUT_PERMISSION_SET'>, ResultOf
   const describe = (payload.description !== null && payload.description !== have.description) || payload.session_duration !== have.session_duration;
   const inline = !sameJson(payload.inline_policy, have.inline_policy);
   const changed = describe || attach.length > 0 || detach.length > 0 || inline;
-  if (live && !changed) return { arn, outcome: 'unchanged', provisioned: false };
+  // Changed by a request that died before provisioning it: provisioned now, changed or not.
+  const pending = live ? await provisionPending(context, arn) : false;
+  if (live && !changed && !pending) return { arn, outcome: 'unchanged', provisioned: false };
   if (live && context.dryrun) return { arn, outcome: 'would-update', provisioned: false };
 
   const ref = { InstanceArn: instance, PermissionSetArn: arn };
+  if (live && changed && !pending) await markProvision(context, arn, true);
   if (live && describe) {
     await client.send(new UpdatePermissionSetCommand({ ...ref, ...(payload.description !== null ? { Description: payload.description } : {}), SessionDuration: payload.session_duration }));
   }
@@ -224,6 +258,7 @@ export const putPermissionSet: Handler<PayloadOf<'PUT_PERMISSION_SET'>, ResultOf
   await settle(context, `provisioning ${payload.name}`, status?.Status, async () =>
     requestId ? (await client.send(new DescribePermissionSetProvisioningStatusCommand({ InstanceArn: instance, ProvisionPermissionSetRequestId: requestId }))).PermissionSetProvisioningStatus : undefined,
   );
+  await markProvision(context, arn, false);
   return { arn, outcome: 'updated', provisioned: true };
 };
 

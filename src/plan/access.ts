@@ -87,9 +87,11 @@ export function planAccess(desired: Desired, live: Live, access: LiveAccess, sco
       continue;
     }
     const diff = permissionSetDiff(have, want);
-    if (diff.length) {
+    // As wanted, but changed by a run that stopped before provisioning it: provisioned again.
+    if (diff.length || have.provisioning_unfinished) {
       const before: PermissionSetValue & { arn: string } = { arn: have.arn, description: have.description, session_duration: have.session_duration, managed_policies: have.managed_policies, inline_policy: have.inline_policy };
-      changes.push({ type: 'permission-set.update', target: name, reason: 'permission-set-changed', before, after: { level, instance_arn: access.instanceArn, arn: have.arn, ...want, changes: diff } });
+      const reason = diff.length ? 'permission-set-changed' : 'provisioning-unfinished';
+      changes.push({ type: 'permission-set.update', target: name, reason, before, after: { level, instance_arn: access.instanceArn, arn: have.arn, ...want, changes: diff } });
     }
   }
   for (const set of access.permissionSets) {

@@ -508,7 +508,12 @@ export const PermissionSetValue = z.strictObject({
   inline_policy: z.string().max(32_768).nullable(),
 });
 export type PermissionSetValue = z.infer<typeof PermissionSetValue>;
-export const LivePermissionSet = PermissionSetValue.extend({ name: z.string(), arn: z.string() });
+export const LivePermissionSet = PermissionSetValue.extend({
+  name: z.string(),
+  arn: z.string(),
+  /** Changed by a request that stopped before provisioning it again: its accounts may have the old policies. */
+  provisioning_unfinished: z.boolean().optional(),
+});
 export type LivePermissionSet = z.infer<typeof LivePermissionSet>;
 export const LiveAssignment = z.object({ account_id: AccountIdString, permission_set_arn: z.string(), principal_type: z.string(), principal_id: z.string() });
 export type LiveAssignment = z.infer<typeof LiveAssignment>;

@@ -181,8 +181,12 @@ export function describeChange(change: Change): string {
       const inline = after.inline_policy ? `, an inline policy of ${(after.inline_policy as string).length} characters` : '';
       return `access level ${after.level}: ${after.session_duration} sessions, ${(after.managed_policies as string[]).length} managed policies${inline}`;
     }
-    case 'permission-set.update':
-      return `access level ${after.level}: ${(after.changes as string[]).map((l) => l.split(/ arn:|:/)[0]).join(', ')}; provisioned again to its accounts`;
+    case 'permission-set.update': {
+      const changed = (after.changes as string[]).map((l) => l.split(/ arn:|:/)[0]);
+      return changed.length
+        ? `access level ${after.level}: ${changed.join(', ')}; provisioned again to its accounts`
+        : `access level ${after.level}: as wanted, but an earlier run changed it and stopped before provisioning it; provisioned again to its accounts`;
+    }
     case 'assignment.create':
       return `group "${after.group}" gets ${after.permission_set}`;
     case 'assignment.delete':

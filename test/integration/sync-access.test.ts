@@ -1,9 +1,11 @@
 /**
  * sync-access end to end on moto (which implements SSO admin and the identity store), as CI
  * runs it: the CLI in the CICD account, the handler in the management account. The groups
- * are made straight in moto's identity store, as a person (or SCIM) would make them.
- * Tests run in order on one organization.
+ * are made straight in moto's identity store, as a person (or SCIM) would make them. A
+ * handler that died between changing a permission set and provisioning it is staged by
+ * writing the mark it leaves in the request ledger. Tests run in order on one organization.
  */
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateGroupCommand } from '@aws-sdk/client-identitystore';
 import {
   CreateAccountAssignmentCommand,
@@ -15,6 +17,7 @@ import {
   ListPermissionSetsCommand,
 } from '@aws-sdk/client-sso-admin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NAMES } from '../../src/protocol/names.js';
 import { dslText } from '../helpers/dsl.js';
 import { isMutating } from '../helpers/mutating.js';
 import { ciOrganization, managedIds, type CiCli, type TestOrganization } from './harness/organization.js';
@@ -60,6 +63,13 @@ async function assignments(account: string): Promise<string[]> {
     found.push(...AccountAssignments.map((a) => `${set!.Name} ${names[a.PrincipalId!] ?? a.PrincipalId}`));
   }
   return found.sort();
+}
+
+/** The state of a permission set's provisioning mark in the management account's request ledger. */
+async function provisionMark(arn: string): Promise<string | undefined> {
+  const dynamodb = await org.factory.forAccount(org.desired.organization.management_account_id).client('dynamodb');
+  const { Item } = await dynamodb.send(new GetItemCommand({ TableName: NAMES.requestLedger, Key: { nonce: { S: `provision:${arn}` } }, ConsistentRead: true }));
+  return Item?.state?.S;
 }
 
 async function permissionSet(name: string) {
@@ -151,6 +161,30 @@ describe('sync-access', () => {
     expect(calls.length).toBeGreaterThan(0);
     expect(await permissionSet('orgvend-dev')).toMatchObject({ duration: 'PT4H', managed: [ADMIN, READ_ONLY].sort() });
     expect(org.calls.some((c) => c.operation === 'ProvisionPermissionSet')).toBe(true);
+    // The change was marked in the ledger before it was made, and the mark cleared once provisioned.
+    expect(await provisionMark((await permissionSet('orgvend-dev'))!.arn)).toBe('provisioned');
+  });
+
+  it('provisions again a set whose handler died between changing and provisioning it; a dry run only says so', async () => {
+    const { arn } = (await permissionSet('orgvend-dev'))!;
+    // What a handler that died after UpdatePermissionSet leaves: the set as wanted, its mark pending.
+    const dynamodb = await org.factory.forAccount(org.desired.organization.management_account_id).client('dynamodb');
+    await dynamodb.send(new PutItemCommand({ TableName: NAMES.requestLedger, Item: { nonce: { S: `provision:${arn}` }, type: { S: 'PUT_PERMISSION_SET' }, state: { S: 'pending' } } }));
+    const provisions = () => org.calls.filter((c) => c.operation === 'ProvisionPermissionSet').length;
+    const before = provisions();
+
+    const plan = await cli('--action', 'sync-access', '--detailed-exitcode');
+    expect(plan.out).toMatch(/~ permission-set\.update +orgvend-dev +access level dev: as wanted, but an earlier run changed it and stopped before provisioning it; provisioned again to its accounts +\(provisioning-unfinished\)/);
+    expect(plan.code).toBe(2);
+    expect(provisions()).toBe(before);
+    expect(await provisionMark(arn)).toBe('pending');
+
+    const { code, out } = await cli('--action', 'sync-access', '--execute');
+    expect(out).toContain('Converged');
+    expect(code).toBe(0);
+    expect(provisions()).toBe(before + 1);
+    expect(await provisionMark(arn)).toBe('provisioned');
+    expect((await cli('--action', 'sync-access', '--detailed-exitcode')).code).toBe(0);
   });
 
   it("deletes only the assignment of a group removed from one account's access", async () => {

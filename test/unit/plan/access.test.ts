@@ -95,6 +95,17 @@ describe('planning sync-access', () => {
     expect(renderPlanMarkdown(plan)).toContain('<br>session\\_duration: PT4H → PT8H<br>');
   });
 
+  it('provisions again a set as wanted whose change an earlier run did not provision, saying so', () => {
+    const d = desired();
+    const live = converged({ permissionSets: sets(d).map((s) => (s.name === 'orgvend-dev' ? { ...s, provisioning_unfinished: true } : s)) });
+    const plan = planAccess(d, convergedLive(d), live);
+    expect(plan.changes.map((c) => [c.type, c.target, c.reason])).toEqual([['permission-set.update', 'orgvend-dev', 'provisioning-unfinished']]);
+    expect(plan.changes[0]!.after).toMatchObject({ arn: arnOf(2), changes: [] });
+    expect(renderPlanText(plan, style(false))).toContain(
+      '~ permission-set.update  orgvend-dev  access level dev: as wanted, but an earlier run changed it and stopped before provisioning it; provisioned again to its accounts  (provisioning-unfinished)',
+    );
+  });
+
   it('treats the same duration written otherwise, and the same policy spaced otherwise, as unchanged', () => {
     const d = desired([[['organization', 'identity_center', 'permission_sets', 'dev', 'inline_policy'], { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }] }]]);
     const live = sets(d).map((s) => (s.name === 'orgvend-dev' ? { ...s, session_duration: 'PT240M', inline_policy: '{ "Statement": [ { "Resource": "*", "Action": "*", "Effect": "Deny" } ], "Version": "2012-10-17" }' } : s));
