@@ -95,9 +95,12 @@ export async function serve(type: string, asked: UnsignedRequest, context: Dispa
 async function serveRequest(type: string, request: UnsignedRequest, context: DispatchContext, budgetMs: number): Promise<Outcome> {
   const { config } = context;
   const nonce = request.nonce;
-  if (!isRequestType(type)) return reject(type, nonce, `unknown request type ${type}`);
+  // Answered, not dropped, so that the CLI says at once what to do (the bus passes these here to be refused).
+  if (!isRequestType(type)) {
+    return reject(type, nonce, `unknown request type ${type}: this account's handler is older than the CLI that sent it; an administrator runs bootstrap --execute (docs/DEPLOYING.md)`);
+  }
   if (!servedTypes(config.roles, config.hasDelegatedAdmin).includes(type)) {
-    return reject(type, nonce, `${type} is not handled in account ${config.accountId}`);
+    return reject(type, nonce, `${type} is not handled in account ${config.accountId}: its orgvend stack does not serve it (bootstrap --execute gives an account the roles accounts.yml gives it)`);
   }
   if (request.sender !== config.cicdAccountId) return reject(type, nonce, `sender ${request.sender} is not the CICD account`);
   const spec = REQUESTS[type];

@@ -13,6 +13,7 @@ import { NAMES, replyDlqName } from '../../src/protocol/names.js';
 import { signingDigest } from '../../src/protocol/signature.js';
 import { kmsSigner } from '../../src/transport/eventbridge.js';
 import { ReplyCollector } from '../../src/transport/reply-collector.js';
+import { busArnOf } from '../../src/transport/transport.js';
 import { createTestOrganization, type TestOrganization } from './harness/organization.js';
 
 let org: TestOrganization;
@@ -198,6 +199,27 @@ describe('refusing requests', () => {
       expect(reply.error.message).toMatch(message);
       // LIST_ACCOUNTS would have read the organization: nothing of the sort happened.
       expect(org.calls.slice(before).filter((c) => c.service === 'organizations')).toEqual([]);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it.each([
+    ['a type no handler knows (a CLI newer than the stack)', 'DELETE_EVERYTHING', /unknown request type DELETE_EVERYTHING: this account's handler is older than the CLI that sent it; an administrator runs bootstrap --execute/],
+    ['a type another account serves (a stack older than the role accounts.yml gives)', 'CREATE_RECORD', /CREATE_RECORD is not handled in account \d{12}: its orgvend stack does not serve it/],
+  ])('answers a request the CICD account put on the management bus with %s, at once, and acts on none', async (_name, type, message) => {
+    const worker = org.startWorker();
+    try {
+      const event = await signed(type, { dryrun: false });
+      const events = await org.factory.forAccount(cicd).client('events');
+      const put = await events.send(
+        new PutEventsCommand({ Entries: [{ EventBusName: busArnOf(org.topology, management), Source: event.source, DetailType: type, Detail: JSON.stringify(event.detail) }] }),
+      );
+      expect(put.FailedEntryCount).toBe(0);
+      // Through the bus's rules (RequestsNotServedHereRule), not dropped: the refusal comes back well inside any request's timeout.
+      const reply = await replyFor(event.detail.nonce);
+      expect(reply).toMatchObject({ ok: false, responder: management, error: { code: 'rejected' } });
+      expect(reply.error.message).toMatch(message);
     } finally {
       await worker.stop();
     }

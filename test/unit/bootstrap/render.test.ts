@@ -191,7 +191,8 @@ describe('the bootstrap template', () => {
   it('lets nothing but orgvend\'s rules put a message on the request and reply queues, with an explicit Deny for everyone else', () => {
     for (const [name, text, account] of variants) {
       const r = resources(text);
-      const queues: [string, unknown][] = [['RequestQueuePolicy', [...(r.RequestsByTypeRule ? [{ GetAtt: 'RequestsByTypeRule.Arn' }] : []), { GetAtt: 'RequestsForThisAccountRule.Arn' }]]];
+      const requestRules = [...(r.RequestsByTypeRule ? [{ GetAtt: 'RequestsByTypeRule.Arn' }] : []), { GetAtt: 'RequestsForThisAccountRule.Arn' }, { GetAtt: 'RequestsNotServedHereRule.Arn' }];
+      const queues: [string, unknown][] = [['RequestQueuePolicy', requestRules]];
       if (account.isCicd) queues.push(['ReplyQueuePolicy', { GetAtt: 'RepliesToQueueRule.Arn' }]);
       for (const [policy, rule] of queues) {
         const statements = (r[policy]!.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
@@ -210,7 +211,7 @@ describe('the bootstrap template', () => {
   it('lets a bus\'s request rules take only what the CICD account put (EventBridge\'s account field)', () => {
     for (const [name, text] of variants) {
       const r = resources(text);
-      for (const id of ['RequestsByTypeRule', 'RequestsForThisAccountRule'].filter((id) => r[id])) {
+      for (const id of ['RequestsByTypeRule', 'RequestsForThisAccountRule', 'RequestsNotServedHereRule'].filter((id) => r[id])) {
         expect((r[id]!.Properties.EventPattern as { account: string[] }).account, `${name} ${id}`).toEqual([org.cicd_account_id]);
       }
     }
@@ -567,7 +568,22 @@ describe('the bootstrap template', () => {
     const targets = Object.values(resources(render(cicd!)))
       .filter((x) => x.Type === 'AWS::Events::Rule')
       .flatMap((x) => (x.Properties.Targets as { Arn: unknown }[]).map((t) => JSON.stringify(t.Arn)));
-    expect(targets.sort()).toEqual([{ GetAtt: 'ReplyQueue.Arn' }, { GetAtt: 'RequestQueue.Arn' }, auditBusArn].map((t) => JSON.stringify(t)).sort());
+    // (Requests: those it serves, and those it does not, to be refused with an answer.)
+    expect(targets.sort()).toEqual([{ GetAtt: 'ReplyQueue.Arn' }, { GetAtt: 'RequestQueue.Arn' }, { GetAtt: 'RequestQueue.Arn' }, auditBusArn].map((t) => JSON.stringify(t)).sort());
+  });
+
+  it('passes the CICD account\'s requests of every type an account does not serve to its handler, to be refused with an answer rather than dropped', () => {
+    for (const [name, text] of variants) {
+      const r = resources(text);
+      const pattern = r.RequestsNotServedHereRule!.Properties.EventPattern as { 'detail-type': [{ 'anything-but': string[] }]; source: string[] };
+      const served = [
+        ...((r.RequestsByTypeRule?.Properties.EventPattern as { 'detail-type': string[] } | undefined)?.['detail-type'] ?? []),
+        ...(r.RequestsForThisAccountRule!.Properties.EventPattern as { 'detail-type': string[] })['detail-type'],
+      ];
+      // Exactly the complement of what the other two rules pass: no request reaches the queue twice, none is dropped.
+      expect([...pattern['detail-type'][0]['anything-but']].sort(), name).toEqual([...served].sort());
+      expect(pattern.source, name).toEqual((r.RequestsForThisAccountRule!.Properties.EventPattern as { source: string[] }).source);
+    }
   });
 
   it('sends a delegated administrator its own request types when there is one', () => {

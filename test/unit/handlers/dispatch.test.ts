@@ -265,7 +265,7 @@ describe('dispatch', () => {
   it('refuses a management request in a member account', async () => {
     mock = fakeOrganizations(tree);
     const outcome = await dispatch(event('LIST_ACCOUNTS'), context(config({ accountId: MEMBER, roles: ['member'] })), 60_000);
-    expect(outcome).toMatchObject({ status: 'error', error: { code: 'rejected', message: `LIST_ACCOUNTS is not handled in account ${MEMBER}` } });
+    expect(outcome).toMatchObject({ status: 'error', error: { code: 'rejected', message: expect.stringContaining(`LIST_ACCOUNTS is not handled in account ${MEMBER}: `) } });
     expect(mock.calls()).toHaveLength(0);
   });
 
@@ -273,7 +273,7 @@ describe('dispatch', () => {
     mock = fakeOrganizations(tree);
     for (const roles of [['member'], ['delegated-admin', 'member'], ['member', 'dns']] as AccountRole[][]) {
       const outcome = await dispatch(event('READ_ACCOUNTS', { payload: { accounts: [readEntry(MEMBER)] } }), context(config({ accountId: MEMBER, roles: [...roles], hasDelegatedAdmin: true })), 60_000);
-      expect(outcome, roles.join()).toMatchObject({ status: 'error', error: { code: 'rejected', message: `READ_ACCOUNTS is not handled in account ${MEMBER}` } });
+      expect(outcome, roles.join()).toMatchObject({ status: 'error', error: { code: 'rejected', message: expect.stringContaining(`READ_ACCOUNTS is not handled in account ${MEMBER}: `) } });
     }
     expect(mock.calls()).toHaveLength(0);
   });
@@ -282,7 +282,7 @@ describe('dispatch', () => {
     mock = fakeOrganizations(tree);
     const record = { account_id: MEMBER, account: 'foo', name: 'api.foo.example.com', type: 'CNAME', ttl: 60, values: ['x.example.net'] };
     const outcome = await dispatch(event('CREATE_RECORD', { payload: record, target_account: MEMBER }), context(config({ accountId: MEMBER, roles: ['member'] })), 60_000);
-    expect(outcome).toMatchObject({ status: 'error', error: { code: 'rejected', message: `CREATE_RECORD is not handled in account ${MEMBER}` } });
+    expect(outcome).toMatchObject({ status: 'error', error: { code: 'rejected', message: expect.stringContaining(`CREATE_RECORD is not handled in account ${MEMBER}: `) } });
   });
 
   it('refuses the security services\' requests in any account but the service\'s delegated administrator, before reading anything', async () => {
@@ -293,7 +293,7 @@ describe('dispatch', () => {
       for (const [type, payload] of asked) {
         if (roles.includes('guardduty-admin') && type.includes('GUARDDUTY')) continue;
         const outcome = await dispatch(event(type, { payload, target_account: MEMBER }), context(config({ accountId: MEMBER, roles: [...roles], hasDelegatedAdmin: true })), 60_000);
-        expect(outcome, `${type} ${roles.join()}`).toMatchObject({ status: 'error', error: { code: 'rejected', message: `${type} is not handled in account ${MEMBER}` } });
+        expect(outcome, `${type} ${roles.join()}`).toMatchObject({ status: 'error', error: { code: 'rejected', message: expect.stringContaining(`${type} is not handled in account ${MEMBER}: `) } });
       }
     }
     // Even in GuardDuty's administrator, a request that does not target it is refused: these are routed by target alone.
