@@ -13,8 +13,8 @@ import { IDENTITY_TAG_KEYS, MANAGED_BY, isReservedTagKey } from '../config/ident
 import { expandPattern } from '../config/patterns.js';
 import { isOptInRegion } from '../config/regions.js';
 import { ouAncestors } from '../config/resolve.js';
-import { CONTACT_TYPES, Contact, Email, OuPath, PolicyName, Region, TagKey, TagValue, type Account, type Organization, type Scope, type Settings } from '../config/schema.js';
-import type { LiveContacts, RegionStatus } from '../protocol/requests.js';
+import { CONTACT_TYPES, Contact, Email, OuPath, PolicyName, PrimaryContact, Region, TagKey, TagValue, type Account, type Organization, type Scope, type Settings } from '../config/schema.js';
+import { LivePrimaryContact, type LiveContacts, type RegionStatus } from '../protocol/requests.js';
 import { policyLabel } from '../plan/policy-set.js';
 import { FULL_AWS_ACCESS, parseContent, type LivePolicy, type LiveScps } from '../scp/model.js';
 import { SCP_KIND, kindOf, type PolicyKind } from '../scp/policy-types.js';
@@ -80,6 +80,8 @@ const leafId = (leaf: Leaf) => JSON.stringify(leaf);
 /** Tags and contacts can be written as null in a lower layer (absent here); the others cannot be unset. */
 const nullable = (leaf: Leaf) => leaf[0] === 'tags' || leaf[0] === 'contacts';
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+const PRIMARY_CONTACT_FIELDS = Object.keys(LivePrimaryContact.shape) as (keyof LivePrimaryContact)[];
 
 function contactOf(c: { name: string; title: string; email: string; phone: string }) {
   return { name: c.name, title: c.title, email: c.email, phone: c.phone };
@@ -240,6 +242,12 @@ export function inferRepository(sources: ImportSources, existing?: ExistingFile)
       }
     }
   }
+  // The primary contact: in defaults when every account has the same one (the company's
+  // address, as is usual); otherwise left out and said. --merge adds no defaults.
+  if (!existing) {
+    const primary = sharedPrimaryContact(candidates.map((c) => c.live.id), sources.contacts, reports);
+    if (primary) defaults.contacts = { ...defaults.contacts, primary };
+  }
   for (const [name, scope] of scopes) {
     const ou = [...scopeOf].find(([, s]) => s === name)![0];
     scopes.set(name, { organization_unit: ou, ...scope });
@@ -321,6 +329,27 @@ function valuesOf(account: LiveAccount, sources: ImportSources, reports: string[
     put(['contacts', type], contact ? contactOf(contact) : undefined);
   }
   return values;
+}
+
+/**
+ * The primary contact every one of `ids` has, in the DSL's field order; undefined when it was
+ * not read, when an account has none, or when they differ (said in `reports`). One value in
+ * defaults is all import writes: a primary contact has optional fields, which layers would
+ * merge field by field into an account that lacks them.
+ */
+function sharedPrimaryContact(ids: readonly string[], contacts: ReadonlyMap<string, LiveContacts>, reports: string[]): PrimaryContact | undefined {
+  const found = ids.map((id) => contacts.get(id)?.primary);
+  if (!ids.length || found.some((p) => p === undefined)) return undefined;
+  const values = new Set(found.map((p) => (p ? JSON.stringify(Object.fromEntries(PRIMARY_CONTACT_FIELDS.flatMap((f) => (p[f] === undefined ? [] : [[f, p[f]]])))) : 'null')));
+  const [only] = values;
+  const parsed = values.size === 1 && only !== 'null' ? PrimaryContact.safeParse(JSON.parse(only!)) : undefined;
+  if (parsed?.success) return parsed.data;
+  reports.push(
+    parsed
+      ? `contacts.primary left out: the accounts' primary contact is not one accounts.yml can hold (${parsed.error.issues[0]?.message ?? 'invalid'}); put-contacts leaves it alone while no layer sets one`
+      : `contacts.primary left out: the accounts' primary contacts differ (${values.size} different${values.has('null') ? ', some none' : ''}); set them in accounts.yml for orgvend to keep them, and until then put-contacts leaves them alone`,
+  );
+  return undefined;
 }
 
 /**

@@ -10,15 +10,17 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { parseConfig } from '../../config/load.js';
 import type { Scope, Settings } from '../../config/schema.js';
-import { ExitCode, InputError, UsageError } from '../../errors.js';
+import { ExitCode, InputError, RequestError, UsageError } from '../../errors.js';
 import { mergedRepositoryText, newRepositoryText } from '../../import/document.js';
 import { inferRepository, type ExistingFile } from '../../import/infer.js';
 import { matchAccounts } from '../../plan/match.js';
 import { policyLabel } from '../../plan/policy-set.js';
+import type { LiveContacts } from '../../protocol/requests.js';
 import { OTHER_KINDS, SCP_KIND, type PolicyKind } from '../../scp/policy-types.js';
 import { readContacts, readRegions } from '../../state/account-settings.js';
 import { readLive } from '../../state/live.js';
 import { readLiveScps } from '../../state/live-scps.js';
+import type { Transport } from '../../transport/transport.js';
 import { renderDiagnostics } from '../../views/diagnostics.js';
 import { style } from '../../views/style.js';
 import { wantsColor, type Io } from '../io.js';
@@ -45,6 +47,22 @@ async function policyLabels(root: string, kind: PolicyKind): Promise<string[]> {
   }
 }
 
+/**
+ * The accounts' alternate contacts and, for a new file, their primary contact (which import
+ * writes in defaults when all share it). Where the primary contact cannot be read (the local
+ * emulator has no API for it), the alternate contacts alone, and a note.
+ */
+async function readAllContacts(transport: Transport, ids: string[], primary: boolean, log: (line: string) => void): Promise<Map<string, LiveContacts>> {
+  if (!primary) return readContacts(transport, ids);
+  try {
+    return await readContacts(transport, ids, new Set(ids));
+  } catch (error) {
+    if (!(error instanceof RequestError) || error.code !== 'unsupported') throw error;
+    log(`note: primary contacts not read (${error.detail}); contacts.primary is left out`);
+    return readContacts(transport, ids);
+  }
+}
+
 export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
   const out = options.out ?? DEFAULT_OUT;
   const outPath = resolve(io.cwd, out);
@@ -64,7 +82,7 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
     const target = existingDesired?.desired ?? runtime.desired;
     const matched = existingDesired?.desired ? new Set(matchAccounts(existingDesired.desired.accounts, live).matches.flatMap((m) => (m.live ? [m.live.id] : []))) : new Set<string>();
     const readable = live.accounts.filter((a) => a.status === 'ACTIVE' && a.id !== live.managementAccountId && !matched.has(a.id)).map((a) => a.id);
-    const contacts = readable.length ? await readContacts(transport, readable) : new Map();
+    const contacts = readable.length ? await readAllContacts(transport, readable, !existingText, runtime.log) : new Map();
     let regions: Awaited<ReturnType<typeof readRegions>> | undefined;
     try {
       regions = readable.length ? await readRegions(transport, readable) : new Map();

@@ -90,6 +90,30 @@ describe('import', () => {
     expect(matching.unmanaged.map((a) => a.name).sort()).toEqual(['Foo Bar', 'gone', 'in-root']);
   });
 
+  it("writes the accounts' primary contact once, in defaults, when all share it; that plans nothing either", () => {
+    const live = organization();
+    const primary = { full_name: 'Ann Example', company_name: 'Example Pty Ltd', address_line1: '1 George St', city: 'Sydney', postal_code: '2000', country_code: 'AU', phone: '+61290000000' };
+    const withPrimary = (of: (id: string) => typeof primary | null) => {
+      const base = sources(live);
+      return { ...base, contacts: new Map([...base.contacts].map(([id, c]) => [id, { ...c, primary: of(id) }])) };
+    };
+    const shared = withPrimary(() => ({ ...primary }));
+    const imported = inferRepository(shared);
+    expect(imported.defaults.contacts?.primary).toEqual(primary);
+    const desired = parsed(newRepositoryText(CONFIG, imported));
+    expect(desired.accounts.every((a) => JSON.stringify(a.settings.contacts?.primary) === JSON.stringify(primary))).toBe(true);
+    expect(changesBeyondIdentityTags(desired, live, shared.contacts)).toEqual([]);
+
+    // One account without the company name: a layer could not say that, so nothing is written, and it is said.
+    const differing = inferRepository(withPrimary((id) => (id === '200000000003' ? { ...primary, company_name: undefined } as never : { ...primary })));
+    expect(differing.defaults.contacts?.primary).toBeUndefined();
+    expect(differing.reports).toContain("contacts.primary left out: the accounts' primary contacts differ (2 different); set them in accounts.yml for orgvend to keep them, and until then put-contacts leaves them alone");
+    // Not read (the emulator has no API for it): nothing written, nothing said here (import says it once).
+    const unread = inferRepository(sources(live));
+    expect(unread.defaults.contacts?.primary).toBeUndefined();
+    expect(unread.reports.join('\n')).not.toContain('primary');
+  });
+
   it('lifts shared values into defaults and scopes, and pins names only where the patterns do not make them', () => {
     const live = organization();
     const imported = inferRepository(sources(live));
