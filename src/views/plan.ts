@@ -179,7 +179,8 @@ export function describeChange(change: Change): string {
     }
     case 'permission-set.create': {
       const inline = after.inline_policy ? `, an inline policy of ${(after.inline_policy as string).length} characters` : '';
-      return `access level ${after.level}: ${after.session_duration} sessions, ${(after.managed_policies as string[]).length} managed policies${inline}`;
+      const managed = (after.managed_policies as string[]).map((arn) => arn.slice(arn.lastIndexOf('/') + 1));
+      return `access level ${after.level}: ${after.session_duration} sessions, ${managed.length ? managed.join(', ') : 'no managed policy'}${inline}`;
     }
     case 'permission-set.update': {
       const changed = (after.changes as string[]).map((l) => l.split(/ arn:|:/)[0]);

@@ -108,8 +108,8 @@ describe('sync-access', () => {
     const mutating = org.calls.filter((c) => isMutating(c.operation)).length;
     const { code, out } = await cli('--action', 'sync-access', '--detailed-exitcode');
     expect(code).toBe(2);
-    expect(out).toMatch(/\+ permission-set\.create +orgvend-admin +access level admin: PT1H sessions, 1 managed policies +\(missing-in-identity-center\)/);
-    expect(out).toMatch(/\+ permission-set\.create +orgvend-dev +access level dev: PT1H sessions, 1 managed policies, an inline policy of \d+ characters/);
+    expect(out).toMatch(/\+ permission-set\.create +orgvend-admin +access level admin: PT1H sessions, AdministratorAccess +\(missing-in-identity-center\)/);
+    expect(out).toMatch(/\+ permission-set\.create +orgvend-dev +access level dev: PT1H sessions, ReadOnlyAccess, an inline policy of \d+ characters/);
     for (const target of ['foo/admin/Platform Admins', 'foo/dev/Developers', 'dns/admin/Platform Admins', 'dns/dev/Developers']) {
       expect(out).toMatch(new RegExp(`\\+ assignment\\.create +${target} \\(\\d{12}\\)`));
     }
