@@ -9,7 +9,7 @@ import { outputOf } from '../output.js';
 export async function run(options: CliOptions, io: Io): Promise<ExitCode> {
   const desired = await loadDesired(options, io);
   const account = accountNamed(desired, options.account ?? '', options.config);
-  const json = explainJson(account);
+  const json = explainJson(desired.organization, account);
   outputOf(io, options).document(json, renderExplain(json, style(wantsColor(io.stdout, io.env))));
   return ExitCode.ok;
 }

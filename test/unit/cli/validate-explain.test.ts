@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/run.js';
 import { dslText, exampleText } from '../../helpers/dsl.js';
 import { captureIo } from '../../helpers/io.js';
+import { copyTemplates } from '../../helpers/repo.js';
 
 function tempDsl(text: string): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'orgvend-'));
@@ -181,6 +182,40 @@ describe('--action explain', () => {
     const noColor = captureIo({ tty: true, env: { NO_COLOR: '1' } });
     await runCli(['--action', 'explain', '--account', 'foo'], noColor);
     expect(noColor.out()).not.toContain('\u001b[');
+  });
+
+  it('shows what the organization section makes of the account, each with the key that says so', async () => {
+    const { dir } = tempDsl(dslText([
+      [['organization', 'identity_center'], { permission_sets: { all: { managed_policies: ['arn:aws:iam::aws:policy/AdministratorAccess'] }, rw: {}, ro: {} } }],
+      [['organization', 'security', 'guardduty'], { auto_enable: 'new' }],
+      [['organization', 'security', 'securityhub'], undefined],
+    ], exampleText()));
+    copyTemplates(dir);
+    const json = captureIo({ cwd: dir });
+    expect(await runCli(['--action', 'explain', '--account', 'audit', '--format', 'json'], json), json.err()).toBe(0);
+    expect(JSON.parse(json.out()).organization).toEqual([
+      { role: 'the audit account, which receives a copy of every event', from: 'organization.audit_account_id' },
+      { role: 'delegated administrator of access-analyzer', from: 'organization.delegated_administrators.access-analyzer' },
+      { role: 'delegated administrator of config', from: 'organization.delegated_administrators.config' },
+      { role: 'delegated administrator of guardduty', from: 'organization.delegated_administrators.guardduty' },
+      { role: 'delegated administrator of securityhub', from: 'organization.delegated_administrators.securityhub' },
+      { role: "sets GuardDuty's organization configuration (auto_enable: new)", from: 'organization.security.guardduty' },
+      { role: 'holds the AWS Config aggregator organization', from: 'organization.security.config' },
+      { role: 'access.all is the permission set orgvend-all, given to Admin', from: 'organization.identity_center.permission_sets.all' },
+      { role: 'access.ro is the permission set orgvend-ro, given to Auditor', from: 'organization.identity_center.permission_sets.ro' },
+    ]);
+    const text = captureIo({ cwd: dir });
+    await runCli(['--action', 'explain', '--account', 'logs'], text);
+    expect(text.out()).toMatch(/in the organization\n {2}holds the log buckets +organization\.logs_account\n {2}receives the organization trail organization-trail +organization\.security\.trail\n/);
+  });
+
+  it('says nothing of the organization for an account it gives no part, and no permission sets without Identity Center', async () => {
+    const io = captureIo();
+    expect(await runCli(['--action', 'explain', '--account', 'foo', '--format', 'json'], io)).toBe(0);
+    expect(JSON.parse(io.out()).organization).toEqual([]);
+    const text = captureIo();
+    await runCli(['--action', 'explain', '--account', 'foo'], text);
+    expect(text.out()).not.toContain('in the organization');
   });
 
   it('exits 64 for an account that is not in the DSL, with a hint', async () => {
