@@ -21,7 +21,7 @@ import type { PayloadOf, RequestType, ResultOf } from '../src/protocol/requests.
 import { startMoto } from '../src/sandbox/moto.js';
 import { createSandboxOrganization, withSandboxIds } from '../src/sandbox/organization.js';
 import { sandboxFactory, sandboxHandlerConfig } from '../src/sandbox/sandbox.js';
-import { carriesStack, readLive, withAccountState } from '../src/state/live.js';
+import { carriesStack, readLive, withAccountState, type StateReads } from '../src/state/live.js';
 import { EventBridgeTransport, kmsSigner } from '../src/transport/eventbridge.js';
 import type { RequestOptions, Transport } from '../src/transport/transport.js';
 import { createRequestKey } from '../src/bootstrap/request-key.js';
@@ -73,10 +73,10 @@ try {
     close: async () => {},
   };
 
-  const measure = async (how: string, through: Transport, reads: Parameters<typeof withAccountState>[2] = stacks) => {
+  const measure = async (how: string, through: Transport, reads: StateReads['stacks'] = stacks) => {
     const [cliFrom, handlerFrom] = [cliCalls.length, handlerCalls.length];
     const start = performance.now();
-    const read = await withAccountState(through, live, reads);
+    const read = await withAccountState(through, live, { stacks: reads });
     const wall = performance.now() - start;
     const cliMade = cliCalls.slice(cliFrom);
     // Not the worker's polls of every account's queue, which go on whatever is asked.

@@ -99,14 +99,17 @@ type AccountRead = PayloadOf<'READ_ACCOUNTS'>['accounts'][number];
  * (src/plan/applied.ts). An account whose applied tag is that fingerprint is not read,
  * and is `vouched` for instead; absent (--refresh, create-account): every account is read.
  */
-export async function withAccountState(
-  transport: Transport,
-  live: Live,
-  stacks: ReadonlyMap<string, StackReads>,
-  parametersOf?: ReadonlySet<string>,
-  settingsOf: ReadonlyMap<string, SettingReads> = new Map(),
-  fingerprints?: ReadonlyMap<string, string>,
-): Promise<Live> {
+export interface StateReads {
+  /** Account id → the stacks to read there. */
+  stacks: ReadonlyMap<string, StackReads>;
+  /** The accounts whose parameters are read; absent: every account's. */
+  parametersOf?: ReadonlySet<string>;
+  /** Account id → the settings read with its parameters. */
+  settingsOf?: ReadonlyMap<string, SettingReads>;
+  fingerprints?: ReadonlyMap<string, string>;
+}
+
+export async function withAccountState(transport: Transport, live: Live, { stacks, parametersOf, settingsOf = new Map(), fingerprints }: StateReads): Promise<Live> {
   const reads = new Map<string, AccountReads>();
   const vouched = new Set<string>();
   for (const a of live.accounts) {

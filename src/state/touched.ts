@@ -6,11 +6,10 @@
  */
 import pLimit from 'p-limit';
 import { chunks } from '../chunks.js';
-import type { StackReads } from '../plan/stacks.js';
 import type { Change } from '../plan/plan.js';
 import { MAX_DESCRIBED_ACCOUNTS } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
-import { withAccountState, type Live, type LiveAccount, type SettingReads } from './live.js';
+import { withAccountState, type Live, type LiveAccount, type StateReads } from './live.js';
 
 /** What an executed change came to, as far as this module needs it. */
 export interface ExecutedOutcome {
@@ -81,20 +80,10 @@ export async function readTouchedTree(transport: Transport, before: Live, touche
 
 /**
  * `live` with the parameters and stacks of the accounts in `reread` read again (as
- * withAccountState reads them: `stacks` and `parametersOf` say which, and `fingerprints`
- * which it need not read), and every other account's as `before` has them.
+ * withAccountState reads them: `reads` says which, and which it need not read), and every other account's as `before` has them.
  */
-export async function withRereadState(
-  transport: Transport,
-  live: Live,
-  before: Live,
-  reread: ReadonlySet<string>,
-  stacks: ReadonlyMap<string, StackReads>,
-  parametersOf?: ReadonlySet<string>,
-  settingsOf?: ReadonlyMap<string, SettingReads>,
-  fingerprints?: ReadonlyMap<string, string>,
-): Promise<Live> {
-  const read = await withAccountState(transport, { ...live, accounts: live.accounts.filter((a) => reread.has(a.id)) }, stacks, parametersOf, settingsOf, fingerprints);
+export async function withRereadState(transport: Transport, live: Live, before: Live, reread: ReadonlySet<string>, reads: StateReads): Promise<Live> {
+  const read = await withAccountState(transport, { ...live, accounts: live.accounts.filter((a) => reread.has(a.id)) }, reads);
   const present = new Set(live.accounts.map((a) => a.id));
   // What `before` says of an account is kept while it is still there and was not read again.
   const kept = (id: string) => present.has(id) && !reread.has(id);

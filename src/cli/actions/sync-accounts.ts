@@ -76,7 +76,7 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
       readLive: async (transport) => {
         const tree = await readLive(transport);
         const { deployments, parametersOf, settingsOf, stacks, fingerprints, vouchable } = await readsFor(tree);
-        return { live: await withAccountState(transport, tree, stacks, parametersOf, settingsOf, vouchable), deployments, parametersOf, settingsOf, fingerprints };
+        return { live: await withAccountState(transport, tree, { stacks, parametersOf, settingsOf, fingerprints: vouchable }), deployments, parametersOf, settingsOf, fingerprints };
       },
       readTouched: async (before, executed, transport) => {
         const touched = touchedBy(executed);
@@ -93,7 +93,7 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
           digest(settingsOf.get(id) ?? null) !== digest(before.settingsOf.get(id) ?? null) ||
           (before.live.vouched?.has(id) === true && fingerprints.get(id) !== before.fingerprints.get(id));
         const reread = new Set([...touched.accounts, ...tree.accounts.map((a) => a.id).filter(readsChanged)]);
-        return { live: await withRereadState(transport, tree, before.live, reread, stacks, parametersOf, settingsOf, vouchable), deployments, parametersOf, settingsOf, fingerprints };
+        return { live: await withRereadState(transport, tree, before.live, reread, { stacks, parametersOf, settingsOf, fingerprints: vouchable }), deployments, parametersOf, settingsOf, fingerprints };
       },
       plan: ({ live, deployments }) => planAccounts(desired, live, { now: new Date(), only, action: options.action, deployments, bootstrap: !options.direct && desired.organization.bootstrap_new_accounts }),
       violations: (plan) => limitViolations(plan, desired.organization.limits),

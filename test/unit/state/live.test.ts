@@ -60,10 +60,12 @@ describe('withAccountState', () => {
     ]);
     const named = Array.from({ length: 45 }, (_, i) => ({ stack: 'orgvend-vpc', region: `us-east-${(i % 2) + 1}` }));
     const transport = recording();
-    const read = await withAccountState(transport, live, new Map([
-      [IDENTITY, { stacks: named, owned: { regions: ['ap-southeast-2'] }, alone: true }],
-      ['500000000002', { stacks: named.slice(0, 1) }],
-    ]));
+    const read = await withAccountState(transport, live, {
+      stacks: new Map([
+        [IDENTITY, { stacks: named, owned: { regions: ['ap-southeast-2'] }, alone: true }],
+        ['500000000002', { stacks: named.slice(0, 1) }],
+      ]),
+    });
     const batches = transport.sent.map((s) => (s.payload as PayloadOf<'READ_ACCOUNTS'>).accounts.map((e) => [e.account_id, e.parameters, e.stacks.length, e.owned ?? null]));
     expect(transport.sent.map((s) => s.type)).toEqual(['READ_ACCOUNTS', 'READ_ACCOUNTS', 'READ_ACCOUNTS']);
     expect(batches).toEqual([
@@ -87,7 +89,7 @@ describe('withAccountState', () => {
     const parametersOf = new Set(members.slice(0, -1).map((m) => m.id));
 
     const batched = recording();
-    const read = await withAccountState(batched, live, stacks, parametersOf);
+    const read = await withAccountState(batched, live, { stacks, parametersOf });
     expect(batched.sent.map((s) => [s.type, (s.payload as PayloadOf<'READ_ACCOUNTS'>).accounts.length])).toEqual([
       ['READ_ACCOUNTS', MAX_ACCOUNTS_READ],
       ['READ_ACCOUNTS', MAX_ACCOUNTS_READ],
@@ -96,7 +98,7 @@ describe('withAccountState', () => {
 
     // Every account READ_ACCOUNTS cannot read is read by GET_PARAMETERS and GET_STACKS: the same Live.
     const each = recording(new Set(members.map((m) => m.id)));
-    const readEach = await withAccountState(each, live, stacks, parametersOf);
+    const readEach = await withAccountState(each, live, { stacks, parametersOf });
     expect(each.sent.filter((s) => s.type === 'GET_PARAMETERS')).toHaveLength(members.length - 1);
     expect(each.sent.filter((s) => s.type === 'GET_STACKS')).toHaveLength(members.length);
     expect(read).toEqual(readEach);
@@ -113,7 +115,7 @@ describe('withAccountState', () => {
     ]);
     const stacks = new Map([['600000000002', vpc('us-east-1')], ['600000000003', vpc('us-east-1')]]);
     const transport = recording(new Set(['600000000002']));
-    const read = await withAccountState(transport, live, stacks);
+    const read = await withAccountState(transport, live, { stacks });
     expect(transport.sent.map((s) => [s.type, s.target])).toEqual([
       ['READ_ACCOUNTS', undefined],
       ['GET_PARAMETERS', '600000000002'],
@@ -136,21 +138,21 @@ describe('withAccountState', () => {
     const fingerprints = new Map(['600000000001', '600000000002', '600000000003', '600000000004'].map((id) => [id, fingerprint]));
     const stacks = new Map(['600000000001', '600000000002'].map((id) => [id, vpc('us-east-1')]));
     const transport = recording();
-    const read = await withAccountState(transport, live, stacks, undefined, new Map(), fingerprints);
+    const read = await withAccountState(transport, live, { stacks, fingerprints });
     const asked = transport.sent.flatMap((s) => (s.payload as PayloadOf<'READ_ACCOUNTS'>).accounts.map((e) => e.account_id));
     expect(asked).toEqual(['600000000002', '600000000003', '600000000004']);
     expect([...read.vouched!]).toEqual(['600000000001']);
     expect(read.parameters!.has('600000000001')).toBe(false);
     expect(read.stacks!.has('600000000001')).toBe(false);
     // Without fingerprints (--refresh), every account is read and none vouched for.
-    const refreshed = await withAccountState(recording(), live, stacks);
+    const refreshed = await withAccountState(recording(), live, { stacks });
     expect([...refreshed.parameters!.keys()]).toHaveLength(4);
     expect(refreshed.vouched).toBeUndefined();
   });
 
   it('sends nothing when no account carries orgvend\'s stack', async () => {
     const transport = recording();
-    const read = await withAccountState(transport, liveOrg([], [{ id: '600000000001', tags: {} }]), new Map([['600000000001', vpc('us-east-1')]]));
+    const read = await withAccountState(transport, liveOrg([], [{ id: '600000000001', tags: {} }]), { stacks: new Map([['600000000001', vpc('us-east-1')]]) });
     expect(transport.sent).toEqual([]);
     expect(read.parameters).toEqual(new Map());
     expect(read.stacks).toEqual(new Map());

@@ -72,7 +72,7 @@ describe('readTouchedTree and withRereadState', () => {
     expect(tree.accounts.find((a) => a.id === '500000000001')).toEqual(before.accounts[1]);
 
     transport.sent.length = 0;
-    const live = await withRereadState(transport, tree, before, new Set(['500000000002']), new Map());
+    const live = await withRereadState(transport, tree, before, new Set(['500000000002']), { stacks: new Map() });
     expect(transport.sent).toEqual([{ type: 'READ_ACCOUNTS', payload: { accounts: [{ account_id: '500000000002', parameters: true, stacks: [] }] } }]);
     expect(live.parameters).toEqual(new Map([['500000000001', { name: 'old-1' }], ['500000000002', { name: 'fresh-500000000002' }]]));
   });
