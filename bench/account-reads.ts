@@ -26,6 +26,7 @@ import { EventBridgeTransport, kmsSigner } from '../src/transport/eventbridge.js
 import type { RequestOptions, Transport } from '../src/transport/transport.js';
 import { createRequestKey } from '../src/bootstrap/request-key.js';
 import { busTopology } from '../src/transport/transport.js';
+import { BENCH_ACCOUNTS_YML } from './repo.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const ACCOUNTS = Number(process.env.BENCH_READ_ACCOUNTS ?? 100);
@@ -34,7 +35,7 @@ const QUEUE_OPERATIONS = new Set(['GetQueueUrl', 'ReceiveMessage', 'DeleteMessag
 
 const moto = await startMoto();
 try {
-  const configured = (await readConfig('accounts.yml')).desired!;
+  const configured = (await readConfig(BENCH_ACCOUNTS_YML)).desired!;
   const factory = sandboxFactory(moto.endpoint, configured.organization.home_region);
   const { ids } = await createSandboxOrganization(factory, configured);
   const org = withSandboxIds(configured, ids).organization;

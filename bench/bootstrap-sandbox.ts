@@ -24,6 +24,7 @@ import { sandboxFactory, sandboxHandlerConfig } from '../src/sandbox/sandbox.js'
 import { EventBridgeTransport, kmsSigner } from '../src/transport/eventbridge.js';
 import { createRequestKey } from '../src/bootstrap/request-key.js';
 import { busTopology } from '../src/transport/transport.js';
+import { BENCH_ACCOUNTS_YML } from './repo.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const EXISTING = Number(process.env.BENCH_BOOTSTRAP_EXISTING ?? 200);
@@ -31,7 +32,7 @@ const NEW = 10;
 
 const moto = await startMoto();
 try {
-  const configured = (await readConfig('accounts.yml')).desired!;
+  const configured = (await readConfig(BENCH_ACCOUNTS_YML)).desired!;
   const factory = sandboxFactory(moto.endpoint, configured.organization.home_region);
   const { ids } = await createSandboxOrganization(factory, configured);
   const org = withSandboxIds(configured, ids).organization;

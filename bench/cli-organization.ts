@@ -39,6 +39,7 @@ import { busTopology } from '../src/transport/transport.js';
 import { startMoto } from '../src/sandbox/moto.js';
 import { createSandboxOrganization, withSandboxIds } from '../src/sandbox/organization.js';
 import { sandboxFactory, sandboxHandlerConfig } from '../src/sandbox/sandbox.js';
+import { copyBenchRepo } from './repo.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 // The CLI reads its version from the package.json two folders above its module: build/bench/ holds none of its own.
@@ -193,7 +194,7 @@ export async function benchOrganization(options: { dsl: string; bootstrapped: bo
 
     // The repository CI checks out: accounts.yml with the emulator's ids, templates/ and scps/.
     const cwd = mkdtempSync(join(tmpdir(), 'orgvend-bench-'));
-    for (const dir of ['templates', 'scps']) cpSync(dir, join(cwd, dir), { recursive: true });
+    copyBenchRepo(cwd);
     const write = (dsl: string) => writeFileSync(join(cwd, 'accounts.yml'), Object.entries(ids).reduce((t, [dslId, id]) => t.replaceAll(`"${dslId}"`, `"${id}"`), dsl));
     write(options.dsl);
     // CI's credentials in the CICD account (moto evaluates no IAM policy: the role's name is all that differs).

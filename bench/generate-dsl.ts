@@ -1,12 +1,13 @@
 /** A large but realistic accounts.yml: the example's organization with N workload accounts. */
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
+import { BENCH_ACCOUNTS_YML } from './repo.js';
 
 const SCOPES = ['dev', 'standard', 'cde'] as const;
 const REGIONS = ['ap-southeast-2', 'us-east-1', 'us-west-2'] as const;
 
 export function generateDsl(accounts: number): string {
-  const doc = parseDocument(readFileSync('accounts.yml', 'utf8') /* npm scripts run in the project root */);
+  const doc = parseDocument(readFileSync(BENCH_ACCOUNTS_YML, 'utf8'));
   doc.setIn(['organization', 'account_name_pattern'], '{name}-{region}');
   for (let i = 0; i < accounts; i++) {
     const name = `svc${String(i).padStart(5, '0')}`;
@@ -25,5 +26,5 @@ export function generateDsl(accounts: number): string {
  */
 export function generateInvalidDsl(accounts: number): string {
   const entries = Array.from({ length: accounts }, (_, i) => `  bad${String(i).padStart(6, '0')}:\n    scope: dev\n    region: mars-${i % 9 + 1}\n`);
-  return readFileSync('accounts.yml', 'utf8').replace(/^accounts:\n/m, `accounts:\n${entries.join('')}`);
+  return readFileSync(BENCH_ACCOUNTS_YML, 'utf8').replace(/^accounts:\n/m, `accounts:\n${entries.join('')}`);
 }

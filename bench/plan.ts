@@ -6,6 +6,7 @@ import { loadScps } from '../src/scp/load.js';
 import type { Live } from '../src/state/live.js';
 import { generateDsl } from './generate-dsl.js';
 import { timeRuns } from './timing.js';
+import { BENCH_REPO } from './repo.js';
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 5000);
 const RUNS = 5;
@@ -37,7 +38,7 @@ console.log(JSON.stringify({
 // sync-scps' plan for the same organization: the repository's policies against one where
 // SCPs are enabled and only FullAWSAccess is attached, so every account's policies change
 // and the preview evaluates every sample for every account, before and after.
-const { scps } = await loadScps(desired, process.cwd(), undefined);
+const { scps } = await loadScps(desired, BENCH_REPO, undefined);
 const fullAwsAccess = {
   id: 'p-FullAWSAccess', name: 'FullAWSAccess', description: '', aws_managed: true, tags: {}, targets: [],
   content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),

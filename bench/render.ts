@@ -11,10 +11,11 @@ import { renderTemplates } from '../src/render/render.js';
 import { deploymentsOf, stackChange } from '../src/plan/stacks.js';
 import { generateDsl } from './generate-dsl.js';
 import { timeRuns } from './timing.js';
+import { BENCH_REPO } from './repo.js';
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 5000);
 const RUNS = 3;
-const REPO = new URL('../../../', import.meta.url).pathname;
+const REPO = BENCH_REPO;
 
 const desired = parseConfig('accounts.yml', generateDsl(ACCOUNTS)).desired!;
 const ids = new Map(desired.accounts.map((a, i) => [a.name, String(600000000000 + i)]));
