@@ -50,8 +50,9 @@ const profile = (run: CliRun) => {
 const setupStart = performance.now();
 const org = await benchOrganization({ dsl: dslOf(LIVE), bootstrapped: BOOTSTRAPPED });
 try {
-  if (BOOTSTRAPPED) {
-    // Parameters and VPC stacks, as the run that created the accounts would have left them.
+  {
+    // Parameters, settings and stacks, as the run that created the accounts would have left
+    // them (with BENCH_BOOTSTRAPPED=none, in the core accounts alone, which the sandbox bootstraps).
     // Until nothing is left, as the CLI's follow-up does (an entry with an account id is tagged, then bootstrapped).
     for (let pass = 1; pass <= 4; pass++) {
       const started = performance.now();
