@@ -53,16 +53,14 @@ const profile = (run: CliRun) => {
 const setupStart = performance.now();
 const org = await benchOrganization({ dsl: dslOf(LIVE), bootstrapped: BOOTSTRAPPED });
 try {
-  {
-    // Parameters, settings and stacks, as the run that created the accounts would have left
-    // them (with BENCH_BOOTSTRAPPED=none, in the core accounts alone, which the sandbox bootstraps).
-    // Until nothing is left, as the CLI's follow-up does (an entry with an account id is tagged, then bootstrapped).
-    for (let pass = 1; pass <= 4; pass++) {
-      const started = performance.now();
-      const changes = await org.converge();
-      console.error(`setup: ${changes} changes (tags, bootstraps, parameters, VPC stacks) carried out in ${Math.round(performance.now() - started)} ms`);
-      if (!changes) break;
-    }
+  // Parameters, settings and stacks, as the run that created the accounts would have left
+  // them (with BENCH_BOOTSTRAPPED=none, in the core accounts alone, which the sandbox bootstraps).
+  // Until nothing is left, as the CLI's follow-up does (an entry with an account id is tagged, then bootstrapped).
+  for (let pass = 1; pass <= 4; pass++) {
+    const started = performance.now();
+    const changes = await org.converge();
+    console.error(`setup: ${changes} changes (tags, bootstraps, parameters, VPC stacks) carried out in ${Math.round(performance.now() - started)} ms`);
+    if (!changes) break;
   }
   if (BOOTSTRAPPED) {
     // As the run that converged them would have: each account found as the repository says is tagged orgvend:applied.

@@ -85,6 +85,17 @@ interface AccountReads {
 }
 type AccountRead = PayloadOf<'READ_ACCOUNTS'>['accounts'][number];
 
+/** What withAccountState reads, and what it need not. */
+export interface StateReads {
+  /** Account id → the stacks to read there. */
+  stacks: ReadonlyMap<string, StackReads>;
+  /** The accounts whose parameters are read; absent: every account's. */
+  parametersOf?: ReadonlySet<string>;
+  /** Account id → the settings read with its parameters. */
+  settingsOf?: ReadonlyMap<string, SettingReads>;
+  fingerprints?: ReadonlyMap<string, string>;
+}
+
 /**
  * `live`, plus what the accounts that carry orgvend's stack (tagged BOOTSTRAP_TAG: only a
  * request addressed to those is answered) hold: the parameters of each one (of those in
@@ -99,16 +110,6 @@ type AccountRead = PayloadOf<'READ_ACCOUNTS'>['accounts'][number];
  * (src/plan/applied.ts). An account whose applied tag is that fingerprint is not read,
  * and is `vouched` for instead; absent (--refresh, create-account): every account is read.
  */
-export interface StateReads {
-  /** Account id → the stacks to read there. */
-  stacks: ReadonlyMap<string, StackReads>;
-  /** The accounts whose parameters are read; absent: every account's. */
-  parametersOf?: ReadonlySet<string>;
-  /** Account id → the settings read with its parameters. */
-  settingsOf?: ReadonlyMap<string, SettingReads>;
-  fingerprints?: ReadonlyMap<string, string>;
-}
-
 export async function withAccountState(transport: Transport, live: Live, { stacks, parametersOf, settingsOf = new Map(), fingerprints }: StateReads): Promise<Live> {
   const reads = new Map<string, AccountReads>();
   const vouched = new Set<string>();

@@ -79,8 +79,8 @@ export async function readTouchedTree(transport: Transport, before: Live, touche
 }
 
 /**
- * `live` with the parameters and stacks of the accounts in `reread` read again (as
- * withAccountState reads them: `reads` says which, and which it need not read), and every other account's as `before` has them.
+ * `live` with the parameters and stacks of the accounts in `reread` read again, as
+ * withAccountState reads them (`reads`), and every other account's as `before` has them.
  */
 export async function withRereadState(transport: Transport, live: Live, before: Live, reread: ReadonlySet<string>, reads: StateReads): Promise<Live> {
   const read = await withAccountState(transport, { ...live, accounts: live.accounts.filter((a) => reread.has(a.id)) }, reads);
