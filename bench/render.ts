@@ -15,14 +15,13 @@ import { BENCH_REPO } from './repo.js';
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 5000);
 const RUNS = 3;
-const REPO = BENCH_REPO;
 
 const desired = parseConfig('accounts.yml', generateDsl(ACCOUNTS)).desired!;
 const ids = new Map(desired.accounts.map((a, i) => [a.name, String(600000000000 + i)]));
 const context = templateContext(desired, ids);
 
 const render = await timeRuns(RUNS, async () => {
-  const { templates, diagnostics } = await renderTemplates(REPO, context);
+  const { templates, diagnostics } = await renderTemplates(BENCH_REPO, context);
   if (diagnostics.length) throw new Error(diagnostics.map((d) => `${d.file}:${d.line}: ${d.message}`).join('\n'));
   return templates;
 });

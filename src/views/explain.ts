@@ -1,6 +1,6 @@
 /** An account's effective settings and the layer each came from, and what organization.* gives it to do. */
 import { escapeControlCharacters } from '../config/control-characters.js';
-import { declaredServices, type SecurityService } from '../config/delegated-services.js';
+import { declaredServices, securityAdmins, type SecurityService } from '../config/delegated-services.js';
 import type { DesiredAccount } from '../config/resolve.js';
 import type { Organization } from '../config/schema.js';
 import type { Style } from './style.js';
@@ -38,14 +38,17 @@ export function organizationRoles(org: Organization, account: DesiredAccount): E
     if (org.security.trail) add(`receives the organization trail ${org.security.trail.name}`, 'security.trail');
   }
   for (const [service, admin] of declaredServices({ organization: org })) {
-    if (admin !== name) continue;
-    add(`delegated administrator of ${service}`, `delegated_administrators.${service}`);
+    if (admin === name) add(`delegated administrator of ${service}`, `delegated_administrators.${service}`);
   }
   const { guardduty, securityhub, config } = org.security;
-  const admin = (service: SecurityService) => org.delegated_administrators[service] === name;
-  if (guardduty && admin('guardduty')) add(`sets GuardDuty's organization configuration (auto_enable: ${guardduty.auto_enable})`, 'security.guardduty');
-  if (securityhub && admin('securityhub')) add(`sets Security Hub's organization configuration (auto_enable: ${securityhub.auto_enable})`, 'security.securityhub');
-  if (config && admin('config')) add(`holds the AWS Config aggregator ${config.aggregator}`, 'security.config');
+  const held: Record<SecurityService, string | undefined> = {
+    guardduty: guardduty && `sets GuardDuty's organization configuration (auto_enable: ${guardduty.auto_enable})`,
+    securityhub: securityhub && `sets Security Hub's organization configuration (auto_enable: ${securityhub.auto_enable})`,
+    config: config && `holds the AWS Config aggregator ${config.aggregator}`,
+  };
+  for (const [service, admin] of Object.entries(securityAdmins(org)) as [SecurityService, string][]) {
+    if (admin === name) add(held[service]!, `security.${service}`);
+  }
   const center = org.identity_center;
   if (center) {
     for (const [level, groups] of Object.entries(account.settings.access)) {

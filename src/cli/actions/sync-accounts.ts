@@ -18,7 +18,7 @@ import { MAX_RECORDED_ACCOUNTS } from '../../protocol/requests.js';
 import { deploymentsOf, stacksToRead, type Deployments } from '../../plan/stacks.js';
 import { liveIds } from '../../render/context.js';
 import { renderWithIds } from '../../render/render.js';
-import { readLive, withAccountState, type Live, type SettingReads } from '../../state/live.js';
+import { readLive, withAccountState, type Live, type SettingReads, type StateReads } from '../../state/live.js';
 import { readTouchedTree, touchedBy, withRereadState } from '../../state/touched.js';
 import type { Io } from '../io.js';
 import type { CliOptions } from '../options.js';
@@ -70,30 +70,33 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
         }),
       );
       const fingerprints = only ? new Map<string, string>() : appliedFingerprints(desired, tree, deployments);
-      return { deployments, parametersOf, settingsOf, stacks: stacksToRead(deployments), fingerprints, vouchable: trustTags ? fingerprints : undefined };
+      // What withAccountState reads: the applied tags vouch for an account unless --refresh.
+      const reads: StateReads = { stacks: stacksToRead(deployments), parametersOf, settingsOf, fingerprints: trustTags ? fingerprints : undefined };
+      return { deployments, parametersOf, settingsOf, fingerprints, reads };
     };
     return await runPlanAction<State>(options, io, runtime, {
       readLive: async (transport) => {
         const tree = await readLive(transport);
-        const { deployments, parametersOf, settingsOf, stacks, fingerprints, vouchable } = await readsFor(tree);
-        return { live: await withAccountState(transport, tree, { stacks, parametersOf, settingsOf, fingerprints: vouchable }), deployments, parametersOf, settingsOf, fingerprints };
+        const { reads, ...state } = await readsFor(tree);
+        return { live: await withAccountState(transport, tree, reads), ...state };
       },
       readTouched: async (before, executed, transport) => {
         const touched = touchedBy(executed);
         if (!touched) return undefined;
         const tree = await readTouchedTree(transport, before.live, touched);
-        const { deployments, parametersOf, settingsOf, stacks, fingerprints, vouchable } = await readsFor(tree);
+        const { reads, ...state } = await readsFor(tree);
+        const { parametersOf, settingsOf, fingerprints } = state;
         // Besides the touched accounts, one whose reads changed (the templates rendered again
         // with a new account's id, an account accounts.yml now names) is read again, and one
         // vouched for by its applied tag whose fingerprint changed (the DNS account's allow list).
         const previous = stacksToRead(before.deployments);
         const readsChanged = (id: string) =>
-          digest(stacks.get(id) ?? null) !== digest(previous.get(id) ?? null) ||
+          digest(reads.stacks.get(id) ?? null) !== digest(previous.get(id) ?? null) ||
           parametersOf.has(id) !== before.parametersOf.has(id) ||
           digest(settingsOf.get(id) ?? null) !== digest(before.settingsOf.get(id) ?? null) ||
           (before.live.vouched?.has(id) === true && fingerprints.get(id) !== before.fingerprints.get(id));
         const reread = new Set([...touched.accounts, ...tree.accounts.map((a) => a.id).filter(readsChanged)]);
-        return { live: await withRereadState(transport, tree, before.live, reread, { stacks, parametersOf, settingsOf, fingerprints: vouchable }), deployments, parametersOf, settingsOf, fingerprints };
+        return { live: await withRereadState(transport, tree, before.live, reread, reads), ...state };
       },
       plan: ({ live, deployments }) => planAccounts(desired, live, { now: new Date(), only, action: options.action, deployments, bootstrap: !options.direct && desired.organization.bootstrap_new_accounts }),
       violations: (plan) => limitViolations(plan, desired.organization.limits),
