@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 
 // Compiled by `npm run bench` (tsconfig.bench.json) so the product runs as it does in use.
-const BENCHES = ['validate.js', 'validate-invalid.js', 'validate-limits.js', 'plan.js', 'access.js', 'render.js', 'comment.js', 'request-auth.js', 'throttling.js', 'sync-sandbox.js', 'bootstrap-sandbox.js', 'account-reads.js', 'sandbox-polls.js'];
+const BENCHES = ['validate.js', 'validate-invalid.js', 'validate-limits.js', 'plan.js', 'access.js', 'render.js', 'comment.js', 'request-auth.js', 'throttling.js', 'sync-sandbox.js', 'bootstrap-sandbox.js', 'account-reads.js', 'sandbox-polls.js', 'moto-accounts.js'];
 // Minutes of setup (1,000 accounts created on moto one by one): only when asked.
 if (process.env.ORGVEND_BENCH_IMPORT === '1') BENCHES.push('import-sandbox.js');
 

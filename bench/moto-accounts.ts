@@ -1,0 +1,45 @@
+/**
+ * What one call costs the sandbox's moto as the accounts in it grow: the latency of
+ * sqs:ListQueues signed as an account's assumed role (as the handlers and the worker's polls
+ * are signed), with 10 accounts known to moto and then with BENCH_MOTO_ACCOUNTS (1,000),
+ * each made known by an sts:AssumeRole into it, as bootstrap and the worker do. A cost that
+ * grows with the accounts is paid by every call of every bench at that size. Starts its own
+ * moto, with the sandbox's launcher (src/sandbox/moto.ts).
+ */
+import { SQSClient, ListQueuesCommand } from '@aws-sdk/client-sqs';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import pLimit from 'p-limit';
+import { startMoto } from '../src/sandbox/moto.js';
+import { timeRuns } from './timing.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const ACCOUNTS = Number(process.env.BENCH_MOTO_ACCOUNTS ?? 1000);
+const CALLS = 200;
+
+const moto = await startMoto();
+try {
+  const base = { region: 'us-east-1', endpoint: moto.endpoint };
+  const sts = new STSClient({ ...base, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+  const limit = pLimit(8);
+  let known = 0;
+  /** Assume a role in each account up to `count`; a client signed as the last one. */
+  const knowUpTo = async (count: number) => {
+    const assumed = await Promise.all(
+      Array.from({ length: count - known }, (_, i) =>
+        limit(() => sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${200000000000 + known + i}:role/bench`, RoleSessionName: 'bench' }))),
+      ),
+    );
+    known = count;
+    const c = assumed.at(-1)!.Credentials!;
+    return new SQSClient({ ...base, credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken } });
+  };
+  const figures: Record<string, number> = {};
+  for (const count of [10, ACCOUNTS]) {
+    const sqs = await knowUpTo(count);
+    await sqs.send(new ListQueuesCommand({}));
+    figures[`list_queues_median_ms_at_${count}`] = (await timeRuns(CALLS, () => sqs.send(new ListQueuesCommand({})))).median_ms;
+  }
+  console.log(JSON.stringify({ bench: 'moto call cost by accounts', accounts: ACCOUNTS, ...figures }));
+} finally {
+  await moto.stop();
+}
