@@ -124,9 +124,10 @@ export interface StartOptions {
  * it reached a service's backend. Now an access key's account is remembered (checked
  * against that account's keys each time), the module list and each host's backend are
  * found once, and a backend that exists is returned without the lock. And a service's
- * botocore model is loaded by one thread while the others wait for it: moto caches it
- * without a lock, so the worker's first polls, one per account at once, each scanned
- * botocore's data directory (thousands of stat calls) for the same SQS model. A moto whose
+ * botocore model (and its operations' URLs) is loaded by one thread while the others wait
+ * for it: moto caches it without a lock, so the worker's first polls, one per account at
+ * once, each scanned botocore's data directory (thousands of stat calls) for the same SQS
+ * model. A moto whose
  * code has another shape runs without these, only slower.
  *
  * And one route of orgvend's own, HEALTH_PATH, answering with the server's pid: a cheap "are
@@ -195,14 +196,14 @@ def assume_role_that_exists(backend, *args, **kwargs):
 sts.STSBackend.assume_role = assume_role_that_exists
 try:
     from moto import backends as moto_backends
-    from moto.core import utils as core_utils
+    from moto.core import responses as core_responses, utils as core_utils
     from moto.core.base_backend import BackendDict
     from moto.iam import models as iam_models
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
     account_of_key = iam_models.get_account_id_from
     backend_for_host = DomainDispatcherApplication.get_backend_for_host
     moto_modules = tuple(moto_backends.list_of_moto_modules())
-    load_service_model = core_utils._load_service_model
+    method_urls, load_service_model = core_responses._get_method_urls, core_utils._load_service_model
 except (ImportError, AttributeError):
     account_of_key = None  # another moto's shape: it runs as it is, only slower
 if account_of_key is not None:
@@ -232,16 +233,18 @@ if account_of_key is not None:
             key_accounts[access_key] = account
         return account
     iam_models.get_account_id_from = account_of_key_once
-    service_models = {}
-    service_models_lock = threading.Lock()
-    def load_service_model_once(service_name, model_name):
-        key = (service_name, model_name)
-        if key not in service_models:
-            with service_models_lock:
-                if key not in service_models:
-                    service_models[key] = load_service_model(service_name, model_name)
-        return service_models[key]
-    core_utils._load_service_model = load_service_model_once
+    def loaded_once(load):
+        loaded = {}
+        lock = threading.Lock()
+        def once(*args):
+            if args not in loaded:
+                with lock:
+                    if args not in loaded:
+                        loaded[args] = load(*args)
+            return loaded[args]
+        return once
+    core_utils._load_service_model = loaded_once(load_service_model)
+    core_responses._get_method_urls = loaded_once(method_urls)
 import json, os
 from moto.moto_api._internal import urls as moto_api_urls
 def orgvend_health(request, full_url, headers):
