@@ -115,7 +115,7 @@ export interface StartOptions {
  *   role. Only that role: the sandbox signs as accounts through roles moto never makes
  *   (OrganizationAccountAccessRole and its own), which must stay assumable.
  *
- * Five more change only the time moto takes, which otherwise grows with the accounts it
+ * Six more change only the time moto takes, which otherwise grows with the accounts it
  * holds: with 1,000 accounts a call took 19 ms instead of 10 (bench/moto-accounts.ts), and
  * the sandbox's worker alone makes one per account every 20 s. Each request looked for
  * its caller's account through every account's IAM keys in six partitions, listed moto's
@@ -127,7 +127,9 @@ export interface StartOptions {
  * botocore model (and its operations' URLs) is loaded by one thread while the others wait
  * for it: moto caches it without a lock, so the worker's first polls, one per account at
  * once, each scanned botocore's data directory (thousands of stat calls) for the same SQS
- * model. A moto whose
+ * model. And the request log's lines, plain as before, are written straight to stderr, not
+ * through colorama (werkzeug's default handler, which scans each line to strip the colours
+ * werkzeug added). A moto whose
  * code has another shape runs without these, only slower.
  *
  * And one route of orgvend's own, HEALTH_PATH, answering with the server's pid: a cheap "are
@@ -245,6 +247,13 @@ if account_of_key is not None:
         return once
     core_utils._load_service_model = loaded_once(load_service_model)
     core_responses._get_method_urls = loaded_once(method_urls)
+    import logging
+    from werkzeug import serving
+    requests_log = logging.getLogger("werkzeug")
+    if not requests_log.handlers:
+        serving._log_add_style = False
+        requests_log.setLevel(logging.INFO)
+        requests_log.addHandler(logging.StreamHandler(sys.stderr))
 import json, os
 from moto.moto_api._internal import urls as moto_api_urls
 def orgvend_health(request, full_url, headers):
