@@ -4,7 +4,8 @@
  * the sandbox benches). Prints moto's CPU share while they stay open, and the latency of
  * calls made meanwhile (sts:GetCallerIdentity, sqs:SendMessage), against the same moto with
  * no poll open. Says whether an idle organization's polling is what makes a large sandbox
- * slow. Starts its own moto.
+ * slow, apart from the accounts themselves: the queues are all in one account (what many
+ * accounts cost each call, bench/moto-accounts.ts measures). Starts its own moto.
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
