@@ -129,8 +129,7 @@ export interface StartOptions {
  * once, each scanned botocore's data directory (thousands of stat calls) for the same SQS
  * model. And the request log's lines, plain as before, are written straight to stderr, not
  * through colorama (werkzeug's default handler, which scans each line to strip the colours
- * werkzeug added). A moto whose
- * code has another shape runs without these, only slower.
+ * werkzeug added). A moto whose code has another shape runs without these, only slower.
  *
  * And one route of orgvend's own, HEALTH_PATH, answering with the server's pid: a cheap "are
  * you there", which also tells the sandbox that the process answering is the moto it started.
