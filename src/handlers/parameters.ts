@@ -4,6 +4,7 @@
  * and deletes what is no longer wanted, so a repeated request changes nothing.
  */
 import { DeleteParametersCommand, GetParameterCommand, PutParameterCommand, paginateGetParametersByPath, type SSMClient } from '@aws-sdk/client-ssm';
+import pLimit from 'p-limit';
 import { PARAMETER_PREFIX, type PayloadOf, type ResultOf } from '../protocol/requests.js';
 import type { Handler } from './context.js';
 import { readRecorders } from './config-recorder.js';
@@ -22,6 +23,13 @@ export async function parameterValue(ssm: SSMClient, name: string): Promise<stri
 
 /** DeleteParameters takes at most 10 names. */
 const DELETE_BATCH = 10;
+/**
+ * PutParameter calls in flight. The DNS account holds one parameter per account with
+ * allowed DNS domains, all new at once in an organization adopted at scale (about 150 at
+ * 1,000 accounts): one at a time, they outlasted the request's timeout. Parameter Store
+ * throttles beyond its throughput; the retry strategy's adaptive limiter absorbs that.
+ */
+const PUTS_IN_FLIGHT = 4;
 
 /** The account's orgvend parameters, by name (GET_PARAMETERS; READ_ACCOUNTS through the reader role). */
 export async function current(ssm: SSMClient): Promise<Record<string, string>> {
@@ -48,9 +56,8 @@ export const putParameters: Handler<PayloadOf<'PUT_PARAMETERS'>, ResultOf<'PUT_P
   const deleted = Object.keys(live).filter((name) => !(name in payload.parameters)).sort();
   if (!put.length && !deleted.length) return { put, deleted, outcome: 'unchanged' };
   if (dryrun) return { put, deleted, outcome: 'would-update' };
-  for (const name of put) {
-    await ssm.send(new PutParameterCommand({ Name: name, Value: payload.parameters[name], Type: 'String', Overwrite: true }));
-  }
+  const limit = pLimit(PUTS_IN_FLIGHT);
+  await Promise.all(put.map((name) => limit(() => ssm.send(new PutParameterCommand({ Name: name, Value: payload.parameters[name], Type: 'String', Overwrite: true })))));
   for (let i = 0; i < deleted.length; i += DELETE_BATCH) {
     await ssm.send(new DeleteParametersCommand({ Names: deleted.slice(i, i + DELETE_BATCH) }));
   }
