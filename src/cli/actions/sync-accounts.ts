@@ -37,10 +37,10 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
   try {
     const { desired } = runtime;
     /**
-     * `parametersOf`: the accounts whose parameters were read; `settingsOf`, which of their
-     * settings (S3 Block Public Access, Config recorders); `fingerprints`: of what each account should hold (src/plan/applied.ts).
+     * `reads`: what withAccountState read (the stacks, the accounts whose parameters and which
+     * of their settings); `fingerprints`: of what each account should hold (src/plan/applied.ts).
      */
-    type State = { live: Live; deployments: Deployments; parametersOf: ReadonlySet<string>; settingsOf: ReadonlyMap<string, SettingReads>; fingerprints: ReadonlyMap<string, string> };
+    type State = { live: Live; deployments: Deployments; reads: StateReads; fingerprints: ReadonlyMap<string, string> };
     // create-account reads its one account; --refresh reads every account, whatever its applied tag says.
     const trustTags = !only && !options.refresh;
     // With --direct no handler Lambda is involved, so new accounts wait for the administrator's bootstrap (as when it is turned off).
@@ -72,28 +72,27 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
       const fingerprints = only ? new Map<string, string>() : appliedFingerprints(desired, tree, deployments);
       // What withAccountState reads: the applied tags vouch for an account unless --refresh.
       const reads: StateReads = { stacks: stacksToRead(deployments), parametersOf, settingsOf, fingerprints: trustTags ? fingerprints : undefined };
-      return { deployments, parametersOf, settingsOf, fingerprints, reads };
+      return { deployments, fingerprints, reads };
     };
     return await runPlanAction<State>(options, io, runtime, {
       readLive: async (transport) => {
         const tree = await readLive(transport);
-        const { reads, ...state } = await readsFor(tree);
-        return { live: await withAccountState(transport, tree, reads), ...state };
+        const state = await readsFor(tree);
+        return { live: await withAccountState(transport, tree, state.reads), ...state };
       },
       readTouched: async (before, executed, transport) => {
         const touched = touchedBy(executed);
         if (!touched) return undefined;
         const tree = await readTouchedTree(transport, before.live, touched);
-        const { reads, ...state } = await readsFor(tree);
-        const { parametersOf, settingsOf, fingerprints } = state;
+        const state = await readsFor(tree);
+        const { reads, fingerprints } = state;
         // Besides the touched accounts, one whose reads changed (the templates rendered again
         // with a new account's id, an account accounts.yml now names) is read again, and one
         // vouched for by its applied tag whose fingerprint changed (the DNS account's allow list).
-        const previous = stacksToRead(before.deployments);
         const readsChanged = (id: string) =>
-          digest(reads.stacks.get(id) ?? null) !== digest(previous.get(id) ?? null) ||
-          parametersOf.has(id) !== before.parametersOf.has(id) ||
-          digest(settingsOf.get(id) ?? null) !== digest(before.settingsOf.get(id) ?? null) ||
+          digest(reads.stacks.get(id) ?? null) !== digest(before.reads.stacks.get(id) ?? null) ||
+          reads.parametersOf?.has(id) !== before.reads.parametersOf?.has(id) ||
+          digest(reads.settingsOf?.get(id) ?? null) !== digest(before.reads.settingsOf?.get(id) ?? null) ||
           (before.live.vouched?.has(id) === true && fingerprints.get(id) !== before.fingerprints.get(id));
         const reread = new Set([...touched.accounts, ...tree.accounts.map((a) => a.id).filter(readsChanged)]);
         return { live: await withRereadState(transport, tree, before.live, reread, reads), ...state };
