@@ -45,6 +45,7 @@ export function liveDigest(live: Live): string {
     publicAccessBlocks: live.publicAccessBlocks ? sortedEntries(live.publicAccessBlocks) : null,
     configRecorders: live.configRecorders ? sortedEntries(live.configRecorders) : null,
     vouched: live.vouched ? [...live.vouched].sort() : null,
+    ...(live.vouchedExcept ? { vouchedExcept: sortedEntries(live.vouchedExcept).map(([id, keys]) => [id, [...keys].sort()]) } : {}),
     stacks: live.stacks
       ? sortedEntries(live.stacks).map(([id, stacks]) => [id, stacks.map((st) => [st.stack, st.region, st.status, st.template && digest(st.template)])])
       : null,
@@ -241,7 +242,7 @@ function planStacks(live: Live, options: PlanOptions, bootstrapped: ReadonlySet<
       waiting.push(`${d.account}/${d.stack}`);
       continue;
     }
-    if (live.vouched?.has(account.id)) continue;
+    if (live.vouched?.has(account.id) && !live.vouchedExcept?.get(account.id)?.has(`${d.region}/${d.stack}`)) continue;
     const change = stackChange({ ...d, accountId: d.accountId }, live.stacks?.get(d.accountId)?.find((st) => st.stack === d.stack && st.region === d.region));
     if (change) changes.push(change);
   }
@@ -252,7 +253,8 @@ function planStacks(live: Live, options: PlanOptions, bootstrapped: ReadonlySet<
     const { deployments, held = [], owners } = options.deployments;
     const wanted = new Set([...deployments, ...held].map((d) => `${d.accountId}/${d.region}/${d.stack}`));
     for (const owner of owners) {
-      if (live.vouched?.has(owner.accountId)) continue;
+      // Of an account vouched for but some stacks, those stacks alone were read.
+      if (live.vouched?.has(owner.accountId) && !live.vouchedExcept?.has(owner.accountId)) continue;
       for (const st of live.stacks?.get(owner.accountId) ?? []) {
         if (st.status && !wanted.has(`${owner.accountId}/${st.region}/${st.stack}`)) changes.push(stackDeletion(owner, st));
       }

@@ -32,6 +32,13 @@ export interface Live {
    * stacks are planned as they are.
    */
   vouched?: Set<string>;
+  /**
+   * Of the `vouched` accounts, those whose applied tag vouches for all but these stacks
+   * (`region/stack`), which were read (in `stacks`): what the repository says they hold
+   * changed in these stacks alone since the tag was recorded (the stacks of accounts this run
+   * created), or the run deployed them.
+   */
+  vouchedExcept?: Map<string, Set<string>>;
 }
 
 /** Pages of the organization's accounts read at once; the worker (and each Lambda) serves them side by side. */

@@ -12,14 +12,14 @@ import { limitViolations } from '../../plan/limits.js';
 import { recorderRegions } from '../../plan/parameters.js';
 import { FOLLOW_UP_TYPES } from '../../plan/accounts.js';
 import { digest } from '../../plan/digest.js';
-import { appliedFingerprints, settledAccounts } from '../../plan/applied.js';
+import { fingerprintInputs, fingerprintsOf, settledAccounts, type FingerprintInput } from '../../plan/applied.js';
 import { makePlan } from '../../plan/plan.js';
 import { MAX_RECORDED_ACCOUNTS } from '../../protocol/requests.js';
 import { deploymentsOf, stacksToRead, type Deployments } from '../../plan/stacks.js';
 import { liveIds } from '../../render/context.js';
 import { renderWithIds } from '../../render/render.js';
 import { readLive, withAccountState, type Live, type SettingReads, type StateReads } from '../../state/live.js';
-import { readTouchedTree, touchedBy, withRereadState } from '../../state/touched.js';
+import { readTouchedTree, rereads, touchedBy, withRereadState } from '../../state/touched.js';
 import type { Io } from '../io.js';
 import type { CliOptions } from '../options.js';
 import { runPlanAction } from '../plan-action.js';
@@ -38,9 +38,10 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
     const { desired } = runtime;
     /**
      * `reads`: what withAccountState read (the stacks, the accounts whose parameters and which
-     * of their settings); `fingerprints`: of what each account should hold (src/plan/applied.ts).
+     * of their settings); `inputs`: what each account should hold, and `fingerprints`, their
+     * digests (src/plan/applied.ts).
      */
-    type State = { live: Live; deployments: Deployments; reads: StateReads; fingerprints: ReadonlyMap<string, string> };
+    type State = { live: Live; deployments: Deployments; reads: StateReads; inputs: ReadonlyMap<string, FingerprintInput>; fingerprints: ReadonlyMap<string, string> };
     // create-account reads its one account; --refresh reads every account, whatever its applied tag says.
     const trustTags = !only && !options.refresh;
     // With --direct no handler Lambda is involved, so new accounts wait for the administrator's bootstrap (as when it is turned off).
@@ -69,10 +70,11 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
           return Object.keys(reads).length ? [[id, reads]] : [];
         }),
       );
-      const fingerprints = only ? new Map<string, string>() : appliedFingerprints(desired, tree, deployments);
+      const inputs = only ? new Map<string, FingerprintInput>() : fingerprintInputs(desired, tree, deployments);
+      const fingerprints = fingerprintsOf(inputs);
       // What withAccountState reads: the applied tags vouch for an account unless --refresh.
       const reads: StateReads = { stacks: stacksToRead(deployments), parametersOf, settingsOf, fingerprints: trustTags ? fingerprints : undefined };
-      return { deployments, fingerprints, reads };
+      return { deployments, inputs, fingerprints, reads };
     };
     return await runPlanAction<State>(options, io, runtime, {
       readLive: async (transport) => {
@@ -85,17 +87,20 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
         if (!touched) return undefined;
         const tree = await readTouchedTree(transport, before.live, touched);
         const state = await readsFor(tree);
-        const { reads, fingerprints } = state;
+        const { reads, inputs, fingerprints } = state;
         // Besides the touched accounts, one whose reads changed (the templates rendered again
         // with a new account's id, an account accounts.yml now names) is read again, and one
-        // vouched for by its applied tag whose fingerprint changed (the DNS account's allow list).
+        // vouched for by its applied tag whose fingerprint changed (the DNS account's allow list,
+        // the identity account's IAM mapping stacks): whole, or only the stacks that changed.
         const readsChanged = (id: string) =>
           digest(reads.stacks.get(id) ?? null) !== digest(before.reads.stacks.get(id) ?? null) ||
           reads.parametersOf?.has(id) !== before.reads.parametersOf?.has(id) ||
-          digest(reads.settingsOf?.get(id) ?? null) !== digest(before.reads.settingsOf?.get(id) ?? null) ||
-          (before.live.vouched?.has(id) === true && fingerprints.get(id) !== before.fingerprints.get(id));
-        const reread = new Set([...touched.accounts, ...tree.accounts.map((a) => a.id).filter(readsChanged)]);
-        return { live: await withRereadState(transport, tree, before.live, reread, reads), ...state };
+          digest(reads.settingsOf?.get(id) ?? null) !== digest(before.reads.settingsOf?.get(id) ?? null);
+        const vouched = before.live.vouched ?? new Set<string>();
+        const candidates = tree.accounts.map((a) => a.id).filter((id) => touched.accounts.has(id) || readsChanged(id) || (vouched.has(id) && fingerprints.get(id) !== before.fingerprints.get(id)));
+        const read = (id: string) => before.live.parameters?.has(id) === true || before.live.stacks?.has(id) === true;
+        const { whole, stacks } = rereads(touched, candidates, { vouched, read, inputs: before.inputs }, inputs, readsChanged);
+        return { live: await withRereadState(transport, tree, before.live, whole, reads, stacks), ...state };
       },
       plan: ({ live, deployments }) => planAccounts(desired, live, { now: new Date(), only, action: options.action, deployments, bootstrap: !options.direct && desired.organization.bootstrap_new_accounts }),
       violations: (plan) => limitViolations(plan, desired.organization.limits),

@@ -1,7 +1,7 @@
 /** The applied tag: what it fingerprints, what a plan skips for an account it vouches for, and which accounts --execute tags. */
 import { describe, expect, it } from 'vitest';
 import { planAccounts } from '../../../src/plan/accounts.js';
-import { appliedFingerprints, settledAccounts } from '../../../src/plan/applied.js';
+import { appliedFingerprints, fingerprintInputs, fingerprintsOf, settledAccounts, stacksDiffering } from '../../../src/plan/applied.js';
 import { desiredParameters } from '../../../src/plan/parameters.js';
 import type { Change } from '../../../src/plan/plan.js';
 import type { Deployments } from '../../../src/plan/stacks.js';
@@ -50,6 +50,30 @@ describe('the applied fingerprint', () => {
   });
 });
 
+describe('what differs between two fingerprints', () => {
+  const d = desiredOf();
+  const inputs = (desired = d, deployments = deploymentsOf()) => fingerprintInputs(desired, organization(desired), deployments).get(FOO)!;
+  const mapping = (name: string, sha: string) => ({ ...vpc(sha), stack: `orgvend-identity-iam-mapping-${name}` as const, region: 'ap-southeast-2' });
+  const withMappings = (...names: string[]): Deployments => ({ ...deploymentsOf(), deployments: [vpc('a'), ...names.map((n) => mapping(n, 'c'))] });
+
+  it('is their digest, as the applied tag records it', () => {
+    expect(fingerprintsOf(new Map([[FOO, inputs()]])).get(FOO)).toBe(appliedFingerprints(d, organization(d), deploymentsOf()).get(FOO));
+  });
+
+  it('names the stacks deployed in one and not the same in the other, when nothing else differs', () => {
+    expect(stacksDiffering(inputs(), inputs())).toEqual([]);
+    expect(stacksDiffering(inputs(d, withMappings('bar')), inputs(d, withMappings('bar', 'baz')))).toEqual(['ap-southeast-2/orgvend-identity-iam-mapping-baz']);
+    expect(stacksDiffering(inputs(d, withMappings('bar', 'baz')), inputs(d, withMappings('baz')))).toEqual(['ap-southeast-2/orgvend-identity-iam-mapping-bar']);
+    expect(stacksDiffering(inputs(), inputs(d, deploymentsOf('b')))).toEqual(['us-east-1/orgvend-vpc']);
+  });
+
+  it('is undefined (the account is read whole) when its parameters, settings or the stacks it owns differ', () => {
+    expect(stacksDiffering(inputs(), inputs(desiredOf([[['accounts', 'foo', 'tags'], { team: 'blue' }]])))).toBeUndefined();
+    expect(stacksDiffering(inputs(), inputs(desiredOf([[['defaults', 's3_block_public_access'], true]])))).toBeUndefined();
+    expect(stacksDiffering(inputs(), inputs(d, { ...deploymentsOf(), owners: [{ account: 'foo', accountId: FOO, regions: ['us-east-1', 'us-west-2'] }] }))).toBeUndefined();
+  });
+});
+
 describe('a plan with accounts vouched for by their applied tag', () => {
   const d = desiredOf([[['defaults', 's3_block_public_access'], true]]);
   const stale = { parameters: new Map([[FOO, {}]]), publicAccessBlocks: new Map([[FOO, null]]), stacks: new Map([[FOO, []]]) };
@@ -63,6 +87,15 @@ describe('a plan with accounts vouched for by their applied tag', () => {
     const withOrphan = { ...stale, stacks: new Map([[FOO, [{ stack: 'orgvend-old', region: 'us-east-1', status: 'CREATE_COMPLETE', template: 'Resources: {}' }]]]) };
     const plan = planAccounts(d, organization(d, { ...withOrphan, vouched: new Set([FOO]) }), { now: NOW, deployments: deploymentsOf() });
     expect(plan.changes).toEqual([]);
+  });
+
+  it('plans, of an account vouched for but some stacks, those stacks alone as read: deployed or deleted', () => {
+    const orphan = { stack: 'orgvend-old', region: 'us-east-1', status: 'CREATE_COMPLETE', template: 'Resources: {}' };
+    const live = { ...organization(d, { ...stale, stacks: new Map([[FOO, [orphan]]]), vouched: new Set([FOO]) }), vouchedExcept: new Map([[FOO, new Set(['us-east-1/orgvend-vpc', 'us-east-1/orgvend-old'])]]) };
+    expect(brief(planAccounts(d, live, { now: NOW, deployments: deploymentsOf() }).changes)).toEqual(['stack.deploy foo/orgvend-vpc', 'stack.delete foo/us-east-1/orgvend-old']);
+    // The VPC stack vouched for: not planned.
+    live.vouchedExcept = new Map([[FOO, new Set(['us-east-1/orgvend-old'])]]);
+    expect(brief(planAccounts(d, live, { now: NOW, deployments: deploymentsOf() }).changes)).toEqual(['stack.delete foo/us-east-1/orgvend-old']);
   });
 });
 
@@ -81,6 +114,8 @@ describe('the accounts --execute records as applied', () => {
     // dns was not read (no parameters): not recorded.
     expect(settledAccounts(fingerprints, read({ [FOO]: { 'orgvend:applied': fingerprints.get(FOO)! } }), plan()).size).toBe(0);
     expect(settledAccounts(fingerprints, read({}, [FOO]), plan()).size).toBe(0);
+    // Vouched for but the stacks that differ from what its tag vouches for, which were read: recorded anew.
+    expect([...settledAccounts(fingerprints, { ...read({}, [FOO]), vouchedExcept: new Map([[FOO, new Set(['us-east-1/orgvend-vpc'])]]) }, plan())]).toEqual([[FOO, fingerprints.get(FOO)]]);
   });
 
   it('leave out an account with a change left, and every account while the plan holds a conflict', () => {
