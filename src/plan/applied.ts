@@ -74,8 +74,6 @@ export function fingerprintInputs(desired: Desired, live: Live, deployments: Dep
 /** Account id → the fingerprint of what the repository says it holds (fingerprintInputs' digest), as its applied tag records it. */
 export const fingerprintsOf = (inputs: ReadonlyMap<string, FingerprintInput>): Map<string, string> => new Map([...inputs].map(([id, input]) => [id, digest(input)]));
 
-export const appliedFingerprints = (desired: Desired, live: Live, deployments: Deployments): Map<string, string> => fingerprintsOf(fingerprintInputs(desired, live, deployments));
-
 /**
  * The stacks (`region/stack`) deployed to an account in one of `before` and `after` and not
  * the same in the other, when nothing else of what the account should hold differs
@@ -94,7 +92,8 @@ export function stacksDiffering(before: FingerprintInput, after: FingerprintInpu
 
 /**
  * The accounts whose applied tag `--execute` may now set: read (not vouched for) in `live`,
- * or vouched for but the stacks that differ from what the tag vouches for, read, with nothing left to change in `plan`, and whose tag is not already their fingerprint.
+ * or vouched for but for the stacks that differ from what the tag vouches for, which were
+ * read; with nothing left to change in `plan`, and whose tag is not already their fingerprint.
  * None while the plan holds a conflict: what it leaves alone was not compared.
  */
 export function settledAccounts(fingerprints: ReadonlyMap<string, string>, live: Live, plan: Plan): Map<string, string> {
