@@ -3,9 +3,11 @@
  * sqs:ListQueues signed as an account's assumed role (as the handlers and the worker's polls
  * are signed), with 10 accounts known to moto and then with BENCH_MOTO_ACCOUNTS (1,000),
  * each made known by an sts:AssumeRole into it, as bootstrap and the worker do. A cost that
- * grows with the accounts is paid by every call of every bench at that size. Starts its own
- * moto, with the sandbox's launcher (src/sandbox/moto.ts).
+ * grows with the accounts is paid by every call of every bench at that size. And the CPU a
+ * call costs moto, server included. Starts its own moto, with the sandbox's launcher
+ * (src/sandbox/moto.ts).
  */
+import { readFileSync } from 'node:fs';
 import { SQSClient, ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import pLimit from 'p-limit';
@@ -17,6 +19,8 @@ const ACCOUNTS = Number(process.env.BENCH_MOTO_ACCOUNTS ?? 1000);
 const CALLS = 200;
 
 const moto = await startMoto();
+/** moto's CPU time so far (user and system), in ms: /proc/PID/stat's utime and stime, in clock ticks of 10 ms. */
+const motoCpuMs = () => readFileSync(`/proc/${moto.pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ').slice(11, 13).reduce((sum, ticks) => sum + Number(ticks) * 10, 0);
 try {
   const base = { region: 'us-east-1', endpoint: moto.endpoint };
   const sts = new STSClient({ ...base, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
@@ -37,7 +41,10 @@ try {
   for (const count of [10, ACCOUNTS]) {
     const sqs = await knowUpTo(count);
     await sqs.send(new ListQueuesCommand({}));
+    const cpuBefore = motoCpuMs();
     figures[`list_queues_median_ms_at_${count}`] = (await timeRuns(CALLS, () => sqs.send(new ListQueuesCommand({})))).median_ms;
+    // What a call costs moto's one CPU, the server's own work included (connections, threads).
+    figures[`moto_cpu_ms_per_call_at_${count}`] = Math.round(((motoCpuMs() - cpuBefore) / CALLS) * 100) / 100;
   }
   console.log(JSON.stringify({ bench: 'moto call cost by accounts', accounts: ACCOUNTS, ...figures }));
 } finally {

@@ -131,12 +131,25 @@ export interface StartOptions {
  * through colorama (werkzeug's default handler, which scans each line to strip the colours
  * werkzeug added). A moto whose code has another shape runs without these, only slower.
  *
+ * And connections kept alive. werkzeug's server closes each one after its response (it
+ * would otherwise have to drain an unread body before the next request line), so every call
+ * paid for a new connection and thread, and a wait of up to 10 ms for the client to hang up:
+ * about half moto's CPU for a small call (bench/moto-accounts.ts). Now a request's body is
+ * read whole before moto sees it, so the connection is at the next request whatever moto
+ * reads, and it stays open (with TCP_NODELAY, or each response would wait for a delayed
+ * ACK); a connection idle for IDLE_SECONDS is closed, so idle clients hold no threads. A
+ * request with a chunked body or `Expect: 100-continue` still closes its connection.
+ *
  * And one route of orgvend's own, HEALTH_PATH, answering with the server's pid: a cheap "are
  * you there", which also tells the sandbox that the process answering is the moto it started.
  */
+/** How long a kept-alive connection to moto may sit idle before moto closes it (and its thread ends). */
+const IDLE_SECONDS = 5;
+
 const LAUNCHER = `
 import functools, sys, threading
 READER_ROLE = ${JSON.stringify(NAMES.readerRole)}
+IDLE_SECONDS = ${IDLE_SECONDS}
 try:
     import jsonpath_ng.ext
     jsonpath_ng.ext.parse = functools.lru_cache(maxsize=1024)(jsonpath_ng.ext.parse)
@@ -253,6 +266,39 @@ if account_of_key is not None:
         serving._log_add_style = False
         requests_log.setLevel(logging.INFO)
         requests_log.addHandler(logging.StreamHandler(sys.stderr))
+import io, selectors, types
+from werkzeug import serving as werkzeug_serving
+Handler = werkzeug_serving.WSGIRequestHandler
+if all(hasattr(Handler, name) for name in ("make_environ", "send_header", "parse_request")) and hasattr(werkzeug_serving, "selectors"):
+    keep_alive = threading.local()
+    parse_request = Handler.parse_request
+    def parse_request_closing(handler):
+        keep_alive.on = False
+        return parse_request(handler)
+    Handler.parse_request = parse_request_closing
+    make_environ = Handler.make_environ
+    def make_environ_whole_body(handler):
+        environ = make_environ(handler)
+        length = environ.get("CONTENT_LENGTH") or "0"
+        if "wsgi.input_terminated" not in environ and length.isdigit() and handler.headers.get("Expect", "").lower() != "100-continue":
+            environ["wsgi.input"] = io.BytesIO(handler.rfile.read(int(length)))
+            keep_alive.on = True
+        return environ
+    Handler.make_environ = make_environ_whole_body
+    send_header = Handler.send_header
+    def send_header_keeping_alive(handler, keyword, value):
+        if getattr(keep_alive, "on", False) and keyword.lower() == "connection" and value.lower() == "close":
+            return None
+        return send_header(handler, keyword, value)
+    Handler.send_header = send_header_keeping_alive
+    class Undrained(selectors.DefaultSelector):
+        def register(self, *args, **kwargs):
+            return None if getattr(keep_alive, "on", False) else super().register(*args, **kwargs)
+        def select(self, timeout=None):
+            return [] if getattr(keep_alive, "on", False) else super().select(timeout)
+    werkzeug_serving.selectors = types.SimpleNamespace(DefaultSelector=Undrained, EVENT_READ=selectors.EVENT_READ)
+    Handler.disable_nagle_algorithm = True
+    Handler.timeout = IDLE_SECONDS
 import json, os
 from moto.moto_api._internal import urls as moto_api_urls
 def orgvend_health(request, full_url, headers):
