@@ -160,7 +160,7 @@ export async function withRereadState(transport: Transport, live: Live, before: 
   const except = new Map([...(before.vouchedExcept ?? [])].filter(([id]) => kept(id) && !read.vouched?.has(id)));
   for (const [id, keys] of stacks) if (vouched.has(id) && !read.vouched?.has(id)) except.set(id, new Set([...(except.get(id) ?? []), ...keys]));
   return {
-    ...live,
+    ...tree,
     parameters: merge(before.parameters, read.parameters),
     stacks: merged,
     publicAccessBlocks: merge(before.publicAccessBlocks, read.publicAccessBlocks),

@@ -100,6 +100,11 @@ describe('readTouchedTree and withRereadState', () => {
     expect(live.parameters).toEqual(before.parameters);
     expect(live.vouched).toEqual(new Set(['500000000002']));
     expect(live.vouchedExcept).toEqual(new Map([['500000000002', only]]));
+
+    // Read whole later: no longer vouched for, and nothing of its exceptions left behind.
+    const again = await withRereadState(transport, live, live, new Set(['500000000002']), { stacks: new Map() });
+    expect(again.vouched).toEqual(new Set());
+    expect(again.vouchedExcept).toBeUndefined();
   });
 });
 
