@@ -248,7 +248,11 @@ export class ClientFactory {
 
   /** The role assumed to act in `account`. */
   roleArnIn(account: string): string {
-    return `arn:aws:iam::${account}:role/${this.options.roleNames?.[account] ?? this.options.roleName ?? NAMES.memberAccessRole}`;
+    return `arn:aws:iam::${account}:role/${this.roleNameIn(account)}`;
+  }
+
+  private roleNameIn(account: string): string {
+    return this.options.roleNames?.[account] ?? this.options.roleName ?? NAMES.memberAccessRole;
   }
 
   /** `roleArn`'s credentials, assumed with `via`'s (undefined: the caller's). */
@@ -259,10 +263,9 @@ export class ClientFactory {
     return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
   }
 
-  /** Credentials for `account`: a role assumed with the caller's credentials, refreshed before they expire. */
+  /** The role inAccount(`account`) takes, assumed with the caller's credentials: one AssumeRole for all its clients (roleCredentials). */
   private assumedCredentials(account: string): CredentialProvider {
-    const roleArn = this.roleArnIn(account);
-    return () => this.assume(roleArn, undefined);
+    return this.roleCredentials(account, { role: this.roleNameIn(account), via: undefined });
   }
 }
 

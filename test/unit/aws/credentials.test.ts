@@ -1,9 +1,9 @@
 /**
  * What AWS answers to credentials the chain found: moto accepts any keys and never lets
  * a token expire, so these answers (ExpiredToken, InvalidClientTokenId) come from
- * aws-sdk-client-mock. Unmocked commands fail.
+ * aws-sdk-client-mock, as do credentials about to expire. Unmocked commands fail.
  */
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ClientFactory } from '../../../src/aws/clients.js';
@@ -49,6 +49,39 @@ describe('credentials AWS does not accept', () => {
     expect(await checkedCaller(f, source, {})).toEqual({ account: '222222222222', arn: 'arn:aws:sts::222222222222:assumed-role/orgvend-apply/ci' });
     await f.callerIdentity();
     expect(sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(1);
+  });
+});
+
+describe('the role into another account', () => {
+  const credentials = (minutes: number) => ({ AccessKeyId: 'ASIAEXAMPLE', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date(Date.now() + minutes * 60_000) });
+  const resolved = async (f: ClientFactory, service: 'ssm' | 'cloudformation' | 'organizations', account: string, region: string) => {
+    const client = await f.forAccount(account).client(service, region);
+    return client.config.credentials();
+  };
+
+  it('is assumed once for every client signed in that account, whatever its service or region', async () => {
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '222222222222', Arn: 'arn:aws:sts::222222222222:assumed-role/orgvend-apply/ci' });
+    sts.on(AssumeRoleCommand).resolves({ Credentials: credentials(60) });
+    const f = factory();
+    for (const service of ['ssm', 'cloudformation', 'organizations'] as const) {
+      for (const region of ['ap-southeast-2', 'us-east-1']) expect((await resolved(f, service, '333333333333', region)).accessKeyId).toBe('ASIAEXAMPLE');
+    }
+    await resolved(f, 'ssm', '444444444444', 'ap-southeast-2');
+    expect(sts.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input.RoleArn)).toEqual([
+      'arn:aws:iam::333333333333:role/OrganizationAccountAccessRole',
+      'arn:aws:iam::444444444444:role/OrganizationAccountAccessRole',
+    ]);
+  });
+
+  it('is assumed again when its credentials are about to expire, and after a refusal', async () => {
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '222222222222', Arn: 'arn:aws:sts::222222222222:assumed-role/orgvend-apply/ci' });
+    sts.on(AssumeRoleCommand).rejectsOnce(awsError('AccessDenied', 'not authorized')).resolvesOnce({ Credentials: credentials(2) }).resolves({ Credentials: credentials(60) });
+    const f = factory();
+    await expect(resolved(f, 'ssm', '333333333333', 'ap-southeast-2')).rejects.toThrow('not authorized');
+    await resolved(f, 'ssm', '333333333333', 'ap-southeast-2');
+    await resolved(f, 'cloudformation', '333333333333', 'ap-southeast-2');
+    await resolved(f, 'cloudformation', '333333333333', 'ap-southeast-2');
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(3);
   });
 });
 
