@@ -118,6 +118,12 @@ export function requestFor(change: Change, org: Organization): { [T in RequestTy
 /** Requests in flight per kind of change; Organizations throttles, the client paces the rest. */
 const DEFAULT_CONCURRENCY = 4;
 /**
+ * BOOTSTRAP_ACCOUNTS requests in flight. A bootstrap step waits for its batch's request, so
+ * its limit counts steps: four batches' worth, or the first batch's steps alone would hold
+ * every slot and the batches would go one after another.
+ */
+const BOOTSTRAP_REQUESTS_IN_FLIGHT = 4;
+/**
  * A creation, deployment or bootstrap still running when the handler had to reply is asked for again
  * this many times in all: the handler then waits for it, it does not start it again.
  */
@@ -141,8 +147,8 @@ export async function executeAccountPlan(plan: Plan, org: Organization, transpor
       if (attempt >= ATTEMPTS) throw new Error(`${target} is still deploying (${running}); run again to wait for it`);
     }
   };
-  // A run's bootstraps go in as few requests as the handler takes: one look at the organization,
-  // one CICD update. Each batch's request is sent when the first of its changes runs.
+  // A run's bootstraps go in as few requests as the handler takes (MAX_BOOTSTRAPS accounts each),
+  // side by side. Each batch's request is sent when the first of its changes runs.
   const batchOf = new Map<Change, () => Promise<ResultOf<'BOOTSTRAP_ACCOUNTS'>>>();
   for (const batch of chunks(plan.changes.filter((c) => c.type === 'account.bootstrap'), MAX_BOOTSTRAPS)) {
     let sent: Promise<ResultOf<'BOOTSTRAP_ACCOUNTS'>> | undefined;
@@ -156,7 +162,8 @@ export async function executeAccountPlan(plan: Plan, org: Organization, transpor
     return { outcome: result.accounts[id], stack: result.stacks[id] ?? null };
   };
   return runChanges(steps, {
-    concurrency: (kind) => (kind === 'account.create' ? org.limits.max_creations_in_flight : kind === 'ou.create' ? 1 : DEFAULT_CONCURRENCY),
+    concurrency: (kind) =>
+      kind === 'account.create' ? org.limits.max_creations_in_flight : kind === 'ou.create' ? 1 : kind === 'account.bootstrap' ? BOOTSTRAP_REQUESTS_IN_FLIGHT * MAX_BOOTSTRAPS : DEFAULT_CONCURRENCY,
     run: async (change) => {
       if (change.type === 'account.bootstrap') return bootstrap(change);
       const { type, payload, targetAccount } = requestFor(change, org);

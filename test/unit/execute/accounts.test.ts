@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RequestError } from '../../../src/errors.js';
 import { executeAccountPlan, requestFor, stepsFor } from '../../../src/execute/accounts.js';
 import { planAccounts } from '../../../src/plan/accounts.js';
@@ -105,6 +105,33 @@ describe('carrying out a sync-accounts plan', () => {
     const order = transport.sent.map((s) => s.type);
     expect(order.indexOf('DEPLOY_STACK')).toBeGreaterThan(order.lastIndexOf('BOOTSTRAP_ACCOUNTS'));
     expect(order.filter((t) => t === 'PUT_PARAMETERS')).toHaveLength(2);
+  });
+
+  it('sends the bootstrap batches side by side, four at a time, not one after another', async () => {
+    const changes = Array.from({ length: 90 }, (_, i) => ({ type: 'account.bootstrap' as const, target: `acct${i}`, reason: 'missing-stack', before: { account_id: String(500000000100 + i) }, after: { stack: 'orgvend-bootstrap' } }));
+    const sent: PayloadOf<'BOOTSTRAP_ACCOUNTS'>[] = [];
+    const answers: (() => void)[] = [];
+    const transport: Transport = {
+      execute: true,
+      async request<T extends RequestType>(type: T, payload: PayloadOf<T>): Promise<ResultOf<T>> {
+        const { accounts } = payload as PayloadOf<'BOOTSTRAP_ACCOUNTS'>;
+        sent.push({ accounts });
+        await new Promise<void>((answer) => answers.push(answer));
+        return { accounts: Object.fromEntries(accounts.map((a) => [a.account_id, 'bootstrapped'])), stacks: {} } as ResultOf<T>;
+      },
+      async close() {},
+    };
+    const run = executeAccountPlan({ ...plan, changes }, org, transport);
+    await vi.waitFor(() => expect(sent).toHaveLength(4));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sent.map((p) => p.accounts.length)).toEqual([20, 20, 20, 20]);
+    // The fifth batch goes when one of the four is answered.
+    answers.shift()!();
+    await vi.waitFor(() => expect(sent).toHaveLength(5));
+    expect(sent[4]!.accounts.map((a) => a.name)).toEqual(changes.slice(80).map((c) => c.target));
+    answers.splice(0).forEach((answer) => answer());
+    const results = await run;
+    expect([...results.values()].filter((r) => r.status === 'done')).toHaveLength(90);
   });
 
   it('fails every bootstrap of a request the handler refused, and sends nothing to those accounts', async () => {
