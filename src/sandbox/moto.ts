@@ -131,6 +131,12 @@ export interface StartOptions {
  * through colorama (werkzeug's default handler, which scans each line to strip the colours
  * werkzeug added). A moto whose code has another shape runs without these, only slower.
  *
+ * And a long poll of an empty queue sleeps until a message is added or the poll ends. moto
+ * wakes every long poll once a second to look again, which with a queue per account (the
+ * worker polls each) took a CPU share of its own and, under the GIL, slowed every other
+ * call; a queue that holds messages (in flight, delayed) is still looked at every second,
+ * as one of them may turn visible.
+ *
  * And connections kept alive. werkzeug's server closes each one after its response (it
  * would otherwise have to drain an unread body before the next request line), so every call
  * paid for a new connection and thread, and a wait of up to 10 ms for the client to hang up:
@@ -266,6 +272,29 @@ if account_of_key is not None:
         serving._log_add_style = False
         requests_log.setLevel(logging.INFO)
         requests_log.addHandler(logging.StreamHandler(sys.stderr))
+try:
+    import time
+    from moto.sqs import models as sqs_models
+    receive_message, wait_for_messages = sqs_models.SQSBackend.receive_message, sqs_models.Queue.wait_for_messages
+except (ImportError, AttributeError):
+    receive_message = None
+if receive_message is not None:
+    poll = threading.local()
+    def receive_message_until_its_end(backend, *args, **kwargs):
+        wait = kwargs.get("wait_seconds_timeout", args[2] if len(args) > 2 else 0)
+        poll.end = time.monotonic() + (wait or 0)
+        try:
+            return receive_message(backend, *args, **kwargs)
+        finally:
+            poll.end = None
+    def wait_for_messages_added(queue, timeout):
+        end = getattr(poll, "end", None)
+        if end is None or getattr(queue, "_messages", True) or not hasattr(queue, "_messages_lock"):
+            return wait_for_messages(queue, timeout)
+        with queue._messages_lock:
+            queue._messages_lock.wait_for(lambda: queue._messages, timeout=max(end - time.monotonic(), 0) + 0.05)
+    sqs_models.SQSBackend.receive_message = receive_message_until_its_end
+    sqs_models.Queue.wait_for_messages = wait_for_messages_added
 import io, selectors, types
 from werkzeug import serving as werkzeug_serving
 Handler = werkzeug_serving.WSGIRequestHandler
