@@ -128,6 +128,8 @@ export interface AssumedRole {
 /** Credentials of an assumed role are renewed this long before they expire (as the SDK renews its own). */
 const ROLE_REFRESH_MS = 5 * 60_000;
 
+const roleArnOf = (account: string, role: string) => `arn:aws:iam::${account}:role/${role}`;
+
 export class ClientFactory {
   private readonly clients = new Map<string, Promise<unknown>>();
   private caller: Promise<CallerIdentity> | undefined;
@@ -168,7 +170,7 @@ export class ClientFactory {
     const key = `${account}/${through.role}@${through.via ?? AMBIENT}`;
     let provider = this.roles.get(key);
     if (!provider) {
-      const roleArn = `arn:aws:iam::${account}:role/${through.role}`;
+      const roleArn = roleArnOf(account, through.role);
       let current: ReturnType<CredentialProvider> | undefined;
       const fresh: CredentialProvider = async () => {
         const held = current && (await current.catch(() => undefined));
@@ -248,7 +250,7 @@ export class ClientFactory {
 
   /** The role assumed to act in `account`. */
   roleArnIn(account: string): string {
-    return `arn:aws:iam::${account}:role/${this.roleNameIn(account)}`;
+    return roleArnOf(account, this.roleNameIn(account));
   }
 
   private roleNameIn(account: string): string {

@@ -161,9 +161,13 @@ export async function executeAccountPlan(plan: Plan, org: Organization, transpor
     const id = (change.before as Before).account_id;
     return { outcome: result.accounts[id], stack: result.stacks[id] ?? null };
   };
+  const concurrency: Partial<Record<string, number>> = {
+    'account.create': org.limits.max_creations_in_flight,
+    'ou.create': 1,
+    'account.bootstrap': BOOTSTRAP_REQUESTS_IN_FLIGHT * MAX_BOOTSTRAPS,
+  };
   return runChanges(steps, {
-    concurrency: (kind) =>
-      kind === 'account.create' ? org.limits.max_creations_in_flight : kind === 'ou.create' ? 1 : kind === 'account.bootstrap' ? BOOTSTRAP_REQUESTS_IN_FLIGHT * MAX_BOOTSTRAPS : DEFAULT_CONCURRENCY,
+    concurrency: (kind) => concurrency[kind] ?? DEFAULT_CONCURRENCY,
     run: async (change) => {
       if (change.type === 'account.bootstrap') return bootstrap(change);
       const { type, payload, targetAccount } = requestFor(change, org);

@@ -153,7 +153,7 @@ export interface StartOptions {
 const IDLE_SECONDS = 5;
 
 const LAUNCHER = `
-import functools, sys, threading
+import functools, sys, threading, time
 READER_ROLE = ${JSON.stringify(NAMES.readerRole)}
 IDLE_SECONDS = ${IDLE_SECONDS}
 try:
@@ -273,7 +273,6 @@ if account_of_key is not None:
         requests_log.setLevel(logging.INFO)
         requests_log.addHandler(logging.StreamHandler(sys.stderr))
 try:
-    import time
     from moto.sqs import models as sqs_models
     receive_message, wait_for_messages = sqs_models.SQSBackend.receive_message, sqs_models.Queue.wait_for_messages
 except (ImportError, AttributeError):

@@ -17,6 +17,8 @@ afterEach(() => sts.reset());
 afterAll(() => sts.restore());
 
 const factory = () => new ClientFactory({ region: 'ap-southeast-2', credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' } });
+/** Who the factory's own credentials belong to, as STS answers. */
+const CALLER = { Account: '222222222222', Arn: 'arn:aws:sts::222222222222:assumed-role/orgvend-apply/ci' };
 const awsError = (name: string, message: string) => Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 403 } });
 
 async function refusal(name: string, message: string): Promise<CredentialsError> {
@@ -43,7 +45,7 @@ describe('credentials AWS does not accept', () => {
   });
 
   it('asks who the caller is once, however often the factory needs it', async () => {
-    sts.on(GetCallerIdentityCommand).resolves({ Account: '222222222222', Arn: 'arn:aws:sts::222222222222:assumed-role/orgvend-apply/ci' });
+    sts.on(GetCallerIdentityCommand).resolves(CALLER);
     const f = factory();
     const source = credentialSource(undefined, {});
     expect(await checkedCaller(f, source, {})).toEqual({ account: '222222222222', arn: 'arn:aws:sts::222222222222:assumed-role/orgvend-apply/ci' });
@@ -60,7 +62,7 @@ describe('the role into another account', () => {
   };
 
   it('is assumed once for every client signed in that account, whatever its service or region', async () => {
-    sts.on(GetCallerIdentityCommand).resolves({ Account: '222222222222', Arn: 'arn:aws:sts::222222222222:assumed-role/orgvend-apply/ci' });
+    sts.on(GetCallerIdentityCommand).resolves(CALLER);
     sts.on(AssumeRoleCommand).resolves({ Credentials: credentials(60) });
     const f = factory();
     for (const service of ['ssm', 'cloudformation', 'organizations'] as const) {
@@ -74,7 +76,7 @@ describe('the role into another account', () => {
   });
 
   it('is assumed again when its credentials are about to expire, and after a refusal', async () => {
-    sts.on(GetCallerIdentityCommand).resolves({ Account: '222222222222', Arn: 'arn:aws:sts::222222222222:assumed-role/orgvend-apply/ci' });
+    sts.on(GetCallerIdentityCommand).resolves(CALLER);
     sts.on(AssumeRoleCommand).rejectsOnce(awsError('AccessDenied', 'not authorized')).resolvesOnce({ Credentials: credentials(2) }).resolves({ Credentials: credentials(60) });
     const f = factory();
     await expect(resolved(f, 'ssm', '333333333333', 'ap-southeast-2')).rejects.toThrow('not authorized');
