@@ -4,8 +4,9 @@
  * are signed), with 10 accounts known to moto and then with BENCH_MOTO_ACCOUNTS (1,000),
  * each made known by an sts:AssumeRole into it, as bootstrap and the worker do. A cost that
  * grows with the accounts is paid by every call of every bench at that size. And the CPU a
- * call costs moto, server included. Starts its own moto, with the sandbox's launcher
- * (src/sandbox/moto.ts).
+ * call costs moto, server included. The same for a call signed with a key moto never issued
+ * (the sandbox's own, SANDBOX_CREDENTIALS: its management account, moto's default). Starts
+ * its own moto, with the sandbox's launcher (src/sandbox/moto.ts).
  */
 import { readFileSync } from 'node:fs';
 import { SQSClient, ListQueuesCommand } from '@aws-sdk/client-sqs';
@@ -23,7 +24,9 @@ const moto = await startMoto();
 const motoCpuMs = () => readFileSync(`/proc/${moto.pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ').slice(11, 13).reduce((sum, ticks) => sum + Number(ticks) * 10, 0);
 try {
   const base = { region: 'us-east-1', endpoint: moto.endpoint };
-  const sts = new STSClient({ ...base, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+  const own = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+  const sts = new STSClient({ ...base, credentials: own });
+  const sqsOwn = new SQSClient({ ...base, credentials: own });
   const limit = pLimit(8);
   let known = 0;
   /** Assume a role in each account up to `count`; a client signed as the last one. */
@@ -38,13 +41,16 @@ try {
     return new SQSClient({ ...base, credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken } });
   };
   const figures: Record<string, number> = {};
-  for (const count of [10, ACCOUNTS]) {
-    const sqs = await knowUpTo(count);
+  /** The median latency of ListQueues from `sqs`, and what a call costs moto's one CPU, the server's own work included (connections, threads). */
+  const measure = async (sqs: SQSClient, name: string) => {
     await sqs.send(new ListQueuesCommand({}));
     const cpuBefore = motoCpuMs();
-    figures[`list_queues_median_ms_at_${count}`] = (await timeRuns(CALLS, () => sqs.send(new ListQueuesCommand({})))).median_ms;
-    // What a call costs moto's one CPU, the server's own work included (connections, threads).
-    figures[`moto_cpu_ms_per_call_at_${count}`] = Math.round(((motoCpuMs() - cpuBefore) / CALLS) * 100) / 100;
+    figures[`${name}_median_ms`] = (await timeRuns(CALLS, () => sqs.send(new ListQueuesCommand({})))).median_ms;
+    figures[`${name}_moto_cpu_ms_per_call`] = Math.round(((motoCpuMs() - cpuBefore) / CALLS) * 100) / 100;
+  };
+  for (const count of [10, ACCOUNTS]) {
+    await measure(await knowUpTo(count), `assumed_at_${count}`);
+    await measure(sqsOwn, `own_key_at_${count}`);
   }
   console.log(JSON.stringify({ bench: 'moto call cost by accounts', accounts: ACCOUNTS, ...figures }));
 } finally {

@@ -122,12 +122,13 @@ export interface StartOptions {
  * package directory (about 170 stat calls) and matched the host against every service's
  * URL patterns under one lock, and took another lock to copy every account's id each time
  * it reached a service's backend. Now an access key's account is remembered (checked
- * against that account's keys each time), the module list and each host's backend are
- * found once, and a backend that exists is returned without the lock. And a service's
- * botocore model (and its operations' URLs) is loaded by one thread while the others wait
- * for it: moto caches it without a lock, so the worker's first polls, one per account at
- * once, each scanned botocore's data directory (thousands of stat calls) for the same SQS
- * model. And the request log's lines, plain as before, are written straight to stderr, not
+ * against that account's keys each time; a key no account holds, the sandbox's own, is
+ * moto's default account's for good, since moto issues its keys at random), the module
+ * list and each host's backend are found once, and a backend that exists is returned
+ * without the lock. And a service's botocore model (and its operations' URLs) is loaded
+ * by one thread while the others wait for it: moto caches it without a lock, so the
+ * worker's first polls, one per account at once, each scanned botocore's data directory
+ * (thousands of stat calls) for the same SQS model. And the request log's lines, plain as before, are written straight to stderr, not
  * through colorama (werkzeug's default handler, which scans each line to strip the colours
  * werkzeug added). A moto whose code has another shape runs without these, only slower.
  *
@@ -243,14 +244,17 @@ if account_of_key is not None:
         except KeyError:
             return create_account_backend(backends, account_id)
     BackendDict.__getitem__ = account_backend
+    # A key no account holds (the sandbox's own) is moto's default account's for good: moto
+    # issues keys at random, so none is looked up before moto issued it.
+    DEFAULT = object()
     key_accounts = {}
     def account_of_key_once(access_key):
         account = key_accounts.get(access_key)
-        if account is not None and any(access_key in backend.access_keys for backend in dict.get(iam_models.iam_backends, account, {}).values()):
-            return account
+        if account is DEFAULT or (account is not None and any(access_key in backend.access_keys for backend in dict.get(iam_models.iam_backends, account, {}).values())):
+            return iam_models.DEFAULT_ACCOUNT_ID if account is DEFAULT else account
         account = account_of_key(access_key)
-        if account != iam_models.DEFAULT_ACCOUNT_ID:
-            key_accounts[access_key] = account
+        if len(key_accounts) < 100000:
+            key_accounts[access_key] = DEFAULT if account == iam_models.DEFAULT_ACCOUNT_ID else account
         return account
     iam_models.get_account_id_from = account_of_key_once
     def loaded_once(load):
