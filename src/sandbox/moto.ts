@@ -115,22 +115,24 @@ export interface StartOptions {
  *   role. Only that role: the sandbox signs as accounts through roles moto never makes
  *   (OrganizationAccountAccessRole and its own), which must stay assumable.
  *
- * Six more change only the time moto takes, which otherwise grows with the accounts it
+ * Seven more change only the time moto takes, which otherwise grows with the accounts it
  * holds: with 1,000 accounts a call took 19 ms instead of 10 (bench/moto-accounts.ts), and
  * the sandbox's worker alone makes one per account every 20 s. Each request looked for
  * its caller's account through every account's IAM keys in six partitions, listed moto's
- * package directory (about 170 stat calls) and matched the host against every service's
- * URL patterns under one lock, and took another lock to copy every account's id each time
- * it reached a service's backend. Now an access key's account is remembered (checked
- * against that account's keys each time; a key no account holds, the sandbox's own, is
- * moto's default account's for good, since moto issues its keys at random), the module
- * list and each host's backend are found once, and a backend that exists is returned
- * without the lock. And a service's botocore model (and its operations' URLs) is loaded
- * by one thread while the others wait for it: moto caches it without a lock, so the
- * worker's first polls, one per account at once, each scanned botocore's data directory
- * (thousands of stat calls) for the same SQS model. And the request log's lines, plain as before, are written straight to stderr, not
- * through colorama (werkzeug's default handler, which scans each line to strip the colours
- * werkzeug added). A moto whose code has another shape runs without these, only slower.
+ * package directory (about 170 stat calls), matched the host against every service's URL
+ * patterns under one lock, took another lock to copy every account's id each time it
+ * reached a service's backend, and listed its service's methods (inspect.getmembers). Now
+ * an access key's account is remembered (checked against that account's keys each time; a
+ * key no account holds, the sandbox's own, is moto's default account's for good, since
+ * moto issues its keys at random), the module list, each host's backend and each service's
+ * methods are found once, and a backend that exists is returned without the lock. And a
+ * service's botocore model (and its operations' URLs) is loaded by one thread while the
+ * others wait for it: moto caches it without a lock, so the worker's first polls, one per
+ * account at once, each scanned botocore's data directory (thousands of stat calls) for
+ * the same SQS model. And the request log's lines, plain as before, are written straight
+ * to stderr, not through colorama (werkzeug's default handler, which scans each line to
+ * strip the colours werkzeug added). A moto whose code has another shape runs without
+ * these, only slower.
  *
  * And a long poll of an empty queue sleeps until a message is added or the poll ends. moto
  * wakes every long poll once a second to look again, which with a queue per account (the
@@ -224,7 +226,7 @@ try:
     account_of_key = iam_models.get_account_id_from
     backend_for_host = DomainDispatcherApplication.get_backend_for_host
     moto_modules = tuple(moto_backends.list_of_moto_modules())
-    method_urls, load_service_model = core_responses._get_method_urls, core_utils._load_service_model
+    method_urls, load_service_model, method_names = core_responses._get_method_urls, core_utils._load_service_model, core_responses.method_names_from_class
 except (ImportError, AttributeError):
     account_of_key = None  # another moto's shape: it runs as it is, only slower
 if account_of_key is not None:
@@ -269,6 +271,7 @@ if account_of_key is not None:
         return once
     core_utils._load_service_model = loaded_once(load_service_model)
     core_responses._get_method_urls = loaded_once(method_urls)
+    core_responses.method_names_from_class = functools.lru_cache(maxsize=None)(method_names)
     import logging
     from werkzeug import serving
     requests_log = logging.getLogger("werkzeug")
