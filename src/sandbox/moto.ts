@@ -246,17 +246,16 @@ if account_of_key is not None:
         except KeyError:
             return create_account_backend(backends, account_id)
     BackendDict.__getitem__ = account_backend
-    # A key no account holds (the sandbox's own) is moto's default account's for good: moto
-    # issues keys at random, so none is looked up before moto issued it.
-    DEFAULT = object()
     key_accounts = {}
     def account_of_key_once(access_key):
         account = key_accounts.get(access_key)
-        if account is DEFAULT or (account is not None and any(access_key in backend.access_keys for backend in dict.get(iam_models.iam_backends, account, {}).values())):
-            return iam_models.DEFAULT_ACCOUNT_ID if account is DEFAULT else account
+        # moto's default account is the answer for good, for a key no account holds too (the
+        # sandbox's own): moto issues keys at random, so none is looked up before it is issued.
+        if account == iam_models.DEFAULT_ACCOUNT_ID or (account is not None and any(access_key in backend.access_keys for backend in dict.get(iam_models.iam_backends, account, {}).values())):
+            return account
         account = account_of_key(access_key)
         if len(key_accounts) < 100000:
-            key_accounts[access_key] = DEFAULT if account == iam_models.DEFAULT_ACCOUNT_ID else account
+            key_accounts[access_key] = account
         return account
     iam_models.get_account_id_from = account_of_key_once
     def loaded_once(load):
