@@ -24,7 +24,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { NAMES } from '../protocol/names.js';
+import { NAMES, roleArn } from '../protocol/names.js';
 import { markRetryable, observeCalls } from './middleware.js';
 import type { Paces } from './pacing.js';
 import type { RetryPolicy } from './retry.js';
@@ -128,8 +128,6 @@ export interface AssumedRole {
 /** Credentials of an assumed role are renewed this long before they expire (as the SDK renews its own). */
 const ROLE_REFRESH_MS = 5 * 60_000;
 
-const roleArnOf = (account: string, role: string) => `arn:aws:iam::${account}:role/${role}`;
-
 export class ClientFactory {
   private readonly clients = new Map<string, Promise<unknown>>();
   private caller: Promise<CallerIdentity> | undefined;
@@ -170,11 +168,11 @@ export class ClientFactory {
     const key = `${account}/${through.role}@${through.via ?? AMBIENT}`;
     let provider = this.roles.get(key);
     if (!provider) {
-      const roleArn = roleArnOf(account, through.role);
+      const arn = roleArn(account, through.role);
       let current: ReturnType<CredentialProvider> | undefined;
       const fresh: CredentialProvider = async () => {
         const held = current && (await current.catch(() => undefined));
-        if (!held || (held.expiration && held.expiration.getTime() - Date.now() < ROLE_REFRESH_MS)) current = this.assume(roleArn, through.via);
+        if (!held || (held.expiration && held.expiration.getTime() - Date.now() < ROLE_REFRESH_MS)) current = this.assume(arn, through.via);
         return current!;
       };
       provider = fresh;
@@ -250,7 +248,7 @@ export class ClientFactory {
 
   /** The role assumed to act in `account`. */
   roleArnIn(account: string): string {
-    return roleArnOf(account, this.roleNameIn(account));
+    return roleArn(account, this.roleNameIn(account));
   }
 
   private roleNameIn(account: string): string {

@@ -7,7 +7,7 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import pLimit from 'p-limit';
 import type { AccountClients } from '../aws/clients.js';
 import { deleteStack, deployStack, describedStack, stackState, stackStatus, stacksNamed } from '../bootstrap/stack.js';
-import { NAMES, OWNED_STACK_PREFIX, TEMPLATE_TAG, isOwnedStack, isOwnedStackName } from '../protocol/names.js';
+import { NAMES, OWNED_STACK_PREFIX, roleArn, TEMPLATE_TAG, isOwnedStack, isOwnedStackName } from '../protocol/names.js';
 import type { PayloadOf, ResultOf } from '../protocol/requests.js';
 import { HandlerError, type Handler } from './context.js';
 
@@ -77,7 +77,7 @@ export const deleteStackHandler: Handler<PayloadOf<'DELETE_STACK'>, ResultOf<'DE
   return deleteStack(cfn, payload.stack, { roleArn: deployerRoleArn(config.accountId), deadline: deadline - 10_000 });
 };
 
-const deployerRoleArn = (account: string) => `arn:aws:iam::${account}:role/${NAMES.deployerRole}`;
+const deployerRoleArn = (account: string) => roleArn(account, NAMES.deployerRole);
 
 export const deployStackHandler: Handler<PayloadOf<'DEPLOY_STACK'>, ResultOf<'DEPLOY_STACK'>> = async (payload, { clients, config, dryrun, deadline }) => {
   const cfn = await clients.client('cloudformation', payload.region);

@@ -2,6 +2,9 @@
  * Names of the resources the bootstrap stack creates in every account, shared by the
  * templates, the worker, the transport and the messages that say where to look.
  */
+/** A role's ARN in an account, in the aws partition. */
+export const roleArn = (account: string, role: string) => `arn:aws:iam::${account}:role/${role}`;
+
 export const NAMES = {
   stack: 'orgvend-bootstrap',
   requestQueue: 'orgvend-requests',

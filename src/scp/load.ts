@@ -19,7 +19,7 @@ import { didYouMean } from '../config/suggest.js';
 import { YamlSource } from '../config/yaml-source.js';
 import { compileEncoding, encodingEnvironment } from '../render/escaping.js';
 import { firstUse, strictValues, type Undefined } from '../render/strict-context.js';
-import { NAMES } from '../protocol/names.js';
+import { NAMES, roleArn } from '../protocol/names.js';
 import { regionsDeniedByScps } from './regions-check.js';
 import { hasAllow, type PolicyDocument } from './evaluate.js';
 import { FULL_AWS_ACCESS, RCP_FULL_AWS_ACCESS, type DesiredPolicy, type DesiredPolicySet, type DesiredScps } from './model.js';
@@ -67,9 +67,9 @@ function templateContext(desired: Desired): Record<string, unknown> {
   const context: Record<string, unknown> = { organization: org, params, approved_regions: [...regions].sort() };
   const caller = accountApiCaller(org);
   // orgvend's handler there calls the Account Management API for put-contacts and enable-region.
-  context.handler_role_arn = `arn:aws:iam::${caller}:role/${NAMES.handlerRole}`;
+  context.handler_role_arn = roleArn(caller, NAMES.handlerRole);
   if (typeof params.account_admin_role === 'string') {
-    context.account_admin_role_arn = `arn:aws:iam::${caller}:role/${params.account_admin_role}`;
+    context.account_admin_role_arn = roleArn(caller, params.account_admin_role);
   }
   return context;
 }
