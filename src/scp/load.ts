@@ -100,11 +100,15 @@ async function loadKind(kind: PolicyKind, desired: Desired, repoDir: string, ren
   const library = kind === SCP_KIND ? LIBRARY : undefined;
   const reserved = kind === SCP_KIND ? FULL_AWS_ACCESS : RCP_FULL_AWS_ACCESS;
 
-  for (const path of await policyFiles(root)) {
-    const file = relative(repoDir, path).split(sep).join('/');
+  const paths = await policyFiles(root);
+  const fileOf = (path: string) => relative(repoDir, path).split(sep).join('/');
+  // Read at once, checked one after another in order.
+  const reads = await Promise.all(paths.map((path) => readInput(path, fileOf(path), MAX_POLICY_BYTES)));
+  for (const [i, path] of paths.entries()) {
+    const file = fileOf(path);
     const folder = relative(root, path).split(sep).slice(0, -1).join('/');
     const [, name, template] = path.split(sep).at(-1)!.match(POLICY_FILE)!;
-    const read = await readInput(path, file, MAX_POLICY_BYTES);
+    const read = reads[i]!;
     if (read.diagnostic) {
       diagnostics.push(read.diagnostic);
       continue;
