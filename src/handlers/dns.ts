@@ -11,7 +11,8 @@ import {
   paginateListHostedZones,
   type Route53Client,
 } from '@aws-sdk/client-route-53';
-import { DNS_ALLOWED_KEY, PARAMETER_PREFIX, sameRecord, withinDomain, type PayloadOf, type ResultOf } from '../protocol/requests.js';
+import { DNS_ALLOWED_KEY, sameRecord, withinDomain, type PayloadOf, type ResultOf } from '../protocol/requests.js';
+import { PARAMETER_PREFIX } from '../protocol/names.js';
 import { HandlerError, type Handler, type HandlerContext } from './context.js';
 import { parameterValue } from './parameters.js';
 import { everyPage } from '../aws/pages.js';

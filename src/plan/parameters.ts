@@ -5,7 +5,8 @@
  */
 import type { DesiredAccount } from '../config/resolve.js';
 import type { Organization } from '../config/schema.js';
-import { DNS_ALLOWED_KEY, PARAMETER_PREFIX, publicAccessBlockOf, recorderDrift, samePublicAccessBlock, type LiveRecorders, type PublicAccessBlock } from '../protocol/requests.js';
+import { DNS_ALLOWED_KEY, publicAccessBlockOf, recorderDrift, samePublicAccessBlock, type LiveRecorders, type PublicAccessBlock } from '../protocol/requests.js';
+import { PARAMETER_PREFIX } from '../protocol/names.js';
 
 /** SSM names allow letters, digits and _.-/ only: a tag key's other characters become `/`. */
 const parameterKey = (key: string) => key.replace(/[^A-Za-z0-9_.\-/]/g, '/');

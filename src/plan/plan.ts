@@ -2,7 +2,6 @@
  * A plan is a value: what an action would change, computed once, printed by views,
  * saved to a file, applied later. Plain JSON; no functions, no I/O.
  */
-import { z } from 'zod';
 export const PLAN_VERSION = 1;
 
 /** Every kind of change, with the symbol the views show (Terraform's + ~ -). */
@@ -126,30 +125,3 @@ export function accountList(names: readonly string[], max = 6): string {
   if (names.length <= max) return names.join(', ');
   return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
 }
-
-const ChangeTypeSchema = z.enum(Object.keys(CHANGE_KINDS) as [ChangeType, ...ChangeType[]]);
-
-/** A saved plan file, checked when it is read back. */
-export const PlanFile = z.object({
-  version: z.literal(PLAN_VERSION, { error: `a plan made by this version of orgvend (format ${PLAN_VERSION})` }),
-  action: z.string(),
-  basis: z.object({ config: z.string(), live: z.string() }),
-  changes: z.array(
-    z.object({ type: ChangeTypeSchema, target: z.string(), reason: z.string(), before: z.unknown(), after: z.unknown(), affects: z.array(z.string()).optional() }),
-  ),
-  summary: z.record(z.string(), z.number()),
-  unmanaged: z.array(z.object({ id: z.string(), name: z.string(), email: z.string(), ou: z.string() })),
-  notes: z.array(z.string()),
-  conflicts: z.array(z.string()).default([]),
-  preview: z
-    .array(
-      z.object({
-        action: z.string(),
-        region: z.string().optional(),
-        principal: z.string().optional(),
-        resource: z.string().optional(),
-        transitions: z.array(z.object({ account: z.string(), before: z.string(), after: z.string(), reason: z.string() })),
-      }),
-    )
-    .optional(),
-});

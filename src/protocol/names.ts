@@ -5,6 +5,9 @@
 /** A role's ARN in an account, in the aws partition. */
 export const roleArn = (account: string, role: string) => `arn:aws:iam::${account}:role/${role}`;
 
+/** Every orgvend parameter of an account lives below this path (SSM, the home region). */
+export const PARAMETER_PREFIX = '/orgvend/account/';
+
 export const NAMES = {
   stack: 'orgvend-bootstrap',
   requestQueue: 'orgvend-requests',

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { CONTACT_TYPES, DomainName, PolicyName, TrailName } from '../config/schema.js';
 import { AccountIdString } from './envelope.js';
 import { DELEGATED_SERVICE_PRINCIPALS } from '../config/delegated-services.js';
-import { FIXED_STACKS, NAMES, OWNED_STACK_PREFIX, TEMPLATE_TAG, isDeployedStack, isOwnedStackName, mappingStackPrefix } from './names.js';
+import { FIXED_STACKS, NAMES, OWNED_STACK_PREFIX, PARAMETER_PREFIX, TEMPLATE_TAG, isDeployedStack, isOwnedStackName, mappingStackPrefix } from './names.js';
 
 /**
  * Where the CICD bus sends a request: by detail-type to the management account or the
@@ -252,8 +252,6 @@ export const OrgPolicy = z.object({
 });
 export type OrgPolicy = z.infer<typeof OrgPolicy>;
 
-/** Every orgvend parameter of an account lives below this path (SSM, the home region). */
-export const PARAMETER_PREFIX = '/orgvend/account/';
 const PARAMETERS_PATH_ARN = ssmParameterArn(PARAMETER_PREFIX.slice(0, -1));
 const PARAMETERS_ARN = ssmParameterArn(`${PARAMETER_PREFIX}*`);
 const ParameterName = z.string().regex(new RegExp(`^${PARAMETER_PREFIX}[A-Za-z0-9_.\\-/]{1,900}$`), `a parameter name under ${PARAMETER_PREFIX}`);

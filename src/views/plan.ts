@@ -11,7 +11,7 @@
  */
 import { escapeControlCharacters } from '../config/control-characters.js';
 import { CHANGE_KINDS, accountList, type Change, type Plan, type SamplePreview } from '../plan/plan.js';
-import { PARAMETER_PREFIX } from '../protocol/requests.js';
+import { PARAMETER_PREFIX } from '../protocol/names.js';
 import { recoveryOf } from '../plan/stack-action.js';
 import { statementDiff } from './statement-diff.js';
 import type { Style } from './style.js';

@@ -2,7 +2,8 @@ import { DeleteParametersCommand, GetParametersByPathCommand, PutParameterComman
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { putParameters } from '../../../src/handlers/parameters.js';
-import { DNS_ALLOWED_KEY, PARAMETER_PREFIX } from '../../../src/protocol/requests.js';
+import { PARAMETER_PREFIX } from '../../../src/protocol/names.js';
+import { DNS_ALLOWED_KEY } from '../../../src/protocol/requests.js';
 import { handlerContext } from '../../helpers/handler-context.js';
 
 const context = (dryrun = false) => handlerContext({ accountId: '444444444444', roles: ['member', 'dns'] }, { dryrun });
