@@ -1,15 +1,18 @@
 /**
  * validate + resolve of a 5,000-account DSL: wall time and peak memory. Then `validate` of
  * the repository's example as one runs it, the built CLI (dist/, `npm run build`) in a
- * fresh process each time, beside `--help`'s start-up: its own work is the difference.
+ * fresh process each time, beside `--help`'s start-up: its own work is the difference. Then
+ * the CLI's `validate` of the 5,000 accounts, templates rendered for each included.
  * Prints one JSON line for each.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseConfig } from '../src/config/load.js';
 import { generateDsl } from './generate-dsl.js';
 import { timeRuns } from './timing.js';
-import { BENCH_ACCOUNTS_YML } from './repo.js';
+import { BENCH_ACCOUNTS_YML, copyBenchRepo } from './repo.js';
 
 // The built CLI, as it runs in use (build/bench has no package.json beside it for --version).
 const CLI = 'dist/cli/main.js';
@@ -54,4 +57,15 @@ if (!existsSync(CLI)) {
       own_median_ms: example.median_ms - help.median_ms,
     }),
   );
+
+  // The same DSL as above, as one runs validate on it: every per-account template rendered for each account and checked.
+  const repo = mkdtempSync(join(tmpdir(), 'orgvend-bench-validate-'));
+  try {
+    copyBenchRepo(repo);
+    writeFileSync(join(repo, 'accounts.yml'), text);
+    const large = await timeRuns(3, () => cli('--action', 'validate', '--config', join(repo, 'accounts.yml')));
+    console.log(JSON.stringify({ bench: 'validate (CLI)', accounts: desired.accounts.length, summary: large.last.trim().replace(/^\S+ /, ''), runs: 3, median_ms: large.median_ms, min_ms: large.min_ms }));
+  } finally {
+    rmSync(repo, { recursive: true, force: true });
+  }
 }

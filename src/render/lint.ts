@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { cloudFormationLines, parseCloudFormation } from './cfn-yaml.js';
 import { fileDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import type { RenderedTemplate } from './render.js';
+import { skeletonHolds, skeletonOf } from './skeleton.js';
 
 const CFN_LINT_HINT = "cfn-lint is not installed: run  python3 -m pip install cfn-lint";
 
@@ -42,3 +43,23 @@ export function parseProblems(file: string, t: RenderedTemplate): Diagnostic[] {
   );
 }
 
+/**
+ * parseProblems of each template, shown as `display` names it. A template rendered with
+ * `{ marked: true }` is parsed through its skeleton (render/skeleton.ts), once for all the
+ * renders that share it; its own text only when the skeleton cannot vouch for it.
+ */
+export function renderedProblems(templates: readonly RenderedTemplate[], display: (t: RenderedTemplate) => string): Diagnostic[] {
+  // Skeleton → its holes → whether it holds.
+  const holds = new Map<string, Map<string, boolean>>();
+  return templates.flatMap((t) => {
+    const shape = t.marked === undefined ? undefined : skeletonOf(t.marked, t.text);
+    if (shape) {
+      const byHoles = holds.get(shape.skeleton) ?? holds.set(shape.skeleton, new Map()).get(shape.skeleton)!;
+      const holes = shape.holes.join(',');
+      let vouched = byHoles.get(holes);
+      if (vouched === undefined) byHoles.set(holes, (vouched = skeletonHolds(shape.skeleton, shape.holes)));
+      if (vouched) return [];
+    }
+    return parseProblems(display(t), t);
+  });
+}

@@ -1,7 +1,7 @@
 import type { Desired } from '../../config/resolve.js';
 import { ExitCode, InputError } from '../../errors.js';
 import { templateContext } from '../../render/context.js';
-import { parseProblems } from '../../render/lint.js';
+import { renderedProblems } from '../../render/lint.js';
 import { renderTemplates } from '../../render/render.js';
 import { countDiagnostics, diagnosticsJson } from '../../views/diagnostics.js';
 import { failureJson } from '../../views/failure.js';
@@ -16,8 +16,8 @@ import { outputOf } from '../output.js';
  * parses here renders later; cfn-lint and ValidateTemplate run in render-templates.
  */
 async function renderOffline(desired: Desired, repoDir: string) {
-  const { sources, templates, diagnostics } = await renderTemplates(repoDir, templateContext(desired, new Map()));
-  return { count: sources.length, diagnostics: [...diagnostics, ...templates.flatMap((t) => parseProblems(`${t.output} (rendered from ${t.source})`, t))] };
+  const { sources, templates, diagnostics } = await renderTemplates(repoDir, templateContext(desired, new Map()), { marked: true });
+  return { count: sources.length, diagnostics: [...diagnostics, ...renderedProblems(templates, (t) => `${t.output} (rendered from ${t.source})`)] };
 }
 
 /** Everything the repository holds, checked offline: accounts.yml, the policies under scps/ and policies/, the templates. */
