@@ -78,6 +78,23 @@ describe('--action validate', () => {
     expect(parse.err()).toContain('error[template-invalid] vpc/foo.yml (rendered from templates/account/vpc.yml.njk)');
   });
 
+  it('reports the one account whose render of a per-account template does not parse, among renders that share a skeleton', async () => {
+    // Every account's note is "fine" (the defaults'), but a4's.
+    const entries = ['a1', 'a2', 'a3'].map((name) => `  ${name}:\n    scope: dev\n`).join('') + '  a4:\n    scope: dev\n    tags:\n      note: "a: b"\n';
+    const { dir } = tempDsl(dslText().replace(/^accounts:\n/m, `accounts:\n${entries}`).replace(/^( +)cost-center: platform\n/m, '$1cost-center: platform\n$1note: fine\n'));
+    mkdirSync(join(dir, 'templates', 'account'), { recursive: true });
+    // The tag is written whole (valid for every value) and again inside a plain scalar (where ": " starts a mapping).
+    writeFileSync(join(dir, 'templates', 'account', 'vpc.yml.njk'), '{% if account.create_vpc %}\nNote: {{ account.tags.note }}\nDescription: note-{{ account.tags.note }}\n{% endif %}\n');
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['--action', 'validate', '--format', 'json'], io)).toBe(65);
+    const json = JSON.parse(io.out());
+    expect(json.diagnostics).toEqual([expect.objectContaining({ code: 'template-invalid', file: 'vpc/a4.yml (rendered from templates/account/vpc.yml.njk)', line: 3 })]);
+
+    // Written whole alone, every render parses.
+    writeFileSync(join(dir, 'templates', 'account', 'vpc.yml.njk'), '{% if account.create_vpc %}\nNote: {{ account.tags.note }}\n{% endif %}\n');
+    expect(await runCli(['--action', 'validate'], captureIo({ cwd: dir }))).toBe(0);
+  });
+
   it('lists at most 100 problems as JSON and counts the rest', async () => {
     const entries = Array.from({ length: 120 }, (_, i) => `  team${i}:\n    scope: nope\n`).join('');
     const { dir } = tempDsl(dslText().replace(/^accounts:\n/m, `accounts:\n${entries}`));
