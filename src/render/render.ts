@@ -71,14 +71,6 @@ function renderDiagnostic(file: string, text: string, error: unknown, context: T
   return fileDiagnostic(file, text, 'template-render', `cannot render the template: ${what}`, { line, column }, hint ?? `the variables are ${Object.keys(context).join(', ')}`);
 }
 
-const attempt = <T>(f: () => T): T | undefined => {
-  try {
-    return f();
-  } catch {
-    return undefined;
-  }
-};
-
 export async function renderTemplates(repoDir: string, context: TemplateContext, options: { marked?: boolean } = {}): Promise<RenderResult> {
   const env = encodingEnvironment();
   const root = join(repoDir, TEMPLATES_DIR);
@@ -148,8 +140,13 @@ export async function renderTemplates(repoDir: string, context: TemplateContext,
       const customization = job.customization && { customization: strict(job.customization, 'customization', seen) };
       const renderContext = job.account ? { ...values, account: strictAccounts.get(job.account.name), ...customization } : values;
       rendered = template.render(renderContext);
-      // A second render, for the parse check alone: should it fail, that check parses the text itself.
-      if (options.marked) marked = attempt(() => renderMarked(template, renderContext));
+      if (options.marked) {
+        try {
+          marked = renderMarked(template, renderContext);
+        } catch {
+          // A second render, for the parse check alone: without it, that check parses the text itself.
+        }
+      }
     } catch (error) {
       const customization = job.customization && { customization: job.customization };
       diagnostics.push(renderDiagnostic(job.source, text, error, job.account ? { ...context, account: job.account, ...customization } : context, seen.missing));

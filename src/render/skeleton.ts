@@ -103,9 +103,11 @@ export function skeletonHolds(skeleton: string, holes: readonly number[]): boole
       // Untagged or a CloudFormation short tag, whose reading takes any string; `!!int` would not.
       const tagged = node.tag !== undefined && !CLOUDFORMATION_TAG_NAMES.has(node.tag);
       if (node.type === 'QUOTE_DOUBLE' && !tagged && end === start + HOLE.length) placed.add(start);
-      // A block scalar's lines start after its header's line.
-      const lines = skeleton.indexOf('\n', start) + 1;
-      if ((node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') && lines > 0) blocks.push([lines, end]);
+      if (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') {
+        // Its lines start after its header's line.
+        const lines = skeleton.indexOf('\n', start) + 1;
+        if (lines > 0) blocks.push([lines, end]);
+      }
     },
   });
   if (aliased) return false;
