@@ -46,19 +46,23 @@ export function parseProblems(file: string, t: RenderedTemplate): Diagnostic[] {
 /**
  * parseProblems of each template, shown as `display` names it. A template rendered with
  * `{ marked: true }` is parsed through its skeleton (render/skeleton.ts), once for all the
- * renders that share it; its own text only when the skeleton cannot vouch for it.
+ * renders that share it; its own text only when the skeleton cannot vouch for it. A
+ * skeleton is checked from its second render on: the first is parsed itself, which costs
+ * less when it stays alone (a top-level template, an account's own customization).
  */
 export function renderedProblems(templates: readonly RenderedTemplate[], display: (t: RenderedTemplate) => string): Diagnostic[] {
-  // Skeleton → its holes → whether it holds.
-  const holds = new Map<string, Map<string, boolean>>();
+  // Skeleton → its holes → whether it holds (undefined: seen once, not checked yet).
+  const holds = new Map<string, Map<string, boolean | undefined>>();
   return templates.flatMap((t) => {
     const shape = t.marked === undefined ? undefined : skeletonOf(t.marked, t.text);
     if (shape) {
       const byHoles = holds.get(shape.skeleton) ?? holds.set(shape.skeleton, new Map()).get(shape.skeleton)!;
       const holes = shape.holes.join(',');
-      let vouched = byHoles.get(holes);
-      if (vouched === undefined) byHoles.set(holes, (vouched = skeletonHolds(shape.skeleton, shape.holes)));
-      if (vouched) return [];
+      if (byHoles.has(holes)) {
+        let vouched = byHoles.get(holes);
+        if (vouched === undefined) byHoles.set(holes, (vouched = skeletonHolds(shape.skeleton, shape.holes)));
+        if (vouched) return [];
+      } else byHoles.set(holes, undefined);
     }
     return parseProblems(display(t), t);
   });
