@@ -6,7 +6,7 @@
 import { DeleteParametersCommand, GetParameterCommand, PutParameterCommand, paginateGetParametersByPath, type SSMClient } from '@aws-sdk/client-ssm';
 import pLimit from 'p-limit';
 import { PARAMETER_PREFIX } from '../protocol/names.js';
-import { type PayloadOf, type ResultOf } from '../protocol/requests.js';
+import type { PayloadOf, ResultOf } from '../protocol/requests.js';
 import type { Handler } from './context.js';
 import { readRecorders } from './config-recorder.js';
 import { readPublicAccessBlock } from './public-access-block.js';
