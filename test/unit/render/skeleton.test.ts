@@ -26,7 +26,7 @@ const display = (t: RenderedTemplate) => t.output;
 const eachParsed = (templates: RenderedTemplate[]) => templates.flatMap((t) => parseProblems(display(t), t));
 
 /** Strings that end or open something in YAML, repeat another key, or are long enough to be refused as a key. */
-const HOSTILE = ['plain', 'foo', '', 'a: b', 'c #d', "it's", 'q"uote', 'back\\slash', '[x', '{y}', '- z', '&a', '*a', '!Ref', '"', 'x'.repeat(1100), '😀', '\ud800', 'tab\there', MARK_OPEN, MARK_CLOSE, `${MARK_OPEN}"${MARK_CLOSE}`];
+const HOSTILE = ['plain', 'foo', '', 'a: b', 'c #d', "it's", 'q"uote', 'back\\slash', '[x', '{y}', '- z', '&a', '*a', '!Ref', '"', 'x'.repeat(1100), '😀', '\ud800', '\ufeff', '---', '...', '%YAML 1.1', '\\u0000', 'tab\there', MARK_OPEN, MARK_CLOSE, `${MARK_OPEN}"${MARK_CLOSE}`];
 const VALUES = [...HOSTILE, 1, 2.5, -3, true, false, ['foo', 'bar'], { foo: 'a: b' }];
 
 /** Every place a value can land. */
@@ -49,6 +49,9 @@ const PLACES: Record<string, string> = {
   'a block header': 'Key: >- {{ v }}\n  text\n',
   'an anchored value and its alias': 'A: &x {{ v }}\nB:\n  *x : 1\n  foo: 2\n',
   'after a quoted value': 'Key: {{ v }} trailing\n',
+  'the whole document': '{{ v }}\n',
+  'after a document start': '--- {{ v }}\n',
+  'a flow sequence over lines': 'List: [\n  {{ v }},\n  {{ v }}\n]\n',
   'a template that holds the marks itself': `# ${MARK_OPEN} ${MARK_CLOSE}\nKey: {{ v }}\n`,
 };
 
