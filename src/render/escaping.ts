@@ -42,37 +42,14 @@ export function pascalCase(value: unknown): string {
 
 type RootRender = (env: unknown, context: unknown, frame: unknown, runtime: unknown, cb: unknown) => void;
 
-/** What renderMarked puts around each encoded string: private-use characters, which orgvend's own templates never hold. */
-export const MARK_OPEN = '\uE000';
-export const MARK_CLOSE = '\uE001';
-
-/** Set while renderMarked renders (renders are synchronous, so no other render sees it). */
-let marking = false;
-
 /** nunjucks' runtime, but every `{{ }}` that is not a SafeString is encoded. */
 const ENCODING_RUNTIME = {
   ...nunjucks.runtime,
   suppressValue(value: unknown): unknown {
     if (value instanceof SafeString) return value;
-    if (value === undefined || value === null) return '';
-    const encoded = encodeValue(value);
-    return marking && encoded.startsWith('"') ? `${MARK_OPEN}${encoded}${MARK_CLOSE}` : encoded;
+    return value === undefined || value === null ? '' : encodeValue(value);
   },
 };
-
-/**
- * `template` rendered as render() renders it, but with each `{{ }}` that writes a string
- * (a JSON string, `"…"`) between MARK_OPEN and MARK_CLOSE: where each value landed, for
- * render/skeleton.ts. Only ever parsed, never written or deployed.
- */
-export function renderMarked(template: nunjucks.Template, context: object): string {
-  marking = true;
-  try {
-    return template.render(context);
-  } finally {
-    marking = false;
-  }
-}
 
 /** `template`, compiled, with its every `{{ }}` encoded (see the top of this file). */
 export function encodingTemplate(template: nunjucks.Template): nunjucks.Template {

@@ -43,26 +43,29 @@ export function parseProblems(file: string, t: RenderedTemplate): Diagnostic[] {
   );
 }
 
+/** How many templates of one skeleton are parsed themselves before the skeleton is checked (it costs ~3 parses). */
+const PARSED_BEFORE_CHECK = 2;
+
 /**
- * parseProblems of each template, shown as `display` names it. A template rendered with
- * `{ marked: true }` is parsed through its skeleton (render/skeleton.ts), once for all the
- * renders that share it; its own text only when the skeleton cannot vouch for it. A
- * skeleton is checked from its second render on: the first is parsed itself, which costs
- * less when it stays alone (a top-level template, an account's own customization).
+ * parseProblems of each template, shown as `display` names it, through their skeletons
+ * (render/skeleton.ts): a skeleton is checked once for all the templates that share it, a
+ * template parsed itself only when its skeleton cannot vouch for it. The first templates
+ * of a skeleton are parsed themselves, which costs less when they stay few (a top-level
+ * template, an account's own customization, a small organization).
  */
 export function renderedProblems(templates: readonly RenderedTemplate[], display: (t: RenderedTemplate) => string): Diagnostic[] {
-  // Skeleton → its holes → whether it holds (undefined: seen once, not checked yet).
-  const holds = new Map<string, Map<string, boolean | undefined>>();
+  // Skeleton → its holes → whether it holds, or how many of its templates were parsed so far.
+  const holds = new Map<string, Map<string, boolean | number>>();
   return templates.flatMap((t) => {
-    const shape = t.marked === undefined ? undefined : skeletonOf(t.marked, t.text);
-    if (shape) {
-      const byHoles = holds.get(shape.skeleton) ?? holds.set(shape.skeleton, new Map()).get(shape.skeleton)!;
-      const holes = shape.holes.join(',');
-      if (byHoles.has(holes)) {
-        let vouched = byHoles.get(holes);
-        if (vouched === undefined) byHoles.set(holes, (vouched = skeletonHolds(shape.skeleton, shape.holes)));
-        if (vouched) return [];
-      } else byHoles.set(holes, undefined);
+    const { skeleton, holes } = skeletonOf(t.text);
+    const byHoles = holds.get(skeleton) ?? holds.set(skeleton, new Map()).get(skeleton)!;
+    const key = holes.join(',');
+    const state = byHoles.get(key) ?? 0;
+    if (typeof state === 'number' && state < PARSED_BEFORE_CHECK) byHoles.set(key, state + 1);
+    else {
+      const vouched = typeof state === 'boolean' ? state : skeletonHolds(skeleton, holes);
+      byHoles.set(key, vouched);
+      if (vouched) return [];
     }
     return parseProblems(display(t), t);
   });

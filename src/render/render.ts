@@ -20,7 +20,7 @@ import type { Desired } from '../config/resolve.js';
 import { InputError } from '../errors.js';
 import { templateContext, type TemplateContext } from './context.js';
 import { PER_ACCOUNT_DIR, TEMPLATES_DIR, headerTarget, isBuiltInPerAccount, resourceProblems, stemOf, templateFiles, templateNameProblem, type HeaderTarget } from './customizations.js';
-import { compileEncoding, controlCharacterIn, encodingEnvironment, renderMarked } from './escaping.js';
+import { compileEncoding, controlCharacterIn, encodingEnvironment } from './escaping.js';
 import { firstUse, strict, strictValues, type Undefined } from './strict-context.js';
 
 export const OUTPUT_DIR = join('build', 'templates');
@@ -36,8 +36,6 @@ export interface RenderedTemplate {
   deployTo?: HeaderTarget;
   text: string;
   sha256: string;
-  /** With `{ marked: true }`: the text with each value it writes marked (escaping.ts' renderMarked), for the parse check (render/skeleton.ts). */
-  marked?: string;
 }
 
 export interface RenderResult {
@@ -71,7 +69,7 @@ function renderDiagnostic(file: string, text: string, error: unknown, context: T
   return fileDiagnostic(file, text, 'template-render', `cannot render the template: ${what}`, { line, column }, hint ?? `the variables are ${Object.keys(context).join(', ')}`);
 }
 
-export async function renderTemplates(repoDir: string, context: TemplateContext, options: { marked?: boolean } = {}): Promise<RenderResult> {
+export async function renderTemplates(repoDir: string, context: TemplateContext): Promise<RenderResult> {
   const env = encodingEnvironment();
   const root = join(repoDir, TEMPLATES_DIR);
   const jobs: { source: string; output: string; account?: TemplateContext['accounts'][number]; customization?: Record<string, unknown> }[] = [];
@@ -131,22 +129,13 @@ export async function renderTemplates(repoDir: string, context: TemplateContext,
     }
     seen.missing = undefined;
     let rendered: string;
-    let marked: string | undefined;
     try {
       // Compiled once per file (eagerly, so a syntax error is reported like any other), rendered per account.
       let template = compiled.get(job.source);
       if (!template) compiled.set(job.source, (template = compileEncoding(text, env, job.source)));
       // nunjucks copies the top level, so a name missing there is caught by throwOnUndefined instead.
       const customization = job.customization && { customization: strict(job.customization, 'customization', seen) };
-      const renderContext = job.account ? { ...values, account: strictAccounts.get(job.account.name), ...customization } : values;
-      rendered = template.render(renderContext);
-      if (options.marked) {
-        try {
-          marked = renderMarked(template, renderContext);
-        } catch {
-          // A second render, for the parse check alone: without it, that check parses the text itself.
-        }
-      }
+      rendered = template.render(job.account ? { ...values, account: strictAccounts.get(job.account.name), ...customization } : values);
     } catch (error) {
       const customization = job.customization && { customization: job.customization };
       diagnostics.push(renderDiagnostic(job.source, text, error, job.account ? { ...context, account: job.account, ...customization } : context, seen.missing));
@@ -167,15 +156,7 @@ export async function renderTemplates(repoDir: string, context: TemplateContext,
       failed.add(job.source);
       continue;
     }
-    templates.push({
-      source: job.source,
-      output: job.output,
-      ...(job.account ? { account: job.account.name } : {}),
-      ...(header.target ? { deployTo: header.target } : {}),
-      text: body,
-      sha256: sha256Hex(body),
-      ...(marked !== undefined ? { marked: `${marked.trimEnd()}\n` } : {}),
-    });
+    templates.push({ source: job.source, output: job.output, ...(job.account ? { account: job.account.name } : {}), ...(header.target ? { deployTo: header.target } : {}), text: body, sha256: sha256Hex(body) });
   }
   return { sources: [...sources.keys()], templates, diagnostics };
 }

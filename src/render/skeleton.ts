@@ -1,27 +1,34 @@
 /**
  * Whether a rendered template parses, without parsing every render. A per-account template
  * renders once per account (5,004 VPC templates, 36 MB of YAML for 5,000 accounts), and
- * the renders of one template mostly differ only in the strings they write. Each string
- * lands JSON-encoded (escaping.ts): `"…"` with every `"`, `\` and line break escaped, so
- * in three places a string cannot change how the text around it is read, whatever it holds:
- * - as a whole double-quoted scalar that is not a key (a key's value decides whether keys
- *   repeat, so a key is not such a place);
+ * the renders of one template mostly differ only in the strings they write, each written
+ * JSON-encoded (escaping.ts): `"…"`, with every `"`, `\` and line break escaped.
+ *
+ * The skeleton of a text is the text with each such string (any `"…"` of JSON's grammar,
+ * without raw control characters or line breaks) replaced by `""`, a hole. Such a string
+ * cannot change how the text around it is read, whatever it holds, in three places:
+ * - as a whole double-quoted scalar that is not within a key (a key's value decides whether
+ *   keys repeat), untagged or under a CloudFormation short tag;
  * - inside a comment, which it cannot end;
  * - inside the lines of a block scalar (`|`, `>`), which it cannot end either.
- *
- * The skeleton of a render is its text with each string written replaced by `""`. When
- * the skeleton parses without error and each of its holes is in one of those places, every
- * render with that skeleton parses without error: it is parsed once for all of them.
- * Anything else (a hole in a plain or single-quoted scalar, a key, a marker the template
- * itself holds) leaves the render to be parsed itself, so the errors reported are the
- * render's own. Pure.
+ * So when a skeleton parses without error, holds no alias and has each of its holes in one
+ * of those places, every text with that skeleton parses without error: it is parsed once
+ * for all of them. The argument is about the text alone, not how it was rendered. Any other
+ * text (a hole in a plain or single-quoted scalar, in a key, under `!!int`) is parsed itself,
+ * so every error reported is the render's own. Pure.
  */
 import { Parser, visit } from 'yaml';
+import { parseYamlDocument } from '../config/yaml-parse.js';
 import { CLOUDFORMATION_TAGS, cloudFormationLines, parseCloudFormation } from './cfn-yaml.js';
-import { MARK_CLOSE, MARK_OPEN } from './escaping.js';
 
 const HOLE = '""';
 const CLOUDFORMATION_TAG_NAMES = new Set(CLOUDFORMATION_TAGS.map((t: { tag: string }) => t.tag));
+
+/**
+ * A JSON string as JSON.stringify and escapeControlCharacters write it: no raw control
+ * character, line break, bidirectional control or BOM, and only the escapes JSON has (less `\/`).
+ */
+const JSON_STRING = /"(?:[^"\\\u0000-\u001f\u007f-\u009f\u2028-\u202e\u2066-\u2069\ufeff]|\\["\\bfnrt]|\\u[0-9a-fA-F]{4})*"/g;
 
 export interface Skeleton {
   skeleton: string;
@@ -29,37 +36,16 @@ export interface Skeleton {
   holes: number[];
 }
 
-/**
- * The skeleton of `text` from its marked render; undefined when the marks do not pair (the
- * template or a value holds one) or, without them, the marked render is not `text`.
- */
-export function skeletonOf(marked: string, text: string): Skeleton | undefined {
-  let skeleton = '';
+/** `text` with each JSON string replaced by a hole. */
+export function skeletonOf(text: string): Skeleton {
   const holes: number[] = [];
-  let at = 0;
-  let pos = 0;
-  // Whether `text` goes on with `part` (and, if so, past it).
-  const follows = (part: string) => {
-    if (!text.startsWith(part, pos)) return false;
-    pos += part.length;
-    return true;
-  };
-  for (;;) {
-    const open = marked.indexOf(MARK_OPEN, at);
-    const end = marked.indexOf(MARK_CLOSE, at);
-    if (open < 0) {
-      const rest = marked.slice(at);
-      return end < 0 && follows(rest) && pos === text.length ? { skeleton: skeleton + rest, holes } : undefined;
-    }
-    if (end < open) return undefined;
-    const between = marked.slice(at, open);
-    const value = marked.slice(open + 1, end);
-    if (value.includes(MARK_OPEN) || !follows(between) || !follows(value)) return undefined;
-    skeleton += between;
-    holes.push(skeleton.length);
-    skeleton += HOLE;
-    at = end + 1;
-  }
+  let removed = 0;
+  const skeleton = text.replace(JSON_STRING, (string: string, offset: number) => {
+    holes.push(offset - removed);
+    removed += string.length - HOLE.length;
+    return HOLE;
+  });
+  return { skeleton, holes };
 }
 
 /** [start, end) of every comment of `text`, as yaml's parser finds them. */
@@ -81,8 +67,9 @@ function commentRanges(text: string): [number, number][] {
 export function skeletonHolds(skeleton: string, holes: readonly number[]): boolean {
   // Offsets are the skeleton's own only when it holds no line break but LF (a render that does is refused before).
   if (cloudFormationLines(skeleton) !== skeleton) return false;
-  const doc = parseCloudFormation(skeleton);
-  if (doc.errors.length) return false;
+  if (parseCloudFormation(skeleton).errors.length) return false;
+  // Its nodes as written: read with CloudFormation's tags, a tagged collection (`!Select [0, !GetAZs ""]`) is one value, its nodes gone.
+  const doc = parseYamlDocument(skeleton, { version: '1.1' });
   const placed = new Set<number>();
   const blocks: [number, number][] = [];
   const keys: [number, number][] = [];

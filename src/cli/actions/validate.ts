@@ -16,7 +16,7 @@ import { outputOf } from '../output.js';
  * parses here renders later; cfn-lint and ValidateTemplate run in render-templates.
  */
 async function renderOffline(desired: Desired, repoDir: string) {
-  const { sources, templates, diagnostics } = await renderTemplates(repoDir, templateContext(desired, new Map()), { marked: true });
+  const { sources, templates, diagnostics } = await renderTemplates(repoDir, templateContext(desired, new Map()));
   return { count: sources.length, diagnostics: [...diagnostics, ...renderedProblems(templates, (t) => `${t.output} (rendered from ${t.source})`)] };
 }
 
