@@ -10,7 +10,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { InputError, type ExitCode } from '../../errors.js';
 import { liveIds } from '../../render/context.js';
-import { cfnLint, parseProblems } from '../../render/lint.js';
+import { cfnLint, renderedProblems } from '../../render/lint.js';
 import { executeUploads, planUploads, readPublished, validateWithCloudFormation, type Published } from '../../render/publish.js';
 import { OUTPUT_DIR, renderWithIds, type RenderedTemplate } from '../../render/render.js';
 import { readLive } from '../../state/live.js';
@@ -34,7 +34,7 @@ async function renderAndCheck(runtime: Runtime, io: Io, transport: Transport): P
     await writeFile(pathOf(t), t.text);
   }
   const shown = (file: string) => relative(io.cwd, file);
-  const problems = templates.flatMap((t) => parseProblems(shown(pathOf(t)), t));
+  const problems = renderedProblems(templates, (t) => shown(pathOf(t)));
   if (problems.length) throw new InputError(problems);
   const linted = await cfnLint(templates.map(pathOf), shown);
   if (linted.length) throw new InputError(linted);
