@@ -76,9 +76,10 @@ export interface BenchOrganization {
    * time side by side (one run executes 4 of a kind at once: an hour for 1,000 VPC stacks
    * on moto), one kind of change after another: creations, tags and bootstraps first (an
    * account's parameters and stacks go through the bus its bootstrap gives it), the
-   * bootstraps all in one executeAccountPlan as a run sends them. The number of changes.
+   * bootstraps all in one executeAccountPlan as a run sends them. The number of changes
+   * planned, and of those not carried out (left to the next pass).
    */
-  converge(): Promise<number>;
+  converge(): Promise<{ planned: number; failed: number }>;
   close(): Promise<void>;
 }
 
@@ -235,6 +236,7 @@ export async function benchOrganization(options: { dsl: string; bootstrapped: bo
         const plan = JSON.parse(readFileSync(saved, 'utf8')) as Plan;
         const cicd = factory.forAccount(org.cicd_account_id);
         const transport = new EventBridgeTransport(cicd, busTopology(org), true, new MemoryRecorder(), kmsSigner(cicd, org.cicd_account_id, org.home_region));
+        let failed = 0;
         try {
           // Kinds in the order a run's steps wait for each other, not the order the plan lists
           // them in: an account's parameters go through its bus, which its bootstrap gives it.
@@ -246,12 +248,13 @@ export async function benchOrganization(options: { dsl: string; bootstrapped: bo
             const results = await Promise.all(groups.map((group) => executeAccountPlan(makePlan(plan.action, plan.basis, group), org, transport)));
             const failures = results.flatMap((r) => [...r].filter(([, step]) => step.status !== 'done').map(([key, step]) => `${key}: ${step.status === 'failed' ? step.error.message : step.status === 'skipped' ? step.reason : ''}`));
             // moto, on one CPU, can fall behind a thousand requests: what failed is planned again by the next pass (the caller's).
+            failed += failures.length;
             if (failures.length) console.error(`setup: ${failures.length} of ${changes.length} ${type} failed, left to the next pass: ${failures.slice(0, 3).join('; ')}`);
           }
         } finally {
           await transport.close();
         }
-        return plan.changes.length;
+        return { planned: plan.changes.length, failed };
       },
       async close() {
         await worker.stop();
