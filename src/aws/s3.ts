@@ -15,6 +15,16 @@ export async function objectExists(s3: S3Client, bucket: string, key: string): P
   }
 }
 
+/** The text `bucket` holds under `key`, or undefined when there is no such object. */
+export async function objectText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
+  try {
+    return await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+}
+
 /** `bucket`'s versioning: `Enabled`, `Suspended`, or undefined when it was never enabled. */
 export async function bucketVersioning(s3: S3Client, bucket: string): Promise<string | undefined> {
   return (await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status;

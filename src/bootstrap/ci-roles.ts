@@ -32,9 +32,9 @@ type CliCall =
   | 'read-replies'
   /** cloudformation:ValidateTemplate of every rendered template (render/publish.ts). */
   | 'validate-templates'
-  /** HeadBucket of each artifact bucket (aws/s3.ts artifactBucketProblem), HeadObject of each rendered template's key in it (render/publish.ts readPublished). */
+  /** HeadBucket of each artifact bucket (aws/s3.ts artifactBucketProblem), GetObject of its index and HeadObject of each rendered template's key it does not list (render/publish.ts readPublished). */
   | 'read-templates'
-  /** PutObject of the templates not there yet, with --execute only (render/publish.ts executeUploads). */
+  /** PutObject of the templates not there yet and of the index, with --execute only (render/publish.ts executeUploads). */
   | 'upload-templates';
 
 const BUS: CliCall[] = ['sign-requests', 'put-requests', 'read-replies'];

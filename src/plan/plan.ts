@@ -35,6 +35,7 @@ export const CHANGE_KINDS = {
   'stack.deploy': '~',
   'stack.delete': '-',
   'template.upload': '+',
+  'template.index': '~',
   'record.upsert': '~',
   'delegated-admin.register': '+',
   'delegated-admin.deregister': '-',

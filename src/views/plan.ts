@@ -136,6 +136,8 @@ export function describeChange(change: Change): string {
     }
     case 'template.upload':
       return `s3://${after.bucket}/${after.key} (${after.bytes} bytes)`;
+    case 'template.index':
+      return `s3://${after.bucket}/${after.key}: ${after.keys} templates${change.before ? ` (listed ${before.keys})` : ''}`;
     case 'parameters.put': {
       const wanted = (after.parameters ?? {}) as Record<string, string>;
       const had = before.parameters as Record<string, string | null>;

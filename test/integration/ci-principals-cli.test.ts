@@ -88,6 +88,8 @@ function authorized(call: AwsCall): SampleRequest | undefined {
       return { action: 'cloudformation:ValidateTemplate', resource: '*', context: {} };
     case 's3:HeadObject':
       // HeadObject is authorized as GetObject (and answers 404 rather than 403 only with ListBucket).
+    case 's3:GetObject':
+      // The bucket's index (render/publish.ts INDEX_KEY).
       return { action: 's3:GetObject', resource: object(), context: {} };
     case 's3:HeadBucket':
       // The artifact bucket looked for before anything is planned for it (aws/s3.ts artifactBucketProblem), authorized as ListBucket.
@@ -121,7 +123,7 @@ describe('the CLI in CI', () => {
     const runs = [await apply.cli('--action', 'sync-accounts', '--execute'), await apply.cli('--action', 'render-templates', '--execute')];
     for (const run of runs) expect(run.code, run.err).toBe(0);
     const calls = own(runs.flatMap((r) => r.calls));
-    expect([...new Set(calls.map((c) => `${c.service}:${c.operation}`))]).toEqual(expect.arrayContaining(['events:PutEvents', 's3:PutObject', 's3:HeadObject']));
+    expect([...new Set(calls.map((c) => `${c.service}:${c.operation}`))]).toEqual(expect.arrayContaining(['events:PutEvents', 's3:PutObject', 's3:HeadObject', 's3:GetObject']));
     const requests = calls.map(authorized).filter((r): r is SampleRequest => r !== undefined);
     for (const request of requests) expect(decide('apply', request), JSON.stringify(request)).toMatchObject({ decision: 'allowed' });
     // The same calls as orgvend-plan: every request put with the organization's source, and every upload, refused.
@@ -130,13 +132,14 @@ describe('the CLI in CI', () => {
     expect(refused.every((r) => r.action === 's3:PutObject' || (r.action === 'events:PutEvents' && r.context!['events:source']!.includes('app.infra'))), JSON.stringify(refused)).toBe(true);
     expect(requests.filter((r) => r.action === 's3:PutObject' || (r.action === 'events:PutEvents' && r.context!['events:source']!.includes('app.infra'))).every((r) => decide('plan', r).decision === 'denied')).toBe(true);
 
-    // A pull request's render-templates now finds the uploaded templates: as orgvend-plan (its
-    // credentials back in the environment, which ciCli stubbed with orgvend-apply's), it may read them.
+    // A pull request's render-templates now finds the uploaded templates through the buckets'
+    // indexes (and with --refresh each template itself): as orgvend-plan (its credentials back
+    // in the environment, which ciCli stubbed with orgvend-apply's), it may read them.
     for (const [key, value] of Object.entries(plan.workspace.env)) vi.stubEnv(key, value);
-    const replan = await plan.cli('--action', 'render-templates');
-    expect(replan.code, replan.err).toBe(0);
-    const reads = own(replan.calls).filter((c) => c.operation === 'HeadObject');
-    expect(reads.length).toBeGreaterThan(0);
+    const replans = [await plan.cli('--action', 'render-templates'), await plan.cli('--action', 'render-templates', '--refresh')];
+    for (const replan of replans) expect(replan.code, replan.err).toBe(0);
+    const reads = own(replans.flatMap((r) => r.calls)).filter((c) => c.operation === 'HeadObject' || c.operation === 'GetObject');
+    expect(new Set(reads.map((c) => c.operation))).toEqual(new Set(['HeadObject', 'GetObject']));
     for (const call of reads) expect(decide('plan', authorized(call)!), JSON.stringify(call.input)).toMatchObject({ decision: 'allowed' });
   });
 });

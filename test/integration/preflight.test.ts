@@ -88,8 +88,11 @@ describe('render-templates and the artifact buckets', () => {
     const run = await cli(ci, '--action', 'render-templates', '--execute');
     expect(run.code).toBe(1);
     expect(run.out).toContain(`error: ${missing}`);
-    const puts = run.calls.filter((c) => c.operation === 'PutObject').map((c) => (c.input as { Bucket: string }).Bucket);
-    expect(puts).toEqual(['artifacts-apse2']);
+    const puts = run.calls.filter((c) => c.operation === 'PutObject').map((c) => {
+      const { Bucket, Key } = c.input as { Bucket: string; Key: string };
+      return `${Bucket} ${Key.replace(/[0-9a-f]{16}/, 'HASH')}`;
+    });
+    expect(puts).toEqual(['artifacts-apse2 templates/marker/HASH.yml', 'artifacts-apse2 templates/orgvend-published.json']);
     expect(run.err).not.toContain('NoSuchBucket');
   });
 });

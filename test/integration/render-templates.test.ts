@@ -1,11 +1,13 @@
 /**
  * render-templates end to end on moto, as CI runs it (the CLI in the CICD account, the
  * organization read through the bus): rendered with the ids of the accounts that exist,
- * checked by cfn-lint and CloudFormation's ValidateTemplate, uploaded once per content.
+ * checked by cfn-lint and CloudFormation's ValidateTemplate, uploaded once per content;
+ * each bucket's index vouches for what was uploaded, so that a later run looks up and
+ * checks only what changed (unless --refresh).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dslText } from '../helpers/dsl.js';
 import { ciOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
@@ -42,9 +44,10 @@ beforeAll(async () => {
 
 afterAll(() => org.close());
 
+const s3 = () => org.factory.forAccount(org.desired.organization.cicd_account_id).client('s3');
+
 async function objects(bucket: string): Promise<string[]> {
-  const s3 = await org.factory.forAccount(org.desired.organization.cicd_account_id).client('s3');
-  return ((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!).sort();
+  return ((await (await s3()).send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!).sort();
 }
 
 describe('render-templates', () => {
@@ -59,7 +62,8 @@ describe('render-templates', () => {
     const planned = await cli('--action', 'render-templates', '--detailed-exitcode');
     expect(planned.code).toBe(2);
     expect(planned.out).toMatch(/\+ template\.upload +params\/foo\.yml @ ap-southeast-2 +s3:\/\/artifacts-apse2\/templates\/params\/foo\/[0-9a-f]{16}\.yml/);
-    expect(planned.out).toContain('Plan: 4 changes: 4 template.upload.');
+    expect(planned.out).toMatch(/~ template\.index +templates\/orgvend-published\.json @ us-east-1 +s3:\/\/artifacts-use1\/templates\/orgvend-published\.json: 2 templates/);
+    expect(planned.out).toContain('Plan: 6 changes: 4 template.upload, 2 template.index.');
     expect(readFileSync(join(workspace.cwd, 'build/templates/params/dns.yml'), 'utf8')).toContain('TopicName: "dns"');
     expect(cliCalls.filter((c) => c.operation === 'PutObject')).toEqual([]);
     expect(await objects('artifacts-apse2')).toEqual([]);
@@ -70,11 +74,66 @@ describe('render-templates', () => {
     expect(out).toContain('Converged');
     expect(code).toBe(0);
     for (const bucket of Object.values(BUCKETS)) {
-      expect(await objects(bucket)).toEqual([expect.stringMatching(/^templates\/params\/dns\/[0-9a-f]{16}\.yml$/), expect.stringMatching(/^templates\/params\/foo\//)]);
+      expect(await objects(bucket)).toEqual(['templates/orgvend-published.json', expect.stringMatching(/^templates\/params\/dns\/[0-9a-f]{16}\.yml$/), expect.stringMatching(/^templates\/params\/foo\//)]);
     }
     const puts = cliCalls.filter((c) => c.operation === 'PutObject').length;
     expect((await cli('--action', 'render-templates', '--execute')).code).toBe(0);
     expect(cliCalls.filter((c) => c.operation === 'PutObject').length).toBe(puts);
+  });
+
+  it('looks up and checks only the templates the index does not list; --refresh every one', async () => {
+    const count = async (argv: string[]) => {
+      const from = cliCalls.length;
+      const run = await cli('--action', 'render-templates', ...argv);
+      const made = cliCalls.slice(from);
+      return { ...run, heads: made.filter((c) => c.operation === 'HeadObject').length, validated: made.filter((c) => c.operation === 'ValidateTemplate').length };
+    };
+    const unchanged = await count(['--detailed-exitcode']);
+    expect(unchanged.code).toBe(0);
+    expect([unchanged.heads, unchanged.validated]).toEqual([0, 0]);
+    expect(unchanged.err).toContain('rendered 2 template(s) into build/templates/, checked 0');
+    expect(unchanged.out).toContain('2 template(s) already uploaded as they are now, so checked before: not checked again (--refresh checks every one)');
+
+    workspace.file('templates/extra.yml.njk', 'Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n');
+    const added = await count(['--detailed-exitcode']);
+    expect(added.code).toBe(2);
+    expect([added.heads, added.validated]).toEqual([2, 1]);
+    expect(added.out).toContain('Plan: 4 changes: 2 template.upload, 2 template.index.');
+    const applied = await count(['--execute']);
+    expect(applied.code).toBe(0);
+    // After the uploads, the two new keys looked up again, the index just written trusted for nothing.
+    expect([applied.heads, applied.validated]).toEqual([4, 1]);
+    expect(applied.out).toContain('Converged');
+
+    const refreshed = await count(['--detailed-exitcode', '--refresh']);
+    expect(refreshed.code).toBe(0);
+    expect([refreshed.heads, refreshed.validated]).toEqual([6, 3]);
+    expect(refreshed.err).toContain('checked 3');
+  });
+
+  it('trusts the index until --refresh: an object deleted by hand is put back by --refresh --execute', async () => {
+    const [dns] = (await objects('artifacts-apse2')).filter((k) => k.startsWith('templates/params/dns/'));
+    await (await s3()).send(new DeleteObjectCommand({ Bucket: 'artifacts-apse2', Key: dns }));
+    expect((await cli('--action', 'render-templates', '--detailed-exitcode')).code).toBe(0);
+    const refreshed = await cli('--action', 'render-templates', '--execute', '--refresh');
+    expect(refreshed.code).toBe(0);
+    expect(refreshed.out).toContain('Plan: 1 change: 1 template.upload.');
+    expect(await objects('artifacts-apse2')).toContain(dns);
+  });
+
+  it('writes the index again where it is missing (a run that died after its uploads) or is not one orgvend wrote, uploading nothing more', async () => {
+    const puts = () => cliCalls.filter((c) => c.operation === 'PutObject').map((c) => (c.input as { Key: string }).Key);
+    const before = puts().length;
+    await (await s3()).send(new DeleteObjectCommand({ Bucket: 'artifacts-apse2', Key: 'templates/orgvend-published.json' }));
+    await (await s3()).send(new PutObjectCommand({ Bucket: 'artifacts-use1', Key: 'templates/orgvend-published.json', Body: '{"version": 1, "keys": "everything"}' }));
+    const planned = await cli('--action', 'render-templates', '--detailed-exitcode');
+    expect(planned.code).toBe(2);
+    expect(planned.out).toContain('Plan: 2 changes: 2 template.index.');
+    expect(planned.out).toContain('s3://artifacts-use1/templates/orgvend-published.json is not an index orgvend wrote: it vouches for nothing');
+    expect(planned.err).toContain('checked 3');
+    expect((await cli('--action', 'render-templates', '--execute')).code).toBe(0);
+    expect(puts().slice(before)).toEqual(['templates/orgvend-published.json', 'templates/orgvend-published.json']);
+    expect((await cli('--action', 'render-templates', '--detailed-exitcode')).err).toContain('checked 0');
   });
 
   it('uploads a changed template under a new key, keeping the old one for stacks that use it', async () => {

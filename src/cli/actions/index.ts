@@ -97,8 +97,9 @@ export const ACTIONS: Record<string, ActionSpec> = {
   },
   'render-templates': {
     summary: 'render templates/*.njk into build/templates/, check them (cfn-lint, ValidateTemplate); --execute uploads them to the artifact buckets',
-    flags: PLAN_FLAGS,
+    flags: [...PLAN_FLAGS, 'refresh'],
     formats: PLAN_FORMATS,
+    flagHelp: { refresh: 'check and look up every template, also those the artifact buckets\' indexes list as uploaded' },
     example: './run.sh --action render-templates --execute',
     load: () => import('./render-templates.js'),
   },

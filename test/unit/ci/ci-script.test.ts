@@ -173,11 +173,14 @@ describe('scripts/ci.sh apply', () => {
     expect(readFileSync(summary, 'utf8')).toBe(run.comment);
   });
 
-  it('reads every account in sync-accounts alone with ORGVEND_REFRESH=1, as the nightly apply does', () => {
+  it('reads every account in sync-accounts and checks every template in render-templates with ORGVEND_REFRESH=1, as the nightly apply does', () => {
     const run = runScript(['apply'], { ORGVEND_REFRESH: '1' });
     expect(run.code, run.stderr).toBe(0);
-    expect(run.calls[1]).toBe('--action sync-accounts --format markdown --execute --refresh --sandbox');
-    expect(run.calls.slice(2).filter((c) => c.includes('--refresh'))).toEqual([]);
+    expect(run.calls.filter((c) => c.includes('--refresh'))).toEqual([
+      '--action sync-accounts --format markdown --execute --refresh --sandbox',
+      '--action render-templates --format markdown --execute --refresh --sandbox',
+    ]);
+    expect(runScript(['apply']).calls.filter((c) => c.includes('--refresh'))).toEqual([]);
   });
 
   it('succeeds when every action did', () => {
