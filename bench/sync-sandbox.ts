@@ -23,6 +23,13 @@
  *    converged and the next plan is empty, the organization reads it asked for and the
  *    handlers' creation-history and OU-path calls.
  *
+ * 3. render-templates (BENCH_RENDER=none: not measured): the first `--execute` (every
+ *    template checked by cfn-lint and ValidateTemplate, looked up in each artifact bucket,
+ *    uploaded, each bucket's index written), then a dry run with nothing changed (the
+ *    indexes vouch for every template: nothing checked or looked up), then the same with
+ *    --refresh (every template checked and looked up, as every run did before the indexes).
+ *    Wall time, templates, and the CLI's ValidateTemplate, HeadObject and PutObject calls.
+ *
  * BENCH_PROFILE=1: each run's requests and AWS calls by operation, on stderr.
  */
 import { performance } from 'node:perf_hooks';
@@ -46,6 +53,7 @@ const RECORDER = (process.env.BENCH_RECORDER ?? 'all') === 'all';
 const LEAN = process.env.BENCH_SETTINGS === 'lean';
 /** BENCH_REFRESH=none: the dry run with --refresh (every bootstrapped account read) left out. */
 const REFRESH = (process.env.BENCH_REFRESH ?? 'all') === 'all';
+const RENDER = (process.env.BENCH_RENDER ?? 'all') === 'all';
 
 /** accounts.yml with `accounts` generated entries; new accounts in one batch over the example's limit of 20, raised as a team creating them at once would. */
 function dslOf(accounts: number): string {
@@ -116,6 +124,23 @@ try {
       moto_peak_rss_mb: peakRssMb(org.motoPid),
     }));
     profile(noop);
+  }
+
+  if (RENDER) {
+    for (const argv of [['--execute'], ['--detailed-exitcode'], ['--detailed-exitcode', '--refresh']]) {
+      const run = await org.cli('--action', 'render-templates', ...argv);
+      if (run.code !== 0) throw failed(`render-templates ${argv.join(' ')}`, run);
+      const calls = byOperation(run.cli);
+      console.log(JSON.stringify({
+        bench: `render-templates ${argv.join(' ')} (sandbox)`,
+        live_accounts: org.liveAccounts,
+        templates: Number(/rendered (\d+) template/.exec(run.err)?.[1]),
+        wall_ms: run.wall_ms,
+        validate_template: calls.ValidateTemplate ?? 0,
+        head_object: calls.HeadObject ?? 0,
+        put_object: calls.PutObject ?? 0,
+      }));
+    }
   }
 
   if (NEW > 0) {

@@ -27,6 +27,18 @@ export const BOOTSTRAP_TAG = 'orgvend:bootstrap';
  */
 export const APPLIED_TAG = 'orgvend:applied';
 
+/**
+ * The same for what put-contacts and enable-region compare in an account (its alternate
+ * and primary contacts, its opt-in regions), set by their --execute: while the fingerprint
+ * of what the repository says still matches, a plan does not read them again
+ * (src/plan/account-settings.ts).
+ */
+export const APPLIED_CONTACTS_TAG = 'orgvend:applied-contacts';
+export const APPLIED_REGIONS_TAG = 'orgvend:applied-regions';
+/** Every tag RECORD_APPLIED writes, and nothing else does. */
+export const APPLIED_TAGS = [APPLIED_TAG, APPLIED_CONTACTS_TAG, APPLIED_REGIONS_TAG] as const;
+export type AppliedTag = (typeof APPLIED_TAGS)[number];
+
 const RESERVED = new Set<string>([MANAGED_BY.key, ...Object.values(IDENTITY_TAG_KEYS)]);
 
 /** Tag keys orgvend writes itself; the DSL may not set them. */

@@ -76,15 +76,15 @@ export const closeAccount: Handler<PayloadOf<'CLOSE_ACCOUNT'>, ResultOf<'CLOSE_A
 const RECORDS_IN_FLIGHT = 4;
 
 /** Every account refused (core, unmanaged) before any is tagged; an account already tagged with its fingerprint is left as it is. */
-export const recordApplied: Handler<PayloadOf<'RECORD_APPLIED'>, ResultOf<'RECORD_APPLIED'>> = async ({ accounts }, context) => {
+export const recordApplied: Handler<PayloadOf<'RECORD_APPLIED'>, ResultOf<'RECORD_APPLIED'>> = async ({ tag = APPLIED_TAG, accounts }, context) => {
   for (const { account_id } of accounts) refuseCoreAccount(context, account_id);
   const client = await context.clients.client('organizations');
   const tags = await readTags(client, accounts.map((a) => a.account_id));
   const unmanaged = accounts.filter((a) => !isManaged({ tags: tags.get(a.account_id)! })).map((a) => a.account_id);
   if (unmanaged.length) throw new HandlerError('rejected', `accounts ${unmanaged.join(', ')} are not managed by orgvend; orgvend records what it applied only on the accounts it manages`);
-  const toTag = accounts.filter((a) => tags.get(a.account_id)![APPLIED_TAG] !== a.fingerprint);
+  const toTag = accounts.filter((a) => tags.get(a.account_id)![tag] !== a.fingerprint);
   if (context.dryrun) return { recorded: toTag.map((a) => a.account_id), outcome: 'would-record' };
   const limit = pLimit(RECORDS_IN_FLIGHT);
-  await Promise.all(toTag.map((a) => limit(() => client.send(new TagResourceCommand({ ResourceId: a.account_id, Tags: [{ Key: APPLIED_TAG, Value: a.fingerprint }] })))));
+  await Promise.all(toTag.map((a) => limit(() => client.send(new TagResourceCommand({ ResourceId: a.account_id, Tags: [{ Key: tag, Value: a.fingerprint }] })))));
   return { recorded: toTag.map((a) => a.account_id), outcome: 'recorded' };
 };

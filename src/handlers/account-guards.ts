@@ -8,7 +8,7 @@
  * and never lets a request give one up.
  */
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { APPLIED_TAG, BOOTSTRAP_TAG, IDENTITY_TAG_KEYS, MANAGED_BY } from '../config/identity-tags.js';
+import { APPLIED_TAGS, BOOTSTRAP_TAG, IDENTITY_TAG_KEYS, MANAGED_BY } from '../config/identity-tags.js';
 import { isManaged } from '../plan/match.js';
 import { HandlerError, type HandlerConfig, type HandlerContext } from './context.js';
 import { tagsOf } from './organization-tree.js';
@@ -48,15 +48,14 @@ export async function requireManagedAccount(context: HandlerContext, client: Org
 /**
  * Refuses tags that would leave the account unmanaged (an unmanaged account is tagged only
  * when the request adopts it), and any change to the bootstrap tag, which only bootstrap sets,
- * or to the applied tag, which only RECORD_APPLIED sets.
+ * or to the applied tags, which only RECORD_APPLIED sets.
  */
 export function refuseTagging(accountId: string, live: Record<string, string>, set: Record<string, string>, remove: readonly string[]): void {
   if (BOOTSTRAP_TAG in set || remove.includes(BOOTSTRAP_TAG)) {
     throw new HandlerError('rejected', `${BOOTSTRAP_TAG} on account ${accountId} is set by bootstrap alone, never by TAG_ACCOUNT`);
   }
-  if (APPLIED_TAG in set || remove.includes(APPLIED_TAG)) {
-    throw new HandlerError('rejected', `${APPLIED_TAG} on account ${accountId} is set by RECORD_APPLIED alone, never by TAG_ACCOUNT`);
-  }
+  const applied = APPLIED_TAGS.find((tag) => tag in set || remove.includes(tag));
+  if (applied) throw new HandlerError('rejected', `${applied} on account ${accountId} is set by RECORD_APPLIED alone, never by TAG_ACCOUNT`);
   const after: Record<string, string> = Object.fromEntries(Object.entries(live).filter(([key]) => !remove.includes(key)));
   Object.assign(after, set);
   if (isManaged({ tags: after })) return;

@@ -3,7 +3,15 @@
  * accounts that exist, against the DSL. Pure. Only what the DSL says is changed: a contact
  * is deleted only when the DSL sets it to null, a region is disabled only when
  * disabled_regions lists it; nothing is removed by omission.
+ *
+ * As sync-accounts' applied tag does for an account's parameters and stacks, a tag records
+ * what --execute found an account's contacts (or regions) to be: the fingerprint of what the
+ * repository said. While it still says the same, a plan does not read them again, so a plan
+ * costs what changed, not an Account Management read (about 10 a second) per contact of
+ * every account; --refresh reads them all.
  */
+import { coreAccounts } from '../bootstrap/topology.js';
+import { APPLIED_CONTACTS_TAG, APPLIED_REGIONS_TAG, type AppliedTag } from '../config/identity-tags.js';
 import { isOptInRegion } from '../config/regions.js';
 import type { Desired, DesiredAccount } from '../config/resolve.js';
 import { CONTACT_TYPES, type ContactType } from '../config/schema.js';
@@ -11,7 +19,7 @@ import { regionIs, sameContact, samePrimaryContact, type LiveContacts, type Regi
 import type { Live, LiveAccount } from '../state/live.js';
 import { liveDigest } from './accounts.js';
 import { digest, sortedEntries } from './digest.js';
-import { isClosed, matchAccounts } from './match.js';
+import { isClosed, isManaged, matchAccounts } from './match.js';
 import { accountList, makePlan, type Change, type Plan } from './plan.js';
 
 
@@ -41,12 +49,54 @@ export function settingsTargets(desired: Desired, live: Live, wants: (entry: Des
   return { targets, notes };
 }
 
+/** What one action compares in an account, and the tag that records it. */
+export interface SettingsKind {
+  tag: AppliedTag;
+  /** The accounts the action reads: those the DSL says something about. */
+  wants(entry: DesiredAccount): boolean;
+  /** What the DSL says, all the action compares. */
+  wanted(entry: DesiredAccount): unknown;
+}
+
+/** Changes whenever what a fingerprint covers, or how it is compared, changes: every account is then read once. */
+const SETTINGS_FINGERPRINT_VERSION = 1;
+
+/** The fingerprint of what the repository says `entry`'s settings of `kind` are, as its tag records it. */
+export const settingsFingerprint = (kind: SettingsKind, entry: DesiredAccount): string => digest({ version: SETTINGS_FINGERPRINT_VERSION, tag: kind.tag, wanted: kind.wanted(entry) });
+
+/** The targets a tag may vouch for: RECORD_APPLIED tags the accounts orgvend manages, never the management or core accounts, which are always read. */
+function recordable(desired: Desired, live: Live, targets: readonly SettingsTarget[]): SettingsTarget[] {
+  const core = new Set(coreAccounts(desired.organization).map((a) => a.id));
+  return targets.filter((t) => isManaged(t.account) && t.account.id !== live.managementAccountId && !core.has(t.account.id));
+}
+
+/** The targets whose tag of `kind` vouches for them: their settings are not read. */
+export function vouchedTargets(desired: Desired, live: Live, kind: SettingsKind, targets: readonly SettingsTarget[]): Set<string> {
+  return new Set(recordable(desired, live, targets).filter((t) => t.account.tags[kind.tag] === settingsFingerprint(kind, t.entry)).map((t) => t.account.id));
+}
+
+/**
+ * Account id → fingerprint, for the targets whose settings of `kind` were read (`read`) and
+ * need no change in `plan`, and whose tag does not say so yet. None when the plan has a conflict.
+ */
+export function settledTargets(desired: Desired, live: Live, kind: SettingsKind, targets: readonly SettingsTarget[], read: ReadonlySet<string>, plan: Plan): Map<string, string> {
+  if (plan.conflicts.length) return new Map();
+  const changed = new Set(plan.changes.map((c) => (c.before as { account_id?: string } | null)?.account_id));
+  return new Map(
+    recordable(desired, live, targets)
+      .filter((t) => read.has(t.account.id) && !changed.has(t.account.id) && t.account.tags[kind.tag] !== settingsFingerprint(kind, t.entry))
+      .map((t) => [t.account.id, settingsFingerprint(kind, t.entry)]),
+  );
+}
+
 // ── contacts ────────────────────────────────────────────────────────────────
 
 export const wantsContacts = (entry: DesiredAccount) => Object.keys(entry.settings.contacts).length > 0;
 
 /** The DSL sets the account's primary contact, which is then read (and put) as well. */
 export const wantsPrimaryContact = (entry: DesiredAccount) => entry.settings.contacts.primary !== undefined;
+
+export const CONTACTS: SettingsKind = { tag: APPLIED_CONTACTS_TAG, wants: wantsContacts, wanted: (entry) => entry.settings.contacts };
 
 
 export function planContacts(desired: Desired, live: Live, contacts: ReadonlyMap<string, LiveContacts>, scope: SettingsScope = {}): Plan {
@@ -85,6 +135,8 @@ export function planContacts(desired: Desired, live: Live, contacts: ReadonlyMap
 // ── regions ─────────────────────────────────────────────────────────────────
 
 export const wantsRegions = (entry: DesiredAccount) => entry.settings.regions.some(isOptInRegion) || entry.settings.disabled_regions.length > 0;
+
+export const REGIONS: SettingsKind = { tag: APPLIED_REGIONS_TAG, wants: wantsRegions, wanted: (entry) => [entry.settings.regions, entry.settings.disabled_regions] };
 
 
 /** Step target of one region of one account: `foo/ap-east-1`. */

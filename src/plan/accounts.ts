@@ -3,7 +3,7 @@
  * `now`. Each change carries everything needed to carry it out, so a saved plan can be
  * applied without the DSL.
  */
-import { APPLIED_TAG, BOOTSTRAP_TAG, IDENTITY_TAG_KEYS } from '../config/identity-tags.js';
+import { APPLIED_TAGS, BOOTSTRAP_TAG, IDENTITY_TAG_KEYS, type AppliedTag } from '../config/identity-tags.js';
 import { ouAncestors, type Desired, type DesiredAccount } from '../config/resolve.js';
 import { carriesStack, type Live, type LiveAccount } from '../state/live.js';
 import { digest, sortedEntries } from './digest.js';
@@ -61,7 +61,7 @@ function tagChange(desired: DesiredAccount, live: LiveAccount): Change | undefin
   const set = Object.keys(desired.tags).filter((k) => live.tags[k] !== desired.tags[k]);
   // The DSL's nulls, and orgvend's own tags it no longer sets (those of a retirement).
   const remove = Object.keys(live.tags).filter(
-    (k) => desired.removedTags.includes(k) || (k.startsWith('orgvend:') && k !== BOOTSTRAP_TAG && k !== APPLIED_TAG && !(k in desired.tags)),
+    (k) => desired.removedTags.includes(k) || (k.startsWith('orgvend:') && k !== BOOTSTRAP_TAG && !APPLIED_TAGS.includes(k as AppliedTag) && !(k in desired.tags)),
   );
   if (!set.length && !remove.length) return undefined;
   const keys = [...set, ...remove].sort();

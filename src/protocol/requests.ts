@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { CONTACT_TYPES, DomainName, PolicyName, TrailName } from '../config/schema.js';
 import { AccountIdString } from './envelope.js';
 import { DELEGATED_SERVICE_PRINCIPALS } from '../config/delegated-services.js';
+import { APPLIED_TAGS } from '../config/identity-tags.js';
 import { FIXED_STACKS, NAMES, OWNED_STACK_PREFIX, PARAMETER_PREFIX, TEMPLATE_TAG, isDeployedStack, isOwnedStackName, mappingStackPrefix } from './names.js';
 
 /**
@@ -613,9 +614,10 @@ export const REQUESTS = {
     result: z.object({ set: z.array(z.string()), removed: z.array(z.string()), outcome: z.enum(['tagged', 'unchanged', 'would-tag']) }),
   }),
   /**
-   * Sets each account's applied tag (APPLIED_TAG) to the fingerprint sync-accounts --execute
-   * found it to match (src/plan/applied.ts); only on accounts orgvend manages, never the
-   * management or core accounts, and no other tag.
+   * Sets each account's applied tag (`tag`: APPLIED_TAG, the default, or the tag of
+   * put-contacts or enable-region) to the fingerprint that action's --execute found it to
+   * match (src/plan/applied.ts, src/plan/account-settings.ts); only on accounts orgvend
+   * manages, never the management or core accounts, and no other tag.
    */
   RECORD_APPLIED: spec({
     route: 'management',
@@ -623,6 +625,7 @@ export const REQUESTS = {
     timeoutSeconds: 300,
     permissions: ['organizations:ListTagsForResource', 'organizations:TagResource'],
     payload: z.strictObject({
+      tag: z.enum(APPLIED_TAGS).optional(),
       accounts: z
         .array(z.strictObject({ account_id: AccountIdString, fingerprint: z.string().regex(/^[0-9a-f]{32}$/, 'a fingerprint: 32 lowercase hex digits') }))
         .min(1)

@@ -20,11 +20,12 @@ import {
   ListRegionsCommand,
   type RegionOptStatus,
 } from '@aws-sdk/client-account';
-import { ListAccountsCommand } from '@aws-sdk/client-organizations';
+import { ListAccountsCommand, UntagResourceCommand } from '@aws-sdk/client-organizations';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { APPLIED_REGIONS_TAG } from '../../src/config/identity-tags.js';
 import { isOptInRegion, REGION_NAMES } from '../../src/config/regions.js';
 import { OPT_INS_PER_ACCOUNT } from '../../src/execute/account-settings.js';
 import { dslText } from '../helpers/dsl.js';
@@ -138,9 +139,12 @@ beforeAll(async () => {
 afterAll(() => org.close());
 
 describe('enable-region, the Account API mocked', () => {
-  beforeEach(() => {
+  beforeEach(async () => {
     regions = new FakeRegions();
     account = mockAccountApi(regions);
+    // Each test's regions start afresh, as if changed by hand: what an earlier test's run recorded vouches for nothing.
+    const organizations = await org.factory.forAccount(management).client('organizations');
+    await organizations.send(new UntagResourceCommand({ ResourceId: foo, TagKeys: [APPLIED_REGIONS_TAG] }));
   });
 
   afterEach(() => {
@@ -171,6 +175,26 @@ describe('enable-region, the Account API mocked', () => {
     expect(again.code).toBe(0);
     expect(again.out).toContain('No changes.');
     expect(account.commandCalls(EnableRegionCommand)).toHaveLength(2);
+  });
+
+  it('tags an account found as the DSL says; the next plan does not read its regions, --refresh does', async () => {
+    direct.workspace.write(dsl(['ap-east-1']));
+    regions.seed(foo, 'ap-east-1', 'ENABLED');
+    const recorded = await direct.cli('--direct', '--action', 'enable-region', '--execute');
+    expect(recorded.code).toBe(0);
+    expect(recorded.err).toContain('recorded 1 account as the repository wants (orgvend:applied-regions)');
+    const reads = () => account.commandCalls(ListRegionsCommand).length;
+    const before = reads();
+    const plain = await direct.cli('--direct', '--action', 'enable-region', '--detailed-exitcode');
+    expect(plain.code).toBe(0);
+    expect(plain.out).toContain('1 account not read: orgvend:applied-regions says it is as the repository wants');
+    expect(reads()).toBe(before);
+    // Disabled by hand: seen with --refresh alone.
+    regions.seed(foo, 'ap-east-1', 'DISABLED');
+    expect((await direct.cli('--direct', '--action', 'enable-region', '--detailed-exitcode')).code).toBe(0);
+    const refreshed = await direct.cli('--direct', '--action', 'enable-region', '--detailed-exitcode', '--refresh');
+    expect(refreshed.code).toBe(2);
+    expect(refreshed.out).toMatch(/\+ region\.enable +foo\/ap-east-1 /);
   });
 
   it('waits for a region an earlier run left ENABLING, without asking again', async () => {

@@ -5,9 +5,12 @@
  * Tests run in order on one organization.
  */
 import { GetAlternateContactCommand, PutAlternateContactCommand } from '@aws-sdk/client-account';
+import { TagResourceCommand } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dslText } from '../helpers/dsl.js';
 import { isMutating } from '../helpers/mutating.js';
+import { requestsOf } from '../helpers/sent-requests.js';
+import { APPLIED_CONTACTS_TAG } from '../../src/config/identity-tags.js';
 import { ciOrganization, managedIds, type CiCli, type TestOrganization } from './harness/organization.js';
 
 let org: TestOrganization;
@@ -61,6 +64,36 @@ describe('put-contacts', () => {
     expect(await contact('foo', 'OPERATIONS')).toEqual(OPERATIONS);
     expect(await contact('dns', 'BILLING')).toMatchObject({ email: 'billing@example.com' });
     expect((await cli('--action', 'put-contacts', '--detailed-exitcode')).code).toBe(0);
+  });
+
+  it('tags the accounts it found as the DSL says, which the next plan does not read; a forged tag vouches for nothing, a change by hand is left to --refresh', async () => {
+    const contactsRead = async (...argv: string[]) => {
+      const from = cliCalls.length;
+      const run = await cli('--action', 'put-contacts', ...argv);
+      const read = requestsOf(cliCalls.slice(from)).flatMap((r) => (r.type === 'GET_CONTACTS' ? (r.payload.account_ids as string[]) : []));
+      return { ...run, read: [...new Set(read.map((id) => Object.keys(ids).find((name) => ids[name] === id) ?? id))].sort() };
+    };
+    const tagOf = async (id: string) => (await org.transport().request('DESCRIBE_ACCOUNTS', { accounts: [id] })).accounts[0]!.tags[APPLIED_CONTACTS_TAG];
+    expect(await tagOf(ids.foo!)).toMatch(/^[0-9a-f]{32}$/);
+    expect(await tagOf(ids.dns!)).toMatch(/^[0-9a-f]{32}$/);
+
+    const plain = await contactsRead('--detailed-exitcode');
+    expect(plain.code).toBe(0);
+    expect(plain.read).toEqual([]);
+    expect(plain.out).toContain('2 accounts not read: orgvend:applied-contacts says they are as the repository wants (--refresh reads every account)');
+
+    // A forged tag vouches for nothing: foo is read again.
+    const organizations = await org.factory.forAccount(org.desired.organization.management_account_id).client('organizations');
+    await organizations.send(new TagResourceCommand({ ResourceId: ids.foo!, Tags: [{ Key: APPLIED_CONTACTS_TAG, Value: 'f'.repeat(32) }] }));
+    expect((await contactsRead('--detailed-exitcode')).read).toEqual(['foo']);
+    expect((await contactsRead('--execute')).err).toContain('recorded 1 account as the repository wants (orgvend:applied-contacts)');
+
+    await (await account()).send(new PutAlternateContactCommand({ AccountId: ids.foo, AlternateContactType: 'OPERATIONS', Name: 'Hand', Title: 'Made', EmailAddress: 'hand@example.com', PhoneNumber: '+1 555 0199' }));
+    expect((await contactsRead('--detailed-exitcode')).code).toBe(0);
+    const refreshed = await contactsRead('--execute', '--refresh');
+    expect(refreshed.read).toEqual(['dns', 'foo']);
+    expect(refreshed.out).toContain('operations: Hand (Made) <hand@example.com> +1 555 0199 → SRE (On call) <sre@example.com> +61 2 9000 0002');
+    expect(await contact('foo', 'OPERATIONS')).toEqual(OPERATIONS);
   });
 
   it('updates a contact the DSL changed, in one account with --account, showing before and after', async () => {

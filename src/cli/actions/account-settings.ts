@@ -1,19 +1,25 @@
 /**
  * put-contacts and enable-region: the Account Management API from the delegated
  * administrator. Both read the accounts, then only the settings of the accounts the DSL
- * says something about, plan, and with --execute apply.
+ * says something about and whose tag does not vouch for them, plan, with --execute apply,
+ * and tag the accounts found as the DSL says (src/plan/account-settings.ts).
  */
-import type { Desired, DesiredAccount } from '../../config/resolve.js';
+import pLimit from 'p-limit';
+import { chunks } from '../../chunks.js';
+import type { Desired } from '../../config/resolve.js';
 import type { ExitCode } from '../../errors.js';
 import { executeContactsPlan, executeRegionPlan } from '../../execute/account-settings.js';
 import {
+  CONTACTS,
   planContacts,
   planRegions,
+  REGIONS,
   settingsTargets,
-  wantsContacts,
+  settledTargets,
+  vouchedTargets,
   wantsPrimaryContact,
+  type SettingsKind,
   type SettingsTarget,
-  wantsRegions,
 } from '../../plan/account-settings.js';
 import { readContacts, readRegions } from '../../state/account-settings.js';
 import { readLive, type Live } from '../../state/live.js';
@@ -21,43 +27,68 @@ import type { Transport } from '../../transport/transport.js';
 import type { Io } from '../io.js';
 import type { CliOptions } from '../options.js';
 import { runPlanAction, type PlanActionSpec } from '../plan-action.js';
+import type { Plan } from '../../plan/plan.js';
+import { MAX_RECORDED_ACCOUNTS } from '../../protocol/requests.js';
 import { openRuntime, type RuntimeHooks } from '../runtime.js';
 
-/** The organization, then the settings of the accounts that `wants` picks. */
-async function readSettings<S>(
-  transport: Transport,
-  desired: Desired,
-  options: CliOptions,
-  wants: (entry: DesiredAccount) => boolean,
-  read: (transport: Transport, targets: SettingsTarget[]) => Promise<S>,
-): Promise<{ live: Live; settings: S }> {
-  const live = await readLive(transport);
-  return { live, settings: await read(transport, settingsTargets(desired, live, wants, { only: options.account }).targets) };
-}
+/** The organization, then what the DSL says of which accounts' settings, which of those settings were read, and the targets vouched for by their tag. */
+type Settings<S> = { live: Live; targets: SettingsTarget[]; vouched: ReadonlySet<string>; settings: S };
+
+/** RECORD_APPLIED requests in flight. */
+const RECORDS_IN_FLIGHT = 2;
 
 const ids = (targets: SettingsTarget[]) => targets.map((t) => t.account.id);
 
-async function runSettingsAction<S>(
+async function runSettingsAction<S extends ReadonlyMap<string, unknown>>(
   options: CliOptions,
   io: Io,
   hooks: RuntimeHooks,
   loaded: Desired | undefined,
-  spec: (desired: Desired) => PlanActionSpec<{ live: Live; settings: S }>,
+  kind: SettingsKind,
+  spec: (desired: Desired) => {
+    read(transport: Transport, targets: SettingsTarget[]): Promise<S>;
+    plan(state: Settings<S>): Plan;
+    execute: PlanActionSpec<Settings<S>>['execute'];
+  },
 ) {
   const runtime = await openRuntime(options, io, hooks, loaded);
+  const { desired } = runtime;
+  const { read, plan, execute } = spec(desired);
+  // --refresh reads every account, whatever its tag says; --account reads its one account.
+  const trustTags = !options.refresh && !options.account;
   try {
-    return await runPlanAction(options, io, runtime, { organizationOf: ({ live }) => live.organizationId, ...spec(runtime.desired) });
+    return await runPlanAction<Settings<S>>(options, io, runtime, {
+      organizationOf: ({ live }) => live.organizationId,
+      readLive: async (transport) => {
+        const live = await readLive(transport);
+        const { targets } = settingsTargets(desired, live, kind.wants, { only: options.account });
+        const vouched = trustTags ? vouchedTargets(desired, live, kind, targets) : new Set<string>();
+        return { live, targets, vouched, settings: await read(transport, targets.filter((t) => !vouched.has(t.account.id))) };
+      },
+      plan: (state) => {
+        const planned = plan(state);
+        const n = state.vouched.size;
+        if (n) planned.notes.push(`${n} account${n === 1 ? '' : 's'} not read: ${kind.tag} says ${n === 1 ? 'it is' : 'they are'} as the repository wants (--refresh reads every account)`);
+        return planned;
+      },
+      execute,
+      // What the run found to be as the repository says is tagged so, and not read by the next plan while that holds.
+      record: async ({ live, targets, settings }, after, transport) => {
+        const settled = [...settledTargets(desired, live, kind, targets, new Set(settings.keys()), after)].map(([account_id, fingerprint]) => ({ account_id, fingerprint }));
+        if (!settled.length) return undefined;
+        const limit = pLimit(RECORDS_IN_FLIGHT);
+        await Promise.all(chunks(settled, MAX_RECORDED_ACCOUNTS).map((accounts) => limit(() => transport.request('RECORD_APPLIED', { tag: kind.tag, accounts }))));
+        return `recorded ${settled.length} account${settled.length === 1 ? '' : 's'} as the repository wants (${kind.tag}): the next plan reads them again only if accounts.yml changes what they should be, or with --refresh`;
+      },
+    });
   } finally {
     await runtime.close();
   }
 }
 
 export function putContacts(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
-  return runSettingsAction(options, io, hooks, undefined, (desired) => ({
-    readLive: (transport) =>
-      readSettings(transport, desired, options, wantsContacts, (t, targets) =>
-        readContacts(t, ids(targets), new Set(ids(targets.filter((target) => wantsPrimaryContact(target.entry))))),
-      ),
+  return runSettingsAction(options, io, hooks, undefined, CONTACTS, (desired) => ({
+    read: (t, targets) => readContacts(t, ids(targets), new Set(ids(targets.filter((target) => wantsPrimaryContact(target.entry))))),
     plan: ({ live, settings }) => planContacts(desired, live, settings, { only: options.account }),
     execute: (plan, transport, progress) => executeContactsPlan(plan, transport, progress),
   }));
@@ -65,8 +96,8 @@ export function putContacts(options: CliOptions, io: Io, hooks: RuntimeHooks = {
 
 /** `loaded`: accounts.yml as enable-region read it, with the policies it checks regions against. */
 export function enableRegion(options: CliOptions, io: Io, hooks: RuntimeHooks, loaded: Desired): Promise<ExitCode> {
-  return runSettingsAction(options, io, hooks, loaded, (desired) => ({
-    readLive: (transport) => readSettings(transport, desired, options, wantsRegions, (t, targets) => readRegions(t, ids(targets))),
+  return runSettingsAction(options, io, hooks, loaded, REGIONS, (desired) => ({
+    read: (t, targets) => readRegions(t, ids(targets)),
     plan: ({ live, settings }) => planRegions(desired, live, settings, { only: options.account }),
     execute: (plan, transport, progress) => executeRegionPlan(plan, desired.organization, transport, progress),
   }));

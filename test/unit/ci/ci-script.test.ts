@@ -173,11 +173,13 @@ describe('scripts/ci.sh apply', () => {
     expect(readFileSync(summary, 'utf8')).toBe(run.comment);
   });
 
-  it('reads every account in sync-accounts and checks every template in render-templates with ORGVEND_REFRESH=1, as the nightly apply does', () => {
+  it('reads every account and checks every template with ORGVEND_REFRESH=1, as the nightly apply does, in the actions that trust a tag or an index', () => {
     const run = runScript(['apply'], { ORGVEND_REFRESH: '1' });
     expect(run.code, run.stderr).toBe(0);
     expect(run.calls.filter((c) => c.includes('--refresh'))).toEqual([
       '--action sync-accounts --format markdown --execute --refresh --sandbox',
+      '--action put-contacts --format markdown --execute --refresh --sandbox',
+      '--action enable-region --format markdown --execute --refresh --sandbox',
       '--action render-templates --format markdown --execute --refresh --sandbox',
     ]);
     expect(runScript(['apply']).calls.filter((c) => c.includes('--refresh'))).toEqual([]);

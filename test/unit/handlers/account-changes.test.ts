@@ -21,6 +21,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeAccount, moveAccount, recordApplied, retireAccount, tagAccount } from '../../../src/handlers/account-changes.js';
 import { HandlerError, type HandlerContext } from '../../../src/handlers/context.js';
+import { REQUESTS } from '../../../src/protocol/requests.js';
 import { handlerContext } from '../../helpers/handler-context.js';
 import { isMutating } from '../../helpers/mutating.js';
 
@@ -150,6 +151,8 @@ describe('TAG_ACCOUNT', () => {
     expect((await refusal(tag(MANAGED, {}, ['orgvend:bootstrap']))).code).toBe('rejected');
     expect((await refusal(tag(MANAGED, { 'orgvend:applied': 'f'.repeat(32) }))).message).toBe('orgvend:applied on account 500000000001 is set by RECORD_APPLIED alone, never by TAG_ACCOUNT');
     expect((await refusal(tag(MANAGED, {}, ['orgvend:applied']))).code).toBe('rejected');
+    expect((await refusal(tag(MANAGED, { 'orgvend:applied-contacts': 'f'.repeat(32) }))).message).toBe('orgvend:applied-contacts on account 500000000001 is set by RECORD_APPLIED alone, never by TAG_ACCOUNT');
+    expect((await refusal(tag(MANAGED, {}, ['orgvend:applied-regions']))).code).toBe('rejected');
     expect(mutating()).toEqual([]);
   });
 });
@@ -163,6 +166,14 @@ describe('RECORD_APPLIED', () => {
     expect(mutating()).toEqual([]);
     expect(await record([MANAGED])).toEqual({ recorded: [MANAGED], outcome: 'recorded' });
     expect(organizations.commandCalls(TagResourceCommand).map((c) => c.args[0].input)).toEqual([{ ResourceId: MANAGED, Tags: [{ Key: 'orgvend:applied', Value: FINGERPRINT }] }]);
+  });
+
+  it("tags put-contacts' and enable-region's tag when the request names it, and no tag but those three", async () => {
+    const accounts = [{ account_id: MANAGED, fingerprint: FINGERPRINT }];
+    expect(await recordApplied({ tag: 'orgvend:applied-contacts', accounts }, context())).toEqual({ recorded: [MANAGED], outcome: 'recorded' });
+    expect(organizations.commandCalls(TagResourceCommand).map((c) => c.args[0].input)).toEqual([{ ResourceId: MANAGED, Tags: [{ Key: 'orgvend:applied-contacts', Value: FINGERPRINT }] }]);
+    expect(REQUESTS.RECORD_APPLIED.payload.safeParse({ tag: 'managed-by', accounts }).success).toBe(false);
+    expect(REQUESTS.RECORD_APPLIED.payload.safeParse({ tag: 'orgvend:applied-regions', accounts }).success).toBe(true);
   });
 
   it('refuses the management and core accounts and an unmanaged one, and then tags no account of the request', async () => {

@@ -152,6 +152,14 @@ describe('planning sync-accounts', () => {
     ]);
   });
 
+  it('keeps the tags RECORD_APPLIED sets, as it keeps the bootstrap tag, but removes an orgvend: tag it no longer sets', () => {
+    const live = converged(desired());
+    const foo = live.accounts.find((a) => a.id === '500000000001')!;
+    const recorded = { 'orgvend:applied': 'a'.repeat(32), 'orgvend:applied-contacts': 'b'.repeat(32), 'orgvend:applied-regions': 'c'.repeat(32) };
+    foo.tags = { ...foo.tags, ...recorded, 'orgvend:retired-on': '2026-01-01' };
+    expect(planAccounts(desired(), live, { now: NOW }).changes.map((c) => [c.type, c.target, c.after])).toEqual([['account.tag', 'foo', { tags: { 'orgvend:retired-on': null } }]]);
+  });
+
   it('never targets the management account, even when an entry has its email', () => {
     const d = desired([[['accounts', 'dns', 'email'], 'root@example.com']]);
     const live = converged(desired());
