@@ -16,19 +16,19 @@
  *    handlers', both; the worker's polling of its queues apart, which Lambda's event source
  *    mapping makes in AWS), peak memory of this process (CLI and worker) and of moto, during
  *    the dry run alone.
- * 2. Creating 50 accounts (BENCH_NEW_ACCOUNTS; 0: not measured): accounts.yml gains 50
+ * 2. render-templates and put-contacts (BENCH_OTHERS: which; none: neither), each: its
+ *    first `--execute` (every template checked by cfn-lint and ValidateTemplate and looked
+ *    up in each artifact bucket, or every account's contacts read; then uploaded or put,
+ *    and the buckets' indexes or the accounts' tags written), a dry run with nothing changed
+ *    (the indexes and tags vouch for everything: nothing checked or read), then the same with
+ *    --refresh (everything checked and read, as every run did before the indexes and tags).
+ *    Wall time, and the calls that grow with the organization.
+ * 3. Creating 50 accounts (BENCH_NEW_ACCOUNTS; 0: not measured): accounts.yml gains 50
  *    entries and `sync-accounts --execute` runs the product's whole path (the read before,
  *    the creations and their bootstrap by the management handler, the read of what they
  *    touched, the follow-up: parameters and VPC stacks, and its read). Wall time, whether it
  *    converged and the next plan is empty, the organization reads it asked for and the
  *    handlers' creation-history and OU-path calls.
- *
- * 3. render-templates (BENCH_RENDER=none: not measured): the first `--execute` (every
- *    template checked by cfn-lint and ValidateTemplate, looked up in each artifact bucket,
- *    uploaded, each bucket's index written), then a dry run with nothing changed (the
- *    indexes vouch for every template: nothing checked or looked up), then the same with
- *    --refresh (every template checked and looked up, as every run did before the indexes).
- *    Wall time, templates, and the CLI's ValidateTemplate, HeadObject and PutObject calls.
  *
  * BENCH_PROFILE=1: each run's requests and AWS calls by operation, on stderr.
  */
@@ -53,7 +53,8 @@ const RECORDER = (process.env.BENCH_RECORDER ?? 'all') === 'all';
 const LEAN = process.env.BENCH_SETTINGS === 'lean';
 /** BENCH_REFRESH=none: the dry run with --refresh (every bootstrapped account read) left out. */
 const REFRESH = (process.env.BENCH_REFRESH ?? 'all') === 'all';
-const RENDER = (process.env.BENCH_RENDER ?? 'all') === 'all';
+/** BENCH_OTHERS: the other actions measured (3.), comma-separated; none: not measured. */
+const OTHERS = (process.env.BENCH_OTHERS ?? 'render-templates,put-contacts').split(',').filter((a) => a && a !== 'none');
 
 /** accounts.yml with `accounts` generated entries; new accounts in one batch over the example's limit of 20, raised as a team creating them at once would. */
 function dslOf(accounts: number): string {
@@ -126,19 +127,19 @@ try {
     profile(noop);
   }
 
-  if (RENDER) {
+  // The other actions of a pull request's plan that read each account or template: their first --execute, a dry run with nothing changed, the same with --refresh.
+  const counted: Record<string, string[]> = { 'render-templates': ['ValidateTemplate', 'HeadObject', 'PutObject'], 'put-contacts': ['GetAlternateContact', 'PutAlternateContact', 'TagResource'] };
+  for (const action of OTHERS) {
     for (const argv of [['--execute'], ['--detailed-exitcode'], ['--detailed-exitcode', '--refresh']]) {
-      const run = await org.cli('--action', 'render-templates', ...argv);
-      if (run.code !== 0) throw failed(`render-templates ${argv.join(' ')}`, run);
-      const calls = byOperation(run.cli);
+      const run = await org.cli('--action', action, ...argv);
+      if (run.code !== 0) throw failed(`${action} ${argv.join(' ')}`, run);
+      const calls = byOperation([...run.cli, ...run.handlers]);
       console.log(JSON.stringify({
-        bench: `render-templates ${argv.join(' ')} (sandbox)`,
+        bench: `${action} ${argv.join(' ')} (sandbox)`,
         live_accounts: org.liveAccounts,
-        templates: Number(/rendered (\d+) template/.exec(run.err)?.[1]),
         wall_ms: run.wall_ms,
-        validate_template: calls.ValidateTemplate ?? 0,
-        head_object: calls.HeadObject ?? 0,
-        put_object: calls.PutObject ?? 0,
+        ...(action === 'render-templates' ? { templates: Number(/rendered (\d+) template/.exec(run.err)?.[1]) } : {}),
+        ...Object.fromEntries(counted[action]!.map((op) => [op, calls[op] ?? 0])),
       }));
     }
   }
