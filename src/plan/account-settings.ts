@@ -82,11 +82,12 @@ export function vouchedTargets(desired: Desired, live: Live, kind: SettingsKind,
 export function settledTargets(desired: Desired, live: Live, kind: SettingsKind, targets: readonly SettingsTarget[], read: ReadonlySet<string>, plan: Plan): Map<string, string> {
   if (plan.conflicts.length) return new Map();
   const changed = new Set(plan.changes.map((c) => (c.before as { account_id?: string } | null)?.account_id));
-  return new Map(
-    recordable(desired, live, targets)
-      .filter((t) => read.has(t.account.id) && !changed.has(t.account.id) && t.account.tags[kind.tag] !== settingsFingerprint(kind, t.entry))
-      .map((t) => [t.account.id, settingsFingerprint(kind, t.entry)]),
-  );
+  const settled = new Map<string, string>();
+  for (const { account, entry } of recordable(desired, live, targets)) {
+    const fingerprint = settingsFingerprint(kind, entry);
+    if (read.has(account.id) && !changed.has(account.id) && account.tags[kind.tag] !== fingerprint) settled.set(account.id, fingerprint);
+  }
+  return settled;
 }
 
 // ── contacts ────────────────────────────────────────────────────────────────

@@ -4,11 +4,10 @@
  * says something about and whose tag does not vouch for them, plan, with --execute apply,
  * and tag the accounts found as the DSL says (src/plan/account-settings.ts).
  */
-import pLimit from 'p-limit';
-import { chunks } from '../../chunks.js';
 import type { Desired } from '../../config/resolve.js';
 import type { ExitCode } from '../../errors.js';
 import { executeContactsPlan, executeRegionPlan } from '../../execute/account-settings.js';
+import { recordApplied } from '../../execute/record-applied.js';
 import {
   CONTACTS,
   planContacts,
@@ -28,14 +27,10 @@ import type { Io } from '../io.js';
 import type { CliOptions } from '../options.js';
 import { runPlanAction, type PlanActionSpec } from '../plan-action.js';
 import type { Plan } from '../../plan/plan.js';
-import { MAX_RECORDED_ACCOUNTS } from '../../protocol/requests.js';
 import { openRuntime, type RuntimeHooks } from '../runtime.js';
 
 /** The organization, then what the DSL says of which accounts' settings, which of those settings were read, and the targets vouched for by their tag. */
 type Settings<S> = { live: Live; targets: SettingsTarget[]; vouched: ReadonlySet<string>; settings: S };
-
-/** RECORD_APPLIED requests in flight. */
-const RECORDS_IN_FLIGHT = 2;
 
 const ids = (targets: SettingsTarget[]) => targets.map((t) => t.account.id);
 
@@ -74,11 +69,10 @@ async function runSettingsAction<S extends ReadonlyMap<string, unknown>>(
       execute,
       // What the run found to be as the repository says is tagged so, and not read by the next plan while that holds.
       record: async ({ live, targets, settings }, after, transport) => {
-        const settled = [...settledTargets(desired, live, kind, targets, new Set(settings.keys()), after)].map(([account_id, fingerprint]) => ({ account_id, fingerprint }));
-        if (!settled.length) return undefined;
-        const limit = pLimit(RECORDS_IN_FLIGHT);
-        await Promise.all(chunks(settled, MAX_RECORDED_ACCOUNTS).map((accounts) => limit(() => transport.request('RECORD_APPLIED', { tag: kind.tag, accounts }))));
-        return `recorded ${settled.length} account${settled.length === 1 ? '' : 's'} as the repository wants (${kind.tag}): the next plan reads them again only if accounts.yml changes what they should be, or with --refresh`;
+        const settled = settledTargets(desired, live, kind, targets, new Set(settings.keys()), after);
+        if (!settled.size) return undefined;
+        await recordApplied(transport, settled, kind.tag);
+        return `recorded ${settled.size} account${settled.size === 1 ? '' : 's'} as the repository wants (${kind.tag}): the next plan reads them again only if accounts.yml changes what they should be, or with --refresh`;
       },
     });
   } finally {

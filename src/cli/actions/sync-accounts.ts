@@ -2,11 +2,10 @@
  * sync-accounts (and create-account, for one entry): plan the organization's OUs and
  * accounts against accounts.yml; with --execute, carry the plan out.
  */
-import pLimit from 'p-limit';
-import { chunks } from '../../chunks.js';
 import { APPLIED_TAG } from '../../config/identity-tags.js';
 import type { ExitCode } from '../../errors.js';
 import { executeAccountPlan } from '../../execute/accounts.js';
+import { recordApplied } from '../../execute/record-applied.js';
 import { planAccounts } from '../../plan/accounts.js';
 import { limitViolations } from '../../plan/limits.js';
 import { recorderRegions } from '../../plan/parameters.js';
@@ -14,7 +13,6 @@ import { FOLLOW_UP_TYPES } from '../../plan/accounts.js';
 import { digest } from '../../plan/digest.js';
 import { fingerprintInputs, fingerprintsOf, settledAccounts, type FingerprintInput } from '../../plan/applied.js';
 import { makePlan } from '../../plan/plan.js';
-import { MAX_RECORDED_ACCOUNTS } from '../../protocol/requests.js';
 import { deploymentsOf, stacksToRead, type Deployments } from '../../plan/stacks.js';
 import { liveIds } from '../../render/context.js';
 import { renderWithIds } from '../../render/render.js';
@@ -24,9 +22,6 @@ import type { Io } from '../io.js';
 import type { CliOptions } from '../options.js';
 import { runPlanAction } from '../plan-action.js';
 import { openRuntime, type RuntimeHooks } from '../runtime.js';
-
-/** RECORD_APPLIED requests in flight. */
-const RECORDS_IN_FLIGHT = 2;
 
 export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {}): Promise<ExitCode> {
   return syncAccounts(options, io, hooks);
@@ -108,11 +103,10 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
       execute: (plan, transport, progress) => executeAccountPlan(plan, desired.organization, transport, progress),
       // What the run found to be as the repository says is tagged so, and not read by the next plan while that holds.
       record: async ({ live, fingerprints }, plan, transport) => {
-        const settled = [...settledAccounts(fingerprints, live, plan)].map(([account_id, fingerprint]) => ({ account_id, fingerprint }));
-        if (!settled.length) return undefined;
-        const limit = pLimit(RECORDS_IN_FLIGHT);
-        await Promise.all(chunks(settled, MAX_RECORDED_ACCOUNTS).map((accounts) => limit(() => transport.request('RECORD_APPLIED', { accounts }))));
-        const n = settled.length;
+        const settled = settledAccounts(fingerprints, live, plan);
+        if (!settled.size) return undefined;
+        await recordApplied(transport, settled);
+        const n = settled.size;
         return `recorded ${n} account${n === 1 ? '' : 's'} as the repository wants ${n === 1 ? 'it' : 'them'} (${APPLIED_TAG}): the next plan reads ${n === 1 ? 'its' : 'their'} parameters and stacks only if accounts.yml or the templates change what ${n === 1 ? 'it holds' : 'they hold'}, or with --refresh`;
       },
       // Once accounts exist, what names them (their bootstrap, parameters, the stacks rendered with their ids) is planned again.
