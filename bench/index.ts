@@ -12,8 +12,7 @@ if (process.env.ORGVEND_BENCH_IMPORT === '1') BENCHES.push('import-sandbox.js');
 /**
  * The sandbox's sync-accounts at a size whose setup (every account bootstrapped, on one
  * moto) fits the run, a few minutes: 100 accounts without VPCs. BENCH_LIVE_ACCOUNTS=1000 and
- * BENCH_VPC=all, or BENCH_LIVE_ACCOUNTS=10000 and BENCH_SETTINGS=lean, for the figures of issue
- * 15's goals, which the bench run alone measures.
+ * BENCH_VPC=all for the figures of issue 15's goals, which the bench run alone measures.
  */
 const SIZES: Record<string, Record<string, string>> = {
   'sync-sandbox.js': { BENCH_LIVE_ACCOUNTS: process.env.BENCH_LIVE_ACCOUNTS ?? '100', BENCH_VPC: process.env.BENCH_VPC ?? 'none' },

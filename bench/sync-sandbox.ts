@@ -46,9 +46,9 @@ const RECORDER = (process.env.BENCH_RECORDER ?? 'all') === 'all';
 /**
  * BENCH_SETTINGS=lean: accounts get orgvend's stack and parameters and nothing else (no VPC, no
  * Config recorder, no Block Public Access, no customization stack, no access mapping in the
- * identity account), for a size whose setup would otherwise take hours (10,000). A no-op dry
- * run reads none of them where the applied tag vouches for the account (`parameter_reads`,
- * `stack_reads`): its cost is the same.
+ * identity account), the cheapest setup for a large organization. A no-op dry run reads none
+ * of them where the applied tag vouches for the account (`parameter_reads`, `stack_reads`):
+ * its cost is the same.
  */
 const LEAN = process.env.BENCH_SETTINGS === 'lean';
 /** BENCH_REFRESH=none: the dry run with --refresh (every bootstrapped account read) left out. */
