@@ -17,7 +17,7 @@
 #   ORGVEND_CLI     the orgvend command (default: run.sh beside this folder)
 #   ORGVEND_FLAGS   flags added to every action that talks to AWS, split on spaces
 #                   (the tests use --sandbox)
-#   ORGVEND_REFRESH 1: sync-accounts, put-contacts and enable-region read every account
+#   ORGVEND_REFRESH 1: sync-accounts, sync-access, put-contacts and enable-region read every account
 #                   (--refresh), not only those the repository changed, and render-templates
 #                   checks and looks up every template; the apply workflow's nightly run sets it
 #   ORGVEND_REVISION the commit the report names (default: GITHUB_SHA, then git's HEAD)
@@ -124,7 +124,7 @@ run_actions() {
     group "orgvend $action"
     code=0
     local -a refresh=()
-    [[ "$action" =~ ^(sync-accounts|put-contacts|enable-region|render-templates)$ && "${ORGVEND_REFRESH:-}" == 1 ]] && refresh=(--refresh)
+    [[ "$action" =~ ^(sync-accounts|sync-access|put-contacts|enable-region|render-templates)$ && "${ORGVEND_REFRESH:-}" == 1 ]] && refresh=(--refresh)
     # stdout to the action's file, stderr both to the job's log and to a file (pipefail: the CLI's code).
     "${cli[@]}" --action "$action" "${mode_flags[@]}" ${refresh[@]+"${refresh[@]}"} ${extra[@]+"${extra[@]}"} 2>&1 >"$dir/$action.md" | tee "$dir/$action.log" >&2 || code=$?
     endgroup

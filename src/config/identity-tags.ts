@@ -28,15 +28,17 @@ export const BOOTSTRAP_TAG = 'orgvend:bootstrap';
 export const APPLIED_TAG = 'orgvend:applied';
 
 /**
- * The same for what put-contacts and enable-region compare in an account (its alternate
+ * The same as APPLIED_TAG for what put-contacts and enable-region compare in an account (its alternate
  * and primary contacts, its opt-in regions), set by their --execute: while the fingerprint
  * of what the repository says still matches, a plan does not read them again
  * (src/plan/account-settings.ts).
  */
 export const APPLIED_CONTACTS_TAG = 'orgvend:applied-contacts';
 export const APPLIED_REGIONS_TAG = 'orgvend:applied-regions';
+/** The same for sync-access: the assignments of orgvend's permission sets to the account's groups (src/plan/access.ts). */
+export const APPLIED_ACCESS_TAG = 'orgvend:applied-access';
 /** Every tag RECORD_APPLIED writes, and nothing else does. */
-export const APPLIED_TAGS = [APPLIED_TAG, APPLIED_CONTACTS_TAG, APPLIED_REGIONS_TAG] as const;
+export const APPLIED_TAGS = [APPLIED_TAG, APPLIED_CONTACTS_TAG, APPLIED_REGIONS_TAG, APPLIED_ACCESS_TAG] as const;
 export type AppliedTag = (typeof APPLIED_TAGS)[number];
 
 const RESERVED = new Set<string>([MANAGED_BY.key, ...Object.values(IDENTITY_TAG_KEYS)]);

@@ -9,11 +9,12 @@
  * to groups: an assignment of another permission set, or to a user, is never read, planned
  * or deleted.
  */
-import type { Desired } from '../config/resolve.js';
+import { APPLIED_ACCESS_TAG } from '../config/identity-tags.js';
+import type { Desired, DesiredAccount } from '../config/resolve.js';
 import { sessionMinutes, type IdentityCenter, type PermissionSetSettings } from '../config/schema.js';
 import type { LiveAssignment, LivePermissionSet, PermissionSetValue } from '../protocol/requests.js';
 import type { Live } from '../state/live.js';
-import { settingsTargets, type SettingsScope } from './account-settings.js';
+import { recordable, settingsTargets, type SettingsScope } from './account-settings.js';
 import { liveDigest } from './accounts.js';
 import { digest } from './digest.js';
 import { accountList, makePlan, type Change, type Plan } from './plan.js';
@@ -26,9 +27,49 @@ export interface LiveAccess {
   /** Display name → group id; null: no such group in the identity store. */
   groups: ReadonlyMap<string, string | null>;
   assignments: readonly LiveAssignment[];
+  /** Accounts whose assignments were not read: their tag (APPLIED_ACCESS_TAG) is their fingerprint (accessFingerprint). */
+  vouched?: ReadonlySet<string>;
+}
+
+/** Changes whenever what the fingerprint covers, or how it is compared, changes: every account is then read once. */
+const ACCESS_FINGERPRINT_VERSION = 1;
+
+/**
+ * The fingerprint of the assignments `entry` should have (`<set arn> <group id>` of each
+ * level and group), as its tag records it; undefined while one cannot be named (a set still
+ * to be made, a group the identity store does not have): the account is then read.
+ */
+export function accessFingerprint(center: IdentityCenter, access: Pick<LiveAccess, 'permissionSets' | 'groups'>, entry: DesiredAccount): string | undefined {
+  const wanted = new Set<string>();
+  for (const [level, groups] of Object.entries(entry.settings.access)) {
+    const arn = access.permissionSets.find((s) => s.name === permissionSetName(center, level))?.arn;
+    for (const group of groups) {
+      const id = access.groups.get(group);
+      if (!arn || !id) return undefined;
+      wanted.add(`${arn} ${id}`);
+    }
+  }
+  return digest({ version: ACCESS_FINGERPRINT_VERSION, tag: APPLIED_ACCESS_TAG, wanted: [...wanted].sort() });
 }
 
 export const permissionSetName = (center: IdentityCenter, level: string) => `${center.name_prefix}${level}`;
+
+/**
+ * Account id → fingerprint, for the accounts whose assignments were read and need no change
+ * in `plan`, and whose tag does not say so yet (RECORD_APPLIED writes it). None when the plan
+ * has a conflict.
+ */
+export function settledAccess(desired: Desired, live: Live, access: LiveAccess, plan: Plan, scope: SettingsScope = {}): Map<string, string> {
+  const center = desired.organization.identity_center!;
+  if (plan.conflicts.length) return new Map();
+  const changed = new Set(plan.changes.map((c) => (c.before as { account_id?: string } | null)?.account_id));
+  const settled = new Map<string, string>();
+  for (const { account, entry } of recordable(desired, live, settingsTargets(desired, live, () => true, scope).targets)) {
+    const fingerprint = accessFingerprint(center, access, entry);
+    if (fingerprint && !access.vouched?.has(account.id) && !changed.has(account.id) && account.tags[APPLIED_ACCESS_TAG] !== fingerprint) settled.set(account.id, fingerprint);
+  }
+  return settled;
+}
 
 /** A permission set as accounts.yml wants it, in the form PUT_PERMISSION_SET takes and GET_IDENTITY_CENTER gives. */
 export function permissionSetValue(settings: PermissionSetSettings): PermissionSetValue {
@@ -117,6 +158,7 @@ export function planAccess(desired: Desired, live: Live, access: LiveAccess, sco
 
   const unknown = new Map<string, Set<string>>();
   for (const { entry, account } of targets) {
+    if (access.vouched?.has(account.id)) continue;
     const have = had.get(account.id);
     const wanted = new Set<string>();
     for (const level of Object.keys(entry.settings.access).sort()) {

@@ -56,6 +56,8 @@ export interface SettingsKind {
   wants(entry: DesiredAccount): boolean;
   /** What the DSL says, all the action compares. */
   wanted(entry: DesiredAccount): unknown;
+  /** What a plan reads of an account, in words. */
+  what: string;
 }
 
 /** Changes whenever what a fingerprint covers, or how it is compared, changes: every account is then read once. */
@@ -65,10 +67,17 @@ const SETTINGS_FINGERPRINT_VERSION = 1;
 export const settingsFingerprint = (kind: SettingsKind, entry: DesiredAccount): string => digest({ version: SETTINGS_FINGERPRINT_VERSION, tag: kind.tag, wanted: kind.wanted(entry) });
 
 /** The targets a tag may vouch for: RECORD_APPLIED tags the accounts orgvend manages, never the management or core accounts, which are always read. */
-function recordable(desired: Desired, live: Live, targets: readonly SettingsTarget[]): SettingsTarget[] {
+export function recordable(desired: Desired, live: Live, targets: readonly SettingsTarget[]): SettingsTarget[] {
   const core = new Set(coreAccounts(desired.organization).map((a) => a.id));
   return targets.filter((t) => isManaged(t.account) && t.account.id !== live.managementAccountId && !core.has(t.account.id));
 }
+
+/** The plan's note for the `n` accounts a tag vouched for. */
+export const vouchedNote = (n: number, tag: AppliedTag) => `${n} account${n === 1 ? '' : 's'} not read: ${tag} says ${n === 1 ? 'it is' : 'they are'} as the repository wants (--refresh reads every account)`;
+
+/** The run's line for the `n` accounts it tagged (`what`: what the next plan does not read of them). */
+export const recordedLine = (n: number, tag: AppliedTag, what: string) =>
+  `recorded ${n} account${n === 1 ? '' : 's'} as the repository wants (${tag}): the next plan reads ${n === 1 ? 'its' : 'their'} ${what} again only if accounts.yml changes them, or with --refresh`;
 
 /** The targets whose tag of `kind` vouches for them: their settings are not read. */
 export function vouchedTargets(desired: Desired, live: Live, kind: SettingsKind, targets: readonly SettingsTarget[]): Set<string> {
@@ -97,7 +106,7 @@ export const wantsContacts = (entry: DesiredAccount) => Object.keys(entry.settin
 /** The DSL sets the account's primary contact, which is then read (and put) as well. */
 export const wantsPrimaryContact = (entry: DesiredAccount) => entry.settings.contacts.primary !== undefined;
 
-export const CONTACTS: SettingsKind = { tag: APPLIED_CONTACTS_TAG, wants: wantsContacts, wanted: (entry) => entry.settings.contacts };
+export const CONTACTS: SettingsKind = { tag: APPLIED_CONTACTS_TAG, wants: wantsContacts, wanted: (entry) => entry.settings.contacts, what: 'contacts' };
 
 
 export function planContacts(desired: Desired, live: Live, contacts: ReadonlyMap<string, LiveContacts>, scope: SettingsScope = {}): Plan {
@@ -137,7 +146,7 @@ export function planContacts(desired: Desired, live: Live, contacts: ReadonlyMap
 
 export const wantsRegions = (entry: DesiredAccount) => entry.settings.regions.some(isOptInRegion) || entry.settings.disabled_regions.length > 0;
 
-export const REGIONS: SettingsKind = { tag: APPLIED_REGIONS_TAG, wants: wantsRegions, wanted: (entry) => [entry.settings.regions, entry.settings.disabled_regions] };
+export const REGIONS: SettingsKind = { tag: APPLIED_REGIONS_TAG, wants: wantsRegions, wanted: (entry) => [entry.settings.regions, entry.settings.disabled_regions], what: 'regions' };
 
 
 /** Step target of one region of one account: `foo/ap-east-1`. */

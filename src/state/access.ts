@@ -7,15 +7,17 @@
 import pLimit from 'p-limit';
 import { chunks } from '../chunks.js';
 import type { Desired } from '../config/resolve.js';
-import { settingsTargets, type SettingsScope } from '../plan/account-settings.js';
-import { permissionSetName, type LiveAccess } from '../plan/access.js';
+import { APPLIED_ACCESS_TAG } from '../config/identity-tags.js';
+import { recordable, settingsTargets, type SettingsScope, type SettingsTarget } from '../plan/account-settings.js';
+import { accessFingerprint, permissionSetName, type LiveAccess } from '../plan/access.js';
 import { MAX_ASSIGNMENT_ACCOUNTS, MAX_ASSIGNMENT_SETS, type LiveAssignment } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
 import type { Live } from './live.js';
 
 const BATCHES_IN_FLIGHT = 2;
 
-export async function readAccess(transport: Transport, desired: Desired, live: Live, scope: SettingsScope = {}): Promise<LiveAccess> {
+/** `trustTags`: an account whose tag (APPLIED_ACCESS_TAG) is its fingerprint is not read (not with --refresh or --account). */
+export async function readAccess(transport: Transport, desired: Desired, live: Live, scope: SettingsScope = {}, trustTags = false): Promise<LiveAccess> {
   const center = desired.organization.identity_center;
   if (!center) throw new Error('readAccess needs organization.identity_center');
   const { targets } = settingsTargets(desired, live, () => true, scope);
@@ -27,7 +29,14 @@ export async function readAccess(transport: Transport, desired: Desired, live: L
   });
   const ours = new Set(Object.keys(center.permission_sets).map((level) => permissionSetName(center, level)));
   const arns = identity.permission_sets.filter((s) => ours.has(s.name)).map((s) => s.arn);
-  const accountIds = targets.map((t) => t.account.id);
+  const found = { permissionSets: identity.permission_sets, groups: new Map(identity.groups.map((g) => [g.name, g.id])) };
+  // An account without a fingerprint (a set still to be made, an unknown group) is read, whatever its tag.
+  const vouchedBy = (t: SettingsTarget) => {
+    const fingerprint = accessFingerprint(center, found, t.entry);
+    return fingerprint !== undefined && t.account.tags[APPLIED_ACCESS_TAG] === fingerprint;
+  };
+  const vouched = new Set(trustTags ? recordable(desired, live, targets).filter(vouchedBy).map((t) => t.account.id) : []);
+  const accountIds = targets.map((t) => t.account.id).filter((id) => !vouched.has(id));
   const limit = pLimit(BATCHES_IN_FLIGHT);
   const assignments: LiveAssignment[] = arns.length && accountIds.length
     ? (
@@ -43,8 +52,8 @@ export async function readAccess(transport: Transport, desired: Desired, live: L
   return {
     instanceArn: identity.instance_arn,
     identityStoreId: identity.identity_store_id,
-    permissionSets: identity.permission_sets,
-    groups: new Map(identity.groups.map((g) => [g.name, g.id])),
+    ...found,
     assignments,
+    vouched,
   };
 }

@@ -7,9 +7,11 @@
  */
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateGroupCommand } from '@aws-sdk/client-identitystore';
+import { ListTagsForResourceCommand } from '@aws-sdk/client-organizations';
 import {
   CreateAccountAssignmentCommand,
   CreatePermissionSetCommand,
+  DeleteAccountAssignmentCommand,
   DescribePermissionSetCommand,
   ListAccountAssignmentsCommand,
   ListInstancesCommand,
@@ -17,7 +19,9 @@ import {
   ListPermissionSetsCommand,
 } from '@aws-sdk/client-sso-admin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APPLIED_ACCESS_TAG } from '../../src/config/identity-tags.js';
 import { NAMES } from '../../src/protocol/names.js';
+import { requestsOf } from '../helpers/sent-requests.js';
 import { dslText } from '../helpers/dsl.js';
 import { isMutating } from '../helpers/mutating.js';
 import { ciOrganization, managedIds, type CiCli, type TestOrganization } from './harness/organization.js';
@@ -129,6 +133,33 @@ describe('sync-access', () => {
     const again = await cli('--action', 'sync-access', '--detailed-exitcode');
     expect(again.out).toContain('No changes.');
     expect(again.code).toBe(0);
+  });
+
+  it('tags the accounts it found as the DSL says, whose assignments the next plan does not read; a change by hand is left to --refresh', async () => {
+    const assignmentsRead = async (...argv: string[]) => {
+      const run = await cli('--action', 'sync-access', ...argv);
+      const read = requestsOf(run.calls).flatMap((r) => (r.type === 'GET_ASSIGNMENTS' ? (r.payload.account_ids as string[]) : []));
+      return { ...run, read: new Set(read) };
+    };
+    const organizations = await org.factory.forAccount(org.desired.organization.management_account_id).client('organizations');
+    const tagOf = async (id: string) => (await organizations.send(new ListTagsForResourceCommand({ ResourceId: id }))).Tags?.find((t) => t.Key === APPLIED_ACCESS_TAG)?.Value;
+    expect(await tagOf(ids.foo!)).toMatch(/^[0-9a-f]{32}$/);
+
+    const plain = await assignmentsRead('--detailed-exitcode');
+    expect(plain.code).toBe(0);
+    expect([plain.read.has(ids.foo!), plain.read.has(ids.dns!)]).toEqual([false, false]);
+    expect(plain.out).toContain('accounts not read: orgvend:applied-access says they are as the repository wants');
+
+    // An assignment deleted by hand: seen with --refresh alone, which puts it back.
+    const dev = (await permissionSet('orgvend-dev'))!;
+    const client = await sso();
+    await client.send(new DeleteAccountAssignmentCommand({ InstanceArn: instance, TargetId: ids.dns!, TargetType: 'AWS_ACCOUNT', PermissionSetArn: dev.arn, PrincipalType: 'GROUP', PrincipalId: groups.Developers! }));
+    expect((await assignmentsRead('--detailed-exitcode')).code).toBe(0);
+    const refreshed = await assignmentsRead('--execute', '--refresh');
+    expect([refreshed.read.has(ids.foo!), refreshed.read.has(ids.dns!)]).toEqual([true, true]);
+    expect(refreshed.out).toMatch(/\+ assignment\.create +dns\/dev\/Developers /);
+    expect(refreshed.code).toBe(0);
+    expect(await assignments(ids.dns!)).toEqual(['orgvend-admin Platform Admins', 'orgvend-dev Developers']);
   });
 
   it('changes the world once when a request arrives twice, and refuses a permission set orgvend does not manage', async () => {

@@ -14,7 +14,9 @@ import {
   planRegions,
   REGIONS,
   settingsTargets,
+  recordedLine,
   settledTargets,
+  vouchedNote,
   vouchedTargets,
   wantsPrimaryContact,
   type SettingsKind,
@@ -63,7 +65,7 @@ async function runSettingsAction<S extends ReadonlyMap<string, unknown>>(
       plan: (state) => {
         const planned = plan(state);
         const n = state.vouched.size;
-        if (n) planned.notes.push(`${n} account${n === 1 ? '' : 's'} not read: ${kind.tag} says ${n === 1 ? 'it is' : 'they are'} as the repository wants (--refresh reads every account)`);
+        if (n) planned.notes.push(vouchedNote(n, kind.tag));
         return planned;
       },
       execute,
@@ -72,7 +74,7 @@ async function runSettingsAction<S extends ReadonlyMap<string, unknown>>(
         const settled = settledTargets(desired, live, kind, targets, new Set(settings.keys()), after);
         if (!settled.size) return undefined;
         await recordApplied(transport, settled, kind.tag);
-        return `recorded ${settled.size} account${settled.size === 1 ? '' : 's'} as the repository wants (${kind.tag}): the next plan reads them again only if accounts.yml changes what they should be, or with --refresh`;
+        return recordedLine(settled.size, kind.tag, kind.what);
       },
     });
   } finally {

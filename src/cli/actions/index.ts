@@ -92,8 +92,9 @@ export const ACTIONS: Record<string, ActionSpec> = {
   },
   'sync-access': {
     summary: "plan people's access through IAM Identity Center (organization.identity_center's permission sets, each account's access groups); --execute applies it",
-    flags: [...PLAN_FLAGS, 'account'],
+    flags: [...PLAN_FLAGS, 'account', 'refresh'],
     formats: PLAN_FORMATS,
+    flagHelp: { refresh: "read every account's assignments, also those whose orgvend:applied-access tag says they are as the repository wants" },
     example: './run.sh --action sync-access --account payments --execute',
     load: () => import('./sync-access.js'),
   },

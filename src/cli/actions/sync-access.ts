@@ -6,7 +6,10 @@
  */
 import { ExitCode } from '../../errors.js';
 import { executeAccessPlan } from '../../execute/access.js';
-import { planAccess, type LiveAccess } from '../../plan/access.js';
+import { APPLIED_ACCESS_TAG } from '../../config/identity-tags.js';
+import { recordApplied } from '../../execute/record-applied.js';
+import { planAccess, settledAccess, type LiveAccess } from '../../plan/access.js';
+import { recordedLine, vouchedNote } from '../../plan/account-settings.js';
 import { readAccess } from '../../state/access.js';
 import { readLive, type Live } from '../../state/live.js';
 import type { Io } from '../io.js';
@@ -30,11 +33,24 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
     return await runPlanAction<{ live: Live; access: LiveAccess }>(options, io, runtime, {
       readLive: async (transport) => {
         const live = await readLive(transport);
-        return { live, access: await readAccess(transport, desired, live, scope) };
+        // --refresh reads every account, whatever its tag says; --account reads its one account.
+        return { live, access: await readAccess(transport, desired, live, scope, !options.refresh && !options.account) };
       },
-      plan: ({ live, access }) => planAccess(desired, live, access, scope),
+      plan: ({ live, access }) => {
+        const plan = planAccess(desired, live, access, scope);
+        const n = access.vouched?.size ?? 0;
+        if (n) plan.notes.push(vouchedNote(n, APPLIED_ACCESS_TAG));
+        return plan;
+      },
       execute: (plan, transport, progress) => executeAccessPlan(plan, center.name_prefix, transport, progress),
       organizationOf: ({ live }) => live.organizationId,
+      // What the run found to be as the repository says is tagged so, and not read by the next plan while that holds.
+      record: async ({ live, access }, after, transport) => {
+        const settled = settledAccess(desired, live, access, after, scope);
+        if (!settled.size) return undefined;
+        await recordApplied(transport, settled, APPLIED_ACCESS_TAG);
+        return recordedLine(settled.size, APPLIED_ACCESS_TAG, 'assignments');
+      },
     });
   } finally {
     await runtime.close();

@@ -178,6 +178,7 @@ describe('scripts/ci.sh apply', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.calls.filter((c) => c.includes('--refresh'))).toEqual([
       '--action sync-accounts --format markdown --execute --refresh --sandbox',
+      '--action sync-access --format markdown --execute --refresh --sandbox',
       '--action put-contacts --format markdown --execute --refresh --sandbox',
       '--action enable-region --format markdown --execute --refresh --sandbox',
       '--action render-templates --format markdown --execute --refresh --sandbox',

@@ -168,7 +168,7 @@ describe('RECORD_APPLIED', () => {
     expect(organizations.commandCalls(TagResourceCommand).map((c) => c.args[0].input)).toEqual([{ ResourceId: MANAGED, Tags: [{ Key: 'orgvend:applied', Value: FINGERPRINT }] }]);
   });
 
-  it("tags put-contacts' and enable-region's tag when the request names it, and no tag but those three", async () => {
+  it("tags put-contacts' and enable-region's tag when the request names it, and no tag but orgvend's applied tags", async () => {
     const accounts = [{ account_id: MANAGED, fingerprint: FINGERPRINT }];
     expect(await recordApplied({ tag: 'orgvend:applied-contacts', accounts }, context())).toEqual({ recorded: [MANAGED], outcome: 'recorded' });
     expect(organizations.commandCalls(TagResourceCommand).map((c) => c.args[0].input)).toEqual([{ ResourceId: MANAGED, Tags: [{ Key: 'orgvend:applied-contacts', Value: FINGERPRINT }] }]);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/run.js';
-import { permissionSetValue, planAccess, type LiveAccess } from '../../../src/plan/access.js';
+import { accessFingerprint, permissionSetValue, planAccess, type LiveAccess } from '../../../src/plan/access.js';
 import type { Change } from '../../../src/plan/plan.js';
 import { permissionsFor, type LivePermissionSet } from '../../../src/protocol/requests.js';
 import { renderPlanText } from '../../../src/views/plan.js';
@@ -67,6 +67,20 @@ describe('planning sync-access', () => {
       'assignment.create dns/admin/Platform Admins',
     ]);
     expect(plan.changes[2]).toMatchObject({ reason: 'new-permission-set', before: { account_id: FOO }, after: { permission_set: 'orgvend-admin', permission_set_arn: null, group_id: GROUPS['Platform Admins'] } });
+  });
+
+  it("names an account's assignments in a fingerprint only once every set and group has an id; a vouched account is not planned", () => {
+    const d = desired();
+    const center = d.organization.identity_center!;
+    const foo = d.accounts.find((a) => a.name === 'foo')!;
+    const fingerprint = accessFingerprint(center, converged(), foo);
+    expect(fingerprint).toMatch(/^[0-9a-f]{32}$/);
+    expect(accessFingerprint(center, converged({ permissionSets: sets().slice(0, 1) }), foo)).toBeUndefined();
+    expect(accessFingerprint(center, converged({ groups: new Map([['Platform Admins', GROUPS['Platform Admins']], ['Developers', null]]) }), foo)).toBeUndefined();
+    expect(accessFingerprint(center, converged({ permissionSets: sets().map((s, i) => ({ ...s, arn: arnOf(i + 3) })) }), foo)).not.toBe(fingerprint);
+    // foo's assignments were not read (its tag vouched): nothing planned for it, dns's missing one planned.
+    const plan = planAccess(d, convergedLive(d), converged({ assignments: [], vouched: new Set([FOO]) }));
+    expect(brief(plan.changes)).toEqual(['assignment.create dns/admin/Platform Admins']);
   });
 
   it('plans nothing when Identity Center matches, and the plan is the same for the same inputs', () => {
