@@ -22,10 +22,11 @@ import type { RenderedTemplate } from './render.js';
 const CALLS_IN_FLIGHT = 8;
 
 /**
- * The object in each bucket that lists the keys of the templates the last run with
- * --execute left there, found or uploaded, as `{"version": 1, "keys": [...]}`. A later run
- * takes a key it lists as there, and the bytes under it as checked (they passed the checks
- * before they were uploaded): it neither looks it up nor checks it again, unless --refresh.
+ * The object in each bucket that lists the templates the last run with --execute left
+ * there, found or uploaded, as `{"version": 1, "objects": {"<key>": "<sha256>"}}`. A later
+ * run takes a template whose key it lists with the template's whole SHA-256 (the key holds
+ * 16 hex digits of it) as there, and those bytes as checked (they passed the checks before
+ * they were uploaded): it neither looks it up nor checks it again, unless --refresh.
  * Under templates/, where the CI roles read and write, beside the content-addressed keys,
  * which all have a folder below templates/.
  */
@@ -65,8 +66,8 @@ export async function validateWithCloudFormation(clients: AccountClients, templa
 export interface Published {
   /** `bucket/key` of every object that is there: looked up, or listed by the bucket's index where it is trusted. */
   present: Set<string>;
-  /** Bucket → the keys its index lists as read (none when it has no index, or one that does not parse). */
-  indexed: Map<string, Set<string>>;
+  /** Bucket → key → SHA-256, as its index lists them (none when it has no index, or one that is not orgvend's). */
+  indexed: Map<string, ReadonlyMap<string, string>>;
   /** Keys a trusted index lists: those bytes were checked before they were uploaded. */
   vouched: Set<string>;
   /** Region → why its bucket cannot take the uploads (missing, in another region, not readable). */
@@ -74,20 +75,21 @@ export interface Published {
   notes: string[];
 }
 
-/** The keys `bucket`'s index lists; an index that is not one gets a note and lists nothing. */
-async function readIndex(s3: S3Client, bucket: string, notes: string[]): Promise<Set<string>> {
+/** Key → SHA-256 of what `bucket`'s index lists; an index that is not one gets a note and lists nothing. */
+async function readIndex(s3: S3Client, bucket: string, notes: string[]): Promise<Map<string, string>> {
   const text = await objectText(s3, bucket, INDEX_KEY);
-  if (text === undefined) return new Set();
+  if (text === undefined) return new Map();
   let index: unknown;
   try {
     index = JSON.parse(text);
   } catch {
     index = undefined;
   }
-  const { version, keys } = (index ?? {}) as { version?: unknown; keys?: unknown };
-  if (version === INDEX_VERSION && Array.isArray(keys) && keys.every((k) => typeof k === 'string')) return new Set(keys as string[]);
+  const { version, objects } = (index ?? {}) as { version?: unknown; objects?: unknown };
+  const isMap = objects !== null && typeof objects === 'object' && !Array.isArray(objects);
+  if (version === INDEX_VERSION && isMap && Object.values(objects).every((sha) => typeof sha === 'string')) return new Map(Object.entries(objects as Record<string, string>));
   notes.push(`s3://${bucket}/${INDEX_KEY} is not an index orgvend wrote: it vouches for nothing, every template is looked up there (and checked), and --execute writes it again`);
-  return new Set();
+  return new Map();
 }
 
 /**
@@ -118,7 +120,7 @@ export async function readPublished(
         templates.map((t) =>
           limit(async () => {
             const key = objectKey(t);
-            const trusted = options.trustIndex && indexed.has(key);
+            const trusted = options.trustIndex && indexed.get(key) === t.sha256;
             if (trusted) published.vouched.add(key);
             if (trusted || options.known?.has(`${bucket}/${key}`) || (await objectExists(s3, bucket!, key))) published.present.add(`${bucket}/${key}`);
           }),
@@ -130,13 +132,13 @@ export async function readPublished(
   return published;
 }
 
-/** The index `templates` give a bucket once they are all there. */
-const indexOf = (templates: readonly RenderedTemplate[]) => [...new Set(templates.map(objectKey))].sort();
+/** The index `templates` give a bucket once they are all there: key → SHA-256, by key. */
+const indexOf = (templates: readonly RenderedTemplate[]): [string, string][] => templates.map((t): [string, string] => [objectKey(t), t.sha256]).sort(([a], [b]) => a.localeCompare(b));
 
 export function planUploads(org: Organization, templates: readonly RenderedTemplate[], published: Published, notes: string[]): Plan {
   const changes: Change[] = [];
   const conflicts: string[] = [];
-  const keys = indexOf(templates);
+  const objects = indexOf(templates);
   for (const [region, bucket] of Object.entries(org.artifact_buckets).sort(([a], [b]) => a.localeCompare(b))) {
     // An upload there would fail: the plan says so, as an error, instead of planning it.
     const problem = published.problems.get(region);
@@ -157,24 +159,24 @@ export function planUploads(org: Organization, templates: readonly RenderedTempl
     }
     // Written once every upload to the bucket is done (executeUploads), so that it lists only what is there.
     const indexed = published.indexed.get(bucket!)!;
-    if (indexed.size === keys.length && keys.every((k) => indexed.has(k))) continue;
+    if (indexed.size === objects.length && objects.every(([key, sha]) => indexed.get(key) === sha)) continue;
     changes.push({
       type: 'template.index',
       target: `${INDEX_KEY} @ ${region}`,
       reason: indexed.size ? 'templates-changed' : 'missing-in-bucket',
       before: indexed.size ? { keys: indexed.size } : null,
-      after: { region, bucket, key: INDEX_KEY, keys: keys.length, digest: digest(keys) },
+      after: { region, bucket, key: INDEX_KEY, keys: objects.length, digest: digest(objects) },
     });
   }
   if (!Object.keys(org.artifact_buckets).length) notes.push('organization.artifact_buckets names no bucket: the templates are rendered and checked, not uploaded');
-  const live = { present: [...published.present].sort(), indexed: sortedEntries(published.indexed).map(([bucket, keys]) => [bucket, [...keys].sort()]) };
+  const live = { present: [...published.present].sort(), indexed: sortedEntries(published.indexed).map(([bucket, listed]) => [bucket, sortedEntries(listed)]) };
   const basis = { config: digest(templates.map((t) => [t.output, t.sha256])), live: digest(live) };
   return makePlan('render-templates', basis, changes, { notes: [...notes, ...published.notes], conflicts });
 }
 
 export function executeUploads(plan: Plan, clients: AccountClients, templates: readonly RenderedTemplate[], hooks: ExecutionHooks = {}): Promise<Map<string, StepResult>> {
   const text = new Map(templates.map((t) => [t.sha256, t.text]));
-  const keys = indexOf(templates);
+  const objects = indexOf(templates);
   const bucketOf = (change: Change) => (change.after as { bucket: string }).bucket;
   const uploads = plan.changes.filter((c) => c.type === 'template.upload');
   // A bucket's index after its uploads: a failed upload leaves the old index, which does not list it.
@@ -197,8 +199,8 @@ export function executeUploads(plan: Plan, clients: AccountClients, templates: r
         const changed = () => new Error(`${change.target}: the templates changed since the plan was made`);
         if (change.type === 'template.index') {
           const { region, bucket, digest: planned } = change.after as { region: string; bucket: string; digest: string };
-          if (digest(keys) !== planned) throw changed();
-          return put(region, bucket, INDEX_KEY, `${JSON.stringify({ version: INDEX_VERSION, keys })}\n`, 'application/json');
+          if (digest(objects) !== planned) throw changed();
+          return put(region, bucket, INDEX_KEY, `${JSON.stringify({ version: INDEX_VERSION, objects: Object.fromEntries(objects) })}\n`, 'application/json');
         }
         const { region, bucket, key, sha256 } = change.after as { region: string; bucket: string; key: string; sha256: string };
         const body = text.get(sha256);

@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dslText } from '../helpers/dsl.js';
 import { ciOrganization, type CiCli, type TestOrganization } from './harness/organization.js';
@@ -133,6 +133,20 @@ describe('render-templates', () => {
     expect(planned.err).toContain('checked 3');
     expect((await cli('--action', 'render-templates', '--execute')).code).toBe(0);
     expect(puts().slice(before)).toEqual(['templates/orgvend-published.json', 'templates/orgvend-published.json']);
+    expect((await cli('--action', 'render-templates', '--detailed-exitcode')).err).toContain('checked 0');
+  });
+
+  it('takes from the index only a key listed with the whole SHA-256 of what the repository renders', async () => {
+    const index = JSON.parse(await (await (await s3()).send(new GetObjectCommand({ Bucket: 'artifacts-use1', Key: 'templates/orgvend-published.json' }))).Body!.transformToString()) as { objects: Record<string, string> };
+    const forged = Object.fromEntries(Object.keys(index.objects).map((key) => [key, 'f'.repeat(64)]));
+    await (await s3()).send(new PutObjectCommand({ Bucket: 'artifacts-use1', Key: 'templates/orgvend-published.json', Body: JSON.stringify({ version: 1, objects: forged }) }));
+    const planned = await cli('--action', 'render-templates', '--detailed-exitcode');
+    expect(planned.err).toContain('checked 0');
+    expect(planned.out).toContain('Plan: 1 change: 1 template.index.');
+    await (await s3()).send(new PutObjectCommand({ Bucket: 'artifacts-apse2', Key: 'templates/orgvend-published.json', Body: JSON.stringify({ version: 1, objects: forged }) }));
+    const both = await cli('--action', 'render-templates', '--execute');
+    expect(both.err).toContain('checked 3');
+    expect(both.code).toBe(0);
     expect((await cli('--action', 'render-templates', '--detailed-exitcode')).err).toContain('checked 0');
   });
 
