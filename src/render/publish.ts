@@ -9,6 +9,7 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ValidateTemplateCommand } from '@aws-sdk/client-cloudformation';
 import pLimit from 'p-limit';
+import { z } from 'zod';
 import type { AccountClients } from '../aws/clients.js';
 import { artifactBucketProblem, objectExists, objectText } from '../aws/s3.js';
 import type { Diagnostic } from '../config/diagnostics.js';
@@ -32,6 +33,7 @@ const CALLS_IN_FLIGHT = 8;
  */
 export const INDEX_KEY = 'templates/orgvend-published.json';
 const INDEX_VERSION = 1;
+const IndexFile = z.object({ version: z.literal(INDEX_VERSION), objects: z.record(z.string(), z.string()) });
 
 /** `templates/vpc/foo/<first 16 hex digits of the sha256>.yml` */
 export function objectKey(template: Pick<RenderedTemplate, 'output' | 'sha256'>): string {
@@ -85,9 +87,8 @@ async function readIndex(s3: S3Client, bucket: string, notes: string[]): Promise
   } catch {
     index = undefined;
   }
-  const { version, objects } = (index ?? {}) as { version?: unknown; objects?: unknown };
-  const isMap = objects !== null && typeof objects === 'object' && !Array.isArray(objects);
-  if (version === INDEX_VERSION && isMap && Object.values(objects).every((sha) => typeof sha === 'string')) return new Map(Object.entries(objects as Record<string, string>));
+  const parsed = IndexFile.safeParse(index);
+  if (parsed.success) return new Map(Object.entries(parsed.data.objects));
   notes.push(`s3://${bucket}/${INDEX_KEY} is not an index orgvend wrote: it vouches for nothing, every template is looked up there (and checked), and --execute writes it again`);
   return new Map();
 }
