@@ -14,7 +14,7 @@ import type { Desired, DesiredAccount } from '../config/resolve.js';
 import { sessionMinutes, type IdentityCenter, type PermissionSetSettings } from '../config/schema.js';
 import type { LiveAssignment, LivePermissionSet, PermissionSetValue } from '../protocol/requests.js';
 import type { Live } from '../state/live.js';
-import { recordable, settingsTargets, type SettingsScope } from './account-settings.js';
+import { settledTargets, settingsTargets, type SettingsScope, type Vouching } from './account-settings.js';
 import { liveDigest } from './accounts.js';
 import { digest } from './digest.js';
 import { accountList, makePlan, type Change, type Plan } from './plan.js';
@@ -54,21 +54,19 @@ export function accessFingerprint(center: IdentityCenter, access: Pick<LiveAcces
 
 export const permissionSetName = (center: IdentityCenter, level: string) => `${center.name_prefix}${level}`;
 
+/** How orgvend:applied-access vouches for an account, with the set ARNs and group ids `access` found. */
+export const accessVouching = (center: IdentityCenter, access: Pick<LiveAccess, 'permissionSets' | 'groups'>): Vouching => ({
+  tag: APPLIED_ACCESS_TAG,
+  fingerprintOf: (entry) => accessFingerprint(center, access, entry),
+});
+
 /**
  * Account id → fingerprint, for the accounts whose assignments were read and need no change
- * in `plan`, and whose tag does not say so yet (RECORD_APPLIED writes it). None when the plan
- * has a conflict.
+ * in `plan`, and whose tag does not say so yet (RECORD_APPLIED writes it).
  */
 export function settledAccess(desired: Desired, live: Live, access: LiveAccess, plan: Plan, scope: SettingsScope = {}): Map<string, string> {
-  const center = desired.organization.identity_center!;
-  if (plan.conflicts.length) return new Map();
-  const changed = new Set(plan.changes.map((c) => (c.before as { account_id?: string } | null)?.account_id));
-  const settled = new Map<string, string>();
-  for (const { account, entry } of recordable(desired, live, settingsTargets(desired, live, () => true, scope).targets)) {
-    const fingerprint = accessFingerprint(center, access, entry);
-    if (fingerprint && !access.vouched?.has(account.id) && !changed.has(account.id) && account.tags[APPLIED_ACCESS_TAG] !== fingerprint) settled.set(account.id, fingerprint);
-  }
-  return settled;
+  const { targets } = settingsTargets(desired, live, () => true, scope);
+  return settledTargets(desired, live, accessVouching(desired.organization.identity_center!, access), targets, (id) => !access.vouched?.has(id), plan);
 }
 
 /** A permission set as accounts.yml wants it, in the form PUT_PERMISSION_SET takes and GET_IDENTITY_CENTER gives. */

@@ -20,7 +20,7 @@ import type { Live, LiveAccount } from '../state/live.js';
 import { liveDigest } from './accounts.js';
 import { digest, sortedEntries } from './digest.js';
 import { isClosed, isManaged, matchAccounts } from './match.js';
-import { accountList, makePlan, type Change, type Plan } from './plan.js';
+import { accountList, accountsChangedBy, makePlan, type Change, type Plan } from './plan.js';
 
 
 export interface SettingsScope {
@@ -49,13 +49,16 @@ export function settingsTargets(desired: Desired, live: Live, wants: (entry: Des
   return { targets, notes };
 }
 
-/** What one action compares in an account, and the tag that records it. */
-export interface SettingsKind {
+/** How an action's tag vouches for an account: the tag, and the fingerprint of what the repository says of it (undefined: none can be named yet, and the account is read). */
+export interface Vouching {
   tag: AppliedTag;
+  fingerprintOf(entry: DesiredAccount): string | undefined;
+}
+
+/** What put-contacts or enable-region compares in an account, and the tag that records it. */
+export interface SettingsKind extends Vouching {
   /** The accounts the action reads: those the DSL says something about. */
   wants(entry: DesiredAccount): boolean;
-  /** What the DSL says, all the action compares. */
-  wanted(entry: DesiredAccount): unknown;
   /** What a plan reads of an account, in words. */
   what: string;
 }
@@ -63,11 +66,11 @@ export interface SettingsKind {
 /** Changes whenever what a fingerprint covers, or how it is compared, changes: every account is then read once. */
 const SETTINGS_FINGERPRINT_VERSION = 1;
 
-/** The fingerprint of what the repository says `entry`'s settings of `kind` are, as its tag records it. */
-export const settingsFingerprint = (kind: SettingsKind, entry: DesiredAccount): string => digest({ version: SETTINGS_FINGERPRINT_VERSION, tag: kind.tag, wanted: kind.wanted(entry) });
+/** The fingerprint of `wanted` (all the action compares, as the DSL says it) for `tag`. */
+const settingsFingerprint = (tag: AppliedTag, wanted: unknown): string => digest({ version: SETTINGS_FINGERPRINT_VERSION, tag, wanted });
 
 /** The targets a tag may vouch for: RECORD_APPLIED tags the accounts orgvend manages, never the management or core accounts, which are always read. */
-export function recordable(desired: Desired, live: Live, targets: readonly SettingsTarget[]): SettingsTarget[] {
+function recordable(desired: Desired, live: Live, targets: readonly SettingsTarget[]): SettingsTarget[] {
   const core = new Set(coreAccounts(desired.organization).map((a) => a.id));
   return targets.filter((t) => isManaged(t.account) && t.account.id !== live.managementAccountId && !core.has(t.account.id));
 }
@@ -75,26 +78,29 @@ export function recordable(desired: Desired, live: Live, targets: readonly Setti
 /** The plan's note for the `n` accounts a tag vouched for. */
 export const vouchedNote = (n: number, tag: AppliedTag) => `${n} account${n === 1 ? '' : 's'} not read: ${tag} says ${n === 1 ? 'it is' : 'they are'} as the repository wants (--refresh reads every account)`;
 
-/** The run's line for the `n` accounts it tagged (`what`: what the next plan does not read of them). */
-export const recordedLine = (n: number, tag: AppliedTag, what: string) =>
-  `recorded ${n} account${n === 1 ? '' : 's'} as the repository wants (${tag}): the next plan reads ${n === 1 ? 'its' : 'their'} ${what} again only if accounts.yml changes them, or with --refresh`;
-
-/** The targets whose tag of `kind` vouches for them: their settings are not read. */
-export function vouchedTargets(desired: Desired, live: Live, kind: SettingsKind, targets: readonly SettingsTarget[]): Set<string> {
-  return new Set(recordable(desired, live, targets).filter((t) => t.account.tags[kind.tag] === settingsFingerprint(kind, t.entry)).map((t) => t.account.id));
+/** The targets whose tag vouches for them: their settings are not read. */
+export function vouchedTargets(desired: Desired, live: Live, vouching: Vouching, targets: readonly SettingsTarget[]): Set<string> {
+  return new Set(
+    recordable(desired, live, targets)
+      .filter((t) => {
+        const fingerprint = vouching.fingerprintOf(t.entry);
+        return fingerprint !== undefined && t.account.tags[vouching.tag] === fingerprint;
+      })
+      .map((t) => t.account.id),
+  );
 }
 
 /**
- * Account id → fingerprint, for the targets whose settings of `kind` were read (`read`) and
- * need no change in `plan`, and whose tag does not say so yet. None when the plan has a conflict.
+ * Account id → fingerprint, for the targets whose settings were read (`read`) and need no
+ * change in `plan`, and whose tag does not say so yet. None when the plan has a conflict.
  */
-export function settledTargets(desired: Desired, live: Live, kind: SettingsKind, targets: readonly SettingsTarget[], read: ReadonlySet<string>, plan: Plan): Map<string, string> {
+export function settledTargets(desired: Desired, live: Live, vouching: Vouching, targets: readonly SettingsTarget[], read: (id: string) => boolean, plan: Plan): Map<string, string> {
   if (plan.conflicts.length) return new Map();
-  const changed = new Set(plan.changes.map((c) => (c.before as { account_id?: string } | null)?.account_id));
+  const changed = accountsChangedBy(plan);
   const settled = new Map<string, string>();
   for (const { account, entry } of recordable(desired, live, targets)) {
-    const fingerprint = settingsFingerprint(kind, entry);
-    if (read.has(account.id) && !changed.has(account.id) && account.tags[kind.tag] !== fingerprint) settled.set(account.id, fingerprint);
+    const fingerprint = vouching.fingerprintOf(entry);
+    if (fingerprint !== undefined && read(account.id) && !changed.has(account.id) && account.tags[vouching.tag] !== fingerprint) settled.set(account.id, fingerprint);
   }
   return settled;
 }
@@ -106,7 +112,12 @@ export const wantsContacts = (entry: DesiredAccount) => Object.keys(entry.settin
 /** The DSL sets the account's primary contact, which is then read (and put) as well. */
 export const wantsPrimaryContact = (entry: DesiredAccount) => entry.settings.contacts.primary !== undefined;
 
-export const CONTACTS: SettingsKind = { tag: APPLIED_CONTACTS_TAG, wants: wantsContacts, wanted: (entry) => entry.settings.contacts, what: 'contacts' };
+export const CONTACTS: SettingsKind = {
+  tag: APPLIED_CONTACTS_TAG,
+  wants: wantsContacts,
+  fingerprintOf: (entry) => settingsFingerprint(APPLIED_CONTACTS_TAG, entry.settings.contacts),
+  what: 'contacts',
+};
 
 
 export function planContacts(desired: Desired, live: Live, contacts: ReadonlyMap<string, LiveContacts>, scope: SettingsScope = {}): Plan {
@@ -146,7 +157,12 @@ export function planContacts(desired: Desired, live: Live, contacts: ReadonlyMap
 
 export const wantsRegions = (entry: DesiredAccount) => entry.settings.regions.some(isOptInRegion) || entry.settings.disabled_regions.length > 0;
 
-export const REGIONS: SettingsKind = { tag: APPLIED_REGIONS_TAG, wants: wantsRegions, wanted: (entry) => [entry.settings.regions, entry.settings.disabled_regions], what: 'regions' };
+export const REGIONS: SettingsKind = {
+  tag: APPLIED_REGIONS_TAG,
+  wants: wantsRegions,
+  fingerprintOf: (entry) => settingsFingerprint(APPLIED_REGIONS_TAG, [entry.settings.regions, entry.settings.disabled_regions]),
+  what: 'regions',
+};
 
 
 /** Step target of one region of one account: `foo/ap-east-1`. */

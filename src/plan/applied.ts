@@ -19,7 +19,7 @@ import { dnsAllowListOf } from './accounts.js';
 import { digest } from './digest.js';
 import { isClosed, matchAccounts } from './match.js';
 import { desiredParameters, recorderRegions } from './parameters.js';
-import type { Plan } from './plan.js';
+import { accountsChangedBy, type Plan } from './plan.js';
 import type { Deployments } from './stacks.js';
 import { logBucket } from './trail.js';
 
@@ -98,7 +98,7 @@ export function stacksDiffering(before: FingerprintInput, after: FingerprintInpu
  */
 export function settledAccounts(fingerprints: ReadonlyMap<string, string>, live: Live, plan: Plan): Map<string, string> {
   if (plan.conflicts.length) return new Map();
-  const changed = new Set(plan.changes.map((c) => (c.before as { account_id?: string } | null)?.account_id));
+  const changed = accountsChangedBy(plan);
   const byId = new Map(live.accounts.map((a) => [a.id, a]));
   return new Map(
     [...fingerprints].filter(([id, fingerprint]) => {

@@ -121,6 +121,9 @@ export function makePlan(
   return plan;
 }
 
+/** The accounts (by id) `plan` changes something in: each change names its account in `before.account_id`. */
+export const accountsChangedBy = (plan: Plan): Set<string | undefined> => new Set(plan.changes.map((c) => (c.before as { account_id?: string } | null)?.account_id));
+
 /** `foo, bar, baz and 4 more` */
 export function accountList(names: readonly string[], max = 6): string {
   if (names.length <= max) return names.join(', ');

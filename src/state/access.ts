@@ -7,9 +7,8 @@
 import pLimit from 'p-limit';
 import { chunks } from '../chunks.js';
 import type { Desired } from '../config/resolve.js';
-import { APPLIED_ACCESS_TAG } from '../config/identity-tags.js';
-import { recordable, settingsTargets, type SettingsScope, type SettingsTarget } from '../plan/account-settings.js';
-import { accessFingerprint, permissionSetName, type LiveAccess } from '../plan/access.js';
+import { settingsTargets, vouchedTargets, type SettingsScope } from '../plan/account-settings.js';
+import { accessVouching, permissionSetName, type LiveAccess } from '../plan/access.js';
 import { MAX_ASSIGNMENT_ACCOUNTS, MAX_ASSIGNMENT_SETS, type LiveAssignment } from '../protocol/requests.js';
 import type { Transport } from '../transport/transport.js';
 import type { Live } from './live.js';
@@ -31,11 +30,7 @@ export async function readAccess(transport: Transport, desired: Desired, live: L
   const arns = identity.permission_sets.filter((s) => ours.has(s.name)).map((s) => s.arn);
   const found = { permissionSets: identity.permission_sets, groups: new Map(identity.groups.map((g) => [g.name, g.id])) };
   // An account without a fingerprint (a set still to be made, an unknown group) is read, whatever its tag.
-  const vouchedBy = (t: SettingsTarget) => {
-    const fingerprint = accessFingerprint(center, found, t.entry);
-    return fingerprint !== undefined && t.account.tags[APPLIED_ACCESS_TAG] === fingerprint;
-  };
-  const vouched = new Set(trustTags ? recordable(desired, live, targets).filter(vouchedBy).map((t) => t.account.id) : []);
+  const vouched = trustTags ? vouchedTargets(desired, live, accessVouching(center, found), targets) : new Set<string>();
   const accountIds = targets.map((t) => t.account.id).filter((id) => !vouched.has(id));
   const limit = pLimit(BATCHES_IN_FLIGHT);
   const assignments: LiveAssignment[] = arns.length && accountIds.length

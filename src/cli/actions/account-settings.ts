@@ -7,14 +7,13 @@
 import type { Desired } from '../../config/resolve.js';
 import type { ExitCode } from '../../errors.js';
 import { executeContactsPlan, executeRegionPlan } from '../../execute/account-settings.js';
-import { recordApplied } from '../../execute/record-applied.js';
+import { recordSettled } from '../../execute/record-applied.js';
 import {
   CONTACTS,
   planContacts,
   planRegions,
   REGIONS,
   settingsTargets,
-  recordedLine,
   settledTargets,
   vouchedNote,
   vouchedTargets,
@@ -70,12 +69,8 @@ async function runSettingsAction<S extends ReadonlyMap<string, unknown>>(
       },
       execute,
       // What the run found to be as the repository says is tagged so, and not read by the next plan while that holds.
-      record: async ({ live, targets, settings }, after, transport) => {
-        const settled = settledTargets(desired, live, kind, targets, new Set(settings.keys()), after);
-        if (!settled.size) return undefined;
-        await recordApplied(transport, settled, kind.tag);
-        return recordedLine(settled.size, kind.tag, kind.what);
-      },
+      record: ({ live, targets, settings }, after, transport) =>
+        recordSettled(transport, settledTargets(desired, live, kind, targets, (id) => settings.has(id), after), kind.tag, kind.what),
     });
   } finally {
     await runtime.close();

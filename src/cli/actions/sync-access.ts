@@ -7,9 +7,9 @@
 import { ExitCode } from '../../errors.js';
 import { executeAccessPlan } from '../../execute/access.js';
 import { APPLIED_ACCESS_TAG } from '../../config/identity-tags.js';
-import { recordApplied } from '../../execute/record-applied.js';
+import { recordSettled } from '../../execute/record-applied.js';
 import { planAccess, settledAccess, type LiveAccess } from '../../plan/access.js';
-import { recordedLine, vouchedNote } from '../../plan/account-settings.js';
+import { vouchedNote } from '../../plan/account-settings.js';
 import { readAccess } from '../../state/access.js';
 import { readLive, type Live } from '../../state/live.js';
 import type { Io } from '../io.js';
@@ -45,12 +45,7 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
       execute: (plan, transport, progress) => executeAccessPlan(plan, center.name_prefix, transport, progress),
       organizationOf: ({ live }) => live.organizationId,
       // What the run found to be as the repository says is tagged so, and not read by the next plan while that holds.
-      record: async ({ live, access }, after, transport) => {
-        const settled = settledAccess(desired, live, access, after, scope);
-        if (!settled.size) return undefined;
-        await recordApplied(transport, settled, APPLIED_ACCESS_TAG);
-        return recordedLine(settled.size, APPLIED_ACCESS_TAG, 'assignments');
-      },
+      record: ({ live, access }, after, transport) => recordSettled(transport, settledAccess(desired, live, access, after, scope), APPLIED_ACCESS_TAG, 'assignments'),
     });
   } finally {
     await runtime.close();
