@@ -2,7 +2,8 @@
 # What orgvend's GitHub workflows run (.github/workflows/orgvend-plan.yml and
 # orgvend-apply.yml), kept here so that a test runs exactly the same commands:
 #
-#   scripts/ci.sh plan      validate, then every action as a plan (--detailed-exitcode)
+#   scripts/ci.sh plan      validate, then every action as a plan (--detailed-exitcode), the
+#                           plans sharing one read of the organization's accounts (--shared-read)
 #   scripts/ci.sh apply     validate, then every action with --execute, stopping at the first failure
 #   scripts/ci.sh comment FILE
 #                           post FILE as the pull request's one orgvend comment: the comment
@@ -93,6 +94,14 @@ run_actions() {
   read -r -a extra <<<"${ORGVEND_FLAGS:-}"
   local -a mode_flags=(--format markdown --detailed-exitcode)
   [[ "$mode" == apply ]] && mode_flags=(--format markdown --execute)
+  # The plans share one read of the organization's accounts and tags (--shared-read), kept
+  # out of ORGVEND_CI_DIR (which the workflow uploads) and removed when the job ends; an
+  # apply reads the organization afresh in each action, as every --execute does.
+  if [[ "$mode" == plan ]]; then
+    shared_dir=$(mktemp -d)
+    trap 'rm -rf "$shared_dir"' EXIT
+    mode_flags+=(--shared-read "$shared_dir/organization.json")
+  fi
 
   rm -rf "$dir"
   mkdir -p "$dir/parts"

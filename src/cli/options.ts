@@ -26,6 +26,8 @@ export interface CliOptions {
   detailedExitcode?: boolean;
   /** sync-accounts: read every account's parameters and stacks, even those their applied tag vouches for. */
   refresh?: boolean;
+  /** A plan: take the organization's accounts from this file when an earlier plan of the job read them with the same OU tree; else read them and write it. */
+  sharedRead?: string;
   /** sync-scps: `test` stages changed policies in the test OU only. */
   stage?: 'test' | 'all';
   /** create-record: the record's name, type, values and TTL. */

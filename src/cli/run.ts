@@ -27,6 +27,7 @@ const FLAG_NAMES: Record<Flag, string> = {
   plan: '--plan',
   detailedExitcode: '--detailed-exitcode',
   refresh: '--refresh',
+  sharedRead: '--shared-read',
   stage: '--stage',
   record: '--record',
   type: '--type',
@@ -64,6 +65,7 @@ function buildProgram(io: Io, errors: string[]): Command {
     .addOption(new Option('--plan <file>', 'use a plan saved with --out; with --execute, apply it if the organization has not changed since'))
     .addOption(new Option('--detailed-exitcode', 'exit 2 when there are changes (for CI gates)'))
     .addOption(new Option('--refresh', "sync-accounts: read every account's parameters and stacks, also those whose orgvend:applied tag says they are as the repository wants (finds changes made by hand); put-contacts, enable-region, sync-access: the same for contacts, regions and assignments (orgvend:applied-contacts, -regions, -access); render-templates: check and look up every template, also those the artifact buckets' indexes list"))
+    .addOption(new Option('--shared-read <file>', "a plan (not with --execute): take the organization's accounts and tags from FILE when an earlier plan read them there within the hour and the OU tree read now is the same; otherwise read them and write FILE. CI's plan job passes one FILE to each action, so a pull request reads every account's tags once").conflicts('execute'))
     .addOption(new Option('--stage <stage>', 'sync-scps: test stages changed policies in organization.scp_test_ou first; all (default) applies everything').choices(['test', 'all']))
     .addOption(new Option('--record <name>', 'create-record: the record name, e.g. api.foo.example.com'))
     .addOption(new Option('--type <type>', 'create-record: the record type (A, AAAA, CAA, CNAME, MX, SRV, TXT)'))

@@ -3,7 +3,7 @@
  * account ids in sandbox mode), the client factory, the transport to the acting accounts
  * and the run's audit record.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { FileRecorder } from '../audit/recorder.js';
 import { ClientFactory, type AccountClients, type AwsCall } from '../aws/clients.js';
 import type { RetryPolicy } from '../aws/retry.js';
@@ -15,6 +15,7 @@ import type { Organization } from '../config/schema.js';
 import { busTopology } from '../transport/transport.js';
 import { InProcessTransport } from '../transport/in-process.js';
 import type { Transport } from '../transport/transport.js';
+import { SharedRead } from '../state/shared-read.js';
 import type { Io } from './io.js';
 import { accountNamed, loadDesired, repoDirOf } from './load-desired.js';
 import type { CliOptions } from './options.js';
@@ -28,6 +29,8 @@ export interface Runtime {
   recorder: FileRecorder;
   /** Clients of the account the CLI runs in, the CICD account: its own credentials in AWS, that account's in the sandbox. */
   cicd: AccountClients;
+  /** --shared-read: the organization's accounts as an earlier plan of the CI job read them (readLive). */
+  sharedRead?: SharedRead;
   /** The bus to the acting accounts, signed as the CICD account. */
   transport(): Transport;
   log(line: string): void;
@@ -83,6 +86,7 @@ export async function openRuntime(options: CliOptions, io: Io, hooks: RuntimeHoo
     recorder,
     cicd,
     log,
+    ...(options.sharedRead ? { sharedRead: new SharedRead(resolve(io.cwd, options.sharedRead), log) } : {}),
     transport() {
       transport ??= bus
         ? new bus.EventBridgeTransport(cicd, topology, Boolean(options.execute), recorder, bus.kmsSigner(cicd, org.cicd_account_id, org.home_region), { log })

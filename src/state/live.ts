@@ -4,7 +4,8 @@ import pLimit from 'p-limit';
 import { chunks } from '../chunks.js';
 import { APPLIED_TAG, BOOTSTRAP_TAG } from '../config/identity-tags.js';
 import type { LiveStack, StackReads } from '../plan/stacks.js';
-import { MAX_ACCOUNTS_READ, MAX_PARENTS_READ, MAX_STACKS_READ, type LiveRecorders, type PayloadOf, type PublicAccessBlock } from '../protocol/requests.js';
+import { MAX_ACCOUNTS_READ, MAX_PARENTS_READ, MAX_STACKS_READ, type LiveRecorders, type PayloadOf, type PublicAccessBlock, type ResultOf } from '../protocol/requests.js';
+import type { SharedRead } from './shared-read.js';
 import type { Transport } from '../transport/transport.js';
 
 export interface LiveAccount extends OrgAccount {
@@ -50,14 +51,15 @@ const ORGANIZATION_PAGES_IN_FLIGHT = 8;
  * in flight. About four pages per page in flight, so the work spreads across them when a
  * few OUs hold most accounts, and at most MAX_PARENTS_READ parents each.
  */
-export async function readLive(transport: Transport): Promise<Live> {
+export async function readLive(transport: Transport, shared?: SharedRead): Promise<Live> {
   const tree = await transport.request('LIST_OUS', {});
-  const parents = [tree.root_id, ...tree.ous.map((ou) => ou.id)];
-  const size = Math.min(MAX_PARENTS_READ, Math.ceil(parents.length / (ORGANIZATION_PAGES_IN_FLIGHT * 4)));
-  const limit = pLimit(ORGANIZATION_PAGES_IN_FLIGHT);
-  const pages = await Promise.all(chunks(parents, size).map((group) => limit(async () => (await transport.request('LIST_ACCOUNTS', { parents: group })).accounts)));
-  // By id, in the parents' order (Root, then the OUs by path): an account moved while the pages are read may be listed under both parents; the one listed last is kept, as a full read keeps it.
-  const accounts = [...new Map(pages.flat().map((a) => [a.id, a])).values()].sort((a, b) => a.id.localeCompare(b.id));
+  // A dry run with --shared-read: the accounts an earlier plan of the job read with this same tree, or read and kept for the next.
+  const share = transport.execute ? undefined : shared;
+  let accounts = share?.accountsFor(tree);
+  if (!accounts) {
+    accounts = await readAccounts(transport, tree);
+    share?.save(tree, accounts);
+  }
   const pathOf = new Map(tree.ous.map((ou) => [ou.id, ou.path]));
   return {
     organizationId: tree.organization_id,
@@ -66,6 +68,15 @@ export async function readLive(transport: Transport): Promise<Live> {
     ous: tree.ous,
     accounts: accounts.map((a) => ({ ...a, ou: pathOf.get(a.parent_id) ?? '' })),
   };
+}
+
+async function readAccounts(transport: Transport, tree: ResultOf<'LIST_OUS'>): Promise<OrgAccount[]> {
+  const parents = [tree.root_id, ...tree.ous.map((ou) => ou.id)];
+  const size = Math.min(MAX_PARENTS_READ, Math.ceil(parents.length / (ORGANIZATION_PAGES_IN_FLIGHT * 4)));
+  const limit = pLimit(ORGANIZATION_PAGES_IN_FLIGHT);
+  const pages = await Promise.all(chunks(parents, size).map((group) => limit(async () => (await transport.request('LIST_ACCOUNTS', { parents: group })).accounts)));
+  // By id, in the parents' order (Root, then the OUs by path): an account moved while the pages are read may be listed under both parents; the one listed last is kept, as a full read keeps it.
+  return [...new Map(pages.flat().map((a) => [a.id, a])).values()].sort((a, b) => a.id.localeCompare(b.id));
 }
 
 /** An active account bootstrap has given orgvend's stack: a request addressed to it is answered. */

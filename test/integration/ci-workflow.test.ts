@@ -209,12 +209,23 @@ describe('the workflow, against the sandbox', () => {
     expect(requests.filter((e) => e.event === 'request' && e.type === 'CREATE_ACCOUNT')).toHaveLength(2);
   }, 600_000);
 
-  it('then plans nothing: the next pull request\'s comment says No changes', async () => {
+  it('then plans nothing: the next pull request\'s comment says No changes; the organization\'s accounts are read once for all the plans', async () => {
+    const before = new Set(readdirSync(join(cwd, '.orgvend/runs')));
     const run = await ciScript('plan', { ORGVEND_SANDBOX_ROLE: 'orgvend-plan' });
     expect(run.code, run.err).toBe(0);
     const report = comment();
     expect(results(report)).toEqual({ validate: 'valid', ...Object.fromEntries(ACTIONS.map((a) => [a, 'no changes'])) });
     expect(report).toContain('**No changes.**');
+    // The audit records of this job's plans: the tree is read by each, the accounts' pages (a tag read per account) by the first alone.
+    const sent = (action: string, type: string) =>
+      readdirSync(join(cwd, '.orgvend/runs'))
+        .filter((f) => !before.has(f) && f.endsWith(`-${action}.jsonl`))
+        .flatMap((f) => readFileSync(join(cwd, '.orgvend/runs', f), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; type?: string }))
+        .filter((e) => e.event === 'request' && e.type === type).length;
+    expect(sent('sync-accounts', 'LIST_ACCOUNTS')).toBeGreaterThan(0);
+    for (const action of ACTIONS.slice(1)) expect(sent(action, 'LIST_ACCOUNTS'), action).toBe(0);
+    for (const action of ['sync-scps', 'put-contacts', 'render-templates']) expect(sent(action, 'LIST_OUS'), action).toBe(1);
+    expect(run.err).toMatch(/note: the organization's \d+ accounts and their tags taken from \S+organization\.json, read \d+ s ago by an earlier plan with the same OU tree/);
   }, 600_000);
 
   it('posts an invalid accounts.yml\'s problems, at their lines, and fails the job', async () => {

@@ -56,7 +56,7 @@ async function runSettingsAction<S extends ReadonlyMap<string, unknown>>(
     return await runPlanAction<Settings<S>>(options, io, runtime, {
       organizationOf: ({ live }) => live.organizationId,
       readLive: async (transport) => {
-        const live = await readLive(transport);
+        const live = await readLive(transport, runtime.sharedRead);
         const { targets } = settingsTargets(desired, live, kind.wants, { only: options.account });
         const vouched = trustTags ? vouchedTargets(desired, live, kind, targets) : new Set<string>();
         return { live, targets, vouched, settings: await read(transport, targets.filter((t) => !vouched.has(t.account.id))) };

@@ -26,7 +26,7 @@ export interface ActionSpec {
 }
 
 /** What every planning action takes (runPlanAction reads them): the plan's formats, where it runs, --execute, saved plans. */
-const PLAN_FLAGS: Flag[] = ['config', 'format', 'sandbox', 'profile', 'direct', 'execute', 'yes', 'out', 'plan', 'detailedExitcode'];
+const PLAN_FLAGS: Flag[] = ['config', 'format', 'sandbox', 'profile', 'direct', 'execute', 'yes', 'out', 'plan', 'detailedExitcode', 'sharedRead'];
 const PLAN_FORMATS: Format[] = ['text', 'markdown', 'json'];
 
 export const ACTIONS: Record<string, ActionSpec> = {

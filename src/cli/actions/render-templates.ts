@@ -30,7 +30,7 @@ type Rendered = { templates: RenderedTemplate[]; notes: string[]; published: Pub
  */
 async function renderAndCheck(runtime: Runtime, io: Io, transport: Transport, refresh: boolean): Promise<Rendered> {
   const { desired } = runtime;
-  const live = await readLive(transport);
+  const live = await readLive(transport, runtime.sharedRead);
   const { context, templates } = await renderWithIds(runtime.repoDir, desired, liveIds(desired, live), live.organizationId);
 
   const out = join(runtime.repoDir, OUTPUT_DIR);

@@ -32,7 +32,7 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
     const scope = { only: options.account };
     return await runPlanAction<{ live: Live; access: LiveAccess }>(options, io, runtime, {
       readLive: async (transport) => {
-        const live = await readLive(transport);
+        const live = await readLive(transport, runtime.sharedRead);
         // --refresh reads every account, whatever its tag says; --account reads its one account.
         return { live, access: await readAccess(transport, desired, live, scope, !options.refresh && !options.account) };
       },

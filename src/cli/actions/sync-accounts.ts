@@ -73,7 +73,7 @@ export async function syncAccounts(options: CliOptions, io: Io, hooks: RuntimeHo
     };
     return await runPlanAction<State>(options, io, runtime, {
       readLive: async (transport) => {
-        const tree = await readLive(transport);
+        const tree = await readLive(transport, runtime.sharedRead);
         const state = await readsFor(tree);
         return { live: await withAccountState(transport, tree, state.reads), ...state };
       },

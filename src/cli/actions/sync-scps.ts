@@ -26,7 +26,7 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
     }
     return await runPlanAction<{ live: Live; scps: LiveScps }>(options, io, runtime, {
       readLive: async (transport) => {
-        const live = await readLive(transport);
+        const live = await readLive(transport, runtime.sharedRead);
         return { live, scps: await readLiveScps(transport, live) };
       },
       // The plan and its violations, from one computation.

@@ -31,7 +31,7 @@ export async function run(options: CliOptions, io: Io, hooks: RuntimeHooks = {})
     return await runPlanAction<SecurityState>(options, io, runtime, {
       readLive: async (transport) => {
         const [[live, services], delegations, trail] = await Promise.all([
-          readLive(transport).then(async (live) => [live, await readServices(transport, live)] as const),
+          readLive(transport, runtime.sharedRead).then(async (live) => [live, await readServices(transport, live)] as const),
           readDelegations(transport, desired),
           readTrail(transport, desired),
         ]);

@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SCRIPT = new URL('../../../scripts/ci.sh', import.meta.url).pathname;
@@ -57,6 +57,9 @@ function runScript(args: string[], env: Record<string, string> = {}): Run {
   };
 }
 
+/** The --shared-read file the plans were given (the first action's). */
+const sharedFile = (run: Run) => /--shared-read (\S+)/.exec(run.calls[1] ?? '')?.[1] ?? 'none';
+
 const ACTIONS = ['sync-accounts', 'sync-scps', 'sync-security', 'sync-access', 'put-contacts', 'enable-region', 'render-templates'];
 
 describe('scripts/ci.sh plan', () => {
@@ -65,7 +68,7 @@ describe('scripts/ci.sh plan', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.calls).toEqual([
       '--action validate',
-      ...ACTIONS.map((a) => `--action ${a} --format markdown --detailed-exitcode --sandbox`),
+      ...ACTIONS.map((a) => `--action ${a} --format markdown --detailed-exitcode --shared-read ${sharedFile(run)} --sandbox`),
     ]);
     expect(run.comment.split('\n')[0]).toBe('<!-- orgvend-plan -->');
     expect(run.comment).toContain('## orgvend plan of `0123456789ab`');
@@ -81,7 +84,16 @@ describe('scripts/ci.sh plan', () => {
   it('adds nothing to the actions when ORGVEND_FLAGS is not set, as in the workflows', () => {
     const run = runScript(['plan'], { ORGVEND_FLAGS: '' });
     expect(run.code, run.stderr).toBe(0);
-    expect(run.calls.slice(1)).toEqual(ACTIONS.map((a) => `--action ${a} --format markdown --detailed-exitcode`));
+    expect(run.calls.slice(1)).toEqual(ACTIONS.map((a) => `--action ${a} --format markdown --detailed-exitcode --shared-read ${sharedFile(run)}`));
+  });
+
+  it('gives every plan the same --shared-read file, outside the report folder the workflow uploads, and removes it when the job ends', () => {
+    const run = runScript(['plan'], { FAKE_sync_accounts: '2' });
+    expect(run.code, run.stderr).toBe(0);
+    const file = sharedFile(run);
+    expect(run.calls.slice(1).every((c) => c.includes(`--shared-read ${file} `))).toBe(true);
+    expect(file.startsWith(run.dir)).toBe(false);
+    expect(existsSync(dirname(file))).toBe(false);
   });
 
   it('says so when nothing changes', () => {

@@ -28,6 +28,9 @@ describe('a usage error with --format json', () => {
     [['--action', 'nope', '--format=json'], 'unknown action "nope"'],
     [['--format', 'json'], 'missing --action NAME'],
     [['--action', 'sandbox-stop', '--format', 'json'], '--format does not apply to --action sandbox-stop'],
+    // A plan's shared read is never what an --execute acts on.
+    [['--action', 'sync-accounts', '--execute', '--shared-read', 'read.json', '--format', 'json'], "option '--shared-read <file>' cannot be used with option '--execute'"],
+    [['--action', 'validate', '--shared-read', 'read.json', '--format', 'json'], '--shared-read does not apply to --action validate'],
   ])('%j is one JSON document on stdout with exit code 64', async (argv, message) => {
     const io = captureIo();
     expect(await runCli(argv, io)).toBe(64);
