@@ -23,6 +23,10 @@
  *    (the indexes and tags vouch for everything: nothing checked or read), then the same with
  *    --refresh (everything checked and read, as every run did before the indexes and tags).
  *    Wall time, and the calls that grow with the organization.
+ *    `pr-plans` (in BENCH_OTHERS, as by default): the seven plans of a pull request
+ *    (scripts/ci.sh plan's actions, as dry runs one after another), each reading the
+ *    organization itself, then all given one --shared-read file as ci.sh gives them: wall
+ *    time of the seven, LIST_ACCOUNTS requests and the handlers' tag reads.
  * 3. Creating 50 accounts (BENCH_NEW_ACCOUNTS; 0: not measured): accounts.yml gains 50
  *    entries and `sync-accounts --execute` runs the product's whole path (the read before,
  *    the creations and their bootstrap by the management handler, the read of what they
@@ -32,6 +36,9 @@
  *
  * BENCH_PROFILE=1: each run's requests and AWS calls by operation, on stderr.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { benchOrganization, byOperation, peakRssMb, requestsByType, resetPeakRss, type CliRun } from './cli-organization.js';
 import { generateDsl } from './generate-dsl.js';
@@ -54,7 +61,9 @@ const LEAN = process.env.BENCH_SETTINGS === 'lean';
 /** BENCH_REFRESH=none: the dry run with --refresh (every bootstrapped account read) left out. */
 const REFRESH = (process.env.BENCH_REFRESH ?? 'all') === 'all';
 /** BENCH_OTHERS: the other actions measured (3.), comma-separated; none: not measured. */
-const OTHERS = (process.env.BENCH_OTHERS ?? 'render-templates,put-contacts').split(',').filter((a) => a && a !== 'none');
+/** scripts/ci.sh plan's actions, in its order. */
+const PR_PLANS = ['sync-accounts', 'sync-scps', 'sync-security', 'sync-access', 'put-contacts', 'enable-region', 'render-templates'];
+const OTHERS = (process.env.BENCH_OTHERS ?? 'render-templates,put-contacts,pr-plans').split(',').filter((a) => a && a !== 'none');
 
 /** accounts.yml with `accounts` generated entries; new accounts in one batch over the example's limit of 20, raised as a team creating them at once would. */
 function dslOf(accounts: number): string {
@@ -129,7 +138,7 @@ try {
 
   // The other actions of a pull request's plan that read each account or template: their first --execute, a dry run with nothing changed, the same with --refresh.
   const counted: Record<string, string[]> = { 'render-templates': ['ValidateTemplate', 'HeadObject', 'PutObject'], 'put-contacts': ['GetAlternateContact', 'PutAlternateContact', 'TagResource'] };
-  for (const action of OTHERS) {
+  for (const action of OTHERS.filter((a) => a !== 'pr-plans')) {
     for (const argv of [['--execute'], ['--detailed-exitcode'], ['--detailed-exitcode', '--refresh']]) {
       const run = await org.cli('--action', action, ...argv);
       if (run.code !== 0) throw failed(`${action} ${argv.join(' ')}`, run);
@@ -140,6 +149,26 @@ try {
         wall_ms: run.wall_ms,
         ...(action === 'render-templates' ? { templates: Number(/rendered (\d+) template/.exec(run.err)?.[1]) } : {}),
         ...Object.fromEntries(counted[action]!.map((op) => [op, calls[op] ?? 0])),
+      }));
+    }
+  }
+
+  // A pull request's plans, as scripts/ci.sh plan runs them: each reading the organization, then sharing one read.
+  if (OTHERS.includes('pr-plans')) {
+    const file = join(mkdtempSync(join(tmpdir(), 'orgvend-bench-shared-')), 'organization.json');
+    for (const shared of [false, true]) {
+      const runs: CliRun[] = [];
+      for (const action of PR_PLANS) {
+        const run = await org.cli('--action', action, '--detailed-exitcode', ...(shared ? ['--shared-read', file] : []));
+        if (run.code !== 0 && run.code !== 2) throw failed(`${action} (a pull request's plan)`, run);
+        runs.push(run);
+      }
+      console.log(JSON.stringify({
+        bench: `pull request's ${PR_PLANS.length} plans${shared ? ' --shared-read' : ''} (sandbox)`,
+        live_accounts: org.liveAccounts,
+        wall_ms: Math.round(runs.reduce((total, run) => total + run.wall_ms, 0)),
+        list_accounts_requests: runs.reduce((total, run) => total + (requestsByType(run.cli).LIST_ACCOUNTS ?? 0), 0),
+        tag_reads: runs.reduce((total, run) => total + run.handlers.filter((c) => c.operation === 'ListTagsForResource').length, 0),
       }));
     }
   }
