@@ -34,7 +34,7 @@ import type { Desired } from '../src/config/resolve.js';
 import { startWorker, type Worker } from '../src/handlers/worker.js';
 import { executeAccountPlan } from '../src/execute/accounts.js';
 import { makePlan, type Plan } from '../src/plan/plan.js';
-import { EventBridgeTransport, kmsSigner } from '../src/transport/eventbridge.js';
+import { InProcessTransport } from '../src/transport/in-process.js';
 import { busTopology } from '../src/transport/transport.js';
 import { startMoto } from '../src/sandbox/moto.js';
 import { createSandboxOrganization, withSandboxIds } from '../src/sandbox/organization.js';
@@ -72,11 +72,12 @@ export interface BenchOrganization {
   cli(...argv: string[]): Promise<CliRun>;
   /**
    * Carry out what sync-accounts plans now (setup): the plan the CLI saves with --out,
-   * executed by the product's executeAccountPlan over the bus, a group of its changes at a
-   * time side by side (one run executes 4 of a kind at once: an hour for 1,000 VPC stacks
-   * on moto), one kind of change after another: creations, tags and bootstraps first (an
-   * account's parameters and stacks go through the bus its bootstrap gives it), the
-   * bootstraps all in one executeAccountPlan as a run sends them. The number of changes
+   * executed by the product's executeAccountPlan with the handlers' code run in this process
+   * (as --direct runs it, not through each account's queue, which the worker sweeps beyond
+   * 64 accounts), a group of its changes at a time side by side (one run executes 4 of a
+   * kind at once: an hour for 1,000 VPC stacks on moto), one kind of change after another:
+   * creations, tags and bootstraps first, the bootstraps all in one executeAccountPlan as a
+   * run sends them. The number of changes
    * planned, and of those not carried out (left to the next pass).
    */
   converge(): Promise<{ planned: number; failed: number }>;
@@ -182,7 +183,12 @@ export async function benchOrganization(options: { dsl: string; bootstrapped: bo
     let handlerCalls: AwsCall[] = [];
     const workerFactory = sandboxFactory(moto.endpoint, org.home_region, (c) => handlerCalls.push(c));
     const worker: Worker = startWorker({ factory: workerFactory, recorder: new MemoryRecorder(), waitSeconds: 20 });
-    const serve = (account: BootstrapAccount): void => worker.add(sandboxHandlerConfig({ organization: org, templatesDir: 'templates', requestKey }, account, serve));
+    const bootstrapped = new Map<string, BootstrapAccount>();
+    const configOf = (account: BootstrapAccount) => sandboxHandlerConfig({ organization: org, templatesDir: 'templates', requestKey }, account, serve);
+    const serve = (account: BootstrapAccount): void => {
+      bootstrapped.set(account.id, account);
+      worker.add(configOf(account));
+    };
     for (const account of accounts) serve(account);
     // Each account's loop has its credentials and its queue, and has polled it (a second poll is
     // sent once the first returned), before the CLI sends anything: the worker's start is setup.
@@ -234,8 +240,8 @@ export async function benchOrganization(options: { dsl: string; bootstrapped: bo
         const dry = await cli('--action', 'sync-accounts', '--out', saved);
         if (dry.code !== 0) throw new Error(`setup: the plan failed (exit ${dry.code}):\n${dry.out.slice(-4000)}\n${dry.err.slice(-4000)}`);
         const plan = JSON.parse(readFileSync(saved, 'utf8')) as Plan;
-        const cicd = factory.forAccount(org.cicd_account_id);
-        const transport = new EventBridgeTransport(cicd, busTopology(org), true, new MemoryRecorder(), kmsSigner(cicd, org.cicd_account_id, org.home_region));
+        // The handlers' own code, run here as --direct runs it: setup at 10,000 accounts cannot wait for each member's queue in turn (the worker sweeps all but 64).
+        const transport = new InProcessTransport(busTopology(org), { configFor: (id) => configOf(bootstrapped.get(id)!), clientsFor: (id) => workerFactory.forAccount(id) }, true, new MemoryRecorder());
         let failed = 0;
         try {
           // Kinds in the order a run's steps wait for each other, not the order the plan lists

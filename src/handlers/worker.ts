@@ -5,6 +5,7 @@
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, GetQueueUrlCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Recorder } from '../audit/recorder.js';
 import type { ClientFactory } from '../aws/clients.js';
+import pLimit from 'p-limit';
 import { NAMES } from '../protocol/names.js';
 import type { HandlerConfig } from './context.js';
 import { handleEvent } from './dispatch.js';
@@ -19,6 +20,14 @@ export interface WorkerOptions {
   /** Time a handler may take, as Lambda's timeout would allow. */
   budgetMs?: number;
   log?: (line: string) => void;
+  /**
+   * Long polls kept open at once (LONG_POLLS): the accounts beyond, those idle longest, are
+   * swept with short receives instead. Accounts that serve as more than a member always
+   * keep theirs.
+   */
+  longPolls?: number;
+  /** How long an account receives nothing before it gives its long poll up to the sweep (IDLE_MS). */
+  idleMs?: number;
 }
 
 export interface Worker {
@@ -33,6 +42,16 @@ const LAMBDA_TIMEOUT_MS = 900_000;
 const LEASE_SECONDS = 30;
 /** Batches of one account handled at once. */
 const BATCHES_IN_FLIGHT = 4;
+/**
+ * Long polls open at once. Each holds a thread of the emulator (moto), one process: 10,000
+ * of them (one queue per account, as in AWS, where Lambda's event source mapping polls
+ * each) left it no time for anything else.
+ */
+const LONG_POLLS = 64;
+const IDLE_MS = 60_000;
+/** The sweep of the accounts without a long poll: short receives in flight, and at most this many a second (about a tenth of moto's time). */
+const SWEEP_IN_FLIGHT = 4;
+const SWEEPS_PER_SECOND = 100;
 
 type Message = { id: string; body: string; receipt: string };
 
@@ -75,36 +94,104 @@ export function startWorker(options: WorkerOptions): Worker {
     }
   }
 
+  /** Each account's SQS client and request queue URL, looked up once. */
+  const queues = new Map<string, Promise<{ sqs: SQSClient; url: string }>>();
+  const queueOf = (accountId: string) => {
+    let queue = queues.get(accountId);
+    if (!queue) {
+      queue = (async () => {
+        const sqs = await options.factory.forAccount(accountId).client('sqs');
+        return { sqs, url: (await sqs.send(new GetQueueUrlCommand({ QueueName: NAMES.requestQueue }))).QueueUrl! };
+      })();
+      // A failed lookup is tried again at the next receive.
+      queue.catch(() => queues.delete(accountId));
+      queues.set(accountId, queue);
+    }
+    return queue;
+  };
+  const receive = async (accountId: string, waitSeconds: number): Promise<Message[]> => {
+    const { sqs, url } = await queueOf(accountId);
+    const { Messages: messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: waitSeconds, MaxNumberOfMessages: 10, VisibilityTimeout: LEASE_SECONDS }));
+    if (messages.length) lastMessage.set(accountId, Date.now());
+    return messages.map((m) => ({ id: m.MessageId!, body: m.Body ?? '', receipt: m.ReceiptHandle! }));
+  };
+
+  const longPolls = options.longPolls ?? LONG_POLLS;
+  const idleMs = options.idleMs ?? IDLE_MS;
+  /** The accounts swept with short receives, and when each last received a message (or began to be served). */
+  const swept = new Set<string>();
+  const lastMessage = new Map<string, number>();
+  /**
+   * Each account's batches at work. They run side by side, as concurrent Lambda invocations
+   * do (a handler waiting on a stack does not hold up the account's other requests), at
+   * most BATCHES_IN_FLIGHT of one account.
+   */
+  const batches = new Map<string, Set<Promise<void>>>();
+  const atWork = (accountId: string) => batches.get(accountId) ?? batches.set(accountId, new Set()).get(accountId)!;
+  const handle = async (accountId: string, batch: Message[]) => {
+    const { sqs, url } = await queueOf(accountId);
+    // Not ours to handle once stopping: let them be received again at once.
+    if (stopping) return hide(sqs, url, batch, 0);
+    const running = handleBatch(accountId, sqs, url, batch).finally(() => atWork(accountId).delete(running));
+    atWork(accountId).add(running);
+  };
+  let sweeping: Promise<void> | undefined;
+  /** An account that serves as more than a member (the management account, a delegated administrator) keeps its long poll. */
+  const pinned = (accountId: string) => configs.get(accountId)!.roles.some((role) => role !== 'member');
+  /** Idle while accounts wait in the sweep: the long poll goes to one of them that receives something. */
+  const idle = (accountId: string) => !pinned(accountId) && swept.size > 0 && Date.now() - (lastMessage.get(accountId) ?? 0) >= idleMs;
+
+  /** An account's long poll, as Lambda's event source mapping keeps one on its queue; given up to the sweep once idle while others wait. */
   async function serve(accountId: string): Promise<void> {
-    const clients = options.factory.forAccount(accountId);
-    const sqs = await clients.client('sqs');
-    let queueUrl: string | undefined;
-    // Batches run side by side, as concurrent Lambda invocations do: a handler waiting on a
-    // stack does not hold up the other requests to its account.
-    const inFlight = new Set<Promise<void>>();
     while (!stopping) {
       try {
-        if (inFlight.size >= BATCHES_IN_FLIGHT) await Promise.race(inFlight);
-        queueUrl ??= (await sqs.send(new GetQueueUrlCommand({ QueueName: NAMES.requestQueue }))).QueueUrl!;
-        const { Messages: messages = [] } = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: options.waitSeconds ?? 20, MaxNumberOfMessages: 10, VisibilityTimeout: LEASE_SECONDS }),
-        );
-        if (!messages.length) continue;
-        const batch = messages.map((m) => ({ id: m.MessageId!, body: m.Body ?? '', receipt: m.ReceiptHandle! }));
-        if (stopping) {
-          // Not ours to handle any more: let them be received again at once.
-          await hide(sqs, queueUrl, batch, 0);
-          break;
+        if (atWork(accountId).size >= BATCHES_IN_FLIGHT) await Promise.race(atWork(accountId));
+        const batch = await receive(accountId, options.waitSeconds ?? 20);
+        if (batch.length) await handle(accountId, batch);
+        else if (idle(accountId) && !stopping) {
+          loops.delete(accountId);
+          return sweep(accountId);
         }
-        const running = handleBatch(accountId, sqs, queueUrl, batch).finally(() => inFlight.delete(running));
-        inFlight.add(running);
       } catch (error) {
         if (stopping) break;
         log(`worker ${accountId}: ${(error as Error).message}; retrying in 1s`);
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
-    await Promise.allSettled(inFlight);
+  }
+
+  /**
+   * The accounts without a long poll, each asked with a short receive in turn, at most
+   * SWEEPS_PER_SECOND a second. A batch found is handled at once; its account gets a long
+   * poll again when one is free.
+   */
+  function sweep(accountId: string): void {
+    swept.add(accountId);
+    sweeping ??= (async () => {
+      const pause = 1000 / SWEEPS_PER_SECOND;
+      let next = Date.now();
+      const one = async (id: string) => {
+        // Paced: each receive starts a pause after the one before.
+        const at = Math.max(next, Date.now());
+        next = at + pause;
+        if (at > Date.now()) await new Promise((r) => setTimeout(r, at - Date.now()));
+        if (stopping || !swept.has(id) || atWork(id).size >= BATCHES_IN_FLIGHT) return;
+        const batch = await receive(id, 0);
+        if (!batch.length) return;
+        await handle(id, batch);
+        if (loops.size < longPolls && !stopping) {
+          swept.delete(id);
+          loops.set(id, serve(id));
+        }
+      };
+      const limit = pLimit(SWEEP_IN_FLIGHT);
+      while (!stopping && swept.size) {
+        await Promise.all([...swept].map((id) => limit(() => one(id).catch((error: unknown) => log(`worker ${id}: ${(error as Error).message}`)))));
+        // Nothing to sweep but a few accounts: not more often than a long poll would ask.
+        await new Promise((r) => setTimeout(r, Math.max(0, 1000 - swept.size * pause)));
+      }
+      sweeping = undefined;
+    })();
   }
 
   return {
@@ -112,14 +199,23 @@ export function startWorker(options: WorkerOptions): Worker {
       const known = configs.get(config.accountId);
       configs.set(config.accountId, config);
       if (known && known.roles.join() !== config.roles.join()) log(`worker: account ${config.accountId} now serves as ${config.roles.join(', ')}`);
-      if (loops.has(config.accountId)) return;
+      // An account given a role (a delegated administrator) keeps a long poll from then on.
+      if (swept.has(config.accountId) && pinned(config.accountId)) {
+        swept.delete(config.accountId);
+        loops.set(config.accountId, serve(config.accountId));
+      }
+      if (loops.has(config.accountId) || swept.has(config.accountId)) return;
       log(`worker: serving account ${config.accountId} (${config.roles.join(', ')})`);
-      loops.set(config.accountId, serve(config.accountId));
+      lastMessage.set(config.accountId, Date.now());
+      if (loops.size < longPolls || pinned(config.accountId)) loops.set(config.accountId, serve(config.accountId));
+      else sweep(config.accountId);
     },
-    accounts: () => [...loops.keys()],
+    accounts: () => [...loops.keys(), ...swept],
     async stop() {
       stopping = true;
-      await Promise.allSettled(loops.values());
+      // The receives in progress end (within a long poll), then the batches they brought.
+      await Promise.allSettled([...loops.values(), sweeping]);
+      await Promise.allSettled([...batches.values()].flatMap((running) => [...running]));
     },
   };
 }

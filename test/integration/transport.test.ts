@@ -173,6 +173,54 @@ describe('the request–reply path', () => {
   });
 });
 
+describe('a worker with more accounts than long polls', () => {
+  /** The worker's receives in `account` since `from` (org.calls), by how long each waited. */
+  const waits = (account: string, from: number) =>
+    org.calls
+      .slice(from)
+      .filter((c) => c.operation === 'ReceiveMessage' && c.account === account && String((c.input as { QueueUrl: string }).QueueUrl).endsWith(`/${NAMES.requestQueue}`))
+      .map((c) => (c.input as { WaitTimeSeconds: number }).WaitTimeSeconds);
+  const membersOnly = () => Object.values(org.ids).filter((id) => { try { return org.handlerConfig(id).roles.every((role) => role === 'member'); } catch { return false; } });
+
+  it('sweeps the accounts beyond them with short receives and answers their requests; the management account keeps its long poll', async () => {
+    const members = membersOnly();
+    expect(members.length).toBeGreaterThan(0);
+    const from = org.calls.length;
+    const worker = org.startWorker({ longPolls: 0 });
+    try {
+      const transport = org.transport();
+      for (const member of members) expect(await transport.request('PING', {}, { targetAccount: member, timeoutSeconds: 30 })).toMatchObject({ account_id: member });
+      expect(await transport.request('PING', {}, { targetAccount: management })).toMatchObject({ account_id: management });
+      for (const member of members) expect(new Set(waits(member, from))).toEqual(new Set([0]));
+      expect(new Set(waits(management, from))).toEqual(new Set([1]));
+      expect(worker.accounts().sort()).toEqual(expect.arrayContaining([...members, management].sort()));
+    } finally {
+      await org.stopWorkers();
+    }
+  }, 120_000);
+
+  it('gives an idle long poll up to a swept account that receives a request', async () => {
+    const from = org.calls.length;
+    // Every account served as a member alone (none pinned), one long poll between them, given up as soon as it is idle.
+    const worker = org.startWorker({ config: { roles: ['member'] }, longPolls: 1, idleMs: 0 });
+    try {
+      await new Promise((r) => setTimeout(r, 3000));
+      // The first account polled long, then gave its poll up to the sweep.
+      const first = worker.accounts().find((id) => waits(id, from).includes(1))!;
+      expect(waits(first, from)).toContain(0);
+      const other = worker.accounts().find((id) => id !== first)!;
+      expect(waits(other, from)).not.toContain(1);
+      const asked = org.calls.length;
+      expect(await org.transport().request('PING', {}, { targetAccount: other, timeoutSeconds: 30 })).toMatchObject({ account_id: other });
+      await new Promise((r) => setTimeout(r, 1500));
+      // Found by the sweep, then given the free long poll.
+      expect(waits(other, asked)).toEqual(expect.arrayContaining([0, 1]));
+    } finally {
+      await org.stopWorkers();
+    }
+  }, 120_000);
+});
+
 describe('refusing requests', () => {
   /** A request as the CICD account sends it: signed with its request key (KMS, on moto). */
   async function signed(type: string, detail: Record<string, unknown>, sentAt = new Date()) {

@@ -17,7 +17,7 @@ import { parseConfig } from '../../../src/config/load.js';
 import type { Desired } from '../../../src/config/resolve.js';
 import { handlerConfig as buildHandlerConfig, type HandlerConfig } from '../../../src/handlers/context.js';
 import { readTags, readTree } from '../../../src/handlers/organization-tree.js';
-import { startWorker, type Worker } from '../../../src/handlers/worker.js';
+import { startWorker, type Worker, type WorkerOptions } from '../../../src/handlers/worker.js';
 import { createSandboxOrganization, withSandboxIds } from '../../../src/sandbox/organization.js';
 import { sandboxFactory } from '../../../src/sandbox/sandbox.js';
 import { EventBridgeTransport, kmsSigner } from '../../../src/transport/eventbridge.js';
@@ -46,7 +46,7 @@ export interface TestOrganization {
   handlerConfig(account: string, overrides?: Partial<HandlerConfig>): HandlerConfig;
   /** The public key of the CICD account's request key, which the handlers verify requests with. */
   requestKey: string;
-  startWorker(options?: { config?: Partial<HandlerConfig>; factory?: ClientFactory; recorder?: MemoryRecorder }): Worker;
+  startWorker(options?: { config?: Partial<HandlerConfig>; factory?: ClientFactory; recorder?: MemoryRecorder } & Pick<WorkerOptions, 'longPolls' | 'idleMs'>): Worker;
   /** Stop every worker started so far (as a Lambda's containers are replaced: what they remembered goes with them). */
   stopWorkers(): Promise<void>;
   transport(options?: { execute?: boolean; collector?: CollectorOptions; recorder?: MemoryRecorder }): EventBridgeTransport;
@@ -108,7 +108,7 @@ export async function createTestOrganization(dsl = exampleText()): Promise<TestO
     requestKey,
     handlerConfig,
     startWorker(options = {}) {
-      const worker = startWorker({ factory: options.factory ?? factory, recorder: options.recorder ?? new MemoryRecorder(), waitSeconds: 1 });
+      const worker = startWorker({ factory: options.factory ?? factory, recorder: options.recorder ?? new MemoryRecorder(), waitSeconds: 1, longPolls: options.longPolls, idleMs: options.idleMs });
       const overrides = options.config ?? {};
       for (const account of accounts) worker.add(handlerConfig(account.id, overrides));
       workers.push({ worker, overrides });
