@@ -1,6 +1,7 @@
 /**
- * The local stand-in for the handler Lambda: long-polls the request queue of each
- * account and runs the same handler code, with the same batch semantics.
+ * The local stand-in for the handler Lambda: long-polls the request queue of each account
+ * (up to LONG_POLLS of them; the others are swept with short receives) and runs the same
+ * handler code, with the same batch semantics.
  */
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, GetQueueUrlCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Recorder } from '../audit/recorder.js';
@@ -21,9 +22,8 @@ export interface WorkerOptions {
   budgetMs?: number;
   log?: (line: string) => void;
   /**
-   * Long polls kept open at once (LONG_POLLS): the accounts beyond, those idle longest, are
-   * swept with short receives instead. Accounts that serve as more than a member always
-   * keep theirs.
+   * Long polls kept open at once (LONG_POLLS): the accounts beyond are swept with short
+   * receives instead. Accounts that serve as more than a member always keep theirs.
    */
   longPolls?: number;
   /** How long an account receives nothing before it gives its long poll up to the sweep (IDLE_MS). */
@@ -94,6 +94,12 @@ export function startWorker(options: WorkerOptions): Worker {
     }
   }
 
+  const longPolls = options.longPolls ?? LONG_POLLS;
+  const idleMs = options.idleMs ?? IDLE_MS;
+  /** The accounts swept with short receives, and when each last received a message (or began to be served). */
+  const swept = new Set<string>();
+  const lastMessage = new Map<string, number>();
+
   /** Each account's SQS client and request queue URL, looked up once. */
   const queues = new Map<string, Promise<{ sqs: SQSClient; url: string }>>();
   const queueOf = (accountId: string) => {
@@ -116,11 +122,6 @@ export function startWorker(options: WorkerOptions): Worker {
     return messages.map((m) => ({ id: m.MessageId!, body: m.Body ?? '', receipt: m.ReceiptHandle! }));
   };
 
-  const longPolls = options.longPolls ?? LONG_POLLS;
-  const idleMs = options.idleMs ?? IDLE_MS;
-  /** The accounts swept with short receives, and when each last received a message (or began to be served). */
-  const swept = new Set<string>();
-  const lastMessage = new Map<string, number>();
   /**
    * Each account's batches at work. They run side by side, as concurrent Lambda invocations
    * do (a handler waiting on a stack does not hold up the account's other requests), at
