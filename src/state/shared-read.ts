@@ -17,7 +17,8 @@ type Tree = ResultOf<'LIST_OUS'>;
 const SharedFile = z.strictObject({
   version: z.literal(1),
   read_at: z.iso.datetime(),
-  organization_id: z.string(),
+  // Shaped as AWS writes it: it is named in the notes a run prints.
+  organization_id: z.string().regex(/^o-[a-z0-9]{10,32}$/),
   root_id: z.string(),
   management_account_id: z.string(),
   ous: z.array(OrgUnit),

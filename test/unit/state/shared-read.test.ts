@@ -16,7 +16,7 @@ import type { Transport } from '../../../src/transport/transport.js';
 const ROOT = 'r-ab12';
 const T0 = Date.parse('2026-12-07T10:00:00Z');
 
-const account = (id: string, parent: string): OrgAccount => ({ id, arn: `arn:aws:organizations::1:account/o-x/${id}`, name: id, email: `${id}@example.com`, status: 'ACTIVE', parent_id: parent, tags: { 'orgvend:name': `n${id}` } });
+const account = (id: string, parent: string): OrgAccount => ({ id, arn: `arn:aws:organizations::1:account/o-aaaaaaaaaa/${id}`, name: id, email: `${id}@example.com`, status: 'ACTIVE', parent_id: parent, tags: { 'orgvend:name': `n${id}` } });
 
 /** An organization answered as the handlers would, counting the LIST_ACCOUNTS pages asked for. */
 function organization(options: { execute?: boolean; organizationId?: string; ous?: OrgUnit[] } = {}): Transport & { pages: number; ous: OrgUnit[] } {
@@ -27,7 +27,7 @@ function organization(options: { execute?: boolean; organizationId?: string; ous
     pages: 0,
     ous,
     async request<T extends RequestType>(type: T, payload: PayloadOf<T>): Promise<ResultOf<T>> {
-      if (type === 'LIST_OUS') return { root_id: ROOT, organization_id: options.organizationId ?? 'o-x', management_account_id: '100000000001', ous: transport.ous } as ResultOf<T>;
+      if (type === 'LIST_OUS') return { root_id: ROOT, organization_id: options.organizationId ?? 'o-aaaaaaaaaa', management_account_id: '100000000001', ous: transport.ous } as ResultOf<T>;
       transport.pages++;
       const { parents } = payload as PayloadOf<'LIST_ACCOUNTS'>;
       return { accounts: accounts.filter((a) => parents!.includes(a.parent_id)) } as ResultOf<T>;
@@ -82,10 +82,10 @@ describe('--shared-read', () => {
   it("does not take another organization's read, one over an hour old, or one dated ahead", async () => {
     const { path, notes, first, at } = shared();
     await readLive(organization(), first);
-    const other = organization({ organizationId: 'o-other' });
+    const other = organization({ organizationId: 'o-bbbbbbbbbb' });
     await readLive(other, at(T0 + 60_000));
     expect(other.pages).toBe(2);
-    // The other organization's read replaced it: o-x's next plan reads again.
+    // The other organization's read replaced it: o-aaaaaaaaaa's next plan reads again.
     const back = organization();
     await readLive(back, at(T0 + 2 * 60_000));
     expect(back.pages).toBe(2);
@@ -97,15 +97,17 @@ describe('--shared-read', () => {
     expect(ahead.pages).toBe(2);
     const iso = (time: number) => new Date(time).toISOString();
     expect(notes).toEqual([
-      `note: ${path} not used (a read of o-x, not o-other); the organization's accounts are read again`,
-      `note: ${path} not used (a read of o-other, not o-x); the organization's accounts are read again`,
+      `note: ${path} not used (a read of o-aaaaaaaaaa, not o-bbbbbbbbbb); the organization's accounts are read again`,
+      `note: ${path} not used (a read of o-bbbbbbbbbb, not o-aaaaaaaaaa); the organization's accounts are read again`,
       `note: ${path} not used (read at ${iso(T0 + 2 * 60_000)}, not within the last 60 minutes); the organization's accounts are read again`,
       `note: ${path} not used (read at ${iso(T0 + 2 * 60_000 + MAX_AGE_MS + 1)}, not within the last 60 minutes); the organization's accounts are read again`,
     ]);
   });
 
   it('takes nothing from a file that is not a read orgvend wrote, and writes one', async () => {
-    for (const text of ['{"version": 1', JSON.stringify({ version: 2, read_at: new Date(T0).toISOString(), organization_id: 'o-x', root_id: ROOT, management_account_id: '100000000001', ous: [], accounts: [] })]) {
+    const file = (changes: object) => JSON.stringify({ version: 1, read_at: new Date(T0).toISOString(), organization_id: 'o-aaaaaaaaaa', root_id: ROOT, management_account_id: '100000000001', ous: [], accounts: [], ...changes });
+    // Another version; an organization id that would print a terminal escape in the note.
+    for (const text of ['{"version": 1', file({ version: 2 }), file({ organization_id: 'o-\u001b[2Jaaaaaaaaaa' })]) {
       const { path, notes, first, at } = shared();
       writeFileSync(path, text);
       const reader = organization();
