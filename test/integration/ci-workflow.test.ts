@@ -85,6 +85,15 @@ function spawnRun(command: string, args: string[], env: Record<string, string> =
 const ciScript = (mode: string, env: Record<string, string> = {}, dir = cwd) =>
   spawnRun('bash', [CI_SCRIPT, mode], { ORGVEND_CLI: orgvend, ORGVEND_FLAGS: '--sandbox', ...env }, dir);
 const comment = (dir = cwd) => readFileSync(join(dir, '.orgvend/ci/comment.md'), 'utf8');
+const RUNS = () => join(cwd, '.orgvend/runs');
+/** The audit records' files (each `<time>-<action>.jsonl`). */
+const recordFiles = () => readdirSync(RUNS());
+/** How many `type` requests the records of `action` hold, in the files `only` keeps. */
+const requestsSent = (action: string, type: string, only: (file: string) => boolean = () => true) =>
+  recordFiles()
+    .filter((f) => only(f) && f.endsWith(`-${action}.jsonl`))
+    .flatMap((f) => readFileSync(join(RUNS(), f), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; type?: string }))
+    .filter((e) => e.event === 'request' && e.type === type).length;
 /** The rows of the report's table: action → result. */
 const results = (report: string) => Object.fromEntries([...report.matchAll(/^\| ([a-z-]+) \| ([^|]+) \|$/gm)].filter((m) => m[1] !== 'action').map((m) => [m[1], m[2]!.trim()]));
 
@@ -204,24 +213,18 @@ describe('the workflow, against the sandbox', () => {
     expect(report).toContain('**Applied.**');
     expect(report).toContain('**Converged:** the organization matches the repository.');
     // The audit records the workflow uploads: the accounts' creation among them.
-    const records = readdirSync(join(cwd, '.orgvend/runs')).filter((f) => f.endsWith('-sync-accounts.jsonl'));
-    const requests = records.flatMap((f) => readFileSync(join(cwd, '.orgvend/runs', f), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; type?: string }));
-    expect(requests.filter((e) => e.event === 'request' && e.type === 'CREATE_ACCOUNT')).toHaveLength(2);
+    expect(requestsSent('sync-accounts', 'CREATE_ACCOUNT')).toBe(2);
   }, 600_000);
 
   it('then plans nothing: the next pull request\'s comment says No changes; the organization\'s accounts are read once for all the plans', async () => {
-    const before = new Set(readdirSync(join(cwd, '.orgvend/runs')));
+    const before = new Set(recordFiles());
     const run = await ciScript('plan', { ORGVEND_SANDBOX_ROLE: 'orgvend-plan' });
     expect(run.code, run.err).toBe(0);
     const report = comment();
     expect(results(report)).toEqual({ validate: 'valid', ...Object.fromEntries(ACTIONS.map((a) => [a, 'no changes'])) });
     expect(report).toContain('**No changes.**');
     // The audit records of this job's plans: the tree is read by each, the accounts' pages (a tag read per account) by the first alone.
-    const sent = (action: string, type: string) =>
-      readdirSync(join(cwd, '.orgvend/runs'))
-        .filter((f) => !before.has(f) && f.endsWith(`-${action}.jsonl`))
-        .flatMap((f) => readFileSync(join(cwd, '.orgvend/runs', f), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; type?: string }))
-        .filter((e) => e.event === 'request' && e.type === type).length;
+    const sent = (action: string, type: string) => requestsSent(action, type, (f) => !before.has(f));
     expect(sent('sync-accounts', 'LIST_ACCOUNTS')).toBeGreaterThan(0);
     for (const action of ACTIONS.slice(1)) expect(sent(action, 'LIST_ACCOUNTS'), action).toBe(0);
     for (const action of ['sync-scps', 'put-contacts', 'render-templates']) expect(sent(action, 'LIST_OUS'), action).toBe(1);
