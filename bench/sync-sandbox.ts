@@ -60,9 +60,9 @@ const RECORDER = (process.env.BENCH_RECORDER ?? 'all') === 'all';
 const LEAN = process.env.BENCH_SETTINGS === 'lean';
 /** BENCH_REFRESH=none: the dry run with --refresh (every bootstrapped account read) left out. */
 const REFRESH = (process.env.BENCH_REFRESH ?? 'all') === 'all';
-/** BENCH_OTHERS: the other actions measured (3.), comma-separated; none: not measured. */
 /** scripts/ci.sh plan's actions, in its order. */
 const PR_PLANS = ['sync-accounts', 'sync-scps', 'sync-security', 'sync-access', 'put-contacts', 'enable-region', 'render-templates'];
+/** BENCH_OTHERS: what else is measured (2.), comma-separated: render-templates, put-contacts, pr-plans; none: nothing. */
 const OTHERS = (process.env.BENCH_OTHERS ?? 'render-templates,put-contacts,pr-plans').split(',').filter((a) => a && a !== 'none');
 
 /** accounts.yml with `accounts` generated entries; new accounts in one batch over the example's limit of 20, raised as a team creating them at once would. */
