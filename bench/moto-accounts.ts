@@ -5,7 +5,8 @@
  * each made known by an sts:AssumeRole into it, as bootstrap and the worker do. A cost that
  * grows with the accounts is paid by every call of every bench at that size. And the CPU a
  * call costs moto, server included. The same for a call signed with a key moto never issued
- * (the sandbox's own, SANDBOX_CREDENTIALS: its management account, moto's default). Starts
+ * (the sandbox's own, SANDBOX_CREDENTIALS: its management account, moto's default). And an
+ * AssumeRole into one more account with the first call its new key signs. Starts
  * its own moto, with the sandbox's launcher (src/sandbox/moto.ts).
  */
 import { readFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { timeRuns } from './timing.js';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const ACCOUNTS = Number(process.env.BENCH_MOTO_ACCOUNTS ?? 1000);
 const CALLS = 200;
+const FRESH = 50;
 
 const moto = await startMoto();
 /** moto's CPU time so far (user and system), in ms: /proc/PID/stat's utime and stime, in clock ticks of 10 ms. */
@@ -48,9 +50,19 @@ try {
     figures[`${name}_median_ms`] = (await timeRuns(CALLS, () => sqs.send(new ListQueuesCommand({})))).median_ms;
     figures[`${name}_moto_cpu_ms_per_call`] = Math.round(((motoCpuMs() - cpuBefore) / CALLS) * 100) / 100;
   };
+  /** AssumeRole into one more account and the first call its new key signs, as a handler's first call into an account: the median of FRESH. */
+  const measureFresh = async (name: string) => {
+    figures[`${name}_median_ms`] = (
+      await timeRuns(FRESH, async () => {
+        const c = (await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${200000000000 + known++}:role/bench`, RoleSessionName: 'bench' }))).Credentials!;
+        await new SQSClient({ ...base, credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken } }).send(new ListQueuesCommand({}));
+      })
+    ).median_ms;
+  };
   for (const count of [10, ACCOUNTS]) {
     await measure(await knowUpTo(count), `assumed_at_${count}`);
     await measure(sqsOwn, `own_key_at_${count}`);
+    await measureFresh(`fresh_key_at_${count}`);
   }
   console.log(JSON.stringify({ bench: 'moto call cost by accounts', accounts: ACCOUNTS, ...figures }));
 } finally {

@@ -124,7 +124,9 @@ export interface StartOptions {
  * reached a service's backend, and listed its service's methods (inspect.getmembers). Now
  * an access key's account is remembered (checked against that account's keys each time; a
  * key no account holds, the sandbox's own, is moto's default account's for good, since
- * moto issues its keys at random), the module list, each host's backend and each service's
+ * moto issues its keys at random), an assumed role's key as it is issued (its first call
+ * looked through every account's keys: at 10,000 accounts, 60% of bootstrap's time in
+ * moto), the module list, each host's backend and each service's
  * methods are found once, and a backend that exists is returned without the lock. And a
  * service's botocore model (and its operations' URLs) is loaded by one thread while the
  * others wait for it: moto caches it without a lock, so the worker's first polls, one per
@@ -146,7 +148,8 @@ export interface StartOptions {
  * about half moto's CPU for a small call (bench/moto-accounts.ts). Now a request's body is
  * read whole before moto sees it, so the connection is at the next request whatever moto
  * reads, and it stays open (with TCP_NODELAY, or each response would wait for a delayed
- * ACK); a connection idle for IDLE_SECONDS is closed, so idle clients hold no threads. A
+ * ACK), without the epoll instance werkzeug made for each request to drain the body; a
+ * connection idle for IDLE_SECONDS is closed, so idle clients hold no threads. A
  * request with a chunked body or `Expect: 100-continue` still closes its connection.
  *
  * And one route of orgvend's own, HEALTH_PATH, answering with the server's pid: a cheap "are
@@ -258,6 +261,15 @@ if account_of_key is not None:
             key_accounts[access_key] = account
         return account
     iam_models.get_account_id_from = account_of_key_once
+    create_temp_access_key = getattr(iam_models.IAMBackend, "create_temp_access_key", None)
+    if create_temp_access_key is not None:
+        def temp_access_key_remembered(backend, *args, **kwargs):
+            # An assumed role's key is remembered as it is issued: its first call would
+            # otherwise look through every account's keys, once per account bootstrapped.
+            key = create_temp_access_key(backend, *args, **kwargs)
+            key_accounts[key.access_key_id] = backend.account_id
+            return key
+        iam_models.IAMBackend.create_temp_access_key = temp_access_key_remembered
     def loaded_once(load):
         loaded = {}
         lock = threading.Lock()
@@ -325,11 +337,17 @@ if all(hasattr(Handler, name) for name in ("make_environ", "send_header", "parse
             return None
         return send_header(handler, keyword, value)
     Handler.send_header = send_header_keeping_alive
-    class Undrained(selectors.DefaultSelector):
+    class Undrained:
+        # werkzeug's drain of an unread body, skipped where the body was read whole: no
+        # epoll instance is made and closed for each request.
+        def __init__(self):
+            self.selector = None if getattr(keep_alive, "on", False) else selectors.DefaultSelector()
         def register(self, *args, **kwargs):
-            return None if getattr(keep_alive, "on", False) else super().register(*args, **kwargs)
+            return self.selector and self.selector.register(*args, **kwargs)
         def select(self, timeout=None):
-            return [] if getattr(keep_alive, "on", False) else super().select(timeout)
+            return self.selector.select(timeout) if self.selector else []
+        def close(self):
+            return self.selector and self.selector.close()
     werkzeug_serving.selectors = types.SimpleNamespace(DefaultSelector=Undrained, EVENT_READ=selectors.EVENT_READ)
     Handler.disable_nagle_algorithm = True
     Handler.timeout = IDLE_SECONDS
