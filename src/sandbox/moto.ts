@@ -115,7 +115,7 @@ export interface StartOptions {
  *   role. Only that role: the sandbox signs as accounts through roles moto never makes
  *   (OrganizationAccountAccessRole and its own), which must stay assumable.
  *
- * Seven more change only the time moto takes, which otherwise grows with the accounts it
+ * The others change only the time moto takes, which otherwise grows with the accounts it
  * holds: with 1,000 accounts a call took 19 ms instead of 10 (bench/moto-accounts.ts), and
  * the sandbox's worker alone makes one per account every 20 s. Each request looked for
  * its caller's account through every account's IAM keys in six partitions, listed moto's
@@ -131,7 +131,10 @@ export interface StartOptions {
  * service's botocore model (and its operations' URLs) is loaded by one thread while the
  * others wait for it: moto caches it without a lock, so the worker's first polls, one per
  * account at once, each scanned botocore's data directory (thousands of stat calls) for
- * the same SQS model. And the request log's lines, plain as before, are written straight
+ * the same SQS model. And an organization's accounts are found by id through an index kept
+ * as moto adds and removes them: moto looked through the whole list for each DescribeAccount,
+ * MoveAccount and ListTagsForResource (a read of every account's tags was quadratic). And
+ * the request log's lines, plain as before, are written straight
  * to stderr, not through colorama (werkzeug's default handler, which scans each line to
  * strip the colours werkzeug added). A moto whose code has another shape runs without
  * these, only slower.
@@ -290,6 +293,45 @@ if account_of_key is not None:
         serving._log_add_style = False
         requests_log.setLevel(logging.INFO)
         requests_log.addHandler(logging.StreamHandler(sys.stderr))
+try:
+    from moto.organizations import models as org_models
+    reset_organization, account_by_id, resource_for_tagging = org_models.OrganizationsBackend._reset, org_models.OrganizationsBackend.get_account_by_id, org_models.OrganizationsBackend._get_resource_for_tagging
+except (ImportError, AttributeError):
+    reset_organization = None
+if reset_organization is not None:
+    class AccountsById(list):
+        # moto's list of an organization's accounts, with an index by id kept as accounts are
+        # added or removed; any other change to the list drops the index (moto scans again).
+        def __init__(self, accounts=()):
+            super().__init__(accounts)
+            self.by_id = {account.id: account for account in self}
+        def append(self, account):
+            super().append(account)
+            if self.by_id is not None:
+                self.by_id[account.id] = account
+        def remove(self, account):
+            super().remove(account)
+            if self.by_id is not None:
+                self.by_id.pop(account.id, None)
+    def unindexed(name):
+        change = getattr(list, name)
+        def changed(accounts, *args):
+            accounts.by_id = None
+            return change(accounts, *args)
+        return changed
+    for name in ("insert", "extend", "pop", "clear", "sort", "reverse", "__setitem__", "__delitem__", "__iadd__", "__imul__"):
+        setattr(AccountsById, name, unindexed(name))
+    def reset_indexed(backend):
+        reset_organization(backend)
+        backend.accounts = AccountsById(backend.accounts)
+    def indexed(lookup):
+        def by_index(backend, account_id):
+            account = (getattr(backend.accounts, "by_id", None) or {}).get(account_id)
+            return account if account is not None else lookup(backend, account_id)
+        return by_index
+    org_models.OrganizationsBackend._reset = reset_indexed
+    org_models.OrganizationsBackend.get_account_by_id = indexed(account_by_id)
+    org_models.OrganizationsBackend._get_resource_for_tagging = indexed(resource_for_tagging)
 try:
     from moto.sqs import models as sqs_models
     receive_message, wait_for_messages = sqs_models.SQSBackend.receive_message, sqs_models.Queue.wait_for_messages
