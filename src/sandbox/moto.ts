@@ -133,7 +133,10 @@ export interface StartOptions {
  * account at once, each scanned botocore's data directory (thousands of stat calls) for
  * the same SQS model. And an organization's accounts are found by id through an index kept
  * as moto adds and removes them: moto looked through the whole list for each DescribeAccount,
- * MoveAccount and ListTagsForResource (a read of every account's tags was quadratic). And
+ * MoveAccount and ListTagsForResource (a read of every account's tags was quadratic). And a
+ * KMS key's RSA key pair is made when a call first needs it (Sign, Verify, GetPublicKey):
+ * moto made one for every key, symmetric ones too, and DynamoDB makes a key for a table's
+ * default encryption: ~90 ms of moto's CPU in every account's bootstrap. And
  * the request log's lines, plain as before, are written straight
  * to stderr, not through colorama (werkzeug's default handler, which scans each line to
  * strip the colours werkzeug added). A moto whose code has another shape runs without
@@ -332,6 +335,22 @@ if reset_organization is not None:
     org_models.OrganizationsBackend._reset = reset_indexed
     org_models.OrganizationsBackend.get_account_by_id = indexed(account_by_id)
     org_models.OrganizationsBackend._get_resource_for_tagging = indexed(resource_for_tagging)
+try:
+    from moto.kms import utils as kms_utils
+    rsa_key_init = kms_utils.RSAPrivateKey.__init__
+except (ImportError, AttributeError):
+    rsa_key_init = None
+if rsa_key_init is not None and "private_key" not in vars(kms_utils.RSAPrivateKey):
+    def rsa_key_later(key, key_size):
+        if key_size not in (2048, 3072, 4096):
+            return rsa_key_init(key, key_size)  # moto's own error
+        key.key_size = key_size
+    def rsa_key_when_used(key):
+        if "_private_key" not in key.__dict__:
+            key.__dict__.setdefault("_private_key", kms_utils.rsa.generate_private_key(public_exponent=65537, key_size=key.key_size))
+        return key.__dict__["_private_key"]
+    kms_utils.RSAPrivateKey.__init__ = rsa_key_later
+    kms_utils.RSAPrivateKey.private_key = property(rsa_key_when_used, lambda key, value: key.__dict__.__setitem__("_private_key", value))
 try:
     from moto.sqs import models as sqs_models
     receive_message, wait_for_messages = sqs_models.SQSBackend.receive_message, sqs_models.Queue.wait_for_messages
