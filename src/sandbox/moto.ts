@@ -141,10 +141,12 @@ export interface StartOptions {
  * KMS key's RSA key pair is made when a call first needs it (Sign, Verify, GetPublicKey):
  * moto made one for every key, symmetric ones too, and DynamoDB makes a key for a table's
  * default encryption: ~90 ms of moto's CPU in every account's bootstrap. And
- * the request log's lines, plain as before, are written straight
- * to stderr, not through colorama (werkzeug's default handler, which scans each line to
- * strip the colours werkzeug added). A moto whose code has another shape runs without
- * these, only slower.
+ * the request log's lines (and moto's warnings), plain as before, are handed to one thread
+ * that writes them to stderr: werkzeug's default handler went through colorama (which scans
+ * each line to strip the colours werkzeug added), and a handler that writes holds its lock
+ * across the write and the wait for the GIL after it, while every other request queues
+ * behind it (57 threads at a time, bootstrapping 10,000 accounts). A moto whose code has
+ * another shape runs without these, only slower.
  *
  * And a long poll of an empty queue sleeps until a message is added or the poll ends. moto
  * wakes every long poll once a second to look again, which with a queue per account (the
@@ -293,13 +295,28 @@ if account_of_key is not None:
     core_utils._load_service_model = loaded_once(load_service_model)
     core_responses._get_method_urls = loaded_once(method_urls)
     core_responses.method_names_from_class = functools.lru_cache(maxsize=None)(method_names)
-    import logging
+    import logging, queue
     from werkzeug import serving
     requests_log = logging.getLogger("werkzeug")
-    if not requests_log.handlers:
+    if not requests_log.handlers and not logging.root.handlers:
         serving._log_add_style = False
         requests_log.setLevel(logging.INFO)
-        requests_log.addHandler(logging.StreamHandler(sys.stderr))
+        lines = queue.SimpleQueue()
+        class LineHandler(logging.Handler):
+            def handle(self, record):
+                # No lock: the line goes to the writer thread (a SimpleQueue's put is atomic).
+                if self.filter(record):
+                    try:
+                        lines.put(self.format(record))
+                    except Exception:
+                        self.handleError(record)
+                return record
+        def write_lines():
+            while True:
+                sys.stderr.write(lines.get() + "\\n")
+                sys.stderr.flush()
+        threading.Thread(target=write_lines, name="log-writer", daemon=True).start()
+        logging.root.addHandler(LineHandler())
 try:
     from moto.organizations import models as org_models
     reset_organization, account_by_id, resource_for_tagging = org_models.OrganizationsBackend._reset, org_models.OrganizationsBackend.get_account_by_id, org_models.OrganizationsBackend._get_resource_for_tagging
