@@ -117,8 +117,8 @@ export interface StartOptions {
  *
  * The others change only the time moto takes, which otherwise grows with the accounts it
  * holds: with 1,000 accounts a call took 19 ms instead of 10 (bench/moto-accounts.ts), and
- * the sandbox's worker alone makes one per account every 20 s. Each request looked for
- * its caller's account through every account's IAM keys in six partitions, listed moto's
+ * the sandbox's worker alone makes one per account every 20 s. Each request looked for its
+ * caller's account through every account's IAM keys in six partitions, listed moto's
  * package directory (about 170 stat calls), matched the host against every service's URL
  * patterns under one lock, took another lock to copy every account's id each time it
  * reached a service's backend, and listed its service's methods (inspect.getmembers). Now
@@ -126,27 +126,26 @@ export interface StartOptions {
  * key no account holds, the sandbox's own, is moto's default account's for good, since
  * moto issues its keys at random), an assumed role's key as it is issued (its first call
  * looked through every account's keys: at 10,000 accounts, 60% of bootstrap's time in
- * moto), the module list, each host's backend and each service's
- * methods are found once, and a backend that exists is returned without the lock. And a
- * service's botocore model (and its operations' URLs) is loaded by one thread while the
- * others wait for it: moto caches it without a lock, so the worker's first polls, one per
- * account at once, each scanned botocore's data directory (thousands of stat calls) for
- * the same SQS model. And an organization's accounts are found by id through an index kept
- * as moto adds and removes them: moto looked through the whole list for each DescribeAccount,
- * MoveAccount and ListTagsForResource (a read of every account's tags was quadratic). And a
+ * moto), the module list, each host's backend and each service's methods are found once,
+ * and a backend that exists is returned without the lock. And a service's botocore model
+ * (and its operations' URLs) is loaded by one thread while the others wait for it: moto
+ * caches it without a lock, so the worker's first polls, one per account at once, each
+ * scanned botocore's data directory (thousands of stat calls) for the same SQS model. And
+ * an organization's accounts are found by id through an index kept as moto adds and
+ * removes them: moto looked through the whole list for each DescribeAccount, MoveAccount
+ * and ListTagsForResource (a read of every account's tags was quadratic). And a
  * CloudFormation template is read by libyaml, PyYAML's C parser, where the machine has it
  * (the same Loader's constructors and resolvers, so the same result; 5–10 times faster):
- * moto read each template several times a stack in pure Python, most of a bootstrap's
- * time in moto. And a
- * KMS key's RSA key pair is made when a call first needs it (Sign, Verify, GetPublicKey):
- * moto made one for every key, symmetric ones too, and DynamoDB makes a key for a table's
- * default encryption: ~90 ms of moto's CPU in every account's bootstrap. And
+ * moto read each template several times a stack in pure Python, most of a bootstrap's time
+ * in moto. And a KMS key's RSA key pair is made when a call first needs it (Sign, Verify,
+ * GetPublicKey): moto made one for every key, symmetric ones too, and DynamoDB makes a key
+ * for a table's default encryption: ~90 ms of moto's CPU in every account's bootstrap. And
  * the request log's lines (and moto's warnings), plain as before, are handed to one thread
- * that writes them to stderr: werkzeug's default handler went through colorama (which scans
- * each line to strip the colours werkzeug added), and a handler that writes holds its lock
- * across the write and the wait for the GIL after it, while every other request queues
- * behind it (57 threads at a time, bootstrapping 10,000 accounts). A moto whose code has
- * another shape runs without these, only slower.
+ * that writes them to stderr: werkzeug's default handler went through colorama (which
+ * scans each line to strip the colours werkzeug added), and a handler that writes holds
+ * its lock across the write and the wait for the GIL after it, while every other request
+ * queues behind it (57 threads at a time, bootstrapping 10,000 accounts). A moto whose
+ * code has another shape runs without these, only slower.
  *
  * And a long poll of an empty queue sleeps until a message is added or the poll ends. moto
  * wakes every long poll once a second to look again, which with a queue per account (the
