@@ -31,16 +31,15 @@ try {
   const sqsOwn = new SQSClient({ ...base, credentials: own });
   const limit = pLimit(8);
   let known = 0;
+  /** sts:AssumeRole into the `n`th account, made known to moto by it. */
+  const assume = (n: number) => sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${200000000000 + n}:role/bench`, RoleSessionName: 'bench' }));
+  const sqsAs = ({ Credentials: c }: Awaited<ReturnType<typeof assume>>) =>
+    new SQSClient({ ...base, credentials: { accessKeyId: c!.AccessKeyId!, secretAccessKey: c!.SecretAccessKey!, sessionToken: c!.SessionToken } });
   /** Assume a role in each account up to `count`; a client signed as the last one. */
   const knowUpTo = async (count: number) => {
-    const assumed = await Promise.all(
-      Array.from({ length: count - known }, (_, i) =>
-        limit(() => sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${200000000000 + known + i}:role/bench`, RoleSessionName: 'bench' }))),
-      ),
-    );
+    const assumed = await Promise.all(Array.from({ length: count - known }, (_, i) => limit(() => assume(known + i))));
     known = count;
-    const c = assumed.at(-1)!.Credentials!;
-    return new SQSClient({ ...base, credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken } });
+    return sqsAs(assumed.at(-1)!);
   };
   const figures: Record<string, number> = {};
   /** The median latency of ListQueues from `sqs`, and what a call costs moto's one CPU, the server's own work included (connections, threads). */
@@ -52,12 +51,7 @@ try {
   };
   /** AssumeRole into one more account and the first call its new key signs, as a handler's first call into an account: the median of FRESH. */
   const measureFresh = async (name: string) => {
-    figures[`${name}_median_ms`] = (
-      await timeRuns(FRESH, async () => {
-        const c = (await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${200000000000 + known++}:role/bench`, RoleSessionName: 'bench' }))).Credentials!;
-        await new SQSClient({ ...base, credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken } }).send(new ListQueuesCommand({}));
-      })
-    ).median_ms;
+    figures[`${name}_median_ms`] = (await timeRuns(FRESH, async () => sqsAs(await assume(known++)).send(new ListQueuesCommand({})))).median_ms;
   };
   for (const count of [10, ACCOUNTS]) {
     await measure(await knowUpTo(count), `assumed_at_${count}`);
