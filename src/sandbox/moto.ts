@@ -385,10 +385,10 @@ if rsa_key_init is not None and "private_key" not in vars(kms_utils.RSAPrivateKe
         key.key_size = key_size
     def rsa_key_when_used(key):
         if "_private_key" not in key.__dict__:
-            key.__dict__.setdefault("_private_key", kms_utils.rsa.generate_private_key(public_exponent=65537, key_size=key.key_size))
-        return key.__dict__["_private_key"]
+            key._private_key = kms_utils.rsa.generate_private_key(public_exponent=65537, key_size=key.key_size)
+        return key._private_key
     kms_utils.RSAPrivateKey.__init__ = rsa_key_later
-    kms_utils.RSAPrivateKey.private_key = property(rsa_key_when_used, lambda key, value: key.__dict__.__setitem__("_private_key", value))
+    kms_utils.RSAPrivateKey.private_key = property(rsa_key_when_used)
 try:
     from moto.sqs import models as sqs_models
     receive_message, wait_for_messages = sqs_models.SQSBackend.receive_message, sqs_models.Queue.wait_for_messages
