@@ -7,7 +7,8 @@ import { GITHUB_OIDC, ciRoles } from './ci-roles.js';
 import { bootstrapStackDenied, readerRole } from './reader-role.js';
 import { customizationGrants } from './customization-types.js';
 import { BOOTSTRAP_TEMPLATE } from './template-name.js';
-import { ACCOUNT_EVENTS, accountApiCaller, auditBusName, coreAccounts, deployedHere, forwardedBuses, served, bootstrapOrganization, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
+import { accountApiCaller } from './account-api.js';
+import { ACCOUNT_EVENTS, auditBusName, coreAccounts, deployedHere, forwardedBuses, served, bootstrapOrganization, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
 
 export { BOOTSTRAP_TEMPLATE };
 

@@ -104,15 +104,6 @@ export function coreAccounts(org: BootstrapOrganization): BootstrapAccount[] {
 }
 
 /**
- * The account that calls the Account Management API (contacts, Regions) for the
- * organization, and so the one whose default bus receives its `aws.account` events: the
- * delegated administrator, or the management account when there is none.
- */
-export function accountApiCaller(org: BootstrapOrganization): string {
-  return org.delegated_admin_account_id ?? org.management_account_id;
-}
-
-/**
  * Account Management monitoring: the caller's rule forwards `aws.account` events to the
  * audit bus, where they go to this log group and topic. Named here, not in protocol/names,
  * because only the bootstrap template and its readers use them.

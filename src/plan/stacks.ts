@@ -16,7 +16,8 @@ import { firstControlCharacter } from '../config/control-characters.js';
 import { stackAction } from './stack-action.js';
 import type { RenderedTemplate } from '../render/render.js';
 import { DEPLOYED_STACKS, customStack, isCustomTemplateName, isMappingStack, mappingStack, type DeployedStack } from '../protocol/names.js';
-import { MAX_TEMPLATE_BODY, type ResultOf } from '../protocol/requests.js';
+import { MAX_TEMPLATE_BODY } from '../protocol/limits.js';
+import type { ResultOf } from '../protocol/requests.js';
 import { sha256Hex } from './digest.js';
 import type { Change } from './plan.js';
 

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CONTACT_TYPES, DomainName, PolicyName, TrailName } from '../config/schema.js';
 import { AccountIdString } from './envelope.js';
+import { MAX_TEMPLATE_BODY } from './limits.js';
 import { DELEGATED_SERVICE_PRINCIPALS } from '../config/delegated-services.js';
 import { APPLIED_TAGS } from '../config/identity-tags.js';
 import { FIXED_STACKS, NAMES, OWNED_STACK_PREFIX, PARAMETER_PREFIX, TEMPLATE_TAG, isDeployedStack, isOwnedStackName, mappingStackPrefix } from './names.js';
@@ -282,8 +283,6 @@ const TemplateSource = z.string().min(1).max(256).regex(/^[\p{L}\p{Z}\p{N}_.:/=+
 const PASS_DEPLOYER_ROLE: Permission = { action: 'iam:PassRole', resource: `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${NAMES.deployerRole}` };
 /** The most stacks one GET_STACKS reads by name. */
 export const MAX_STACKS_READ = 20;
-/** The largest TemplateBody CloudFormation takes. */
-export const MAX_TEMPLATE_BODY = 51_200;
 /** One change of a change set, as DescribeChangeSet gives it. */
 const ResourceChange = z.object({ action: z.string(), logical_id: z.string(), type: z.string(), replacement: z.string().optional() });
 export type ResourceChange = z.infer<typeof ResourceChange>;

@@ -17,7 +17,7 @@ import type { Organization } from '../config/schema.js';
 import { changeStepId, runChanges, type ExecutionHooks, type Step, type StepResult } from '../execute/graph.js';
 import { digest, sortedEntries } from '../plan/digest.js';
 import { makePlan, type Change, type Plan } from '../plan/plan.js';
-import { MAX_TEMPLATE_BODY } from '../protocol/requests.js';
+import { MAX_TEMPLATE_BODY } from '../protocol/limits.js';
 import type { RenderedTemplate } from './render.js';
 
 const CALLS_IN_FLIGHT = 8;

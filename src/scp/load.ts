@@ -9,7 +9,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { accountApiCaller } from '../bootstrap/topology.js';
+import { accountApiCaller } from '../bootstrap/account-api.js';
 import { fileDiagnostic, hasErrors, type Diagnostic, type Problem } from '../config/diagnostics.js';
 import { MAX_POLICY_BYTES } from '../config/input-limits.js';
 import { readInput } from '../config/read-input.js';
