@@ -17,11 +17,11 @@ if [[ ! -f "$here/node_modules/.package-lock.json" || "$here/package-lock.json" 
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error) >&2
 fi
 
-# Rebuild when a source file, the lockfile or the compiler settings changed since the last build.
+# Rebuild when a source file, the lockfile or the build's settings changed since the last build.
 stamp="$here/dist/.build-stamp"
-if [[ ! -f "$stamp" || -n "$(find "$here/src" "$here/package-lock.json" "$here"/tsconfig*.json -newer "$stamp" -print -quit)" ]]; then
+if [[ ! -f "$stamp" || -n "$(find "$here/src" "$here/package-lock.json" "$here"/tsconfig*.json "$here/scripts/bundle-cli.mjs" -newer "$stamp" -print -quit)" ]]; then
   echo "orgvend: building..." >&2
-  (cd "$here" && node node_modules/typescript/bin/tsc -p tsconfig.build.json) >&2
+  (cd "$here" && npm run --silent build) >&2
   touch "$stamp"
 fi
 

@@ -1,33 +1,12 @@
 #!/usr/bin/env node
-import { createInterface } from 'node:readline';
-import { quietOnBrokenPipe, signalInterrupts } from './io.js';
-import { runCli } from './run.js';
+/**
+ * orgvend's entry point. After `npm run build` the CLI runs from its one-file build beside
+ * this file, with V8's code cache (bundle.ts); from source, or when only tsc has built,
+ * from its modules.
+ */
+import { fileURLToPath } from 'node:url';
+import { bundleIsCurrent, startBundle } from './bundle.js';
 
-// The SDK warns on every run that it will need Node 22 from 2027; that is a note for
-// orgvend's maintainers (see the README), not for each person who runs a plan.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-quietOnBrokenPipe(process.stdout, (code) => process.exit(code));
-
-/** One line from the terminal, read only when asked (reading stdin otherwise would keep the process alive). */
-function readLine(): Promise<string | undefined> {
-  const lines = createInterface({ input: process.stdin, terminal: false });
-  return new Promise((resolve) => {
-    lines.once('line', (line) => {
-      resolve(line); // before close(), whose 'close' would resolve it with nothing
-      lines.close();
-    });
-    lines.once('close', () => resolve(undefined));
-  });
-}
-
-process.exitCode = await runCli(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdin: { isTTY: process.stdin.isTTY, readLine },
-  interrupts: signalInterrupts(process, (code) => process.exit(code)),
-  env: process.env,
-  cwd: process.cwd(),
-});
-// An interrupted run does not wait for the replies to the requests it left in flight.
-if (process.exitCode === 130) setTimeout(() => process.exit(130), 1000).unref();
+const bundle = fileURLToPath(new URL('./orgvend.cjs', import.meta.url));
+if (bundleIsCurrent(bundle, fileURLToPath(new URL('../.tsbuildinfo', import.meta.url)))) await startBundle(bundle, process.argv.slice(2));
+else await (await import('./start.js')).start();

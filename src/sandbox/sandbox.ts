@@ -134,8 +134,9 @@ function changedTopology(state: SandboxState, desired: Desired): string[] {
 
 function spawnWorker(cwd: string): number {
   const log = openSync(workerLogPath(cwd), 'a');
-  // Compiled (dist/) in use; from source (via tsx) in development and tests.
-  const compiled = fileURLToPath(new URL('./worker-main.js', import.meta.url));
+  // Compiled (dist/) in use; from source (via tsx) in development and tests. The path climbs
+  // out of this folder first, so it holds from the CLI's one-file build in dist/cli/ too.
+  const compiled = fileURLToPath(new URL('../sandbox/worker-main.js', import.meta.url));
   const args = existsSync(compiled) ? [compiled] : ['--import', 'tsx', compiled.replace(/\.js$/, '.ts')];
   // Run from orgvend's own folder, where tsx is found; the state file path is absolute.
   const home = fileURLToPath(new URL('../../', import.meta.url));

