@@ -14,6 +14,7 @@
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 
 export const CACHE_DIR = 'code-cache';
@@ -67,10 +68,22 @@ export function loadBundle(bundle: string, name: string): LoadedBundle {
   };
 }
 
+/**
+ * How long V8's optimizing compiler waits. A short run (validate, --help, a plan's start)
+ * ends before what TurboFan compiles pays back: its jobs take the second core, and the
+ * process waits for those in flight before it exits. A long run has it after this.
+ */
+export const WARM_UP_MS = 300;
+
 /** The CLI's bundle run for this command line, its cache saved after; whether its code came from the cache. */
 export async function startBundle(bundle: string, argv: readonly string[]): Promise<boolean> {
+  setFlagsFromString('--no-opt');
+  const warmUp = setTimeout(() => setFlagsFromString('--opt'), WARM_UP_MS).unref();
   const loaded = loadBundle(bundle, cacheName(argv));
   await (loaded.exports as { start(): Promise<void> }).start();
+  clearTimeout(warmUp);
+  // V8 takes a cache only under the flags it was made with: those the next run reads it with.
+  setFlagsFromString('--no-opt');
   loaded.saveCache();
   return loaded.cached;
 }

@@ -118,9 +118,9 @@ export function parseConfigBytes(file: string, bytes: Uint8Array): ConfigResult 
 
 /** Read and check a DSL file; `file` is reported as given, read relative to `cwd`. */
 export async function readConfig(file: string, cwd = '.'): Promise<ConfigResult> {
-  let read: Awaited<ReturnType<typeof readInput>>;
+  let read: ReturnType<typeof readInput>;
   try {
-    read = await readInput(resolve(cwd, file), file, MAX_DSL_BYTES);
+    read = readInput(resolve(cwd, file), file, MAX_DSL_BYTES);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     return {

@@ -112,7 +112,7 @@ export async function renderTemplates(repoDir: string, context: TemplateContext)
     if (failed.has(job.source)) continue;
     let text = sources.get(job.source);
     if (text === undefined) {
-      const read = await readInput(join(repoDir, job.source), job.source, MAX_TEMPLATE_BYTES);
+      const read = readInput(join(repoDir, job.source), job.source, MAX_TEMPLATE_BYTES);
       if (read.diagnostic) {
         diagnostics.push(read.diagnostic);
         failed.add(job.source);

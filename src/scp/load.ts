@@ -102,8 +102,7 @@ async function loadKind(kind: PolicyKind, desired: Desired, repoDir: string, ren
 
   const paths = await policyFiles(root);
   const fileOf = (path: string) => relative(repoDir, path).split(sep).join('/');
-  // Read at once, checked one after another in order.
-  const reads = await Promise.all(paths.map((path) => readInput(path, fileOf(path), MAX_POLICY_BYTES)));
+  const reads = paths.map((path) => readInput(path, fileOf(path), MAX_POLICY_BYTES));
   for (const [i, path] of paths.entries()) {
     const file = fileOf(path);
     const folder = relative(root, path).split(sep).slice(0, -1).join('/');

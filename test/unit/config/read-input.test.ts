@@ -51,14 +51,21 @@ describe('reading input as UTF-8', () => {
     expect(decodeInput('accounts.yml', Buffer.from('\uFEFFname: é\n'), 1000)).toEqual({ text: 'name: é\n' });
   });
 
-  it('reads a file up to its limit and no further', async () => {
+  it('reads a file up to its limit and no further', () => {
     const dir = mkdtempSync(join(tmpdir(), 'orgvend-read-'));
     writeFileSync(join(dir, 'exact'), 'x'.repeat(100));
     writeFileSync(join(dir, 'over'), 'x'.repeat(101));
-    expect(await readInput(join(dir, 'exact'), 'exact', 100)).toEqual({ text: 'x'.repeat(100) });
-    expect((await readInput(join(dir, 'over'), 'scps/Root/big.json', 100)).diagnostic).toMatchObject({
+    expect(readInput(join(dir, 'exact'), 'exact', 100)).toEqual({ text: 'x'.repeat(100) });
+    expect(readInput(join(dir, 'over'), 'scps/Root/big.json', 100).diagnostic).toMatchObject({
       code: 'input-too-large',
       message: 'scps/Root/big.json is 101 bytes, over the 100 bytes orgvend reads of such a file',
+    });
+  });
+
+  it('stops reading a device that never ends at its limit', () => {
+    expect(readInput('/dev/zero', 'scps/Root/endless.json', 100).diagnostic).toMatchObject({
+      code: 'input-too-large',
+      message: 'scps/Root/endless.json is larger than the 100 bytes orgvend reads of such a file',
     });
   });
 });
