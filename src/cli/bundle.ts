@@ -11,7 +11,7 @@
  * accepts it (the same Node, the same flags); any other is written anew. One that cannot be
  * written (a read-only install) is left. The cache changes only the time a run takes.
  */
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -55,14 +55,20 @@ export function loadBundle(bundle: string, name: string): LoadedBundle {
     cached,
     saveCache() {
       if (cached) return;
+      const folder = dirname(cacheFile);
       try {
-        mkdirSync(dirname(cacheFile), { recursive: true });
-        // Whole or not at all: another run may be reading it.
-        const partial = `${cacheFile}.${process.pid}.tmp`;
+        mkdirSync(folder, { recursive: true });
+        accessSync(folder, constants.W_OK);
+      } catch {
+        return; // a read-only install runs without the cache, and makes none to throw away
+      }
+      // Whole or not at all: another run may be reading it.
+      const partial = `${cacheFile}.${process.pid}.tmp`;
+      try {
         writeFileSync(partial, script.createCachedData());
         renameSync(partial, cacheFile);
       } catch {
-        // A read-only install runs without the cache.
+        rmSync(partial, { force: true }); // a full disk, say: the run is done all the same
       }
     },
   };
