@@ -1,15 +1,15 @@
 /**
  * The built CLI as one file, run with V8's code cache. Node 20 reads and compiles each of
- * the ~360 modules `validate` loads on every run, and each function again the first time
+ * the ~270 modules `validate` loads on every run, and each function again the first time
  * it is called (Node 22's module compile cache is not in Node 20): for a short action that
  * is most of its time. So `npm run build` also writes the CLI as one CommonJS file
  * (scripts/bundle-cli.mjs), and main.ts runs it as a vm.Script: each action's first run
  * after a build saves the code V8 compiled for it, taken when the run is over so the
  * functions it called are in it, and the action's later runs start from that code.
  *
- * A cache is used only when it is not older than the bundle (the build also deletes them) and V8
- * accepts it (the same Node, the same flags); any other is written anew. One that cannot be
- * written (a read-only install) is left. The cache changes only the time a run takes.
+ * A cache is used only when it is not older than the bundle (the build deletes them too)
+ * and V8 accepts it (the same Node, the same flags); any other is written anew. Where none
+ * can be written (a read-only install) the CLI runs without. It changes only the time.
  */
 import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
