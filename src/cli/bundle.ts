@@ -7,9 +7,10 @@
  * after a build saves the code V8 compiled for it, taken when the run is over so the
  * functions it called are in it, and the action's later runs start from that code.
  *
- * A cache is used only when it is not older than the bundle (the build deletes them too)
- * and V8 accepts it (the same Node, the same flags); any other is written anew. Where none
- * can be written (a read-only install) the CLI runs without. It changes only the time.
+ * A cache is used only for the build it was made from (the bundle's first line names the
+ * build by its SHA-256; V8 itself checks no more than the source's length) and when V8
+ * accepts it (the same Node, the same flags); any other is written anew. A bundle that names
+ * no build runs without a cache, as does a read-only install. It changes only the time.
  */
 import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -44,7 +45,8 @@ export interface LoadedBundle {
 export function loadBundle(bundle: string, name: string): LoadedBundle {
   const cacheFile = join(dirname(bundle), CACHE_DIR, `${name}.bin`);
   const source = readFileSync(bundle, 'utf8');
-  const cachedData = freshCache(bundle, cacheFile);
+  const build = BUILD_LINE.exec(source)?.[1];
+  const cachedData = build === undefined ? undefined : cacheOf(cacheFile, build);
   // Node's own module wrapper, on the file's first line so its line numbers stay the file's.
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
   const module = { exports: {} as Record<string, unknown> };
@@ -54,7 +56,7 @@ export function loadBundle(bundle: string, name: string): LoadedBundle {
     exports: module.exports,
     cached,
     saveCache() {
-      if (cached) return;
+      if (cached || build === undefined) return;
       const folder = dirname(cacheFile);
       try {
         mkdirSync(folder, { recursive: true });
@@ -65,7 +67,7 @@ export function loadBundle(bundle: string, name: string): LoadedBundle {
       // Whole or not at all: another run may be reading it.
       const partial = `${cacheFile}.${process.pid}.tmp`;
       try {
-        writeFileSync(partial, script.createCachedData());
+        writeFileSync(partial, Buffer.concat([Buffer.from(build, 'latin1'), script.createCachedData()]));
         renameSync(partial, cacheFile);
       } catch {
         rmSync(partial, { force: true }); // a full disk, say: the run is done all the same
@@ -94,10 +96,16 @@ export async function startBundle(bundle: string, argv: readonly string[]): Prom
   return loaded.cached;
 }
 
-function freshCache(bundle: string, cacheFile: string): Buffer | undefined {
+/** The build's SHA-256, on the bundle's first line (scripts/bundle-cli.mjs). */
+const BUILD_LINE = /^\/\/ orgvend bundle ([0-9a-f]{64})\n/;
+
+/** The V8 code in `cacheFile`, when the file was made for this build: it starts with the build's SHA-256. */
+function cacheOf(cacheFile: string, build: string): Buffer | undefined {
+  let file: Buffer;
   try {
-    return statSync(cacheFile).mtimeMs >= statSync(bundle).mtimeMs ? readFileSync(cacheFile) : undefined;
+    file = readFileSync(cacheFile);
   } catch {
     return undefined;
   }
+  return file.subarray(0, build.length).toString('latin1') === build ? file.subarray(build.length) : undefined;
 }

@@ -3,13 +3,19 @@
  * own: the code cache is written once, used after, and never trusted when it is older than
  * the file or not V8's.
  */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CACHE_DIR, bundleIsCurrent, cacheName, loadBundle } from '../../../src/cli/bundle.js';
 
-function bundleFile(source = "exports.name = require('node:path').basename(__filename); exports.add = (a, b) => a + b;\n") {
+const BODY = "exports.name = require('node:path').basename(__filename); exports.add = (a, b) => a + b;\n";
+
+/** A bundle as scripts/bundle-cli.mjs writes one: its first line names the build. */
+const built = (body: string, build = createHash('sha256').update(body).digest('hex')) => `// orgvend bundle ${build}\n${body}`;
+
+function bundleFile(source = built(BODY)) {
   const dir = mkdtempSync(join(tmpdir(), 'orgvend-bundle-'));
   const file = join(dir, 'cli.cjs');
   writeFileSync(file, source);
@@ -66,29 +72,41 @@ describe('loadBundle', () => {
     expect(loadBundle(file, 'sync-accounts').cached).toBe(true);
   });
 
-  it('does not use a cache older than the file, and writes it anew', () => {
+  it('does not use a cache made for another build, though V8 would take it (the same length), and writes it anew', () => {
     const { file, cache } = bundleFile();
     loadBundle(file, 'validate').saveCache();
-    // The file rebuilt after its cache was written: same length, other code.
-    writeFileSync(file, "exports.name = 'rebuilt'; exports.add = (a, b) => a * b;;;;;;;;;;;;;;;;;;;;;;\n".slice(0, readFileSync(file).length));
-    touch(file, 60);
+    // Rebuilt with other code of the same length: V8 checks only the length.
+    const other = "exports.name = 'rebuilt'; exports.add = (a, b) => a * b;".padEnd(BODY.length - 1, ' ') + '\n';
+    expect(other.length).toBe(BODY.length);
+    writeFileSync(file, built(other));
     const rebuilt = loadBundle(file, 'validate');
     expect(rebuilt.cached).toBe(false);
     expect(rebuilt.exports.name).toBe('rebuilt');
+    expect((rebuilt.exports.add as (a: number, b: number) => number)(2, 3)).toBe(6);
     rebuilt.saveCache();
-    expect(statSync(cache).mtimeMs).toBeGreaterThan(statSync(file).mtimeMs - 60_000);
+    expect(loadBundle(file, 'validate').cached).toBe(true);
+    expect(readFileSync(cache).subarray(0, 64).toString()).toBe(createHash('sha256').update(other).digest('hex'));
+  });
+
+  it('runs a bundle that names no build without a cache', () => {
+    const { file, cache } = bundleFile(BODY);
+    const loaded = loadBundle(file, 'validate');
+    expect(loaded.exports.name).toBe('cli.cjs');
+    loaded.saveCache();
+    expect(existsSync(cache)).toBe(false);
   });
 
   it('runs the file when V8 refuses the cache, and replaces the cache with its own', () => {
     const { file, cache } = bundleFile();
     mkdirSync(join(file, '..', CACHE_DIR));
-    writeFileSync(cache, Buffer.alloc(4096, 7));
-    touch(cache, 10);
+    // Made for this build, as far as its first bytes say; the rest is not V8's.
+    const garbage = Buffer.concat([readFileSync(file).subarray('// orgvend bundle '.length, '// orgvend bundle '.length + 64), Buffer.alloc(4096, 7)]);
+    writeFileSync(cache, garbage);
     const refused = loadBundle(file, 'validate');
     expect(refused.cached).toBe(false);
     expect(refused.exports.name).toBe('cli.cjs');
     refused.saveCache();
-    expect(readFileSync(cache).equals(Buffer.alloc(4096, 7))).toBe(false);
+    expect(readFileSync(cache).equals(garbage)).toBe(false);
     expect(loadBundle(file, 'validate').cached).toBe(true);
   });
 
