@@ -6,15 +6,14 @@
  * Deletes the code caches of the bundle it replaces (they would not be used anyway).
  */
 import { build } from 'esbuild';
-import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outfile = resolve(process.argv[2] ?? join(root, 'dist/cli/orgvend.cjs'));
 
-const { outputFiles } = await build({
+await build({
   absWorkingDir: root,
   entryPoints: ['src/cli/start.ts'],
   tsconfig: 'tsconfig.build.json',
@@ -36,11 +35,5 @@ const { outputFiles } = await build({
   define: { 'import.meta.url': '__orgvend_bundle_url' },
   banner: { js: "const __orgvend_bundle_url = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
-  write: false,
 });
-// Its first line names this build by its SHA-256: a code cache is used only for the build
-// it was made from (V8 itself checks no more than the source's length).
-const code = outputFiles[0].text;
-mkdirSync(dirname(outfile), { recursive: true });
-writeFileSync(outfile, `// orgvend bundle ${createHash('sha256').update(code).digest('hex')}\n${code}`);
 rmSync(join(dirname(outfile), 'code-cache'), { recursive: true, force: true });

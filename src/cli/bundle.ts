@@ -7,11 +7,12 @@
  * after a build saves the code V8 compiled for it, taken when the run is over so the
  * functions it called are in it, and the action's later runs start from that code.
  *
- * A cache is used only for the build it was made from (the bundle's first line names the
- * build by its SHA-256; V8 itself checks no more than the source's length) and when V8
- * accepts it (the same Node, the same flags); any other is written anew. A bundle that names
- * no build runs without a cache, as does a read-only install. It changes only the time.
+ * A cache is used only for the bundle it was made from, byte for byte (it starts with the
+ * bundle's SHA-256: V8 itself checks no more than the source's length), and when V8 accepts
+ * it (the same Node, the same flags); any other is written anew. A read-only install runs
+ * without one. It changes only the time a run takes.
  */
+import { createHash } from 'node:crypto';
 import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -37,18 +38,18 @@ export interface LoadedBundle {
   exports: Record<string, unknown>;
   /** Whether V8 took its compiled code from the cache. */
   cached: boolean;
-  /** Writes the cache when it was missing, old or refused; call it when the run is over. */
+  /** Writes the cache when it was missing, made for other bytes, or refused; call it when the run is over. */
   saveCache(): void;
 }
 
 /** The CommonJS file `bundle` run as Node runs a module, its compiled code cached under `name`. */
 export function loadBundle(bundle: string, name: string): LoadedBundle {
   const cacheFile = join(dirname(bundle), CACHE_DIR, `${name}.bin`);
-  const source = readFileSync(bundle, 'utf8');
-  const build = BUILD_LINE.exec(source)?.[1];
-  const cachedData = build === undefined ? undefined : cacheOf(cacheFile, build);
+  const bytes = readFileSync(bundle);
+  const digest = createHash('sha256').update(bytes).digest();
+  const cachedData = cacheOf(cacheFile, digest);
   // Node's own module wrapper, on the file's first line so its line numbers stay the file's.
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${bytes.toString('utf8')}\n})`, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
   const module = { exports: {} as Record<string, unknown> };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
   const cached = Boolean(cachedData) && !script.cachedDataRejected;
@@ -56,7 +57,7 @@ export function loadBundle(bundle: string, name: string): LoadedBundle {
     exports: module.exports,
     cached,
     saveCache() {
-      if (cached || build === undefined) return;
+      if (cached) return;
       const folder = dirname(cacheFile);
       try {
         mkdirSync(folder, { recursive: true });
@@ -67,7 +68,7 @@ export function loadBundle(bundle: string, name: string): LoadedBundle {
       // Whole or not at all: another run may be reading it.
       const partial = `${cacheFile}.${process.pid}.tmp`;
       try {
-        writeFileSync(partial, Buffer.concat([Buffer.from(build, 'latin1'), script.createCachedData()]));
+        writeFileSync(partial, Buffer.concat([digest, script.createCachedData()]));
         renameSync(partial, cacheFile);
       } catch {
         rmSync(partial, { force: true }); // a full disk, say: the run is done all the same
@@ -96,16 +97,13 @@ export async function startBundle(bundle: string, argv: readonly string[]): Prom
   return loaded.cached;
 }
 
-/** The build's SHA-256, on the bundle's first line (scripts/bundle-cli.mjs). */
-const BUILD_LINE = /^\/\/ orgvend bundle ([0-9a-f]{64})\n/;
-
-/** The V8 code in `cacheFile`, when the file was made for this build: it starts with the build's SHA-256. */
-function cacheOf(cacheFile: string, build: string): Buffer | undefined {
+/** The V8 code in `cacheFile`, when the file was made for the bundle whose SHA-256 is `digest`: it starts with it. */
+function cacheOf(cacheFile: string, digest: Buffer): Buffer | undefined {
   let file: Buffer;
   try {
     file = readFileSync(cacheFile);
   } catch {
     return undefined;
   }
-  return file.subarray(0, build.length).toString('latin1') === build ? file.subarray(build.length) : undefined;
+  return file.subarray(0, digest.length).equals(digest) ? file.subarray(digest.length) : undefined;
 }
