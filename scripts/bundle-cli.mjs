@@ -33,7 +33,7 @@ await build({
   // ../handlers/lambda.js, ../sandbox/worker-main.js) climbs out of its folder first, so
   // each resolves to the same file from here.
   define: { 'import.meta.url': '__orgvend_bundle_url' },
-  banner: { js: "const __orgvend_bundle_url = require('node:url').pathToFileURL(__filename).href;" },
+  banner: { js: '"use strict";\n' + "const __orgvend_bundle_url = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
 rmSync(join(dirname(outfile), 'code-cache'), { recursive: true, force: true });

@@ -78,21 +78,23 @@ export function loadBundle(bundle: string, name: string): LoadedBundle {
 }
 
 /**
- * How long V8's optimizing compiler waits. A short run (validate, --help, a plan's start)
- * ends before what TurboFan compiles pays back: its jobs take the second core, and the
- * process waits for those in flight before it exits. A long run has it after this.
+ * V8 hands a function to its optimizing compiler (TurboFan) after 3 profiler ticks; the CLI
+ * asks for 8. A short run (validate of the example, --help) then compiles less that it ends
+ * before using, and waits at exit for fewer compile jobs in flight; a long run has its hot
+ * functions optimized a little later, at no cost measured (bench/validate.ts: the example
+ * 370–378 → 289–292 ms, 5,012 accounts 1,940–1,957 → 1,739–1,872 ms). Turning TurboFan off
+ * for the first few hundred milliseconds did better for the example, but a long run's
+ * synchronous start (accounts.yml's parse) then ran without it: 5,012 accounts took 2.3 s.
+ * Measured on Node 20's V8 11.3 and set there only (V8 prints an error for a flag it lacks).
  */
-export const WARM_UP_MS = 300;
+export const V8_FLAGS = process.versions.v8.startsWith('11.') ? '--ticks-before-optimization=8' : undefined;
 
 /** The CLI's bundle run for this command line, its cache saved after; whether its code came from the cache. */
 export async function startBundle(bundle: string, argv: readonly string[]): Promise<boolean> {
-  setFlagsFromString('--no-opt');
-  const warmUp = setTimeout(() => setFlagsFromString('--opt'), WARM_UP_MS).unref();
+  // Before the bundle is compiled: V8 takes a cache only under the flags it was made with.
+  if (V8_FLAGS) setFlagsFromString(V8_FLAGS);
   const loaded = loadBundle(bundle, cacheName(argv));
   await (loaded.exports as { start(): Promise<void> }).start();
-  clearTimeout(warmUp);
-  // V8 takes a cache only under the flags it was made with: those the next run reads it with.
-  setFlagsFromString('--no-opt');
   loaded.saveCache();
   return loaded.cached;
 }
