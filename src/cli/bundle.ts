@@ -36,6 +36,10 @@ export function cacheName(argv: readonly string[]): string {
 
 export interface LoadedBundle {
   exports: Record<string, unknown>;
+  /** The bundle's SHA-256, hex. */
+  digest: string;
+  /** The folder its caches are in. */
+  cacheDir: string;
   /** Whether V8 took its compiled code from the cache. */
   cached: boolean;
   /** Writes the cache when it was missing, made for other bytes, or refused; call it when the run is over. */
@@ -55,6 +59,8 @@ export function loadBundle(bundle: string, name: string): LoadedBundle {
   const cached = Boolean(cachedData) && !script.cachedDataRejected;
   return {
     exports: module.exports,
+    digest: digest.toString('hex'),
+    cacheDir: dirname(cacheFile),
     cached,
     saveCache() {
       if (cached) return;
@@ -93,8 +99,10 @@ export const V8_FLAGS = process.versions.v8.startsWith('11.') ? '--ticks-before-
 export async function startBundle(bundle: string, argv: readonly string[]): Promise<boolean> {
   // Before the bundle is compiled: V8 takes a cache only under the flags it was made with.
   if (V8_FLAGS) setFlagsFromString(V8_FLAGS);
-  const loaded = loadBundle(bundle, cacheName(argv));
-  await (loaded.exports as { start(): Promise<void> }).start();
+  const name = cacheName(argv);
+  const loaded = loadBundle(bundle, name);
+  const compiledTemplates = { file: join(loaded.cacheDir, `${name}.templates.json`), stamp: loaded.digest };
+  await (loaded.exports as typeof import('./start.js')).start({ compiledTemplates });
   loaded.saveCache();
   return loaded.cached;
 }

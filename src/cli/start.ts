@@ -3,6 +3,7 @@
  * from the one-file build when there is one.
  */
 import { createInterface } from 'node:readline';
+import { keepCompiledTemplates, saveCompiledTemplates } from '../render/compiled-templates.js';
 import { quietOnBrokenPipe, signalInterrupts } from './io.js';
 import { runCli } from './run.js';
 
@@ -18,7 +19,13 @@ function readLine(): Promise<string | undefined> {
   });
 }
 
-export async function start(): Promise<void> {
+export interface StartOptions {
+  /** Where to keep nunjucks' compiled templates between runs, and the stamp of the code that compiles them (the one-file CLI's). */
+  compiledTemplates?: { file: string; stamp: string };
+}
+
+export async function start(options: StartOptions = {}): Promise<void> {
+  if (options.compiledTemplates) keepCompiledTemplates(options.compiledTemplates.file, options.compiledTemplates.stamp);
   // The SDK warns on every run that it will need Node 22 from 2027; that is a note for
   // orgvend's maintainers (see the README), not for each person who runs a plan.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -31,6 +38,7 @@ export async function start(): Promise<void> {
     env: process.env,
     cwd: process.cwd(),
   });
+  saveCompiledTemplates();
   // An interrupted run does not wait for the replies to the requests it left in flight.
   if (process.exitCode === 130) setTimeout(() => process.exit(130), 1000).unref();
 }

@@ -19,6 +19,7 @@
  */
 import nunjucks from 'nunjucks';
 import { characterName, escapeControlCharacters, firstControlCharacter } from '../config/control-characters.js';
+import { compiledTemplate } from './compiled-templates.js';
 
 const { SafeString } = nunjucks.runtime;
 
@@ -60,9 +61,27 @@ export function encodingTemplate(template: nunjucks.Template): nunjucks.Template
   return template;
 }
 
-/** A template compiled from `text` in `env` (an encodingEnvironment), every `{{ }}` encoded. */
+type Compiler = { compile(text: string, asyncFilters: unknown, extensions: unknown, path: string, opts: unknown): string };
+type EnvironmentInternals = { asyncFilters: unknown; extensionsList: unknown; opts: unknown };
+
+/**
+ * A template compiled from `text` in `env` (an encodingEnvironment), every `{{ }}` encoded.
+ * Its compiled code is kept between runs where the CLI keeps it (compiled-templates.ts);
+ * one that does not compile is compiled as nunjucks does, for its error.
+ */
 export function compileEncoding(text: string, env: nunjucks.Environment, path: string): nunjucks.Template {
-  return encodingTemplate(new nunjucks.Template(text, env, path, true));
+  const code = compiledTemplate(path, text, () => {
+    const internals = env as unknown as EnvironmentInternals;
+    try {
+      return (nunjucks as unknown as { compiler: Compiler }).compiler.compile(text, internals.asyncFilters, internals.extensionsList, path, internals.opts);
+    } catch {
+      return undefined;
+    }
+  });
+  if (code === undefined) return encodingTemplate(new nunjucks.Template(text, env, path, true));
+  // What nunjucks' Template does with the code it compiled (its _compile), from kept code.
+  const props = new Function(code)() as object;
+  return encodingTemplate(new nunjucks.Template({ type: 'code', obj: props } as never, env, path, true));
 }
 
 /**
