@@ -5,7 +5,7 @@
  * CLI (cli/bundle.ts) gives each action a file for it beside its code cache, stamped with
  * the bundle's SHA-256 (so with the nunjucks and the environment options it was compiled
  * with); from source nothing is kept. An entry is found by the SHA-256 of the template's
- * path and text; a run writes the file again only when it compiled something new, with the
+ * path, environment options and text; a run writes the file again only when it compiled something new, with the
  * entries it used, so it never holds more than one run's templates.
  */
 import { createHash } from 'node:crypto';
@@ -36,10 +36,14 @@ export function keepCompiledTemplates(file: string, stamp: string): void {
   store = { file, stamp, kept, used: new Map(), compiled: false };
 }
 
-/** The compiled code of the template at `path` with `text`: kept, or `compile`d (undefined when it does not compile) and kept. */
-export function compiledTemplate(path: string, text: string, compile: () => string | undefined): string | undefined {
+/**
+ * The compiled code of a template, found by what its code depends on (its path, the
+ * environment's options, its text): kept, or `compile`d (undefined when it does not
+ * compile) and kept.
+ */
+export function compiledTemplate(dependsOn: readonly string[], compile: () => string | undefined): string | undefined {
   if (!store) return compile();
-  const key = createHash('sha256').update(path).update('\0').update(text).digest('hex');
+  const key = createHash('sha256').update(JSON.stringify(dependsOn)).digest('hex');
   let code = store.kept.get(key);
   if (code === undefined) {
     code = compile();

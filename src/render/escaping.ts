@@ -70,8 +70,8 @@ type EnvironmentInternals = { asyncFilters: unknown; extensionsList: unknown; op
  * one that does not compile is compiled as nunjucks does, for its error.
  */
 export function compileEncoding(text: string, env: nunjucks.Environment, path: string): nunjucks.Template {
-  const code = compiledTemplate(path, text, () => {
-    const internals = env as unknown as EnvironmentInternals;
+  const internals = env as unknown as EnvironmentInternals;
+  const code = compiledTemplate([path, JSON.stringify(internals.opts), text], () => {
     try {
       return (nunjucks as unknown as { compiler: Compiler }).compiler.compile(text, internals.asyncFilters, internals.extensionsList, path, internals.opts);
     } catch {
