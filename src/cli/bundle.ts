@@ -13,11 +13,12 @@
  * without one. It changes only the time a run takes.
  */
 import { createHash } from 'node:crypto';
-import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
+import { writeWhole } from '../write-whole.js';
 
 export const CACHE_DIR = 'code-cache';
 
@@ -71,13 +72,10 @@ export function loadBundle(bundle: string, name: string): LoadedBundle {
       } catch {
         return; // a read-only install runs without the cache, and makes none to throw away
       }
-      // Whole or not at all: another run may be reading it.
-      const partial = `${cacheFile}.${process.pid}.tmp`;
       try {
-        writeFileSync(partial, Buffer.concat([digest, script.createCachedData()]));
-        renameSync(partial, cacheFile);
+        writeWhole(cacheFile, Buffer.concat([digest, script.createCachedData()]));
       } catch {
-        rmSync(partial, { force: true }); // a full disk, say: the run is done all the same
+        // a full disk, say: the run is done all the same
       }
     },
   };

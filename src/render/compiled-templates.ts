@@ -9,8 +9,9 @@
  * entries it used, so it never holds more than one run's templates.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeWhole } from '../write-whole.js';
 
 interface Store {
   file: string;
@@ -57,12 +58,10 @@ export function compiledTemplate(dependsOn: readonly string[], compile: () => st
 /** Writes the kept templates when this run compiled one; a file that cannot be written is left. */
 export function saveCompiledTemplates(): void {
   if (!store?.compiled) return;
-  const partial = `${store.file}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(store.file), { recursive: true });
-    writeFileSync(partial, JSON.stringify({ stamp: store.stamp, entries: Object.fromEntries(store.used) }));
-    renameSync(partial, store.file);
+    writeWhole(store.file, JSON.stringify({ stamp: store.stamp, entries: Object.fromEntries(store.used) }));
   } catch {
-    rmSync(partial, { force: true });
+    // a read-only install, a full disk: compiled again next time
   }
 }

@@ -5,9 +5,10 @@
  * that tree is the one FILE was read with and FILE is less than MAX_AGE_MS old. Dry runs
  * only: a run with --execute reads the organization itself.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { OrgAccount, OrgUnit, type ResultOf } from '../protocol/requests.js';
+import { writeWhole } from '../write-whole.js';
 
 /** A CI job's plans run one after another within minutes; a file older than this was not written by this job. */
 export const MAX_AGE_MS = 60 * 60 * 1000;
@@ -68,10 +69,8 @@ export class SharedRead {
   /** Keep `accounts`, read with `tree`, for the next plans; written whole or not at all, readable by this user only. */
   save(tree: Tree, accounts: readonly OrgAccount[]): void {
     const file: SharedFile = { version: 1, read_at: new Date(this.now()).toISOString(), ...tree, accounts: [...accounts] };
-    const temporary = `${this.path}.${process.pid}.tmp`;
     try {
-      writeFileSync(temporary, JSON.stringify(file), { mode: 0o600 });
-      renameSync(temporary, this.path);
+      writeWhole(this.path, JSON.stringify(file), { mode: 0o600 });
     } catch (error) {
       this.log(`note: cannot write ${this.path} (${(error as Error).message}); the next plans read the organization again`);
     }
