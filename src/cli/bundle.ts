@@ -19,6 +19,7 @@ import { dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 import { writeWhole } from '../write-whole.js';
+import { flagValue } from './flag-value.js';
 
 export const CACHE_DIR = 'code-cache';
 
@@ -30,8 +31,7 @@ export function bundleIsCurrent(bundle: string, compiled: string): boolean {
 
 /** The cache's name for a command line: its action, or `other` (a wrong guess costs time, never a wrong result). */
 export function cacheName(argv: readonly string[]): string {
-  const at = argv.findIndex((arg) => arg === '--action' || arg.startsWith('--action='));
-  const action = at < 0 ? undefined : argv[at]!.startsWith('--action=') ? argv[at]!.slice('--action='.length) : argv[at + 1];
+  const action = flagValue(argv, '--action');
   return action && /^[a-z][a-z-]{0,39}$/.test(action) ? action : 'other';
 }
 

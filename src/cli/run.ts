@@ -12,6 +12,7 @@ import type { Io } from './io.js';
 import type { CliOptions, Flag, Format } from './options.js';
 import { reported } from './output.js';
 import type { RuntimeHooks } from './runtime.js';
+import { flagValue } from './flag-value.js';
 
 const FLAG_NAMES: Record<Flag, string> = {
   config: '--config',
@@ -101,15 +102,6 @@ function actionHelp(program: Command, name: string, spec: ActionSpec): string {
     return `  ${label(o).padEnd(width)}  ${description}${choices}${fallback}${required}`;
   });
   return `Usage: ./run.sh --action ${name} [flags]\n\n${spec.summary}\n\nFlags:\n${rows.join('\n')}\n\nExample:\n  ${spec.example}\n`;
-}
-
-/** The value of `--name V` or `--name=V` on the command line, read before commander has parsed it (or failed to). */
-function flagValue(argv: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === name) return argv[i + 1];
-    if (argv[i]!.startsWith(`${name}=`)) return argv[i]!.slice(name.length + 1);
-  }
-  return undefined;
 }
 
 const isDirectory = (path: string) => statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
