@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cacheFiles } from '../src/cli/bundle.js';
 import { parseConfig } from '../src/config/load.js';
 import { generateDsl } from './generate-dsl.js';
 import { timeRuns } from './timing.js';
@@ -17,8 +18,8 @@ import { BENCH_ACCOUNTS_YML, copyBenchRepo } from './repo.js';
 
 // The built CLI, as it runs in use (build/bench has no package.json beside it for --version).
 const CLI = 'dist/cli/main.js';
-// validate's caches (src/cli/bundle.ts, src/render/compiled-templates.ts).
-const VALIDATE_CACHES = ['dist/cli/code-cache/validate.bin', 'dist/cli/code-cache/validate.templates.json'];
+// validate's caches beside the one-file build (src/cli/bundle.ts).
+const VALIDATE_CACHES = Object.values(cacheFiles('dist/cli/orgvend.cjs', 'validate'));
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 5000);
 const RUNS = 5;

@@ -23,6 +23,12 @@ import { flagValue } from './flag-value.js';
 
 export const CACHE_DIR = 'code-cache';
 
+/** The files an action's run keeps beside the bundle: V8's code, and nunjucks' compiled templates (render/compiled-templates.ts). */
+export function cacheFiles(bundle: string, name: string): { code: string; templates: string } {
+  const folder = join(dirname(bundle), CACHE_DIR);
+  return { code: join(folder, `${name}.bin`), templates: join(folder, `${name}.templates.json`) };
+}
+
 /** Whether `bundle` exists and was built after tsc last wrote `compiled` (tsc alone leaves an older bundle behind). */
 export function bundleIsCurrent(bundle: string, compiled: string): boolean {
   const built = statSync(bundle, { throwIfNoEntry: false });
@@ -39,8 +45,6 @@ export interface LoadedBundle {
   exports: Record<string, unknown>;
   /** The bundle's SHA-256, hex. */
   digest: string;
-  /** The folder its caches are in. */
-  cacheDir: string;
   /** Whether V8 took its compiled code from the cache. */
   cached: boolean;
   /** Writes the cache when it was missing, made for other bytes, or refused; call it when the run is over. */
@@ -49,7 +53,7 @@ export interface LoadedBundle {
 
 /** The CommonJS file `bundle` run as Node runs a module, its compiled code cached under `name`. */
 export function loadBundle(bundle: string, name: string): LoadedBundle {
-  const cacheFile = join(dirname(bundle), CACHE_DIR, `${name}.bin`);
+  const cacheFile = cacheFiles(bundle, name).code;
   const bytes = readFileSync(bundle);
   const digest = createHash('sha256').update(bytes).digest();
   const cachedData = cacheOf(cacheFile, digest);
@@ -61,7 +65,6 @@ export function loadBundle(bundle: string, name: string): LoadedBundle {
   return {
     exports: module.exports,
     digest: digest.toString('hex'),
-    cacheDir: dirname(cacheFile),
     cached,
     saveCache() {
       if (cached) return;
@@ -91,7 +94,7 @@ export function loadBundle(bundle: string, name: string): LoadedBundle {
  * synchronous start (accounts.yml's parse) then ran without it: 5,012 accounts took 2.3 s.
  * Measured on Node 20's V8 11.3 and set there only (V8 prints an error for a flag it lacks).
  */
-export const V8_FLAGS = process.versions.v8.startsWith('11.') ? '--ticks-before-optimization=8' : undefined;
+const V8_FLAGS = process.versions.v8.startsWith('11.') ? '--ticks-before-optimization=8' : undefined;
 
 /** The CLI's bundle run for this command line, its cache saved after; whether its code came from the cache. */
 export async function startBundle(bundle: string, argv: readonly string[]): Promise<boolean> {
@@ -99,7 +102,7 @@ export async function startBundle(bundle: string, argv: readonly string[]): Prom
   if (V8_FLAGS) setFlagsFromString(V8_FLAGS);
   const name = cacheName(argv);
   const loaded = loadBundle(bundle, name);
-  const compiledTemplates = { file: join(loaded.cacheDir, `${name}.templates.json`), stamp: loaded.digest };
+  const compiledTemplates = { file: cacheFiles(bundle, name).templates, stamp: loaded.digest };
   await (loaded.exports as typeof import('./start.js')).start({ compiledTemplates });
   loaded.saveCache();
   return loaded.cached;
