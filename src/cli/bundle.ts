@@ -23,10 +23,10 @@ import { flagValue } from './flag-value.js';
 
 export const CACHE_DIR = 'code-cache';
 
-/** The files an action's run keeps beside the bundle: V8's code, and nunjucks' compiled templates (render/compiled-templates.ts). */
-export function cacheFiles(bundle: string, name: string): { code: string; templates: string } {
+/** The files an action's run keeps beside the bundle: V8's code, and what it worked out from the repository's text (render/run-cache.ts). */
+export function cacheFiles(bundle: string, name: string): { code: string; results: string } {
   const folder = join(dirname(bundle), CACHE_DIR);
-  return { code: join(folder, `${name}.bin`), templates: join(folder, `${name}.templates.json`) };
+  return { code: join(folder, `${name}.bin`), results: join(folder, `${name}.results.json`) };
 }
 
 /** Whether `bundle` exists and was built after tsc last wrote `compiled` (tsc alone leaves an older bundle behind). */
@@ -102,8 +102,8 @@ export async function startBundle(bundle: string, argv: readonly string[]): Prom
   if (V8_FLAGS) setFlagsFromString(V8_FLAGS);
   const name = cacheName(argv);
   const loaded = loadBundle(bundle, name);
-  const compiledTemplates = { file: cacheFiles(bundle, name).templates, stamp: loaded.digest };
-  await (loaded.exports as typeof import('./start.js')).start({ compiledTemplates });
+  const runCache = { file: cacheFiles(bundle, name).results, stamp: loaded.digest };
+  await (loaded.exports as typeof import('./start.js')).start({ runCache });
   loaded.saveCache();
   return loaded.cached;
 }

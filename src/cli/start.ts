@@ -3,7 +3,7 @@
  * from the one-file build when there is one.
  */
 import { createInterface } from 'node:readline';
-import { keepCompiledTemplates, saveCompiledTemplates } from '../render/compiled-templates.js';
+import { keepRunCache, saveRunCache } from '../render/run-cache.js';
 import { quietOnBrokenPipe, signalInterrupts } from './io.js';
 import { runCli } from './run.js';
 
@@ -20,12 +20,12 @@ function readLine(): Promise<string | undefined> {
 }
 
 export interface StartOptions {
-  /** Where to keep nunjucks' compiled templates between runs, and the stamp of the code that compiles them (the one-file CLI's). */
-  compiledTemplates?: { file: string; stamp: string };
+  /** Where to keep what a run works out from the repository's text alone (render/run-cache.ts), and the stamp of the code that works it out (the one-file CLI's). */
+  runCache?: { file: string; stamp: string };
 }
 
 export async function start(options: StartOptions = {}): Promise<void> {
-  if (options.compiledTemplates) keepCompiledTemplates(options.compiledTemplates.file, options.compiledTemplates.stamp);
+  if (options.runCache) keepRunCache(options.runCache.file, options.runCache.stamp);
   // The SDK warns on every run that it will need Node 22 from 2027; that is a note for
   // orgvend's maintainers (see the README), not for each person who runs a plan.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -38,7 +38,7 @@ export async function start(options: StartOptions = {}): Promise<void> {
     env: process.env,
     cwd: process.cwd(),
   });
-  saveCompiledTemplates();
+  saveRunCache();
   // An interrupted run does not wait for the replies to the requests it left in flight.
   if (process.exitCode === 130) setTimeout(() => process.exit(130), 1000).unref();
 }

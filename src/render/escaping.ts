@@ -19,7 +19,7 @@
  */
 import nunjucks from 'nunjucks';
 import { characterName, escapeControlCharacters, firstControlCharacter } from '../config/control-characters.js';
-import { compiledTemplate } from './compiled-templates.js';
+import { cached } from './run-cache.js';
 
 const { SafeString } = nunjucks.runtime;
 
@@ -66,12 +66,12 @@ type EnvironmentInternals = { asyncFilters: unknown; extensionsList: unknown; op
 
 /**
  * A template compiled from `text` in `env` (an encodingEnvironment), every `{{ }}` encoded.
- * Its compiled code is kept between runs where the CLI keeps it (compiled-templates.ts);
+ * Its compiled code is kept between runs where the CLI keeps it (run-cache.ts);
  * one that does not compile is compiled as nunjucks does, for its error.
  */
 export function compileEncoding(text: string, env: nunjucks.Environment, path: string): nunjucks.Template {
   const internals = env as unknown as EnvironmentInternals;
-  const code = compiledTemplate([path, JSON.stringify(internals.opts), text], () => {
+  const code = cached(['template', path, JSON.stringify(internals.opts), text], () => {
     try {
       return (nunjucks as unknown as { compiler: Compiler }).compiler.compile(text, internals.asyncFilters, internals.extensionsList, path, internals.opts);
     } catch {

@@ -1,13 +1,16 @@
 /**
  * Checks of rendered templates: that each parses as YAML as CloudFormation reads it (1.1,
  * its line breaks, its short tags), and cfn-lint over all of them in one process, every error and warning a
- * diagnostic on the rendered file with the rule and its line.
+ * diagnostic on the rendered file with the rule and its line. That a text parses, and
+ * whether a skeleton vouches for its renders, are kept between runs where the CLI keeps such
+ * results (run-cache.ts); a text that does not parse is parsed on every run, for its errors.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { cloudFormationLines, parseCloudFormation } from './cfn-yaml.js';
 import { fileDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import type { RenderedTemplate } from './render.js';
+import { cached } from './run-cache.js';
 import { skeletonHolds, skeletonOf } from './skeleton.js';
 
 const CFN_LINT_HINT = "cfn-lint is not installed: run  python3 -m pip install cfn-lint";
@@ -37,8 +40,12 @@ export async function cfnLint(files: readonly string[], display: (file: string) 
 }
 
 export function parseProblems(file: string, t: RenderedTemplate): Diagnostic[] {
-  const doc = parseCloudFormation(t.text, { prettyErrors: true });
-  return doc.errors.map((e) =>
+  let errors: ReturnType<typeof parseCloudFormation>['errors'] = [];
+  cached(['rendered template parses', t.text], () => {
+    errors = parseCloudFormation(t.text, { prettyErrors: true }).errors;
+    return errors.length ? undefined : 'parses';
+  });
+  return errors.map((e) =>
     fileDiagnostic(file, cloudFormationLines(t.text), 'template-invalid', `the rendered template is not valid YAML: ${e.message.split('\n')[0]}`, { line: e.linePos?.[0]?.line ?? 1, column: e.linePos?.[0]?.col ?? 1 }),
   );
 }
@@ -63,7 +70,7 @@ export function renderedProblems(templates: readonly RenderedTemplate[], display
     const state = byHoles.get(key) ?? 0;
     if (typeof state === 'number' && state < PARSED_BEFORE_CHECK) byHoles.set(key, state + 1);
     else {
-      const vouched = typeof state === 'boolean' ? state : skeletonHolds(skeleton, holes);
+      const vouched = typeof state === 'boolean' ? state : cached(['skeleton holds', skeleton, key], () => String(skeletonHolds(skeleton, holes))) === 'true';
       byHoles.set(key, vouched);
       if (vouched) return [];
     }

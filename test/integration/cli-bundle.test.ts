@@ -34,7 +34,7 @@ describe('the one-file build', () => {
     expect(first.stdout).toContain('is valid');
     expect(first.stderr).toBe('code cache: written\n');
     expect(existsSync(join(bundle, '../code-cache/validate.bin'))).toBe(true);
-    expect(existsSync(join(bundle, '../code-cache/validate.templates.json'))).toBe(true);
+    expect(existsSync(join(bundle, '../code-cache/validate.results.json'))).toBe(true);
     const second = run(bundle, '--action', 'validate', '--config', EXAMPLE);
     expect(second.stdout).toBe(first.stdout);
     expect(second.stderr).toBe('code cache: used\n');
