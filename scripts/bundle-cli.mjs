@@ -6,15 +6,16 @@
  * Deletes the code caches of the bundle it replaces (they would not be used anyway).
  */
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outfile = resolve(process.argv[2] ?? join(root, 'dist/cli/orgvend.cjs'));
 
-await build({
+const { outputFiles } = await build({
   absWorkingDir: root,
+  write: false,
   entryPoints: ['src/cli/start.ts'],
   tsconfig: 'tsconfig.build.json',
   outfile,
@@ -36,4 +37,10 @@ await build({
   banner: { js: '"use strict";\n' + "const __orgvend_bundle_url = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
+// ASCII throughout, so the loader reads it as Latin-1 without decoding 2 MB of UTF-8: esbuild
+// escapes what is not ASCII in code (charset: ascii), not in the comments it keeps, where an
+// escape reads as well.
+const ascii = outputFiles[0].text.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+mkdirSync(dirname(outfile), { recursive: true });
+writeFileSync(outfile, ascii);
 rmSync(join(dirname(outfile), 'code-cache'), { recursive: true, force: true });

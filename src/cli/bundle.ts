@@ -12,6 +12,7 @@
  * it (the same Node, the same flags); any other is written anew. A read-only install runs
  * without one. It changes only the time a run takes.
  */
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -57,8 +58,10 @@ export function loadBundle(bundle: string, name: string): LoadedBundle {
   const bytes = readFileSync(bundle);
   const digest = createHash('sha256').update(bytes).digest();
   const cachedData = cacheOf(cacheFile, digest);
+  // The build writes ASCII, read as Latin-1 without decoding; a hand-edited bundle may not be.
+  const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
   // Node's own module wrapper, on the file's first line so its line numbers stay the file's.
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${bytes.toString('utf8')}\n})`, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
   const module = { exports: {} as Record<string, unknown> };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
   const cached = Boolean(cachedData) && !script.cachedDataRejected;

@@ -5,7 +5,8 @@
  * taken relative to its modules still found, and its code cache written once and used after.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { isAscii } from 'node:buffer';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +36,8 @@ describe('the one-file build', () => {
     expect(first.stderr).toBe('code cache: written\n');
     expect(existsSync(join(bundle, '../code-cache/validate.bin'))).toBe(true);
     expect(existsSync(join(bundle, '../code-cache/validate.results.json'))).toBe(true);
+    // Written as ASCII, which the loader reads without decoding (the source's comments hold — and →).
+    expect(isAscii(readFileSync(bundle))).toBe(true);
     const second = run(bundle, '--action', 'validate', '--config', EXAMPLE);
     expect(second.stdout).toBe(first.stdout);
     expect(second.stderr).toBe('code cache: used\n');

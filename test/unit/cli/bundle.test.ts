@@ -46,6 +46,17 @@ describe('loadBundle', () => {
     expect(cached).toBe(false);
   });
 
+  it('reads a file that is not ASCII (one edited by hand) as UTF-8, and runs it from its cache after', () => {
+    // The build writes ASCII (scripts/bundle-cli.mjs), read as Latin-1; as Latin-1 this would say "Ã©â€”".
+    const { file } = bundleFile("exports.text = 'é—😀';\n");
+    const first = loadBundle(file, 'validate');
+    expect(first.exports.text).toBe('é—😀');
+    first.saveCache();
+    const second = loadBundle(file, 'validate');
+    expect(second.cached).toBe(true);
+    expect(second.exports.text).toBe('é—😀');
+  });
+
   it('writes the cache once and runs from it after', () => {
     const { file, cache } = bundleFile();
     const first = loadBundle(file, 'validate');
