@@ -47,13 +47,23 @@ export function keepRunCache(file: string, stamp: string): void {
  */
 export function cached(dependsOn: readonly string[], compute: () => string | undefined): string | undefined {
   if (!store) return compute();
-  const key = createHash('sha256').update(JSON.stringify(dependsOn)).digest('hex');
-  let result = store.kept.get(key);
-  if (result === undefined) {
-    result = compute();
-    if (result === undefined) return undefined;
-    store.computed = true;
-  }
+  const key = keyOf(dependsOn);
+  return use(key, store.kept.get(key) ?? compute());
+}
+
+/** cached, for a result computed asynchronously. */
+export async function cachedAsync(dependsOn: readonly string[], compute: () => Promise<string | undefined>): Promise<string | undefined> {
+  if (!store) return compute();
+  const key = keyOf(dependsOn);
+  return use(key, store.kept.get(key) ?? (await compute()));
+}
+
+const keyOf = (dependsOn: readonly string[]) => createHash('sha256').update(JSON.stringify(dependsOn)).digest('hex');
+
+/** Marks `result` used under `key` (computed anew when it was not kept). */
+function use(key: string, result: string | undefined): string | undefined {
+  if (!store || result === undefined) return result;
+  if (!store.kept.has(key)) store.computed = true;
   store.used.set(key, result);
   return result;
 }

