@@ -24,7 +24,13 @@ export interface ConfigResult {
   source?: YamlSource;
 }
 
-const PARSE_OPTIONS = { error: expectationFor, reportInput: true } as const;
+/**
+ * Without zod's fast path, which writes a parser for each object schema as source code and
+ * compiles it with `new Function` at its first parse: that code is in no code cache, and for
+ * one run's parse it cost more than it saved (validate of the example ~5–10 ms slower,
+ * of 5,012 accounts no faster; bench/validate.ts).
+ */
+const PARSE_OPTIONS = { error: expectationFor, reportInput: true, jitless: true } as const;
 
 function parsed<T>(schema: { safeParse(v: unknown, o: typeof PARSE_OPTIONS): { success: boolean; data?: T } }, value: unknown): T | undefined {
   const result = schema.safeParse(value, PARSE_OPTIONS);
