@@ -10,6 +10,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, symlinkSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { scratchRepo } from '../helpers/repo.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const EXAMPLE = join(ROOT, 'test/fixtures/repo/accounts.yml');
@@ -48,6 +49,15 @@ describe('the one-file build', () => {
     const bundled = run(bundle, '--action', 'validate', '--config', missing);
     expect(bundled.status).toBe(65);
     expect(bundled.stderr.replace(/code cache: \w+\n$/, '')).toBe(fromSource('--action', 'validate', '--config', missing).stderr);
+  });
+
+  it('reports what the schema refuses as the CLI from source does (the bundle holds zod with its English messages alone)', () => {
+    const text = readFileSync(EXAMPLE, 'utf8').replace('\naccounts:\n', '\naccounts:\n  bench-1:\n    service: 7\n    scope: nope\n    region: mars-1\n    tags: [1]\n    colour: red\n');
+    const config = join(scratchRepo({ 'accounts.yml': text }), 'accounts.yml');
+    const bundled = run(bundle, '--action', 'validate', '--config', config);
+    expect(bundled.status).toBe(65);
+    expect(bundled.stderr).toContain('expected a known AWS region name');
+    expect(bundled.stderr.replace(/code cache: \w+\n$/, '')).toBe(fromSource('--action', 'validate', '--config', config).stderr);
   });
 
   it('finds package.json from its folder (--version)', () => {
