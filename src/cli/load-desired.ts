@@ -19,7 +19,7 @@ import type { CliOptions } from './options.js';
 async function readChecked(options: CliOptions, io: Io): Promise<ConfigResult> {
   const result = await readConfig(options.config, io.cwd);
   if (!result.desired || !result.source) return result;
-  const { problems, unused } = customizationProblems(result.desired, await customTemplates(repoDirOf(options, io)));
+  const { problems, unused } = customizationProblems(result.desired, customTemplates(repoDirOf(options, io)));
   const diagnostics = [...result.diagnostics, ...problems.map((p) => result.source!.locate(p)), ...(options.action === 'validate' ? unused : [])];
   return hasErrors(diagnostics) ? { diagnostics } : { ...result, diagnostics };
 }

@@ -6,7 +6,7 @@
  * a warning; a rendered one may create only organization.customizations.allowed_resource_types,
  * and each role it makes must sit under orgvend's customization path with orgvend's boundary.
  */
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileDiagnostic, firstMatch, type Diagnostic, type Problem } from '../config/diagnostics.js';
 import { layerPath } from '../config/layers.js';
@@ -29,9 +29,9 @@ export const stemOf = (file: string) => file.slice(0, file.indexOf('.'));
 /** orgvend's per-account templates, rendered for every account (a VPC where create_vpc is true). */
 export const isBuiltInPerAccount = (stem: string) => Object.hasOwn(DEPLOYED_STACKS, stem);
 
-export async function templateFiles(dir: string): Promise<string[]> {
+export function templateFiles(dir: string): string[] {
   try {
-    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && e.name.endsWith('.njk')).map((e) => e.name).sort();
+    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.njk')).map((e) => e.name).sort();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
@@ -39,8 +39,8 @@ export async function templateFiles(dir: string): Promise<string[]> {
 }
 
 /** The team's per-account templates in the repository: name → its file, relative to the repository. */
-export async function customTemplates(repoDir: string): Promise<Map<string, string>> {
-  const files = await templateFiles(join(repoDir, TEMPLATES_DIR, PER_ACCOUNT_DIR));
+export function customTemplates(repoDir: string): Map<string, string> {
+  const files = templateFiles(join(repoDir, TEMPLATES_DIR, PER_ACCOUNT_DIR));
   return new Map(files.filter((f) => !isBuiltInPerAccount(stemOf(f))).map((f) => [stemOf(f), `${TEMPLATES_DIR}/${PER_ACCOUNT_DIR}/${f}`]));
 }
 

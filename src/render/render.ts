@@ -74,11 +74,11 @@ export async function renderTemplates(repoDir: string, context: TemplateContext)
   const root = join(repoDir, TEMPLATES_DIR);
   const jobs: { source: string; output: string; account?: TemplateContext['accounts'][number]; customization?: Record<string, unknown> }[] = [];
   // bootstrap.yml.njk is bootstrap's, rendered by it for each account that carries the stack.
-  for (const name of (await templateFiles(root)).filter((n) => n !== BOOTSTRAP_TEMPLATE)) {
+  for (const name of templateFiles(root).filter((n) => n !== BOOTSTRAP_TEMPLATE)) {
     jobs.push({ source: `${TEMPLATES_DIR}/${name}`, output: name.replace(/\.njk$/, '') });
   }
   const diagnostics: Diagnostic[] = [];
-  for (const name of await templateFiles(join(root, PER_ACCOUNT_DIR))) {
+  for (const name of templateFiles(join(root, PER_ACCOUNT_DIR))) {
     const base = name.replace(/\.njk$/, '');
     const stem = stemOf(base);
     const source = `${TEMPLATES_DIR}/${PER_ACCOUNT_DIR}/${name}`;

@@ -7,7 +7,7 @@
  * one JSON value where it lands, never text spliced into a string, and a name the
  * context lacks (`params.nothing`) is an error.
  */
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { accountApiCaller } from '../bootstrap/account-api.js';
 import { fileDiagnostic, hasErrors, type Diagnostic, type Problem } from '../config/diagnostics.js';
@@ -37,10 +37,10 @@ export interface ScpLoadResult {
   diagnostics: Diagnostic[];
 }
 
-async function policyFiles(dir: string): Promise<string[]> {
+function policyFiles(dir: string): string[] {
   let entries;
   try {
-    entries = await readdir(dir, { withFileTypes: true, recursive: true });
+    entries = readdirSync(dir, { withFileTypes: true, recursive: true });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
@@ -100,7 +100,7 @@ async function loadKind(kind: PolicyKind, desired: Desired, repoDir: string, ren
   const library = kind === SCP_KIND ? LIBRARY : undefined;
   const reserved = kind === SCP_KIND ? FULL_AWS_ACCESS : RCP_FULL_AWS_ACCESS;
 
-  const paths = await policyFiles(root);
+  const paths = policyFiles(root);
   const fileOf = (path: string) => relative(repoDir, path).split(sep).join('/');
   const reads = paths.map((path) => readInput(path, fileOf(path), MAX_POLICY_BYTES));
   for (const [i, path] of paths.entries()) {
@@ -236,7 +236,7 @@ export async function loadScps(desired: Desired, repoDir: string, config: YamlSo
 async function loadOtherKinds(desired: Desired, repoDir: string, render: RenderSetup, diagnostics: Diagnostic[]): Promise<DesiredPolicySet[]> {
   let entries;
   try {
-    entries = await readdir(join(repoDir, POLICIES_DIR), { withFileTypes: true });
+    entries = readdirSync(join(repoDir, POLICIES_DIR), { withFileTypes: true });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
