@@ -24,7 +24,7 @@ import { flagValue } from './flag-value.js';
 
 export const CACHE_DIR = 'code-cache';
 
-/** The files an action's run keeps beside the bundle: V8's code, and what it worked out from the repository's text (render/run-cache.ts). */
+/** The files an action's run keeps beside the bundle: V8's code, and what it worked out from the repository's text (run-cache.ts). */
 export function cacheFiles(bundle: string, name: string): { code: string; results: string } {
   const folder = join(dirname(bundle), CACHE_DIR);
   return { code: join(folder, `${name}.bin`), results: join(folder, `${name}.results.json`) };

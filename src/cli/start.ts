@@ -3,7 +3,7 @@
  * from the one-file build when there is one.
  */
 import { createInterface } from 'node:readline';
-import { keepRunCache, saveRunCache } from '../render/run-cache.js';
+import { keepRunCache, saveRunCache } from '../run-cache.js';
 import { quietOnBrokenPipe, signalInterrupts } from './io.js';
 import { runCli } from './run.js';
 
@@ -20,7 +20,7 @@ function readLine(): Promise<string | undefined> {
 }
 
 export interface StartOptions {
-  /** Where to keep what a run works out from the repository's text alone (render/run-cache.ts), and the stamp of the code that works it out (the one-file CLI's). */
+  /** Where to keep what a run works out from the repository's text alone (run-cache.ts), and the stamp of the code that works it out (the one-file CLI's). */
   runCache?: { file: string; stamp: string };
 }
 

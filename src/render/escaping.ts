@@ -19,7 +19,7 @@
  */
 import nunjucks from 'nunjucks';
 import { characterName, escapeControlCharacters, firstControlCharacter } from '../config/control-characters.js';
-import { cached } from './run-cache.js';
+import { cached } from '../run-cache.js';
 
 const { SafeString } = nunjucks.runtime;
 

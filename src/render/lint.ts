@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { cloudFormationLines, parseCloudFormation } from './cfn-yaml.js';
 import { fileDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import type { RenderedTemplate } from './render.js';
-import { cached } from './run-cache.js';
+import { cached } from '../run-cache.js';
 import { skeletonHolds, skeletonOf } from './skeleton.js';
 
 const CFN_LINT_HINT = "cfn-lint is not installed: run  python3 -m pip install cfn-lint";

