@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { SECURITY_SERVICES, securityAdmins, type SecurityService } from '../config/delegated-services.js';
 import { AccountId, CustomizationSettings, Organization, Slug } from '../config/schema.js';
 import { REQUESTS, permissionsFor, servedTypes, type AccountRole, type PermissionGroup, type RequestType } from '../protocol/requests.js';
+import { compareText } from '../text-order.js';
 
 /**
  * What of the organization section orgvend's own stacks are rendered from. The management
@@ -168,5 +169,5 @@ export function forwardedBuses(account: BootstrapAccount, org: BootstrapOrganiza
   const buses: BusRef[] = [{ account: org.audit_account_id, bus: auditBusName(org) }];
   if (!account.isCicd) buses.push({ account: org.cicd_account_id, bus: org.event_bus });
   const key = (b: BusRef) => `${b.account}/${b.bus}`;
-  return buses.sort((a, b) => key(a).localeCompare(key(b)));
+  return buses.sort((a, b) => compareText(key(a), key(b)));
 }

@@ -3,6 +3,8 @@
  * loader turns it into a `Diagnostic` with file, line, column and the source line, so
  * checks never need to know about YAML.
  */
+import { compareText } from '../text-order.js';
+
 export type DiagnosticCode =
   | 'input-too-large'
   | 'invalid-utf8'
@@ -105,7 +107,7 @@ export function formatPath(path: KeyPath): string {
 }
 
 export function byPosition(a: Diagnostic, b: Diagnostic): number {
-  return a.line - b.line || a.column - b.column || a.message.localeCompare(b.message);
+  return a.line - b.line || a.column - b.column || compareText(a.message, b.message);
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

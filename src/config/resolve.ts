@@ -20,6 +20,7 @@ import {
   type Scope,
   type Settings,
 } from './schema.js';
+import { compareText } from '../text-order.js';
 
 /** Values orgvend uses when no layer sets them; shown as `builtin` by explain. */
 const BUILTIN: Record<string, unknown> = {
@@ -316,5 +317,5 @@ export function collectOus(organization: Organization, accounts: readonly Desire
   add(organization.morgue_ou);
   if (organization.scp_test_ou) add(organization.scp_test_ou);
   for (const account of accounts) add(account.settings.organization_unit);
-  return [...paths].sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
+  return [...paths].sort((a, b) => a.split('/').length - b.split('/').length || compareText(a, b));
 }

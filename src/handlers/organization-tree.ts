@@ -16,6 +16,7 @@ import pLimit from 'p-limit';
 import type { OrgAccount, OrgUnit } from '../protocol/requests.js';
 import { rootId as rootOf } from './organization-units.js';
 import { everyPage } from '../aws/pages.js';
+import { compareText } from '../text-order.js';
 
 /** ListTagsForResource calls in flight; Organizations allows a few per second per account. */
 const TAG_READS_IN_FLIGHT = 5;
@@ -54,8 +55,8 @@ export async function readTree(client: OrganizationsClient, { withAccounts }: { 
   };
   await visit(rootId, '');
 
-  ous.sort((a, b) => a.path.localeCompare(b.path));
-  return { organizationId: org.Id, managementAccountId: org.MasterAccountId, rootId, ous, accounts: [...accounts.values()].sort((a, b) => a.id.localeCompare(b.id)) };
+  ous.sort((a, b) => compareText(a.path, b.path));
+  return { organizationId: org.Id, managementAccountId: org.MasterAccountId, rootId, ous, accounts: [...accounts.values()].sort((a, b) => compareText(a.id, b.id)) };
 }
 
 /** An account as Organizations lists or describes it, in `parentId`, as the requests give it (without its tags). */
@@ -85,7 +86,7 @@ export async function accountsOf(client: OrganizationsClient, parentId: string):
 export async function accountsOfParents(client: OrganizationsClient, parents: readonly string[]): Promise<OrganizationTree['accounts']> {
   const limit = pLimit(PARENTS_IN_FLIGHT);
   const listed = await Promise.all(parents.map((parent) => limit(() => accountsOf(client, parent))));
-  return [...new Map(listed.flat().map((a) => [a.id, a])).values()].sort((a, b) => a.id.localeCompare(b.id));
+  return [...new Map(listed.flat().map((a) => [a.id, a])).values()].sort((a, b) => compareText(a.id, b.id));
 }
 
 /** Every tag of an Organizations resource (account, OU, policy), all pages. */

@@ -30,6 +30,7 @@ import { HandlerError, type Handler } from './context.js';
 import { tagsOf } from './organization-tree.js';
 import { ouAt, readRoot, rootId } from './organization-units.js';
 import { everyPage } from '../aws/pages.js';
+import { compareText } from '../text-order.js';
 
 const SCP: PolicyType = 'SERVICE_CONTROL_POLICY';
 
@@ -95,7 +96,7 @@ export const listPolicies: Handler<PayloadOf<'LIST_POLICIES'>, ResultOf<'LIST_PO
       }),
     ),
   );
-  return { enabled, root_id: root.Id, policies: policies.sort((a, b) => a.name.localeCompare(b.name)) };
+  return { enabled, root_id: root.Id, policies: policies.sort((a, b) => compareText(a.name, b.name)) };
 };
 
 export const enablePolicyType: Handler<PayloadOf<'ENABLE_POLICY_TYPE'>, ResultOf<'ENABLE_POLICY_TYPE'>> = async ({ policy_type: type = SCP }, { clients, dryrun }) => {

@@ -20,6 +20,7 @@ import { FULL_AWS_ACCESS, parseContent, type LivePolicy, type LiveScps } from '.
 import { SCP_KIND, kindOf, type PolicyKind } from '../scp/policy-types.js';
 import type { Live, LiveAccount } from '../state/live.js';
 import { KeyChooser, isSlug, slugOf } from './keys.js';
+import { compareText } from '../text-order.js';
 
 export interface ImportSources {
   /** organization: of the repository the run reads (--config): the patterns, roots and morgue. */
@@ -212,7 +213,7 @@ export function inferRepository(sources: ImportSources, existing?: ExistingFile)
   const settingsOf = new Map<string, Settings>(candidates.map((c) => [c.key, {}]));
   const byScope = new Map<string, Candidate[]>();
   for (const c of candidates) byScope.set(c.scope, [...(byScope.get(c.scope) ?? []), c]);
-  for (const leaf of [...leaves.values()].sort((a, b) => leafId(a).localeCompare(leafId(b)))) {
+  for (const leaf of [...leaves.values()].sort((a, b) => compareText(leafId(a), leafId(b)))) {
     const id = leafId(leaf);
     const valueOf = (c: Candidate) => c.values.get(id);
     let fromDefaults = layerLeaf(existing?.defaults, leaf, undefined);
@@ -289,7 +290,7 @@ export function inferRepository(sources: ImportSources, existing?: ExistingFile)
     roots,
     defaults,
     scopes: [...scopes],
-    accounts: accounts.sort(([a, x], [b, y]) => x.scope.localeCompare(y.scope) || a.localeCompare(b)),
+    accounts: accounts.sort(([a, x], [b, y]) => compareText(x.scope, y.scope) || compareText(a, b)),
     skipped,
     ...policies,
     reports,

@@ -10,6 +10,7 @@ import { MAX_TEMPLATE_BODY } from './limits.js';
 import { DELEGATED_SERVICE_PRINCIPALS } from '../config/delegated-services.js';
 import { APPLIED_TAGS } from '../config/identity-tags.js';
 import { FIXED_STACKS, NAMES, OWNED_STACK_PREFIX, PARAMETER_PREFIX, TEMPLATE_TAG, isDeployedStack, isOwnedStackName, mappingStackPrefix } from './names.js';
+import { compareText } from '../text-order.js';
 
 /**
  * Where the CICD bus sends a request: by detail-type to the management account or the
@@ -1391,5 +1392,5 @@ export function permissionsFor(types: readonly RequestType[], organizationId: st
   }
   const groups = [...byActions.values()].map((g) => ({ ...g, resources: g.resources.sort() }));
   const sortKey = (g: PermissionGroup) => (g.resources[0] === '*' && !g.condition ? '' : `${g.resources[0]} ${JSON.stringify(g.condition ?? null)}`);
-  return groups.sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
+  return groups.sort((a, b) => compareText(sortKey(a), sortKey(b)));
 }

@@ -7,6 +7,7 @@ import type { EcrRepository } from '../config/schema.js';
 import { matchAccounts } from '../plan/match.js';
 import type { Live } from '../state/live.js';
 import { NAMES } from '../protocol/names.js';
+import { compareText } from '../text-order.js';
 
 export interface TemplateAccount {
   name: string;
@@ -80,12 +81,12 @@ function templateAccount(entry: DesiredAccount, id: string | undefined): Templat
     use_cfr: s.use_cfr,
     config_recorder: s.config_recorder ?? null,
     allowed_dns_domains: [...s.allowed_dns_domains].sort(),
-    access: Object.fromEntries(Object.entries(s.access).sort(([a], [b]) => a.localeCompare(b))),
-    tags: Object.fromEntries(Object.entries(entry.tags).sort(([a], [b]) => a.localeCompare(b))),
+    access: Object.fromEntries(Object.entries(s.access).sort(([a], [b]) => compareText(a, b))),
+    tags: Object.fromEntries(Object.entries(entry.tags).sort(([a], [b]) => compareText(a, b))),
     customizations: Object.fromEntries(
       Object.entries(s.customizations)
         .flatMap(([name, parameters]) => (parameters === null ? [] : [[name, { ...parameters }] as const]))
-        .sort(([a], [b]) => a.localeCompare(b)),
+        .sort(([a], [b]) => compareText(a, b)),
     ),
   };
 }
@@ -102,7 +103,7 @@ export function templateContext(desired: Desired, ids: ReadonlyMap<string, strin
   const accounts = desired.accounts
     .filter((a) => a.lifecycle === 'active')
     .map((a) => templateAccount(a, ids.get(a.name)))
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => compareText(a.name, b.name));
   const byName = new Map(accounts.map((a) => [a.name, a]));
   const org = desired.organization;
   const named = (name: string | undefined) => (name ? (byName.get(name) ?? null) : null);
@@ -118,7 +119,7 @@ export function templateContext(desired: Desired, ids: ReadonlyMap<string, strin
     dns_account: named(org.dns_account),
     ecr_repositories: desired.ecrRepositories.map(({ pull, ...repo }) => {
       const pulling = pullers(pull, accounts);
-      const principals = pulling.filter((a) => a.id !== null).map((a) => ({ id: a.id!, name: a.name })).sort((a, b) => a.id.localeCompare(b.id));
+      const principals = pulling.filter((a) => a.id !== null).map((a) => ({ id: a.id!, name: a.name })).sort((a, b) => compareText(a.id, b.id));
       return { ...repo, pull_account_ids: principals.map((p) => p.id), pull_principals: principals };
     }),
   };

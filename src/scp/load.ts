@@ -28,6 +28,7 @@ import { OTHER_KINDS, POLICIES_DIR, SCP_KIND, type PolicyKind } from './policy-t
 import { minify, validatePolicyDocument } from './validate.js';
 import { unknownActions } from './actions-check.js';
 import { jsonSyntaxError, positionOf } from './json-syntax.js';
+import { compareText } from '../text-order.js';
 
 export const LIBRARY = '_library';
 const POLICY_FILE = /^(.+)\.json(\.njk)?$/;
@@ -242,7 +243,7 @@ async function loadOtherKinds(desired: Desired, repoDir: string, render: RenderS
     throw error;
   }
   const folders = OTHER_KINDS.map((k) => k.short);
-  for (const entry of entries.filter((e) => !folders.includes(e.name)).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of entries.filter((e) => !folders.includes(e.name)).sort((a, b) => compareText(a.name, b.name))) {
     const file = `${POLICIES_DIR}/${entry.name}`;
     const hint = didYouMean(entry.name, folders) ?? `the folders are ${folders.map((f) => `${POLICIES_DIR}/${f}/`).join(', ')}`;
     diagnostics.push(fileDiagnostic(file, '', 'policy-unknown-type', `${file} names no policy type orgvend knows`, undefined, hint));

@@ -7,6 +7,7 @@ import type { LiveStack, StackReads } from '../plan/stacks.js';
 import { MAX_ACCOUNTS_READ, MAX_PARENTS_READ, MAX_STACKS_READ, type LiveRecorders, type PayloadOf, type PublicAccessBlock, type ResultOf } from '../protocol/requests.js';
 import type { SharedRead } from './shared-read.js';
 import type { Transport } from '../transport/transport.js';
+import { compareText } from '../text-order.js';
 
 export interface LiveAccount extends OrgAccount {
   /** OU path of the parent; '' for Root. */
@@ -76,7 +77,7 @@ async function readAccounts(transport: Transport, tree: ResultOf<'LIST_OUS'>): P
   const limit = pLimit(ORGANIZATION_PAGES_IN_FLIGHT);
   const pages = await Promise.all(chunks(parents, size).map((group) => limit(async () => (await transport.request('LIST_ACCOUNTS', { parents: group })).accounts)));
   // By id, in the parents' order (Root, then the OUs by path): an account moved while the pages are read may be listed under both parents; the one listed last is kept, as a full read keeps it.
-  return [...new Map(pages.flat().map((a) => [a.id, a])).values()].sort((a, b) => a.id.localeCompare(b.id));
+  return [...new Map(pages.flat().map((a) => [a.id, a])).values()].sort((a, b) => compareText(a.id, b.id));
 }
 
 /** An active account bootstrap has given orgvend's stack: a request addressed to it is answered. */

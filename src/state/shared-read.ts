@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { OrgAccount, OrgUnit, type ResultOf } from '../protocol/requests.js';
 import { writeWhole } from '../write-whole.js';
+import { compareText } from '../text-order.js';
 
 /** A CI job's plans run one after another within minutes; a file older than this was not written by this job. */
 export const MAX_AGE_MS = 60 * 60 * 1000;
@@ -29,7 +30,7 @@ type SharedFile = z.infer<typeof SharedFile>;
 
 /** The tree as one string, whatever order its OUs were listed in. */
 const treeKey = (tree: Pick<Tree, 'organization_id' | 'root_id' | 'management_account_id' | 'ous'>) =>
-  JSON.stringify([tree.organization_id, tree.root_id, tree.management_account_id, [...tree.ous].sort((a, b) => a.id.localeCompare(b.id)).map((ou) => [ou.id, ou.name, ou.path, ou.parent_id])]);
+  JSON.stringify([tree.organization_id, tree.root_id, tree.management_account_id, [...tree.ous].sort((a, b) => compareText(a.id, b.id)).map((ou) => [ou.id, ou.name, ou.path, ou.parent_id])]);
 
 export class SharedRead {
   constructor(

@@ -13,6 +13,7 @@ import { stacksDiffering, type FingerprintInput } from '../plan/applied.js';
 import type { StackReads } from '../plan/stacks.js';
 import type { DeployedStack } from '../protocol/names.js';
 import { withAccountState, type Live, type LiveAccount, type StateReads } from './live.js';
+import { compareText } from '../text-order.js';
 
 /** What an executed change came to, as far as this module needs it. */
 export interface ExecutedOutcome {
@@ -90,7 +91,7 @@ export async function readTouchedTree(transport: Transport, before: Live, touche
   const fresh = described.flat().filter((a) => touched.accounts.has(a.id));
   const accounts: LiveAccount[] = [...before.accounts.filter((a) => !touched.accounts.has(a.id)), ...fresh]
     .map((a) => ({ ...a, ou: pathOf.get(a.parent_id) ?? '' }))
-    .sort((a, b) => a.id.localeCompare(b.id));
+    .sort((a, b) => compareText(a.id, b.id));
   return { ...before, ous, accounts };
 }
 
