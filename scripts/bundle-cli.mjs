@@ -23,6 +23,21 @@ const englishZodOnly = {
     build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({ contents: 'export { default as en } from "./en.js";\n', loader: 'js' }));
   },
 };
+/**
+ * commander requires node:child_process (with net, dgram and streams: ~5 ms of every start)
+ * for executable subcommands, which orgvend has none of; it gets the module when it first
+ * reaches for it. orgvend's own modules import it where they run processes.
+ */
+const lazyChildProcessForCommander = {
+  name: 'lazy-child-process-for-commander',
+  setup(build) {
+    build.onResolve({ filter: /^node:child_process$/ }, (args) => (/[\\/]commander[\\/]lib[\\/]command\.js$/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });\n",
+      loader: 'js',
+    }));
+  },
+};
 const outfile = resolve(process.argv[2] ?? join(root, 'dist/cli/orgvend.cjs'));
 
 const { outputFiles } = await build({
@@ -48,7 +63,7 @@ const { outputFiles } = await build({
   define: { 'import.meta.url': '__orgvend_bundle_url' },
   banner: { js: '"use strict";\n' + "const __orgvend_bundle_url = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
-  plugins: [englishZodOnly],
+  plugins: [englishZodOnly, lazyChildProcessForCommander],
 });
 // ASCII throughout, so the loader reads it as Latin-1 without decoding 2 MB of UTF-8: esbuild
 // escapes what is not ASCII in code (charset: ascii), not in the comments it keeps, where an

@@ -5,7 +5,6 @@
  * whether a skeleton vouches for its renders, are kept between runs where the CLI keeps such
  * results (run-cache.ts); a text that does not parse is parsed on every run, for its errors.
  */
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { cloudFormationLines, parseCloudFormation } from './cfn-yaml.js';
 import { fileDiagnostic, type Diagnostic } from '../config/diagnostics.js';
@@ -20,6 +19,8 @@ const FINDING = /^(.+?):(\d+):(\d+):\d+:\d+:([EWI]\d+):(.*)$/;
 
 export async function cfnLint(files: readonly string[], display: (file: string) => string = (f) => f): Promise<Diagnostic[]> {
   if (!files.length) return [];
+  // Loaded here: validate checks renders with this module and runs no process.
+  const { execFile } = await import('node:child_process');
   const output = await new Promise<string>((resolve, reject) => {
     execFile('cfn-lint', ['--format', 'parseable', '--', ...files], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') return reject(new Error(CFN_LINT_HINT));

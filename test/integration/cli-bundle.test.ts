@@ -60,6 +60,15 @@ describe('the one-file build', () => {
     expect(bundled.stderr.replace(/code cache: \w+\n$/, '')).toBe(fromSource('--action', 'validate', '--config', config).stderr);
   });
 
+  it('validates without loading node:child_process, which commander requires for executable subcommands alone (~5 ms of a start)', () => {
+    // Run bare (the harness above runs under tsx, which spawns esbuild).
+    const report = "process.stderr.write(`child_process: ${process.moduleLoadList.includes('NativeModule child_process')}`)";
+    const script = `process.argv.splice(1, 0, ${JSON.stringify(bundle)}); require(${JSON.stringify(bundle)}).start().then(() => ${report})`;
+    const child = spawnSync(process.execPath, ['-e', script, '--', '--action', 'validate', '--config', EXAMPLE], { cwd: ROOT, encoding: 'utf8' });
+    expect(child.stdout).toContain('is valid');
+    expect(child.stderr).toBe('child_process: false');
+  });
+
   it('finds package.json from its folder (--version)', () => {
     const { stdout, status } = run(bundle, '--version');
     expect(status).toBe(0);
