@@ -2,13 +2,13 @@
  * The CLI's process: its streams, signals and exit code around runCli. main.ts starts it,
  * from the one-file build when there is one.
  */
-import { createInterface } from 'node:readline';
 import { keepRunCache, saveRunCache } from '../run-cache.js';
 import { quietOnBrokenPipe, signalInterrupts } from './io.js';
 import { runCli } from './run.js';
 
 /** One line from the terminal, read only when asked (reading stdin otherwise would keep the process alive). */
-function readLine(): Promise<string | undefined> {
+async function readLine(): Promise<string | undefined> {
+  const { createInterface } = await import('node:readline');
   const lines = createInterface({ input: process.stdin, terminal: false });
   return new Promise((resolve) => {
     lines.once('line', (line) => {

@@ -5,7 +5,7 @@
  * whether a skeleton vouches for its renders, are kept between runs where the CLI keeps such
  * results (run-cache.ts); a text that does not parse is parsed on every run, for its errors.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { cloudFormationLines, parseCloudFormation } from './cfn-yaml.js';
 import { fileDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import type { RenderedTemplate } from './render.js';
@@ -19,7 +19,7 @@ const FINDING = /^(.+?):(\d+):(\d+):\d+:\d+:([EWI]\d+):(.*)$/;
 
 export async function cfnLint(files: readonly string[], display: (file: string) => string = (f) => f): Promise<Diagnostic[]> {
   if (!files.length) return [];
-  // Loaded here: validate checks renders with this module and runs no process.
+  // Loaded here: validate checks renders with this module and starts no process.
   const { execFile } = await import('node:child_process');
   const output = await new Promise<string>((resolve, reject) => {
     execFile('cfn-lint', ['--format', 'parseable', '--', ...files], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
@@ -34,7 +34,7 @@ export async function cfnLint(files: readonly string[], display: (file: string) 
   for (const finding of output.split('\n').map((l) => FINDING.exec(l)).filter((m) => m !== null)) {
     const [, file, line, column, rule, message] = finding;
     if (rule!.startsWith('I')) continue;
-    if (!texts.has(file!)) texts.set(file!, await readFile(file!, 'utf8'));
+    if (!texts.has(file!)) texts.set(file!, readFileSync(file!, 'utf8'));
     diagnostics.push(fileDiagnostic(display(file!), texts.get(file!)!, 'template-lint', `cfn-lint ${rule}: ${message!.trim()}`, { line: Number(line), column: Number(column) }));
   }
   return diagnostics;
