@@ -13,6 +13,7 @@ import { accountApiCaller } from '../bootstrap/account-api.js';
 import { fileDiagnostic, hasErrors, type Diagnostic, type Problem } from '../config/diagnostics.js';
 import { MAX_POLICY_BYTES } from '../config/input-limits.js';
 import { readInput } from '../config/read-input.js';
+import type { ConfigSource } from '../config/load.js';
 import type { Desired } from '../config/resolve.js';
 import { PolicyName } from '../config/schema.js';
 import { didYouMean } from '../config/suggest.js';
@@ -171,7 +172,7 @@ async function loadKind(kind: PolicyKind, desired: Desired, repoDir: string, ren
   return policies;
 }
 
-export async function loadScps(desired: Desired, repoDir: string, config: YamlSource | undefined): Promise<ScpLoadResult> {
+export async function loadScps(desired: Desired, repoDir: string, config: ConfigSource | undefined): Promise<ScpLoadResult> {
   const org = desired.organization;
   const diagnostics: Diagnostic[] = [];
   const configProblem = (problem: Problem) => config && diagnostics.push(config.locate(problem));
