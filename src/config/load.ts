@@ -162,18 +162,21 @@ export async function readConfig(file: string, cwd = '.'): Promise<ConfigResult>
  * value stays shared), for this V8 alone.
  */
 function parseConfigKept(file: string, text: string): ConfigResult {
-  let parsed: YamlSource | undefined;
-  let syntax: Diagnostic[] = [];
-  let values: unknown;
+  let fresh: ParsedConfig | undefined;
   const kept = cached(['accounts.yml values', process.versions.v8, text], () => {
-    parsed = new YamlSource(file, text);
-    syntax = parsed.syntaxDiagnostics();
-    if (syntax.length) return undefined;
-    values = parsed.toJS();
-    return serialize(values).toString('base64');
+    const source = new YamlSource(file, text);
+    const syntax = source.syntaxDiagnostics();
+    if (syntax.length) {
+      fresh = parseSource(file, source, syntax);
+      return undefined;
+    }
+    const values = source.toJS();
+    const serialized = serialize(values).toString('base64');
+    fresh = checkValues(file, values, [], source);
+    return serialized;
   });
-  if (parsed) return syntax.length ? parseSource(file, parsed, syntax) : checkValues(file, values, syntax, parsed);
-  // Nothing parsed, so kept by an earlier run (cached computes whenever nothing is).
+  if (fresh) return fresh;
+  // Nothing parsed, so the values were kept by an earlier run (cached computes whenever none are).
   let source: YamlSource | undefined;
   const lazy = () => (source ??= new YamlSource(file, text));
   return checkValues(file, deserialize(Buffer.from(kept!, 'base64')), [], { locate: (problem) => lazy().locate(problem), describeValue: (path) => lazy().describeValue(path) });
