@@ -47,3 +47,6 @@ export function compareText(a: string, b: string): number {
   if (a.length !== b.length) return a.length < b.length ? -1 : 1;
   return caseOrder;
 }
+
+/** compareText of entries' keys: for `Object.entries(…).sort(byKey)`. */
+export const byKey = ([a]: readonly [string, unknown], [b]: readonly [string, unknown]): number => compareText(a, b);

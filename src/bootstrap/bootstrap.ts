@@ -24,7 +24,7 @@ import { stackAction } from '../plan/stack-action.js';
 import { deployStack, settled, stackState } from './stack.js';
 import { bootstrapOrganization, coreAccounts, memberAccount, securityRoles, type BootstrapAccount, type BootstrapOrganization } from './topology.js';
 import { everyPage } from '../aws/pages.js';
-import { compareText } from '../text-order.js';
+import { byKey } from '../text-order.js';
 
 export interface BootstrapEnv {
   organization: BootstrapOrganization;
@@ -84,7 +84,7 @@ function stackAccounts(given: BootstrapOrganization, members: ReadonlyMap<string
   // them; a security service's delegated administrator alike serves that service's requests.
   const core = coreAccounts(org).map((a) => ({ ...a, ...(members.has(a.id) ? { name: members.get(a.id)! } : {}), roles: [...a.roles, ...securityRoles(org, members.get(a.id), a.id)] }));
   const coreIds = new Set(core.map((a) => a.id));
-  const others = [...members].filter(([id]) => !coreIds.has(id)).sort(([a], [b]) => compareText(a, b));
+  const others = [...members].filter(([id]) => !coreIds.has(id)).sort(byKey);
   return [...core, ...others.map(([id, name]) => memberAccount(id, ['member', ...(name === org.dns_account ? (['dns'] as const) : []), ...securityRoles(org, name)], name))];
 }
 

@@ -309,6 +309,9 @@ function expandField(
 /** `Internal/Dev/Team` → `Internal`, `Internal/Dev`, `Internal/Dev/Team`. */
 export const ouAncestors = (path: string): string[] => path.split('/').map((_, i, all) => all.slice(0, i + 1).join('/'));
 
+/** OU paths parents first: by depth, then by name. */
+export const parentsFirst = (a: string, b: string): number => a.split('/').length - b.split('/').length || compareText(a, b);
+
 /** Every OU path in use, with its ancestors, parents first. */
 export function collectOus(organization: Organization, accounts: readonly DesiredAccount[]): string[] {
   const paths = new Set<string>();
@@ -317,5 +320,5 @@ export function collectOus(organization: Organization, accounts: readonly Desire
   add(organization.morgue_ou);
   if (organization.scp_test_ou) add(organization.scp_test_ou);
   for (const account of accounts) add(account.settings.organization_unit);
-  return [...paths].sort((a, b) => a.split('/').length - b.split('/').length || compareText(a, b));
+  return [...paths].sort(parentsFirst);
 }

@@ -18,7 +18,7 @@ import { settledTargets, settingsTargets, type SettingsScope, type Vouching } fr
 import { liveDigest } from './accounts.js';
 import { digest } from './digest.js';
 import { accountList, makePlan, type Change, type Plan } from './plan.js';
-import { compareText } from '../text-order.js';
+import { byKey } from '../text-order.js';
 
 /** What sync-access reads: the instance, orgvend's permission sets, the groups' ids and the assignments of those sets. */
 export interface LiveAccess {
@@ -199,7 +199,7 @@ export function planAccess(desired: Desired, live: Live, access: LiveAccess, sco
       });
     }
   }
-  for (const [group, users] of [...unknown].sort(([a], [b]) => compareText(a, b))) {
+  for (const [group, users] of [...unknown].sort(byKey)) {
     conflicts.push(`group "${group}" is not in the identity store ${access.identityStoreId}; used by ${accountList([...users])}: create the group in IAM Identity Center or correct its name in accounts.yml`);
   }
 

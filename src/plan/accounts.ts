@@ -4,7 +4,7 @@
  * applied without the DSL.
  */
 import { APPLIED_TAGS, BOOTSTRAP_TAG, IDENTITY_TAG_KEYS, type AppliedTag } from '../config/identity-tags.js';
-import { ouAncestors, type Desired, type DesiredAccount } from '../config/resolve.js';
+import { ouAncestors, parentsFirst, type Desired, type DesiredAccount } from '../config/resolve.js';
 import { carriesStack, type Live, type LiveAccount } from '../state/live.js';
 import { digest, sortedEntries } from './digest.js';
 import { isClosed, isManaged, matchAccounts, type Matching } from './match.js';
@@ -14,7 +14,6 @@ import { makePlan, type Change, type Plan } from './plan.js';
 import { coreAccounts } from '../bootstrap/topology.js';
 import { NAMES } from '../protocol/names.js';
 import { stackChange, stackDeletion, type Deployments } from './stacks.js';
-import { compareText } from '../text-order.js';
 
 /** Tags orgvend puts on an account it retires; removed again if the entry comes back. */
 const RETIRED_TAGS = { lifecycle: 'orgvend:lifecycle', on: 'orgvend:retired-on' } as const;
@@ -190,7 +189,7 @@ export function planAccounts(desired: Desired, live: Live, options: PlanOptions)
   const liveOus = new Set(live.ous.map((o) => o.path));
   const ouChanges: Change[] = [...neededOus]
     .filter((path) => !liveOus.has(path) && !ambiguous(path))
-    .sort((a, b) => a.split('/').length - b.split('/').length || compareText(a, b))
+    .sort(parentsFirst)
     .map((path) => ({ type: 'ou.create', target: path, reason: 'missing-in-org', before: null, after: { parent: ouAncestors(path).at(-2) ?? 'Root' } }));
 
   const created = accountChanges.filter((c) => c.type === 'account.create').map((c) => c.target);

@@ -1,7 +1,7 @@
 /** A stable hash of a JSON value: the same data, whatever its key order, gives the same digest. */
 import { createHash } from 'node:crypto';
 import { canonical } from '../protocol/signature.js';
-import { compareText } from '../text-order.js';
+import { byKey } from '../text-order.js';
 
 /** The SHA-256 of a text or bytes, in hex. */
 export const sha256Hex = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -11,4 +11,4 @@ export function digest(value: unknown): string {
 }
 
 /** A map's entries sorted by key, so that its digest does not depend on the order it was filled in. */
-export const sortedEntries = <V>(map: ReadonlyMap<string, V>): [string, V][] => [...map].sort(([a], [b]) => compareText(a, b));
+export const sortedEntries = <V>(map: ReadonlyMap<string, V>): [string, V][] => [...map].sort(byKey);

@@ -7,7 +7,7 @@ import type { DesiredAccount } from '../config/resolve.js';
 import type { Organization } from '../config/schema.js';
 import { DNS_ALLOWED_KEY, publicAccessBlockOf, recorderDrift, samePublicAccessBlock, type LiveRecorders, type PublicAccessBlock } from '../protocol/requests.js';
 import { PARAMETER_PREFIX } from '../protocol/names.js';
-import { compareText } from '../text-order.js';
+import { byKey } from '../text-order.js';
 
 /** SSM names allow letters, digits and _.-/ only: a tag key's other characters become `/`. */
 const parameterKey = (key: string) => key.replace(/[^A-Za-z0-9_.\-/]/g, '/');
@@ -38,7 +38,7 @@ export function desiredParameters(entry: DesiredAccount, org: Organization, extr
   return Object.fromEntries(
     Object.entries(values)
       .filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '')
-      .sort(([a], [b]) => compareText(a, b))
+      .sort(byKey)
       .map(([key, value]) => [`${PARAMETER_PREFIX}${key}`, value]),
   );
 }

@@ -7,7 +7,7 @@ import type { EcrRepository } from '../config/schema.js';
 import { matchAccounts } from '../plan/match.js';
 import type { Live } from '../state/live.js';
 import { NAMES } from '../protocol/names.js';
-import { compareText } from '../text-order.js';
+import { byKey, compareText } from '../text-order.js';
 
 export interface TemplateAccount {
   name: string;
@@ -81,12 +81,12 @@ function templateAccount(entry: DesiredAccount, id: string | undefined): Templat
     use_cfr: s.use_cfr,
     config_recorder: s.config_recorder ?? null,
     allowed_dns_domains: [...s.allowed_dns_domains].sort(),
-    access: Object.fromEntries(Object.entries(s.access).sort(([a], [b]) => compareText(a, b))),
-    tags: Object.fromEntries(Object.entries(entry.tags).sort(([a], [b]) => compareText(a, b))),
+    access: Object.fromEntries(Object.entries(s.access).sort(byKey)),
+    tags: Object.fromEntries(Object.entries(entry.tags).sort(byKey)),
     customizations: Object.fromEntries(
       Object.entries(s.customizations)
         .flatMap(([name, parameters]) => (parameters === null ? [] : [[name, { ...parameters }] as const]))
-        .sort(([a], [b]) => compareText(a, b)),
+        .sort(byKey),
     ),
   };
 }

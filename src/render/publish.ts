@@ -19,7 +19,7 @@ import { digest, sortedEntries } from '../plan/digest.js';
 import { makePlan, type Change, type Plan } from '../plan/plan.js';
 import { MAX_TEMPLATE_BODY } from '../protocol/limits.js';
 import type { RenderedTemplate } from './render.js';
-import { compareText } from '../text-order.js';
+import { byKey } from '../text-order.js';
 
 const CALLS_IN_FLIGHT = 8;
 
@@ -135,13 +135,13 @@ export async function readPublished(
 }
 
 /** The index `templates` give a bucket once they are all there: key → SHA-256, by key. */
-const indexOf = (templates: readonly RenderedTemplate[]): [string, string][] => templates.map((t): [string, string] => [objectKey(t), t.sha256]).sort(([a], [b]) => compareText(a, b));
+const indexOf = (templates: readonly RenderedTemplate[]): [string, string][] => templates.map((t): [string, string] => [objectKey(t), t.sha256]).sort(byKey);
 
 export function planUploads(org: Organization, templates: readonly RenderedTemplate[], published: Published, notes: string[]): Plan {
   const changes: Change[] = [];
   const conflicts: string[] = [];
   const objects = indexOf(templates);
-  for (const [region, bucket] of Object.entries(org.artifact_buckets).sort(([a], [b]) => compareText(a, b))) {
+  for (const [region, bucket] of Object.entries(org.artifact_buckets).sort(byKey)) {
     // An upload there would fail: the plan says so, as an error, instead of planning it.
     const problem = published.problems.get(region);
     if (problem) {
